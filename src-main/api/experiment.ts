@@ -1,0 +1,145 @@
+/**
+ * The experiment file format (YAML or JSON), validated with zod.
+ * One schema for the CLI, the lab server, the Electron host and the renderer's editor.
+ * Parsing normalizes: durations become milliseconds, a node count becomes names.
+ */
+import { z } from 'zod'
+import { durationSchema, describeValue } from './duration.js'
+
+export const protocolNames = ['raft', 'pbft', 'primary-backup'] as const
+export type ProtocolName = (typeof protocolNames)[number]
+
+export const nodesMax = 15
+export const clientsMax = 1024
+
+const nodeNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
+const nodeName = z.string().regex(nodeNamePattern, 'expected a node name of letters, digits, - or _ (at most 32)')
+
+const positiveNumber = (what = 'a positive number') =>
+  z.number({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` }).positive(`expected ${what}`)
+const nonNegativeNumber = (what = 'a number >= 0') =>
+  z.number({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` }).min(0, `expected ${what}`)
+const probability = z
+  .number({ error: (issue) => `expected a probability between 0 and 1, got ${describeValue(issue.input)}` })
+  .min(0, 'expected a probability between 0 and 1')
+  .max(1, 'expected a probability between 0 and 1')
+const positiveInt = (max: number) =>
+  z
+    .number({ error: (issue) => `expected a whole number, got ${describeValue(issue.input)}` })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .max(max, `expected at most ${max}`)
+
+/** Link conditions; applied by the sending replica (delay, loss, duplication, reordering). */
+export const linkConditionsSchema = z
+  .object({
+    delayMs: nonNegativeNumber().default(0),
+    jitterMs: nonNegativeNumber().default(0),
+    loss: probability.default(0),
+    duplicate: probability.default(0),
+    reorder: probability.default(0),
+  })
+  .strict()
+export type LinkConditions = z.infer<typeof linkConditionsSchema>
+
+export const clusterSchema = z
+  .object({
+    /** A count (names become A, B, C, ...) or the names themselves. */
+    nodes: z.union([positiveInt(nodesMax), z.array(nodeName).min(1).max(nodesMax)]).default(3),
+    electionTimeoutMs: z
+      .tuple([positiveNumber(), positiveNumber()])
+      .default([150, 300])
+      .refine(([low, high]) => low <= high, 'expected [min, max] with min <= max'),
+    heartbeatMs: positiveNumber().default(50),
+    /** Resolution of protocol time: every timer is a whole number of ticks. */
+    tickMs: positiveNumber().max(100, 'expected at most 100').default(5),
+    durability: z.enum(['fsync', 'none']).default('fsync'),
+    preVote: z.boolean().default(false),
+    checkQuorum: z.boolean().default(false),
+    /** Upper bound of entries in one AppendEntries. */
+    batchEntriesMax: positiveInt(65_536).default(1024),
+    /** AppendEntries in flight per follower before the leader waits for acks. */
+    inflightAppendsMax: positiveInt(1024).default(64),
+  })
+  .strict()
+
+const commandText = z.string().min(1)
+export const scriptStepSchema = z.union([
+  commandText,
+  z.object({ at: durationSchema, cmd: commandText }).strict(),
+])
+
+export const mixSchema = z
+  .object({
+    get: nonNegativeNumber().default(0.5),
+    put: nonNegativeNumber().default(0.5),
+    delete: nonNegativeNumber().default(0),
+    cas: nonNegativeNumber().default(0),
+  })
+  .strict()
+  .refine((mix) => mix.get + mix.put + mix.delete + mix.cas > 0, 'expected at least one operation with a weight above 0')
+
+export const workloadSchema = z
+  .object({
+    duration: durationSchema.default(10_000),
+    /** Closed loop: this many clients, each waiting for its reply before the next op. */
+    clients: z.number().int('expected a whole number').min(0, 'expected 0 or more').max(clientsMax).default(1),
+    /** Open loop: this many ops per second in total, Poisson arrivals. Overrides clients. */
+    rate: positiveNumber('a positive number of ops per second').optional(),
+    mix: mixSchema.default({ get: 0.5, put: 0.5, delete: 0, cas: 0 }),
+    keys: positiveInt(1_000_000).default(10),
+    distribution: z.enum(['uniform', 'zipf']).default('uniform'),
+    zipfExponent: positiveNumber().default(1.0),
+    valueBytes: positiveInt(65_536).default(8),
+    timeoutMs: positiveNumber().default(1000),
+    /** Scripted commands (SET x=1, DELETE z, GET x, CAS x 1 2), run in order by their own client. */
+    script: z.array(scriptStepSchema).default([]),
+  })
+  .strict()
+
+const faultTarget = z.string().min(1)
+const faultActionSchema = z.union([
+  z.object({ crash: faultTarget }).strict(),
+  z.object({ restart: faultTarget }).strict(),
+  z.object({ pause: faultTarget }).strict(),
+  z.object({ resume: faultTarget }).strict(),
+  z.object({ partition: z.array(z.array(nodeName).min(1)).min(2, 'expected at least two groups') }).strict(),
+  z.object({ heal: z.literal('all') }).strict(),
+])
+export const faultSchema = z.intersection(z.object({ at: durationSchema }), faultActionSchema)
+
+export const traceSchema = z
+  .object({
+    /** Record every message sent and received (a bounded rate); counts are always kept. */
+    messages: z.boolean().default(true),
+  })
+  .strict()
+
+export const experimentSchema = z
+  .object({
+    name: z.string().min(1).max(80).default('experiment'),
+    description: z.string().default(''),
+    protocol: z.enum(protocolNames, {
+      error: (issue) => `expected one of ${protocolNames.join(', ')}, got ${describeValue(issue.input)}`,
+    }),
+    seed: z.number().int('expected a whole number').min(0).default(1),
+    cluster: clusterSchema.default(clusterSchema.parse({})),
+    network: linkConditionsSchema.default(linkConditionsSchema.parse({})),
+    workload: workloadSchema.default(workloadSchema.parse({})),
+    faults: z.array(faultSchema).default([]),
+    trace: traceSchema.default(traceSchema.parse({})),
+  })
+  .strict()
+
+export type ExperimentInput = z.input<typeof experimentSchema>
+export type ExperimentParsed = z.output<typeof experimentSchema>
+export type FaultSpec = z.output<typeof faultSchema>
+
+/** An experiment after validation and resolution: node names fixed, every default filled. */
+export interface Experiment extends Omit<ExperimentParsed, 'cluster'> {
+  cluster: Omit<ExperimentParsed['cluster'], 'nodes'> & { nodes: string[] }
+}
+
+export function defaultNodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => String.fromCharCode(65 + index))
+}

@@ -1,0 +1,97 @@
+/**
+ * LabApi: the one contract between the renderer and a lab host. Two transports carry it:
+ * Electron IPC (preload exposes `window.lab`) and a WebSocket in browser mode.
+ * Everything crossing it is plain JSON-serializable data.
+ */
+import type { FieldError, ValidationResult } from './validate.js'
+import type { RunSummary } from './summary.js'
+import type { TraceEvent } from './trace.js'
+
+export interface LabInfo {
+  host: 'electron' | 'browser'
+  version: string
+  platform: string
+  nodeVersion: string
+  /** Where bundled experiments live, shown to the user. */
+  experimentsDir: string
+}
+
+export interface ExperimentFile {
+  /** File name inside the experiments folder, e.g. "raft-3.yaml". */
+  file: string
+  name: string
+  description: string
+  protocol: string
+  nodes: number
+  text: string
+  /** Bundled with the lab (read-only) or saved by the user. */
+  source: 'bundled' | 'user'
+  /** Present when the file on disk does not validate. */
+  errors?: FieldError[]
+}
+
+export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: FieldError[] }
+
+/** A fault injected by hand during a run; the same vocabulary as the experiment schedule. */
+export type FaultAction =
+  | { crash: string }
+  | { restart: string }
+  | { pause: string }
+  | { resume: string }
+  | { partition: string[][] }
+  | { heal: 'all' }
+
+export type FaultResult = { ok: true; targets: string[] } | { ok: false; error: string }
+
+export interface NodeLiveStatus {
+  node: string
+  process: 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
+  role: string
+  term: number
+  commitIndex: number
+  appliedIndex: number
+  lastIndex: number
+}
+
+/** Aggregated once per frame interval (100 ms) so the UI is not flooded event by event. */
+export interface LiveFrame {
+  kind: 'frame'
+  runId: string
+  /** Milliseconds since the run's epoch at the end of this frame. */
+  t: number
+  nodes: NodeLiveStatus[]
+  leader?: string
+  ops: { ok: number; fail: number; info: number }
+  /** Latencies (ms) of operations completed in this frame, downsampled to a bounded count. */
+  latencies: { t: number; ms: number; f: string }[]
+  /** Trace events of this frame; bounded, with a count of what was left out. */
+  events: TraceEvent[]
+  eventsOmitted: number
+  messagesByType: Record<string, number>
+}
+
+export interface RunEnded {
+  kind: 'end'
+  runId: string
+  summary: RunSummary
+}
+
+export interface RunFailed {
+  kind: 'error'
+  runId: string
+  message: string
+}
+
+export type LabStreamMessage = LiveFrame | RunEnded | RunFailed
+
+export interface LabApi {
+  info(): Promise<LabInfo>
+  listExperiments(): Promise<ExperimentFile[]>
+  validateExperiment(text: string): Promise<ValidationResult>
+  /** Saves a user copy; never overwrites a bundled file. */
+  saveExperiment(file: string, text: string): Promise<{ ok: true; file: string } | { ok: false; errors: FieldError[] }>
+  startRun(text: string): Promise<StartRunResult>
+  stopRun(runId: string): Promise<void>
+  injectFault(runId: string, action: FaultAction): Promise<FaultResult>
+  subscribe(listener: (message: LabStreamMessage) => void): () => void
+}

@@ -1,0 +1,43 @@
+/**
+ * Trace events: one timeline for every process of a run. `t` is milliseconds since the run's epoch,
+ * read from the shared monotonic clock (process.hrtime), so events of different processes order.
+ */
+export type TraceEvent =
+  | { t: number; node: string; kind: 'role'; role: string; term: number; leader?: string }
+  | { t: number; node: string; kind: 'term'; term: number }
+  | { t: number; node: string; kind: 'vote'; term: number; votedFor: string }
+  | { t: number; node: string; kind: 'commit'; index: number }
+  /**
+   * The replica's state machine has applied every entry up to `index`; `hash` chains all applied
+   * commands (hash_i = H(hash_{i-1}, term_i, command_i)), so equal hashes at an index mean equal
+   * applied sequences. Emitted at least at every multiple of applyHashEvery and at each batch end.
+   */
+  | { t: number; node: string; kind: 'apply'; index: number; term: number; hash: string }
+  | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number }
+  | { t: number; node: string; kind: 'send'; to: string; type: string; bytes: number }
+  | { t: number; node: string; kind: 'recv'; from: string; type: string; bytes: number }
+  | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string }
+  | { t: number; node: string; kind: 'fault'; fault: string; detail?: string }
+  | { t: number; node: string; kind: 'process'; state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited'; detail?: string }
+  | { t: number; node: string; kind: 'note'; text: string }
+  | { t: number; node: string; kind: 'frame-error'; peer: string; reason: string }
+  | { t: number; node: string; kind: 'stats'; messagesSent: Record<string, number>; bytesSent: number; messageEventsDropped: number }
+
+/** Replicas report their applied-hash at least at every multiple of this index, so any two can be compared. */
+export const applyHashEvery = 64
+
+export type TraceKind = TraceEvent['kind']
+
+/** One line of history.ndjson: a Jepsen-style operation event. Times in nanoseconds since the run's epoch. */
+export interface HistoryEvent {
+  process: number
+  type: 'invoke' | 'ok' | 'fail' | 'info'
+  f: 'get' | 'put' | 'delete' | 'cas' | 'range'
+  key: string
+  /** put: the value; get: the value read (null when absent); cas: [expected, new]; range: entries. */
+  value?: unknown
+  time: number
+  /** Free-form note (error reason, node that served it). */
+  error?: string
+  node?: string
+}

@@ -1,0 +1,117 @@
+/**
+ * Turns experiment text (YAML or JSON) into a resolved Experiment, or into errors that each name
+ * the path of the offending field and what was expected. Shared by the CLI, the hosts and the editor.
+ */
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import { defaultNodeNames, experimentSchema, type Experiment, type ExperimentParsed } from './experiment.js'
+import { describeValue } from './duration.js'
+
+export interface FieldError {
+  /** Dotted path into the document, e.g. "workload.rate" or "faults.2.crash". */
+  path: string
+  message: string
+}
+
+export type ValidationResult = { ok: true; experiment: Experiment } | { ok: false; errors: FieldError[] }
+
+const nodeTargetKeywords = new Set(['leader', 'follower', 'minority', 'random', 'crashed', 'paused'])
+
+export function formatFieldErrors(errors: FieldError[], source?: string): string {
+  const where = source ? `${source}: ` : ''
+  return errors.map((error) => `${where}${error.path || '(top level)'}: ${error.message}`).join('\n')
+}
+
+/** Parses YAML (a superset of JSON) and validates it. */
+export function validateExperimentText(text: string): ValidationResult {
+  const document = parseDocument(text, { prettyErrors: false })
+  if (document.errors.length > 0) {
+    return {
+      ok: false,
+      errors: document.errors.map((error) => ({
+        path: '',
+        message: `not valid YAML or JSON: ${error.message.split('\n')[0]}`,
+      })),
+    }
+  }
+  return validateExperiment(document.toJS())
+}
+
+export function validateExperiment(input: unknown): ValidationResult {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, errors: [{ path: '', message: `expected an object with protocol, cluster, workload, got ${describeValue(input)}` }] }
+  }
+  const parsed = experimentSchema.safeParse(input)
+  if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) }
+  const experiment = resolve(parsed.data)
+  const errors = crossFieldErrors(experiment)
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, experiment }
+}
+
+function zodErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => {
+    let message = issue.message
+    if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+    if (issue.code === 'invalid_union' && /Invalid input/.test(message)) message = 'expected one of the forms this field accepts'
+    return { path: issue.path.map(String).join('.'), message }
+  })
+}
+
+function resolve(parsed: ExperimentParsed): Experiment {
+  const nodes = typeof parsed.cluster.nodes === 'number' ? defaultNodeNames(parsed.cluster.nodes) : parsed.cluster.nodes
+  return { ...parsed, cluster: { ...parsed.cluster, nodes } }
+}
+
+function crossFieldErrors(experiment: Experiment): FieldError[] {
+  const errors: FieldError[] = []
+  const nodes = experiment.cluster.nodes
+  const known = new Set(nodes)
+  if (known.size !== nodes.length) {
+    const duplicates = nodes.filter((name, index) => nodes.indexOf(name) !== index)
+    errors.push({ path: 'cluster.nodes', message: `node names must be unique, ${[...new Set(duplicates)].join(', ')} repeated` })
+  }
+  const { workload, cluster } = experiment
+  if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
+    errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
+  }
+  if (workload.clients === 0 && workload.rate === undefined && workload.script.length === 0) {
+    errors.push({ path: 'workload', message: 'expected clients, rate or script: the workload would send nothing' })
+  }
+  workload.script.forEach((step, index) => {
+    const at = typeof step === 'string' ? undefined : step.at
+    if (at !== undefined && at > workload.duration) {
+      errors.push({ path: `workload.script.${index}.at`, message: `expected a time within the run (${workload.duration} ms), got ${at} ms` })
+    }
+  })
+  experiment.faults.forEach((fault, index) => {
+    const path = `faults.${index}`
+    if (fault.at > workload.duration) {
+      errors.push({ path: `${path}.at`, message: `expected a time within the run (${workload.duration} ms), got ${fault.at} ms` })
+    }
+    for (const [key, value] of Object.entries(fault)) {
+      if (key === 'at' || key === 'heal') continue
+      if (key === 'partition') {
+        const groups = value as string[][]
+        const seen = new Set<string>()
+        groups.forEach((group, groupIndex) =>
+          group.forEach((name, nameIndex) => {
+            if (!known.has(name)) errors.push({ path: `${path}.partition.${groupIndex}.${nameIndex}`, message: unknownNode(name, nodes) })
+            else if (seen.has(name)) errors.push({ path: `${path}.partition.${groupIndex}.${nameIndex}`, message: `${name} is in two groups` })
+            seen.add(name)
+          }),
+        )
+        continue
+      }
+      const target = value as string
+      if (!known.has(target) && !nodeTargetKeywords.has(target)) {
+        errors.push({ path: `${path}.${key}`, message: unknownNode(target, nodes, true) })
+      }
+    }
+  })
+  return errors
+}
+
+function unknownNode(name: string, nodes: string[], keywords = false): string {
+  const extra = keywords ? `, or one of ${[...nodeTargetKeywords].join(', ')}` : ''
+  return `unknown node ${JSON.stringify(name)}: expected one of ${nodes.join(', ')}${extra}`
+}

@@ -1,0 +1,129 @@
+/**
+ * The contract between a pure protocol core and whatever drives it: the replica process
+ * (real sockets, real disk, real timers) or the seeded simulator (virtual everything).
+ *
+ * A core does no I/O and owns no clock or randomness: time arrives as ticks, randomness as an
+ * injected seeded generator. Feeding the same inputs to a core built from the same seed always
+ * yields the same outputs.
+ */
+
+export type NodeId = string
+
+/** What a client asks the replicated state machine to do. */
+export type Command =
+  | { op: 'put'; key: string; value: string }
+  | { op: 'delete'; key: string }
+  | { op: 'cas'; key: string; expected: string | null; value: string }
+  | { op: 'get'; key: string }
+  | { op: 'range'; prefix: string }
+  /** Appended by a new Raft leader so it can commit entries of earlier terms (Raft §5.4.2, §8). */
+  | { op: 'noop' }
+
+/** Who issued a command; a driver uses it to route the result back to the waiting client. */
+export interface RequestTag {
+  clientId: string
+  seq: number
+}
+
+export interface ProposedCommand {
+  command: Command
+  tag?: RequestTag
+}
+
+/** The answer a state machine gives for one applied command. */
+export type CommandResult =
+  | { ok: true; value?: string | null; entries?: [string, string][] }
+  | { ok: false; error: 'cas-mismatch'; value: string | null }
+
+/** A committed command handed to the state machine, in order. */
+export interface AppliedEntry {
+  index: number
+  term: number
+  command: Command
+  tag?: RequestTag
+}
+
+/** A read that the core has confirmed linearizable; the driver serves it from its state machine now. */
+export interface ReadyRead {
+  readId: number
+}
+
+/** A request the core cannot serve here (not the leader, no leader yet, stepping down, ...). */
+export interface Rejection {
+  kind: 'proposal' | 'read'
+  /** The proposal's tag or the read's id, echoed back. */
+  tag?: RequestTag
+  readId?: number
+  reason: 'not-leader' | 'no-leader' | 'dropped'
+  leaderHint?: NodeId
+}
+
+/** Observable facts for the trace and the live timelines. */
+export type CoreEvent =
+  | { kind: 'role'; role: string; term: number; leader?: NodeId }
+  | { kind: 'term'; term: number }
+  | { kind: 'vote'; term: number; votedFor: NodeId }
+  | { kind: 'commit'; index: number }
+  | { kind: 'truncate'; fromIndex: number; term: number }
+  | { kind: 'note'; text: string }
+
+export interface OutboundMessage<M> {
+  to: NodeId
+  message: M
+}
+
+/**
+ * Everything one input produced. A driver must handle the fields in this order:
+ *   1. persist: write `persist` records durably (fsync unless durability is off); nothing
+ *      below may leave the node before they are on disk.
+ *   2. send `messages`.
+ *   3. apply `applied` to the state machine in order and reply to the tagged clients.
+ *   4. serve `reads` from the state machine (after step 3, so they see those entries).
+ *   5. answer `rejections`.
+ * `events` are only for the trace and may be emitted at any point.
+ */
+export interface Ready<M, P> {
+  persist: P[]
+  messages: OutboundMessage<M>[]
+  applied: AppliedEntry[]
+  reads: ReadyRead[]
+  rejections: Rejection[]
+  events: CoreEvent[]
+}
+
+export type CoreInput<M> =
+  | { kind: 'tick' }
+  | { kind: 'message'; from: NodeId; message: M }
+  /** Proposals are handed over in batches (all that arrived in one I/O turn) so one append carries many. */
+  | { kind: 'propose'; proposals: ProposedCommand[] }
+  /** Linearizable reads, batched the same way: one confirmation round serves them all. */
+  | { kind: 'read'; readIds: number[] }
+
+/** A pure protocol state machine. `P` is the protocol's persisted record type (the WAL payload). */
+export interface ProtocolCore<M, P> {
+  readonly id: NodeId
+  step(input: CoreInput<M>): Ready<M, P>
+  /** Compact view for traces and tests: role, term, leader, commit index, log length. */
+  status(): CoreStatus
+}
+
+export interface CoreStatus {
+  id: NodeId
+  role: string
+  term: number
+  leader?: NodeId
+  commitIndex: number
+  lastIndex: number
+  appliedIndex: number
+}
+
+/** Seeded uniform generator in [0, 1); injected so a core owns no randomness of its own. */
+export type Random = () => number
+
+export function emptyReady<M, P>(): Ready<M, P> {
+  return { persist: [], messages: [], applied: [], reads: [], rejections: [], events: [] }
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`)
+}
