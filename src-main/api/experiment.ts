@@ -82,6 +82,12 @@ export const mixSchema = z
 export const workloadSchema = z
   .object({
     duration: durationSchema.default(10_000),
+    /**
+     * Run the load this long before measuring: operations in it go into the history (and are
+     * checked) but not into latency and throughput, so a just-started process's JIT warm-up does not
+     * read as protocol latency.
+     */
+    warmup: durationSchema.default(0),
     /** Closed loop: this many clients, each waiting for its reply before the next op. */
     clients: z.number().int('expected a whole number').min(0, 'expected 0 or more').max(clientsMax).default(1),
     /** Open loop: this many ops per second in total, Poisson arrivals. Overrides clients. */

@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { defaultNodeNames, experimentSchema, type Experiment, type ExperimentParsed } from './experiment.js'
 import { describeValue } from './duration.js'
+import { parseScriptCommand } from './script.js'
 
 export interface FieldError {
   /** Dotted path into the document, e.g. "workload.rate" or "faults.2.crash". */
@@ -78,6 +79,9 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     errors.push({ path: 'workload', message: 'expected clients, rate or script: the workload would send nothing' })
   }
   workload.script.forEach((step, index) => {
+    const text = typeof step === 'string' ? step : step.cmd
+    const parsed = parseScriptCommand(text)
+    if (!parsed.ok) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.message })
     const at = typeof step === 'string' ? undefined : step.at
     if (at !== undefined && at > workload.duration) {
       errors.push({ path: `workload.script.${index}.at`, message: `expected a time within the run (${workload.duration} ms), got ${at} ms` })

@@ -1,0 +1,52 @@
+/**
+ * Scripted client commands as the guide writes them: `SET x=1`, `DELETE z`, `GET x`,
+ * `CAS x 1 2` (set x to 2 if it is 1; `nil` stands for an absent key), `RANGE user:`.
+ */
+import type { Command } from '../protocols/types.js'
+
+export type ParsedScriptCommand = { ok: true; command: Command } | { ok: false; message: string }
+
+const forms = 'SET key=value, DELETE key, GET key, CAS key expected new, or RANGE prefix'
+
+export function parseScriptCommand(text: string): ParsedScriptCommand {
+  const trimmed = text.trim()
+  const [verbRaw, ...rest] = trimmed.split(/\s+/)
+  const verb = (verbRaw ?? '').toUpperCase()
+  const argument = trimmed.slice((verbRaw ?? '').length).trim()
+  switch (verb) {
+    case 'SET': {
+      const match = /^([^=\s]+)\s*=\s*(.*)$/.exec(argument)
+      if (!match) return { ok: false, message: `expected SET key=value, got ${JSON.stringify(text)}` }
+      return { ok: true, command: { op: 'put', key: match[1]!, value: match[2]! } }
+    }
+    case 'DELETE':
+    case 'GET':
+      if (rest.length !== 1) return { ok: false, message: `expected ${verb} key, got ${JSON.stringify(text)}` }
+      return { ok: true, command: verb === 'GET' ? { op: 'get', key: rest[0]! } : { op: 'delete', key: rest[0]! } }
+    case 'CAS':
+      if (rest.length !== 3) return { ok: false, message: `expected CAS key expected new, got ${JSON.stringify(text)}` }
+      return { ok: true, command: { op: 'cas', key: rest[0]!, expected: rest[1] === 'nil' ? null : rest[1]!, value: rest[2]! } }
+    case 'RANGE':
+      if (rest.length !== 1) return { ok: false, message: `expected RANGE prefix, got ${JSON.stringify(text)}` }
+      return { ok: true, command: { op: 'range', prefix: rest[0]! } }
+    default:
+      return { ok: false, message: `expected ${forms}, got ${JSON.stringify(text)}` }
+  }
+}
+
+export function describeCommand(command: Command): string {
+  switch (command.op) {
+    case 'put':
+      return `SET ${command.key}=${command.value}`
+    case 'delete':
+      return `DELETE ${command.key}`
+    case 'get':
+      return `GET ${command.key}`
+    case 'cas':
+      return `CAS ${command.key} ${command.expected ?? 'nil'} ${command.value}`
+    case 'range':
+      return `RANGE ${command.prefix}`
+    case 'noop':
+      return 'NOOP'
+  }
+}

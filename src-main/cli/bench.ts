@@ -1,0 +1,136 @@
+/**
+ * Benchmarks: `npm run bench -- <suite> [--quick] [--json]`.
+ *   raft     3 and 5 nodes × 1/16/64 closed-loop writers × fsync/none: throughput, p50, p99
+ *   checker  linearizability checking time of a 100,000-operation history over 100 keys
+ * Each configuration runs several times on real processes; the table shows medians.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { ExperimentRun } from '../lab/runner.js'
+import { validateExperiment } from '../api/validate.js'
+import type { Experiment, ExperimentInput } from '../api/experiment.js'
+import type { RunSummary } from '../api/summary.js'
+
+/** The bar to beat, measured on this machine with a production Raft (Go): 3 members, loopback, fsync. */
+const referenceP50MsOneClient = 0.85
+const referenceThroughput64Clients = 8000
+
+interface BenchRow {
+  nodes: number
+  clients: number
+  durability: 'fsync' | 'none'
+  throughput: number
+  p50Ms: number
+  p99Ms: number
+}
+
+const usage = `usage: npm run bench -- <raft | checker> [--quick] [--json]`
+
+async function main(argv: string[]): Promise<number> {
+  const suite = argv.find((arg) => !arg.startsWith('--'))
+  const quick = argv.includes('--quick')
+  const json = argv.includes('--json')
+  switch (suite) {
+    case 'raft':
+      return benchRaft(quick, json)
+    case 'checker':
+      return benchCheckerSuite(quick, json)
+    default:
+      process.stderr.write(`${suite ? `unknown suite ${suite}\n` : ''}${usage}\n`)
+      return 2
+  }
+}
+
+async function benchRaft(quick: boolean, json: boolean): Promise<number> {
+  const durationMs = quick ? 1000 : 4000
+  const repetitions = quick ? 1 : 3
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
+  const rows: BenchRow[] = []
+  try {
+    for (const nodes of [3, 5])
+      for (const durability of ['fsync', 'none'] as const)
+        for (const clients of [1, 16, 64]) {
+          const summaries: RunSummary[] = []
+          for (let repetition = 0; repetition < repetitions; repetition += 1) {
+            const experiment = benchExperiment({ nodes, clients, durability, durationMs, seed: repetition + 1 })
+            const summary = await new ExperimentRun(experiment, { runsDir, check: false, finalReads: false }).execute()
+            if (!summary.completed) throw new Error(`bench run failed: ${summary.error}`)
+            summaries.push(summary)
+          }
+          const row: BenchRow = {
+            nodes,
+            clients,
+            durability,
+            throughput: median(summaries.map((summary) => summary.throughput)),
+            p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
+            p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+          }
+          rows.push(row)
+          if (!json) process.stderr.write(`  ${describeRow(row)}\n`)
+        }
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true })
+  }
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  else process.stdout.write(raftTable(rows, repetitions, durationMs))
+  return 0
+}
+
+function benchExperiment(options: { nodes: number; clients: number; durability: 'fsync' | 'none'; durationMs: number; seed: number }): Experiment {
+  const input: ExperimentInput = {
+    name: `bench-raft-${options.nodes}-${options.clients}-${options.durability}`,
+    protocol: 'raft',
+    seed: options.seed,
+    cluster: { nodes: options.nodes, durability: options.durability },
+    workload: { duration: `${options.durationMs}ms`, warmup: '1s', clients: options.clients, keys: 1000, mix: { get: 0, put: 1 }, valueBytes: 16 },
+    trace: { messages: false },
+  }
+  const result = validateExperiment(input)
+  if (!result.ok) throw new Error(`bench experiment invalid: ${JSON.stringify(result.errors)}`)
+  return result.experiment
+}
+
+function describeRow(row: BenchRow): string {
+  return `${row.nodes} nodes  ${String(row.clients).padStart(2)} clients  ${row.durability.padEnd(5)}  ${row.throughput.toFixed(0).padStart(7)} ops/s  p50 ${row.p50Ms.toFixed(3)} ms  p99 ${row.p99Ms.toFixed(3)} ms`
+}
+
+function raftTable(rows: BenchRow[], repetitions: number, durationMs: number): string {
+  const lines = [
+    `Raft on real processes (writes only, ${durationMs / 1000} s per run, median of ${repetitions}) on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+    '',
+    '| nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) |',
+    '|---:|---:|---|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
+    '',
+  ]
+  const oneClient = rows.find((row) => row.nodes === 3 && row.clients === 1 && row.durability === 'fsync')
+  const manyClients = rows.find((row) => row.nodes === 3 && row.clients === 64 && row.durability === 'fsync')
+  if (oneClient) lines.push(`3 nodes, fsync, 1 client: p50 ${oneClient.p50Ms.toFixed(3)} ms vs ${referenceP50MsOneClient} ms for the Go reference (ratio ${(oneClient.p50Ms / referenceP50MsOneClient).toFixed(2)}, lower is better)`)
+  if (manyClients) lines.push(`3 nodes, fsync, 64 clients: ${manyClients.throughput.toFixed(0)} ops/s vs ${referenceThroughput64Clients} for the Go reference (ratio ${(manyClients.throughput / referenceThroughput64Clients).toFixed(2)}, higher is better)`)
+  return `${lines.join('\n')}\n`
+}
+
+async function benchCheckerSuite(quick: boolean, json: boolean): Promise<number> {
+  const { benchChecker } = await import('../lab/checker/bench.js')
+  const rows = benchChecker({ repetitions: quick ? 1 : 3 })
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  else for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
+  return 0
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: Error) => {
+    process.stderr.write(`bench: ${error.stack ?? error.message}\n`)
+    process.exitCode = 3
+  },
+)

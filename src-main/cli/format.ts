@@ -1,0 +1,68 @@
+/** Human-readable output of the CLI: the live progress line and the end-of-run summary. */
+import type { LiveFrame } from '../api/lab-api.js'
+import type { RunSummary } from '../api/summary.js'
+
+const barWidth = 24
+
+export class ProgressLine {
+  private lastPlainPrintMs = -Infinity
+  private firstFrameMs: number | undefined
+  private written = false
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly durationMs: number,
+  ) {}
+
+  update(frame: LiveFrame): void {
+    const leaderNode = frame.nodes.find((node) => node.node === frame.leader)
+    const ops = frame.ops.ok + frame.ops.fail + frame.ops.info
+    if (ops > 0 && this.firstFrameMs === undefined) this.firstFrameMs = frame.t
+    const elapsedMs = this.firstFrameMs === undefined ? 0 : frame.t - this.firstFrameMs
+    const fraction = Math.min(1, elapsedMs / this.durationMs)
+    const filled = Math.round(fraction * barWidth)
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`
+    const leader = frame.leader ? `leader ${frame.leader} term ${leaderNode?.term ?? '?'}` : 'no leader'
+    const text = `${bar} ${(elapsedMs / 1000).toFixed(1)}s/${(this.durationMs / 1000).toFixed(0)}s  ops ${frame.ops.ok} ok ${frame.ops.fail} fail ${frame.ops.info} info  ${leader}`
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${text.padEnd(100)}`)
+      this.written = true
+    } else if (frame.t - this.lastPlainPrintMs >= 1000) {
+      this.lastPlainPrintMs = frame.t
+      this.stream.write(`${text}\n`)
+    }
+  }
+
+  note(text: string): void {
+    if (this.written) this.stream.write('\n')
+    this.written = false
+    this.stream.write(`${text}\n`)
+  }
+
+  done(): void {
+    if (this.written) this.stream.write('\n')
+    this.written = false
+  }
+}
+
+export function formatSummary(summary: RunSummary): string {
+  const lines = [
+    `${summary.name}: ${summary.protocol}, ${summary.nodes} nodes, ${summary.clients ? `${summary.clients} clients` : `${summary.rate} ops/s open loop`}, durability ${summary.durability}, seed ${summary.seed}`,
+    `  ops          ${summary.ops.ok} ok, ${summary.ops.fail} fail, ${summary.ops.info} info in ${(summary.durationMs / 1000).toFixed(2)} s`,
+    `  throughput   ${summary.throughput.toFixed(0)} ops/s`,
+    `  latency ms   p50 ${summary.latencyMs.p50}  p90 ${summary.latencyMs.p90}  p99 ${summary.latencyMs.p99}  max ${summary.latencyMs.max}`,
+    `  leadership   ${summary.leaderChanges} leader changes, highest term ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a leader`,
+    `  messages     ${summary.messages.total} (${(summary.messages.bytes / 1024).toFixed(0)} KiB): ${Object.entries(summary.messages.byType).map(([type, count]) => `${type} ${count}`).join(', ')}`,
+  ]
+  for (const fault of summary.faults) lines.push(`  fault        at ${(fault.atMs / 1000).toFixed(2)} s: ${fault.action}${fault.targets.length ? ` → ${fault.targets.join(', ')}` : ''}${fault.detail ? ` (${fault.detail})` : ''}`)
+  if (summary.verdict) {
+    const verdict = summary.verdict
+    const linearizable = verdict.linearizable === true ? 'yes' : verdict.linearizable === false ? 'NO' : 'unknown'
+    lines.push(`  linearizable ${linearizable}`)
+    for (const invariant of verdict.invariants) lines.push(`  ${invariant.ok ? 'ok  ' : 'FAIL'}         ${invariant.name}: ${invariant.detail}`)
+    if (verdict.witness) lines.push(...verdict.witness.split('\n').map((line) => `  witness      ${line}`))
+  }
+  if (summary.error) lines.push(`  error        ${summary.error}`)
+  lines.push(`  run dir      ${summary.runDir}`)
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,121 @@
+/**
+ * The headless lab: `npm run lab -- <command>`.
+ *   run <experiment.yaml> [--json] [--check] [--runs-dir DIR]   run an experiment on real processes
+ *   check <run-dir | history.ndjson> [--json]                    judge a recorded history
+ *   validate <experiment.yaml>...                                validate experiment files
+ *   schema                                                       print the experiment JSON Schema
+ */
+import path from 'node:path'
+import { loadExperimentFile } from '../lab/experiment-file.js'
+import { ExperimentRun } from '../lab/runner.js'
+import { experimentJsonSchema } from '../api/json-schema.js'
+import { formatSummary, ProgressLine } from './format.js'
+import type { RunSummary } from '../api/summary.js'
+
+const usage = `usage: npm run lab -- <command>
+  run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads]
+      Runs the experiment on real replica processes; prints progress on stderr and a summary.
+      --json   print the summary as JSON on stdout
+      --check  exit 1 when the verdict finds a violation (non-linearizable or a broken invariant)
+  check <run-dir | history.ndjson> [--json]
+      Judges a recorded history: exit 0 linearizable, 1 not, 2 unknown or unreadable.
+  validate <experiment.yaml>...
+      Validates experiment files; exit 2 on the first invalid one.
+  schema
+      Prints the JSON Schema of the experiment format.`
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv
+  switch (command) {
+    case 'run':
+      return runCommand(args)
+    case 'check': {
+      const { runCheckCommand } = await import('../lab/checker/check-command.js')
+      return runCheckCommand(args, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) })
+    }
+    case 'validate':
+      return validateCommand(args)
+    case 'schema':
+      process.stdout.write(`${JSON.stringify(experimentJsonSchema(), null, 2)}\n`)
+      return 0
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${usage}\n`)
+      return command === undefined ? 2 : 0
+    default:
+      process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage}\n`)
+      return 2
+  }
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const flags = new Set(args.filter((arg) => arg.startsWith('--')))
+  const runsDirIndex = args.indexOf('--runs-dir')
+  const runsDir = runsDirIndex >= 0 ? args[runsDirIndex + 1] : undefined
+  if (runsDirIndex >= 0 && !runsDir) return fail('--runs-dir needs a directory')
+  const known = new Set(['--json', '--check', '--runs-dir', '--no-final-reads', '--no-check'])
+  const unknown = [...flags].filter((flag) => !known.has(flag))
+  if (unknown.length > 0) return fail(`unknown option ${unknown.join(', ')}\n${usage}`)
+  const files = args.filter((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--runs-dir')
+  if (files.length !== 1) return fail(`run needs exactly one experiment file\n${usage}`)
+  const loaded = loadExperimentFile(files[0]!)
+  if (!loaded.ok) return fail(loaded.message)
+  const experiment = loaded.experiment
+  const progress = new ProgressLine(process.stderr, experiment.workload.duration)
+  const run = new ExperimentRun(experiment, {
+    runsDir: path.resolve(runsDir ?? 'runs'),
+    sourceText: loaded.text,
+    check: !flags.has('--no-check'),
+    finalReads: !flags.has('--no-final-reads'),
+    onMessage: (message) => {
+      if (message.kind === 'frame') progress.update(message)
+    },
+    onScriptStep: (step) => progress.note(`${step.command} → ${step.outcome}${step.error ? ` (${step.error})` : ''}`),
+  })
+  progress.note(`run ${run.id}: ${experiment.protocol}, ${experiment.cluster.nodes.length} nodes (${experiment.cluster.nodes.join(', ')})`)
+  const stopOnSignal = () => run.stop()
+  process.once('SIGINT', stopOnSignal)
+  const summary = await run.execute()
+  process.off('SIGINT', stopOnSignal)
+  progress.done()
+  if (flags.has('--json')) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+  else process.stdout.write(formatSummary(summary))
+  if (!summary.completed) {
+    process.stderr.write(`the run did not complete: ${summary.error}\n(run directory kept: ${summary.runDir})\n`)
+    return 3
+  }
+  if (flags.has('--check') && violated(summary)) return 1
+  return 0
+}
+
+function violated(summary: RunSummary): boolean {
+  const verdict = summary.verdict
+  if (!verdict) return false
+  return verdict.linearizable === false || verdict.invariants.some((invariant) => !invariant.ok)
+}
+
+function validateCommand(files: string[]): number {
+  if (files.length === 0) return fail(`validate needs at least one file\n${usage}`)
+  for (const file of files) {
+    const loaded = loadExperimentFile(file)
+    if (!loaded.ok) return fail(loaded.message)
+    process.stdout.write(`${file}: ok (${loaded.experiment.protocol}, ${loaded.experiment.cluster.nodes.length} nodes)\n`)
+  }
+  return 0
+}
+
+function fail(message: string): number {
+  process.stderr.write(`${message}\n`)
+  return 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: Error) => {
+    process.stderr.write(`lab: ${error.stack ?? error.message}\n`)
+    process.exitCode = 3
+  },
+)

@@ -1,0 +1,263 @@
+/**
+ * A cluster of replica processes on 127.0.0.1: spawn, control channel, crash (SIGKILL), pause
+ * (SIGSTOP), resume (SIGCONT), restart from the data directory, link rules, and a shutdown that
+ * leaves no process or port behind. Knows nothing of experiments or workloads.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { ReplicaConfig } from '../replica/config.js'
+import type { ControlReport, ControlRequest, FinalState, ReplicaStatus } from '../replica/control.js'
+import type { LinkRules, PeerAddress } from '../replica/transport.js'
+import type { TraceEvent } from '../api/trace.js'
+import { childProcessEnv, nodeBundle } from './paths.js'
+import { Guardian } from './guardian-client.js'
+
+export const replicaStartTimeoutMs = 10_000
+const shutdownGraceMs = 2000
+
+export type ProcessState = 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
+
+export interface ReplicaHandle {
+  id: string
+  state: ProcessState
+  pid?: number
+  peerPort: number
+  clientPort: number
+  status?: ReplicaStatus
+  child?: ChildProcess
+  exitCode?: number | null
+  fatal?: string
+}
+
+export interface ClusterListener {
+  onEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void
+  /** Process lifecycle, for the trace (stamped by the cluster on the run's clock). */
+  onProcessEvent(event: TraceEvent): void
+}
+
+export type ReplicaConfigBase = Omit<ReplicaConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
+
+export class Cluster {
+  readonly replicas = new Map<string, ReplicaHandle>()
+  private readonly guardian = Guardian.shared()
+  private finalStateWaiters = new Map<string, (state: FinalState) => void>()
+  private closed = false
+
+  constructor(
+    private readonly base: ReplicaConfigBase,
+    private readonly runDir: string,
+    private readonly epochNs: bigint,
+    private readonly listener: ClusterListener,
+  ) {
+    for (const id of base.members) this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0 })
+    fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true })
+  }
+
+  now(): number {
+    return Number(process.hrtime.bigint() - this.epochNs) / 1e6
+  }
+
+  get nodeIds(): string[] {
+    return [...this.replicas.keys()]
+  }
+
+  /**
+   * Spawns every replica and waits until each listens; `beforeClocks` runs before the peer list goes
+   * out (link rules set there are in force before any protocol timer runs).
+   */
+  async start(beforeClocks?: () => void): Promise<void> {
+    await Promise.all(this.nodeIds.map((id) => this.spawn(id)))
+    beforeClocks?.()
+    this.broadcastPeers()
+  }
+
+  clientEndpoints(): { id: string; host: string; port: number }[] {
+    return [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.clientPort }))
+  }
+
+  async crash(id: string): Promise<void> {
+    const replica = this.handle(id)
+    if (replica.state === 'crashed' || replica.state === 'exited') return
+    const exited = this.waitForExit(replica)
+    replica.state = 'crashed'
+    replica.child?.kill('SIGKILL')
+    await exited
+    this.processEvent(id, 'crashed', 'SIGKILL')
+  }
+
+  async restart(id: string): Promise<void> {
+    const replica = this.handle(id)
+    if (replica.state === 'up' || replica.state === 'starting') return
+    if (replica.state === 'paused') {
+      this.resume(id)
+      return
+    }
+    const { peerPort, clientPort } = replica
+    await this.spawn(id)
+    if (replica.peerPort !== peerPort || replica.clientPort !== clientPort) this.broadcastPeers()
+  }
+
+  pause(id: string): void {
+    const replica = this.handle(id)
+    if (replica.state !== 'up') return
+    replica.child?.kill('SIGSTOP')
+    replica.state = 'paused'
+    this.processEvent(id, 'paused', 'SIGSTOP')
+  }
+
+  resume(id: string): void {
+    const replica = this.handle(id)
+    if (replica.state !== 'paused') return
+    replica.child?.kill('SIGCONT')
+    replica.state = 'up'
+    this.processEvent(id, 'resumed', 'SIGCONT')
+  }
+
+  setLinkRules(id: string, rules: LinkRules): void {
+    this.send(id, { type: 'link-rules', rules })
+  }
+
+  /** Asks every running replica for its applied index, hash chain and state digest. */
+  async finalStates(timeoutMs = 2000): Promise<FinalState[]> {
+    const running = [...this.replicas.values()].filter((replica) => replica.state === 'up')
+    const states = await Promise.all(
+      running.map(
+        (replica) =>
+          new Promise<FinalState | undefined>((resolve) => {
+            const timer = setTimeout(() => resolve(undefined), timeoutMs)
+            this.finalStateWaiters.set(replica.id, (state) => {
+              clearTimeout(timer)
+              resolve(state)
+            })
+            this.send(replica.id, { type: 'final-state' })
+          }),
+      ),
+    )
+    return states.filter((state): state is FinalState => state !== undefined)
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.all(
+      [...this.replicas.values()].map(async (replica) => {
+        const child = replica.child
+        if (!child || child.exitCode !== null || child.signalCode !== null) return
+        const exited = this.waitForExit(replica)
+        if (replica.state === 'paused') child.kill('SIGKILL')
+        else this.send(replica.id, { type: 'shutdown' })
+        const timer = setTimeout(() => child.kill('SIGKILL'), shutdownGraceMs)
+        await exited
+        clearTimeout(timer)
+      }),
+    )
+  }
+
+  private handle(id: string): ReplicaHandle {
+    const replica = this.replicas.get(id)
+    if (!replica) throw new Error(`unknown node ${id}`)
+    return replica
+  }
+
+  private send(id: string, request: ControlRequest): void {
+    const child = this.replicas.get(id)?.child
+    if (child?.connected) child.send(request)
+  }
+
+  private broadcastPeers(): void {
+    const peers: PeerAddress[] = [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
+    for (const id of this.nodeIds) this.send(id, { type: 'peers', peers })
+  }
+
+  private spawn(id: string, retryOnPortTaken = true): Promise<void> {
+    const replica = this.handle(id)
+    const peers = [...this.replicas.values()]
+      .filter((other) => other.id !== id && other.peerPort > 0)
+      .map((other) => ({ id: other.id, host: '127.0.0.1', port: other.peerPort }))
+    const config: ReplicaConfig = {
+      ...this.base,
+      id,
+      dataDir: path.join(this.runDir, 'nodes', id),
+      peerPort: replica.peerPort,
+      clientPort: replica.clientPort,
+      peers,
+      epochNs: this.epochNs.toString(),
+    }
+    const log = fs.openSync(path.join(this.runDir, 'logs', `${id}.log`), 'a')
+    const child = fork(nodeBundle('replica'), ['--config', JSON.stringify(config)], {
+      env: childProcessEnv(),
+      stdio: ['ignore', log, log, 'ipc'],
+      serialization: 'advanced',
+    })
+    fs.closeSync(log)
+    replica.child = child
+    replica.state = 'starting'
+    replica.pid = child.pid
+    replica.fatal = undefined
+    if (child.pid) this.guardian.watch(child.pid)
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`replica ${id} did not start within ${replicaStartTimeoutMs} ms`)), replicaStartTimeoutMs)
+      child.on('message', (report: ControlReport) => {
+        if (report.type === 'listening') {
+          clearTimeout(timer)
+          replica.peerPort = report.peerPort
+          replica.clientPort = report.clientPort
+          replica.state = 'up'
+          const recovered = report.recoveredRecords > 0 ? `recovered ${report.recoveredRecords} WAL records` : 'fresh'
+          this.processEvent(id, 'up', `pid ${report.pid}, ${recovered}${report.truncatedBytes ? `, cut ${report.truncatedBytes} torn bytes` : ''}`)
+          resolve()
+        } else this.onReport(replica, report)
+      })
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer)
+        if (child.pid) this.guardian.forget(child.pid)
+        replica.exitCode = code
+        if (replica.child !== child) return
+        const wasStarting = replica.state === 'starting'
+        if (replica.state !== 'crashed') {
+          replica.state = 'exited'
+          if (!this.closed) this.processEvent(id, 'exited', replica.fatal ?? `exit code ${code ?? signal}`)
+        }
+        if (wasStarting) {
+          const portTaken = (replica.fatal ?? '').includes('EADDRINUSE')
+          if (portTaken && retryOnPortTaken && !this.closed) {
+            replica.peerPort = 0
+            replica.clientPort = 0
+            this.spawn(id, false).then(resolve, reject)
+          } else reject(new Error(`replica ${id} exited during start: ${replica.fatal ?? `exit code ${code ?? signal}`}`))
+        }
+      })
+    })
+  }
+
+  private onReport(replica: ReplicaHandle, report: ControlReport): void {
+    switch (report.type) {
+      case 'events':
+        replica.status = report.status
+        this.listener.onEvents(replica.id, report.events, report.status)
+        return
+      case 'final-state': {
+        const waiter = this.finalStateWaiters.get(replica.id)
+        this.finalStateWaiters.delete(replica.id)
+        waiter?.(report.state)
+        return
+      }
+      case 'fatal':
+        replica.fatal = report.message
+        return
+      case 'listening':
+        return
+    }
+  }
+
+  private waitForExit(replica: ReplicaHandle): Promise<void> {
+    const child = replica.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+    return new Promise((resolve) => child.once('exit', () => resolve()))
+  }
+
+  private processEvent(node: string, state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited', detail: string): void {
+    this.listener.onProcessEvent({ t: this.now(), node, kind: 'process', state, detail })
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Aggregates a run's event stream into one LiveFrame per interval, so a viewer receives ten small
+ * messages a second instead of every event, and into the run's time series kept for reports.
+ */
+import type { LiveFrame, NodeLiveStatus } from '../api/lab-api.js'
+import type { TraceEvent } from '../api/trace.js'
+import type { ReplicaStatus } from '../replica/control.js'
+import type { LatencySample } from './workload/protocol.js'
+import type { ProcessState } from './cluster.js'
+
+export const frameIntervalMs = 100
+/** Trace events carried by one frame; the rest are counted in eventsOmitted. */
+export const frameEventsMax = 1500
+
+/** One row per frame interval, kept for the whole run (series.json). */
+export interface SeriesPoint {
+  t: number
+  ok: number
+  fail: number
+  info: number
+  p50Ms: number | null
+  p99Ms: number | null
+  leader: string | null
+  commitIndex: Record<string, number>
+  term: Record<string, number>
+}
+
+export class FrameAggregator {
+  private events: TraceEvent[] = []
+  private omitted = 0
+  private latencies: LatencySample[] = []
+  private messagesByType: Record<string, number> = {}
+  private readonly statuses = new Map<string, ReplicaStatus>()
+  private readonly ops = { ok: 0, fail: 0, info: 0 }
+  private readonly previousOps = { ok: 0, fail: 0, info: 0 }
+  readonly series: SeriesPoint[] = []
+
+  constructor(private readonly runId: string) {}
+
+  addEvents(events: TraceEvent[]): void {
+    for (const event of events) {
+      if (event.kind === 'send') this.messagesByType[event.type] = (this.messagesByType[event.type] ?? 0) + 1
+      if (this.events.length < frameEventsMax) this.events.push(event)
+      else this.omitted += 1
+    }
+  }
+
+  setStatus(node: string, status: ReplicaStatus): void {
+    this.statuses.set(node, status)
+  }
+
+  setOps(ops: { ok: number; fail: number; info: number }, latencies: LatencySample[]): void {
+    Object.assign(this.ops, ops)
+    for (const sample of latencies) this.latencies.push(sample)
+  }
+
+  /** Closes the current interval: returns its frame and appends a series point. */
+  take(t: number, processStates: Map<string, ProcessState>, leader: string | undefined): LiveFrame {
+    const nodes: NodeLiveStatus[] = [...processStates].map(([node, state]) => {
+      const status = this.statuses.get(node)
+      return {
+        node,
+        process: state,
+        role: state === 'crashed' || state === 'exited' ? 'down' : (status?.role ?? 'unknown'),
+        term: status?.term ?? 0,
+        commitIndex: status?.commitIndex ?? 0,
+        appliedIndex: status?.appliedIndex ?? 0,
+        lastIndex: status?.lastIndex ?? 0,
+      }
+    })
+    const frame: LiveFrame = {
+      kind: 'frame',
+      runId: this.runId,
+      t,
+      nodes,
+      leader,
+      ops: { ...this.ops },
+      latencies: this.latencies,
+      events: this.events,
+      eventsOmitted: this.omitted,
+      messagesByType: this.messagesByType,
+    }
+    this.series.push(this.seriesPoint(t, nodes, leader))
+    this.events = []
+    this.omitted = 0
+    this.latencies = []
+    this.messagesByType = {}
+    return frame
+  }
+
+  private seriesPoint(t: number, nodes: NodeLiveStatus[], leader: string | undefined): SeriesPoint {
+    const sorted = this.latencies.map((sample) => sample.ms).sort((a, b) => a - b)
+    const point: SeriesPoint = {
+      t: Math.round(t),
+      ok: this.ops.ok - this.previousOps.ok,
+      fail: this.ops.fail - this.previousOps.fail,
+      info: this.ops.info - this.previousOps.info,
+      p50Ms: sorted.length ? round3(quantile(sorted, 0.5)) : null,
+      p99Ms: sorted.length ? round3(quantile(sorted, 0.99)) : null,
+      leader: leader ?? null,
+      commitIndex: Object.fromEntries(nodes.map((node) => [node.node, node.commitIndex])),
+      term: Object.fromEntries(nodes.map((node) => [node.node, node.term])),
+    }
+    Object.assign(this.previousOps, this.ops)
+    return point
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
+}

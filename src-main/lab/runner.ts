@@ -1,0 +1,354 @@
+/**
+ * Runs one experiment end to end: a run directory, the cluster, the workload, the fault schedule,
+ * the trace, live frames, and at the end the summary and verdict. The run directory is the source
+ * of truth and is kept whatever happens, failed runs included.
+ *
+ * Timeline: t = 0 is the moment the replicas are spawned (the run's epoch). The workload starts once
+ * a leader is known (or after leaderWaitMs); fault times in the experiment count from workload start.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import * as hdr from 'hdr-histogram-js'
+import type { Experiment } from '../api/experiment.js'
+import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
+import type { LatencySummaryMs, RunSummary } from '../api/summary.js'
+import { buildRunVerdict } from './checker/run-verdict.js'
+import type { TraceEvent } from '../api/trace.js'
+import type { FinalState, ReplicaStatus } from '../replica/control.js'
+import { seededRandom } from '../protocols/common/random.js'
+import { Cluster, type ReplicaConfigBase } from './cluster.js'
+import { FaultInjector, describeAction, scheduledFaults } from './faults.js'
+import { FrameAggregator, frameIntervalMs } from './frames.js'
+import { LeaderTracker, computeLeadership } from './leadership.js'
+import { childProcessEnv, nodeBundle } from './paths.js'
+import { Guardian } from './guardian-client.js'
+import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/protocol.js'
+
+/** How long the workload waits for a first leader before it starts anyway. */
+export const leaderWaitMs = 10_000
+/** Extra time the workload gets beyond its duration before the run gives up on it. */
+const workloadGraceMs = 30_000
+
+/** Trace kinds kept in memory for the verdict and leadership; the file keeps every event. */
+const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'apply', 'truncate', 'process', 'fault'])
+
+export interface RunOptions {
+  runsDir: string
+  /** The experiment file as written, kept next to the resolved one. */
+  sourceText?: string
+  /** Judge the history and the trace at the end (default true). */
+  check?: boolean
+  /** Read back every written key at the end (default true). */
+  finalReads?: boolean
+  onMessage?: (message: LabStreamMessage) => void
+  onScriptStep?: (report: Extract<WorkloadReport, { type: 'script' }>) => void
+}
+
+export class ExperimentRun {
+  readonly id: string
+  readonly dir: string
+  private readonly epochNs = process.hrtime.bigint()
+  private readonly leaders = new LeaderTracker()
+  private readonly frames: FrameAggregator
+  private readonly trace: TraceEvent[] = []
+  private readonly traceFile: fs.WriteStream
+  private readonly messageTotals = new Map<string, { pidCounters: ReplicaStatus | undefined; carried: { messages: number; bytes: number; byType: Record<string, number> } }>()
+  private cluster?: Cluster
+  private faults?: FaultInjector
+  private workload?: ChildProcess
+  private workloadStartMs = 0
+  private leaderWaiter?: () => void
+  private stopped = false
+  private ops = { ok: 0, fail: 0, info: 0 }
+
+  constructor(
+    readonly experiment: Experiment,
+    private readonly options: RunOptions,
+  ) {
+    this.id = runId(experiment.name)
+    this.dir = path.join(options.runsDir, this.id)
+    fs.mkdirSync(this.dir, { recursive: true })
+    this.frames = new FrameAggregator(this.id)
+    this.traceFile = fs.createWriteStream(path.join(this.dir, 'trace.ndjson'))
+    fs.writeFileSync(path.join(this.dir, 'experiment.json'), JSON.stringify(experiment, null, 2))
+    if (options.sourceText) fs.writeFileSync(path.join(this.dir, 'experiment.source.yaml'), options.sourceText)
+  }
+
+  now(): number {
+    return Number(process.hrtime.bigint() - this.epochNs) / 1e6
+  }
+
+  /** Runs to the end and returns the summary; on failure the summary says why (completed: false). */
+  async execute(): Promise<RunSummary> {
+    const startedAt = new Date().toISOString()
+    const frameTimer = setInterval(() => this.emitFrame(), frameIntervalMs)
+    let error: string | undefined
+    let stats: WorkloadStats | undefined
+    let finalStates: FinalState[] = []
+    try {
+      stats = await this.runPhases()
+      finalStates = await this.cluster!.finalStates()
+    } catch (caught) {
+      error = (caught as Error).message
+    } finally {
+      clearInterval(frameTimer)
+      this.workload?.kill('SIGKILL')
+      await this.cluster?.shutdown()
+      this.emitFrame()
+    }
+    await new Promise<void>((resolve) => this.traceFile.end(() => resolve()))
+    const summary = this.summarize(startedAt, stats, error)
+    if (this.options.check !== false && stats) {
+      try {
+        summary.verdict = await buildRunVerdict({ runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates })
+      } catch (caught) {
+        summary.verdict = { linearizable: 'unknown', invariants: [], witness: `checker failed: ${(caught as Error).message}` }
+      }
+    }
+    fs.writeFileSync(path.join(this.dir, 'final-states.json'), JSON.stringify(finalStates, null, 2))
+    fs.writeFileSync(path.join(this.dir, 'series.json'), JSON.stringify(this.frames.series))
+    if (stats) fs.writeFileSync(path.join(this.dir, 'metrics.json'), JSON.stringify({ latencyHistogramUs: stats.histogram, byFunction: stats.byFunction }))
+    fs.writeFileSync(path.join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2))
+    this.options.onMessage?.(error ? { kind: 'error', runId: this.id, message: error } : { kind: 'end', runId: this.id, summary })
+    return summary
+  }
+
+  /** Ends the workload early; the run then finishes normally with what it has. */
+  stop(): void {
+    this.stopped = true
+    if (this.workload?.connected) this.workload.send({ type: 'stop' })
+    this.leaderWaiter?.()
+  }
+
+  async inject(action: FaultAction): Promise<FaultResult> {
+    if (!this.faults) return { ok: false, error: 'the cluster is not running' }
+    try {
+      const fault = await this.faults.inject(action, this.now() - this.workloadStartMs)
+      this.recordFaultEvent(describeAction(action), fault.targets, fault.detail)
+      return { ok: true, targets: fault.targets }
+    } catch (caught) {
+      return { ok: false, error: (caught as Error).message }
+    }
+  }
+
+  private async runPhases(): Promise<WorkloadStats> {
+    const experiment = this.experiment
+    this.cluster = new Cluster(replicaBase(experiment), this.dir, this.epochNs, {
+      onEvents: (node, events, status) => this.onReplicaEvents(node, events, status),
+      onProcessEvent: (event) => this.onEvents([event]),
+    })
+    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'))
+    const schedule = scheduledFaults(experiment)
+    // Faults at 0 s are the initial conditions: in force before the first election.
+    const initial = schedule.filter((fault) => fault.atMs === 0)
+    const initialInjections: Promise<FaultResult>[] = []
+    await this.cluster.start(() => {
+      this.faults!.applyLinkRules()
+      // Partitions take effect synchronously here, before the peer list starts the clocks.
+      for (const { action } of initial) initialInjections.push(this.inject(action))
+    })
+    await Promise.all(initialInjections)
+    await this.waitForLeader()
+    this.workloadStartMs = this.now()
+    const timers = schedule
+      .filter((fault) => fault.atMs > 0)
+      .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))
+    try {
+      return await this.runWorkload()
+    } finally {
+      timers.forEach(clearTimeout)
+    }
+  }
+
+  private waitForLeader(): Promise<void> {
+    if (this.leaders.leader() || this.stopped) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), leaderWaitMs)
+      const done = () => {
+        clearTimeout(timer)
+        this.leaderWaiter = undefined
+        resolve()
+      }
+      this.leaderWaiter = done
+    })
+  }
+
+  private runWorkload(): Promise<WorkloadStats> {
+    const experiment = this.experiment
+    const config: WorkloadConfig = {
+      protocol: experiment.protocol,
+      workload: experiment.workload,
+      nodes: this.cluster!.clientEndpoints(),
+      seed: experiment.seed,
+      epochNs: this.epochNs.toString(),
+      historyPath: path.join(this.dir, 'history.ndjson'),
+      f: Math.floor((experiment.cluster.nodes.length - 1) / 3),
+      finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
+    }
+    const log = fs.openSync(path.join(this.dir, 'logs', 'workload.log'), 'a')
+    const child = fork(nodeBundle('workload'), [], { env: childProcessEnv(), stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' })
+    fs.closeSync(log)
+    this.workload = child
+    const guardian = Guardian.shared()
+    if (child.pid) guardian.watch(child.pid)
+    return new Promise<WorkloadStats>((resolve, reject) => {
+      const deadline = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`the workload did not finish within ${experiment.workload.duration + workloadGraceMs} ms`))
+      }, experiment.workload.duration + workloadGraceMs)
+      let result: WorkloadStats | undefined
+      child.on('message', (report: WorkloadReport) => {
+        switch (report.type) {
+          case 'progress':
+            this.ops = { ok: report.ok, fail: report.fail, info: report.info }
+            this.frames.setOps(this.ops, report.latencies)
+            return
+          case 'script':
+            this.onEvents([{ t: report.t, node: 'client', kind: 'note', text: `${report.command} → ${report.outcome}${report.error ? ` (${report.error})` : ''}` }])
+            this.options.onScriptStep?.(report)
+            return
+          case 'done':
+            result = report.stats
+            return
+          case 'fatal':
+            reject(new Error(`workload failed: ${report.message.split('\n')[0]}`))
+            return
+        }
+      })
+      child.on('exit', (code) => {
+        clearTimeout(deadline)
+        if (child.pid) guardian.forget(child.pid)
+        if (result) resolve(result)
+        else reject(new Error(`the workload exited (code ${code}) without reporting`))
+      })
+      child.send({ type: 'start', config })
+    })
+  }
+
+  private onReplicaEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void {
+    this.frames.setStatus(node, status)
+    this.countMessages(node, status)
+    this.onEvents(events)
+  }
+
+  private onEvents(events: TraceEvent[]): void {
+    if (events.length === 0) return
+    const lines: string[] = []
+    for (const event of events) {
+      if (retainedKinds.has(event.kind)) this.trace.push(event)
+      this.leaders.observe(event)
+      lines.push(JSON.stringify(event))
+    }
+    this.traceFile.write(lines.join('\n') + '\n')
+    this.frames.addEvents(events)
+    if (this.leaderWaiter && this.leaders.leader()) this.leaderWaiter()
+  }
+
+  private recordFaultEvent(fault: string, targets: string[], detail?: string): void {
+    this.onEvents([{ t: this.now(), node: 'lab', kind: 'fault', fault, detail: [targets.join(', '), detail].filter(Boolean).join(' — ') || undefined }])
+  }
+
+  /** Keeps message totals across restarts: a restarted replica counts from zero again. */
+  private countMessages(node: string, status: ReplicaStatus): void {
+    const entry = this.messageTotals.get(node) ?? { pidCounters: undefined, carried: { messages: 0, bytes: 0, byType: {} } }
+    const previous = entry.pidCounters
+    if (previous && status.messagesSent < previous.messagesSent) {
+      entry.carried.messages += previous.messagesSent
+      entry.carried.bytes += previous.bytesSent
+      for (const [type, count] of Object.entries(previous.sentByType)) entry.carried.byType[type] = (entry.carried.byType[type] ?? 0) + count
+    }
+    entry.pidCounters = status
+    this.messageTotals.set(node, entry)
+  }
+
+  private emitFrame(): void {
+    if (!this.cluster) return
+    const states = new Map([...this.cluster.replicas].map(([id, replica]) => [id, replica.state]))
+    const frame = this.frames.take(this.now(), states, this.leaders.leader())
+    this.options.onMessage?.(frame)
+  }
+
+  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined): RunSummary {
+    const experiment = this.experiment
+    const endMs = stats?.endMs ?? this.now()
+    const startMs = stats?.startMs ?? this.workloadStartMs
+    const leadership = computeLeadership(this.trace, startMs, endMs)
+    const messages = { total: 0, bytes: 0, byType: {} as Record<string, number> }
+    for (const { pidCounters, carried } of this.messageTotals.values()) {
+      messages.total += carried.messages + (pidCounters?.messagesSent ?? 0)
+      messages.bytes += carried.bytes + (pidCounters?.bytesSent ?? 0)
+      for (const source of [carried.byType, pidCounters?.sentByType ?? {}])
+        for (const [type, count] of Object.entries(source)) messages.byType[type] = (messages.byType[type] ?? 0) + count
+    }
+    const durationMs = Math.max(1, endMs - startMs)
+    const ops = stats ? { ok: stats.ok, fail: stats.fail, info: stats.info } : this.ops
+    return {
+      runId: this.id,
+      name: experiment.name,
+      protocol: experiment.protocol,
+      nodes: experiment.cluster.nodes.length,
+      nodeNames: experiment.cluster.nodes,
+      seed: experiment.seed,
+      durability: experiment.cluster.durability,
+      clients: experiment.workload.rate === undefined ? experiment.workload.clients : 0,
+      rate: experiment.workload.rate,
+      startedAt,
+      durationMs: round(durationMs),
+      ops,
+      latencyMs: stats ? latencySummary(stats.histogram) : { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
+      throughput: round((ops.ok / durationMs) * 1000),
+      leaderChanges: leadership.leaderChanges,
+      terms: leadership.maxTerm,
+      unavailableMs: round(leadership.unavailableMs),
+      messages,
+      faults: this.faults?.injected ?? [],
+      runDir: this.dir,
+      completed: error === undefined,
+      error,
+    }
+  }
+}
+
+function replicaBase(experiment: Experiment): ReplicaConfigBase {
+  const { cluster } = experiment
+  return {
+    protocol: experiment.protocol,
+    members: cluster.nodes,
+    durability: cluster.durability,
+    seed: experiment.seed,
+    tickMs: cluster.tickMs,
+    electionTimeoutMs: cluster.electionTimeoutMs,
+    heartbeatMs: cluster.heartbeatMs,
+    preVote: cluster.preVote,
+    checkQuorum: cluster.checkQuorum,
+    batchEntriesMax: cluster.batchEntriesMax,
+    inflightAppendsMax: cluster.inflightAppendsMax,
+    traceMessages: experiment.trace.messages,
+    extra: {},
+  }
+}
+
+export function latencySummary(histogramBase64: string): LatencySummaryMs {
+  const histogram = hdr.decodeFromCompressedBase64(histogramBase64)
+  if (histogram.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 }
+  const ms = (us: number) => round(us / 1000)
+  return {
+    p50: ms(histogram.getValueAtPercentile(50)),
+    p90: ms(histogram.getValueAtPercentile(90)),
+    p99: ms(histogram.getValueAtPercentile(99)),
+    p999: ms(histogram.getValueAtPercentile(99.9)),
+    max: ms(histogram.maxValue),
+    mean: ms(histogram.mean),
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000
+}
+
+function runId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'run'
+  return `${stamp}-${slug}-${Math.random().toString(36).slice(2, 6)}`
+}

@@ -1,0 +1,84 @@
+/**
+ * How a client gets one operation done against a leader-based cluster (Raft, primary-backup):
+ * send to the node it believes leads, follow "not leader" hints, move on from unreachable nodes,
+ * and report the outcome honestly: `ok`, `fail` only when the operation certainly did not happen,
+ * `info` whenever it might have.
+ */
+import type { Command } from '../../protocols/types.js'
+import type { ClusterConnections } from './connections.js'
+
+export type Outcome =
+  | { type: 'ok'; node: string; value?: string | null; entries?: [string, string][] }
+  | { type: 'fail'; error: string; node?: string; value?: string | null }
+  | { type: 'info'; error: string; node?: string }
+
+export interface ClientDriver {
+  execute(clientId: string, seq: number, command: Command, timeoutMs: number): Promise<Outcome>
+}
+
+/** Pause before another round of tries when no node admits to leading. */
+const noLeaderBackoffMs = 10
+
+export class LeaderClient implements ClientDriver {
+  private leaderGuess: string | undefined
+
+  constructor(private readonly connections: ClusterConnections) {}
+
+  async execute(clientId: string, seq: number, command: Command, timeoutMs: number): Promise<Outcome> {
+    const deadline = performance.now() + timeoutMs
+    const nodes = this.connections.nodeIds
+    let target = this.leaderGuess ?? nodes[0]!
+    let triedThisRound = new Set<string>()
+    let lastError = 'no node answered'
+    for (;;) {
+      const remaining = deadline - performance.now()
+      // Every attempt so far was refused before execution, so the operation certainly did not happen.
+      if (remaining <= 0) return { type: 'fail', error: `timeout: ${lastError}` }
+      triedThisRound.add(target)
+      const delivery = await this.connections.request(target, { clientId, seq, cmd: command }, remaining)
+      if (delivery.kind === 'timeout') return { type: 'info', error: 'timeout', node: target }
+      if (delivery.kind === 'closed') return { type: 'info', error: 'connection lost after send', node: target }
+      let hint: string | undefined
+      if (delivery.kind === 'unreachable') {
+        lastError = `${target} unreachable`
+      } else {
+        const response = delivery.response
+        if (response.ok) {
+          this.leaderGuess = target
+          return { type: 'ok', node: target, value: response.value, entries: response.entries }
+        }
+        switch (response.error) {
+          case 'cas-mismatch':
+            this.leaderGuess = target
+            return { type: 'fail', error: 'cas-mismatch', node: target, value: response.value }
+          case 'rejected':
+            return { type: 'fail', error: 'rejected', node: target }
+          case 'unknown-outcome':
+            return { type: 'info', error: 'unknown outcome (leader stepped down)', node: target }
+          case 'not-leader':
+          case 'no-leader':
+            lastError = `${target}: ${response.error}`
+            hint = response.leader
+            break
+        }
+      }
+      if (hint && hint !== target && !triedThisRound.has(hint)) {
+        target = hint
+        continue
+      }
+      const untried = nodes.find((node) => !triedThisRound.has(node))
+      if (untried) {
+        target = untried
+        continue
+      }
+      triedThisRound = new Set()
+      this.leaderGuess = undefined
+      target = hint ?? nodes[(nodes.indexOf(target) + 1) % nodes.length]!
+      await delay(Math.min(noLeaderBackoffMs, Math.max(0, deadline - performance.now())))
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,257 @@
+/**
+ * The load generator: closed loop (C clients, each waits for its reply) or open loop (Poisson
+ * arrivals at a rate, latency measured from the intended start so a stall cannot hide behind
+ * fewer requests: no coordinated omission), plus a scripted client. Every operation goes into
+ * a Jepsen-style history: invoke, then ok, fail or info.
+ */
+import fs from 'node:fs'
+import * as hdr from 'hdr-histogram-js'
+import type { Command } from '../../protocols/types.js'
+import { seededRandom } from '../../protocols/common/random.js'
+import { parseScriptCommand, describeCommand } from '../../api/script.js'
+import type { HistoryEvent } from '../../api/trace.js'
+import { ClusterConnections } from './connections.js'
+import type { ClientDriver, Outcome } from './client.js'
+import { OperationGenerator, poissonGapMs } from './generator.js'
+import { latencySamplesPerReportMax, type LatencySample, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
+
+/** Open-loop operations in flight at once; arrivals beyond it are counted as failed to start. */
+export const openLoopInflightMax = 10_000
+/** Keys read back at the end, at most. */
+export const finalReadKeysMax = 1000
+const finalReadTimeoutMs = 2000
+
+type HistoryFunction = HistoryEvent['f']
+
+export class WorkloadEngine {
+  private readonly epochNs: bigint
+  private readonly generator: OperationGenerator
+  private readonly history: fs.WriteStream
+  private historyBuffer: string[] = []
+  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 })
+  private readonly counts = { ok: 0, fail: 0, info: 0 }
+  private readonly byFunction: Record<string, { ok: number; fail: number; info: number }> = {}
+  private samples: LatencySample[] = []
+  private samplesSeen = 0
+  private readonly random
+  private nextProcess = 1
+  private inflight = 0
+  private stopping = false
+  private readonly touchedKeys = new Set<string>()
+  private readonly seqByClient = new Map<string, number>()
+  /** Operations invoked before this time are warm-up: in the history, not in the statistics. */
+  private measureFromMs = 0
+
+  constructor(
+    private readonly config: WorkloadConfig,
+    readonly connections: ClusterConnections,
+    private readonly driver: ClientDriver,
+    private readonly report: (message: WorkloadReport) => void,
+  ) {
+    this.epochNs = BigInt(config.epochNs)
+    this.random = seededRandom(config.seed, 'workload')
+    this.generator = new OperationGenerator(config.workload, seededRandom(config.seed, 'operations'))
+    this.history = fs.createWriteStream(config.historyPath, { flags: 'a' })
+  }
+
+  nowMs(): number {
+    return Number(process.hrtime.bigint() - this.epochNs) / 1e6
+  }
+
+  /** Runs the whole workload; resolves with the statistics once every operation has an outcome. */
+  async run(): Promise<WorkloadStats> {
+    const { workload } = this.config
+    const loadStartMs = this.nowMs()
+    const startMs = loadStartMs + workload.warmup
+    this.measureFromMs = startMs
+    const endMs = startMs + workload.duration
+    const loops: Promise<void>[] = []
+    if (workload.script.length > 0) loops.push(this.runScript(loadStartMs))
+    if (workload.rate !== undefined) loops.push(this.runOpenLoop(endMs, workload.rate))
+    else for (let client = 0; client < workload.clients; client += 1) loops.push(this.runClosedLoop(endMs))
+    const stopTimer = setTimeout(() => (this.stopping = true), Math.max(0, endMs - this.nowMs()))
+    await Promise.all(loops)
+    clearTimeout(stopTimer)
+    const measuredEndMs = this.nowMs()
+    if (this.config.finalReads) await this.readBackTouchedKeys()
+    await this.closeHistory()
+    return {
+      ...this.counts,
+      histogram: hdr.encodeIntoCompressedBase64(this.histogram),
+      startMs,
+      endMs: measuredEndMs,
+      byFunction: this.byFunction,
+    }
+  }
+
+  stop(): void {
+    this.stopping = true
+  }
+
+  /** Progress since the last call, for the live view. */
+  takeProgress(): WorkloadReport {
+    const latencies = this.samples
+    this.samples = []
+    this.samplesSeen = 0
+    return { type: 'progress', ...this.counts, inflight: this.inflight, latencies }
+  }
+
+  private async runClosedLoop(endMs: number): Promise<void> {
+    let process = this.nextProcess++
+    while (!this.stopping && this.nowMs() < endMs) {
+      const command = this.generator.next(process)
+      const outcome = await this.perform(process, command, this.nowMs())
+      // A process whose operation may still be in flight must not issue another: take a new one.
+      if (outcome.type === 'info') process = this.nextProcess++
+    }
+  }
+
+  private async runOpenLoop(endMs: number, ratePerSecond: number): Promise<void> {
+    const running = new Set<Promise<void>>()
+    let intendedMs = this.nowMs()
+    const idleProcesses: number[] = []
+    while (!this.stopping) {
+      intendedMs += poissonGapMs(this.random, ratePerSecond)
+      if (intendedMs >= endMs) break
+      const waitMs = intendedMs - this.nowMs()
+      if (waitMs > 1) await delay(waitMs)
+      if (this.stopping) break
+      if (running.size >= openLoopInflightMax) {
+        this.counts.fail += 1
+        continue
+      }
+      const process = idleProcesses.pop() ?? this.nextProcess++
+      const command = this.generator.next(process)
+      const operation = this.perform(process, command, intendedMs).then((outcome) => {
+        running.delete(operation)
+        if (outcome.type !== 'info') idleProcesses.push(process)
+      })
+      running.add(operation)
+    }
+    await Promise.all(running)
+  }
+
+  private async runScript(startMs: number): Promise<void> {
+    const process = this.nextProcess++
+    const steps = this.config.workload.script
+    for (let index = 0; index < steps.length; index += 1) {
+      const step = steps[index]!
+      const text = typeof step === 'string' ? step : step.cmd
+      if (typeof step !== 'string') {
+        const waitMs = startMs + step.at - this.nowMs()
+        if (waitMs > 0) await delay(waitMs)
+      }
+      const parsed = parseScriptCommand(text)
+      if (!parsed.ok) throw new Error(`script step ${index}: ${parsed.message}`)
+      const outcome = await this.perform(process, parsed.command, this.nowMs())
+      this.report({
+        type: 'script',
+        index,
+        command: describeCommand(parsed.command),
+        outcome: outcome.type,
+        value: outcome.type === 'ok' ? (outcome.value ?? outcome.entries) : undefined,
+        error: outcome.type === 'ok' ? undefined : outcome.error,
+        t: this.nowMs(),
+      })
+    }
+  }
+
+  private async readBackTouchedKeys(): Promise<void> {
+    const keys = [...this.touchedKeys].slice(0, finalReadKeysMax)
+    const process = this.nextProcess++
+    const deadline = this.nowMs() + finalReadTimeoutMs * 3
+    for (const key of keys) {
+      if (this.nowMs() > deadline) break
+      await this.perform(process, { op: 'get', key }, this.nowMs(), finalReadTimeoutMs)
+    }
+  }
+
+  /** Invokes one operation, records its outcome, and returns it. */
+  private async perform(process: number, command: Command, invokeMs: number, timeoutMs = this.config.workload.timeoutMs): Promise<Outcome> {
+    const f = historyFunction(command)
+    const key = command.op === 'range' ? command.prefix : command.op === 'noop' ? '' : command.key
+    if (command.op !== 'get' && command.op !== 'range') this.touchedKeys.add(key)
+    this.record({ process, type: 'invoke', f, key, value: invokeValue(command), time: this.nsAt(invokeMs) })
+    this.inflight += 1
+    const clientId = `p${process}`
+    const seq = (this.seqByClient.get(clientId) ?? 0) + 1
+    this.seqByClient.set(clientId, seq)
+    const outcome = await this.driver.execute(clientId, seq, command, timeoutMs)
+    this.inflight -= 1
+    const doneMs = this.nowMs()
+    const event: HistoryEvent = { process, type: outcome.type, f, key, time: this.nsAt(doneMs) }
+    if (outcome.type === 'ok') {
+      if (f === 'get') event.value = outcome.value ?? null
+      else if (f === 'range') event.value = outcome.entries ?? []
+      else event.value = invokeValue(command)
+      event.node = outcome.node
+    } else {
+      event.value = invokeValue(command)
+      event.error = outcome.error
+      if (outcome.node) event.node = outcome.node
+    }
+    this.record(event)
+    if (invokeMs >= this.measureFromMs) {
+      this.count(f, outcome.type)
+      if (outcome.type === 'ok') this.sample(doneMs, doneMs - invokeMs, f)
+    }
+    return outcome
+  }
+
+  private sample(t: number, ms: number, f: string): void {
+    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)))
+    // Reservoir sampling keeps the live view's sample unbiased and bounded.
+    this.samplesSeen += 1
+    if (this.samples.length < latencySamplesPerReportMax) this.samples.push({ t, ms, f })
+    else {
+      const slot = Math.floor(this.random() * this.samplesSeen)
+      if (slot < latencySamplesPerReportMax) this.samples[slot] = { t, ms, f }
+    }
+  }
+
+  private count(f: string, type: Outcome['type']): void {
+    this.counts[type] += 1
+    const perFunction = (this.byFunction[f] ??= { ok: 0, fail: 0, info: 0 })
+    perFunction[type] += 1
+  }
+
+  private nsAt(ms: number): number {
+    return Math.round(ms * 1e6)
+  }
+
+  private record(event: HistoryEvent): void {
+    this.historyBuffer.push(JSON.stringify(event))
+    if (this.historyBuffer.length >= 1024) this.flushHistory()
+  }
+
+  flushHistory(): void {
+    if (this.historyBuffer.length === 0) return
+    this.history.write(this.historyBuffer.join('\n') + '\n')
+    this.historyBuffer = []
+  }
+
+  private closeHistory(): Promise<void> {
+    this.flushHistory()
+    return new Promise((resolve, reject) => this.history.end((error?: Error | null) => (error ? reject(error) : resolve())))
+  }
+}
+
+function historyFunction(command: Command): HistoryFunction {
+  if (command.op === 'noop') throw new Error('clients never send noop')
+  return command.op
+}
+
+function invokeValue(command: Command): unknown {
+  switch (command.op) {
+    case 'put':
+      return command.value
+    case 'cas':
+      return [command.expected, command.value]
+    default:
+      return null
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

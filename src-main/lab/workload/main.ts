@@ -1,0 +1,57 @@
+/**
+ * Entry point of the workload process, forked by the orchestrator. It waits for `start`,
+ * runs the workload, streams progress, writes history.ndjson, reports `done` and exits.
+ * It exits too when its control channel closes (the orchestrator is gone).
+ */
+import { ClusterConnections } from './connections.js'
+import { LeaderClient, type ClientDriver } from './client.js'
+import { WorkloadEngine } from './engine.js'
+import { progressReportMs, type WorkloadConfig, type WorkloadReport, type WorkloadRequest } from './protocol.js'
+
+function report(message: WorkloadReport): void {
+  if (process.connected) process.send!(message)
+}
+
+function driverFor(config: WorkloadConfig, connections: ClusterConnections): ClientDriver {
+  switch (config.protocol) {
+    case 'raft':
+    case 'primary-backup':
+      return new LeaderClient(connections)
+    case 'pbft':
+      throw new Error('the PBFT client is not available in this build')
+  }
+}
+
+let engine: WorkloadEngine | undefined
+
+process.on('disconnect', () => process.exit(0))
+process.on('message', (request: WorkloadRequest) => {
+  switch (request.type) {
+    case 'start':
+      return void start(request.config)
+    case 'endpoints':
+      return engine?.connections.setEndpoints(request.nodes)
+    case 'stop':
+      return engine?.stop()
+  }
+})
+
+async function start(config: WorkloadConfig): Promise<void> {
+  try {
+    const connections = new ClusterConnections(config.nodes)
+    engine = new WorkloadEngine(config, connections, driverFor(config, connections), report)
+    const progress = setInterval(() => {
+      engine!.flushHistory()
+      report(engine!.takeProgress())
+    }, progressReportMs)
+    const stats = await engine.run()
+    clearInterval(progress)
+    report(engine.takeProgress())
+    connections.close()
+    report({ type: 'done', stats })
+    process.disconnect()
+  } catch (error) {
+    report({ type: 'fatal', message: (error as Error).stack ?? String(error) })
+    process.exit(1)
+  }
+}

@@ -1,0 +1,55 @@
+/** The control channel between the orchestrator and the workload process. */
+import type { Experiment } from '../../api/experiment.js'
+
+export interface NodeEndpoint {
+  id: string
+  host: string
+  port: number
+}
+
+export interface WorkloadConfig {
+  protocol: Experiment['protocol']
+  workload: Experiment['workload']
+  nodes: NodeEndpoint[]
+  seed: number
+  epochNs: string
+  historyPath: string
+  /** Byzantine faults tolerated (PBFT): a client needs f + 1 matching replies. */
+  f: number
+  /** Read every touched key once more at the end, so a lost write shows in the history. */
+  finalReads: boolean
+}
+
+export type WorkloadRequest =
+  | { type: 'start'; config: WorkloadConfig }
+  | { type: 'endpoints'; nodes: NodeEndpoint[] }
+  | { type: 'stop' }
+
+export interface LatencySample {
+  /** Completion time, ms since the run's epoch. */
+  t: number
+  ms: number
+  f: string
+}
+
+export interface WorkloadStats {
+  ok: number
+  fail: number
+  info: number
+  /** HdrHistogram of ok latencies in microseconds, base64 (hdr-histogram-js encode). */
+  histogram: string
+  /** ms since epoch when the measured phase started and ended. */
+  startMs: number
+  endMs: number
+  byFunction: Record<string, { ok: number; fail: number; info: number }>
+}
+
+export type WorkloadReport =
+  | { type: 'progress'; ok: number; fail: number; info: number; inflight: number; latencies: LatencySample[] }
+  | { type: 'script'; index: number; command: string; outcome: 'ok' | 'fail' | 'info'; value?: unknown; error?: string; t: number }
+  | { type: 'done'; stats: WorkloadStats }
+  | { type: 'fatal'; message: string }
+
+/** Latency samples shipped per progress report; the histogram keeps every one. */
+export const latencySamplesPerReportMax = 250
+export const progressReportMs = 100

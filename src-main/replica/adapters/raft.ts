@@ -1,0 +1,30 @@
+/** Raft in a replica process: milliseconds become ticks, the seed becomes the core's generator. */
+import { RaftCore } from '../../protocols/raft/core.js'
+import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
+import { seededRandom } from '../../protocols/common/random.js'
+import type { ProtocolAdapter } from '../host.js'
+
+export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
+  createCore(config, persisted) {
+    const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
+    const timeoutMin = Math.max(2, ticks(config.electionTimeoutMs[0]))
+    const timeoutMax = Math.max(timeoutMin, ticks(config.electionTimeoutMs[1]))
+    return new RaftCore({
+      id: config.id,
+      members: config.members,
+      electionTimeoutTicks: [timeoutMin, timeoutMax],
+      heartbeatTicks: Math.min(timeoutMin - 1, ticks(config.heartbeatMs)),
+      random: seededRandom(config.seed, `raft:${config.id}`),
+      preVote: config.preVote,
+      checkQuorum: config.checkQuorum,
+      batchEntriesMax: config.batchEntriesMax,
+      inflightAppendsMax: config.inflightAppendsMax,
+      persisted,
+    })
+  },
+  isMessage: (value): value is RaftMessage => checkRaftMessage(value).ok,
+  readsThroughCore: true,
+  leaderRoles: ['leader'],
+  // A batch that changes term or vote sends nothing early: those must be durable before any message.
+  sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
+}

@@ -1,0 +1,363 @@
+/**
+ * Drives a pure protocol core with real I/O: TCP peers, the client port, the WAL and timers.
+ *
+ * Inputs (peer messages, ticks) are stepped as they arrive and their outputs accumulate; client
+ * requests are queued and handed to the core in one batch. Once per event-loop turn `flush` runs the
+ * Ready contract in order: persist (one write, one fdatasync for everything), send, apply and reply,
+ * serve reads, answer rejections. Batching here is what makes group commit and batched
+ * AppendEntries happen without any timer.
+ */
+import type { ReplicaConfig } from './config.js'
+import { WriteAheadLog } from './wal.js'
+import { KeyValueStore } from './kv.js'
+import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
+import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse } from './client-server.js'
+import type { ReplicaStatus } from './control.js'
+import type { CoreEvent, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
+import { assertNever } from '../protocols/types.js'
+import { seededRandom } from '../protocols/common/random.js'
+import type { TraceEvent } from '../api/trace.js'
+import { applyHashEvery } from '../api/trace.js'
+
+/** Client requests waiting for their entry to apply; beyond this a new request is refused. */
+export const pendingRequestsMax = 100_000
+/** Per-message trace events per second; beyond it they are counted, not recorded. */
+export const messageEventsPerSecondMax = 4000
+
+export interface ProtocolAdapter<M extends { type: string }, P> {
+  createCore(config: ReplicaConfig, persisted: P[]): ProtocolCore<M, P>
+  isMessage(value: unknown): value is M
+  /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
+  readsThroughCore: boolean
+  /** Role names in which this node answers clients as the one that orders requests. */
+  leaderRoles: readonly string[]
+  /**
+   * Messages that may leave before this batch's records are durable, so the disk write overlaps the
+   * network round trip. Only where the protocol proves it safe (Raft thesis §10.2.1: a leader may
+   * replicate entries while it writes them, as long as it counts itself only once they are durable;
+   * here the fsync finishes before the next input is read, so before any acknowledgement).
+   */
+  sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
+}
+
+export interface HostHooks {
+  /** Trace events, in the order they happened. */
+  emit(event: TraceEvent): void
+}
+
+interface PendingReply {
+  connection: ClientConnection
+  requestId: number
+}
+
+interface PendingRead extends PendingReply {
+  request: ClientRequest
+}
+
+type AnyReady = Ready<{ type: string }, unknown>
+
+export class ReplicaHost<M extends { type: string }, P> {
+  readonly kv = new KeyValueStore()
+  readonly core: ProtocolCore<M, P>
+  private readonly wal: WriteAheadLog<P>
+  private readonly transport: PeerTransport
+  private readonly clients: ClientServer
+  private readonly pendingProposals = new Map<string, PendingReply>()
+  private readonly pendingReads = new Map<number, PendingRead>()
+  private queuedProposals: ProposedCommand[] = []
+  private queuedReads: number[] = []
+  private nextReadId = 1
+  private accumulated: AnyReady[] = []
+  private flushScheduled = false
+  private tickTimer?: NodeJS.Timeout
+  private role = ''
+  private readonly epochNs: bigint
+  private messageEventsThisSecond = 0
+  private messageEventsSecond = 0
+  messageEventsDropped = 0
+  readonly recoveredRecords: number
+  readonly truncatedBytes: number
+
+  constructor(
+    readonly config: ReplicaConfig,
+    private readonly adapter: ProtocolAdapter<M, P>,
+    private readonly hooks: HostHooks,
+  ) {
+    this.epochNs = config.epochNs ? BigInt(config.epochNs) : process.hrtime.bigint()
+    const { wal, recovery } = WriteAheadLog.open<P>(config.dataDir, config.durability)
+    this.wal = wal
+    this.recoveredRecords = recovery.records.length
+    this.truncatedBytes = recovery.truncatedBytes
+    this.core = adapter.createCore(config, recovery.records)
+    this.transport = new PeerTransport({
+      self: config.id,
+      port: config.peerPort,
+      random: seededRandom(config.seed, `links:${config.id}`),
+      onMessage: (from, message) => this.onPeerMessage(from, message),
+      onEvent: (event) => this.onTransportEvent(event),
+    })
+    this.clients = new ClientServer({
+      port: config.clientPort,
+      onRequest: (connection, request) => this.onClientRequest(connection, request),
+      onRejectedFrame: (peer, reason) => this.trace({ kind: 'frame-error', peer, reason }),
+    })
+  }
+
+  async start(): Promise<{ peerPort: number; clientPort: number }> {
+    const peerPort = await this.transport.listen()
+    const clientPort = await this.clients.listen()
+    this.transport.setPeers(this.config.peers)
+    this.role = this.core.status().role
+    this.trace({ kind: 'role', role: this.role, term: this.core.status().term })
+    return { peerPort, clientPort }
+  }
+
+  /**
+   * Starts protocol time. The orchestrator starts every replica's clock with the same control
+   * message (the peer list), so "A times out first" means the same thing on every run.
+   */
+  startClock(): void {
+    this.tickTimer ??= setInterval(() => this.stepAndSchedule({ kind: 'tick' }), this.config.tickMs)
+  }
+
+  setPeers(peers: PeerAddress[]): void {
+    this.transport.setPeers(peers)
+    this.startClock()
+  }
+
+  setLinkRules(rules: LinkRules): void {
+    this.transport.setRules(rules)
+  }
+
+  stop(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer)
+    this.transport.close()
+    this.clients.close()
+    this.wal.close()
+  }
+
+  status(): ReplicaStatus {
+    return {
+      ...this.core.status(),
+      walBytes: this.wal.bytes,
+      framesRejected: this.transport.framesRejected + this.clients.framesRejected,
+      messagesSent: this.transport.messagesSent,
+      bytesSent: this.transport.bytesSent,
+      sentByType: { ...this.transport.sentByType },
+    }
+  }
+
+  messageStats() {
+    return {
+      messagesSent: { ...this.transport.sentByType },
+      bytesSent: this.transport.bytesSent,
+      messageEventsDropped: this.messageEventsDropped,
+    }
+  }
+
+  now(): number {
+    return Number(process.hrtime.bigint() - this.epochNs) / 1e6
+  }
+
+  private onPeerMessage(from: string, message: { type: string }): boolean {
+    if (!this.config.members.includes(from) || !this.adapter.isMessage(message)) return false
+    this.stepAndSchedule({ kind: 'message', from, message })
+    return true
+  }
+
+  private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
+    if (this.pendingProposals.size + this.pendingReads.size >= pendingRequestsMax) {
+      return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'rejected' })
+    }
+    const isRead = request.cmd.op === 'get' || request.cmd.op === 'range'
+    if (isRead && this.adapter.readsThroughCore) {
+      const readId = this.nextReadId++
+      this.pendingReads.set(readId, { connection, requestId: request.id, request })
+      this.queuedReads.push(readId)
+    } else {
+      const tag = { clientId: request.clientId, seq: request.seq }
+      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id })
+      this.queuedProposals.push({ command: request.cmd, tag })
+    }
+    this.scheduleFlush()
+  }
+
+  private stepAndSchedule(input: Parameters<ProtocolCore<M, P>['step']>[0]): void {
+    this.absorb(this.core.step(input) as AnyReady)
+    this.scheduleFlush()
+  }
+
+  private absorb(ready: AnyReady): void {
+    for (const event of ready.events) this.onCoreEvent(event)
+    if (ready.persist.length || ready.messages.length || ready.applied.length || ready.reads.length || ready.rejections.length) {
+      this.accumulated.push(ready)
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    if (this.queuedProposals.length > 0) {
+      const proposals = this.queuedProposals
+      this.queuedProposals = []
+      this.absorb(this.core.step({ kind: 'propose', proposals }) as AnyReady)
+    }
+    if (this.queuedReads.length > 0) {
+      const readIds = this.queuedReads
+      this.queuedReads = []
+      this.absorb(this.core.step({ kind: 'read', readIds }) as AnyReady)
+    }
+    const batch = this.accumulated
+    if (batch.length === 0) return
+    this.accumulated = []
+    const persist: P[] = []
+    for (const ready of batch) for (const record of ready.persist) persist.push(record as P)
+    const early = this.adapter.sendBeforePersist
+    if (early && persist.length > 0) {
+      for (const ready of batch)
+        for (const outbound of ready.messages) if (early(outbound.message as M, persist)) this.transport.send(outbound.to, outbound.message)
+      this.transport.flushWrites()
+    }
+    this.wal.append(persist)
+    for (const ready of batch)
+      for (const outbound of ready.messages) {
+        if (!early || persist.length === 0 || !early(outbound.message as M, persist)) this.transport.send(outbound.to, outbound.message)
+      }
+    this.transport.flushWrites()
+    for (const ready of batch) this.applyEntries(ready.applied)
+    for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
+    for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
+  }
+
+  private applyEntries(entries: AppliedEntry[]): void {
+    if (entries.length === 0) return
+    for (const entry of entries) {
+      const result = this.kv.apply(entry.index, entry.term, entry.command)
+      if (entry.index % applyHashEvery === 0) this.traceApply()
+      if (!entry.tag) continue
+      const key = tagKey(entry.tag)
+      const pending = this.pendingProposals.get(key)
+      if (!pending) continue
+      this.pendingProposals.delete(key)
+      const base = { id: pending.requestId, node: this.config.id }
+      pending.connection.send(
+        result.ok
+          ? { ...base, ok: true, value: result.value, entries: result.entries }
+          : { ...base, ok: false, error: 'cas-mismatch', value: result.value },
+      )
+    }
+    if (this.kv.appliedIndex % applyHashEvery !== 0) this.traceApply()
+  }
+
+  private serveRead(readId: number): void {
+    const pending = this.pendingReads.get(readId)
+    if (!pending) return
+    this.pendingReads.delete(readId)
+    const result = this.kv.read(pending.request.cmd)
+    const base = { id: pending.requestId, node: this.config.id }
+    pending.connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries } : { ...base, ok: false, error: 'rejected' })
+  }
+
+  private answerRejection(rejection: Rejection): void {
+    const pending =
+      rejection.kind === 'read'
+        ? this.takePendingRead(rejection.readId)
+        : rejection.tag
+          ? this.takePendingProposal(tagKey(rejection.tag))
+          : undefined
+    if (!pending) return
+    // A dropped proposal may already sit in other logs and commit later: its outcome is unknown.
+    const error: ClientResponse & { ok: false } = {
+      id: pending.requestId,
+      ok: false,
+      node: this.config.id,
+      error:
+        rejection.reason === 'dropped'
+          ? rejection.kind === 'read'
+            ? 'rejected'
+            : 'unknown-outcome'
+          : rejection.reason,
+      leader: rejection.leaderHint,
+    }
+    pending.connection.send(error)
+  }
+
+  private takePendingRead(readId: number | undefined): PendingReply | undefined {
+    if (readId === undefined) return undefined
+    const pending = this.pendingReads.get(readId)
+    this.pendingReads.delete(readId)
+    return pending
+  }
+
+  private takePendingProposal(key: string): PendingReply | undefined {
+    const pending = this.pendingProposals.get(key)
+    this.pendingProposals.delete(key)
+    return pending
+  }
+
+  private onCoreEvent(event: CoreEvent): void {
+    switch (event.kind) {
+      case 'role': {
+        const wasLeader = this.adapter.leaderRoles.includes(this.role)
+        this.role = event.role
+        if (wasLeader && !this.adapter.leaderRoles.includes(event.role)) this.abandonPendingProposals()
+        return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader })
+      }
+      case 'term':
+        return this.trace({ kind: 'term', term: event.term })
+      case 'vote':
+        return this.trace({ kind: 'vote', term: event.term, votedFor: event.votedFor })
+      case 'commit':
+        return this.trace({ kind: 'commit', index: event.index })
+      case 'truncate':
+        return this.trace({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term })
+      case 'note':
+        return this.trace({ kind: 'note', text: event.text })
+      default:
+        return assertNever(event, 'core event')
+    }
+  }
+
+  /** A deposed leader cannot know whether its uncommitted entries will survive: say so, indefinitely. */
+  private abandonPendingProposals(): void {
+    for (const pending of this.pendingProposals.values()) {
+      pending.connection.send({ id: pending.requestId, ok: false, node: this.config.id, error: 'unknown-outcome' })
+    }
+    this.pendingProposals.clear()
+  }
+
+  private onTransportEvent(event: TransportEvent): void {
+    if (event.kind === 'frame-error') return this.trace(event)
+    if (!this.config.traceMessages) return
+    const second = Math.floor(this.now() / 1000)
+    if (second !== this.messageEventsSecond) {
+      this.messageEventsSecond = second
+      this.messageEventsThisSecond = 0
+    }
+    if (this.messageEventsThisSecond >= messageEventsPerSecondMax && event.kind !== 'drop') {
+      this.messageEventsDropped += 1
+      return
+    }
+    this.messageEventsThisSecond += 1
+    this.trace(event)
+  }
+
+  private traceApply(): void {
+    this.trace({ kind: 'apply', index: this.kv.appliedIndex, term: this.kv.appliedTerm, hash: this.kv.applyHash })
+  }
+
+  trace(event: DistributiveOmit<TraceEvent, 't' | 'node'>): void {
+    this.hooks.emit({ ...event, t: this.now(), node: this.config.id } as TraceEvent)
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+function tagKey(tag: { clientId: string; seq: number }): string {
+  return `${tag.clientId}:${tag.seq}`
+}
