@@ -23,7 +23,7 @@ export class ProgressLine {
     const filled = Math.round(fraction * barWidth)
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`
     const leader = frame.leader ? `leader ${frame.leader} term ${leaderNode?.term ?? '?'}` : 'no leader'
-    const text = `${bar} ${(elapsedMs / 1000).toFixed(1)}s/${(this.durationMs / 1000).toFixed(0)}s  ops ${frame.ops.ok} ok ${frame.ops.fail} fail ${frame.ops.info} info  ${leader}`
+    const text = `${bar} ${(elapsedMs / 1000).toFixed(1)}s/${(this.durationMs / 1000).toFixed(1)}s  ops ${frame.ops.ok} ok ${frame.ops.fail} fail ${frame.ops.info} info  ${leader}`
     if (this.stream.isTTY) {
       this.stream.write(`\r${text.padEnd(100)}`)
       this.written = true

@@ -93,9 +93,9 @@ export class Cluster {
       this.resume(id)
       return
     }
-    const { peerPort, clientPort } = replica
     await this.spawn(id)
-    if (replica.peerPort !== peerPort || replica.clientPort !== clientPort) this.broadcastPeers()
+    // The peer list also starts the restarted replica's clock; unchanged peers ignore it.
+    this.broadcastPeers()
   }
 
   pause(id: string): void {

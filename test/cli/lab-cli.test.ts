@@ -1,0 +1,89 @@
+/** The headless lab as a person uses it: `node out/node/lab.js <command>`. */
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { repositoryRoot } from '../../src-main/lab/paths.js'
+import { experimentJsonSchema } from '../../src-main/api/json-schema.js'
+
+const root = repositoryRoot()
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-cli-'))
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
+
+function lab(...args: string[]) {
+  const result = spawnSync(process.execPath, [path.join(root, 'out/node/lab.js'), ...args], { encoding: 'utf8', timeout: 120_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+function experimentFile(name: string, text: string): string {
+  const file = path.join(scratch, name)
+  fs.writeFileSync(file, text)
+  return file
+}
+
+describe('lab run with an invalid experiment file', () => {
+  const cases: [string, string, RegExp][] = [
+    ['a rate that is not a number', 'protocol: raft\nworkload: {rate: fast}\n', /workload\.rate: expected a positive number of ops per second, got "fast"/],
+    ['an unknown protocol', 'protocol: paxos\n', /protocol: expected one of raft, pbft, primary-backup, got "paxos"/],
+    ['a duration without a unit', 'protocol: raft\nworkload: {duration: 10}\n', /workload\.duration: expected a duration like 2s or 250ms, got 10/],
+    ['a fault naming an unknown node', 'protocol: raft\nfaults: [{at: 1s, crash: Z}]\n', /faults\.0\.crash: unknown node "Z": expected one of A, B, C/],
+    ['a fault after the end of the run', 'protocol: raft\nworkload: {duration: 2s}\nfaults: [{at: 5s, crash: leader}]\n', /faults\.0\.at: expected a time within the run \(2000 ms\), got 5000 ms/],
+    ['duplicate node names', 'protocol: raft\ncluster: {nodes: [A, B, A]}\n', /cluster\.nodes: node names must be unique, A repeated/],
+    ['a misspelled field', 'protocol: raft\nworkload: {clinets: 4}\n', /workload: unknown field clinets/],
+    ['a script command the lab does not know', 'protocol: raft\nworkload: {script: ["MOVE x y"]}\n', /workload\.script\.0: expected SET key=value/],
+    ['broken YAML', 'protocol: raft\nworkload: {clients: [\n', /not valid YAML or JSON/],
+  ]
+  for (const [what, text, expected] of cases) {
+    it(`names the path and what was expected for ${what}, and starts nothing`, () => {
+      const file = experimentFile(`${what.replace(/\W+/g, '-')}.yaml`, text)
+      const result = lab('run', file, '--runs-dir', path.join(scratch, 'runs'))
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(file)
+      expect(result.stderr).toMatch(expected)
+      expect(fs.existsSync(path.join(scratch, 'runs'))).toBe(false)
+    })
+  }
+
+  it('says so when the file does not exist', () => {
+    const result = lab('run', path.join(scratch, 'missing.yaml'))
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/missing\.yaml: cannot read the experiment file \(no such file\)/)
+  })
+})
+
+describe('lab run', () => {
+  it('runs a short experiment and prints the summary as JSON, with the run directory kept', () => {
+    const file = experimentFile('short.yaml', 'name: short\nprotocol: raft\ncluster: {nodes: 3}\nworkload: {duration: 1500ms, clients: 4, keys: 5}\n')
+    const result = lab('run', file, '--json', '--check', '--runs-dir', path.join(scratch, 'json-runs'))
+    expect(result.code, result.stderr).toBe(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary).toMatchObject({ protocol: 'raft', nodes: 3, completed: true })
+    expect(summary.ops.ok).toBeGreaterThan(0)
+    for (const field of ['p50', 'p90', 'p99', 'max']) expect(summary.latencyMs[field]).toBeGreaterThan(0)
+    expect(summary.throughput).toBeGreaterThan(0)
+    expect(summary.leaderChanges).toBeGreaterThanOrEqual(0)
+    expect(summary.unavailableMs).toBeGreaterThanOrEqual(0)
+    expect(summary.verdict.linearizable).toBe(true)
+    for (const name of ['experiment.json', 'history.ndjson', 'trace.ndjson', 'summary.json', 'series.json', 'final-states.json']) {
+      expect(fs.existsSync(path.join(summary.runDir, name)), name).toBe(true)
+    }
+    expect(result.stderr).toMatch(/leader [ABC] term \d+/)
+  })
+})
+
+describe('lab schema', () => {
+  it('matches the JSON Schema published in experiments/ for editors', () => {
+    const published = JSON.parse(fs.readFileSync(path.join(root, 'experiments/experiment.schema.json'), 'utf8'))
+    expect(published).toEqual(experimentJsonSchema())
+  })
+})
+
+describe('the bundled experiments', () => {
+  it('all validate', () => {
+    const files = fs.readdirSync(path.join(root, 'experiments')).filter((file) => file.endsWith('.yaml'))
+    expect(files.length).toBeGreaterThan(0)
+    const result = lab('validate', ...files.map((file) => path.join(root, 'experiments', file)))
+    expect(result.code, result.stderr).toBe(0)
+  })
+})

@@ -1,0 +1,60 @@
+/** A replica faced with garbage on its ports closes that one connection, counts it, and keeps serving. */
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startTestCluster, type TestCluster } from '../support/cluster-harness.js'
+import { encodeFrame, frameBytesMax } from '../../src-main/replica/framing.js'
+
+let running: TestCluster | undefined
+afterEach(async () => {
+  await running?.close()
+  running = undefined
+})
+
+/** Writes `bytes` to 127.0.0.1:port and resolves once the replica closes the connection. */
+function sendAndAwaitClose(port: number, bytes: Buffer[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    socket.on('connect', () => bytes.forEach((chunk) => socket.write(chunk)))
+    socket.on('error', () => undefined)
+    socket.on('close', () => resolve())
+    socket.setTimeout(10_000, () => reject(new Error('the replica did not close the connection')))
+  })
+}
+
+const oversizedHeader = () => {
+  const header = Buffer.alloc(4)
+  header.writeUInt32BE(frameBytesMax + 1, 0)
+  return header
+}
+
+describe('bad input to a replica', () => {
+  it('closes a peer connection that sends garbage, an oversized frame or a forged envelope, and stays up', async () => {
+    running = await startTestCluster(['A', 'B', 'C'])
+    const cluster = running
+    await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
+    const victim = cluster.cluster.replicas.get('B')!
+    await sendAndAwaitClose(victim.peerPort, [Buffer.from('GET / HTTP/1.1\r\n\r\n')])
+    await sendAndAwaitClose(victim.peerPort, [oversizedHeader()])
+    await sendAndAwaitClose(victim.peerPort, [encodeFrame({ v: 1, hello: 'A' }), encodeFrame({ v: 1, from: 'C', to: 'B', m: { type: 'AppendEntries' } })])
+    await sendAndAwaitClose(victim.peerPort, [encodeFrame({ v: 1, hello: 'A' }), encodeFrame({ v: 1, from: 'A', to: 'B', m: { type: 'AppendEntries', term: -1 } })])
+    await cluster.until(() => (victim.status?.framesRejected ?? 0) >= 4, 'four rejected frames reported')
+    expect(cluster.trace.filter((event) => event.kind === 'frame-error' && event.node === 'B')).toHaveLength(4)
+    expect(victim.state).toBe('up')
+    const client = cluster.client()
+    expect((await client.run({ op: 'put', key: 'still', value: 'alive' })).type).toBe('ok')
+  })
+
+  it('closes a client connection that sends garbage or an oversized frame, and keeps serving other clients', async () => {
+    running = await startTestCluster(['A', 'B', 'C'])
+    const cluster = running
+    await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
+    const leader = cluster.cluster.replicas.get(cluster.leaders.leader()!)!
+    await sendAndAwaitClose(leader.clientPort, [Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1])])
+    await sendAndAwaitClose(leader.clientPort, [oversizedHeader()])
+    await sendAndAwaitClose(leader.clientPort, [encodeFrame({ id: 1, clientId: 'x', seq: 1, cmd: { op: 'explode' } })])
+    const client = cluster.client()
+    expect((await client.run({ op: 'put', key: 'k', value: 'v' })).type).toBe('ok')
+    expect(leader.state).toBe('up')
+    await cluster.until(() => (leader.status?.framesRejected ?? 0) >= 3, 'three rejected frames reported')
+  })
+})
