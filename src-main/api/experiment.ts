@@ -98,21 +98,94 @@ export const workloadSchema = z
     zipfExponent: positiveNumber().default(1.0),
     valueBytes: positiveInt(65_536).default(8),
     timeoutMs: positiveNumber().default(1000),
+    /**
+     * Where a client sends each operation first: 'leader' (wherever it last succeeded) or 'home'
+     * (its own node, following "not leader" hints from there, like a client bound to one replica).
+     */
+    routing: z.enum(['leader', 'home']).default('leader'),
     /** Scripted commands (SET x=1, DELETE z, GET x, CAS x 1 2), run in order by their own client. */
     script: z.array(scriptStepSchema).default([]),
   })
   .strict()
 
-const faultTarget = z.string().min(1)
-const faultActionSchema = z.union([
-  z.object({ crash: faultTarget }).strict(),
-  z.object({ restart: faultTarget }).strict(),
-  z.object({ pause: faultTarget }).strict(),
-  z.object({ resume: faultTarget }).strict(),
-  z.object({ partition: z.array(z.array(nodeName).min(1)).min(2, 'expected at least two groups') }).strict(),
-  z.object({ heal: z.literal('all') }).strict(),
-])
-export const faultSchema = z.intersection(z.object({ at: durationSchema }), faultActionSchema)
+const faultTarget = z.string({ error: 'expected a node name or one of leader, follower, minority, random, crashed, paused' }).min(1)
+const nodePair = z.tuple([nodeName, nodeName], { error: 'expected two node names, like [A, B]' })
+const linkChange = linkConditionsSchema.partial().extend({ from: nodeName, to: nodeName }).strict()
+
+/**
+ * Every fault the schedule (and the live injector) knows, by its key. Node faults take a target;
+ * link faults name nodes. `at` is added by faultSchema.
+ */
+export const faultActionSchemas = {
+  crash: faultTarget,
+  restart: faultTarget,
+  pause: faultTarget,
+  resume: faultTarget,
+  /** Groups that can talk only among themselves; a node in no group is cut off from all. */
+  partition: z.array(z.array(nodeName).min(1, 'expected a non-empty group')).min(2, 'expected at least two groups'),
+  /** Both directions between two nodes. */
+  cut: nodePair,
+  /** Only messages from the first node to the second are lost. */
+  cutOneWay: nodePair,
+  /** Removes every partition and cut; link conditions stay as they are. */
+  heal: z.literal('all', { error: 'expected heal: all' }),
+  /** New conditions for every link (merged into the current ones). */
+  network: linkConditionsSchema.partial().strict(),
+  /** New conditions for one directed link. */
+  link: linkChange,
+  /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
+  slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0') }).strict(),
+} as const
+
+export type FaultKind = keyof typeof faultActionSchemas
+export const faultKinds = Object.keys(faultActionSchemas) as FaultKind[]
+export type FaultAction = { [K in FaultKind]: { [P in K]: z.output<(typeof faultActionSchemas)[K]> } }[FaultKind]
+
+/** Parses one action object ({crash: leader}, {cut: [A, B]}, ...) with errors at the right path. */
+export function parseFaultAction(value: unknown, ctx: z.RefinementCtx, pathPrefix: (string | number)[] = []): FaultAction | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: `expected a fault like {at: 2s, crash: leader}, got ${describeValue(value)}`, path: pathPrefix })
+    return undefined
+  }
+  const keys = Object.keys(value).filter((key) => key !== 'at')
+  const unknown = keys.filter((key) => !(key in faultActionSchemas))
+  if (unknown.length > 0 || keys.length !== 1) {
+    const message =
+      unknown.length > 0
+        ? `unknown fault ${unknown.join(', ')}: expected one of ${faultKinds.join(', ')}`
+        : `expected exactly one of ${faultKinds.join(', ')}${keys.length > 1 ? `, got ${keys.join(' and ')}` : ''}`
+    ctx.addIssue({ code: 'custom', message, path: pathPrefix })
+    return undefined
+  }
+  const kind = keys[0] as FaultKind
+  const parsed = faultActionSchemas[kind].safeParse((value as Record<string, unknown>)[kind])
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...pathPrefix, kind, ...issue.path.map((part) => part as string | number)] })
+    return undefined
+  }
+  return { [kind]: parsed.data } as FaultAction
+}
+
+export const faultSchema = z.unknown().transform((value, ctx) => {
+  const at = durationSchema.safeParse((value as { at?: unknown } | null)?.at)
+  if (!at.success) {
+    ctx.addIssue({ code: 'custom', message: at.error.issues[0]?.message ?? 'expected a duration', path: ['at'] })
+    return z.NEVER
+  }
+  const action = parseFaultAction(value, ctx)
+  return action ? { at: at.data, ...action } : z.NEVER
+})
+
+/** Random faults drawn from the run's seed, each healed before the next and all before the end. */
+export const nemesisSchema = z
+  .object({
+    /** Mean time between faults (exponential). */
+    meanInterval: durationSchema.default(2000),
+    /** How long each fault lasts before it is healed. */
+    faultDuration: durationSchema.default(1000),
+    faults: z.array(z.enum(['crash', 'pause', 'partition', 'cut', 'loss', 'delay', 'slowDisk'])).min(1).default(['crash', 'pause', 'partition', 'loss']),
+  })
+  .strict()
 
 export const traceSchema = z
   .object({
@@ -133,6 +206,7 @@ export const experimentSchema = z
     network: linkConditionsSchema.default(linkConditionsSchema.parse({})),
     workload: workloadSchema.default(workloadSchema.parse({})),
     faults: z.array(faultSchema).default([]),
+    nemesis: nemesisSchema.optional(),
     trace: traceSchema.default(traceSchema.parse({})),
   })
   .strict()
@@ -140,6 +214,7 @@ export const experimentSchema = z
 export type ExperimentInput = z.input<typeof experimentSchema>
 export type ExperimentParsed = z.output<typeof experimentSchema>
 export type FaultSpec = z.output<typeof faultSchema>
+export type NemesisSpec = z.output<typeof nemesisSchema>
 
 /** An experiment after validation and resolution: node names fixed, every default filled. */
 export interface Experiment extends Omit<ExperimentParsed, 'cluster'> {

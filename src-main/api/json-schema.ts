@@ -1,9 +1,28 @@
 /** The experiment format as JSON Schema (draft 2020-12), for editors; generated from the zod schema. */
 import { z } from 'zod'
-import { experimentSchema } from './experiment.js'
+import { experimentSchema, faultActionSchemas, faultKinds } from './experiment.js'
+
+const durationPattern = '^\\d+(\\.\\d+)?\\s*(ms|s|m)$'
+
+/** Faults are parsed by key with precise errors; for editors they are one object form per kind. */
+function faultItemSchema(): Record<string, unknown> {
+  return {
+    oneOf: faultKinds.map((kind) => {
+      const action = z.toJSONSchema(faultActionSchemas[kind], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+      delete action.$schema
+      return {
+        type: 'object',
+        properties: { at: { type: 'string', pattern: durationPattern, description: 'when, from workload start: 2s, 250ms' }, [kind]: action },
+        required: ['at', kind],
+        additionalProperties: false,
+      }
+    }),
+  }
+}
 
 export function experimentJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+  const schema = z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, unknown> } & Record<string, unknown>
+  schema.properties.faults = { type: 'array', items: faultItemSchema(), default: [] }
   return {
     ...schema,
     $id: 'https://consensus-lab.local/experiment.schema.json',

@@ -32,14 +32,9 @@ export interface ExperimentFile {
 
 export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: FieldError[] }
 
-/** A fault injected by hand during a run; the same vocabulary as the experiment schedule. */
-export type FaultAction =
-  | { crash: string }
-  | { restart: string }
-  | { pause: string }
-  | { resume: string }
-  | { partition: string[][] }
-  | { heal: 'all' }
+/** A fault injected by hand during a run: the same vocabulary as the experiment schedule. */
+export type { FaultAction } from './experiment.js'
+import type { FaultAction } from './experiment.js'
 
 export type FaultResult = { ok: true; targets: string[] } | { ok: false; error: string }
 

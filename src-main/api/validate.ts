@@ -4,7 +4,7 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, type Experiment, type ExperimentParsed } from './experiment.js'
+import { defaultNodeNames, experimentSchema, type Experiment, type ExperimentParsed, type FaultSpec } from './experiment.js'
 import { describeValue } from './duration.js'
 import { parseScriptCommand } from './script.js'
 
@@ -92,27 +92,37 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     if (fault.at > workload.duration) {
       errors.push({ path: `${path}.at`, message: `expected a time within the run (${workload.duration} ms), got ${fault.at} ms` })
     }
-    for (const [key, value] of Object.entries(fault)) {
-      if (key === 'at' || key === 'heal') continue
-      if (key === 'partition') {
-        const groups = value as string[][]
-        const seen = new Set<string>()
-        groups.forEach((group, groupIndex) =>
-          group.forEach((name, nameIndex) => {
-            if (!known.has(name)) errors.push({ path: `${path}.partition.${groupIndex}.${nameIndex}`, message: unknownNode(name, nodes) })
-            else if (seen.has(name)) errors.push({ path: `${path}.partition.${groupIndex}.${nameIndex}`, message: `${name} is in two groups` })
-            seen.add(name)
-          }),
-        )
-        continue
-      }
-      const target = value as string
-      if (!known.has(target) && !nodeTargetKeywords.has(target)) {
-        errors.push({ path: `${path}.${key}`, message: unknownNode(target, nodes, true) })
-      }
+    for (const { path: namePath, name, keywords } of namedNodes(fault)) {
+      if (known.has(name) || (keywords && nodeTargetKeywords.has(name))) continue
+      errors.push({ path: `${path}.${namePath}`, message: unknownNode(name, nodes, keywords) })
     }
+    if ('partition' in fault) {
+      const seen = new Set<string>()
+      fault.partition.forEach((group, groupIndex) =>
+        group.forEach((name, nameIndex) => {
+          if (seen.has(name)) errors.push({ path: `${path}.partition.${groupIndex}.${nameIndex}`, message: `${name} is in two groups` })
+          seen.add(name)
+        }),
+      )
+    }
+    const pair = 'cut' in fault ? fault.cut : 'cutOneWay' in fault ? fault.cutOneWay : 'link' in fault ? [fault.link.from, fault.link.to] : undefined
+    if (pair && pair[0] === pair[1]) errors.push({ path: `${path}.${Object.keys(fault).find((key) => key !== 'at')}`, message: 'expected two different nodes' })
   })
   return errors
+}
+
+/** Every node name a fault mentions, with the path to it; `keywords` where leader, random, ... are allowed. */
+function namedNodes(fault: FaultSpec): { path: string; name: string; keywords: boolean }[] {
+  if ('crash' in fault) return [{ path: 'crash', name: fault.crash, keywords: true }]
+  if ('restart' in fault) return [{ path: 'restart', name: fault.restart, keywords: true }]
+  if ('pause' in fault) return [{ path: 'pause', name: fault.pause, keywords: true }]
+  if ('resume' in fault) return [{ path: 'resume', name: fault.resume, keywords: true }]
+  if ('slowDisk' in fault) return [{ path: 'slowDisk.node', name: fault.slowDisk.node, keywords: true }]
+  if ('partition' in fault) return fault.partition.flatMap((group, g) => group.map((name, n) => ({ path: `partition.${g}.${n}`, name, keywords: false })))
+  if ('cut' in fault) return fault.cut.map((name, n) => ({ path: `cut.${n}`, name, keywords: false }))
+  if ('cutOneWay' in fault) return fault.cutOneWay.map((name, n) => ({ path: `cutOneWay.${n}`, name, keywords: false }))
+  if ('link' in fault) return [{ path: 'link.from', name: fault.link.from, keywords: false }, { path: 'link.to', name: fault.link.to, keywords: false }]
+  return []
 }
 
 function unknownNode(name: string, nodes: string[], keywords = false): string {

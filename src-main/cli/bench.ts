@@ -113,7 +113,7 @@ function raftTable(rows: BenchRow[], repetitions: number, durationMs: number): s
 
 async function benchCheckerSuite(quick: boolean, json: boolean): Promise<number> {
   const { benchChecker } = await import('../lab/checker/bench.js')
-  const rows = benchChecker({ repetitions: quick ? 1 : 3 })
+  const rows = benchChecker({ runs: quick ? 1 : 3 })
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
   return 0

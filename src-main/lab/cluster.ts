@@ -118,6 +118,10 @@ export class Cluster {
     this.send(id, { type: 'link-rules', rules })
   }
 
+  setSlowDisk(id: string, ms: number): void {
+    this.send(id, { type: 'slow-disk', ms })
+  }
+
   /** Asks every running replica for its applied index, hash chain and state digest. */
   async finalStates(timeoutMs = 2000): Promise<FinalState[]> {
     const running = [...this.replicas.values()].filter((replica) => replica.state === 'up')

@@ -1,10 +1,10 @@
 /**
- * Fault injection on a running cluster: resolves targets (a name, leader, follower, minority,
- * random, crashed, paused) at the moment of injection, applies node faults through the cluster and
- * link faults as per-replica link rules, and reports what it did.
+ * Fault injection on a running cluster. Node faults go through the cluster (SIGKILL, SIGSTOP,
+ * SIGCONT, restart, slow disk); link faults become per-replica link rules, which each replica
+ * applies to its own links. Targets (leader, follower, minority, random, crashed, paused) are
+ * resolved at the moment of injection, random ones with the run's seed.
  */
-import type { Experiment, LinkConditions } from '../api/experiment.js'
-import type { FaultAction } from '../api/lab-api.js'
+import type { Experiment, FaultAction, LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
 import type { Random } from '../protocols/types.js'
 import type { LinkRules, OutgoingRule } from '../replica/transport.js'
@@ -12,18 +12,23 @@ import type { Cluster } from './cluster.js'
 import type { LeaderTracker } from './leadership.js'
 
 export class FaultInjector {
-  /** Directed links cut by partitions, as "from>to". */
+  /** Directed links that lose every message, as "from>to". */
   private readonly cutLinks = new Set<string>()
+  /** Conditions per directed link that differ from the network-wide ones. */
+  private readonly linkOverrides = new Map<string, Partial<LinkConditions>>()
+  private network: LinkConditions
   readonly injected: InjectedFault[] = []
 
   constructor(
     private readonly cluster: Cluster,
     private readonly leaders: LeaderTracker,
-    private readonly network: LinkConditions,
+    network: LinkConditions,
     private readonly random: Random,
-  ) {}
+  ) {
+    this.network = { ...network }
+  }
 
-  /** Sends every replica its link rules (network conditions plus cuts). */
+  /** Sends every replica its link rules (conditions plus cuts). */
   applyLinkRules(): void {
     for (const node of this.cluster.nodeIds) this.cluster.setLinkRules(node, this.rulesFor(node))
   }
@@ -31,28 +36,49 @@ export class FaultInjector {
   async inject(action: FaultAction, atMs: number): Promise<InjectedFault> {
     const targets = this.resolveTargets(action)
     const fault: InjectedFault = { atMs, action: describeAction(action), targets }
-    if ('crash' in action) await Promise.all(targets.map((node) => this.cluster.crash(node)))
-    else if ('restart' in action) {
-      await Promise.all(targets.map((node) => this.cluster.restart(node)))
-      this.applyLinkRules()
-    } else if ('pause' in action) targets.forEach((node) => this.cluster.pause(node))
-    else if ('resume' in action) targets.forEach((node) => this.cluster.resume(node))
-    else if ('partition' in action) {
-      this.partition(action.partition)
-      this.applyLinkRules()
-    } else if ('heal' in action) {
-      this.cutLinks.clear()
-      this.applyLinkRules()
-    }
-    if (targets.length === 0 && !('heal' in action)) fault.detail = 'no node matched the target at that moment'
+    await this.apply(action, targets)
+    const nodeFault = 'crash' in action || 'restart' in action || 'pause' in action || 'resume' in action || 'slowDisk' in action
+    if (nodeFault && targets.length === 0) fault.detail = 'no node matched the target at that moment'
     this.injected.push(fault)
     return fault
   }
 
+  private async apply(action: FaultAction, targets: string[]): Promise<void> {
+    if ('crash' in action) return void (await Promise.all(targets.map((node) => this.cluster.crash(node))))
+    if ('restart' in action) {
+      await Promise.all(targets.map((node) => this.cluster.restart(node)))
+      return this.applyLinkRules()
+    }
+    if ('pause' in action) return targets.forEach((node) => this.cluster.pause(node))
+    if ('resume' in action) return targets.forEach((node) => this.cluster.resume(node))
+    if ('slowDisk' in action) return targets.forEach((node) => this.cluster.setSlowDisk(node, action.slowDisk.ms))
+    if ('partition' in action) this.partition(action.partition)
+    else if ('cut' in action) {
+      const [a, b] = action.cut
+      this.cutLinks.add(`${a}>${b}`).add(`${b}>${a}`)
+    } else if ('cutOneWay' in action) this.cutLinks.add(`${action.cutOneWay[0]}>${action.cutOneWay[1]}`)
+    else if ('heal' in action) this.cutLinks.clear()
+    else if ('network' in action) this.network = { ...this.network, ...action.network }
+    else if ('link' in action) {
+      const { from, to, ...conditions } = action.link
+      const key = `${from}>${to}`
+      this.linkOverrides.set(key, { ...this.linkOverrides.get(key), ...conditions })
+    }
+    this.applyLinkRules()
+  }
+
   resolveTargets(action: FaultAction): string[] {
     if ('partition' in action) return action.partition.flat()
-    if ('heal' in action) return []
-    const target = 'crash' in action ? action.crash : 'restart' in action ? action.restart : 'pause' in action ? action.pause : action.resume
+    if ('cut' in action) return [...action.cut]
+    if ('cutOneWay' in action) return [...action.cutOneWay]
+    if ('link' in action) return [action.link.from, action.link.to]
+    if ('heal' in action || 'network' in action) return []
+    const target =
+      'crash' in action ? action.crash : 'restart' in action ? action.restart : 'pause' in action ? action.pause : 'resume' in action ? action.resume : action.slowDisk.node
+    return this.resolveNodeTarget(target)
+  }
+
+  private resolveNodeTarget(target: string): string[] {
     const replicas = [...this.cluster.replicas.values()]
     const up = replicas.filter((replica) => replica.state === 'up').map((replica) => replica.id)
     const leader = this.leaders.leader()
@@ -91,7 +117,7 @@ export class FaultInjector {
     const incomingBlocked: string[] = []
     for (const peer of this.cluster.nodeIds) {
       if (peer === node) continue
-      outgoing[peer] = { ...this.network, blocked: this.cutLinks.has(`${node}>${peer}`) }
+      outgoing[peer] = { ...this.network, ...this.linkOverrides.get(`${node}>${peer}`), blocked: this.cutLinks.has(`${node}>${peer}`) }
       if (this.cutLinks.has(`${peer}>${node}`)) incomingBlocked.push(peer)
     }
     return { outgoing, incomingBlocked }
@@ -108,8 +134,26 @@ export class FaultInjector {
 export function describeAction(action: FaultAction): string {
   if ('partition' in action) return `partition ${action.partition.map((group) => `{${group.join(',')}}`).join(' | ')}`
   if ('heal' in action) return 'heal all'
+  if ('cut' in action) return `cut ${action.cut[0]} <-> ${action.cut[1]}`
+  if ('cutOneWay' in action) return `cut ${action.cutOneWay[0]} -> ${action.cutOneWay[1]}`
+  if ('network' in action) return `network ${describeConditions(action.network)}`
+  if ('link' in action) {
+    const { from, to, ...conditions } = action.link
+    return `link ${from} -> ${to} ${describeConditions(conditions)}`
+  }
+  if ('slowDisk' in action) return `slow disk ${action.slowDisk.node} +${action.slowDisk.ms} ms per fsync`
   const [kind, target] = Object.entries(action)[0] as [string, string]
   return `${kind} ${target}`
+}
+
+function describeConditions(conditions: Partial<LinkConditions>): string {
+  const parts: string[] = []
+  if (conditions.delayMs !== undefined) parts.push(`delay ${conditions.delayMs} ms`)
+  if (conditions.jitterMs !== undefined) parts.push(`jitter ${conditions.jitterMs} ms`)
+  if (conditions.loss !== undefined) parts.push(`loss ${Math.round(conditions.loss * 100)}%`)
+  if (conditions.duplicate !== undefined) parts.push(`duplicate ${Math.round(conditions.duplicate * 100)}%`)
+  if (conditions.reorder !== undefined) parts.push(`reorder ${Math.round(conditions.reorder * 100)}%`)
+  return parts.join(', ') || 'unchanged'
 }
 
 /** The schedule of an experiment as actions, in time order. */

@@ -19,6 +19,7 @@ import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase } from './cluster.js'
 import { FaultInjector, describeAction, scheduledFaults } from './faults.js'
+import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
 import { LeaderTracker, computeLeadership } from './leadership.js'
 import { childProcessEnv, nodeBundle } from './paths.js'
@@ -61,6 +62,7 @@ export class ExperimentRun {
   private leaderWaiter?: () => void
   private stopped = false
   private ops = { ok: 0, fail: 0, info: 0 }
+  private faultChain: Promise<unknown> = Promise.resolve()
 
   constructor(
     readonly experiment: Experiment,
@@ -121,7 +123,14 @@ export class ExperimentRun {
     this.leaderWaiter?.()
   }
 
-  async inject(action: FaultAction): Promise<FaultResult> {
+  /** Injects a fault; injections run one after another, in the order they were asked for. */
+  inject(action: FaultAction): Promise<FaultResult> {
+    const result = this.faultChain.then(() => this.injectNow(action))
+    this.faultChain = result
+    return result
+  }
+
+  private async injectNow(action: FaultAction): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
     try {
       const fault = await this.faults.inject(action, this.now() - this.workloadStartMs)
@@ -139,7 +148,7 @@ export class ExperimentRun {
       onProcessEvent: (event) => this.onEvents([event]),
     })
     this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'))
-    const schedule = scheduledFaults(experiment)
+    const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
     const initial = schedule.filter((fault) => fault.atMs === 0)
     const initialInjections: Promise<FaultResult>[] = []

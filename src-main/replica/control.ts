@@ -10,6 +10,7 @@ export type ControlRequest =
   | { type: 'peers'; peers: PeerAddress[] }
   | { type: 'link-rules'; rules: LinkRules }
   | { type: 'final-state' }
+  | { type: 'slow-disk'; ms: number }
   | { type: 'shutdown' }
 
 export interface ReplicaStatus extends CoreStatus {

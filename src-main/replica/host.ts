@@ -129,6 +129,12 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.transport.setRules(rules)
   }
 
+  /** Every later fsync takes this much longer, blocking the replica as a slow synchronous disk would. */
+  setSlowDisk(ms: number): void {
+    this.wal.extraSyncMs = ms
+    this.trace({ kind: 'note', text: ms > 0 ? `slow disk: +${ms} ms per fsync` : 'disk speed restored' })
+  }
+
   stop(): void {
     if (this.tickTimer) clearInterval(this.tickTimer)
     this.transport.close()

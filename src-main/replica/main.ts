@@ -81,6 +81,8 @@ function main(): void {
           return host.setPeers(request.peers)
         case 'link-rules':
           return host.setLinkRules(request.rules)
+        case 'slow-disk':
+          return host.setSlowDisk(request.ms)
         case 'final-state':
           shipEvents()
           return report({

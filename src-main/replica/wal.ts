@@ -33,6 +33,10 @@ export interface WalRecovery<P> {
 }
 
 export class WriteAheadLog<P> {
+  /** Added to every fsync (the slow-disk fault); the thread blocks, as in a real slow fdatasync. */
+  extraSyncMs = 0
+  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4))
+
   private constructor(
     private readonly fd: number,
     private readonly durability: Durability,
@@ -75,7 +79,10 @@ export class WriteAheadLog<P> {
       written += fs.writeSync(this.fd, buffer, written, buffer.length - written, this.sizeBytes + written)
     }
     this.sizeBytes += buffer.length
-    if (this.durability === 'fsync') fs.fdatasyncSync(this.fd)
+    if (this.durability === 'fsync') {
+      fs.fdatasyncSync(this.fd)
+      if (this.extraSyncMs > 0) Atomics.wait(this.sleepCell, 0, 0, this.extraSyncMs)
+    }
     return buffer.length
   }
 

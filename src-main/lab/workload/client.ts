@@ -19,15 +19,30 @@ export interface ClientDriver {
 /** Pause before another round of tries when no node admits to leading. */
 const noLeaderBackoffMs = 10
 
-export class LeaderClient implements ClientDriver {
-  private leaderGuess: string | undefined
+/** Leader guesses kept, one per client; beyond this the oldest are forgotten. */
+const leaderGuessesMax = 10_000
 
-  constructor(private readonly connections: ClusterConnections) {}
+export class LeaderClient implements ClientDriver {
+  /**
+   * Each client keeps its own idea of who leads, as independent clients would: during a split brain
+   * different clients end up at different "leaders", which is what makes the damage visible.
+   */
+  private readonly leaderGuesses = new Map<string, string>()
+
+  /**
+   * routing 'leader': start where the last answer came from. 'home': start every operation at the
+   * client's own node and follow hints from there, as a client bound to one replica does.
+   */
+  constructor(
+    private readonly connections: ClusterConnections,
+    private readonly routing: 'leader' | 'home' = 'leader',
+  ) {}
 
   async execute(clientId: string, seq: number, command: Command, timeoutMs: number): Promise<Outcome> {
     const deadline = performance.now() + timeoutMs
     const nodes = this.connections.nodeIds
-    let target = this.leaderGuess ?? nodes[0]!
+    const home = nodes[hashClient(clientId) % nodes.length]!
+    let target = this.routing === 'home' ? home : (this.leaderGuesses.get(clientId) ?? home)
     let triedThisRound = new Set<string>()
     let lastError = 'no node answered'
     for (;;) {
@@ -44,12 +59,12 @@ export class LeaderClient implements ClientDriver {
       } else {
         const response = delivery.response
         if (response.ok) {
-          this.leaderGuess = target
+          this.remember(clientId, target)
           return { type: 'ok', node: target, value: response.value, entries: response.entries }
         }
         switch (response.error) {
           case 'cas-mismatch':
-            this.leaderGuess = target
+            this.remember(clientId, target)
             return { type: 'fail', error: 'cas-mismatch', node: target, value: response.value }
           case 'rejected':
             return { type: 'fail', error: 'rejected', node: target }
@@ -72,11 +87,24 @@ export class LeaderClient implements ClientDriver {
         continue
       }
       triedThisRound = new Set()
-      this.leaderGuess = undefined
+      this.leaderGuesses.delete(clientId)
       target = hint ?? nodes[(nodes.indexOf(target) + 1) % nodes.length]!
       await delay(Math.min(noLeaderBackoffMs, Math.max(0, deadline - performance.now())))
     }
   }
+
+  private remember(clientId: string, node: string): void {
+    if (this.leaderGuesses.size >= leaderGuessesMax && !this.leaderGuesses.has(clientId)) {
+      this.leaderGuesses.delete(this.leaderGuesses.keys().next().value!)
+    }
+    this.leaderGuesses.set(clientId, node)
+  }
+}
+
+function hashClient(clientId: string): number {
+  let hash = 0
+  for (let index = 0; index < clientId.length; index += 1) hash = (hash * 31 + clientId.charCodeAt(index)) >>> 0
+  return hash
 }
 
 function delay(ms: number): Promise<void> {
