@@ -339,13 +339,14 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private onTransportEvent(event: TransportEvent): void {
     if (event.kind === 'frame-error') return this.trace(event)
-    if (!this.config.traceMessages) return
+    // Drops are always reported (rate-bounded below); sends and receives only when asked for.
+    if (!this.config.traceMessages && event.kind !== 'drop') return
     const second = Math.floor(this.now() / 1000)
     if (second !== this.messageEventsSecond) {
       this.messageEventsSecond = second
       this.messageEventsThisSecond = 0
     }
-    if (this.messageEventsThisSecond >= messageEventsPerSecondMax && event.kind !== 'drop') {
+    if (this.messageEventsThisSecond >= messageEventsPerSecondMax) {
       this.messageEventsDropped += 1
       return
     }
