@@ -191,6 +191,8 @@ export class Cluster {
     const log = fs.openSync(path.join(this.runDir, 'logs', `${id}.log`), 'a')
     const child = fork(nodeBundle('replica'), ['--config', JSON.stringify(config)], {
       env: childProcessEnv(),
+      // For profiling a replica, e.g. CONSENSUS_LAB_REPLICA_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      execArgv: (process.env.CONSENSUS_LAB_REPLICA_NODE_ARGS ?? '').split(' ').filter(Boolean),
       stdio: ['ignore', log, log, 'ipc'],
       serialization: 'advanced',
     })

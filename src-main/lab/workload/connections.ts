@@ -27,6 +27,7 @@ interface Connection {
   pending: Map<number, Pending>
   /** Frames waiting for the connect to finish. */
   queued: Buffer[]
+  corked: boolean
 }
 
 export class ClusterConnections {
@@ -67,8 +68,17 @@ export class ClusterConnections {
       }
       connection.pending.set(id, pending)
       const frame = encodeFrame({ ...body, id })
-      if (connection.open) connection.socket.write(frame)
-      else connection.queued.push(frame)
+      if (!connection.open) return void connection.queued.push(frame)
+      // Requests of one event-loop turn leave in one writev instead of one syscall each.
+      if (!connection.corked) {
+        connection.corked = true
+        connection.socket.cork()
+        process.nextTick(() => {
+          connection.corked = false
+          connection.socket.uncork()
+        })
+      }
+      connection.socket.write(frame)
     })
   }
 
@@ -84,7 +94,7 @@ export class ClusterConnections {
     if (!endpoint) return undefined
     const socket = net.connect({ host: endpoint.host, port: endpoint.port })
     socket.setNoDelay(true)
-    const connection: Connection = { socket, open: false, pending: new Map(), queued: [] }
+    const connection: Connection = { socket, open: false, pending: new Map(), queued: [], corked: false }
     this.connections.set(node, connection)
     const decoder = new FrameDecoder()
     socket.on('connect', () => {
