@@ -50,6 +50,11 @@ export const clusterSchema = z
       .tuple([positiveNumber(), positiveNumber()])
       .default([150, 300])
       .refine(([low, high]) => low <= high, 'expected [min, max] with min <= max'),
+    /**
+     * The first election timeout of named nodes (later ones are random again), to script who times
+     * out first: {A: 150}. Raft only.
+     */
+    firstElectionTimeoutMs: z.record(nodeName, positiveNumber()).default({}),
     heartbeatMs: positiveNumber().default(50),
     /** Resolution of protocol time: every timer is a whole number of ticks. */
     tickMs: positiveNumber().max(100, 'expected at most 100').default(5),
@@ -66,7 +71,15 @@ export const clusterSchema = z
 const commandText = z.string().min(1)
 export const scriptStepSchema = z.union([
   commandText,
-  z.object({ at: durationSchema, cmd: commandText }).strict(),
+  z
+    .object({
+      /** When to send it, from workload start; without it, right after the previous step. */
+      at: durationSchema.optional(),
+      cmd: commandText,
+      /** The node the client sends it to first (it follows "not leader" hints from there). */
+      via: nodeName.optional(),
+    })
+    .strict(),
 ])
 
 export const mixSchema = z
@@ -133,6 +146,8 @@ export const faultActionSchemas = {
   network: linkConditionsSchema.partial().strict(),
   /** New conditions for one directed link. */
   link: linkChange,
+  /** The node's election timer fires now: it campaigns for the next term (Raft). */
+  campaign: faultTarget,
   /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
   slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0') }).strict(),
 } as const

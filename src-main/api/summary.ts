@@ -29,6 +29,17 @@ export interface InjectedFault {
   detail?: string
 }
 
+/** The outcome of one scripted command (workload.script), in order. */
+export interface ScriptStepResult {
+  index: number
+  command: string
+  outcome: 'ok' | 'fail' | 'info'
+  value?: unknown
+  error?: string
+  /** Completion, ms since the run's epoch. */
+  t: number
+}
+
 /** What `lab run --json` prints and what the UI stores. Field names are a contract for scripts. */
 export interface RunSummary {
   runId: string
@@ -52,6 +63,7 @@ export interface RunSummary {
   unavailableMs: number
   messages: { total: number; bytes: number; byType: Record<string, number> }
   faults: InjectedFault[]
+  script?: ScriptStepResult[]
   verdict?: Verdict
   runDir: string
   completed: boolean

@@ -72,6 +72,9 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     errors.push({ path: 'cluster.nodes', message: `node names must be unique, ${[...new Set(duplicates)].join(', ')} repeated` })
   }
   const { workload, cluster } = experiment
+  for (const name of Object.keys(cluster.firstElectionTimeoutMs)) {
+    if (!known.has(name)) errors.push({ path: `cluster.firstElectionTimeoutMs.${name}`, message: unknownNode(name, nodes) })
+  }
   if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
     errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
   }
@@ -82,6 +85,9 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     const text = typeof step === 'string' ? step : step.cmd
     const parsed = parseScriptCommand(text)
     if (!parsed.ok) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.message })
+    if (typeof step !== 'string' && step.via !== undefined && !known.has(step.via)) {
+      errors.push({ path: `workload.script.${index}.via`, message: unknownNode(step.via, nodes) })
+    }
     const at = typeof step === 'string' ? undefined : step.at
     if (at !== undefined && at > workload.duration) {
       errors.push({ path: `workload.script.${index}.at`, message: `expected a time within the run (${workload.duration} ms), got ${at} ms` })
@@ -118,6 +124,7 @@ function namedNodes(fault: FaultSpec): { path: string; name: string; keywords: b
   if ('pause' in fault) return [{ path: 'pause', name: fault.pause, keywords: true }]
   if ('resume' in fault) return [{ path: 'resume', name: fault.resume, keywords: true }]
   if ('slowDisk' in fault) return [{ path: 'slowDisk.node', name: fault.slowDisk.node, keywords: true }]
+  if ('campaign' in fault) return [{ path: 'campaign', name: fault.campaign, keywords: true }]
   if ('partition' in fault) return fault.partition.flatMap((group, g) => group.map((name, n) => ({ path: `partition.${g}.${n}`, name, keywords: false })))
   if ('cut' in fault) return fault.cut.map((name, n) => ({ path: `cut.${n}`, name, keywords: false }))
   if ('cutOneWay' in fault) return fault.cutOneWay.map((name, n) => ({ path: `cutOneWay.${n}`, name, keywords: false }))

@@ -7,7 +7,7 @@
  */
 import path from 'node:path'
 import { loadExperimentFile } from '../lab/experiment-file.js'
-import { ExperimentRun } from '../lab/runner.js'
+import { ExperimentRun, describeScriptStep } from '../lab/runner.js'
 import { experimentJsonSchema } from '../api/json-schema.js'
 import { formatSummary, ProgressLine } from './format.js'
 import type { RunSummary } from '../api/summary.js'
@@ -71,7 +71,7 @@ async function runCommand(args: string[]): Promise<number> {
     onMessage: (message) => {
       if (message.kind === 'frame') progress.update(message)
     },
-    onScriptStep: (step) => progress.note(`${step.command} → ${step.outcome}${step.error ? ` (${step.error})` : ''}`),
+    onScriptStep: (step) => progress.note(describeScriptStep(step)),
   })
   progress.note(`run ${run.id}: ${experiment.protocol}, ${experiment.cluster.nodes.length} nodes (${experiment.cluster.nodes.join(', ')})`)
   const stopOnSignal = () => run.stop()

@@ -118,6 +118,10 @@ export class Cluster {
     this.send(id, { type: 'link-rules', rules })
   }
 
+  campaign(id: string): void {
+    this.send(id, { type: 'campaign' })
+  }
+
   setSlowDisk(id: string, ms: number): void {
     this.send(id, { type: 'slow-disk', ms })
   }

@@ -37,7 +37,7 @@ export class FaultInjector {
     const targets = this.resolveTargets(action)
     const fault: InjectedFault = { atMs, action: describeAction(action), targets }
     await this.apply(action, targets)
-    const nodeFault = 'crash' in action || 'restart' in action || 'pause' in action || 'resume' in action || 'slowDisk' in action
+    const nodeFault = 'crash' in action || 'restart' in action || 'pause' in action || 'resume' in action || 'slowDisk' in action || 'campaign' in action
     if (nodeFault && targets.length === 0) fault.detail = 'no node matched the target at that moment'
     this.injected.push(fault)
     return fault
@@ -52,6 +52,7 @@ export class FaultInjector {
     if ('pause' in action) return targets.forEach((node) => this.cluster.pause(node))
     if ('resume' in action) return targets.forEach((node) => this.cluster.resume(node))
     if ('slowDisk' in action) return targets.forEach((node) => this.cluster.setSlowDisk(node, action.slowDisk.ms))
+    if ('campaign' in action) return targets.forEach((node) => this.cluster.campaign(node))
     if ('partition' in action) this.partition(action.partition)
     else if ('cut' in action) {
       const [a, b] = action.cut
@@ -74,7 +75,17 @@ export class FaultInjector {
     if ('link' in action) return [action.link.from, action.link.to]
     if ('heal' in action || 'network' in action) return []
     const target =
-      'crash' in action ? action.crash : 'restart' in action ? action.restart : 'pause' in action ? action.pause : 'resume' in action ? action.resume : action.slowDisk.node
+      'crash' in action
+        ? action.crash
+        : 'restart' in action
+          ? action.restart
+          : 'pause' in action
+            ? action.pause
+            : 'resume' in action
+              ? action.resume
+              : 'campaign' in action
+                ? action.campaign
+                : action.slowDisk.node
     return this.resolveNodeTarget(target)
   }
 

@@ -3,8 +3,10 @@
  * the trace, live frames, and at the end the summary and verdict. The run directory is the source
  * of truth and is kept whatever happens, failed runs included.
  *
- * Timeline: t = 0 is the moment the replicas are spawned (the run's epoch). The workload starts once
- * a leader is known (or after leaderWaitMs); fault times in the experiment count from workload start.
+ * Timeline: the trace counts from the run's epoch (when the replicas are spawned). Once all of them
+ * listen, their protocol clocks start together and so does the workload: that moment is "0 s" of the
+ * experiment, from which fault times count. The first election is part of the run, so a workload's
+ * first operations may wait for a leader (use workload.warmup to leave them out of the numbers).
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -12,7 +14,7 @@ import path from 'node:path'
 import * as hdr from 'hdr-histogram-js'
 import type { Experiment } from '../api/experiment.js'
 import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
-import type { LatencySummaryMs, RunSummary } from '../api/summary.js'
+import type { LatencySummaryMs, RunSummary, ScriptStepResult } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { TraceEvent } from '../api/trace.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
@@ -26,8 +28,8 @@ import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
 import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/protocol.js'
 
-/** How long the workload waits for a first leader before it starts anyway. */
-export const leaderWaitMs = 10_000
+/** How long the end of a run waits for every running replica to reach the same applied index. */
+const convergenceWaitMs = 3000
 /** Extra time the workload gets beyond its duration before the run gives up on it. */
 const workloadGraceMs = 30_000
 
@@ -59,10 +61,11 @@ export class ExperimentRun {
   private faults?: FaultInjector
   private workload?: ChildProcess
   private workloadStartMs = 0
-  private leaderWaiter?: () => void
   private stopped = false
   private ops = { ok: 0, fail: 0, info: 0 }
   private faultChain: Promise<unknown> = Promise.resolve()
+  private readonly scriptResults: ScriptStepResult[] = []
+  private convergenceCheck?: () => void
 
   constructor(
     readonly experiment: Experiment,
@@ -90,6 +93,7 @@ export class ExperimentRun {
     let finalStates: FinalState[] = []
     try {
       stats = await this.runPhases()
+      await this.waitForConvergence()
       finalStates = await this.cluster!.finalStates()
     } catch (caught) {
       error = (caught as Error).message
@@ -120,7 +124,6 @@ export class ExperimentRun {
   stop(): void {
     this.stopped = true
     if (this.workload?.connected) this.workload.send({ type: 'stop' })
-    this.leaderWaiter?.()
   }
 
   /** Injects a fault; injections run one after another, in the order they were asked for. */
@@ -133,7 +136,7 @@ export class ExperimentRun {
   private async injectNow(action: FaultAction): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
     try {
-      const fault = await this.faults.inject(action, this.now() - this.workloadStartMs)
+      const fault = await this.faults.inject(action, Math.max(0, this.now() - this.workloadStartMs))
       this.recordFaultEvent(describeAction(action), fault.targets, fault.detail)
       return { ok: true, targets: fault.targets }
     } catch (caught) {
@@ -152,40 +155,53 @@ export class ExperimentRun {
     // Faults at 0 s are the initial conditions: in force before the first election.
     const initial = schedule.filter((fault) => fault.atMs === 0)
     const initialInjections: Promise<FaultResult>[] = []
+    // The workload process loads while the replicas start; it begins when their clocks do.
+    const workload = this.spawnWorkload()
     await this.cluster.start(() => {
+      this.workloadStartMs = this.now()
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
       for (const { action } of initial) initialInjections.push(this.inject(action))
     })
     await Promise.all(initialInjections)
-    await this.waitForLeader()
-    this.workloadStartMs = this.now()
     const timers = schedule
       .filter((fault) => fault.atMs > 0)
       .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))
     try {
-      return await this.runWorkload()
+      workload.start(this.workloadConfig())
+      return await workload.done
     } finally {
       timers.forEach(clearTimeout)
     }
   }
 
-  private waitForLeader(): Promise<void> {
-    if (this.leaders.leader() || this.stopped) return Promise.resolve()
+  /**
+   * Gives replication a moment to finish after the last operation, so the final states compare the
+   * same index; a cluster still partitioned simply runs out the bound.
+   */
+  private waitForConvergence(): Promise<void> {
+    const converged = () => {
+      const up = [...this.cluster!.replicas.values()].filter((replica) => replica.state === 'up')
+      const applied = new Set(up.map((replica) => replica.status?.appliedIndex ?? -1))
+      return applied.size <= 1
+    }
+    if (converged()) return Promise.resolve()
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(), leaderWaitMs)
-      const done = () => {
+      const timer = setTimeout(() => finish(), convergenceWaitMs)
+      const finish = () => {
         clearTimeout(timer)
-        this.leaderWaiter = undefined
+        this.convergenceCheck = undefined
         resolve()
       }
-      this.leaderWaiter = done
+      this.convergenceCheck = () => {
+        if (converged()) finish()
+      }
     })
   }
 
-  private runWorkload(): Promise<WorkloadStats> {
+  private workloadConfig(): WorkloadConfig {
     const experiment = this.experiment
-    const config: WorkloadConfig = {
+    return {
       protocol: experiment.protocol,
       workload: experiment.workload,
       nodes: this.cluster!.clientEndpoints(),
@@ -194,14 +210,19 @@ export class ExperimentRun {
       historyPath: path.join(this.dir, 'history.ndjson'),
       f: Math.floor((experiment.cluster.nodes.length - 1) / 3),
       finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
+      startMs: this.workloadStartMs,
     }
+  }
+
+  private spawnWorkload(): { start: (config: WorkloadConfig) => void; done: Promise<WorkloadStats> } {
+    const experiment = this.experiment
     const log = fs.openSync(path.join(this.dir, 'logs', 'workload.log'), 'a')
     const child = fork(nodeBundle('workload'), [], { env: childProcessEnv(), stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' })
     fs.closeSync(log)
     this.workload = child
     const guardian = Guardian.shared()
     if (child.pid) guardian.watch(child.pid)
-    return new Promise<WorkloadStats>((resolve, reject) => {
+    const done = new Promise<WorkloadStats>((resolve, reject) => {
       const deadline = setTimeout(() => {
         child.kill('SIGKILL')
         reject(new Error(`the workload did not finish within ${experiment.workload.duration + workloadGraceMs} ms`))
@@ -214,7 +235,8 @@ export class ExperimentRun {
             this.frames.setOps(this.ops, report.latencies)
             return
           case 'script':
-            this.onEvents([{ t: report.t, node: 'client', kind: 'note', text: `${report.command} → ${report.outcome}${report.error ? ` (${report.error})` : ''}` }])
+            this.scriptResults.push({ index: report.index, command: report.command, outcome: report.outcome, value: report.value, error: report.error, t: report.t })
+            this.onEvents([{ t: report.t, node: 'client', kind: 'note', text: describeScriptStep(report) }])
             this.options.onScriptStep?.(report)
             return
           case 'done':
@@ -231,14 +253,17 @@ export class ExperimentRun {
         if (result) resolve(result)
         else reject(new Error(`the workload exited (code ${code}) without reporting`))
       })
-      child.send({ type: 'start', config })
     })
+    // A cluster that fails to start leaves the workload unstarted: that rejection is the cluster's story.
+    done.catch(() => undefined)
+    return { start: (config) => child.send({ type: 'start', config }), done }
   }
 
   private onReplicaEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void {
     this.frames.setStatus(node, status)
     this.countMessages(node, status)
     this.onEvents(events)
+    this.convergenceCheck?.()
   }
 
   private onEvents(events: TraceEvent[]): void {
@@ -251,7 +276,6 @@ export class ExperimentRun {
     }
     this.traceFile.write(lines.join('\n') + '\n')
     this.frames.addEvents(events)
-    if (this.leaderWaiter && this.leaders.leader()) this.leaderWaiter()
   }
 
   private recordFaultEvent(fault: string, targets: string[], detail?: string): void {
@@ -312,11 +336,17 @@ export class ExperimentRun {
       unavailableMs: round(leadership.unavailableMs),
       messages,
       faults: this.faults?.injected ?? [],
+      script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       runDir: this.dir,
       completed: error === undefined,
       error,
     }
   }
+}
+
+export function describeScriptStep(step: { command: string; outcome: string; value?: unknown; error?: string }): string {
+  const value = step.outcome === 'ok' && step.value !== undefined ? ` ${JSON.stringify(step.value)}` : ''
+  return `${step.command} → ${step.outcome}${value}${step.error ? ` (${step.error})` : ''}`
 }
 
 function replicaBase(experiment: Experiment): ReplicaConfigBase {
@@ -329,6 +359,7 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     tickMs: cluster.tickMs,
     electionTimeoutMs: cluster.electionTimeoutMs,
     heartbeatMs: cluster.heartbeatMs,
+    firstElectionTimeoutMs: cluster.firstElectionTimeoutMs,
     preVote: cluster.preVote,
     checkQuorum: cluster.checkQuorum,
     batchEntriesMax: cluster.batchEntriesMax,

@@ -19,6 +19,8 @@ export const replicaConfigSchema = z.object({
   tickMs: z.number().positive().default(5),
   electionTimeoutMs: z.tuple([z.number().positive(), z.number().positive()]).default([150, 300]),
   heartbeatMs: z.number().positive().default(50),
+  /** Scripted first election timeouts by node (each replica uses its own entry). */
+  firstElectionTimeoutMs: z.record(z.string(), z.number().positive()).default({}),
   preVote: z.boolean().default(false),
   checkQuorum: z.boolean().default(false),
   batchEntriesMax: z.number().int().positive().default(1024),

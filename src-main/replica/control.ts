@@ -11,6 +11,7 @@ export type ControlRequest =
   | { type: 'link-rules'; rules: LinkRules }
   | { type: 'final-state' }
   | { type: 'slow-disk'; ms: number }
+  | { type: 'campaign' }
   | { type: 'shutdown' }
 
 export interface ReplicaStatus extends CoreStatus {

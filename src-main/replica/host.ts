@@ -38,6 +38,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * here the fsync finishes before the next input is read, so before any acknowledgement).
    */
   sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
+  /** Starts an election at this node now, where the protocol has elections. */
+  campaign?: (core: ProtocolCore<M, P>) => Ready<M, P>
 }
 
 export interface HostHooks {
@@ -127,6 +129,14 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   setLinkRules(rules: LinkRules): void {
     this.transport.setRules(rules)
+  }
+
+  /** Returns false when the protocol has no elections to start. */
+  campaign(): boolean {
+    if (!this.adapter.campaign) return false
+    this.absorb(this.adapter.campaign(this.core) as AnyReady)
+    this.scheduleFlush()
+    return true
   }
 
   /** Every later fsync takes this much longer, blocking the replica as a slow synchronous disk would. */

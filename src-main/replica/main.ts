@@ -83,6 +83,9 @@ function main(): void {
           return host.setLinkRules(request.rules)
         case 'slow-disk':
           return host.setSlowDisk(request.ms)
+        case 'campaign':
+          if (!host.campaign()) host.trace({ kind: 'note', text: `${config.protocol} has no elections to start` })
+          return
         case 'final-state':
           shipEvents()
           return report({

@@ -38,6 +38,7 @@ export function baseConfig(members: string[], overrides: Partial<ReplicaConfigBa
     tickMs: 5,
     electionTimeoutMs: [150, 300],
     heartbeatMs: 50,
+    firstElectionTimeoutMs: {},
     preVote: false,
     checkQuorum: false,
     batchEntriesMax: 1024,

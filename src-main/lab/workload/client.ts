@@ -13,7 +13,8 @@ export type Outcome =
   | { type: 'info'; error: string; node?: string }
 
 export interface ClientDriver {
-  execute(clientId: string, seq: number, command: Command, timeoutMs: number): Promise<Outcome>
+  /** `via`: the node to try first (scripted steps); otherwise the driver's routing decides. */
+  execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome>
 }
 
 /** Pause before another round of tries when no node admits to leading. */
@@ -38,11 +39,11 @@ export class LeaderClient implements ClientDriver {
     private readonly routing: 'leader' | 'home' = 'leader',
   ) {}
 
-  async execute(clientId: string, seq: number, command: Command, timeoutMs: number): Promise<Outcome> {
+  async execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome> {
     const deadline = performance.now() + timeoutMs
     const nodes = this.connections.nodeIds
     const home = nodes[hashClient(clientId) % nodes.length]!
-    let target = this.routing === 'home' ? home : (this.leaderGuesses.get(clientId) ?? home)
+    let target = via ?? (this.routing === 'home' ? home : (this.leaderGuesses.get(clientId) ?? home))
     let triedThisRound = new Set<string>()
     let lastError = 'no node answered'
     for (;;) {

@@ -61,7 +61,7 @@ export class WorkloadEngine {
   /** Runs the whole workload; resolves with the statistics once every operation has an outcome. */
   async run(): Promise<WorkloadStats> {
     const { workload } = this.config
-    const loadStartMs = this.nowMs()
+    const loadStartMs = Math.min(this.config.startMs, this.nowMs())
     const startMs = loadStartMs + workload.warmup
     this.measureFromMs = startMs
     const endMs = startMs + workload.duration
@@ -132,24 +132,26 @@ export class WorkloadEngine {
   }
 
   private async runScript(startMs: number): Promise<void> {
-    const process = this.nextProcess++
+    let process = this.nextProcess++
     const steps = this.config.workload.script
     for (let index = 0; index < steps.length; index += 1) {
       const step = steps[index]!
       const text = typeof step === 'string' ? step : step.cmd
-      if (typeof step !== 'string') {
+      if (typeof step !== 'string' && step.at !== undefined) {
         const waitMs = startMs + step.at - this.nowMs()
         if (waitMs > 0) await delay(waitMs)
       }
       const parsed = parseScriptCommand(text)
       if (!parsed.ok) throw new Error(`script step ${index}: ${parsed.message}`)
-      const outcome = await this.perform(process, parsed.command, this.nowMs())
+      const outcome = await this.perform(process, parsed.command, this.nowMs(), this.config.workload.timeoutMs, typeof step === 'string' ? undefined : step.via)
+      // An outcome-unknown step may still be in flight: the script goes on as a new process.
+      if (outcome.type === 'info') process = this.nextProcess++
       this.report({
         type: 'script',
         index,
         command: describeCommand(parsed.command),
         outcome: outcome.type,
-        value: outcome.type === 'ok' ? (outcome.value ?? outcome.entries) : undefined,
+        value: outcome.type !== 'ok' ? undefined : parsed.command.op === 'range' ? outcome.entries : parsed.command.op === 'get' ? (outcome.value ?? null) : undefined,
         error: outcome.type === 'ok' ? undefined : outcome.error,
         t: this.nowMs(),
       })
@@ -167,7 +169,7 @@ export class WorkloadEngine {
   }
 
   /** Invokes one operation, records its outcome, and returns it. */
-  private async perform(process: number, command: Command, invokeMs: number, timeoutMs = this.config.workload.timeoutMs): Promise<Outcome> {
+  private async perform(process: number, command: Command, invokeMs: number, timeoutMs = this.config.workload.timeoutMs, via?: string): Promise<Outcome> {
     const f = historyFunction(command)
     const key = command.op === 'range' ? command.prefix : command.op === 'noop' ? '' : command.key
     if (command.op !== 'get' && command.op !== 'range') this.touchedKeys.add(key)
@@ -176,7 +178,7 @@ export class WorkloadEngine {
     const clientId = `p${process}`
     const seq = (this.seqByClient.get(clientId) ?? 0) + 1
     this.seqByClient.set(clientId, seq)
-    const outcome = await this.driver.execute(clientId, seq, command, timeoutMs)
+    const outcome = await this.driver.execute(clientId, seq, command, timeoutMs, via)
     this.inflight -= 1
     const doneMs = this.nowMs()
     const event: HistoryEvent = { process, type: outcome.type, f, key, time: this.nsAt(doneMs) }

@@ -18,6 +18,8 @@ export interface WorkloadConfig {
   f: number
   /** Read every touched key once more at the end, so a lost write shows in the history. */
   finalReads: boolean
+  /** ms since epoch at which the experiment's "0 s" is: script times count from it. */
+  startMs: number
 }
 
 export type WorkloadRequest =

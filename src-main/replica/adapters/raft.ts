@@ -9,8 +9,10 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
     const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
     const timeoutMin = Math.max(2, ticks(config.electionTimeoutMs[0]))
     const timeoutMax = Math.max(timeoutMin, ticks(config.electionTimeoutMs[1]))
+    const firstTimeoutMs = config.firstElectionTimeoutMs[config.id]
     return new RaftCore({
       id: config.id,
+      firstElectionTimeoutTicks: firstTimeoutMs === undefined ? undefined : ticks(firstTimeoutMs),
       members: config.members,
       electionTimeoutTicks: [timeoutMin, timeoutMax],
       heartbeatTicks: Math.min(timeoutMin - 1, ticks(config.heartbeatMs)),
@@ -26,5 +28,6 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   readsThroughCore: true,
   leaderRoles: ['leader'],
   // A batch that changes term or vote sends nothing early: those must be durable before any message.
+  campaign: (core) => (core as RaftCore).campaign(),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
 }

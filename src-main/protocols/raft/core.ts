@@ -1,0 +1,885 @@
+import { randomInt } from '../common/random.js'
+import { assertNever, emptyReady } from '../types.js'
+import type {
+  AppliedEntry,
+  CoreInput,
+  CoreStatus,
+  NodeId,
+  ProposedCommand,
+  ProtocolCore,
+  Ready,
+  Rejection,
+  RequestTag,
+} from '../types.js'
+import { RaftLog, recoverState } from './log.js'
+import type {
+  AppendEntries,
+  AppendEntriesResponse,
+  LogEntry,
+  PreVoteResponse,
+  RaftMessage,
+  RaftPersist,
+  RequestVote,
+} from './messages.js'
+import { readsPendingMaxDefault, validateOptions } from './options.js'
+import type { RaftMutations, RaftOptions } from './options.js'
+import { Progress } from './progress.js'
+import type { ProgressState } from './progress.js'
+import { ReadTracker } from './reads.js'
+import { conflictHint, nextIndexAfterRejection, quorumOf, quorumValue } from './replication.js'
+
+/** What a rejection echoes back: the proposal's tag or the read's id. */
+type RejectedRequest = { kind: 'proposal'; tag: RequestTag | undefined } | { kind: 'read'; readId: number }
+
+export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader'
+export type RaftReady = Ready<RaftMessage, RaftPersist>
+
+/** A follower as the leader sees it; for tests, the simulator and traces. */
+export interface FollowerProgressView {
+  state: ProgressState
+  matchIndex: number
+  nextIndex: number
+  inflightAppends: number
+}
+
+/**
+ * Raft as in the extended paper (Ongaro & Ousterhout 2014) and the thesis (pre-vote §9.6, leadership
+ * transfer §3.10, ReadIndex §6.4, check-quorum §6.2), as a pure state machine: `step` takes a tick,
+ * a message, proposals or reads and returns a Ready (see types.ts for the order a driver must keep:
+ * persist, then send, then apply, then serve reads, then answer rejections).
+ *
+ * Persist-before-send is what makes the eager choices here safe: a vote or an AppendEntries success
+ * leaves only after the hardState / entries record of the same Ready is durable, and the leader
+ * counts its own log in the commit quorum at once because anything that could make it commit (a
+ * follower's answer) arrives in a later step, after this Ready's records are on disk.
+ */
+export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
+  readonly id: NodeId
+  private readonly options: RaftOptions
+  private readonly mutations: RaftMutations
+  private readonly peers: readonly NodeId[]
+  private readonly memberSet: ReadonlySet<NodeId>
+  private readonly quorum: number
+  private readonly electionTimeoutMin: number
+  private readonly readsPendingMax: number
+
+  // Durable state (Figure 2); every change goes out as a persist record in the same Ready.
+  private term: number
+  private votedFor: NodeId | null
+  private readonly log: RaftLog
+
+  // Volatile state.
+  private role: RaftRole = 'follower'
+  private leader: NodeId | undefined
+  private commitIndex = 0
+  /** Everything through here has been emitted in `applied`; the driver applies synchronously. */
+  private appliedIndex = 0
+  private electionElapsed = 0
+  private heartbeatElapsed = 0
+  private electionTimeout = 0
+  /** Votes (or pre-votes) received in the current campaign: granted or refused, per node. */
+  private votes = new Map<NodeId, boolean>()
+  /** Leader only: one entry per peer. */
+  private progress = new Map<NodeId, Progress>()
+  private reads = new ReadTracker()
+  private transfer: { target: NodeId; elapsedTicks: number } | undefined
+  private ready: RaftReady = emptyReady()
+
+  constructor(options: RaftOptions) {
+    validateOptions(options)
+    this.options = options
+    this.id = options.id
+    this.mutations = options.mutations ?? {}
+    this.peers = options.members.filter((member) => member !== options.id)
+    this.memberSet = new Set(options.members)
+    this.quorum = quorumOf(options.members.length)
+    this.electionTimeoutMin = options.electionTimeoutTicks[0]
+    this.readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
+    const recovered = recoverState(options.persisted ?? [])
+    if (recovered.votedFor !== null && !this.memberSet.has(recovered.votedFor)) {
+      throw new Error(`raft recovery: persisted vote for ${recovered.votedFor}, not a member`)
+    }
+    this.term = recovered.term
+    // MUTATION forgetVoteOnRestart: the vote is durable state (Figure 2); dropping it lets this node
+    // vote twice in one term, once before and once after a restart.
+    this.votedFor = this.mutations.forgetVoteOnRestart ? null : recovered.votedFor
+    this.log = recovered.log
+    this.resetElectionTimer()
+    // A scripted first timeout makes "A times out first" reproducible; later ones are random again.
+    if (options.firstElectionTimeoutTicks !== undefined) this.electionTimeout = options.firstElectionTimeoutTicks
+  }
+
+  step(input: CoreInput<RaftMessage>): RaftReady {
+    return this.run(() => {
+      switch (input.kind) {
+        case 'tick':
+          this.onTick()
+          break
+        case 'message':
+          this.onMessage(input.from, input.message)
+          break
+        case 'propose':
+          this.onPropose(input.proposals)
+          break
+        case 'read':
+          this.onRead(input.readIds)
+          break
+        default:
+          assertNever(input, 'raft core input')
+      }
+    })
+  }
+
+  /**
+   * Thesis §3.10: hand leadership to `target`. The leader stops taking proposals (they are rejected
+   * as 'dropped'), brings the target's log up to date, then sends it TimeoutNow so it campaigns at
+   * once. Abandoned after electionTimeoutTicks[0] ticks. Ignored (with a note) on a non-leader.
+   */
+  transferLeadership(target: NodeId): RaftReady {
+    return this.run(() => this.startTransfer(target))
+  }
+
+  /** The election timer fires now (the lab's "campaign" fault); a leader ignores it. */
+  campaign(): RaftReady {
+    return this.run(() => {
+      if (this.role !== 'leader') this.startElection()
+    })
+  }
+
+  status(): CoreStatus {
+    const status: CoreStatus = {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      commitIndex: this.commitIndex,
+      lastIndex: this.log.lastIndex,
+      appliedIndex: this.appliedIndex,
+    }
+    if (this.leader !== undefined) status.leader = this.leader
+    return status
+  }
+
+  /** The durable part of the state, as recovery would rebuild it. */
+  hardState(): { term: number; votedFor: NodeId | null } {
+    return { term: this.term, votedFor: this.votedFor }
+  }
+
+  /** The entry at `index` (1..lastIndex), or undefined; for checkers. Do not mutate it. */
+  entryAt(index: number): LogEntry | undefined {
+    return index >= 1 && index <= this.log.lastIndex ? this.log.entry(index) : undefined
+  }
+
+  /** The term at `index` (0 for the sentinel), or undefined past the end. */
+  termAt(index: number): number | undefined {
+    return index >= 0 && index <= this.log.lastIndex ? this.log.term(index) : undefined
+  }
+
+  /** A follower's replication state, on the leader only. */
+  followerProgress(peer: NodeId): FollowerProgressView | undefined {
+    const progress = this.progress.get(peer)
+    if (progress === undefined) return undefined
+    const { state, matchIndex, nextIndex } = progress
+    return { state, matchIndex, nextIndex, inflightAppends: progress.inflights.count }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Step plumbing and invariants
+
+  private run(action: () => void): RaftReady {
+    const termBefore = this.term
+    action()
+    this.assertInvariants(termBefore)
+    const ready = this.ready
+    this.ready = emptyReady()
+    return ready
+  }
+
+  /** Cheap checks after every step; a failure means a bug, and the node must stop. */
+  private assertInvariants(termBefore: number): void {
+    const fail = (what: string): never => {
+      throw new Error(`raft invariant broken on ${this.id} (term ${this.term}, ${this.role}): ${what}`)
+    }
+    if (this.term < termBefore) fail(`term went from ${termBefore} down to ${this.term}`)
+    if (this.commitIndex > this.log.lastIndex) fail(`commitIndex ${this.commitIndex} > lastIndex ${this.log.lastIndex}`)
+    if (this.appliedIndex !== this.commitIndex) fail(`appliedIndex ${this.appliedIndex} != commitIndex ${this.commitIndex}`)
+    if (this.log.lastTerm > this.term) fail(`log holds term ${this.log.lastTerm} beyond the current term`)
+    if (this.role === 'leader' && this.leader !== this.id) fail(`leader but leader field is ${this.leader}`)
+    if (this.role === 'candidate' && this.votedFor !== this.id) fail(`candidate that voted for ${this.votedFor}`)
+    if ((this.role === 'leader') !== (this.progress.size > 0) && this.peers.length > 0) {
+      fail(`progress tracked by a ${this.role}`)
+    }
+  }
+
+  private send(to: NodeId, message: RaftMessage): void {
+    this.ready.messages.push({ to, message })
+  }
+
+  private note(text: string): void {
+    this.ready.events.push({ kind: 'note', text })
+  }
+
+  private emitRole(): void {
+    const event: { kind: 'role'; role: string; term: number; leader?: NodeId } = {
+      kind: 'role',
+      role: this.role,
+      term: this.term,
+    }
+    if (this.leader !== undefined) event.leader = this.leader
+    this.ready.events.push(event)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Durable state changes
+
+  /** Moves to a higher term (with a vote, for a candidate); the term never decreases. */
+  private enterTerm(term: number, votedFor: NodeId | null): void {
+    if (term <= this.term) throw new Error(`raft ${this.id}: entering term ${term} from term ${this.term}`)
+    this.term = term
+    this.votedFor = votedFor
+    this.ready.persist.push({ kind: 'hardState', term, votedFor })
+    this.ready.events.push({ kind: 'term', term })
+    if (votedFor !== null) this.ready.events.push({ kind: 'vote', term, votedFor })
+  }
+
+  /** At most one vote per term (§5.2), durable before the response leaves (Ready order). */
+  private recordVote(candidate: NodeId): void {
+    if (this.votedFor === candidate) return
+    if (this.votedFor !== null) {
+      throw new Error(`raft ${this.id}: second vote in term ${this.term} (${this.votedFor}, then ${candidate})`)
+    }
+    this.votedFor = candidate
+    this.ready.persist.push({ kind: 'hardState', term: this.term, votedFor: candidate })
+    this.ready.events.push({ kind: 'vote', term: this.term, votedFor: candidate })
+  }
+
+  /** Appends at the end of the log; one record rewrites from the first new index. */
+  private appendToLog(entries: LogEntry[]): void {
+    const fromIndex = this.log.lastIndex + 1
+    this.log.append(entries)
+    this.ready.persist.push({ kind: 'entries', fromIndex, entries })
+  }
+
+  /**
+   * Drops a conflicting suffix. Its record is the append that follows (fromIndex = this index), so a
+   * crash between the two cannot happen: they are one record.
+   */
+  private truncateLog(fromIndex: number): void {
+    if (fromIndex <= this.commitIndex) {
+      throw new Error(`raft ${this.id}: truncating committed index ${fromIndex} (commitIndex ${this.commitIndex})`)
+    }
+    this.log.truncateFrom(fromIndex)
+    this.ready.events.push({ kind: 'truncate', fromIndex, term: this.term })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Roles
+
+  private resetElectionTimer(): void {
+    this.electionElapsed = 0
+    this.heartbeatElapsed = 0
+    const [timeoutMin, timeoutMax] = this.options.electionTimeoutTicks
+    this.electionTimeout = randomInt(this.options.random, timeoutMin, timeoutMax)
+  }
+
+  private becomeFollower(term: number, leader: NodeId | undefined): void {
+    if (term > this.term) this.enterTerm(term, null)
+    if (term !== this.term) throw new Error(`raft ${this.id}: following term ${term} while in term ${this.term}`)
+    if (this.role === 'leader') this.endLeadership(leader)
+    this.role = 'follower'
+    this.leader = leader
+    this.votes.clear()
+    this.resetElectionTimer()
+    this.emitRole()
+  }
+
+  /** Thesis §9.6: poll at term + 1 without touching the durable term, so a loser disrupts no one. */
+  private becomePreCandidate(): void {
+    this.role = 'precandidate'
+    this.leader = undefined
+    this.votes = new Map([[this.id, true]])
+    this.resetElectionTimer()
+    this.emitRole()
+    if (this.votesGranted() >= this.quorum) {
+      this.becomeCandidate(false)
+      return
+    }
+    const lastLogIndex = this.log.lastIndex
+    const lastLogTerm = this.log.lastTerm
+    for (const peer of this.peers) this.send(peer, { type: 'PreVote', term: this.term + 1, lastLogIndex, lastLogTerm })
+  }
+
+  private becomeCandidate(transfer: boolean): void {
+    if (this.role === 'leader') throw new Error(`raft ${this.id}: a leader cannot campaign`)
+    this.enterTerm(this.term + 1, this.id)
+    this.role = 'candidate'
+    this.leader = undefined
+    this.votes = new Map([[this.id, true]])
+    this.resetElectionTimer()
+    this.emitRole()
+    if (this.votesGranted() >= this.quorum) {
+      this.becomeLeader()
+      return
+    }
+    const request: RequestVote = {
+      type: 'RequestVote',
+      term: this.term,
+      lastLogIndex: this.log.lastIndex,
+      lastLogTerm: this.log.lastTerm,
+      transfer,
+    }
+    for (const peer of this.peers) this.send(peer, request)
+  }
+
+  private becomeLeader(): void {
+    if (this.role !== 'candidate') throw new Error(`raft ${this.id}: becoming leader from ${this.role}`)
+    // Election safety from this node's viewpoint: had it heard of another leader in this term, it
+    // would have become that leader's follower.
+    if (this.leader !== undefined) throw new Error(`raft ${this.id}: term ${this.term} already has leader ${this.leader}`)
+    this.role = 'leader'
+    this.leader = this.id
+    this.electionElapsed = 0
+    this.heartbeatElapsed = 0
+    this.votes.clear()
+    this.reads = new ReadTracker()
+    this.transfer = undefined
+    const nextIndex = this.log.lastIndex + 1
+    this.progress = new Map(this.peers.map((peer) => [peer, new Progress(nextIndex, this.options.inflightAppendsMax)]))
+    this.emitRole()
+    // §5.4.2 and §8: only an entry of its own term lets a new leader commit what earlier terms left
+    // uncommitted, and ReadIndex needs one committed before it can serve reads.
+    this.appendToLog([{ term: this.term, command: { op: 'noop' } }])
+    this.broadcastAppend()
+    if (this.maybeCommit()) this.broadcastAppend()
+  }
+
+  /** Rejects what only a leader could have served; uncommitted entries stay (they may yet commit). */
+  private endLeadership(newLeader: NodeId | undefined): void {
+    for (const readId of this.reads.takeAll()) {
+      this.reject({ kind: 'read', readId }, newLeader)
+    }
+    if (this.transfer !== undefined) this.note(`leadership transfer to ${this.transfer.target} ended: stepped down`)
+    this.transfer = undefined
+    this.progress = new Map()
+  }
+
+  private votesGranted(): number {
+    let granted = 0
+    for (const vote of this.votes.values()) if (vote) granted += 1
+    return granted
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Time
+
+  private onTick(): void {
+    this.electionElapsed += 1
+    if (this.role === 'leader') this.tickLeader()
+    else if (this.electionElapsed >= this.electionTimeout) this.startElection()
+  }
+
+  private startElection(): void {
+    if (this.options.preVote) this.becomePreCandidate()
+    else this.becomeCandidate(false)
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed += 1
+    if (this.transfer !== undefined) {
+      this.transfer.elapsedTicks += 1
+      if (this.transfer.elapsedTicks >= this.electionTimeoutMin) {
+        this.note(`leadership transfer to ${this.transfer.target} abandoned after ${this.transfer.elapsedTicks} ticks`)
+        this.transfer = undefined
+      }
+    }
+    if (this.electionElapsed >= this.electionTimeoutMin) {
+      this.electionElapsed = 0
+      if (this.options.checkQuorum && !this.takeQuorumActive()) {
+        this.note(`checkQuorum: no majority heard from in ${this.electionTimeoutMin} ticks, stepping down`)
+        this.becomeFollower(this.term, undefined)
+        return
+      }
+    }
+    if (this.heartbeatElapsed >= this.options.heartbeatTicks) {
+      this.heartbeatElapsed = 0
+      this.broadcastHeartbeat()
+    }
+  }
+
+  /** Whether a majority (this node included) answered during the window now ending; starts a new window. */
+  private takeQuorumActive(): boolean {
+    let active = 1
+    for (const progress of this.progress.values()) {
+      if (progress.recentActive) active += 1
+      progress.recentActive = false
+    }
+    return active >= this.quorum
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Messages: term rules first (Figure 2 "all servers"), then per type
+
+  private onMessage(from: NodeId, message: RaftMessage): void {
+    if (from === this.id || !this.memberSet.has(from)) {
+      this.note(`ignored ${message.type} from ${from}: not a peer`)
+      return
+    }
+    // A pre-vote and a granted pre-vote answer carry a term nobody has entered yet: never adopt it.
+    const termNeutral = message.type === 'PreVote' || (message.type === 'PreVoteResponse' && message.voteGranted)
+    if (!termNeutral && message.term > this.term) {
+      if (message.type === 'RequestVote' && this.ignoresVoteInLease(message)) {
+        this.note(`ignored RequestVote from ${from} for term ${message.term}: a leader was heard from recently`)
+        return
+      }
+      const leader = message.type === 'AppendEntries' ? from : undefined
+      this.becomeFollower(message.term, leader)
+    } else if (!termNeutral && message.term < this.term) {
+      this.answerStaleTerm(from, message)
+      return
+    }
+    this.dispatch(from, message)
+  }
+
+  private dispatch(from: NodeId, message: RaftMessage): void {
+    switch (message.type) {
+      case 'RequestVote':
+        this.onRequestVote(from, message)
+        break
+      case 'RequestVoteResponse':
+        if (this.role === 'candidate') this.onVoteAnswer(from, message.voteGranted)
+        break
+      case 'PreVote':
+        this.onPreVote(from, message.term, message.lastLogIndex, message.lastLogTerm)
+        break
+      case 'PreVoteResponse':
+        this.onPreVoteResponse(from, message)
+        break
+      case 'AppendEntries':
+        this.onAppendEntries(from, message)
+        break
+      case 'AppendEntriesResponse':
+        if (this.role === 'leader') this.onAppendEntriesResponse(from, message)
+        break
+      case 'TimeoutNow':
+        this.onTimeoutNow(from)
+        break
+      default:
+        assertNever(message, 'raft message')
+    }
+  }
+
+  /**
+   * A request from an older term gets our term back, so its sender steps down; old answers are
+   * dropped. The answer carries nothing else (rejectedIndex 0, readSeq 0): its sender may meanwhile
+   * lead exactly our term, and must not take it for an answer to a request of that term.
+   */
+  private answerStaleTerm(from: NodeId, message: RaftMessage): void {
+    if (message.type === 'AppendEntries') {
+      this.send(from, {
+        type: 'AppendEntriesResponse',
+        term: this.term,
+        success: false,
+        matchIndex: 0,
+        rejectedIndex: 0,
+        conflictIndex: 0,
+        conflictTerm: 0,
+        readSeq: 0,
+      })
+    } else if (message.type === 'RequestVote') {
+      this.send(from, { type: 'RequestVoteResponse', term: this.term, voteGranted: false })
+    }
+  }
+
+  /**
+   * Thesis §4.2.3 (with checkQuorum, as etcd): a server that heard from a leader within the minimum
+   * election timeout ignores a RequestVote for a higher term, so a node returning from a partition
+   * cannot depose a healthy leader. A leadership transfer is exempt: the leader asked for it.
+   */
+  private ignoresVoteInLease(request: RequestVote): boolean {
+    return this.options.checkQuorum && !request.transfer && this.inLeaderLease()
+  }
+
+  private inLeaderLease(): boolean {
+    return this.leader !== undefined && this.electionElapsed < this.electionTimeoutMin
+  }
+
+  /** §5.4.1: vote only for a candidate whose log is at least as up-to-date as ours. */
+  private logAllowsVote(lastLogIndex: number, lastLogTerm: number): boolean {
+    // MUTATION voteWithoutLogCheck: without this check a candidate missing committed entries can win.
+    if (this.mutations.voteWithoutLogCheck) return true
+    return this.log.isUpToDate(lastLogIndex, lastLogTerm)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Elections
+
+  /** Here request.term === this.term (older ones were answered as stale, newer ones adopted). */
+  private onRequestVote(from: NodeId, request: RequestVote): void {
+    // First come, first served: one vote per term; a repeated request from our choice is re-granted.
+    // A node that already follows a leader in this term has nothing to vote for.
+    const free = this.votedFor === from || (this.votedFor === null && this.leader === undefined)
+    const granted = free && this.logAllowsVote(request.lastLogIndex, request.lastLogTerm)
+    if (granted) {
+      this.recordVote(from)
+      this.electionElapsed = 0
+    }
+    this.send(from, { type: 'RequestVoteResponse', term: this.term, voteGranted: granted })
+  }
+
+  /**
+   * Thesis §9.6: grant if the asker could win: its term would be newer, its log is up to date, and
+   * we have not heard from a leader within the minimum election timeout. Changes nothing here.
+   */
+  private onPreVote(from: NodeId, term: number, lastLogIndex: number, lastLogTerm: number): void {
+    const granted =
+      term > this.term &&
+      this.role !== 'leader' &&
+      !this.inLeaderLease() &&
+      this.logAllowsVote(lastLogIndex, lastLogTerm)
+    this.send(from, { type: 'PreVoteResponse', term: granted ? term : this.term, voteGranted: granted })
+  }
+
+  private onPreVoteResponse(from: NodeId, response: PreVoteResponse): void {
+    if (this.role !== 'precandidate') return
+    // A grant names the term we asked for; a refusal that did not make us step down names ours.
+    const expectedTerm = response.voteGranted ? this.term + 1 : this.term
+    if (response.term !== expectedTerm) return
+    this.onVoteAnswer(from, response.voteGranted)
+  }
+
+  /** Counts an answer in the current campaign (pre-vote or vote). */
+  private onVoteAnswer(from: NodeId, granted: boolean): void {
+    // A grant is never taken back within a campaign; a later refusal is an answer to an older request.
+    if (this.votes.get(from) === true) return
+    this.votes.set(from, granted)
+    const grantedCount = this.votesGranted()
+    if (grantedCount >= this.quorum) {
+      if (this.role === 'precandidate') this.becomeCandidate(false)
+      else this.becomeLeader()
+    } else if (this.votes.size - grantedCount >= this.quorum) {
+      // A majority said no: this campaign cannot win; wait as a follower for someone who can.
+      this.becomeFollower(this.term, undefined)
+    }
+  }
+
+  private onTimeoutNow(from: NodeId): void {
+    if (this.role === 'leader') throw new Error(`raft ${this.id}: TimeoutNow from ${from} in my own term ${this.term}`)
+    if (this.role !== 'follower' || this.leader !== from) return
+    this.note(`TimeoutNow from leader ${from}: campaigning now`)
+    this.becomeCandidate(true)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replication: follower side
+
+  /** Here request.term === this.term. */
+  private onAppendEntries(from: NodeId, request: AppendEntries): void {
+    if (this.role === 'leader') {
+      throw new Error(`raft ${this.id}: two leaders in term ${this.term}: ${this.id} and ${from}`)
+    }
+    if (this.role !== 'follower') this.becomeFollower(this.term, from)
+    else this.learnLeader(from)
+    this.electionElapsed = 0
+    const { prevLogIndex, prevLogTerm } = request
+    if (prevLogIndex > this.log.lastIndex || this.log.term(prevLogIndex) !== prevLogTerm) {
+      const hint = conflictHint(this.log, prevLogIndex)
+      this.send(from, {
+        type: 'AppendEntriesResponse',
+        term: this.term,
+        success: false,
+        matchIndex: 0,
+        rejectedIndex: prevLogIndex,
+        ...hint,
+        readSeq: request.readSeq,
+      })
+      return
+    }
+    const lastNewIndex = this.storeEntries(request)
+    // Figure 2: commit up to the leader's commit index, but only as far as this request proved we match.
+    const commitTarget = Math.min(request.leaderCommit, lastNewIndex)
+    if (commitTarget > this.commitIndex) this.commitTo(commitTarget)
+    this.send(from, {
+      type: 'AppendEntriesResponse',
+      term: this.term,
+      success: true,
+      matchIndex: lastNewIndex,
+      rejectedIndex: 0,
+      conflictIndex: 0,
+      conflictTerm: 0,
+      readSeq: request.readSeq,
+    })
+  }
+
+  private learnLeader(from: NodeId): void {
+    if (this.leader === from) return
+    if (this.leader !== undefined) {
+      throw new Error(`raft ${this.id}: two leaders in term ${this.term}: ${this.leader} and ${from}`)
+    }
+    this.leader = from
+    this.emitRole()
+  }
+
+  /**
+   * Stores the entries after a matching prevLogIndex; returns the last index they cover. Entries we
+   * already hold are skipped: a duplicate or reordered request must never truncate, because what
+   * follows may be entries this node has since acknowledged and the leader has counted (§5.3:
+   * delete only "if an existing entry conflicts with a new one").
+   */
+  private storeEntries(request: AppendEntries): number {
+    const entries = request.entries
+    let index = request.prevLogIndex + 1
+    let position = 0
+    while (position < entries.length && index <= this.log.lastIndex && this.log.term(index) === entries[position].term) {
+      position += 1
+      index += 1
+    }
+    if (position < entries.length) {
+      if (index <= this.log.lastIndex) this.truncateLog(index)
+      this.appendToLog(position === 0 ? entries : entries.slice(position))
+    } else if (this.mutations.truncateOnStaleAppend && index <= this.log.lastIndex) {
+      // MUTATION truncateOnStaleAppend: treats the request as the whole log, dropping entries that
+      // did not conflict, possibly ones already counted toward a commit.
+      this.truncateLog(index)
+      this.ready.persist.push({ kind: 'entries', fromIndex: index, entries: [] })
+    }
+    return request.prevLogIndex + entries.length
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replication: leader side
+
+  private onPropose(proposals: readonly ProposedCommand[]): void {
+    if (this.role !== 'leader' || this.transfer !== undefined) {
+      for (const proposal of proposals) this.reject({ kind: 'proposal', tag: proposal.tag }, this.transfer?.target)
+      return
+    }
+    if (proposals.length === 0) return
+    const entries = proposals.map((proposal): LogEntry => {
+      const entry: LogEntry = { term: this.term, command: proposal.command }
+      if (proposal.tag !== undefined) entry.tag = proposal.tag
+      return entry
+    })
+    this.appendToLog(entries)
+    for (const [peer, progress] of this.progress) this.sendAppends(peer, progress)
+    // Only a single-node cluster can commit here; anyone else waits for answers.
+    if (this.maybeCommit()) this.broadcastAppend()
+  }
+
+  /**
+   * A leader that refuses (stepping down, transferring, overloaded) answers 'dropped', hinting at
+   * its successor when it knows one; anyone else answers 'not-leader' with the leader it follows,
+   * or 'no-leader'.
+   */
+  private reject(request: RejectedRequest, successor: NodeId | undefined): void {
+    const rejection: Rejection = { kind: request.kind, reason: 'dropped' }
+    if (request.kind === 'proposal') {
+      if (request.tag !== undefined) rejection.tag = request.tag
+    } else {
+      rejection.readId = request.readId
+    }
+    const hint = this.role === 'leader' ? successor : this.leader
+    if (this.role !== 'leader') rejection.reason = hint === undefined ? 'no-leader' : 'not-leader'
+    if (hint !== undefined) rejection.leaderHint = hint
+    this.ready.rejections.push(rejection)
+  }
+
+  private onAppendEntriesResponse(from: NodeId, response: AppendEntriesResponse): void {
+    const progress = this.progress.get(from)
+    if (progress === undefined) throw new Error(`raft ${this.id}: no progress for peer ${from}`)
+    progress.recentActive = true
+    // An answer to a request of an older term (see answerStaleTerm): only its term meant anything.
+    if (!response.success && response.rejectedIndex === 0) return
+    if (response.readSeq > progress.readAckSeq) {
+      if (response.readSeq > this.reads.seq) {
+        throw new Error(`raft ${this.id}: ${from} echoed read round ${response.readSeq}, latest is ${this.reads.seq}`)
+      }
+      progress.readAckSeq = response.readSeq
+      this.confirmReads()
+    }
+    if (response.success) this.onAppendAccepted(from, progress, response.matchIndex)
+    else this.onAppendRejected(from, progress, response)
+  }
+
+  private onAppendAccepted(from: NodeId, progress: Progress, matchIndex: number): void {
+    if (matchIndex > this.log.lastIndex) {
+      throw new Error(`raft ${this.id}: ${from} matched through ${matchIndex}, beyond lastIndex ${this.log.lastIndex}`)
+    }
+    const advanced = progress.acknowledge(matchIndex)
+    // A probe answered at the known match proves the match just as well: start streaming.
+    const probeConfirmed = progress.state === 'probe' && matchIndex === progress.matchIndex
+    if (!advanced && !probeConfirmed) return
+    if (progress.state === 'probe') progress.becomeReplicate()
+    if (this.maybeCommit()) this.broadcastAppend()
+    else this.sendAppendsOrCommit(from, progress)
+    if (this.transfer?.target === from && progress.matchIndex === this.log.lastIndex) {
+      this.send(from, { type: 'TimeoutNow', term: this.term })
+    }
+  }
+
+  private onAppendRejected(from: NodeId, progress: Progress, response: AppendEntriesResponse): void {
+    if (progress.isStaleRejection(response.rejectedIndex)) return
+    progress.becomeProbe(nextIndexAfterRejection(this.log, progress.matchIndex, response))
+    this.sendAppends(from, progress)
+  }
+
+  /**
+   * Commits the highest index a majority stores, if it is of the current term (§5.4.2, Figure 8):
+   * an entry of an earlier term on a majority can still be overwritten by a leader that never
+   * saw it, so it is committed only indirectly, by a later entry of the leader's own term.
+   */
+  private maybeCommit(): boolean {
+    const matches = [this.log.lastIndex]
+    for (const progress of this.progress.values()) matches.push(progress.matchIndex)
+    const index = quorumValue(matches, this.quorum)
+    if (index <= this.commitIndex) return false
+    // MUTATION commitPreviousTermByCounting: skipping the term check is exactly the Figure 8 bug.
+    if (this.log.term(index) !== this.term && !this.mutations.commitPreviousTermByCounting) return false
+    this.commitTo(index)
+    return true
+  }
+
+  private commitTo(index: number): void {
+    if (index <= this.commitIndex || index > this.log.lastIndex) {
+      throw new Error(`raft ${this.id}: commit to ${index} (commitIndex ${this.commitIndex}, lastIndex ${this.log.lastIndex})`)
+    }
+    this.commitIndex = index
+    this.ready.events.push({ kind: 'commit', index })
+    this.applyCommitted()
+    if (this.role === 'leader') this.afterLeaderCommit()
+  }
+
+  /** Hands every newly committed entry to the state machine, in order (noops included). */
+  private applyCommitted(): void {
+    for (let index = this.appliedIndex + 1; index <= this.commitIndex; index += 1) {
+      const entry = this.log.entry(index)
+      const applied: AppliedEntry = { index, term: entry.term, command: entry.command }
+      if (entry.tag !== undefined) applied.tag = entry.tag
+      this.ready.applied.push(applied)
+    }
+    this.appliedIndex = this.commitIndex
+  }
+
+  /** After the commit index moved: every follower gets what it lacks, or at least the new commit index. */
+  private broadcastAppend(): void {
+    for (const [peer, progress] of this.progress) this.sendAppendsOrCommit(peer, progress)
+  }
+
+  private sendAppendsOrCommit(peer: NodeId, progress: Progress): void {
+    if (this.sendAppends(peer, progress) === 0 && progress.canBumpCommit(this.commitIndex)) {
+      this.sendEmptyAppend(peer, progress)
+    }
+  }
+
+  /** Heartbeat (§5.2): also the retry of a lost probe, and detects lost pipelined requests. */
+  private broadcastHeartbeat(): void {
+    for (const [peer, progress] of this.progress) {
+      progress.probeSent = false
+      if (this.sendAppends(peer, progress) === 0) this.sendEmptyAppend(peer, progress)
+    }
+  }
+
+  /**
+   * Streams entries from nextIndex: one request in probe state, up to the free window in replicate
+   * state, each carrying at most batchEntriesMax entries. Returns how many requests went out.
+   */
+  private sendAppends(peer: NodeId, progress: Progress): number {
+    let sent = 0
+    while (sent < this.options.inflightAppendsMax && !progress.paused && progress.nextIndex <= this.log.lastIndex) {
+      const fromIndex = progress.nextIndex
+      const toIndex = Math.min(this.log.lastIndex, fromIndex + this.options.batchEntriesMax - 1)
+      this.sendAppend(peer, progress, fromIndex, this.log.slice(fromIndex, toIndex))
+      progress.sentEntries(toIndex)
+      sent += 1
+    }
+    return sent
+  }
+
+  /** An AppendEntries without entries at nextIndex - 1: not counted in the window. */
+  private sendEmptyAppend(peer: NodeId, progress: Progress): void {
+    this.sendAppend(peer, progress, progress.nextIndex, [])
+  }
+
+  private sendAppend(peer: NodeId, progress: Progress, fromIndex: number, entries: LogEntry[]): void {
+    const prevLogIndex = fromIndex - 1
+    progress.sentCommit = this.commitIndex
+    this.send(peer, {
+      type: 'AppendEntries',
+      term: this.term,
+      prevLogIndex,
+      prevLogTerm: this.log.term(prevLogIndex),
+      entries,
+      leaderCommit: this.commitIndex,
+      readSeq: this.reads.seq,
+    })
+  }
+
+  private startTransfer(target: NodeId): void {
+    if (!this.memberSet.has(target)) throw new Error(`raft ${this.id}: cannot transfer leadership to non-member ${target}`)
+    if (this.role !== 'leader' || target === this.id) {
+      this.note(`leadership transfer to ${target} ignored: ${this.role === 'leader' ? 'already leader' : 'not the leader'}`)
+      return
+    }
+    if (this.transfer?.target === target) return
+    this.transfer = { target, elapsedTicks: 0 }
+    this.note(`transferring leadership to ${target}`)
+    const progress = this.progress.get(target)
+    if (progress === undefined) throw new Error(`raft ${this.id}: no progress for peer ${target}`)
+    if (progress.matchIndex === this.log.lastIndex) {
+      this.send(target, { type: 'TimeoutNow', term: this.term })
+      return
+    }
+    progress.probeSent = false // probe now rather than at the next heartbeat
+    this.sendAppends(target, progress)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads (ReadIndex, thesis §6.4)
+
+  private onRead(readIds: readonly number[]): void {
+    if (readIds.length === 0) return
+    if (this.role !== 'leader') {
+      for (const readId of readIds) this.reject({ kind: 'read', readId }, undefined)
+      return
+    }
+    if (this.reads.pending + readIds.length > this.readsPendingMax) {
+      for (const readId of readIds) this.reject({ kind: 'read', readId }, undefined)
+      return
+    }
+    if (this.mutations.readWithoutQuorumCheck) {
+      // MUTATION readWithoutQuorumCheck: serves from local state with no proof that this node is still
+      // the leader; a deposed leader answers without the writes of its successor.
+      for (const readId of readIds) this.ready.reads.push({ readId })
+      return
+    }
+    if (this.log.term(this.commitIndex) !== this.term) {
+      this.reads.awaitCommit(readIds)
+      return
+    }
+    this.startReadRound(readIds.slice())
+  }
+
+  private startReadRound(readIds: number[]): void {
+    this.reads.startRound(readIds, this.commitIndex)
+    for (const [peer, progress] of this.progress) this.sendEmptyAppend(peer, progress)
+    this.confirmReads()
+  }
+
+  private afterLeaderCommit(): void {
+    if (this.log.term(this.commitIndex) === this.term) {
+      const waiting = this.reads.takeAwaitingCommit()
+      if (waiting.length > 0) this.startReadRound(waiting)
+    }
+    this.serveReads()
+  }
+
+  /** A round is confirmed once a majority (this leader included) answered a request carrying its seq. */
+  private confirmReads(): void {
+    const acknowledged = [this.reads.seq]
+    for (const progress of this.progress.values()) acknowledged.push(progress.readAckSeq)
+    this.reads.confirmThrough(quorumValue(acknowledged, this.quorum))
+    this.serveReads()
+  }
+
+  private serveReads(): void {
+    for (const readId of this.reads.takeServable(this.appliedIndex)) this.ready.reads.push({ readId })
+  }
+}

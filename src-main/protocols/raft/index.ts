@@ -1,0 +1,22 @@
+/** The pure Raft core: everything a driver (replica process or simulator) needs. */
+export { RaftCore } from './core.js'
+export type { FollowerProgressView, RaftReady, RaftRole } from './core.js'
+export { RaftLog, recoverState } from './log.js'
+export type { RecoveredState } from './log.js'
+export { checkCommand, checkRaftMessage, raftMessageTypes } from './messages.js'
+export type {
+  AppendEntries,
+  AppendEntriesResponse,
+  LogEntry,
+  MessageCheck,
+  PreVote,
+  PreVoteResponse,
+  RaftMessage,
+  RaftMessageType,
+  RaftPersist,
+  RequestVote,
+  RequestVoteResponse,
+  TimeoutNow,
+} from './messages.js'
+export { readsPendingMaxDefault, validateOptions } from './options.js'
+export type { RaftMutations, RaftOptions } from './options.js'

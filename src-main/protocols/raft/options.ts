@@ -1,0 +1,87 @@
+import type { NodeId, Random } from '../types.js'
+import type { RaftPersist } from './messages.js'
+
+/**
+ * Deliberate bugs, all off by default. The seeded simulator turns one on to prove that it notices the
+ * broken property; each flag is read in exactly one place in core.ts, marked `MUTATION`.
+ */
+export interface RaftMutations {
+  /** Figure 8: commit an entry of an earlier term as soon as a majority stores it (breaks state machine safety). */
+  commitPreviousTermByCounting?: boolean
+  /** Grant votes (and pre-votes) without the §5.4.1 up-to-date check (breaks leader completeness). */
+  voteWithoutLogCheck?: boolean
+  /** Recover the term but not the vote after a restart (breaks election safety: two leaders in one term). */
+  forgetVoteOnRestart?: boolean
+  /** A follower drops everything after a matching AppendEntries even without a conflict (a stale append erases acknowledged entries). */
+  truncateOnStaleAppend?: boolean
+  /** The leader serves reads at once, without a heartbeat round (a deposed leader answers stale reads). */
+  readWithoutQuorumCheck?: boolean
+}
+
+export interface RaftOptions {
+  id: NodeId
+  /** Every node of the cluster, this one included; membership is fixed. */
+  members: readonly NodeId[]
+  /** [min, max]: each election timer is drawn uniformly from this range with `random` (§5.2). */
+  electionTimeoutTicks: readonly [number, number]
+  /**
+   * Overrides the first election timeout only (scenarios: "A times out first", "A and C time out
+   * together"); every later timeout is drawn from electionTimeoutTicks.
+   */
+  firstElectionTimeoutTicks?: number
+  /** A leader sends AppendEntries to every follower at least this often; must be < electionTimeoutTicks[0]. */
+  heartbeatTicks: number
+  random: Random
+  /** Thesis §9.6: ask whether an election could be won before bumping the term. */
+  preVote: boolean
+  /** A leader steps down if a majority has not answered within electionTimeoutTicks[0] (thesis §6.2). */
+  checkQuorum: boolean
+  /** Entries per AppendEntries. */
+  batchEntriesMax: number
+  /** Unacknowledged AppendEntries per follower in replicate state (pipelining depth). */
+  inflightAppendsMax: number
+  /** Reads waiting at the leader; beyond this a read is rejected as 'dropped'. Default readsPendingMaxDefault. */
+  readsPendingMax?: number
+  /** The node's persisted records, oldest first, replayed to rebuild term, vote and log after a restart. */
+  persisted?: readonly RaftPersist[]
+  mutations?: RaftMutations
+}
+
+export const readsPendingMaxDefault = 100_000
+
+/** Bounds that keep a misconfigured node from running at all rather than misbehaving later. */
+const membersMax = 64
+const ticksMax = 1_000_000
+const batchEntriesLimit = 1_000_000
+const inflightAppendsLimit = 10_000
+
+export function validateOptions(options: RaftOptions): void {
+  const fail = (what: string): never => {
+    throw new Error(`raft options for ${JSON.stringify(options.id)}: ${what}`)
+  }
+  const members = options.members
+  if (members.length < 1 || members.length > membersMax) fail(`members must list 1..${membersMax} nodes`)
+  if (new Set(members).size !== members.length) fail(`members must be distinct, got ${members.join(', ')}`)
+  if (!members.includes(options.id)) fail(`members (${members.join(', ')}) must include the node itself`)
+  const [timeoutMin, timeoutMax] = options.electionTimeoutTicks
+  if (!isInRange(timeoutMin, 2, ticksMax) || !isInRange(timeoutMax, timeoutMin, ticksMax)) {
+    fail(`electionTimeoutTicks must be integers with 2 <= min <= max, got [${timeoutMin}, ${timeoutMax}]`)
+  }
+  if (!isInRange(options.heartbeatTicks, 1, timeoutMin - 1)) {
+    fail(`heartbeatTicks must be an integer in [1, ${timeoutMin - 1}] (below the election timeout), got ${options.heartbeatTicks}`)
+  }
+  if (options.firstElectionTimeoutTicks !== undefined && !isInRange(options.firstElectionTimeoutTicks, 1, ticksMax)) {
+    fail(`firstElectionTimeoutTicks must be an integer in [1, ${ticksMax}]`)
+  }
+  if (!isInRange(options.batchEntriesMax, 1, batchEntriesLimit)) fail(`batchEntriesMax must be in [1, ${batchEntriesLimit}]`)
+  if (!isInRange(options.inflightAppendsMax, 1, inflightAppendsLimit)) {
+    fail(`inflightAppendsMax must be in [1, ${inflightAppendsLimit}]`)
+  }
+  const readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
+  if (!isInRange(readsPendingMax, 1, Number.MAX_SAFE_INTEGER)) fail('readsPendingMax must be a positive integer')
+  if (typeof options.random !== 'function') fail('random must be a function')
+}
+
+function isInRange(value: number, low: number, high: number): boolean {
+  return Number.isInteger(value) && value >= low && value <= high
+}

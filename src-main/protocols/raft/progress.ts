@@ -1,0 +1,137 @@
+/**
+ * The leader's view of one follower (etcd's tracker.Progress, simplified).
+ *
+ *   probe:     the leader does not know where the follower's log matches; it sends one AppendEntries
+ *              and waits (a heartbeat may resend it). A rejection moves nextIndex back.
+ *   replicate: the follower's log is known to match through matchIndex; the leader streams entries,
+ *              advancing nextIndex optimistically as it sends, up to inflightAppendsMax unacknowledged
+ *              AppendEntries. Any rejection drops back to probe.
+ */
+export type ProgressState = 'probe' | 'replicate'
+
+/** A bounded FIFO of the last index carried by each in-flight AppendEntries (a ring buffer). */
+export class Inflights {
+  private readonly lastIndexes: number[]
+  private start = 0
+  private size = 0
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`inflights: capacity ${capacity} must be >= 1`)
+    this.lastIndexes = new Array<number>(capacity).fill(0)
+  }
+
+  get count(): number {
+    return this.size
+  }
+
+  get full(): boolean {
+    return this.size === this.capacity
+  }
+
+  add(lastIndex: number): void {
+    if (this.full) throw new Error('inflights: add while full')
+    if (this.size > 0 && lastIndex <= this.lastIndexes[(this.start + this.size - 1) % this.capacity]) {
+      throw new Error(`inflights: last index ${lastIndex} does not increase`)
+    }
+    this.lastIndexes[(this.start + this.size) % this.capacity] = lastIndex
+    this.size += 1
+  }
+
+  /** An acknowledgement through `index` frees every AppendEntries that ended at or before it. */
+  freeThrough(index: number): void {
+    while (this.size > 0 && this.lastIndexes[this.start] <= index) {
+      this.start = (this.start + 1) % this.capacity
+      this.size -= 1
+    }
+  }
+
+  reset(): void {
+    this.start = 0
+    this.size = 0
+  }
+}
+
+export class Progress {
+  matchIndex = 0
+  state: ProgressState = 'probe'
+  /** In probe state: one AppendEntries is out; wait for its answer or the next heartbeat. */
+  probeSent = false
+  /** Heard from in the current checkQuorum window. */
+  recentActive = false
+  /** Highest ReadIndex round this follower has answered in the current term. */
+  readAckSeq = 0
+  /** leaderCommit of the latest AppendEntries sent. */
+  sentCommit = 0
+  readonly inflights: Inflights
+
+  constructor(
+    public nextIndex: number,
+    inflightAppendsMax: number,
+  ) {
+    this.inflights = new Inflights(inflightAppendsMax)
+  }
+
+  /** Whether an AppendEntries carrying entries may be sent now. */
+  get paused(): boolean {
+    return this.state === 'probe' ? this.probeSent : this.inflights.full
+  }
+
+  becomeProbe(nextIndex: number): void {
+    if (nextIndex <= this.matchIndex) {
+      throw new Error(`progress: probe at ${nextIndex} would resend the matched prefix (match ${this.matchIndex})`)
+    }
+    this.state = 'probe'
+    this.nextIndex = nextIndex
+    this.probeSent = false
+    this.inflights.reset()
+  }
+
+  becomeReplicate(): void {
+    this.state = 'replicate'
+    this.nextIndex = this.matchIndex + 1
+    this.probeSent = false
+    this.inflights.reset()
+  }
+
+  /** Records an AppendEntries carrying entries through `lastIndex`. */
+  sentEntries(lastIndex: number): void {
+    if (this.state === 'replicate') {
+      this.nextIndex = lastIndex + 1
+      this.inflights.add(lastIndex)
+    } else {
+      this.probeSent = true
+    }
+  }
+
+  /**
+   * Whether an empty AppendEntries would let the follower commit more: it can commit up to what the
+   * request proves matching (nextIndex - 1 in replicate state), and it was last told sentCommit.
+   * Not while requests are in flight: the answer to the last one asks again, so under load the next
+   * entries carry the commit index and no extra message is needed.
+   */
+  canBumpCommit(commitIndex: number): boolean {
+    if (this.state !== 'replicate' || this.inflights.count > 0) return false
+    return this.sentCommit < Math.min(commitIndex, this.nextIndex - 1)
+  }
+
+  /** A success through `matchIndex`; false if it tells nothing new (a duplicate or reordered answer). */
+  acknowledge(matchIndex: number): boolean {
+    if (matchIndex <= this.matchIndex) return false
+    this.matchIndex = matchIndex
+    if (this.nextIndex <= matchIndex) this.nextIndex = matchIndex + 1
+    this.probeSent = false
+    this.inflights.freeThrough(matchIndex)
+    return true
+  }
+
+  /**
+   * Whether a rejection of the AppendEntries whose prevLogIndex was `rejectedIndex` is out of date:
+   * a prefix already known to match cannot be rejected now (a reordered answer from before the
+   * follower caught up), and in probe state only the answer to the current probe
+   * (prevLogIndex = nextIndex - 1) counts.
+   */
+  isStaleRejection(rejectedIndex: number): boolean {
+    if (rejectedIndex <= this.matchIndex) return true
+    return this.state === 'probe' && rejectedIndex !== this.nextIndex - 1
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The leader's ReadIndex bookkeeping (Raft thesis §6.4). A read is linearizable once the leader
+ *   1. has committed an entry of its own term (so its commitIndex covers every earlier commit),
+ *   2. records readIndex = commitIndex,
+ *   3. hears from a majority, in its term, answering a message sent after step 2 (no newer leader
+ *      can have committed anything before the read arrived), and
+ *   4. has applied through readIndex.
+ * Reads handed over together share one round. Rounds are numbered by `seq`; every AppendEntries
+ * carries the latest seq and its response echoes it, so one answer confirms all rounds up to it.
+ */
+export interface ReadRound {
+  seq: number
+  readIndex: number
+  readIds: number[]
+}
+
+export class ReadTracker {
+  /** Reads that arrived before the leader committed an entry of its term (step 1 pending). */
+  private awaitingCommit: number[] = []
+  /** Rounds in increasing seq, waiting for a majority (step 3). */
+  private unconfirmed: ReadRound[] = []
+  /** Confirmed rounds in increasing readIndex, waiting for apply (step 4). */
+  private confirmed: ReadRound[] = []
+  private pendingCount = 0
+  /** Latest round started in this leadership; 0 = none. */
+  seq = 0
+
+  get pending(): number {
+    return this.pendingCount
+  }
+
+  awaitCommit(readIds: readonly number[]): void {
+    pushAll(this.awaitingCommit, readIds)
+    this.pendingCount += readIds.length
+  }
+
+  /** The reads that waited for step 1; the caller starts a round for them. */
+  takeAwaitingCommit(): number[] {
+    const readIds = this.awaitingCommit
+    this.awaitingCommit = []
+    this.pendingCount -= readIds.length
+    return readIds
+  }
+
+  startRound(readIds: number[], readIndex: number): number {
+    this.seq += 1
+    this.unconfirmed.push({ seq: this.seq, readIndex, readIds })
+    this.pendingCount += readIds.length
+    return this.seq
+  }
+
+  /** A majority has answered messages carrying `seq`: that round and all earlier ones are confirmed. */
+  confirmThrough(seq: number): void {
+    let taken = 0
+    while (taken < this.unconfirmed.length && this.unconfirmed[taken].seq <= seq) {
+      const round = this.unconfirmed[taken]
+      const last = this.confirmed[this.confirmed.length - 1]
+      if (last !== undefined && last.readIndex > round.readIndex) {
+        throw new Error(`reads: round ${round.seq} has readIndex ${round.readIndex} below an earlier ${last.readIndex}`)
+      }
+      this.confirmed.push(round)
+      taken += 1
+    }
+    if (taken > 0) this.unconfirmed.splice(0, taken)
+  }
+
+  /** Read ids whose round is confirmed and whose readIndex is applied, in arrival order. */
+  takeServable(appliedIndex: number): number[] {
+    const readIds: number[] = []
+    let taken = 0
+    while (taken < this.confirmed.length && this.confirmed[taken].readIndex <= appliedIndex) {
+      pushAll(readIds, this.confirmed[taken].readIds)
+      taken += 1
+    }
+    if (taken > 0) this.confirmed.splice(0, taken)
+    this.pendingCount -= readIds.length
+    return readIds
+  }
+
+  /** Every read still pending, for rejection when leadership ends. */
+  takeAll(): number[] {
+    const readIds = [...this.awaitingCommit]
+    for (const round of this.unconfirmed) pushAll(readIds, round.readIds)
+    for (const round of this.confirmed) pushAll(readIds, round.readIds)
+    this.awaitingCommit = []
+    this.unconfirmed = []
+    this.confirmed = []
+    this.pendingCount = 0
+    return readIds
+  }
+}
+
+/** Appends without spreading (a spread of a large batch would overflow the call stack). */
+function pushAll(target: number[], source: readonly number[]): void {
+  for (const value of source) target.push(value)
+}
