@@ -61,6 +61,14 @@ export const clusterSchema = z
     durability: z.enum(['fsync', 'none']).default('fsync'),
     preVote: z.boolean().default(false),
     checkQuorum: z.boolean().default(false),
+    /**
+     * How reads are served: 'log' (ordered like writes), 'readindex' (the leader confirms its
+     * leadership with a heartbeat round), 'lease' (the leader answers while its lease holds; needs
+     * checkQuorum), 'follower' (any node answers from its own copy: fast, may be stale).
+     */
+    readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
+    /** Taken off the leader's lease for clock drift between nodes (lease reads). */
+    leaseDriftMs: z.number().min(0, 'expected ms >= 0').default(20),
     /** Upper bound of entries in one AppendEntries. */
     batchEntriesMax: positiveInt(65_536).default(1024),
     /** AppendEntries in flight per follower before the leader waits for acks. */
@@ -136,6 +144,8 @@ export const faultActionSchemas = {
   resume: faultTarget,
   /** Groups that can talk only among themselves; a node in no group is cut off from all. */
   partition: z.array(z.array(nodeName).min(1, 'expected a non-empty group')).min(2, 'expected at least two groups'),
+  /** Cuts one node off from all others (both directions); clients can still reach it. */
+  isolate: faultTarget,
   /** Both directions between two nodes. */
   cut: nodePair,
   /** Only messages from the first node to the second are lost. */
@@ -148,6 +158,8 @@ export const faultActionSchemas = {
   link: linkChange,
   /** The node's election timer fires now: it campaigns for the next term (Raft). */
   campaign: faultTarget,
+  /** The node's clock runs at this rate (0.5: half speed); timers and leases depend on it. */
+  clockSkew: z.object({ node: faultTarget, factor: z.number().min(0.1, 'expected a factor from 0.1 to 10').max(10, 'expected a factor from 0.1 to 10') }).strict(),
   /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
   slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0') }).strict(),
 } as const
@@ -155,6 +167,19 @@ export const faultActionSchemas = {
 export type FaultKind = keyof typeof faultActionSchemas
 export const faultKinds = Object.keys(faultActionSchemas) as FaultKind[]
 export type FaultAction = { [K in FaultKind]: { [P in K]: z.output<(typeof faultActionSchemas)[K]> } }[FaultKind]
+
+/** The node a node fault aims at (a name or leader, follower, ...); undefined for link faults. */
+export function nodeTargetOf(action: FaultAction): string | undefined {
+  if ('crash' in action) return action.crash
+  if ('restart' in action) return action.restart
+  if ('pause' in action) return action.pause
+  if ('resume' in action) return action.resume
+  if ('campaign' in action) return action.campaign
+  if ('isolate' in action) return action.isolate
+  if ('clockSkew' in action) return action.clockSkew.node
+  if ('slowDisk' in action) return action.slowDisk.node
+  return undefined
+}
 
 /** Parses one action object ({crash: leader}, {cut: [A, B]}, ...) with errors at the right path. */
 export function parseFaultAction(value: unknown, ctx: z.RefinementCtx, pathPrefix: (string | number)[] = []): FaultAction | undefined {

@@ -55,6 +55,8 @@ export interface RunSummary {
   durationMs: number
   ops: { ok: number; fail: number; info: number }
   latencyMs: LatencySummaryMs
+  /** The same, per operation: get, put, delete, cas. */
+  latencyByOperationMs: Record<string, LatencySummaryMs & { count: number }>
   /** Acknowledged operations per second over the workload's duration. */
   throughput: number
   leaderChanges: number
@@ -63,6 +65,8 @@ export interface RunSummary {
   unavailableMs: number
   messages: { total: number; bytes: number; byType: Record<string, number> }
   faults: InjectedFault[]
+  /** Reads by how they were served, and how many certainly returned an overwritten value. */
+  reads: { mode: string; total: number; stale: number; examples: { key: string; read: string | null; newer: string; atMs: number }[] }
   script?: ScriptStepResult[]
   verdict?: Verdict
   runDir: string

@@ -4,7 +4,7 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, type Experiment, type ExperimentParsed, type FaultSpec } from './experiment.js'
+import { defaultNodeNames, experimentSchema, nodeTargetOf, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
 import { describeValue } from './duration.js'
 import { parseScriptCommand } from './script.js'
 
@@ -75,6 +75,12 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   for (const name of Object.keys(cluster.firstElectionTimeoutMs)) {
     if (!known.has(name)) errors.push({ path: `cluster.firstElectionTimeoutMs.${name}`, message: unknownNode(name, nodes) })
   }
+  if (cluster.readMode === 'lease' && !cluster.checkQuorum) {
+    errors.push({ path: 'cluster.readMode', message: 'lease reads need checkQuorum: true (followers must ignore votes while they hear from a leader)' })
+  }
+  if (cluster.readMode === 'lease' && cluster.leaseDriftMs >= cluster.electionTimeoutMs[0]) {
+    errors.push({ path: 'cluster.leaseDriftMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
+  }
   if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
     errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
   }
@@ -119,12 +125,12 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
 
 /** Every node name a fault mentions, with the path to it; `keywords` where leader, random, ... are allowed. */
 function namedNodes(fault: FaultSpec): { path: string; name: string; keywords: boolean }[] {
-  if ('crash' in fault) return [{ path: 'crash', name: fault.crash, keywords: true }]
-  if ('restart' in fault) return [{ path: 'restart', name: fault.restart, keywords: true }]
-  if ('pause' in fault) return [{ path: 'pause', name: fault.pause, keywords: true }]
-  if ('resume' in fault) return [{ path: 'resume', name: fault.resume, keywords: true }]
-  if ('slowDisk' in fault) return [{ path: 'slowDisk.node', name: fault.slowDisk.node, keywords: true }]
-  if ('campaign' in fault) return [{ path: 'campaign', name: fault.campaign, keywords: true }]
+  const { at: _at, ...action } = fault
+  const target = nodeTargetOf(action as FaultAction)
+  if (target !== undefined) {
+    const key = Object.keys(action)[0]!
+    return [{ path: typeof (action as Record<string, unknown>)[key] === 'string' ? key : `${key}.node`, name: target, keywords: true }]
+  }
   if ('partition' in fault) return fault.partition.flatMap((group, g) => group.map((name, n) => ({ path: `partition.${g}.${n}`, name, keywords: false })))
   if ('cut' in fault) return fault.cut.map((name, n) => ({ path: `cut.${n}`, name, keywords: false }))
   if ('cutOneWay' in fault) return fault.cutOneWay.map((name, n) => ({ path: `cutOneWay.${n}`, name, keywords: false }))

@@ -51,9 +51,13 @@ export function formatSummary(summary: RunSummary): string {
     `  ops          ${summary.ops.ok} ok, ${summary.ops.fail} fail, ${summary.ops.info} info in ${(summary.durationMs / 1000).toFixed(2)} s`,
     `  throughput   ${summary.throughput.toFixed(0)} ops/s`,
     `  latency ms   p50 ${summary.latencyMs.p50}  p90 ${summary.latencyMs.p90}  p99 ${summary.latencyMs.p99}  max ${summary.latencyMs.max}`,
+    ...Object.entries(summary.latencyByOperationMs).map(
+      ([operation, latency]) => `    ${operation.padEnd(10)} p50 ${latency.p50}  p99 ${latency.p99}  (${latency.count} ok)`,
+    ),
     `  leadership   ${summary.leaderChanges} leader changes, highest term ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a leader`,
     `  messages     ${summary.messages.total} (${(summary.messages.bytes / 1024).toFixed(0)} KiB): ${Object.entries(summary.messages.byType).map(([type, count]) => `${type} ${count}`).join(', ')}`,
   ]
+  if (summary.reads.total > 0) lines.push(`  reads        ${summary.reads.total} (${summary.reads.mode}), ${summary.reads.stale} certainly stale`)
   for (const fault of summary.faults) lines.push(`  fault        at ${(fault.atMs / 1000).toFixed(2)} s: ${fault.action}${fault.targets.length ? ` → ${fault.targets.join(', ')}` : ''}${fault.detail ? ` (${fault.detail})` : ''}`)
   if (summary.verdict) {
     const verdict = summary.verdict

@@ -118,6 +118,10 @@ export class Cluster {
     this.send(id, { type: 'link-rules', rules })
   }
 
+  setClockRate(id: string, factor: number): void {
+    this.send(id, { type: 'clock-rate', factor })
+  }
+
   campaign(id: string): void {
     this.send(id, { type: 'campaign' })
   }

@@ -4,7 +4,7 @@
  * applies to its own links. Targets (leader, follower, minority, random, crashed, paused) are
  * resolved at the moment of injection, random ones with the run's seed.
  */
-import type { Experiment, FaultAction, LinkConditions } from '../api/experiment.js'
+import { nodeTargetOf, type Experiment, type FaultAction, type LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
 import type { Random } from '../protocols/types.js'
 import type { LinkRules, OutgoingRule } from '../replica/transport.js'
@@ -37,8 +37,7 @@ export class FaultInjector {
     const targets = this.resolveTargets(action)
     const fault: InjectedFault = { atMs, action: describeAction(action), targets }
     await this.apply(action, targets)
-    const nodeFault = 'crash' in action || 'restart' in action || 'pause' in action || 'resume' in action || 'slowDisk' in action || 'campaign' in action
-    if (nodeFault && targets.length === 0) fault.detail = 'no node matched the target at that moment'
+    if (nodeTargetOf(action) !== undefined && targets.length === 0) fault.detail = 'no node matched the target at that moment'
     this.injected.push(fault)
     return fault
   }
@@ -53,7 +52,12 @@ export class FaultInjector {
     if ('resume' in action) return targets.forEach((node) => this.cluster.resume(node))
     if ('slowDisk' in action) return targets.forEach((node) => this.cluster.setSlowDisk(node, action.slowDisk.ms))
     if ('campaign' in action) return targets.forEach((node) => this.cluster.campaign(node))
+    if ('clockSkew' in action) return targets.forEach((node) => this.cluster.setClockRate(node, action.clockSkew.factor))
     if ('partition' in action) this.partition(action.partition)
+    else if ('isolate' in action) {
+      for (const node of targets)
+        for (const peer of this.cluster.nodeIds) if (peer !== node) this.cutLinks.add(`${node}>${peer}`).add(`${peer}>${node}`)
+    }
     else if ('cut' in action) {
       const [a, b] = action.cut
       this.cutLinks.add(`${a}>${b}`).add(`${b}>${a}`)
@@ -73,19 +77,8 @@ export class FaultInjector {
     if ('cut' in action) return [...action.cut]
     if ('cutOneWay' in action) return [...action.cutOneWay]
     if ('link' in action) return [action.link.from, action.link.to]
-    if ('heal' in action || 'network' in action) return []
-    const target =
-      'crash' in action
-        ? action.crash
-        : 'restart' in action
-          ? action.restart
-          : 'pause' in action
-            ? action.pause
-            : 'resume' in action
-              ? action.resume
-              : 'campaign' in action
-                ? action.campaign
-                : action.slowDisk.node
+    const target = nodeTargetOf(action)
+    if (target === undefined) return []
     return this.resolveNodeTarget(target)
   }
 
@@ -152,6 +145,7 @@ export function describeAction(action: FaultAction): string {
     const { from, to, ...conditions } = action.link
     return `link ${from} -> ${to} ${describeConditions(conditions)}`
   }
+  if ('clockSkew' in action) return `clock of ${action.clockSkew.node} runs at ${action.clockSkew.factor}x`
   if ('slowDisk' in action) return `slow disk ${action.slowDisk.node} +${action.slowDisk.ms} ms per fsync`
   const [kind, target] = Object.entries(action)[0] as [string, string]
   return `${kind} ${target}`

@@ -16,7 +16,8 @@ import type { Experiment } from '../api/experiment.js'
 import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
 import type { LatencySummaryMs, RunSummary, ScriptStepResult } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
-import type { TraceEvent } from '../api/trace.js'
+import type { HistoryEvent, TraceEvent } from '../api/trace.js'
+import { countStaleReads, type ReadStats } from './stale-reads.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase } from './cluster.js'
@@ -104,7 +105,7 @@ export class ExperimentRun {
       this.emitFrame()
     }
     await new Promise<void>((resolve) => this.traceFile.end(() => resolve()))
-    const summary = this.summarize(startedAt, stats, error)
+    const summary = this.summarize(startedAt, stats, error, this.readStats())
     if (this.options.check !== false && stats) {
       try {
         summary.verdict = await buildRunVerdict({ runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates })
@@ -114,7 +115,10 @@ export class ExperimentRun {
     }
     fs.writeFileSync(path.join(this.dir, 'final-states.json'), JSON.stringify(finalStates, null, 2))
     fs.writeFileSync(path.join(this.dir, 'series.json'), JSON.stringify(this.frames.series))
-    if (stats) fs.writeFileSync(path.join(this.dir, 'metrics.json'), JSON.stringify({ latencyHistogramUs: stats.histogram, byFunction: stats.byFunction }))
+    if (stats) {
+      const metrics = { latencyHistogramUs: stats.histogram, latencyHistogramUsByOperation: stats.histogramsByFunction, byFunction: stats.byFunction }
+      fs.writeFileSync(path.join(this.dir, 'metrics.json'), JSON.stringify(metrics))
+    }
     fs.writeFileSync(path.join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2))
     this.options.onMessage?.(error ? { kind: 'error', runId: this.id, message: error } : { kind: 'end', runId: this.id, summary })
     return summary
@@ -211,6 +215,7 @@ export class ExperimentRun {
       f: Math.floor((experiment.cluster.nodes.length - 1) / 3),
       finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
       startMs: this.workloadStartMs,
+      readMode: experiment.cluster.readMode,
     }
   }
 
@@ -302,7 +307,18 @@ export class ExperimentRun {
     this.options.onMessage?.(frame)
   }
 
-  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined): RunSummary {
+  private readStats(): ReadStats {
+    const file = path.join(this.dir, 'history.ndjson')
+    if (!fs.existsSync(file)) return { reads: 0, stale: 0, examples: [] }
+    const history = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as HistoryEvent)
+    return countStaleReads(history)
+  }
+
+  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined, reads: ReadStats): RunSummary {
     const experiment = this.experiment
     const endMs = stats?.endMs ?? this.now()
     const startMs = stats?.startMs ?? this.workloadStartMs
@@ -330,12 +346,16 @@ export class ExperimentRun {
       durationMs: round(durationMs),
       ops,
       latencyMs: stats ? latencySummary(stats.histogram) : { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
+      latencyByOperationMs: Object.fromEntries(
+        Object.entries(stats?.histogramsByFunction ?? {}).map(([f, encoded]) => [f, { ...latencySummary(encoded), count: stats?.byFunction[f]?.ok ?? 0 }]),
+      ),
       throughput: round((ops.ok / durationMs) * 1000),
       leaderChanges: leadership.leaderChanges,
       terms: leadership.maxTerm,
       unavailableMs: round(leadership.unavailableMs),
       messages,
       faults: this.faults?.injected ?? [],
+      reads: { mode: experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       runDir: this.dir,
       completed: error === undefined,
@@ -361,6 +381,8 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     heartbeatMs: cluster.heartbeatMs,
     firstElectionTimeoutMs: cluster.firstElectionTimeoutMs,
     preVote: cluster.preVote,
+    readMode: cluster.readMode,
+    leaseDriftMs: cluster.leaseDriftMs,
     checkQuorum: cluster.checkQuorum,
     batchEntriesMax: cluster.batchEntriesMax,
     inflightAppendsMax: cluster.inflightAppendsMax,

@@ -22,6 +22,8 @@ export const replicaConfigSchema = z.object({
   /** Scripted first election timeouts by node (each replica uses its own entry). */
   firstElectionTimeoutMs: z.record(z.string(), z.number().positive()).default({}),
   preVote: z.boolean().default(false),
+  readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
+  leaseDriftMs: z.number().min(0).default(20),
   checkQuorum: z.boolean().default(false),
   batchEntriesMax: z.number().int().positive().default(1024),
   inflightAppendsMax: z.number().int().positive().default(64),

@@ -12,6 +12,7 @@ export type ControlRequest =
   | { type: 'final-state' }
   | { type: 'slow-disk'; ms: number }
   | { type: 'campaign' }
+  | { type: 'clock-rate'; factor: number }
   | { type: 'shutdown' }
 
 export interface ReplicaStatus extends CoreStatus {

@@ -72,6 +72,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private accumulated: AnyReady[] = []
   private flushScheduled = false
   private tickTimer?: NodeJS.Timeout
+  private clockRate = 1
   private role = ''
   private readonly epochNs: bigint
   private messageEventsThisSecond = 0
@@ -119,7 +120,7 @@ export class ReplicaHost<M extends { type: string }, P> {
    * message (the peer list), so "A times out first" means the same thing on every run.
    */
   startClock(): void {
-    this.tickTimer ??= setInterval(() => this.stepAndSchedule({ kind: 'tick' }), this.config.tickMs)
+    this.tickTimer ??= setInterval(() => this.stepAndSchedule({ kind: 'tick' }), this.config.tickMs / this.clockRate)
   }
 
   setPeers(peers: PeerAddress[]): void {
@@ -137,6 +138,15 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.absorb(this.adapter.campaign(this.core) as AnyReady)
     this.scheduleFlush()
     return true
+  }
+
+  /** Protocol time runs at `factor` times real time on this node (the clock-skew fault). */
+  setClockRate(factor: number): void {
+    if (this.tickTimer) clearInterval(this.tickTimer)
+    this.tickTimer = undefined
+    this.clockRate = factor
+    this.startClock()
+    this.trace({ kind: 'note', text: `clock runs at ${factor}x` })
   }
 
   /** Every later fsync takes this much longer, blocking the replica as a slow synchronous disk would. */
@@ -186,7 +196,12 @@ export class ReplicaHost<M extends { type: string }, P> {
       return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'rejected' })
     }
     const isRead = request.cmd.op === 'get' || request.cmd.op === 'range'
-    if (isRead && this.adapter.readsThroughCore) {
+    if (isRead && this.config.readMode === 'follower') {
+      // Any node answers from its own copy, leader or not, caught up or not: fast and maybe stale.
+      const result = this.kv.read(request.cmd)
+      return connection.send(result.ok ? { id: request.id, ok: true, node: this.config.id, value: result.value, entries: result.entries } : { id: request.id, ok: false, node: this.config.id, error: 'rejected' })
+    }
+    if (isRead && this.adapter.readsThroughCore && this.config.readMode !== 'log') {
       const readId = this.nextReadId++
       this.pendingReads.set(readId, { connection, requestId: request.id, request })
       this.queuedReads.push(readId)

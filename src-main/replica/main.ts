@@ -83,6 +83,8 @@ function main(): void {
           return host.setLinkRules(request.rules)
         case 'slow-disk':
           return host.setSlowDisk(request.ms)
+        case 'clock-rate':
+          return host.setClockRate(request.factor)
         case 'campaign':
           if (!host.campaign()) host.trace({ kind: 'note', text: `${config.protocol} has no elections to start` })
           return

@@ -40,6 +40,8 @@ export function baseConfig(members: string[], overrides: Partial<ReplicaConfigBa
     heartbeatMs: 50,
     firstElectionTimeoutMs: {},
     preVote: false,
+    readMode: 'readindex',
+    leaseDriftMs: 20,
     checkQuorum: false,
     batchEntriesMax: 1024,
     inflightAppendsMax: 64,

@@ -37,13 +37,16 @@ export class LeaderClient implements ClientDriver {
   constructor(
     private readonly connections: ClusterConnections,
     private readonly routing: 'leader' | 'home' = 'leader',
+    /** Follower reads: a read goes to the client's own node, which answers whatever its role. */
+    private readonly readsAtHome = false,
   ) {}
 
   async execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome> {
     const deadline = performance.now() + timeoutMs
     const nodes = this.connections.nodeIds
     const home = nodes[hashClient(clientId) % nodes.length]!
-    let target = via ?? (this.routing === 'home' ? home : (this.leaderGuesses.get(clientId) ?? home))
+    const isRead = command.op === 'get' || command.op === 'range'
+    let target = via ?? (this.routing === 'home' || (isRead && this.readsAtHome) ? home : (this.leaderGuesses.get(clientId) ?? home))
     let triedThisRound = new Set<string>()
     let lastError = 'no node answered'
     for (;;) {

@@ -28,7 +28,9 @@ export class WorkloadEngine {
   private readonly generator: OperationGenerator
   private readonly history: fs.WriteStream
   private historyBuffer: string[] = []
-  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 })
+  private readonly histogram = newHistogram()
+  /** The same latencies split by operation (get, put, ...), to compare read and write paths. */
+  private readonly histogramsByFunction = new Map<string, hdr.Histogram>()
   private readonly counts = { ok: 0, fail: 0, info: 0 }
   private readonly byFunction: Record<string, { ok: number; fail: number; info: number }> = {}
   private samples: LatencySample[] = []
@@ -78,6 +80,7 @@ export class WorkloadEngine {
     return {
       ...this.counts,
       histogram: hdr.encodeIntoCompressedBase64(this.histogram),
+      histogramsByFunction: Object.fromEntries([...this.histogramsByFunction].map(([f, histogram]) => [f, hdr.encodeIntoCompressedBase64(histogram)])),
       startMs,
       endMs: measuredEndMs,
       byFunction: this.byFunction,
@@ -201,7 +204,11 @@ export class WorkloadEngine {
   }
 
   private sample(t: number, ms: number, f: string): void {
-    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)))
+    const us = Math.max(1, Math.round(ms * 1000))
+    this.histogram.recordValue(us)
+    let byFunction = this.histogramsByFunction.get(f)
+    if (!byFunction) this.histogramsByFunction.set(f, (byFunction = newHistogram()))
+    byFunction.recordValue(us)
     // Reservoir sampling keeps the live view's sample unbiased and bounded.
     this.samplesSeen += 1
     if (this.samples.length < latencySamplesPerReportMax) this.samples.push({ t, ms, f })
@@ -236,6 +243,10 @@ export class WorkloadEngine {
     this.flushHistory()
     return new Promise((resolve, reject) => this.history.end((error?: Error | null) => (error ? reject(error) : resolve())))
   }
+}
+
+function newHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 })
 }
 
 function historyFunction(command: Command): HistoryFunction {

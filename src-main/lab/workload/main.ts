@@ -16,7 +16,7 @@ function driverFor(config: WorkloadConfig, connections: ClusterConnections): Cli
   switch (config.protocol) {
     case 'raft':
     case 'primary-backup':
-      return new LeaderClient(connections, config.workload.routing)
+      return new LeaderClient(connections, config.workload.routing, config.readMode === 'follower')
     case 'pbft':
       throw new Error('the PBFT client is not available in this build')
   }

@@ -18,6 +18,7 @@ export interface WorkloadConfig {
   f: number
   /** Read every touched key once more at the end, so a lost write shows in the history. */
   finalReads: boolean
+  readMode: Experiment['cluster']['readMode']
   /** ms since epoch at which the experiment's "0 s" is: script times count from it. */
   startMs: number
 }
@@ -40,6 +41,8 @@ export interface WorkloadStats {
   info: number
   /** HdrHistogram of ok latencies in microseconds, base64 (hdr-histogram-js encode). */
   histogram: string
+  /** Per operation (get, put, ...), same encoding. */
+  histogramsByFunction: Record<string, string>
   /** ms since epoch when the measured phase started and ended. */
   startMs: number
   endMs: number

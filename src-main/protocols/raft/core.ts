@@ -82,6 +82,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   /** Leader only: one entry per peer. */
   private progress = new Map<NodeId, Progress>()
   private reads = new ReadTracker()
+  /** Ticks since this core was built: the leader lease's clock. */
+  private ticks = 0
   private transfer: { target: NodeId; elapsedTicks: number } | undefined
   private ready: RaftReady = emptyReady()
 
@@ -372,6 +374,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   // Time
 
   private onTick(): void {
+    this.ticks += 1
     this.electionElapsed += 1
     if (this.role === 'leader') this.tickLeader()
     else if (this.electionElapsed >= this.electionTimeout) this.startElection()
@@ -771,6 +774,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   /** Heartbeat (§5.2): also the retry of a lost probe, and detects lost pipelined requests. */
   private broadcastHeartbeat(): void {
+    // Under leases every heartbeat is also an empty read round: its acknowledgements renew the lease.
+    if (this.options.readMode === 'lease') this.reads.startRound([], this.commitIndex, this.ticks)
     for (const [peer, progress] of this.progress) {
       progress.probeSent = false
       if (this.sendAppends(peer, progress) === 0) this.sendEmptyAppend(peer, progress)
@@ -854,11 +859,22 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       this.reads.awaitCommit(readIds)
       return
     }
+    if (this.holdsLease()) {
+      this.reads.serveUnderLease(readIds, this.commitIndex)
+      this.serveReads()
+      return
+    }
     this.startReadRound(readIds.slice())
   }
 
+  private holdsLease(): boolean {
+    if (this.options.readMode !== 'lease') return false
+    const leaseTicks = this.electionTimeoutMin - (this.options.leaseDriftTicks ?? 0)
+    return this.ticks < this.reads.leaseFromTick + leaseTicks
+  }
+
   private startReadRound(readIds: number[]): void {
-    this.reads.startRound(readIds, this.commitIndex)
+    this.reads.startRound(readIds, this.commitIndex, this.ticks)
     for (const [peer, progress] of this.progress) this.sendEmptyAppend(peer, progress)
     this.confirmReads()
   }

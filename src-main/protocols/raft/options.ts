@@ -40,6 +40,15 @@ export interface RaftOptions {
   batchEntriesMax: number
   /** Unacknowledged AppendEntries per follower in replicate state (pipelining depth). */
   inflightAppendsMax: number
+  /**
+   * How the leader makes reads linearizable: 'readindex' (a heartbeat round per batch, thesis §6.4)
+   * or 'lease' (no round while a majority acknowledged this leader within the last election timeout
+   * minus leaseDriftTicks, thesis §6.4.1; needs checkQuorum, whose vote rule makes the lease hold,
+   * and clocks that drift less than the allowance).
+   */
+  readMode?: 'readindex' | 'lease'
+  /** Ticks taken off the lease for clock drift between nodes. */
+  leaseDriftTicks?: number
   /** Reads waiting at the leader; beyond this a read is rejected as 'dropped'. Default readsPendingMaxDefault. */
   readsPendingMax?: number
   /** The node's persisted records, oldest first, replayed to rebuild term, vote and log after a restart. */
@@ -76,6 +85,10 @@ export function validateOptions(options: RaftOptions): void {
   if (!isInRange(options.batchEntriesMax, 1, batchEntriesLimit)) fail(`batchEntriesMax must be in [1, ${batchEntriesLimit}]`)
   if (!isInRange(options.inflightAppendsMax, 1, inflightAppendsLimit)) {
     fail(`inflightAppendsMax must be in [1, ${inflightAppendsLimit}]`)
+  }
+  if (options.readMode === 'lease' && !options.checkQuorum) fail('readMode lease needs checkQuorum: followers must ignore votes while they hear from a leader')
+  if (options.leaseDriftTicks !== undefined && !isInRange(options.leaseDriftTicks, 0, timeoutMin - 1)) {
+    fail(`leaseDriftTicks must be an integer in [0, ${timeoutMin - 1}]`)
   }
   const readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
   if (!isInRange(readsPendingMax, 1, Number.MAX_SAFE_INTEGER)) fail('readsPendingMax must be a positive integer')

@@ -15,6 +15,14 @@ export interface ReadRound {
 }
 
 export class ReadTracker {
+  /** Tick at which each unconfirmed round's requests went out, for the leader lease. */
+  private sentTicks: { seq: number; tick: number }[] = []
+  /**
+   * The tick at which the requests of the latest confirmed round went out: a majority heard this
+   * leader at or after it, so none of them can help elect another before it plus the election
+   * timeout (followers ignore votes while they hear from a leader; Raft thesis §6.4.1).
+   */
+  leaseFromTick = -Infinity
   /** Reads that arrived before the leader committed an entry of its term (step 1 pending). */
   private awaitingCommit: number[] = []
   /** Rounds in increasing seq, waiting for a majority (step 3). */
@@ -42,11 +50,20 @@ export class ReadTracker {
     return readIds
   }
 
-  startRound(readIds: number[], readIndex: number): number {
+  startRound(readIds: number[], readIndex: number, tick = 0): number {
     this.seq += 1
     this.unconfirmed.push({ seq: this.seq, readIndex, readIds })
+    this.sentTicks.push({ seq: this.seq, tick })
     this.pendingCount += readIds.length
     return this.seq
+  }
+
+  /** Reads a valid lease lets the leader serve without a round; they still wait to be applied. */
+  serveUnderLease(readIds: readonly number[], readIndex: number): void {
+    const last = this.confirmed[this.confirmed.length - 1]
+    const index = Math.max(readIndex, last?.readIndex ?? 0)
+    this.confirmed.push({ seq: this.seq, readIndex: index, readIds: readIds.slice() })
+    this.pendingCount += readIds.length
   }
 
   /** A majority has answered messages carrying `seq`: that round and all earlier ones are confirmed. */
@@ -54,14 +71,27 @@ export class ReadTracker {
     let taken = 0
     while (taken < this.unconfirmed.length && this.unconfirmed[taken].seq <= seq) {
       const round = this.unconfirmed[taken]
+      taken += 1
+      // A round without reads only renewed the lease.
+      if (round.readIds.length === 0) continue
       const last = this.confirmed[this.confirmed.length - 1]
       if (last !== undefined && last.readIndex > round.readIndex) {
-        throw new Error(`reads: round ${round.seq} has readIndex ${round.readIndex} below an earlier ${last.readIndex}`)
+        // Only lease reads, served meanwhile at a later commit index, can be ahead; waiting for that
+        // later index is still linearizable (it was committed before these reads are answered).
+        if (this.leaseFromTick === -Infinity) {
+          throw new Error(`reads: round ${round.seq} has readIndex ${round.readIndex} below an earlier ${last.readIndex}`)
+        }
+        round.readIndex = last.readIndex
       }
       this.confirmed.push(round)
-      taken += 1
     }
     if (taken > 0) this.unconfirmed.splice(0, taken)
+    let sent = 0
+    while (sent < this.sentTicks.length && this.sentTicks[sent].seq <= seq) {
+      this.leaseFromTick = Math.max(this.leaseFromTick, this.sentTicks[sent].tick)
+      sent += 1
+    }
+    if (sent > 0) this.sentTicks.splice(0, sent)
   }
 
   /** Read ids whose round is confirmed and whose readIndex is applied, in arrival order. */
@@ -85,6 +115,7 @@ export class ReadTracker {
     this.awaitingCommit = []
     this.unconfirmed = []
     this.confirmed = []
+    this.sentTicks = []
     this.pendingCount = 0
     return readIds
   }
