@@ -1,0 +1,39 @@
+/**
+ * The verdict of a finished run, in the shape the runner's VerdictBuilder hook expects:
+ * `setVerdictBuilder(buildRunVerdict)`. Reads history.ndjson from the run directory; the trace and
+ * final states come from the runner's memory.
+ */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { ProtocolName } from '../../api/experiment.js'
+import type { Verdict } from '../../api/summary.js'
+import type { TraceEvent } from '../../api/trace.js'
+import { parseHistoryNdjson } from './history.js'
+import { checkInvariants, type FinalState } from './invariants.js'
+import { buildVerdict, type VerdictOptions } from './verdict.js'
+
+export interface RunVerdictInput {
+  runDir: string
+  experiment: { protocol: ProtocolName }
+  trace: TraceEvent[]
+  finalStates: readonly FinalState[]
+}
+
+export async function buildRunVerdict(input: RunVerdictInput, options: VerdictOptions = {}): Promise<Verdict> {
+  const file = path.join(input.runDir, 'history.ndjson')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    return undecided(input, `${file}: ${(error as Error).message}`)
+  }
+  const history = parseHistoryNdjson(text, file)
+  if (!history.ok) return undecided(input, history.error)
+  return buildVerdict(history.value, input.trace, input.experiment.protocol, { finalStates: input.finalStates, ...options })
+}
+
+/** The history cannot be judged, but the trace still can. */
+function undecided(input: RunVerdictInput, reason: string): Verdict {
+  const invariants = checkInvariants({ trace: input.trace, protocol: input.experiment.protocol, finalStates: input.finalStates })
+  return { linearizable: 'unknown', invariants, witness: `Unknown: the history could not be read: ${reason}` }
+}

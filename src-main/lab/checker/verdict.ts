@@ -1,0 +1,58 @@
+/**
+ * The verdict of a run: is the client history linearizable, and did any protocol invariant break?
+ */
+import type { ProtocolName } from '../../api/experiment.js'
+import type { Verdict, InvariantResult } from '../../api/summary.js'
+import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
+import { checkAcknowledgedWrites, checkInvariants, type FinalState } from './invariants.js'
+import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult } from './linearizability.js'
+import { describeWitness } from './witness.js'
+
+export interface VerdictOptions extends LinearizabilityOptions {
+  /** The nodes' state at the end of the run, for final-state-agreement. */
+  finalStates?: readonly FinalState[]
+  /** The value of each key read after the run (null: absent), for acknowledged-writes-survive. */
+  finalReads?: Readonly<Record<string, string | null>>
+  /** Byzantine replicas, left out of the invariants. */
+  faultyNodes?: readonly string[]
+}
+
+export interface VerdictDetails {
+  verdict: Verdict
+  linearizability: LinearizabilityResult
+}
+
+/** The verdict; without a trace, the protocol invariants are left out (the list holds only history checks). */
+export function buildVerdict(
+  history: readonly HistoryEvent[], trace: readonly TraceEvent[] | undefined, protocol: ProtocolName, options: VerdictOptions = {},
+): Verdict {
+  return buildVerdictDetails(history, trace, protocol, options).verdict
+}
+
+export function buildVerdictDetails(
+  history: readonly HistoryEvent[], trace: readonly TraceEvent[] | undefined, protocol: ProtocolName, options: VerdictOptions = {},
+): VerdictDetails {
+  const linearizability = checkLinearizability(history, options)
+  const invariants: InvariantResult[] = trace === undefined
+    ? []
+    : checkInvariants({ trace, protocol, finalStates: options.finalStates, faultyNodes: options.faultyNodes })
+  if (options.finalReads !== undefined) invariants.push(checkAcknowledgedWrites(history, options.finalReads))
+  const verdict: Verdict = { linearizable: linearizability.linearizable, invariants }
+  const witness = witnessText(linearizability)
+  if (witness !== undefined) verdict.witness = witness
+  return { verdict, linearizability }
+}
+
+/** The witness of the first failing key, or why the answer is unknown. */
+export function witnessText(result: LinearizabilityResult): string | undefined {
+  if (result.witness) return describeWitness(result.witness)
+  if (result.linearizable !== 'unknown') return undefined
+  const unknown = result.keys.filter((key) => key.result === 'unknown')
+  const listed = unknown.slice(0, 5).map((key) => `${JSON.stringify(key.key)} (${key.ops} operations: ${key.reason ?? 'over budget'})`)
+  return `Unknown: the checker could not decide ${unknown.length} of ${result.keys.length} keys within its budget: ${listed.join('; ')}${unknown.length > 5 ? '; ...' : ''}. It never guesses; rerun with a larger budget (lab check <run-dir> --budget 5m) or a shorter history.`
+}
+
+/** True when the verdict reports no definite violation and nothing undecided. */
+export function verdictPassed(verdict: Verdict): boolean {
+  return verdict.linearizable === true && verdict.invariants.every((invariant) => invariant.ok)
+}

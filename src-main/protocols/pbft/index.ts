@@ -1,0 +1,8 @@
+export { PbftCore } from './core.js'
+export type { PbftRole, PbftStatus } from './core.js'
+export { validatePbftConfig, maxFaults, primaryOf, pbftDefaults, pbftBounds } from './config.js'
+export { ReplyQuorum } from './client.js'
+export type { AcceptedReply } from './client.js'
+export { victimsOf, forgeBatch } from './byzantine.js'
+export { byzantineKinds } from './types.js'
+export type * from './types.js'

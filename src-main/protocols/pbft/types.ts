@@ -1,0 +1,242 @@
+/**
+ * PBFT (Castro & Liskov, OSDI 1999; TOCS 2002) as plain data: messages, persisted records, the
+ * reply a replica sends a client, and the core's options. Everything here crosses the wire
+ * (msgpack) or lands in the WAL, so it stays plain: no classes, no Maps, no undefined fields.
+ */
+import type { Command, CommandResult, NodeId, Random, Ready, RequestTag } from '../types.js'
+
+/** A client request as PBFT orders it: the operation and who asked, `tag.seq` being the client's timestamp. */
+export interface ClientRequest {
+  command: Command
+  tag: RequestTag
+}
+
+/**
+ * A MAC vector (TOCS §3.2 "authenticator"): `auth[k]` is the sender's HMAC for `members[k]` over the
+ * message's canonical bytes (self included), so any replica can check a relayed message's entry for
+ * itself. That is what lets certificates travel inside view-change and new-view messages.
+ */
+export type Authenticator = string[]
+
+interface Authenticated {
+  /** The replica that created (and MACed) the message; not necessarily the one that delivered it. */
+  replica: NodeId
+  auth: Authenticator
+}
+
+/** Client requests a backup forwards to the primary (§4.2: the backup relays and starts its timer). */
+export interface RequestMessage extends Authenticated {
+  type: 'Request'
+  view: number
+  requests: ClientRequest[]
+}
+
+/** ⟨PRE-PREPARE, v, n, d⟩ with the batch piggybacked; the MAC covers v, n, d and the digest covers the batch. */
+export interface PrePrepare extends Authenticated {
+  type: 'PrePrepare'
+  view: number
+  seq: number
+  digest: string
+  /** An empty batch is the null request a new primary uses to fill a gap (§4.4). */
+  batch: ClientRequest[]
+}
+
+export interface Prepare extends Authenticated {
+  type: 'Prepare'
+  view: number
+  seq: number
+  digest: string
+}
+
+export interface Commit extends Authenticated {
+  type: 'Commit'
+  view: number
+  seq: number
+  digest: string
+}
+
+/** ⟨CHECKPOINT, n, d⟩: d is the hash chain of the batches executed up to n (the core has no state machine to hash). */
+export interface Checkpoint extends Authenticated {
+  type: 'Checkpoint'
+  seq: number
+  digest: string
+}
+
+/** A prepared certificate: the pre-prepare and 2f matching prepares from distinct backups. */
+export interface PreparedProof {
+  prePrepare: PrePrepare
+  prepares: Prepare[]
+}
+
+/** ⟨VIEW-CHANGE, v+1, n, C, P, i⟩ (§4.4): the last stable checkpoint with its proof and the P set. */
+export interface ViewChange extends Authenticated {
+  type: 'ViewChange'
+  view: number
+  stableSeq: number
+  stableDigest: string
+  /** 2f+1 matching checkpoint messages for stableSeq; empty for the genesis checkpoint (seq 0). */
+  checkpointProof: Checkpoint[]
+  prepared: PreparedProof[]
+}
+
+/** ⟨NEW-VIEW, v+1, V, O⟩: backups recompute O from V and reject the message if it differs. */
+export interface NewView extends Authenticated {
+  type: 'NewView'
+  view: number
+  viewChanges: ViewChange[]
+  prePrepares: PrePrepare[]
+}
+
+/**
+ * Periodic summary (the "status" messages of TOCS §5.2, simplified): peers answer with what the
+ * sender is missing — the new-view, its own view-change, the last stable checkpoint with the
+ * batches since the sender's last execution, or retransmissions of in-window messages.
+ */
+export interface Status extends Authenticated {
+  type: 'Status'
+  view: number
+  viewChanging: boolean
+  stableSeq: number
+  executedSeq: number
+  /**
+   * Sequence numbers in the window holding a pre-prepare of this view that is not committed here
+   * yet, executed or not (a batch executed in an earlier view is committed again in this one, and
+   * the peers that lag behind need this replica's commit).
+   */
+  uncommitted: number[]
+}
+
+/**
+ * State transfer for a replica behind the last stable checkpoint. The core's "state" is the
+ * sequence of executed batches, so the batches themselves are the transfer; the receiver checks
+ * them against the checkpoint digest (a hash chain), so one honest sender is enough.
+ */
+export interface CatchUp extends Authenticated {
+  type: 'CatchUp'
+  /** Sequence number of batches[0]; fromSeq = toSeq + 1 when only the proof is sent. */
+  fromSeq: number
+  toSeq: number
+  toDigest: string
+  /** 2f+1 matching checkpoints for (toSeq, toDigest). */
+  proof: Checkpoint[]
+  batches: ClientRequest[][]
+}
+
+export type PbftMessage =
+  | RequestMessage
+  | PrePrepare
+  | Prepare
+  | Commit
+  | Checkpoint
+  | ViewChange
+  | NewView
+  | Status
+  | CatchUp
+
+export type PbftMessageType = PbftMessage['type']
+
+/** A message before its authenticator is computed. */
+export type Unsigned<M extends PbftMessage = PbftMessage> = M extends PbftMessage ? Omit<M, 'auth'> : never
+
+/**
+ * ⟨REPLY, v, t, c, i, r⟩ (§4.1): what a replica sends a client for an executed request. The driver
+ * builds it with `PbftCore.reply(entry, result)`. A client accepts a result once f+1 replies from
+ * distinct replicas agree on (clientId, timestamp, result); `view` tells it who the primary is.
+ */
+export interface Reply {
+  type: 'Reply'
+  view: number
+  /** The client's timestamp: the request tag's seq. */
+  timestamp: number
+  clientId: string
+  replica: NodeId
+  result: CommandResult
+  /** This replica's execution counter for the request (trace only; not part of the match). */
+  index: number
+}
+
+/**
+ * The WAL payload. Replaying these records (constructor option `persisted`) restores a crashed
+ * replica: it never contradicts what it sent before (same view, same prepares and commits), keeps
+ * its prepared certificates for the next view change, and rebuilds its state machine from the
+ * executed batches (the core re-emits them as `applied` on its first step).
+ */
+export type PbftPersist =
+  | { type: 'view'; view: number; viewChanging: boolean }
+  /** A pre-prepare this replica sent (primary) or accepted (backup). */
+  | { type: 'pre-prepare'; message: PrePrepare }
+  | { type: 'prepare'; message: Prepare }
+  | { type: 'commit'; message: Commit }
+  /** Completes a prepared certificate whose pre-prepare is in an earlier 'pre-prepare' record. */
+  | { type: 'prepared'; view: number; seq: number; prepares: Prepare[] }
+  | { type: 'stable-checkpoint'; seq: number; digest: string; proof: Checkpoint[] }
+  /** `chain` is the checkpoint digest after this batch, so replay needs no earlier record. */
+  | { type: 'executed'; seq: number; view: number; digest: string; chain: string; batch: ClientRequest[] }
+
+/** The core's output: the shared contract plus cached replies to re-send (handle them with step 3, "reply"). */
+export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
+  /** Replies from the reply cache for duplicate requests; send each to `reply.clientId`. */
+  replies: Reply[]
+}
+
+/** Injected so the core stays pure; `nodeCrypto` (crypto-node.ts) is the real one. */
+export interface PbftCrypto {
+  digest(bytes: Uint8Array): string
+  mac(from: NodeId, to: NodeId, bytes: Uint8Array): string
+  verify(from: NodeId, to: NodeId, bytes: Uint8Array, mac: string): boolean
+}
+
+export const byzantineKinds = [
+  'silent',
+  'equivocate',
+  'corrupt-digest',
+  'phantom',
+  'forge-auth',
+  'slow-primary',
+  'lie-checkpoint',
+] as const
+export type ByzantineKind = (typeof byzantineKinds)[number]
+
+/** What a Byzantine replica does to its own output. Each one is real behaviour, not a label. */
+export type ByzantineBehaviour =
+  /** Sends nothing at all (and builds no replies). */
+  | { kind: 'silent' }
+  /**
+   * As primary: a forged batch (each command replaced by `put <key> = forgedValue`) for the victim
+   * half of the honest replicas, the real one for the rest. As backup: prepares and commits carry
+   * the forged digest for victims. Replicas in `colluders` share the victim split, so f+1 of them
+   * can make two honest halves commit different batches at one sequence number.
+   */
+  | { kind: 'equivocate'; colluders?: NodeId[]; forgedValue?: string }
+  /** Prepares and commits carry a wrong digest. */
+  | { kind: 'corrupt-digest' }
+  /** Sends prepares and commits for sequence numbers and batches no primary proposed. */
+  | { kind: 'phantom' }
+  /** Garbage MACs on everything it sends. */
+  | { kind: 'forge-auth' }
+  /** As primary, holds every pre-prepare back for `delayTicks`. */
+  | { kind: 'slow-primary'; delayTicks?: number }
+  /** Checkpoint messages carry a wrong state digest. */
+  | { kind: 'lie-checkpoint' }
+
+export interface PbftOptions {
+  id: NodeId
+  /** Every replica, in the same order everywhere; the primary of view v is members[v mod n]. */
+  members: NodeId[]
+  /** Faults tolerated; defaults to the largest f with n >= 3f+1. */
+  f?: number
+  crypto: PbftCrypto
+  /** Seeded generator; used only for Byzantine garbage. */
+  random?: Random
+  /** A backup's request timer; doubles per consecutive view change (§4.5.2). */
+  requestTimeoutTicks?: number
+  statusIntervalTicks?: number
+  /** K: a checkpoint every K sequence numbers. */
+  checkpointInterval?: number
+  /** L: the high water mark is h + L. At least K, so the window always reaches the next checkpoint. */
+  logWindowMax?: number
+  /** Requests in one pre-prepare. */
+  batchMax?: number
+  persisted?: PbftPersist[]
+  byzantine?: ByzantineBehaviour | ByzantineKind
+}

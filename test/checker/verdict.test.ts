@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { TraceEvent } from '../../src-main/api/trace.js'
+import { benchChecker } from '../../src-main/lab/checker/bench.js'
+import { parseHistoryNdjson } from '../../src-main/lab/checker/history.js'
+import { buildRunVerdict } from '../../src-main/lab/checker/run-verdict.js'
+import { buildVerdict, verdictPassed } from '../../src-main/lab/checker/verdict.js'
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/histories')
+function history(name: string) {
+  const parsed = parseHistoryNdjson(readFileSync(path.join(fixtures, name), 'utf8'), name)
+  if (!parsed.ok) throw new Error(parsed.error)
+  return parsed.value
+}
+const divergent: TraceEvent[] = [
+  { t: 1, node: 'A', kind: 'apply', index: 64, term: 1, hash: 'one' },
+  { t: 2, node: 'B', kind: 'apply', index: 64, term: 1, hash: 'two' },
+]
+
+describe('buildVerdict', () => {
+  it('combines linearizability, invariants and the witness text', () => {
+    const verdict = buildVerdict(history('bad/stale-read.ndjson'), divergent, 'raft')
+    expect(verdict.linearizable).toBe(false)
+    expect(verdict.invariants.find((invariant) => invariant.name === 'state-machine-safety')?.ok).toBe(false)
+    expect(verdict.witness).toMatch(/^Key "x" is not linearizable/)
+    expect(verdictPassed(verdict)).toBe(false)
+  })
+
+  it('without a trace, only the history is judged', () => {
+    const verdict = buildVerdict(history('good/sequential.ndjson'), undefined, 'pbft')
+    expect(verdict).toEqual({ linearizable: true, invariants: [] })
+    expect(verdictPassed(verdict)).toBe(true)
+  })
+
+  it('adds acknowledged-writes-survive when final reads are given', () => {
+    const verdict = buildVerdict(history('good/sequential.ndjson'), [], 'raft', { finalReads: { x: null } })
+    expect(verdict.invariants.at(-1)).toMatchObject({ name: 'acknowledged-writes-survive', ok: true })
+  })
+})
+
+describe('buildRunVerdict (the runner hook)', () => {
+  it('reads history.ndjson from the run directory and judges the trace it is given', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-verdict-'))
+    try {
+      writeFileSync(path.join(dir, 'history.ndjson'), readFileSync(path.join(fixtures, 'good/cas-chain.ndjson')))
+      const verdict = await buildRunVerdict({ runDir: dir, experiment: { protocol: 'raft' }, trace: divergent, finalStates: [] })
+      expect(verdict.linearizable).toBe(true)
+      expect(verdict.invariants.find((invariant) => invariant.name === 'state-machine-safety')?.ok).toBe(false)
+      writeFileSync(path.join(dir, 'history.ndjson'), 'not json\n')
+      const unreadable = await buildRunVerdict({ runDir: dir, experiment: { protocol: 'raft' }, trace: [], finalStates: [] })
+      expect(unreadable.linearizable).toBe('unknown')
+      expect(unreadable.witness).toMatch(/^Unknown: the history could not be read: .*history\.ndjson:1: not valid JSON/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('benchChecker', () => {
+  it('reports one row per case with the median time', () => {
+    const lines: string[] = []
+    const rows = benchChecker({ runs: 3, cases: [{ ops: 2000, keys: 10, processes: 10 }], log: (line) => lines.push(line) })
+    expect(rows).toEqual([{ ops: 2000, keys: 10, processes: 10, ms: expect.any(Number), runsMs: [expect.any(Number), expect.any(Number), expect.any(Number)], linearizable: true }])
+    expect(rows[0].ms).toBe([...rows[0].runsMs].sort((a, b) => a - b)[1])
+    expect(lines[0]).toMatch(/^checker: 2000 ops, 10 keys, 10 processes: median \d+ ms over 3 runs/)
+  })
+})

@@ -1,0 +1,175 @@
+/**
+ * §4.4–4.5: view changes (test options: request timeout 20 ticks, status every 5).
+ */
+import { describe, expect, it } from 'vitest'
+import { sign } from '../../../src-main/protocols/pbft/auth.js'
+import { batchDigest } from '../../../src-main/protocols/pbft/canonical.js'
+import type { NewView, PrePrepare, Unsigned } from '../../../src-main/protocols/pbft/types.js'
+import { Cluster, put } from './harness.js'
+import type { Envelope } from './harness.js'
+
+function primariesByView(cluster: Cluster): Map<number, Set<string>> {
+  const byView = new Map<number, Set<string>>()
+  for (const [id, events] of cluster.events) {
+    for (const event of events) {
+      if (event.kind !== 'role' || event.role !== 'primary') continue
+      byView.set(event.term, (byView.get(event.term) ?? new Set()).add(id))
+    }
+  }
+  return byView
+}
+
+function expectOnePrimaryPerView(cluster: Cluster): void {
+  for (const [view, primaries] of primariesByView(cluster)) expect([view, [...primaries]]).toEqual([view, [cluster.members[view % cluster.members.length]]])
+}
+
+const commitInView0 = (e: Envelope): boolean => e.message.type === 'Commit' && e.message.view === 0
+
+/** Pre-prepares and prepares reach everyone; every commit of view 0 is lost (retransmissions too). */
+function prepareEverywhereButCommitNowhere(cluster: Cluster): void {
+  cluster.dropIf = commitInView0
+  cluster.request('alice', 1, put('x', '1'), ['R0'])
+  cluster.deliverAll()
+}
+
+describe('PBFT view change (§4.4)', () => {
+  it('a silent primary: backups time out, change view, and the new primary executes the request', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), ['R0'])
+    cluster.run(30)
+    expect(cluster.accepted('alice', 1)).toBeUndefined()
+    // The client times out and retransmits to all replicas; the backups forward and start timers.
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(19)
+    expect(cluster.core('R1').status().role).toBe('backup')
+    cluster.run(10)
+    for (const id of ['R1', 'R2', 'R3']) {
+      expect(cluster.notes(id, 'view-change-start view=1')).toHaveLength(1)
+      expect(cluster.core(id).status()).toMatchObject({ term: 1, leader: 'R1' })
+    }
+    expect(cluster.core('R1').status().role).toBe('primary')
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
+    expect(cluster.events.get('R2')).toContainEqual({ kind: 'role', role: 'view-changing', term: 1 })
+    expectOnePrimaryPerView(cluster)
+  })
+
+  it('a request prepared in the old view keeps its sequence number and digest in the new one', () => {
+    const cluster = new Cluster({ n: 4 })
+    prepareEverywhereButCommitNowhere(cluster)
+    const original = cluster.wal.get('R2')?.find((r) => r.type === 'pre-prepare')
+    if (original?.type !== 'pre-prepare') throw new Error('no pre-prepare at R2')
+    expect(cluster.executedSeq('R2')).toBe(0)
+    cluster.crash('R0')
+    cluster.run(30)
+    const newView = cluster.wal.get('R1')?.filter((r) => r.type === 'pre-prepare' && r.message.view === 1)
+    expect(newView?.map((r) => r.type === 'pre-prepare' && [r.message.seq, r.message.digest])).toEqual([[1, original.message.digest]])
+    for (const id of ['R1', 'R2', 'R3']) {
+      expect(cluster.executed.get(id)?.get(1)?.digest).toBe(original.message.digest)
+      expect(cluster.kv.get(id)?.get('x')).toBe('1')
+    }
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true } })
+  })
+
+  it('the view-change message carries the prepared certificate (pre-prepare + 2f prepares)', () => {
+    const cluster = new Cluster({ n: 4 })
+    prepareEverywhereButCommitNowhere(cluster)
+    cluster.crash('R0')
+    cluster.tick(['R1', 'R2', 'R3'], 20)
+    const viewChange = cluster.messagesOfType('ViewChange').find((e) => e.from === 'R2')?.message
+    if (viewChange?.type !== 'ViewChange') throw new Error('R2 sent no view-change')
+    expect(viewChange).toMatchObject({ view: 1, stableSeq: 0 })
+    expect(viewChange.prepared).toHaveLength(1)
+    expect(viewChange.prepared[0].prePrepare).toMatchObject({ view: 0, seq: 1, replica: 'R0' })
+    expect(viewChange.prepared[0].prepares.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('gaps in the new view are filled with null requests', () => {
+    const cluster = new Cluster({ n: 4 })
+    // Seq 1 is lost everywhere, seq 2 prepares everywhere: O = [null request at 1, the batch at 2].
+    cluster.dropIf = (e) => e.message.type === 'Commit' || (e.message.type === 'PrePrepare' && e.message.seq === 1)
+    cluster.request('alice', 1, put('x', '1'), ['R0'])
+    cluster.request('bob', 1, put('y', '2'), ['R0'])
+    cluster.deliverAll()
+    cluster.dropIf = undefined
+    cluster.crash('R0')
+    cluster.request('alice', 1, put('x', '1'), ['R1', 'R2', 'R3'])
+    cluster.run(40)
+    const reproposed = cluster.wal.get('R1')?.flatMap((r) => (r.type === 'pre-prepare' && r.message.view === 1 ? [r.message] : []))
+    expect(reproposed?.map((m) => [m.seq, m.batch.length])).toEqual([[1, 0], [2, 1], [3, 1]])
+    for (const id of ['R1', 'R2', 'R3']) expect(cluster.appliedCommands(id).map((c) => c.split(':')[0])).toEqual(['bob', 'alice'])
+  })
+
+  it('a backup rejects a new-view whose O does not match the one recomputed from V', () => {
+    const cluster = new Cluster({ n: 4 })
+    prepareEverywhereButCommitNowhere(cluster)
+    cluster.crash('R0')
+    let genuine: NewView | undefined
+    cluster.dropIf = (e) => {
+      if (e.message.type !== 'NewView') return commitInView0(e)
+      genuine = e.message
+      return true
+    }
+    cluster.tick(['R1', 'R2', 'R3'], 20)
+    cluster.deliverAll()
+    if (!genuine) throw new Error('R1 sent no new-view')
+    expect(genuine.prePrepares.map((m) => m.seq)).toEqual([1])
+    // R1 turns Byzantine and replaces the prepared request with a null request at seq 1.
+    const nullRequest = sign<PrePrepare>(cluster.crypto, cluster.members, {
+      type: 'PrePrepare', view: 1, seq: 1, digest: batchDigest(cluster.crypto, []), batch: [], replica: 'R1',
+    })
+    const { auth: _auth, ...body } = genuine
+    const forged = sign<NewView>(cluster.crypto, cluster.members, { ...body, prePrepares: [nullRequest] } as Unsigned<NewView>)
+    cluster.step('R2', { kind: 'message', from: 'R1', message: forged })
+    expect(cluster.notes('R2', 'invalid new-view from=R1 view=1: O differs')).toHaveLength(1)
+    expect(cluster.core('R2').status().role).toBe('view-changing')
+    // The genuine one is accepted.
+    cluster.step('R2', { kind: 'message', from: 'R1', message: genuine })
+    expect(cluster.core('R2').status()).toMatchObject({ role: 'backup', term: 1 })
+  })
+
+  it('f+1 view-changes for a higher view make a replica join without its own timer expiring', () => {
+    const cluster = new Cluster({ n: 4 })
+    cluster.dropIf = (e) => e.message.type === 'Request'
+    // R1 and R2 wait for a request the primary never sees; R3 knows nothing.
+    cluster.request('alice', 1, put('x', '1'), ['R1', 'R2'])
+    cluster.dropIf = undefined
+    cluster.tick(['R1', 'R2'], 20)
+    expect(cluster.core('R3').status().role).toBe('backup')
+    cluster.deliverOne((e) => e.to === 'R3' && e.from === 'R1' && e.message.type === 'ViewChange')
+    expect(cluster.core('R3').status().role).toBe('backup')
+    cluster.deliverOne((e) => e.to === 'R3' && e.from === 'R2' && e.message.type === 'ViewChange')
+    expect(cluster.notes('R3', 'view-change-start view=1 reason=f+1')).toHaveLength(1)
+    cluster.run(10)
+    expect(cluster.core('R1').status().role).toBe('primary')
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
+  })
+
+  it('a new primary that is also faulty is replaced after a doubled timeout (exponential backoff)', () => {
+    const cluster = new Cluster({ n: 7, byzantine: { R0: 'silent', R1: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    const startTicks = new Map<number, number>()
+    for (let tick = 1; tick <= 200 && !cluster.accepted('alice', 1); tick += 1) {
+      cluster.run(1)
+      for (const view of [1, 2]) {
+        if (!startTicks.has(view) && cluster.notes('R3', `view-change-start view=${view}`).length > 0) startTicks.set(view, tick)
+      }
+    }
+    expect(startTicks.get(1)).toBe(20)
+    expect((startTicks.get(2) ?? 0) - (startTicks.get(1) ?? 0)).toBe(40)
+    expect(cluster.core('R2').status()).toMatchObject({ role: 'primary', term: 2 })
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 2 })
+    expectOnePrimaryPerView(cluster)
+  })
+
+  it('a replica that missed the new-view gets it from a peer through the status exchange', () => {
+    const cluster = new Cluster({ n: 4 })
+    prepareEverywhereButCommitNowhere(cluster)
+    cluster.crash('R0')
+    cluster.dropIf = (e) => commitInView0(e) || (e.to === 'R3' && e.message.type === 'NewView')
+    cluster.run(25)
+    expect(cluster.core('R3').status().role).toBe('view-changing')
+    cluster.dropIf = commitInView0
+    cluster.run(10)
+    expect(cluster.core('R3').status()).toMatchObject({ role: 'backup', term: 1, commitIndex: 1 })
+  })
+})
