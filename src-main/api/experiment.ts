@@ -100,6 +100,21 @@ export const mixSchema = z
   .strict()
   .refine((mix) => mix.get + mix.put + mix.delete + mix.cas > 0, 'expected at least one operation with a weight above 0')
 
+/** Scenario 11: service instances register with a lease and keep it alive; watchers follow them. */
+export const discoverySchema = z
+  .object({
+    service: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected a service name of letters, digits, - or _').default('api'),
+    instances: positiveInt(64).default(3),
+    /** Each instance's lease time-to-live. */
+    ttl: durationSchema.refine((ms) => ms > 0, 'expected a TTL above 0, like 3s').default(3000),
+    keepAliveEvery: durationSchema.refine((ms) => ms > 0, 'expected an interval above 0, like 1s').default(1000),
+    /** Instances that die (stop keeping their lease alive) at a time. */
+    stops: z.array(z.object({ at: durationSchema, instance: z.number().int().min(1) }).strict()).default([]),
+    watchers: positiveInt(16).default(1),
+  })
+  .strict()
+  .refine((discovery) => discovery.keepAliveEvery < discovery.ttl, { message: 'expected keepAliveEvery shorter than ttl, or every lease would expire', path: ['keepAliveEvery'] })
+
 export const workloadSchema = z
   .object({
     duration: durationSchema.default(10_000),
@@ -126,6 +141,7 @@ export const workloadSchema = z
     routing: z.enum(['leader', 'home']).default('leader'),
     /** Scripted commands (SET x=1, DELETE z, GET x, CAS x 1 2), run in order by their own client. */
     script: z.array(scriptStepSchema).default([]),
+    discovery: discoverySchema.optional(),
   })
   .strict()
 

@@ -46,6 +46,12 @@ export function describeCommand(command: Command): string {
       return `CAS ${command.key} ${command.expected ?? 'nil'} ${command.value}`
     case 'range':
       return `RANGE ${command.prefix}`
+    case 'lease-grant':
+      return `LEASE GRANT ${command.lease} ${command.ttlMs}ms`
+    case 'lease-keepalive':
+      return `LEASE KEEPALIVE ${command.lease}`
+    case 'lease-revoke':
+      return `LEASE REVOKE ${command.lease}${command.expired ? ' (expired)' : ''}`
     case 'noop':
       return 'NOOP'
   }

@@ -29,6 +29,47 @@ export interface InjectedFault {
   detail?: string
 }
 
+/** Service discovery (scenario 11): what each instance and each watcher saw. Times: ms since epoch. */
+export interface InstanceReport {
+  id: number
+  key: string
+  lease: string
+  registeredAtMs?: number
+  /** When the instance died (stopped keeping its lease alive), if it did. */
+  stoppedAtMs?: number
+  lastKeepAliveMs?: number
+  keepAlivesOk: number
+  keepAlivesFailed: number
+  /** When the first watcher saw its key deleted; `expired` when a lease end deleted it. */
+  disappearedAtMs?: number
+  expired?: boolean
+  error?: string
+}
+
+export interface WatcherReport {
+  watcher: number
+  events: number
+  lastRevision: number
+  /** Revisions between 1 and the final one that this watcher never received (first 20). */
+  missing: number[]
+  missingCount: number
+  duplicates: number
+  outOfOrder: number
+  /** Times it reconnected to another node and resumed from its last revision + 1. */
+  resumes: number
+  nodes: string[]
+  errors: string[]
+}
+
+export interface DiscoveryReport {
+  prefix: string
+  ttlMs: number
+  keepAliveEveryMs: number
+  finalRevision?: number
+  instances: InstanceReport[]
+  watchers: WatcherReport[]
+}
+
 /** The outcome of one scripted command (workload.script), in order. */
 export interface ScriptStepResult {
   index: number
@@ -68,6 +109,7 @@ export interface RunSummary {
   /** Reads by how they were served, and how many certainly returned an overwritten value. */
   reads: { mode: string; total: number; stale: number; examples: { key: string; read: string | null; newer: string; atMs: number }[] }
   script?: ScriptStepResult[]
+  discovery?: DiscoveryReport
   verdict?: Verdict
   runDir: string
   completed: boolean

@@ -84,7 +84,13 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
     errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
   }
-  if (workload.clients === 0 && workload.rate === undefined && workload.script.length === 0) {
+  workload.discovery?.stops.forEach((stop, index) => {
+    if (stop.instance > workload.discovery!.instances) {
+      errors.push({ path: `workload.discovery.stops.${index}.instance`, message: `expected an instance from 1 to ${workload.discovery!.instances}` })
+    }
+    if (stop.at > workload.duration) errors.push({ path: `workload.discovery.stops.${index}.at`, message: `expected a time within the run (${workload.duration} ms)` })
+  })
+  if (workload.clients === 0 && workload.rate === undefined && workload.script.length === 0 && !workload.discovery) {
     errors.push({ path: 'workload', message: 'expected clients, rate or script: the workload would send nothing' })
   }
   workload.script.forEach((step, index) => {

@@ -45,9 +45,15 @@ export class ProgressLine {
   }
 }
 
+function describeLoad(summary: RunSummary): string {
+  if (summary.rate !== undefined) return `${summary.rate} ops/s open loop`
+  if (summary.clients > 0) return `${summary.clients} clients`
+  return summary.discovery ? 'service discovery' : 'scripted'
+}
+
 export function formatSummary(summary: RunSummary): string {
   const lines = [
-    `${summary.name}: ${summary.protocol}, ${summary.nodes} nodes, ${summary.clients ? `${summary.clients} clients` : `${summary.rate} ops/s open loop`}, durability ${summary.durability}, seed ${summary.seed}`,
+    `${summary.name}: ${summary.protocol}, ${summary.nodes} nodes, ${describeLoad(summary)}, durability ${summary.durability}, seed ${summary.seed}`,
     `  ops          ${summary.ops.ok} ok, ${summary.ops.fail} fail, ${summary.ops.info} info in ${(summary.durationMs / 1000).toFixed(2)} s`,
     `  throughput   ${summary.throughput.toFixed(0)} ops/s`,
     `  latency ms   p50 ${summary.latencyMs.p50}  p90 ${summary.latencyMs.p90}  p99 ${summary.latencyMs.p99}  max ${summary.latencyMs.max}`,
@@ -57,6 +63,16 @@ export function formatSummary(summary: RunSummary): string {
     `  leadership   ${summary.leaderChanges} leader changes, highest term ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a leader`,
     `  messages     ${summary.messages.total} (${(summary.messages.bytes / 1024).toFixed(0)} KiB): ${Object.entries(summary.messages.byType).map(([type, count]) => `${type} ${count}`).join(', ')}`,
   ]
+  if (summary.discovery) {
+    const { discovery } = summary
+    for (const instance of discovery.instances) {
+      const fate = instance.stoppedAtMs === undefined ? 'alive to the end' : `died at ${(instance.stoppedAtMs / 1000).toFixed(2)} s, key gone at ${instance.disappearedAtMs === undefined ? '(never)' : `${(instance.disappearedAtMs / 1000).toFixed(2)} s`}`
+      lines.push(`  instance     ${instance.key}: ${instance.keepAlivesOk} keep-alives, ${fate}`)
+    }
+    for (const watcher of discovery.watchers) {
+      lines.push(`  watcher ${watcher.watcher}    ${watcher.events} events to revision ${watcher.lastRevision}, ${watcher.missingCount} missing, ${watcher.duplicates} repeated, ${watcher.resumes} resumes (${watcher.nodes.join(', ')})`)
+    }
+  }
   if (summary.reads.total > 0) lines.push(`  reads        ${summary.reads.total} (${summary.reads.mode}), ${summary.reads.stale} certainly stale`)
   for (const fault of summary.faults) lines.push(`  fault        at ${(fault.atMs / 1000).toFixed(2)} s: ${fault.action}${fault.targets.length ? ` → ${fault.targets.join(', ')}` : ''}${fault.detail ? ` (${fault.detail})` : ''}`)
   if (summary.verdict) {

@@ -18,6 +18,7 @@ import type { LatencySummaryMs, RunSummary, ScriptStepResult } from '../api/summ
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
+import { checkDiscovery } from './discovery-verdict.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase } from './cluster.js'
@@ -35,7 +36,7 @@ const convergenceWaitMs = 3000
 const workloadGraceMs = 30_000
 
 /** Trace kinds kept in memory for the verdict and leadership; the file keeps every event. */
-const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'apply', 'truncate', 'process', 'fault'])
+const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'process', 'fault'])
 
 export interface RunOptions {
   runsDir: string
@@ -109,6 +110,7 @@ export class ExperimentRun {
     if (this.options.check !== false && stats) {
       try {
         summary.verdict = await buildRunVerdict({ runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates })
+        if (stats.discovery) summary.verdict.invariants.push(...checkDiscovery(stats.discovery, stats.endMs))
       } catch (caught) {
         summary.verdict = { linearizable: 'unknown', invariants: [], witness: `checker failed: ${(caught as Error).message}` }
       }
@@ -357,6 +359,7 @@ export class ExperimentRun {
       faults: this.faults?.injected ?? [],
       reads: { mode: experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
+      discovery: stats?.discovery,
       runDir: this.dir,
       completed: error === undefined,
       error,

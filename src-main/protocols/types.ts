@@ -11,11 +11,17 @@ export type NodeId = string
 
 /** What a client asks the replicated state machine to do. */
 export type Command =
-  | { op: 'put'; key: string; value: string }
+  /** `lease`: the key is deleted when that lease is revoked or expires (etcd style). */
+  | { op: 'put'; key: string; value: string; lease?: string }
   | { op: 'delete'; key: string }
   | { op: 'cas'; key: string; expected: string | null; value: string }
   | { op: 'get'; key: string }
   | { op: 'range'; prefix: string }
+  /** A lease with a time-to-live; keys attached to it live as long as it does. */
+  | { op: 'lease-grant'; lease: string; ttlMs: number }
+  | { op: 'lease-keepalive'; lease: string }
+  /** Ends a lease and deletes its keys; `expired` when the leader decided its TTL ran out. */
+  | { op: 'lease-revoke'; lease: string; expired?: boolean }
   /** Appended by a new Raft leader so it can commit entries of earlier terms (Raft §5.4.2, §8). */
   | { op: 'noop' }
 
@@ -32,8 +38,10 @@ export interface ProposedCommand {
 
 /** The answer a state machine gives for one applied command. */
 export type CommandResult =
-  | { ok: true; value?: string | null; entries?: [string, string][] }
+  | { ok: true; value?: string | null; entries?: [string, string][]; revision?: number }
   | { ok: false; error: 'cas-mismatch'; value: string | null }
+  /** A command the state machine refuses (an unknown lease): it changed nothing. */
+  | { ok: false; error: 'invalid'; message: string }
 
 /** A committed command handed to the state machine, in order. */
 export interface AppliedEntry {

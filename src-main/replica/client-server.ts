@@ -5,25 +5,53 @@
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from './framing.js'
 import type { Command } from '../protocols/types.js'
+import type { ChangeEvent } from './kv.js'
 
-export interface ClientRequest {
+/** An operation on the replicated state machine. */
+export interface CommandRequest {
   id: number
   clientId: string
   seq: number
   cmd: Command
 }
 
+/** Streams every change under `prefix` with revision >= fromRevision (0: from now on), until cancelled. */
+export interface WatchRequest {
+  id: number
+  watch: { prefix: string; fromRevision: number }
+}
+
+export interface CancelWatchRequest {
+  id: number
+  cancelWatch: number
+}
+
+export type ClientRequest = CommandRequest | WatchRequest | CancelWatchRequest
+
 export type ClientResponse =
-  | { id: number; ok: true; node: string; value?: string | null; entries?: [string, string][]; view?: number }
+  | {
+      id: number
+      ok: true
+      node: string
+      value?: string | null
+      entries?: [string, string][]
+      revision?: number
+      view?: number
+      /** On a watch's id: first `watching` (with the revision it starts after), then batches of `events`. */
+      watching?: true
+      events?: ChangeEvent[]
+    }
   | {
       id: number
       ok: false
       node: string
       /**
-       * Definite errors (the operation did not happen): not-leader, no-leader, cas-mismatch, rejected.
-       * Indefinite (it may have happened): unknown-outcome.
+       * Definite errors (the operation did not happen): not-leader, no-leader, cas-mismatch,
+       * rejected, invalid (a bad request: unknown lease, TTL <= 0, ...), compacted (a watch from a
+       * revision no longer kept). Indefinite (it may have happened): unknown-outcome.
        */
-      error: 'not-leader' | 'no-leader' | 'cas-mismatch' | 'rejected' | 'unknown-outcome'
+      error: 'not-leader' | 'no-leader' | 'cas-mismatch' | 'rejected' | 'invalid' | 'compacted' | 'unknown-outcome'
+      message?: string
       leader?: string
       value?: string | null
       view?: number
@@ -41,7 +69,6 @@ export interface ClientServerOptions {
   onRejectedFrame: (peer: string, reason: string) => void
 }
 
-const commandOps = new Set(['put', 'delete', 'cas', 'get', 'range'])
 
 export class ClientServer {
   private readonly server: net.Server
@@ -113,23 +140,20 @@ export class ClientServer {
   }
 }
 
+/**
+ * The frame's shape only; whether a command makes sense (a known op, a positive TTL) is answered
+ * with an `invalid` error instead, so a client learns what was wrong.
+ */
 export function isClientRequest(body: unknown): body is ClientRequest {
-  const request = body as Partial<ClientRequest> | null
-  if (typeof request !== 'object' || request === null) return false
-  if (!Number.isInteger(request.id) || typeof request.clientId !== 'string' || !Number.isInteger(request.seq)) return false
-  const cmd = request.cmd as Record<string, unknown> | undefined
-  if (typeof cmd !== 'object' || cmd === null || typeof cmd.op !== 'string' || !commandOps.has(cmd.op)) return false
-  switch (cmd.op) {
-    case 'put':
-      return typeof cmd.key === 'string' && typeof cmd.value === 'string'
-    case 'cas':
-      return typeof cmd.key === 'string' && typeof cmd.value === 'string' && (cmd.expected === null || typeof cmd.expected === 'string')
-    case 'delete':
-    case 'get':
-      return typeof cmd.key === 'string'
-    case 'range':
-      return typeof cmd.prefix === 'string'
-    default:
-      return false
+  const request = body as Record<string, unknown> | null
+  if (typeof request !== 'object' || request === null || !Number.isInteger(request.id)) return false
+  if ('cmd' in request) {
+    const cmd = request.cmd as Record<string, unknown> | null
+    return typeof request.clientId === 'string' && Number.isInteger(request.seq) && typeof cmd === 'object' && cmd !== null && typeof cmd.op === 'string'
   }
+  if ('watch' in request) {
+    const watch = request.watch as Record<string, unknown> | null
+    return typeof watch === 'object' && watch !== null && typeof watch.prefix === 'string' && Number.isInteger(watch.fromRevision)
+  }
+  return Number.isInteger(request.cancelWatch)
 }

@@ -9,9 +9,12 @@
  */
 import type { ReplicaConfig } from './config.js'
 import { WriteAheadLog } from './wal.js'
-import { KeyValueStore } from './kv.js'
+import { KeyValueStore, type ChangeEvent } from './kv.js'
+import { WatchHub } from './watches.js'
+import { LeaseClock } from './lease-clock.js'
+import { checkCommand } from '../protocols/common/command-check.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
-import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse } from './client-server.js'
+import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
 import type { CoreEvent, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
 import { assertNever } from '../protocols/types.js'
@@ -53,7 +56,7 @@ interface PendingReply {
 }
 
 interface PendingRead extends PendingReply {
-  request: ClientRequest
+  request: CommandRequest
 }
 
 type AnyReady = Ready<{ type: string }, unknown>
@@ -73,6 +76,10 @@ export class ReplicaHost<M extends { type: string }, P> {
   private flushScheduled = false
   private tickTimer?: NodeJS.Timeout
   private clockRate = 1
+  private ticks = 0
+  private commitToTrace: number | undefined
+  private readonly watches: WatchHub
+  private readonly leaseClock = new LeaseClock()
   private role = ''
   private readonly epochNs: bigint
   private messageEventsThisSecond = 0
@@ -99,6 +106,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       onMessage: (from, message) => this.onPeerMessage(from, message),
       onEvent: (event) => this.onTransportEvent(event),
     })
+    this.watches = new WatchHub(config.id)
     this.clients = new ClientServer({
       port: config.clientPort,
       onRequest: (connection, request) => this.onClientRequest(connection, request),
@@ -120,7 +128,7 @@ export class ReplicaHost<M extends { type: string }, P> {
    * message (the peer list), so "A times out first" means the same thing on every run.
    */
   startClock(): void {
-    this.tickTimer ??= setInterval(() => this.stepAndSchedule({ kind: 'tick' }), this.config.tickMs / this.clockRate)
+    this.tickTimer ??= setInterval(() => this.onTick(), this.config.tickMs / this.clockRate)
   }
 
   setPeers(peers: PeerAddress[]): void {
@@ -191,7 +199,26 @@ export class ReplicaHost<M extends { type: string }, P> {
     return true
   }
 
+  private onTick(): void {
+    this.ticks += 1
+    this.stepAndSchedule({ kind: 'tick' })
+    if (!this.adapter.leaderRoles.includes(this.role)) return
+    for (const lease of this.leaseClock.expired(this.protocolNowMs())) {
+      this.queuedProposals.push({ command: { op: 'lease-revoke', lease, expired: true } })
+      this.trace({ kind: 'note', text: `lease ${lease} expired: revoking it` })
+    }
+  }
+
+  /** Protocol time on this node: ticks, so a skewed clock skews leases too. */
+  private protocolNowMs(): number {
+    return this.ticks * this.config.tickMs
+  }
+
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
+    if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
+    if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)
+    const invalid = checkCommand(request.cmd) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
+    if (invalid) return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'invalid', message: invalid })
     if (this.pendingProposals.size + this.pendingReads.size >= pendingRequestsMax) {
       return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'rejected' })
     }
@@ -199,7 +226,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (isRead && this.config.readMode === 'follower') {
       // Any node answers from its own copy, leader or not, caught up or not: fast and maybe stale.
       const result = this.kv.read(request.cmd)
-      return connection.send(result.ok ? { id: request.id, ok: true, node: this.config.id, value: result.value, entries: result.entries } : { id: request.id, ok: false, node: this.config.id, error: 'rejected' })
+      const base = { id: request.id, node: this.config.id }
+      return connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision } : { ...base, ok: false, error: 'rejected' })
     }
     if (isRead && this.adapter.readsThroughCore && this.config.readMode !== 'log') {
       const readId = this.nextReadId++
@@ -263,12 +291,19 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const ready of batch) this.applyEntries(ready.applied)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
+    if (this.commitToTrace !== undefined) {
+      this.trace({ kind: 'commit', index: this.commitToTrace })
+      this.commitToTrace = undefined
+    }
   }
 
   private applyEntries(entries: AppliedEntry[]): void {
     if (entries.length === 0) return
+    const changes: ChangeEvent[] = []
     for (const entry of entries) {
       const result = this.kv.apply(entry.index, entry.term, entry.command)
+      for (const change of this.kv.lastChanges) changes.push(change)
+      if (result.ok) this.noteLease(entry.command)
       if (entry.index % applyHashEvery === 0) this.traceApply()
       if (!entry.tag) continue
       const key = tagKey(entry.tag)
@@ -278,11 +313,24 @@ export class ReplicaHost<M extends { type: string }, P> {
       const base = { id: pending.requestId, node: this.config.id }
       pending.connection.send(
         result.ok
-          ? { ...base, ok: true, value: result.value, entries: result.entries }
-          : { ...base, ok: false, error: 'cas-mismatch', value: result.value },
+          ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision }
+          : result.error === 'cas-mismatch'
+            ? { ...base, ok: false, error: 'cas-mismatch', value: result.value }
+            : { ...base, ok: false, error: 'invalid', message: result.message },
       )
     }
     if (this.kv.appliedIndex % applyHashEvery !== 0) this.traceApply()
+    this.watches.publish(changes)
+  }
+
+  private noteLease(command: AppliedEntry['command']): void {
+    const now = this.protocolNowMs()
+    if (command.op === 'lease-grant') this.leaseClock.touched(command.lease, command.ttlMs, now)
+    else if (command.op === 'lease-keepalive') this.leaseClock.touched(command.lease, this.kv.leases.get(command.lease)!.ttlMs, now)
+    else if (command.op === 'lease-revoke') {
+      this.leaseClock.revoked(command.lease)
+      if (command.expired) this.trace({ kind: 'note', text: `lease ${command.lease} expired and was revoked` })
+    }
   }
 
   private serveRead(readId: number): void {
@@ -291,7 +339,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.pendingReads.delete(readId)
     const result = this.kv.read(pending.request.cmd)
     const base = { id: pending.requestId, node: this.config.id }
-    pending.connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries } : { ...base, ok: false, error: 'rejected' })
+    pending.connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision } : { ...base, ok: false, error: 'rejected' })
   }
 
   private answerRejection(rejection: Rejection): void {
@@ -335,8 +383,13 @@ export class ReplicaHost<M extends { type: string }, P> {
     switch (event.kind) {
       case 'role': {
         const wasLeader = this.adapter.leaderRoles.includes(this.role)
+        const isLeader = this.adapter.leaderRoles.includes(event.role)
         this.role = event.role
-        if (wasLeader && !this.adapter.leaderRoles.includes(event.role)) this.abandonPendingProposals()
+        if (wasLeader && !isLeader) {
+          this.abandonPendingProposals()
+          this.leaseClock.stepDown()
+        }
+        if (!wasLeader && isLeader) this.leaseClock.restartAll(this.kv, this.protocolNowMs())
         return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader })
       }
       case 'term':
@@ -344,7 +397,9 @@ export class ReplicaHost<M extends { type: string }, P> {
       case 'vote':
         return this.trace({ kind: 'vote', term: event.term, votedFor: event.votedFor })
       case 'commit':
-        return this.trace({ kind: 'commit', index: event.index })
+        // One commit event per flush is enough for the timelines and the checker, at any load.
+        this.commitToTrace = event.index
+        return
       case 'truncate':
         return this.trace({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term })
       case 'note':

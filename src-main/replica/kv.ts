@@ -1,22 +1,49 @@
 /**
- * The replicated key-value state machine. Deterministic: the same command sequence gives the same
- * state and the same results on every replica. A chained hash of the applied sequence lets the
- * checker compare replicas cheaply (equal hash at index i ⇔ equal applied prefix, up to collisions).
+ * The replicated key-value state machine, etcd-flavoured: a revision counter bumped by every change,
+ * leases that keys can be attached to, and a bounded history of changes that watches replay from.
+ *
+ * Deterministic: the same command sequence gives the same state, results and revisions on every
+ * replica. Nothing here reads a clock: a lease ends only when a revoke (its `expired` flag set by
+ * the leader, which alone decides expiry) comes through the log. A chained hash of the applied
+ * sequence lets the checker compare replicas cheaply (equal hash at index i ⇔ equal applied prefix).
  */
 import type { Command, CommandResult } from '../protocols/types.js'
 import { assertNever } from '../protocols/types.js'
 
 /** Upper bound on entries returned by one range read, so a reply frame stays small. */
 export const rangeEntriesMax = 10_000
+/** Changes kept for watches; a watch from an older revision gets a "compacted" error. */
+export const watchHistoryMax = 100_000
+/** Leases alive at once. */
+export const leasesMax = 100_000
+
+export interface ChangeEvent {
+  revision: number
+  type: 'put' | 'delete'
+  key: string
+  value?: string
+  /** The lease that ended, when a revoke or an expiry deleted the key. */
+  lease?: string
+}
+
+export interface Lease {
+  ttlMs: number
+  keys: Set<string>
+}
 
 export class KeyValueStore {
-  private readonly data = new Map<string, string>()
+  private readonly data = new Map<string, { value: string; lease?: string }>()
+  readonly leases = new Map<string, Lease>()
+  /** Newest last; bounded by watchHistoryMax. */
+  private readonly changes: ChangeEvent[] = []
   private hashHigh = 0
   private hashLow = 0
   appliedIndex = 0
   appliedTerm = 0
-  /** Incremented by every mutation, as etcd's revision. */
+  /** Incremented by every change to a key, as etcd's revision. */
   revision = 0
+  /** Changes made by the latest apply, for the watches. */
+  lastChanges: ChangeEvent[] = []
 
   apply(index: number, term: number, command: Command): CommandResult {
     if (index !== this.appliedIndex + 1) {
@@ -25,6 +52,7 @@ export class KeyValueStore {
     this.appliedIndex = index
     this.appliedTerm = term
     this.mixHash(term, command)
+    this.lastChanges = []
     return this.execute(command)
   }
 
@@ -32,6 +60,20 @@ export class KeyValueStore {
   read(command: Command): CommandResult {
     if (command.op !== 'get' && command.op !== 'range') throw new Error(`read path given a ${command.op}`)
     return this.execute(command)
+  }
+
+  /**
+   * The changes with revision >= fromRevision, or undefined when some of them were compacted away.
+   */
+  changesSince(fromRevision: number): ChangeEvent[] | undefined {
+    if (fromRevision <= this.compactedRevision()) return undefined
+    return this.changes.filter((change) => change.revision >= fromRevision)
+  }
+
+  /** Revisions at or below this one are no longer available to watches. */
+  compactedRevision(): number {
+    const oldest = this.changes[0]?.revision
+    return oldest === undefined ? this.revision : oldest - 1
   }
 
   get applyHash(): string {
@@ -46,7 +88,7 @@ export class KeyValueStore {
   digest(): string {
     let high = 0
     let low = 0
-    for (const [key, value] of this.data) {
+    for (const [key, { value }] of this.data) {
       const [h, l] = hash64(`${key}\u0000${value}`)
       high = (high + h) | 0
       low = (low ^ l) | 0
@@ -54,42 +96,78 @@ export class KeyValueStore {
     return (high >>> 0).toString(16).padStart(8, '0') + (low >>> 0).toString(16).padStart(8, '0')
   }
 
-  entries(): [string, string][] {
-    return [...this.data]
-  }
-
   private execute(command: Command): CommandResult {
     switch (command.op) {
       case 'put':
-        this.data.set(command.key, command.value)
-        this.revision += 1
-        return { ok: true }
+        return this.put(command.key, command.value, command.lease)
       case 'delete':
-        if (this.data.delete(command.key)) this.revision += 1
-        return { ok: true }
+        if (this.data.has(command.key)) this.remove(command.key)
+        return { ok: true, revision: this.revision }
       case 'cas': {
-        const current = this.data.get(command.key) ?? null
+        const current = this.data.get(command.key)?.value ?? null
         if (current !== command.expected) return { ok: false, error: 'cas-mismatch', value: current }
-        this.data.set(command.key, command.value)
-        this.revision += 1
-        return { ok: true }
+        return this.put(command.key, command.value, this.data.get(command.key)?.lease)
       }
       case 'get':
-        return { ok: true, value: this.data.get(command.key) ?? null }
-      case 'range': {
-        const entries: [string, string][] = []
-        for (const [key, value] of this.data) {
-          if (key.startsWith(command.prefix)) entries.push([key, value])
-          if (entries.length >= rangeEntriesMax) break
-        }
-        entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        return { ok: true, entries }
-      }
+        return { ok: true, value: this.data.get(command.key)?.value ?? null, revision: this.revision }
+      case 'range':
+        return { ok: true, entries: this.range(command.prefix), revision: this.revision }
+      case 'lease-grant':
+        if (this.leases.has(command.lease)) return { ok: false, error: 'invalid', message: `lease ${command.lease} already exists` }
+        if (this.leases.size >= leasesMax) return { ok: false, error: 'invalid', message: `too many leases (at most ${leasesMax})` }
+        this.leases.set(command.lease, { ttlMs: command.ttlMs, keys: new Set() })
+        return { ok: true, revision: this.revision }
+      case 'lease-keepalive':
+        return this.leases.has(command.lease) ? { ok: true, revision: this.revision } : unknownLease(command.lease)
+      case 'lease-revoke':
+        return this.revoke(command.lease)
       case 'noop':
         return { ok: true }
       default:
         return assertNever(command, 'command')
     }
+  }
+
+  private put(key: string, value: string, lease: string | undefined): CommandResult {
+    if (lease !== undefined && !this.leases.has(lease)) return unknownLease(lease)
+    const previous = this.data.get(key)
+    if (previous?.lease !== undefined) this.leases.get(previous.lease)?.keys.delete(key)
+    this.data.set(key, lease === undefined ? { value } : { value, lease })
+    if (lease !== undefined) this.leases.get(lease)!.keys.add(key)
+    this.record({ revision: ++this.revision, type: 'put', key, value })
+    return { ok: true, revision: this.revision }
+  }
+
+  private remove(key: string, endedLease?: string): void {
+    const previous = this.data.get(key)
+    if (previous?.lease !== undefined) this.leases.get(previous.lease)?.keys.delete(key)
+    this.data.delete(key)
+    const change: ChangeEvent = { revision: ++this.revision, type: 'delete', key }
+    if (endedLease !== undefined) change.lease = endedLease
+    this.record(change)
+  }
+
+  private revoke(leaseId: string): CommandResult {
+    const lease = this.leases.get(leaseId)
+    if (!lease) return unknownLease(leaseId)
+    for (const key of [...lease.keys].sort()) this.remove(key, leaseId)
+    this.leases.delete(leaseId)
+    return { ok: true, revision: this.revision }
+  }
+
+  private range(prefix: string): [string, string][] {
+    const entries: [string, string][] = []
+    for (const [key, { value }] of this.data) {
+      if (key.startsWith(prefix)) entries.push([key, value])
+      if (entries.length >= rangeEntriesMax) break
+    }
+    return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  }
+
+  private record(change: ChangeEvent): void {
+    this.changes.push(change)
+    this.lastChanges.push(change)
+    if (this.changes.length > watchHistoryMax) this.changes.splice(0, this.changes.length - watchHistoryMax)
   }
 
   private mixHash(term: number, command: Command): void {
@@ -99,10 +177,14 @@ export class KeyValueStore {
   }
 }
 
+function unknownLease(lease: string): CommandResult {
+  return { ok: false, error: 'invalid', message: `no lease ${lease} (it expired, was revoked, or never existed)` }
+}
+
 function commandKey(command: Command): string {
   switch (command.op) {
     case 'put':
-      return `p\u0000${command.key}\u0000${command.value}`
+      return `p\u0000${command.key}\u0000${command.value}\u0000${command.lease ?? ''}`
     case 'delete':
       return `d\u0000${command.key}`
     case 'cas':
@@ -111,6 +193,12 @@ function commandKey(command: Command): string {
       return `g\u0000${command.key}`
     case 'range':
       return `r\u0000${command.prefix}`
+    case 'lease-grant':
+      return `lg\u0000${command.lease}\u0000${command.ttlMs}`
+    case 'lease-keepalive':
+      return `lk\u0000${command.lease}`
+    case 'lease-revoke':
+      return `lr\u0000${command.lease}\u0000${command.expired ? 1 : 0}`
     case 'noop':
       return 'n'
     default:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyValueStore } from '../../src-main/replica/kv.js'
+import { KeyValueStore, watchHistoryMax } from '../../src-main/replica/kv.js'
 import type { Command } from '../../src-main/protocols/types.js'
 
 function applyAll(commands: Command[]): KeyValueStore {
@@ -11,13 +11,13 @@ function applyAll(commands: Command[]): KeyValueStore {
 describe('key-value state machine', () => {
   it('puts, gets, deletes and compares-and-sets', () => {
     const store = new KeyValueStore()
-    expect(store.apply(1, 1, { op: 'put', key: 'x', value: '1' })).toEqual({ ok: true })
-    expect(store.read({ op: 'get', key: 'x' })).toEqual({ ok: true, value: '1' })
+    expect(store.apply(1, 1, { op: 'put', key: 'x', value: '1' })).toEqual({ ok: true, revision: 1 })
+    expect(store.read({ op: 'get', key: 'x' })).toEqual({ ok: true, value: '1', revision: 1 })
     expect(store.apply(2, 1, { op: 'cas', key: 'x', expected: '2', value: '3' })).toEqual({ ok: false, error: 'cas-mismatch', value: '1' })
-    expect(store.apply(3, 1, { op: 'cas', key: 'x', expected: '1', value: '3' })).toEqual({ ok: true })
-    expect(store.apply(4, 1, { op: 'cas', key: 'y', expected: null, value: 'new' })).toEqual({ ok: true })
-    expect(store.apply(5, 1, { op: 'delete', key: 'x' })).toEqual({ ok: true })
-    expect(store.read({ op: 'get', key: 'x' })).toEqual({ ok: true, value: null })
+    expect(store.apply(3, 1, { op: 'cas', key: 'x', expected: '1', value: '3' })).toEqual({ ok: true, revision: 2 })
+    expect(store.apply(4, 1, { op: 'cas', key: 'y', expected: null, value: 'new' })).toEqual({ ok: true, revision: 3 })
+    expect(store.apply(5, 1, { op: 'delete', key: 'x' })).toEqual({ ok: true, revision: 4 })
+    expect(store.read({ op: 'get', key: 'x' })).toEqual({ ok: true, value: null, revision: 4 })
   })
 
   it('reads a range by prefix in key order', () => {
@@ -26,7 +26,7 @@ describe('key-value state machine', () => {
       { op: 'put', key: 'order:789', value: 'c' },
       { op: 'put', key: 'user:123', value: 'a' },
     ])
-    expect(store.read({ op: 'range', prefix: 'user:' })).toEqual({ ok: true, entries: [['user:123', 'a'], ['user:456', 'b']] })
+    expect(store.read({ op: 'range', prefix: 'user:' })).toMatchObject({ ok: true, entries: [['user:123', 'a'], ['user:456', 'b']] })
   })
 
   it('gives equal hashes for equal applied sequences and different ones otherwise', () => {
@@ -42,6 +42,41 @@ describe('key-value state machine', () => {
     const a = applyAll([{ op: 'put', key: 'x', value: '1' }, { op: 'put', key: 'y', value: '2' }])
     const b = applyAll([{ op: 'put', key: 'y', value: '2' }, { op: 'put', key: 'x', value: '1' }])
     expect(a.digest()).toBe(b.digest())
+  })
+
+  it('a key attached to a lease lives as long as the lease, and every change has its revision', () => {
+    const store = applyAll([
+      { op: 'lease-grant', lease: 'l1', ttlMs: 3000 },
+      { op: 'put', key: '/services/api/1', value: 'a', lease: 'l1' },
+      { op: 'put', key: '/services/api/2', value: 'b', lease: 'l1' },
+      { op: 'put', key: '/other', value: 'c' },
+      { op: 'lease-keepalive', lease: 'l1' },
+      { op: 'lease-revoke', lease: 'l1', expired: true },
+    ])
+    expect(store.read({ op: 'range', prefix: '/services/' })).toMatchObject({ entries: [] })
+    expect(store.read({ op: 'get', key: '/other' })).toMatchObject({ value: 'c' })
+    expect(store.changesSince(1)!.map((change) => [change.revision, change.type, change.key, change.lease])).toEqual([
+      [1, 'put', '/services/api/1', undefined],
+      [2, 'put', '/services/api/2', undefined],
+      [3, 'put', '/other', undefined],
+      [4, 'delete', '/services/api/1', 'l1'],
+      [5, 'delete', '/services/api/2', 'l1'],
+    ])
+  })
+
+  it('refuses leases that do not exist, changing nothing', () => {
+    const store = new KeyValueStore()
+    expect(store.apply(1, 1, { op: 'put', key: 'k', value: 'v', lease: 'nope' })).toMatchObject({ ok: false, error: 'invalid', message: /no lease nope/ })
+    expect(store.apply(2, 1, { op: 'lease-keepalive', lease: 'nope' })).toMatchObject({ ok: false, error: 'invalid' })
+    expect(store.revision).toBe(0)
+  })
+
+  it('answers a watch from a revision it no longer keeps with undefined (compacted)', () => {
+    const store = new KeyValueStore()
+    for (let index = 1; index <= watchHistoryMax + 10; index += 1) store.apply(index, 1, { op: 'put', key: 'k', value: String(index) })
+    expect(store.changesSince(5)).toBeUndefined()
+    expect(store.compactedRevision()).toBe(10)
+    expect(store.changesSince(11)).toHaveLength(watchHistoryMax)
   })
 
   it('refuses to apply out of order: that would be a broken invariant, not an input error', () => {

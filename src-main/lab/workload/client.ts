@@ -8,7 +8,7 @@ import type { Command } from '../../protocols/types.js'
 import type { ClusterConnections } from './connections.js'
 
 export type Outcome =
-  | { type: 'ok'; node: string; value?: string | null; entries?: [string, string][] }
+  | { type: 'ok'; node: string; value?: string | null; entries?: [string, string][]; revision?: number }
   | { type: 'fail'; error: string; node?: string; value?: string | null }
   | { type: 'info'; error: string; node?: string }
 
@@ -64,14 +64,16 @@ export class LeaderClient implements ClientDriver {
         const response = delivery.response
         if (response.ok) {
           this.remember(clientId, target)
-          return { type: 'ok', node: target, value: response.value, entries: response.entries }
+          return { type: 'ok', node: target, value: response.value, entries: response.entries, revision: response.revision }
         }
         switch (response.error) {
           case 'cas-mismatch':
             this.remember(clientId, target)
             return { type: 'fail', error: 'cas-mismatch', node: target, value: response.value }
           case 'rejected':
-            return { type: 'fail', error: 'rejected', node: target }
+          case 'invalid':
+          case 'compacted':
+            return { type: 'fail', error: response.message ? `${response.error}: ${response.message}` : response.error, node: target }
           case 'unknown-outcome':
             return { type: 'info', error: 'unknown outcome (leader stepped down)', node: target }
           case 'not-leader':

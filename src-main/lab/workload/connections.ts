@@ -44,6 +44,10 @@ export class ClusterConnections {
     return [...this.endpoints.keys()]
   }
 
+  endpoint(id: string): NodeEndpoint | undefined {
+    return this.endpoints.get(id)
+  }
+
   setEndpoints(nodes: NodeEndpoint[]): void {
     for (const node of nodes) {
       const known = this.endpoints.get(node.id)

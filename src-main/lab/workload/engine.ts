@@ -13,7 +13,9 @@ import type { HistoryEvent } from '../../api/trace.js'
 import { ClusterConnections } from './connections.js'
 import type { ClientDriver, Outcome } from './client.js'
 import { OperationGenerator, poissonGapMs } from './generator.js'
-import { latencySamplesPerReportMax, type LatencySample, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
+import { latencySamplesPerReportMax, type LatencySample, type NodeEndpoint, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
+import { runDiscovery, type DiscoveryContext } from './discovery.js'
+import type { DiscoveryReport } from '../../api/summary.js'
 
 /** Open-loop operations in flight at once; arrivals beyond it are counted as failed to start. */
 export const openLoopInflightMax = 10_000
@@ -69,6 +71,17 @@ export class WorkloadEngine {
     const endMs = startMs + workload.duration
     const loops: Promise<void>[] = []
     if (workload.script.length > 0) loops.push(this.runScript(loadStartMs))
+    let discovery: DiscoveryReport | undefined
+    if (workload.discovery) {
+      const context: DiscoveryContext = {
+        nowMs: () => this.nowMs(),
+        perform: (process, command) => this.perform(process, command, this.nowMs()),
+        newProcess: () => this.nextProcess++,
+        endpoints: () => this.endpoints(),
+        seed: this.config.seed,
+      }
+      loops.push(runDiscovery(workload.discovery, context, loadStartMs, endMs).then((report) => void (discovery = report)))
+    }
     if (workload.rate !== undefined) loops.push(this.runOpenLoop(endMs, workload.rate))
     else for (let client = 0; client < workload.clients; client += 1) loops.push(this.runClosedLoop(endMs))
     const stopTimer = setTimeout(() => (this.stopping = true), Math.max(0, endMs - this.nowMs()))
@@ -84,7 +97,12 @@ export class WorkloadEngine {
       startMs,
       endMs: measuredEndMs,
       byFunction: this.byFunction,
+      discovery,
     }
+  }
+
+  private endpoints(): NodeEndpoint[] {
+    return this.connections.nodeIds.map((id) => this.connections.endpoint(id)!)
   }
 
   stop(): void {
@@ -125,7 +143,9 @@ export class WorkloadEngine {
       }
       const process = idleProcesses.pop() ?? this.nextProcess++
       const command = this.generator.next(process)
-      const operation = this.perform(process, command, intendedMs).then((outcome) => {
+      // The history gets the real send time (a process never overlaps itself); the latency counts
+      // from the intended time, so a stall shows up in the numbers instead of hiding.
+      const operation = this.perform(process, command, this.nowMs(), this.config.workload.timeoutMs, undefined, intendedMs).then((outcome) => {
         running.delete(operation)
         if (outcome.type !== 'info') idleProcesses.push(process)
       })
@@ -171,12 +191,22 @@ export class WorkloadEngine {
     }
   }
 
-  /** Invokes one operation, records its outcome, and returns it. */
-  private async perform(process: number, command: Command, invokeMs: number, timeoutMs = this.config.workload.timeoutMs, via?: string): Promise<Outcome> {
+  /**
+   * Invokes one operation, records its outcome, and returns it. Lease operations are not register
+   * operations: they run and count, but stay out of the history the linearizability checker reads.
+   */
+  async perform(
+    process: number,
+    command: Command,
+    invokeMs: number,
+    timeoutMs = this.config.workload.timeoutMs,
+    via?: string,
+    latencyFromMs = invokeMs,
+  ): Promise<Outcome> {
     const f = historyFunction(command)
-    const key = command.op === 'range' ? command.prefix : command.op === 'noop' ? '' : command.key
-    if (command.op !== 'get' && command.op !== 'range') this.touchedKeys.add(key)
-    this.record({ process, type: 'invoke', f, key, value: invokeValue(command), time: this.nsAt(invokeMs) })
+    const key = historyKey(command)
+    if (f && command.op !== 'get' && command.op !== 'range') this.touchedKeys.add(key)
+    if (f) this.record({ process, type: 'invoke', f, key, value: invokeValue(command), time: this.nsAt(invokeMs) })
     this.inflight += 1
     const clientId = `p${process}`
     const seq = (this.seqByClient.get(clientId) ?? 0) + 1
@@ -184,6 +214,10 @@ export class WorkloadEngine {
     const outcome = await this.driver.execute(clientId, seq, command, timeoutMs, via)
     this.inflight -= 1
     const doneMs = this.nowMs()
+    if (!f) {
+      if (invokeMs >= this.measureFromMs) this.count(command.op, outcome.type)
+      return outcome
+    }
     const event: HistoryEvent = { process, type: outcome.type, f, key, time: this.nsAt(doneMs) }
     if (outcome.type === 'ok') {
       if (f === 'get') event.value = outcome.value ?? null
@@ -196,9 +230,9 @@ export class WorkloadEngine {
       if (outcome.node) event.node = outcome.node
     }
     this.record(event)
-    if (invokeMs >= this.measureFromMs) {
+    if (latencyFromMs >= this.measureFromMs) {
       this.count(f, outcome.type)
-      if (outcome.type === 'ok') this.sample(doneMs, doneMs - invokeMs, f)
+      if (outcome.type === 'ok') this.sample(doneMs, doneMs - latencyFromMs, f)
     }
     return outcome
   }
@@ -249,9 +283,30 @@ function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 })
 }
 
-function historyFunction(command: Command): HistoryFunction {
-  if (command.op === 'noop') throw new Error('clients never send noop')
-  return command.op
+/**
+ * The register operation a command is in the history, or undefined for lease operations and for
+ * puts of leased keys: those keys also vanish when the leader ends a lease, which no client
+ * operation in the history would explain.
+ */
+function historyFunction(command: Command): HistoryFunction | undefined {
+  switch (command.op) {
+    case 'put':
+      return command.lease === undefined ? 'put' : undefined
+    case 'get':
+    case 'delete':
+    case 'cas':
+    case 'range':
+      return command.op
+    case 'noop':
+      throw new Error('clients never send noop')
+    default:
+      return undefined
+  }
+}
+
+function historyKey(command: Command): string {
+  if (command.op === 'range') return command.prefix
+  return 'key' in command ? command.key : ''
 }
 
 function invokeValue(command: Command): unknown {

@@ -1,5 +1,6 @@
 /** The control channel between the orchestrator and the workload process. */
 import type { Experiment } from '../../api/experiment.js'
+import type { DiscoveryReport } from '../../api/summary.js'
 
 export interface NodeEndpoint {
   id: string
@@ -47,6 +48,7 @@ export interface WorkloadStats {
   startMs: number
   endMs: number
   byFunction: Record<string, { ok: number; fail: number; info: number }>
+  discovery?: DiscoveryReport
 }
 
 export type WorkloadReport =

@@ -11,7 +11,16 @@ export function checkCommand(command: unknown): string | null {
   }
   switch (fields.op) {
     case 'put':
+      if (fields.lease !== undefined && typeof fields.lease !== 'string') return 'command.lease must be a string'
       return strings('key', 'value')
+    case 'lease-grant':
+      if (typeof fields.ttlMs !== 'number' || !(fields.ttlMs > 0) || !Number.isFinite(fields.ttlMs)) return 'command.ttlMs must be a positive number of milliseconds'
+      return strings('lease')
+    case 'lease-keepalive':
+      return strings('lease')
+    case 'lease-revoke':
+      if (fields.expired !== undefined && typeof fields.expired !== 'boolean') return 'command.expired must be a boolean'
+      return strings('lease')
     case 'delete':
     case 'get':
       return strings('key')

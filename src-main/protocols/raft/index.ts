@@ -3,7 +3,8 @@ export { RaftCore } from './core.js'
 export type { FollowerProgressView, RaftReady, RaftRole } from './core.js'
 export { RaftLog, recoverState } from './log.js'
 export type { RecoveredState } from './log.js'
-export { checkCommand, checkRaftMessage, raftMessageTypes } from './messages.js'
+export { checkRaftMessage, raftMessageTypes } from './messages.js'
+export { checkCommand } from '../common/command-check.js'
 export type {
   AppendEntries,
   AppendEntriesResponse,

@@ -1,4 +1,5 @@
 import { assertNever } from '../types.js'
+import { checkCommand } from '../common/command-check.js'
 import type { Command, NodeId, RequestTag } from '../types.js'
 
 /**
@@ -178,29 +179,6 @@ function checkEntries(entries: unknown): string | null {
   return null
 }
 
-export function checkCommand(command: unknown): string | null {
-  if (!isRecord(command)) return 'command must be an object'
-  const strings = (...names: string[]): string | null => {
-    for (const name of names) if (typeof command[name] !== 'string') return `command.${name} must be a string`
-    return null
-  }
-  switch (command.op) {
-    case 'put':
-      return strings('key', 'value')
-    case 'delete':
-    case 'get':
-      return strings('key')
-    case 'cas':
-      if (command.expected !== null && typeof command.expected !== 'string') return 'command.expected must be a string or null'
-      return strings('key', 'value')
-    case 'range':
-      return strings('prefix')
-    case 'noop':
-      return null
-    default:
-      return `unknown command op ${JSON.stringify(command.op)}`
-  }
-}
 
 function checkTag(tag: unknown): string | null {
   if (tag === undefined) return null

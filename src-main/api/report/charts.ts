@@ -1,0 +1,236 @@
+/**
+ * ECharts options for the report charts: pure functions of run records, so the CLI renders them to
+ * SVG on the server and the app can hand the same options to vue-echarts. Times are experiment
+ * seconds (0 = the workload's start, the origin of the fault schedule).
+ */
+import type { EChartsOption, LineSeriesOption, MarkAreaComponentOption, MarkLineComponentOption } from 'echarts'
+import type { RunRecord } from '../run-file.js'
+import {
+  commitIndexOverTime,
+  experimentEndMs,
+  faultWindows,
+  latencyDistribution,
+  latencyOverTime,
+  leaderlessIntervals,
+  throughputOverTime,
+  type TimePoint,
+} from './analysis.js'
+
+export const chartPalette = ['#2f6fdb', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0c8599', '#c2255c', '#5c7cfa', '#74b816', '#862e9c', '#1098ad', '#f08c00', '#495057', '#9c36b5', '#37b24d']
+export const faultColor = '#e03131'
+const faultShade = 'rgba(224, 49, 49, 0.12)'
+const leaderlessShade = 'rgba(73, 80, 87, 0.16)'
+const axisColor = '#868e96'
+const textColor = '#343a40'
+/** Fault labels are drawn only while they stay readable. */
+const faultLabelsMax = 8
+
+/**
+ * Server-side rendering has no canvas to measure text, so ECharts lays labels out with Helvetica's
+ * widths: fonts with those metrics (Arial, and Liberation Sans where Arial is missing) keep legends
+ * and labels from overlapping.
+ */
+const fontFamily = 'Arial, Helvetica, "Liberation Sans", sans-serif'
+
+function base(): EChartsOption {
+  return {
+    animation: false,
+    color: chartPalette,
+    textStyle: { fontFamily, color: textColor, fontSize: 11 },
+    grid: { left: 60, right: 24, top: 36, bottom: 42 },
+    legend: { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, itemGap: 18, textStyle: { fontSize: 11 } },
+  }
+}
+
+function timeAxis(endMs: number): EChartsOption['xAxis'] {
+  return {
+    type: 'value',
+    name: 'experiment time (s)',
+    nameLocation: 'middle',
+    nameGap: 26,
+    min: 0,
+    max: Math.max(1, Math.ceil(endMs / 1000)),
+    axisLabel: { formatter: '{value} s', color: axisColor },
+    axisLine: { lineStyle: { color: axisColor } },
+    splitLine: { show: false },
+  }
+}
+
+function valueAxis(name: string, extra: Record<string, unknown> = {}): EChartsOption['yAxis'] {
+  return {
+    type: 'value',
+    name,
+    nameLocation: 'middle',
+    nameGap: 44,
+    axisLabel: { color: axisColor },
+    axisLine: { show: true, lineStyle: { color: axisColor } },
+    splitLine: { lineStyle: { color: '#edf0f2' } },
+    ...extra,
+  }
+}
+
+const seconds = (points: TimePoint[]) => points.map((point) => [point.t / 1000, point.value] as [number, number | null])
+
+function line(name: string, data: [number, number | null][], extra: LineSeriesOption = {}): LineSeriesOption {
+  return { type: 'line', name, data, showSymbol: false, silent: true, connectNulls: false, lineStyle: { width: 1.5 }, ...extra }
+}
+
+/**
+ * Two empty series that carry the fault windows and markers (red) and the leaderless intervals
+ * (grey), so they appear in the legend and every time chart shades them the same way. Each has one
+ * point outside the axis, which ECharts needs to draw its marks.
+ */
+/** Chart labels stay short enough to fit beside a line; the fault table has the full wording. */
+function shortLabel(label: string, max = 28): string {
+  return label.length <= max ? label : `${label.slice(0, max - 1).trimEnd()}…`
+}
+
+function decorations(record: RunRecord): LineSeriesOption[] {
+  const endMs = experimentEndMs(record)
+  const windows = faultWindows(record.summary, endMs)
+  const labelled = windows.length <= faultLabelsMax
+  const areas: MarkAreaComponentOption['data'] = windows
+    .filter((window) => window.toMs !== undefined)
+    .map((window) => [
+      { name: labelled ? shortLabel(window.label) : '', xAxis: window.fromMs / 1000 },
+      { xAxis: window.toMs! / 1000 },
+    ])
+  // A window carries its label on its shaded area; a moment (a network change) on its line.
+  const markers: MarkLineComponentOption['data'] = windows.map((window) => ({
+    name: shortLabel(window.label),
+    xAxis: window.fromMs / 1000,
+    label: { show: labelled && window.toMs === undefined, formatter: '{b}', position: 'insideEndTop', color: faultColor, fontSize: 10 },
+  }))
+  const leaderless: MarkAreaComponentOption['data'] = leaderlessIntervals(record).map((interval) => [{ xAxis: interval.fromMs / 1000 }, { xAxis: interval.toMs / 1000 }])
+  const offAxis: [number, number][] = [[-1e9, 0]]
+  return [
+    {
+      type: 'line',
+      name: 'fault',
+      data: offAxis,
+      silent: true,
+      color: faultColor,
+      lineStyle: { color: faultColor, width: 2 },
+      markArea: { silent: true, itemStyle: { color: faultShade }, label: { color: faultColor, fontSize: 10, position: 'insideTopLeft' }, data: areas },
+      markLine: {
+        silent: true,
+        symbol: 'none',
+        lineStyle: { color: faultColor, type: 'dashed', width: 1 },
+        label: { show: false },
+        data: markers,
+      },
+    },
+    {
+      type: 'line',
+      name: 'no leader',
+      data: offAxis,
+      silent: true,
+      color: '#868e96',
+      lineStyle: { color: '#adb5bd', width: 6 },
+      markArea: { silent: true, itemStyle: { color: leaderlessShade }, data: leaderless },
+    },
+  ]
+}
+
+/** The legend of a time chart: its own series, then the fault and no-leader swatches. */
+function legendWith(names: string[]): EChartsOption['legend'] {
+  return {
+    ...(base().legend as object),
+    data: [...names, { name: 'fault', icon: 'rect' }, { name: 'no leader', icon: 'rect' }],
+  }
+}
+
+export function throughputChartOption(record: RunRecord): EChartsOption {
+  const { points } = throughputOverTime(record)
+  return {
+    ...base(),
+    xAxis: timeAxis(experimentEndMs(record)),
+    yAxis: valueAxis('ops/s'),
+    legend: legendWith(['throughput']),
+    series: [line('throughput', seconds(points), { step: 'end', areaStyle: { opacity: 0.08 } }), ...decorations(record)],
+  }
+}
+
+export function latencyChartOption(record: RunRecord): EChartsOption {
+  const { p50, p99 } = latencyOverTime(record)
+  return {
+    ...base(),
+    xAxis: timeAxis(experimentEndMs(record)),
+    yAxis: valueAxis('latency (ms)', { min: 0 }),
+    legend: legendWith(['p50', 'p99']),
+    series: [line('p50', seconds(p50)), line('p99', seconds(p99), { lineStyle: { width: 1.5, type: 'solid' } }), ...decorations(record)],
+  }
+}
+
+export function commitIndexChartOption(record: RunRecord): EChartsOption {
+  return {
+    ...base(),
+    xAxis: timeAxis(experimentEndMs(record)),
+    yAxis: valueAxis('commit index', { min: 0 }),
+    legend: legendWith(record.summary.nodeNames),
+    series: [...commitIndexOverTime(record).map((node) => line(node.node, seconds(node.points), { step: 'end' })), ...decorations(record)],
+  }
+}
+
+function cdfSeries(name: string, record: RunRecord): LineSeriesOption {
+  const points = latencyDistribution(record).map((point) => [Math.max(point.latencyMs, 0.001), point.percentile] as [number, number])
+  return line(name, points, { step: 'end' })
+}
+
+function cdfAxes(records: RunRecord[]): Pick<EChartsOption, 'xAxis' | 'yAxis'> {
+  const latencies = records.flatMap((record) => latencyDistribution(record).map((point) => point.latencyMs)).filter((ms) => ms > 0)
+  const low = latencies.length ? Math.pow(10, Math.floor(Math.log10(Math.min(...latencies)))) : 0.1
+  const high = latencies.length ? Math.pow(10, Math.ceil(Math.log10(Math.max(...latencies)))) : 1000
+  return {
+    xAxis: {
+      type: 'log',
+      name: 'latency (ms, log scale)',
+      nameLocation: 'middle',
+      nameGap: 26,
+      min: low,
+      max: high,
+      axisLabel: { color: axisColor },
+      axisLine: { lineStyle: { color: axisColor } },
+      splitLine: { lineStyle: { color: '#edf0f2' } },
+    },
+    yAxis: valueAxis('operations at or below (%)', { min: 0, max: 100, interval: 25 }),
+  }
+}
+
+/** The latency CDF from the HdrHistogram: what share of operations finished within x ms. */
+export function cdfChartOption(record: RunRecord): EChartsOption {
+  return { ...base(), ...cdfAxes([record]), legend: { show: false }, series: [cdfSeries(record.summary.name, record)] }
+}
+
+/** Display names for runs in a comparison: the run name, made unique with its position. */
+export function runLabels(records: RunRecord[]): string[] {
+  const names = records.map((record) => record.summary.name)
+  return names.map((name, index) => (names.filter((other) => other === name).length > 1 ? `${index + 1}. ${name}` : name))
+}
+
+export function compareCdfChartOption(records: RunRecord[]): EChartsOption {
+  const labels = runLabels(records)
+  return { ...base(), ...cdfAxes(records), series: records.map((record, index) => cdfSeries(labels[index]!, record)) }
+}
+
+export function compareThroughputChartOption(records: RunRecord[]): EChartsOption {
+  const labels = runLabels(records)
+  const endMs = Math.max(...records.map(experimentEndMs))
+  return {
+    ...base(),
+    xAxis: timeAxis(endMs),
+    yAxis: valueAxis('ops/s'),
+    series: records.map((record, index) => line(labels[index]!, seconds(throughputOverTime(record).points), { step: 'end' })),
+  }
+}
+
+export function compareP99ChartOption(records: RunRecord[]): EChartsOption {
+  const labels = runLabels(records)
+  const endMs = Math.max(...records.map(experimentEndMs))
+  return {
+    ...base(),
+    xAxis: timeAxis(endMs),
+    yAxis: valueAxis('p99 latency (ms)', { min: 0 }),
+    series: records.map((record, index) => line(labels[index]!, seconds(latencyOverTime(record).p99))),
+  }
+}

@@ -1,0 +1,50 @@
+/** Number and text formatting shared by the report formats (HTML, Markdown). */
+
+/** Milliseconds with precision that fits their size: 0.412, 7.35, 72.5, 770. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
+  const size = Math.abs(ms)
+  if (size === 0) return '0'
+  if (size < 1) return ms.toFixed(3)
+  if (size < 10) return ms.toFixed(2)
+  if (size < 100) return ms.toFixed(1)
+  return ms.toFixed(0)
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 2)} s`
+}
+
+export function formatCount(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–'
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '–'
+  if (bytes < 1024) return `${bytes.toFixed(bytes < 10 && bytes % 1 !== 0 ? 1 : 0)} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`
+}
+
+/** "×1.23" against the baseline; "–" when there is no meaningful ratio. */
+export function formatRatio(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return '–'
+  return `×${value >= 10 ? value.toFixed(1) : value.toFixed(2)}`
+}
+
+export function formatLinearizable(value: boolean | 'unknown' | undefined): string {
+  if (value === undefined) return 'not checked'
+  if (value === 'unknown') return 'unknown (checker budget ran out)'
+  return value ? 'yes' : 'NO'
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+}
+
+/** A Markdown table cell: pipes escaped, line breaks folded, so one value stays one cell. */
+export function escapeMarkdownCell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')
+}
