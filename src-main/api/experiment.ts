@@ -13,7 +13,11 @@ export const nodesMax = 15
 export const clientsMax = 1024
 
 const nodeNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
-const nodeName = z.string().regex(nodeNamePattern, 'expected a node name of letters, digits, - or _ (at most 32)')
+/** Names may be written as numbers in YAML (replicas 1 to 7); they are names all the same. */
+const nodeName = z
+  .union([z.string(), z.number().int().min(0)])
+  .transform((name) => String(name))
+  .pipe(z.string().regex(nodeNamePattern, 'expected a node name of letters, digits, - or _ (at most 32)'))
 
 const positiveNumber = (what = 'a positive number') =>
   z.number({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` }).positive(`expected ${what}`)
@@ -42,6 +46,28 @@ export const linkConditionsSchema = z
   .strict()
 export type LinkConditions = z.infer<typeof linkConditionsSchema>
 
+/** What a PBFT replica does when it lies (see src-main/protocols/pbft/types.ts). */
+export const pbftByzantineKinds = ['silent', 'equivocate', 'corrupt-digest', 'phantom', 'forge-auth', 'slow-primary', 'lie-checkpoint'] as const
+/** What a lying Raft node does: acknowledge entries it never stored, or vote for every candidate. */
+export const raftByzantineKinds = ['fake-ack', 'vote-twice'] as const
+export const byzantineKindNames = [...pbftByzantineKinds, ...raftByzantineKinds] as const
+
+export const byzantineSchema = z.union([
+  z.enum(byzantineKindNames, { error: (issue) => `expected one of ${byzantineKindNames.join(', ')}, got ${describeValue(issue.input)}` }),
+  z
+    .object({
+      kind: z.enum(byzantineKindNames),
+      /** equivocate: the value a forged batch writes instead of the client's. */
+      forgedValue: z.string().optional(),
+      /** equivocate: the liars that tell the same lie to the same victims. */
+      colluders: z.array(nodeName).optional(),
+      /** slow-primary: how long it sits on each pre-prepare. */
+      delayMs: z.number().min(0).optional(),
+    })
+    .strict(),
+])
+export type ByzantineSpec = z.output<typeof byzantineSchema>
+
 export const clusterSchema = z
   .object({
     /** A count (names become A, B, C, ...) or the names themselves. */
@@ -69,6 +95,14 @@ export const clusterSchema = z
     readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
     /** Taken off the leader's lease for clock drift between nodes (lease reads). */
     leaseDriftMs: z.number().min(0, 'expected ms >= 0').default(20),
+    /** PBFT: faults tolerated; n must be at least 3f + 1. Default: the most n allows. */
+    f: z.number().int('expected a whole number').min(0, 'expected f >= 0').optional(),
+    /** Nodes that lie from the start, by name: {R2: equivocate, R5: equivocate}. */
+    byzantine: z.record(nodeName, byzantineSchema).default({}),
+    /** PBFT: a backup suspects the primary after this long without progress on a request. */
+    requestTimeoutMs: positiveNumber().default(500),
+    /** PBFT: a checkpoint every this many sequence numbers. */
+    checkpointInterval: positiveInt(1024).default(32),
     /** Upper bound of entries in one AppendEntries. */
     batchEntriesMax: positiveInt(65_536).default(1024),
     /** AppendEntries in flight per follower before the leader waits for acks. */
@@ -176,6 +210,8 @@ export const faultActionSchemas = {
   campaign: faultTarget,
   /** The node's clock runs at this rate (0.5: half speed); timers and leases depend on it. */
   clockSkew: z.object({ node: faultTarget, factor: z.number().min(0.1, 'expected a factor from 0.1 to 10').max(10, 'expected a factor from 0.1 to 10') }).strict(),
+  /** The node starts (or stops, with behaviour: honest) lying. */
+  byzantine: z.object({ node: faultTarget, behaviour: z.union([byzantineSchema, z.literal('honest')]) }).strict(),
   /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
   slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0') }).strict(),
 } as const
@@ -194,6 +230,7 @@ export function nodeTargetOf(action: FaultAction): string | undefined {
   if ('isolate' in action) return action.isolate
   if ('clockSkew' in action) return action.clockSkew.node
   if ('slowDisk' in action) return action.slowDisk.node
+  if ('byzantine' in action) return action.byzantine.node
   return undefined
 }
 

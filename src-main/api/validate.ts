@@ -4,7 +4,7 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, nodeTargetOf, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
+import { defaultNodeNames, experimentSchema, nodeTargetOf, pbftByzantineKinds, raftByzantineKinds, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
 import { describeValue } from './duration.js'
 import { parseScriptCommand } from './script.js'
 
@@ -72,6 +72,7 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     errors.push({ path: 'cluster.nodes', message: `node names must be unique, ${[...new Set(duplicates)].join(', ')} repeated` })
   }
   const { workload, cluster } = experiment
+  errors.push(...protocolErrors(experiment))
   for (const name of Object.keys(cluster.firstElectionTimeoutMs)) {
     if (!known.has(name)) errors.push({ path: `cluster.firstElectionTimeoutMs.${name}`, message: unknownNode(name, nodes) })
   }
@@ -126,6 +127,42 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     const pair = 'cut' in fault ? fault.cut : 'cutOneWay' in fault ? fault.cutOneWay : 'link' in fault ? [fault.link.from, fault.link.to] : undefined
     if (pair && pair[0] === pair[1]) errors.push({ path: `${path}.${Object.keys(fault).find((key) => key !== 'at')}`, message: 'expected two different nodes' })
   })
+  return errors
+}
+
+/** What one protocol allows that another does not: PBFT's n >= 3f + 1, which liars exist where. */
+function protocolErrors(experiment: Experiment): FieldError[] {
+  const errors: FieldError[] = []
+  const { cluster, protocol } = experiment
+  const n = cluster.nodes.length
+  if (protocol === 'pbft') {
+    const fMax = Math.floor((n - 1) / 3)
+    if (n < 4) errors.push({ path: 'cluster.nodes', message: `PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got ${n}` })
+    else if (cluster.f !== undefined && n < 3 * cluster.f + 1) {
+      errors.push({ path: 'cluster.f', message: `PBFT with ${n} replicas tolerates at most f = ${fMax} (n >= 3f + 1); f = ${cluster.f} needs ${3 * cluster.f + 1}` })
+    }
+  } else if (cluster.f !== undefined) {
+    errors.push({ path: 'cluster.f', message: `f applies to PBFT only, not ${protocol}` })
+  }
+  const allowed: readonly string[] = protocol === 'pbft' ? pbftByzantineKinds : protocol === 'raft' ? raftByzantineKinds : []
+  const behaviours: { path: string; kind: string }[] = Object.entries(cluster.byzantine).map(([node, spec]) => ({
+    path: `cluster.byzantine.${node}`,
+    kind: typeof spec === 'string' ? spec : spec.kind,
+  }))
+  experiment.faults.forEach((fault, index) => {
+    if ('byzantine' in fault && fault.byzantine.behaviour !== 'honest') {
+      const behaviour = fault.byzantine.behaviour
+      behaviours.push({ path: `faults.${index}.byzantine.behaviour`, kind: typeof behaviour === 'string' ? behaviour : behaviour.kind })
+    }
+  })
+  for (const { path, kind } of behaviours) {
+    if (!allowed.includes(kind)) {
+      errors.push({ path, message: allowed.length === 0 ? `${protocol} has no Byzantine behaviours` : `${kind} is not a ${protocol} behaviour: expected one of ${allowed.join(', ')}` })
+    }
+  }
+  for (const node of Object.keys(cluster.byzantine)) {
+    if (!cluster.nodes.includes(node)) errors.push({ path: `cluster.byzantine.${node}`, message: unknownNode(node, cluster.nodes) })
+  }
   return errors
 }
 

@@ -122,6 +122,10 @@ export class Cluster {
     this.send(id, { type: 'clock-rate', factor })
   }
 
+  setByzantine(id: string, behaviour: unknown): void {
+    this.send(id, { type: 'byzantine', behaviour })
+  }
+
   campaign(id: string): void {
     this.send(id, { type: 'campaign' })
   }

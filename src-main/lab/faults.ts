@@ -52,6 +52,7 @@ export class FaultInjector {
     if ('resume' in action) return targets.forEach((node) => this.cluster.resume(node))
     if ('slowDisk' in action) return targets.forEach((node) => this.cluster.setSlowDisk(node, action.slowDisk.ms))
     if ('campaign' in action) return targets.forEach((node) => this.cluster.campaign(node))
+    if ('byzantine' in action) return targets.forEach((node) => this.cluster.setByzantine(node, action.byzantine.behaviour))
     if ('clockSkew' in action) return targets.forEach((node) => this.cluster.setClockRate(node, action.clockSkew.factor))
     if ('partition' in action) this.partition(action.partition)
     else if ('isolate' in action) {
@@ -144,6 +145,10 @@ export function describeAction(action: FaultAction): string {
   if ('link' in action) {
     const { from, to, ...conditions } = action.link
     return `link ${from} -> ${to} ${describeConditions(conditions)}`
+  }
+  if ('byzantine' in action) {
+    const behaviour = action.byzantine.behaviour
+    return `byzantine ${action.byzantine.node}: ${typeof behaviour === 'string' ? behaviour : behaviour.kind}`
   }
   if ('clockSkew' in action) return `clock of ${action.clockSkew.node} runs at ${action.clockSkew.factor}x`
   if ('slowDisk' in action) return `slow disk ${action.slowDisk.node} +${action.slowDisk.ms} ms per fsync`

@@ -43,8 +43,11 @@ export function computeLeadership(events: readonly TraceEvent[], windowFromMs: n
       maxTerm = Math.max(maxTerm, event.term)
     } else if (event.kind === 'role') {
       maxTerm = Math.max(maxTerm, event.term)
+      const leading = leaderRoleNames.includes(event.role)
+      // The same node announcing the same leadership again (a restated role) continues its tenure.
+      if (leading && open.get(event.node)?.term === event.term) continue
       close(event.node, event.t)
-      if (leaderRoleNames.includes(event.role)) open.set(event.node, { term: event.term, fromMs: event.t })
+      if (leading) open.set(event.node, { term: event.term, fromMs: event.t })
     } else if (event.kind === 'process' && event.state !== 'up' && event.state !== 'resumed') {
       close(event.node, event.t)
     }

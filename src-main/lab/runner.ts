@@ -9,6 +9,7 @@
  * first operations may wait for a leader (use workload.warmup to leave them out of the numbers).
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import * as hdr from 'hdr-histogram-js'
@@ -109,7 +110,10 @@ export class ExperimentRun {
     const summary = this.summarize(startedAt, stats, error, this.readStats())
     if (this.options.check !== false && stats) {
       try {
-        summary.verdict = await buildRunVerdict({ runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates })
+        summary.verdict = await buildRunVerdict(
+          { runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates },
+          { faultyNodes: this.liars() },
+        )
         if (stats.discovery) summary.verdict.invariants.push(...checkDiscovery(stats.discovery, stats.endMs))
       } catch (caught) {
         summary.verdict = { linearizable: 'unknown', invariants: [], witness: `checker failed: ${(caught as Error).message}` }
@@ -124,6 +128,13 @@ export class ExperimentRun {
     fs.writeFileSync(path.join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2))
     this.options.onMessage?.(error ? { kind: 'error', runId: this.id, message: error } : { kind: 'end', runId: this.id, summary })
     return summary
+  }
+
+  /** Nodes that lied at some point of the run: the invariants hold the honest ones only. */
+  private liars(): string[] {
+    const liars = new Set(Object.keys(this.experiment.cluster.byzantine))
+    for (const fault of this.faults?.injected ?? []) if (fault.action.startsWith('byzantine ') && !fault.action.endsWith(': honest')) fault.targets.forEach((node) => liars.add(node))
+    return [...liars]
   }
 
   /** Ends the workload early; the run then finishes normally with what it has. */
@@ -214,7 +225,7 @@ export class ExperimentRun {
       seed: experiment.seed,
       epochNs: this.epochNs.toString(),
       historyPath: path.join(this.dir, 'history.ndjson'),
-      f: Math.floor((experiment.cluster.nodes.length - 1) / 3),
+      f: experiment.cluster.f ?? Math.floor((experiment.cluster.nodes.length - 1) / 3),
       finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
       startMs: this.workloadStartMs,
       readMode: experiment.cluster.readMode,
@@ -357,7 +368,7 @@ export class ExperimentRun {
       unavailableMs: round(leadership.unavailableMs),
       messages,
       faults: this.faults?.injected ?? [],
-      reads: { mode: experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
+      reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
       runDir: this.dir,
@@ -390,6 +401,11 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     batchEntriesMax: cluster.batchEntriesMax,
     inflightAppendsMax: cluster.inflightAppendsMax,
     traceMessages: experiment.trace.messages,
+    f: cluster.f,
+    requestTimeoutMs: cluster.requestTimeoutMs,
+    checkpointInterval: cluster.checkpointInterval,
+    byzantine: cluster.byzantine,
+    secret: randomBytes(16).toString('hex'),
     extra: {},
   }
 }

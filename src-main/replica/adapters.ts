@@ -3,6 +3,7 @@ import type { ProtocolName } from '../api/experiment.js'
 import type { ProtocolAdapter } from './host.js'
 import { raftAdapter } from './adapters/raft.js'
 import { primaryBackupAdapter } from './adapters/primary-backup.js'
+import { pbftAdapter } from './adapters/pbft.js'
 
 export function adapterFor(protocol: ProtocolName): ProtocolAdapter<{ type: string }, unknown> {
   switch (protocol) {
@@ -11,6 +12,6 @@ export function adapterFor(protocol: ProtocolName): ProtocolAdapter<{ type: stri
     case 'primary-backup':
       return primaryBackupAdapter as unknown as ProtocolAdapter<{ type: string }, unknown>
     case 'pbft':
-      throw new Error(`protocol ${protocol} is not available in this build`)
+      return pbftAdapter as unknown as ProtocolAdapter<{ type: string }, unknown>
   }
 }

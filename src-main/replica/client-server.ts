@@ -26,7 +26,13 @@ export interface CancelWatchRequest {
   cancelWatch: number
 }
 
-export type ClientRequest = CommandRequest | WatchRequest | CancelWatchRequest
+/** Tells a replica which connection reaches `register` (PBFT: every replica answers every client). */
+export interface RegisterRequest {
+  id: number
+  register: string
+}
+
+export type ClientRequest = CommandRequest | WatchRequest | CancelWatchRequest | RegisterRequest
 
 export type ClientResponse =
   | {
@@ -40,6 +46,8 @@ export type ClientResponse =
       /** On a watch's id: first `watching` (with the revision it starts after), then batches of `events`. */
       watching?: true
       events?: ChangeEvent[]
+      /** PBFT: a replica's signed-off reply for (clientId, timestamp), pushed with id 0. */
+      pbft?: unknown
     }
   | {
       id: number
@@ -155,5 +163,6 @@ export function isClientRequest(body: unknown): body is ClientRequest {
     const watch = request.watch as Record<string, unknown> | null
     return typeof watch === 'object' && watch !== null && typeof watch.prefix === 'string' && Number.isInteger(watch.fromRevision)
   }
+  if ('register' in request) return typeof request.register === 'string'
   return Number.isInteger(request.cancelWatch)
 }

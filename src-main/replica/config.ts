@@ -30,6 +30,14 @@ export const replicaConfigSchema = z.object({
   /** The run's clock origin, process.hrtime.bigint() as a decimal string; trace times are relative to it. */
   epochNs: z.string().regex(/^\d+$/).optional(),
   traceMessages: z.boolean().default(true),
+  /** PBFT */
+  f: z.number().int().min(0).optional(),
+  requestTimeoutMs: z.number().positive().default(500),
+  checkpointInterval: z.number().int().positive().default(32),
+  /** Shared by the cluster's replicas only, for their pairwise MAC keys (PBFT). */
+  secret: z.string().default('consensus-lab'),
+  /** Lying nodes of the cluster by name; each replica reads its own entry. */
+  byzantine: z.record(z.string(), z.unknown()).default({}),
   /** Protocol-specific extras (PBFT's f, Byzantine behaviour, ...), validated by the protocol's adapter. */
   extra: z.record(z.string(), z.unknown()).default({}),
 })

@@ -13,6 +13,7 @@ export type ControlRequest =
   | { type: 'slow-disk'; ms: number }
   | { type: 'campaign' }
   | { type: 'clock-rate'; factor: number }
+  | { type: 'byzantine'; behaviour: unknown }
   | { type: 'shutdown' }
 
 export interface ReplicaStatus extends CoreStatus {
@@ -30,6 +31,8 @@ export interface FinalState {
   hash: string
   kvDigest: string
   keys: number
+  /** The first keys in order with their values (at most finalSampleKeysMax), to show what a replica holds. */
+  sample: [string, string][]
   status: ReplicaStatus
   messages: { messagesSent: Record<string, number>; bytesSent: number; messageEventsDropped: number }
 }
@@ -39,6 +42,8 @@ export type ControlReport =
   | { type: 'events'; node: string; events: TraceEvent[]; status: ReplicaStatus }
   | { type: 'final-state'; state: FinalState }
   | { type: 'fatal'; node: string; message: string }
+
+export const finalSampleKeysMax = 200
 
 /** How often a replica ships its buffered trace events and status. */
 export const eventBatchMs = 50

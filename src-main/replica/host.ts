@@ -16,7 +16,7 @@ import { checkCommand } from '../protocols/common/command-check.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
-import type { CoreEvent, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
+import type { CoreEvent, CommandResult, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
 import { assertNever } from '../protocols/types.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -43,7 +43,27 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
   /** Starts an election at this node now, where the protocol has elections. */
   campaign?: (core: ProtocolCore<M, P>) => Ready<M, P>
+  /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
+  setByzantine?: (core: ProtocolCore<M, P>, behaviour: unknown) => void
+  /**
+   * Protocols in which every replica answers every client (PBFT) reply through these instead of
+   * answering the request that carried the command: after each tagged entry applies, and for
+   * replies a Ready carries on its own (cached replies to retransmitted requests).
+   */
+  replies?: {
+    afterApply(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): ClientPush | undefined
+    fromReady(ready: Ready<M, P>): ClientPush[]
+  }
 }
+
+/** A reply for a client addressed by its id, wherever it connected from. */
+export interface ClientPush {
+  clientId: string
+  pbft: unknown
+}
+
+/** Client ids remembered with their connection (PBFT replies); the oldest are forgotten beyond it. */
+export const clientRoutesMax = 100_000
 
 export interface HostHooks {
   /** Trace events, in the order they happened. */
@@ -68,6 +88,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly transport: PeerTransport
   private readonly clients: ClientServer
   private readonly pendingProposals = new Map<string, PendingReply>()
+  private readonly clientRoutes = new Map<string, ClientConnection>()
   private readonly pendingReads = new Map<number, PendingRead>()
   private queuedProposals: ProposedCommand[] = []
   private queuedReads: number[] = []
@@ -138,6 +159,14 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   setLinkRules(rules: LinkRules): void {
     this.transport.setRules(rules)
+  }
+
+  /** Returns false when the protocol has no Byzantine behaviours. */
+  setByzantine(behaviour: unknown): boolean {
+    if (!this.adapter.setByzantine) return false
+    this.adapter.setByzantine(this.core, behaviour)
+    this.scheduleFlush()
+    return true
   }
 
   /** Returns false when the protocol has no elections to start. */
@@ -215,9 +244,11 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
+    if ('register' in request) return this.route(request.register, connection)
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)
     const invalid = checkCommand(request.cmd) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
+    if (this.adapter.replies) this.route(request.clientId, connection)
     if (invalid) return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'invalid', message: invalid })
     if (this.pendingProposals.size + this.pendingReads.size >= pendingRequestsMax) {
       return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'rejected' })
@@ -289,12 +320,26 @@ export class ReplicaHost<M extends { type: string }, P> {
       }
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
+    if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
     if (this.commitToTrace !== undefined) {
       this.trace({ kind: 'commit', index: this.commitToTrace })
       this.commitToTrace = undefined
     }
+  }
+
+  private route(clientId: string, connection: ClientConnection): void {
+    if (this.clientRoutes.size >= clientRoutesMax && !this.clientRoutes.has(clientId)) {
+      this.clientRoutes.delete(this.clientRoutes.keys().next().value!)
+    }
+    this.clientRoutes.set(clientId, connection)
+  }
+
+  private push(push: ClientPush | undefined): void {
+    if (!push) return
+    const connection = this.clientRoutes.get(push.clientId)
+    if (connection && !connection.closed) connection.send({ id: 0, ok: true, node: this.config.id, pbft: push.pbft })
   }
 
   private applyEntries(entries: AppliedEntry[]): void {
@@ -306,6 +351,11 @@ export class ReplicaHost<M extends { type: string }, P> {
       if (result.ok) this.noteLease(entry.command)
       if (entry.index % applyHashEvery === 0) this.traceApply()
       if (!entry.tag) continue
+      if (this.adapter.replies) {
+        this.pendingProposals.delete(tagKey(entry.tag))
+        this.push(this.adapter.replies.afterApply(this.core, entry, result))
+        continue
+      }
       const key = tagKey(entry.tag)
       const pending = this.pendingProposals.get(key)
       if (!pending) continue

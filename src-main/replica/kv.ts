@@ -84,6 +84,11 @@ export class KeyValueStore {
     return this.data.size
   }
 
+  /** The first `max` keys in key order, with their values. */
+  sample(max: number): [string, string][] {
+    return [...this.data.keys()].sort().slice(0, max).map((key) => [key, this.data.get(key)!.value])
+  }
+
   /** Order-independent digest of the current contents, for comparing final states. */
   digest(): string {
     let high = 0

@@ -6,7 +6,7 @@
 import { parseReplicaArgs, type ReplicaConfig } from './config.js'
 import { ReplicaHost } from './host.js'
 import { adapterFor } from './adapters.js'
-import { eventBatchMs, eventBufferMax, type ControlReport, type ControlRequest } from './control.js'
+import { eventBatchMs, eventBufferMax, finalSampleKeysMax, type ControlReport, type ControlRequest } from './control.js'
 import type { TraceEvent } from '../api/trace.js'
 
 function main(): void {
@@ -83,6 +83,9 @@ function main(): void {
           return host.setLinkRules(request.rules)
         case 'slow-disk':
           return host.setSlowDisk(request.ms)
+        case 'byzantine':
+          if (!host.setByzantine(request.behaviour)) host.trace({ kind: 'note', text: `${config.protocol} has no Byzantine behaviours` })
+          return
         case 'clock-rate':
           return host.setClockRate(request.factor)
         case 'campaign':
@@ -98,6 +101,7 @@ function main(): void {
               hash: host.kv.applyHash,
               kvDigest: host.kv.digest(),
               keys: host.kv.size,
+              sample: host.kv.sample(finalSampleKeysMax),
               status: host.status(),
               messages: host.messageStats(),
             },

@@ -75,11 +75,19 @@ export function experimentSeries(record: RunRecord): RunSeriesPoint[] {
   return record.series.filter((point) => point.t >= zero).map((point) => ({ ...point, t: point.t - zero }))
 }
 
-/** Experiment time at which the run's record ends. */
+/** How long after the workload's end the charts go on (replication settling, a node catching up). */
+export const afterWorkloadMs = 1500
+
+/**
+ * Experiment time at which the report's time axis ends: the workload's end plus a little, or the
+ * record's end when that comes first. (After the workload the run only waits for convergence and
+ * reads the final states: nothing a time chart needs.)
+ */
 export function experimentEndMs(record: RunRecord): number {
   const series = experimentSeries(record)
   const last = series[series.length - 1]?.t ?? 0
-  return Math.max(last, record.experiment.workload.duration + (record.experiment.workload.warmup ?? 0))
+  const workloadEnd = record.experiment.workload.duration + (record.experiment.workload.warmup ?? 0)
+  return Math.max(workloadEnd, Math.min(last, workloadEnd + afterWorkloadMs))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,7 +377,7 @@ function formatSetting(field: string, value: unknown): string {
       .map(([key, part]) => `${key} ${part}`)
       .join(', ')
   }
-  if (millisecondFields.has(field) && typeof value === 'number') return value % 1000 === 0 ? `${value / 1000} s` : `${value} ms`
+  if (millisecondFields.has(field) && typeof value === 'number') return value >= 1000 ? `${Number((value / 1000).toFixed(3))} s` : `${value} ms`
   return String(value)
 }
 
@@ -422,4 +430,29 @@ export function describeConditions(conditions: Record<string, unknown>): string 
     .filter(([key, value]) => key in conditionWords && typeof value === 'number' && value !== 0)
     .map(([key, value]) => conditionWords[key]!(value as number))
   return words.length > 0 ? words.join(', ') : 'no delay, no loss'
+}
+
+export interface OperationLatency {
+  operation: string
+  count: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+  max: number
+}
+
+/** Latency per operation (get, put, ...) from the summary; empty for runs made before it was kept. */
+export function operationLatencies(summary: RunSummary): OperationLatency[] {
+  const byOperation = (summary as Partial<RunSummary>).latencyByOperationMs ?? {}
+  return Object.entries(byOperation)
+    .map(([operation, latency]) => ({ operation, count: latency.count, p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max }))
+    .sort((a, b) => b.count - a.count)
+}
+
+/** "375 reads (readindex), 37 certainly stale"; undefined for runs made before reads were counted. */
+export function describeReads(summary: RunSummary): string | undefined {
+  const reads = (summary as Partial<RunSummary>).reads
+  if (!reads) return undefined
+  return `${reads.total} reads (${reads.mode}), ${reads.stale} certainly stale`
 }

@@ -71,6 +71,12 @@ function valueAxis(name: string, extra: Record<string, unknown> = {}): EChartsOp
 
 const seconds = (points: TimePoint[]) => points.map((point) => [point.t / 1000, point.value] as [number, number | null])
 
+/** Bucketed rates drawn as steps: each value holds over its bucket, the first one from time 0. */
+function steps(points: TimePoint[]): [number, number | null][] {
+  const data = seconds(points)
+  return data.length > 0 ? [[0, data[0]![1]], ...data] : data
+}
+
 function line(name: string, data: [number, number | null][], extra: LineSeriesOption = {}): LineSeriesOption {
   return { type: 'line', name, data, showSymbol: false, silent: true, connectNulls: false, lineStyle: { width: 1.5 }, ...extra }
 }
@@ -93,15 +99,19 @@ function decorations(record: RunRecord): LineSeriesOption[] {
     .filter((window) => window.toMs !== undefined)
     .map((window) => [
       { name: labelled ? shortLabel(window.label) : '', xAxis: window.fromMs / 1000 },
-      { xAxis: window.toMs! / 1000 },
+      { xAxis: Math.min(window.toMs!, endMs) / 1000 },
     ])
   // A window carries its label on its shaded area; a moment (a network change) on its line.
+  // A moment that closes a window (heal, restart, resume) is told by the shading ending there.
+  const windowEnds = new Set(windows.flatMap((window) => (window.toMs === undefined ? [] : [window.toMs])))
   const markers: MarkLineComponentOption['data'] = windows.map((window) => ({
     name: shortLabel(window.label),
     xAxis: window.fromMs / 1000,
-    label: { show: labelled && window.toMs === undefined, formatter: '{b}', position: 'insideEndTop', color: faultColor, fontSize: 10 },
+    label: { show: labelled && window.toMs === undefined && !windowEnds.has(window.fromMs), formatter: '{b}', position: 'insideEndTop', color: faultColor, fontSize: 10 },
   }))
-  const leaderless: MarkAreaComponentOption['data'] = leaderlessIntervals(record).map((interval) => [{ xAxis: interval.fromMs / 1000 }, { xAxis: interval.toMs / 1000 }])
+  const leaderless: MarkAreaComponentOption['data'] = leaderlessIntervals(record)
+    .filter((interval) => interval.fromMs < endMs)
+    .map((interval) => [{ xAxis: interval.fromMs / 1000 }, { xAxis: Math.min(interval.toMs, endMs) / 1000 }])
   const offAxis: [number, number][] = [[-1e9, 0]]
   return [
     {
@@ -147,7 +157,8 @@ export function throughputChartOption(record: RunRecord): EChartsOption {
     xAxis: timeAxis(experimentEndMs(record)),
     yAxis: valueAxis('ops/s'),
     legend: legendWith(['throughput']),
-    series: [line('throughput', seconds(points), { step: 'end', areaStyle: { opacity: 0.08 } }), ...decorations(record)],
+    // A point sits at its bucket's end and holds for the bucket before it: step 'start'.
+    series: [line('throughput', steps(points), { step: 'start', areaStyle: { opacity: 0.08 } }), ...decorations(record)],
   }
 }
 
@@ -220,7 +231,7 @@ export function compareThroughputChartOption(records: RunRecord[]): EChartsOptio
     ...base(),
     xAxis: timeAxis(endMs),
     yAxis: valueAxis('ops/s'),
-    series: records.map((record, index) => line(labels[index]!, seconds(throughputOverTime(record).points), { step: 'end' })),
+    series: records.map((record, index) => line(labels[index]!, steps(throughputOverTime(record).points), { step: 'start' })),
   }
 }
 

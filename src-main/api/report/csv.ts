@@ -2,13 +2,15 @@
  * The CSV report: one "long" table (run_id, run_name, table, metric, x, value) that any tool can
  * pivot, for one run or several. Per-operation latencies are not stored by a run, so the latency
  * rows are the HdrHistogram's percentile distribution, not raw samples. Tables:
- *   summary               x empty; metrics ops_ok, throughput_ops_s, p99_ms, messages_per_op, ...
+ *   summary               x empty; metrics ops_ok, throughput_ops_s, p99_ms, get.p99_ms, stale_reads,
+ *                         messages_per_op, ...
  *   latency_distribution  x = percentile (0–100), metric latency_ms
  *   series                x = experiment time in ms (one row per metric per 100 ms frame);
  *                         metrics ok, fail, info, p50_ms, p99_ms, leader, commit_index.<node>, term.<node>
  */
 import type { RunRecord } from '../run-file.js'
-import { experimentSeries, latencyDistribution, latencyPercentiles, operationCosts, verdictWord } from './analysis.js'
+import { experimentSeries, latencyDistribution, latencyPercentiles, operationCosts, operationLatencies, verdictWord } from './analysis.js'
+import type { RunSummary } from '../summary.js'
 
 export const csvHeader = ['run_id', 'run_name', 'table', 'metric', 'x', 'value'] as const
 
@@ -61,4 +63,13 @@ function summaryRows(record: RunRecord, add: (metric: string, value: Value) => v
   add('bytes', summary.messages.bytes)
   add('messages_per_op', costs.messagesPerOp)
   add('bytes_per_op', costs.bytesPerOp)
+  for (const operation of operationLatencies(summary)) {
+    add(`${operation.operation}.count`, operation.count)
+    for (const key of ['p50', 'p90', 'p99', 'p999', 'max'] as const) add(`${operation.operation}.${key === 'p999' ? 'p99.9' : key}_ms`, operation[key])
+  }
+  const reads = (summary as Partial<RunSummary>).reads
+  if (reads) {
+    add('reads', reads.total)
+    add('stale_reads', reads.stale)
+  }
 }

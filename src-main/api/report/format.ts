@@ -11,8 +11,9 @@ export function formatMs(ms: number | null | undefined): string {
   return ms.toFixed(0)
 }
 
+/** 0.5 s, 1 s, 2.25 s: at most two decimals, no trailing zeros. */
 export function formatSeconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 2)} s`
+  return `${Number((ms / 1000).toFixed(2))} s`
 }
 
 export function formatCount(value: number | null | undefined, digits = 0): string {

@@ -8,6 +8,8 @@ import type { RunSummary } from '../summary.js'
 import {
   describeInjected,
   describePlannedFault,
+  describeReads,
+  operationLatencies,
   experimentEndMs,
   latencyPercentiles,
   leaderlessAroundFaults,
@@ -181,7 +183,7 @@ function verdictBlock(summary: RunSummary): string {
   if (verdict.invariants.length > 0) {
     const rows = verdict.invariants.map((invariant): Cell[] => [
       { html: invariant.ok ? 'ok' : 'BROKEN', className: invariant.ok ? 'ok' : 'bad' },
-      invariant.name,
+      { html: esc(invariant.name), className: 'nowrap' },
       invariant.detail,
     ])
     parts.push(table(['', 'invariant', 'detail'], rows, { className: 'invariants' }))
@@ -197,6 +199,7 @@ function verdictBlock(summary: RunSummary): string {
 function runCharts(record: RunRecord): string {
   const shading = 'Red: fault windows (crash to restart, partition to heal) and dashed lines at each injected fault; grey: no leader.'
   return [
+    '<p class="note">Time 0 is the start of the workload, the clock the fault schedule counts from; the processes\' start-up before it is left out.</p>',
     figure(throughputChartOption(record), 'Throughput.', `Acknowledged operations per second. ${shading}`),
     figure(latencyChartOption(record), 'Latency over time.', `p50 and p99 of the operations completed in each 100 ms frame (sampled). ${shading}`),
     figure(commitIndexChartOption(record), 'Commit index per node.', `As each replica last reported it; a crashed node's line stays flat. ${shading}`),
@@ -208,8 +211,18 @@ function latencyBlock(record: RunRecord): string {
   const latency = latencyPercentiles(record)
   const warmup = record.experiment.workload.warmup ? ` after a ${formatSeconds(record.experiment.workload.warmup)} warm-up` : ''
   const rows: Cell[][] = [[...percentileColumns.map((column) => formatMs(latency[column.key])), formatMs(latency.mean), formatCount(latency.count)]]
-  return `${table([...percentileColumns.map((column) => `${column.label} (ms)`), 'mean (ms)', 'operations'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] })}
-<p class="note">Every acknowledged operation${esc(warmup)} is in the histogram; failed and unknown-outcome operations are not.</p>`
+  const parts = [
+    table([...percentileColumns.map((column) => `${column.label} (ms)`), 'mean (ms)', 'operations'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] }),
+    `<p class="note">Every acknowledged operation${esc(warmup)} is in the histogram; failed and unknown-outcome operations are not.</p>`,
+  ]
+  const byOperation = operationLatencies(record.summary)
+  if (byOperation.length > 0) {
+    const operationRows = byOperation.map((operation): Cell[] => [operation.operation, formatCount(operation.count), ...percentileColumns.map((column) => formatMs(operation[column.key]))])
+    parts.push(`<h3>By operation</h3>\n${table(['operation', 'count', ...percentileColumns.map((column) => `${column.label} (ms)`)], operationRows, { numeric: [1, 2, 3, 4, 5, 6] })}`)
+  }
+  const reads = describeReads(record.summary)
+  if (reads) parts.push(`<p>Reads: ${esc(reads)}.</p>`)
+  return parts.join('\n')
 }
 
 function faultBlock(record: RunRecord): string {
@@ -228,7 +241,7 @@ function faultBlock(record: RunRecord): string {
   else {
     const details = around.some(({ fault }) => fault.detail)
     const rows = around.map(({ fault, untilMs, leaderlessMs }): Cell[] => [
-      `${(fault.atMs / 1000).toFixed(2)} s`,
+      formatSeconds(fault.atMs),
       describeInjected(fault),
       fault.targets.join(', ') || '(all links)',
       ...(details ? [fault.detail ?? ''] : []),
@@ -372,10 +385,11 @@ function comparisonRuns(records: RunRecord[], labels: string[], baselineIndex: n
       { html: esc(workloadShape(summary)), className: 'nowrap' },
       `${summary.faults.length}`,
       { html: badge(verdictWord(summary)) },
+      (summary as Partial<RunSummary>).reads ? `${summary.reads.stale} of ${summary.reads.total}` : '–',
       summary.runId,
     ]
   })
-  return table(['run', 'protocol', 'nodes', 'load', 'faults', 'verdict', 'run id'], rows, { numeric: [2, 4] })
+  return table(['run', 'protocol', 'nodes', 'load', 'faults', 'verdict', 'stale reads', 'run id'], rows, { numeric: [2, 4, 6] })
 }
 
 function comparisonLatency(records: RunRecord[], labels: string[], baselineIndex: number): string {
@@ -418,10 +432,10 @@ function comparisonLeaderless(records: RunRecord[], labels: string[]): string {
   records.forEach((record, index) => {
     const around = leaderlessAroundFaults(record)
     const changes = record.summary.leaderChanges
-    const totals: Cell[] = [{ html: `${swatch(index)}${esc(labels[index]!)}` }, 'whole run', '', `${formatCount(record.summary.unavailableMs)} ms`, `${changes} leader change${changes === 1 ? '' : 's'}`]
+    const totals: Cell[] = [{ html: `${swatch(index)}${esc(labels[index]!)}` }, { html: 'whole run', className: 'nowrap' }, '', `${formatCount(record.summary.unavailableMs)} ms`, `${changes} leader change${changes === 1 ? '' : 's'}`]
     rows.push(totals)
     for (const { fault, untilMs, leaderlessMs } of around) {
-      rows.push(['', `${(fault.atMs / 1000).toFixed(2)} s`, describeInjected(fault), `${formatCount(leaderlessMs)} ms`, `until ${(untilMs / 1000).toFixed(2)} s`])
+      rows.push(['', formatSeconds(fault.atMs), describeInjected(fault), `${formatCount(leaderlessMs)} ms`, `until ${formatSeconds(untilMs)}`])
     }
   })
   return `${table(['run', 'at', 'fault', 'no leader', 'window'], rows, { numeric: [3] })}

@@ -7,6 +7,8 @@ import type { RunSummary } from '../summary.js'
 import {
   describeInjected,
   describePlannedFault,
+  describeReads,
+  operationLatencies,
   latencyPercentiles,
   leaderlessAroundFaults,
   operationCosts,
@@ -27,10 +29,16 @@ function table(headers: string[], rows: string[][], numeric: number[] = []): str
 }
 
 /** A fenced block whose fence is longer than any backtick run inside, so nothing can close it early. */
-function fenced(text: string, language = ''): string {
+function fenced(raw: string, language = ''): string {
+  const text = raw.replace(/\s+$/, '')
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length))
   const fence = '`'.repeat(longest + 1)
   return `${fence}${language}\n${text}\n${fence}`
+}
+
+/** The lines as one document, with at most one blank line between blocks. */
+function tidy(lines: string[]): string {
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`
 }
 
 function verdictLines(summary: RunSummary): string[] {
@@ -85,13 +93,20 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): str
     'From the run\'s HdrHistogram of acknowledged operations (µs precision).',
     '',
   )
+  const byOperation = operationLatencies(summary)
+  if (byOperation.length > 0) {
+    const rows = byOperation.map((operation) => [operation.operation, formatCount(operation.count), ...percentileColumns.map((column) => formatMs(operation[column.key]))])
+    lines.push('### By operation (ms)', '', table(['operation', 'count', ...percentileColumns.map((column) => column.label)], rows, [1, 2, 3, 4, 5, 6]), '')
+  }
+  const reads = describeReads(summary)
+  if (reads) lines.push(`Reads: ${reads}.`, '')
   lines.push('## Faults', '')
   const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec) => [formatSeconds(spec.at as number), describePlannedFault(spec)])
   lines.push(planned.length > 0 ? table(['at', 'scheduled fault'], planned, [0]) : 'No scheduled faults.', '')
   const around = leaderlessAroundFaults(record)
   if (around.length > 0) {
     const rows = around.map(({ fault, untilMs, leaderlessMs }) => [
-      `${(fault.atMs / 1000).toFixed(2)} s`,
+      formatSeconds(fault.atMs),
       describeInjected(fault),
       fault.targets.join(', ') || '(all links)',
       `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`,
@@ -103,8 +118,8 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): str
   lines.push(table(['message type', 'sent'], [...types.map(([type, count]) => [type, formatCount(count)]), ['**total**', `**${formatCount(summary.messages.total)}** (${formatBytes(summary.messages.bytes)})`]], [1]), '')
   lines.push('## Experiment', '', fenced(record.experimentSource ?? JSON.stringify(experiment, null, 2), record.experimentSource ? 'yaml' : 'json'), '')
   lines.push('## Environment', '', environmentTable([record]), '')
-  lines.push(`_Charts are in the HTML and PDF reports (\`lab report ${summary.runId} --format html\`). Made by Consensus Lab ${meta.labVersion} on ${meta.generatedAt}._`, '')
-  return lines.join('\n')
+  lines.push(`_Charts are in the HTML and PDF reports (\`lab report <run> --format html\`). Made by Consensus Lab ${meta.labVersion} on ${meta.generatedAt}._`, '')
+  return tidy(lines)
 }
 
 function environmentTable(records: RunRecord[]): string {
@@ -160,12 +175,12 @@ export function buildComparisonReportMarkdown(records: RunRecord[], baselineInde
   })
   lines.push('## Throughput, availability and cost', '', table(['run', 'ops/s', 'no leader', 'messages / op', 'bytes / op'], otherRows, [1, 2, 3, 4]), '')
   const faultRows = records.flatMap((record, index) =>
-    leaderlessAroundFaults(record).map(({ fault, untilMs, leaderlessMs }) => [labels[index]!, `${(fault.atMs / 1000).toFixed(2)} s`, describeInjected(fault), `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`]),
+    leaderlessAroundFaults(record).map(({ fault, untilMs, leaderlessMs }) => [labels[index]!, formatSeconds(fault.atMs), describeInjected(fault), `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`]),
   )
   if (faultRows.length > 0) lines.push('## Time without a leader around each fault', '', table(['run', 'at', 'fault', 'no leader until the next fault'], faultRows, [1, 3]), '')
   lines.push('## Verdicts', '')
   records.forEach((record, index) => lines.push(`### ${labels[index]} — ${verdictWord(record.summary)}`, '', ...verdictLines(record.summary), ''))
   lines.push('## Environment', '', environmentTable(records), '')
   lines.push(`_Charts (latency CDF overlay, throughput over time) are in the HTML and PDF reports. Made by Consensus Lab ${meta.labVersion} on ${meta.generatedAt}._`, '')
-  return lines.join('\n')
+  return tidy(lines)
 }

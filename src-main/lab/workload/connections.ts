@@ -35,6 +35,8 @@ export class ClusterConnections {
   private readonly connections = new Map<string, Connection>()
   private nextRequestId = 1
   private closed = false
+  /** Frames no request waits for: PBFT replicas push their replies with id 0. */
+  onPush: (node: string, frame: ClientResponse) => void = () => undefined
 
   constructor(nodes: NodeEndpoint[]) {
     this.setEndpoints(nodes)
@@ -86,6 +88,17 @@ export class ClusterConnections {
     })
   }
 
+  /** Writes a frame that gets no response of its own (a registration, a PBFT request). */
+  send(node: string, body: Record<string, unknown>): boolean {
+    if (this.closed) return false
+    const connection = this.connectionTo(node)
+    if (!connection) return false
+    const frame = encodeFrame({ id: 0, ...body })
+    if (!connection.open) connection.queued.push(frame)
+    else connection.socket.write(frame)
+    return true
+  }
+
   close(): void {
     this.closed = true
     for (const connection of this.connections.values()) connection.socket.destroy()
@@ -112,7 +125,10 @@ export class ClusterConnections {
       for (const body of bodies) {
         const response = body as ClientResponse
         const pending = connection.pending.get(response.id)
-        if (!pending) continue
+        if (!pending) {
+          this.onPush(node, response)
+          continue
+        }
         connection.pending.delete(response.id)
         clearTimeout(pending.timer)
         pending.resolve({ kind: 'response', response })

@@ -5,6 +5,7 @@
  */
 import { ClusterConnections } from './connections.js'
 import { LeaderClient, type ClientDriver } from './client.js'
+import { PbftClient } from './pbft-client.js'
 import { WorkloadEngine } from './engine.js'
 import { progressReportMs, type WorkloadConfig, type WorkloadReport, type WorkloadRequest } from './protocol.js'
 
@@ -18,7 +19,7 @@ function driverFor(config: WorkloadConfig, connections: ClusterConnections): Cli
     case 'primary-backup':
       return new LeaderClient(connections, config.workload.routing, config.readMode === 'follower')
     case 'pbft':
-      throw new Error('the PBFT client is not available in this build')
+      return new PbftClient(connections, config.f, Math.max(50, config.workload.timeoutMs / 4))
   }
 }
 

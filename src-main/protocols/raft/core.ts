@@ -22,7 +22,7 @@ import type {
   RequestVote,
 } from './messages.js'
 import { readsPendingMaxDefault, validateOptions } from './options.js'
-import type { RaftMutations, RaftOptions } from './options.js'
+import type { RaftByzantine, RaftMutations, RaftOptions } from './options.js'
 import { Progress } from './progress.js'
 import type { ProgressState } from './progress.js'
 import { ReadTracker } from './reads.js'
@@ -84,6 +84,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private reads = new ReadTracker()
   /** Ticks since this core was built: the leader lease's clock. */
   private ticks = 0
+  private byzantine: RaftByzantine | undefined
   private transfer: { target: NodeId; elapsedTicks: number } | undefined
   private ready: RaftReady = emptyReady()
 
@@ -106,6 +107,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     // vote twice in one term, once before and once after a restart.
     this.votedFor = this.mutations.forgetVoteOnRestart ? null : recovered.votedFor
     this.log = recovered.log
+    this.byzantine = options.byzantine
     this.resetElectionTimer()
     // A scripted first timeout makes "A times out first" reproducible; later ones are random again.
     if (options.firstElectionTimeoutTicks !== undefined) this.electionTimeout = options.firstElectionTimeoutTicks
@@ -139,6 +141,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    */
   transferLeadership(target: NodeId): RaftReady {
     return this.run(() => this.startTransfer(target))
+  }
+
+  /** Starts (or, with undefined, stops) lying: see RaftByzantine. */
+  setByzantine(behaviour: RaftByzantine | undefined): void {
+    this.byzantine = behaviour
   }
 
   /** The election timer fires now (the lab's "campaign" fault); a leader ignores it. */
@@ -517,6 +524,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   /** Here request.term === this.term (older ones were answered as stale, newer ones adopted). */
   private onRequestVote(from: NodeId, request: RequestVote): void {
+    if (this.byzantine === 'vote-twice') {
+      // LIAR: a second vote in the same term, for whoever asks.
+      this.recordVote(from)
+      this.electionElapsed = 0
+      return this.send(from, { type: 'RequestVoteResponse', term: this.term, voteGranted: true })
+    }
     // First come, first served: one vote per term; a repeated request from our choice is re-granted.
     // A node that already follows a leader in this term has nothing to vote for.
     const free = this.votedFor === from || (this.votedFor === null && this.leader === undefined)
@@ -583,6 +596,19 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     else this.learnLeader(from)
     this.electionElapsed = 0
     const { prevLogIndex, prevLogTerm } = request
+    if (this.byzantine === 'fake-ack') {
+      // LIAR: claims to hold entries it never stored, so a leader counts it toward a majority.
+      return this.send(from, {
+        type: 'AppendEntriesResponse',
+        term: this.term,
+        success: true,
+        matchIndex: prevLogIndex + request.entries.length,
+        rejectedIndex: 0,
+        conflictIndex: 0,
+        conflictTerm: 0,
+        readSeq: request.readSeq,
+      })
+    }
     if (prevLogIndex > this.log.lastIndex || this.log.term(prevLogIndex) !== prevLogTerm) {
       const hint = conflictHint(this.log, prevLogIndex)
       this.send(from, {

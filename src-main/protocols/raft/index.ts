@@ -20,4 +20,4 @@ export type {
   TimeoutNow,
 } from './messages.js'
 export { readsPendingMaxDefault, validateOptions } from './options.js'
-export type { RaftMutations, RaftOptions } from './options.js'
+export type { RaftMutations, RaftOptions, RaftByzantine } from './options.js'

@@ -18,6 +18,14 @@ export interface RaftMutations {
   readWithoutQuorumCheck?: boolean
 }
 
+/**
+ * A lying node, for the lab's "Raft is not Byzantine tolerant" scenario. Unlike mutations (bugs
+ * everyone shares), this is one node breaking the protocol on purpose while the others are honest.
+ *   fake-ack:   acknowledges every AppendEntries as stored without storing anything;
+ *   vote-twice: grants every vote request, ignoring its earlier vote and the log check.
+ */
+export type RaftByzantine = 'fake-ack' | 'vote-twice'
+
 export interface RaftOptions {
   id: NodeId
   /** Every node of the cluster, this one included; membership is fixed. */
@@ -54,6 +62,7 @@ export interface RaftOptions {
   /** The node's persisted records, oldest first, replayed to rebuild term, vote and log after a restart. */
   persisted?: readonly RaftPersist[]
   mutations?: RaftMutations
+  byzantine?: RaftByzantine
 }
 
 export const readsPendingMaxDefault = 100_000

@@ -1,5 +1,6 @@
 /** Raft in a replica process: milliseconds become ticks, the seed becomes the core's generator. */
 import { RaftCore } from '../../protocols/raft/core.js'
+import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ProtocolAdapter } from '../host.js'
@@ -24,6 +25,7 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
       batchEntriesMax: config.batchEntriesMax,
       inflightAppendsMax: config.inflightAppendsMax,
       persisted,
+      byzantine: raftByzantine(config.byzantine[config.id]),
     })
   },
   isMessage: (value): value is RaftMessage => checkRaftMessage(value).ok,
@@ -31,5 +33,13 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   leaderRoles: ['leader'],
   // A batch that changes term or vote sends nothing early: those must be durable before any message.
   campaign: (core) => (core as RaftCore).campaign(),
+  setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
+}
+
+function raftByzantine(spec: unknown): RaftByzantine | undefined {
+  const kind = typeof spec === 'object' && spec !== null ? (spec as { kind: string }).kind : spec
+  if (kind === undefined || kind === 'honest') return undefined
+  if (kind === 'fake-ack' || kind === 'vote-twice') return kind
+  throw new Error(`${String(kind)} is not a Raft behaviour: expected fake-ack or vote-twice`)
 }

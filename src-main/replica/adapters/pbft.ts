@@ -1,0 +1,56 @@
+/** PBFT in a replica process: node:crypto authenticators, ticks from milliseconds, replies to every client. */
+import { PbftCore, byzantineKinds } from '../../protocols/pbft/index.js'
+import { nodeCrypto } from '../../protocols/pbft/crypto-node.js'
+import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
+import { seededRandom } from '../../protocols/common/random.js'
+import type { ReplicaConfig } from '../config.js'
+import type { ProtocolAdapter } from '../host.js'
+
+const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'NewView', 'Status', 'CatchUp'])
+
+export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
+  createCore(config, persisted) {
+    const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
+    return new PbftCore({
+      id: config.id,
+      members: config.members,
+      f: config.f,
+      crypto: nodeCrypto(config.secret, config.members),
+      random: seededRandom(config.seed, `pbft:${config.id}`),
+      requestTimeoutTicks: ticks(config.requestTimeoutMs),
+      checkpointInterval: config.checkpointInterval,
+      logWindowMax: Math.max(128, config.checkpointInterval * 4),
+      persisted,
+      byzantine: behaviourFor(config, config.byzantine[config.id]),
+    })
+  },
+  // The core checks every field of a message before reading it and drops what is malformed.
+  isMessage: (value): value is PbftMessage => typeof value === 'object' && value !== null && messageTypes.has((value as { type?: string }).type ?? ''),
+  // PBFT orders reads like writes (the read-only optimization is not implemented).
+  readsThroughCore: false,
+  leaderRoles: ['primary'],
+  setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
+  replies: {
+    afterApply(core, entry, result) {
+      const reply = (core as PbftCore).reply(entry, result)
+      return reply ? { clientId: reply.clientId, pbft: reply } : undefined
+    },
+    fromReady: (ready) => (ready as PbftReady).replies.map((reply) => ({ clientId: reply.clientId, pbft: reply })),
+  },
+}
+
+/** An experiment's Byzantine entry as the core's behaviour, with milliseconds turned into ticks. */
+export function behaviourFor(config: ReplicaConfig, spec: unknown): ByzantineBehaviour | undefined {
+  if (spec === undefined || spec === 'honest') return undefined
+  const fields = typeof spec === 'string' ? { kind: spec } : (spec as { kind: string; forgedValue?: string; colluders?: string[]; delayMs?: number })
+  if (!(byzantineKinds as readonly string[]).includes(fields.kind)) throw new Error(`${fields.kind} is not a PBFT behaviour`)
+  const kind = fields.kind as ByzantineKind
+  switch (kind) {
+    case 'equivocate':
+      return { kind, forgedValue: fields.forgedValue, colluders: fields.colluders ?? Object.keys(config.byzantine) }
+    case 'slow-primary':
+      return { kind, delayTicks: Math.max(1, Math.round((fields.delayMs ?? 200) / config.tickMs)) }
+    default:
+      return { kind } as ByzantineBehaviour
+  }
+}
