@@ -93,6 +93,8 @@ export interface RunSummary {
   clients: number
   rate?: number
   startedAt: string
+  /** ms since the run's epoch at which the experiment's "0 s" is (when the clocks and the workload start). */
+  workloadStartMs: number
   durationMs: number
   ops: { ok: number; fail: number; info: number }
   latencyMs: LatencySummaryMs

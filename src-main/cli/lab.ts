@@ -2,6 +2,8 @@
  * The headless lab: `npm run lab -- <command>`.
  *   run <experiment.yaml> [--json] [--check] [--runs-dir DIR]   run an experiment on real processes
  *   check <run-dir | history.ndjson> [--json]                    judge a recorded history
+ *   report <run-dir | run-file>... --format html|md|csv|json|pdf reports and comparisons
+ *   export <run-dir> --out FILE                                  one-file run for the app
  *   validate <experiment.yaml>...                                validate experiment files
  *   schema                                                       print the experiment JSON Schema
  */
@@ -17,12 +19,21 @@ const usage = `usage: npm run lab -- <command>
       Runs the experiment on real replica processes; prints progress on stderr and a summary.
       --json   print the summary as JSON on stdout
       --check  exit 1 when the verdict finds a violation (non-linearizable or a broken invariant)
-  check <run-dir | history.ndjson> [--json]
+  check <run-dir | history.ndjson> [--json] [--budget DURATION]
       Judges a recorded history: exit 0 linearizable, 1 not, 2 unknown or unreadable.
+  report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
+      One run: a run report; several: a comparison against the first (or the N-th).
+      The format follows --out's extension when --format is not given.
+  export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
+      Writes the run as one file the app imports (default ./<run id>.ndjson.gz).
+  simulate <raft | primary-backup | pbft> [--seed N] [...]
+      Replays one seed of the deterministic simulator (see README).
   validate <experiment.yaml>...
       Validates experiment files; exit 2 on the first invalid one.
   schema
       Prints the JSON Schema of the experiment format.`
+
+const io = { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
@@ -31,7 +42,19 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(args)
     case 'check': {
       const { runCheckCommand } = await import('../lab/checker/check-command.js')
-      return runCheckCommand(args, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) })
+      return runCheckCommand(args, io)
+    }
+    case 'report': {
+      const { runReportCommand } = await import('../lab/report/command.js')
+      return runReportCommand(args, io)
+    }
+    case 'export': {
+      const { runExportCommand } = await import('../lab/report/command.js')
+      return runExportCommand(args, io)
+    }
+    case 'simulate': {
+      const { runSimulateCommand } = await import('../sim/command.js')
+      return runSimulateCommand(args, io)
     }
     case 'validate':
       return validateCommand(args)

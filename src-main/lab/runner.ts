@@ -20,6 +20,7 @@ import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
 import { checkDiscovery } from './discovery-verdict.js'
+import { captureEnvironment } from './report/environment.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase } from './cluster.js'
@@ -80,6 +81,7 @@ export class ExperimentRun {
     this.frames = new FrameAggregator(this.id)
     this.traceFile = fs.createWriteStream(path.join(this.dir, 'trace.ndjson'))
     fs.writeFileSync(path.join(this.dir, 'experiment.json'), JSON.stringify(experiment, null, 2))
+    fs.writeFileSync(path.join(this.dir, 'environment.json'), JSON.stringify(captureEnvironment('run'), null, 2))
     if (options.sourceText) fs.writeFileSync(path.join(this.dir, 'experiment.source.yaml'), options.sourceText)
   }
 
@@ -357,6 +359,7 @@ export class ExperimentRun {
       rate: experiment.workload.rate,
       startedAt,
       durationMs: round(durationMs),
+      workloadStartMs: round(this.workloadStartMs),
       ops,
       latencyMs: stats ? latencySummary(stats.histogram) : { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
       latencyByOperationMs: Object.fromEntries(

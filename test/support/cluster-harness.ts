@@ -46,6 +46,10 @@ export function baseConfig(members: string[], overrides: Partial<ReplicaConfigBa
     batchEntriesMax: 1024,
     inflightAppendsMax: 64,
     traceMessages: false,
+    requestTimeoutMs: 500,
+    checkpointInterval: 32,
+    secret: 'test',
+    byzantine: {},
     extra: {},
     ...overrides,
   }

@@ -1,0 +1,50 @@
+/**
+ * PDF reports: the HTML report printed by Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core). The page gets no network at all: every request is refused, so the PDF shows
+ * exactly what the self-contained HTML holds.
+ */
+import fs from 'node:fs'
+
+export const defaultChromiumPath = '/usr/bin/chromium'
+/** Launch and print each get this long before the report gives up on Chromium. */
+const chromiumTimeoutMs = 60_000
+
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/** Chromium is not where the lab looks for it; the message says what to install or set. */
+export class ChromiumMissingError extends Error {
+  override name = 'ChromiumMissingError'
+}
+
+export function chromiumPath(): string {
+  return process.env.CONSENSUS_LAB_CHROMIUM || defaultChromiumPath
+}
+
+export async function htmlToPdf(html: string, options: { chromium?: string } = {}): Promise<Uint8Array> {
+  const executablePath = options.chromium ?? chromiumPath()
+  if (!fs.existsSync(executablePath)) {
+    throw new ChromiumMissingError(
+      `PDF reports need Chromium, and ${executablePath} does not exist: install it (Debian/Ubuntu: apt-get install -y chromium) or set CONSENSUS_LAB_CHROMIUM to a Chromium binary; --format html gives the same report without it`,
+    )
+  }
+  const { chromium } = await import('playwright-core')
+  const browser = await chromium.launch({ executablePath, args: chromiumArgs, timeout: chromiumTimeoutMs })
+  try {
+    const page = await browser.newPage()
+    page.setDefaultTimeout(chromiumTimeoutMs)
+    await page.route('**/*', (route) => route.abort())
+    await page.setContent(html, { waitUntil: 'load', timeout: chromiumTimeoutMs })
+    await page.emulateMedia({ media: 'print' })
+    const pdf = await page.pdf({
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: '<div style="width:100%;font:9px sans-serif;color:#868e96;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+    })
+    return new Uint8Array(pdf)
+  } finally {
+    await browser.close()
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Scenarios 7, 8 and 9 on real processes: PBFT tolerates f liars and a faulty primary, loses its
+ * guarantee at f + 1, and Raft loses committed writes to a single liar.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadExperimentFile } from '../../src-main/lab/experiment-file.js'
+import { ExperimentRun } from '../../src-main/lab/runner.js'
+import { repositoryRoot } from '../../src-main/lab/paths.js'
+import type { RunSummary } from '../../src-main/api/summary.js'
+import type { FinalState } from '../../src-main/replica/control.js'
+
+const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-byzantine-'))
+afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }))
+
+async function run(file: string): Promise<{ summary: RunSummary; finalStates: FinalState[] }> {
+  const loaded = loadExperimentFile(path.join(repositoryRoot(), 'experiments', file))
+  if (!loaded.ok) throw new Error(loaded.message)
+  const summary = await new ExperimentRun(loaded.experiment, { runsDir }).execute()
+  expect(summary.completed, summary.error).toBe(true)
+  const finalStates = JSON.parse(fs.readFileSync(path.join(summary.runDir, 'final-states.json'), 'utf8')) as FinalState[]
+  return { summary, finalStates }
+}
+
+const invariant = (summary: RunSummary, name: string) => summary.verdict?.invariants.find((candidate) => candidate.name === name)
+const passed = (summary: RunSummary) => summary.verdict?.linearizable === true && summary.verdict.invariants.every((result) => result.ok)
+
+describe('Byzantine scenarios', () => {
+  it('scenario 7: with two equivocating replicas of seven, TRANSFER $100 Alice->Bob commits at every honest replica', async () => {
+    const { summary, finalStates } = await run('pbft-7-byzantine-2.yaml')
+    expect(summary.script?.[0]).toMatchObject({ command: 'SET ledger/1=TRANSFER $100 Alice->Bob', outcome: 'ok' })
+    const honest = finalStates.filter((state) => !['2', '5'].includes(state.node))
+    expect(honest).toHaveLength(5)
+    for (const state of honest) expect(state.sample).toContainEqual(['ledger/1', 'TRANSFER $100 Alice->Bob'])
+    expect(passed(summary)).toBe(true)
+  })
+
+  it('scenario 7: with three colluding liars (f + 1) honest replicas execute different requests', async () => {
+    const { summary } = await run('pbft-7-byzantine-3.yaml')
+    expect(invariant(summary, 'state-machine-safety')?.ok).toBe(false)
+    expect(passed(summary)).toBe(false)
+  })
+
+  it('scenario 8: a silent primary is replaced by a view change and the requests complete', async () => {
+    const { summary } = await run('pbft-4-faulty-primary.yaml')
+    expect(summary.terms).toBeGreaterThanOrEqual(1)
+    expect(summary.ops.ok).toBeGreaterThan(0)
+    expect(passed(summary)).toBe(true)
+  })
+
+  it('scenario 9: one lying Raft node makes acknowledged writes disappear, and the checker catches it', async () => {
+    const { summary } = await run('raft-3-liar.yaml')
+    const caught = summary.verdict?.linearizable === false || ['state-machine-safety', 'leader-completeness'].some((name) => invariant(summary, name)?.ok === false)
+    expect(caught).toBe(true)
+  })
+})
