@@ -95,6 +95,12 @@ export const clusterSchema = z
     readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
     /** Taken off the leader's lease for clock drift between nodes (lease reads). */
     leaseDriftMs: z.number().min(0, 'expected ms >= 0').default(20),
+    /** Raft only: independent Raft groups on the same nodes (MultiRaft), each owning a share of the keys. */
+    groups: positiveInt(64).default(1),
+    /** How keys map to groups: hash (spread evenly) or range (split points, keeps prefixes together). */
+    keyRouting: z.enum(['hash', 'range']).default('hash'),
+    /** For keyRouting range: G - 1 sorted split points; group i owns keys from split i-1 up to split i. */
+    rangeSplits: z.array(z.string()).default([]),
     /** PBFT: faults tolerated; n must be at least 3f + 1. Default: the most n allows. */
     f: z.number().int('expected a whole number').min(0, 'expected f >= 0').optional(),
     /** Nodes that lie from the start, by name: {R2: equivocate, R5: equivocate}. */

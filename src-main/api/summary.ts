@@ -106,6 +106,8 @@ export interface RunSummary {
   terms: number
   /** Milliseconds in which no node was an acknowledged leader (or primary). */
   unavailableMs: number
+  /** MultiRaft: leadership per group (leaderChanges and unavailableMs above sum and take the worst). */
+  groups?: { group: number; leaderChanges: number; terms: number; unavailableMs: number; leaders: string[] }[]
   messages: { total: number; bytes: number; byType: Record<string, number> }
   faults: InjectedFault[]
   /** Reads by how they were served, and how many certainly returned an overwritten value. */

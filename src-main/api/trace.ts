@@ -2,18 +2,19 @@
  * Trace events: one timeline for every process of a run. `t` is milliseconds since the run's epoch,
  * read from the shared monotonic clock (process.hrtime), so events of different processes order.
  */
+/** `group`: MultiRaft events belong to one Raft group; absent everywhere else. */
 export type TraceEvent =
-  | { t: number; node: string; kind: 'role'; role: string; term: number; leader?: string }
-  | { t: number; node: string; kind: 'term'; term: number }
-  | { t: number; node: string; kind: 'vote'; term: number; votedFor: string }
-  | { t: number; node: string; kind: 'commit'; index: number }
+  | { t: number; node: string; kind: 'role'; role: string; term: number; leader?: string; group?: number }
+  | { t: number; node: string; kind: 'term'; term: number; group?: number }
+  | { t: number; node: string; kind: 'vote'; term: number; votedFor: string; group?: number }
+  | { t: number; node: string; kind: 'commit'; index: number; group?: number }
   /**
    * The replica's state machine has applied every entry up to `index`; `hash` chains all applied
    * commands (hash_i = H(hash_{i-1}, term_i, command_i)), so equal hashes at an index mean equal
    * applied sequences. Emitted at least at every multiple of applyHashEvery and at each batch end.
    */
-  | { t: number; node: string; kind: 'apply'; index: number; term: number; hash: string }
-  | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number }
+  | { t: number; node: string; kind: 'apply'; index: number; term: number; hash: string; group?: number }
+  | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number; group?: number }
   | { t: number; node: string; kind: 'send'; to: string; type: string; bytes: number }
   | { t: number; node: string; kind: 'recv'; from: string; type: string; bytes: number }
   | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string }

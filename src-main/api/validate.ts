@@ -144,6 +144,16 @@ function protocolErrors(experiment: Experiment): FieldError[] {
   } else if (cluster.f !== undefined) {
     errors.push({ path: 'cluster.f', message: `f applies to PBFT only, not ${protocol}` })
   }
+  if (cluster.groups > 1) {
+    if (protocol !== 'raft') errors.push({ path: 'cluster.groups', message: `several groups (MultiRaft) are for raft only, not ${protocol}` })
+    if (experiment.workload.discovery) errors.push({ path: 'workload.discovery', message: 'leases and watches need a single group (cluster.groups: 1)' })
+    if (cluster.keyRouting === 'range' && cluster.rangeSplits.length !== cluster.groups - 1) {
+      errors.push({ path: 'cluster.rangeSplits', message: `expected ${cluster.groups - 1} split points for ${cluster.groups} groups, got ${cluster.rangeSplits.length}` })
+    }
+    if (cluster.rangeSplits.some((split, index) => index > 0 && split <= cluster.rangeSplits[index - 1]!)) {
+      errors.push({ path: 'cluster.rangeSplits', message: 'expected split points in increasing order' })
+    }
+  }
   const allowed: readonly string[] = protocol === 'pbft' ? pbftByzantineKinds : protocol === 'raft' ? raftByzantineKinds : []
   const behaviours: { path: string; kind: string }[] = Object.entries(cluster.byzantine).map(([node, spec]) => ({
     path: `cluster.byzantine.${node}`,

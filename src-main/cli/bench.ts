@@ -25,7 +25,7 @@ interface BenchRow {
   p99Ms: number
 }
 
-const usage = `usage: npm run bench -- <raft | checker> [--quick] [--json]`
+const usage = `usage: npm run bench -- <raft | raft-vs-pbft | multiraft | checker> [--quick] [--json]`
 
 async function main(argv: string[]): Promise<number> {
   const suite = argv.find((arg) => !arg.startsWith('--'))
@@ -36,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
       return benchRaft(quick, json)
     case 'checker':
       return benchCheckerSuite(quick, json)
+    case 'raft-vs-pbft':
+      return benchRaftVsPbft(quick, json)
+    case 'multiraft':
+      return benchMultiRaft(quick, json)
     default:
       process.stderr.write(`${suite ? `unknown suite ${suite}\n` : ''}${usage}\n`)
       return 2
@@ -51,13 +55,7 @@ async function benchRaft(quick: boolean, json: boolean): Promise<number> {
     for (const nodes of [3, 5])
       for (const durability of ['fsync', 'none'] as const)
         for (const clients of [1, 16, 64]) {
-          const summaries: RunSummary[] = []
-          for (let repetition = 0; repetition < repetitions; repetition += 1) {
-            const experiment = benchExperiment({ nodes, clients, durability, durationMs, seed: repetition + 1 })
-            const summary = await new ExperimentRun(experiment, { runsDir, check: false, finalReads: false }).execute()
-            if (!summary.completed) throw new Error(`bench run failed: ${summary.error}`)
-            summaries.push(summary)
-          }
+          const summaries = await repeat({ nodes, clients, durability, durationMs }, repetitions, runsDir)
           const row: BenchRow = {
             nodes,
             clients,
@@ -77,12 +75,23 @@ async function benchRaft(quick: boolean, json: boolean): Promise<number> {
   return 0
 }
 
-function benchExperiment(options: { nodes: number; clients: number; durability: 'fsync' | 'none'; durationMs: number; seed: number }): Experiment {
+interface BenchShape {
+  protocol?: 'raft' | 'pbft'
+  nodes: number
+  clients: number
+  durability: 'fsync' | 'none'
+  durationMs: number
+  seed: number
+  groups?: number
+}
+
+function benchExperiment(options: BenchShape): Experiment {
+  const protocol = options.protocol ?? 'raft'
   const input: ExperimentInput = {
-    name: `bench-raft-${options.nodes}-${options.clients}-${options.durability}`,
-    protocol: 'raft',
+    name: `bench-${protocol}-${options.nodes}-${options.clients}-${options.durability}${options.groups ? `-g${options.groups}` : ''}`,
+    protocol,
     seed: options.seed,
-    cluster: { nodes: options.nodes, durability: options.durability },
+    cluster: { nodes: options.nodes, durability: options.durability, ...(options.groups ? { groups: options.groups } : {}) },
     workload: { duration: `${options.durationMs}ms`, warmup: '1s', clients: options.clients, keys: 1000, mix: { get: 0, put: 1 }, valueBytes: 16 },
     trace: { messages: false },
   }
@@ -109,6 +118,124 @@ function raftTable(rows: BenchRow[], repetitions: number, durationMs: number): s
   if (oneClient) lines.push(`3 nodes, fsync, 1 client: p50 ${oneClient.p50Ms.toFixed(3)} ms vs ${referenceP50MsOneClient} ms for the Go reference (ratio ${(oneClient.p50Ms / referenceP50MsOneClient).toFixed(2)}, lower is better)`)
   if (manyClients) lines.push(`3 nodes, fsync, 64 clients: ${manyClients.throughput.toFixed(0)} ops/s vs ${referenceThroughput64Clients} for the Go reference (ratio ${(manyClients.throughput / referenceThroughput64Clients).toFixed(2)}, higher is better)`)
   return `${lines.join('\n')}\n`
+}
+
+/** Runs one configuration `repetitions` times and returns the summaries. */
+async function repeat(shape: Omit<BenchShape, 'seed'>, repetitions: number, runsDir: string): Promise<RunSummary[]> {
+  const summaries: RunSummary[] = []
+  for (let repetition = 0; repetition < repetitions; repetition += 1) {
+    const summary = await new ExperimentRun(benchExperiment({ ...shape, seed: repetition + 1 }), { runsDir, check: false, finalReads: false }).execute()
+    if (!summary.completed) throw new Error(`bench run failed: ${summary.error}`)
+    summaries.push(summary)
+  }
+  return summaries
+}
+
+interface ProtocolRow {
+  protocol: 'raft' | 'pbft'
+  nodes: number
+  clients: number
+  throughput: number
+  p50Ms: number
+  p99Ms: number
+  messagesPerOp: number
+  bytesPerOp: number
+}
+
+async function benchRaftVsPbft(quick: boolean, json: boolean): Promise<number> {
+  const durationMs = quick ? 1000 : 4000
+  const repetitions = quick ? 1 : 3
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
+  const rows: ProtocolRow[] = []
+  try {
+    for (const [raftNodes, pbftNodes] of [[3, 4], [5, 7]] as const)
+      for (const clients of quick ? [1, 16] : [1, 16, 64])
+        for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {
+          const summaries = await repeat({ protocol, nodes, clients, durability: 'fsync', durationMs }, repetitions, runsDir)
+          const perOp = (value: (summary: RunSummary) => number) => median(summaries.map((summary) => value(summary) / Math.max(1, summary.ops.ok)))
+          const row: ProtocolRow = {
+            protocol,
+            nodes,
+            clients,
+            throughput: median(summaries.map((summary) => summary.throughput)),
+            p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
+            p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+            messagesPerOp: round2(perOp((summary) => summary.messages.total)),
+            bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
+          }
+          rows.push(row)
+          if (!json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+        }
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true })
+  }
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  else process.stdout.write(protocolTable(rows, repetitions, durationMs))
+  return 0
+}
+
+function protocolTable(rows: ProtocolRow[], repetitions: number, durationMs: number): string {
+  const lines = [
+    `Raft vs PBFT on real processes (writes only, fsync, ${durationMs / 1000} s per run after 1 s of warm-up, median of ${repetitions})`,
+    '',
+    '| protocol | nodes | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | bytes/op | p50 vs Raft |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const row of rows) {
+    const raft = rows.find((other) => other.protocol === 'raft' && other.clients === row.clients && other.nodes === (row.nodes === 4 ? 3 : 5))
+    const ratio = row.protocol === 'pbft' && raft ? `${(row.p50Ms / raft.p50Ms).toFixed(2)}x` : ''
+    lines.push(`| ${row.protocol} | ${row.nodes} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} | ${row.bytesPerOp} | ${ratio} |`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+interface GroupRow {
+  groups: number
+  clients: number
+  throughput: number
+  p50Ms: number
+  p99Ms: number
+}
+
+async function benchMultiRaft(quick: boolean, json: boolean): Promise<number> {
+  const durationMs = quick ? 1000 : 4000
+  const repetitions = quick ? 1 : 3
+  const clients = 64
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
+  const rows: GroupRow[] = []
+  try {
+    for (const groups of [1, 2, 4, 8]) {
+      const summaries = await repeat({ nodes: 3, clients, durability: 'fsync', durationMs, groups }, repetitions, runsDir)
+      const row: GroupRow = {
+        groups,
+        clients,
+        throughput: median(summaries.map((summary) => summary.throughput)),
+        p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
+        p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+      }
+      rows.push(row)
+      if (!json) process.stderr.write(`  ${groups} groups: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+    }
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true })
+  }
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  else {
+    const base = rows[0]!.throughput
+    const lines = [
+      `MultiRaft on 3 nodes, ${clients} closed-loop writers, fsync (${durationMs / 1000} s per run, median of ${repetitions}) on ${os.cpus().length} cores`,
+      '',
+      '| groups | throughput (ops/s) | vs 1 group | p50 (ms) | p99 (ms) |',
+      '|---:|---:|---:|---:|---:|',
+      ...rows.map((row) => `| ${row.groups} | ${row.throughput.toFixed(0)} | ${(row.throughput / base).toFixed(2)}x | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
+    ]
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+  return 0
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100
 }
 
 async function benchCheckerSuite(quick: boolean, json: boolean): Promise<number> {

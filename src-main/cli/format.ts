@@ -61,6 +61,9 @@ export function formatSummary(summary: RunSummary): string {
       ([operation, latency]) => `    ${operation.padEnd(10)} p50 ${latency.p50}  p99 ${latency.p99}  (${latency.count} ok)`,
     ),
     `  leadership   ${summary.leaderChanges} leader changes, highest term ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a leader`,
+    ...(summary.groups ?? []).map(
+      (group) => `    group ${String(group.group).padEnd(4)} led by ${group.leaders.join(', ') || 'nobody'}, ${group.leaderChanges} changes, ${group.unavailableMs.toFixed(0)} ms without a leader`,
+    ),
     `  messages     ${summary.messages.total} (${(summary.messages.bytes / 1024).toFixed(0)} KiB): ${Object.entries(summary.messages.byType).map(([type, count]) => `${type} ${count}`).join(', ')}`,
   ]
   if (summary.discovery) {

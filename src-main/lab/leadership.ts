@@ -25,9 +25,14 @@ export interface Leadership {
   unavailableMs: number
 }
 
-/** `events` in any order; the window bounds the unavailability measurement. */
-export function computeLeadership(events: readonly TraceEvent[], windowFromMs: number, windowToMs: number): Leadership {
-  const relevant = events.filter((event) => event.kind === 'role' || event.kind === 'process' || event.kind === 'term').slice()
+/**
+ * `events` in any order; the window bounds the unavailability measurement. `group` picks one
+ * MultiRaft group's leadership (undefined: the events that belong to no group).
+ */
+export function computeLeadership(events: readonly TraceEvent[], windowFromMs: number, windowToMs: number, group?: number): Leadership {
+  const relevant = events.filter(
+    (event) => event.kind === 'process' || ((event.kind === 'role' || event.kind === 'term') && event.group === group),
+  )
   relevant.sort((a, b) => a.t - b.t)
   const open = new Map<string, { term: number; fromMs: number }>()
   const tenures: Tenure[] = []
@@ -84,8 +89,9 @@ export class LeaderTracker {
   private readonly roles = new Map<string, { role: string; term: number }>()
   private readonly down = new Set<string>()
 
+  /** Tracks group 0 under MultiRaft (the group a "crash: leader" fault aims at). */
   observe(event: TraceEvent): void {
-    if (event.kind === 'role') this.roles.set(event.node, { role: event.role, term: event.term })
+    if (event.kind === 'role' && (event.group ?? 0) === 0) this.roles.set(event.node, { role: event.role, term: event.term })
     if (event.kind === 'process') {
       if (event.state === 'up' || event.state === 'resumed') this.down.delete(event.node)
       else this.down.add(event.node)

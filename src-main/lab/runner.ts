@@ -231,6 +231,8 @@ export class ExperimentRun {
       finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
       startMs: this.workloadStartMs,
       readMode: experiment.cluster.readMode,
+      groups: experiment.cluster.groups,
+      keyRouting: replicaBase(experiment).keyRouting,
     }
   }
 
@@ -337,7 +339,19 @@ export class ExperimentRun {
     const experiment = this.experiment
     const endMs = stats?.endMs ?? this.now()
     const startMs = stats?.startMs ?? this.workloadStartMs
-    const leadership = computeLeadership(this.trace, startMs, endMs)
+    const groupCount = experiment.cluster.groups
+    const perGroup =
+      groupCount > 1
+        ? Array.from({ length: groupCount }, (_, group) => ({ group, ...computeLeadership(this.trace, startMs, endMs, group) }))
+        : undefined
+    // Under MultiRaft: changes summed over groups, unavailability of the worst group.
+    const leadership = perGroup
+      ? {
+          leaderChanges: perGroup.reduce((sum, group) => sum + group.leaderChanges, 0),
+          maxTerm: Math.max(...perGroup.map((group) => group.maxTerm)),
+          unavailableMs: Math.max(...perGroup.map((group) => group.unavailableMs)),
+        }
+      : computeLeadership(this.trace, startMs, endMs)
     const messages = { total: 0, bytes: 0, byType: {} as Record<string, number> }
     for (const { pidCounters, carried } of this.messageTotals.values()) {
       messages.total += carried.messages + (pidCounters?.messagesSent ?? 0)
@@ -369,6 +383,13 @@ export class ExperimentRun {
       leaderChanges: leadership.leaderChanges,
       terms: leadership.maxTerm,
       unavailableMs: round(leadership.unavailableMs),
+      groups: perGroup?.map((group) => ({
+        group: group.group,
+        leaderChanges: group.leaderChanges,
+        terms: group.maxTerm,
+        unavailableMs: round(group.unavailableMs),
+        leaders: [...new Set(group.tenures.map((tenure) => tenure.node))],
+      })),
       messages,
       faults: this.faults?.injected ?? [],
       reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
@@ -404,6 +425,9 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     batchEntriesMax: cluster.batchEntriesMax,
     inflightAppendsMax: cluster.inflightAppendsMax,
     traceMessages: experiment.trace.messages,
+    groups: cluster.groups,
+    watchHistoryMax: 100_000,
+    keyRouting: cluster.keyRouting === 'range' ? { kind: 'range', splits: cluster.rangeSplits } : { kind: 'hash' },
     f: cluster.f,
     requestTimeoutMs: cluster.requestTimeoutMs,
     checkpointInterval: cluster.checkpointInterval,

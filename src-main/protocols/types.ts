@@ -45,6 +45,8 @@ export type CommandResult =
 
 /** A committed command handed to the state machine, in order. */
 export interface AppliedEntry {
+  /** MultiRaft: the group whose log this entry is in (each group has its own index sequence). */
+  group?: number
   index: number
   term: number
   command: Command
@@ -67,13 +69,15 @@ export interface Rejection {
 }
 
 /** Observable facts for the trace and the live timelines. */
-export type CoreEvent =
+/** `group` is set by MultiRaft: the event belongs to that group's Raft. */
+export type CoreEvent = (
   | { kind: 'role'; role: string; term: number; leader?: NodeId }
   | { kind: 'term'; term: number }
   | { kind: 'vote'; term: number; votedFor: NodeId }
   | { kind: 'commit'; index: number }
   | { kind: 'truncate'; fromIndex: number; term: number }
   | { kind: 'note'; text: string }
+) & { group?: number }
 
 export interface OutboundMessage<M> {
   to: NodeId
@@ -104,8 +108,11 @@ export type CoreInput<M> =
   | { kind: 'message'; from: NodeId; message: M }
   /** Proposals are handed over in batches (all that arrived in one I/O turn) so one append carries many. */
   | { kind: 'propose'; proposals: ProposedCommand[] }
-  /** Linearizable reads, batched the same way: one confirmation round serves them all. */
-  | { kind: 'read'; readIds: number[] }
+  /**
+   * Linearizable reads, batched the same way: one confirmation round serves them all. `keys` (one
+   * per read id) lets a sharded core (MultiRaft) send each read to its key's group.
+   */
+  | { kind: 'read'; readIds: number[]; keys?: string[] }
 
 /** A pure protocol state machine. `P` is the protocol's persisted record type (the WAL payload). */
 export interface ProtocolCore<M, P> {

@@ -30,6 +30,11 @@ export const replicaConfigSchema = z.object({
   /** The run's clock origin, process.hrtime.bigint() as a decimal string; trace times are relative to it. */
   epochNs: z.string().regex(/^\d+$/).optional(),
   traceMessages: z.boolean().default(true),
+  /** Changes each state machine keeps for watches to replay. */
+  watchHistoryMax: z.number().int().min(1).default(100_000),
+  /** MultiRaft: Raft groups in this process, and how keys map to them. */
+  groups: z.number().int().min(1).max(64).default(1),
+  keyRouting: z.union([z.object({ kind: z.literal('hash') }), z.object({ kind: z.literal('range'), splits: z.array(z.string()) })]).default({ kind: 'hash' }),
   /** PBFT */
   f: z.number().int().min(0).optional(),
   requestTimeoutMs: z.number().positive().default(500),

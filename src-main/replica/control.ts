@@ -33,6 +33,8 @@ export interface FinalState {
   keys: number
   /** The first keys in order with their values (at most finalSampleKeysMax), to show what a replica holds. */
   sample: [string, string][]
+  /** MultiRaft: the same per group (the fields above are group 0's). */
+  groups?: { group: number; appliedIndex: number; hash: string; kvDigest: string; keys: number }[]
   status: ReplicaStatus
   messages: { messagesSent: Record<string, number>; bytesSent: number; messageEventsDropped: number }
 }

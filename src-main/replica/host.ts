@@ -30,6 +30,8 @@ export const messageEventsPerSecondMax = 4000
 export interface ProtocolAdapter<M extends { type: string }, P> {
   createCore(config: ReplicaConfig, persisted: P[]): ProtocolCore<M, P>
   isMessage(value: unknown): value is M
+  /** MultiRaft: which group owns a key (its state machine answers for the key). */
+  groupOfKey?: (core: ProtocolCore<M, P>, key: string) => number
   /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
   readsThroughCore: boolean
   /** Role names in which this node answers clients as the one that orders requests. */
@@ -82,7 +84,8 @@ interface PendingRead extends PendingReply {
 type AnyReady = Ready<{ type: string }, unknown>
 
 export class ReplicaHost<M extends { type: string }, P> {
-  readonly kv = new KeyValueStore()
+  /** One state machine per group (MultiRaft); every other protocol has just group 0. */
+  private readonly stores: KeyValueStore[]
   readonly core: ProtocolCore<M, P>
   private readonly wal: WriteAheadLog<P>
   private readonly transport: PeerTransport
@@ -98,7 +101,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private tickTimer?: NodeJS.Timeout
   private clockRate = 1
   private ticks = 0
-  private commitToTrace: number | undefined
+  private readonly commitsToTrace = new Map<number, number>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
   private role = ''
@@ -115,6 +118,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     private readonly hooks: HostHooks,
   ) {
     this.epochNs = config.epochNs ? BigInt(config.epochNs) : process.hrtime.bigint()
+    this.stores = [new KeyValueStore(config.watchHistoryMax)]
     const { wal, recovery } = WriteAheadLog.open<P>(config.dataDir, config.durability)
     this.wal = wal
     this.recoveredRecords = recovery.records.length
@@ -243,6 +247,27 @@ export class ReplicaHost<M extends { type: string }, P> {
     return this.ticks * this.config.tickMs
   }
 
+  /** Group 0's state machine: the only one outside MultiRaft, and the one leases and watches use. */
+  get kv(): KeyValueStore {
+    return this.stores[0]!
+  }
+
+  storeOf(group: number): KeyValueStore {
+    while (this.stores.length <= group) this.stores.push(new KeyValueStore(this.config.watchHistoryMax))
+    return this.stores[group]!
+  }
+
+  /** Every group's store, for final states. */
+  get allStores(): readonly KeyValueStore[] {
+    return this.stores
+  }
+
+  private storeForKey(command: AppliedEntry['command']): KeyValueStore {
+    if (!this.adapter.groupOfKey) return this.kv
+    const key = command.op === 'range' ? command.prefix : 'key' in command ? command.key : ''
+    return this.storeOf(this.adapter.groupOfKey(this.core, key))
+  }
+
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
     if ('register' in request) return this.route(request.register, connection)
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
@@ -256,7 +281,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     const isRead = request.cmd.op === 'get' || request.cmd.op === 'range'
     if (isRead && this.config.readMode === 'follower') {
       // Any node answers from its own copy, leader or not, caught up or not: fast and maybe stale.
-      const result = this.kv.read(request.cmd)
+      const result = this.storeForKey(request.cmd).read(request.cmd)
       const base = { id: request.id, node: this.config.id }
       return connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision } : { ...base, ok: false, error: 'rejected' })
     }
@@ -300,7 +325,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (this.queuedReads.length > 0) {
       const readIds = this.queuedReads
       this.queuedReads = []
-      this.absorb(this.core.step({ kind: 'read', readIds }) as AnyReady)
+      const keys = this.adapter.groupOfKey ? readIds.map((readId) => readKey(this.pendingReads.get(readId)?.request.cmd)) : undefined
+      this.absorb(this.core.step({ kind: 'read', readIds, keys }) as AnyReady)
     }
     const batch = this.accumulated
     if (batch.length === 0) return
@@ -323,10 +349,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
-    if (this.commitToTrace !== undefined) {
-      this.trace({ kind: 'commit', index: this.commitToTrace })
-      this.commitToTrace = undefined
-    }
+    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
+    this.commitsToTrace.clear()
   }
 
   private route(clientId: string, connection: ClientConnection): void {
@@ -345,11 +369,15 @@ export class ReplicaHost<M extends { type: string }, P> {
   private applyEntries(entries: AppliedEntry[]): void {
     if (entries.length === 0) return
     const changes: ChangeEvent[] = []
+    const touched = new Set<number>()
     for (const entry of entries) {
-      const result = this.kv.apply(entry.index, entry.term, entry.command)
-      for (const change of this.kv.lastChanges) changes.push(change)
-      if (result.ok) this.noteLease(entry.command)
-      if (entry.index % applyHashEvery === 0) this.traceApply()
+      const group = entry.group ?? 0
+      const store = this.storeOf(group)
+      const result = store.apply(entry.index, entry.term, entry.command)
+      if (group === 0) for (const change of store.lastChanges) changes.push(change)
+      if (result.ok && group === 0) this.noteLease(entry.command)
+      if (entry.index % applyHashEvery === 0) this.traceApply(group)
+      touched.add(group)
       if (!entry.tag) continue
       if (this.adapter.replies) {
         this.pendingProposals.delete(tagKey(entry.tag))
@@ -369,7 +397,7 @@ export class ReplicaHost<M extends { type: string }, P> {
             : { ...base, ok: false, error: 'invalid', message: result.message },
       )
     }
-    if (this.kv.appliedIndex % applyHashEvery !== 0) this.traceApply()
+    for (const group of touched) if (this.storeOf(group).appliedIndex % applyHashEvery !== 0) this.traceApply(group)
     this.watches.publish(changes)
   }
 
@@ -387,7 +415,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     const pending = this.pendingReads.get(readId)
     if (!pending) return
     this.pendingReads.delete(readId)
-    const result = this.kv.read(pending.request.cmd)
+    const result = this.storeForKey(pending.request.cmd).read(pending.request.cmd)
     const base = { id: pending.requestId, node: this.config.id }
     pending.connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision } : { ...base, ok: false, error: 'rejected' })
   }
@@ -432,6 +460,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private onCoreEvent(event: CoreEvent): void {
     switch (event.kind) {
       case 'role': {
+        if (event.group !== undefined) return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader, group: event.group })
         const wasLeader = this.adapter.leaderRoles.includes(this.role)
         const isLeader = this.adapter.leaderRoles.includes(event.role)
         this.role = event.role
@@ -443,15 +472,15 @@ export class ReplicaHost<M extends { type: string }, P> {
         return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader })
       }
       case 'term':
-        return this.trace({ kind: 'term', term: event.term })
+        return this.trace(withGroup({ kind: 'term', term: event.term }, event.group))
       case 'vote':
-        return this.trace({ kind: 'vote', term: event.term, votedFor: event.votedFor })
+        return this.trace(withGroup({ kind: 'vote', term: event.term, votedFor: event.votedFor }, event.group))
       case 'commit':
-        // One commit event per flush is enough for the timelines and the checker, at any load.
-        this.commitToTrace = event.index
+        // One commit event per flush and group is enough for the timelines and the checker, at any load.
+        this.commitsToTrace.set(event.group ?? -1, event.index)
         return
       case 'truncate':
-        return this.trace({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term })
+        return this.trace(withGroup({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term }, event.group))
       case 'note':
         return this.trace({ kind: 'note', text: event.text })
       default:
@@ -484,8 +513,10 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.trace(event)
   }
 
-  private traceApply(): void {
-    this.trace({ kind: 'apply', index: this.kv.appliedIndex, term: this.kv.appliedTerm, hash: this.kv.applyHash })
+  private traceApply(group: number): void {
+    const store = this.storeOf(group)
+    const event = { kind: 'apply' as const, index: store.appliedIndex, term: store.appliedTerm, hash: store.applyHash }
+    this.trace(this.adapter.groupOfKey ? { ...event, group } : event)
   }
 
   trace(event: DistributiveOmit<TraceEvent, 't' | 'node'>): void {
@@ -494,6 +525,16 @@ export class ReplicaHost<M extends { type: string }, P> {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+function withGroup<E extends object>(event: E, group: number | undefined): E & { group?: number } {
+  return group === undefined ? event : { ...event, group }
+}
+
+function readKey(command: AppliedEntry['command'] | undefined): string {
+  if (!command) return ''
+  if (command.op === 'range') return command.prefix
+  return 'key' in command ? command.key : ''
+}
 
 function tagKey(tag: { clientId: string; seq: number }): string {
   return `${tag.clientId}:${tag.seq}`

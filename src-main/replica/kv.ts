@@ -32,6 +32,9 @@ export interface Lease {
 }
 
 export class KeyValueStore {
+  /** Changes kept for watches (watchHistoryMax unless a test asks for fewer). */
+  constructor(private readonly historyMax = watchHistoryMax) {}
+
   private readonly data = new Map<string, { value: string; lease?: string }>()
   readonly leases = new Map<string, Lease>()
   /** Newest last; bounded by watchHistoryMax. */
@@ -172,7 +175,7 @@ export class KeyValueStore {
   private record(change: ChangeEvent): void {
     this.changes.push(change)
     this.lastChanges.push(change)
-    if (this.changes.length > watchHistoryMax) this.changes.splice(0, this.changes.length - watchHistoryMax)
+    if (this.changes.length > this.historyMax) this.changes.splice(0, this.changes.length - this.historyMax)
   }
 
   private mixHash(term: number, command: Command): void {

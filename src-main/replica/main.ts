@@ -22,7 +22,7 @@ function main(): void {
   }
   let buffered: TraceEvent[] = []
   let eventsOverflowed = 0
-  const host = new ReplicaHost(config, adapterFor(config.protocol), {
+  const host = new ReplicaHost(config, adapterFor(config.protocol, config.groups), {
     emit(event) {
       if (!controlled) return logStandalone(config, event)
       if (buffered.length >= eventBufferMax) {
@@ -102,6 +102,10 @@ function main(): void {
               kvDigest: host.kv.digest(),
               keys: host.kv.size,
               sample: host.kv.sample(finalSampleKeysMax),
+              groups:
+                host.allStores.length > 1
+                  ? host.allStores.map((store, group) => ({ group, appliedIndex: store.appliedIndex, hash: store.applyHash, kvDigest: store.digest(), keys: store.size }))
+                  : undefined,
               status: host.status(),
               messages: host.messageStats(),
             },

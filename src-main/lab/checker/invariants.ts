@@ -24,6 +24,8 @@ export interface FinalState {
   appliedIndex: number
   hash: string
   kvDigest: string
+  /** MultiRaft: one entry per group (the fields above are group 0's). */
+  groups?: { group: number; appliedIndex: number; hash: string; kvDigest: string }[]
 }
 
 export interface InvariantInput {
@@ -42,6 +44,29 @@ type RoleEvent = Extract<TraceEvent, { kind: 'role' }>
 type ApplyEvent = Extract<TraceEvent, { kind: 'apply' }>
 
 export function checkInvariants(input: InvariantInput): InvariantResult[] {
+  const groups = [...new Set(input.trace.map((event) => ('group' in event ? event.group : undefined)).filter((group): group is number => group !== undefined))]
+  if (groups.length === 0) return checkOneLog(input)
+  // MultiRaft: every group is a Raft of its own; events without a group (crashes, faults) belong to all.
+  groups.sort((a, b) => a - b)
+  const perGroup = groups.map((group) =>
+    checkOneLog({
+      ...input,
+      trace: input.trace.filter((event) => !('group' in event) || event.group === undefined || event.group === group),
+      finalStates: input.finalStates?.flatMap((state) => {
+        const mine = state.groups?.find((candidate) => candidate.group === group)
+        return mine ? [{ node: state.node, appliedIndex: mine.appliedIndex, hash: mine.hash, kvDigest: mine.kvDigest }] : []
+      }),
+    }),
+  )
+  return perGroup[0]!.map((first, position) => {
+    const results = perGroup.map((results) => results[position]!)
+    const failing = results.map((result, index) => ({ result, group: groups[index]! })).filter(({ result }) => !result.ok)
+    if (failing.length > 0) return { name: first.name, ok: false, detail: failing.map(({ result, group }) => `group ${group}: ${result.detail}`).join('; ') }
+    return { name: first.name, ok: true, detail: `all ${groups.length} groups: ${first.detail}` }
+  })
+}
+
+function checkOneLog(input: InvariantInput): InvariantResult[] {
   const faulty = new Set(input.faultyNodes ?? [])
   const trace = [...input.trace].filter((event) => !faulty.has(event.node)).sort((a, b) => a.t - b.t)
   const excluded = faulty.size > 0 ? ` (faulty nodes ${[...faulty].join(', ')} excluded)` : ''

@@ -39,6 +39,8 @@ export class LeaderClient implements ClientDriver {
     private readonly routing: 'leader' | 'home' = 'leader',
     /** Follower reads: a read goes to the client's own node, which answers whatever its role. */
     private readonly readsAtHome = false,
+    /** MultiRaft: each key's group has its own leader; the guesses are kept per group. */
+    private readonly groupOf: (command: Command) => number = () => 0,
   ) {}
 
   async execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome> {
@@ -46,7 +48,8 @@ export class LeaderClient implements ClientDriver {
     const nodes = this.connections.nodeIds
     const home = nodes[hashClient(clientId) % nodes.length]!
     const isRead = command.op === 'get' || command.op === 'range'
-    let target = via ?? (this.routing === 'home' || (isRead && this.readsAtHome) ? home : (this.leaderGuesses.get(clientId) ?? home))
+    const guessKey = `${clientId}|${this.groupOf(command)}`
+    let target = via ?? (this.routing === 'home' || (isRead && this.readsAtHome) ? home : (this.leaderGuesses.get(guessKey) ?? home))
     let triedThisRound = new Set<string>()
     let lastError = 'no node answered'
     for (;;) {
@@ -63,12 +66,12 @@ export class LeaderClient implements ClientDriver {
       } else {
         const response = delivery.response
         if (response.ok) {
-          this.remember(clientId, target)
+          this.remember(guessKey, target)
           return { type: 'ok', node: target, value: response.value, entries: response.entries, revision: response.revision }
         }
         switch (response.error) {
           case 'cas-mismatch':
-            this.remember(clientId, target)
+            this.remember(guessKey, target)
             return { type: 'fail', error: 'cas-mismatch', node: target, value: response.value }
           case 'rejected':
           case 'invalid':
@@ -93,7 +96,7 @@ export class LeaderClient implements ClientDriver {
         continue
       }
       triedThisRound = new Set()
-      this.leaderGuesses.delete(clientId)
+      this.leaderGuesses.delete(guessKey)
       target = hint ?? nodes[(nodes.indexOf(target) + 1) % nodes.length]!
       await delay(Math.min(noLeaderBackoffMs, Math.max(0, deadline - performance.now())))
     }

@@ -6,6 +6,13 @@
 import { ClusterConnections } from './connections.js'
 import { LeaderClient, type ClientDriver } from './client.js'
 import { PbftClient } from './pbft-client.js'
+import { groupOfKey } from '../../protocols/multiraft/routing.js'
+import type { Command } from '../../protocols/types.js'
+
+function commandKey(command: Command): string {
+  if (command.op === 'range') return command.prefix
+  return 'key' in command ? command.key : ''
+}
 import { WorkloadEngine } from './engine.js'
 import { progressReportMs, type WorkloadConfig, type WorkloadReport, type WorkloadRequest } from './protocol.js'
 
@@ -17,7 +24,9 @@ function driverFor(config: WorkloadConfig, connections: ClusterConnections): Cli
   switch (config.protocol) {
     case 'raft':
     case 'primary-backup':
-      return new LeaderClient(connections, config.workload.routing, config.readMode === 'follower')
+      return new LeaderClient(connections, config.workload.routing, config.readMode === 'follower', (command) =>
+        groupOfKey(commandKey(command), config.groups, config.keyRouting),
+      )
     case 'pbft':
       return new PbftClient(connections, config.f, Math.max(50, config.workload.timeoutMs / 4))
   }

@@ -1,6 +1,7 @@
 /** The control channel between the orchestrator and the workload process. */
 import type { Experiment } from '../../api/experiment.js'
 import type { DiscoveryReport } from '../../api/summary.js'
+import type { KeyRouting } from '../../protocols/multiraft/routing.js'
 
 export interface NodeEndpoint {
   id: string
@@ -20,6 +21,9 @@ export interface WorkloadConfig {
   /** Read every touched key once more at the end, so a lost write shows in the history. */
   finalReads: boolean
   readMode: Experiment['cluster']['readMode']
+  /** MultiRaft: clients find each group's leader separately. */
+  groups: number
+  keyRouting: KeyRouting
   /** ms since epoch at which the experiment's "0 s" is: script times count from it. */
   startMs: number
 }

@@ -1,0 +1,188 @@
+/**
+ * MultiRaft: several independent Raft groups hosted by the same nodes, each owning a share of the
+ * keys (CockroachDB and TiKV shard this way). One core per node holds one RaftCore per group and
+ * multiplexes them:
+ *   - every message from all groups to one peer in one step leaves as a single Batch, so the
+ *     heartbeats of all groups due at the same tick cost one message per node pair (coalescing);
+ *   - persisted records are tagged with their group and go to the node's one WAL together, so one
+ *     fsync covers every group's entries of an I/O turn;
+ *   - proposals and reads are routed to the group that owns their key.
+ * Pure like the cores it wraps: ticks in, effects out, randomness injected.
+ */
+import { RaftCore } from '../raft/core.js'
+import { checkRaftMessage } from '../raft/messages.js'
+import type { RaftMessage, RaftPersist } from '../raft/messages.js'
+import type { RaftOptions } from '../raft/options.js'
+import type { Command, CoreEvent, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, Ready } from '../types.js'
+import { assertNever, emptyReady } from '../types.js'
+import { groupOfKey, type KeyRouting } from './routing.js'
+
+/** Groups one node can host. */
+export const groupsMax = 64
+
+export interface MultiRaftMessage {
+  type: 'Batch'
+  /** Not a Raft term: every item carries its own. Kept so every message has a `term` field. */
+  term: 0
+  items: { g: number; m: RaftMessage }[]
+}
+
+export interface MultiRaftPersist {
+  g: number
+  r: RaftPersist
+}
+
+export interface MultiRaftOptions extends Omit<RaftOptions, 'random' | 'persisted' | 'firstElectionTimeoutTicks'> {
+  groups: number
+  routing: KeyRouting
+  /** One generator per group, so the groups' timeouts are independent. */
+  randomFor: (group: number) => Random
+  persisted?: readonly MultiRaftPersist[]
+}
+
+type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
+
+export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPersist> {
+  readonly id: NodeId
+  private readonly groups: RaftCore[] = []
+
+  constructor(private readonly options: MultiRaftOptions) {
+    if (!Number.isInteger(options.groups) || options.groups < 1 || options.groups > groupsMax) {
+      throw new Error(`multiraft: groups must be a whole number from 1 to ${groupsMax}, got ${options.groups}`)
+    }
+    this.id = options.id
+    const persistedByGroup = Array.from({ length: options.groups }, () => [] as RaftPersist[])
+    for (const record of options.persisted ?? []) {
+      if (!persistedByGroup[record.g]) throw new Error(`multiraft recovery: a record of group ${record.g}, but only ${options.groups} groups`)
+      persistedByGroup[record.g]!.push(record.r)
+    }
+    const [timeoutMin, timeoutMax] = options.electionTimeoutTicks
+    for (let group = 0; group < options.groups; group += 1) {
+      // Group g's first election goes to node g mod n, so the leaders start spread over the nodes.
+      const home = options.members[group % options.members.length]
+      this.groups.push(
+        new RaftCore({
+          ...options,
+          random: options.randomFor(group),
+          persisted: persistedByGroup[group],
+          firstElectionTimeoutTicks: home === options.id ? timeoutMin : timeoutMax,
+        }),
+      )
+    }
+  }
+
+  get groupCount(): number {
+    return this.groups.length
+  }
+
+  groupOf(key: string): number {
+    return groupOfKey(key, this.groups.length, this.options.routing)
+  }
+
+  step(input: CoreInput<MultiRaftMessage>): MultiReady {
+    const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
+    const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
+    const absorb = (group: number, ready: Ready<RaftMessage, RaftPersist>) => mergeGroup(merged, outgoing, group, ready)
+    switch (input.kind) {
+      case 'tick':
+        this.groups.forEach((core, group) => absorb(group, core.step(input)))
+        break
+      case 'message':
+        for (const item of input.message.items) absorb(item.g, this.groups[item.g]!.step({ kind: 'message', from: input.from, message: item.m }))
+        break
+      case 'propose':
+        for (const [group, proposals] of this.partition(input.proposals, (proposal) => keyOf(proposal.command))) {
+          absorb(group, this.groups[group]!.step({ kind: 'propose', proposals }))
+        }
+        break
+      case 'read': {
+        const keys = input.keys ?? []
+        const byGroup = this.partition(input.readIds, (_readId, position) => keys[position] ?? '')
+        for (const [group, readIds] of byGroup) absorb(group, this.groups[group]!.step({ kind: 'read', readIds }))
+        break
+      }
+      default:
+        assertNever(input, 'input')
+    }
+    for (const [to, items] of outgoing) merged.messages.push({ to, message: { type: 'Batch', term: 0, items } })
+    return merged
+  }
+
+  /** Role is "leader of k/G" so the timelines can show how leadership is spread; per-group roles are in the events. */
+  status(): CoreStatus {
+    const statuses = this.groups.map((core) => core.status())
+    const led = statuses.filter((status) => status.role === 'leader').length
+    return {
+      id: this.id,
+      role: led > 0 ? `leader ${led}/${statuses.length}` : 'follower',
+      term: Math.max(...statuses.map((status) => status.term)),
+      commitIndex: sum(statuses.map((status) => status.commitIndex)),
+      lastIndex: sum(statuses.map((status) => status.lastIndex)),
+      appliedIndex: sum(statuses.map((status) => status.appliedIndex)),
+    }
+  }
+
+  groupStatus(group: number): CoreStatus {
+    return this.groups[group]!.status()
+  }
+
+  campaign(group: number): Ready<MultiRaftMessage, MultiRaftPersist> {
+    const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
+    const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
+    mergeGroup(merged, outgoing, group, this.groups[group]!.campaign())
+    for (const [to, items] of outgoing) merged.messages.push({ to, message: { type: 'Batch', term: 0, items } })
+    return merged
+  }
+
+  private partition<T>(items: readonly T[], keyFor: (item: T, position: number) => string): Map<number, T[]> {
+    const byGroup = new Map<number, T[]>()
+    items.forEach((item, position) => {
+      const group = this.groupOf(keyFor(item, position))
+      const list = byGroup.get(group)
+      if (list) list.push(item)
+      else byGroup.set(group, [item])
+    })
+    return byGroup
+  }
+}
+
+function mergeGroup(merged: MultiReady, outgoing: Map<NodeId, MultiRaftMessage['items']>, group: number, ready: Ready<RaftMessage, RaftPersist>): void {
+  for (const record of ready.persist) merged.persist.push({ g: group, r: record })
+  for (const { to, message } of ready.messages) {
+    const items = outgoing.get(to)
+    if (items) items.push({ g: group, m: message })
+    else outgoing.set(to, [{ g: group, m: message }])
+  }
+  for (const entry of ready.applied) merged.applied.push({ ...entry, group })
+  for (const read of ready.reads) merged.reads.push(read)
+  for (const rejection of ready.rejections) merged.rejections.push(rejection)
+  for (const event of ready.events) merged.events.push({ ...event, group } as CoreEvent)
+}
+
+function keyOf(command: Command): string {
+  switch (command.op) {
+    case 'range':
+      return command.prefix
+    case 'put':
+    case 'delete':
+    case 'cas':
+    case 'get':
+      return command.key
+    default:
+      // Leases and noops carry no key: group 0 owns them.
+      return ''
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0)
+}
+
+/** Shape check of a decoded Batch before any item reaches a group's core. */
+export function isMultiRaftMessage(value: unknown, groups: number): value is MultiRaftMessage {
+  const message = value as Partial<MultiRaftMessage> | null
+  if (typeof message !== 'object' || message === null || message.type !== 'Batch' || !Array.isArray(message.items)) return false
+  return message.items.every(
+    (item) => typeof item === 'object' && item !== null && Number.isInteger(item.g) && item.g >= 0 && item.g < groups && checkRaftMessage(item.m).ok,
+  )
+}
