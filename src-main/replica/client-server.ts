@@ -4,6 +4,7 @@
  */
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from './framing.js'
+import { listenOnLoopback } from './loopback.js'
 import type { Command } from '../protocols/types.js'
 import type { ChangeEvent } from './kv.js'
 
@@ -90,13 +91,7 @@ export class ClientServer {
   }
 
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen({ host: '127.0.0.1', port: this.options.port, exclusive: true }, () => {
-        this.server.off('error', reject)
-        resolve((this.server.address() as net.AddressInfo).port)
-      })
-    })
+    return listenOnLoopback(this.server, this.options.port)
   }
 
   close(): void {

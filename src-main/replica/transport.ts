@@ -6,6 +6,7 @@
  */
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from './framing.js'
+import { listenOnLoopback } from './loopback.js'
 import type { NodeId, Random } from '../protocols/types.js'
 
 export const wireVersion = 1
@@ -92,13 +93,7 @@ export class PeerTransport {
   }
 
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen({ host: '127.0.0.1', port: this.options.port, exclusive: true }, () => {
-        this.server.off('error', reject)
-        resolve((this.server.address() as net.AddressInfo).port)
-      })
-    })
+    return listenOnLoopback(this.server, this.options.port)
   }
 
   setPeers(peers: PeerAddress[]): void {
