@@ -12,6 +12,8 @@ const entryPoints = {
   replica: 'src-main/replica/main.ts',
   workload: 'src-main/lab/workload/main.ts',
   guardian: 'src-main/lab/guardian.ts',
+  serve: 'src-main/server/main.ts',
+  launch: 'src-main/electron/launch.ts',
 }
 const started = performance.now()
 await build({

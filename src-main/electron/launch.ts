@@ -1,0 +1,37 @@
+/**
+ * `npm start`: the desktop app when the Electron binary is installed, browser mode otherwise.
+ * Bundled to out/node/launch.js. Where Electron cannot run (binary not downloaded, e.g. with
+ * ELECTRON_SKIP_BINARY_DOWNLOAD, or no display on Linux) it says why in one line and serves the
+ * same UI on 127.0.0.1 instead.
+ */
+import { spawn } from 'node:child_process'
+import { displayProblem, findElectronBinary, type ElectronBinary } from './electron-binary.js'
+import { defaultLabRoot, startLabServer, stopOnSignals } from '../server/start.js'
+
+/** The Electron binary's path, or why it cannot be used here. */
+export function findElectron(): ElectronBinary {
+  const found = findElectronBinary()
+  if (!found.ok) return found
+  const noDisplay = displayProblem()
+  return noDisplay ? { ok: false, reason: noDisplay } : found
+}
+
+async function launch(): Promise<void> {
+  const root = defaultLabRoot()
+  const electron = findElectron()
+  if (electron.ok) {
+    const child = spawn(electron.binary, [root], { stdio: 'inherit' })
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal))
+    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+    return
+  }
+  console.error(`Consensus Lab: cannot open the desktop app because ${electron.reason}; starting browser mode instead.`)
+  const server = await startLabServer({ root, port: Number(process.env.PORT ?? 5173), portFallback: true })
+  console.log(`Consensus Lab (browser mode): ${server.url}`)
+  stopOnSignals(() => server.close())
+}
+
+launch().catch((error: unknown) => {
+  console.error(`Consensus Lab: could not start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})

@@ -1,0 +1,34 @@
+/**
+ * Sandboxed preload: exposes `window.lab`, a LabApi with one method per IPC message.
+ * ipcRenderer itself is never exposed, and stream callbacks are wrapped so the page never sees the
+ * Electron event object.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import type { FaultAction, LabApi, LabStreamMessage } from '../api/lab-api.js'
+import type { LabCallMethod } from '../server/wire.js'
+import { labChannel, labStreamChannel, type IpcReply } from './channels.js'
+
+async function call<T>(method: LabCallMethod, ...args: unknown[]): Promise<T> {
+  const reply = (await ipcRenderer.invoke(labChannel(method), ...args)) as IpcReply
+  if (!reply.ok) throw new Error(reply.error)
+  return reply.value as T
+}
+
+const lab: LabApi = {
+  info: () => call('info'),
+  listExperiments: () => call('listExperiments'),
+  validateExperiment: (text: string) => call('validateExperiment', text),
+  saveExperiment: (file: string, text: string) => call('saveExperiment', file, text),
+  startRun: (text: string) => call('startRun', text),
+  stopRun: (runId: string) => call('stopRun', runId),
+  injectFault: (runId: string, action: FaultAction) => call('injectFault', runId, action),
+  subscribe(listener: (message: LabStreamMessage) => void) {
+    const forward = (_event: IpcRendererEvent, message: LabStreamMessage) => listener(message)
+    ipcRenderer.on(labStreamChannel, forward)
+    return () => {
+      ipcRenderer.removeListener(labStreamChannel, forward)
+    }
+  },
+}
+
+contextBridge.exposeInMainWorld('lab', lab)

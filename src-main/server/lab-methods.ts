@@ -1,0 +1,73 @@
+/**
+ * The argument schemas of every LabApi call, shared by both hosts (Electron IPC and the browser-mode
+ * WebSocket): whatever crosses from a renderer is untrusted and checked here before the service sees it.
+ */
+import { z } from 'zod'
+import type { LabApi } from '../api/lab-api.js'
+import { parseFaultAction } from '../api/experiment.js'
+import type { LabCallMethod } from './wire.js'
+
+/** Experiment texts are small; anything this large is a mistake or an attack. */
+export const experimentTextBytesMax = 1_000_000
+
+const experimentText = z.string().max(experimentTextBytesMax, `expected an experiment of at most ${experimentTextBytesMax} characters`)
+const fileName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected a file name of letters, digits, ., - or _ (no folders)')
+  .refine((name) => /\.(ya?ml|json)$/i.test(name), 'expected a .yaml, .yml or .json file name')
+const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a run id')
+/** Exactly the vocabulary of the experiment's fault schedule, with its error messages. */
+export const faultActionSchema = z.unknown().transform((value, ctx) => parseFaultAction(value, ctx) ?? z.NEVER)
+
+export const labMethodArgs = {
+  info: z.tuple([]),
+  listExperiments: z.tuple([]),
+  validateExperiment: z.tuple([experimentText]),
+  saveExperiment: z.tuple([fileName, experimentText]),
+  startRun: z.tuple([experimentText]),
+  stopRun: z.tuple([runId]),
+  injectFault: z.tuple([runId, faultActionSchema]),
+} satisfies Record<LabCallMethod, z.ZodType>
+
+export const labCallMethods = Object.keys(labMethodArgs) as LabCallMethod[]
+
+export function isLabCallMethod(value: unknown): value is LabCallMethod {
+  return typeof value === 'string' && Object.hasOwn(labMethodArgs, value)
+}
+
+export class LabArgumentError extends Error {}
+
+/** Validates the arguments and calls the method; a bad argument throws LabArgumentError naming the method. */
+export async function dispatchLabCall(api: LabApi, method: LabCallMethod, args: unknown): Promise<unknown> {
+  const parsed = labMethodArgs[method].safeParse(args)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue && issue.path.length > 0 ? ` (argument ${issue.path.join('.')})` : ''
+    throw new LabArgumentError(`${method}: invalid arguments${where}: ${issue?.message ?? 'rejected'}`)
+  }
+  const values = parsed.data as unknown[]
+  switch (method) {
+    case 'info':
+      return api.info()
+    case 'listExperiments':
+      return api.listExperiments()
+    case 'validateExperiment':
+      return api.validateExperiment(values[0] as string)
+    case 'saveExperiment':
+      return api.saveExperiment(values[0] as string, values[1] as string)
+    case 'startRun':
+      return api.startRun(values[0] as string)
+    case 'stopRun':
+      return api.stopRun(values[0] as string)
+    case 'injectFault':
+      return api.injectFault(values[0] as string, values[1] as Parameters<LabApi['injectFault']>[1])
+    default: {
+      const unknownMethod: never = method
+      throw new LabArgumentError(`unknown method ${String(unknownMethod)}`)
+    }
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

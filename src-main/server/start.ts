@@ -1,0 +1,88 @@
+/**
+ * Starts the browser-mode lab: a real lab service (real replicas) behind serveLab.
+ * Shared by `npm run serve` (main.ts) and the `npm start` fallback (../electron/launch.ts).
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createLabService } from '../lab/service.js'
+import { serveLab } from './http-server.js'
+
+export interface StartLabServerOptions {
+  /** 0 or absent picks a free port. */
+  port?: number
+  /** When `port` is taken, take a free one instead of failing. */
+  portFallback?: boolean
+  host?: '127.0.0.1'
+  /** Defaults to a fresh random token per start. */
+  token?: string
+  /** The repository (or installed app) root; the folders below default to places inside it. */
+  root?: string
+  experimentsDir?: string
+  userExperimentsDir?: string
+  runsDir?: string
+  /** The built renderer. */
+  staticDir?: string
+}
+
+export interface StartedLabServer {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+/** out/node/serve.js and src-main/server/start.ts both sit two levels below the root. */
+export function defaultLabRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+}
+
+export async function startLabServer(options: StartLabServerOptions = {}): Promise<StartedLabServer> {
+  const root = options.root ?? defaultLabRoot()
+  const service = createLabService({
+    experimentsDir: options.experimentsDir ?? path.join(root, 'experiments'),
+    userExperimentsDir: options.userExperimentsDir ?? path.join(root, 'user-experiments'),
+    runsDir: options.runsDir ?? path.join(root, 'runs'),
+  })
+  try {
+    const serve = (port: number) =>
+      serveLab({
+        api: service,
+        staticDir: options.staticDir ?? path.join(root, 'out', 'renderer'),
+        host: options.host ?? '127.0.0.1',
+        port,
+        token: options.token,
+      })
+    const server = await serve(options.port ?? 0).catch((error: unknown) => {
+      if (options.portFallback && (error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') return serve(0)
+      throw error
+    })
+    let closing: Promise<void> | undefined
+    return {
+      url: server.url,
+      port: server.port,
+      close: () => (closing ??= server.close().finally(() => service.close())),
+    }
+  } catch (error) {
+    await service.close()
+    throw error
+  }
+}
+
+/** Stops every replica before exiting; a second signal exits at once. */
+export function stopOnSignals(close: () => Promise<void>): void {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130)
+    stopping = true
+    console.error(`Consensus Lab: ${signal}, stopping every replica...`)
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Consensus Lab: stopping failed: ${error instanceof Error ? error.message : String(error)}`)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  process.on('SIGHUP', stop)
+}

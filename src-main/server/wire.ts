@@ -1,0 +1,41 @@
+/**
+ * The browser-mode wire protocol: LabApi calls, their replies and the run stream, as JSON text
+ * frames over one WebSocket. Types only, so the renderer can `import type` it without pulling any
+ * host code into its bundle. (Candidate for src-main/api/ next to LabApi.)
+ */
+import type { LabApi, LabStreamMessage } from '../api/lab-api.js'
+
+/** Every LabApi method except `subscribe`, which is the stream itself. */
+export type LabCallMethod = Exclude<keyof LabApi, 'subscribe'>
+
+export interface WireCall {
+  type: 'call'
+  /** Chosen by the client, echoed in the reply; unique among the client's calls in flight. */
+  id: number
+  method: LabCallMethod
+  args: unknown[]
+}
+
+export type WireReply =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string }
+
+export interface WireStream {
+  type: 'stream'
+  message: LabStreamMessage
+}
+
+/** Sent once when the socket opens, before anything else. */
+export interface WireHello {
+  type: 'hello'
+  protocol: typeof wireProtocolVersion
+}
+
+export type WireServerMessage = WireReply | WireStream | WireHello
+
+export const wireProtocolVersion = 1
+
+/** The WebSocket path; the token travels as `?token=` because browsers cannot set headers on it. */
+export const wirePath = '/lab'
+/** Answers 200 with a valid token and 403 without, so a client can tell "down" from "rejected". */
+export const healthPath = '/healthz'

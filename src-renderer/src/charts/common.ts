@@ -1,0 +1,117 @@
+/**
+ * Shared pieces of the timeline charts: a time axis in seconds, node colours, and the decorations
+ * every time chart carries (a marker per injected fault, shading where no node led).
+ * Everything here and in the builders is a pure function of its inputs.
+ */
+import type { EChartsOption, LineSeriesOption, XAXisComponentOption } from 'echarts'
+import type { FaultEvent, Interval } from '../live/live-run'
+
+export type Translate = (key: string, named?: Record<string, unknown>) => string
+
+export interface ChartContext {
+  t: Translate
+  /** End of the newest frame, ms since the run's epoch. */
+  nowMs: number
+  faults: FaultEvent[]
+  leaderless: Interval[]
+  /** Upper bound of points per series after downsampling (about the chart's width in pixels). */
+  pointsMax: number
+}
+
+/**
+ * How the live charts trade detail for speed: points per series after downsampling (about one per
+ * two pixels of a chart), latency dots, and how often a chart redraws however fast frames come.
+ */
+export const chartBounds = { pointsMax: 300, latencyDotsMax: 1500, refreshMs: 1000 } as const
+
+/** Bounds on decorations so a fault storm cannot swamp a chart. */
+export const decorationBounds = { faultMarkersMax: 200, leaderlessAreasMax: 300 } as const
+
+export const nodePalette = ['#2f6fdb', '#d9480f', '#2b8a3e', '#ae3ec9', '#e67700', '#0c8599', '#c2255c', '#5c7cfa', '#74b816', '#862e9c', '#1098ad', '#f08c00', '#495057', '#9c36b5', '#37b24d']
+export const faultColor = '#e03131'
+export const leaderlessColor = 'rgba(224, 49, 49, 0.08)'
+
+export function nodeColor(index: number): string {
+  return nodePalette[index % nodePalette.length]
+}
+
+export const seconds = (ms: number) => Math.round(ms) / 1000
+
+export function timeAxis(ctx: ChartContext): XAXisComponentOption {
+  return {
+    type: 'value',
+    min: 0,
+    max: Math.max(1, Math.ceil(ctx.nowMs / 1000)),
+    axisLabel: { formatter: (value: number) => `${value}s`, color: '#5c6370' },
+    splitLine: { show: false },
+    axisLine: { lineStyle: { color: '#adb5bd' } },
+  }
+}
+
+export const grid = { left: 56, right: 20, top: 30, bottom: 28 } as const
+
+/** "crash C"; a keyword target shows what it resolved to: "crash leader (C)". */
+export function describeFault(fault: FaultEvent): string {
+  const detail = fault.detail?.trim()
+  if (!detail || fault.fault.includes(detail)) return fault.fault
+  return `${fault.fault} (${detail})`
+}
+
+/**
+ * An empty line series that carries the fault markers and leaderless areas, so every time chart
+ * draws them the same way whatever its own series are. Its one data point sits outside the axis.
+ */
+export function decorationSeries(ctx: ChartContext): LineSeriesOption {
+  const faults = ctx.faults.slice(-decorationBounds.faultMarkersMax)
+  const intervals = ctx.leaderless.slice(-decorationBounds.leaderlessAreasMax)
+  return {
+    type: 'line',
+    id: 'decorations',
+    name: ctx.t('chart.decorations'),
+    data: [[-1, 0]],
+    symbol: 'none',
+    silent: true,
+    tooltip: { show: false },
+    lineStyle: { opacity: 0 },
+    markLine: {
+      silent: true,
+      symbol: 'none',
+      animation: false,
+      lineStyle: { color: faultColor, type: 'dashed', width: 1.5 },
+      label: { show: true, position: 'insideEndTop', color: faultColor, fontSize: 10, formatter: '{b}' },
+      data: faults.map((fault) => ({ xAxis: seconds(fault.t), name: `⚡ ${describeFault(fault)}` })),
+    },
+    markArea: {
+      silent: true,
+      animation: false,
+      itemStyle: { color: leaderlessColor },
+      data: intervals.map((interval) => [{ xAxis: seconds(interval.start) }, { xAxis: seconds(interval.end ?? ctx.nowMs) }]),
+    },
+  }
+}
+
+/**
+ * What a screen reader (and a test) is told about a time chart: its fault markers and leaderless
+ * intervals, the facts drawn over every timeline.
+ */
+export function ariaDescription(ctx: ChartContext): string {
+  const faults = ctx.faults.slice(-decorationBounds.faultMarkersMax)
+  const intervals = ctx.leaderless.slice(-decorationBounds.leaderlessAreasMax)
+  const faultText = faults.length === 0 ? ctx.t('chart.ariaNone') : faults.map((fault) => `${describeFault(fault)} @ ${seconds(fault.t).toFixed(1)} s`).join('; ')
+  const leaderlessText =
+    intervals.length === 0
+      ? ctx.t('chart.ariaNone')
+      : intervals.map((interval) => `${seconds(interval.start).toFixed(1)}–${seconds(interval.end ?? ctx.nowMs).toFixed(1)} s`).join('; ')
+  return ctx.t('chart.aria', { faults: faultText, leaderless: leaderlessText })
+}
+
+export function baseOption(ctx: ChartContext): EChartsOption {
+  return {
+    animation: false,
+    aria: { enabled: true, label: { description: ariaDescription(ctx) } },
+    grid: { ...grid },
+    xAxis: timeAxis(ctx),
+    tooltip: { trigger: 'axis', confine: true, axisPointer: { type: 'line' } },
+    textStyle: { fontFamily: 'inherit' },
+  }
+}

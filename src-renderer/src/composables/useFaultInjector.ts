@@ -1,0 +1,110 @@
+/** The injector's behaviour: which actions a node allows now, the partition being drawn, and what was injected. */
+import { computed, ref } from 'vue'
+import { storeToRefs } from 'pinia'
+import type { FaultAction, NodeLiveStatus } from '../../../src-main/api/lab-api'
+import { useRunStore } from '../stores/run'
+import { useThrottledVersion } from './useThrottledVersion'
+import type { NodeBadge } from '../components/topology/layout'
+
+export type NodeAction = 'crash' | 'restart' | 'pause' | 'resume' | 'isolate' | 'campaign'
+export const nodeActions: NodeAction[] = ['crash', 'restart', 'pause', 'resume', 'isolate', 'campaign']
+/** The injector remembers this many of its last actions. */
+export const injectedLogMax = 8
+
+/** What makes sense for a process in this state; the lab still has the final word. */
+export function allowedActions(process: NodeLiveStatus['process'] | undefined, protocol = 'raft'): Set<NodeAction> {
+  switch (process) {
+    case 'up':
+      // campaign fires a Raft election timer; other protocols have no such timer to fire
+      return new Set(protocol === 'raft' ? ['crash', 'pause', 'isolate', 'campaign'] : ['crash', 'pause', 'isolate'])
+    case 'paused':
+      return new Set(['resume', 'crash'])
+    case 'crashed':
+    case 'exited':
+      return new Set(['restart'])
+    default:
+      return new Set()
+  }
+}
+
+export function actionFor(action: NodeAction, node: string): FaultAction {
+  switch (action) {
+    case 'crash':
+      return { crash: node }
+    case 'restart':
+      return { restart: node }
+    case 'pause':
+      return { pause: node }
+    case 'resume':
+      return { resume: node }
+    case 'isolate':
+      return { isolate: node }
+    case 'campaign':
+      return { campaign: node }
+  }
+}
+
+/** Groups in node order, empty groups dropped: {A:0,B:0,C:1} -> [[A,B],[C]]. */
+export function partitionGroups(nodes: readonly string[], groupOf: Record<string, number>): string[][] {
+  const groups = new Map<number, string[]>()
+  for (const node of nodes) {
+    const group = groupOf[node] ?? 0
+    groups.set(group, [...(groups.get(group) ?? []), node])
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, members]) => members)
+}
+
+export function useFaultInjector() {
+  const run = useRunStore()
+  const { live, version: frameVersion, phase, experiment } = storeToRefs(run)
+  /** The canvas and the buttons follow the cluster a few times a second, not at every frame. */
+  const version = useThrottledVersion(frameVersion, 250)
+  const selected = ref<string>()
+  const selectedLink = ref<[string, string]>()
+  const partitioning = ref(false)
+  const groupOf = ref<Record<string, number>>({})
+  const busy = ref(false)
+  const log = ref<{ at: number; label: string; ok: boolean; message: string }[]>([])
+
+  const nodes = computed(() => {
+    void version.value
+    return live.value?.nodes.slice() ?? []
+  })
+  const status = computed<Record<string, NodeBadge>>(() => {
+    void version.value
+    const current = live.value
+    const out: Record<string, NodeBadge> = {}
+    for (const node of current?.latest ?? []) out[node.node] = { role: node.role, process: node.process, term: node.term, leader: node.node === current?.leader }
+    return out
+  })
+  const leader = computed(() => {
+    void version.value
+    return live.value?.leader
+  })
+  const canInject = computed(() => phase.value === 'running' && !busy.value)
+  const allowed = computed(() => allowedActions(selected.value ? status.value[selected.value]?.process : undefined, experiment.value?.protocol))
+
+  async function inject(action: FaultAction, label: string): Promise<void> {
+    busy.value = true
+    try {
+      const result = await run.inject(action)
+      log.value = [{ at: live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error }, ...log.value].slice(0, injectedLogMax)
+    } finally {
+      busy.value = false
+    }
+  }
+
+  function cycleGroup(node: string): void {
+    groupOf.value = { ...groupOf.value, [node]: ((groupOf.value[node] ?? 0) + 1) % 3 }
+  }
+  function isolate(node: string): void {
+    groupOf.value = Object.fromEntries(nodes.value.map((name) => [name, name === node ? 1 : 0]))
+  }
+  function splitMinority(): void {
+    const half = Math.floor(nodes.value.length / 2)
+    groupOf.value = Object.fromEntries(nodes.value.map((name, i) => [name, i < half ? 1 : 0]))
+  }
+  const groups = computed(() => partitionGroups(nodes.value, groupOf.value))
+
+  return { selected, selectedLink, partitioning, groupOf, groups, busy, log, nodes, status, leader, canInject, allowed, inject, cycleGroup, isolate, splitMinority }
+}

@@ -1,0 +1,34 @@
+/** The text a new experiment starts from; every field is one the schema knows, with its default spelled out. */
+export function newExperimentText(options: { name: string; description: string; comment: string }): string {
+  return `# ${options.comment}
+name: ${options.name}
+description: ${JSON.stringify(options.description)}
+protocol: raft
+seed: 1
+cluster:
+  nodes: 3
+  electionTimeoutMs: [150, 300]
+  heartbeatMs: 50
+  durability: fsync
+network:
+  delayMs: 0
+  jitterMs: 0
+  loss: 0
+workload:
+  duration: 30s
+  clients: 4
+  keys: 10
+  mix: { get: 0.5, put: 0.5 }
+faults: []
+`
+}
+
+/** A file name for "save a copy" from the experiment's name. */
+export function copyFileName(name: string, existing: readonly string[]): string {
+  const stem = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|-+$/g, '') || 'experiment'
+  const taken = new Set(existing)
+  for (let i = 1; ; i += 1) {
+    const file = i === 1 ? `${stem}-copy.yaml` : `${stem}-copy-${i}.yaml`
+    if (!taken.has(file)) return file
+  }
+}

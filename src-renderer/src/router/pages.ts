@@ -1,0 +1,24 @@
+import type { Component } from 'vue'
+import type { RouteName } from './routes'
+import LibraryPage from '../components/library/LibraryPage.vue'
+import DesignPage from '../components/design/DesignPage.vue'
+import RunPage from '../components/run/RunPage.vue'
+import RunsPage from '../components/pages/RunsPage.vue'
+import ComparePage from '../components/pages/ComparePage.vue'
+
+export const pages: Record<RouteName, Component> = {
+  library: LibraryPage,
+  design: DesignPage,
+  run: RunPage,
+  runs: RunsPage,
+  compare: ComparePage,
+}
+
+/** The top navigation, in order; `soon` marks pages whose features come with the run store (issue 6). */
+export const navigation: { name: RouteName; labelKey: string; soon?: boolean }[] = [
+  { name: 'library', labelKey: 'nav.library' },
+  { name: 'design', labelKey: 'nav.design' },
+  { name: 'run', labelKey: 'nav.run' },
+  { name: 'runs', labelKey: 'nav.runs', soon: true },
+  { name: 'compare', labelKey: 'nav.compare', soon: true },
+]

@@ -1,0 +1,190 @@
+/**
+ * The message sequence (space-time) diagram of a time window: one vertical lane per node, time
+ * flowing down, an arrow per message from its send to its receive, dropped messages ending in a
+ * cross. Pure: events in, coordinates out; the component only draws them.
+ *
+ * Trace events carry no message id, so a receive is paired with the oldest unpaired send on the
+ * same (from, to, type) channel: TCP keeps each connection in order, so FIFO is the right guess.
+ */
+import type { MessageEvent } from '../live/live-run'
+
+export interface SequenceWindow {
+  /** ms since the run's epoch */
+  from: number
+  to: number
+}
+
+export interface SequenceSize {
+  width: number
+  height: number
+  /** Room above the first lane label row and below the last time. */
+  top: number
+  bottom: number
+  side: number
+}
+
+export type ArrowKind = 'delivered' | 'dropped' | 'open'
+
+export interface SequenceArrow {
+  from: string
+  to: string
+  type: string
+  kind: ArrowKind
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+  /** Sent before the window began: drawn from its top edge. */
+  clippedStart: boolean
+  sendT?: number
+  endT: number
+  reason?: string
+}
+
+export interface SequenceLayout {
+  window: SequenceWindow
+  lanes: { node: string; x: number }[]
+  arrows: SequenceArrow[]
+  ticks: { y: number; t: number }[]
+  /** Arrows of the window not drawn because of arrowsMax. */
+  truncated: number
+}
+
+export const sequenceBounds = { arrowsMax: 400, eventsScannedMax: 20_000 } as const
+/** A drop this close after a send on the same channel is that send's fate (sender-side loss). */
+const dropMatchMs = 50
+/** How far before the window to look for the sends of messages received inside it. */
+export const sequenceLookbackMs = 2_000
+
+interface PendingSend {
+  t: number
+  used: boolean
+}
+
+export function layoutSequence(
+  events: readonly MessageEvent[],
+  nodes: readonly string[],
+  window: SequenceWindow,
+  size: SequenceSize,
+  arrowsMax: number = sequenceBounds.arrowsMax,
+): SequenceLayout {
+  const span = Math.max(1, window.to - window.from)
+  const laneGap = nodes.length > 1 ? (size.width - 2 * size.side) / (nodes.length - 1) : 0
+  const laneX = new Map(nodes.map((node, i) => [node, nodes.length > 1 ? size.side + i * laneGap : size.width / 2]))
+  const y = (t: number) => size.top + ((Math.max(window.from, Math.min(window.to, t)) - window.from) / span) * (size.height - size.top - size.bottom)
+  const channels = new Map<string, PendingSend[]>()
+  const channel = (from: string, to: string, type: string) => {
+    const key = `${from}\u0000${to}\u0000${type}`
+    let queue = channels.get(key)
+    if (queue === undefined) channels.set(key, (queue = []))
+    return queue
+  }
+  const arrows: SequenceArrow[] = []
+  const arrow = (from: string, to: string, type: string, kind: ArrowKind, sendT: number | undefined, endT: number, reason?: string) => {
+    const x1 = laneX.get(from)
+    const x2full = laneX.get(to)
+    if (x1 === undefined || x2full === undefined) return
+    const startT = sendT ?? window.from
+    const x2 = kind === 'dropped' ? x1 + (x2full - x1) * 0.55 : x2full
+    arrows.push({ from, to, type, kind, x1, y1: y(startT), x2, y2: y(endT), clippedStart: startT < window.from, sendT, endT, reason })
+  }
+
+  for (const event of events.slice(0, sequenceBounds.eventsScannedMax)) {
+    if (event.t > window.to) break
+    if (event.kind === 'send') {
+      channel(event.node, event.to, event.type).push({ t: event.t, used: false })
+    } else if (event.kind === 'recv') {
+      const send = channel(event.from, event.node, event.type).find((pending) => !pending.used && pending.t <= event.t)
+      if (send) send.used = true
+      if (event.t >= window.from) arrow(event.from, event.node, event.type, 'delivered', send?.t, event.t)
+    } else if (event.kind === 'drop') {
+      const queue = channel(event.from, event.to, event.type)
+      let send: PendingSend | undefined
+      for (let i = queue.length - 1; i >= 0; i -= 1) {
+        if (!queue[i].used && queue[i].t <= event.t && event.t - queue[i].t <= dropMatchMs) {
+          send = queue[i]
+          break
+        }
+      }
+      if (send) send.used = true
+      if (event.t >= window.from) arrow(event.from, event.to, event.type, 'dropped', send?.t ?? event.t, event.t, event.reason)
+    }
+  }
+  for (const [key, queue] of channels) {
+    const [from, to, type] = key.split('\u0000')
+    for (const send of queue) if (!send.used && send.t >= window.from) arrow(from, to, type, 'open', send.t, window.to)
+  }
+  arrows.sort((a, b) => (a.sendT ?? a.endT) - (b.sendT ?? b.endT))
+  const shown = arrows.slice(0, arrowsMax)
+  const tickCount = 5
+  const ticks = Array.from({ length: tickCount + 1 }, (_, i) => {
+    const t = window.from + (span * i) / tickCount
+    return { y: y(t), t }
+  })
+  return { window: { ...window }, lanes: nodes.map((node) => ({ node, x: laneX.get(node) as number })), arrows: shown, ticks, truncated: arrows.length - shown.length }
+}
+
+export interface ArrowGroup {
+  /** `${kind}:${type}` */
+  key: string
+  kind: ArrowKind
+  type: string
+  /** Every arrow's shaft as one path. */
+  lines: string
+  /** Every arrowhead (or, for drops, every cross) as one path. */
+  heads: string
+  count: number
+}
+
+const headLengthPx = 7
+const headHalfWidthPx = 3.2
+const crossHalfPx = 4
+
+const round1 = (value: number) => Math.round(value * 10) / 10
+
+/**
+ * Groups arrows into a few SVG paths, one per (kind, message type): hundreds of arrows then cost a
+ * handful of DOM nodes instead of hundreds.
+ */
+export function arrowGroups(arrows: readonly SequenceArrow[]): ArrowGroup[] {
+  const groups = new Map<string, { kind: ArrowKind; type: string; lines: string[]; heads: string[] }>()
+  for (const arrow of arrows) {
+    const key = `${arrow.kind}:${arrow.type}`
+    let group = groups.get(key)
+    if (group === undefined) groups.set(key, (group = { kind: arrow.kind, type: arrow.type, lines: [], heads: [] }))
+    const { x1, y1, x2, y2 } = arrow
+    group.lines.push(`M${round1(x1)} ${round1(y1)}L${round1(x2)} ${round1(y2)}`)
+    if (arrow.kind === 'dropped') {
+      group.heads.push(
+        `M${round1(x2 - crossHalfPx)} ${round1(y2 - crossHalfPx)}L${round1(x2 + crossHalfPx)} ${round1(y2 + crossHalfPx)}` +
+          `M${round1(x2 - crossHalfPx)} ${round1(y2 + crossHalfPx)}L${round1(x2 + crossHalfPx)} ${round1(y2 - crossHalfPx)}`,
+      )
+    } else if (arrow.kind === 'delivered') {
+      const length = Math.hypot(x2 - x1, y2 - y1) || 1
+      const ux = (x2 - x1) / length
+      const uy = (y2 - y1) / length
+      const bx = x2 - ux * headLengthPx
+      const by = y2 - uy * headLengthPx
+      group.heads.push(`M${round1(x2)} ${round1(y2)}L${round1(bx - uy * headHalfWidthPx)} ${round1(by + ux * headHalfWidthPx)}L${round1(bx + uy * headHalfWidthPx)} ${round1(by - ux * headHalfWidthPx)}Z`)
+    }
+  }
+  return [...groups.entries()].map(([key, group]) => ({ key, kind: group.kind, type: group.type, lines: group.lines.join(''), heads: group.heads.join(''), count: group.lines.length }))
+}
+
+/** The arrow nearest to (x, y) within `maxDistancePx`, for the hover description. */
+export function nearestArrow(arrows: readonly SequenceArrow[], x: number, y: number, maxDistancePx = 6): SequenceArrow | undefined {
+  let best: SequenceArrow | undefined
+  let bestDistance = maxDistancePx
+  for (const arrow of arrows) {
+    const dx = arrow.x2 - arrow.x1
+    const dy = arrow.y2 - arrow.y1
+    const lengthSquared = dx * dx + dy * dy || 1
+    const along = Math.max(0, Math.min(1, ((x - arrow.x1) * dx + (y - arrow.y1) * dy) / lengthSquared))
+    const distance = Math.hypot(x - (arrow.x1 + along * dx), y - (arrow.y1 + along * dy))
+    if (distance <= bestDistance) {
+      best = arrow
+      bestDistance = distance
+    }
+  }
+  return best
+}

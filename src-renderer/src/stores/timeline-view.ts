@@ -1,0 +1,36 @@
+/** What the person looks at on the live page: the sequence diagram's window and the log's filters. */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+
+export const sequenceWidthsMs = [50, 100, 250, 500, 1000, 2000] as const
+/** Following the live edge, the window ends this far back so in-flight messages have arrived. */
+export const followLagMs = 300
+
+export const useTimelineViewStore = defineStore('timelineView', () => {
+  /** Follow the newest frames, or stay at `windowEndMs`. */
+  const follow = ref(true)
+  const windowEndMs = ref(0)
+  const windowWidthMs = ref<number>(100)
+  const logNode = ref<string>('')
+  const logKinds = ref<string[]>([])
+
+  /** Pins the window so that it is centred at `ms` (a click on a timeline). */
+  function focusAt(ms: number): void {
+    follow.value = false
+    windowEndMs.value = Math.max(windowWidthMs.value, ms + windowWidthMs.value / 2)
+  }
+
+  function window(nowMs: number): { from: number; to: number } {
+    const to = follow.value ? Math.max(windowWidthMs.value, nowMs - followLagMs) : windowEndMs.value
+    return { from: Math.max(0, to - windowWidthMs.value), to }
+  }
+
+  function reset(): void {
+    follow.value = true
+    windowEndMs.value = 0
+    logNode.value = ''
+    logKinds.value = []
+  }
+
+  return { follow, windowEndMs, windowWidthMs, logNode, logKinds, focusAt, window, reset }
+})

@@ -1,0 +1,134 @@
+// @vitest-environment happy-dom
+import { describe, expect, it, vi } from 'vitest'
+import type { RunSummary } from '../../../src-main/api/summary'
+import RunPage from '../../../src-renderer/src/components/run/RunPage.vue'
+import { useRunStore } from '../../../src-renderer/src/stores/run'
+import { newExperimentText } from '../../../src-renderer/src/experiment/template'
+import { makeFrames } from '../fixtures/frames'
+import { flush, setupLab } from '../support/mount'
+
+const experimentText = newExperimentText({ name: 'fixture', description: 'd', comment: 'c' }).replace('nodes: 3', 'nodes: 5')
+
+async function startedRun() {
+  const lab = setupLab()
+  const run = useRunStore()
+  lab.api.subscribe((message) => run.receive(message))
+  expect(await run.start(experimentText)).toBe(true)
+  const wrapper = lab.mount(RunPage, { global: { stubs: { TimelineGrid: true } }, attachTo: document.body })
+  for (const frame of makeFrames({ seconds: 5, opsPerSecond: 1000, messageEventsPerFrame: 20 })) lab.emit(frame)
+  await flush()
+  return { lab, run, wrapper }
+}
+
+function summary(overrides: Partial<RunSummary> = {}): RunSummary {
+  return {
+    runId: 'run-fixture', name: 'fixture', protocol: 'raft', nodes: 5, nodeNames: ['A', 'B', 'C', 'D', 'E'], seed: 1, durability: 'fsync', clients: 4,
+    startedAt: '2026-01-01T00:00:00Z', workloadStartMs: 0, durationMs: 5000, ops: { ok: 4800, fail: 0, info: 3 },
+    latencyMs: { p50: 1.2, p90: 2, p99: 8.5, p999: 20, max: 31, mean: 1.6 }, latencyByOperationMs: {}, throughput: 960, leaderChanges: 1, terms: 2, unavailableMs: 310,
+    messages: { total: 1000, bytes: 100_000, byType: {} }, faults: [], reads: { mode: 'log', total: 2400, stale: 0, examples: [] }, runDir: '/runs/run-fixture', completed: true,
+    verdict: { linearizable: true, invariants: [{ name: 'election-safety', ok: true, detail: 'one leader per term' }] },
+    ...overrides,
+  }
+}
+
+describe('the live run page', () => {
+  it('shows elapsed time, operations and the leader from the frames', async () => {
+    const { wrapper } = await startedRun()
+    expect(wrapper.get('[data-testid=run-phase]').text()).toBe('Running')
+    expect(wrapper.get('[data-testid=run-elapsed]').text()).toBe('00:05.0')
+    expect(wrapper.get('[data-testid=run-leader]').text()).toBe('A')
+    expect(wrapper.get('[data-testid=run-ops]').text()).toMatch(/^4,800/)
+  })
+
+  it('crashes the node clicked on the injector', async () => {
+    const { lab, wrapper } = await startedRun()
+    const injector = wrapper.get('[data-testid=fault-injector]')
+    await injector.get('[data-testid=node-A]').trigger('pointerdown')
+    expect(injector.get('[data-testid=inject-restart]').attributes('disabled')).toBeDefined()
+    await injector.get('[data-testid=inject-crash]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenCalledWith('run-fixture', { crash: 'A' })
+    expect(injector.get('[data-testid=injected-log]').text()).toContain('Crash A')
+    expect(injector.get('[data-testid=injected-log]').text()).toContain('done (A)')
+  })
+
+  it('makes a node Byzantine in a way its protocol knows, and cuts a clicked link', async () => {
+    const { lab, wrapper } = await startedRun()
+    const injector = wrapper.get('[data-testid=fault-injector]')
+    await injector.get('[data-testid=node-C]').trigger('pointerdown')
+    await injector.get('[data-testid=byzantine-picker] select').setValue('vote-twice')
+    await injector.get('[data-testid=inject-byzantine]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { byzantine: { node: 'C', behaviour: 'vote-twice' } })
+    await injector.get('[data-testid=link-A-B]').trigger('click')
+    await injector.get('[data-testid=inject-cut]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { cut: ['A', 'B'] })
+  })
+
+  it('draws a partition that isolates the leader, and heals', async () => {
+    const { lab, wrapper } = await startedRun()
+    await wrapper.get('[data-testid=partition-mode]').trigger('click')
+    const isolate = wrapper.findAll('[data-testid=partition-picker] button').find((button) => button.text() === 'Isolate the leader')
+    await isolate?.trigger('click')
+    expect(wrapper.get('[data-testid=partition-preview]').text()).toBe('{B, C, D, E}  |  {A}')
+    await wrapper.get('[data-testid=apply-partition]').trigger('click')
+    await flush()
+    await wrapper.get('[data-testid=heal]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenNthCalledWith(1, 'run-fixture', { partition: [['B', 'C', 'D', 'E'], ['A']] })
+    expect(lab.api.injectFault).toHaveBeenNthCalledWith(2, 'run-fixture', { heal: 'all' })
+  })
+
+  it('shows a refused injection as the lab explained it', async () => {
+    const { lab, wrapper } = await startedRun()
+    vi.mocked(lab.api.injectFault).mockResolvedValueOnce({ ok: false, error: 'A is already crashed' })
+    await wrapper.get('[data-testid=crash-leader]').trigger('click')
+    await flush()
+    expect(wrapper.get('[data-testid=injected-log]').text()).toContain('A is already crashed')
+  })
+
+  it('stops, then shows the verdict', async () => {
+    const { lab, wrapper } = await startedRun()
+    await wrapper.get('[data-testid=stop-run]').trigger('click')
+    expect(lab.api.stopRun).toHaveBeenCalledWith('run-fixture')
+    expect(wrapper.get('[data-testid=run-phase]').text()).toBe('Stopping')
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
+    await flush()
+    expect(wrapper.get('[data-testid=verdict-headline]').text()).toBe('Correct: linearizable, every invariant held')
+    expect(wrapper.get('[data-testid=verdict]').text()).toContain('election-safety')
+    expect(wrapper.get('[data-testid=verdict]').text()).toContain('1.20 ms / 8.50 ms')
+    expect(wrapper.get('[data-testid=verdict-reads]').text()).toContain('Reads (log): 2,400')
+  })
+
+  it('shows a violation with its witness', async () => {
+    const { lab, wrapper } = await startedRun()
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary({ verdict: { linearizable: false, invariants: [], witness: 'key x: read 1 after write 2 completed' } }) })
+    await flush()
+    expect(wrapper.get('[data-testid=verdict]').attributes('data-outcome')).toBe('bad')
+    expect(wrapper.get('[data-testid=verdict-linearizable]').text()).toBe('no')
+    expect(wrapper.get('[data-testid=verdict]').text()).toContain('read 1 after write 2')
+  })
+
+  it('says when the lab stops sending frames during a run', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    try {
+      const { wrapper } = await startedRun()
+      vi.advanceTimersByTime(5000)
+      await flush()
+      expect(wrapper.get('[data-testid=run-stalled]').text()).toMatch(/No data from the lab for \d+ s/)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('draws the message sequence of the selected window and logs events by kind', async () => {
+    const { wrapper } = await startedRun()
+    const groups = wrapper.findAll('[data-testid=sequence-diagram] g.arrows')
+    expect(groups.length).toBeGreaterThan(0)
+    expect(groups.some((group) => group.attributes('data-kind') === 'delivered')).toBe(true)
+    expect(wrapper.findAll('[data-testid=log-row]').length).toBeGreaterThan(0)
+    await wrapper.get('[data-testid=log-kind-fault]').trigger('click')
+    expect(wrapper.text()).toContain('No events match.')
+  })
+})

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { LiveRun, liveBounds } from '../../../src-renderer/src/live/live-run'
+import { makeFrames } from '../fixtures/frames'
+
+function runOf(frames = makeFrames({ seconds: 30, opsPerSecond: 2000, crashLeaderAtMs: 10_000, electionMs: 400 })) {
+  const live = new LiveRun('run-fixture', ['A', 'B', 'C', 'D', 'E'])
+  for (const frame of frames) live.ingest(frame)
+  return live
+}
+
+describe('LiveRun folds frames into bounded timelines', () => {
+  it('tracks the leader, cumulative ops and throughput per second', () => {
+    const live = runOf()
+    expect(live.leader).toBe('B')
+    expect(live.now).toBe(30_000)
+    expect(live.ops.ok).toBeGreaterThan(50_000)
+    const steady = live.frames.at(50)
+    expect(steady?.okPerSec).toBeCloseTo(2000, -1)
+  })
+
+  it('records the crash as a fault marker and the election as a leaderless interval', () => {
+    const live = runOf()
+    expect(live.faults.toArray()).toEqual([expect.objectContaining({ t: 10_000, node: 'lab', fault: 'crash A' })])
+    const intervals = live.leaderless.toArray()
+    // the first election, then the failover
+    expect(intervals).toHaveLength(2)
+    expect(intervals[0]).toMatchObject({ start: 0, end: 300 })
+    expect(intervals[1].start).toBe(10_100)
+    expect(intervals[1].end).toBe(10_500)
+  })
+
+  it('splits each lane into role/term/process segments', () => {
+    const live = runOf()
+    const a = live.segments.get('A')?.toArray() ?? []
+    expect(a.map((s) => [s.role, s.process])).toEqual([
+      ['follower', 'up'],
+      ['leader', 'up'],
+      ['down', 'crashed'],
+    ])
+    const b = live.segments.get('B')?.toArray() ?? []
+    expect(b.map((s) => `${s.role}@${s.term}`)).toEqual(['follower@1', 'candidate@1', 'leader@2'])
+  })
+
+  it('counts term changes and measures replication lag in entries and time', () => {
+    const live = runOf()
+    expect(live.termChanges.toArray()).toEqual([{ t: 10_500, term: 2 }])
+    const e = live.lag.get('E')
+    expect(e?.lag).toBe(40)
+    expect(e?.lagMs).toBeGreaterThan(0)
+    expect(e?.lagMs).toBeLessThan(1000)
+    expect(live.lag.get('B')?.lag).toBe(0)
+  })
+
+  it('computes p50/p99 per completed second', () => {
+    const live = runOf()
+    live.finish()
+    const seconds = live.percentiles.toArray()
+    expect(seconds.length).toBeGreaterThan(25)
+    for (const second of seconds) expect(second.p99).toBeGreaterThanOrEqual(second.p50)
+  })
+
+  it('ignores frames of other runs and frames that go back in time', () => {
+    const live = runOf(makeFrames({ seconds: 2, opsPerSecond: 10 }))
+    expect(live.ingest({ ...makeFrames({ seconds: 1, opsPerSecond: 10 })[0], runId: 'other' })).toBe(false)
+    expect(live.ingest(makeFrames({ seconds: 1, opsPerSecond: 10 })[0])).toBe(false)
+  })
+
+  it('stays within its bounds however long the run', () => {
+    const live = runOf(makeFrames({ seconds: 700, opsPerSecond: 500, messageEventsPerFrame: 40 }))
+    expect(live.frames.size).toBe(liveBounds.framesMax)
+    expect(live.latencies.size).toBeLessThanOrEqual(liveBounds.latencySamplesMax)
+    expect(live.messageEvents.size).toBeLessThanOrEqual(liveBounds.messageEventsMax)
+    expect(live.percentiles.size).toBeLessThanOrEqual(liveBounds.secondsMax)
+    for (const lane of live.segments.values()) expect(lane.size).toBeLessThanOrEqual(liveBounds.segmentsPerNodeMax)
+  })
+})

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import type { MessageEvent } from '../../../src-renderer/src/live/live-run'
+import { layoutSequence } from '../../../src-renderer/src/sequence/sequence-layout'
+
+const size = { width: 400, height: 300, top: 20, bottom: 10, side: 50 }
+const nodes = ['A', 'B', 'C']
+const send = (t: number, node: string, to: string, type = 'AppendEntries'): MessageEvent => ({ t, node, kind: 'send', to, type, bytes: 10 })
+const recv = (t: number, node: string, from: string, type = 'AppendEntries'): MessageEvent => ({ t, node, kind: 'recv', from, type, bytes: 10 })
+
+describe('message sequence layout', () => {
+  it('pairs each receive with the oldest unpaired send on its channel (TCP order)', () => {
+    const layout = layoutSequence([send(10, 'A', 'B'), send(12, 'A', 'B'), recv(15, 'B', 'A'), recv(16, 'B', 'A')], nodes, { from: 0, to: 100 }, size)
+    expect(layout.arrows.map((a) => [a.kind, a.sendT, a.endT])).toEqual([
+      ['delivered', 10, 15],
+      ['delivered', 12, 16],
+    ])
+    const [first] = layout.arrows
+    expect(first.x1).toBe(50)
+    expect(first.x2).toBe(200)
+    expect(first.y2).toBeGreaterThan(first.y1)
+  })
+
+  it('ends a dropped message with a cross halfway, and does not also draw its send', () => {
+    const drop: MessageEvent = { t: 20, node: 'A', kind: 'drop', from: 'A', to: 'C', type: 'AppendEntries', reason: 'loss' }
+    const layout = layoutSequence([send(20, 'A', 'C'), drop], nodes, { from: 0, to: 100 }, size)
+    expect(layout.arrows).toHaveLength(1)
+    expect(layout.arrows[0]).toMatchObject({ kind: 'dropped', reason: 'loss', from: 'A', to: 'C' })
+    expect(layout.arrows[0].x2).toBeCloseTo(50 + (350 - 50) * 0.55)
+  })
+
+  it('draws a message sent before the window from its top edge, and leaves unanswered sends open', () => {
+    const layout = layoutSequence([send(-30, 'C', 'A', 'Vote'), recv(5, 'A', 'C', 'Vote'), send(90, 'A', 'B')], nodes, { from: 0, to: 100 }, size)
+    const early = layout.arrows.find((a) => a.type === 'Vote')
+    expect(early).toMatchObject({ clippedStart: true, y1: size.top })
+    expect(layout.arrows.find((a) => a.kind === 'open')).toMatchObject({ from: 'A', to: 'B', y2: size.height - size.bottom })
+  })
+
+  it('draws at most arrowsMax arrows and says how many it left out', () => {
+    const events: MessageEvent[] = []
+    for (let i = 0; i < 1000; i += 1) events.push(send(i / 10, 'A', 'B'), recv(i / 10 + 0.05, 'B', 'A'))
+    const layout = layoutSequence(events, nodes, { from: 0, to: 100 }, size, 300)
+    expect(layout.arrows).toHaveLength(300)
+    expect(layout.truncated).toBe(700)
+  })
+})

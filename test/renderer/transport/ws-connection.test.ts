@@ -1,0 +1,171 @@
+// @vitest-environment node
+/**
+ * The browser-mode transport end to end: the renderer's WebSocket client against the real
+ * serveLab over loopback. The LabApi behind the server is a stub defined here (the real lab is
+ * exercised by the Playwright tests).
+ */
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import type { FaultAction, LabApi, LabStreamMessage } from '../../../src-main/api/lab-api'
+import { serveLab, type LabHttpServer } from '../../../src-main/server/http-server'
+import { wsConnection } from '../../../src-renderer/src/transport/ws-connection'
+import type { ConnectionState } from '../../../src-renderer/src/transport/connection'
+
+function stubApi() {
+  const listeners = new Set<(message: LabStreamMessage) => void>()
+  const calls: unknown[][] = []
+  const api: LabApi = {
+    info: async () => ({ host: 'browser', version: 'test', platform: 'linux', nodeVersion: process.version, experimentsDir: '/x' }),
+    listExperiments: async () => [],
+    validateExperiment: async () => ({ ok: false, errors: [{ path: 'protocol', message: 'expected one of raft' }] }),
+    saveExperiment: async (file) => ({ ok: true, file }),
+    startRun: async () => ({ ok: true, runId: 'run-1' }),
+    stopRun: async () => {},
+    injectFault: async (runId: string, action: FaultAction) => {
+      calls.push([runId, action])
+      return { ok: true, targets: ['B'] }
+    },
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+  return { api, calls, emit: (message: LabStreamMessage) => listeners.forEach((listener) => listener(message)) }
+}
+
+function staticDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-static-'))
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>lab</title>')
+  mkdirSync(path.join(dir, 'assets'))
+  writeFileSync(path.join(dir, 'assets', 'app.js'), 'console.log(1)')
+  return dir
+}
+
+const servers: LabHttpServer[] = []
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close()
+})
+
+async function start(token?: string, port = 0) {
+  const stub = stubApi()
+  const server = await serveLab({ api: stub.api, staticDir: staticDir(), port, token })
+  servers.push(server)
+  const base = `http://127.0.0.1:${server.port}`
+  return { ...stub, server, base }
+}
+
+function connect(base: string, token: string) {
+  const states: ConnectionState[] = []
+  const connection = wsConnection({
+    url: `${base.replace('http', 'ws')}/lab?token=${token}`,
+    healthUrl: `${base}/healthz?token=${token}`,
+    createSocket: (url) => new WebSocket(url) as never,
+    fetch: (url, init) => fetch(url, init),
+  })
+  connection.onState((state) => states.push(state))
+  return { connection, states }
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+describe('browser mode serves the renderer only with the token', () => {
+  it('answers 403 without the token or with a wrong one, 200 with it, and admits assets by cookie', async () => {
+    const { base, server } = await start()
+    expect((await fetch(`${base}/`)).status).toBe(403)
+    expect((await fetch(`${base}/?token=wrong-token-of-some-length`)).status).toBe(403)
+    const page = await fetch(`${base}/?token=${server.token}`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://127.0.0.1:${server.port}`)
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]
+    expect(cookie).toMatch(/^consensus_lab_\d+=/)
+    expect((await fetch(`${base}/assets/app.js`)).status).toBe(403)
+    expect((await fetch(`${base}/assets/app.js`, { headers: { cookie } })).status).toBe(200)
+    expect((await fetch(`${base}/healthz?token=${server.token}`)).status).toBe(200)
+  })
+
+  it('never serves files outside the renderer folder', async () => {
+    const { base, server } = await start()
+    for (const probe of ['/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/%00x']) {
+      expect((await fetch(`${base}${probe}?token=${server.token}`)).status).toBe(404)
+    }
+  })
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    const { server } = await start()
+    const status = await new Promise<number>((resolve, reject) => {
+      import('node:http').then(({ request }) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: `/?token=${server.token}`, headers: { host: `evil.example:${server.port}` } }, (res) => resolve(res.statusCode ?? 0))
+        req.on('error', reject)
+        req.end()
+      })
+    })
+    expect(status).toBe(403)
+  })
+
+  it('refuses the WebSocket without the token', async () => {
+    const { base } = await start()
+    const error = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/lab`)
+      ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)))
+      ws.on('open', () => resolve('opened'))
+      ws.on('error', () => {})
+    })
+    expect(error).toBe('403')
+  })
+})
+
+describe('the LabApi over the WebSocket', () => {
+  it('carries calls, their errors and the run stream', async () => {
+    const { base, server, calls, emit } = await start()
+    const { connection } = connect(base, server.token)
+    expect(await connection.api.startRun('protocol: raft')).toEqual({ ok: true, runId: 'run-1' })
+    expect(connection.state().status).toBe('connected')
+    expect(await connection.api.injectFault('run-1', { crash: 'B' })).toEqual({ ok: true, targets: ['B'] })
+    expect(calls).toEqual([['run-1', { crash: 'B' }]])
+    await expect(connection.api.injectFault('run-1', { explode: 'B' } as never)).rejects.toThrow(/injectFault: invalid arguments/)
+    await expect(connection.api.stopRun('../../etc')).rejects.toThrow(/expected a run id/)
+    const received: LabStreamMessage[] = []
+    connection.api.subscribe((message) => received.push(message))
+    emit({ kind: 'error', runId: 'run-1', message: 'replica A exited' })
+    await until(() => received.length === 1)
+    expect(received[0]).toEqual({ kind: 'error', runId: 'run-1', message: 'replica A exited' })
+    connection.close()
+  })
+
+  it('when the lab dies: pending calls fail at once, the state says unreachable, and it reconnects when the lab is back', async () => {
+    const token = 'fixed-token-for-restart-tests-0123'
+    const first = await start(token)
+    const { connection, states } = connect(first.base, token)
+    await connection.api.info()
+    await first.server.close()
+    servers.splice(servers.indexOf(first.server), 1)
+    await until(() => connection.state().status === 'lost')
+    await expect(connection.api.info()).rejects.toThrow(/not connected/)
+    await until(() => states.some((s) => s.status === 'lost' && s.reason === 'unreachable'))
+    await start(token, first.server.port)
+    connection.retryNow()
+    await until(() => connection.state().status === 'connected', 10_000)
+    expect((await connection.api.info()).version).toBe('test')
+    connection.close()
+  })
+
+  it('tells a restarted lab with a new token ("rejected") from a dead one', async () => {
+    const first = await start('first-token-0123456789abcdef')
+    const { connection } = connect(first.base, 'first-token-0123456789abcdef')
+    await connection.api.info()
+    await first.server.close()
+    servers.splice(servers.indexOf(first.server), 1)
+    await start('second-token-0123456789abcdef', first.server.port)
+    await until(() => connection.state().status === 'lost' && (connection.state() as { reason: string }).reason === 'rejected', 10_000)
+    connection.close()
+  })
+})
