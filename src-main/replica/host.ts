@@ -64,6 +64,9 @@ export interface ClientPush {
   pbft: unknown
 }
 
+/** Ticks stepped at once after a pause; beyond it the rest are skipped (they would all time out alike). */
+export const ticksCatchUpMax = 2000
+
 /** Client ids remembered with their connection (PBFT replies); the oldest are forgotten beyond it. */
 export const clientRoutesMax = 100_000
 
@@ -101,6 +104,9 @@ export class ReplicaHost<M extends { type: string }, P> {
   private tickTimer?: NodeJS.Timeout
   private clockRate = 1
   private ticks = 0
+  /** Timer ticks accounted for since the clock (re)started at clockStartedMs. */
+  private ticksStepped = 0
+  private clockStartedMs = 0
   private readonly commitsToTrace = new Map<number, number>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
@@ -153,7 +159,10 @@ export class ReplicaHost<M extends { type: string }, P> {
    * message (the peer list), so "A times out first" means the same thing on every run.
    */
   startClock(): void {
-    this.tickTimer ??= setInterval(() => this.onTick(), this.config.tickMs / this.clockRate)
+    if (this.tickTimer) return
+    this.clockStartedMs = performance.now()
+    this.ticksStepped = 0
+    this.tickTimer = setInterval(() => this.onTick(), this.config.tickMs / this.clockRate)
   }
 
   setPeers(peers: PeerAddress[]): void {
@@ -228,11 +237,35 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private onPeerMessage(from: string, message: { type: string }): boolean {
     if (!this.config.members.includes(from) || !this.adapter.isMessage(message)) return false
+    this.catchUpClock()
     this.stepAndSchedule({ kind: 'message', from, message })
     return true
   }
 
+  /**
+   * Protocol time follows the monotonic clock, not the number of timer callbacks: a replica that was
+   * paused (SIGSTOP) or starved catches up on every tick it missed, so a lease it holds expires on
+   * time instead of lasting as long as the pause did.
+   */
   private onTick(): void {
+    this.catchUpClock()
+  }
+
+  /**
+   * Steps every tick that is due by the clock. Called before any input too, so time that passed
+   * before a message arrived (a pause, say) is seen before the message is: a resumed leader notices
+   * its lease ran out, and a resumed follower that hears a leader right away is not then timed out.
+   */
+  private catchUpClock(): void {
+    if (!this.tickTimer) return
+    const tickMs = this.config.tickMs / this.clockRate
+    const due = Math.floor((performance.now() - this.clockStartedMs) / tickMs) - this.ticksStepped
+    if (due <= 0) return
+    for (let tick = 0; tick < Math.min(due, ticksCatchUpMax); tick += 1) this.tickOnce()
+    this.ticksStepped += due
+  }
+
+  private tickOnce(): void {
     this.ticks += 1
     this.stepAndSchedule({ kind: 'tick' })
     if (!this.adapter.leaderRoles.includes(this.role)) return
@@ -269,6 +302,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
+    this.catchUpClock()
     if ('register' in request) return this.route(request.register, connection)
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)

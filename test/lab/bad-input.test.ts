@@ -2,7 +2,7 @@
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestCluster, type TestCluster } from '../support/cluster-harness.js'
-import { encodeFrame, frameBytesMax } from '../../src-main/replica/framing.js'
+import { encodeFrame, FrameDecoder, frameBytesMax } from '../../src-main/replica/framing.js'
 
 let running: TestCluster | undefined
 afterEach(async () => {
@@ -51,10 +51,29 @@ describe('bad input to a replica', () => {
     const leader = cluster.cluster.replicas.get(cluster.leaders.leader()!)!
     await sendAndAwaitClose(leader.clientPort, [Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1])])
     await sendAndAwaitClose(leader.clientPort, [oversizedHeader()])
-    await sendAndAwaitClose(leader.clientPort, [encodeFrame({ id: 1, clientId: 'x', seq: 1, cmd: { op: 'explode' } })])
     const client = cluster.client()
     expect((await client.run({ op: 'put', key: 'k', value: 'v' })).type).toBe('ok')
     expect(leader.state).toBe('up')
-    await cluster.until(() => (leader.status?.framesRejected ?? 0) >= 3, 'three rejected frames reported')
+    await cluster.until(() => (leader.status?.framesRejected ?? 0) >= 2, 'two rejected frames reported')
+  })
+
+  it('answers a well-framed request it cannot make sense of with an invalid error that says why', async () => {
+    running = await startTestCluster(['A', 'B', 'C'])
+    const cluster = running
+    await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
+    const leader = cluster.cluster.replicas.get(cluster.leaders.leader()!)!
+    const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: leader.clientPort })
+      const decoder = new FrameDecoder()
+      socket.on('connect', () => socket.write(encodeFrame({ id: 1, clientId: 'x', seq: 1, cmd: { op: 'explode' } })))
+      socket.on('data', (chunk: Buffer) => {
+        const [first] = decoder.push(chunk).bodies
+        if (!first) return
+        socket.destroy()
+        resolve(first as Record<string, unknown>)
+      })
+      socket.on('error', reject)
+    })
+    expect(answer).toMatchObject({ id: 1, ok: false, error: 'invalid', message: 'unknown command op "explode"' })
   })
 })

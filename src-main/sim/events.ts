@@ -1,0 +1,100 @@
+/**
+ * What sits on the simulator's agenda. Every step handles exactly one of these; the UI's
+ * step-by-step replay shows them as they are (messages included), and describeEvent gives the
+ * one-line form that --verbose prints and the trace hash folds.
+ */
+import type { Command, NodeId, RequestTag } from '../protocols/types.js'
+import { assertNever } from '../protocols/types.js'
+import type { Outcome } from './clients.js'
+import type { Fault, NemesisAction } from './nemesis.js'
+
+export type SimEvent =
+  /** A node's timer fires; `token` tells a live timer from one that died with a crash or pause. */
+  | { kind: 'tick'; node: NodeId; token: number }
+  /** `received`: it already reached the node, which was paused; it is handled now, on resume. */
+  | { kind: 'deliver'; from: NodeId; to: NodeId; message: { type: string }; received?: true }
+  /**
+   * A client's request reaches a node. It carries the command, because the node acts on it even
+   * if the client has given up meanwhile (that is why a timed-out write is indefinite).
+   * `requiredIndex`: the highest index applied anywhere when the client invoked it (read freshness).
+   */
+  | { kind: 'request'; client: number; opId: number; node: NodeId; command: Command; tag: RequestTag; requiredIndex: number }
+  /**
+   * A node's answer reaches a client. 'quorum' style replies also carry the result's identity
+   * (JSON), which f+1 replicas must agree on, and the replica's view.
+   */
+  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome: Outcome; resultKey?: string; view?: number }
+  /** A client starts its next operation. */
+  | { kind: 'invoke'; client: number }
+  | { kind: 'timeout'; client: number; opId: number }
+  /** The nemesis strikes (it picks the fault's shape and target when it fires). */
+  | { kind: 'nemesis'; action: NemesisAction }
+  | { kind: 'fault'; fault: Fault }
+  /** The safety phase ends: everything is healed and restarted. */
+  | { kind: 'phase'; phase: 'liveness' }
+
+export function describeEvent(event: SimEvent): string {
+  switch (event.kind) {
+    case 'tick':
+      return `tick ${event.node}`
+    case 'deliver':
+      return `${event.from}->${event.to} ${describeMessage(event.message)}`
+    case 'request':
+      return `request op${event.opId} client ${event.client} -> ${event.node}`
+    case 'reply':
+      return `reply op${event.opId} ${event.node} -> client ${event.client}: ${describeOutcome(event.outcome)}`
+    case 'invoke':
+      return `invoke client ${event.client}`
+    case 'timeout':
+      return `timeout op${event.opId} client ${event.client}`
+    case 'nemesis':
+      return `nemesis ${event.action}`
+    case 'fault':
+      return describeFault(event.fault)
+    case 'phase':
+      return `phase ${event.phase}: heal, restart, resume; loss off`
+    default:
+      return assertNever(event, 'sim event')
+  }
+}
+
+/** The message's type with its term or view and, for batches, how many entries it carries. */
+export function describeMessage(message: { type: string }): string {
+  const fields = message as { type: string; term?: unknown; view?: unknown; entries?: unknown }
+  const parts = [fields.type]
+  if (typeof fields.term === 'number') parts.push(`t${fields.term}`)
+  if (typeof fields.view === 'number') parts.push(`v${fields.view}`)
+  if (Array.isArray(fields.entries) && fields.entries.length > 0) parts.push(`+${fields.entries.length}`)
+  return parts.join(' ')
+}
+
+export function describeFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'cut':
+      return `cut ${fault.shape}`
+    case 'heal':
+      return 'heal all links'
+    case 'crash':
+      return `crash ${fault.node}${fault.midReady ? ' inside its next Ready' : ''}`
+    case 'restart':
+      return `restart ${fault.node}`
+    case 'pause':
+      return `pause ${fault.node}`
+    case 'resume':
+      return `resume ${fault.node}`
+    default:
+      return assertNever(fault, 'fault')
+  }
+}
+
+function describeOutcome(outcome: Outcome): string {
+  switch (outcome.type) {
+    case 'ok':
+      return outcome.value === undefined ? 'ok' : `ok ${outcome.value ?? '∅'}`
+    case 'fail':
+    case 'info':
+      return `${outcome.type} ${outcome.error}`
+    default:
+      return assertNever(outcome, 'outcome')
+  }
+}

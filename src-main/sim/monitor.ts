@@ -1,0 +1,243 @@
+/**
+ * The safety checks the simulator runs after every step. All are incremental (a step touches one
+ * node, so only what it changed is checked), which is what lets them run after *every* step and
+ * still leave time for thousands of seeds.
+ *
+ *   election-safety        'per-term' protocols: at most one leader per term, ever
+ *   split-brain            'at-once' protocols (no terms): at most one leader at any instant
+ *   state-machine-safety   every node applies, at each index, the same (term, command, tag) as
+ *                          whoever applied that index first: applied sequences are prefixes of one
+ *                          another, across nodes and across restarts (a restarted node re-applies)
+ *   applied-in-order       a node applies index i + 1 right after i (the core contract)
+ *   leader-completeness    a new leader's log holds every entry applied anywhere so far in an
+ *                          earlier term
+ *   committed-on-quorum    an entry applied anywhere stays on a quorum of durable logs, forever
+ *   log-matching           two durable logs with the same term at an index agree on every entry up
+ *                          to it (checked where a log was written: a log changes only by dropping a
+ *                          suffix and appending, so an entry below the write cannot have changed)
+ *   commit-regression      a node's commit index never goes down within one incarnation
+ *   read-freshness         a read served through the core reflects every entry applied anywhere
+ *                          before the read was invoked
+ *   validity               an applied request is one a client issued, under the tag it issued it
+ *                          with (checked by the simulation, which knows what clients issued)
+ *
+ * Byzantine nodes (`faulty`) are left out of every check: safety is promised to correct nodes only.
+ * "Applied anywhere" stands for "committed": a correct node applies only what is committed.
+ */
+import type { AppliedEntry, CoreStatus, NodeId, ProtocolCore } from '../protocols/types.js'
+import { entryKey, type DurableLog } from './durable-log.js'
+import type { AnySimProtocol } from './protocol.js'
+
+export const checkNames = [
+  'election-safety',
+  'split-brain',
+  'state-machine-safety',
+  'applied-in-order',
+  'leader-completeness',
+  'committed-on-quorum',
+  'log-matching',
+  'commit-regression',
+  'read-freshness',
+  'validity',
+  'core-assertion',
+  'linearizability',
+  'liveness',
+  'committed-never-lost',
+] as const
+export type CheckName = (typeof checkNames)[number]
+
+export interface Violation {
+  check: CheckName
+  detail: string
+  step: number
+  timeUs: number
+}
+
+/** Where the run is, for the violation record; the simulation updates it before each step. */
+export interface Clock {
+  step: number
+  timeUs: number
+}
+
+export class SafetyMonitor {
+  /** The first violation of each check, in the order found. */
+  readonly violations: Violation[] = []
+  /** committed[i]: the key of the entry first applied at index i (index 0 unused). */
+  private readonly committed: string[] = ['']
+  private readonly committedBy: string[] = ['']
+  /**
+   * committedTerm[i]: the first applier's term when it applied index i. The entry was committed in
+   * that term or an earlier one (the applier learned the commit index in its current term), so only
+   * leaders of later terms must hold it (Raft's leader completeness is about higher terms).
+   */
+  private readonly committedTerm: number[] = [0]
+  private readonly leaderOfTerm = new Map<number, NodeId>()
+  /** Per node: index applied last in this incarnation, commit index last seen, term it leads (if it does). */
+  private readonly appliedIndex = new Map<NodeId, number>()
+  private readonly commitIndex = new Map<NodeId, number>()
+  private readonly leading = new Map<NodeId, number>()
+  private readonly quorum: number | undefined
+
+  constructor(
+    private readonly protocol: AnySimProtocol,
+    private readonly members: readonly NodeId[],
+    private readonly faulty: ReadonlySet<NodeId>,
+    private readonly durable: ReadonlyMap<NodeId, DurableLog>,
+    private readonly clock: Clock,
+  ) {
+    this.quorum = protocol.durableQuorum?.(members.length)
+    for (const member of members) this.restarted(member)
+  }
+
+  get violation(): Violation | undefined {
+    return this.violations[0]
+  }
+
+  /** The highest index applied anywhere. */
+  get committedIndex(): number {
+    return this.committed.length - 1
+  }
+
+  /** A new incarnation starts from an empty state machine and a fresh commit index. */
+  restarted(node: NodeId): void {
+    this.appliedIndex.set(node, 0)
+    this.commitIndex.set(node, 0)
+    this.leading.delete(node)
+  }
+
+  crashed(node: NodeId): void {
+    this.leading.delete(node)
+  }
+
+  /** `term`: the node's current term as it applies the entry. */
+  onApplied(node: NodeId, entry: AppliedEntry, term: number): void {
+    if (this.faulty.has(node)) return
+    const expected = (this.appliedIndex.get(node) ?? 0) + 1
+    if (entry.index !== expected) {
+      this.fail('applied-in-order', `${node} applied index ${entry.index} when ${expected} was next`)
+      return
+    }
+    this.appliedIndex.set(node, entry.index)
+    const key = entryKey(this.protocol.appliedTermMatters ? entry.term : 0, entry.command, entry.tag)
+    if (entry.index < this.committed.length) {
+      const first = this.committed[entry.index]
+      if (first !== key) {
+        this.fail('state-machine-safety', `${node} applied [${key}] at index ${entry.index}, where ${this.committedBy[entry.index]} applied [${first}]`)
+      }
+      return
+    }
+    this.committed.push(key)
+    this.committedBy.push(`${node} (step ${this.clock.step})`)
+    this.committedTerm.push(term)
+    this.checkOnQuorum(entry.index, entry.index)
+  }
+
+  /** After every step of `node` (`status`: its core's, after the step): leadership, commit index, durable truncations. */
+  afterStep(node: NodeId, core: ProtocolCore<{ type: string }, unknown> | undefined, status: CoreStatus | undefined): void {
+    if (this.faulty.has(node)) return
+    // Even a node that crashed inside this step may have truncated its disk first.
+    const log = this.durable.get(node)
+    const truncatedFrom = log?.takeTruncation()
+    if (truncatedFrom !== undefined && truncatedFrom <= this.committedIndex) this.checkOnQuorum(truncatedFrom, this.committedIndex)
+    const appendedFrom = log?.takeAppended()
+    if (appendedFrom !== undefined && this.protocol.appliedTermMatters) this.checkMatchingFrom(node, appendedFrom)
+    if (core === undefined || status === undefined) return
+    const previousCommit = this.commitIndex.get(node) ?? 0
+    if (status.commitIndex < previousCommit) {
+      this.fail('commit-regression', `${node}'s commit index went from ${previousCommit} down to ${status.commitIndex} without a restart`)
+    }
+    this.commitIndex.set(node, status.commitIndex)
+    const isLeader = this.protocol.leaderRoles.includes(status.role)
+    if (!isLeader) this.leading.delete(node)
+    else if (this.leading.get(node) !== status.term) this.becameLeader(node, status.term, core)
+  }
+
+  /** A read was served at `node` from a state machine at `appliedIndex`; `requiredIndex` was committed before it was invoked. */
+  readServed(node: NodeId, appliedIndex: number, requiredIndex: number, what: string): void {
+    if (this.faulty.has(node) || appliedIndex >= requiredIndex) return
+    this.fail('read-freshness', `${node} served ${what} from its state at index ${appliedIndex}, but index ${requiredIndex} was applied before the read was invoked`)
+  }
+
+  /** Log matching over all durable logs of correct nodes (Raft §5.3); O(nodes² × log), for the end of a run. */
+  checkLogMatching(): void {
+    if (!this.protocol.appliedTermMatters) return
+    const nodes = this.members.filter((member) => !this.faulty.has(member))
+    for (let first = 0; first < nodes.length; first += 1) {
+      for (let second = first + 1; second < nodes.length; second += 1) this.checkPair(nodes[first], nodes[second])
+    }
+  }
+
+  fail(check: CheckName, detail: string): void {
+    if (this.violations.some((violation) => violation.check === check)) return
+    this.violations.push({ check, detail, step: this.clock.step, timeUs: this.clock.timeUs })
+  }
+
+  private becameLeader(node: NodeId, term: number, core: ProtocolCore<{ type: string }, unknown>): void {
+    this.leading.set(node, term)
+    if (this.protocol.leadership === 'at-once') {
+      const leaders = [...this.leading.keys()]
+      if (leaders.length > 1) this.fail('split-brain', `${leaders.join(' and ')} are ${this.protocol.leaderRoles[0]} at the same time`)
+      return
+    }
+    const previous = this.leaderOfTerm.get(term)
+    if (previous !== undefined && previous !== node) {
+      this.fail('election-safety', `${previous} and ${node} both became leader of term ${term}`)
+      return
+    }
+    this.leaderOfTerm.set(term, node)
+    const entryAt = this.protocol.logEntryAt
+    if (entryAt === undefined) return
+    for (let index = 1; index <= this.committedIndex; index += 1) {
+      if (this.committedTerm[index] >= term) continue
+      const entry = entryAt(core, index)
+      if (entry?.key === this.committed[index]) continue
+      const held = entry === undefined ? 'nothing' : `[${entry.key}]`
+      this.fail('leader-completeness', `${node} became leader of term ${term} holding ${held} at index ${index}, where ${this.committedBy[index]} applied [${this.committed[index]}]`)
+      return
+    }
+  }
+
+  /** Each committed index in [from, to] must still be on a quorum of correct nodes' durable logs. */
+  private checkOnQuorum(from: number, to: number): void {
+    const quorum = this.quorum
+    if (quorum === undefined) return
+    for (let index = from; index <= to; index += 1) {
+      const holders: NodeId[] = []
+      for (const [node, log] of this.durable) if (!this.faulty.has(node) && log.keyAt(index) === this.committed[index]) holders.push(node)
+      if (holders.length >= quorum) continue
+      this.fail('committed-on-quorum', `index ${index} [${this.committed[index]}], applied by ${this.committedBy[index]}, is on ${holders.length} durable log(s) (${holders.join(', ') || 'none'}); a quorum is ${quorum}`)
+      return
+    }
+  }
+
+  /**
+   * Log matching, incrementally: for each entry `node` wrote at index >= from, any other log with
+   * the same term there must hold the same entry and the same term just below (by induction, the
+   * same entries all the way down).
+   */
+  private checkMatchingFrom(node: NodeId, from: number): void {
+    const mine = this.durable.get(node)!
+    for (let index = from; index <= mine.lastIndex; index += 1) {
+      const term = mine.termAt(index)
+      for (const [other, theirs] of this.durable) {
+        if (other === node || this.faulty.has(other) || theirs.termAt(index) !== term) continue
+        if (theirs.keyAt(index) === mine.keyAt(index) && theirs.termAt(index - 1) === mine.termAt(index - 1)) continue
+        this.fail('log-matching', `${node} and ${other} both hold term ${term} at index ${index} but differ there or just below: ` +
+          `[${mine.keyAt(index)}] after term ${mine.termAt(index - 1)} vs [${theirs.keyAt(index)}] after term ${theirs.termAt(index - 1)}`)
+        return
+      }
+    }
+  }
+
+  private checkPair(a: NodeId, b: NodeId): void {
+    const logA = this.durable.get(a)!
+    const logB = this.durable.get(b)!
+    let index = Math.min(logA.lastIndex, logB.lastIndex)
+    while (index > 0 && logA.termAt(index) !== logB.termAt(index)) index -= 1
+    for (let below = index; below > 0; below -= 1) {
+      if (logA.keyAt(below) === logB.keyAt(below)) continue
+      this.fail('log-matching', `${a} and ${b} both hold term ${logA.termAt(index)} at index ${index} but differ at index ${below}: [${logA.keyAt(below)}] vs [${logB.keyAt(below)}]`)
+      return
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The nemesis: decides which fault strikes, where, and when the cluster recovers from it. It owns
+ * its random stream, so the fault schedule of a seed does not shift when, say, the workload draws
+ * one more number.
+ *
+ * Three periodic kinds (partition, crash, pause), each with a per-seed mean interval, and reactive
+ * ones that aim at the moments where Raft's subtle bugs live (random schedules alone rarely reach
+ * them; each is on in a share of the seeds, at a rate drawn per seed):
+ *   - a node that just voted for another reboots at once (a vote forgotten across a restart lets the
+ *     same term elect two leaders);
+ *   - a leader that just appended client entries is isolated or crashes, so they sit on a minority;
+ *   - a node is isolated the moment it becomes leader, so its first entries reach no one;
+ *   - a leader is isolated the moment its commit index moves, so what it sends next is lost.
+ * Together the last three build Raft's Figure 8: an old-term entry that reaches a majority without
+ * an entry of the new leader's term, and a rival whose later-term entries win the next election.
+ */
+import { randomInt } from '../protocols/common/random.js'
+import { assertNever } from '../protocols/types.js'
+import type { CoreEvent, NodeId, Random } from '../protocols/types.js'
+import { tickUs, type NemesisRates } from './scenario.js'
+
+export type Fault =
+  /** Cuts every listed directed link (a partition is both directions; a one-way cut, one). */
+  | { kind: 'cut'; shape: string; links: [NodeId, NodeId][] }
+  | { kind: 'heal' }
+  /** midReady: the crash lands inside the node's next Ready, after some of its effects. */
+  | { kind: 'crash'; node: NodeId; midReady: boolean; restartAfterUs: number }
+  | { kind: 'restart'; node: NodeId }
+  | { kind: 'pause'; node: NodeId }
+  | { kind: 'resume'; node: NodeId }
+
+export type NemesisAction = 'partition' | 'crash' | 'pause'
+export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause']
+
+/** What the nemesis may look at: who is up, who leads. */
+export interface ClusterView {
+  members: readonly NodeId[]
+  up: readonly NodeId[]
+  leader: NodeId | undefined
+}
+
+/** A fault to apply `afterUs` from now (0: at once). */
+export interface Scheduled {
+  afterUs: number
+  fault: Fault
+}
+
+/** A reactive crash waits at most this long after the append that triggered it. */
+const crashAfterAppendUsMax = 2 * tickUs
+
+export class Nemesis {
+  constructor(
+    private readonly rates: NemesisRates,
+    private readonly members: readonly NodeId[],
+    private readonly random: Random,
+  ) {}
+
+  /** The mean interval of an action; undefined when this seed never does it. */
+  everyUs(action: NemesisAction): number | undefined {
+    switch (action) {
+      case 'partition':
+        return this.rates.partitionEveryUs
+      case 'crash':
+        return this.rates.crashEveryUs
+      case 'pause':
+        return this.rates.pauseEveryUs
+      default:
+        return assertNever(action, 'nemesis action')
+    }
+  }
+
+  /** Time until the next occurrence of an action (exponential: a Poisson process per action). */
+  nextUs(action: NemesisAction): number | undefined {
+    const every = this.everyUs(action)
+    return every === undefined ? undefined : this.exponentialUs(every) + 1
+  }
+
+  /** The faults one occurrence of `action` brings, the recovery included. */
+  strike(action: NemesisAction, view: ClusterView): Scheduled[] {
+    switch (action) {
+      case 'partition':
+        return [
+          { afterUs: 0, fault: this.drawCut(view) },
+          { afterUs: this.exponentialUs(this.rates.partitionLastsUs) + 1, fault: { kind: 'heal' } },
+        ]
+      case 'crash': {
+        if (view.up.length === 0) return []
+        const node = this.target(view)
+        const midReady = this.percent(this.rates.crashMidReadyPercent)
+        return [{ afterUs: 0, fault: { kind: 'crash', node, midReady, restartAfterUs: this.restartAfterUs() } }]
+      }
+      case 'pause': {
+        if (view.up.length === 0) return []
+        const node = this.target(view)
+        return [
+          { afterUs: 0, fault: { kind: 'pause', node } },
+          { afterUs: this.exponentialUs(this.rates.pauseLastsUs) + 1, fault: { kind: 'resume', node } },
+        ]
+      }
+      default:
+        return assertNever(action, 'nemesis action')
+    }
+  }
+
+  /**
+   * Reactive faults after a node's step. `leading`: the node is a leader after the step;
+   * `appendedAsLeader`: it stored client entries as leader in this step.
+   */
+  react(node: NodeId, events: readonly CoreEvent[], leading: boolean, appendedAsLeader: boolean): Scheduled[] {
+    const elected = leading && events.some((event) => event.kind === 'role')
+    const committed = leading && events.some((event) => event.kind === 'commit')
+    const votedForOther = events.some((event) => event.kind === 'vote' && event.votedFor !== node)
+    if (votedForOther && this.percent(this.rates.rebootVoterPercent)) {
+      return [{ afterUs: 0, fault: { kind: 'crash', node, midReady: false, restartAfterUs: 0 } }]
+    }
+    if (elected && this.percent(this.rates.isolateNewLeaderPercent)) return this.isolate(node)
+    if (committed && this.percent(this.rates.isolateLeaderOnCommitPercent)) return this.isolate(node)
+    if (appendedAsLeader && this.percent(this.rates.leaderFaultAfterAppendPercent)) {
+      // Isolated at once, what it just sent is lost; crashed a little later, some of it may arrive.
+      if (this.random() < 0.5) return this.isolate(node)
+      const afterUs = randomInt(this.random, 0, crashAfterAppendUsMax)
+      return [{ afterUs, fault: { kind: 'crash', node, midReady: false, restartAfterUs: this.restartAfterUs() } }]
+    }
+    return []
+  }
+
+  /** Cuts `node` off both ways at once (what it has in flight is lost too), healed later. */
+  private isolate(node: NodeId): Scheduled[] {
+    const links: [NodeId, NodeId][] = []
+    for (const other of this.members) if (other !== node) links.push([node, other], [other, node])
+    return [
+      { afterUs: 0, fault: { kind: 'cut', shape: `isolate ${node} (reactive)`, links } },
+      { afterUs: this.exponentialUs(this.rates.partitionLastsUs) + 1, fault: { kind: 'heal' } },
+    ]
+  }
+
+  restartAfterUs(): number {
+    return this.rates.restartAfterUs === 0 ? 0 : this.exponentialUs(this.rates.restartAfterUs)
+  }
+
+  private target(view: ClusterView): NodeId {
+    if (view.leader !== undefined && view.up.includes(view.leader) && this.percent(this.rates.targetLeaderPercent)) return view.leader
+    return view.up[randomInt(this.random, 0, view.up.length - 1)]
+  }
+
+  /** Isolation of one node (often the leader), a random split, or a bridge; sometimes one-way. */
+  private drawCut(view: ClusterView): Fault {
+    const members = view.members
+    const shuffled = this.shuffle(members)
+    let sideA: NodeId[]
+    let sideB: NodeId[]
+    let shape: string
+    const roll = this.random()
+    if (roll < 0.4) {
+      const node = this.target({ ...view, up: members })
+      sideA = [node]
+      sideB = members.filter((member) => member !== node)
+      shape = `isolate ${node}`
+    } else if (roll < 0.8 || members.length < 3) {
+      const cut = randomInt(this.random, 1, members.length - 1)
+      sideA = shuffled.slice(0, cut)
+      sideB = shuffled.slice(cut)
+      shape = 'split'
+    } else {
+      // A bridge: one node still talks to both halves, which do not talk to each other.
+      const cut = randomInt(this.random, 1, members.length - 2)
+      sideA = shuffled.slice(1, cut + 1)
+      sideB = shuffled.slice(cut + 1)
+      shape = `bridge via ${shuffled[0]}`
+    }
+    const links: [NodeId, NodeId][] = []
+    const oneWay = this.percent(this.rates.oneWayPercent)
+    for (const a of sideA) {
+      for (const b of sideB) {
+        links.push([a, b])
+        if (!oneWay) links.push([b, a])
+      }
+    }
+    const describe = `${shape}: ${sideA.join(',')} ${oneWay ? '-/->' : '<-/->'} ${sideB.join(',')}`
+    return { kind: 'cut', shape: describe, links }
+  }
+
+  private shuffle(values: readonly NodeId[]): NodeId[] {
+    const copy = [...values]
+    for (let index = copy.length - 1; index > 0; index -= 1) {
+      const other = randomInt(this.random, 0, index)
+      ;[copy[index], copy[other]] = [copy[other], copy[index]]
+    }
+    return copy
+  }
+
+  private exponentialUs(meanUs: number): number {
+    return Math.floor(-Math.log(1 - this.random()) * meanUs)
+  }
+
+  private percent(value: number): boolean {
+    return value > 0 && this.random() * 100 < value
+  }
+}

@@ -1,0 +1,839 @@
+/**
+ * The deterministic simulator: the same pure cores the replicas run, driven by one agenda of timed
+ * events in virtual time (µs). Each step takes the earliest event (a node's tick, a message
+ * arrival, a client request or reply, a fault) and handles it; the safety monitor checks after
+ * every step. Nothing reads a clock or Math.random: every draw comes from generators seeded by
+ * (seed, purpose), so a seed replays exactly.
+ *
+ * A run has two phases (TigerBeetle's VOPR):
+ *   safety    faults at the seed's rates, clients writing and reading, for `stepsMax` steps;
+ *   liveness  everything healed and restarted, loss off, nemesis quiet; within the protocol's
+ *             bound the probe client's write must be acknowledged and the correct nodes must
+ *             converge (a leader exists and every node applied its whole log, for Raft). Then
+ *             nothing applied may be missing and the client history must be linearizable.
+ *
+ * Ready handling keeps the contract's order (persist, send, apply and reply, reads, rejections).
+ * A crash may land inside a Ready: then only a prefix of those effects happens. Records are
+ * written one by one, so the prefix may end between two records (a torn WAL tail), and nothing
+ * that follows a record in that order has left the node before it: a crash never lets out a
+ * message whose records were lost (apart from what the replica itself sends early, see
+ * SimProtocol.sendBeforePersist, which is modelled the same way).
+ */
+import { randomInt, seededRandom } from '../protocols/common/random.js'
+import { assertNever } from '../protocols/types.js'
+import type { AppliedEntry, Command, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
+import { KeyValueStore } from '../replica/kv.js'
+import { Workload, type Outcome, type SimClient } from './clients.js'
+import { commandText, DurableLog } from './durable-log.js'
+import { describeEvent, type SimEvent } from './events.js'
+import { SafetyMonitor, type Violation } from './monitor.js'
+import { Nemesis, nemesisActions, type ClusterView, type Fault } from './nemesis.js'
+import { SimNetwork } from './network.js'
+import type { AnySimProtocol, SimProtocolName, SimReply } from './protocol.js'
+import { simProtocolOf } from './protocols.js'
+import { EventQueue } from './queue.js'
+import { checkHistory, replayCommand, type SimResult, type SimRunCounts } from './result.js'
+import { describeScenario, drawScenario, tickUs, type FaultProfile, type NodeClock, type Scenario } from './scenario.js'
+import { TraceHasher } from './trace-hash.js'
+
+export interface SimOptions {
+  protocol: SimProtocolName
+  seed: number
+  mutations?: readonly string[]
+  /** Default 'all'. */
+  faults?: FaultProfile
+  /** Steps of the safety phase; default safetyStepsDefault. */
+  stepsMax?: number
+  /** Keep the line describing every step in the result (for --verbose). */
+  recordSteps?: boolean
+  /**
+   * Do not stop at the first broken property: run both phases and the history check, and report
+   * the first violation of every check (to see, say, that a split brain also shows in the history).
+   */
+  keepGoing?: boolean
+}
+
+export const safetyStepsDefault = 3_000
+/** Seeds feed 32-bit generators; larger ones would alias smaller ones. */
+export const seedMax = 0xffff_ffff
+/** Upper bound for --steps, so a typo cannot run for hours. */
+export const safetyStepsLimit = 10_000_000
+/** Steps the liveness phase may take whatever its virtual-time bound (a livelock must end). */
+export const livenessStepsMax = 200_000
+/** A 'quorum' style client resends a request to every replica at most this often before giving up (info). */
+export const clientRetransmitsMax = 8
+/** Events a paused node holds for its resume; beyond it they are lost (a full socket buffer). */
+export const deferredPerNodeMax = 10_000
+
+type AnyMessage = { type: string }
+type AnyCore = ProtocolCore<AnyMessage, unknown>
+type AnyReady = Ready<AnyMessage, unknown>
+type PendingRequest = { client: number; opId: number }
+
+export type Phase = 'safety' | 'liveness' | 'done'
+
+/** One simulated replica: a core while it is up, and what survives it (its records). */
+export interface SimNode {
+  readonly id: NodeId
+  readonly clock: NodeClock
+  core: AnyCore | undefined
+  /** The core's status after its latest step (a core changes only when it steps, and some compute it dearly). */
+  status: CoreStatus | undefined
+  incarnation: number
+  paused: boolean
+  /** Events that reached the node while it was paused; handled on resume, in arrival order. */
+  deferred: SimEvent[]
+  /** Tick events from before a crash or pause carry an older token and are skipped. */
+  tickToken: number
+  readonly records: unknown[]
+  readonly durable: DurableLog
+  kv: KeyValueStore
+  /** Client requests waiting for the core: proposals by tag "clientId#seq", reads by read id. */
+  proposals: Map<string, PendingRequest>
+  reads: Map<number, PendingRequest & { key: string; requiredIndex: number }>
+  /** A crash armed to land inside the node's next Ready. */
+  crashArmed: { restartAfterUs: number } | undefined
+}
+
+/** What one step did, for replays and the UI. */
+export interface SimStep {
+  step: number
+  timeUs: number
+  phase: Phase
+  event: SimEvent
+  /** What came of it when the event alone does not say ("lost: link cut", "deferred: paused"). */
+  note: string
+  /** The line folded into the trace hash (and printed by --verbose). */
+  line: string
+  violation?: Violation
+}
+
+export class Simulation {
+  readonly scenario: Scenario
+  readonly protocol: AnySimProtocol
+  readonly nodes: SimNode[]
+  readonly network: SimNetwork
+  readonly workload: Workload
+  readonly monitor: SafetyMonitor
+  readonly clock = { step: 0, timeUs: 0 }
+  readonly counts: SimRunCounts = { crashes: 0, crashesMidReady: 0, restarts: 0, cuts: 0, pauses: 0, coreSteps: 0 }
+  phase: Phase = 'safety'
+  result: SimResult | undefined
+  private readonly hasher = new TraceHasher()
+  private readonly lines: string[] = []
+  private readonly queue = new EventQueue<SimEvent>()
+  private readonly nemesis: Nemesis
+  /** Draws where a mid-Ready crash lands. */
+  private readonly random: Random
+  private readonly mutations: readonly string[]
+  private readonly stepsMax: number
+  private readonly faulty: ReadonlySet<NodeId>
+  private readonly clientTimeoutUs: number
+  /** Matching replies a client needs ('quorum' style); 1 for 'origin'. */
+  private readonly replyQuorum: number
+  private readIdNext = 1
+  /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
+  private readonly executedCommands = new Map<string, string>()
+  private livenessDeadlineUs = 0
+  private livenessStartStep = 0
+  private probeAcked = false
+
+  constructor(readonly options: SimOptions) {
+    if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
+      throw new Error(`seed must be a whole number in [0, ${seedMax}], got ${options.seed}`)
+    }
+    this.protocol = simProtocolOf(options.protocol)
+    this.mutations = validateMutations(this.protocol, options.mutations ?? [])
+    this.stepsMax = validateSteps(options.stepsMax ?? safetyStepsDefault)
+    this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all')
+    const { seed, members, settings } = this.scenario
+    this.random = seededRandom(seed, 'sim:crash-points')
+    this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
+    this.nemesis = new Nemesis(this.scenario.nemesis, members, seededRandom(seed, 'sim:nemesis'))
+    this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'))
+    this.faulty = new Set(this.protocol.faultyNodes?.(settings, members) ?? [])
+    this.clientTimeoutUs = this.protocol.clientTimeoutTicks(settings) * tickUs
+    this.replyQuorum = this.protocol.clientReplies === 'quorum' ? (this.protocol.replyQuorum?.(settings) ?? 1) : 1
+    this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
+    const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
+    this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
+    for (const node of this.nodes) this.start(node, node.clock.phaseUs)
+    for (const client of this.workload.clients) if (!client.isProbe) this.schedule(this.workload.thinkUs(), { kind: 'invoke', client: client.process })
+    for (const action of nemesisActions) {
+      const afterUs = this.nemesis.nextUs(action)
+      if (afterUs !== undefined) this.schedule(afterUs, { kind: 'nemesis', action })
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The loop
+
+  /** Runs one step; undefined once the run is over (then `result` is set). */
+  step(): SimStep | undefined {
+    if (this.phase === 'done') return undefined
+    let event: SimEvent
+    let note: string
+    if (this.phase === 'safety' && this.clock.step >= this.stepsMax) {
+      event = { kind: 'phase', phase: 'liveness' }
+      this.clock.step += 1
+      note = this.startLiveness()
+    } else {
+      const next = this.popLive()
+      this.clock.step += 1
+      this.clock.timeUs = next.timeUs
+      event = next.event
+      note = this.handle(event)
+    }
+    return this.afterStep(event, note)
+  }
+
+  run(): SimResult {
+    while (this.step() !== undefined) {
+      // Each step checks the invariants itself; the run ends at a violation or after liveness.
+    }
+    return this.result!
+  }
+
+  /** Every node as it is now, for step-by-step views. */
+  nodeViews(): NodeView[] {
+    return this.nodes.map((node) => {
+      const view: NodeView = {
+        id: node.id, up: node.core !== undefined, paused: node.paused, incarnation: node.incarnation,
+        records: node.records.length, durableLastIndex: node.durable.lastIndex, appliedIndex: node.kv.appliedIndex,
+      }
+      if (node.status !== undefined) view.status = node.status
+      return view
+    })
+  }
+
+  private popLive(): { timeUs: number; event: SimEvent } {
+    for (;;) {
+      const next = this.queue.pop()
+      if (next === undefined) throw new Error('sim: the agenda ran dry, but live nodes always have a tick queued')
+      if (next.event.kind !== 'tick' || !this.isStaleTick(next.event)) return next
+    }
+  }
+
+  private afterStep(event: SimEvent, note: string): SimStep {
+    const line = `${this.clock.step} ${this.clock.timeUs} ${describeEvent(event)}${note === '' ? '' : ` (${note})`}${this.statusSuffix(event)}`
+    this.hasher.add(line)
+    if (this.options.recordSteps) this.lines.push(line)
+    if (this.phase === 'liveness') this.checkLiveness()
+    if (this.monitor.violation !== undefined && this.phase !== 'done' && !this.options.keepGoing) this.finish(false)
+    const step: SimStep = { step: this.clock.step, timeUs: this.clock.timeUs, phase: this.phase, event, note, line }
+    if (this.monitor.violation !== undefined) step.violation = this.monitor.violation
+    return step
+  }
+
+  private handle(event: SimEvent): string {
+    switch (event.kind) {
+      case 'tick':
+        return this.onTick(this.node(event.node))
+      case 'deliver':
+        return this.onDeliver(event)
+      case 'request':
+        return this.onRequest(event)
+      case 'reply':
+        return this.onReply(event)
+      case 'invoke':
+        return this.onInvoke(this.workload.clients[event.client])
+      case 'timeout':
+        return this.onTimeout(this.workload.clients[event.client], event.opId)
+      case 'nemesis':
+        return this.onNemesis(event.action)
+      case 'fault':
+        return this.applyFault(event.fault)
+      case 'phase':
+        throw new Error('sim: phase events are never queued')
+      default:
+        return assertNever(event, 'sim event')
+    }
+  }
+
+  private schedule(afterUs: number, event: SimEvent): void {
+    this.queue.push(this.clock.timeUs + afterUs, event)
+  }
+
+  private node(id: NodeId): SimNode {
+    const node = this.nodes.find((candidate) => candidate.id === id)
+    if (node === undefined) throw new Error(`sim: no node ${id}`)
+    return node
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Node lifecycle
+
+  /** A fresh incarnation from the node's records; the state machine starts empty (the core replays). */
+  private start(node: SimNode, firstTickAfterUs: number): void {
+    node.incarnation += 1
+    node.tickToken += 1
+    node.paused = false
+    node.deferred = []
+    node.kv = new KeyValueStore()
+    node.proposals = new Map()
+    node.reads = new Map()
+    this.monitor.restarted(node.id)
+    const random = seededRandom(this.scenario.seed, `sim:core:${node.id}#${node.incarnation}`)
+    try {
+      node.core = this.protocol.createCore({
+        id: node.id, members: this.scenario.members, random, persisted: [...node.records], settings: this.scenario.settings, mutations: this.mutations,
+      })
+      node.status = node.core.status()
+    } catch (error) {
+      this.monitor.fail('core-assertion', `${node.id} could not start from its ${node.records.length} records: ${(error as Error).message}`)
+      return
+    }
+    this.schedule(firstTickAfterUs, { kind: 'tick', node: node.id, token: node.tickToken })
+  }
+
+  /** The process dies: volatile state and pending requests go; records stay. */
+  private crash(node: SimNode, restartAfterUs: number | undefined): void {
+    node.core = undefined
+    node.status = undefined
+    node.tickToken += 1
+    node.paused = false
+    node.deferred = []
+    node.proposals = new Map()
+    node.reads = new Map()
+    node.crashArmed = undefined
+    this.monitor.crashed(node.id)
+    this.counts.crashes += 1
+    if (restartAfterUs !== undefined) this.schedule(restartAfterUs, { kind: 'fault', fault: { kind: 'restart', node: node.id } })
+  }
+
+  private resume(node: SimNode): void {
+    node.paused = false
+    node.tickToken += 1
+    this.schedule(node.clock.periodUs, { kind: 'tick', node: node.id, token: node.tickToken })
+    for (const event of node.deferred) this.schedule(0, event)
+    node.deferred = []
+  }
+
+  private isStaleTick(event: Extract<SimEvent, { kind: 'tick' }>): boolean {
+    const node = this.node(event.node)
+    return node.core === undefined || node.paused || event.token !== node.tickToken
+  }
+
+  private defer(node: SimNode, event: SimEvent): string {
+    if (node.deferred.length >= deferredPerNodeMax) return `lost: ${node.id} paused with a full buffer`
+    node.deferred.push(event)
+    return `deferred: ${node.id} paused`
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events
+
+  private onTick(node: SimNode): string {
+    this.schedule(node.clock.periodUs, { kind: 'tick', node: node.id, token: node.tickToken })
+    this.stepCore(node, { kind: 'tick' })
+    return ''
+  }
+
+  private onDeliver(event: Extract<SimEvent, { kind: 'deliver' }>): string {
+    const node = this.node(event.to)
+    if (event.received === undefined) {
+      this.network.landed()
+      if (node.core === undefined) return `lost: ${node.id} is down`
+      if (this.network.isCut(event.from, event.to)) return 'lost: link cut'
+    }
+    if (node.core === undefined) return `lost: ${node.id} is down`
+    if (node.paused) return this.defer(node, { ...event, received: true })
+    this.stepCore(node, { kind: 'message', from: event.from, message: event.message })
+    return ''
+  }
+
+  private onRequest(event: Extract<SimEvent, { kind: 'request' }>): string {
+    const node = this.node(event.node)
+    if (node.core === undefined) return `lost: ${node.id} is down`
+    if (node.paused) return this.defer(node, event)
+    const pending = { client: event.client, opId: event.opId }
+    if (event.command.op === 'get' && this.protocol.readsThroughCore) {
+      const readId = this.readIdNext
+      this.readIdNext += 1
+      node.reads.set(readId, { ...pending, key: event.command.key, requiredIndex: event.requiredIndex })
+      this.stepCore(node, { kind: 'read', readIds: [readId] })
+      return `read ${readId}`
+    }
+    // 'quorum' style: every replica answers whoever the tag names, so nothing waits here.
+    if (this.protocol.clientReplies === 'origin') node.proposals.set(tagKey(event.tag), pending)
+    this.stepCore(node, { kind: 'propose', proposals: [{ command: event.command, tag: event.tag }] })
+    return ''
+  }
+
+  private onReply(event: Extract<SimEvent, { kind: 'reply' }>): string {
+    const client = this.workload.clients[event.client]
+    const op = client.op
+    if (op?.opId !== event.opId) return 'stale: the client is past that operation'
+    if (event.resultKey !== undefined) {
+      const replicas = op.replies.get(event.resultKey) ?? new Set<NodeId>()
+      replicas.add(event.node)
+      op.replies.set(event.resultKey, replicas)
+      if (replicas.size < this.replyQuorum) return `${replicas.size} of ${this.replyQuorum} matching replies`
+    }
+    this.workload.complete(client, event.outcome, this.clock.timeUs, event.node)
+    if (event.view !== undefined && this.protocol.leaderOfView !== undefined) client.leaderHint = this.protocol.leaderOfView(this.scenario.members, event.view)
+    if (client.isProbe && event.outcome.type === 'ok') this.probeAcked = true
+    this.scheduleNextInvoke(client)
+    return ''
+  }
+
+  private onInvoke(client: SimClient): string {
+    const active = client.isProbe ? this.phase === 'liveness' && !this.probeAcked : this.phase === 'safety' && !this.workload.atCapacity
+    if (!active || client.op !== undefined) return 'idle'
+    const op = this.workload.invoke(client, this.clock.timeUs)
+    const request: SimEvent = {
+      kind: 'request', client: client.process, opId: op.opId, node: op.node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex,
+    }
+    this.schedule(this.network.clientDelayUs(), request)
+    this.schedule(this.clientTimeoutUs, { kind: 'timeout', client: client.process, opId: op.opId })
+    return `op${op.opId} ${op.f} ${op.key} -> ${op.node}`
+  }
+
+  private onTimeout(client: SimClient, opId: number): string {
+    const op = client.op
+    if (op?.opId !== opId) return 'stale'
+    if (this.protocol.clientReplies === 'quorum' && op.retransmits < clientRetransmitsMax) {
+      // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their timers.
+      op.retransmits += 1
+      for (const node of this.scenario.members) {
+        const request: SimEvent = { kind: 'request', client: client.process, opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex }
+        this.schedule(this.network.clientDelayUs(), request)
+      }
+      this.schedule(this.clientTimeoutUs, { kind: 'timeout', client: client.process, opId })
+      return `retransmit ${op.retransmits} to every replica`
+    }
+    this.workload.complete(client, { type: 'info', error: 'timeout' }, this.clock.timeUs, undefined)
+    this.scheduleNextInvoke(client)
+    return ''
+  }
+
+  private scheduleNextInvoke(client: SimClient): void {
+    if (client.isProbe && this.probeAcked) return
+    this.schedule(client.isProbe ? tickUs : this.workload.thinkUs(), { kind: 'invoke', client: client.process })
+  }
+
+  private onNemesis(action: (typeof nemesisActions)[number]): string {
+    const afterUs = this.nemesis.nextUs(action)
+    if (afterUs !== undefined) this.schedule(afterUs, { kind: 'nemesis', action })
+    for (const scheduled of this.nemesis.strike(action, this.clusterView())) this.schedule(scheduled.afterUs, { kind: 'fault', fault: scheduled.fault })
+    return ''
+  }
+
+  private applyFault(fault: Fault): string {
+    switch (fault.kind) {
+      case 'cut':
+        // A new cut replaces the one before (and a pending heal may end it early): one shape at a time.
+        this.network.heal()
+        for (const [from, to] of fault.links) this.network.cut([from], [to])
+        this.counts.cuts += 1
+        return ''
+      case 'heal':
+        this.network.heal()
+        return ''
+      case 'crash':
+        return this.crashFault(this.node(fault.node), fault.midReady, fault.restartAfterUs)
+      case 'restart': {
+        const node = this.node(fault.node)
+        if (node.core !== undefined) return 'already up'
+        this.counts.restarts += 1
+        this.start(node, node.clock.periodUs)
+        return `incarnation ${node.incarnation} from ${node.records.length} records`
+      }
+      case 'pause':
+        return this.pauseFault(this.node(fault.node))
+      case 'resume': {
+        const node = this.node(fault.node)
+        if (!node.paused) return 'not paused'
+        const deferred = node.deferred.length
+        this.resume(node)
+        return `${deferred} deferred events`
+      }
+      default:
+        return assertNever(fault, 'fault')
+    }
+  }
+
+  private crashFault(node: SimNode, midReady: boolean, restartAfterUs: number): string {
+    if (node.core === undefined) return 'already down'
+    if (midReady) {
+      node.crashArmed = { restartAfterUs }
+      return 'armed'
+    }
+    this.crash(node, restartAfterUs)
+    return `restart in ${restartAfterUs} µs`
+  }
+
+  private pauseFault(node: SimNode): string {
+    if (node.core === undefined || node.paused) return 'not running'
+    node.paused = true
+    node.tickToken += 1
+    this.counts.pauses += 1
+    return ''
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Driving a core: one input, one Ready, handled in the contract's order
+
+  private stepCore(node: SimNode, input: CoreInput<AnyMessage>): void {
+    const core = node.core!
+    let ready: AnyReady
+    try {
+      ready = core.step(input)
+    } catch (error) {
+      // The core's own assertions: in a replica they stop the process, here they end the run.
+      this.monitor.fail('core-assertion', `${node.id} stopped on a ${input.kind} input: ${(error as Error).message}`)
+      this.crash(node, undefined)
+      return
+    }
+    this.counts.coreSteps += 1
+    node.status = core.status()
+    const armed = node.crashArmed
+    const actions = this.readyActions(node, ready)
+    const done = armed === undefined ? actions.length : randomInt(this.random, 0, actions.length)
+    for (let index = 0; index < done; index += 1) actions[index]()
+    if (armed !== undefined) {
+      this.counts.crashesMidReady += 1
+      this.crash(node, armed.restartAfterUs)
+    } else if (this.phase === 'safety') {
+      this.react(node, ready, input.kind === 'propose')
+    }
+    this.monitor.afterStep(node.id, node.core, node.core === undefined ? undefined : node.status)
+  }
+
+  /** The Ready's effects as separate actions, in the order the contract demands (see types.ts). */
+  private readyActions(node: SimNode, ready: AnyReady): (() => void)[] {
+    const actions: (() => void)[] = []
+    const early = this.protocol.sendBeforePersist
+    const leavesEarly = (outbound: OutboundMessage<AnyMessage>): boolean =>
+      early !== undefined && ready.persist.length > 0 && early(outbound.message, ready.persist)
+    for (const outbound of ready.messages) if (leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
+    for (const record of ready.persist) actions.push(() => this.persist(node, record))
+    for (const outbound of ready.messages) if (!leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
+    for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
+    for (const reply of this.protocol.cachedReplies?.(ready) ?? []) actions.push(() => this.replyAsReplica(node, reply))
+    for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
+    for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))
+    return actions
+  }
+
+  private persist(node: SimNode, record: unknown): void {
+    node.records.push(record)
+    try {
+      this.protocol.foldDurable(node.durable, record)
+    } catch (error) {
+      this.monitor.fail('core-assertion', `${node.id} persisted an inconsistent record: ${(error as Error).message}`)
+    }
+  }
+
+  private send(node: SimNode, outbound: OutboundMessage<AnyMessage>): void {
+    for (const arrivalUs of this.network.send(node.id, outbound.to, this.clock.timeUs)) {
+      this.queue.push(arrivalUs, { kind: 'deliver', from: node.id, to: outbound.to, message: outbound.message })
+    }
+  }
+
+  private apply(node: SimNode, entry: AppliedEntry): void {
+    this.monitor.onApplied(node.id, entry, node.status?.term ?? 0)
+    if (entry.index !== node.kv.appliedIndex + 1) return // out of order: the monitor has flagged it
+    const result = node.kv.apply(entry.index, entry.term, entry.command)
+    if (entry.tag === undefined) return
+    if (!this.faulty.has(node.id)) this.checkValidity(entry.tag, entry.command)
+    if (this.protocol.clientReplies === 'quorum') {
+      const reply = node.core === undefined ? undefined : this.protocol.replyFor?.(node.core, entry, result)
+      if (reply !== undefined) this.replyAsReplica(node, reply)
+      return
+    }
+    const key = tagKey(entry.tag)
+    const pending = node.proposals.get(key)
+    if (pending === undefined) return
+    node.proposals.delete(key)
+    const outcome: Outcome = !result.ok
+      ? { type: 'fail', error: result.error }
+      : entry.command.op === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
+    this.reply(node, pending, outcome)
+  }
+
+  /** Validity: the request under this tag is the one its client issued (once per tag). */
+  private checkValidity(tag: RequestTag, command: Command): void {
+    const key = tagKey(tag)
+    if (this.executedCommands.has(key)) return
+    const executed = commandText(command)
+    this.executedCommands.set(key, executed)
+    const issued = this.workload.issued.get(key)
+    if (issued !== undefined && commandText(issued.command) === executed) return
+    if (this.protocol.unsignedRequests === true && issued !== undefined) {
+      this.workload.recordForeignWrite(command, issued.invokeUs, this.clock.timeUs)
+      return
+    }
+    const what = issued === undefined ? 'no client issued that tag' : `the client issued [${commandText(issued.command)}]`
+    this.monitor.fail('validity', `a correct node applied [${executed}] under tag ${key}, but ${what}`)
+  }
+
+  private serveRead(node: SimNode, readId: number): void {
+    const pending = node.reads.get(readId)
+    if (pending === undefined) return
+    node.reads.delete(readId)
+    const result = node.kv.read({ op: 'get', key: pending.key })
+    this.monitor.readServed(node.id, node.kv.appliedIndex, pending.requiredIndex, `read ${readId} of ${pending.key} (op${pending.opId})`)
+    this.reply(node, pending, { type: 'ok', value: result.ok ? (result.value ?? null) : null })
+  }
+
+  /** A refused request: definite (fail) unless the core dropped a proposal it may still commit (info). */
+  private answerRejection(node: SimNode, rejection: Rejection): void {
+    if (this.protocol.clientReplies === 'quorum') return // the client retransmits instead
+    const pending = rejection.kind === 'read'
+      ? takeFrom(node.reads, rejection.readId)
+      : rejection.tag === undefined ? undefined : takeFrom(node.proposals, tagKey(rejection.tag))
+    if (pending === undefined) return
+    const outcome: Outcome = rejection.kind === 'proposal' && rejection.reason === 'dropped'
+      ? { type: 'info', error: 'dropped' }
+      : { type: 'fail', error: rejection.reason, leaderHint: rejection.leaderHint }
+    this.reply(node, pending, outcome)
+  }
+
+  private reply(node: SimNode, pending: PendingRequest, outcome: Outcome): void {
+    this.schedule(this.network.clientDelayUs(), { kind: 'reply', client: pending.client, opId: pending.opId, node: node.id, outcome })
+  }
+
+  /** 'quorum' style: a replica's answer to whichever client the request named (stale if it moved on). */
+  private replyAsReplica(node: SimNode, reply: SimReply): void {
+    const client = this.workload.clientById(reply.clientId)
+    if (client === undefined) return // a Byzantine replica's invention
+    const op = client.op?.tag.seq === reply.seq ? client.op : undefined
+    const result = reply.result
+    // The command behind the result: a forged request answers under the client's tag, and its
+    // replies must neither count with the real ones nor pass for the client's own result.
+    const executed = reply.command !== undefined ? commandText(reply.command) : this.executedCommands.get(`${reply.clientId}#${reply.seq}`)
+    const forged = op !== undefined && executed !== undefined && executed !== commandText(op.command)
+    const outcome: Outcome = forged
+      ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
+      : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
+    const event: SimEvent = {
+      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey: `${executed ?? '?'} => ${JSON.stringify(result)}`, view: reply.view,
+    }
+    this.schedule(this.network.clientDelayUs(), event)
+  }
+
+  /** Reactive faults: the nemesis looks at what the step did. */
+  private react(node: SimNode, ready: AnyReady, proposed: boolean): void {
+    const role = node.status?.role
+    const leading = role !== undefined && this.protocol.leaderRoles.includes(role)
+    const appendedAsLeader = leading && proposed && ready.persist.length > 0
+    for (const scheduled of this.nemesis.react(node.id, ready.events, leading, appendedAsLeader)) {
+      this.schedule(scheduled.afterUs, { kind: 'fault', fault: scheduled.fault })
+    }
+  }
+
+  private clusterView(): ClusterView {
+    const up = this.nodes.filter((node) => node.core !== undefined).map((node) => node.id)
+    return { members: this.scenario.members, up, leader: this.leader()?.id }
+  }
+
+  /** The up, correct node in a leader role with the highest term. */
+  private leader(): { id: NodeId; status: CoreStatus } | undefined {
+    let best: { id: NodeId; status: CoreStatus } | undefined
+    for (const node of this.nodes) {
+      if (node.core === undefined || this.faulty.has(node.id)) continue
+      const status = node.status!
+      if (!this.protocol.leaderRoles.includes(status.role)) continue
+      if (best === undefined || status.term > best.status.term) best = { id: node.id, status }
+    }
+    return best
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Phases
+
+  /** Heal everything, restart and resume every node, quiet the nemesis; the probe client starts. */
+  private startLiveness(): string {
+    this.phase = 'liveness'
+    this.livenessStartStep = this.clock.step
+    this.livenessDeadlineUs = this.clock.timeUs + this.protocol.livenessTicksMax(this.scenario.settings) * tickUs
+    this.queue.removeWhere((event) => event.kind === 'nemesis' || event.kind === 'fault')
+    this.network.heal()
+    this.network.calm()
+    for (const node of this.nodes) {
+      node.crashArmed = undefined
+      if (node.core === undefined) {
+        this.counts.restarts += 1
+        this.start(node, node.clock.periodUs)
+      } else if (node.paused) {
+        this.resume(node)
+      }
+    }
+    const probe = this.workload.clients.find((client) => client.isProbe)!
+    this.schedule(0, { kind: 'invoke', client: probe.process })
+    return `bound ${this.protocol.livenessTicksMax(this.scenario.settings)} ticks`
+  }
+
+  private checkLiveness(): void {
+    if (this.monitor.violations.some((violation) => violation.check === 'liveness')) return
+    if (this.converged()) {
+      this.finish(true)
+      return
+    }
+    const overTime = this.clock.timeUs > this.livenessDeadlineUs
+    if (!overTime && this.clock.step - this.livenessStartStep <= livenessStepsMax) return
+    const states = this.nodes.map((node) => describeStatus(node)).join('; ')
+    const bound = overTime ? `${this.protocol.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
+    const probe = this.probeAcked ? 'the probe write was acknowledged' : 'the probe write was never acknowledged'
+    this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}`)
+    this.finish(false)
+  }
+
+  /** The probe write is acknowledged, and the correct nodes, all up and running, agree (see SimProtocol.converged). */
+  private converged(): boolean {
+    if (!this.probeAcked) return false
+    const statuses: CoreStatus[] = []
+    for (const node of this.nodes) {
+      if (this.faulty.has(node.id)) continue
+      if (node.core === undefined || node.paused) return false
+      statuses.push(node.status!)
+    }
+    return (this.protocol.converged ?? convergedOnLeader)(statuses)
+  }
+
+  /**
+   * End of run. A converged cluster gets the final checks; so does any run with keepGoing (whose
+   * history may then hold operations still in flight: the checker takes them as indefinite).
+   */
+  private finish(converged: boolean): void {
+    let linearizable: boolean | 'unknown' | undefined
+    if (converged) {
+      const finalIndex = Math.max(0, ...this.nodes.filter((node) => !this.faulty.has(node.id)).map((node) => node.kv.appliedIndex))
+      if (finalIndex < this.monitor.committedIndex) {
+        this.monitor.fail('committed-never-lost', `the converged cluster's correct nodes end at index ${finalIndex} at most, but index ${this.monitor.committedIndex} was applied during the run`)
+      }
+    }
+    if (converged || this.options.keepGoing) {
+      this.monitor.checkLogMatching()
+      if (this.monitor.violation === undefined || this.options.keepGoing) {
+        const history = checkHistory(this.workload.history)
+        linearizable = history.linearizable
+        if (history.violation !== undefined) this.monitor.fail(history.violation.check, history.violation.detail)
+      }
+    }
+    this.phase = 'done'
+    this.result = this.buildResult(linearizable)
+  }
+
+  private buildResult(linearizable: boolean | 'unknown' | undefined): SimResult {
+    const violation = this.monitor.violation
+    const result: SimResult = {
+      protocol: this.options.protocol,
+      seed: this.options.seed,
+      mutations: this.mutations,
+      faults: this.scenario.profile,
+      ok: violation === undefined,
+      steps: this.clock.step,
+      timeUs: this.clock.timeUs,
+      traceHash: this.hasher.digest(),
+      committedIndex: this.monitor.committedIndex,
+      settings: { ...this.scenario.settings },
+      focus: this.scenario.nemesis.focus,
+      scenario: describeScenario(this.scenario),
+      network: { ...this.network.stats },
+      clients: { ...this.workload.stats },
+      counts: { ...this.counts },
+      replay: replayCommand(this.options, safetyStepsDefault),
+    }
+    if (violation !== undefined) {
+      result.violation = violation
+      result.violations = [...this.monitor.violations]
+    }
+    if (this.livenessStartStep > 0) result.livenessSteps = this.clock.step - this.livenessStartStep
+    if (linearizable !== undefined) result.linearizable = linearizable
+    if (this.options.recordSteps) result.lines = this.lines
+    return result
+  }
+
+  /** The stepped node's state after the step, so the hash covers what the cores did, not only what happened to them. */
+  private statusSuffix(event: SimEvent): string {
+    const id = event.kind === 'tick' ? event.node : event.kind === 'deliver' ? event.to : event.kind === 'request' ? event.node : undefined
+    return id === undefined ? '' : ` | ${describeStatus(this.node(id))}`
+  }
+}
+
+/** The state of every node, for step-by-step views. */
+export interface NodeView {
+  id: NodeId
+  up: boolean
+  paused: boolean
+  incarnation: number
+  status?: CoreStatus
+  /** Persisted records on its disk, and the last index of the log they describe. */
+  records: number
+  durableLastIndex: number
+  /** What its state machine has applied in this incarnation. */
+  appliedIndex: number
+}
+
+/** The default convergence: one node leads, and every node committed its whole log and applied as much as it. */
+function convergedOnLeader(statuses: readonly CoreStatus[]): boolean {
+  let leader: CoreStatus | undefined
+  for (const status of statuses) if (status.leader === status.id && (leader === undefined || status.term > leader.term)) leader = status
+  if (leader === undefined) return false
+  return statuses.every((status) => status.commitIndex === leader.lastIndex && status.appliedIndex === leader.appliedIndex)
+}
+
+function newNode(id: NodeId, clock: NodeClock): SimNode {
+  return {
+    id, clock, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
+    durable: new DurableLog(), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
+  }
+}
+
+export function describeStatus(node: SimNode): string {
+  if (node.core === undefined) return `${node.id} down`
+  const status = node.status!
+  const leader = status.leader === undefined ? '' : ` leader=${status.leader}`
+  return `${node.id}${node.paused ? ' paused' : ''} ${status.role} t${status.term}${leader} commit ${status.commitIndex}/${status.lastIndex} applied ${status.appliedIndex}`
+}
+
+function tagKey(tag: { clientId: string; seq: number }): string {
+  return `${tag.clientId}#${tag.seq}`
+}
+
+function takeFrom<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key)
+  if (value !== undefined) map.delete(key)
+  return value
+}
+
+function validateMutations(protocol: AnySimProtocol, mutations: readonly string[]): readonly string[] {
+  for (const mutation of mutations) {
+    if (!protocol.mutations.includes(mutation)) {
+      const known = protocol.mutations.length > 0 ? protocol.mutations.join(', ') : 'none'
+      throw new Error(`unknown mutation ${JSON.stringify(mutation)} for ${protocol.name} (known: ${known})`)
+    }
+  }
+  return [...mutations]
+}
+
+function validateSteps(steps: number): number {
+  if (!Number.isSafeInteger(steps) || steps < 0 || steps > safetyStepsLimit) {
+    throw new Error(`steps must be a whole number in [0, ${safetyStepsLimit}], got ${steps}`)
+  }
+  return steps
+}
+
+/** Runs one seed to the end. */
+export function simulate(options: SimOptions): SimResult {
+  return new Simulation(options).run()
+}
+
+/** A step with every node's state after it: what a step-by-step replay view shows. */
+export interface SimStepView extends SimStep {
+  nodes: NodeView[]
+}
+
+/**
+ * Step-by-step replay for a UI: yields every step with the nodes' state after it; the generator's
+ * return value is the run's result. Same options ⇒ same steps.
+ */
+export function* simulateSteps(options: SimOptions): Generator<SimStepView, SimResult> {
+  const simulation = new Simulation(options)
+  for (let step = simulation.step(); step !== undefined; step = simulation.step()) {
+    yield { ...step, nodes: simulation.nodeViews() }
+  }
+  return simulation.result!
+}
