@@ -5,8 +5,9 @@
  * replicas), validity (forgeries of the documented unsigned-request kind are recorded as writes of
  * their own, anything else is a violation), one primary per view, a linearizable history.
  *
- * Liveness after healing is reported, not demanded, here: the core has a known liveness bug (see
- * the it.fails below) that a small share of seeds reaches.
+ * Liveness after healing is reported, not demanded, here: with heavy loss and crash churn a few
+ * seeds (892 and 1016 of 1..1500) still end with replicas stuck changing to different views; the
+ * core lacks TOCS's rule that f+1 view-changes for higher views pull a replica along.
  */
 import { describe, expect, it } from 'vitest'
 import { simulate } from '../../src-main/sim/index.js'
@@ -36,19 +37,19 @@ describe('PBFT under the seeded simulator', () => {
       else unsafe.push(describeFailure(result, vitestReplay(seed, file)))
     }
     console.log(`pbft: ${list.length - unsafe.length - stuck.length} of ${list.length} seeds passed (${byzantineSeeds} with Byzantine replicas); ` +
-      `${unsafe.length} unsafe; ${stuck.length} did not converge after healing (known core bug)${stuck.length > 0 ? `: seeds ${stuck.join(', ')}` : ''}`)
+      `${unsafe.length} unsafe; ${stuck.length} did not converge after healing (known liveness gap)${stuck.length > 0 ? `: seeds ${stuck.join(', ')}` : ''}`)
     if (unsafe.length > 0) throw new Error(`${unsafe.length} of ${list.length} seeds broke safety; the first:\n\n${unsafe.slice(0, 3).join('\n\n')}`)
     if (list.length > 1) expect(byzantineSeeds).toBeGreaterThan(list.length / 3)
   })
 
-  // Known core bug, found by the simulator: the primary of view v does not persist its NEW-VIEW, so
-  // after a restart it cannot resend it; replicas that missed it stay view-changing for v, and with
-  // fewer than 2f+1 view-changes for v they never start the timer that would move them to v+1.
-  // Seed 796 reaches it with no Byzantine replica at all. When this test starts to pass, the bug is
-  // fixed (or the seed no longer reaches it: hunt with `npm run lab -- simulate pbft --seeds 1..1500`)
-  // and this should become a plain test.
-  it.fails('converges after healing when a primary restarted after installing its view (seed 796; known core bug)', () => {
+  // Found by the simulator: the primary of view v did not persist its NEW-VIEW, so after a restart it
+  // could not resend it, and replicas that missed it stayed view-changing for v forever. Every
+  // replica now persists the new-view it installed (a 'new-view' record) and hands it to a replica
+  // that is behind. Seed 796 reached it with no Byzantine replica at all.
+  it('converges after healing when a primary restarted after installing its view (seed 796)', () => {
     const result = simulate({ protocol: 'pbft', seed: 796 })
+    expect(result.violation?.detail ?? '').toBe('')
+  })
     expect(result.violation?.detail ?? '').toBe('')
   })
 })

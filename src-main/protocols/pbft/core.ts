@@ -719,6 +719,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.viewChangeDeadline = undefined
     this.viewChanges.discardUpTo(this.view)
     this.outbox.persist({ type: 'view', view: this.view, viewChanging: false })
+    this.outbox.persist({ type: 'new-view', message })
     this.emitRole()
     this.outbox.note(`new-view-installed view=${this.view} primary=${this.primary()} reproposed=${message.prePrepares.length}`)
     const fromClients = this.requests.resetForView()
@@ -888,6 +889,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     const recovered = replayPersisted(records, this.genesis)
     this.view = recovered.view
     this.viewChanging = recovered.viewChanging
+    this.newView = recovered.newView
     this.stable = recovered.stable
     for (const record of recovered.executed) {
       this.lastExecuted = record.seq

@@ -3,7 +3,7 @@
  * its view, the last stable checkpoint, what it executed, and — for the final view — the
  * pre-prepares it accepted and the prepares and commits it sent, so it never contradicts them.
  */
-import type { Checkpoint, Commit, PbftPersist, PrePrepare, Prepare, PreparedProof } from './types.js'
+import type { Checkpoint, Commit, NewView, PbftPersist, PrePrepare, Prepare, PreparedProof } from './types.js'
 import { assertNever } from '../types.js'
 
 export interface StableCheckpoint {
@@ -25,6 +25,8 @@ export interface Recovered {
   commits: Commit[]
   /** The highest-view certificate per sequence number above the stable checkpoint. */
   preparedCerts: PreparedProof[]
+  /** The last new-view installed, when it is for the final view. */
+  newView?: NewView
 }
 
 export function replayPersisted(records: readonly PbftPersist[], genesis: string): Recovered {
@@ -36,6 +38,7 @@ export function replayPersisted(records: readonly PbftPersist[], genesis: string
   const prepares: Prepare[] = []
   const commits: Commit[] = []
   const prepared: Extract<PbftPersist, { type: 'prepared' }>[] = []
+  let newView: NewView | undefined
   for (const record of records) {
     switch (record.type) {
       case 'view':
@@ -53,6 +56,9 @@ export function replayPersisted(records: readonly PbftPersist[], genesis: string
         break
       case 'prepared':
         prepared.push(record)
+        break
+      case 'new-view':
+        newView = record.message
         break
       case 'stable-checkpoint':
         if (record.seq > stable.seq) stable = { seq: record.seq, digest: record.digest, proof: record.proof }
@@ -88,5 +94,6 @@ export function replayPersisted(records: readonly PbftPersist[], genesis: string
     prepares: prepares.filter(current),
     commits: commits.filter(current),
     preparedCerts: [...certs.values()],
+    ...(newView && newView.view === view && !viewChanging ? { newView } : {}),
   }
 }

@@ -170,6 +170,11 @@ export type PbftPersist =
   /** Completes a prepared certificate whose pre-prepare is in an earlier 'pre-prepare' record. */
   | { type: 'prepared'; view: number; seq: number; prepares: Prepare[] }
   | { type: 'stable-checkpoint'; seq: number; digest: string; proof: Checkpoint[] }
+  /**
+   * The new-view this replica installed: after a restart it can still hand it to a replica that
+   * missed it (otherwise a replica stuck changing to this view waits forever).
+   */
+  | { type: 'new-view'; message: NewView }
   /** `chain` is the checkpoint digest after this batch, so replay needs no earlier record. */
   | { type: 'executed'; seq: number; view: number; digest: string; chain: string; batch: ClientRequest[] }
 
