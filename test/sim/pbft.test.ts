@@ -50,6 +50,4 @@ describe('PBFT under the seeded simulator', () => {
     const result = simulate({ protocol: 'pbft', seed: 796 })
     expect(result.violation?.detail ?? '').toBe('')
   })
-    expect(result.violation?.detail ?? '').toBe('')
-  })
 })
