@@ -12,7 +12,6 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import * as hdr from 'hdr-histogram-js'
 import type { Experiment } from '../api/experiment.js'
 import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
 import type { LatencySummaryMs, RunSummary, ScriptStepResult } from '../api/summary.js'
@@ -21,6 +20,7 @@ import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
 import { checkDiscovery } from './discovery-verdict.js'
 import { captureEnvironment } from './report/environment.js'
+import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase } from './cluster.js'
@@ -437,18 +437,10 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
   }
 }
 
+/** Percentiles of an encoded HdrHistogram (µs) in ms: the report's own computation, without the count. */
 export function latencySummary(histogramBase64: string): LatencySummaryMs {
-  const histogram = hdr.decodeFromCompressedBase64(histogramBase64)
-  if (histogram.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 }
-  const ms = (us: number) => round(us / 1000)
-  return {
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    p999: ms(histogram.getValueAtPercentile(99.9)),
-    max: ms(histogram.maxValue),
-    mean: ms(histogram.mean),
-  }
+  const { count: _count, ...percentiles } = latencyPercentiles({ latencyHistogramUs: histogramBase64 })
+  return percentiles
 }
 
 function round(value: number): number {

@@ -12,6 +12,7 @@ import { WriteAheadLog } from './wal.js'
 import { KeyValueStore, type ChangeEvent } from './kv.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
+import { EventLoopSpinner, spinWindowFromEnv } from './spin.js'
 import { checkCommand } from '../protocols/common/command-check.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
@@ -110,6 +111,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly commitsToTrace = new Map<number, number>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
+  private readonly spinner = new EventLoopSpinner(spinWindowFromEnv(0))
   private role = ''
   private readonly epochNs: bigint
   private messageEventsThisSecond = 0
@@ -351,6 +353,7 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private flush(): void {
     this.flushScheduled = false
+    this.spinner.touch()
     if (this.queuedProposals.length > 0) {
       const proposals = this.queuedProposals
       this.queuedProposals = []

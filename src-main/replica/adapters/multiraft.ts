@@ -2,26 +2,17 @@
 import { MultiRaftCore, isMultiRaftMessage, type MultiRaftMessage, type MultiRaftPersist } from '../../protocols/multiraft/core.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ProtocolAdapter } from '../host.js'
+import { raftTiming } from './raft.js'
 
 export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersist> = {
   createCore(config, persisted) {
-    const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
-    const timeoutMin = Math.max(2, ticks(config.electionTimeoutMs[0]))
-    const timeoutMax = Math.max(timeoutMin, ticks(config.electionTimeoutMs[1]))
     return new MultiRaftCore({
+      ...raftTiming(config).options,
       id: config.id,
       members: config.members,
       groups: config.groups,
       routing: config.keyRouting,
-      electionTimeoutTicks: [timeoutMin, timeoutMax],
-      heartbeatTicks: Math.min(timeoutMin - 1, ticks(config.heartbeatMs)),
       randomFor: (group) => seededRandom(config.seed, `raft:${config.id}:${group}`),
-      preVote: config.preVote,
-      checkQuorum: config.checkQuorum || config.readMode === 'lease',
-      readMode: config.readMode === 'lease' ? 'lease' : 'readindex',
-      leaseDriftTicks: Math.min(timeoutMin - 1, ticks(config.leaseDriftMs)),
-      batchEntriesMax: config.batchEntriesMax,
-      inflightAppendsMax: config.inflightAppendsMax,
       persisted,
     })
   },

@@ -4,26 +4,18 @@ import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ProtocolAdapter } from '../host.js'
+import type { ReplicaConfig } from '../config.js'
 
 export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   createCore(config, persisted) {
-    const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
-    const timeoutMin = Math.max(2, ticks(config.electionTimeoutMs[0]))
-    const timeoutMax = Math.max(timeoutMin, ticks(config.electionTimeoutMs[1]))
+    const timing = raftTiming(config)
     const firstTimeoutMs = config.firstElectionTimeoutMs[config.id]
     return new RaftCore({
+      ...timing.options,
       id: config.id,
-      firstElectionTimeoutTicks: firstTimeoutMs === undefined ? undefined : ticks(firstTimeoutMs),
       members: config.members,
-      electionTimeoutTicks: [timeoutMin, timeoutMax],
-      heartbeatTicks: Math.min(timeoutMin - 1, ticks(config.heartbeatMs)),
+      firstElectionTimeoutTicks: firstTimeoutMs === undefined ? undefined : timing.ticks(firstTimeoutMs),
       random: seededRandom(config.seed, `raft:${config.id}`),
-      preVote: config.preVote,
-      checkQuorum: config.checkQuorum || config.readMode === 'lease',
-      readMode: config.readMode === 'lease' ? 'lease' : 'readindex',
-      leaseDriftTicks: Math.min(timeoutMin - 1, ticks(config.leaseDriftMs)),
-      batchEntriesMax: config.batchEntriesMax,
-      inflightAppendsMax: config.inflightAppendsMax,
       persisted,
       byzantine: raftByzantine(config.byzantine[config.id]),
     })
@@ -35,6 +27,26 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   campaign: (core) => (core as RaftCore).campaign(),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
+}
+
+/** The replica config's milliseconds as the Raft core's ticks, shared by Raft and MultiRaft. */
+export function raftTiming(config: ReplicaConfig) {
+  const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
+  const timeoutMin = Math.max(2, ticks(config.electionTimeoutMs[0]))
+  const timeoutMax = Math.max(timeoutMin, ticks(config.electionTimeoutMs[1]))
+  return {
+    ticks,
+    options: {
+      electionTimeoutTicks: [timeoutMin, timeoutMax] as [number, number],
+      heartbeatTicks: Math.min(timeoutMin - 1, ticks(config.heartbeatMs)),
+      preVote: config.preVote,
+      checkQuorum: config.checkQuorum || config.readMode === 'lease',
+      readMode: config.readMode === 'lease' ? ('lease' as const) : ('readindex' as const),
+      leaseDriftTicks: Math.min(timeoutMin - 1, ticks(config.leaseDriftMs)),
+      batchEntriesMax: config.batchEntriesMax,
+      inflightAppendsMax: config.inflightAppendsMax,
+    },
+  }
 }
 
 function raftByzantine(spec: unknown): RaftByzantine | undefined {
