@@ -239,7 +239,13 @@ export class ExperimentRun {
   private spawnWorkload(): { start: (config: WorkloadConfig) => void; done: Promise<WorkloadStats> } {
     const experiment = this.experiment
     const log = fs.openSync(path.join(this.dir, 'logs', 'workload.log'), 'a')
-    const child = fork(nodeBundle('workload'), [], { env: childProcessEnv(), stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' })
+    const child = fork(nodeBundle('workload'), [], {
+      env: childProcessEnv(),
+      stdio: ['ignore', log, log, 'ipc'],
+      serialization: 'advanced',
+      // For profiling the workload, e.g. CONSENSUS_LAB_WORKLOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      execArgv: (process.env.CONSENSUS_LAB_WORKLOAD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    })
     fs.closeSync(log)
     this.workload = child
     const guardian = Guardian.shared()

@@ -19,6 +19,8 @@ export type ControlRequest =
 export interface ReplicaStatus extends CoreStatus {
   walBytes: number
   framesRejected: number
+  flushes: number
+  proposalsBatched: number
   /** Counters since this process started (a restart starts them again). */
   messagesSent: number
   bytesSent: number

@@ -105,6 +105,9 @@ export class ReplicaHost<M extends { type: string }, P> {
   private tickTimer?: NodeJS.Timeout
   private clockRate = 1
   private ticks = 0
+  /** Turns that ran the Ready pipeline, and proposals handed to the core: their ratio is the batch size. */
+  private flushes = 0
+  private proposalsBatched = 0
   /** Timer ticks accounted for since the clock (re)started at clockStartedMs. */
   private ticksStepped = 0
   private clockStartedMs = 0
@@ -218,6 +221,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     return {
       ...this.core.status(),
       walBytes: this.wal.bytes,
+      flushes: this.flushes,
+      proposalsBatched: this.proposalsBatched,
       framesRejected: this.transport.framesRejected + this.clients.framesRejected,
       messagesSent: this.transport.messagesSent,
       bytesSent: this.transport.bytesSent,
@@ -354,8 +359,10 @@ export class ReplicaHost<M extends { type: string }, P> {
   private flush(): void {
     this.flushScheduled = false
     this.spinner.touch()
+    this.flushes += 1
     if (this.queuedProposals.length > 0) {
       const proposals = this.queuedProposals
+      this.proposalsBatched += proposals.length
       this.queuedProposals = []
       this.absorb(this.core.step({ kind: 'propose', proposals }) as AnyReady)
     }
