@@ -31,6 +31,12 @@ export const messageEventsPerSecondMax = 4000
 export interface ProtocolAdapter<M extends { type: string }, P> {
   createCore(config: ReplicaConfig, persisted: P[]): ProtocolCore<M, P>
   isMessage(value: unknown): value is M
+  /**
+   * Whether every replica applies an entry with the same term (Raft: the term is part of the
+   * entry). PBFT reports the view it executed in, which may differ between honest replicas for the
+   * same request at the same sequence number, so there the state machine's hash leaves it out.
+   */
+  appliedTermsAgree?: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
   groupOfKey?: (core: ProtocolCore<M, P>, key: string) => number
   /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
@@ -417,7 +423,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const entry of entries) {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
-      const result = store.apply(entry.index, entry.term, entry.command)
+      const result = store.apply(entry.index, this.adapter.appliedTermsAgree === false ? 0 : entry.term, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
       if (entry.index % applyHashEvery === 0) this.traceApply(group)

@@ -28,6 +28,7 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   isMessage: (value): value is PbftMessage => typeof value === 'object' && value !== null && messageTypes.has((value as { type?: string }).type ?? ''),
   // PBFT orders reads like writes (the read-only optimization is not implemented).
   readsThroughCore: false,
+  appliedTermsAgree: false,
   leaderRoles: ['primary'],
   setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
   replies: {
