@@ -27,6 +27,14 @@ async function run(file: string): Promise<{ summary: RunSummary; finalStates: Fi
 const invariant = (summary: RunSummary, name: string) => summary.verdict?.invariants.find((candidate) => candidate.name === name)
 const passed = (summary: RunSummary) => summary.verdict?.linearizable === true && summary.verdict.invariants.every((result) => result.ok)
 
+/** What a failed verdict said, for the assertion message. */
+function failures(summary: RunSummary): string {
+  const verdict = summary.verdict
+  if (!verdict) return `no verdict: ${summary.error ?? ''}`
+  const broken = verdict.invariants.filter((invariant) => !invariant.ok).map((invariant) => `${invariant.name}: ${invariant.detail}`)
+  return [`linearizable: ${verdict.linearizable}`, ...broken, verdict.witness ?? ''].join('\n')
+}
+
 describe('Byzantine scenarios', () => {
   it('scenario 7: with two equivocating replicas of seven, TRANSFER $100 Alice->Bob commits at every honest replica', async () => {
     const { summary, finalStates } = await run('pbft-7-byzantine-2.yaml')
@@ -34,7 +42,7 @@ describe('Byzantine scenarios', () => {
     const honest = finalStates.filter((state) => !['2', '5'].includes(state.node))
     expect(honest).toHaveLength(5)
     for (const state of honest) expect(state.sample).toContainEqual(['ledger/1', 'TRANSFER $100 Alice->Bob'])
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 7: with three colluding liars (f + 1) honest replicas execute different requests', async () => {
@@ -47,7 +55,7 @@ describe('Byzantine scenarios', () => {
     const { summary } = await run('pbft-4-faulty-primary.yaml')
     expect(summary.terms).toBeGreaterThanOrEqual(1)
     expect(summary.ops.ok).toBeGreaterThan(0)
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 9: one lying Raft node makes acknowledged writes disappear, and the checker catches it', async () => {

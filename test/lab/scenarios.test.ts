@@ -53,6 +53,14 @@ function scriptOutcome(summary: RunSummary, command: string) {
   return step
 }
 
+/** What a failed verdict said, for the assertion message. */
+function failures(summary: RunSummary): string {
+  const verdict = summary.verdict
+  if (!verdict) return `no verdict: ${summary.error ?? ''}`
+  const broken = verdict.invariants.filter((invariant) => !invariant.ok).map((invariant) => `${invariant.name}: ${invariant.detail}`)
+  return [`linearizable: ${verdict.linearizable}`, ...broken, verdict.witness ?? ''].join('\n')
+}
+
 describe('shipped scenarios on real processes', () => {
   it('scenario 2: A times out first, becomes candidate for term 1, gets the votes of B, C and E, and leads; D is cut off', async () => {
     const { summary, trace } = await runScenario('raft-5-normal-election.yaml')
@@ -60,7 +68,7 @@ describe('shipped scenarios on real processes', () => {
     expect(votesFor(trace, 'A', 1).sort()).toEqual(['B', 'C', 'E'])
     expect(roles(trace, 'leader', 1).map((event) => event.node)).toEqual(['A'])
     expect(scriptOutcome(summary, 'GET x')).toMatchObject({ outcome: 'ok', value: '1' })
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 3: A and C split the votes of term 1, nobody leads in it, and the re-election decides', async () => {
@@ -71,7 +79,7 @@ describe('shipped scenarios on real processes', () => {
     expect(votesFor(trace, 'C', 1)).toEqual(['D'])
     expect(roles(trace, 'leader').length).toBeGreaterThan(0)
     expect(roles(trace, 'leader')[0]!.term).toBeGreaterThanOrEqual(2)
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 4: the four commands commit without D, and D catches up after it returns', async () => {
@@ -82,7 +90,7 @@ describe('shipped scenarios on real processes', () => {
     const d = finalStates.find((state) => state.node === 'D')!
     expect(d.appliedIndex).toBe(a.appliedIndex)
     expect(d.hash).toBe(a.hash)
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 5: the old leader never acknowledges SET x=10, C wins term 2, and A and B discard the entry', async () => {
@@ -97,7 +105,7 @@ describe('shipped scenarios on real processes', () => {
     expect(scriptOutcome(summary, 'SET z=3').outcome).toBe('ok')
     expect(scriptOutcome(summary, 'GET x')).toMatchObject({ outcome: 'ok', value: '1' })
     expect(scriptOutcome(summary, 'GET y')).toMatchObject({ outcome: 'ok', value: null })
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 6: the leader is killed under load, a new one takes over in a later term, and nothing acknowledged is lost', async () => {
@@ -108,7 +116,7 @@ describe('shipped scenarios on real processes', () => {
     expect(summary.unavailableMs).toBeGreaterThan(0)
     expect(finalStates).toHaveLength(5)
     expect(new Set(finalStates.map((state) => state.hash)).size).toBe(1)
-    expect(passed(summary)).toBe(true)
+    expect(passed(summary), failures(summary)).toBe(true)
   })
 
   it('scenario 1: naive primary-backup ends with two primaries at once and diverged replicas; Raft on the same network holds', async () => {
@@ -118,6 +126,6 @@ describe('shipped scenarios on real processes', () => {
     expect(broken('election-safety')?.ok).toBe(false)
     expect(broken('state-machine-safety')?.ok).toBe(false)
     expect(passed(naive.summary)).toBe(false)
-    expect(passed(raft.summary)).toBe(true)
+    expect(passed(raft.summary), failures(raft.summary)).toBe(true)
   })
 })
