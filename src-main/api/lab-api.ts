@@ -6,6 +6,7 @@
 import type { FieldError, ValidationResult } from './validate.js'
 import type { RunSummary } from './summary.js'
 import type { TraceEvent } from './trace.js'
+import type { RunRecord } from './run-file.js'
 
 export interface LabInfo {
   host: 'electron' | 'browser'
@@ -79,6 +80,21 @@ export interface RunFailed {
 
 export type LabStreamMessage = LiveFrame | RunEnded | RunFailed
 
+/** A run directory the host keeps (newest first in listRunDirectories). */
+export interface RunDirectoryInfo {
+  runId: string
+  name: string
+  protocol: string
+  startedAt: string
+  completed: boolean
+}
+
+/**
+ * The HTML of a report handed to renderPdf is bounded: a comparison of eight long runs stays far
+ * below, and the call, escaped as JSON, must fit in browser mode's 2 MiB inbound message.
+ */
+export const reportHtmlCharsMax = 600_000
+
 export interface LabApi {
   info(): Promise<LabInfo>
   listExperiments(): Promise<ExperimentFile[]>
@@ -89,4 +105,17 @@ export interface LabApi {
   stopRun(runId: string): Promise<void>
   injectFault(runId: string, action: FaultAction): Promise<FaultResult>
   subscribe(listener: (message: LabStreamMessage) => void): () => void
+  /**
+   * The finished run as a RunRecord, read from its run directory (the same record `lab export`
+   * writes). The renderer stores it when the run ends. Fails with a message naming the missing file
+   * when the directory is incomplete, or when the run is still in progress.
+   */
+  getRunRecord(runId: string): Promise<RunRecord>
+  /** The run directories the host keeps, newest first (at most runDirectoriesMax). */
+  listRunDirectories(): Promise<RunDirectoryInfo[]>
+  /**
+   * A report's HTML printed to PDF by the host's Chromium (Electron: printToPDF; browser mode:
+   * Chromium through playwright-core), as base64 so that both transports carry it as plain text.
+   */
+  renderPdf(html: string): Promise<string>
 }

@@ -5,7 +5,8 @@
  * permission requests denied. Quitting stops every replica and workload process first.
  */
 import { app, BrowserWindow, protocol, session, type WebContents } from 'electron'
-import { readFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createLabService, type LabService } from '../lab/service.js'
 import { contentSecurityPolicy, contentTypeOf, resolveStaticPath } from '../server/static-files.js'
@@ -43,10 +44,33 @@ function startService(): void {
       runsDir: path.join(app.getPath('userData'), 'runs'),
       host: 'electron',
       version: app.getVersion(),
+      renderPdf: printReportToPdf,
     })
   } catch (error) {
     serviceError = `the lab service could not start: ${errorMessage(error)}`
     console.error(`Consensus Lab: ${serviceError}`)
+  }
+}
+
+/**
+ * A report's HTML printed by this Electron's Chromium: loaded from a temporary file into a hidden,
+ * offscreen, sandboxed window without JavaScript (reports are static; their CSP allows nothing
+ * but inline styles and data: images), printed, and both window and file are removed.
+ */
+async function printReportToPdf(html: string): Promise<Uint8Array> {
+  const file = path.join(app.getPath('temp'), `consensus-lab-report-${randomUUID()}.html`)
+  await writeFile(file, html, 'utf8')
+  const printer = new BrowserWindow({
+    show: false,
+    webPreferences: { offscreen: true, sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true, spellcheck: false },
+  })
+  try {
+    await printer.loadFile(file)
+    const pdf = await printer.webContents.printToPDF({ pageSize: 'A4', printBackground: true, margins: { top: 0.55, bottom: 0.63, left: 0.47, right: 0.47 } })
+    return new Uint8Array(pdf)
+  } finally {
+    printer.destroy()
+    await rm(file, { force: true })
   }
 }
 

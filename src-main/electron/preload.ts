@@ -22,6 +22,9 @@ const lab: LabApi = {
   startRun: (text: string) => call('startRun', text),
   stopRun: (runId: string) => call('stopRun', runId),
   injectFault: (runId: string, action: FaultAction) => call('injectFault', runId, action),
+  getRunRecord: (runId: string) => call('getRunRecord', runId),
+  listRunDirectories: () => call('listRunDirectories'),
+  renderPdf: (html: string) => call('renderPdf', html),
   subscribe(listener: (message: LabStreamMessage) => void) {
     const forward = (_event: IpcRendererEvent, message: LabStreamMessage) => listener(message)
     ipcRenderer.on(labStreamChannel, forward)

@@ -5,9 +5,10 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, StartRunResult } from '../api/lab-api.js'
+import type { ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult } from '../api/lab-api.js'
 import { validateExperimentText, type FieldError, type ValidationResult } from '../api/validate.js'
 import { ExperimentRun } from './runner.js'
+import { loadRunDirectory } from './report/run-directory.js'
 
 export interface LabServiceOptions {
   experimentsDir: string
@@ -15,6 +16,11 @@ export interface LabServiceOptions {
   runsDir: string
   host?: LabInfo['host']
   version?: string
+  /**
+   * Prints a report's HTML to PDF. Injected by the host (Electron: printToPDF; browser mode:
+   * Chromium through playwright-core), so this module imports neither.
+   */
+  renderPdf?: (html: string) => Promise<Uint8Array>
 }
 
 export interface LabService extends LabApi {
@@ -23,6 +29,8 @@ export interface LabService extends LabApi {
 
 const experimentFilePattern = /\.(ya?ml|json)$/i
 const experimentFilesMax = 500
+/** listRunDirectories reads each run's summary: bounded, newest first. */
+export const runDirectoriesMax = 1000
 
 export function createLabService(options: LabServiceOptions): LabService {
   const listeners = new Set<(message: LabStreamMessage) => void>()
@@ -92,6 +100,23 @@ export function createLabService(options: LabServiceOptions): LabService {
       return () => listeners.delete(listener)
     },
 
+    async getRunRecord(runId: string) {
+      const dir = runDirectory(options.runsDir, runId)
+      // The summary is the last file a run writes, just before it announces its end.
+      if (active?.run.id === runId && !fs.existsSync(path.join(dir, 'summary.json'))) throw new Error(`run ${runId} is still in progress: its record is ready when it ends`)
+      return loadRunDirectory(dir)
+    },
+
+    async listRunDirectories() {
+      return readRunDirectories(options.runsDir)
+    },
+
+    async renderPdf(html: string) {
+      if (options.renderPdf === undefined) throw new Error('this lab host cannot print PDF reports; export HTML and print it from a browser')
+      const pdf = await options.renderPdf(html)
+      return Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('base64')
+    },
+
     async close() {
       const running = active
       if (!running) return
@@ -127,4 +152,47 @@ function safeFileName(file: string): string | undefined {
   const base = path.basename(file.trim())
   const withExtension = experimentFilePattern.test(base) ? base : `${base}.yaml`
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.(ya?ml|json)$/.test(withExtension) ? withExtension : undefined
+}
+
+/** The run's folder; the id (checked by the hosts: no separators) never leaves runsDir. */
+function runDirectory(runsDir: string, runId: string): string {
+  const root = path.resolve(runsDir)
+  const dir = path.resolve(root, runId)
+  if (path.dirname(dir) !== root) throw new Error(`expected a run id, got ${JSON.stringify(runId)}`)
+  return dir
+}
+
+function readRunDirectories(runsDir: string): RunDirectoryInfo[] {
+  if (!fs.existsSync(runsDir)) return []
+  // Run ids start with their UTC start time (20261127-181915-...): newest first by name, so a
+  // folder of thousands of runs reads only the summaries it lists.
+  const names = fs
+    .readdirSync(runsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .reverse()
+  const runs: RunDirectoryInfo[] = []
+  for (const name of names) {
+    if (runs.length >= runDirectoriesMax) break
+    const summary = readSummary(path.join(runsDir, name, 'summary.json'))
+    if (summary === undefined) continue
+    runs.push({
+      runId: name,
+      name: typeof summary.name === 'string' ? summary.name : name,
+      protocol: typeof summary.protocol === 'string' ? summary.protocol : 'unknown',
+      startedAt: typeof summary.startedAt === 'string' ? summary.startedAt : '',
+      completed: summary.completed !== false,
+    })
+  }
+  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+}
+
+function readSummary(file: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'))
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -3,7 +3,7 @@
  * WebSocket): whatever crosses from a renderer is untrusted and checked here before the service sees it.
  */
 import { z } from 'zod'
-import type { LabApi } from '../api/lab-api.js'
+import { reportHtmlCharsMax, type LabApi } from '../api/lab-api.js'
 import { parseFaultAction } from '../api/experiment.js'
 import type { LabCallMethod } from './wire.js'
 
@@ -27,6 +27,9 @@ export const labMethodArgs = {
   startRun: z.tuple([experimentText]),
   stopRun: z.tuple([runId]),
   injectFault: z.tuple([runId, faultActionSchema]),
+  getRunRecord: z.tuple([runId]),
+  listRunDirectories: z.tuple([]),
+  renderPdf: z.tuple([z.string().min(1, 'expected the HTML of a report').max(reportHtmlCharsMax, `expected a report of at most ${reportHtmlCharsMax} characters`)]),
 } satisfies Record<LabCallMethod, z.ZodType>
 
 export const labCallMethods = Object.keys(labMethodArgs) as LabCallMethod[]
@@ -61,6 +64,12 @@ export async function dispatchLabCall(api: LabApi, method: LabCallMethod, args: 
       return api.stopRun(values[0] as string)
     case 'injectFault':
       return api.injectFault(values[0] as string, values[1] as Parameters<LabApi['injectFault']>[1])
+    case 'getRunRecord':
+      return api.getRunRecord(values[0] as string)
+    case 'listRunDirectories':
+      return api.listRunDirectories()
+    case 'renderPdf':
+      return api.renderPdf(values[0] as string)
     default: {
       const unknownMethod: never = method
       throw new LabArgumentError(`unknown method ${String(unknownMethod)}`)

@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLabService } from '../lab/service.js'
+import { htmlToPdf } from '../lab/report/pdf.js'
 import { serveLab } from './http-server.js'
 
 export interface StartLabServerOptions {
@@ -41,6 +42,8 @@ export async function startLabServer(options: StartLabServerOptions = {}): Promi
     experimentsDir: options.experimentsDir ?? path.join(root, 'experiments'),
     userExperimentsDir: options.userExperimentsDir ?? path.join(root, 'user-experiments'),
     runsDir: options.runsDir ?? path.join(root, 'runs'),
+    // Browser mode prints PDF reports with the same Chromium as `lab report --format pdf`.
+    renderPdf: (html) => htmlToPdf(html),
   })
   try {
     const serve = (port: number) =>

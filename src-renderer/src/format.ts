@@ -8,6 +8,7 @@ export function formatElapsed(ms: number): string {
 
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–'
+  if (ms === 0) return '0 ms'
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`
   if (ms >= 10) return `${ms.toFixed(0)} ms`
   return `${ms.toFixed(2)} ms`
@@ -22,4 +23,34 @@ export function formatCount(value: number): string {
 /** Seconds since the run's epoch with milliseconds, e.g. 12.345 s. */
 export function formatRunTime(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`
+}
+
+export { formatBytes } from '../../src-main/api/report/format'
+
+/** A stored run's time in the person's language: "2026-11-27 17:16" style, local time. */
+export function formatDateTime(iso: string, locale: string): string {
+  const time = Date.parse(iso)
+  if (!Number.isFinite(time)) return '–'
+  return new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(time)
+}
+
+/** 1.5 s, 42 s, 3 min 05 s. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–'
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms < 10_000 ? 1 : 0))} s`
+  const minutes = Math.floor(ms / 60_000)
+  const seconds = Math.round((ms - minutes * 60_000) / 1000)
+  return `${minutes} min ${String(seconds).padStart(2, '0')} s`
+}
+
+/** The verdict word as an i18n key (verdictWord.<key>) and a badge tone. */
+export function verdictKey(word: string): string {
+  return word.toLowerCase().replace(/\s+/g, '-')
+}
+
+export function verdictTone(word: string): 'ok' | 'bad' | 'warn' | '' {
+  if (word === 'PASS') return 'ok'
+  if (word === 'FAIL') return 'bad'
+  if (word === 'UNDECIDED' || word === 'INCOMPLETE') return 'warn'
+  return ''
 }

@@ -3,8 +3,8 @@ import type { RouteName } from './routes'
 import LibraryPage from '../components/library/LibraryPage.vue'
 import DesignPage from '../components/design/DesignPage.vue'
 import RunPage from '../components/run/RunPage.vue'
-import RunsPage from '../components/pages/RunsPage.vue'
-import ComparePage from '../components/pages/ComparePage.vue'
+import RunsPage from '../components/runs/RunsPage.vue'
+import ComparePage from '../components/compare/ComparePage.vue'
 
 export const pages: Record<RouteName, Component> = {
   library: LibraryPage,
@@ -14,11 +14,11 @@ export const pages: Record<RouteName, Component> = {
   compare: ComparePage,
 }
 
-/** The top navigation, in order; `soon` marks pages whose features come with the run store (issue 6). */
+/** The top navigation, in order; `soon` marks a page whose features are still to come. */
 export const navigation: { name: RouteName; labelKey: string; soon?: boolean }[] = [
   { name: 'library', labelKey: 'nav.library' },
   { name: 'design', labelKey: 'nav.design' },
   { name: 'run', labelKey: 'nav.run' },
-  { name: 'runs', labelKey: 'nav.runs', soon: true },
-  { name: 'compare', labelKey: 'nav.compare', soon: true },
+  { name: 'runs', labelKey: 'nav.runs' },
+  { name: 'compare', labelKey: 'nav.compare' },
 ]

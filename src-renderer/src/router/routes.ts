@@ -1,7 +1,7 @@
 /**
  * A small hash router: the renderer is served from app:// and from a token URL, so the path and
- * query stay as they are and only the hash moves. Pages are a table, so Runs and Compare (issue 6)
- * only replace their placeholder components here.
+ * query stay as they are and only the hash moves. #/runs/<id> opens a stored run; #/compare/<id>/<id>...
+ * compares stored runs, the first being the baseline.
  */
 export const routeNames = ['library', 'design', 'run', 'runs', 'compare'] as const
 export type RouteName = (typeof routeNames)[number]

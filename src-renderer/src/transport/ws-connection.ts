@@ -172,6 +172,9 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     startRun: (text) => call('startRun', text),
     stopRun: (runId) => call('stopRun', runId),
     injectFault: (runId, action) => call('injectFault', runId, action),
+    getRunRecord: (runId) => call('getRunRecord', runId),
+    listRunDirectories: () => call('listRunDirectories'),
+    renderPdf: (html) => call('renderPdf', html),
     subscribe: (listener) => {
       streamListeners.add(listener)
       return () => streamListeners.delete(listener)

@@ -42,7 +42,7 @@ beforeEach(() => handlers.clear())
 describe('Electron IPC host', () => {
   it('has one channel per LabApi call', () => {
     fixture()
-    expect([...handlers.keys()].sort()).toEqual(['lab:info', 'lab:injectFault', 'lab:listExperiments', 'lab:saveExperiment', 'lab:startRun', 'lab:stopRun', 'lab:validateExperiment'])
+    expect([...handlers.keys()].sort()).toEqual(['lab:getRunRecord', 'lab:info', 'lab:injectFault', 'lab:listExperiments', 'lab:listRunDirectories', 'lab:renderPdf', 'lab:saveExperiment', 'lab:startRun', 'lab:stopRun', 'lab:validateExperiment'])
   })
 
   it('answers the lab window and refuses any other sender or frame', async () => {
@@ -66,6 +66,8 @@ describe('Electron IPC host', () => {
     expect(bad.error).toMatch(/injectFault: invalid arguments .*unknown fault explode/)
     expect(await handlers.get('lab:stopRun')!(event(), 'r1')).toEqual({ ok: false, error: 'run r1 is not in progress' })
     expect(((await handlers.get('lab:saveExperiment')!(event(), '../x.yaml', 'a: 1')) as { error: string }).error).toMatch(/no folders/)
+    expect(((await handlers.get('lab:getRunRecord')!(event(), '../../home')) as { error: string }).error).toMatch(/getRunRecord: invalid arguments .*expected a run id/)
+    expect(((await handlers.get('lab:renderPdf')!(event(), 'x'.repeat(600_001))) as { error: string }).error).toMatch(/renderPdf: invalid arguments .*at most 600000 characters/)
   })
 
   it('forwards the run stream to the window and stops cleanly', () => {

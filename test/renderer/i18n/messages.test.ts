@@ -6,6 +6,8 @@ import { ko } from '../../../src-renderer/src/i18n/ko'
 import { pickLocale } from '../../../src-renderer/src/i18n'
 import { nodeActions } from '../../../src-renderer/src/composables/useFaultInjector'
 import { protocolNames } from '../../../src-main/api/experiment'
+import { appReportFormats } from '../../../src-renderer/src/reports/report-files'
+import { verdictKey } from '../../../src-renderer/src/format'
 
 function keys(messages: object, prefix = ''): string[] {
   return Object.entries(messages).flatMap(([key, value]) => (typeof value === 'object' ? keys(value, `${prefix}${key}.`) : [`${prefix}${key}`]))
@@ -63,6 +65,10 @@ describe('English and Korean', () => {
       'design.source': ['bundled', 'user', 'new'],
       legend: ['leader', 'candidate', 'follower', 'paused', 'crashed'],
       protocol: protocolNames,
+      verdictWord: ['PASS', 'FAIL', 'UNDECIDED', 'NOT CHECKED', 'INCOMPLETE'].map(verdictKey),
+      'runs.import.problem': ['foreign', 'newer', 'corrupt', 'duplicate', 'too-large', 'unreadable'],
+      'report.format': appReportFormats,
+      'compare.axis': ['latencyLog', 'atOrBelow', 'time', 'opsPerSecond', 'p99'],
       edit: ['fixTextFirst', 'nodes.max', 'nodes.min', 'nodeName.pattern', 'nodeName.reserved', 'nodeName.duplicate'],
     }
     const missing = Object.entries(families).flatMap(([family, values]) => values.map((value) => `${family}.${value}`)).filter((key) => typeof lookup(en, key) !== 'string')

@@ -20,6 +20,11 @@ export function stubConnection(overrides: Partial<LabApi> = {}) {
     startRun: vi.fn(async () => ({ ok: true as const, runId: 'run-fixture' })),
     stopRun: vi.fn(async () => {}),
     injectFault: vi.fn(async () => ({ ok: true as const, targets: ['A'] })),
+    getRunRecord: vi.fn(async (runId: string) => {
+      throw new Error(`no run ${runId} in this stub`)
+    }),
+    listRunDirectories: vi.fn(async () => []),
+    renderPdf: vi.fn(async () => ''),
     subscribe: (listener) => {
       streamListeners.add(listener)
       return () => streamListeners.delete(listener)

@@ -32,6 +32,15 @@ function stubApi() {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    getRunRecord: async (runId: string) => {
+      calls.push(['getRunRecord', runId])
+      return { format: 'consensus-lab-run', summary: { runId } } as never
+    },
+    listRunDirectories: async () => [{ runId: 'run-1', name: 'r', protocol: 'raft', startedAt: '2026-01-01T00:00:00Z', completed: true }],
+    renderPdf: async (html: string) => {
+      calls.push(['renderPdf', html.length])
+      return 'JVBERi0='
+    },
   }
   return { api, calls, emit: (message: LabStreamMessage) => listeners.forEach((listener) => listener(message)) }
 }
@@ -138,6 +147,19 @@ describe('the LabApi over the WebSocket', () => {
     emit({ kind: 'error', runId: 'run-1', message: 'replica A exited' })
     await until(() => received.length === 1)
     expect(received[0]).toEqual({ kind: 'error', runId: 'run-1', message: 'replica A exited' })
+    connection.close()
+  })
+
+  it('carries the run store calls: a run record, the run folders, a PDF as base64, each argument checked', async () => {
+    const { base, server, calls } = await start()
+    const { connection } = connect(base, server.token)
+    expect(await connection.api.getRunRecord('run-1')).toMatchObject({ summary: { runId: 'run-1' } })
+    await expect(connection.api.getRunRecord('../runs')).rejects.toThrow(/getRunRecord: invalid arguments .*expected a run id/)
+    expect(await connection.api.listRunDirectories()).toHaveLength(1)
+    expect(await connection.api.renderPdf('<!doctype html><p>x</p>')).toBe('JVBERi0=')
+    await expect(connection.api.renderPdf('')).rejects.toThrow(/renderPdf: invalid arguments .*expected the HTML of a report/)
+    await expect(connection.api.renderPdf(42 as never)).rejects.toThrow(/renderPdf: invalid arguments/)
+    expect(calls).toEqual([['getRunRecord', 'run-1'], ['renderPdf', 23]])
     connection.close()
   })
 

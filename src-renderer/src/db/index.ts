@@ -1,0 +1,17 @@
+/** The app's one run store; tests swap in their own (a fresh database per test). */
+import { RunRepository } from './run-repository'
+
+let repository: RunRepository | undefined
+
+export function runRepository(): RunRepository {
+  repository ??= new RunRepository()
+  return repository
+}
+
+export function setRunRepository(next: RunRepository | undefined): void {
+  repository = next
+}
+
+export { RunRepository, RunImportError, normalizeTags, runEditBounds } from './run-repository'
+export type { RunEdit } from './run-repository'
+export type { RunRow, RunSizes, RunParts } from './schema'

@@ -1,0 +1,218 @@
+// @vitest-environment happy-dom
+/**
+ * The Runs and Compare pages over a real (fake-indexeddb) run store: a run that ends is stored,
+ * the list searches and filters, a run is renamed, tagged and annotated, a deletion can be undone,
+ * a bad import leaves the store as it was, and two runs are compared with their ratios.
+ */
+import 'fake-indexeddb/auto'
+import { defineComponent, h } from 'vue'
+import { describe, expect, it } from 'vitest'
+import { encodeRunJson } from '../../../src-main/api/run-file'
+import RunsPage from '../../../src-renderer/src/components/runs/RunsPage.vue'
+import ComparePage from '../../../src-renderer/src/components/compare/ComparePage.vue'
+import ToastHost from '../../../src-renderer/src/components/app/ToastHost.vue'
+import { useRunAutoSave } from '../../../src-renderer/src/composables/useRunAutoSave'
+import { useRouteStore } from '../../../src-renderer/src/stores/route'
+import { useRunsStore } from '../../../src-renderer/src/stores/runs'
+import { flush, setupLab } from '../support/mount'
+import { another, fixtureRecords, freshRepository } from '../support/runs'
+
+async function settle(): Promise<void> {
+  // IndexedDB (fake) answers on timers: let several rounds pass.
+  for (let round = 0; round < 6; round += 1) await flush()
+}
+
+async function storedRuns() {
+  const { raft, primaryBackup } = await fixtureRecords()
+  const store = freshRepository()
+  await store.save(raft, 'lab')
+  await store.save(primaryBackup, 'lab')
+  return { store, raft, primaryBackup }
+}
+
+const page = (component: object) => defineComponent({ render: () => [h(component), h(ToastHost)] })
+
+describe('the Runs page', () => {
+  it('stores a run when the lab says it ended, once, and offers to open it', async () => {
+    const { raft } = await fixtureRecords()
+    const store = freshRepository()
+    let fetched = 0
+    const lab = setupLab({
+      getRunRecord: async (runId: string) => {
+        fetched += 1
+        expect(runId).toBe(raft.summary.runId)
+        return raft
+      },
+    })
+    const Host = defineComponent({
+      setup: () => useRunAutoSave(),
+      render: () => h(ToastHost),
+    })
+    const wrapper = lab.mount(Host)
+    lab.emit({ kind: 'end', runId: raft.summary.runId, summary: raft.summary })
+    await settle()
+    expect(fetched).toBe(1)
+    expect(await store.load(raft.summary.runId)).toEqual(raft)
+    expect(wrapper.get('[data-testid=toast]').text()).toContain('Run “fixture-raft-3-crash” saved to Runs.')
+    await wrapper.get('[data-testid=toast-action]').trigger('click')
+    expect(useRouteStore().current).toEqual({ name: 'runs', params: [raft.summary.runId] })
+
+    // Another window announcing the same end stores nothing twice and says nothing.
+    lab.emit({ kind: 'end', runId: raft.summary.runId, summary: raft.summary })
+    await settle()
+    expect(await store.db.runs.count()).toBe(1)
+    expect(wrapper.findAll('[data-testid=toast]')).toHaveLength(0)
+  })
+
+  it('says so when an ended run cannot be stored', async () => {
+    freshRepository()
+    const lab = setupLab({
+      getRunRecord: async () => {
+        throw new Error('/runs/x: summary.json is missing')
+      },
+    })
+    const wrapper = lab.mount(defineComponent({ setup: () => useRunAutoSave(), render: () => h(ToastHost) }))
+    lab.emit({ kind: 'error', runId: 'x', message: 'replica A exited' })
+    await settle()
+    expect(wrapper.get('[data-testid=toast]').text()).toBe('Run x ended but could not be stored: /runs/x: summary.json is missing×')
+  })
+
+  it('lists stored runs and narrows them by search, protocol, verdict and tag', async () => {
+    const { store, raft } = await storedRuns()
+    await store.update(raft.summary.runId, { tags: ['baseline'] })
+    const lab = setupLab()
+    const wrapper = lab.mount(RunsPage)
+    await settle()
+    const names = () => wrapper.findAll('[data-testid=run-row] [data-testid=run-open]').map((cell) => cell.text())
+    expect(names()).toEqual(['fixture-primary-backup-split', 'fixture-raft-3-crash'])
+    expect(wrapper.findAll('[data-testid=run-verdict]').map((cell) => cell.text())).toEqual(['Fail', 'Pass'])
+    expect(wrapper.get('[data-testid=storage-meter]').text()).toMatch(/^Stored runs: 2 · \d+(\.\d)? KiB of run data/)
+
+    await wrapper.get('[data-testid=runs-search]').setValue('crash')
+    expect(names()).toEqual(['fixture-raft-3-crash'])
+    await wrapper.get('[data-testid=runs-search]').setValue('')
+    await wrapper.get('[data-testid=runs-filter-protocol]').setValue('primary-backup')
+    expect(names()).toEqual(['fixture-primary-backup-split'])
+    await wrapper.get('[data-testid=runs-filter-protocol]').setValue('')
+    await wrapper.get('[data-testid=runs-filter-verdict]').setValue('PASS')
+    expect(names()).toEqual(['fixture-raft-3-crash'])
+    await wrapper.get('[data-testid=runs-filter-clear]').trigger('click')
+    await wrapper.get('[data-testid=runs-filter-tag]').setValue('baseline')
+    expect(names()).toEqual(['fixture-raft-3-crash'])
+    await wrapper.get('[data-testid=runs-filter-tag]').setValue('')
+    await wrapper.get('[data-testid=runs-search]').setValue('nothing like this')
+    expect(wrapper.get('[data-testid=runs-none-match]').text()).toBe('No stored run matches these filters.')
+  })
+
+  it('renames, tags and annotates a run in the store', async () => {
+    const { store, raft } = await storedRuns()
+    const lab = setupLab()
+    useRouteStore().go('runs', raft.summary.runId)
+    const wrapper = lab.mount(RunsPage)
+    await settle()
+    const detail = wrapper.get('[data-testid=run-detail]')
+    expect(detail.attributes('data-run-id')).toBe(raft.summary.runId)
+    await detail.get('[data-testid=run-name]').setValue('raft, leader crash')
+    await detail.get('form').trigger('submit')
+    await detail.get('[data-testid=run-tag-input]').setValue('crash, fsync')
+    await detail.get('[data-testid=run-tag-input]').trigger('keydown', { key: 'Enter' })
+    await settle()
+    await wrapper.get('[data-testid=run-notes]').setValue('B crashed at 0.8 s')
+    await wrapper.get('[data-testid=run-notes]').trigger('change')
+    await settle()
+    expect(await store.get(raft.summary.runId)).toMatchObject({ name: 'raft, leader crash', tags: ['crash', 'fsync'], notes: 'B crashed at 0.8 s' })
+    expect(wrapper.findAll('[data-testid=run-tag]').map((tag) => tag.text().replace('×', '').trim())).toEqual(['crash', 'fsync'])
+    expect(wrapper.get(`[data-run-id="${raft.summary.runId}"] [data-testid=run-open]`).text()).toBe('raft, leader crash')
+  })
+
+  it('deletes a run, and Undo brings it back whole', async () => {
+    const { store, raft } = await storedRuns()
+    const lab = setupLab()
+    useRouteStore().go('runs', raft.summary.runId)
+    const wrapper = lab.mount(page(RunsPage))
+    await settle()
+    await wrapper.get('[data-testid=run-delete]').trigger('click')
+    await settle()
+    expect(await store.get(raft.summary.runId)).toBeUndefined()
+    expect(wrapper.findAll('[data-testid=run-row]')).toHaveLength(1)
+    expect(wrapper.get('[data-testid=toast]').text()).toContain('Deleted “fixture-raft-3-crash”.')
+    await wrapper.get('[data-testid=toast-action]').trigger('click')
+    await settle()
+    expect(await store.load(raft.summary.runId)).toEqual(raft)
+    expect(wrapper.findAll('[data-testid=run-row]')).toHaveLength(2)
+  })
+
+  it('refuses a file that is not a run file, says why, and leaves the store as it was', async () => {
+    const { store } = await storedRuns()
+    const lab = setupLab({}, 'ko')
+    const wrapper = lab.mount(RunsPage)
+    await settle()
+    const before = await store.db.runs.toArray()
+    const file = new File(['{"hello": "world"}'], 'notes.json', { type: 'application/json' })
+    await wrapper.get('[data-testid=runs-page]').trigger('drop', { dataTransfer: { files: [file] } })
+    await settle()
+    const error = wrapper.get('[data-testid=import-error]')
+    expect(error.text()).toContain('“notes.json”은(는) Consensus Lab 실행 파일이 아닙니다.')
+    expect(error.text()).toContain('not a Consensus Lab run file (expected "format": "consensus-lab-run")')
+    expect(error.text()).toContain('저장된 실행은 그대로입니다.')
+    expect(await store.db.runs.toArray()).toEqual(before)
+    expect(useRunsStore().rows).toHaveLength(2)
+  })
+
+  it('imports a run file and opens it', async () => {
+    const { raft } = await fixtureRecords()
+    const store = freshRepository()
+    const lab = setupLab()
+    const wrapper = lab.mount(page(RunsPage))
+    await settle()
+    expect(wrapper.find('[data-testid=runs-empty]').exists()).toBe(true)
+    const file = new File([encodeRunJson(raft)], 'raft.json', { type: 'application/json' })
+    await wrapper.get('[data-testid=runs-page]').trigger('drop', { dataTransfer: { files: [file] } })
+    await settle()
+    expect(await store.load(raft.summary.runId)).toEqual(raft)
+    expect(useRouteStore().current).toEqual({ name: 'runs', params: [raft.summary.runId] })
+    expect(wrapper.get('[data-testid=toast]').text()).toContain('Imported “fixture-raft-3-crash”.')
+  })
+})
+
+describe('the Compare page', () => {
+  it('compares two stored runs: verdicts, percentiles with ratios, costs, faults, and flags different workloads', async () => {
+    const { raft, primaryBackup } = await storedRuns()
+    const lab = setupLab()
+    useRouteStore().go('compare', raft.summary.runId, primaryBackup.summary.runId)
+    const wrapper = lab.mount(ComparePage, { global: { stubs: { CompareChart: true } } })
+    await settle()
+    const rows = wrapper.findAll('[data-testid=percentiles-row]')
+    expect(rows.map((row) => row.attributes('data-run-id'))).toEqual([raft.summary.runId, primaryBackup.summary.runId])
+    expect(rows[0]!.find('[data-testid=latency-ratio]').exists()).toBe(false)
+    expect(rows[1]!.findAll('[data-testid=latency-ratio]').map((cell) => cell.text())).toHaveLength(5)
+    expect(rows[1]!.findAll('[data-testid=latency-ratio]').every((cell) => /^\d+(\.\d+)?×$/.test(cell.text()))).toBe(true)
+    expect(wrapper.findAll('[data-testid=compare-verdict]').map((cell) => cell.text())).toEqual(['Pass', 'Fail'])
+    expect(wrapper.get('[data-testid=workload-warning]').text()).toContain('clients 4 vs 3')
+    expect(wrapper.findAll('[data-testid=compare-fault-row]').length).toBeGreaterThanOrEqual(2)
+    expect(wrapper.findAll('compare-chart-stub')).toHaveLength(3)
+
+    // Choosing the other run as the baseline puts it first.
+    await rows[1]!.get('[data-testid=baseline-radio]').trigger('change')
+    await settle()
+    expect(useRouteStore().current.params).toEqual([primaryBackup.summary.runId, raft.summary.runId])
+    expect(wrapper.findAll('[data-testid=percentiles-row]')[0]!.attributes('data-run-id')).toBe(primaryBackup.summary.runId)
+  })
+
+  it('asks for runs when fewer than two are picked', async () => {
+    const { raft } = await fixtureRecords()
+    const store = freshRepository()
+    await store.save(raft, 'lab')
+    await store.save(another(raft, 'raft-2', '2030-01-01T00:00:00Z'), 'lab')
+    const lab = setupLab({}, 'ko')
+    useRouteStore().go('compare', raft.summary.runId)
+    const wrapper = lab.mount(ComparePage, { global: { stubs: { CompareChart: true } } })
+    await settle()
+    expect(wrapper.get('[data-testid=compare-empty]').text()).toContain('비교할 실행을 고르세요')
+    await wrapper.get('[data-testid=compare-add]').trigger('click')
+    await settle()
+    expect(useRouteStore().current.params).toEqual([raft.summary.runId, 'raft-2'])
+    expect(wrapper.find('[data-testid=workload-warning]').exists()).toBe(false)
+    expect(wrapper.findAll('[data-testid=percentiles-row]')).toHaveLength(2)
+  })
+})
