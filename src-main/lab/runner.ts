@@ -154,12 +154,18 @@ export class ExperimentRun {
 
   private async injectNow(action: FaultAction): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
+    const atMs = Math.max(0, this.now() - this.workloadStartMs)
     try {
-      const fault = await this.faults.inject(action, Math.max(0, this.now() - this.workloadStartMs))
+      const fault = await this.faults.inject(action, atMs)
       this.recordFaultEvent(describeAction(action), fault.targets, fault.detail)
       return { ok: true, targets: fault.targets }
     } catch (caught) {
-      return { ok: false, error: (caught as Error).message }
+      // A fault that could not be carried out stays on record, with why: a run must not look as if
+      // a scheduled restart simply never existed.
+      const error = (caught as Error).message
+      this.faults.injected.push({ atMs, action: describeAction(action), targets: [], detail: `failed: ${error}` })
+      this.recordFaultEvent(describeAction(action), [], `failed: ${error}`)
+      return { ok: false, error }
     }
   }
 
