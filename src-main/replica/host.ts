@@ -12,7 +12,6 @@ import { WriteAheadLog } from './wal.js'
 import { KeyValueStore, type ChangeEvent } from './kv.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
-import { EventLoopSpinner, spinWindowFromEnv } from './spin.js'
 import { checkCommand } from '../protocols/common/command-check.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
@@ -120,7 +119,6 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly commitsToTrace = new Map<number, number>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
-  private readonly spinner = new EventLoopSpinner(spinWindowFromEnv(0))
   private role = ''
   private readonly epochNs: bigint
   private messageEventsThisSecond = 0
@@ -364,7 +362,6 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private flush(): void {
     this.flushScheduled = false
-    this.spinner.touch()
     this.flushes += 1
     if (this.queuedProposals.length > 0) {
       const proposals = this.queuedProposals

@@ -6,7 +6,6 @@
  */
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from '../../replica/framing.js'
-import { EventLoopSpinner, spinWindowFromEnv } from '../../replica/spin.js'
 import type { ClientRequest, ClientResponse } from '../../replica/client-server.js'
 import type { NodeEndpoint } from './protocol.js'
 
@@ -35,7 +34,6 @@ export class ClusterConnections {
   private readonly endpoints = new Map<string, NodeEndpoint>()
   private readonly connections = new Map<string, Connection>()
   private nextRequestId = 1
-  private readonly spinner = new EventLoopSpinner(spinWindowFromEnv(0))
   private closed = false
   /** Frames no request waits for: PBFT replicas push their replies with id 0. */
   onPush: (node: string, frame: ClientResponse) => void = () => undefined
@@ -87,7 +85,6 @@ export class ClusterConnections {
         })
       }
       connection.socket.write(frame)
-      this.spinner.touch()
     })
   }
 
@@ -124,7 +121,6 @@ export class ClusterConnections {
       connection.queued = []
     })
     socket.on('data', (chunk: Buffer) => {
-      this.spinner.touch()
       const { bodies, error } = decoder.push(chunk)
       for (const body of bodies) {
         const response = body as ClientResponse
