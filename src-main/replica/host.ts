@@ -43,14 +43,21 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   /** Role names in which this node answers clients as the one that orders requests. */
   leaderRoles: readonly string[]
   /**
-   * Messages that may leave before this batch's records are durable, so the disk write overlaps the
-   * network round trip. Only where the protocol proves it safe (Raft thesis §10.2.1: a leader may
-   * replicate entries while it writes them, as long as it counts itself only once they are durable;
-   * here the fsync finishes before the next input is read, so before any acknowledgement).
+   * Messages that may leave once this batch's records are written but before they are fsync'd, so
+   * the disk flush overlaps the network round trip. Only where the protocol makes it safe (Raft
+   * thesis §10.2.1: a leader may replicate entries while it writes them, as long as it counts itself
+   * only once they are durable; here the fsync finishes before the next input is read, so before any
+   * acknowledgement). Answers to clients always wait for the fsync.
    */
   sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
   /** Starts an election at this node now, where the protocol has elections. */
   campaign?: (core: ProtocolCore<M, P>) => Ready<M, P>
+  /**
+   * Whether these records must be fsync'd before what follows them leaves the node. Default: yes.
+   * PBFT answers no for a batch of votes alone (see the PBFT adapter): they are still written, so a
+   * killed replica finds them, but a power cut could lose them.
+   */
+  needsSync?: (records: readonly P[]) => boolean
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
   setByzantine?: (core: ProtocolCore<M, P>, behaviour: unknown) => void
   /**
@@ -380,17 +387,17 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.accumulated = []
     const persist: P[] = []
     for (const ready of batch) for (const record of ready.persist) persist.push(record as P)
-    const early = this.adapter.sendBeforePersist
-    if (early && persist.length > 0) {
-      for (const ready of batch)
-        for (const outbound of ready.messages) if (early(outbound.message as M, persist)) this.transport.send(outbound.to, outbound.message)
+    // Records are written first, so whatever leaves early is at least in the kernel's hands (a
+    // killed replica finds it); messages the protocol allows go before the fsync, the rest after.
+    this.wal.write(persist)
+    const early = persist.length > 0 ? this.adapter.sendBeforePersist : undefined
+    const sendEarly = (message: unknown) => early !== undefined && early(message as M, persist)
+    if (early) {
+      for (const ready of batch) for (const outbound of ready.messages) if (sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
       this.transport.flushWrites()
     }
-    this.wal.append(persist)
-    for (const ready of batch)
-      for (const outbound of ready.messages) {
-        if (!early || persist.length === 0 || !early(outbound.message as M, persist)) this.transport.send(outbound.to, outbound.message)
-      }
+    if (persist.length > 0 && (this.adapter.needsSync ? this.adapter.needsSync(persist) : true)) this.wal.sync()
+    for (const ready of batch) for (const outbound of ready.messages) if (!sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)

@@ -59,8 +59,18 @@ export class WriteAheadLog<P> {
     return { wal, recovery: { records, truncatedBytes: garbageBytes } }
   }
 
-  /** Writes all records in one write and one fdatasync (group commit). */
+  /** Writes all records and fdatasyncs them (group commit): `write` then `sync`. */
   append(records: readonly P[]): number {
+    const bytes = this.write(records)
+    if (bytes > 0) this.sync()
+    return bytes
+  }
+
+  /**
+   * Writes all records in one write, without waiting for the disk: from here a killed process
+   * finds them on restart (the kernel has them), but a power cut could still lose them.
+   */
+  write(records: readonly P[]): number {
     if (records.length === 0) return 0
     const parts: Buffer[] = []
     let total = 0
@@ -79,11 +89,14 @@ export class WriteAheadLog<P> {
       written += fs.writeSync(this.fd, buffer, written, buffer.length - written, this.sizeBytes + written)
     }
     this.sizeBytes += buffer.length
-    if (this.durability === 'fsync') {
-      fs.fdatasyncSync(this.fd)
-      if (this.extraSyncMs > 0) Atomics.wait(this.sleepCell, 0, 0, this.extraSyncMs)
-    }
     return buffer.length
+  }
+
+  /** Makes everything written so far durable (with durability fsync; a no-op with none). */
+  sync(): void {
+    if (this.durability !== 'fsync') return
+    fs.fdatasyncSync(this.fd)
+    if (this.extraSyncMs > 0) Atomics.wait(this.sleepCell, 0, 0, this.extraSyncMs)
   }
 
   /** Bytes of records (not counting the zero-filled space ahead). */
