@@ -3,6 +3,7 @@
  * messages a second instead of every event, and into the run's time series kept for reports.
  */
 import type { LiveFrame, NodeLiveStatus } from '../api/lab-api.js'
+import type { RunSeriesPoint } from '../api/run-file.js'
 import type { TraceEvent } from '../api/trace.js'
 import type { ReplicaStatus } from '../replica/control.js'
 import type { LatencySample } from './workload/protocol.js'
@@ -12,18 +13,8 @@ export const frameIntervalMs = 100
 /** Trace events carried by one frame; the rest are counted in eventsOmitted. */
 export const frameEventsMax = 1500
 
-/** One row per frame interval, kept for the whole run (series.json). */
-export interface SeriesPoint {
-  t: number
-  ok: number
-  fail: number
-  info: number
-  p50Ms: number | null
-  p99Ms: number | null
-  leader: string | null
-  commitIndex: Record<string, number>
-  term: Record<string, number>
-}
+/** One row per frame interval (100 ms), kept for the whole run (series.json): the run file's shape. */
+export type SeriesPoint = RunSeriesPoint
 
 export class FrameAggregator {
   private events: TraceEvent[] = []

@@ -9,7 +9,7 @@
  */
 import * as hdr from 'hdr-histogram-js'
 import type { RunRecord, RunSeriesPoint } from '../run-file.js'
-import type { InjectedFault, RunSummary } from '../summary.js'
+import type { InjectedFault, LatencySummaryMs, RunSummary } from '../summary.js'
 import type { HistoryEvent, TraceEvent } from '../trace.js'
 
 /** Bounds on what a chart or table carries, so a long or fault-heavy run cannot swamp a report. */
@@ -93,15 +93,8 @@ export function experimentEndMs(record: RunRecord): number {
 // ---------------------------------------------------------------------------------------------
 // Latency
 
-export interface Percentiles {
-  count: number
-  p50: number
-  p90: number
-  p99: number
-  p999: number
-  max: number
-  mean: number
-}
+/** The summary's latency percentiles, with how many operations they describe. */
+export type Percentiles = LatencySummaryMs & { count: number }
 
 export const percentileColumns = [
   { key: 'p50', label: 'p50', percentile: 50 },
