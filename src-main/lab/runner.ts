@@ -70,6 +70,7 @@ export class ExperimentRun {
   private faultChain: Promise<unknown> = Promise.resolve()
   private readonly scriptResults: ScriptStepResult[] = []
   private convergenceCheck?: () => void
+  private traceClosed = false
 
   constructor(
     readonly experiment: Experiment,
@@ -108,6 +109,9 @@ export class ExperimentRun {
       await this.cluster?.shutdown()
       this.emitFrame()
     }
+    // Messages still queued on the channels of processes just stopped arrive after this: the run's
+    // record ends here.
+    this.traceClosed = true
     await new Promise<void>((resolve) => this.traceFile.end(() => resolve()))
     const summary = this.summarize(startedAt, stats, error, this.readStats())
     if (this.options.check !== false && stats) {
@@ -301,7 +305,7 @@ export class ExperimentRun {
   }
 
   private onEvents(events: TraceEvent[]): void {
-    if (events.length === 0) return
+    if (events.length === 0 || this.traceClosed) return
     const lines: string[] = []
     for (const event of events) {
       if (retainedKinds.has(event.kind)) this.trace.push(event)
