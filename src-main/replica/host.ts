@@ -50,6 +50,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * acknowledgement). Answers to clients always wait for the fsync.
    */
   sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
+  /** The replica's clock fell behind real time (a pause, starvation): drop anything timed by it. */
+  clockSlipped?: (core: ProtocolCore<M, P>) => void
   /** Starts an election at this node now, where the protocol has elections. */
   campaign?: (core: ProtocolCore<M, P>) => Ready<M, P>
   /**
@@ -77,8 +79,8 @@ export interface ClientPush {
   pbft: unknown
 }
 
-/** Ticks stepped at once after a pause; beyond it the rest are skipped (they would all time out alike). */
-export const ticksCatchUpMax = 2000
+/** Ticks the event loop may go without running before a replica gives up its leader lease. */
+export const clockSlipTicksMax = 4
 
 /** Client ids remembered with their connection (PBFT replies); the oldest are forgotten beyond it. */
 export const clientRoutesMax = 100_000
@@ -120,9 +122,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   /** Turns that ran the Ready pipeline, and proposals handed to the core: their ratio is the batch size. */
   private flushes = 0
   private proposalsBatched = 0
-  /** Timer ticks accounted for since the clock (re)started at clockStartedMs. */
-  private ticksStepped = 0
-  private clockStartedMs = 0
+  /** When the event loop last looked at the clock (a timer callback or an input). */
+  private lastClockCheckMs = 0
   private readonly commitsToTrace = new Map<number, number>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
@@ -176,8 +177,7 @@ export class ReplicaHost<M extends { type: string }, P> {
    */
   startClock(): void {
     if (this.tickTimer) return
-    this.clockStartedMs = performance.now()
-    this.ticksStepped = 0
+    this.lastClockCheckMs = performance.now()
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMs / this.clockRate)
   }
 
@@ -255,32 +255,29 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private onPeerMessage(from: string, message: { type: string }): boolean {
     if (!this.config.members.includes(from) || !this.adapter.isMessage(message)) return false
-    this.catchUpClock()
+    this.noteClockSlip()
     this.stepAndSchedule({ kind: 'message', from, message })
     return true
   }
 
-  /**
-   * Protocol time follows the monotonic clock, not the number of timer callbacks: a replica that was
-   * paused (SIGSTOP) or starved catches up on every tick it missed, so a lease it holds expires on
-   * time instead of lasting as long as the pause did.
-   */
+  /** One protocol tick per timer callback: a starved replica's timers stretch rather than all firing at once. */
   private onTick(): void {
-    this.catchUpClock()
+    this.noteClockSlip()
+    this.tickOnce()
   }
 
   /**
-   * Steps every tick that is due by the clock. Called before any input too, so time that passed
-   * before a message arrived (a pause, say) is seen before the message is: a resumed leader notices
-   * its lease ran out, and a resumed follower that hears a leader right away is not then timed out.
+   * When the event loop did not run for several ticks (the process was paused with SIGSTOP, or
+   * starved of CPU), protocol time fell behind real time. Timers may stretch, but a leader lease
+   * counted in ticks would outlive its real duration: the replica gives its lease up instead. Called
+   * before every input too, so a resumed leader drops its lease before it can answer a read with it.
+   * Timer callbacks come every tick, so an idle replica is checked as often as a busy one.
    */
-  private catchUpClock(): void {
-    if (!this.tickTimer) return
-    const tickMs = this.config.tickMs / this.clockRate
-    const due = Math.floor((performance.now() - this.clockStartedMs) / tickMs) - this.ticksStepped
-    if (due <= 0) return
-    for (let tick = 0; tick < Math.min(due, ticksCatchUpMax); tick += 1) this.tickOnce()
-    this.ticksStepped += due
+  private noteClockSlip(): void {
+    const now = performance.now()
+    const gapMs = now - this.lastClockCheckMs
+    this.lastClockCheckMs = now
+    if (this.tickTimer && gapMs > (this.config.tickMs / this.clockRate) * (clockSlipTicksMax + 1)) this.adapter.clockSlipped?.(this.core)
   }
 
   private tickOnce(): void {
@@ -320,7 +317,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
-    this.catchUpClock()
+    this.noteClockSlip()
     if ('register' in request) return this.route(request.register, connection)
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)

@@ -122,6 +122,10 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     }
   }
 
+  dropLeases(): void {
+    for (const core of this.groups) core.dropLease()
+  }
+
   groupStatus(group: number): CoreStatus {
     return this.groups[group]!.status()
   }

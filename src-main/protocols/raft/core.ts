@@ -148,6 +148,16 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.byzantine = behaviour
   }
 
+  /**
+   * Gives up the leader lease: the driver's clock fell behind real time (a pause), so the lease's
+   * tick count no longer bounds how long it has really held. Reads fall back to ReadIndex until a
+   * heartbeat round started after this is acknowledged.
+   */
+  dropLease(): void {
+    this.reads.leaseFromTick = -Infinity
+    this.reads.dropLeaseRoundsBefore(this.ticks)
+  }
+
   /** The election timer fires now (the lab's "campaign" fault); a leader ignores it. */
   campaign(): RaftReady {
     return this.run(() => {

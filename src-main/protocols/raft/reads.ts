@@ -58,6 +58,11 @@ export class ReadTracker {
     return this.seq
   }
 
+  /** Rounds sent before `tick` no longer renew the lease when confirmed (they may predate a pause). */
+  dropLeaseRoundsBefore(tick: number): void {
+    for (const sent of this.sentTicks) if (sent.tick < tick) sent.tick = -Infinity
+  }
+
   /** Reads a valid lease lets the leader serve without a round; they still wait to be applied. */
   serveUnderLease(readIds: readonly number[], readIndex: number): void {
     const last = this.confirmed[this.confirmed.length - 1]

@@ -25,6 +25,7 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   leaderRoles: ['leader'],
   // A batch that changes term or vote sends nothing early: those must be durable before any message.
   campaign: (core) => (core as RaftCore).campaign(),
+  clockSlipped: (core) => (core as RaftCore).dropLease(),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
 }

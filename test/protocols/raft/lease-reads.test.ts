@@ -54,6 +54,19 @@ describe('lease reads', () => {
     expect(cluster.violations.some((violation) => violation.startsWith('stale read'))).toBe(true)
   })
 
+  it('a dropped lease (the driver saw its clock slip) sends reads back to ReadIndex until a new round is acknowledged', () => {
+    const cluster = leaderWithLease()
+    cluster.core('n1').dropLease()
+    cluster.read('n1', 4)
+    expect(cluster.servedReads.get('n1') ?? []).toEqual([])
+    cluster.stabilize()
+    expect(cluster.servedReads.get('n1')).toEqual([4])
+    const sentBefore = cluster.sent.length
+    cluster.read('n1', 5)
+    expect(cluster.servedReads.get('n1')).toEqual([4, 5])
+    expect(cluster.sent.length).toBe(sentBefore)
+  })
+
   it('refuses lease reads without checkQuorum, whose vote rule the lease depends on', () => {
     expect(() => new Cluster({ options: { ...leaseOptions, checkQuorum: false } })).toThrow(/readMode lease needs checkQuorum/)
   })
