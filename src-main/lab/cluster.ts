@@ -209,6 +209,9 @@ export class Cluster {
       serialization: 'advanced',
     })
     fs.closeSync(log)
+    // A control message can race a replica's death (EPIPE): the exit handler tells that story; the
+    // error must not take the orchestrator down with it.
+    child.on('error', () => undefined)
     replica.child = child
     replica.state = 'starting'
     replica.pid = child.pid

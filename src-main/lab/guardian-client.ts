@@ -9,6 +9,8 @@ export class Guardian {
   private constructor() {
     this.child = fork(nodeBundle('guardian'), [], { env: childProcessEnv(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     // The guardian must never keep the orchestrator alive; it exists only for when it dies.
+    // If the guardian itself is gone, the replicas still exit with their own channels; never crash for it.
+    this.child.on('error', () => undefined)
     this.child.unref()
     this.child.channel?.unref()
   }

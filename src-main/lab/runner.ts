@@ -257,6 +257,8 @@ export class ExperimentRun {
       execArgv: (process.env.CONSENSUS_LAB_WORKLOAD_NODE_ARGS ?? '').split(' ').filter(Boolean),
     })
     fs.closeSync(log)
+    // A send can race the workload's exit (EPIPE); its exit handler reports what happened.
+    child.on('error', () => undefined)
     this.workload = child
     const guardian = Guardian.shared()
     if (child.pid) guardian.watch(child.pid)

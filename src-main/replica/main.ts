@@ -75,6 +75,8 @@ function main(): void {
 
   if (controlled) {
     process.on('disconnect', () => process.exit(0))
+    // A report racing the orchestrator's exit fails with EPIPE; the disconnect above ends us anyway.
+    process.on('error', () => undefined)
     process.on('message', (request: ControlRequest) => {
       switch (request.type) {
         case 'peers':

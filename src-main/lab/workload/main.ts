@@ -35,6 +35,8 @@ function driverFor(config: WorkloadConfig, connections: ClusterConnections): Cli
 let engine: WorkloadEngine | undefined
 
 process.on('disconnect', () => process.exit(0))
+// A report racing the orchestrator's exit fails with EPIPE; the disconnect above ends us anyway.
+process.on('error', () => undefined)
 process.on('message', (request: WorkloadRequest) => {
   switch (request.type) {
     case 'start':
