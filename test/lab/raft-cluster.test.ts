@@ -60,6 +60,12 @@ describe('a Raft cluster of real processes', () => {
     running = await startTestCluster(['A', 'B', 'C', 'D', 'E'])
     const cluster = running
     await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
+    // Settle first: the commit index each node reports (every 50 ms) must be current before the cut.
+    expect((await cluster.client().run({ op: 'put', key: 'before', value: 'cut' })).type).toBe('ok')
+    await cluster.until(
+      () => cluster.cluster.nodeIds.every((node) => (cluster.cluster.replicas.get(node)?.status?.commitIndex ?? 0) >= 2),
+      'every node to report the first write committed',
+    )
     const leader = cluster.leaders.leader()!
     const follower = cluster.cluster.nodeIds.find((node) => node !== leader)!
     const minority = [leader, follower]
