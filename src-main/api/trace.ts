@@ -1,3 +1,5 @@
+import type { Command } from '../protocols/types.js'
+
 /**
  * Trace events: one timeline for every process of a run. `t` is milliseconds since the run's epoch,
  * read from the shared monotonic clock (process.hrtime), so events of different processes order.
@@ -41,4 +43,19 @@ export interface HistoryEvent {
   /** Free-form note (error reason, node that served it). */
   error?: string
   node?: string
+}
+
+/**
+ * What an invoke records as `value`: the value a put writes, [expected, new] for a cas, null for
+ * everything else. The workload and the simulator both write histories with it.
+ */
+export function historyInputOf(command: Command): unknown {
+  switch (command.op) {
+    case 'put':
+      return command.value
+    case 'cas':
+      return [command.expected, command.value]
+    default:
+      return null
+  }
 }

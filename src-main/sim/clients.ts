@@ -8,7 +8,7 @@
  */
 import { randomInt } from '../protocols/common/random.js'
 import type { Command, NodeId, Random, RequestTag } from '../protocols/types.js'
-import type { HistoryEvent } from '../api/trace.js'
+import { historyInputOf, type HistoryEvent } from '../api/trace.js'
 import type { WorkloadRates } from './scenario.js'
 
 /** Operations recorded per run; a client stops invoking beyond it (the checker's search stays quick). */
@@ -104,7 +104,7 @@ export class Workload {
     this.opIdNext += 1
     client.op = op
     this.issued.set(`${op.tag.clientId}#${op.tag.seq}`, { command, invokeUs: nowUs })
-    this.history.push({ process: client.process, type: 'invoke', f, key, value: invokeValue(command), time: nowUs * 1000 })
+    this.history.push({ process: client.process, type: 'invoke', f, key, value: historyInputOf(command), time: nowUs * 1000 })
     return op
   }
 
@@ -140,7 +140,7 @@ export class Workload {
     const process = this.foreignProcessNext
     this.foreignProcessNext += 1
     const key = command.key
-    this.history.push({ process, type: 'invoke', f: command.op, key, value: invokeValue(command), time: invokeUs * 1000, error: 'forged' })
+    this.history.push({ process, type: 'invoke', f: command.op, key, value: historyInputOf(command), time: invokeUs * 1000, error: 'forged' })
     this.history.push({ process, type: 'ok', f: command.op, key, time: nowUs * 1000 })
   }
 
@@ -162,16 +162,6 @@ function probeCommand(client: SimClient): { f: ClientFunction; key: string; comm
   return { f: 'put', key: probeKey, command: { op: 'put', key: probeKey, value: `probe.${client.seq}` } }
 }
 
-function invokeValue(command: Command): unknown {
-  switch (command.op) {
-    case 'put':
-      return command.value
-    case 'cas':
-      return [command.expected, command.value]
-    default:
-      return undefined
-  }
-}
 
 function writtenValue(command: Command): string | null {
   return command.op === 'put' || command.op === 'cas' ? command.value : null

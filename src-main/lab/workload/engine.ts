@@ -9,7 +9,7 @@ import * as hdr from 'hdr-histogram-js'
 import type { Command } from '../../protocols/types.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import { parseScriptCommand, describeCommand } from '../../api/script.js'
-import type { HistoryEvent } from '../../api/trace.js'
+import { historyInputOf, type HistoryEvent } from '../../api/trace.js'
 import { ClusterConnections } from './connections.js'
 import type { ClientDriver, Outcome } from './client.js'
 import { OperationGenerator, poissonGapMs } from './generator.js'
@@ -206,7 +206,7 @@ export class WorkloadEngine {
     const f = historyFunction(command)
     const key = historyKey(command)
     if (f && command.op !== 'get' && command.op !== 'range') this.touchedKeys.add(key)
-    if (f) this.record({ process, type: 'invoke', f, key, value: invokeValue(command), time: this.nsAt(invokeMs) })
+    if (f) this.record({ process, type: 'invoke', f, key, value: historyInputOf(command), time: this.nsAt(invokeMs) })
     this.inflight += 1
     const clientId = `p${process}`
     const seq = (this.seqByClient.get(clientId) ?? 0) + 1
@@ -222,10 +222,10 @@ export class WorkloadEngine {
     if (outcome.type === 'ok') {
       if (f === 'get') event.value = outcome.value ?? null
       else if (f === 'range') event.value = outcome.entries ?? []
-      else event.value = invokeValue(command)
+      else event.value = historyInputOf(command)
       event.node = outcome.node
     } else {
-      event.value = invokeValue(command)
+      event.value = historyInputOf(command)
       event.error = outcome.error
       if (outcome.node) event.node = outcome.node
     }
@@ -309,16 +309,6 @@ function historyKey(command: Command): string {
   return 'key' in command ? command.key : ''
 }
 
-function invokeValue(command: Command): unknown {
-  switch (command.op) {
-    case 'put':
-      return command.value
-    case 'cas':
-      return [command.expected, command.value]
-    default:
-      return null
-  }
-}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
