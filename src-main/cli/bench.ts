@@ -49,9 +49,8 @@ async function main(argv: string[]): Promise<number> {
 async function benchRaft(quick: boolean, json: boolean): Promise<number> {
   const durationMs = quick ? 1000 : 4000
   const repetitions = quick ? 1 : 3
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
   const rows: BenchRow[] = []
-  try {
+  await inScratchRunsDir(async (runsDir) => {
     for (const nodes of [3, 5])
       for (const durability of ['fsync', 'none'] as const)
         for (const clients of [1, 16, 64]) {
@@ -60,16 +59,12 @@ async function benchRaft(quick: boolean, json: boolean): Promise<number> {
             nodes,
             clients,
             durability,
-            throughput: median(summaries.map((summary) => summary.throughput)),
-            p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
-            p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+            ...medians(summaries),
           }
           rows.push(row)
           if (!json) process.stderr.write(`  ${describeRow(row)}\n`)
         }
-  } finally {
-    fs.rmSync(runsDir, { recursive: true, force: true })
-  }
+  })
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else process.stdout.write(raftTable(rows, repetitions, durationMs))
   return 0
@@ -145,9 +140,8 @@ interface ProtocolRow {
 async function benchRaftVsPbft(quick: boolean, json: boolean): Promise<number> {
   const durationMs = quick ? 1000 : 4000
   const repetitions = quick ? 1 : 3
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
   const rows: ProtocolRow[] = []
-  try {
+  await inScratchRunsDir(async (runsDir) => {
     for (const [raftNodes, pbftNodes] of [[3, 4], [5, 7]] as const)
       for (const clients of quick ? [1, 16] : [1, 16, 64])
         for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {
@@ -157,18 +151,14 @@ async function benchRaftVsPbft(quick: boolean, json: boolean): Promise<number> {
             protocol,
             nodes,
             clients,
-            throughput: median(summaries.map((summary) => summary.throughput)),
-            p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
-            p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+            ...medians(summaries),
             messagesPerOp: round2(perOp((summary) => summary.messages.total)),
             bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
           }
           rows.push(row)
           if (!json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
         }
-  } finally {
-    fs.rmSync(runsDir, { recursive: true, force: true })
-  }
+  })
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else process.stdout.write(protocolTable(rows, repetitions, durationMs))
   return 0
@@ -201,24 +191,19 @@ async function benchMultiRaft(quick: boolean, json: boolean): Promise<number> {
   const durationMs = quick ? 1000 : 4000
   const repetitions = quick ? 1 : 3
   const clients = 64
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
   const rows: GroupRow[] = []
-  try {
+  await inScratchRunsDir(async (runsDir) => {
     for (const groups of [1, 2, 4, 8]) {
       const summaries = await repeat({ nodes: 3, clients, durability: 'fsync', durationMs, groups }, repetitions, runsDir)
       const row: GroupRow = {
         groups,
         clients,
-        throughput: median(summaries.map((summary) => summary.throughput)),
-        p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
-        p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+        ...medians(summaries),
       }
       rows.push(row)
       if (!json) process.stderr.write(`  ${groups} groups: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
     }
-  } finally {
-    fs.rmSync(runsDir, { recursive: true, force: true })
-  }
+  })
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else {
     const base = rows[0]!.throughput
@@ -244,6 +229,25 @@ async function benchCheckerSuite(quick: boolean, json: boolean): Promise<number>
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
   return 0
+}
+
+/** Throughput and latency of repeated runs: the median of each. */
+function medians(summaries: RunSummary[]): { throughput: number; p50Ms: number; p99Ms: number } {
+  return {
+    throughput: median(summaries.map((summary) => summary.throughput)),
+    p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
+    p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+  }
+}
+
+/** Runs `work` with a fresh runs directory that is removed afterwards, whatever happens. */
+async function inScratchRunsDir(work: (runsDir: string) => Promise<void>): Promise<void> {
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
+  try {
+    await work(runsDir)
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true })
+  }
 }
 
 function median(values: number[]): number {
