@@ -103,7 +103,15 @@ export interface Ready<M, P> {
   events: CoreEvent[]
 }
 
-export type CoreInput<M> =
+/**
+ * One input to a core. `nowMs` is the driver's monotonic clock when it handed the input over (the
+ * replica's performance.now() at its clock's rate, the simulator's virtual time): the only way time
+ * other than counted ticks reaches a core. A core that times something safety-critical by it (Raft's
+ * leader lease) treats an input without it as "time unknown" and takes the cautious path.
+ */
+export type CoreInput<M> = CoreInputKind<M> & { nowMs?: number }
+
+type CoreInputKind<M> =
   | { kind: 'tick' }
   | { kind: 'message'; from: NodeId; message: M }
   /** Proposals are handed over in batches (all that arrived in one I/O turn) so one append carries many. */

@@ -50,10 +50,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * acknowledgement). Answers to clients always wait for the fsync.
    */
   sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
-  /** The replica's clock fell behind real time (a pause, starvation): drop anything timed by it. */
-  clockSlipped?: (core: ProtocolCore<M, P>) => void
-  /** Starts an election at this node now, where the protocol has elections. */
-  campaign?: (core: ProtocolCore<M, P>) => Ready<M, P>
+  /** Starts an election at this node now, where the protocol has elections; `nowMs` as in every input. */
+  campaign?: (core: ProtocolCore<M, P>, nowMs: number) => Ready<M, P>
   /**
    * Whether these records must be fsync'd before what follows them leaves the node. Default: yes.
    * PBFT answers no for a batch of votes alone (see the PBFT adapter): they are still written, so a
@@ -78,9 +76,6 @@ export interface ClientPush {
   clientId: string
   pbft: unknown
 }
-
-/** Ticks the event loop may go without running before a replica gives up its leader lease. */
-export const clockSlipTicksMax = 4
 
 /** Client ids remembered with their connection (PBFT replies); the oldest are forgotten beyond it. */
 export const clientRoutesMax = 100_000
@@ -117,13 +112,13 @@ export class ReplicaHost<M extends { type: string }, P> {
   private accumulated: AnyReady[] = []
   private flushScheduled = false
   private tickTimer?: NodeJS.Timeout
+  /** The node's clock (see nodeClockMs) reads clockBaseMs at real time clockBaseRealMs, and runs at clockRate. */
   private clockRate = 1
-  private ticks = 0
+  private clockBaseMs = 0
+  private clockBaseRealMs = performance.now()
   /** Turns that ran the Ready pipeline, and proposals handed to the core: their ratio is the batch size. */
   private flushes = 0
   private proposalsBatched = 0
-  /** When the event loop last looked at the clock (a timer callback or an input). */
-  private lastClockCheckMs = 0
   private readonly commitsToTrace = new Map<number, number>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
@@ -177,7 +172,6 @@ export class ReplicaHost<M extends { type: string }, P> {
    */
   startClock(): void {
     if (this.tickTimer) return
-    this.lastClockCheckMs = performance.now()
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMs / this.clockRate)
   }
 
@@ -201,7 +195,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   /** Returns false when the protocol has no elections to start. */
   campaign(): boolean {
     if (!this.adapter.campaign) return false
-    this.absorb(this.adapter.campaign(this.core) as AnyReady)
+    this.absorb(this.adapter.campaign(this.core, this.nodeClockMs()) as AnyReady)
     this.scheduleFlush()
     return true
   }
@@ -210,6 +204,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   setClockRate(factor: number): void {
     if (this.tickTimer) clearInterval(this.tickTimer)
     this.tickTimer = undefined
+    this.clockBaseMs = this.nodeClockMs()
+    this.clockBaseRealMs = performance.now()
     this.clockRate = factor
     this.startClock()
     this.trace({ kind: 'note', text: `clock runs at ${factor}x` })
@@ -255,44 +251,30 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private onPeerMessage(from: string, message: { type: string }): boolean {
     if (!this.config.members.includes(from) || !this.adapter.isMessage(message)) return false
-    this.noteClockSlip()
     this.stepAndSchedule({ kind: 'message', from, message })
     return true
   }
 
-  /** One protocol tick per timer callback: a starved replica's timers stretch rather than all firing at once. */
-  private onTick(): void {
-    this.noteClockSlip()
-    this.tickOnce()
-  }
-
   /**
-   * When the event loop did not run for several ticks (the process was paused with SIGSTOP, or
-   * starved of CPU), protocol time fell behind real time. Timers may stretch, but a leader lease
-   * counted in ticks would outlive its real duration: the replica gives its lease up instead. Called
-   * before every input too, so a resumed leader drops its lease before it can answer a read with it.
-   * Timer callbacks come every tick, so an idle replica is checked as often as a busy one.
+   * One protocol tick per timer callback: a starved replica's timers stretch rather than all firing
+   * at once. Nothing safety-critical counts ticks: the leader lease is measured on nodeClockMs,
+   * which every input carries, so a pause, a slow fsync or starved timers cannot stretch it.
    */
-  private noteClockSlip(): void {
-    const now = performance.now()
-    const gapMs = now - this.lastClockCheckMs
-    this.lastClockCheckMs = now
-    if (this.tickTimer && gapMs > (this.config.tickMs / this.clockRate) * (clockSlipTicksMax + 1)) this.adapter.clockSlipped?.(this.core)
-  }
-
-  private tickOnce(): void {
-    this.ticks += 1
+  private onTick(): void {
     this.stepAndSchedule({ kind: 'tick' })
     if (!this.adapter.leaderRoles.includes(this.role)) return
-    for (const lease of this.leaseClock.expired(this.protocolNowMs())) {
+    for (const lease of this.leaseClock.expired(this.nodeClockMs())) {
       this.queuedProposals.push({ command: { op: 'lease-revoke', lease, expired: true } })
       this.trace({ kind: 'note', text: `lease ${lease} expired: revoking it` })
     }
   }
 
-  /** Protocol time on this node: ticks, so a skewed clock skews leases too. */
-  private protocolNowMs(): number {
-    return this.ticks * this.config.tickMs
+  /**
+   * This node's monotonic clock in ms: real time (performance.now) at the clock-skew fault's rate,
+   * so a skewed node's leader lease and etcd-style leases run at its rate too (deliberately unsafe).
+   */
+  private nodeClockMs(): number {
+    return this.clockBaseMs + (performance.now() - this.clockBaseRealMs) * this.clockRate
   }
 
   /** Group 0's state machine: the only one outside MultiRaft, and the one leases and watches use. */
@@ -317,7 +299,6 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
-    this.noteClockSlip()
     if ('register' in request) return this.route(request.register, connection)
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)
@@ -347,7 +328,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private stepAndSchedule(input: Parameters<ProtocolCore<M, P>['step']>[0]): void {
-    this.absorb(this.core.step(input) as AnyReady)
+    this.absorb(this.core.step({ ...input, nowMs: this.nodeClockMs() }) as AnyReady)
     this.scheduleFlush()
   }
 
@@ -371,13 +352,14 @@ export class ReplicaHost<M extends { type: string }, P> {
       const proposals = this.queuedProposals
       this.proposalsBatched += proposals.length
       this.queuedProposals = []
-      this.absorb(this.core.step({ kind: 'propose', proposals }) as AnyReady)
+      this.absorb(this.core.step({ kind: 'propose', proposals, nowMs: this.nodeClockMs() }) as AnyReady)
     }
     if (this.queuedReads.length > 0) {
       const readIds = this.queuedReads
       this.queuedReads = []
       const keys = this.adapter.groupOfKey ? readIds.map((readId) => readKey(this.pendingReads.get(readId)?.request.cmd)) : undefined
-      this.absorb(this.core.step({ kind: 'read', readIds, keys }) as AnyReady)
+      // The clock is read here, after every earlier input of this turn: a read is judged at the latest time.
+      this.absorb(this.core.step({ kind: 'read', readIds, keys, nowMs: this.nodeClockMs() }) as AnyReady)
     }
     const batch = this.accumulated
     if (batch.length === 0) return
@@ -453,7 +435,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private noteLease(command: AppliedEntry['command']): void {
-    const now = this.protocolNowMs()
+    const now = this.nodeClockMs()
     if (command.op === 'lease-grant') this.leaseClock.touched(command.lease, command.ttlMs, now)
     else if (command.op === 'lease-keepalive') this.leaseClock.touched(command.lease, this.kv.leases.get(command.lease)!.ttlMs, now)
     else if (command.op === 'lease-revoke') {
@@ -519,7 +501,7 @@ export class ReplicaHost<M extends { type: string }, P> {
           this.abandonPendingProposals()
           this.leaseClock.stepDown()
         }
-        if (!wasLeader && isLeader) this.leaseClock.restartAll(this.kv, this.protocolNowMs())
+        if (!wasLeader && isLeader) this.leaseClock.restartAll(this.kv, this.nodeClockMs())
         return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader })
       }
       case 'term':

@@ -83,22 +83,24 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
     const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
     const absorb = (group: number, ready: Ready<RaftMessage, RaftPersist>) => mergeGroup(merged, outgoing, group, ready)
+    // Every group sees the same clock reading as the input that reached the node.
+    const nowMs = input.nowMs
     switch (input.kind) {
       case 'tick':
-        this.groups.forEach((core, group) => absorb(group, core.step(input)))
+        this.groups.forEach((core, group) => absorb(group, core.step({ kind: 'tick', nowMs })))
         break
       case 'message':
-        for (const item of input.message.items) absorb(item.g, this.groups[item.g]!.step({ kind: 'message', from: input.from, message: item.m }))
+        for (const item of input.message.items) absorb(item.g, this.groups[item.g]!.step({ kind: 'message', from: input.from, message: item.m, nowMs }))
         break
       case 'propose':
         for (const [group, proposals] of this.partition(input.proposals, (proposal) => keyOf(proposal.command))) {
-          absorb(group, this.groups[group]!.step({ kind: 'propose', proposals }))
+          absorb(group, this.groups[group]!.step({ kind: 'propose', proposals, nowMs }))
         }
         break
       case 'read': {
         const keys = input.keys ?? []
         const byGroup = this.partition(input.readIds, (_readId, position) => keys[position] ?? '')
-        for (const [group, readIds] of byGroup) absorb(group, this.groups[group]!.step({ kind: 'read', readIds }))
+        for (const [group, readIds] of byGroup) absorb(group, this.groups[group]!.step({ kind: 'read', readIds, nowMs }))
         break
       }
       default:
@@ -122,18 +124,14 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     }
   }
 
-  dropLeases(): void {
-    for (const core of this.groups) core.dropLease()
-  }
-
   groupStatus(group: number): CoreStatus {
     return this.groups[group]!.status()
   }
 
-  campaign(group: number): Ready<MultiRaftMessage, MultiRaftPersist> {
+  campaign(group: number, nowMs?: number): Ready<MultiRaftMessage, MultiRaftPersist> {
     const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
     const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
-    mergeGroup(merged, outgoing, group, this.groups[group]!.campaign())
+    mergeGroup(merged, outgoing, group, this.groups[group]!.step({ kind: 'campaign', nowMs }))
     for (const [to, items] of outgoing) merged.messages.push({ to, message: { type: 'Batch', term: 0, items } })
     return merged
   }

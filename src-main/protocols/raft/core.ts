@@ -34,6 +34,17 @@ type RejectedRequest = { kind: 'proposal'; tag: RequestTag | undefined } | { kin
 export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader'
 export type RaftReady = Ready<RaftMessage, RaftPersist>
 
+/**
+ * Everything that can happen to a Raft node comes through `step` (etcd's one door): the common
+ * inputs, plus the two that only Raft has. `transfer`: thesis §3.10, hand leadership to `target`
+ * (a non-leader notes it and ignores it). `campaign`: the election timer fires now (the lab's
+ * campaign fault); a leader ignores it.
+ */
+export type RaftInput =
+  | CoreInput<RaftMessage>
+  | { kind: 'transfer'; target: NodeId; nowMs?: number }
+  | { kind: 'campaign'; nowMs?: number }
+
 /** A follower as the leader sees it; for tests, the simulator and traces. */
 export interface FollowerProgressView {
   state: ProgressState
@@ -82,10 +93,30 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   /** Leader only: one entry per peer. */
   private progress = new Map<NodeId, Progress>()
   private reads = new ReadTracker()
-  /** Ticks since this core was built: the leader lease's clock. */
+  /** Ticks since this core was built (the leaseFromTicks mutation's clock). */
   private ticks = 0
+  /** The driver's monotonic clock as the input being handled carried it; undefined when it did not. */
+  private nowMs: number | undefined
   private byzantine: RaftByzantine | undefined
   private transfer: { target: NodeId; elapsedTicks: number } | undefined
+  /**
+   * Set once this leader sent TimeoutNow in its term: the target's election ignores the followers'
+   * lease check, and a TimeoutNow may arrive late, even after the transfer was abandoned here, so
+   * no lease read is safe again in this term.
+   */
+  private leaseForfeited = false
+  /**
+   * A restarted node may have acknowledged a leader just before it went down, and that leader may
+   * still be serving reads under the lease this helped grant; having forgotten it heard from a
+   * leader, it would grant votes at once. So it grants none (and does not campaign) for one minimum
+   * election timeout, measured on the driver's clock from the first input that carried it (counted
+   * in ticks by a driver without a clock, i.e. without tickMs). Undefined once over, or on a first
+   * start (term 0: nothing was ever acknowledged), or without checkQuorum (then a follower votes
+   * even while it hears a leader, so forgetting it changes nothing, and there are no lease reads).
+   * The Raft thesis §6.4.1 and etcd's lease reads rest on voters that remember hearing a leader;
+   * this keeps a restart from forgetting it.
+   */
+  private voteHold: { ticksLeft: number; sinceMs: number | undefined } | undefined
   private ready: RaftReady = emptyReady()
 
   constructor(options: RaftOptions) {
@@ -108,13 +139,16 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.votedFor = this.mutations.forgetVoteOnRestart ? null : recovered.votedFor
     this.log = recovered.log
     this.byzantine = options.byzantine
+    if (this.term > 0 && options.checkQuorum) this.voteHold = { ticksLeft: this.electionTimeoutMin, sinceMs: undefined }
     this.resetElectionTimer()
     // A scripted first timeout makes "A times out first" reproducible; later ones are random again.
     if (options.firstElectionTimeoutTicks !== undefined) this.electionTimeout = options.firstElectionTimeoutTicks
   }
 
-  step(input: CoreInput<RaftMessage>): RaftReady {
+  step(input: RaftInput): RaftReady {
     return this.run(() => {
+      this.nowMs = input.nowMs
+      if (this.voteHold !== undefined && this.voteHold.sinceMs === undefined) this.voteHold.sinceMs = input.nowMs
       switch (input.kind) {
         case 'tick':
           this.onTick()
@@ -128,19 +162,21 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
         case 'read':
           this.onRead(input.readIds)
           break
+        case 'transfer':
+          this.startTransfer(input.target)
+          break
+        case 'campaign':
+          this.onCampaign()
+          break
         default:
           assertNever(input, 'raft core input')
       }
     })
   }
 
-  /**
-   * Thesis §3.10: hand leadership to `target`. The leader stops taking proposals (they are rejected
-   * as 'dropped'), brings the target's log up to date, then sends it TimeoutNow so it campaigns at
-   * once. Abandoned after electionTimeoutTicks[0] ticks. Ignored (with a note) on a non-leader.
-   */
+  /** `step({kind: 'transfer', target})`, for callers without a clock. */
   transferLeadership(target: NodeId): RaftReady {
-    return this.run(() => this.startTransfer(target))
+    return this.step({ kind: 'transfer', target })
   }
 
   /** Starts (or, with undefined, stops) lying: see RaftByzantine. */
@@ -148,21 +184,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.byzantine = behaviour
   }
 
-  /**
-   * Gives up the leader lease: the driver's clock fell behind real time (a pause), so the lease's
-   * tick count no longer bounds how long it has really held. Reads fall back to ReadIndex until a
-   * heartbeat round started after this is acknowledged.
-   */
-  dropLease(): void {
-    this.reads.leaseFromTick = -Infinity
-    this.reads.dropLeaseRoundsBefore(this.ticks)
-  }
-
-  /** The election timer fires now (the lab's "campaign" fault); a leader ignores it. */
+  /** `step({kind: 'campaign'})`, for callers without a clock. */
   campaign(): RaftReady {
-    return this.run(() => {
-      if (this.role !== 'leader') this.startElection()
-    })
+    return this.step({ kind: 'campaign' })
   }
 
   status(): CoreStatus {
@@ -361,6 +385,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.votes.clear()
     this.reads = new ReadTracker()
     this.transfer = undefined
+    this.leaseForfeited = false
     const nextIndex = this.log.lastIndex + 1
     this.progress = new Map(this.peers.map((peer) => [peer, new Progress(nextIndex, this.options.inflightAppendsMax)]))
     this.emitRole()
@@ -393,8 +418,35 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private onTick(): void {
     this.ticks += 1
     this.electionElapsed += 1
+    if (this.voteHold !== undefined && this.voteHold.ticksLeft > 0) this.voteHold.ticksLeft -= 1
     if (this.role === 'leader') this.tickLeader()
-    else if (this.electionElapsed >= this.electionTimeout) this.startElection()
+    else if (this.electionElapsed >= this.electionTimeout && !this.holdsVotes()) this.startElection()
+  }
+
+  private onCampaign(): void {
+    if (this.role === 'leader') return
+    if (this.holdsVotes()) {
+      this.note('campaign postponed: restarted less than an election timeout ago, a lease granted before may still run')
+      return
+    }
+    this.startElection()
+  }
+
+  /** Whether the restart hold (see voteHold) still stands; ends it once it has passed. */
+  private holdsVotes(): boolean {
+    const hold = this.voteHold
+    if (hold === undefined) return false
+    const tickMs = this.options.tickMs
+    if (tickMs === undefined) {
+      // A driver without a clock: count ticks (they only ever run late, which makes the hold longer).
+      if (hold.ticksLeft > 0) return true
+    } else {
+      // A driver that feeds its clock: an input without time, or too little time passed, keeps it.
+      if (this.nowMs === undefined || hold.sinceMs === undefined) return true
+      if (this.nowMs < hold.sinceMs + this.electionTimeoutMin * tickMs) return true
+    }
+    this.voteHold = undefined
+    return false
   }
 
   private startElection(): void {
@@ -448,6 +500,10 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (!termNeutral && message.term > this.term) {
       if (message.type === 'RequestVote' && this.ignoresVoteInLease(message)) {
         this.note(`ignored RequestVote from ${from} for term ${message.term}: a leader was heard from recently`)
+        return
+      }
+      if (message.type === 'RequestVote' && this.byzantine !== 'vote-twice' && this.holdsVotes()) {
+        this.note(`ignored RequestVote from ${from} for term ${message.term}: restarted less than an election timeout ago`)
         return
       }
       const leader = message.type === 'AppendEntries' ? from : undefined
@@ -535,15 +591,15 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   /** Here request.term === this.term (older ones were answered as stale, newer ones adopted). */
   private onRequestVote(from: NodeId, request: RequestVote): void {
     if (this.byzantine === 'vote-twice') {
-      // LIAR: a second vote in the same term, for whoever asks.
-      this.recordVote(from)
+      // LIAR: a second vote in the same term, for whoever asks (the first one stays on disk).
+      if (this.votedFor === null) this.recordVote(from)
       this.electionElapsed = 0
       return this.send(from, { type: 'RequestVoteResponse', term: this.term, voteGranted: true })
     }
     // First come, first served: one vote per term; a repeated request from our choice is re-granted.
     // A node that already follows a leader in this term has nothing to vote for.
     const free = this.votedFor === from || (this.votedFor === null && this.leader === undefined)
-    const granted = free && this.logAllowsVote(request.lastLogIndex, request.lastLogTerm)
+    const granted = free && !this.holdsVotes() && this.logAllowsVote(request.lastLogIndex, request.lastLogTerm)
     if (granted) {
       this.recordVote(from)
       this.electionElapsed = 0
@@ -560,6 +616,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       term > this.term &&
       this.role !== 'leader' &&
       !this.inLeaderLease() &&
+      !this.holdsVotes() &&
       this.logAllowsVote(lastLogIndex, lastLogTerm)
     this.send(from, { type: 'PreVoteResponse', term: granted ? term : this.term, voteGranted: granted })
   }
@@ -588,8 +645,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   }
 
   private onTimeoutNow(from: NodeId): void {
-    if (this.role === 'leader') throw new Error(`raft ${this.id}: TimeoutNow from ${from} in my own term ${this.term}`)
-    if (this.role !== 'follower' || this.leader !== from) return
+    if (this.role !== 'follower' || this.leader !== from) {
+      // Only this term's leader may send it; anyone else (a liar, a confused peer) is ignored.
+      this.note(`ignored TimeoutNow from ${from}: not the leader this ${this.role} follows in term ${this.term}`)
+      return
+    }
     this.note(`TimeoutNow from leader ${from}: campaigning now`)
     this.becomeCandidate(true)
   }
@@ -599,8 +659,10 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   /** Here request.term === this.term. */
   private onAppendEntries(from: NodeId, request: AppendEntries): void {
-    if (this.role === 'leader') {
-      throw new Error(`raft ${this.id}: two leaders in term ${this.term}: ${this.id} and ${from}`)
+    const impossible = this.impossibleAppend(from, request)
+    if (impossible !== undefined) {
+      this.note(`ignored AppendEntries from ${from}: ${impossible}`)
+      return
     }
     if (this.role !== 'follower') this.becomeFollower(this.term, from)
     else this.learnLeader(from)
@@ -650,11 +712,44 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   private learnLeader(from: NodeId): void {
     if (this.leader === from) return
-    if (this.leader !== undefined) {
-      throw new Error(`raft ${this.id}: two leaders in term ${this.term}: ${this.leader} and ${from}`)
-    }
     this.leader = from
     this.emitRole()
+  }
+
+  /**
+   * What no honest leader of this term can send (here request.term === this.term): a reason, or
+   * undefined. Election safety gives a term one leader, entries never carry a term beyond their
+   * leader's, and Leader Completeness means a leader never contradicts what this node committed.
+   * A peer that sends one of these is lying or broken; it is noted and ignored, never obeyed, and
+   * never allowed to stop this node.
+   */
+  private impossibleAppend(from: NodeId, request: AppendEntries): string | undefined {
+    if (this.role === 'leader') return `a second leader in term ${this.term} (this node leads it)`
+    if (this.leader !== undefined && this.leader !== from) return `a second leader in term ${this.term} (${this.leader} leads it)`
+    if (request.prevLogTerm > request.term) return `prevLogTerm ${request.prevLogTerm} beyond its term ${request.term}`
+    let previousTerm = request.prevLogTerm
+    for (const entry of request.entries) {
+      if (entry.term < previousTerm || entry.term > request.term) return `entry terms out of order or beyond term ${request.term}`
+      previousTerm = entry.term
+    }
+    const conflict = this.firstConflict(request)
+    if (conflict !== undefined && conflict <= this.commitIndex) return `it contradicts committed index ${conflict}`
+    return undefined
+  }
+
+  /** The first index where the request's entries disagree with this log, if it matches at prevLogIndex. */
+  private firstConflict(request: AppendEntries): number | undefined {
+    const { prevLogIndex, entries } = request
+    if (prevLogIndex > this.log.lastIndex || this.log.term(prevLogIndex) !== request.prevLogTerm) {
+      // A mismatch at or below the commit index contradicts a committed entry.
+      return prevLogIndex <= this.log.lastIndex && prevLogIndex > 0 ? prevLogIndex : undefined
+    }
+    for (let position = 0; position < entries.length; position += 1) {
+      const index = prevLogIndex + 1 + position
+      if (index > this.log.lastIndex) return undefined
+      if (this.log.term(index) !== entries[position].term) return index
+    }
+    return undefined
   }
 
   /**
@@ -723,14 +818,14 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   private onAppendEntriesResponse(from: NodeId, response: AppendEntriesResponse): void {
     const progress = this.progress.get(from)
-    if (progress === undefined) throw new Error(`raft ${this.id}: no progress for peer ${from}`)
+    // Members other than this node always have progress on a leader; the note guards a broken caller.
+    if (progress === undefined) return this.note(`ignored AppendEntriesResponse from ${from}: no progress kept for it`)
+    const impossible = this.impossibleAppendResponse(response)
+    if (impossible !== undefined) return this.note(`ignored AppendEntriesResponse from ${from}: ${impossible}`)
     progress.recentActive = true
     // An answer to a request of an older term (see answerStaleTerm): only its term meant anything.
     if (!response.success && response.rejectedIndex === 0) return
     if (response.readSeq > progress.readAckSeq) {
-      if (response.readSeq > this.reads.seq) {
-        throw new Error(`raft ${this.id}: ${from} echoed read round ${response.readSeq}, latest is ${this.reads.seq}`)
-      }
       progress.readAckSeq = response.readSeq
       this.confirmReads()
     }
@@ -738,10 +833,23 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     else this.onAppendRejected(from, progress, response)
   }
 
-  private onAppendAccepted(from: NodeId, progress: Progress, matchIndex: number): void {
-    if (matchIndex > this.log.lastIndex) {
-      throw new Error(`raft ${this.id}: ${from} matched through ${matchIndex}, beyond lastIndex ${this.log.lastIndex}`)
+  /**
+   * What no answer to a request of this leader can say: a reason, or undefined. It echoes only
+   * read rounds already started, and matches or rejects only indexes this log has (requests never
+   * reach beyond lastIndex, which does not shrink while this node leads).
+   */
+  private impossibleAppendResponse(response: AppendEntriesResponse): string | undefined {
+    if (response.readSeq > this.reads.seq) return `echoes read round ${response.readSeq}, but the latest is ${this.reads.seq}`
+    if (response.success && response.matchIndex > this.log.lastIndex) {
+      return `matched through ${response.matchIndex}, beyond lastIndex ${this.log.lastIndex}`
     }
+    if (!response.success && response.rejectedIndex > this.log.lastIndex) {
+      return `rejected index ${response.rejectedIndex}, beyond lastIndex ${this.log.lastIndex}`
+    }
+    return undefined
+  }
+
+  private onAppendAccepted(from: NodeId, progress: Progress, matchIndex: number): void {
     const advanced = progress.acknowledge(matchIndex)
     // A probe answered at the known match proves the match just as well: start streaming.
     const probeConfirmed = progress.state === 'probe' && matchIndex === progress.matchIndex
@@ -749,9 +857,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (progress.state === 'probe') progress.becomeReplicate()
     if (this.maybeCommit()) this.broadcastAppend()
     else this.sendAppendsOrCommit(from, progress)
-    if (this.transfer?.target === from && progress.matchIndex === this.log.lastIndex) {
-      this.send(from, { type: 'TimeoutNow', term: this.term })
-    }
+    if (this.transfer?.target === from && progress.matchIndex === this.log.lastIndex) this.sendTimeoutNow(from)
+  }
+
+  private sendTimeoutNow(target: NodeId): void {
+    this.leaseForfeited = true
+    this.send(target, { type: 'TimeoutNow', term: this.term })
   }
 
   private onAppendRejected(from: NodeId, progress: Progress, response: AppendEntriesResponse): void {
@@ -811,7 +922,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   /** Heartbeat (§5.2): also the retry of a lost probe, and detects lost pipelined requests. */
   private broadcastHeartbeat(): void {
     // Under leases every heartbeat is also an empty read round: its acknowledgements renew the lease.
-    if (this.options.readMode === 'lease') this.reads.startRound([], this.commitIndex, this.ticks)
+    if (this.options.readMode === 'lease') this.reads.startRound([], this.commitIndex, this.ticks, this.nowMs)
     for (const [peer, progress] of this.progress) {
       progress.probeSent = false
       if (this.sendAppends(peer, progress) === 0) this.sendEmptyAppend(peer, progress)
@@ -853,19 +964,23 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     })
   }
 
+  /**
+   * Thesis §3.10: the leader stops taking proposals (they are rejected as 'dropped'), brings the
+   * target's log up to date, then sends it TimeoutNow so it campaigns at once. Abandoned after
+   * electionTimeoutTicks[0] ticks. No lease reads meanwhile, nor after a TimeoutNow (see holdsLease).
+   */
   private startTransfer(target: NodeId): void {
-    if (!this.memberSet.has(target)) throw new Error(`raft ${this.id}: cannot transfer leadership to non-member ${target}`)
-    if (this.role !== 'leader' || target === this.id) {
-      this.note(`leadership transfer to ${target} ignored: ${this.role === 'leader' ? 'already leader' : 'not the leader'}`)
+    if (this.role !== 'leader' || target === this.id || !this.memberSet.has(target)) {
+      const why = !this.memberSet.has(target) ? 'not a member' : this.role === 'leader' ? 'already leader' : 'not the leader'
+      this.note(`leadership transfer to ${target} ignored: ${why}`)
       return
     }
     if (this.transfer?.target === target) return
     this.transfer = { target, elapsedTicks: 0 }
     this.note(`transferring leadership to ${target}`)
-    const progress = this.progress.get(target)
-    if (progress === undefined) throw new Error(`raft ${this.id}: no progress for peer ${target}`)
+    const progress = this.progress.get(target)!
     if (progress.matchIndex === this.log.lastIndex) {
-      this.send(target, { type: 'TimeoutNow', term: this.term })
+      this.sendTimeoutNow(target)
       return
     }
     progress.probeSent = false // probe now rather than at the next heartbeat
@@ -903,14 +1018,27 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.startReadRound(readIds.slice())
   }
 
+  /**
+   * Thesis §6.4.1, measured on the driver's monotonic clock at the moment the read is served: the
+   * lease runs from when the latest acknowledged round was sent, for the minimum election timeout
+   * less one tick and less the drift allowance. Less one tick because a follower counts whole ticks
+   * from whenever it heard the leader, so its first may come at once: it ignores votes for at least
+   * electionTimeoutMin - 1 tick periods. A stalled event loop, a slow disk or starved timers only
+   * make `nowMs` later, so none of them can stretch the lease. Not while a leadership transfer is
+   * in flight or after a TimeoutNow in this term (the target's election skips the lease check);
+   * reads then take a ReadIndex round.
+   */
   private holdsLease(): boolean {
-    if (this.options.readMode !== 'lease') return false
-    const leaseTicks = this.electionTimeoutMin - (this.options.leaseDriftTicks ?? 0)
-    return this.ticks < this.reads.leaseFromTick + leaseTicks
+    if (this.options.readMode !== 'lease' || this.transfer !== undefined || this.leaseForfeited) return false
+    const leaseTicks = this.electionTimeoutMin - 1 - (this.options.leaseDriftTicks ?? 0)
+    // MUTATION leaseFromTicks: ticks are timer callbacks; a leader whose timers run late counts too few.
+    if (this.mutations.leaseFromTicks) return this.ticks < this.reads.leaseFromTick + leaseTicks
+    if (this.nowMs === undefined || this.options.tickMs === undefined) return false
+    return this.nowMs < this.reads.leaseFromMs + leaseTicks * this.options.tickMs
   }
 
   private startReadRound(readIds: number[]): void {
-    this.reads.startRound(readIds, this.commitIndex, this.ticks)
+    this.reads.startRound(readIds, this.commitIndex, this.ticks, this.nowMs)
     for (const [peer, progress] of this.progress) this.sendEmptyAppend(peer, progress)
     this.confirmReads()
   }

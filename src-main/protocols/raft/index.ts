@@ -1,6 +1,6 @@
 /** The pure Raft core: everything a driver (replica process or simulator) needs. */
 export { RaftCore } from './core.js'
-export type { FollowerProgressView, RaftReady, RaftRole } from './core.js'
+export type { FollowerProgressView, RaftInput, RaftReady, RaftRole } from './core.js'
 export { RaftLog, recoverState } from './log.js'
 export type { RecoveredState } from './log.js'
 export { checkRaftMessage, raftMessageTypes } from './messages.js'

@@ -16,6 +16,8 @@ export interface RaftMutations {
   truncateOnStaleAppend?: boolean
   /** The leader serves reads at once, without a heartbeat round (a deposed leader answers stale reads). */
   readWithoutQuorumCheck?: boolean
+  /** The leader lease is counted in the leader's ticks, not on its monotonic clock (a leader whose timers run late keeps it too long). */
+  leaseFromTicks?: boolean
 }
 
 /**
@@ -57,6 +59,12 @@ export interface RaftOptions {
   readMode?: 'readindex' | 'lease'
   /** Ticks taken off the lease for clock drift between nodes. */
   leaseDriftTicks?: number
+  /**
+   * How long a tick is meant to last on the driver's monotonic clock (the inputs' `nowMs`). Turns
+   * tick-counted timeouts into the milliseconds that the leader lease and a restarted node's vote
+   * hold are measured in. Required for readMode lease.
+   */
+  tickMs?: number
   /** Reads waiting at the leader; beyond this a read is rejected as 'dropped'. Default readsPendingMaxDefault. */
   readsPendingMax?: number
   /** The node's persisted records, oldest first, replayed to rebuild term, vote and log after a restart. */
@@ -96,6 +104,8 @@ export function validateOptions(options: RaftOptions): void {
     fail(`inflightAppendsMax must be in [1, ${inflightAppendsLimit}]`)
   }
   if (options.readMode === 'lease' && !options.checkQuorum) fail('readMode lease needs checkQuorum: followers must ignore votes while they hear from a leader')
+  if (options.readMode === 'lease' && options.tickMs === undefined) fail('readMode lease needs tickMs: the lease is measured on the driver\'s clock')
+  if (options.tickMs !== undefined && !(Number.isFinite(options.tickMs) && options.tickMs > 0)) fail(`tickMs must be a positive number, got ${options.tickMs}`)
   if (options.leaseDriftTicks !== undefined && !isInRange(options.leaseDriftTicks, 0, timeoutMin - 1)) {
     fail(`leaseDriftTicks must be an integer in [0, ${timeoutMin - 1}]`)
   }

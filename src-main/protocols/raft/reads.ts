@@ -14,15 +14,28 @@ export interface ReadRound {
   readIds: number[]
 }
 
+/** When a round's requests left the leader: its tick count and its monotonic clock (undefined: not known). */
+interface RoundSent {
+  seq: number
+  tick: number
+  atMs: number | undefined
+}
+
 export class ReadTracker {
-  /** Tick at which each unconfirmed round's requests went out, for the leader lease. */
-  private sentTicks: { seq: number; tick: number }[] = []
+  /** When each unconfirmed round's requests went out, for the leader lease. */
+  private sent: RoundSent[] = []
   /**
-   * The tick at which the requests of the latest confirmed round went out: a majority heard this
-   * leader at or after it, so none of them can help elect another before it plus the election
-   * timeout (followers ignore votes while they hear from a leader; Raft thesis §6.4.1).
+   * When the requests of the latest confirmed round went out, on the leader's monotonic clock: a
+   * majority heard this leader at or after it, so none of them helps elect another before it plus
+   * the (minimum) election timeout (followers ignore votes while they hear from a leader; Raft
+   * thesis §6.4.1). The send time, not the answer's arrival: a follower's timer started when the
+   * request reached it, which may be long before its answer gets back.
    */
+  leaseFromMs = -Infinity
+  /** The same in ticks; read only by the leaseFromTicks mutation. */
   leaseFromTick = -Infinity
+  /** Whether any read was served under the lease in this leadership (they may run ahead of rounds). */
+  private servedUnderLease = false
   /** Reads that arrived before the leader committed an entry of its term (step 1 pending). */
   private awaitingCommit: number[] = []
   /** Rounds in increasing seq, waiting for a majority (step 3). */
@@ -50,17 +63,16 @@ export class ReadTracker {
     return readIds
   }
 
-  startRound(readIds: number[], readIndex: number, tick = 0): number {
+  /**
+   * A new round whose requests leave now. `atMs` undefined (time unknown, or a round that must not
+   * renew the lease) means its confirmation proves leadership for ReadIndex but starts no lease.
+   */
+  startRound(readIds: number[], readIndex: number, tick: number, atMs: number | undefined): number {
     this.seq += 1
     this.unconfirmed.push({ seq: this.seq, readIndex, readIds })
-    this.sentTicks.push({ seq: this.seq, tick })
+    this.sent.push({ seq: this.seq, tick, atMs })
     this.pendingCount += readIds.length
     return this.seq
-  }
-
-  /** Rounds sent before `tick` no longer renew the lease when confirmed (they may predate a pause). */
-  dropLeaseRoundsBefore(tick: number): void {
-    for (const sent of this.sentTicks) if (sent.tick < tick) sent.tick = -Infinity
   }
 
   /** Reads a valid lease lets the leader serve without a round; they still wait to be applied. */
@@ -69,6 +81,7 @@ export class ReadTracker {
     const index = Math.max(readIndex, last?.readIndex ?? 0)
     this.confirmed.push({ seq: this.seq, readIndex: index, readIds: readIds.slice() })
     this.pendingCount += readIds.length
+    this.servedUnderLease = true
   }
 
   /** A majority has answered messages carrying `seq`: that round and all earlier ones are confirmed. */
@@ -83,7 +96,7 @@ export class ReadTracker {
       if (last !== undefined && last.readIndex > round.readIndex) {
         // Only lease reads, served meanwhile at a later commit index, can be ahead; waiting for that
         // later index is still linearizable (it was committed before these reads are answered).
-        if (this.leaseFromTick === -Infinity) {
+        if (!this.servedUnderLease) {
           throw new Error(`reads: round ${round.seq} has readIndex ${round.readIndex} below an earlier ${last.readIndex}`)
         }
         round.readIndex = last.readIndex
@@ -92,11 +105,13 @@ export class ReadTracker {
     }
     if (taken > 0) this.unconfirmed.splice(0, taken)
     let sent = 0
-    while (sent < this.sentTicks.length && this.sentTicks[sent].seq <= seq) {
-      this.leaseFromTick = Math.max(this.leaseFromTick, this.sentTicks[sent].tick)
+    while (sent < this.sent.length && this.sent[sent].seq <= seq) {
+      const { tick, atMs } = this.sent[sent]
+      this.leaseFromTick = Math.max(this.leaseFromTick, tick)
+      if (atMs !== undefined) this.leaseFromMs = Math.max(this.leaseFromMs, atMs)
       sent += 1
     }
-    if (sent > 0) this.sentTicks.splice(0, sent)
+    if (sent > 0) this.sent.splice(0, sent)
   }
 
   /** Read ids whose round is confirmed and whose readIndex is applied, in arrival order. */
@@ -120,7 +135,7 @@ export class ReadTracker {
     this.awaitingCommit = []
     this.unconfirmed = []
     this.confirmed = []
-    this.sentTicks = []
+    this.sent = []
     this.pendingCount = 0
     return readIds
   }

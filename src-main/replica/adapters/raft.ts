@@ -1,4 +1,8 @@
-/** Raft in a replica process: milliseconds become ticks, the seed becomes the core's generator. */
+/**
+ * Raft in a replica process: milliseconds become ticks, the seed becomes the core's generator. The
+ * host stamps every input with its monotonic clock (`nowMs`), which the lease and the restart vote
+ * hold are measured on; `tickMs` tells the core how long a tick is meant to be on that clock.
+ */
 import { RaftCore } from '../../protocols/raft/core.js'
 import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
@@ -24,8 +28,7 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   readsThroughCore: true,
   leaderRoles: ['leader'],
   // A batch that changes term or vote sends nothing early: those must be durable before any message.
-  campaign: (core) => (core as RaftCore).campaign(),
-  clockSlipped: (core) => (core as RaftCore).dropLease(),
+  campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
 }
@@ -44,6 +47,7 @@ export function raftTiming(config: ReplicaConfig) {
       checkQuorum: config.checkQuorum || config.readMode === 'lease',
       readMode: config.readMode === 'lease' ? ('lease' as const) : ('readindex' as const),
       leaseDriftTicks: Math.min(timeoutMin - 1, ticks(config.leaseDriftMs)),
+      tickMs: config.tickMs,
       batchEntriesMax: config.batchEntriesMax,
       inflightAppendsMax: config.inflightAppendsMax,
     },

@@ -11,11 +11,15 @@
  *   log matching          checked on demand by checkLogMatching();
  *   linearizable reads    a served read reflects every entry applied anywhere before it was issued.
  * A core that throws (an invariant assertion) is recorded as a violation and taken down.
+ *
+ * Each node has a monotonic clock, carried as `nowMs` by every input it gets: a tick moves it on by
+ * tickMs, and `elapse` moves it on without a tick (a node whose timers run late: a slow fsync, a
+ * stalled event loop). A restart keeps it (the machine's clock does not restart with the process).
  */
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import { RaftCore } from '../../../src-main/protocols/raft/index.js'
-import type { LogEntry, RaftMessage, RaftOptions, RaftPersist } from '../../../src-main/protocols/raft/index.js'
-import type { AppliedEntry, Command, CoreEvent, CoreInput, NodeId, Rejection } from '../../../src-main/protocols/types.js'
+import type { LogEntry, RaftInput, RaftMessage, RaftOptions, RaftPersist } from '../../../src-main/protocols/raft/index.js'
+import type { AppliedEntry, Command, CoreEvent, NodeId, Rejection } from '../../../src-main/protocols/types.js'
 
 export interface Envelope {
   from: NodeId
@@ -42,6 +46,7 @@ export const defaultOptions = {
   checkQuorum: false,
   batchEntriesMax: 64,
   inflightAppendsMax: 4,
+  tickMs: 10,
 }
 
 /** Bound on deliveries in one stabilize(), so a livelock fails the test instead of hanging it. */
@@ -71,6 +76,7 @@ export class Cluster {
   private readonly leaderOfTerm = new Map<number, NodeId>()
   private readonly readIssuedAt = new Map<number, number>()
   private readonly cutLinks = new Set<string>()
+  private readonly clocks = new Map<NodeId, number>()
   private appliedMax = 0
 
   constructor(private readonly config: ClusterConfig = {}) {
@@ -166,9 +172,21 @@ export class Cluster {
 
   // -- inputs --------------------------------------------------------------------------------------
 
-  step(id: NodeId, input: CoreInput<RaftMessage>): void {
+  /** The node's monotonic clock, in ms. */
+  clockMs(id: NodeId): number {
+    return this.clocks.get(id) ?? 0
+  }
+
+  /** Time passes on `id`'s clock without its timer firing (its event loop is blocked or starved). */
+  elapse(id: NodeId, ms: number): void {
+    this.clocks.set(id, this.clockMs(id) + ms)
+  }
+
+  step(id: NodeId, input: RaftInput): void {
     const core = this.cores.get(id)
     if (core === undefined) return
+    if (input.kind === 'tick') this.elapse(id, this.tickMs(id))
+    input = { ...input, nowMs: this.clockMs(id) }
     if (input.kind === 'read') for (const readId of input.readIds) this.readIssuedAt.set(readId, this.appliedMax)
     let ready
     try {
@@ -182,8 +200,11 @@ export class Cluster {
   }
 
   transfer(from: NodeId, to: NodeId): void {
-    const core = this.core(from)
-    this.absorb(from, core, core.transferLeadership(to))
+    this.step(from, { kind: 'transfer', target: to })
+  }
+
+  private tickMs(id: NodeId): number {
+    return this.config.nodeOptions?.[id]?.tickMs ?? this.config.options?.tickMs ?? defaultOptions.tickMs
   }
 
   tick(id: NodeId, times = 1): void {
