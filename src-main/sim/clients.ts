@@ -32,6 +32,8 @@ export interface ClientOp {
   retransmits: number
   /** 'quorum' style: the replicas that answered, by result (JSON), until one result has enough. */
   replies: Map<string, Set<NodeId>>
+  /** A read allowed to be stale (a follower read): kept out of the history the checker judges. */
+  unrecorded: boolean
 }
 
 export type Outcome =
@@ -65,10 +67,15 @@ export class Workload {
   readonly issued = new Map<string, { command: Command; invokeUs: number }>()
   private foreignProcessNext = foreignProcessFirst
 
+  /** Follower reads served in this run (kept out of the history). */
+  followerReads = 0
+
+  /** `readsMayBeStale`: gets are follower reads, which the history leaves out (see SimProtocol.readRoute). */
   constructor(
     private readonly rates: WorkloadRates,
     private readonly members: readonly NodeId[],
     private readonly random: Random,
+    private readonly readsMayBeStale = false,
   ) {
     this.clients = Array.from({ length: rates.clients + 1 }, (_, index) => {
       const isProbe = index === rates.clients
@@ -100,10 +107,12 @@ export class Workload {
     const node = client.leaderHint ?? this.members[randomInt(this.random, 0, this.members.length - 1)]
     const op: ClientOp = {
       opId: this.opIdNext, f, key, command, tag: { clientId: client.id, seq: client.seq }, node, invokeUs: nowUs, retransmits: 0, replies: new Map(),
+      unrecorded: this.readsMayBeStale && f === 'get',
     }
     this.opIdNext += 1
     client.op = op
     this.issued.set(`${op.tag.clientId}#${op.tag.seq}`, { command, invokeUs: nowUs })
+    if (op.unrecorded) return op
     this.history.push({ process: client.process, type: 'invoke', f, key, value: historyInputOf(command), time: nowUs * 1000 })
     return op
   }
@@ -122,7 +131,8 @@ export class Workload {
     } else {
       event.error = outcome.error
     }
-    this.history.push(event)
+    if (op.unrecorded) this.followerReads += 1
+    else this.history.push(event)
     // A refusal names the leader to try next; silence means the node we tried may be gone.
     if (outcome.type === 'fail') client.leaderHint = outcome.leaderHint
     else if (outcome.type === 'info') client.leaderHint = undefined
@@ -144,10 +154,17 @@ export class Workload {
     this.history.push({ process, type: 'ok', f: command.op, key, time: nowUs * 1000 })
   }
 
+  /** A write's value, unique per request; in big-values seeds some are kilobytes long (byte caps must split them). */
+  private valueFor(client: SimClient): string {
+    const value = `${client.id}.${client.seq}`
+    if (this.rates.bigValuePercent === 0 || randomInt(this.random, 0, 99) >= this.rates.bigValuePercent) return value
+    return `${value}.${'v'.repeat(randomInt(this.random, 1, this.rates.bigValueBytesMax))}`
+  }
+
   private drawCommand(client: SimClient): { f: ClientFunction; key: string; command: Command } {
     const key = `k${randomInt(this.random, 0, this.rates.keys - 1)}`
     const roll = randomInt(this.random, 0, 99)
-    const value = `${client.id}.${client.seq}`
+    const value = this.valueFor(client)
     if (roll < this.rates.getPercent) return { f: 'get', key, command: { op: 'get', key } }
     if (roll < this.rates.getPercent + this.rates.casPercent) {
       // Expect the latest value anyone saw, so a good share of cas operations can succeed.

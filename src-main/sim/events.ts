@@ -11,6 +11,8 @@ import type { Fault, NemesisAction } from './nemesis.js'
 export type SimEvent =
   /** A node's timer fires; `token` tells a live timer from one that died with a crash or pause. */
   | { kind: 'tick'; node: NodeId; token: number }
+  /** A node's slow fsync finishes: the rest of its Ready goes out (`incarnation`: unless it crashed meanwhile). */
+  | { kind: 'synced'; node: NodeId; incarnation: number }
   /** `received`: it already reached the node, which was paused; it is handled now, on resume. */
   | { kind: 'deliver'; from: NodeId; to: NodeId; message: { type: string }; received?: true }
   /**
@@ -37,6 +39,8 @@ export function describeEvent(event: SimEvent): string {
   switch (event.kind) {
     case 'tick':
       return `tick ${event.node}`
+    case 'synced':
+      return `fsync done ${event.node}`
     case 'deliver':
       return `${event.from}->${event.to} ${describeMessage(event.message)}`
     case 'request':
@@ -82,6 +86,10 @@ export function describeFault(fault: Fault): string {
       return `pause ${fault.node}`
     case 'resume':
       return `resume ${fault.node}`
+    case 'transfer':
+      return `transfer leadership ${fault.node} -> ${fault.target}`
+    case 'slow-timers':
+      return fault.timerFactor === 1 ? `timers of ${fault.node} on time again` : `timers of ${fault.node} ${fault.timerFactor.toFixed(1)}x late`
     default:
       return assertNever(fault, 'fault')
   }

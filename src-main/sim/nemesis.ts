@@ -17,7 +17,7 @@
 import { randomInt } from '../protocols/common/random.js'
 import { assertNever } from '../protocols/types.js'
 import type { CoreEvent, NodeId, Random } from '../protocols/types.js'
-import { tickUs, type NemesisRates } from './scenario.js'
+import { tickUs, timerFactorMax, type NemesisRates } from './scenario.js'
 
 export type Fault =
   /** Cuts every listed directed link (a partition is both directions; a one-way cut, one). */
@@ -28,9 +28,13 @@ export type Fault =
   | { kind: 'restart'; node: NodeId }
   | { kind: 'pause'; node: NodeId }
   | { kind: 'resume'; node: NodeId }
+  /** The leader `node` is asked to hand leadership to `target` (through the core's input door). */
+  | { kind: 'transfer'; node: NodeId; target: NodeId }
+  /** The node's timers fire `timerFactor` times late from now on (1: on time again); its clock stays true. */
+  | { kind: 'slow-timers'; node: NodeId; timerFactor: number }
 
-export type NemesisAction = 'partition' | 'crash' | 'pause'
-export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause']
+export type NemesisAction = 'partition' | 'crash' | 'pause' | 'transfer' | 'slow-timers'
+export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause', 'transfer', 'slow-timers']
 
 /** What the nemesis may look at: who is up, who leads. */
 export interface ClusterView {
@@ -64,6 +68,10 @@ export class Nemesis {
         return this.rates.crashEveryUs
       case 'pause':
         return this.rates.pauseEveryUs
+      case 'transfer':
+        return this.rates.transferEveryUs
+      case 'slow-timers':
+        return this.rates.slowTimersEveryUs
       default:
         return assertNever(action, 'nemesis action')
     }
@@ -96,6 +104,25 @@ export class Nemesis {
           { afterUs: 0, fault: { kind: 'pause', node } },
           { afterUs: this.exponentialUs(this.rates.pauseLastsUs) + 1, fault: { kind: 'resume', node } },
         ]
+      }
+      case 'transfer': {
+        const leader = view.leader
+        if (leader === undefined) return []
+        const others = view.members.filter((member) => member !== leader)
+        return [{ afterUs: 0, fault: { kind: 'transfer', node: leader, target: others[randomInt(this.random, 0, others.length - 1)] } }]
+      }
+      case 'slow-timers': {
+        // Mostly the leader, and often cut off as well: a starved leader whose lease was counted in
+        // ticks kept it long after the others had elected someone else (the audit's case).
+        if (view.up.length === 0) return []
+        const leader = view.leader !== undefined && view.up.includes(view.leader) && this.random() < 0.7 ? view.leader : undefined
+        const node = leader ?? this.target(view)
+        const timerFactor = 1.5 + this.random() * (timerFactorMax - 1.5)
+        const slow: Scheduled[] = [
+          { afterUs: 0, fault: { kind: 'slow-timers', node, timerFactor } },
+          { afterUs: this.exponentialUs(this.rates.slowTimersLastUs) + 1, fault: { kind: 'slow-timers', node, timerFactor: 1 } },
+        ]
+        return leader !== undefined && this.random() < 0.6 ? [...slow, ...this.isolate(leader)] : slow
       }
       default:
         return assertNever(action, 'nemesis action')

@@ -54,6 +54,22 @@ export interface SimProtocol<M extends { type: string }, P, S> {
   readonly unsignedRequests?: boolean
   /** Reads go to the core as `read` inputs (ReadIndex); otherwise a get is proposed like a write. */
   readonly readsThroughCore: boolean
+  /**
+   * Where a get goes in this configuration, when it depends on the drawn settings (Raft's read
+   * mode): 'core' (a read input: ReadIndex or lease), 'log' (proposed like a write) or 'local' (any
+   * node answers from its own state at once: follower reads, allowed to be stale, so they are kept
+   * out of the linearizability check and the freshness check). Default: readsThroughCore.
+   */
+  readRoute?(settings: S): 'core' | 'log' | 'local'
+  /**
+   * What this protocol opts into beyond the common faults (so other protocols' seeds draw exactly
+   * what they drew before): 'slow-nodes' (slow disks: each Ready with records blocks the node for a
+   * drawn fsync time; slow timers: a node's ticks come late while its clock runs true) and
+   * 'big-values' (some writes carry values of kilobytes), 'read-heavy' (some seeds mostly read).
+   */
+  readonly exercises?: readonly ('slow-nodes' | 'big-values' | 'read-heavy')[]
+  /** The input that asks a leader to hand leadership to `target`, where the protocol has transfers. */
+  transferInput?(target: NodeId): { kind: string }
   /** Whether an applied entry's `term` is part of its identity (Raft: yes; primary-backup: always 0). */
   readonly appliedTermMatters: boolean
   /**

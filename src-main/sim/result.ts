@@ -24,6 +24,14 @@ export interface SimRunCounts {
   cuts: number
   pauses: number
   coreSteps: number
+  /** Leadership transfers asked of a running leader. */
+  transfers: number
+  /** Readies whose records took a slow fsync (the node blocked meanwhile). */
+  slowSyncs: number
+  /** Follower reads that returned a state older than an index already applied somewhere: allowed, counted. */
+  staleReadsAllowed: number
+  /** Follower reads served (all kept out of the history). */
+  followerReads: number
 }
 
 export interface SimResult {

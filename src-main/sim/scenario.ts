@@ -32,7 +32,21 @@ export interface NodeClock {
   phaseUs: number
   /** Its tick interval, drift included. */
   periodUs: number
+  /**
+   * Its timers fire this many times later than its clock says they should (1: on time; 3: a starved
+   * event loop). Only the ticks stretch: the monotonic clock it reads (`nowMs`) stays true, drift aside.
+   */
+  timerFactor: number
+  /** How long one fsync blocks the node, in µs (0: instant). */
+  fsyncUs: number
 }
+
+/** Slow timers stretch a node's ticks by up to this factor (a starved event loop, a long GC pause). */
+export const timerFactorMax = 6
+/** The slowest simulated fsync: 3 ticks (30 ms; the audit's slow disk took 18 ms). */
+export const fsyncUsMax = 3 * tickUs
+/** The largest value a big-values seed writes (byte caps on AppendEntries must split batches of them). */
+export const bigValueBytesMax = 64 * 1024
 
 export interface NetworkRates {
   delayMinUs: number
@@ -72,6 +86,11 @@ export interface NemesisRates {
   isolateNewLeaderPercent: number
   /** Reactive: a leader is cut off the moment its commit index moves (what it sends next is lost). */
   isolateLeaderOnCommitPercent: number
+  /** Leadership transfers (protocols with transferInput): a leader is asked to hand over to a random node. */
+  transferEveryUs: number | undefined
+  /** Slow timers ('slow-nodes' protocols): a node, mostly the leader, whose ticks come late for a while. */
+  slowTimersEveryUs: number | undefined
+  slowTimersLastUs: number
 }
 
 export interface WorkloadRates {
@@ -80,6 +99,9 @@ export interface WorkloadRates {
   thinkUsMean: number
   getPercent: number
   casPercent: number
+  /** Share of writes that carry a big value (0 in most seeds), and the biggest such value. */
+  bigValuePercent: number
+  bigValueBytesMax: number
 }
 
 export interface Scenario {
@@ -102,11 +124,50 @@ export function drawScenario(seed: number, protocol: AnySimProtocol, profile: Fa
   const clocks = members.map(() => ({
     phaseUs: randomInt(random, 0, tickUs - 1),
     periodUs: Math.round(tickUs * (1 + drift * (2 * random() - 1))),
+    timerFactor: 1,
+    fsyncUs: 0,
   }))
   const network = drawNetwork(random, profile)
   const nemesis = drawNemesis(random, profile)
   const workload = drawWorkload(random)
+  // Drawn last, and only for protocols that opt in, so every other seed draws what it always drew.
+  const exercises = protocol.exercises ?? []
+  if (exercises.includes('slow-nodes')) drawSlowNodes(random, clocks, nemesis, profile)
+  if (protocol.transferInput !== undefined && profile === 'all') {
+    nemesis.transferEveryUs = sometimes(random, 40, () => randomInt(random, 20 * tickUs, 150 * tickUs))
+  }
+  if (exercises.includes('read-heavy') && random() < 0.3) {
+    // Mostly reads, as where read modes matter: a deposed leader gets many chances to answer one.
+    workload.getPercent = randomInt(random, 60, 90)
+    workload.casPercent = randomInt(random, 0, 100 - workload.getPercent)
+  }
+  if (exercises.includes('big-values') && random() < 0.25) {
+    workload.bigValuePercent = randomInt(random, 10, 60)
+    workload.bigValueBytesMax = randomInt(random, 1024, bigValueBytesMax)
+  }
   return { seed, protocol, profile, settings, members, clocks, network, nemesis, workload }
+}
+
+/**
+ * Slow disks (one node, or all: a shared disk) and slow timers (one node, whose event loop is
+ * starved): where the old tick-counted leader lease went wrong. Only under the 'all' profile.
+ */
+function drawSlowNodes(random: Random, clocks: NodeClock[], nemesis: NemesisRates, profile: FaultProfile): void {
+  if (profile !== 'all') return
+  nemesis.slowTimersEveryUs = sometimes(random, 70, () => randomInt(random, 20 * tickUs, 100 * tickUs))
+  nemesis.slowTimersLastUs = randomInt(random, 10 * tickUs, 60 * tickUs)
+  if (random() < 0.3) {
+    const fsyncUs = randomInt(random, tickUs / 5, fsyncUsMax)
+    const one = randomInt(random, 0, clocks.length - 1)
+    const all = random() < 0.4
+    clocks.forEach((clock, index) => {
+      if (all || index === one) clock.fsyncUs = fsyncUs
+    })
+  }
+  if (random() < 0.3) {
+    const one = randomInt(random, 0, clocks.length - 1)
+    clocks[one].timerFactor = 1.5 + random() * (timerFactorMax - 1.5)
+  }
 }
 
 /** With probability `percent`, a value from `draw`; otherwise undefined (the fault is off). */
@@ -162,6 +223,9 @@ function drawNemesis(random: Random, profile: FaultProfile): NemesisRates {
     leaderFaultAfterAppendPercent: rate(focus === 'leader-churn', 40, 80),
     isolateNewLeaderPercent: rate(focus === 'leader-churn', 40, 80),
     isolateLeaderOnCommitPercent: rate(focus === 'leader-churn', 40, 80),
+    transferEveryUs: undefined,
+    slowTimersEveryUs: undefined,
+    slowTimersLastUs: 0,
   }
 }
 
@@ -173,12 +237,14 @@ function drawWorkload(random: Random): WorkloadRates {
     thinkUsMean: randomInt(random, tickUs / 10, 3 * tickUs),
     getPercent,
     casPercent: randomInt(random, 0, Math.min(30, 100 - getPercent)),
+    bigValuePercent: 0,
+    bigValueBytesMax: 0,
   }
 }
 
 /** One line per concern, for --verbose and failure reports. */
 export function describeScenario(scenario: Scenario): string[] {
-  const { network, nemesis, workload } = scenario
+  const { network, nemesis, workload, clocks, members } = scenario
   const every = (us: number | undefined): string => (us === undefined ? 'never' : `every ~${(us / tickUs).toFixed(0)} ticks`)
   const percent = (value: number): string => `${value.toFixed(1)}%`
   return [
@@ -192,6 +258,16 @@ export function describeScenario(scenario: Scenario): string[] {
       `leader fault after append ${percent(nemesis.leaderFaultAfterAppendPercent)}, ` +
       `new leader isolated ${percent(nemesis.isolateNewLeaderPercent)}, leader isolated on commit ${percent(nemesis.isolateLeaderOnCommitPercent)}`,
     `workload: ${workload.clients} clients on ${workload.keys} keys, think ~${workload.thinkUsMean}µs, ` +
-      `get ${workload.getPercent}%, cas ${workload.casPercent}%`,
+      `get ${workload.getPercent}%, cas ${workload.casPercent}%` +
+      (workload.bigValuePercent > 0 ? `, ${workload.bigValuePercent}% of writes big (up to ${workload.bigValueBytesMax} bytes)` : ''),
+    `nodes: ${members.map((id, index) => describeClock(id, clocks[index])).join(', ')}; transfers ${every(nemesis.transferEveryUs)}; ` +
+      `slow timers ${every(nemesis.slowTimersEveryUs)}`,
   ]
+}
+
+function describeClock(id: NodeId, clock: NodeClock): string {
+  const slow: string[] = []
+  if (clock.timerFactor !== 1) slow.push(`timers ${clock.timerFactor.toFixed(1)}x late`)
+  if (clock.fsyncUs > 0) slow.push(`fsync ${clock.fsyncUs}µs`)
+  return slow.length === 0 ? id : `${id} (${slow.join(', ')})`
 }

@@ -93,6 +93,11 @@ export interface SimNode {
   reads: Map<number, PendingRequest & { key: string; requiredIndex: number }>
   /** A crash armed to land inside the node's next Ready. */
   crashArmed: { restartAfterUs: number } | undefined
+  /** Its timers fire this many times late (the slow-timers fault; the seed's clock.timerFactor otherwise). */
+  timerFactor: number
+  /** In a slow fsync: the rest of a Ready waits in afterSync, and events wait in `deferred`. */
+  blocked: boolean
+  afterSync: (() => void)[]
 }
 
 /** What one step did, for replays and the UI. */
@@ -116,7 +121,9 @@ export class Simulation {
   readonly workload: Workload
   readonly monitor: SafetyMonitor
   readonly clock = { step: 0, timeUs: 0 }
-  readonly counts: SimRunCounts = { crashes: 0, crashesMidReady: 0, restarts: 0, cuts: 0, pauses: 0, coreSteps: 0 }
+  readonly counts: SimRunCounts = {
+    crashes: 0, crashesMidReady: 0, restarts: 0, cuts: 0, pauses: 0, coreSteps: 0, transfers: 0, slowSyncs: 0, staleReadsAllowed: 0, followerReads: 0,
+  }
   phase: Phase = 'safety'
   result: SimResult | undefined
   private readonly hasher = new TraceHasher()
@@ -137,6 +144,10 @@ export class Simulation {
   private livenessDeadlineUs = 0
   private livenessStartStep = 0
   private probeAcked = false
+  /** Where gets go in this seed (see SimProtocol.readRoute). */
+  private readonly readRoute: 'core' | 'log' | 'local'
+  /** Slow disks and slow timers are in force (the safety phase; the liveness phase heals them). */
+  private slowNodes = true
 
   constructor(readonly options: SimOptions) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
@@ -150,7 +161,8 @@ export class Simulation {
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
     this.nemesis = new Nemesis(this.scenario.nemesis, members, seededRandom(seed, 'sim:nemesis'))
-    this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'))
+    this.readRoute = this.protocol.readRoute?.(settings) ?? (this.protocol.readsThroughCore ? 'core' : 'log')
+    this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'), this.readRoute === 'local')
     this.faulty = new Set(this.protocol.faultyNodes?.(settings, members) ?? [])
     this.clientTimeoutUs = this.protocol.clientTimeoutTicks(settings) * tickUs
     this.replyQuorum = this.protocol.clientReplies === 'quorum' ? (this.protocol.replyQuorum?.(settings) ?? 1) : 1
@@ -227,8 +239,12 @@ export class Simulation {
 
   private handle(event: SimEvent): string {
     switch (event.kind) {
-      case 'tick':
-        return this.onTick(this.node(event.node))
+      case 'tick': {
+        const node = this.node(event.node)
+        return node.blocked ? this.defer(node, event) : this.onTick(node)
+      }
+      case 'synced':
+        return this.onSynced(event)
       case 'deliver':
         return this.onDeliver(event)
       case 'request':
@@ -296,6 +312,8 @@ export class Simulation {
     node.proposals = new Map()
     node.reads = new Map()
     node.crashArmed = undefined
+    node.blocked = false
+    node.afterSync = []
     this.monitor.crashed(node.id)
     this.counts.crashes += 1
     if (restartAfterUs !== undefined) this.schedule(restartAfterUs, { kind: 'fault', fault: { kind: 'restart', node: node.id } })
@@ -304,9 +322,37 @@ export class Simulation {
   private resume(node: SimNode): void {
     node.paused = false
     node.tickToken += 1
-    this.schedule(node.clock.periodUs, { kind: 'tick', node: node.id, token: node.tickToken })
+    this.schedule(this.tickPeriodUs(node), { kind: 'tick', node: node.id, token: node.tickToken })
     for (const event of node.deferred) this.schedule(0, event)
     node.deferred = []
+  }
+
+  /** Until its next tick: the clock's period, stretched while the node's timers run late. */
+  private tickPeriodUs(node: SimNode): number {
+    return this.slowNodes ? Math.round(node.clock.periodUs * node.timerFactor) : node.clock.periodUs
+  }
+
+  /**
+   * The node's monotonic clock in ms, as every input carries it: virtual time at the rate of its
+   * crystal (its drift), whatever its timers do.
+   */
+  private nodeNowMs(node: SimNode): number {
+    return (this.clock.timeUs * tickUs) / node.clock.periodUs / 1000
+  }
+
+  /** A slow fsync finished: the rest of the Ready goes out, then what waited for the node. */
+  private onSynced(event: Extract<SimEvent, { kind: 'synced' }>): string {
+    const node = this.node(event.node)
+    if (node.core === undefined || node.incarnation !== event.incarnation || !node.blocked) return 'stale: the node crashed meanwhile'
+    const actions = node.afterSync
+    node.blocked = false
+    node.afterSync = []
+    for (const action of actions) action()
+    const waited = node.deferred.length
+    for (const deferred of node.deferred) this.schedule(0, deferred)
+    node.deferred = []
+    if (node.core !== undefined) this.monitor.afterStep(node.id, node.core, node.status)
+    return `${waited} events waited`
   }
 
   private isStaleTick(event: Extract<SimEvent, { kind: 'tick' }>): boolean {
@@ -315,16 +361,17 @@ export class Simulation {
   }
 
   private defer(node: SimNode, event: SimEvent): string {
-    if (node.deferred.length >= deferredPerNodeMax) return `lost: ${node.id} paused with a full buffer`
+    const why = node.paused ? 'paused' : 'in a slow fsync'
+    if (node.deferred.length >= deferredPerNodeMax) return `lost: ${node.id} ${why} with a full buffer`
     node.deferred.push(event)
-    return `deferred: ${node.id} paused`
+    return `deferred: ${node.id} ${why}`
   }
 
   // ---------------------------------------------------------------------------------------------
   // Events
 
   private onTick(node: SimNode): string {
-    this.schedule(node.clock.periodUs, { kind: 'tick', node: node.id, token: node.tickToken })
+    this.schedule(this.tickPeriodUs(node), { kind: 'tick', node: node.id, token: node.tickToken })
     this.stepCore(node, { kind: 'tick' })
     return ''
   }
@@ -337,7 +384,7 @@ export class Simulation {
       if (this.network.isCut(event.from, event.to)) return 'lost: link cut'
     }
     if (node.core === undefined) return `lost: ${node.id} is down`
-    if (node.paused) return this.defer(node, { ...event, received: true })
+    if (node.paused || node.blocked) return this.defer(node, { ...event, received: true })
     this.stepCore(node, { kind: 'message', from: event.from, message: event.message })
     return ''
   }
@@ -345,9 +392,10 @@ export class Simulation {
   private onRequest(event: Extract<SimEvent, { kind: 'request' }>): string {
     const node = this.node(event.node)
     if (node.core === undefined) return `lost: ${node.id} is down`
-    if (node.paused) return this.defer(node, event)
+    if (node.paused || node.blocked) return this.defer(node, event)
     const pending = { client: event.client, opId: event.opId }
-    if (event.command.op === 'get' && this.protocol.readsThroughCore) {
+    if (event.command.op === 'get' && this.readRoute === 'local') return this.serveLocalRead(node, event, pending)
+    if (event.command.op === 'get' && this.readRoute === 'core') {
       const readId = this.readIdNext
       this.readIdNext += 1
       node.reads.set(readId, { ...pending, key: event.command.key, requiredIndex: event.requiredIndex })
@@ -358,6 +406,20 @@ export class Simulation {
     if (this.protocol.clientReplies === 'origin') node.proposals.set(tagKey(event.tag), pending)
     this.stepCore(node, { kind: 'propose', proposals: [{ command: event.command, tag: event.tag }] })
     return ''
+  }
+
+  /**
+   * A follower read: this node answers from its own state at once, caught up or not. Such reads may
+   * be stale by design, so they stay out of the history's linearizability check and the freshness
+   * check; the ones that were stale are counted, to show the mode was exercised.
+   */
+  private serveLocalRead(node: SimNode, event: Extract<SimEvent, { kind: 'request' }>, pending: PendingRequest): string {
+    const key = event.command.op === 'get' ? event.command.key : ''
+    const result = node.kv.read({ op: 'get', key })
+    const stale = node.kv.appliedIndex < event.requiredIndex
+    if (stale) this.counts.staleReadsAllowed += 1
+    this.reply(node, pending, { type: 'ok', value: result.ok ? (result.value ?? null) : null })
+    return `follower read at index ${node.kv.appliedIndex}${stale ? ` (stale: ${event.requiredIndex} was applied)` : ''}`
   }
 
   private onReply(event: Extract<SimEvent, { kind: 'reply' }>): string {
@@ -448,6 +510,19 @@ export class Simulation {
         this.resume(node)
         return `${deferred} deferred events`
       }
+      case 'transfer': {
+        const node = this.node(fault.node)
+        if (node.core === undefined || node.paused || node.blocked || this.protocol.transferInput === undefined) return 'not running'
+        this.counts.transfers += 1
+        this.stepCore(node, this.protocol.transferInput(fault.target) as CoreInput<AnyMessage>)
+        return ''
+      }
+      case 'slow-timers': {
+        // The timer already set keeps its time; the ones after it stretch (or stop stretching).
+        const node = this.node(fault.node)
+        node.timerFactor = fault.timerFactor === 1 ? node.clock.timerFactor : fault.timerFactor
+        return ''
+      }
       default:
         return assertNever(fault, 'fault')
     }
@@ -464,7 +539,7 @@ export class Simulation {
   }
 
   private pauseFault(node: SimNode): string {
-    if (node.core === undefined || node.paused) return 'not running'
+    if (node.core === undefined || node.paused || node.blocked) return 'not running'
     node.paused = true
     node.tickToken += 1
     this.counts.pauses += 1
@@ -478,7 +553,7 @@ export class Simulation {
     const core = node.core!
     let ready: AnyReady
     try {
-      ready = core.step(input)
+      ready = core.step({ ...input, nowMs: this.nodeNowMs(node) })
     } catch (error) {
       // The core's own assertions: in a replica they stop the process, here they end the run.
       this.monitor.fail('core-assertion', `${node.id} stopped on a ${input.kind} input: ${(error as Error).message}`)
@@ -488,9 +563,17 @@ export class Simulation {
     this.counts.coreSteps += 1
     node.status = core.status()
     const armed = node.crashArmed
-    const actions = this.readyActions(node, ready)
-    const done = armed === undefined ? actions.length : randomInt(this.random, 0, actions.length)
+    const { actions, syncedFrom } = this.readyActions(node, ready)
+    const slowSync = armed === undefined && this.slowNodes && node.clock.fsyncUs > 0 && ready.persist.length > 0
+    const done = armed !== undefined ? randomInt(this.random, 0, actions.length) : slowSync ? syncedFrom : actions.length
     for (let index = 0; index < done; index += 1) actions[index]()
+    if (slowSync) {
+      // The fsync blocks the node as a synchronous disk does: the rest waits, and so does every input.
+      node.blocked = true
+      node.afterSync = actions.slice(syncedFrom)
+      this.counts.slowSyncs += 1
+      this.schedule(node.clock.fsyncUs, { kind: 'synced', node: node.id, incarnation: node.incarnation })
+    }
     if (armed !== undefined) {
       this.counts.crashesMidReady += 1
       this.crash(node, armed.restartAfterUs)
@@ -500,20 +583,24 @@ export class Simulation {
     this.monitor.afterStep(node.id, node.core, node.core === undefined ? undefined : node.status)
   }
 
-  /** The Ready's effects as separate actions, in the order the contract demands (see types.ts). */
-  private readyActions(node: SimNode, ready: AnyReady): (() => void)[] {
+  /**
+   * The Ready's effects as separate actions, in the order the contract demands (see types.ts);
+   * `syncedFrom`: the first action that waits for the fsync (everything after the records).
+   */
+  private readyActions(node: SimNode, ready: AnyReady): { actions: (() => void)[]; syncedFrom: number } {
     const actions: (() => void)[] = []
     const early = this.protocol.sendBeforePersist
     const leavesEarly = (outbound: OutboundMessage<AnyMessage>): boolean =>
       early !== undefined && ready.persist.length > 0 && early(outbound.message, ready.persist)
     for (const outbound of ready.messages) if (leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
     for (const record of ready.persist) actions.push(() => this.persist(node, record))
+    const syncedFrom = actions.length
     for (const outbound of ready.messages) if (!leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
     for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
     for (const reply of this.protocol.cachedReplies?.(ready) ?? []) actions.push(() => this.replyAsReplica(node, reply))
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
     for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))
-    return actions
+    return { actions, syncedFrom }
   }
 
   private persist(node: SimNode, record: unknown): void {
@@ -649,6 +736,7 @@ export class Simulation {
     this.livenessStartStep = this.clock.step
     this.livenessDeadlineUs = this.clock.timeUs + this.protocol.livenessTicksMax(this.scenario.settings) * tickUs
     this.queue.removeWhere((event) => event.kind === 'nemesis' || event.kind === 'fault')
+    this.slowNodes = false
     this.network.heal()
     this.network.calm()
     for (const node of this.nodes) {
@@ -733,7 +821,7 @@ export class Simulation {
       scenario: describeScenario(this.scenario),
       network: { ...this.network.stats },
       clients: { ...this.workload.stats },
-      counts: { ...this.counts },
+      counts: { ...this.counts, followerReads: this.workload.followerReads },
       replay: replayCommand(this.options, safetyStepsDefault),
     }
     if (violation !== undefined) {
@@ -779,6 +867,7 @@ function newNode(id: NodeId, clock: NodeClock): SimNode {
   return {
     id, clock, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
     durable: new DurableLog(), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
+    timerFactor: clock.timerFactor, blocked: false, afterSync: [],
   }
 }
 

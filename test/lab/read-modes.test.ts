@@ -67,6 +67,28 @@ describe('read consistency modes', () => {
     expect(summary.verdict?.witness).toMatch(/not linearizable/)
   })
 
+  it('a slow disk (18 ms per fsync) on a cut-off leader does not stretch its lease: no stale read', async () => {
+    // The clock-skew scenario with an honest clock and a slow disk instead: every fsync blocks the
+    // leader's event loop, so its timers fire late, which a lease counted in ticks used to outlive.
+    const loaded = loadExperimentFile(path.join(repositoryRoot(), 'experiments', 'raft-3-lease-clock-skew.yaml'))
+    if (!loaded.ok) throw new Error(loaded.message)
+    const experiment = {
+      ...loaded.experiment,
+      name: 'raft-3-lease-slow-disk',
+      workload: { ...loaded.experiment.workload, duration: 5000, mix: { get: 0.7, put: 0.3 } },
+      faults: [
+        { at: 1500, slowDisk: { node: 'leader', ms: 18 } },
+        { at: 2000, isolate: 'leader' },
+      ],
+    } as typeof loaded.experiment
+    const summary = await new ExperimentRun(experiment, { runsDir }).execute()
+    expect(summary.completed, summary.error).toBe(true)
+    expect(summary.faults.map((fault) => fault.action)).toContain('isolate leader')
+    expect(summary.reads.total).toBeGreaterThan(0)
+    expect(summary.reads.stale).toBe(0)
+    expect(summary.verdict?.linearizable).toBe(true)
+  })
+
   it('lease reads break when the leader clock runs slow and it is cut off', async () => {
     const summary = await run('raft-3-lease-clock-skew.yaml')
     expect(summary.faults.map((fault) => fault.action)).toContain('isolate leader')

@@ -26,6 +26,13 @@ export function raftSeedSweep(part: number, parts: number, file: string): void {
       expect(Object.keys(coverage.drawn.preVote ?? {}).sort()).toEqual(['false', 'true'])
       expect(Object.keys(coverage.drawn.checkQuorum ?? {}).sort()).toEqual(['false', 'true'])
       expect(Object.keys(coverage.drawn.focus ?? {}).sort()).toEqual(['leader-churn', 'scattered', 'vote-churn'])
+      expect(Object.keys(coverage.drawn.readMode ?? {}).sort()).toEqual(['follower', 'lease', 'log', 'readindex'])
+      // The widened faults happened: transfers, slow fsyncs, slow timers, big values, and follower
+      // reads that really were stale (allowed, so they must not have failed the run).
+      for (const count of [coverage.transfers, coverage.slowSyncs, coverage.slowNodeSeeds, coverage.bigValueSeeds]) {
+        expect(count).toBeGreaterThan(seeds.length / 20)
+      }
+      expect(coverage.staleReadsAllowed).toBeGreaterThan(0)
       for (const count of [coverage.crashes, coverage.crashesMidReady, coverage.cuts, coverage.pauses, coverage.lost, coverage.duplicated]) {
         expect(count).toBeGreaterThan(seeds.length / 10)
       }

@@ -58,17 +58,26 @@ export interface Coverage {
   clientOps: { ok: number; fail: number; info: number }
   committed: number
   virtualSeconds: number
+  /** The widened faults: leadership transfers, slow fsyncs, and follower reads (those that were stale). */
+  transfers: number
+  slowSyncs: number
+  followerReads: number
+  staleReadsAllowed: number
+  /** Seeds with slow timers or a slow disk drawn, and seeds with big values. */
+  slowNodeSeeds: number
+  bigValueSeeds: number
 }
 
 export function emptyCoverage(): Coverage {
   return {
     seeds: 0, steps: 0, drawn: {}, crashes: 0, crashesMidReady: 0, cuts: 0, pauses: 0, lost: 0, duplicated: 0,
     clientOps: { ok: 0, fail: 0, info: 0 }, committed: 0, virtualSeconds: 0,
+    transfers: 0, slowSyncs: 0, followerReads: 0, staleReadsAllowed: 0, slowNodeSeeds: 0, bigValueSeeds: 0,
   }
 }
 
 /** Settings worth counting (the rest, like timeouts, have too many values to list). */
-const countedSettings = ['clusterSize', 'preVote', 'checkQuorum', 'batchEntriesMax']
+const countedSettings = ['clusterSize', 'preVote', 'checkQuorum', 'batchEntriesMax', 'readMode']
 
 export function addCoverage(coverage: Coverage, result: SimResult): void {
   coverage.seeds += 1
@@ -90,6 +99,12 @@ export function addCoverage(coverage: Coverage, result: SimResult): void {
   coverage.clientOps.info += result.clients.info
   coverage.committed += result.committedIndex
   coverage.virtualSeconds += result.timeUs / 1e6
+  coverage.transfers += result.counts.transfers
+  coverage.slowSyncs += result.counts.slowSyncs
+  coverage.followerReads += result.counts.followerReads
+  coverage.staleReadsAllowed += result.counts.staleReadsAllowed
+  if (result.scenario.some((line) => line.includes('x late') || line.includes('fsync') || /slow timers every/.test(line))) coverage.slowNodeSeeds += 1
+  if (result.scenario.some((line) => line.includes('of writes big'))) coverage.bigValueSeeds += 1
 }
 
 /** Runs each seed; returns the failures as printable reports (empty when all passed). */

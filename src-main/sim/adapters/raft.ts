@@ -7,6 +7,11 @@ import type { Random } from '../../protocols/types.js'
 import { raftAdapter } from '../../replica/adapters/raft.js'
 import { entryKey } from '../durable-log.js'
 import type { SimProtocol } from '../protocol.js'
+import { tickUs } from '../scenario.js'
+
+/** The lab's read modes (cluster.readMode): how a get is served. */
+export const raftReadModes = ['log', 'readindex', 'lease', 'follower'] as const
+export type RaftReadMode = (typeof raftReadModes)[number]
 
 export interface RaftSimSettings {
   clusterSize: number
@@ -16,6 +21,12 @@ export interface RaftSimSettings {
   checkQuorum: boolean
   batchEntriesMax: number
   inflightAppendsMax: number
+  readMode: RaftReadMode
+  /**
+   * Lease mode: ticks taken off the lease. Clocks here drift by up to 2% each way (scenario.ts), so
+   * over a 12-tick timeout a leader's and a follower's clocks part by up to ~0.5 tick: 1 covers it.
+   */
+  leaseDriftTicks: number
 }
 
 /** Every RaftMutations flag, by name; the type check keeps this list and the interface in step. */
@@ -25,6 +36,7 @@ const raftMutationNames = [
   'forgetVoteOnRestart',
   'truncateOnStaleAppend',
   'readWithoutQuorumCheck',
+  'leaseFromTicks',
 ] as const satisfies readonly (keyof RaftMutations)[]
 
 function pick<T>(random: Random, values: readonly T[]): T {
@@ -40,7 +52,7 @@ export const raftSim: SimProtocol<RaftMessage, RaftPersist, RaftSimSettings> = {
     // vote bookkeeping bugs show. A wide one gives quick, clean elections.
     const timeoutMin = pick(random, [8, 10, 12])
     const spread = pick(random, [1, 1, 2, 5, 10])
-    return {
+    const settings: RaftSimSettings = {
       clusterSize: pick(random, [3, 3, 5]),
       electionTimeoutTicks: [timeoutMin, timeoutMin + spread],
       heartbeatTicks: pick(random, [1, 2, 3]),
@@ -48,14 +60,24 @@ export const raftSim: SimProtocol<RaftMessage, RaftPersist, RaftSimSettings> = {
       checkQuorum: random() < 0.5,
       batchEntriesMax: pick(random, [1, 1, 2, 8, 64]),
       inflightAppendsMax: pick(random, [1, 2, 4, 16]),
+      readMode: 'readindex',
+      leaseDriftTicks: 0,
     }
+    // The read mode decides where gets go (see readRoute); a lease needs check-quorum.
+    settings.readMode = pick(random, ['readindex', 'readindex', 'lease', 'lease', 'log', 'follower'] as const)
+    if (settings.readMode === 'lease') {
+      settings.checkQuorum = true // the lease rests on check-quorum's vote rule
+      settings.leaseDriftTicks = pick(random, [1, 2])
+    }
+    return settings
   },
 
   describeSettings(settings) {
     const [low, high] = settings.electionTimeoutTicks
     return `${settings.clusterSize} nodes, election timeout ${low}..${high} ticks, heartbeat ${settings.heartbeatTicks}, ` +
       `preVote ${settings.preVote ? 'on' : 'off'}, checkQuorum ${settings.checkQuorum ? 'on' : 'off'}, ` +
-      `batch ${settings.batchEntriesMax}, inflight ${settings.inflightAppendsMax}`
+      `batch ${settings.batchEntriesMax}, inflight ${settings.inflightAppendsMax}, reads ${settings.readMode}` +
+      (settings.readMode === 'lease' ? ` (drift ${settings.leaseDriftTicks} ticks)` : '')
   },
 
   createCore({ id, members, random, persisted, settings, mutations }) {
@@ -71,10 +93,29 @@ export const raftSim: SimProtocol<RaftMessage, RaftPersist, RaftSimSettings> = {
       checkQuorum: settings.checkQuorum,
       batchEntriesMax: settings.batchEntriesMax,
       inflightAppendsMax: settings.inflightAppendsMax,
+      readMode: settings.readMode === 'lease' ? 'lease' : 'readindex',
+      leaseDriftTicks: settings.leaseDriftTicks,
+      tickMs: tickUs / 1000,
       persisted,
       mutations: flags,
     })
   },
+
+  readRoute(settings) {
+    switch (settings.readMode) {
+      case 'readindex':
+      case 'lease':
+        return 'core'
+      case 'log':
+        return 'log'
+      case 'follower':
+        return 'local'
+      default:
+        return assertNever(settings.readMode, 'raft read mode')
+    }
+  },
+  exercises: ['slow-nodes', 'big-values', 'read-heavy'],
+  transferInput: (target) => ({ kind: 'transfer', target }),
 
   leaderRoles: ['leader'],
   leadership: 'per-term',
