@@ -42,7 +42,7 @@ describe('the simulator catches every Raft mutation within a bounded number of s
 
   for (const mutation of Object.keys(expectedChecks)) {
     const huntSeedsMax = huntSeedsMaxOf[mutation] ?? huntSeedsMaxDefault
-    it(`${mutation}: caught ${catchesWanted} times within ${huntSeedsMax} seeds, by the property it breaks`, { timeout: 240_000 }, () => {
+    it(`${mutation}: caught ${catchesWanted} times within ${huntSeedsMax} seeds, by the property it breaks`, { timeout: 400 * huntSeedsMax }, () => {
       const caught: { seed: number; check: CheckName; detail: string }[] = []
       let seed = 0
       while (caught.length < catchesWanted && seed < huntSeedsMax) {
