@@ -1,6 +1,8 @@
 /**
  * The leader's side of lease expiry. Every replica notes when each lease was granted or kept alive
- * (on its own protocol clock), but only the node acting as leader acts on it: it proposes a revoke
+ * (on its own monotonic clock, the host's nodeClockMs: real time at the node's clock rate, so a
+ * stalled event loop does not delay an expiry, and a skewed clock skews it on purpose), but only
+ * the node acting as leader acts on it: it proposes a revoke
  * marked `expired`, and the revoke takes effect everywhere when it applies. A new leader cannot know
  * how long its predecessor's clock had run, so it gives every lease a full TTL again (as etcd does).
  */

@@ -46,7 +46,7 @@ export const timerFactorMax = 6
 /** The slowest simulated fsync: 3 ticks (30 ms; the audit's slow disk took 18 ms). */
 export const fsyncUsMax = 3 * tickUs
 /** The largest value a big-values seed writes (byte caps on AppendEntries must split batches of them). */
-export const bigValueBytesMax = 64 * 1024
+export const bigValueBytesMax = 16 * 1024
 
 export interface NetworkRates {
   delayMinUs: number
@@ -141,7 +141,7 @@ export function drawScenario(seed: number, protocol: AnySimProtocol, profile: Fa
     workload.getPercent = randomInt(random, 60, 90)
     workload.casPercent = randomInt(random, 0, 100 - workload.getPercent)
   }
-  if (exercises.includes('big-values') && random() < 0.25) {
+  if (exercises.includes('big-values') && random() < 0.1) {
     workload.bigValuePercent = randomInt(random, 10, 60)
     workload.bigValueBytesMax = randomInt(random, 1024, bigValueBytesMax)
   }
