@@ -114,7 +114,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    * start (term 0: nothing was ever acknowledged), or without checkQuorum (then a follower votes
    * even while it hears a leader, so forgetting it changes nothing, and there are no lease reads).
    * The Raft thesis §6.4.1 and etcd's lease reads rest on voters that remember hearing a leader;
-   * this keeps a restart from forgetting it.
+   * this keeps a restart from forgetting it (as braft's follower lease does, brand-new nodes exempt).
    */
   private voteHold: { ticksLeft: number; sinceMs: number | undefined } | undefined
   private ready: RaftReady = emptyReady()
