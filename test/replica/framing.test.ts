@@ -40,7 +40,11 @@ describe('length-prefixed frames', () => {
 })
 
 describe('decoding a large frame that arrives in many chunks', () => {
-  afterEach(() => vi.restoreAllMocks())
+  const restores: (() => void)[] = []
+  afterEach(() => {
+    vi.restoreAllMocks()
+    for (const restore of restores.splice(0)) restore()
+  })
 
   /**
    * Bytes the decoder copies, counted at Buffer's copying entry points (concat, from, copy): a
@@ -62,11 +66,12 @@ describe('decoding a large frame that arrives in many chunks', () => {
       return result
     }) as typeof Buffer.from)
     const copy = Buffer.prototype.copy
-    vi.spyOn(Buffer.prototype, 'copy').mockImplementation(function (this: Buffer, ...args: Parameters<Buffer['copy']>) {
+    Buffer.prototype.copy = function (this: Buffer, ...args: Parameters<Buffer['copy']>) {
       const count = copy.apply(this, args)
       copied += count
       return count
-    })
+    }
+    restores.push(() => (Buffer.prototype.copy = copy))
     return () => copied
   }
 
