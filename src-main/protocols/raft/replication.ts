@@ -1,6 +1,6 @@
 import { encodedBytesMax } from '../common/wire-budget.js'
 import type { RaftLog } from './log.js'
-import type { AppendEntriesResponse, LogEntry } from './messages.js'
+import type { AppendEntriesResponse, LogEntry, RaftMessage } from './messages.js'
 
 /** A majority of `memberCount` nodes. */
 export function quorumOf(memberCount: number): number {
@@ -67,6 +67,14 @@ export function entryBytes(entry: LogEntry): number {
     bytes = encodedBytesMax(entry)
     entryBytesMemo.set(entry, bytes)
   }
+  return bytes
+}
+
+/** An upper bound on a message's encoded size; an AppendEntries reuses its entries' memoized sizes. */
+export function raftMessageBytes(message: RaftMessage): number {
+  if (message.type !== 'AppendEntries' || message.entries.length === 0) return encodedBytesMax(message)
+  let bytes = encodedBytesMax({ ...message, entries: [] })
+  for (const entry of message.entries) bytes += entryBytes(entry)
   return bytes
 }
 
