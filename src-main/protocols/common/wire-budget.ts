@@ -8,6 +8,7 @@
  * Pure: sizes are upper bounds computed from the values themselves (`encodedBytesMax`), so a core
  * decides the same way in the simulator and in a replica process.
  */
+import type { Command } from '../types.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -137,4 +138,31 @@ export function chunkByBytes<T>(items: readonly T[], budgetBytes: number, sizeOf
     start = end
   }
   return chunks
+}
+
+/**
+ * Why a client command is larger than the lab accepts (a key over keyBytesMax, a value over
+ * valueBytesMax, the whole over `limitBytes`), or null. Checked where a command enters a replica,
+ * so no core ever holds an entry that could not travel.
+ */
+export function checkCommandBytes(command: Command, limitBytes = commandBytesMax): string | null {
+  const key = command.op === 'range' ? command.prefix : 'key' in command ? command.key : undefined
+  if (key !== undefined && utf8Bytes(key) > keyBytesMax) return `a key of ${utf8Bytes(key)} bytes is longer than the ${keyBytesMax} a key may have`
+  for (const value of valuesOf(command)) {
+    if (utf8Bytes(value) > valueBytesMax) return `a value of ${utf8Bytes(value)} bytes is larger than the ${valueBytesMax} a value may have`
+  }
+  const bytes = encodedBytesMax(command)
+  if (bytes > limitBytes) return `a command of ${bytes} bytes is larger than the ${limitBytes} a command may have here`
+  return null
+}
+
+function valuesOf(command: Command): string[] {
+  switch (command.op) {
+    case 'put':
+      return [command.value]
+    case 'cas':
+      return command.expected === null ? [command.value] : [command.expected, command.value]
+    default:
+      return []
+  }
 }
