@@ -4,9 +4,10 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, nodeTargetOf, pbftByzantineKinds, raftByzantineKinds, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
-import { describeValue } from './duration.js'
+import { defaultNodeNames, experimentSchema, faultsMax, nodeTargetOf, pbftByzantineKinds, raftByzantineKinds, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
+import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
+import { checkCommandBytes } from '../protocols/common/wire-budget.js'
 
 export interface FieldError {
   /** Dotted path into the document, e.g. "workload.rate" or "faults.2.crash". */
@@ -85,6 +86,7 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
     errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
   }
+  errors.push(...timingErrors(experiment))
   workload.discovery?.stops.forEach((stop, index) => {
     if (stop.instance > workload.discovery!.instances) {
       errors.push({ path: `workload.discovery.stops.${index}.instance`, message: `expected an instance from 1 to ${workload.discovery!.instances}` })
@@ -97,7 +99,8 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   workload.script.forEach((step, index) => {
     const text = typeof step === 'string' ? step : step.cmd
     const parsed = parseScriptCommand(text)
-    if (!parsed.ok) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.message })
+    const tooLarge = parsed.ok ? checkCommandBytes(parsed.command) : null
+    if (!parsed.ok || tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.ok ? tooLarge! : parsed.message })
     if (typeof step !== 'string' && step.via !== undefined && !known.has(step.via)) {
       errors.push({ path: `workload.script.${index}.via`, message: unknownNode(step.via, nodes) })
     }
@@ -127,6 +130,32 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     const pair = 'cut' in fault ? fault.cut : 'cutOneWay' in fault ? fault.cutOneWay : 'link' in fault ? [fault.link.from, fault.link.to] : undefined
     if (pair && pair[0] === pair[1]) errors.push({ path: `${path}.${Object.keys(fault).find((key) => key !== 'at')}`, message: 'expected two different nodes' })
   })
+  return errors
+}
+
+/**
+ * Time in ticks and timers: protocol timers are whole ticks, so a timeout shorter than the ticks it
+ * needs would silently round up; the workload's timers wait at most timerMsMax; the nemesis draws
+ * a bounded number of faults.
+ */
+function timingErrors(experiment: Experiment): FieldError[] {
+  const errors: FieldError[] = []
+  const { cluster, workload, nemesis } = experiment
+  if (cluster.electionTimeoutMs[0] < 2 * cluster.tickMs) {
+    errors.push({ path: 'cluster.electionTimeoutMs', message: `expected at least two ticks (2 × tickMs = ${2 * cluster.tickMs} ms), got ${cluster.electionTimeoutMs[0]} ms` })
+  }
+  if (cluster.heartbeatMs < cluster.tickMs) {
+    errors.push({ path: 'cluster.heartbeatMs', message: `expected at least one tick (${cluster.tickMs} ms), got ${cluster.heartbeatMs} ms` })
+  }
+  if (workload.warmup + workload.duration > timerMsMax) {
+    errors.push({ path: 'workload.warmup', message: `expected warmup + duration (${workload.warmup + workload.duration} ms) to be at most ${timerMsMax} ms, the longest a timer can wait` })
+  }
+  if (nemesis) {
+    const expected = Math.round(workload.duration / (nemesis.meanInterval + nemesis.faultDuration))
+    if (expected > faultsMax) {
+      errors.push({ path: 'nemesis', message: `expected about ${expected} faults, more than the ${faultsMax} a run may schedule: lengthen meanInterval or faultDuration` })
+    }
+  }
   return errors
 }
 
