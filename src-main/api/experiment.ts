@@ -45,7 +45,7 @@ const nonNegativeNumber = (what = 'a number >= 0') =>
   z.number({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` }).min(0, `expected ${what}`)
 /** Milliseconds of protocol timing: positive (or >= 0), at most protocolMsMax. */
 const protocolMs = (what = 'a positive number of ms') => positiveNumber(what).max(protocolMsMax, `expected at most ${protocolMsMax} ms`)
-const protocolMsOrZero = (what = 'ms >= 0') => nonNegativeNumber(what).max(protocolMsMax, `expected at most ${protocolMsMax} ms`)
+const protocolMsOrZero = (what = 'a number >= 0') => nonNegativeNumber(what).max(protocolMsMax, `expected at most ${protocolMsMax} ms`)
 const probability = z
   .number({ error: (issue) => `expected a probability between 0 and 1, got ${describeValue(issue.input)}` })
   .min(0, 'expected a probability between 0 and 1')
@@ -117,7 +117,7 @@ export const clusterSchema = z
      */
     readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
     /** Taken off the leader's lease for clock drift between nodes (lease reads). */
-    leaseDriftMs: protocolMsOrZero().default(20),
+    leaseDriftMs: protocolMsOrZero('ms >= 0').default(20),
     /** Raft only: independent Raft groups on the same nodes (MultiRaft), each owning a share of the keys. */
     groups: positiveInt(64).default(1),
     /** How keys map to groups: hash (spread evenly) or range (split points, keeps prefixes together). */

@@ -13,7 +13,7 @@ import { KeyValueStore, type ChangeEvent } from './kv.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
 import { checkCommand } from '../protocols/common/command-check.js'
-import { checkCommandBytes } from '../protocols/common/wire-budget.js'
+import { checkRequestBytes } from '../protocols/common/wire-budget.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
@@ -325,7 +325,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)
     const invalid =
-      checkCommand(request.cmd) ?? checkCommandBytes(request.cmd, this.adapter.commandBytesMax?.(this.config)) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
+      checkCommand(request.cmd) ?? checkRequestBytes(request, this.adapter.commandBytesMax?.(this.config)) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
     if (this.adapter.replies) this.route(request.clientId, connection)
     if (invalid) return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'invalid', message: invalid })
     if (this.pendingProposals.size + this.pendingReads.size >= pendingRequestsMax) {

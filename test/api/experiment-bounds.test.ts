@@ -71,6 +71,32 @@ describe('bounds on every field that could break a run', () => {
     })
   }
 
+  it('refuses PBFT values that a view change could not carry in one frame, saying how large they may be', () => {
+    const errors = errorsOf({ protocol: 'pbft', cluster: { nodes: 4 }, workload: { valueBytes: 65_536, mix: { put: 1, get: 0 } } })
+    const error = errors.find((candidate) => candidate.path === 'workload.valueBytes')
+    expect(error?.message).toMatch(/^PBFT with 4 replicas \(f = 1\) and checkpointInterval 32 \(a log window of 128\) puts up to 512 batches in one new-view message, so a command may take at most \d+ bytes here; a put with valueBytes 65536 takes \d+: use valueBytes of at most \d+$/)
+    const allowed = Number(/at most (\d+)$/.exec(error!.message)![1])
+    expect(errorsOf({ protocol: 'pbft', cluster: { nodes: 4 }, workload: { valueBytes: allowed, mix: { put: 1, get: 0 } } })).toEqual([])
+    expect(errorsOf({ protocol: 'pbft', cluster: { nodes: 4 }, workload: { valueBytes: allowed + 1, mix: { put: 1, get: 0 } } })).not.toEqual([])
+  })
+
+  it('counts both values of a PBFT cas', () => {
+    const errors = errorsOf({ protocol: 'pbft', cluster: { nodes: 7 }, workload: { valueBytes: 12_000, mix: { get: 0.5, put: 0.3, cas: 0.2 } } })
+    expect(errors.find((candidate) => candidate.path === 'workload.valueBytes')?.message).toMatch(/a cas with valueBytes 12000 takes \d+/)
+  })
+
+  it('refuses a PBFT cluster whose view changes could not fit in a frame at all, naming the largest checkpointInterval that fits', () => {
+    const errors = errorsOf({ protocol: 'pbft', cluster: { nodes: 15, checkpointInterval: 1024 } })
+    expect(errors.find((candidate) => candidate.path === 'cluster.checkpointInterval')?.message).toMatch(/even a batch of one small request would not fit in a frame .*: use checkpointInterval of at most 32, or fewer replicas/)
+  })
+
+  it('refuses a PBFT script command or forged value too large for a batch', () => {
+    const script = errorsOf({ protocol: 'pbft', cluster: { nodes: 7 }, workload: { clients: 0, script: [`SET x=${'v'.repeat(30_000)}`] } })
+    expect(script.find((candidate) => candidate.path === 'workload.script.0')?.message).toMatch(/a command of \d+ bytes is larger than the \d+ a command may have here/)
+    const forged = errorsOf({ protocol: 'pbft', cluster: { nodes: 7, byzantine: { A: { kind: 'equivocate', forgedValue: 'v'.repeat(30_000) } } } })
+    expect(forged.find((candidate) => candidate.path === 'cluster.byzantine.A.forgedValue')?.message).toMatch(/a forged write of \d+ bytes is larger than the \d+ a command may have here/)
+  })
+
   it('accepts the extremes it allows, and a replica can be built from them', () => {
     const result = validateExperiment(
       experiment({ cluster: { tickMs: 1, electionTimeoutMs: [60_000, 60_000], heartbeatMs: 59_999, firstElectionTimeoutMs: { A: 60_000 }, leaseDriftMs: 60_000 }, workload: { valueBytes: valueBytesMax } }),

@@ -26,6 +26,8 @@ export const commandBytesMax = 1 * MiB
 export const valueBytesMax = 256 * KiB
 /** The largest key (or range prefix) a client may name. */
 export const keyBytesMax = 1 * KiB
+/** The longest client id a request may carry (it travels in every entry's tag). */
+export const clientIdBytesMax = 64
 
 /**
  * Raft: entries per AppendEntries, by bytes (etcd's MaxSizePerMsg). A request always carries at
@@ -154,6 +156,13 @@ export function checkCommandBytes(command: Command, limitBytes = commandBytesMax
   const bytes = encodedBytesMax(command)
   if (bytes > limitBytes) return `a command of ${bytes} bytes is larger than the ${limitBytes} a command may have here`
   return null
+}
+
+/** checkCommandBytes, and the client id a request carries into every entry's tag. */
+export function checkRequestBytes(request: { clientId: string; cmd: Command }, limitBytes = commandBytesMax): string | null {
+  const idBytes = utf8Bytes(request.clientId)
+  if (idBytes > clientIdBytesMax) return `a clientId of ${idBytes} bytes is longer than the ${clientIdBytesMax} a client id may have`
+  return checkCommandBytes(request.cmd, limitBytes)
 }
 
 function valuesOf(command: Command): string[] {
