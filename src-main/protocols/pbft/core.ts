@@ -852,10 +852,11 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     const batches = message.batches.slice(this.lastExecuted + 1 - message.fromSeq)
     if (batches.length === 0) return
     const digests = batches.map((batch) => this.digestOf(batch))
+    // The carried batches and the digests of the rest: the whole chain up to the proven checkpoint.
     let chain = this.chain
-    ;[...digests, ...message.digests].forEach((digest, index) => {
+    for (const [index, digest] of [...digests, ...message.digests].entries()) {
       chain = chainNext(this.crypto, chain, this.lastExecuted + 1 + index, digest)
-    })
+    }
     if (chain !== this.stable.digest) {
       this.outbox.note(`catch-up from=${message.replica} rejected: batches do not hash to the checkpoint digest`)
       return
