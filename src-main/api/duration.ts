@@ -19,13 +19,23 @@ export function formatDurationMs(ms: number): string {
   return `${ms}ms`
 }
 
-/** A duration written with its unit ("2s", "250ms"); parsed to milliseconds. */
+/**
+ * The longest wait a Node timer takes (2^31 - 1 ms, about 24.8 days): a longer setTimeout fires at
+ * once, so every duration of an experiment stays at or below it.
+ */
+export const timerMsMax = 2 ** 31 - 1
+
+/** A duration written with its unit ("2s", "250ms"); parsed to milliseconds, at most timerMsMax. */
 export const durationSchema = z
   .string({ error: (issue) => `expected a duration like 2s or 250ms, got ${describeValue(issue.input)}` })
   .transform((text, ctx) => {
     const ms = parseDurationMs(text)
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a duration like 2s or 250ms, got ${JSON.stringify(text)}` })
+      return z.NEVER
+    }
+    if (ms > timerMsMax) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${timerMsMax} ms (about 24.8 days, the longest a timer can wait), got ${ms} ms` })
       return z.NEVER
     }
     return ms

@@ -4,13 +4,33 @@
  * Parsing normalizes: durations become milliseconds, a node count becomes names.
  */
 import { z } from 'zod'
-import { durationSchema, describeValue } from './duration.js'
+import { durationSchema, describeValue, timerMsMax } from './duration.js'
+import { utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
 
 export const protocolNames = ['raft', 'pbft', 'primary-backup'] as const
 export type ProtocolName = (typeof protocolNames)[number]
 
 export const nodesMax = 15
 export const clientsMax = 1024
+/**
+ * Protocol timing (election and request timeouts, heartbeats, lease drift, link delays, a slow
+ * primary's hold) is at most a minute: with tickMs >= tickMsMin that stays far below the tick
+ * counts the cores accept (Raft: 1,000,000), and a lab never needs longer.
+ */
+export const protocolMsMax = 60_000
+/** Protocol time advances in ticks of a timer, which Node runs at 1 ms resolution at best. */
+export const tickMsMin = 1
+export const tickMsMax = 100
+/** An fsync the slow-disk fault stretches by more than this would block a replica for good. */
+export const slowDiskMsMax = 10_000
+/** Open-loop arrivals per second the workload can pace (beyond it the arrival loop never yields). */
+export const rateMax = 100_000
+export const scriptStepsMax = 10_000
+/** Faults in one run, written or drawn by the nemesis. */
+export const faultsMax = 10_000
+/** The seeded generator takes 32 bits: larger seeds would repeat smaller ones. */
+export const seedMax = 2 ** 32 - 1
+export const zipfExponentMax = 10
 
 const nodeNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
 /** Names may be written as numbers in YAML (replicas 1 to 7); they are names all the same. */
@@ -23,6 +43,9 @@ const positiveNumber = (what = 'a positive number') =>
   z.number({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` }).positive(`expected ${what}`)
 const nonNegativeNumber = (what = 'a number >= 0') =>
   z.number({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` }).min(0, `expected ${what}`)
+/** Milliseconds of protocol timing: positive (or >= 0), at most protocolMsMax. */
+const protocolMs = (what = 'a positive number of ms') => positiveNumber(what).max(protocolMsMax, `expected at most ${protocolMsMax} ms`)
+const protocolMsOrZero = (what = 'a number >= 0') => nonNegativeNumber(what).max(protocolMsMax, `expected at most ${protocolMsMax} ms`)
 const probability = z
   .number({ error: (issue) => `expected a probability between 0 and 1, got ${describeValue(issue.input)}` })
   .min(0, 'expected a probability between 0 and 1')
@@ -37,8 +60,8 @@ const positiveInt = (max: number) =>
 /** Link conditions; applied by the sending replica (delay, loss, duplication, reordering). */
 export const linkConditionsSchema = z
   .object({
-    delayMs: nonNegativeNumber().default(0),
-    jitterMs: nonNegativeNumber().default(0),
+    delayMs: protocolMsOrZero().default(0),
+    jitterMs: protocolMsOrZero().default(0),
     loss: probability.default(0),
     duplicate: probability.default(0),
     reorder: probability.default(0),
@@ -58,11 +81,11 @@ export const byzantineSchema = z.union([
     .object({
       kind: z.enum(byzantineKindNames),
       /** equivocate: the value a forged batch writes instead of the client's. */
-      forgedValue: z.string().optional(),
+      forgedValue: z.string().refine((value) => utf8Bytes(value) <= valueBytesMax, `expected a value of at most ${valueBytesMax} bytes`).optional(),
       /** equivocate: the liars that tell the same lie to the same victims. */
       colluders: z.array(nodeName).optional(),
       /** slow-primary: how long it sits on each pre-prepare. */
-      delayMs: z.number().min(0).optional(),
+      delayMs: protocolMsOrZero().optional(),
     })
     .strict(),
 ])
@@ -73,17 +96,17 @@ export const clusterSchema = z
     /** A count (names become A, B, C, ...) or the names themselves. */
     nodes: z.union([positiveInt(nodesMax), z.array(nodeName).min(1).max(nodesMax)]).default(3),
     electionTimeoutMs: z
-      .tuple([positiveNumber(), positiveNumber()])
+      .tuple([protocolMs(), protocolMs()])
       .default([150, 300])
       .refine(([low, high]) => low <= high, 'expected [min, max] with min <= max'),
     /**
      * The first election timeout of named nodes (later ones are random again), to script who times
      * out first: {A: 150}. Raft only.
      */
-    firstElectionTimeoutMs: z.record(nodeName, positiveNumber()).default({}),
-    heartbeatMs: positiveNumber().default(50),
+    firstElectionTimeoutMs: z.record(nodeName, protocolMs()).default({}),
+    heartbeatMs: protocolMs().default(50),
     /** Resolution of protocol time: every timer is a whole number of ticks. */
-    tickMs: positiveNumber().max(100, 'expected at most 100').default(5),
+    tickMs: positiveNumber().min(tickMsMin, `expected at least ${tickMsMin} (ms)`).max(tickMsMax, `expected at most ${tickMsMax} (ms)`).default(5),
     durability: z.enum(['fsync', 'none']).default('fsync'),
     preVote: z.boolean().default(false),
     checkQuorum: z.boolean().default(false),
@@ -94,19 +117,19 @@ export const clusterSchema = z
      */
     readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
     /** Taken off the leader's lease for clock drift between nodes (lease reads). */
-    leaseDriftMs: z.number().min(0, 'expected ms >= 0').default(20),
+    leaseDriftMs: protocolMsOrZero('ms >= 0').default(20),
     /** Raft only: independent Raft groups on the same nodes (MultiRaft), each owning a share of the keys. */
     groups: positiveInt(64).default(1),
     /** How keys map to groups: hash (spread evenly) or range (split points, keeps prefixes together). */
     keyRouting: z.enum(['hash', 'range']).default('hash'),
     /** For keyRouting range: G - 1 sorted split points; group i owns keys from split i-1 up to split i. */
-    rangeSplits: z.array(z.string()).default([]),
+    rangeSplits: z.array(z.string()).max(63, 'expected at most 63 split points (64 groups)').default([]),
     /** PBFT: faults tolerated; n must be at least 3f + 1. Default: the most n allows. */
     f: z.number().int('expected a whole number').min(0, 'expected f >= 0').optional(),
     /** Nodes that lie from the start, by name: {R2: equivocate, R5: equivocate}. */
     byzantine: z.record(nodeName, byzantineSchema).default({}),
     /** PBFT: a backup suspects the primary after this long without progress on a request. */
-    requestTimeoutMs: positiveNumber().default(500),
+    requestTimeoutMs: protocolMs().default(500),
     /** PBFT: a checkpoint every this many sequence numbers. */
     checkpointInterval: positiveInt(1024).default(32),
     /** Upper bound of entries in one AppendEntries. */
@@ -149,7 +172,7 @@ export const discoverySchema = z
     ttl: durationSchema.refine((ms) => ms > 0, 'expected a TTL above 0, like 3s').default(3000),
     keepAliveEvery: durationSchema.refine((ms) => ms > 0, 'expected an interval above 0, like 1s').default(1000),
     /** Instances that die (stop keeping their lease alive) at a time. */
-    stops: z.array(z.object({ at: durationSchema, instance: z.number().int().min(1) }).strict()).default([]),
+    stops: z.array(z.object({ at: durationSchema, instance: z.number().int().min(1) }).strict()).max(64, 'expected at most 64 stops').default([]),
     watchers: positiveInt(16).default(1),
   })
   .strict()
@@ -167,20 +190,21 @@ export const workloadSchema = z
     /** Closed loop: this many clients, each waiting for its reply before the next op. */
     clients: z.number().int('expected a whole number').min(0, 'expected 0 or more').max(clientsMax).default(1),
     /** Open loop: this many ops per second in total, Poisson arrivals. Overrides clients. */
-    rate: positiveNumber('a positive number of ops per second').optional(),
+    rate: positiveNumber('a positive number of ops per second').max(rateMax, `expected at most ${rateMax} ops per second`).optional(),
     mix: mixSchema.default({ get: 0.5, put: 0.5, delete: 0, cas: 0 }),
     keys: positiveInt(1_000_000).default(10),
     distribution: z.enum(['uniform', 'zipf']).default('uniform'),
-    zipfExponent: positiveNumber().default(1.0),
-    valueBytes: positiveInt(65_536).default(8),
-    timeoutMs: positiveNumber().default(1000),
+    zipfExponent: positiveNumber().max(zipfExponentMax, `expected at most ${zipfExponentMax}`).default(1.0),
+    /** Bytes per written value, at most valueBytesMax (what a replica accepts; PBFT may allow less, see validate.ts). */
+    valueBytes: positiveInt(valueBytesMax).default(8),
+    timeoutMs: positiveNumber().max(timerMsMax, `expected at most ${timerMsMax} ms`).default(1000),
     /**
      * Where a client sends each operation first: 'leader' (wherever it last succeeded) or 'home'
      * (its own node, following "not leader" hints from there, like a client bound to one replica).
      */
     routing: z.enum(['leader', 'home']).default('leader'),
     /** Scripted commands (SET x=1, DELETE z, GET x, CAS x 1 2), run in order by their own client. */
-    script: z.array(scriptStepSchema).default([]),
+    script: z.array(scriptStepSchema).max(scriptStepsMax, `expected at most ${scriptStepsMax} steps`).default([]),
     discovery: discoverySchema.optional(),
   })
   .strict()
@@ -219,7 +243,7 @@ export const faultActionSchemas = {
   /** The node starts (or stops, with behaviour: honest) lying. */
   byzantine: z.object({ node: faultTarget, behaviour: z.union([byzantineSchema, z.literal('honest')]) }).strict(),
   /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
-  slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0') }).strict(),
+  slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0').max(slowDiskMsMax, `expected at most ${slowDiskMsMax} ms`) }).strict(),
 } as const
 
 export type FaultKind = keyof typeof faultActionSchemas
@@ -279,9 +303,9 @@ export const faultSchema = z.unknown().transform((value, ctx) => {
 export const nemesisSchema = z
   .object({
     /** Mean time between faults (exponential). */
-    meanInterval: durationSchema.default(2000),
+    meanInterval: durationSchema.refine((ms) => ms > 0, 'expected an interval above 0, like 2s').default(2000),
     /** How long each fault lasts before it is healed. */
-    faultDuration: durationSchema.default(1000),
+    faultDuration: durationSchema.refine((ms) => ms > 0, 'expected a duration above 0, like 1s').default(1000),
     faults: z.array(z.enum(['crash', 'pause', 'partition', 'cut', 'loss', 'delay', 'slowDisk'])).min(1).default(['crash', 'pause', 'partition', 'loss']),
   })
   .strict()
@@ -296,15 +320,15 @@ export const traceSchema = z
 export const experimentSchema = z
   .object({
     name: z.string().min(1).max(80).default('experiment'),
-    description: z.string().default(''),
+    description: z.string().max(10_000, 'expected at most 10000 characters').default(''),
     protocol: z.enum(protocolNames, {
       error: (issue) => `expected one of ${protocolNames.join(', ')}, got ${describeValue(issue.input)}`,
     }),
-    seed: z.number().int('expected a whole number').min(0).default(1),
+    seed: z.number().int('expected a whole number').min(0, 'expected a whole number from 0').max(seedMax, `expected at most ${seedMax}`).default(1),
     cluster: clusterSchema.default(clusterSchema.parse({})),
     network: linkConditionsSchema.default(linkConditionsSchema.parse({})),
     workload: workloadSchema.default(workloadSchema.parse({})),
-    faults: z.array(faultSchema).default([]),
+    faults: z.array(faultSchema).max(faultsMax, `expected at most ${faultsMax} faults`).default([]),
     nemesis: nemesisSchema.optional(),
     trace: traceSchema.default(traceSchema.parse({})),
   })

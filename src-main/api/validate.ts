@@ -4,9 +4,12 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, nodeTargetOf, pbftByzantineKinds, raftByzantineKinds, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
-import { describeValue } from './duration.js'
+import { defaultNodeNames, experimentSchema, faultsMax, nodeTargetOf, pbftByzantineKinds, raftByzantineKinds, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
+import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
+import { checkCommandBytes, encodedBytesMax, frameBytesMax } from '../protocols/common/wire-budget.js'
+import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../protocols/pbft/config.js'
+import type { Command } from '../protocols/types.js'
 
 export interface FieldError {
   /** Dotted path into the document, e.g. "workload.rate" or "faults.2.crash". */
@@ -85,6 +88,7 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
     errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
   }
+  errors.push(...timingErrors(experiment))
   workload.discovery?.stops.forEach((stop, index) => {
     if (stop.instance > workload.discovery!.instances) {
       errors.push({ path: `workload.discovery.stops.${index}.instance`, message: `expected an instance from 1 to ${workload.discovery!.instances}` })
@@ -97,7 +101,8 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   workload.script.forEach((step, index) => {
     const text = typeof step === 'string' ? step : step.cmd
     const parsed = parseScriptCommand(text)
-    if (!parsed.ok) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.message })
+    const tooLarge = parsed.ok ? checkCommandBytes(parsed.command) : null
+    if (!parsed.ok || tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.ok ? tooLarge! : parsed.message })
     if (typeof step !== 'string' && step.via !== undefined && !known.has(step.via)) {
       errors.push({ path: `workload.script.${index}.via`, message: unknownNode(step.via, nodes) })
     }
@@ -130,6 +135,32 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   return errors
 }
 
+/**
+ * Time in ticks and timers: protocol timers are whole ticks, so a timeout shorter than the ticks it
+ * needs would silently round up; the workload's timers wait at most timerMsMax; the nemesis draws
+ * a bounded number of faults.
+ */
+function timingErrors(experiment: Experiment): FieldError[] {
+  const errors: FieldError[] = []
+  const { cluster, workload, nemesis } = experiment
+  if (cluster.electionTimeoutMs[0] < 2 * cluster.tickMs) {
+    errors.push({ path: 'cluster.electionTimeoutMs', message: `expected at least two ticks (2 × tickMs = ${2 * cluster.tickMs} ms), got ${cluster.electionTimeoutMs[0]} ms` })
+  }
+  if (cluster.heartbeatMs < cluster.tickMs) {
+    errors.push({ path: 'cluster.heartbeatMs', message: `expected at least one tick (${cluster.tickMs} ms), got ${cluster.heartbeatMs} ms` })
+  }
+  if (workload.warmup + workload.duration > timerMsMax) {
+    errors.push({ path: 'workload.warmup', message: `expected warmup + duration (${workload.warmup + workload.duration} ms) to be at most ${timerMsMax} ms, the longest a timer can wait` })
+  }
+  if (nemesis) {
+    const expected = Math.round(workload.duration / (nemesis.meanInterval + nemesis.faultDuration))
+    if (expected > faultsMax) {
+      errors.push({ path: 'nemesis', message: `expected about ${expected} faults, more than the ${faultsMax} a run may schedule: lengthen meanInterval or faultDuration` })
+    }
+  }
+  return errors
+}
+
 /** What one protocol allows that another does not: PBFT's n >= 3f + 1, which liars exist where. */
 function protocolErrors(experiment: Experiment): FieldError[] {
   const errors: FieldError[] = []
@@ -140,7 +171,7 @@ function protocolErrors(experiment: Experiment): FieldError[] {
     if (n < 4) errors.push({ path: 'cluster.nodes', message: `PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got ${n}` })
     else if (cluster.f !== undefined && n < 3 * cluster.f + 1) {
       errors.push({ path: 'cluster.f', message: `PBFT with ${n} replicas tolerates at most f = ${fMax} (n >= 3f + 1); f = ${cluster.f} needs ${3 * cluster.f + 1}` })
-    }
+    } else errors.push(...pbftSizeErrors(experiment))
   } else if (cluster.f !== undefined) {
     errors.push({ path: 'cluster.f', message: `f applies to PBFT only, not ${protocol}` })
   }
@@ -174,6 +205,56 @@ function protocolErrors(experiment: Experiment): FieldError[] {
     if (!cluster.nodes.includes(node)) errors.push({ path: `cluster.byzantine.${node}`, message: unknownNode(node, cluster.nodes) })
   }
   return errors
+}
+
+/**
+ * PBFT's view changes carry whole batches: a new-view holds up to (2f+2)·L of them, so a batch, and
+ * with it the largest command, gets a share of a frame that shrinks with n and L
+ * (pbftRequestBytesMax). Commands the workload, the script or a liar would send must fit it.
+ */
+function pbftSizeErrors(experiment: Experiment): FieldError[] {
+  const { cluster, workload } = experiment
+  const n = cluster.nodes.length
+  const f = cluster.f ?? maxFaults(n)
+  const window = logWindowFor(cluster.checkpointInterval)
+  const limit = pbftRequestBytesMax(n, f, window)
+  const why = `PBFT with ${n} replicas (f = ${f}) and checkpointInterval ${cluster.checkpointInterval} (a log window of ${window}) puts up to ${(2 * f + 2) * window} batches in one new-view message`
+  const smallest = encodedBytesMax({ op: 'put', key: 'k0', value: 'v' } satisfies Command)
+  if (limit < smallest) {
+    let fitting = cluster.checkpointInterval - 1
+    while (fitting >= 1 && pbftRequestBytesMax(n, f, logWindowFor(fitting)) < smallest) fitting -= 1
+    const advice = fitting >= 1 ? `use checkpointInterval of at most ${fitting}, or fewer replicas` : 'use fewer replicas'
+    return [{ path: 'cluster.checkpointInterval', message: `${why}: even a batch of one small request would not fit in a frame (${frameBytesMax} bytes): ${advice}` }]
+  }
+  const errors: FieldError[] = []
+  const largest = largestWorkloadCommand(workload)
+  if (largest && largest.bytes > limit) {
+    const room = Math.floor((limit - largest.emptyBytes) / largest.values)
+    errors.push({ path: 'workload.valueBytes', message: `${why}, so a command may take at most ${limit} bytes here; a ${largest.op} with valueBytes ${workload.valueBytes} takes ${largest.bytes}: use valueBytes of at most ${room}` })
+  }
+  workload.script.forEach((step, index) => {
+    const parsed = parseScriptCommand(typeof step === 'string' ? step : step.cmd)
+    const tooLarge = parsed.ok ? checkCommandBytes(parsed.command, limit) : null
+    if (tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: `${why}: ${tooLarge}` })
+  })
+  for (const [node, spec] of Object.entries(cluster.byzantine)) {
+    if (typeof spec === 'string' || spec.forgedValue === undefined) continue
+    const bytes = encodedBytesMax({ op: 'put', key: 'k'.repeat(16), value: spec.forgedValue } satisfies Command)
+    if (bytes > limit) errors.push({ path: `cluster.byzantine.${node}.forgedValue`, message: `${why}: a forged write of ${bytes} bytes is larger than the ${limit} a command may have here` })
+  }
+  return errors
+}
+
+/** The workload's largest command (a cas carries two values), or undefined when it writes nothing. */
+function largestWorkloadCommand(workload: Experiment['workload']): { op: 'put' | 'cas'; bytes: number; emptyBytes: number; values: number } | undefined {
+  if (workload.clients === 0 && workload.rate === undefined) return undefined
+  const key = `k${'0'.repeat(String(Math.max(0, workload.keys - 1)).length)}`
+  const value = 'v'.repeat(workload.valueBytes)
+  if (workload.mix.cas > 0) {
+    return { op: 'cas', bytes: encodedBytesMax({ op: 'cas', key, expected: value, value }), emptyBytes: encodedBytesMax({ op: 'cas', key, expected: '', value: '' }), values: 2 }
+  }
+  if (workload.mix.put > 0) return { op: 'put', bytes: encodedBytesMax({ op: 'put', key, value }), emptyBytes: encodedBytesMax({ op: 'put', key, value: '' }), values: 1 }
+  return undefined
 }
 
 /** Every node name a fault mentions, with the path to it; `keywords` where leader, random, ... are allowed. */

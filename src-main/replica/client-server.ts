@@ -3,7 +3,8 @@
  * A client may pipeline many requests on one connection. Malformed input closes that connection only.
  */
 import net from 'node:net'
-import { encodeFrame, FrameDecoder } from './framing.js'
+import { encodeFrame, FrameDecoder, frameBytesMax } from './framing.js'
+import { encodedBytesMax } from '../protocols/common/wire-budget.js'
 import { listenOnLoopback } from './loopback.js'
 import type { Command } from '../protocols/types.js'
 import type { ChangeEvent } from './kv.js'
@@ -120,7 +121,7 @@ export class ClientServer {
             socket.uncork()
           })
         }
-        socket.write(encodeFrame(response))
+        socket.write(encodeReply(response))
       },
     }
     const peer = `${socket.remoteAddress}:${socket.remotePort}`
@@ -140,6 +141,20 @@ export class ClientServer {
     this.framesRejected += 1
     this.options.onRejectedFrame(peer, reason)
     socket.destroy()
+  }
+}
+
+/**
+ * A reply as a frame. Every reply the replica builds is bounded (values, ranges, watch batches), so
+ * this is the last line: a reply that still does not fit turns into an error for its request
+ * rather than an exception that would stop the replica.
+ */
+function encodeReply(response: ClientResponse): Buffer {
+  try {
+    return encodeFrame(response)
+  } catch (error) {
+    const message = `the reply of ${encodedBytesMax(response)} bytes does not fit in a frame (${frameBytesMax}): ${(error as Error).message}`
+    return encodeFrame({ id: response.id, ok: false, node: response.node, error: 'invalid', message } satisfies ClientResponse)
   }
 }
 

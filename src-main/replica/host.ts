@@ -13,6 +13,7 @@ import { KeyValueStore, type ChangeEvent } from './kv.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
 import { checkCommand } from '../protocols/common/command-check.js'
+import { checkRequestBytes } from '../protocols/common/wire-budget.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
@@ -58,6 +59,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * killed replica finds them, but a power cut could lose them.
    */
   needsSync?: (records: readonly P[]) => boolean
+  /** The largest client command this protocol takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
+  commandBytesMax?: (config: ReplicaConfig) => number
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
   setByzantine?: (core: ProtocolCore<M, P>, behaviour: unknown) => void
   /**
@@ -302,7 +305,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     if ('register' in request) return this.route(request.register, connection)
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)
-    const invalid = checkCommand(request.cmd) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
+    const invalid =
+      checkCommand(request.cmd) ?? checkRequestBytes(request, this.adapter.commandBytesMax?.(this.config)) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
     if (this.adapter.replies) this.route(request.clientId, connection)
     if (invalid) return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'invalid', message: invalid })
     if (this.pendingProposals.size + this.pendingReads.size >= pendingRequestsMax) {
@@ -311,9 +315,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     const isRead = request.cmd.op === 'get' || request.cmd.op === 'range'
     if (isRead && this.config.readMode === 'follower') {
       // Any node answers from its own copy, leader or not, caught up or not: fast and maybe stale.
-      const result = this.storeForKey(request.cmd).read(request.cmd)
-      const base = { id: request.id, node: this.config.id }
-      return connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision } : { ...base, ok: false, error: 'rejected' })
+      return connection.send(readReply({ id: request.id, node: this.config.id }, this.storeForKey(request.cmd).read(request.cmd)))
     }
     if (isRead && this.adapter.readsThroughCore && this.config.readMode !== 'log') {
       const readId = this.nextReadId++
@@ -448,9 +450,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     const pending = this.pendingReads.get(readId)
     if (!pending) return
     this.pendingReads.delete(readId)
-    const result = this.storeForKey(pending.request.cmd).read(pending.request.cmd)
-    const base = { id: pending.requestId, node: this.config.id }
-    pending.connection.send(result.ok ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision } : { ...base, ok: false, error: 'rejected' })
+    pending.connection.send(readReply({ id: pending.requestId, node: this.config.id }, this.storeForKey(pending.request.cmd).read(pending.request.cmd)))
   }
 
   private answerRejection(rejection: Rejection): void {
@@ -561,6 +561,12 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 function withGroup<E extends object>(event: E, group: number | undefined): E & { group?: number } {
   return group === undefined ? event : { ...event, group }
+}
+
+/** A read's answer; a refused read (a range too large for a reply) says why. */
+function readReply(base: { id: number; node: string }, result: CommandResult): ClientResponse {
+  if (result.ok) return { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision }
+  return result.error === 'invalid' ? { ...base, ok: false, error: 'invalid', message: result.message } : { ...base, ok: false, error: 'rejected' }
 }
 
 function readKey(command: AppliedEntry['command'] | undefined): string {

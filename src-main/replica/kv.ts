@@ -9,9 +9,10 @@
  */
 import type { Command, CommandResult } from '../protocols/types.js'
 import { assertNever } from '../protocols/types.js'
+import { encodedBytesMax, rangeBytesMax, rangeEntriesMax } from '../protocols/common/wire-budget.js'
 
-/** Upper bound on entries returned by one range read, so a reply frame stays small. */
-export const rangeEntriesMax = 10_000
+/** Keys and bytes one range read may return; a larger result is refused (see range below). */
+export { rangeBytesMax, rangeEntriesMax }
 /** Changes kept for watches; a watch from an older revision gets a "compacted" error. */
 export const watchHistoryMax = 100_000
 /** Leases alive at once. */
@@ -119,7 +120,7 @@ export class KeyValueStore {
       case 'get':
         return { ok: true, value: this.data.get(command.key)?.value ?? null, revision: this.revision }
       case 'range':
-        return { ok: true, entries: this.range(command.prefix), revision: this.revision }
+        return this.range(command.prefix)
       case 'lease-grant':
         if (this.leases.has(command.lease)) return { ok: false, error: 'invalid', message: `lease ${command.lease} already exists` }
         if (this.leases.size >= leasesMax) return { ok: false, error: 'invalid', message: `too many leases (at most ${leasesMax})` }
@@ -163,13 +164,26 @@ export class KeyValueStore {
     return { ok: true, revision: this.revision }
   }
 
-  private range(prefix: string): [string, string][] {
+  /**
+   * Every key under the prefix, in key order, or a refusal when they would not fit in one reply
+   * (more than rangeEntriesMax keys or rangeBytesMax bytes). Refused, not cut short: a partial
+   * answer would read as the whole range. The refusal depends on the state alone, so every replica
+   * gives the same one, through the log or not.
+   */
+  private range(prefix: string): CommandResult {
     const entries: [string, string][] = []
+    let bytes = 0
     for (const [key, { value }] of this.data) {
-      if (key.startsWith(prefix)) entries.push([key, value])
-      if (entries.length >= rangeEntriesMax) break
+      if (!key.startsWith(prefix)) continue
+      entries.push([key, value])
+      bytes += encodedBytesMax(key) + encodedBytesMax(value)
+      if (entries.length > rangeEntriesMax || bytes > rangeBytesMax) {
+        const message = `range over prefix ${JSON.stringify(prefix)} matches more than ${rangeEntriesMax} keys or more than ${rangeBytesMax} bytes, more than one reply carries: narrow the prefix`
+        return { ok: false, error: 'invalid', message }
+      }
     }
-    return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    return { ok: true, entries, revision: this.revision }
   }
 
   private record(change: ChangeEvent): void {

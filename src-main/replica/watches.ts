@@ -6,10 +6,11 @@
  */
 import type { ClientConnection } from './client-server.js'
 import type { ChangeEvent, KeyValueStore } from './kv.js'
+import { chunkByBytes, encodedBytesMax, watchEventsBytesMax } from '../protocols/common/wire-budget.js'
 
 /** Watches per replica; beyond this a new one is refused. */
 export const watchesMax = 10_000
-/** Events per pushed frame. */
+/** Events per pushed frame; frames are also capped by bytes (watchEventsBytesMax), at least one event each. */
 const eventsPerFrameMax = 1000
 
 interface Watch {
@@ -63,7 +64,9 @@ export class WatchHub {
     const events = changes.filter((change) => change.revision >= watch.nextRevision && change.key.startsWith(watch.prefix))
     if (changes.length > 0) watch.nextRevision = Math.max(watch.nextRevision, changes[changes.length - 1]!.revision + 1)
     for (let offset = 0; offset < events.length; offset += eventsPerFrameMax) {
-      watch.connection.send({ id: watch.requestId, ok: true, node: this.node, events: events.slice(offset, offset + eventsPerFrameMax) })
+      for (const chunk of chunkByBytes(events.slice(offset, offset + eventsPerFrameMax), watchEventsBytesMax, encodedBytesMax)) {
+        watch.connection.send({ id: watch.requestId, ok: true, node: this.node, events: chunk })
+      }
     }
   }
 

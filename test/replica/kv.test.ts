@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KeyValueStore, watchHistoryMax } from '../../src-main/replica/kv.js'
+import { encodedBytesMax, messageBytesMax, rangeBytesMax, rangeEntriesMax, valueBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 import type { Command } from '../../src-main/protocols/types.js'
 
 function applyAll(commands: Command[]): KeyValueStore {
@@ -27,6 +28,34 @@ describe('key-value state machine', () => {
       { op: 'put', key: 'user:123', value: 'a' },
     ])
     expect(store.read({ op: 'range', prefix: 'user:' })).toMatchObject({ ok: true, entries: [['user:123', 'a'], ['user:456', 'b']] })
+  })
+
+  it('refuses a range whose reply would hold more than rangeBytesMax, with a message saying so, on every replica alike', () => {
+    const bigValues = Math.ceil(rangeBytesMax / valueBytesMax) + 1
+    const store = applyAll([
+      ...Array.from({ length: bigValues }, (_, index): Command => ({ op: 'put', key: `big:${index}`, value: 'v'.repeat(valueBytesMax) })),
+      { op: 'put', key: 'small:1', value: 'x' },
+    ])
+    const refused = store.read({ op: 'range', prefix: 'big:' })
+    expect(refused).toMatchObject({ ok: false, error: 'invalid' })
+    expect(refused.ok === false && refused.error === 'invalid' && refused.message).toMatch(/range over prefix "big:" .*more than \d+ bytes.*narrow the prefix/)
+    // Through the log the refusal is the entry's result: the state and its hash move on as for any read.
+    expect(store.apply(bigValues + 2, 1, { op: 'range', prefix: 'big:' })).toEqual(refused)
+    expect(store.read({ op: 'range', prefix: 'small:' })).toMatchObject({ ok: true, entries: [['small:1', 'x']] })
+  })
+
+  it('refuses a range over more than rangeEntriesMax keys instead of cutting it short', () => {
+    const store = applyAll(Array.from({ length: rangeEntriesMax + 1 }, (_, index): Command => ({ op: 'put', key: `k:${rangeEntriesMax - index}`, value: '1' })))
+    const refused = store.read({ op: 'range', prefix: 'k:' })
+    expect(refused).toMatchObject({ ok: false, error: 'invalid' })
+    expect(refused.ok === false && refused.error === 'invalid' && refused.message).toMatch(new RegExp(`more than ${rangeEntriesMax} keys`))
+  })
+
+  it('a range it answers fits in a reply frame', () => {
+    const store = applyAll(Array.from({ length: Math.floor(rangeBytesMax / valueBytesMax) - 1 }, (_, index): Command => ({ op: 'put', key: `p:${index}`, value: 'v'.repeat(valueBytesMax) })))
+    const answer = store.read({ op: 'range', prefix: 'p:' })
+    expect(answer.ok).toBe(true)
+    expect(encodedBytesMax({ id: 1, node: 'A', ...answer })).toBeLessThanOrEqual(messageBytesMax)
   })
 
   it('gives equal hashes for equal applied sequences and different ones otherwise', () => {

@@ -4,6 +4,7 @@
  * multiplexes them:
  *   - every message from all groups to one peer in one step leaves as a single Batch, so the
  *     heartbeats of all groups due at the same tick cost one message per node pair (coalescing);
+ *     a Batch is one frame, so a turn whose items exceed batchBytesMax leaves as several;
  *   - persisted records are tagged with their group and go to the node's one WAL together, so one
  *     fsync covers every group's entries of an I/O turn;
  *   - proposals and reads are routed to the group that owns their key.
@@ -11,6 +12,8 @@
  */
 import { RaftCore } from '../raft/core.js'
 import { checkRaftMessage } from '../raft/messages.js'
+import { raftMessageBytes } from '../raft/replication.js'
+import { batchBytesMax, chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import type { RaftMessage, RaftPersist } from '../raft/messages.js'
 import type { RaftOptions } from '../raft/options.js'
 import type { Command, CoreEvent, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, Ready } from '../types.js'
@@ -38,6 +41,8 @@ export interface MultiRaftOptions extends Omit<RaftOptions, 'random' | 'persiste
   /** One generator per group, so the groups' timeouts are independent. */
   randomFor: (group: number) => Random
   persisted?: readonly MultiRaftPersist[]
+  /** Bytes of items in one Batch; default batchBytesMax of wire-budget.ts. */
+  batchBytesMax?: number
 }
 
 type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
@@ -45,12 +50,17 @@ type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
 export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPersist> {
   readonly id: NodeId
   private readonly groups: RaftCore[] = []
+  private readonly batchBytesMax: number
 
   constructor(private readonly options: MultiRaftOptions) {
     if (!Number.isInteger(options.groups) || options.groups < 1 || options.groups > groupsMax) {
       throw new Error(`multiraft: groups must be a whole number from 1 to ${groupsMax}, got ${options.groups}`)
     }
     this.id = options.id
+    this.batchBytesMax = options.batchBytesMax ?? batchBytesMax
+    if (!Number.isInteger(this.batchBytesMax) || this.batchBytesMax < 1 || this.batchBytesMax > batchBytesMax) {
+      throw new Error(`multiraft: batchBytesMax must be a whole number from 1 to ${batchBytesMax}, got ${options.batchBytesMax}`)
+    }
     const persistedByGroup = Array.from({ length: options.groups }, () => [] as RaftPersist[])
     for (const record of options.persisted ?? []) {
       if (!persistedByGroup[record.g]) throw new Error(`multiraft recovery: a record of group ${record.g}, but only ${options.groups} groups`)
@@ -106,8 +116,15 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
       default:
         assertNever(input, 'input')
     }
-    for (const [to, items] of outgoing) merged.messages.push({ to, message: { type: 'Batch', term: 0, items } })
+    this.sendBatches(merged, outgoing)
     return merged
+  }
+
+  /** One Batch per peer, or several when the items would not fit in one frame (each item fits alone). */
+  private sendBatches(merged: MultiReady, outgoing: Map<NodeId, MultiRaftMessage['items']>): void {
+    for (const [to, items] of outgoing) {
+      for (const chunk of chunkByBytes(items, this.batchBytesMax, itemBytes)) merged.messages.push({ to, message: { type: 'Batch', term: 0, items: chunk } })
+    }
   }
 
   /** Role is "leader of k/G" so the timelines can show how leadership is spread; per-group roles are in the events. */
@@ -132,7 +149,7 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
     const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
     mergeGroup(merged, outgoing, group, this.groups[group]!.step({ kind: 'campaign', nowMs }))
-    for (const [to, items] of outgoing) merged.messages.push({ to, message: { type: 'Batch', term: 0, items } })
+    this.sendBatches(merged, outgoing)
     return merged
   }
 
@@ -159,6 +176,13 @@ function mergeGroup(merged: MultiReady, outgoing: Map<NodeId, MultiRaftMessage['
   for (const read of ready.reads) merged.reads.push(read)
   for (const rejection of ready.rejections) merged.rejections.push(rejection)
   for (const event of ready.events) merged.events.push({ ...event, group } as CoreEvent)
+}
+
+/** An item's encoded size: the group number and field names around the Raft message. */
+const itemOverheadBytes = encodedBytesMax({ g: Number.MAX_SAFE_INTEGER, m: null })
+
+function itemBytes(item: MultiRaftMessage['items'][number]): number {
+  return itemOverheadBytes + raftMessageBytes(item.m)
 }
 
 function keyOf(command: Command): string {

@@ -4,6 +4,7 @@
 import type { NodeId } from '../types.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftOptions } from './types.js'
 import { byzantineKinds } from './types.js'
+import { clientIdBytesMax, encodedBytesMax, messageBytesMax } from '../common/wire-budget.js'
 
 export const pbftDefaults = {
   requestTimeoutTicks: 100,
@@ -58,6 +59,67 @@ export function validatePbftConfig(n: number, f: number): string | undefined {
   return undefined
 }
 
+/** The log window L a replica process runs with for a checkpoint interval K (shared with validation). */
+export function logWindowFor(checkpointInterval: number): number {
+  return Math.max(128, checkpointInterval * 4)
+}
+
+/** A batch never takes more than this, however much room the certificates leave. */
+export const batchBytesCap = 1024 * 1024
+/** Batches one CatchUp carries, by bytes; the rest of the chain travels as digests (at least one batch). */
+export const catchUpBytesMax = 4 * 1024 * 1024
+
+/**
+ * The longest digest or MAC string the byte budgets assume: SHA-256 in base64, as nodeCrypto makes
+ * them. The core checks its crypto against it at construction.
+ */
+export const digestCharsMax = 44
+
+/**
+ * Upper bounds of the fixed parts of PBFT's messages, from worst-case samples: 32-character
+ * replica names (the lab's longest), digestCharsMax-character digests and MACs, the largest
+ * numbers msgpack encodes.
+ */
+function fixedBytes(n: number) {
+  const replica = 'r'.repeat(32)
+  const digest = 'd'.repeat(digestCharsMax)
+  const big = Number.MAX_SAFE_INTEGER
+  const auth = Array.from({ length: n }, () => digest)
+  return {
+    vote: encodedBytesMax({ type: 'Prepare', view: big, seq: big, digest, replica, auth }),
+    checkpoint: encodedBytesMax({ type: 'Checkpoint', seq: big, digest, replica, auth }),
+    prePrepare: encodedBytesMax({ type: 'PrePrepare', view: big, seq: big, digest, batch: [], replica, auth }),
+    proof: encodedBytesMax({ prePrepare: null, prepares: [] }),
+    viewChange: encodedBytesMax({ type: 'ViewChange', view: big, stableSeq: big, stableDigest: digest, checkpointProof: [], prepared: [], replica, auth }),
+    newView: encodedBytesMax({ type: 'NewView', view: big, viewChanges: [], prePrepares: [], replica, auth }),
+  }
+}
+
+/**
+ * The bytes of one batch such that the largest message of the view change still fits in a frame.
+ * A new-view carries 2f+1 view-changes, each with up to L prepared certificates (a pre-prepare
+ * with its batch, and up to n-1 prepares) and n checkpoints, plus O: up to L pre-prepares. So it
+ * holds up to (2f+2)·L batches, and each batch gets an equal share of what the fixed parts leave.
+ * Zero or less means no batch fits: (n, L) is too large for a frame.
+ */
+export function pbftBatchBytesMax(n: number, f: number, logWindowMax: number): number {
+  const fixed = fixedBytes(n)
+  const proof = fixed.proof + fixed.prePrepare + (n - 1) * fixed.vote
+  const viewChange = fixed.viewChange + n * fixed.checkpoint + logWindowMax * proof
+  const newView = fixed.newView + (2 * f + 1) * viewChange + logWindowMax * fixed.prePrepare
+  const share = Math.floor((messageBytesMax - newView) / ((2 * f + 2) * logWindowMax))
+  return Math.min(batchBytesCap, share)
+}
+
+/**
+ * The largest client command (its encoded size) a batch of one can carry, with a client id of up
+ * to clientIdBytesMax: what a PBFT replica accepts from a client, and what validation allows.
+ */
+export function pbftRequestBytesMax(n: number, f: number, logWindowMax: number): number {
+  const request = encodedBytesMax([{ command: null, tag: { clientId: 'c'.repeat(clientIdBytesMax), seq: Number.MAX_SAFE_INTEGER } }])
+  return pbftBatchBytesMax(n, f, logWindowMax) - request
+}
+
 export interface PbftConfig {
   id: NodeId
   members: NodeId[]
@@ -69,6 +131,9 @@ export interface PbftConfig {
   checkpointInterval: number
   logWindowMax: number
   batchMax: number
+  /** Bytes of requests in one batch (pre-prepare or forwarded Request); at least one request each. */
+  batchBytesMax: number
+  catchUpBytesMax: number
 }
 
 export function resolveConfig(options: PbftOptions): PbftConfig {
@@ -91,8 +156,14 @@ export function resolveConfig(options: PbftOptions): PbftConfig {
     checkpointInterval: options.checkpointInterval ?? pbftDefaults.checkpointInterval,
     logWindowMax: options.logWindowMax ?? pbftDefaults.logWindowMax,
     batchMax: options.batchMax ?? pbftDefaults.batchMax,
+    batchBytesMax: 0,
+    catchUpBytesMax: options.catchUpBytesMax ?? catchUpBytesMax,
   }
-  for (const key of ['requestTimeoutTicks', 'statusIntervalTicks', 'checkpointInterval', 'logWindowMax', 'batchMax'] as const) {
+  config.batchBytesMax = options.batchBytesMax ?? pbftBatchBytesMax(n, f, config.logWindowMax)
+  if (config.batchBytesMax < 1) {
+    throw new Error(`PBFT with ${n} replicas and a log window of ${config.logWindowMax}: a view change could not fit in a frame even with empty batches`)
+  }
+  for (const key of ['requestTimeoutTicks', 'statusIntervalTicks', 'checkpointInterval', 'logWindowMax', 'batchMax', 'batchBytesMax', 'catchUpBytesMax'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`PBFT ${key} must be a whole number >= 1, got ${config[key]}`)
   }
   // The primary may only assign up to h + L; with L < K it could never reach the next checkpoint.

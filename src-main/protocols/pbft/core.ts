@@ -12,11 +12,12 @@
 import { assertNever } from '../types.js'
 import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, RequestTag } from '../types.js'
 import { seededRandom, hashString } from '../common/random.js'
+import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
 import { batchDigest, chainNext, genesisChain } from './canonical.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
 import { ClientTable } from './clients.js'
-import { normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
+import { digestCharsMax, normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
 import type { PbftConfig } from './config.js'
 import { MessageLog, addVote, hasCommitQuorum, hasPreparedQuorum, matchingPrepares, votesFor } from './log.js'
 import type { Slot } from './log.js'
@@ -115,6 +116,11 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.id = this.config.id
     this.crypto = options.crypto
     this.genesis = genesisChain(this.crypto)
+    // The byte budgets (batchBytesMax) assume digests and MACs of at most digestCharsMax characters.
+    const macChars = this.crypto.mac(this.id, this.id, new Uint8Array(0)).length
+    if (this.genesis.length > digestCharsMax || macChars > digestCharsMax) {
+      throw new Error(`pbft: digests (${this.genesis.length}) and MACs (${macChars}) must have at most ${digestCharsMax} characters, as the byte budgets assume`)
+    }
     this.chain = this.genesis
     this.stable = { seq: 0, digest: this.genesis, proof: [] }
     const random: Random = options.random ?? seededRandom(hashString(this.id), 'pbft')
@@ -145,6 +151,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.checkShape = shapeChecker({
       n: this.config.n,
       batchMax: this.config.batchMax,
+      batchBytesMax: this.config.batchBytesMax,
       logWindowMax: this.config.logWindowMax,
       forwardedRequestsMax: pbftBounds.forwardedRequestsMax,
       executedRetainMax: pbftBounds.executedRetainMax,
@@ -347,8 +354,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
         continue
       }
       const request = { command: proposal.command, tag: proposal.tag }
-      if (!isClientRequest(request)) {
-        // Peers would drop a pre-prepare carrying it as malformed; refuse it here instead.
+      // Peers would drop a pre-prepare carrying it as malformed (a batch of it alone would be over
+      // batchBytesMax too); refuse it here instead. A replica's client port refuses it first.
+      if (!isClientRequest(request) || encodedBytesMax([request]) > this.config.batchBytesMax) {
         this.outbox.ready.rejections.push({ kind: 'proposal', tag: proposal.tag, reason: 'dropped' })
         continue
       }
@@ -403,11 +411,14 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     }
   }
 
+  /** In messages of at most forwardedRequestsMax requests and batchBytesMax bytes (at least one request each). */
   private forwardToPrimary(requests: ClientRequest[]): void {
     for (let start = 0; start < requests.length; start += pbftBounds.forwardedRequestsMax) {
-      const chunk = requests.slice(start, start + pbftBounds.forwardedRequestsMax)
-      const message = this.outbox.sign<RequestMessage>({ type: 'Request', view: this.view, requests: chunk, replica: this.id })
-      this.outbox.send([this.primary()], message)
+      const counted = requests.slice(start, start + pbftBounds.forwardedRequestsMax)
+      for (const chunk of chunkByBytes(counted, this.config.batchBytesMax, encodedBytesMax)) {
+        const message = this.outbox.sign<RequestMessage>({ type: 'Request', view: this.view, requests: chunk, replica: this.id })
+        this.outbox.send([this.primary()], message)
+      }
     }
   }
 
@@ -428,7 +439,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.seqNext = Math.max(this.seqNext, this.stable.seq + 1)
     const isNew = (tag: RequestTag): boolean => this.clients.freshness(tag) === 'new'
     while (this.requests.hasPending() && this.inWindow(this.seqNext)) {
-      const batch = this.requests.takeBatch(this.config.batchMax, isNew)
+      const batch = this.requests.takeBatch(this.config.batchMax, this.config.batchBytesMax, isNew)
       if (batch.length === 0) continue
       const seq = this.seqNext
       this.seqNext += 1
@@ -788,18 +799,30 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     }
   }
 
+  /**
+   * The batches the peer lacks up to the stable checkpoint, as many as catchUpBytesMax allows (at
+   * least one), and the digests of the rest, so the peer can check the whole chain now and get the
+   * rest with its next status.
+   */
   private sendCatchUp(peer: NodeId, peerExecuted: number): void {
     let fromSeq = peerExecuted + 1
     const batches: ClientRequest[][] = []
+    const digests: string[] = []
+    let bytes = 0
     for (let seq = fromSeq; seq <= this.stable.seq; seq += 1) {
       const retained = this.retained.get(seq)
       if (!retained) {
         // Too far behind for what we keep: send the proof alone so the peer at least moves its window.
         batches.length = 0
+        digests.length = 0
         fromSeq = this.stable.seq + 1
         break
       }
-      batches.push(retained.batch)
+      const batchBytes = encodedBytesMax(retained.batch)
+      if (digests.length === 0 && (batches.length === 0 || bytes + batchBytes <= this.config.catchUpBytesMax)) {
+        batches.push(retained.batch)
+        bytes += batchBytes
+      } else digests.push(retained.digest)
     }
     const message = this.outbox.sign<CatchUp>({
       type: 'CatchUp',
@@ -808,6 +831,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       toDigest: this.stable.digest,
       proof: this.stable.proof,
       batches,
+      digests,
       replica: this.id,
     })
     this.outbox.send([peer], message)
@@ -824,13 +848,15 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       this.adoptStableCheckpoint({ seq: message.toSeq, digest: message.toDigest, proof: message.proof })
     }
     if (message.toSeq !== this.stable.seq || message.toDigest !== this.stable.digest || this.lastExecuted >= this.stable.seq) return
-    if (message.fromSeq > this.lastExecuted + 1 || message.fromSeq + message.batches.length - 1 !== message.toSeq) return
+    if (message.fromSeq > this.lastExecuted + 1 || message.fromSeq + message.batches.length + message.digests.length - 1 !== message.toSeq) return
     const batches = message.batches.slice(this.lastExecuted + 1 - message.fromSeq)
+    if (batches.length === 0) return
     const digests = batches.map((batch) => this.digestOf(batch))
+    // The carried batches and the digests of the rest: the whole chain up to the proven checkpoint.
     let chain = this.chain
-    digests.forEach((digest, index) => {
+    for (const [index, digest] of [...digests, ...message.digests].entries()) {
       chain = chainNext(this.crypto, chain, this.lastExecuted + 1 + index, digest)
-    })
+    }
     if (chain !== this.stable.digest) {
       this.outbox.note(`catch-up from=${message.replica} rejected: batches do not hash to the checkpoint digest`)
       return

@@ -7,6 +7,7 @@ import type { RequestTag } from '../types.js'
 import { requestKey } from './clients.js'
 import { pbftBounds } from './config.js'
 import type { ClientRequest } from './types.js'
+import { encodedBytesMax } from '../common/wire-budget.js'
 
 export class RequestBook {
   /**
@@ -45,14 +46,25 @@ export class RequestBook {
     return this.pending.length > 0
   }
 
-  /** Up to `max` queued requests for one batch, skipping those assigned meanwhile or no longer new. */
-  takeBatch(max: number, isNew: (tag: RequestTag) => boolean): ClientRequest[] {
+  /**
+   * Up to `max` queued requests and `bytesMax` bytes (but at least one request) for one batch,
+   * skipping those assigned meanwhile or no longer new. A request that would cross the byte budget
+   * stays first in the queue for the next batch.
+   */
+  takeBatch(max: number, bytesMax: number, isNew: (tag: RequestTag) => boolean): ClientRequest[] {
     const batch: ClientRequest[] = []
+    let bytes = encodedBytesMax([])
     while (this.pending.length > 0 && batch.length < max) {
-      const request = this.pending.shift() as ClientRequest
+      const request = this.pending[0] as ClientRequest
       const key = requestKey(request.tag)
+      const fresh = isNew(request.tag) && !this.assigned.has(key)
+      const requestBytes = fresh ? encodedBytesMax(request) : 0
+      if (fresh && batch.length > 0 && bytes + requestBytes > bytesMax) break
+      this.pending.shift()
       this.pendingKeys.delete(key)
-      if (isNew(request.tag) && !this.assigned.has(key)) batch.push(request)
+      if (!fresh) continue
+      batch.push(request)
+      bytes += requestBytes
     }
     return batch
   }

@@ -119,7 +119,13 @@ export interface CatchUp extends Authenticated {
   toDigest: string
   /** 2f+1 matching checkpoints for (toSeq, toDigest). */
   proof: Checkpoint[]
+  /** The batches from fromSeq on, as many as catchUpBytesMax allows (at least one). */
   batches: ClientRequest[][]
+  /**
+   * The digests of the batches after those, through toSeq: with them the receiver checks the
+   * whole hash chain against toDigest, and executes the batches carried; the rest come next time.
+   */
+  digests: string[]
 }
 
 export type PbftMessage =
@@ -242,6 +248,10 @@ export interface PbftOptions {
   logWindowMax?: number
   /** Requests in one pre-prepare. */
   batchMax?: number
+  /** Bytes of requests in one batch; default pbftBatchBytesMax(n, f, L), which keeps view changes within a frame. */
+  batchBytesMax?: number
+  /** Bytes of batches in one CatchUp; default catchUpBytesMax. */
+  catchUpBytesMax?: number
   persisted?: PbftPersist[]
   byzantine?: ByzantineBehaviour | ByzantineKind
 }

@@ -6,10 +6,13 @@
 import { checkCommand } from '../common/command-check.js'
 import type { Command } from '../types.js'
 import type { ClientRequest } from './types.js'
+import { encodedBytesMax } from '../common/wire-budget.js'
 
 export interface ShapeLimits {
   n: number
   batchMax: number
+  /** Bytes of one batch: a larger one, even inside a certificate, could make a view change outgrow a frame. */
+  batchBytesMax: number
   logWindowMax: number
   forwardedRequestsMax: number
   executedRetainMax: number
@@ -46,7 +49,7 @@ export function shapeChecker(limits: ShapeLimits): (value: unknown) => string | 
 }
 
 function bodyChecks(limits: ShapeLimits): Record<string, (value: Record<string, unknown>) => boolean> {
-  const batch = arrayOf(isClientRequest, limits.batchMax)
+  const batch = (value: unknown): boolean => arrayOf(isClientRequest, limits.batchMax)(value) && encodedBytesMax(value) <= limits.batchBytesMax
   const signed = (value: unknown, body: (v: Record<string, unknown>) => boolean): boolean =>
     isObject(value) && isString(value.replica) && Array.isArray(value.auth) && value.auth.length === limits.n &&
     value.auth.every(isString) && body(value)
@@ -77,6 +80,6 @@ function bodyChecks(limits: ShapeLimits): Record<string, (value: Record<string, 
       arrayOf(isNat, limits.logWindowMax)(v.uncommitted),
     CatchUp: (v) =>
       isNat(v.fromSeq) && isNat(v.toSeq) && isString(v.toDigest) && proof(v.proof) &&
-      arrayOf(batch, limits.executedRetainMax)(v.batches),
+      arrayOf(batch, limits.executedRetainMax)(v.batches) && arrayOf(isString, limits.executedRetainMax)(v.digests),
   }
 }

@@ -13,6 +13,7 @@
 import type { AppliedEntry, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, Ready } from '../types.js'
 import { assertNever, emptyReady } from '../types.js'
 import { checkCommand, checkRequestTag } from '../common/command-check.js'
+import { chunkByBytes, encodedBytesMax, entriesRecordBytesMax, replicateBytesMax } from '../common/wire-budget.js'
 
 export type PrimaryBackupMessage =
   | { type: 'Heartbeat'; term: 0 }
@@ -30,6 +31,10 @@ export interface PrimaryBackupOptions {
   heartbeatTicks: number
   random: Random
   persisted?: readonly PrimaryBackupPersist[]
+  /** Bytes of commands in one Replicate message (at least one command each); default replicateBytesMax. */
+  replicateBytesMax?: number
+  /** Bytes of commands in one persisted record; default entriesRecordBytesMax. */
+  recordBytesMax?: number
 }
 
 type PbReady = Ready<PrimaryBackupMessage, PrimaryBackupPersist>
@@ -152,12 +157,17 @@ export class PrimaryBackupCore implements ProtocolCore<PrimaryBackupMessage, Pri
       return
     }
     this.apply(proposals, ready)
-    this.broadcast({ type: 'Replicate', term: 0, entries: proposals }, ready)
+    // Each message is one frame: a large turn ships as several, in order.
+    for (const entries of chunkByBytes(proposals, this.options.replicateBytesMax ?? replicateBytesMax, encodedBytesMax)) {
+      this.broadcast({ type: 'Replicate', term: 0, entries }, ready)
+    }
   }
 
   private apply(entries: ProposedCommand[], ready: PbReady): void {
     if (entries.length === 0) return
-    ready.persist.push({ kind: 'applied', entries })
+    for (const chunk of chunkByBytes(entries, this.options.recordBytesMax ?? entriesRecordBytesMax, encodedBytesMax)) {
+      ready.persist.push({ kind: 'applied', entries: chunk })
+    }
     ready.applied.push(...this.toApplied(entries))
     ready.events.push({ kind: 'commit', index: this.appliedIndex })
   }

@@ -21,12 +21,13 @@ import type {
   RaftPersist,
   RequestVote,
 } from './messages.js'
-import { readsPendingMaxDefault, validateOptions } from './options.js'
+import { byteBudgets, readsPendingMaxDefault, validateOptions } from './options.js'
 import type { RaftByzantine, RaftMutations, RaftOptions } from './options.js'
 import { Progress } from './progress.js'
 import type { ProgressState } from './progress.js'
 import { ReadTracker } from './reads.js'
-import { conflictHint, nextIndexAfterRejection, quorumOf, quorumValue } from './replication.js'
+import { appendRange, conflictHint, entryBytes, nextIndexAfterRejection, quorumOf, quorumValue } from './replication.js'
+import { chunkByBytes } from '../common/wire-budget.js'
 
 /** What a rejection echoes back: the proposal's tag or the read's id. */
 type RejectedRequest = { kind: 'proposal'; tag: RequestTag | undefined } | { kind: 'read'; readId: number }
@@ -73,6 +74,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private readonly quorum: number
   private readonly electionTimeoutMin: number
   private readonly readsPendingMax: number
+  private readonly budgets: ReturnType<typeof byteBudgets>
 
   // Durable state (Figure 2); every change goes out as a persist record in the same Ready.
   private term: number
@@ -129,6 +131,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.quorum = quorumOf(options.members.length)
     this.electionTimeoutMin = options.electionTimeoutTicks[0]
     this.readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
+    this.budgets = byteBudgets(options)
     const recovered = recoverState(options.persisted ?? [])
     if (recovered.votedFor !== null && !this.memberSet.has(recovered.votedFor)) {
       throw new Error(`raft recovery: persisted vote for ${recovered.votedFor}, not a member`)
@@ -295,11 +298,18 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.ready.events.push({ kind: 'vote', term: this.term, votedFor: candidate })
   }
 
-  /** Appends at the end of the log; one record rewrites from the first new index. */
+  /**
+   * Appends at the end of the log. The first record rewrites from the first new index; a large
+   * append is split into records of at most entriesRecordBytesMax, consecutive, so replaying them in
+   * order (or a prefix of them, after a torn write) gives the same log or a prefix of it.
+   */
   private appendToLog(entries: LogEntry[]): void {
-    const fromIndex = this.log.lastIndex + 1
+    let fromIndex = this.log.lastIndex + 1
     this.log.append(entries)
-    this.ready.persist.push({ kind: 'entries', fromIndex, entries })
+    for (const chunk of chunkByBytes(entries, this.budgets.entriesRecordBytesMax, entryBytes)) {
+      this.ready.persist.push({ kind: 'entries', fromIndex, entries: chunk })
+      fromIndex += chunk.length
+    }
   }
 
   /**
@@ -387,7 +397,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.transfer = undefined
     this.leaseForfeited = false
     const nextIndex = this.log.lastIndex + 1
-    this.progress = new Map(this.peers.map((peer) => [peer, new Progress(nextIndex, this.options.inflightAppendsMax)]))
+    this.progress = new Map(this.peers.map((peer) => [peer, new Progress(nextIndex, this.options.inflightAppendsMax, this.budgets.inflightBytesMax)]))
     this.emitRole()
     // §5.4.2 and §8: only an entry of its own term lets a new leader commit what earlier terms left
     // uncommitted, and ReadIndex needs one committed before it can serve reads.
@@ -930,16 +940,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   }
 
   /**
-   * Streams entries from nextIndex: one request in probe state, up to the free window in replicate
-   * state, each carrying at most batchEntriesMax entries. Returns how many requests went out.
+   * Streams entries from nextIndex: one request in probe state, up to the free window (requests and
+   * bytes) in replicate state, each carrying at most batchEntriesMax entries and appendBytesMax
+   * bytes, but at least one entry. Returns how many requests went out.
    */
   private sendAppends(peer: NodeId, progress: Progress): number {
     let sent = 0
     while (sent < this.options.inflightAppendsMax && !progress.paused && progress.nextIndex <= this.log.lastIndex) {
       const fromIndex = progress.nextIndex
-      const toIndex = Math.min(this.log.lastIndex, fromIndex + this.options.batchEntriesMax - 1)
+      const { toIndex, bytes } = appendRange(this.log, fromIndex, this.options.batchEntriesMax, this.budgets.appendBytesMax)
       this.sendAppend(peer, progress, fromIndex, this.log.slice(fromIndex, toIndex))
-      progress.sentEntries(toIndex)
+      progress.sentEntries(toIndex, bytes)
       sent += 1
     }
     return sent

@@ -1,5 +1,6 @@
 import type { NodeId, Random } from '../types.js'
 import type { RaftPersist } from './messages.js'
+import { appendBytesMax, entriesRecordBytesMax, inflightBytesMax, messageBytesMax } from '../common/wire-budget.js'
 
 /**
  * Deliberate bugs, all off by default. The seeded simulator turns one on to prove that it notices the
@@ -48,8 +49,17 @@ export interface RaftOptions {
   checkQuorum: boolean
   /** Entries per AppendEntries. */
   batchEntriesMax: number
+  /**
+   * Entry bytes per AppendEntries (etcd's MaxSizePerMsg); a request always carries at least one
+   * entry. Default appendBytesMax of wire-budget.ts.
+   */
+  appendBytesMax?: number
   /** Unacknowledged AppendEntries per follower in replicate state (pipelining depth). */
   inflightAppendsMax: number
+  /** Unacknowledged entry bytes per follower (etcd's MaxInflightBytes). Default inflightBytesMax of wire-budget.ts. */
+  inflightBytesMax?: number
+  /** Entry bytes per persisted record; a larger append is split into several. Default entriesRecordBytesMax of wire-budget.ts. */
+  entriesRecordBytesMax?: number
   /**
    * How the leader makes reads linearizable: 'readindex' (a heartbeat round per batch, thesis §6.4)
    * or 'lease' (no round while a majority acknowledged this leader within the last election timeout
@@ -74,6 +84,15 @@ export interface RaftOptions {
 }
 
 export const readsPendingMaxDefault = 100_000
+
+/** The byte budgets a core runs with: the options' values, or the lab's (wire-budget.ts). */
+export function byteBudgets(options: RaftOptions): { appendBytesMax: number; inflightBytesMax: number; entriesRecordBytesMax: number } {
+  return {
+    appendBytesMax: options.appendBytesMax ?? appendBytesMax,
+    inflightBytesMax: options.inflightBytesMax ?? inflightBytesMax,
+    entriesRecordBytesMax: options.entriesRecordBytesMax ?? entriesRecordBytesMax,
+  }
+}
 
 /** Bounds that keep a misconfigured node from running at all rather than misbehaving later. */
 const membersMax = 64
@@ -103,6 +122,12 @@ export function validateOptions(options: RaftOptions): void {
   if (!isInRange(options.inflightAppendsMax, 1, inflightAppendsLimit)) {
     fail(`inflightAppendsMax must be in [1, ${inflightAppendsLimit}]`)
   }
+  // A request carries at least one entry, so an AppendEntries is at most max(budget, one entry) plus
+  // its fixed fields: a budget near a whole frame would leave no room for those.
+  const budgets = byteBudgets(options)
+  if (!isInRange(budgets.appendBytesMax, 1, messageBytesMax / 2)) fail(`appendBytesMax must be in [1, ${messageBytesMax / 2}]`)
+  if (!isInRange(budgets.inflightBytesMax, 1, Number.MAX_SAFE_INTEGER)) fail('inflightBytesMax must be a positive integer')
+  if (!isInRange(budgets.entriesRecordBytesMax, 1, Number.MAX_SAFE_INTEGER)) fail('entriesRecordBytesMax must be a positive integer')
   if (options.readMode === 'lease' && !options.checkQuorum) fail('readMode lease needs checkQuorum: followers must ignore votes while they hear from a leader')
   if (options.readMode === 'lease' && options.tickMs === undefined) fail('readMode lease needs tickMs: the lease is measured on the driver\'s clock')
   if (options.tickMs !== undefined && !(Number.isFinite(options.tickMs) && options.tickMs > 0)) fail(`tickMs must be a positive number, got ${options.tickMs}`)

@@ -9,37 +9,56 @@
  */
 export type ProgressState = 'probe' | 'replicate'
 
-/** A bounded FIFO of the last index carried by each in-flight AppendEntries (a ring buffer). */
+/**
+ * A bounded FIFO of the in-flight AppendEntries (a ring buffer): the last index each carried and
+ * its entry bytes. Full at `capacity` requests or at `bytesMax` bytes (etcd's MaxInflightBytes);
+ * the request that crosses the byte bound still goes, so one large entry cannot stall a follower.
+ */
 export class Inflights {
   private readonly lastIndexes: number[]
+  private readonly entryBytes: number[]
   private start = 0
   private size = 0
+  private bytes = 0
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly bytesMax = Number.MAX_SAFE_INTEGER,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`inflights: capacity ${capacity} must be >= 1`)
+    if (!Number.isInteger(bytesMax) || bytesMax < 1) throw new Error(`inflights: bytesMax ${bytesMax} must be >= 1`)
     this.lastIndexes = new Array<number>(capacity).fill(0)
+    this.entryBytes = new Array<number>(capacity).fill(0)
   }
 
   get count(): number {
     return this.size
   }
 
-  get full(): boolean {
-    return this.size === this.capacity
+  get inflightBytes(): number {
+    return this.bytes
   }
 
-  add(lastIndex: number): void {
+  get full(): boolean {
+    return this.size === this.capacity || this.bytes >= this.bytesMax
+  }
+
+  add(lastIndex: number, bytes = 0): void {
     if (this.full) throw new Error('inflights: add while full')
     if (this.size > 0 && lastIndex <= this.lastIndexes[(this.start + this.size - 1) % this.capacity]) {
       throw new Error(`inflights: last index ${lastIndex} does not increase`)
     }
-    this.lastIndexes[(this.start + this.size) % this.capacity] = lastIndex
+    const slot = (this.start + this.size) % this.capacity
+    this.lastIndexes[slot] = lastIndex
+    this.entryBytes[slot] = bytes
     this.size += 1
+    this.bytes += bytes
   }
 
   /** An acknowledgement through `index` frees every AppendEntries that ended at or before it. */
   freeThrough(index: number): void {
     while (this.size > 0 && this.lastIndexes[this.start] <= index) {
+      this.bytes -= this.entryBytes[this.start]
       this.start = (this.start + 1) % this.capacity
       this.size -= 1
     }
@@ -48,6 +67,7 @@ export class Inflights {
   reset(): void {
     this.start = 0
     this.size = 0
+    this.bytes = 0
   }
 }
 
@@ -67,8 +87,9 @@ export class Progress {
   constructor(
     public nextIndex: number,
     inflightAppendsMax: number,
+    inflightBytesMax?: number,
   ) {
-    this.inflights = new Inflights(inflightAppendsMax)
+    this.inflights = new Inflights(inflightAppendsMax, inflightBytesMax)
   }
 
   /** Whether an AppendEntries carrying entries may be sent now. */
@@ -93,11 +114,11 @@ export class Progress {
     this.inflights.reset()
   }
 
-  /** Records an AppendEntries carrying entries through `lastIndex`. */
-  sentEntries(lastIndex: number): void {
+  /** Records an AppendEntries carrying entries through `lastIndex`, `bytes` of them. */
+  sentEntries(lastIndex: number, bytes = 0): void {
     if (this.state === 'replicate') {
       this.nextIndex = lastIndex + 1
-      this.inflights.add(lastIndex)
+      this.inflights.add(lastIndex, bytes)
     } else {
       this.probeSent = true
     }

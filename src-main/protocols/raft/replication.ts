@@ -1,5 +1,6 @@
+import { encodedBytesMax } from '../common/wire-budget.js'
 import type { RaftLog } from './log.js'
-import type { AppendEntriesResponse } from './messages.js'
+import type { AppendEntriesResponse, LogEntry, RaftMessage } from './messages.js'
 
 /** A majority of `memberCount` nodes. */
 export function quorumOf(memberCount: number): number {
@@ -52,4 +53,45 @@ export function nextIndexAfterRejection(log: RaftLog, matchIndex: number, respon
     throw new Error(`rejection at ${response.rejectedIndex} of a prefix already matched through ${matchIndex}`)
   }
   return Math.min(high, Math.max(low, nextIndex))
+}
+
+/**
+ * An upper bound on an entry's encoded size. Entries are immutable and shared (log, messages,
+ * records), so the size is computed once per entry object.
+ */
+const entryBytesMemo = new WeakMap<LogEntry, number>()
+
+export function entryBytes(entry: LogEntry): number {
+  let bytes = entryBytesMemo.get(entry)
+  if (bytes === undefined) {
+    bytes = encodedBytesMax(entry)
+    entryBytesMemo.set(entry, bytes)
+  }
+  return bytes
+}
+
+/** An upper bound on a message's encoded size; an AppendEntries reuses its entries' memoized sizes. */
+export function raftMessageBytes(message: RaftMessage): number {
+  if (message.type !== 'AppendEntries' || message.entries.length === 0) return encodedBytesMax(message)
+  let bytes = encodedBytesMax({ ...message, entries: [] })
+  for (const entry of message.entries) bytes += entryBytes(entry)
+  return bytes
+}
+
+/**
+ * The entries one AppendEntries from `fromIndex` carries: at most `entriesMax` of them and at most
+ * `bytesMax` bytes (etcd's MaxSizePerMsg), but always at least one, so progress never stops.
+ */
+export function appendRange(log: RaftLog, fromIndex: number, entriesMax: number, bytesMax: number): { toIndex: number; bytes: number } {
+  const lastIndex = Math.min(log.lastIndex, fromIndex + entriesMax - 1)
+  if (fromIndex > lastIndex) throw new Error(`append range from ${fromIndex} past the last index ${log.lastIndex}`)
+  let bytes = entryBytes(log.entry(fromIndex))
+  let toIndex = fromIndex
+  while (toIndex < lastIndex) {
+    const next = entryBytes(log.entry(toIndex + 1))
+    if (bytes + next > bytesMax) break
+    bytes += next
+    toIndex += 1
+  }
+  return { toIndex, bytes }
 }

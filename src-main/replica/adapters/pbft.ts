@@ -1,5 +1,6 @@
 /** PBFT in a replica process: node:crypto authenticators, ticks from milliseconds, replies to every client. */
 import { PbftCore, byzantineKinds } from '../../protocols/pbft/index.js'
+import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
 import { nodeCrypto } from '../../protocols/pbft/crypto-node.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
 import { seededRandom } from '../../protocols/common/random.js'
@@ -20,13 +21,15 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
       random: seededRandom(config.seed, `pbft:${config.id}`),
       requestTimeoutTicks: ticks(config.requestTimeoutMs),
       checkpointInterval: config.checkpointInterval,
-      logWindowMax: Math.max(128, config.checkpointInterval * 4),
+      logWindowMax: logWindowFor(config.checkpointInterval),
       persisted,
       byzantine: behaviourFor(config, config.byzantine[config.id]),
     })
   },
   // The core checks every field of a message before reading it and drops what is malformed.
   isMessage: (value): value is PbftMessage => typeof value === 'object' && value !== null && messageTypes.has((value as { type?: string }).type ?? ''),
+  // A batch holds at least one request, and view changes carry batches: a request may take no more than one batch.
+  commandBytesMax: (config) => pbftRequestBytesMax(config.members.length, config.f ?? maxFaults(config.members.length), logWindowFor(config.checkpointInterval)),
   // PBFT orders reads like writes (the read-only optimization is not implemented).
   readsThroughCore: false,
   appliedTermsAgree: false,

@@ -115,7 +115,7 @@ describe('PBFT retransmission and state transfer', () => {
     if (stable?.type !== 'stable-checkpoint') throw new Error('R1 has no stable checkpoint')
     const forged = [{ command: put('k1', 'TRANSFER $1000 Alice->Malicious'), tag: { clientId: 'c1', seq: 1 } }]
     const message = sign<CatchUp>(cluster.crypto, cluster.members, {
-      type: 'CatchUp', fromSeq: 1, toSeq: 4, toDigest: stable.digest, proof: stable.proof, batches: [forged, [], [], []], replica: 'R1',
+      type: 'CatchUp', fromSeq: 1, toSeq: 4, toDigest: stable.digest, proof: stable.proof, batches: [forged, [], [], []], digests: [], replica: 'R1',
     })
     cluster.step('R3', { kind: 'message', from: 'R1', message })
     expect(cluster.notes('R3', 'catch-up from=R1 rejected')).toHaveLength(1)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { PrimaryBackupCore, isPrimaryBackupMessage, type PrimaryBackupMessage } from '../../../src-main/protocols/primary-backup/core.js'
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import type { Ready } from '../../../src-main/protocols/types.js'
+import { encodedBytesMax } from '../../../src-main/protocols/common/wire-budget.js'
 
 const members = ['Busan', 'Seoul', 'Gwangju']
 
@@ -72,5 +73,31 @@ describe('naive primary-backup', () => {
     expect(isPrimaryBackupMessage({ type: 'Replicate', term: 0, entries: [{ command: { op: 'explode' } }] })).toBe(false)
     expect(isPrimaryBackupMessage({ type: 'Replicate', term: 0, entries: 'x' })).toBe(false)
     expect(isPrimaryBackupMessage({ type: 'Heartbeat', term: 3 })).toBe(false)
+  })
+})
+
+describe('naive primary-backup: shipping is capped by bytes', () => {
+  it('a turn of large writes leaves in several Replicate messages and persisted records, each within its budget, and every backup applies them all in order', () => {
+    const replicateBytesMax = 16 * 1024
+    const recordBytesMax = 32 * 1024
+    const cores = new Map(
+      members.map((id) => [
+        id,
+        new PrimaryBackupCore({ id, members, electionTimeoutTicks: [10, 20], heartbeatTicks: 3, random: seededRandom(1, id), replicateBytesMax, recordBytesMax }),
+      ]),
+    )
+    const proposals = Array.from({ length: 60 }, (_, index) => put(`k${index}`, `${index}:`.padEnd(2000, 'v'), index + 1))
+    const ready = cores.get('Busan')!.step({ kind: 'propose', proposals })
+    const toSeoul = ready.messages.filter((outbound) => outbound.to === 'Seoul').map((outbound) => outbound.message)
+    expect(toSeoul.length).toBeGreaterThan(4)
+    for (const message of toSeoul) {
+      if (message.type !== 'Replicate') throw new Error(`unexpected ${message.type}`)
+      if (message.entries.length > 1) expect(encodedBytesMax(message.entries)).toBeLessThanOrEqual(replicateBytesMax)
+    }
+    expect(ready.persist.length).toBeGreaterThan(2)
+    for (const record of ready.persist) expect(encodedBytesMax(record.entries)).toBeLessThanOrEqual(recordBytesMax)
+    const applied = deliver(ready, cores, 'Busan', new Set(['Gwangju'])).flatMap((backup) => backup.applied)
+    expect(applied.map((entry) => entry.index)).toEqual(proposals.map((_, index) => index + 1))
+    expect(applied.map((entry) => entry.command)).toEqual(proposals.map((proposal) => proposal.command))
   })
 })
