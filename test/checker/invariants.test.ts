@@ -181,6 +181,10 @@ describe('replicas healthy: no replica exits unless the experiment stops it', ()
     })
   })
 
+  it('a trace from before exits were one line gives the first line of the stack', () => {
+    expect(result('replicas-healthy', [exited(1000, 'B', 'Error: frame too big\n    at encodeFrame (replica.js:797:45)')]).detail).toBe('B exited on its own at 1.00 s: Error: frame too big')
+  })
+
   it('counts a Byzantine replica that dies too: its process is ours, whatever it says', () => {
     expect(result('replicas-healthy', [exited(10, 'D', 'exit code 70')], 'pbft', { faultyNodes: ['D'] }).ok).toBe(false)
   })

@@ -49,6 +49,7 @@ export const violationsListedMax = 3
 
 type RoleEvent = Extract<TraceEvent, { kind: 'role' }>
 type ApplyEvent = Extract<TraceEvent, { kind: 'apply' }>
+type ProcessEvent = Extract<TraceEvent, { kind: 'process' }>
 
 export function checkInvariants(input: InvariantInput): InvariantResult[] {
   return [...checkLogs(input), replicasHealthy(input.trace, input.originMs ?? 0)]
@@ -140,12 +141,15 @@ function electionSafety(trace: readonly TraceEvent[], protocol: ProtocolName | u
  */
 function replicasHealthy(trace: readonly TraceEvent[], originMs: number): InvariantResult {
   const name = 'replicas-healthy'
-  const exits = trace.filter((event) => event.kind === 'process' && event.state === 'exited').sort((a, b) => a.t - b.t)
+  const processEvents = trace.filter((event): event is ProcessEvent => event.kind === 'process')
+  const exits = processEvents.filter((event) => event.state === 'exited').sort((a, b) => a.t - b.t)
   if (exits.length === 0) {
-    const crashes = trace.filter((event) => event.kind === 'process' && event.state === 'crashed').length
+    const crashes = processEvents.filter((event) => event.state === 'crashed').length
     return { name, ok: true, detail: `no replica exited on its own${crashes > 0 ? ` (${plural(crashes, 'crash')} by the experiment)` : ''}` }
   }
-  const listed = exits.slice(0, violationsListedMax).map((event) => `${event.node} exited on its own at ${experimentTime(event.t - originMs)}: ${event.kind === 'process' ? event.detail ?? 'no reason recorded' : ''}`)
+  // Older traces carry the whole stack: its first line is the error.
+  const reason = (event: ProcessEvent) => event.detail?.split('\n')[0]?.trim() || 'no reason recorded'
+  const listed = exits.slice(0, violationsListedMax).map((event) => `${event.node} exited on its own at ${experimentTime(event.t - originMs)}: ${reason(event)}`)
   const rest = exits.slice(violationsListedMax).map((event) => event.node)
   return { name, ok: false, detail: listed.join('; ') + (rest.length > 0 ? `; and ${rest.length} more (${[...new Set(rest)].join(', ')})` : '') }
 }
