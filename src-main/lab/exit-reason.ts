@@ -39,7 +39,10 @@ export function errorLine(log: string, stoppedPrefix?: string): string | undefin
   const lines = log.split('\n').map((line) => line.trim()).filter(Boolean)
   const own = stoppedPrefix === undefined ? undefined : lines.find((line) => line.startsWith(stoppedPrefix))
   if (own !== undefined) return cutLine(own.slice(stoppedPrefix!.length))
-  const named = lines.find((line) => /\b(fatal|error|abort|assert)/i.test(line))
+  // "Error: ...", "RangeError: ...", "AssertionError [ERR_ASSERTION]: ...", "FATAL ERROR: ..." first:
+  // Node prints source lines such as "throw er; // Unhandled 'error' event" before the error itself.
+  const thrown = lines.find((line) => /^(\w*Error\b|FATAL ERROR)/.test(line))
+  const named = thrown ?? lines.find((line) => /\b(fatal|error|abort|assert)/i.test(line))
   return named === undefined ? undefined : cutLine(named)
 }
 

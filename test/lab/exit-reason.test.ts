@@ -23,6 +23,18 @@ describe('errorLine', () => {
     expect(errorLine(log, 'replica A stopped: ')).toBe('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory')
   })
 
+  it('an unhandled stream error: the error, not the line of source Node prints above it', () => {
+    const log = [
+      'node:events:497',
+      '      throw er; // Unhandled \'error\' event',
+      '      ^',
+      '',
+      'Error: ENOSPC: no space left on device, write',
+      "Emitted 'error' event on WriteStream instance at:",
+    ].join('\n')
+    expect(errorLine(log)).toBe('Error: ENOSPC: no space left on device, write')
+  })
+
   it('says nothing rather than guess when no line names an error', () => {
     expect(errorLine('(node:12) ExperimentalWarning: something\n', 'replica A stopped: ')).toBeUndefined()
     expect(errorLine('', 'replica A stopped: ')).toBeUndefined()
