@@ -539,6 +539,9 @@ export function describeWriteError(error: unknown, file?: string): string {
 /** A failure of the run's own processes, in one line; a full disk says so first. */
 function describeRunError(message: string): string {
   const line = firstLine(message)
+  // Node's own wording of a failed call: "ENOSPC: no space left on device, open '/runs/x/logs/A.log'".
+  const call = /^ENOSPC: no space left on device, (\w+) '(.+)'$/.exec(line)
+  if (call) return `no space left on device: could not ${call[1]} ${call[2]}`
   return isDiskFull(line) && !line.startsWith('no space left on device') ? `no space left on device: ${line}` : line
 }
 
