@@ -81,6 +81,12 @@ export interface ScriptStepResult {
   t: number
 }
 
+export interface ReplicaExitReport {
+  node: string
+  atMs: number
+  reason: string
+}
+
 /** What `lab run --json` prints and what the UI stores. Field names are a contract for scripts. */
 export interface RunSummary {
   runId: string
@@ -114,6 +120,12 @@ export interface RunSummary {
   reads: { mode: string; total: number; stale: number; examples: { key: string; read: string | null; newer: string; atMs: number }[] }
   script?: ScriptStepResult[]
   discovery?: DiscoveryReport
+  /**
+   * Replicas that exited without the experiment asking (an error, an assertion, out of memory, an
+   * outside kill): ms from the experiment's 0 s, and the error's first line. The verdict's
+   * replicas-healthy fails on any. Absent in runs recorded before it existed.
+   */
+  replicaExits?: ReplicaExitReport[]
   verdict?: Verdict
   runDir: string
   completed: boolean

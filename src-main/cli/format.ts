@@ -1,6 +1,8 @@
 /** Human-readable output of the CLI: the live progress line and the end-of-run summary. */
 import type { LiveFrame } from '../api/lab-api.js'
 import type { RunSummary } from '../api/summary.js'
+import { verdictWord } from '../api/report/analysis.js'
+import { describeReplicaExit } from '../api/report/format.js'
 
 const barWidth = 24
 
@@ -51,6 +53,17 @@ function describeLoad(summary: RunSummary): string {
   return summary.discovery ? 'service discovery' : 'scripted'
 }
 
+/** The run's outcome in a word, and for a failure what failed: "FAIL (replicas-healthy, linearizability)". */
+function describeOutcome(summary: RunSummary): string {
+  const word = verdictWord(summary)
+  if (word !== 'FAIL' || !summary.verdict) return word
+  const failed = [
+    ...summary.verdict.invariants.filter((invariant) => !invariant.ok).map((invariant) => invariant.name),
+    ...(summary.verdict.linearizable === false ? ['linearizability'] : []),
+  ]
+  return `${word} (${failed.join(', ')})`
+}
+
 export function formatSummary(summary: RunSummary): string {
   const lines = [
     `${summary.name}: ${summary.protocol}, ${summary.nodes} nodes, ${describeLoad(summary)}, durability ${summary.durability}, seed ${summary.seed}`,
@@ -78,6 +91,7 @@ export function formatSummary(summary: RunSummary): string {
   }
   if (summary.reads.total > 0) lines.push(`  reads        ${summary.reads.total} (${summary.reads.mode}), ${summary.reads.stale} certainly stale`)
   for (const fault of summary.faults) lines.push(`  fault        at ${(fault.atMs / 1000).toFixed(2)} s: ${fault.action}${fault.targets.length ? ` → ${fault.targets.join(', ')}` : ''}${fault.detail ? ` (${fault.detail})` : ''}`)
+  for (const exit of summary.replicaExits ?? []) lines.push(`  DIED         ${describeReplicaExit(exit)}`)
   if (summary.verdict) {
     const verdict = summary.verdict
     const linearizable = verdict.linearizable === true ? 'yes' : verdict.linearizable === false ? 'NO' : 'unknown'
@@ -86,6 +100,7 @@ export function formatSummary(summary: RunSummary): string {
     if (verdict.witness) lines.push(...verdict.witness.split('\n').map((line) => `  witness      ${line}`))
   }
   if (summary.error) lines.push(`  error        ${summary.error}`)
+  lines.push(`  verdict      ${describeOutcome(summary)}`)
   lines.push(`  run dir      ${summary.runDir}`)
   return `${lines.join('\n')}\n`
 }

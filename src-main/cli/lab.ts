@@ -9,16 +9,25 @@
  */
 import path from 'node:path'
 import { loadExperimentFile } from '../lab/experiment-file.js'
-import { ExperimentRun, describeScriptStep } from '../lab/runner.js'
+import { ExperimentRun, RunStartError, describeScriptStep } from '../lab/runner.js'
 import { experimentJsonSchema } from '../api/json-schema.js'
 import { formatSummary, ProgressLine } from './format.js'
 import type { RunSummary } from '../api/summary.js'
+import { verdictWord } from '../api/report/analysis.js'
+import { assertNever } from '../protocols/types.js'
+
+/** `lab run` exit codes (README): 2 is an invalid experiment file, nothing started. */
+const exitCompleted = 0
+const exitViolation = 1
+const exitIncomplete = 3
+const exitUndecided = 4
 
 const usage = `usage: npm run lab -- <command>
   run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads]
       Runs the experiment on real replica processes; prints progress on stderr and a summary.
       --json   print the summary as JSON on stdout
-      --check  exit 1 when the verdict finds a violation (non-linearizable or a broken invariant)
+      --check  exit 1 when the verdict finds a violation (non-linearizable, a broken invariant, a
+               replica that died), 4 when it is undecided; 3 means the run could not complete
   check <run-dir | history.ndjson> [--json] [--budget DURATION]
       Judges a recorded history: exit 0 linearizable, 1 not, 2 unknown or unreadable.
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
@@ -86,16 +95,23 @@ async function runCommand(args: string[]): Promise<number> {
   if (!loaded.ok) return fail(loaded.message)
   const experiment = loaded.experiment
   const progress = new ProgressLine(process.stderr, experiment.workload.duration)
-  const run = new ExperimentRun(experiment, {
-    runsDir: path.resolve(runsDir ?? 'runs'),
-    sourceText: loaded.text,
-    check: !flags.has('--no-check'),
-    finalReads: !flags.has('--no-final-reads'),
-    onMessage: (message) => {
-      if (message.kind === 'frame') progress.update(message)
-    },
-    onScriptStep: (step) => progress.note(describeScriptStep(step)),
-  })
+  let run: ExperimentRun
+  try {
+    run = new ExperimentRun(experiment, {
+      runsDir: path.resolve(runsDir ?? 'runs'),
+      sourceText: loaded.text,
+      check: !flags.has('--no-check'),
+      finalReads: !flags.has('--no-final-reads'),
+      onMessage: (message) => {
+        if (message.kind === 'frame') progress.update(message)
+      },
+      onScriptStep: (step) => progress.note(describeScriptStep(step)),
+    })
+  } catch (error) {
+    if (!(error instanceof RunStartError)) throw error
+    process.stderr.write(`lab run: ${error.message}\n`)
+    return exitIncomplete
+  }
   progress.note(`run ${run.id}: ${experiment.protocol}, ${experiment.cluster.nodes.length} nodes (${experiment.cluster.nodes.join(', ')})`)
   const stopOnSignal = () => run.stop()
   process.once('SIGINT', stopOnSignal)
@@ -106,16 +122,27 @@ async function runCommand(args: string[]): Promise<number> {
   else process.stdout.write(formatSummary(summary))
   if (!summary.completed) {
     process.stderr.write(`the run did not complete: ${summary.error}\n(run directory kept: ${summary.runDir})\n`)
-    return 3
+    return exitIncomplete
   }
-  if (flags.has('--check') && violated(summary)) return 1
-  return 0
+  return flags.has('--check') ? checkedExitCode(summary) : exitCompleted
 }
 
-function violated(summary: RunSummary): boolean {
-  const verdict = summary.verdict
-  if (!verdict) return false
-  return verdict.linearizable === false || verdict.invariants.some((invariant) => !invariant.ok)
+/** `lab run --check`: only a verdict that passed is 0; one that could not decide is not a pass either. */
+function checkedExitCode(summary: RunSummary): number {
+  const word = verdictWord(summary)
+  switch (word) {
+    case 'PASS':
+      return exitCompleted
+    case 'FAIL':
+      return exitViolation
+    case 'UNDECIDED':
+    case 'NOT CHECKED':
+      return exitUndecided
+    case 'INCOMPLETE':
+      return exitIncomplete
+    default:
+      return assertNever(word, 'verdict')
+  }
 }
 
 function validateCommand(files: string[]): number {

@@ -12,6 +12,8 @@ import type { LinkRules, PeerAddress } from '../replica/transport.js'
 import type { TraceEvent } from '../api/trace.js'
 import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
+import { assertNever } from '../protocols/types.js'
+import { errorLine, firstLine, logSize, readLogFrom } from './exit-reason.js'
 
 export const replicaStartTimeoutMs = 10_000
 const shutdownGraceMs = 2000
@@ -28,12 +30,32 @@ export interface ReplicaHandle {
   child?: ChildProcess
   exitCode?: number | null
   fatal?: string
+  /** How the lab asked this process to end, if it did: any other exit is one of its own. */
+  stopRequest?: StopRequest
+  /** Where this process's output starts in logs/<id>.log (the file keeps every restart's). */
+  logOffset?: number
+}
+
+/** `kill`: the lab sent SIGKILL (a crash fault, a paused replica at shutdown, a shutdown that hung). */
+type StopRequest = 'kill' | 'shutdown'
+
+/** A replica process that ended without the lab asking: an error, an assertion, OOM, an outside kill. */
+export interface ReplicaExit {
+  node: string
+  /** ms since the run's epoch. */
+  t: number
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** One line: the error's first line and how the process ended. */
+  reason: string
 }
 
 export interface ClusterListener {
   onEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void
   /** Process lifecycle, for the trace (stamped by the cluster on the run's clock). */
   onProcessEvent(event: TraceEvent): void
+  /** A replica ended on its own; it is also in the trace as a process event in state `exited`. */
+  onReplicaExit?(exit: ReplicaExit): void
 }
 
 export type ReplicaConfigBase = Omit<ReplicaConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
@@ -81,6 +103,7 @@ export class Cluster {
     if (replica.state === 'crashed' || replica.state === 'exited') return
     const exited = this.waitForExit(replica)
     replica.state = 'crashed'
+    replica.stopRequest = 'kill'
     replica.child?.kill('SIGKILL')
     await exited
     this.processEvent(id, 'crashed', 'SIGKILL')
@@ -161,13 +184,21 @@ export class Cluster {
         const child = replica.child
         if (!child || child.exitCode !== null || child.signalCode !== null) return
         const exited = this.waitForExit(replica)
-        if (replica.state === 'paused') child.kill('SIGKILL')
-        else this.send(replica.id, { type: 'shutdown' })
-        const timer = setTimeout(() => child.kill('SIGKILL'), shutdownGraceMs)
+        if (replica.state === 'paused') this.kill(replica)
+        else {
+          replica.stopRequest = 'shutdown'
+          this.send(replica.id, { type: 'shutdown' })
+        }
+        const timer = setTimeout(() => this.kill(replica), shutdownGraceMs)
         await exited
         clearTimeout(timer)
       }),
     )
+  }
+
+  private kill(replica: ReplicaHandle): void {
+    replica.stopRequest = 'kill'
+    replica.child?.kill('SIGKILL')
   }
 
   private handle(id: string): ReplicaHandle {
@@ -201,6 +232,7 @@ export class Cluster {
       epochNs: this.epochNs.toString(),
     }
     const log = fs.openSync(path.join(this.runDir, 'logs', `${id}.log`), 'a')
+    const logOffset = logSize(log)
     const child = fork(nodeBundle('replica'), ['--config', JSON.stringify(config)], {
       env: childProcessEnv(),
       // For profiling a replica, e.g. CONSENSUS_LAB_REPLICA_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -216,6 +248,8 @@ export class Cluster {
     replica.state = 'starting'
     replica.pid = child.pid
     replica.fatal = undefined
+    replica.stopRequest = undefined
+    replica.logOffset = logOffset
     if (child.pid) this.guardian.watch(child.pid)
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`replica ${id} did not start within ${replicaStartTimeoutMs} ms`)), replicaStartTimeoutMs)
@@ -236,18 +270,17 @@ export class Cluster {
         replica.exitCode = code
         if (replica.child !== child) return
         const wasStarting = replica.state === 'starting'
-        if (replica.state !== 'crashed') {
-          replica.state = 'exited'
-          if (!this.closed) this.processEvent(id, 'exited', replica.fatal ?? `exit code ${code ?? signal}`)
-        }
-        if (wasStarting) {
-          const portTaken = (replica.fatal ?? '').includes('EADDRINUSE')
-          if (portTaken && retryOnPortTaken && !this.closed) {
-            replica.peerPort = 0
-            replica.clientPort = 0
-            this.spawn(id, false).then(resolve, reject)
-          } else reject(new Error(`replica ${id} exited during start: ${replica.fatal ?? `exit code ${code ?? signal}`}`))
-        }
+        if (replica.state !== 'crashed') replica.state = 'exited'
+        // A port taken between our pick and the replica's bind is the machine's race, not the replica's failure.
+        const retry = wasStarting && (replica.fatal ?? '').includes('EADDRINUSE') && retryOnPortTaken && !this.closed
+        const reason = exitedAsAsked(replica, code, signal) || retry ? undefined : this.exitReason(replica, code, signal)
+        if (reason !== undefined) this.recordExit({ node: id, t: this.now(), code, signal, reason })
+        if (!wasStarting) return
+        if (retry) {
+          replica.peerPort = 0
+          replica.clientPort = 0
+          this.spawn(id, false).then(resolve, reject)
+        } else reject(new Error(`replica ${id} exited during start: ${reason ?? `exit code ${code ?? signal}`}`))
       })
     })
   }
@@ -272,6 +305,25 @@ export class Cluster {
     }
   }
 
+  private recordExit(exit: ReplicaExit): void {
+    this.listener.onProcessEvent({ t: exit.t, node: exit.node, kind: 'process', state: 'exited', detail: exit.reason })
+    this.listener.onReplicaExit?.(exit)
+  }
+
+  /**
+   * Why a replica died, in one line: the fatal error it reported, else the error it printed (its
+   * log since this start), else how it ended. A SIGKILL the lab did not send is the kernel's OOM
+   * killer or someone else's kill.
+   */
+  private exitReason(replica: ReplicaHandle, code: number | null, signal: NodeJS.Signals | null): string {
+    const how = signal !== null ? `killed by ${signal}` : `exit code ${code}`
+    const log = readLogFrom(path.join(this.runDir, 'logs', `${replica.id}.log`), replica.logOffset ?? 0)
+    const error = firstLine(replica.fatal) ?? errorLine(log, `replica ${replica.id} stopped: `)
+    if (error !== undefined) return `${error} (${how})`
+    if (signal === 'SIGKILL') return 'killed by SIGKILL, not by the lab (out of memory, or another process)'
+    return how
+  }
+
   private waitForExit(replica: ReplicaHandle): Promise<void> {
     const child = replica.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
@@ -280,5 +332,20 @@ export class Cluster {
 
   private processEvent(node: string, state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited', detail: string): void {
     this.listener.onProcessEvent({ t: this.now(), node, kind: 'process', state, detail })
+  }
+}
+
+/** An exit the lab asked for: our SIGKILL, or a clean exit after our shutdown request. A replica that reported a fatal error died of it. */
+function exitedAsAsked(replica: ReplicaHandle, code: number | null, signal: NodeJS.Signals | null): boolean {
+  if (replica.fatal !== undefined) return false
+  switch (replica.stopRequest) {
+    case 'kill':
+      return signal === 'SIGKILL'
+    case 'shutdown':
+      return code === 0
+    case undefined:
+      return false
+    default:
+      return assertNever(replica.stopRequest, 'stop request')
   }
 }

@@ -14,7 +14,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
 import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
-import type { LatencySummaryMs, RunSummary, ScriptStepResult } from '../api/summary.js'
+import type { LatencySummaryMs, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
@@ -23,19 +23,26 @@ import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
-import { Cluster, type ReplicaConfigBase } from './cluster.js'
+import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
 import { FaultInjector, describeAction, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
 import { LeaderTracker, computeLeadership } from './leadership.js'
 import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
+import { errorLine, logSize, readLogFrom } from './exit-reason.js'
 import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/protocol.js'
 
 /** How long the end of a run waits for every running replica to reach the same applied index. */
 const convergenceWaitMs = 3000
 /** Extra time the workload gets beyond its duration before the run gives up on it. */
 const workloadGraceMs = 30_000
+/**
+ * Disk space held from the start of a run and given back just before summary.json is written, so a
+ * run whose disk fills up can still record that it failed and why.
+ */
+export const recordReserveBytes = 256 * 1024
+const reserveFile = '.record-reserve'
 
 /** Trace kinds kept in memory for the verdict and leadership; the file keeps every event. */
 const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'process', 'fault'])
@@ -71,26 +78,52 @@ export class ExperimentRun {
   private readonly scriptResults: ScriptStepResult[] = []
   private convergenceCheck?: () => void
   private traceClosed = false
+  /** Replicas that ended without the lab asking (also in the trace), for the summary. */
+  private readonly replicaExits: ReplicaExit[] = []
+  /** Why the run cannot complete, found while it ran (a full disk); the first cause wins. */
+  private failure?: string
 
+  /**
+   * Creates the run directory and its first files; throws RunStartError, with a one-line message,
+   * when it cannot (a full disk, no permission).
+   */
   constructor(
     readonly experiment: Experiment,
     private readonly options: RunOptions,
   ) {
     this.id = runId(experiment.name)
     this.dir = path.join(options.runsDir, this.id)
-    fs.mkdirSync(this.dir, { recursive: true })
     this.frames = new FrameAggregator(this.id)
-    this.traceFile = fs.createWriteStream(path.join(this.dir, 'trace.ndjson'))
-    fs.writeFileSync(path.join(this.dir, 'experiment.json'), JSON.stringify(experiment, null, 2))
-    fs.writeFileSync(path.join(this.dir, 'environment.json'), JSON.stringify(captureEnvironment('run'), null, 2))
-    if (options.sourceText) fs.writeFileSync(path.join(this.dir, 'experiment.source.yaml'), options.sourceText)
+    let file = this.dir
+    const write = (name: string, data: string | Buffer) => {
+      file = path.join(this.dir, name)
+      fs.writeFileSync(file, data)
+    }
+    try {
+      fs.mkdirSync(this.dir, { recursive: true })
+      write(reserveFile, Buffer.alloc(recordReserveBytes))
+      write('experiment.json', JSON.stringify(experiment, null, 2))
+      write('environment.json', JSON.stringify(captureEnvironment('run'), null, 2))
+      if (options.sourceText) write('experiment.source.yaml', options.sourceText)
+    } catch (caught) {
+      throw new RunStartError(`cannot start the run: ${describeWriteError(caught, file)}`)
+    }
+    const traceFile = path.join(this.dir, 'trace.ndjson')
+    this.traceFile = fs.createWriteStream(traceFile)
+    this.traceFile.on('error', (caught) => {
+      this.traceClosed = true
+      this.fail(describeWriteError(caught, traceFile))
+    })
   }
 
   now(): number {
     return Number(process.hrtime.bigint() - this.epochNs) / 1e6
   }
 
-  /** Runs to the end and returns the summary; on failure the summary says why (completed: false). */
+  /**
+   * Runs to the end and returns the summary; on failure the summary says why (completed: false).
+   * Never rejects: whatever breaks (a replica, the workload, the disk) ends up in the summary.
+   */
   async execute(): Promise<RunSummary> {
     const startedAt = new Date().toISOString()
     const frameTimer = setInterval(() => this.emitFrame(), frameIntervalMs)
@@ -102,7 +135,7 @@ export class ExperimentRun {
       await this.waitForConvergence()
       finalStates = await this.cluster!.finalStates()
     } catch (caught) {
-      error = (caught as Error).message
+      error = describeRunError((caught as Error).message)
     } finally {
       clearInterval(frameTimer)
       this.workload?.kill('SIGKILL')
@@ -111,29 +144,77 @@ export class ExperimentRun {
     }
     // Messages still queued on the channels of processes just stopped arrive after this: the run's
     // record ends here.
-    this.traceClosed = true
-    await new Promise<void>((resolve) => this.traceFile.end(() => resolve()))
-    const summary = this.summarize(startedAt, stats, error, this.readStats())
-    if (this.options.check !== false && stats) {
-      try {
-        summary.verdict = await buildRunVerdict(
-          { runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates },
-          { faultyNodes: this.liars() },
-        )
-        if (stats.discovery) summary.verdict.invariants.push(...checkDiscovery(stats.discovery, stats.endMs))
-      } catch (caught) {
-        summary.verdict = { linearizable: 'unknown', invariants: [], witness: `checker failed: ${(caught as Error).message}` }
-      }
-    }
-    fs.writeFileSync(path.join(this.dir, 'final-states.json'), JSON.stringify(finalStates, null, 2))
-    fs.writeFileSync(path.join(this.dir, 'series.json'), JSON.stringify(this.frames.series))
+    await this.closeTrace()
+    this.writeRunFile('final-states.json', JSON.stringify(finalStates, null, 2))
+    this.writeRunFile('series.json', JSON.stringify(this.frames.series))
     if (stats) {
       const metrics = { latencyHistogramUs: stats.histogram, latencyHistogramUsByOperation: stats.histogramsByFunction, byFunction: stats.byFunction }
-      fs.writeFileSync(path.join(this.dir, 'metrics.json'), JSON.stringify(metrics))
+      this.writeRunFile('metrics.json', JSON.stringify(metrics))
     }
-    fs.writeFileSync(path.join(this.dir, 'summary.json'), JSON.stringify(summary, null, 2))
-    this.options.onMessage?.(error ? { kind: 'error', runId: this.id, message: error } : { kind: 'end', runId: this.id, summary })
+    // A cause found while the run went on (the disk filled up) outranks what it led to.
+    error = this.failure ?? error
+    const summary = this.summarize(startedAt, stats, error, this.readStats())
+    if (this.options.check !== false && stats && error === undefined) summary.verdict = await this.judge(stats, finalStates)
+    this.writeSummary(summary)
+    this.options.onMessage?.(summary.error !== undefined ? { kind: 'error', runId: this.id, message: summary.error } : { kind: 'end', runId: this.id, summary })
     return summary
+  }
+
+  private async judge(stats: WorkloadStats, finalStates: FinalState[]): Promise<Verdict> {
+    try {
+      const verdict = await buildRunVerdict(
+        { runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates },
+        { faultyNodes: this.liars(), originMs: this.workloadStartMs },
+      )
+      if (stats.discovery) verdict.invariants.push(...checkDiscovery(stats.discovery, stats.endMs))
+      return verdict
+    } catch (caught) {
+      return { linearizable: 'unknown', invariants: [], witness: `checker failed: ${(caught as Error).message}` }
+    }
+  }
+
+  /** Ends the run as failed, keeping what it has: the workload stops and the run winds down. */
+  private fail(reason: string): void {
+    if (this.failure !== undefined) return
+    this.failure = reason
+    this.stop()
+  }
+
+  private onReplicaExit(exit: ReplicaExit): void {
+    this.replicaExits.push(exit)
+    if (isDiskFull(exit.reason)) this.fail(`no space left on device: replica ${exit.node} could not write to ${path.join(this.dir, 'nodes', exit.node)}: ${exit.reason}`)
+  }
+
+  private closeTrace(): Promise<void> {
+    this.traceClosed = true
+    const stream = this.traceFile
+    if (stream.destroyed || stream.errored) return Promise.resolve()
+    return new Promise<void>((resolve) => stream.end(() => resolve()))
+  }
+
+  /** Writes a file of the run's record; a failure (a full disk) fails the run, and the rest is still written. */
+  private writeRunFile(name: string, text: string): boolean {
+    const file = path.join(this.dir, name)
+    try {
+      fs.writeFileSync(file, text)
+      return true
+    } catch (caught) {
+      this.fail(describeWriteError(caught, file))
+      // A file cut short would read as a damaged run; an absent one says the run stopped before it.
+      fs.rmSync(file, { force: true })
+      return false
+    }
+  }
+
+  /**
+   * summary.json comes last (a run with one has ended) and gets the space held back since the start.
+   * If even that fails, the summary says so, and the host prints it.
+   */
+  private writeSummary(summary: RunSummary): void {
+    fs.rmSync(path.join(this.dir, reserveFile), { force: true })
+    if (this.writeRunFile('summary.json', JSON.stringify(summary, null, 2))) return
+    summary.completed = false
+    summary.error = `${summary.error ?? this.failure}; the run's summary.json could not be written either`
   }
 
   /** Nodes that lied at some point of the run: the invariants hold the honest ones only. */
@@ -178,6 +259,7 @@ export class ExperimentRun {
     this.cluster = new Cluster(replicaBase(experiment), this.dir, this.epochNs, {
       onEvents: (node, events, status) => this.onReplicaEvents(node, events, status),
       onProcessEvent: (event) => this.onEvents([event]),
+      onReplicaExit: (exit) => this.onReplicaExit(exit),
     })
     this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'))
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
@@ -198,6 +280,8 @@ export class ExperimentRun {
       .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))
     try {
       workload.start(this.workloadConfig())
+      // The run failed while the cluster started (a full disk): the workload ends as soon as it begins.
+      if (this.stopped) this.stop()
       return await workload.done
     } finally {
       timers.forEach(clearTimeout)
@@ -248,7 +332,9 @@ export class ExperimentRun {
 
   private spawnWorkload(): { start: (config: WorkloadConfig) => void; done: Promise<WorkloadStats> } {
     const experiment = this.experiment
-    const log = fs.openSync(path.join(this.dir, 'logs', 'workload.log'), 'a')
+    const logFile = path.join(this.dir, 'logs', 'workload.log')
+    const log = fs.openSync(logFile, 'a')
+    const logOffset = logSize(log)
     const child = fork(nodeBundle('workload'), [], {
       env: childProcessEnv(),
       stdio: ['ignore', log, log, 'ipc'],
@@ -291,7 +377,10 @@ export class ExperimentRun {
         clearTimeout(deadline)
         if (child.pid) guardian.forget(child.pid)
         if (result) resolve(result)
-        else reject(new Error(`the workload exited (code ${code}) without reporting`))
+        else {
+          const error = errorLine(readLogFrom(logFile, logOffset))
+          reject(new Error(`the workload exited (code ${code}) without reporting${error ? `: ${error}` : ''}`))
+        }
       })
     })
     // A cluster that fails to start leaves the workload unstarted: that rejection is the cluster's story.
@@ -345,11 +434,16 @@ export class ExperimentRun {
   private readStats(): ReadStats {
     const file = path.join(this.dir, 'history.ndjson')
     if (!fs.existsSync(file)) return { reads: 0, stale: 0, examples: [] }
-    const history = fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as HistoryEvent)
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
+    const history: HistoryEvent[] = []
+    for (const [index, line] of lines.entries()) {
+      try {
+        history.push(JSON.parse(line) as HistoryEvent)
+      } catch (caught) {
+        // The last line may be cut short by a full disk (the run then fails and says why).
+        if (index < lines.length - 1) throw caught
+      }
+    }
     return countStaleReads(history)
   }
 
@@ -413,11 +507,46 @@ export class ExperimentRun {
       reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
+      replicaExits: this.replicaExits.map((exit) => ({ node: exit.node, atMs: round(exit.t - this.workloadStartMs), reason: exit.reason })),
       runDir: this.dir,
       completed: error === undefined,
       error,
     }
   }
+}
+
+/** The run directory could not be set up; the message is one line. */
+export class RunStartError extends Error {
+  override name = 'RunStartError'
+}
+
+function isDiskFull(text: string): boolean {
+  return /ENOSPC|no space left on device/i.test(text)
+}
+
+/** A failed write in one line, naming the file: "no space left on device: could not write /runs/x/series.json". */
+export function describeWriteError(error: unknown, file?: string): string {
+  const { code, message, path: errorPath } = error as NodeJS.ErrnoException
+  // Writes through a file descriptor fail without a path: the caller names the file.
+  const named = file ?? errorPath
+  const where = named ? ` ${named}` : ''
+  if (code === 'ENOSPC') return `no space left on device: could not write${where}`
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied: could not write${where}`
+  if (code === 'EROFS') return `read-only file system: could not write${where}`
+  return firstLine(message ?? String(error))
+}
+
+/** A failure of the run's own processes, in one line; a full disk says so first. */
+function describeRunError(message: string): string {
+  const line = firstLine(message)
+  // Node's own wording of a failed call: "ENOSPC: no space left on device, open '/runs/x/logs/A.log'".
+  const call = /^ENOSPC: no space left on device, (\w+) '(.+)'$/.exec(line)
+  if (call) return `no space left on device: could not ${call[1]} ${call[2]}`
+  return isDiskFull(line) && !line.startsWith('no space left on device') ? `no space left on device: ${line}` : line
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? text
 }
 
 export function describeScriptStep(step: { command: string; outcome: string; value?: unknown; error?: string }): string {

@@ -93,6 +93,35 @@ describe('lab check exit codes', () => {
     expect(stdout.trimEnd().endsWith('verdict: UNDECIDED')).toBe(true)
   })
 
+  it('2: undecided when the history is empty, with why', async () => {
+    const dir = path.join(root, 'empty-history')
+    mkdirSync(dir)
+    writeFileSync(path.join(dir, 'history.ndjson'), '')
+    const { code, stdout } = await check(dir)
+    expect(code).toBe(2)
+    expect(stdout).toContain('linearizable: unknown (nothing to judge)')
+    expect(stdout).toContain('Unknown: the history holds no operation, so there is nothing to judge.')
+    expect(stdout.trimEnd().endsWith('verdict: UNDECIDED')).toBe(true)
+  })
+
+  it('2: undecided when no operation succeeded', async () => {
+    const dir = path.join(root, 'no-ok')
+    mkdirSync(dir)
+    writeFileSync(path.join(dir, 'history.ndjson'), '{"process":1,"type":"invoke","f":"put","key":"x","value":"1","time":1}\n{"process":1,"type":"info","f":"put","key":"x","value":"1","time":2}\n')
+    const { code, stdout } = await check(dir, '--json')
+    expect(code).toBe(2)
+    expect(JSON.parse(stdout)).toMatchObject({ linearizable: 'unknown', witness: expect.stringMatching(/^Unknown: none of the 1 operations was acknowledged/) })
+  })
+
+  it('1: a replica that exited on its own breaks replicas-healthy, named with the experiment time', async () => {
+    const trace: TraceEvent[] = [...healthyTrace, { t: 2500, node: 'B', kind: 'process', state: 'exited', detail: 'Error: boom (exit code 70)' }]
+    const dir = runDir('replica-died', { history: 'good/sequential.ndjson', trace, protocol: 'raft' })
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ workloadStartMs: 500 }))
+    const { code, stdout } = await check(dir)
+    expect(code).toBe(1)
+    expect(stdout).toContain('  FAIL  replicas-healthy: B exited on its own at 2.00 s: Error: boom (exit code 70)')
+  })
+
   it('--json prints the Verdict', async () => {
     const { code, stdout } = await check(path.join(fixtures, 'bad', 'lost-write.ndjson'), '--json')
     expect(code).toBe(1)

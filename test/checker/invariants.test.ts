@@ -8,6 +8,8 @@ const apply = (t: number, node: string, index: number, hash: string, term = 1): 
 const commit = (t: number, node: string, index: number): TraceEvent => ({ t, node, kind: 'commit', index })
 const up = (t: number, node: string): TraceEvent => ({ t, node, kind: 'process', state: 'up' })
 const truncate = (t: number, node: string, fromIndex: number, term = 2): TraceEvent => ({ t, node, kind: 'truncate', fromIndex, term })
+const crashed = (t: number, node: string): TraceEvent => ({ t, node, kind: 'process', state: 'crashed', detail: 'SIGKILL' })
+const exited = (t: number, node: string, detail: string): TraceEvent => ({ t, node, kind: 'process', state: 'exited', detail })
 
 function result(name: string, trace: TraceEvent[], protocol: 'raft' | 'pbft' | 'primary-backup' = 'raft', extra = {}) {
   const found = checkInvariants({ trace, protocol, ...extra }).find((invariant) => invariant.name === name)
@@ -26,7 +28,7 @@ describe('a healthy Raft trace', () => {
   it('passes every invariant, each with a readable detail', () => {
     const results = checkInvariants({ trace: healthyRaft, protocol: 'raft' })
     expect(results.map((invariant) => invariant.name)).toEqual([
-      'election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'leader-append-only', 'leader-completeness',
+      'election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'leader-append-only', 'leader-completeness', 'replicas-healthy',
     ])
     for (const invariant of results) expect(invariant, invariant.detail).toMatchObject({ ok: true })
     expect(results[0].detail).toBe('2 terms with a leader, never more than one leader in a term')
@@ -160,5 +162,41 @@ describe('acknowledged writes survive', () => {
   it('a concurrent or unknown-outcome write may have replaced it', () => {
     const history = [event(1, 'invoke', 'put', 1, 'a'), event(1, 'ok', 'put', 5, 'a'), event(2, 'invoke', 'put', 3, 'b'), event(2, 'ok', 'put', 4, 'b'), event(3, 'invoke', 'put', 6, 'c')]
     expect(checkAcknowledgedWrites(history, { x: 'c' }).ok).toBe(true)
+  })
+})
+
+describe('replicas healthy: no replica exits unless the experiment stops it', () => {
+  it('holds when the only exits were the experiment\'s crashes', () => {
+    const healthy = result('replicas-healthy', [up(0, 'A'), up(0, 'B'), crashed(2000, 'B'), up(3000, 'B')])
+    expect(healthy).toEqual({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash by the experiment)' })
+  })
+
+  it('names the node, the experiment time and the first line of the error of each replica that died on its own', () => {
+    const trace = [up(0, 'A'), up(0, 'B'), exited(7106.4, 'B', 'Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)'), exited(7491, 'C', 'killed by SIGKILL, not by the experiment')]
+    const broken = result('replicas-healthy', trace, 'raft', { originMs: 500 })
+    expect(broken).toEqual({
+      name: 'replicas-healthy',
+      ok: false,
+      detail: 'B exited on its own at 6.61 s: Error: frame of 67116132 bytes exceeds 16777216 (exit code 70); C exited on its own at 6.99 s: killed by SIGKILL, not by the experiment',
+    })
+  })
+
+  it('a trace from before exits were one line gives the first line of the stack', () => {
+    expect(result('replicas-healthy', [exited(1000, 'B', 'Error: frame too big\n    at encodeFrame (replica.js:797:45)')]).detail).toBe('B exited on its own at 1.00 s: Error: frame too big')
+  })
+
+  it('counts a Byzantine replica that dies too: its process is ours, whatever it says', () => {
+    expect(result('replicas-healthy', [exited(10, 'D', 'exit code 70')], 'pbft', { faultyNodes: ['D'] }).ok).toBe(false)
+  })
+
+  it('lists at most a few exits and says how many more', () => {
+    const trace = ['A', 'B', 'C', 'D', 'E'].map((node, index) => exited(1000 * (index + 1), node, 'exit code 1'))
+    expect(result('replicas-healthy', trace).detail).toMatch(/^A exited on its own at 1\.00 s: exit code 1; B .*; C .*; and 2 more \(D, E\)$/)
+  })
+
+  it('MultiRaft: one check for the processes, not one per group', () => {
+    const trace: TraceEvent[] = [{ t: 1, node: 'A', kind: 'role', role: 'leader', term: 1, group: 0 }, { t: 1, node: 'B', kind: 'role', role: 'leader', term: 1, group: 1 }, exited(10, 'C', 'exit code 70')]
+    const results = checkInvariants({ trace, protocol: 'raft' })
+    expect(results.filter((invariant) => invariant.name === 'replicas-healthy')).toEqual([{ name: 'replicas-healthy', ok: false, detail: 'C exited on its own at 0.01 s: exit code 70' }])
   })
 })

@@ -40,6 +40,34 @@ describe('buildVerdict', () => {
   })
 })
 
+describe('a history that proves nothing is never a pass', () => {
+  const event = (process: number, type: 'invoke' | 'ok' | 'fail' | 'info', f: 'get' | 'put' | 'range', time: number, value?: string | null) => ({ process, type, f, key: 'x', value, time })
+
+  it('an empty history is unknown, with why', () => {
+    const verdict = buildVerdict([], [], 'raft')
+    expect(verdict.linearizable).toBe('unknown')
+    expect(verdict.witness).toBe('Unknown: the history holds no operation, so there is nothing to judge.')
+    expect(verdictPassed(verdict)).toBe(false)
+  })
+
+  it('a history whose every operation failed or timed out is unknown', () => {
+    const history = [event(1, 'invoke', 'put', 1, '1'), event(1, 'fail', 'put', 2, '1'), event(2, 'invoke', 'put', 3, '2'), event(2, 'info', 'put', 4, '2'), event(3, 'invoke', 'get', 5)]
+    const verdict = buildVerdict(history, undefined, 'raft')
+    expect(verdict.linearizable).toBe('unknown')
+    expect(verdict.witness).toBe('Unknown: none of the 3 operations was acknowledged (0 ok, 1 fail, 2 info), so there is nothing to judge.')
+  })
+
+  it('acknowledged range reads alone are not judged either', () => {
+    const verdict = buildVerdict([event(1, 'invoke', 'range', 1), event(1, 'ok', 'range', 2)], undefined, 'raft')
+    expect(verdict.linearizable).toBe('unknown')
+    expect(verdict.witness).toMatch(/^Unknown: none of the 1 operations was acknowledged and checked/)
+  })
+
+  it('one acknowledged operation is enough to judge', () => {
+    expect(buildVerdict([event(1, 'invoke', 'put', 1, '1'), event(1, 'ok', 'put', 2, '1')], undefined, 'raft').linearizable).toBe(true)
+  })
+})
+
 describe('buildRunVerdict (the runner hook)', () => {
   it('reads history.ndjson from the run directory and judges the trace it is given', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lab-verdict-'))

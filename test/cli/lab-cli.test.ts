@@ -1,11 +1,12 @@
 /** The headless lab as a person uses it: `node out/node/lab.js <command>`. */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
 import { experimentJsonSchema } from '../../src-main/api/json-schema.js'
+import { replicaPid } from '../support/processes.js'
 
 const root = repositoryRoot()
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-cli-'))
@@ -85,5 +86,56 @@ describe('the bundled experiments', () => {
     expect(files.length).toBeGreaterThan(0)
     const result = lab('validate', ...files.map((file) => path.join(root, 'experiments', file)))
     expect(result.code, result.stderr).toBe(0)
+  })
+})
+
+/** Runs `lab run` in the background, calling `during` with each progress line until it exits. */
+function labInBackground(args: string[], during: (stderrSoFar: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'out/node/lab.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 120_000)
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+      during(stderr)
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      clearTimeout(deadline)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('lab run --check: a run that broke does not pass', () => {
+  it('exits 1 when a replica dies outside the experiment (killed here by pid), and says which', async () => {
+    const file = experimentFile('killed.yaml', 'name: killed\nprotocol: raft\ncluster: {nodes: 3}\nworkload: {duration: 4s, clients: 4, keys: 5}\n')
+    const runsDir = path.join(scratch, 'killed-runs')
+    let killed: string | undefined
+    const result = await labInBackground(['run', file, '--check', '--runs-dir', runsDir], (stderr) => {
+      if (killed !== undefined || !/ops [1-9]\d* ok/.test(stderr)) return
+      const [runDir] = fs.readdirSync(runsDir).map((name) => path.join(runsDir, name))
+      const pid = runDir === undefined ? undefined : replicaPid(runDir, 'C')
+      if (pid === undefined) return
+      process.kill(pid, 'SIGKILL')
+      killed = 'C'
+    })
+    expect(killed, result.stderr).toBe('C')
+    expect(result.code, result.stdout + result.stderr).toBe(1)
+    expect(result.stdout).toMatch(/^ {2}DIED {9}C at \d+\.\d\d s: killed by SIGKILL/m)
+    expect(result.stdout).toMatch(/^ {2}FAIL {9}replicas-healthy: C exited on its own at \d+\.\d\d s: killed by SIGKILL/m)
+    expect(result.stdout).toMatch(/^ {2}verdict {6}FAIL \(replicas-healthy\)$/m)
+  })
+
+  it('exits 4 (undecided) when no operation succeeded, with why, instead of a vacuous pass', () => {
+    const file = experimentFile('no-leader.yaml', 'name: no-leader\nprotocol: raft\ncluster: {nodes: 3}\nworkload: {duration: 1500ms, clients: 2, keys: 5, timeoutMs: 300}\nfaults: [{at: 0s, partition: [[A], [B], [C]]}]\n')
+    const result = lab('run', file, '--check', '--json', '--runs-dir', path.join(scratch, 'no-leader-runs'))
+    expect(result.code, result.stderr).toBe(4)
+    const summary = JSON.parse(result.stdout)
+    expect(summary.ops.ok).toBe(0)
+    expect(summary.verdict.linearizable).toBe('unknown')
+    expect(summary.verdict.witness).toMatch(/^Unknown: none of the \d+ operations was acknowledged/)
   })
 })

@@ -51,6 +51,10 @@ function summaryRows(record: RunRecord, add: (metric: string, value: Value) => v
   add('protocol', summary.protocol)
   add('nodes', summary.nodes)
   add('verdict', verdictWord(summary))
+  const healthy = summary.verdict?.invariants.find((invariant) => invariant.name === 'replicas-healthy')
+  if (healthy) add('replicas_healthy', healthy.ok ? 'ok' : 'broken')
+  // Runs recorded before exits were tracked have no count: absent, not zero.
+  if (summary.replicaExits) add('replica_exits', summary.replicaExits.length)
   add('ops_ok', summary.ops.ok)
   add('ops_fail', summary.ops.fail)
   add('ops_info', summary.ops.info)

@@ -37,8 +37,14 @@ export function formatRatio(value: number | null): string {
 
 export function formatLinearizable(value: boolean | 'unknown' | undefined): string {
   if (value === undefined) return 'not checked'
-  if (value === 'unknown') return 'unknown (checker budget ran out)'
+  // Why (a search over budget, a history with nothing acknowledged) is in the verdict's witness.
+  if (value === 'unknown') return 'unknown'
   return value ? 'yes' : 'NO'
+}
+
+/** A replica that exited on its own, in one line: "B at 6.45 s: Error: ... (exit code 70)". */
+export function describeReplicaExit(exit: { node: string; atMs: number; reason: string }): string {
+  return `${exit.node} at ${(exit.atMs / 1000).toFixed(2)} s: ${exit.reason}`
 }
 
 export function escapeHtml(text: string): string {

@@ -32,7 +32,7 @@ import {
   runLabels,
   throughputChartOption,
 } from './charts.js'
-import { escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
+import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import { renderChartSvg } from './svg.js'
 import type { EChartsOption } from 'echarts'
 
@@ -174,6 +174,11 @@ function keyFigures(record: RunRecord): string {
 function verdictBlock(summary: RunSummary): string {
   const parts: string[] = []
   if (!summary.completed) parts.push(`<p class="error">The run did not complete: ${esc(summary.error ?? 'no reason recorded')}</p>`)
+  const exits = summary.replicaExits ?? []
+  if (exits.length > 0) {
+    const items = exits.map((exit) => `<li>${esc(describeReplicaExit(exit))}</li>`).join('\n')
+    parts.push(`<p class="error">Replicas that exited on their own (not by the experiment): the run broke.</p>\n<ul class="replica-exits">\n${items}\n</ul>`)
+  }
   const verdict = summary.verdict
   if (!verdict) {
     parts.push('<p>The run was not checked (no verdict recorded).</p>')

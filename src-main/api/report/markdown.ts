@@ -19,7 +19,7 @@ import {
   type Percentiles,
 } from './analysis.js'
 import { runLabels } from './charts.js'
-import { escapeMarkdownCell, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
+import { describeReplicaExit, escapeMarkdownCell, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import type { ReportMeta } from './html.js'
 
 function table(headers: string[], rows: string[][], numeric: number[] = []): string {
@@ -44,6 +44,8 @@ function tidy(lines: string[]): string {
 function verdictLines(summary: RunSummary): string[] {
   const lines: string[] = []
   if (!summary.completed) lines.push(`The run did not complete: ${summary.error ?? 'no reason recorded'}`, '')
+  const exits = summary.replicaExits ?? []
+  if (exits.length > 0) lines.push('Replicas that exited on their own (not by the experiment): the run broke.', '', ...exits.map((exit) => `- ${describeReplicaExit(exit)}`), '')
   const verdict = summary.verdict
   if (!verdict) return [...lines, 'The run was not checked (no verdict recorded).']
   lines.push(`Linearizable: **${formatLinearizable(verdict.linearizable)}**`, '')

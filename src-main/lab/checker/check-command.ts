@@ -18,7 +18,7 @@ import { parseHistoryNdjson, type Result } from './history.js'
 import { checkInvariants, type FinalState } from './invariants.js'
 import { checkLinearizability, type LinearizabilityResult } from './linearizability.js'
 import { parseFinalStates, parseTraceNdjson } from './trace-io.js'
-import { witnessText } from './verdict.js'
+import { combineVerdict } from './verdict.js'
 
 export interface CommandIo {
   stdout: (text: string) => void
@@ -37,6 +37,8 @@ interface CheckInputs {
   trace?: TraceEvent[]
   protocol?: ProtocolName
   finalStates?: FinalState[]
+  /** The experiment's 0 s on the trace's clock, from summary.json when the run has one. */
+  originMs?: number
   notes: string[]
 }
 
@@ -64,10 +66,8 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     io.stderr(`lab check: ${inputs.value.historyFile}: ${(error as Error).message}\n`)
     return exitUndecided
   }
-  const invariants = trace === undefined ? [] : checkInvariants({ trace, protocol, finalStates })
-  const verdict: Verdict = { linearizable: linearizability.linearizable, invariants }
-  const witness = witnessText(linearizability)
-  if (witness !== undefined) verdict.witness = witness
+  const invariants = trace === undefined ? [] : checkInvariants({ trace, protocol, finalStates, originMs: inputs.value.originMs })
+  const verdict = combineVerdict(history, linearizability, invariants)
   if (parsedArgs.value.json) io.stdout(JSON.stringify(verdict, null, 2) + '\n')
   else io.stdout(formatHuman(inputs.value.historyFile, linearizability, verdict, notes))
   return exitCode(verdict)
@@ -136,6 +136,9 @@ async function readInputs(target: string): Promise<Result<CheckInputs>> {
   const finalStates = await readOptional(path.join(target, 'final-states.json'), parseFinalStates)
   if (!finalStates.ok) return finalStates
   if (finalStates.value !== undefined) inputs.finalStates = finalStates.value
+  // Only for the times replicas-healthy reports: a missing or odd summary leaves them on the trace's clock.
+  const summary = await readOptional(path.join(target, 'summary.json'), readWorkloadStart)
+  if (summary.ok && summary.value !== undefined) inputs.originMs = summary.value
   return { ok: true, value: inputs }
 }
 
@@ -173,6 +176,15 @@ function readProtocol(text: string, source: string): Result<ProtocolName> {
   return { ok: false, error: `${source}: expected "protocol" to be one of ${protocolNames.join(', ')}, got ${describeValue(protocol)}` }
 }
 
+function readWorkloadStart(text: string): Result<number | undefined> {
+  try {
+    const start = (JSON.parse(text) as { workloadStartMs?: unknown } | null)?.workloadStartMs
+    return { ok: true, value: typeof start === 'number' && Number.isFinite(start) ? start : undefined }
+  } catch {
+    return { ok: true, value: undefined }
+  }
+}
+
 function readError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') return 'no such file or directory'
@@ -188,7 +200,11 @@ function formatHuman(historyFile: string, result: LinearizabilityResult, verdict
   lines.push(`history: ${historyFile}: ${counts.total} operations on ${result.keys.length} keys (ok ${counts.ok}, fail ${counts.fail}, info ${counts.info})${skipped}`)
   const illegal = result.keys.filter((key) => key.result === 'illegal').length
   const unknown = result.keys.filter((key) => key.result === 'unknown').length
-  const answer = result.linearizable === true ? 'yes' : result.linearizable === false ? `NO (${illegal} of ${result.keys.length} keys)` : `unknown (${unknown} of ${result.keys.length} keys undecided)`
+  const answer =
+    verdict.linearizable === true ? 'yes'
+    : verdict.linearizable === false ? `NO (${illegal} of ${result.keys.length} keys)`
+    : unknown > 0 ? `unknown (${unknown} of ${result.keys.length} keys undecided)`
+    : 'unknown (nothing to judge)'
   lines.push(`linearizable: ${answer}, checked in ${result.ms.toFixed(0)} ms`)
   if (verdict.invariants.length > 0) lines.push('invariants:')
   for (const invariant of verdict.invariants) lines.push(`  ${invariant.ok ? 'ok  ' : 'FAIL'}  ${invariant.name}: ${invariant.detail}`)

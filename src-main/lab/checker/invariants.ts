@@ -10,8 +10,13 @@
  *   leader-append-only      (Raft) a leader never truncates its own log
  *   leader-completeness     (Raft) a new leader applies every entry applied anywhere before its election identically
  *   final-state-agreement   nodes that end at the same applied index hold the same hash and KV digest
+ *   replicas-healthy        no replica process exited unless the experiment stopped it (a crash fault,
+ *                           the run's own shutdown): an uncaught error, a failed assertion, running out
+ *                           of memory or an outside kill is a broken run
  *
- * Nodes named in `faultyNodes` (Byzantine replicas) are left out: safety is promised to correct nodes only.
+ * Nodes named in `faultyNodes` (Byzantine replicas) are left out of the safety checks: safety is
+ * promised to correct nodes only. replicas-healthy holds every process, liars included: a process
+ * of ours that dies is a broken run whatever its replica claims.
  */
 import type { InvariantResult } from '../../api/summary.js'
 import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
@@ -35,6 +40,8 @@ export interface InvariantInput {
   finalStates?: readonly FinalState[]
   /** Byzantine replicas; their claims are not held to safety. */
   faultyNodes?: readonly string[]
+  /** The experiment's 0 s on the trace's clock (the summary's workloadStartMs), for replicas-healthy. */
+  originMs?: number
 }
 
 /** A detail lists at most this many examples of a broken invariant. */
@@ -42,8 +49,13 @@ export const violationsListedMax = 3
 
 type RoleEvent = Extract<TraceEvent, { kind: 'role' }>
 type ApplyEvent = Extract<TraceEvent, { kind: 'apply' }>
+type ProcessEvent = Extract<TraceEvent, { kind: 'process' }>
 
 export function checkInvariants(input: InvariantInput): InvariantResult[] {
+  return [...checkLogs(input), replicasHealthy(input.trace, input.originMs ?? 0)]
+}
+
+function checkLogs(input: InvariantInput): InvariantResult[] {
   const groups = [...new Set(input.trace.map((event) => ('group' in event ? event.group : undefined)).filter((group): group is number => group !== undefined))]
   if (groups.length === 0) return checkOneLog(input)
   // MultiRaft: every group is a Raft of its own; events without a group (crashes, faults) belong to all.
@@ -85,7 +97,7 @@ function checkOneLog(input: InvariantInput): InvariantResult[] {
 
 const at = (t: number): string => `${t.toFixed(3)} ms`
 const shortHash = (hash: string): string => (hash.length > 12 ? hash.slice(0, 12) + '…' : hash)
-const irregularPlurals: Record<string, string> = { index: 'indexes', primary: 'primaries' }
+const irregularPlurals: Record<string, string> = { index: 'indexes', primary: 'primaries', crash: 'crashes' }
 const pluralOf = (word: string): string => irregularPlurals[word] ?? `${word}s`
 const plural = (count: number, word: string): string => `${count} ${count === 1 ? word : pluralOf(word)}`
 
@@ -121,6 +133,29 @@ function electionSafety(trace: readonly TraceEvent[], protocol: ProtocolName | u
     return { name, ok: true, detail: `${plural(firstLeader.size, termWord)} with a ${leaderWord}, never more than one ${leaderWord} in a ${termWord}` }
   }
   return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
+}
+
+/**
+ * The cluster reports every exit the lab did not ask for as a process event in state `exited`, with
+ * the first line of the error; the experiment's own crashes are `crashed`.
+ */
+function replicasHealthy(trace: readonly TraceEvent[], originMs: number): InvariantResult {
+  const name = 'replicas-healthy'
+  const processEvents = trace.filter((event): event is ProcessEvent => event.kind === 'process')
+  const exits = processEvents.filter((event) => event.state === 'exited').sort((a, b) => a.t - b.t)
+  if (exits.length === 0) {
+    const crashes = processEvents.filter((event) => event.state === 'crashed').length
+    return { name, ok: true, detail: `no replica exited on its own${crashes > 0 ? ` (${plural(crashes, 'crash')} by the experiment)` : ''}` }
+  }
+  // Older traces carry the whole stack: its first line is the error.
+  const reason = (event: ProcessEvent) => event.detail?.split('\n')[0]?.trim() || 'no reason recorded'
+  const listed = exits.slice(0, violationsListedMax).map((event) => `${event.node} exited on its own at ${experimentTime(event.t - originMs)}: ${reason(event)}`)
+  const rest = exits.slice(violationsListedMax).map((event) => event.node)
+  return { name, ok: false, detail: listed.join('; ') + (rest.length > 0 ? `; and ${rest.length} more (${[...new Set(rest)].join(', ')})` : '') }
+}
+
+function experimentTime(ms: number): string {
+  return ms < 0 ? `${(-ms / 1000).toFixed(2)} s before the start` : `${(ms / 1000).toFixed(2)} s`
 }
 
 /** First apply report per node per index. */

@@ -25,15 +25,17 @@ export async function buildRunVerdict(input: RunVerdictInput, options: VerdictOp
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    return undecided(input, `${file}: ${(error as Error).message}`)
+    return undecided(input, options, `${file}: ${(error as Error).message}`)
   }
   const history = parseHistoryNdjson(text, file)
-  if (!history.ok) return undecided(input, history.error)
+  if (!history.ok) return undecided(input, options, history.error)
   return buildVerdict(history.value, input.trace, input.experiment.protocol, { finalStates: input.finalStates, ...options })
 }
 
 /** The history cannot be judged, but the trace still can. */
-function undecided(input: RunVerdictInput, reason: string): Verdict {
-  const invariants = checkInvariants({ trace: input.trace, protocol: input.experiment.protocol, finalStates: input.finalStates })
+function undecided(input: RunVerdictInput, options: VerdictOptions, reason: string): Verdict {
+  const invariants = checkInvariants({
+    trace: input.trace, protocol: input.experiment.protocol, finalStates: input.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs,
+  })
   return { linearizable: 'unknown', invariants, witness: `Unknown: the history could not be read: ${reason}` }
 }

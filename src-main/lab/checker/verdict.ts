@@ -5,7 +5,7 @@ import type { ProtocolName } from '../../api/experiment.js'
 import type { Verdict, InvariantResult } from '../../api/summary.js'
 import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
 import { checkAcknowledgedWrites, checkInvariants, type FinalState } from './invariants.js'
-import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult } from './linearizability.js'
+import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult, type OperationCounts } from './linearizability.js'
 import { describeWitness } from './witness.js'
 
 export interface VerdictOptions extends LinearizabilityOptions {
@@ -13,8 +13,10 @@ export interface VerdictOptions extends LinearizabilityOptions {
   finalStates?: readonly FinalState[]
   /** The value of each key read after the run (null: absent), for acknowledged-writes-survive. */
   finalReads?: Readonly<Record<string, string | null>>
-  /** Byzantine replicas, left out of the invariants. */
+  /** Byzantine replicas, left out of the safety invariants. */
   faultyNodes?: readonly string[]
+  /** The experiment's 0 s on the trace's clock, for the times replicas-healthy reports. */
+  originMs?: number
 }
 
 export interface VerdictDetails {
@@ -35,12 +37,31 @@ export function buildVerdictDetails(
   const linearizability = checkLinearizability(history, options)
   const invariants: InvariantResult[] = trace === undefined
     ? []
-    : checkInvariants({ trace, protocol, finalStates: options.finalStates, faultyNodes: options.faultyNodes })
+    : checkInvariants({ trace, protocol, finalStates: options.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs })
   if (options.finalReads !== undefined) invariants.push(checkAcknowledgedWrites(history, options.finalReads))
+  return { verdict: combineVerdict(history, linearizability, invariants), linearizability }
+}
+
+/**
+ * The verdict from its parts. A history with no acknowledged operation the check could use proves
+ * nothing, so its answer is unknown (with why), never a vacuous "linearizable".
+ */
+export function combineVerdict(history: readonly HistoryEvent[], linearizability: LinearizabilityResult, invariants: InvariantResult[]): Verdict {
+  const empty = nothingToJudge(history, linearizability.counts)
+  if (empty !== undefined && linearizability.linearizable !== false) return { linearizable: 'unknown', invariants, witness: empty }
   const verdict: Verdict = { linearizable: linearizability.linearizable, invariants }
   const witness = witnessText(linearizability)
   if (witness !== undefined) verdict.witness = witness
-  return { verdict, linearizability }
+  return verdict
+}
+
+/** Why the history cannot show anything, or undefined when it holds an acknowledged, checked operation. */
+export function nothingToJudge(history: readonly HistoryEvent[], counts: OperationCounts): string | undefined {
+  if (history.some((event) => event.type === 'ok' && event.f !== 'range')) return undefined
+  const tail = 'so there is nothing to judge.'
+  if (counts.total === 0) return `Unknown: the history holds no operation, ${tail}`
+  if (counts.ok === 0) return `Unknown: none of the ${counts.total} operations was acknowledged (${counts.ok} ok, ${counts.fail} fail, ${counts.info} info), ${tail}`
+  return `Unknown: none of the ${counts.total} operations was acknowledged and checked (acknowledged range reads span keys and are not checked), ${tail}`
 }
 
 /** The witness of the first failing key, or why the answer is unknown. */

@@ -3,8 +3,10 @@
  * files on disk. The large files (trace.ndjson, history.ndjson) are streamed line by line and kept
  * within the run file's bounds, so a long run loads in bounded memory.
  *
- * Required: summary.json, experiment.json, series.json, final-states.json, and metrics.json (for a
- * completed run). Optional: experiment.source.yaml, trace.ndjson, history.ndjson, environment.json.
+ * Required: summary.json, experiment.json, and for a completed run series.json, final-states.json
+ * and metrics.json. Optional: experiment.source.yaml, trace.ndjson, history.ndjson, environment.json.
+ * A run that could not complete (its disk filled up, say) may lack the files written at its end and
+ * may end its trace or history in a torn line; it still loads, so it can be kept and looked at.
  */
 import fs from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
@@ -61,15 +63,15 @@ export async function loadRunDirectory(dir: string, options: LoadOptions = {}): 
   if (!isDirectory) throw new RunDirectoryError(`${where}: not a directory (expected a run directory)`)
   const summary = await readJson(dir, 'summary.json', 'the run may have been interrupted, or this is not a run directory')
   const experiment = await readJson(dir, 'experiment.json', 'this may not be a run directory')
-  const series = await readJson(dir, 'series.json', 'the run may have been interrupted')
-  const finalStates = await readJson(dir, 'final-states.json', 'the run may have been interrupted')
   const completed = (summary as { completed?: unknown }).completed !== false
-  // A run whose workload never reported has no metrics.json; its summary says why (completed: false).
+  // A run that did not complete may have stopped before writing these; its summary says why.
+  const series = (await readJson(dir, 'series.json', 'the run may have been interrupted', completed)) ?? []
+  const finalStates = (await readJson(dir, 'final-states.json', 'the run may have been interrupted', completed)) ?? []
   const metrics = (await readJson(dir, 'metrics.json', 'the run may have been interrupted', completed)) as { latencyHistogramUs?: unknown; byFunction?: unknown } | undefined
   const source = await readOptionalText(dir, 'experiment.source.yaml')
   const environment = await readEnvironment(dir)
-  const trace = await readTrace(dir, options.traceEventsMax ?? traceEventsMax)
-  const history = await readHistory(dir, options.historyEventsMax ?? historyEventsMax)
+  const trace = await readTrace(dir, options.traceEventsMax ?? traceEventsMax, !completed)
+  const history = await readHistory(dir, options.historyEventsMax ?? historyEventsMax, !completed)
   const summaryFaults = Array.isArray((summary as { faults?: unknown }).faults) ? ((summary as { faults: [] }).faults) : []
   const recordedStart = (summary as { workloadStartMs?: unknown }).workloadStartMs
   const workloadStartMs =
@@ -143,14 +145,25 @@ async function readEnvironment(dir: string): Promise<RunEnvironment> {
   return { ...(parsed.data as unknown as RunEnvironment), capturedAt: 'run' }
 }
 
-/** Calls `each` for every non-empty line of a file streamed from disk; undefined when it is absent. */
-async function eachLine(file: string, each: (line: string, lineNumber: number) => void): Promise<boolean> {
+/**
+ * Calls `each` for every non-empty line of a file streamed from disk; false when it is absent. With
+ * `tornTailAllowed`, a last line that `each` rejects is dropped (a write cut short by a full disk).
+ */
+async function eachLine(file: string, each: (line: string, lineNumber: number) => void, tornTailAllowed = false): Promise<boolean> {
   if (!fs.existsSync(file)) return false
   const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity })
   let lineNumber = 0
+  let rejected: unknown
   for await (const line of lines) {
     lineNumber += 1
-    if (line.trim() !== '') each(line, lineNumber)
+    if (line.trim() === '') continue
+    if (rejected !== undefined) throw rejected
+    try {
+      each(line, lineNumber)
+    } catch (error) {
+      if (!tornTailAllowed) throw error
+      rejected = error
+    }
   }
   return true
 }
@@ -166,7 +179,7 @@ function parseLine<T>(line: string, file: string, lineNumber: number, valid: (va
   return value as T
 }
 
-async function readTrace(dir: string, max: number) {
+async function readTrace(dir: string, max: number, tornTailAllowed: boolean) {
   const file = path.join(dir, 'trace.ndjson')
   const bounder = new TraceBounder(max)
   const faultEvents: Extract<TraceEvent, { kind: 'fault' }>[] = []
@@ -175,11 +188,11 @@ async function readTrace(dir: string, max: number) {
     const event = parseLine<TraceEvent>(line, file, lineNumber, valid, 'a trace event {t, node, kind, ...}')
     if (event.kind === 'fault' && event.node === 'lab') faultEvents.push(event)
     bounder.add(event)
-  })
+  }, tornTailAllowed)
   return { bounded: present ? bounder.result() : undefined, faultEvents }
 }
 
-async function readHistory(dir: string, max: number) {
+async function readHistory(dir: string, max: number, tornTailAllowed: boolean) {
   const file = path.join(dir, 'history.ndjson')
   const kept: HistoryEvent[] = []
   let total = 0
@@ -190,7 +203,7 @@ async function readHistory(dir: string, max: number) {
     total += 1
     if (event.type === 'invoke' && (firstInvokeNs === undefined || event.time < firstInvokeNs)) firstInvokeNs = event.time
     if (kept.length < max) kept.push(event)
-  })
+  }, tornTailAllowed)
   return { bounded: present ? boundHistory(kept, total, max) : undefined, firstInvokeNs }
 }
 

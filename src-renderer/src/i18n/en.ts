@@ -294,9 +294,9 @@ export const en = {
   verdict: {
     title: 'Verdict',
     failed: 'The run failed',
-    outcome: { ok: 'Correct: linearizable, every invariant held', bad: 'Violation found', unknown: 'Inconclusive', none: 'No verdict (the checker did not run)' },
+    outcome: { ok: 'Correct: linearizable, every invariant held', bad: 'Violation found', broken: 'Failed: a replica exited on its own', unknown: 'Inconclusive', none: 'No verdict (the checker did not run)' },
     linearizable: 'Linearizable',
-    linearizableValue: { true: 'yes', false: 'no', unknown: 'unknown (checker gave up)' },
+    linearizableValue: { true: 'yes', false: 'no', unknown: 'unknown (see why below)' },
     witness: 'Witness',
     ops: 'Ops ok / fail / unknown',
     throughput: 'Throughput',
@@ -308,6 +308,9 @@ export const en = {
     staleReads: 'stale: {n}',
     script: 'Scripted commands ({n})',
     incomplete: 'The run did not complete: {error}',
+    replicaExits: 'Replicas that exited on their own, not by the experiment ({n}): the run broke',
+    replicaExit: '{node} at {at} s: {reason}',
+    brokenTitle: 'What failed',
   },
   injector: {
     title: 'Failure injector',

@@ -296,9 +296,9 @@ export const ko: Messages = {
   verdict: {
     title: '판정',
     failed: '실행이 실패했습니다',
-    outcome: { ok: '정상: 선형화 가능하며 모든 불변식이 지켜졌습니다', bad: '위반을 발견했습니다', unknown: '판정 불가', none: '판정 없음(검사기가 실행되지 않음)' },
+    outcome: { ok: '정상: 선형화 가능하며 모든 불변식이 지켜졌습니다', bad: '위반을 발견했습니다', broken: '실패: 복제본이 스스로 종료되었습니다', unknown: '판정 불가', none: '판정 없음(검사기가 실행되지 않음)' },
     linearizable: '선형화 가능성',
-    linearizableValue: { true: '예', false: '아니요', unknown: '알 수 없음(검사기가 포기함)' },
+    linearizableValue: { true: '예', false: '아니요', unknown: '알 수 없음(아래 이유 참고)' },
     witness: '반례',
     ops: '연산 성공 / 실패 / 불명',
     throughput: '처리량',
@@ -310,6 +310,9 @@ export const ko: Messages = {
     staleReads: '오래된 값: {n}회',
     script: '스크립트 명령({n}개)',
     incomplete: '실행이 끝까지 진행되지 않았습니다: {error}',
+    replicaExits: '실험이 시키지 않았는데 종료된 복제본({n}개): 실행이 깨졌습니다',
+    replicaExit: '{node}, {at}초: {reason}',
+    brokenTitle: '실패한 항목',
   },
   injector: {
     title: '장애 주입기',

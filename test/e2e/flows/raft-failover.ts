@@ -87,8 +87,8 @@ export async function raftFailoverFlow(page: Page, testInfo: TestInfo): Promise<
   const verdict = page.getByTestId('verdict')
   await expect(verdict).toBeVisible({ timeout: 90_000 })
   await expect(page.getByTestId('run-phase')).toHaveText('Ended')
-  await expect(page.getByTestId('verdict-headline')).toHaveText(/Correct|Violation|Inconclusive|No verdict/)
-  await expect(verdict).toHaveAttribute('data-outcome', /ok|bad|unknown|none/)
+  await expect(page.getByTestId('verdict-headline')).toHaveText(/Correct|Violation|Failed|Inconclusive|No verdict/)
+  await expect(verdict).toHaveAttribute('data-outcome', /ok|bad|broken|unknown|none/)
   await verdict.scrollIntoViewIfNeeded()
   await screenshot(page, testInfo, '05-verdict')
 

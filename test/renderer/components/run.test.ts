@@ -110,6 +110,45 @@ describe('the live run page', () => {
     expect(wrapper.get('[data-testid=verdict]').text()).toContain('read 1 after write 2')
   })
 
+  it('a replica that died on its own fails the verdict, and the panel says which, when and why', async () => {
+    const { lab, wrapper } = await startedRun()
+    const detail = 'B exited on its own at 6.61 s: Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)'
+    lab.emit({
+      kind: 'end',
+      runId: 'run-fixture',
+      summary: summary({
+        verdict: { linearizable: true, invariants: [{ name: 'election-safety', ok: true, detail: 'one leader per term' }, { name: 'replicas-healthy', ok: false, detail }] },
+        replicaExits: [{ node: 'B', atMs: 6610, reason: 'Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)' }],
+      }),
+    })
+    await flush()
+    expect(wrapper.get('[data-testid=verdict]').attributes('data-outcome')).toBe('broken')
+    expect(wrapper.get('[data-testid=verdict-headline]').text()).toBe('Failed: a replica exited on its own')
+    expect(wrapper.get('[data-testid=verdict-replica-exits]').text()).toContain('B at 6.61 s: Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)')
+    expect(wrapper.get('[data-testid=verdict]').text()).toContain(`replicas-healthy${detail}`)
+  })
+
+  it('an undecided verdict is never shown as correct, and says why', async () => {
+    const { lab, wrapper } = await startedRun()
+    const witness = 'Unknown: the history holds no operation, so there is nothing to judge.'
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary({ ops: { ok: 0, fail: 0, info: 0 }, verdict: { linearizable: 'unknown', invariants: [], witness } }) })
+    await flush()
+    expect(wrapper.get('[data-testid=verdict]').attributes('data-outcome')).toBe('unknown')
+    expect(wrapper.get('[data-testid=verdict-headline]').text()).toBe('Inconclusive')
+    expect(wrapper.get('[data-testid=verdict-linearizable]').text()).toBe('unknown (see why below)')
+    expect(wrapper.get('[data-testid=verdict]').text()).toContain(witness)
+  })
+
+  it('a run recorded before replica exits were tracked still shows its verdict', async () => {
+    const { lab, wrapper } = await startedRun()
+    const old = summary()
+    delete (old as Partial<RunSummary>).replicaExits
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: old })
+    await flush()
+    expect(wrapper.get('[data-testid=verdict]').attributes('data-outcome')).toBe('ok')
+    expect(wrapper.find('[data-testid=verdict-replica-exits]').exists()).toBe(false)
+  })
+
   it('says when the lab stops sending frames during a run', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true })
     try {

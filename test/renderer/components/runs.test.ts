@@ -125,6 +125,29 @@ describe('the Runs page', () => {
     expect(wrapper.get(`[data-run-id="${raft.summary.runId}"] [data-testid=run-open]`).text()).toBe('raft, leader crash')
   })
 
+  it('a stored run whose replica died shows FAIL and, in its detail, which replica, when and why', async () => {
+    const { raft } = await fixtureRecords()
+    const broken = another(raft, 'run-replica-died', '2026-02-01T00:00:00.000Z')
+    const detail = 'B exited on its own at 6.61 s: Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)'
+    broken.summary.verdict!.invariants.push({ name: 'replicas-healthy', ok: false, detail })
+    broken.summary.replicaExits = [{ node: 'B', atMs: 6610, reason: 'Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)' }]
+    const store = freshRepository()
+    await store.save(raft, 'lab')
+    await store.save(broken, 'lab')
+    const lab = setupLab()
+    useRouteStore().go('runs', 'run-replica-died')
+    const wrapper = lab.mount(RunsPage)
+    await settle()
+    expect(wrapper.get('[data-run-id="run-replica-died"] [data-testid=run-verdict]').text()).toBe('Fail')
+    expect(wrapper.get('[data-testid=run-detail-verdict]').text()).toBe('Fail')
+    expect(wrapper.get('[data-testid=run-detail-broken]').text()).toContain(`replicas-healthy: ${detail}`)
+    // A run stored before exits were tracked loads and shows no such list.
+    useRouteStore().go('runs', raft.summary.runId)
+    await settle()
+    expect(wrapper.get('[data-testid=run-detail-verdict]').text()).toBe('Pass')
+    expect(wrapper.find('[data-testid=run-detail-broken]').exists()).toBe(false)
+  })
+
   it('deletes a run, and Undo brings it back whole', async () => {
     const { store, raft } = await storedRuns()
     const lab = setupLab()

@@ -59,7 +59,7 @@ describe('English and Korean', () => {
       'connection.lost.unreachable': ['title', 'body'],
       'connection.lost.rejected': ['title', 'body'],
       'connection.lost.incompatible': ['title', 'body'],
-      'verdict.outcome': ['ok', 'bad', 'unknown', 'none'],
+      'verdict.outcome': ['ok', 'bad', 'broken', 'unknown', 'none'],
       'verdict.linearizableValue': ['true', 'false', 'unknown'],
       'sequence.kind': ['delivered', 'dropped', 'open'],
       'design.source': ['bundled', 'user', 'new'],
