@@ -7,6 +7,7 @@
  *   validate <experiment.yaml>...                                validate experiment files
  *   schema                                                       print the experiment JSON Schema
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { loadExperimentFile } from '../lab/experiment-file.js'
 import { ExperimentRun, describeScriptStep } from '../lab/runner.js'
@@ -41,10 +42,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'run':
       return runCommand(args)
     case 'check': {
+      const special = specialFileAmong(args, ['--budget'])
+      if (special !== undefined) return fail(`lab check: ${special}`)
       const { runCheckCommand } = await import('../lab/checker/check-command.js')
       return runCheckCommand(args, io)
     }
     case 'report': {
+      const special = specialFileAmong(args, ['--format', '--out', '--baseline'])
+      if (special !== undefined) return fail(`lab report: ${special}`)
       const { runReportCommand } = await import('../lab/report/command.js')
       return runReportCommand(args, io)
     }
@@ -85,9 +90,12 @@ async function runCommand(args: string[]): Promise<number> {
   const loaded = loadExperimentFile(files[0]!)
   if (!loaded.ok) return fail(loaded.message)
   const experiment = loaded.experiment
+  const runsRoot = path.resolve(runsDir ?? 'runs')
+  const runsDirProblem = runsDirectoryProblem(runsRoot)
+  if (runsDirProblem !== undefined) return fail(`--runs-dir ${runsDir ?? 'runs'}: ${runsDirProblem}`)
   const progress = new ProgressLine(process.stderr, experiment.workload.duration)
   const run = new ExperimentRun(experiment, {
-    runsDir: path.resolve(runsDir ?? 'runs'),
+    runsDir: runsRoot,
     sourceText: loaded.text,
     check: !flags.has('--no-check'),
     finalReads: !flags.has('--no-final-reads'),
@@ -128,6 +136,34 @@ function validateCommand(files: string[]): number {
   return 0
 }
 
+/** Why runs cannot be kept in `dir`, or undefined when they can (it is created if missing). */
+function runsDirectoryProblem(dir: string): string | undefined {
+  try {
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) return 'not a directory'
+    fs.mkdirSync(dir, { recursive: true })
+    // Root passes access checks that a real write would fail (a read-only mount): try one.
+    fs.rmdirSync(fs.mkdtempSync(path.join(dir, '.write-test-')))
+    return undefined
+  } catch (error) {
+    return `cannot create a run directory there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+  }
+}
+
+/**
+ * A path argument that is neither a file nor a directory (a FIFO would block the read forever), as
+ * a message; `valued` are the options whose next argument is their value, not a path.
+ */
+function specialFileAmong(args: string[], valued: string[]): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!
+    if (valued.includes(arg)) index += 1
+    if (arg.startsWith('-')) continue
+    const info = fs.statSync(arg, { throwIfNoEntry: false })
+    if (info !== undefined && !info.isFile() && !info.isDirectory()) return `${arg}: not a regular file or directory`
+  }
+  return undefined
+}
+
 function fail(message: string): number {
   process.stderr.write(`${message}\n`)
   return 2
@@ -138,7 +174,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (error: Error) => {
-    process.stderr.write(`lab: ${error.stack ?? error.message}\n`)
+    // One line for a person; the stack when asked for (CONSENSUS_LAB_DEBUG=1).
+    const detail = process.env.CONSENSUS_LAB_DEBUG ? (error.stack ?? error.message) : String(error.message).split('\n')[0]
+    process.stderr.write(`lab: ${detail}\n`)
     process.exitCode = 3
   },
 )
