@@ -13,6 +13,7 @@ import { loadExperimentFile } from '../lab/experiment-file.js'
 import { ExperimentRun, describeScriptStep } from '../lab/runner.js'
 import { experimentJsonSchema } from '../api/json-schema.js'
 import { formatSummary, ProgressLine } from './format.js'
+import { onStopSignal, signalExitCode, type StopSignal } from './signals.js'
 import type { RunSummary } from '../api/summary.js'
 
 const usage = `usage: npm run lab -- <command>
@@ -105,16 +106,19 @@ async function runCommand(args: string[]): Promise<number> {
     onScriptStep: (step) => progress.note(describeScriptStep(step)),
   })
   progress.note(`run ${run.id}: ${experiment.protocol}, ${experiment.cluster.nodes.length} nodes (${experiment.cluster.nodes.join(', ')})`)
-  const stopOnSignal = () => run.stop()
-  process.once('SIGINT', stopOnSignal)
+  let stoppedBy: StopSignal | undefined
+  const removeSignalHandlers = onStopSignal((signal) => {
+    stoppedBy = signal
+    run.interrupt(`interrupted by ${signal}`)
+  })
   const summary = await run.execute()
-  process.off('SIGINT', stopOnSignal)
+  removeSignalHandlers()
   progress.done()
   if (flags.has('--json')) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
   else process.stdout.write(formatSummary(summary))
   if (!summary.completed) {
     process.stderr.write(`the run did not complete: ${summary.error}\n(run directory kept: ${summary.runDir})\n`)
-    return 3
+    return stoppedBy === undefined ? 3 : signalExitCode(stoppedBy)
   }
   if (flags.has('--check') && violated(summary)) return 1
   return 0
@@ -168,6 +172,9 @@ function fail(message: string): number {
   process.stderr.write(`${message}\n`)
   return 2
 }
+
+// A terminal that went away (EIO) or a closed pipe (EPIPE) must not stop a run from cleaning up.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
 
 main(process.argv.slice(2)).then(
   (code) => {

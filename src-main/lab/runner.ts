@@ -36,6 +36,8 @@ import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/p
 const convergenceWaitMs = 3000
 /** Extra time the workload gets beyond its duration before the run gives up on it. */
 const workloadGraceMs = 30_000
+/** After an interrupt, the workload gets this long to finish its operations in flight, then is killed. */
+const interruptWorkloadGraceMs = 3000
 
 /** Trace kinds kept in memory for the verdict and leadership; the file keeps every event. */
 const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'process', 'fault'])
@@ -71,6 +73,8 @@ export class ExperimentRun {
   private readonly scriptResults: ScriptStepResult[] = []
   private convergenceCheck?: () => void
   private traceClosed = false
+  /** Why the run was interrupted (see interrupt), if it was. */
+  private interruptedBy?: string
 
   constructor(
     readonly experiment: Experiment,
@@ -99,7 +103,7 @@ export class ExperimentRun {
     let finalStates: FinalState[] = []
     try {
       stats = await this.runPhases()
-      await this.waitForConvergence()
+      if (this.interruptedBy === undefined) await this.waitForConvergence()
       finalStates = await this.cluster!.finalStates()
     } catch (caught) {
       error = (caught as Error).message
@@ -113,8 +117,10 @@ export class ExperimentRun {
     // record ends here.
     this.traceClosed = true
     await new Promise<void>((resolve) => this.traceFile.end(() => resolve()))
+    // An interrupted run is not a finished one, whatever its workload managed: no verdict is drawn.
+    if (this.interruptedBy !== undefined) error = this.interruptedBy
     const summary = this.summarize(startedAt, stats, error, this.readStats())
-    if (this.options.check !== false && stats) {
+    if (this.options.check !== false && stats && this.interruptedBy === undefined) {
       try {
         summary.verdict = await buildRunVerdict(
           { runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates },
@@ -147,6 +153,17 @@ export class ExperimentRun {
   stop(): void {
     this.stopped = true
     if (this.workload?.connected) this.workload.send({ type: 'stop' })
+  }
+
+  /**
+   * Stops the run because the lab itself is stopping (a signal, the app closing): the workload ends
+   * now, no verdict is drawn, and the run is kept as not completed, with `reason` as its error.
+   */
+  interrupt(reason: string): void {
+    if (this.interruptedBy !== undefined) return
+    this.interruptedBy = reason
+    this.stop()
+    setTimeout(() => this.workload?.kill('SIGKILL'), interruptWorkloadGraceMs).unref()
   }
 
   /** Injects a fault; injections run one after another, in the order they were asked for. */
@@ -193,6 +210,8 @@ export class ExperimentRun {
       for (const { action } of initial) initialInjections.push(this.inject(action))
     })
     await Promise.all(initialInjections)
+    // Interrupted while the replicas started: the workload never begins.
+    if (this.interruptedBy !== undefined) throw new Error(this.interruptedBy)
     const timers = schedule
       .filter((fault) => fault.atMs > 0)
       .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))
