@@ -144,7 +144,10 @@ async function realCommand(protocol: SoakProtocol, args: string[]): Promise<numb
     keepClean: flags.has('--keep') || flags.has('--runs-dir'),
     onRunStart: (index, seed, description) => io.stderr(`run ${index + 1}/${runs} seed ${seed}: ${description}\n`),
     onRunEnd: (_index, outcome, clean) =>
-      io.stderr(`  ${clean ? 'clean' : 'NOT CLEAN'}: ${outcome.lostWrites?.acknowledged ?? 0} acknowledged writes, ${Object.values(outcome.faults).reduce((a, b) => a + b, 0)} faults${clean ? '' : ` (${outcome.runDir})`}\n`),
+      io.stderr(
+        `  ${clean ? 'clean' : 'NOT CLEAN'}: ${outcome.lostWrites?.acknowledged ?? 0} acknowledged writes, ${Object.values(outcome.faults).reduce((a, b) => a + b, 0)} faults` +
+          `${outcome.faultsLate.length > 0 ? ` (${outcome.faultsLate.length} more only after the workload ended)` : ''}${clean ? '' : ` (${outcome.runDir})`}\n`,
+      ),
   })
   let stoppedBy: StopSignal | undefined
   const removeHandlers = onStopSignal((signal) => {
@@ -167,7 +170,11 @@ export function soakTable(report: SoakReport): string {
   const faultCount = Object.values(totals.faults).reduce((sum, count) => sum + count, 0)
   const rows: [string, string][] = [
     ['runs', `${totals.runs}${report.interrupted ? ` of ${options.runs} (${report.interrupted})` : ''}; ${totals.runsClean} clean, ${totals.runsFailed} did not complete`],
-    ['faults injected', `${faultCount} (${faultsByKind})${totals.faultsFailed > 0 ? `; ${totals.faultsFailed} could not be carried out` : ''}`],
+    [
+      'faults injected',
+      `${faultCount} (${faultsByKind})${totals.faultsFailed > 0 ? `; ${totals.faultsFailed} could not be carried out` : ''}` +
+        `${totals.faultsLate > 0 ? `; ${totals.faultsLate} came only after the workload ended (not counted)` : ''}`,
+    ],
     ['acknowledged writes', String(totals.acknowledgedWrites)],
     ['lost writes', `${totals.lostWrites}${totals.runsWithoutFinalReads > 0 ? ` (${totals.runsWithoutFinalReads} runs without final reads: not judged)` : ''}${totals.keysUnchecked > 0 ? ` (${totals.keysUnchecked} keys whose final read failed: not judged)` : ''}`],
     ['violations', String(totals.violations)],
@@ -186,6 +193,7 @@ export function soakTable(report: SoakReport): string {
       outcome.lostWrites?.finalReadsFound === false ? 'no final reads: lost writes not judged' : undefined,
       ...outcome.replicasDied.map((line) => `replica died: ${line}`),
       ...outcome.faultsFailed.map((line) => `fault not carried out: ${line}`),
+      ...outcome.faultsLate.map((line) => `fault only after the workload ended: ${line}`),
       outcome.staleReads > 0 ? `${outcome.staleReads} stale reads` : undefined,
     ].filter((problem): problem is string => problem !== undefined)
     lines.push(`  seed ${outcome.seed}: ${outcome.description}`, ...problems.map((problem) => `    ${problem}`))

@@ -97,6 +97,17 @@ describe('the outcome of a soak run', () => {
     expect(isClean(faultFailed)).toBe(false)
   })
 
+  it('a fault the lab reached only after the workload ended is set apart, not counted, and not a failure of the run', async () => {
+    const experiment = experimentOf(7)
+    const summary = runDirectory('late', goodHistory, [], {}, experiment)
+    const last = summary.faults.length - 1
+    summary.faults[last] = { ...summary.faults[last]!, atMs: experiment.workload.duration + 300, targets: [], detail: 'failed: replica C exited during start: exit code 0' }
+    const outcome = await soakRunOutcome(7, 'drawn', experiment, summary)
+    expect(outcome.faultsLate).toEqual([`${summary.faults[last]!.action} at ${experiment.workload.duration + 300} ms: failed: replica C exited during start: exit code 0`])
+    expect(outcome.faultsFailed).toEqual([])
+    expect(isClean(outcome)).toBe(true)
+  })
+
   it('draws read modes that are safe under the faults drawn: never lease reads with clock skew', () => {
     for (let seed = 1; seed <= 300; seed += 1) {
       const { cluster, nemesis } = experimentOf(seed)

@@ -26,8 +26,13 @@ export interface SoakRunOutcome {
   completed: boolean
   error?: string
   faults: Record<SoakFaultKind, number>
-  /** Faults (or heals) the lab could not carry out, with why. */
+  /** Faults (or heals) the lab could not carry out while the workload ran, with why. */
   faultsFailed: string[]
+  /**
+   * Faults due during the run that the lab reached only after the workload had ended (injections
+   * queue: a slow restart holds up the ones after it), carried out or not: not part of the test.
+   */
+  faultsLate: string[]
   lostWrites: LostWrites | undefined
   verdict: VerdictClass
   /** The first broken property, in one line. */
@@ -78,19 +83,26 @@ function classifyVerdict(summary: RunSummary): { verdict: VerdictClass; detail?:
   return { verdict: 'pass' }
 }
 
-/** Pairs the nemesis schedule with what the run says it injected (the same order: injections queue). */
-function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutcome, 'faults' | 'faultsFailed'> {
+/**
+ * Pairs the nemesis schedule with what the run says it injected (the same order: injections queue),
+ * counting the faults that took effect while the workload ran.
+ */
+function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutcome, 'faults' | 'faultsFailed' | 'faultsLate'> {
   const faults = Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>
   const faultsFailed: string[] = []
+  const faultsLate: string[] = []
   const schedule = nemesisSchedule(experiment)
   summary.faults.forEach((injected, index) => {
-    if (injected.detail?.startsWith('failed')) faultsFailed.push(`${injected.action} at ${Math.round(injected.atMs)} ms: ${injected.detail}`)
+    const failed = injected.detail?.startsWith('failed') === true
+    const line = `${injected.action} at ${Math.round(injected.atMs)} ms${failed ? `: ${injected.detail}` : ''}`
+    if (injected.atMs >= experiment.workload.duration) return void faultsLate.push(line)
+    if (failed) return void faultsFailed.push(line)
     const planned = schedule[index]
-    if (planned === undefined || describeAction(planned.action) !== injected.action || injected.detail?.startsWith('failed')) return
+    if (planned === undefined || describeAction(planned.action) !== injected.action) return
     const kind = faultKindOf(planned.action)
     if (kind !== undefined) faults[kind] += 1
   })
-  return { faults, faultsFailed }
+  return { faults, faultsFailed, faultsLate }
 }
 
 /** The kind of a nemesis fault that starts trouble; undefined for the heals. */

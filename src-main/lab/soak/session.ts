@@ -34,6 +34,8 @@ export interface SoakTotals {
   runsFailed: number
   faults: Record<SoakFaultKind, number>
   faultsFailed: number
+  /** Faults the lab reached only after the workload ended (see SoakRunOutcome.faultsLate). */
+  faultsLate: number
   acknowledgedWrites: number
   lostWrites: number
   /** Runs whose history had no final reads to judge lost writes by. */
@@ -121,6 +123,7 @@ function emptyTotals(): SoakTotals {
     runsFailed: 0,
     faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>,
     faultsFailed: 0,
+    faultsLate: 0,
     acknowledgedWrites: 0,
     lostWrites: 0,
     runsWithoutFinalReads: 0,
@@ -138,6 +141,7 @@ function addOutcome(totals: SoakTotals, outcome: SoakRunOutcome, clean: boolean)
   if (!outcome.completed) totals.runsFailed += 1
   for (const kind of soakFaultKinds) totals.faults[kind] += outcome.faults[kind]
   totals.faultsFailed += outcome.faultsFailed.length
+  totals.faultsLate += outcome.faultsLate.length
   totals.acknowledgedWrites += outcome.lostWrites?.acknowledged ?? 0
   totals.lostWrites += outcome.lostWrites?.lost ?? 0
   if (!outcome.lostWrites?.finalReadsFound) totals.runsWithoutFinalReads += 1
