@@ -21,6 +21,7 @@ const usage = `usage: npm run lab -- <command>
       Runs the experiment on real replica processes; prints progress on stderr and a summary.
       --json   print the summary as JSON on stdout
       --check  exit 1 when the verdict finds a violation (non-linearizable or a broken invariant)
+      Ctrl-C, SIGTERM or SIGHUP interrupts the run: its run directory is kept; exit 128 + n.
   check <run-dir | history.ndjson> [--json] [--budget DURATION]
       Judges a recorded history: exit 0 linearizable, 1 not, 2 unknown or unreadable.
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
