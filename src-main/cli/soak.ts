@@ -173,6 +173,7 @@ export function soakTable(report: SoakReport): string {
     [
       'faults injected',
       `${faultCount} (${faultsByKind})${totals.faultsFailed > 0 ? `; ${totals.faultsFailed} could not be carried out` : ''}` +
+        `${totals.faultsMissed > 0 ? `; ${totals.faultsMissed} found no target (no leader at that moment; not counted)` : ''}` +
         `${totals.faultsLate > 0 ? `; ${totals.faultsLate} came only after the workload ended (not counted)` : ''}`,
     ],
     ['acknowledged writes', String(totals.acknowledgedWrites)],

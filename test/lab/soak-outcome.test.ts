@@ -34,6 +34,7 @@ function runDirectory(name: string, history: object[], trace: object[], summary:
   return {
     runDir: dir,
     completed: true,
+    workloadStartMs: 0,
     faults: injected,
     reads: { mode: 'readindex', total: 1, stale: 0, examples: [] },
     verdict: { linearizable: true, invariants: [{ name: 'one-leader-per-term', ok: true, detail: 'ok' }] },
@@ -103,8 +104,37 @@ describe('the outcome of a soak run', () => {
     const last = summary.faults.length - 1
     summary.faults[last] = { ...summary.faults[last]!, atMs: experiment.workload.duration + 300, targets: [], detail: 'failed: replica C exited during start: exit code 0' }
     const outcome = await soakRunOutcome(7, 'drawn', experiment, summary)
-    expect(outcome.faultsLate).toEqual([`${summary.faults[last]!.action} at ${experiment.workload.duration + 300} ms: failed: replica C exited during start: exit code 0`])
+    const at = experiment.workload.duration + 300
+    expect(outcome.faultsLate).toEqual([`${summary.faults[last]!.action} at ${at} ms (failed: replica C exited during start: exit code 0 at ${at} ms)`])
     expect(outcome.faultsFailed).toEqual([])
+    expect(isClean(outcome)).toBe(true)
+  })
+
+  it('a restart that began during the workload but failed when the run shut down is set apart too, by the trace\'s time of the failure', async () => {
+    const experiment = experimentOf(8)
+    const workloadStartMs = 4000
+    const failure = 'failed: replica B exited during start: exit code 0'
+    const restart = { atMs: experiment.workload.duration - 500, action: 'restart crashed', targets: [], detail: failure }
+    const trace = [{ t: workloadStartMs + experiment.workload.duration + 2000, node: 'lab', kind: 'fault', fault: 'restart crashed', detail: failure }]
+    const summary = runDirectory('cut-short', goodHistory, trace, { workloadStartMs }, experiment)
+    summary.faults.push(restart)
+    const outcome = await soakRunOutcome(8, 'drawn', experiment, summary)
+    expect(outcome.faultsLate.at(-1)).toMatch(/^restart crashed at \d+ ms \(failed: .* at \d+ ms\)$/)
+    expect(outcome.faultsFailed).toEqual([])
+    // The same failure while the workload still ran is a fault the lab could not carry out.
+    const early = runDirectory('failed-early', goodHistory, [{ ...trace[0]!, t: workloadStartMs + 1000 }], { workloadStartMs }, experiment)
+    early.faults.push(restart)
+    expect((await soakRunOutcome(8, 'drawn', experiment, early)).faultsFailed).toHaveLength(1)
+  })
+
+  it('a fault aimed at a leader when there was none is counted apart and is no failure', async () => {
+    const experiment = experimentOf(3)
+    const summary = runDirectory('no-leader', goodHistory, [], {}, experiment)
+    const index = nemesisSchedule(experiment).findIndex(({ action }) => 'crash' in action || 'pause' in action)
+    expect(index).toBeGreaterThanOrEqual(0)
+    summary.faults[index] = { ...summary.faults[index]!, targets: [], detail: 'no node matched the target at that moment' }
+    const outcome = await soakRunOutcome(3, 'drawn', experiment, summary)
+    expect(outcome.faultsMissed).toBe(1)
     expect(isClean(outcome)).toBe(true)
   })
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
-import type { Experiment, FaultAction } from '../../api/experiment.js'
+import { nodeTargetOf, type Experiment, type FaultAction } from '../../api/experiment.js'
 import type { RunSummary } from '../../api/summary.js'
 import type { TraceEvent } from '../../api/trace.js'
 import { parseHistoryNdjson } from '../checker/history.js'
@@ -29,10 +29,13 @@ export interface SoakRunOutcome {
   /** Faults (or heals) the lab could not carry out while the workload ran, with why. */
   faultsFailed: string[]
   /**
-   * Faults due during the run that the lab reached only after the workload had ended (injections
-   * queue: a slow restart holds up the ones after it), carried out or not: not part of the test.
+   * Faults due during the run that the lab reached, or that failed, only after the workload had
+   * ended (injections queue: a slow restart holds up the ones after it; a restart still starting
+   * when the run shuts down fails): not part of the test.
    */
   faultsLate: string[]
+  /** Faults aimed at a role no node held at that moment (a leader to crash during an election). */
+  faultsMissed: number
   lostWrites: LostWrites | undefined
   verdict: VerdictClass
   /** The first broken property, in one line. */
@@ -44,17 +47,18 @@ export interface SoakRunOutcome {
 
 export async function soakRunOutcome(seed: number, description: string, experiment: Experiment, summary: RunSummary): Promise<SoakRunOutcome> {
   const { verdict, detail } = classifyVerdict(summary)
+  const trace = await readTraceFacts(summary.runDir)
   return {
     seed,
     runDir: summary.runDir,
     description,
     completed: summary.completed,
     error: summary.error,
-    ...faultsOf(experiment, summary),
+    ...faultsOf(experiment, summary, trace),
     lostWrites: lostWritesOf(summary.runDir),
     verdict,
     verdictDetail: detail,
-    replicasDied: await replicasDied(summary),
+    replicasDied: replicasDied(summary, trace),
     staleReads: summary.reads.stale,
   }
 }
@@ -87,22 +91,24 @@ function classifyVerdict(summary: RunSummary): { verdict: VerdictClass; detail?:
  * Pairs the nemesis schedule with what the run says it injected (the same order: injections queue),
  * counting the faults that took effect while the workload ran.
  */
-function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutcome, 'faults' | 'faultsFailed' | 'faultsLate'> {
-  const faults = Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>
-  const faultsFailed: string[] = []
-  const faultsLate: string[] = []
+function faultsOf(experiment: Experiment, summary: RunSummary, trace: TraceFacts): Pick<SoakRunOutcome, 'faults' | 'faultsFailed' | 'faultsLate' | 'faultsMissed'> {
+  const outcome = { faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>, faultsFailed: [] as string[], faultsLate: [] as string[], faultsMissed: 0 }
+  const workloadEndMs = experiment.workload.duration
   const schedule = nemesisSchedule(experiment)
   summary.faults.forEach((injected, index) => {
     const failed = injected.detail?.startsWith('failed') === true
-    const line = `${injected.action} at ${Math.round(injected.atMs)} ms${failed ? `: ${injected.detail}` : ''}`
-    if (injected.atMs >= experiment.workload.duration) return void faultsLate.push(line)
-    if (failed) return void faultsFailed.push(line)
+    // A failure is recorded in the trace when it happened, on the run's clock.
+    const failedAtMs = failed ? (trace.failureAtMs.get(`${injected.action}\n${injected.detail}`) ?? summary.workloadStartMs + injected.atMs) - summary.workloadStartMs : undefined
+    const line = `${injected.action} at ${Math.round(injected.atMs)} ms${failed ? ` (${injected.detail} at ${Math.round(failedAtMs!)} ms)` : ''}`
+    if (injected.atMs >= workloadEndMs || (failedAtMs !== undefined && failedAtMs >= workloadEndMs)) return void outcome.faultsLate.push(line)
+    if (failed) return void outcome.faultsFailed.push(line)
     const planned = schedule[index]
     if (planned === undefined || describeAction(planned.action) !== injected.action) return
+    if (nodeTargetOf(planned.action) !== undefined && injected.targets.length === 0) return void (outcome.faultsMissed += 1)
     const kind = faultKindOf(planned.action)
-    if (kind !== undefined) faults[kind] += 1
+    if (kind !== undefined) outcome.faults[kind] += 1
   })
-  return { faults, faultsFailed, faultsLate }
+  return outcome
 }
 
 /** The kind of a nemesis fault that starts trouble; undefined for the heals. */
@@ -128,19 +134,35 @@ function lostWritesOf(runDir: string): LostWrites | undefined {
  * the verdict has it, else the trace's process events (the cluster records `exited` only for an exit
  * it did not cause, before shutdown).
  */
-async function replicasDied(summary: RunSummary): Promise<string[]> {
+function replicasDied(summary: RunSummary, trace: TraceFacts): string[] {
   const invariant = summary.verdict?.invariants.find((candidate) => candidate.name === replicasHealthyInvariant)
   if (invariant !== undefined) return invariant.ok ? [] : [firstLine(invariant.detail)]
-  const died: string[] = []
-  const file = path.join(summary.runDir, 'trace.ndjson')
-  if (!fs.existsSync(file)) return died
+  return trace.exits
+}
+
+interface TraceFacts {
+  /** Replicas' own exits, one line each. */
+  exits: string[]
+  /** When each failed fault failed (ms on the run's clock), by `${fault}\n${detail}`. */
+  failureAtMs: Map<string, number>
+}
+
+/** One pass over trace.ndjson (it may be large), keeping only process exits and failed faults. */
+async function readTraceFacts(runDir: string): Promise<TraceFacts> {
+  const facts: TraceFacts = { exits: [], failureAtMs: new Map() }
+  const file = path.join(runDir, 'trace.ndjson')
+  if (!fs.existsSync(file)) return facts
   const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })
   for await (const line of lines) {
-    if (!line.includes('"kind":"process"') || !line.includes('"state":"exited"')) continue
-    const event = JSON.parse(line) as Extract<TraceEvent, { kind: 'process' }>
-    died.push(`${event.node} exited at ${Math.round(event.t)} ms: ${event.detail ?? 'no reason given'}`)
+    if (line.includes('"kind":"process"') && line.includes('"state":"exited"')) {
+      const event = JSON.parse(line) as Extract<TraceEvent, { kind: 'process' }>
+      facts.exits.push(`${event.node} exited at ${Math.round(event.t)} ms: ${event.detail ?? 'no reason given'}`)
+    } else if (line.includes('"kind":"fault"') && line.includes('"detail":"failed')) {
+      const event = JSON.parse(line) as Extract<TraceEvent, { kind: 'fault' }>
+      facts.failureAtMs.set(`${event.fault}\n${event.detail}`, event.t)
+    }
   }
-  return died
+  return facts
 }
 
 function firstLine(text: string | undefined): string {

@@ -36,6 +36,8 @@ export interface SoakTotals {
   faultsFailed: number
   /** Faults the lab reached only after the workload ended (see SoakRunOutcome.faultsLate). */
   faultsLate: number
+  /** Faults aimed at a role nobody held at that moment (see SoakRunOutcome.faultsMissed). */
+  faultsMissed: number
   acknowledgedWrites: number
   lostWrites: number
   /** Runs whose history had no final reads to judge lost writes by. */
@@ -124,6 +126,7 @@ function emptyTotals(): SoakTotals {
     faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>,
     faultsFailed: 0,
     faultsLate: 0,
+    faultsMissed: 0,
     acknowledgedWrites: 0,
     lostWrites: 0,
     runsWithoutFinalReads: 0,
@@ -142,6 +145,7 @@ function addOutcome(totals: SoakTotals, outcome: SoakRunOutcome, clean: boolean)
   for (const kind of soakFaultKinds) totals.faults[kind] += outcome.faults[kind]
   totals.faultsFailed += outcome.faultsFailed.length
   totals.faultsLate += outcome.faultsLate.length
+  totals.faultsMissed += outcome.faultsMissed
   totals.acknowledgedWrites += outcome.lostWrites?.acknowledged ?? 0
   totals.lostWrites += outcome.lostWrites?.lost ?? 0
   if (!outcome.lostWrites?.finalReadsFound) totals.runsWithoutFinalReads += 1
