@@ -1,4 +1,4 @@
-// Bundles the Node entry points (CLI, bench, replica, workload) into out/node with esbuild.
+// Bundles the Node entry points (CLI, bench, soak, replica, workload) into out/node with esbuild.
 // Replicas and the workload are spawned from these bundles, so tests and the CLI run the same code.
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +9,7 @@ const quiet = process.argv.includes('--quiet')
 const entryPoints = {
   lab: 'src-main/cli/lab.ts',
   bench: 'src-main/cli/bench.ts',
+  soak: 'src-main/cli/soak.ts',
   replica: 'src-main/replica/main.ts',
   workload: 'src-main/lab/workload/main.ts',
   guardian: 'src-main/lab/guardian.ts',

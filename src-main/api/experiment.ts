@@ -306,7 +306,8 @@ export const nemesisSchema = z
     meanInterval: durationSchema.refine((ms) => ms > 0, 'expected an interval above 0, like 2s').default(2000),
     /** How long each fault lasts before it is healed. */
     faultDuration: durationSchema.refine((ms) => ms > 0, 'expected a duration above 0, like 1s').default(1000),
-    faults: z.array(z.enum(['crash', 'pause', 'partition', 'cut', 'loss', 'delay', 'slowDisk'])).min(1).default(['crash', 'pause', 'partition', 'loss']),
+    /** clockSkew makes a lease-reading leader's reads unsafe, as the lease scenario shows. */
+    faults: z.array(z.enum(['crash', 'pause', 'partition', 'cut', 'loss', 'delay', 'slowDisk', 'clockSkew'])).min(1).default(['crash', 'pause', 'partition', 'loss']),
   })
   .strict()
 

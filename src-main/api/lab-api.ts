@@ -91,9 +91,26 @@ export interface RunDirectoryInfo {
 
 /**
  * The HTML of a report handed to renderPdf is bounded: a comparison of eight long runs stays far
- * below, and the call, escaped as JSON, must fit in browser mode's 2 MiB inbound message.
+ * below.
  */
 export const reportHtmlCharsMax = 600_000
+
+/**
+ * An experiment text (validateExperiment, saveExperiment, startRun) is at most this many characters
+ * (UTF-16 code units, as String.length counts). The CLI, both hosts and the renderer's own
+ * validation refuse a longer one with this number in the error.
+ */
+export const experimentTextCharsMax = 1_000_000
+
+/** JSON escapes one UTF-16 code unit into at most 6 bytes (a control character, a lone surrogate). */
+const jsonBytesPerCharMax = 6
+/** A call's envelope and its short arguments beside the one long text (a file name, a run id). */
+const callEnvelopeBytesMax = 64 * 1024
+/**
+ * Every call the API accepts, serialized as JSON, fits in this many bytes: a transport must carry
+ * that much (browser mode's WebSocket refuses anything larger before parsing it).
+ */
+export const labCallJsonBytesMax = jsonBytesPerCharMax * Math.max(experimentTextCharsMax, reportHtmlCharsMax) + callEnvelopeBytesMax
 
 export interface LabApi {
   info(): Promise<LabInfo>

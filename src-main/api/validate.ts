@@ -10,6 +10,7 @@ import { parseScriptCommand } from './script.js'
 import { checkCommandBytes, encodedBytesMax, frameBytesMax } from '../protocols/common/wire-budget.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../protocols/pbft/config.js'
 import type { Command } from '../protocols/types.js'
+import { experimentTextCharsMax } from './lab-api.js'
 
 export interface FieldError {
   /** Dotted path into the document, e.g. "workload.rate" or "faults.2.crash". */
@@ -26,19 +27,37 @@ export function formatFieldErrors(errors: FieldError[], source?: string): string
   return errors.map((error) => `${where}${error.path || '(top level)'}: ${error.message}`).join('\n')
 }
 
+/**
+ * Aliases a document may resolve: a real experiment needs a handful; a "billion laughs" document
+ * needs millions, and the YAML library stops it here instead of expanding it.
+ */
+export const yamlAliasCountMax = 100
+/** A YAML error quotes the text it choked on; a megabyte-long token must not come back whole. */
+export const yamlErrorCharsMax = 200
+
 /** Parses YAML (a superset of JSON) and validates it. */
 export function validateExperimentText(text: string): ValidationResult {
-  const document = parseDocument(text, { prettyErrors: false })
-  if (document.errors.length > 0) {
-    return {
-      ok: false,
-      errors: document.errors.map((error) => ({
-        path: '',
-        message: `not valid YAML or JSON: ${error.message.split('\n')[0]}`,
-      })),
-    }
+  if (text.length > experimentTextCharsMax) {
+    const count = (value: number) => value.toLocaleString('en-US')
+    return { ok: false, errors: [{ path: '', message: `expected an experiment of at most ${count(experimentTextCharsMax)} characters, got ${count(text.length)}` }] }
   }
-  return validateExperiment(document.toJS())
+  const document = parseDocument(text, { prettyErrors: false })
+  // The first error is the one to fix; the ones after it are mostly its echoes.
+  const syntaxError = document.errors[0]
+  if (syntaxError !== undefined) return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: ${clip(syntaxError.message.split('\n')[0]!)}` }] }
+  let value: unknown
+  try {
+    value = document.toJS({ maxAliasCount: yamlAliasCountMax })
+  } catch (error) {
+    // The library throws a ReferenceError for an alias count that indicates a resource exhaustion attack.
+    const why = error instanceof ReferenceError ? `more than ${yamlAliasCountMax} YAML aliases to expand` : clip((error as Error).message)
+    return { ok: false, errors: [{ path: '', message: `not a usable YAML document: ${why}` }] }
+  }
+  return validateExperiment(value)
+}
+
+function clip(message: string): string {
+  return message.length <= yamlErrorCharsMax ? message : `${message.slice(0, yamlErrorCharsMax)}...`
 }
 
 export function validateExperiment(input: unknown): ValidationResult {

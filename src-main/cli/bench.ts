@@ -11,6 +11,7 @@ import { ExperimentRun } from '../lab/runner.js'
 import { validateExperiment } from '../api/validate.js'
 import type { Experiment, ExperimentInput } from '../api/experiment.js'
 import type { RunSummary } from '../api/summary.js'
+import { onStopSignal, signalExitCode } from './signals.js'
 
 /** The bar to beat, measured on this machine with a production Raft (Go): 3 members, loopback, fsync. */
 const referenceP50MsOneClient = 0.85
@@ -255,6 +256,10 @@ function median(values: number[]): number {
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
+
+// A stopped benchmark has nothing to keep: exit at once. Replicas end with their control channels
+// and the guardian ends the paused ones; the npm that started us dying counts too (see signals.ts).
+onStopSignal((signal) => process.exit(signalExitCode(signal)))
 
 main(process.argv.slice(2)).then(
   (code) => {

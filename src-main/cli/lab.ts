@@ -7,11 +7,13 @@
  *   validate <experiment.yaml>...                                validate experiment files
  *   schema                                                       print the experiment JSON Schema
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { loadExperimentFile } from '../lab/experiment-file.js'
 import { ExperimentRun, RunStartError, describeScriptStep } from '../lab/runner.js'
 import { experimentJsonSchema } from '../api/json-schema.js'
 import { formatSummary, ProgressLine } from './format.js'
+import { onStopSignal, signalExitCode, type StopSignal } from './signals.js'
 import type { RunSummary } from '../api/summary.js'
 import { verdictWord } from '../api/report/analysis.js'
 import { assertNever } from '../protocols/types.js'
@@ -28,6 +30,7 @@ const usage = `usage: npm run lab -- <command>
       --json   print the summary as JSON on stdout
       --check  exit 1 when the verdict finds a violation (non-linearizable, a broken invariant, a
                replica that died), 4 when it is undecided; 3 means the run could not complete
+      Ctrl-C, SIGTERM or SIGHUP interrupts the run: its run directory is kept; exit 128 + n.
   check <run-dir | history.ndjson> [--json] [--budget DURATION]
       Judges a recorded history: exit 0 linearizable, 1 not, 2 unknown or unreadable.
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
@@ -50,10 +53,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'run':
       return runCommand(args)
     case 'check': {
+      const special = specialFileAmong(args, ['--budget'])
+      if (special !== undefined) return fail(`lab check: ${special}`)
       const { runCheckCommand } = await import('../lab/checker/check-command.js')
       return runCheckCommand(args, io)
     }
     case 'report': {
+      const special = specialFileAmong(args, ['--format', '--out', '--baseline'])
+      if (special !== undefined) return fail(`lab report: ${special}`)
       const { runReportCommand } = await import('../lab/report/command.js')
       return runReportCommand(args, io)
     }
@@ -94,11 +101,14 @@ async function runCommand(args: string[]): Promise<number> {
   const loaded = loadExperimentFile(files[0]!)
   if (!loaded.ok) return fail(loaded.message)
   const experiment = loaded.experiment
+  const runsRoot = path.resolve(runsDir ?? 'runs')
+  const runsDirProblem = runsDirectoryProblem(runsRoot)
+  if (runsDirProblem !== undefined) return fail(`--runs-dir ${runsDir ?? 'runs'}: ${runsDirProblem}`)
   const progress = new ProgressLine(process.stderr, experiment.workload.duration)
   let run: ExperimentRun
   try {
     run = new ExperimentRun(experiment, {
-      runsDir: path.resolve(runsDir ?? 'runs'),
+      runsDir: runsRoot,
       sourceText: loaded.text,
       check: !flags.has('--no-check'),
       finalReads: !flags.has('--no-final-reads'),
@@ -113,16 +123,19 @@ async function runCommand(args: string[]): Promise<number> {
     return exitIncomplete
   }
   progress.note(`run ${run.id}: ${experiment.protocol}, ${experiment.cluster.nodes.length} nodes (${experiment.cluster.nodes.join(', ')})`)
-  const stopOnSignal = () => run.stop()
-  process.once('SIGINT', stopOnSignal)
+  let stoppedBy: StopSignal | undefined
+  const removeSignalHandlers = onStopSignal((signal) => {
+    stoppedBy = signal
+    run.interrupt(`interrupted by ${signal}`)
+  })
   const summary = await run.execute()
-  process.off('SIGINT', stopOnSignal)
+  removeSignalHandlers()
   progress.done()
   if (flags.has('--json')) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
   else process.stdout.write(formatSummary(summary))
   if (!summary.completed) {
     process.stderr.write(`the run did not complete: ${summary.error}\n(run directory kept: ${summary.runDir})\n`)
-    return exitIncomplete
+    return stoppedBy === undefined ? exitIncomplete : signalExitCode(stoppedBy)
   }
   return flags.has('--check') ? checkedExitCode(summary) : exitCompleted
 }
@@ -155,17 +168,50 @@ function validateCommand(files: string[]): number {
   return 0
 }
 
+/** Why runs cannot be kept in `dir`, or undefined when they can (it is created if missing). */
+function runsDirectoryProblem(dir: string): string | undefined {
+  try {
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) return 'not a directory'
+    fs.mkdirSync(dir, { recursive: true })
+    // Root passes access checks that a real write would fail (a read-only mount): try one.
+    fs.rmdirSync(fs.mkdtempSync(path.join(dir, '.write-test-')))
+    return undefined
+  } catch (error) {
+    return `cannot create a run directory there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+  }
+}
+
+/**
+ * A path argument that is neither a file nor a directory (a FIFO would block the read forever), as
+ * a message; `valued` are the options whose next argument is their value, not a path.
+ */
+function specialFileAmong(args: string[], valued: string[]): string | undefined {
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!
+    if (valued.includes(arg)) index += 1
+    if (arg.startsWith('-')) continue
+    const info = fs.statSync(arg, { throwIfNoEntry: false })
+    if (info !== undefined && !info.isFile() && !info.isDirectory()) return `${arg}: not a regular file or directory`
+  }
+  return undefined
+}
+
 function fail(message: string): number {
   process.stderr.write(`${message}\n`)
   return 2
 }
+
+// A terminal that went away (EIO) or a closed pipe (EPIPE) must not stop a run from cleaning up.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
   },
   (error: Error) => {
-    process.stderr.write(`lab: ${error.stack ?? error.message}\n`)
+    // One line for a person; the stack when asked for (CONSENSUS_LAB_DEBUG=1).
+    const detail = process.env.CONSENSUS_LAB_DEBUG ? (error.stack ?? error.message) : String(error.message).split('\n')[0]
+    process.stderr.write(`lab: ${detail}\n`)
     process.exitCode = 3
   },
 )

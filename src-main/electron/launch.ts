@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process'
 import { displayProblem, findElectronBinary, type ElectronBinary } from './electron-binary.js'
 import { defaultLabRoot, startLabServer, stopOnSignals } from '../server/start.js'
+import { onStopSignal } from '../cli/signals.js'
 
 /** The Electron binary's path, or why it cannot be used here. */
 export function findElectron(): ElectronBinary {
@@ -21,14 +22,15 @@ async function launch(): Promise<void> {
   const electron = findElectron()
   if (electron.ok) {
     const child = spawn(electron.binary, [root], { stdio: 'inherit' })
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal))
+    // The app stops its replicas when it quits; a signal to us (or npm's death) quits it.
+    onStopSignal((signal) => child.kill(signal))
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
     return
   }
   console.error(`Consensus Lab: cannot open the desktop app because ${electron.reason}; starting browser mode instead.`)
   const server = await startLabServer({ root, port: Number(process.env.PORT ?? 5173), portFallback: true })
   console.log(`Consensus Lab (browser mode): ${server.url}`)
-  stopOnSignals(() => server.close())
+  stopOnSignals((reason) => server.close(reason))
 }
 
 launch().catch((error: unknown) => {

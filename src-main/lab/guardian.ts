@@ -13,6 +13,10 @@ process.on('message', (message: GuardianMessage) => {
   else pids.delete(message.remove)
 })
 
+// A terminal's Ctrl-C or hang-up reaches the whole process group, the guardian included; it must
+// outlive the orchestrator's cleanup to end paused replicas, and it exits with its channel anyway.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined)
+
 process.on('disconnect', () => {
   for (const pid of pids) {
     try {

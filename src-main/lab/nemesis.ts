@@ -9,6 +9,10 @@ import type { Random } from '../protocols/types.js'
 
 /** The cluster gets at least this long whole before the workload ends. */
 const healedTailMs = 1000
+/** Extra fsync latency of a slow disk. */
+const slowDiskMs = 20
+/** Clock rates a skewed node is given: slow clocks stretch a leader's lease, fast ones hurry elections. */
+const clockSkewFactors = [0.25, 0.5, 2, 4] as const
 
 export function nemesisSchedule(experiment: Experiment): { atMs: number; action: FaultAction }[] {
   const nemesis = experiment.nemesis
@@ -49,7 +53,13 @@ function faultPair(kind: NonNullable<Experiment['nemesis']>['faults'][number], n
       return [{ network: { delayMs: 40, jitterMs: 20 } }, { network: { delayMs: experiment.network.delayMs, jitterMs: experiment.network.jitterMs } }]
     case 'slowDisk': {
       const node = someNode()
-      return [{ slowDisk: { node, ms: 20 } }, { slowDisk: { node, ms: 0 } }]
+      return [{ slowDisk: { node, ms: slowDiskMs } }, { slowDisk: { node, ms: 0 } }]
+    }
+    case 'clockSkew': {
+      // A named node, not `leader`: the heal must give the clock back to the node that lost it.
+      const node = someNode()
+      const factor = clockSkewFactors[Math.floor(random() * clockSkewFactors.length)]!
+      return [{ clockSkew: { node, factor } }, { clockSkew: { node, factor: 1 } }]
     }
   }
 }

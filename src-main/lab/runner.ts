@@ -43,6 +43,8 @@ const workloadGraceMs = 30_000
  */
 export const recordReserveBytes = 256 * 1024
 const reserveFile = '.record-reserve'
+/** After an interrupt, the workload gets this long to finish its operations in flight, then is killed. */
+const interruptWorkloadGraceMs = 3000
 
 /** Trace kinds kept in memory for the verdict and leadership; the file keeps every event. */
 const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'process', 'fault'])
@@ -82,6 +84,8 @@ export class ExperimentRun {
   private readonly replicaExits: ReplicaExit[] = []
   /** Why the run cannot complete, found while it ran (a full disk); the first cause wins. */
   private failure?: string
+  /** Why the run was interrupted (see interrupt), if it was. */
+  private interruptedBy?: string
 
   /**
    * Creates the run directory and its first files; throws RunStartError, with a one-line message,
@@ -132,7 +136,7 @@ export class ExperimentRun {
     let finalStates: FinalState[] = []
     try {
       stats = await this.runPhases()
-      await this.waitForConvergence()
+      if (this.interruptedBy === undefined) await this.waitForConvergence()
       finalStates = await this.cluster!.finalStates()
     } catch (caught) {
       error = describeRunError((caught as Error).message)
@@ -151,8 +155,9 @@ export class ExperimentRun {
       const metrics = { latencyHistogramUs: stats.histogram, latencyHistogramUsByOperation: stats.histogramsByFunction, byFunction: stats.byFunction }
       this.writeRunFile('metrics.json', JSON.stringify(metrics))
     }
-    // A cause found while the run went on (the disk filled up) outranks what it led to.
-    error = this.failure ?? error
+    // A cause found while the run went on (the disk filled up) outranks what it led to; an
+    // interrupted run is not a finished one, whatever its workload managed: no verdict is drawn.
+    error = this.failure ?? this.interruptedBy ?? error
     const summary = this.summarize(startedAt, stats, error, this.readStats())
     if (this.options.check !== false && stats && error === undefined) summary.verdict = await this.judge(stats, finalStates)
     this.writeSummary(summary)
@@ -230,6 +235,17 @@ export class ExperimentRun {
     if (this.workload?.connected) this.workload.send({ type: 'stop' })
   }
 
+  /**
+   * Stops the run because the lab itself is stopping (a signal, the app closing): the workload ends
+   * now, no verdict is drawn, and the run is kept as not completed, with `reason` as its error.
+   */
+  interrupt(reason: string): void {
+    if (this.interruptedBy !== undefined) return
+    this.interruptedBy = reason
+    this.stop()
+    setTimeout(() => this.workload?.kill('SIGKILL'), interruptWorkloadGraceMs).unref()
+  }
+
   /** Injects a fault; injections run one after another, in the order they were asked for. */
   inject(action: FaultAction): Promise<FaultResult> {
     const result = this.faultChain.then(() => this.injectNow(action))
@@ -275,6 +291,8 @@ export class ExperimentRun {
       for (const { action } of initial) initialInjections.push(this.inject(action))
     })
     await Promise.all(initialInjections)
+    // Interrupted while the replicas started: the workload never begins.
+    if (this.interruptedBy !== undefined) throw new Error(this.interruptedBy)
     const timers = schedule
       .filter((fault) => fault.atMs > 0)
       .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))

@@ -24,7 +24,8 @@ export interface LabServiceOptions {
 }
 
 export interface LabService extends LabApi {
-  close(): Promise<void>
+  /** Ends the run in progress: interrupted with `reason` when given, else stopped (it ends normally). */
+  close(reason?: string): Promise<void>
 }
 
 const experimentFilePattern = /\.(ya?ml|json)$/i
@@ -117,10 +118,11 @@ export function createLabService(options: LabServiceOptions): LabService {
       return Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('base64')
     },
 
-    async close() {
+    async close(reason?: string) {
       const running = active
       if (!running) return
-      running.run.stop()
+      if (reason === undefined) running.run.stop()
+      else running.run.interrupt(reason)
       await running.finished
     },
   }

@@ -8,16 +8,23 @@ import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket, type RawData } from 'ws'
-import type { LabApi, LabStreamMessage } from '../api/lab-api.js'
+import { labCallJsonBytesMax, type LabApi, type LabStreamMessage } from '../api/lab-api.js'
 import { dispatchLabCall, errorMessage, isLabCallMethod } from './lab-methods.js'
 import { healthPath, wirePath, wireProtocolVersion, type WireServerMessage } from './wire.js'
 import { contentSecurityPolicy, contentTypeOf, resolveStaticPath } from './static-files.js'
 
-/** Inbound messages are calls with an experiment text at most; this bounds a hostile client. */
-export const inboundMessageBytesMax = 2 * 1024 * 1024
+/**
+ * Inbound messages are calls; every call the API accepts fits in this bound (an experiment text of
+ * experimentTextCharsMax characters, escaped as JSON), so the API's own limits decide what a call
+ * may carry and answer in words. A larger message is refused before parsing: its connection closes
+ * with 1009 (message too big).
+ */
+export const inboundMessageBytesMax = labCallJsonBytesMax
 /** A client this far behind loses live frames (never the end of a run) until it catches up. */
 export const streamBufferedBytesMax = 8 * 1024 * 1024
 export const callsInFlightPerSocketMax = 64
+/** An unknown method's name is echoed in the error up to this length. */
+const methodNameCharsMax = 64
 export const socketPingIntervalMs = 10_000
 /**
  * Pongs a client may miss in a row before it is dropped. Generous: under CPU starvation (a lab runs
@@ -82,6 +89,9 @@ export async function serveLab(options: ServeLabOptions): Promise<LabHttpServer>
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: inboundMessageBytesMax })
   server.on('upgrade', (request, socket, head) => {
+    // Node hands the socket over without its error listener: a reset before ws takes it must not
+    // take the server down.
+    socket.on('error', () => undefined)
     const url = new URL(request.url ?? '/', `http://${host}:${port}`)
     const origin = request.headers.origin
     const originOk = origin === undefined || origin === `http://${request.headers.host}`
@@ -92,9 +102,13 @@ export async function serveLab(options: ServeLabOptions): Promise<LabHttpServer>
   const clients = new Set<WebSocket>()
   sockets.on('connection', (ws: WebSocket) => {
     clients.add(ws)
+    // ws reports a message over maxPayload, an invalid frame or a reset here, and has already
+    // closed that connection (1009, 1002, ...); an unhandled 'error' would end the whole server.
+    ws.on('error', () => undefined)
     acceptClient(ws, options.api)
     ws.on('close', () => clients.delete(ws))
   })
+  sockets.on('error', () => undefined)
 
   // One subscription for every client: each message is serialized once.
   const unsubscribe = options.api.subscribe((message) => broadcast(clients, message))
@@ -134,9 +148,10 @@ function acceptClient(ws: WebSocket, api: LabApi): void {
   ws.on('pong', () => (alive.labMissedPongs = 0))
   send(ws, { type: 'hello', protocol: wireProtocolVersion })
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    const call = isBinary ? undefined : parseCall(data.toString())
-    if (call === undefined) {
-      ws.close(1003, 'expected a JSON call')
+    const call = isBinary ? { error: `${expectedCall}, got a binary message` } : parseCall(data.toString())
+    if ('error' in call) {
+      // The sender hears what was wrong; the connection stays, as it would after a bad call.
+      send(ws, call.id === undefined ? { type: 'error', error: call.error } : { type: 'reply', id: call.id, ok: false, error: call.error })
       return
     }
     if (callsInFlight >= callsInFlightPerSocketMax) {
@@ -144,7 +159,7 @@ function acceptClient(ws: WebSocket, api: LabApi): void {
       return
     }
     if (!isLabCallMethod(call.method)) {
-      send(ws, { type: 'reply', id: call.id, ok: false, error: `unknown method ${JSON.stringify(call.method)}` })
+      send(ws, { type: 'reply', id: call.id, ok: false, error: `unknown method ${JSON.stringify(call.method)?.slice(0, methodNameCharsMax) ?? 'undefined'}` })
       return
     }
     callsInFlight += 1
@@ -155,21 +170,36 @@ function acceptClient(ws: WebSocket, api: LabApi): void {
   })
 }
 
-function parseCall(text: string): { id: number; method: unknown; args: unknown } | undefined {
+const expectedCall = 'expected a call: {"type": "call", "id": <number>, "method": <string>, "args": [...]}'
+
+type ParsedCall = { id: number; method: unknown; args: unknown[] } | { id?: number; error: string }
+
+function parseCall(text: string): ParsedCall {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    return undefined
+    return { error: `${expectedCall}, got text that is not JSON` }
   }
-  if (typeof value !== 'object' || value === null) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: `${expectedCall}, got JSON that is not an object` }
   const call = value as Record<string, unknown>
-  if (call.type !== 'call' || !Number.isSafeInteger(call.id) || !Array.isArray(call.args)) return undefined
-  return { id: call.id as number, method: call.method, args: call.args }
+  if (call.type !== 'call' || !Number.isSafeInteger(call.id)) return { error: `${expectedCall}, got an object without type "call" and a whole-number id` }
+  const id = call.id as number
+  if (!Array.isArray(call.args)) return { id, error: 'expected args to be an array of the method\'s arguments' }
+  return { id, method: call.method, args: call.args }
 }
 
 function send(ws: WebSocket, message: WireServerMessage): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message))
+  if (ws.readyState !== ws.OPEN) return
+  let text: string
+  try {
+    text = JSON.stringify(message)
+  } catch (error) {
+    // A value JSON cannot carry (a BigInt, a cycle) fails this call, not the server.
+    if (message.type !== 'reply') return
+    text = JSON.stringify({ type: 'reply', id: message.id, ok: false, error: `the answer could not be sent: ${errorMessage(error)}` } satisfies WireServerMessage)
+  }
+  ws.send(text)
 }
 
 function broadcast(clients: Set<WebSocket>, message: LabStreamMessage): void {

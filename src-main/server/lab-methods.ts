@@ -3,14 +3,11 @@
  * WebSocket): whatever crosses from a renderer is untrusted and checked here before the service sees it.
  */
 import { z } from 'zod'
-import { reportHtmlCharsMax, type LabApi } from '../api/lab-api.js'
+import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from '../api/lab-api.js'
 import { parseFaultAction } from '../api/experiment.js'
 import type { LabCallMethod } from './wire.js'
 
-/** Experiment texts are small; anything this large is a mistake or an attack. */
-export const experimentTextBytesMax = 1_000_000
-
-const experimentText = z.string().max(experimentTextBytesMax, `expected an experiment of at most ${experimentTextBytesMax} characters`)
+const experimentText = z.string().max(experimentTextCharsMax, `expected an experiment of at most ${experimentTextCharsMax.toLocaleString('en-US')} characters`)
 const fileName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected a file name of letters, digits, ., - or _ (no folders)')

@@ -36,7 +36,7 @@ export async function serveMain(argv: string[]): Promise<void> {
   // One line a person can click and a script can parse.
   if (values.json) console.log(JSON.stringify({ url: server.url, port: server.port, pid: process.pid }))
   else console.log(`Consensus Lab (browser mode): ${server.url}`)
-  stopOnSignals(() => server.close())
+  stopOnSignals((reason) => server.close(reason))
 }
 
 function isEntryPoint(): boolean {

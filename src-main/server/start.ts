@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createLabService } from '../lab/service.js'
 import { htmlToPdf } from '../lab/report/pdf.js'
 import { serveLab } from './http-server.js'
+import { onStopSignal } from '../cli/signals.js'
 
 export interface StartLabServerOptions {
   /** 0 or absent picks a free port. */
@@ -28,7 +29,8 @@ export interface StartLabServerOptions {
 export interface StartedLabServer {
   url: string
   port: number
-  close(): Promise<void>
+  /** Stops serving; a run in progress is interrupted with `reason` (else it ends as if stopped). */
+  close(reason?: string): Promise<void>
 }
 
 /** out/node/serve.js and src-main/server/start.ts both sit two levels below the root. */
@@ -62,7 +64,7 @@ export async function startLabServer(options: StartLabServerOptions = {}): Promi
     return {
       url: server.url,
       port: server.port,
-      close: () => (closing ??= server.close().finally(() => service.close())),
+      close: (reason) => (closing ??= server.close().finally(() => service.close(reason))),
     }
   } catch (error) {
     await service.close()
@@ -70,22 +72,21 @@ export async function startLabServer(options: StartLabServerOptions = {}): Promi
   }
 }
 
-/** Stops every replica before exiting; a second signal exits at once. */
-export function stopOnSignals(close: () => Promise<void>): void {
-  let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130)
-    stopping = true
+/**
+ * On SIGINT, SIGTERM, SIGHUP (or the death of the npm that started us) interrupts the run in
+ * progress, stops every replica, then exits; a second signal exits at once.
+ */
+export function stopOnSignals(close: (reason: string) => Promise<void>): void {
+  // A terminal that went away (EIO) must not stop the cleanup half way.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
+  onStopSignal((signal) => {
     console.error(`Consensus Lab: ${signal}, stopping every replica...`)
-    close().then(
+    close(`interrupted by ${signal}`).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`Consensus Lab: stopping failed: ${error instanceof Error ? error.message : String(error)}`)
         process.exit(1)
       },
     )
-  }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
-  process.on('SIGHUP', stop)
+  })
 }

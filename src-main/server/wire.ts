@@ -31,7 +31,13 @@ export interface WireHello {
   protocol: typeof wireProtocolVersion
 }
 
-export type WireServerMessage = WireReply | WireStream | WireHello
+/** The answer to a message that is not a call at all (not JSON, binary, no id): nothing to reply to. */
+export interface WireError {
+  type: 'error'
+  error: string
+}
+
+export type WireServerMessage = WireReply | WireStream | WireHello | WireError
 
 export const wireProtocolVersion = 1
 

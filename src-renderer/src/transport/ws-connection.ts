@@ -4,7 +4,7 @@
  * socket drops, every pending call fails at once (no frozen buttons) and the connection retries
  * with back-off, asking /healthz whether the lab is gone or refuses our token.
  */
-import type { LabApi, LabStreamMessage } from '../../../src-main/api/lab-api'
+import { labCallJsonBytesMax, type LabApi, type LabStreamMessage } from '../../../src-main/api/lab-api'
 import type { LabCallMethod, WireServerMessage } from '../../../src-main/server/wire'
 import { LabUnavailableError, type ConnectionState, type LabConnection } from './connection'
 
@@ -154,13 +154,17 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     const ready = socket
     if (state.status !== 'connected' || ready === undefined) throw new LabUnavailableError()
     const id = nextId++
+    const text = JSON.stringify({ type: 'call', id, method, args })
+    // The lab closes the connection of a message this large (1009): say so here, and keep it open.
+    const bytes = text.length <= labCallJsonBytesMax / 3 ? text.length : new TextEncoder().encode(text).length
+    if (bytes > labCallJsonBytesMax) throw new Error(`${method}: the call is ${megabytes(bytes)}, more than the lab accepts (${megabytes(labCallJsonBytesMax)})`)
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id)
         reject(new Error(`the lab did not answer ${method} within ${callTimeoutMs / 1000} s`))
       }, callTimeoutMs)
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer })
-      ready.send(JSON.stringify({ type: 'call', id, method, args }))
+      ready.send(text)
     })
   }
 
@@ -203,6 +207,10 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
       failPending(new LabUnavailableError('the connection to the lab was closed'))
     },
   }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`
 }
 
 async function probeHealth(options: WsConnectionOptions): Promise<'unreachable' | 'rejected'> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import type { FaultAction, LabApi, LabStreamMessage } from '../../../src-main/api/lab-api'
+import { labCallJsonBytesMax, type FaultAction, type LabApi, type LabStreamMessage } from '../../../src-main/api/lab-api'
 import { serveLab, type LabHttpServer } from '../../../src-main/server/http-server'
 import { wsConnection } from '../../../src-renderer/src/transport/ws-connection'
 import type { ConnectionState } from '../../../src-renderer/src/transport/connection'
@@ -147,6 +147,18 @@ describe('the LabApi over the WebSocket', () => {
     emit({ kind: 'error', runId: 'run-1', message: 'replica A exited' })
     await until(() => received.length === 1)
     expect(received[0]).toEqual({ kind: 'error', runId: 'run-1', message: 'replica A exited' })
+    connection.close()
+  })
+
+  it('refuses a call larger than the lab accepts without sending it, says why, and stays connected', async () => {
+    const { base, server } = await start()
+    const { connection, states } = connect(base, server.token)
+    await connection.api.info()
+    await expect(connection.api.saveExperiment('huge.yaml', 'x'.repeat(labCallJsonBytesMax))).rejects.toThrow(
+      /^saveExperiment: the call is 6\.\d MB, more than the lab accepts \(6\.\d MB\)/,
+    )
+    expect((await connection.api.info()).version).toBe('test')
+    expect(states.map((state) => state.status)).not.toContain('lost')
     connection.close()
   })
 
