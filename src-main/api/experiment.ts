@@ -321,7 +321,7 @@ export const traceSchema = z
 export const experimentSchema = z
   .object({
     name: z.string().min(1).max(80).default('experiment'),
-    description: z.string().max(10_000, 'expected at most 10000 characters').default(''),
+    description: z.string().default(''),
     protocol: z.enum(protocolNames, {
       error: (issue) => `expected one of ${protocolNames.join(', ')}, got ${describeValue(issue.input)}`,
     }),
