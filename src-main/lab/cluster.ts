@@ -4,9 +4,10 @@
  * leaves no process or port behind. Knows nothing of experiments or workloads.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { ReplicaConfig } from '../replica/config.js'
+import type { ReplicaLaunchConfig } from '../replica/config.js'
 import type { ControlReport, ControlRequest, FinalState, ReplicaStatus } from '../replica/control.js'
 import type { LinkRules, PeerAddress } from '../replica/transport.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -36,13 +37,18 @@ export interface ClusterListener {
   onProcessEvent(event: TraceEvent): void
 }
 
-export type ReplicaConfigBase = Omit<ReplicaConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
+export type ReplicaConfigBase = Omit<ReplicaLaunchConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
 
 export class Cluster {
   readonly replicas = new Map<string, ReplicaHandle>()
   private readonly guardian = Guardian.shared()
   private finalStateWaiters = new Map<string, (state: FinalState) => void>()
   private closed = false
+  /**
+   * The run's secret: keys the replicas' peer handshake and PBFT's MACs. Drawn per cluster (per run)
+   * and sent over each replica's control channel, never put on a command line or in an environment.
+   */
+  private readonly secret = randomBytes(32).toString('base64')
 
   constructor(
     private readonly base: ReplicaConfigBase,
@@ -176,8 +182,7 @@ export class Cluster {
     return replica
   }
 
-  private send(id: string, request: ControlRequest): void {
-    const child = this.replicas.get(id)?.child
+  private send(id: string, request: ControlRequest, child = this.replicas.get(id)?.child): void {
     if (child?.connected) child.send(request)
   }
 
@@ -191,7 +196,7 @@ export class Cluster {
     const peers = [...this.replicas.values()]
       .filter((other) => other.id !== id && other.peerPort > 0)
       .map((other) => ({ id: other.id, host: '127.0.0.1', port: other.peerPort }))
-    const config: ReplicaConfig = {
+    const config: ReplicaLaunchConfig = {
       ...this.base,
       id,
       dataDir: path.join(this.runDir, 'nodes', id),
@@ -212,6 +217,8 @@ export class Cluster {
     // A control message can race a replica's death (EPIPE): the exit handler tells that story; the
     // error must not take the orchestrator down with it.
     child.on('error', () => undefined)
+    // The replica waits for this before it opens its WAL or any port.
+    this.send(id, { type: 'secret', secret: this.secret }, child)
     replica.child = child
     replica.state = 'starting'
     replica.pid = child.pid
