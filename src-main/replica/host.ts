@@ -149,6 +149,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.core = adapter.createCore(config, recovery.records)
     this.transport = new PeerTransport({
       self: config.id,
+      members: config.members,
+      secret: config.secret,
       port: config.peerPort,
       random: seededRandom(config.seed, `links:${config.id}`),
       onMessage: (from, message) => this.onPeerMessage(from, message),
