@@ -20,7 +20,7 @@ export const handshakeVersion = 1
 export const handshakeNonceBytes = 32
 /** A handshake frame is a few ids and two 32-byte values; anything larger is refused unread. */
 export const handshakeFrameBytesMax = 1024
-/** A connection that has not finished its handshake by then is closed (a paused peer retries after it resumes). */
+/** An inbound connection that has not finished its handshake by then is closed (a paused dialer reconnects when it resumes). */
 export const handshakeTimeoutMs = 5000
 /** Inbound connections still in their handshake at once; more are closed at once. */
 export const unauthenticatedInboundMax = 64

@@ -70,6 +70,8 @@ export interface TransportOptions {
   members: readonly NodeId[]
   /** The run's secret, for the handshake. */
   secret: string
+  /** Default handshakeTimeoutMs. */
+  handshakeTimeoutMs?: number
   port: number
   random: Random
   /** Returns false when the message is not a valid message of the protocol: the connection is closed. */
@@ -218,8 +220,8 @@ export class PeerTransport {
     socket.setNoDelay(true)
     const dialerNonce = newNonce()
     const reader = new HandshakeReader()
-    let binding: HandshakeBinding | undefined
-    const timer = setTimeout(() => this.refuse(socket, peer.address.id, 'the handshake timed out'), handshakeTimeoutMs)
+    // No timer on this side: a paused peer answers when it resumes, and until then messages queue as
+    // they did before the handshake existed; a peer that dies closes the connection.
     socket.on('connect', () => {
       socket.write(encodeFrame({ v: handshakeVersion, hello: this.options.self, to: peer.address.id, nonce: dialerNonce }))
     })
@@ -231,7 +233,7 @@ export class PeerTransport {
       if (next === undefined) return
       if ('error' in next) return this.refuse(socket, peer.address.id, next.error)
       if (!isChallenge(next.body)) return this.refuse(socket, peer.address.id, 'expected a handshake challenge')
-      binding = {
+      const binding: HandshakeBinding = {
         dialer: this.options.self,
         acceptor: peer.address.id,
         dialerPort: socket.localPort ?? 0,
@@ -242,7 +244,6 @@ export class PeerTransport {
       if (!proofMatches(handshakeProof(this.handshakeKey, 'acceptor', binding), Buffer.from(next.body.proof))) {
         return this.refuse(socket, peer.address.id, 'the acceptor could not prove the run secret')
       }
-      clearTimeout(timer)
       socket.write(encodeFrame({ v: handshakeVersion, proof: handshakeProof(this.handshakeKey, 'dialer', binding) }))
       if (peer.socket !== socket) return
       peer.state = 'open'
@@ -253,7 +254,6 @@ export class PeerTransport {
     })
     socket.on('error', () => undefined)
     socket.on('close', () => {
-      clearTimeout(timer)
       if (peer.socket !== socket) return
       peer.state = 'idle'
       peer.socket = undefined
@@ -294,7 +294,7 @@ export class PeerTransport {
       this.unauthenticatedInbound -= 1
       clearTimeout(timer)
     }
-    const timer = setTimeout(() => this.refuse(socket, address, 'the handshake timed out'), handshakeTimeoutMs)
+    const timer = setTimeout(() => this.refuse(socket, address, 'the handshake timed out'), this.options.handshakeTimeoutMs ?? handshakeTimeoutMs)
     const handshake = new InboundHandshake(this.options.self, this.options.members, this.handshakeKey, socket)
     let receive: ((chunk: Buffer) => void) | undefined
     socket.on('data', (chunk: Buffer) => {

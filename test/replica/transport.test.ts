@@ -7,6 +7,7 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PeerTransport, wireVersion, type TransportEvent } from '../../src-main/replica/transport.js'
 import { encodeFrame, FrameDecoder } from '../../src-main/replica/framing.js'
+import { unauthenticatedInboundMax } from '../../src-main/replica/handshake.js'
 
 const secret = 'the-run-secret-of-this-test-0123456789'
 const message = { type: 'RequestVote', term: 7, lastLogIndex: 0, lastLogTerm: 0, transfer: false }
@@ -48,13 +49,14 @@ function until(condition: () => boolean, what: string, timeoutMs = 10_000): Prom
   })
 }
 
-async function node(self: string, nodeSecret = secret, port = 0): Promise<Node> {
+async function node(self: string, nodeSecret = secret, port = 0, handshakeTimeoutMs?: number): Promise<Node> {
   const received: Node['received'] = []
   const events: TransportEvent[] = []
   const transport = new PeerTransport({
     self,
     members: ['A', 'B'],
     secret: nodeSecret,
+    handshakeTimeoutMs,
     port,
     random: () => 0.5,
     onMessage: (from, body) => {
@@ -75,6 +77,8 @@ function rawConnection(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket))
     socket.on('error', reject)
+    // Read whatever comes, so a close from the replica is seen.
+    socket.on('data', () => undefined)
     sockets.push(socket)
   })
 }
@@ -98,7 +102,6 @@ describe('the peer handshake', () => {
   it('refuses a process that claims to be a member and sends a valid-looking frame without the secret: nothing reaches the core', async () => {
     const a = await node('A')
     const socket = await rawConnection(a.port)
-    socket.on('data', () => undefined)
     socket.write(Buffer.concat([encodeFrame({ v: wireVersion, hello: 'B' }), encodeFrame({ v: wireVersion, from: 'B', to: 'A', m: message })]))
     await closedOrDelivered(socket, a)
     expect(a.received).toEqual([])
@@ -122,7 +125,6 @@ describe('the peer handshake', () => {
   it('refuses a hello from a name that is not a member', async () => {
     const a = await node('A')
     const socket = await rawConnection(a.port)
-    socket.on('data', () => undefined)
     socket.write(encodeFrame({ v: 1, hello: 'Mallory', to: 'A', nonce: Buffer.alloc(32) }))
     await closedOrDelivered(socket, a)
     expect(rejections(a.events)).toEqual([expect.stringMatching(/"Mallory" is not a peer/)])
@@ -183,5 +185,21 @@ describe('the peer handshake', () => {
     // The proofs name each connection's ports: B's proof is for the relay's connection, not A's.
     await until(() => b.received.length > 0 || rejections(a.events).some((reason) => reason.includes('acceptor could not prove')), 'A to refuse the relayed handshake')
     expect(b.received).toEqual([])
+  })
+
+  it('closes a connection that does not finish its handshake in time, and holds at most unauthenticatedInboundMax of them', async () => {
+    const a = await node('A', secret, 0, 60_000)
+    const silent = await Promise.all(Array.from({ length: unauthenticatedInboundMax }, () => rawConnection(a.port)))
+    // Connections are accepted in the order they were made: this one comes after the 64 silent ones.
+    const oneTooMany = await rawConnection(a.port)
+    await new Promise<void>((resolve) => oneTooMany.once('close', () => resolve()))
+    expect(rejections(a.events)).toEqual([expect.stringMatching(/more than 64 connections in their handshake/)])
+    silent.forEach((socket) => socket.destroy())
+
+    const b = await node('B', secret, 0, 100)
+    const slow = await rawConnection(b.port)
+    slow.write(encodeFrame({ v: 1, hello: 'A', to: 'B', nonce: Buffer.alloc(32) }))
+    await new Promise<void>((resolve) => slow.once('close', () => resolve()))
+    expect(rejections(b.events)).toEqual(['the handshake timed out'])
   })
 })
