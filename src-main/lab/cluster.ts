@@ -15,6 +15,8 @@ import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
 
 export const replicaStartTimeoutMs = 10_000
+/** Longest wait for the replicas to connect to each other at start (each gives up on a silent peer sooner). */
+const connectWaitMs = 5000
 const shutdownGraceMs = 2000
 
 export type ProcessState = 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
@@ -43,6 +45,7 @@ export class Cluster {
   readonly replicas = new Map<string, ReplicaHandle>()
   private readonly guardian = Guardian.shared()
   private finalStateWaiters = new Map<string, (state: FinalState) => void>()
+  private readonly connectedWaiters = new Map<string, () => void>()
   private closed = false
   /**
    * The run's secret: keys the replicas' peer handshake and PBFT's MACs. Drawn per cluster (per run)
@@ -74,8 +77,33 @@ export class Cluster {
    */
   async start(beforeClocks?: () => void): Promise<void> {
     await Promise.all(this.nodeIds.map((id) => this.spawn(id)))
+    await this.connectAll()
     beforeClocks?.()
     this.broadcastPeers()
+  }
+
+  /**
+   * Has every replica connect to its peers (handshakes included) before any protocol clock runs, so
+   * the first election does not race connection setup. A replica that does not report within
+   * connectWaitMs (it died, it is stuck) holds nothing up: the exit handler tells its story.
+   */
+  private async connectAll(): Promise<void> {
+    const peers = this.peerAddresses()
+    await Promise.all(
+      this.nodeIds.map(
+        (id) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(done, connectWaitMs)
+            function done() {
+              clearTimeout(timer)
+              resolve()
+            }
+            this.connectedWaiters.set(id, done)
+            this.send(id, { type: 'connect', peers })
+          }),
+      ),
+    )
+    this.connectedWaiters.clear()
   }
 
   clientEndpoints(): { id: string; host: string; port: number }[] {
@@ -186,8 +214,12 @@ export class Cluster {
     if (child?.connected) child.send(request)
   }
 
+  private peerAddresses(): PeerAddress[] {
+    return [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
+  }
+
   private broadcastPeers(): void {
-    const peers: PeerAddress[] = [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
+    const peers = this.peerAddresses()
     for (const id of this.nodeIds) this.send(id, { type: 'peers', peers })
   }
 
@@ -273,6 +305,9 @@ export class Cluster {
       }
       case 'fatal':
         replica.fatal = report.message
+        return
+      case 'connected':
+        this.connectedWaiters.get(replica.id)?.()
         return
       case 'listening':
         return

@@ -9,6 +9,9 @@ import type { LinkRules, PeerAddress } from './transport.js'
 export type ControlRequest =
   /** The first message to a replica, before it opens its WAL or any port: the run's secret (never on argv). */
   | { type: 'secret'; secret: string }
+  /** Connect to these peers (handshakes included) and report 'connected'; protocol time does not start yet. */
+  | { type: 'connect'; peers: PeerAddress[] }
+  /** The peer list; also starts protocol time (at once: the clocks of a cluster start together). */
   | { type: 'peers'; peers: PeerAddress[] }
   | { type: 'link-rules'; rules: LinkRules }
   | { type: 'final-state' }
@@ -45,6 +48,7 @@ export interface FinalState {
 
 export type ControlReport =
   | { type: 'listening'; node: string; peerPort: number; clientPort: number; recoveredRecords: number; truncatedBytes: number; pid: number }
+  | { type: 'connected'; node: string }
   | { type: 'events'; node: string; events: TraceEvent[]; status: ReplicaStatus }
   | { type: 'final-state'; state: FinalState }
   | { type: 'fatal'; node: string; message: string }

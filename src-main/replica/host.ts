@@ -79,6 +79,9 @@ export interface ClientPush {
   pbft: unknown
 }
 
+/** Longest wait for the peer connections before a replica reports itself connected anyway (a paused peer never answers). */
+export const peersConnectWaitMsMax = 2000
+
 /** Ticks the event loop may go without running before a replica gives up its leader lease. */
 export const clockSlipTicksMax = 4
 
@@ -186,6 +189,16 @@ export class ReplicaHost<M extends { type: string }, P> {
   setPeers(peers: PeerAddress[]): void {
     this.transport.setPeers(peers)
     this.startClock()
+  }
+
+  /**
+   * Connects to the peers without starting protocol time; resolves once every peer's handshake is
+   * done (or its connection failed), at most peersConnectWaitMsMax later. The orchestrator starts
+   * the clocks after this, so the first election does not race the handshakes.
+   */
+  connectPeers(peers: PeerAddress[]): Promise<void> {
+    this.transport.setPeers(peers)
+    return this.transport.settled(peersConnectWaitMsMax)
   }
 
   setLinkRules(rules: LinkRules): void {

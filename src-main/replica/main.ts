@@ -125,6 +125,8 @@ function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report
     process.on('error', () => undefined)
     process.on('message', (request: ControlRequest) => {
       switch (request.type) {
+        case 'connect':
+          return void host.connectPeers(request.peers).then(() => report({ type: 'connected', node: config.id }))
         case 'peers':
           return host.setPeers(request.peers)
         case 'link-rules':

@@ -96,6 +96,8 @@ interface Outbound {
   reconnectTimer?: NodeJS.Timeout
   /** Due time of the last delayed batch, so delayed messages stay in order unless reordered. */
   lastDueMs: number
+  /** The first attempt is over: the handshake completed, or the connection failed. */
+  settled: boolean
 }
 
 export class PeerTransport {
@@ -108,6 +110,7 @@ export class PeerTransport {
   private closed = false
   /** Frames written per destination in the current flush, written as one buffer at flushWrites. */
   private readonly pendingWrites = new Map<NodeId, Buffer[]>()
+  private settleWaiters: (() => void)[] = []
   /** Frames and connections refused: malformed or unexpected frames, failed handshakes. */
   framesRejected = 0
   messagesSent = 0
@@ -130,10 +133,38 @@ export class PeerTransport {
       const existing = this.outbound.get(address.id)
       if (existing && existing.address.port === address.port && existing.address.host === address.host) continue
       if (existing) this.dropOutbound(existing)
-      const peer: Outbound = { address, state: 'idle', queued: [], reconnectDelayMs: reconnectDelayMsMin, lastDueMs: 0 }
+      const peer: Outbound = { address, state: 'idle', queued: [], reconnectDelayMs: reconnectDelayMsMin, lastDueMs: 0, settled: false }
       this.outbound.set(address.id, peer)
       this.connect(peer)
     }
+  }
+
+  /**
+   * Resolves once the first connection attempt to every peer is over (its handshake done, or it
+   * failed: the peer is not there), or after waitMs (a paused peer never answers).
+   */
+  settled(waitMs: number): Promise<void> {
+    if (this.allSettled()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.settleWaiters = this.settleWaiters.filter((waiter) => waiter !== done)
+        resolve()
+      }
+      const timer = setTimeout(done, waitMs).unref()
+      this.settleWaiters.push(done)
+    })
+  }
+
+  private allSettled(): boolean {
+    for (const peer of this.outbound.values()) if (!peer.settled) return false
+    return true
+  }
+
+  private noteSettled(peer: Outbound): void {
+    if (peer.settled) return
+    peer.settled = true
+    if (this.allSettled()) for (const waiter of [...this.settleWaiters]) waiter()
   }
 
   setRules(rules: LinkRules): void {
@@ -251,12 +282,14 @@ export class PeerTransport {
       const queued = peer.queued
       peer.queued = []
       if (queued.length > 0) socket.write(Buffer.concat(queued))
+      this.noteSettled(peer)
     })
     socket.on('error', () => undefined)
     socket.on('close', () => {
       if (peer.socket !== socket) return
       peer.state = 'idle'
       peer.socket = undefined
+      this.noteSettled(peer)
       if (this.closed || this.outbound.get(peer.address.id) !== peer) return
       peer.reconnectTimer = setTimeout(() => this.connect(peer), peer.reconnectDelayMs)
       peer.reconnectDelayMs = Math.min(peer.reconnectDelayMs * 2, reconnectDelayMsMax)

@@ -202,4 +202,29 @@ describe('the peer handshake', () => {
     await new Promise<void>((resolve) => slow.once('close', () => resolve()))
     expect(rejections(b.events)).toEqual(['the handshake timed out'])
   })
+
+  it('settles once every peer has answered its handshake or refused the connection, and waits for a silent one only so long', async () => {
+    const a = await node('A')
+    const b = await node('B')
+    b.transport.setPeers([{ id: 'A', host: '127.0.0.1', port: a.port }])
+    await b.transport.settled(60_000)
+    // Nothing listens on a closed server's port: the attempt fails at once.
+    const gone = net.createServer()
+    const gonePort = await new Promise<number>((resolve) => gone.listen(0, '127.0.0.1', () => resolve((gone.address() as net.AddressInfo).port)))
+    await new Promise<void>((resolve) => gone.close(() => resolve()))
+    const c = await node('A')
+    c.transport.setPeers([{ id: 'B', host: '127.0.0.1', port: gonePort }])
+    await c.transport.settled(60_000)
+    // A server that accepts and never answers, like a paused replica: settled gives up after its wait.
+    const silent = net.createServer((socket) => sockets.push(socket))
+    servers.push(silent)
+    const silentPort = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as net.AddressInfo).port)))
+    const d = await node('A')
+    d.transport.setPeers([{ id: 'B', host: '127.0.0.1', port: silentPort }])
+    let settled = false
+    void d.transport.settled(60_000).then(() => (settled = true))
+    await new Promise<void>((resolve) => silent.once('connection', () => resolve()))
+    expect(settled).toBe(false)
+    await d.transport.settled(50)
+  })
 })
