@@ -3,7 +3,9 @@
  * restart (instead of a node that forgot its vote), and the run's secret never shows in a process's
  * command line or environment.
  */
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestCluster, type TestCluster } from '../support/cluster-harness.js'
@@ -13,6 +15,7 @@ import type { RaftPersist } from '../../src-main/protocols/raft/messages.js'
 import { replicaExitCodes } from '../../src-main/replica/control.js'
 import { ClusterConnections } from '../../src-main/lab/workload/connections.js'
 import { PbftClient } from '../../src-main/lab/workload/pbft-client.js'
+import { nodeBundle } from '../../src-main/lab/paths.js'
 
 let running: TestCluster | undefined
 afterEach(async () => {
@@ -84,6 +87,37 @@ describe('the run secret', () => {
       expect(outcome.type).toBe('ok')
     } finally {
       connections.close()
+    }
+  })
+
+  it('is read from a file by a replica started by hand, which refuses to start without one', async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-by-hand-'))
+    const children: ReturnType<typeof spawn>[] = []
+    const byHand = (extra: string[]) => {
+      const child = spawn(process.execPath, [nodeBundle('replica'), '--id', 'A', '--members', 'A', '--data-dir', path.join(directory, 'A'), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      children.push(child)
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+      return { child, exited, stderr: () => stderr }
+    }
+    try {
+      const without = byHand([])
+      expect(await without.exited).toBe(replicaExitCodes.usage)
+      expect(without.stderr()).toMatch(/needs --secret-file FILE/)
+
+      const file = path.join(directory, 'secret')
+      fs.writeFileSync(file, 'a-secret-shared-by-hand-0123456789\n', { mode: 0o600 })
+      const withFile = byHand(['--secret-file', file])
+      await new Promise<void>((resolve, reject) => {
+        withFile.child.stderr.on('data', () => withFile.stderr().includes('peers on') && resolve())
+        void withFile.exited.then((code) => reject(new Error(`exited with ${code}: ${withFile.stderr()}`)))
+      })
+      withFile.child.kill('SIGTERM')
+      expect(await withFile.exited).toBe(0)
+    } finally {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      fs.rmSync(directory, { recursive: true, force: true })
     }
   })
 })
