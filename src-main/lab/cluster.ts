@@ -4,9 +4,10 @@
  * leaves no process or port behind. Knows nothing of experiments or workloads.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { ReplicaConfig } from '../replica/config.js'
+import type { ReplicaLaunchConfig } from '../replica/config.js'
 import type { ControlReport, ControlRequest, FinalState, ReplicaStatus } from '../replica/control.js'
 import type { LinkRules, PeerAddress } from '../replica/transport.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -16,6 +17,8 @@ import { assertNever } from '../protocols/types.js'
 import { errorLine, firstLine, logSize, readLogFrom } from './exit-reason.js'
 
 export const replicaStartTimeoutMs = 10_000
+/** Longest wait for the replicas to connect to each other at start (each gives up on a silent peer sooner). */
+const connectWaitMs = 5000
 const shutdownGraceMs = 2000
 
 export type ProcessState = 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
@@ -58,13 +61,19 @@ export interface ClusterListener {
   onReplicaExit?(exit: ReplicaExit): void
 }
 
-export type ReplicaConfigBase = Omit<ReplicaConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
+export type ReplicaConfigBase = Omit<ReplicaLaunchConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
 
 export class Cluster {
   readonly replicas = new Map<string, ReplicaHandle>()
   private readonly guardian = Guardian.shared()
   private finalStateWaiters = new Map<string, (state: FinalState) => void>()
+  private readonly connectedWaiters = new Map<string, () => void>()
   private closed = false
+  /**
+   * The run's secret: keys the replicas' peer handshake and PBFT's MACs. Drawn per cluster (per run)
+   * and sent over each replica's control channel, never put on a command line or in an environment.
+   */
+  private readonly secret = randomBytes(32).toString('base64')
 
   constructor(
     private readonly base: ReplicaConfigBase,
@@ -90,8 +99,33 @@ export class Cluster {
    */
   async start(beforeClocks?: () => void): Promise<void> {
     await Promise.all(this.nodeIds.map((id) => this.spawn(id)))
+    await this.connectAll()
     beforeClocks?.()
     this.broadcastPeers()
+  }
+
+  /**
+   * Has every replica connect to its peers (handshakes included) before any protocol clock runs, so
+   * the first election does not race connection setup. A replica that does not report within
+   * connectWaitMs (it died, it is stuck) holds nothing up: the exit handler tells its story.
+   */
+  private async connectAll(): Promise<void> {
+    const peers = this.peerAddresses()
+    await Promise.all(
+      this.nodeIds.map(
+        (id) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(done, connectWaitMs)
+            function done() {
+              clearTimeout(timer)
+              resolve()
+            }
+            this.connectedWaiters.set(id, done)
+            this.send(id, { type: 'connect', peers })
+          }),
+      ),
+    )
+    this.connectedWaiters.clear()
   }
 
   clientEndpoints(): { id: string; host: string; port: number }[] {
@@ -207,13 +241,16 @@ export class Cluster {
     return replica
   }
 
-  private send(id: string, request: ControlRequest): void {
-    const child = this.replicas.get(id)?.child
+  private send(id: string, request: ControlRequest, child = this.replicas.get(id)?.child): void {
     if (child?.connected) child.send(request)
   }
 
+  private peerAddresses(): PeerAddress[] {
+    return [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
+  }
+
   private broadcastPeers(): void {
-    const peers: PeerAddress[] = [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
+    const peers = this.peerAddresses()
     for (const id of this.nodeIds) this.send(id, { type: 'peers', peers })
   }
 
@@ -222,7 +259,7 @@ export class Cluster {
     const peers = [...this.replicas.values()]
       .filter((other) => other.id !== id && other.peerPort > 0)
       .map((other) => ({ id: other.id, host: '127.0.0.1', port: other.peerPort }))
-    const config: ReplicaConfig = {
+    const config: ReplicaLaunchConfig = {
       ...this.base,
       id,
       dataDir: path.join(this.runDir, 'nodes', id),
@@ -244,6 +281,8 @@ export class Cluster {
     // A control message can race a replica's death (EPIPE): the exit handler tells that story; the
     // error must not take the orchestrator down with it.
     child.on('error', () => undefined)
+    // The replica waits for this before it opens its WAL or any port.
+    this.send(id, { type: 'secret', secret: this.secret }, child)
     replica.child = child
     replica.state = 'starting'
     replica.pid = child.pid
@@ -299,6 +338,9 @@ export class Cluster {
       }
       case 'fatal':
         replica.fatal = report.message
+        return
+      case 'connected':
+        this.connectedWaiters.get(replica.id)?.()
         return
       case 'listening':
         return

@@ -9,7 +9,6 @@
  * first operations may wait for a leader (use workload.warmup to leave them out of the numbers).
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
@@ -597,7 +596,6 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     requestTimeoutMs: cluster.requestTimeoutMs,
     checkpointInterval: cluster.checkpointInterval,
     byzantine: cluster.byzantine,
-    secret: randomBytes(16).toString('hex'),
     extra: {},
   }
 }

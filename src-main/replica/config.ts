@@ -1,7 +1,10 @@
 /**
  * What a replica process needs to start. The orchestrator passes it as one JSON argument
  * (`--config`); a person can also start a replica by hand with flags (see parseReplicaArgs).
+ * The run's secret is not part of it: every local user can read a process's command line
+ * (/proc/<pid>/cmdline), so the secret comes over the control channel (or, by hand, from a file).
  */
+import fs from 'node:fs'
 import { z } from 'zod'
 import { protocolNames } from '../api/experiment.js'
 
@@ -39,22 +42,32 @@ export const replicaConfigSchema = z.object({
   f: z.number().int().min(0).optional(),
   requestTimeoutMs: z.number().positive().default(500),
   checkpointInterval: z.number().int().positive().default(32),
-  /** Shared by the cluster's replicas only, for their pairwise MAC keys (PBFT). */
-  secret: z.string().default('consensus-lab'),
   /** Lying nodes of the cluster by name; each replica reads its own entry. */
   byzantine: z.record(z.string(), z.unknown()).default({}),
   /** Protocol-specific extras (PBFT's f, Byzantine behaviour, ...), validated by the protocol's adapter. */
   extra: z.record(z.string(), z.unknown()).default({}),
 })
 
-export type ReplicaConfig = z.output<typeof replicaConfigSchema>
+/** What travels on the command line. */
+export type ReplicaLaunchConfig = z.output<typeof replicaConfigSchema>
 
-const usage = `usage: replica --config '<json>'
-   or: replica --id A --protocol raft --members A,B,C --data-dir DIR [--port N] [--client-port N]
-               [--peers B=127.0.0.1:7002,C=127.0.0.1:7003] [--durability fsync|none] [--seed N]`
+/**
+ * The run's secret, shared by the cluster's replicas only: it keys the peer handshake and PBFT's
+ * pairwise MACs. The orchestrator draws a fresh one per run.
+ */
+export const replicaSecretSchema = z.string().min(16, 'the run secret must have at least 16 characters')
 
-/** Parses argv into a config, or returns the message to print. */
-export function parseReplicaArgs(argv: string[]): { ok: true; config: ReplicaConfig } | { ok: false; message: string } {
+export type ReplicaConfig = ReplicaLaunchConfig & { secret: string }
+
+const usage = `usage: replica --config '<json>'      (from the orchestrator: the secret follows on the control channel)
+   or: replica --id A --protocol raft --members A,B,C --data-dir DIR --secret-file FILE [--port N]
+               [--client-port N] [--peers B=127.0.0.1:7002,C=127.0.0.1:7003] [--durability fsync|none] [--seed N]
+       (every member of a cluster started by hand reads the same secret file)`
+
+export type ParsedReplicaArgs = { ok: true; config: ReplicaLaunchConfig; secretFile?: string } | { ok: false; message: string }
+
+/** Parses argv into a config (without the secret), or returns the message to print. */
+export function parseReplicaArgs(argv: string[]): ParsedReplicaArgs {
   const flags = new Map<string, string>()
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index]!
@@ -70,6 +83,9 @@ export function parseReplicaArgs(argv: string[]): { ok: true; config: ReplicaCon
       raw = JSON.parse(flags.get('config')!)
     } catch (error) {
       return { ok: false, message: `--config is not JSON: ${(error as Error).message}` }
+    }
+    if (typeof raw === 'object' && raw !== null && 'secret' in raw) {
+      return { ok: false, message: `--config must not carry the secret: every local user can read a command line (use the control channel or --secret-file)` }
     }
   } else {
     const peers = (flags.get('peers') ?? '')
@@ -97,5 +113,18 @@ export function parseReplicaArgs(argv: string[]): { ok: true; config: ReplicaCon
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`).join('\n')
     return { ok: false, message: `${problems}\n${usage}` }
   }
-  return { ok: true, config: parsed.data }
+  return { ok: true, config: parsed.data, secretFile: flags.get('secret-file') }
+}
+
+/** Reads a secret file for a replica started by hand: its first line, checked like the orchestrator's. */
+export function readSecretFile(file: string): { ok: true; secret: string } | { ok: false; message: string } {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    return { ok: false, message: `cannot read --secret-file ${file}: ${(error as Error).message}` }
+  }
+  const parsed = replicaSecretSchema.safeParse(text.split('\n')[0]!.trim())
+  if (!parsed.success) return { ok: false, message: `--secret-file ${file}: ${parsed.error.issues[0]!.message}` }
+  return { ok: true, secret: parsed.data }
 }

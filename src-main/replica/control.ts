@@ -7,6 +7,11 @@ import type { CoreStatus } from '../protocols/types.js'
 import type { LinkRules, PeerAddress } from './transport.js'
 
 export type ControlRequest =
+  /** The first message to a replica, before it opens its WAL or any port: the run's secret (never on argv). */
+  | { type: 'secret'; secret: string }
+  /** Connect to these peers (handshakes included) and report 'connected'; protocol time does not start yet. */
+  | { type: 'connect'; peers: PeerAddress[] }
+  /** The peer list; also starts protocol time (at once: the clocks of a cluster start together). */
   | { type: 'peers'; peers: PeerAddress[] }
   | { type: 'link-rules'; rules: LinkRules }
   | { type: 'final-state' }
@@ -43,9 +48,22 @@ export interface FinalState {
 
 export type ControlReport =
   | { type: 'listening'; node: string; peerPort: number; clientPort: number; recoveredRecords: number; truncatedBytes: number; pid: number }
+  | { type: 'connected'; node: string }
   | { type: 'events'; node: string; events: TraceEvent[]; status: ReplicaStatus }
   | { type: 'final-state'; state: FinalState }
   | { type: 'fatal'; node: string; message: string }
+
+/** How a replica process ends when it cannot go on (each also sends a 'fatal' report first, when it can). */
+export const replicaExitCodes = {
+  /** Bad arguments, a missing or bad secret. */
+  usage: 2,
+  /** A port could not be bound. */
+  cannotListen: 1,
+  /** The WAL is damaged somewhere other than its tail (EX_DATAERR): the replica refuses to start from it. */
+  corruptLog: 65,
+  /** A broken invariant stopped the replica (EX_SOFTWARE). */
+  brokenInvariant: 70,
+} as const
 
 export const finalSampleKeysMax = 200
 

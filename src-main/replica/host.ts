@@ -80,6 +80,9 @@ export interface ClientPush {
   pbft: unknown
 }
 
+/** Longest wait for the peer connections before a replica reports itself connected anyway (a paused peer never answers). */
+export const peersConnectWaitMsMax = 2000
+
 /** Client ids remembered with their connection (PBFT replies); the oldest are forgotten beyond it. */
 export const clientRoutesMax = 100_000
 
@@ -147,6 +150,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.core = adapter.createCore(config, recovery.records)
     this.transport = new PeerTransport({
       self: config.id,
+      members: config.members,
+      secret: config.secret,
       port: config.peerPort,
       random: seededRandom(config.seed, `links:${config.id}`),
       onMessage: (from, message) => this.onPeerMessage(from, message),
@@ -181,6 +186,16 @@ export class ReplicaHost<M extends { type: string }, P> {
   setPeers(peers: PeerAddress[]): void {
     this.transport.setPeers(peers)
     this.startClock()
+  }
+
+  /**
+   * Connects to the peers without starting protocol time; resolves once every peer's handshake is
+   * done (or its connection failed), at most peersConnectWaitMsMax later. The orchestrator starts
+   * the clocks after this, so the first election does not race the handshakes.
+   */
+  connectPeers(peers: PeerAddress[]): Promise<void> {
+    this.transport.setPeers(peers)
+    return this.transport.settled(peersConnectWaitMsMax)
   }
 
   setLinkRules(rules: LinkRules): void {

@@ -1,54 +1,101 @@
 /**
  * Entry point of a replica process: `node out/node/replica.js --config '<json>'` (from the
- * orchestrator) or with flags by hand. Exits when its control channel closes, so a killed
- * orchestrator leaves no replica behind.
+ * orchestrator, which then sends the run's secret as the first control message) or with flags and
+ * `--secret-file` by hand. Exits when its control channel closes, so a killed orchestrator leaves no
+ * replica behind.
  */
-import { parseReplicaArgs, type ReplicaConfig } from './config.js'
+import { parseReplicaArgs, readSecretFile, replicaSecretSchema, type ReplicaConfig } from './config.js'
 import { ReplicaHost } from './host.js'
 import { adapterFor } from './adapters.js'
-import { eventBatchMs, eventBufferMax, finalSampleKeysMax, type ControlReport, type ControlRequest } from './control.js'
+import { WalCorruptError } from './wal.js'
+import { eventBatchMs, eventBufferMax, finalSampleKeysMax, replicaExitCodes, type ControlReport, type ControlRequest } from './control.js'
 import type { TraceEvent } from '../api/trace.js'
 
 function main(): void {
   const parsed = parseReplicaArgs(process.argv.slice(2))
-  if (!parsed.ok) {
-    process.stderr.write(`${parsed.message}\n`)
-    process.exit(2)
+  if (!parsed.ok) return usageError(parsed.message)
+  const launch = parsed.config
+  if (typeof process.send !== 'function') {
+    if (parsed.secretFile === undefined) return usageError('a replica started by hand needs --secret-file FILE (the same file for every member)')
+    const secret = readSecretFile(parsed.secretFile)
+    if (!secret.ok) return usageError(secret.message)
+    return run({ ...launch, secret: secret.secret }, false)
   }
-  const config = parsed.config
-  const controlled = typeof process.send === 'function'
+  // Nothing starts (no WAL, no port) before the orchestrator sends the run's secret.
+  process.on('disconnect', () => process.exit(0))
+  const awaitSecret = (request: ControlRequest) => {
+    process.off('message', awaitSecret)
+    const secret = request.type === 'secret' ? replicaSecretSchema.safeParse(request.secret) : undefined
+    if (!secret?.success) return usageError(`replica ${launch.id}: the first control message must be the run's secret, got ${request.type === 'secret' ? 'an invalid one' : request.type}`)
+    run({ ...launch, secret: secret.data }, true)
+  }
+  process.on('message', awaitSecret)
+}
+
+function usageError(message: string): void {
+  process.stderr.write(`${message}\n`)
+  process.exit(replicaExitCodes.usage)
+}
+
+function run(config: ReplicaConfig, controlled: boolean): void {
   const report = (message: ControlReport) => {
     if (controlled && process.connected) process.send!(message)
   }
-  let buffered: TraceEvent[] = []
-  let eventsOverflowed = 0
-  const host = new ReplicaHost(config, adapterFor(config.protocol, config.groups), {
-    emit(event) {
-      if (!controlled) return logStandalone(config, event)
-      if (buffered.length >= eventBufferMax) {
-        eventsOverflowed += 1
-        return
-      }
-      buffered.push(event)
-    },
-  })
-  const shipEvents = () => {
-    if (eventsOverflowed > 0) {
-      buffered.push({ t: host.now(), node: config.id, kind: 'note', text: `${eventsOverflowed} trace events dropped (buffer full)` })
-      eventsOverflowed = 0
-    }
-    const events = buffered
-    buffered = []
-    report({ type: 'events', node: config.id, events, status: host.status() })
-  }
-
   process.on('uncaughtException', (error) => {
     // An assertion inside the core means a broken invariant: stop loudly, with the reason on record.
     report({ type: 'fatal', node: config.id, message: error.stack ?? String(error) })
     process.stderr.write(`replica ${config.id} stopped: ${error.stack ?? error}\n`)
-    process.exit(70)
+    process.exit(replicaExitCodes.brokenInvariant)
   })
+  const host = createHost(config, controlled, report)
+  if (host) serve(host, config, controlled, report)
+}
 
+type Report = (message: ControlReport) => void
+type AnyHost = ReplicaHost<{ type: string }, unknown>
+
+/** Trace events waiting for the next batch to the orchestrator (at most eventBufferMax; the rest are counted). */
+class EventBuffer {
+  events: TraceEvent[] = []
+  overflowed = 0
+
+  push(event: TraceEvent): void {
+    if (this.events.length >= eventBufferMax) this.overflowed += 1
+    else this.events.push(event)
+  }
+
+  take(now: number, node: string): TraceEvent[] {
+    if (this.overflowed > 0) {
+      this.events.push({ t: now, node, kind: 'note', text: `${this.overflowed} trace events dropped (buffer full)` })
+      this.overflowed = 0
+    }
+    const events = this.events
+    this.events = []
+    return events
+  }
+}
+
+const buffer = new EventBuffer()
+
+/** Opens the WAL and builds the core; a damaged WAL ends the process here, saying which file and byte. */
+function createHost(config: ReplicaConfig, controlled: boolean, report: Report): AnyHost | undefined {
+  try {
+    return new ReplicaHost(config, adapterFor(config.protocol, config.groups), {
+      emit: (event) => (controlled ? buffer.push(event) : logStandalone(config, event)),
+    }) as AnyHost
+  } catch (error) {
+    if (!(error instanceof WalCorruptError)) throw error
+    const message = `replica ${config.id} cannot start: ${error.message}`
+    process.stderr.write(`${message}\n`)
+    if (!controlled || !process.connected) process.exit(replicaExitCodes.corruptLog)
+    // Nothing else runs yet: wait until the report is written to the channel, so the orchestrator has it.
+    process.send!({ type: 'fatal', node: config.id, message } satisfies ControlReport, undefined, {}, () => process.exit(replicaExitCodes.corruptLog))
+    return undefined
+  }
+}
+
+function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report: Report): void {
+  const shipEvents = () => report({ type: 'events', node: config.id, events: buffer.take(host.now(), config.id), status: host.status() })
   host.start().then(
     ({ peerPort, clientPort }) => {
       report({
@@ -69,16 +116,17 @@ function main(): void {
     (error: Error) => {
       report({ type: 'fatal', node: config.id, message: `cannot listen: ${error.message}` })
       process.stderr.write(`replica ${config.id}: cannot listen: ${error.message}\n`)
-      process.exit(1)
+      process.exit(replicaExitCodes.cannotListen)
     },
   )
 
   if (controlled) {
-    process.on('disconnect', () => process.exit(0))
     // A report racing the orchestrator's exit fails with EPIPE; the disconnect above ends us anyway.
     process.on('error', () => undefined)
     process.on('message', (request: ControlRequest) => {
       switch (request.type) {
+        case 'connect':
+          return void host.connectPeers(request.peers).then(() => report({ type: 'connected', node: config.id }))
         case 'peers':
           return host.setPeers(request.peers)
         case 'link-rules':
@@ -112,6 +160,8 @@ function main(): void {
               messages: host.messageStats(),
             },
           })
+        case 'secret':
+          return host.trace({ kind: 'note', text: 'ignored a second secret on the control channel' })
         case 'shutdown':
           shipEvents()
           host.stop()

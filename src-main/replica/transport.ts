@@ -1,11 +1,28 @@
 /**
  * Peer transport over TCP on 127.0.0.1. Each node dials one outbound connection per peer and sends
- * only on it; it receives on the connections its peers dialled. Link faults (partition, delay,
- * jitter, loss, duplication, reordering) are applied here, by the replica to its own links:
- * outgoing rules on send, the incoming cut on receipt. Every drop is reported.
+ * only on it; it receives on the connections its peers dialled. Every connection starts with the
+ * mutual handshake of handshake.ts (the run's secret, HMAC over fresh nonces): nothing is sent on a
+ * connection before the acceptor proved itself, and nothing received reaches the core before the
+ * dialer did. A failed handshake closes that connection and is counted, never more.
+ * Link faults (partition, delay, jitter, loss, duplication, reordering) are applied here, by the
+ * replica to its own links: outgoing rules on send, the incoming cut on receipt. Every drop is reported.
  */
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from './framing.js'
+import {
+  HandshakeReader,
+  handshakeKey,
+  handshakeProof,
+  handshakeTimeoutMs,
+  handshakeVersion,
+  isChallenge,
+  isHello,
+  isProof,
+  newNonce,
+  proofMatches,
+  unauthenticatedInboundMax,
+  type HandshakeBinding,
+} from './handshake.js'
 import { listenOnLoopback } from './loopback.js'
 import type { NodeId, Random } from '../protocols/types.js'
 
@@ -49,6 +66,12 @@ export type TransportEvent =
 
 export interface TransportOptions {
   self: NodeId
+  /** The cluster's members: only they may connect (and only after the handshake). */
+  members: readonly NodeId[]
+  /** The run's secret, for the handshake. */
+  secret: string
+  /** Default handshakeTimeoutMs. */
+  handshakeTimeoutMs?: number
   port: number
   random: Random
   /** Returns false when the message is not a valid message of the protocol: the connection is closed. */
@@ -66,28 +89,36 @@ interface Envelope {
 interface Outbound {
   address: PeerAddress
   socket?: net.Socket
+  /** 'connecting' lasts until the handshake is done; only 'open' writes messages. */
   state: 'connecting' | 'open' | 'idle'
   queued: Buffer[]
   reconnectDelayMs: number
   reconnectTimer?: NodeJS.Timeout
   /** Due time of the last delayed batch, so delayed messages stay in order unless reordered. */
   lastDueMs: number
+  /** The first attempt is over: the handshake completed, or the connection failed. */
+  settled: boolean
 }
 
 export class PeerTransport {
   private readonly server: net.Server
   private readonly outbound = new Map<NodeId, Outbound>()
   private readonly inbound = new Set<net.Socket>()
+  private unauthenticatedInbound = 0
+  private readonly handshakeKey: Buffer
   private rules: LinkRules = noLinkFaults
   private closed = false
   /** Frames written per destination in the current flush, written as one buffer at flushWrites. */
   private readonly pendingWrites = new Map<NodeId, Buffer[]>()
+  private settleWaiters: (() => void)[] = []
+  /** Frames and connections refused: malformed or unexpected frames, failed handshakes. */
   framesRejected = 0
   messagesSent = 0
   bytesSent = 0
   readonly sentByType: Record<string, number> = {}
 
   constructor(private readonly options: TransportOptions) {
+    this.handshakeKey = handshakeKey(options.secret)
     this.server = net.createServer((socket) => this.acceptInbound(socket))
     this.server.on('error', () => undefined)
   }
@@ -102,10 +133,38 @@ export class PeerTransport {
       const existing = this.outbound.get(address.id)
       if (existing && existing.address.port === address.port && existing.address.host === address.host) continue
       if (existing) this.dropOutbound(existing)
-      const peer: Outbound = { address, state: 'idle', queued: [], reconnectDelayMs: reconnectDelayMsMin, lastDueMs: 0 }
+      const peer: Outbound = { address, state: 'idle', queued: [], reconnectDelayMs: reconnectDelayMsMin, lastDueMs: 0, settled: false }
       this.outbound.set(address.id, peer)
       this.connect(peer)
     }
+  }
+
+  /**
+   * Resolves once the first connection attempt to every peer is over (its handshake done, or it
+   * failed: the peer is not there), or after waitMs (a paused peer never answers).
+   */
+  settled(waitMs: number): Promise<void> {
+    if (this.allSettled()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.settleWaiters = this.settleWaiters.filter((waiter) => waiter !== done)
+        resolve()
+      }
+      const timer = setTimeout(done, waitMs).unref()
+      this.settleWaiters.push(done)
+    })
+  }
+
+  private allSettled(): boolean {
+    for (const peer of this.outbound.values()) if (!peer.settled) return false
+    return true
+  }
+
+  private noteSettled(peer: Outbound): void {
+    if (peer.settled) return
+    peer.settled = true
+    if (this.allSettled()) for (const waiter of [...this.settleWaiters]) waiter()
   }
 
   setRules(rules: LinkRules): void {
@@ -190,25 +249,59 @@ export class PeerTransport {
     const socket = net.connect({ host: peer.address.host, port: peer.address.port })
     peer.socket = socket
     socket.setNoDelay(true)
+    const dialerNonce = newNonce()
+    const reader = new HandshakeReader()
+    // No timer on this side: a paused peer answers when it resumes, and until then messages queue as
+    // they did before the handshake existed; a peer that dies closes the connection.
     socket.on('connect', () => {
+      socket.write(encodeFrame({ v: handshakeVersion, hello: this.options.self, to: peer.address.id, nonce: dialerNonce }))
+    })
+    socket.on('data', (chunk: Buffer) => {
+      // Once open, the acceptor has nothing more to say on this connection: anything read is ignored.
+      if (peer.state === 'open' && peer.socket === socket) return
+      reader.push(chunk)
+      const next = reader.next()
+      if (next === undefined) return
+      if ('error' in next) return this.refuse(socket, peer.address.id, next.error)
+      if (!isChallenge(next.body)) return this.refuse(socket, peer.address.id, 'expected a handshake challenge')
+      const binding: HandshakeBinding = {
+        dialer: this.options.self,
+        acceptor: peer.address.id,
+        dialerPort: socket.localPort ?? 0,
+        acceptorPort: socket.remotePort ?? 0,
+        dialerNonce,
+        acceptorNonce: Buffer.from(next.body.nonce),
+      }
+      if (!proofMatches(handshakeProof(this.handshakeKey, 'acceptor', binding), Buffer.from(next.body.proof))) {
+        return this.refuse(socket, peer.address.id, 'the acceptor could not prove the run secret')
+      }
+      socket.write(encodeFrame({ v: handshakeVersion, proof: handshakeProof(this.handshakeKey, 'dialer', binding) }))
+      if (peer.socket !== socket) return
       peer.state = 'open'
       peer.reconnectDelayMs = reconnectDelayMsMin
-      socket.write(encodeFrame({ v: wireVersion, hello: this.options.self }))
       const queued = peer.queued
       peer.queued = []
       if (queued.length > 0) socket.write(Buffer.concat(queued))
+      this.noteSettled(peer)
     })
-    // Replies never come back on this connection; anything read is ignored.
-    socket.on('data', () => undefined)
     socket.on('error', () => undefined)
     socket.on('close', () => {
       if (peer.socket !== socket) return
       peer.state = 'idle'
       peer.socket = undefined
+      this.noteSettled(peer)
       if (this.closed || this.outbound.get(peer.address.id) !== peer) return
       peer.reconnectTimer = setTimeout(() => this.connect(peer), peer.reconnectDelayMs)
       peer.reconnectDelayMs = Math.min(peer.reconnectDelayMs * 2, reconnectDelayMsMax)
     })
+  }
+
+  /** Closes a connection that broke the handshake or the wire protocol, counting and reporting it. */
+  private refuse(socket: net.Socket, peer: string, reason: string): void {
+    if (socket.destroyed) return
+    this.framesRejected += 1
+    this.options.onEvent({ kind: 'frame-error', peer, reason })
+    socket.destroy()
   }
 
   private dropOutbound(peer: Outbound): void {
@@ -222,43 +315,110 @@ export class PeerTransport {
 
   private acceptInbound(socket: net.Socket): void {
     if (this.closed) return void socket.destroy()
+    const address = `${socket.remoteAddress}:${socket.remotePort}`
+    if (this.unauthenticatedInbound >= unauthenticatedInboundMax) return this.refuse(socket, address, `more than ${unauthenticatedInboundMax} connections in their handshake`)
     this.inbound.add(socket)
+    this.unauthenticatedInbound += 1
     socket.setNoDelay(true)
-    const decoder = new FrameDecoder()
-    let peerId: NodeId | undefined
-    const reject = (reason: string) => {
-      this.framesRejected += 1
-      this.options.onEvent({ kind: 'frame-error', peer: peerId ?? `${socket.remoteAddress}:${socket.remotePort}`, reason })
-      socket.destroy()
+    let authenticated = false
+    const settle = () => {
+      if (authenticated) return
+      authenticated = true
+      this.unauthenticatedInbound -= 1
+      clearTimeout(timer)
     }
+    const timer = setTimeout(() => this.refuse(socket, address, 'the handshake timed out'), this.options.handshakeTimeoutMs ?? handshakeTimeoutMs)
+    const handshake = new InboundHandshake(this.options.self, this.options.members, this.handshakeKey, socket)
+    let receive: ((chunk: Buffer) => void) | undefined
     socket.on('data', (chunk: Buffer) => {
+      if (receive) return receive(chunk)
+      const step = handshake.push(chunk)
+      if (step.kind === 'waiting') return
+      if (step.kind === 'refused') return this.refuse(socket, step.peer ?? address, `handshake: ${step.reason}`)
+      settle()
+      receive = this.receiver(socket, step.peer)
+      if (step.rest.length > 0) receive(step.rest)
+    })
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      if (!authenticated) {
+        authenticated = true
+        this.unauthenticatedInbound -= 1
+      }
+      clearTimeout(timer)
+      this.inbound.delete(socket)
+    })
+  }
+
+  /** Decodes an authenticated peer's frames and hands its messages to the core. */
+  private receiver(socket: net.Socket, peerId: NodeId): (chunk: Buffer) => void {
+    const decoder = new FrameDecoder()
+    return (chunk) => {
       const { bodies, sizes, error } = decoder.push(chunk)
       for (let index = 0; index < bodies.length; index += 1) {
-        const body = bodies[index] as Record<string, unknown> | null
-        if (peerId === undefined) {
-          if (!isHello(body)) return reject('expected a hello frame first')
-          peerId = body.hello
-          continue
-        }
-        if (!isEnvelope(body, peerId, this.options.self)) return reject('malformed envelope')
+        const body = bodies[index]
+        if (!isEnvelope(body, peerId, this.options.self)) return this.refuse(socket, peerId, 'malformed envelope')
         if (this.rules.incomingBlocked.includes(peerId)) {
           this.options.onEvent({ kind: 'drop', from: peerId, to: this.options.self, type: body.m.type, reason: 'partition' })
           continue
         }
         this.options.onEvent({ kind: 'recv', from: peerId, type: body.m.type, bytes: sizes[index]! })
-        if (!this.options.onMessage(peerId, body.m)) return reject(`invalid ${body.m.type} message`)
+        if (!this.options.onMessage(peerId, body.m)) return this.refuse(socket, peerId, `invalid ${body.m.type} message`)
         if (socket.destroyed) return
       }
-      if (error) reject(`${error.reason}: ${error.detail}`)
-    })
-    socket.on('error', () => undefined)
-    socket.on('close', () => this.inbound.delete(socket))
+      if (error) this.refuse(socket, peerId, `${error.reason}: ${error.detail}`)
+    }
   }
 }
 
-function isHello(body: unknown): body is { v: number; hello: string } {
-  const candidate = body as { v?: unknown; hello?: unknown } | null
-  return typeof candidate === 'object' && candidate !== null && candidate.v === wireVersion && typeof candidate.hello === 'string'
+type InboundStep = { kind: 'waiting' } | { kind: 'refused'; reason: string; peer?: string } | { kind: 'authenticated'; peer: NodeId; rest: Buffer }
+
+/** The acceptor's side of the handshake: hello, then our challenge, then the dialer's proof. */
+class InboundHandshake {
+  private readonly reader = new HandshakeReader()
+  private readonly acceptorNonce = newNonce()
+  private binding: HandshakeBinding | undefined
+
+  constructor(
+    private readonly self: NodeId,
+    private readonly members: readonly NodeId[],
+    private readonly key: Buffer,
+    private readonly socket: net.Socket,
+  ) {}
+
+  push(chunk: Buffer): InboundStep {
+    this.reader.push(chunk)
+    for (let next = this.reader.next(); next !== undefined; next = this.reader.next()) {
+      if ('error' in next) return { kind: 'refused', reason: next.error, peer: this.binding?.dialer }
+      if (!this.binding) {
+        const refused = this.onHello(next.body)
+        if (refused) return refused
+        continue
+      }
+      if (!isProof(next.body)) return { kind: 'refused', reason: 'expected the proof', peer: this.binding.dialer }
+      if (!proofMatches(handshakeProof(this.key, 'dialer', this.binding), Buffer.from(next.body.proof))) {
+        return { kind: 'refused', reason: `${this.binding.dialer} could not prove the run secret`, peer: this.binding.dialer }
+      }
+      return { kind: 'authenticated', peer: this.binding.dialer, rest: this.reader.rest() }
+    }
+    return { kind: 'waiting' }
+  }
+
+  private onHello(body: unknown): InboundStep | undefined {
+    if (!isHello(body)) return { kind: 'refused', reason: 'expected a hello' }
+    if (!this.members.includes(body.hello) || body.hello === this.self) return { kind: 'refused', reason: `${JSON.stringify(body.hello)} is not a peer` }
+    if (body.to !== this.self) return { kind: 'refused', reason: `hello for ${JSON.stringify(body.to)} reached ${this.self}`, peer: body.hello }
+    this.binding = {
+      dialer: body.hello,
+      acceptor: this.self,
+      dialerPort: this.socket.remotePort ?? 0,
+      acceptorPort: this.socket.localPort ?? 0,
+      dialerNonce: Buffer.from(body.nonce),
+      acceptorNonce: this.acceptorNonce,
+    }
+    this.socket.write(encodeFrame({ v: handshakeVersion, nonce: this.acceptorNonce, proof: handshakeProof(this.key, 'acceptor', this.binding) }))
+    return undefined
+  }
 }
 
 function isEnvelope(body: unknown, from: NodeId, self: NodeId): body is Envelope {

@@ -104,7 +104,8 @@ describe('bounds on every field that could break a run', () => {
     expect(result.ok, JSON.stringify(!result.ok && result.errors)).toBe(true)
     if (!result.ok) return
     const cluster = result.experiment.cluster
-    const config = replicaConfigSchema.parse({ id: 'A', protocol: 'raft', members: cluster.nodes, dataDir: '/nonexistent', tickMs: cluster.tickMs, electionTimeoutMs: cluster.electionTimeoutMs, heartbeatMs: cluster.heartbeatMs, leaseDriftMs: cluster.leaseDriftMs, firstElectionTimeoutMs: cluster.firstElectionTimeoutMs })
+    const launch = replicaConfigSchema.parse({ id: 'A', protocol: 'raft', members: cluster.nodes, dataDir: '/nonexistent', tickMs: cluster.tickMs, electionTimeoutMs: cluster.electionTimeoutMs, heartbeatMs: cluster.heartbeatMs, leaseDriftMs: cluster.leaseDriftMs, firstElectionTimeoutMs: cluster.firstElectionTimeoutMs })
+    const config = { ...launch, secret: 'a run secret of at least sixteen characters' }
     const timing = raftTiming(config)
     expect(() => new RaftCore({ ...timing.options, id: 'A', members: cluster.nodes, random: seededRandom(1), firstElectionTimeoutTicks: timing.ticks(60_000) })).not.toThrow()
     expect(raftAdapter).toBeDefined()

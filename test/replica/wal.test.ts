@@ -1,8 +1,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { WriteAheadLog } from '../../src-main/replica/wal.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
 
 const directories: string[] = []
 function tempDir(): string {
@@ -11,8 +11,67 @@ function tempDir(): string {
   return directory
 }
 afterEach(() => {
+  vi.restoreAllMocks()
   for (const directory of directories.splice(0)) fs.rmSync(directory, { recursive: true, force: true })
 })
+
+function walFile(directory: string): string {
+  return path.join(directory, 'wal.log')
+}
+
+function writeLog<P>(directory: string, batches: P[][]): number[] {
+  const { wal } = WriteAheadLog.open<P>(directory, 'none')
+  const ends: number[] = []
+  for (const batch of batches) {
+    wal.append(batch)
+    ends.push(wal.bytes)
+  }
+  wal.close()
+  return ends
+}
+
+function patch(file: string, position: number, bytes: Buffer): void {
+  const handle = fs.openSync(file, 'r+')
+  fs.writeSync(handle, bytes, 0, bytes.length, position)
+  fs.closeSync(handle)
+}
+
+function flipByte(file: string, position: number): void {
+  const handle = fs.openSync(file, 'r+')
+  const byte = Buffer.alloc(1)
+  fs.readSync(handle, byte, 0, 1, position)
+  byte[0] ^= 0xff
+  fs.writeSync(handle, byte, 0, 1, position)
+  fs.closeSync(handle)
+}
+
+/** The encoded bytes of `records` as this WAL writes them (header and payload), from a scratch log. */
+function encoded<P>(records: P[]): Buffer {
+  const scratch = tempDir()
+  const { wal } = WriteAheadLog.open<P>(scratch, 'none')
+  wal.append(records)
+  const length = wal.bytes
+  wal.close()
+  return fs.readFileSync(walFile(scratch)).subarray(0, length)
+}
+
+function expectRefusal(directory: string, offsetBytes: number): WalCorruptError {
+  const file = walFile(directory)
+  let caught: unknown
+  try {
+    WriteAheadLog.open(directory, 'fsync')
+  } catch (error) {
+    caught = error
+  }
+  expect(caught).toBeInstanceOf(WalCorruptError)
+  const error = caught as WalCorruptError
+  expect(error.file).toBe(file)
+  expect(error.offsetBytes).toBe(offsetBytes)
+  expect(error.message).toContain(file)
+  expect(error.message).toContain(`byte ${offsetBytes}`)
+  expect(error.message).not.toContain('\n')
+  return error
+}
 
 describe('write-ahead log', () => {
   it('returns every appended record, in order, after reopening', () => {
@@ -31,53 +90,113 @@ describe('write-ahead log', () => {
 
   it('cuts a torn last record and keeps everything before it', () => {
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<{ n: number }>(directory, 'fsync')
-    wal.append([{ n: 1 }, { n: 2 }])
-    wal.close()
-    const file = path.join(directory, 'wal.log')
-    const intact = wal.bytes
+    const [intact] = writeLog(directory, [[{ n: 1 }, { n: 2 }]])
+    const file = walFile(directory)
     const torn = Buffer.from([0, 0, 0, 40, 1, 2, 3, 4, 5])
-    const handle = fs.openSync(file, 'r+')
-    fs.writeSync(handle, torn, 0, torn.length, intact)
-    fs.closeSync(handle)
+    patch(file, intact!, torn)
     const { wal: reopened, recovery } = WriteAheadLog.open<{ n: number }>(directory, 'fsync')
     expect(recovery.records).toEqual([{ n: 1 }, { n: 2 }])
     expect(recovery.truncatedBytes).toBe(9)
-    expect(fs.readFileSync(file).subarray(intact, intact + torn.length).every((byte) => byte === 0)).toBe(true)
+    expect(fs.readFileSync(file).subarray(intact!, intact! + torn.length).every((byte) => byte === 0)).toBe(true)
     reopened.append([{ n: 3 }])
     reopened.close()
     expect(WriteAheadLog.open<{ n: number }>(directory, 'fsync').recovery.records).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }])
   })
 
-  it('never resurrects a stale record that lay behind a torn one', () => {
+  it('takes a last write cut short inside the preallocated space as a torn tail, wherever the cut falls', () => {
+    const lastWrite = encoded([{ text: 'second batch, first record' }, { text: 'second batch, second record' }])
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<{ text: string }>(directory, 'fsync')
-    wal.append([{ text: 'kept' }])
-    const keptBytes = wal.bytes
-    wal.append([{ text: 'torn record that was long' }])
-    wal.append([{ text: 'stale but intact' }])
-    wal.close()
-    const file = path.join(directory, 'wal.log')
-    const bytes = fs.readFileSync(file)
-    bytes[keptBytes + 10] ^= 0xff
-    fs.writeFileSync(file, bytes)
-    const { wal: reopened, recovery } = WriteAheadLog.open<{ text: string }>(directory, 'fsync')
-    expect(recovery.records).toEqual([{ text: 'kept' }])
-    reopened.append([{ text: 'new' }])
-    reopened.close()
-    expect(WriteAheadLog.open<{ text: string }>(directory, 'fsync').recovery.records).toEqual([{ text: 'kept' }, { text: 'new' }])
+    const [intact] = writeLog(directory, [[{ text: 'acknowledged' }]])
+    const firstRecordBytes = lastWrite.readUInt32BE(0) + 8
+    // Every cut of the last write: inside a header, inside a payload, between its two records.
+    for (let cut = 1; cut < lastWrite.length; cut += 1) {
+      patch(walFile(directory), intact!, Buffer.alloc(lastWrite.length))
+      patch(walFile(directory), intact!, lastWrite.subarray(0, cut))
+      const { wal, recovery } = WriteAheadLog.open<{ text: string }>(directory, 'none')
+      wal.close()
+      const expected = cut >= firstRecordBytes ? [{ text: 'acknowledged' }, { text: 'second batch, first record' }] : [{ text: 'acknowledged' }]
+      expect(recovery.records, `cut after ${cut} bytes`).toEqual(expected)
+    }
   })
 
-  it('stops at a record whose checksum does not match', () => {
+  it('refuses a damaged record in the middle of the log, naming the file and the byte, and changes nothing on disk', () => {
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<{ text: string }>(directory, 'none')
-    wal.append([{ text: 'first' }])
-    wal.append([{ text: 'second' }])
+    const ends = writeLog(directory, [[{ text: 'kept' }], [{ text: 'damaged' }], [{ text: 'acknowledged after it' }], [{ text: 'and another' }]])
+    const file = walFile(directory)
+    flipByte(file, ends[0]! + 8 + 3)
+    const before = fs.readFileSync(file)
+    expectRefusal(directory, ends[0]!)
+    expect(fs.readFileSync(file).equals(before)).toBe(true)
+  })
+
+  it('refuses a record whose length field was damaged, finding the valid records after it', () => {
+    const directory = tempDir()
+    const ends = writeLog(directory, [[{ text: 'kept' }], [{ text: 'length damaged' }], [{ text: 'valid' }]])
+    const file = walFile(directory)
+    // The length grows by 0xff0000 bytes: the record now claims bytes past the end of the file.
+    flipByte(file, ends[0]! + 1)
+    const before = fs.readFileSync(file)
+    const error = expectRefusal(directory, ends[0]!)
+    expect(error.message).toContain(`a valid record follows at byte ${ends[1]}`)
+    expect(fs.readFileSync(file).equals(before)).toBe(true)
+  })
+
+  it('refuses a zeroed stretch in the middle of the log followed by valid records', () => {
+    const directory = tempDir()
+    const ends = writeLog(directory, [[{ text: 'kept' }], [{ text: 'zeroed by the disk' }], [{ text: 'valid' }]])
+    patch(walFile(directory), ends[0]!, Buffer.alloc(ends[1]! - ends[0]!))
+    expectRefusal(directory, ends[0]!)
+  })
+
+  it('refuses a complete last record whose checksum does not match: a flipped byte, not a torn write', () => {
+    const directory = tempDir()
+    const ends = writeLog(directory, [[{ text: 'first' }], [{ text: 'second' }]])
+    flipByte(walFile(directory), ends[1]! - 2)
+    expectRefusal(directory, ends[0]!)
+  })
+
+  it('refuses at write time a record larger than the reader accepts, and writes nothing', () => {
+    const directory = tempDir()
+    const { wal } = WriteAheadLog.open<{ blob: string }>(directory, 'none')
+    wal.append([{ blob: 'small' }])
+    const bytesBefore = wal.bytes
+    const huge = { blob: 'x'.repeat(walRecordBytesMax) }
+    expect(() => wal.append([{ blob: 'fits' }, huge])).toThrow(/exceeds walRecordBytesMax/)
+    expect(wal.bytes).toBe(bytesBefore)
+    wal.append([{ blob: 'after' }])
     wal.close()
-    const file = path.join(directory, 'wal.log')
-    const bytes = fs.readFileSync(file)
-    bytes[wal.bytes - 2] ^= 0xff
-    fs.writeFileSync(file, bytes)
-    expect(WriteAheadLog.open<{ text: string }>(directory, 'none').recovery.records).toEqual([{ text: 'first' }])
+    expect(WriteAheadLog.open<{ blob: string }>(directory, 'none').recovery.records).toEqual([{ blob: 'small' }, { blob: 'after' }])
+  })
+
+  it('reads the log as a stream in bounded chunks, records spanning chunk boundaries included', () => {
+    const directory = tempDir()
+    const records = Array.from({ length: 60 }, (_, index) => ({ n: index, text: 'y'.repeat((index * 37) % 300) }))
+    const ends = writeLog(directory, [records.slice(0, 20), records.slice(20, 21), records.slice(21)])
+    const recordsEnd = ends.at(-1)!
+    const readFileSync = vi.spyOn(fs, 'readFileSync')
+    const readSync = vi.spyOn(fs, 'readSync')
+    for (const readChunkBytes of [5, 16, 64, 1000]) {
+      readSync.mockClear()
+      const { wal, recovery } = WriteAheadLog.open<{ n: number; text: string }>(directory, 'none', { readChunkBytes })
+      wal.close()
+      expect(recovery.records, `chunks of ${readChunkBytes} bytes`).toEqual(records)
+      // Reading records asks for one chunk at a time, or for one whole record when it is larger;
+      // the preallocated zeros after them are checked a mebibyte at a time.
+      const reads = readSync.mock.calls.map((call) => call as unknown as [number, Buffer, number, number, number]).map((call) => ({ length: call[3], position: call[4] }))
+      const recordReads = reads.filter((read) => read.position < recordsEnd)
+      expect(recordReads.length).toBeGreaterThan(0)
+      expect(Math.max(...recordReads.map((read) => read.length))).toBeLessThanOrEqual(Math.max(readChunkBytes, 8 + 400))
+      expect(Math.max(...reads.map((read) => read.length))).toBeLessThanOrEqual(1024 * 1024)
+    }
+    expect(readFileSync.mock.calls.filter((call) => String(call[0]).endsWith('wal.log'))).toEqual([])
+  })
+
+  it('lists each record with its byte offset', () => {
+    const directory = tempDir()
+    const ends = writeLog(directory, [[{ n: 1 }], [{ n: 2 }, { n: 3 }]])
+    const listed = walRecordOffsets<{ n: number }>(walFile(directory))
+    expect(listed.map((item) => item.record.n)).toEqual([1, 2, 3])
+    expect(listed[0]!.offsetBytes).toBe(0)
+    expect(listed[1]!.offsetBytes).toBe(ends[0])
   })
 })

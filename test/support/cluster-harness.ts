@@ -51,7 +51,6 @@ export function baseConfig(members: string[], overrides: Partial<ReplicaConfigBa
     keyRouting: { kind: 'hash' },
     requestTimeoutMs: 500,
     checkpointInterval: 32,
-    secret: 'test',
     byzantine: {},
     extra: {},
     ...overrides,
