@@ -50,7 +50,7 @@ export interface WatcherReport {
   watcher: number
   events: number
   lastRevision: number
-  /** Revisions between 1 and the final one that this watcher never received (first 20). */
+  /** Revisions of changes under the prefix (up to the final one) that this watcher never received (first 20). */
   missing: number[]
   missingCount: number
   duplicates: number
@@ -66,6 +66,8 @@ export interface DiscoveryReport {
   ttlMs: number
   keepAliveEveryMs: number
   finalRevision?: number
+  /** Changes under the prefix up to finalRevision, replayed from one replica at the end: what every watcher must have. */
+  referenceChanges?: number
   instances: InstanceReport[]
   watchers: WatcherReport[]
 }

@@ -19,6 +19,9 @@ function checkWatches(report: DiscoveryReport): InvariantResult {
   if (report.finalRevision === undefined) {
     return { name: 'watch-complete', ok: false, detail: 'the final revision could not be read, so the watches could not be checked' }
   }
+  if (report.referenceChanges === undefined) {
+    return { name: 'watch-complete', ok: false, detail: `no replica could replay the prefix's history through revision ${report.finalRevision}, so the watches could not be checked` }
+  }
   if (broken.length > 0) {
     const details = broken.map((watcher) => `watcher ${watcher.watcher}: ${watcher.missingCount} missing (${watcher.missing.join(', ')}), ${watcher.duplicates} repeated, ${watcher.outOfOrder} out of order`)
     return { name: 'watch-complete', ok: false, detail: details.join('; ') }
@@ -27,7 +30,7 @@ function checkWatches(report: DiscoveryReport): InvariantResult {
   return {
     name: 'watch-complete',
     ok: true,
-    detail: `${report.watchers.length} watcher(s) received revisions 1..${report.finalRevision} in order, none missed or repeated (${resumes} resume(s) on another node after a disconnect)`,
+    detail: `${report.watchers.length} watcher(s) received all ${report.referenceChanges} change(s) under ${report.prefix} up to revision ${report.finalRevision} in order, none missed or repeated (${resumes} resume(s) on another node after a disconnect)`,
   }
 }
 

@@ -48,6 +48,8 @@ export type ClientResponse =
       /** On a watch's id: first `watching` (with the revision it starts after), then batches of `events`. */
       watching?: true
       events?: ChangeEvent[]
+      /** On a watch's id, after the replayed backlog: every change up to this revision has been sent. */
+      progress?: number
       /** PBFT: a replica's signed-off reply for (clientId, timestamp), pushed with id 0. */
       pbft?: unknown
     }

@@ -45,6 +45,8 @@ export class WatchHub {
     this.watches.set(watchKey(connection, requestId), watch)
     connection.send({ ...reply, ok: true, watching: true, revision: start - 1 })
     this.deliver(watch, backlog)
+    // Lets a client tell a finished replay from a quiet prefix (etcd's progress notification).
+    connection.send({ ...reply, ok: true, progress: kv.revision })
   }
 
   cancel(connection: ClientConnection, requestId: number): void {

@@ -2,8 +2,9 @@
  * Scenario 11, service discovery etcd style, on the lab's own replicated store. Instances register
  * under /services/<name>/<id> with a lease and keep it alive; watchers follow the prefix from
  * revision 1, resuming from their last revision + 1 on another node whenever their connection drops
- * (a crashed leader, say). At the end each watcher's stream is checked for gaps and repeats, and the
- * keys of instances that died are checked to have vanished about one TTL after their last keep-alive.
+ * (a crashed leader, say). At the end each watcher's stream is checked for gaps and repeats against
+ * a reference (a fresh watch that replays the prefix's whole history from one replica), and the keys
+ * of instances that died are checked to have vanished about one TTL after their last keep-alive.
  */
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from '../../replica/framing.js'
@@ -40,6 +41,7 @@ export async function runDiscovery(spec: DiscoverySpec, context: DiscoveryContex
   await delay(Math.max(0, endMs - context.nowMs()))
   const finalRevision = await readFinalRevision(prefix, context)
   for (const watcher of watchers) watcher.stop()
+  const reference = finalRevision === undefined ? undefined : await replayPrefix(prefix, finalRevision, context)
   for (const instance of instances) {
     const deleted = watchers[0]?.events.find((event) => event.change.type === 'delete' && event.change.key === instance.key)
     if (deleted) {
@@ -47,7 +49,15 @@ export async function runDiscovery(spec: DiscoverySpec, context: DiscoveryContex
       instance.expired = deleted.change.lease !== undefined
     }
   }
-  return { prefix, ttlMs: spec.ttl, keepAliveEveryMs: spec.keepAliveEvery, finalRevision, instances, watchers: watchers.map((watcher) => watcher.report(finalRevision)) }
+  return {
+    prefix,
+    ttlMs: spec.ttl,
+    keepAliveEveryMs: spec.keepAliveEvery,
+    finalRevision,
+    referenceChanges: reference?.length,
+    instances,
+    watchers: watchers.map((watcher) => watcher.report(reference)),
+  }
 }
 
 async function runInstance(id: number, spec: DiscoverySpec, prefix: string, context: DiscoveryContext, startMs: number, endMs: number): Promise<InstanceReport> {
@@ -87,6 +97,49 @@ async function readFinalRevision(prefix: string, context: DiscoveryContext): Pro
   return outcome.type === 'ok' ? outcome.revision : undefined
 }
 
+/** How long the reference replay may take on one replica before the next one is tried. */
+const replayWaitMs = 2000
+
+/**
+ * The revisions of every change under the prefix up to `throughRevision`, replayed by a fresh watch
+ * from revision 1. Other keys of the store take revisions too, so the prefix's own revisions have
+ * gaps: this list, not 1..final, is what every watcher must have received. Tries each replica until
+ * one has applied through `throughRevision`; undefined when none answers in time.
+ */
+async function replayPrefix(prefix: string, throughRevision: number, context: DiscoveryContext): Promise<number[] | undefined> {
+  for (const endpoint of context.endpoints()) {
+    const revisions = await replayFrom(endpoint, prefix, throughRevision)
+    if (revisions) return revisions
+  }
+  return undefined
+}
+
+function replayFrom(endpoint: NodeEndpoint, prefix: string, throughRevision: number): Promise<number[] | undefined> {
+  return new Promise((resolve) => {
+    const revisions: number[] = []
+    const socket = net.connect({ host: endpoint.host, port: endpoint.port })
+    const decoder = new FrameDecoder()
+    const finish = (result: number[] | undefined) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(result)
+    }
+    const timer = setTimeout(() => finish(undefined), replayWaitMs)
+    socket.on('connect', () => socket.write(encodeFrame({ id: 1, watch: { prefix, fromRevision: 1 } })))
+    socket.on('error', () => finish(undefined))
+    socket.on('close', () => finish(undefined))
+    socket.on('data', (chunk: Buffer) => {
+      for (const body of decoder.push(chunk).bodies) {
+        const frame = body as ClientResponse
+        if (!frame.ok) return finish(undefined)
+        for (const change of frame.events ?? []) if (change.revision <= throughRevision) revisions.push(change.revision)
+        // A replica that has not applied through the final revision cannot vouch for it: try the next.
+        if (frame.progress !== undefined) return finish(frame.progress >= throughRevision ? revisions : undefined)
+      }
+    })
+  })
+}
+
 interface ReceivedChange {
   change: ChangeEvent
   atMs: number
@@ -118,7 +171,8 @@ class Watcher {
     this.socket?.destroy()
   }
 
-  report(finalRevision: number | undefined): WatcherReport {
+  /** `reference`: the prefix's revisions up to the final one (replayPrefix); undefined when unknown. */
+  report(reference: readonly number[] | undefined): WatcherReport {
     const revisions = this.events.map((event) => event.change.revision)
     let duplicates = 0
     let outOfOrder = 0
@@ -126,10 +180,8 @@ class Watcher {
       if (revisions[index] === revisions[index - 1]) duplicates += 1
       else if (revisions[index]! < revisions[index - 1]!) outOfOrder += 1
     }
-    // Only keys under the prefix change in this workload, so its revisions must run 1, 2, 3, ...
     const seen = new Set(revisions)
-    const missing: number[] = []
-    for (let revision = 1; revision <= (finalRevision ?? 0); revision += 1) if (!seen.has(revision)) missing.push(revision)
+    const missing = (reference ?? []).filter((revision) => !seen.has(revision))
     return {
       watcher: this.id,
       events: this.events.length,
