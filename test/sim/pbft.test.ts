@@ -17,6 +17,8 @@ import { replaySeed, seedCount, vitestReplay } from './support.js'
 const file = 'test/sim/pbft.test.ts'
 /** CI's share (~50-100 ms a seed: PBFT moves many more messages than Raft). */
 const pbftSeedsDefault = 300
+/** Safety steps of the long sweep (the soak), which reaches states the default 3,000 do not. */
+const longSweepSteps = 10_000
 
 function seeds(): number[] {
   const replay = replaySeed()
@@ -40,6 +42,21 @@ describe('PBFT under the seeded simulator', () => {
       `${unsafe.length} unsafe; ${stuck.length} did not converge after healing (known liveness gap)${stuck.length > 0 ? `: seeds ${stuck.join(', ')}` : ''}`)
     if (unsafe.length > 0) throw new Error(`${unsafe.length} of ${list.length} seeds broke safety; the first:\n\n${unsafe.slice(0, 3).join('\n\n')}`)
     if (list.length > 1) expect(byzantineSeeds).toBeGreaterThan(list.length / 3)
+  })
+
+  /**
+   * Seeds that once stalled after healing, each with the cause that was fixed (the long sweep runs
+   * 10,000 safety steps; so do these). Replay one: npm run lab -- simulate pbft --seed <seed> --steps 10000 --verbose
+   */
+  const formerlyStuck: { seed: number; cause: string }[] = [
+    ...[310, 558, 662, 958, 1126, 1419, 1860, 1924].map((seed) => ({
+      seed,
+      cause: 'replicas restarted after executing a checkpoint never sent it again, so h never moved and the window stayed full',
+    })),
+  ]
+  it.each(formerlyStuck)('converges after healing: seed $seed (was: $cause)', ({ seed }) => {
+    const result = simulate({ protocol: 'pbft', seed, stepsMax: longSweepSteps })
+    expect(result.violation?.detail ?? '', `replay: npm run lab -- simulate pbft --seed ${seed} --steps ${longSweepSteps} --verbose`).toBe('')
   })
 
   // Found by the simulator: the primary of view v did not persist its NEW-VIEW, so after a restart it

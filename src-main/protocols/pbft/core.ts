@@ -23,7 +23,7 @@ import type { Slot } from './log.js'
 import { Outbox } from './outbox.js'
 import { RequestBook } from './requests.js'
 import { replayPersisted } from './recovery.js'
-import type { StableCheckpoint } from './recovery.js'
+import type { ExecutedRecord, StableCheckpoint } from './recovery.js'
 import type {
   ByzantineBehaviour,
   ByzantineKind,
@@ -267,6 +267,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.startupPending = false
     this.outbox.ready.applied.push(...this.recoveredApplied.splice(0))
     this.emitRole()
+    for (const checkpoint of this.ownCheckpoints.values()) this.outbox.broadcast(checkpoint)
     if (this.viewChanging) this.sendViewChange('resumed after restart')
   }
 
@@ -903,6 +904,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       }
     }
     this.reportedExecuted = this.lastExecuted
+    this.recoverOwnCheckpoints(recovered.executed)
     for (const cert of recovered.preparedCerts) {
       this.log.getOrCreate(cert.prePrepare.seq, this.view, this.stable.seq).preparedCert = cert
     }
@@ -918,6 +920,20 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     for (const prepare of recovered.prepares) this.log.get(prepare.seq)?.prepares.set(this.id, [prepare])
     for (const commit of recovered.commits) this.log.get(commit.seq)?.commits.set(this.id, [commit])
     this.seqNext = Math.max(this.log.highestPrePrepared(), this.stable.seq) + 1
+  }
+
+  /**
+   * The checkpoint messages this replica sent before it crashed, rebuilt from the executed records
+   * (the chain at a checkpoint's sequence number is its digest). Without them a checkpoint that
+   * only the restarted replicas could complete would never become stable, and h would never move.
+   */
+  private recoverOwnCheckpoints(executed: readonly ExecutedRecord[]): void {
+    for (const record of executed) {
+      if (record.seq <= this.stable.seq || record.seq % this.config.checkpointInterval !== 0) continue
+      const checkpoint = this.outbox.sign<Checkpoint>({ type: 'Checkpoint', seq: record.seq, digest: record.chain, replica: this.id })
+      this.ownCheckpoints.set(record.seq, checkpoint)
+      this.checkpoints.add(checkpoint)
+    }
   }
 }
 
