@@ -53,6 +53,10 @@ describe('PBFT under the seeded simulator', () => {
       seed,
       cause: 'replicas restarted after executing a checkpoint never sent it again, so h never moved and the window stayed full',
     })),
+    ...[277, 672, 842, 892, 1016, 1327, 1355].map((seed) => ({
+      seed,
+      cause: 'a replica that moved on to v+2 and restarted forgot its view-change for v+1, so the others never completed 2f+1 for v+1',
+    })),
   ]
   it.each(formerlyStuck)('converges after healing: seed $seed (was: $cause)', ({ seed }) => {
     const result = simulate({ protocol: 'pbft', seed, stepsMax: longSweepSteps })

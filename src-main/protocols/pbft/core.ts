@@ -148,6 +148,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       logWindowMax: this.config.logWindowMax,
       forwardedRequestsMax: pbftBounds.forwardedRequestsMax,
       executedRetainMax: pbftBounds.executedRetainMax,
+      viewChangesHeldMax: this.config.n * pbftBounds.viewChangesPerReplicaMax,
     })
     this.statusDueTick = this.config.statusIntervalTicks
     if (options.persisted && options.persisted.length > 0) this.recover(options.persisted)
@@ -266,9 +267,14 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private startup(): void {
     this.startupPending = false
     this.outbox.ready.applied.push(...this.recoveredApplied.splice(0))
-    this.emitRole()
     for (const checkpoint of this.ownCheckpoints.values()) this.outbox.broadcast(checkpoint)
-    if (this.viewChanging) this.sendViewChange('resumed after restart')
+    if (!this.viewChanging) {
+      this.emitRole()
+      return
+    }
+    const own = this.viewChanges.get(this.id, this.view)
+    if (own) this.announceViewChange(own, 'resumed after restart')
+    else this.sendViewChange('resumed after restart')
   }
 
   // ---------------------------------------------------------------- inputs
@@ -626,7 +632,6 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.view = target
     this.viewChanging = true
     this.viewChangeAttempts += 1
-    this.newView = undefined
     this.log.resetForView(target)
     this.future = this.future.filter((message) => messageView(message) >= target)
     this.sendViewChange(reason)
@@ -646,17 +651,34 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       replica: this.id,
     })
     this.viewChanges.add(viewChange)
+    // The message itself is kept too: after a restart the replica hands out the very same one (a
+    // second, different view-change for one view would be a contradiction) and relays it.
     this.outbox.persist({ type: 'view', view: this.view, viewChanging: true })
+    this.outbox.persist({ type: 'view-change', message: viewChange })
+    this.announceViewChange(viewChange, reason)
+  }
+
+  private announceViewChange(viewChange: ViewChange, reason: string): void {
     this.emitRole()
     this.outbox.note(`view-change-start view=${this.view} reason=${reason}`)
     this.outbox.broadcast(viewChange)
     this.onViewChangeQuorum()
   }
 
+  /** The view of the last new-view installed (0 before any): view-changes at or below it are settled. */
+  private installedView(): number {
+    return this.newView?.view ?? 0
+  }
+
+  /**
+   * Valid view-changes for views not installed yet are kept (and persisted, up to futureViewsMax
+   * views ahead, so a Byzantine replica cannot grow the WAL without bound): those for our target
+   * count toward its quorum, higher ones toward joining (f+1), and lower ones are relayed to the
+   * replicas still waiting in those views.
+   */
   private onViewChange(message: ViewChange): void {
-    if (message.view < this.view || (message.view === this.view && !this.viewChanging)) {
-      // The sender is behind or missed the new-view: hand it ours.
-      if (this.newView && !this.viewChanging) this.outbox.send([message.replica], this.newView)
+    if (message.view <= this.installedView()) {
+      this.handOverNewView(message.replica, message.view, true)
       return
     }
     if (this.viewChanges.has(message.replica, message.view)) return
@@ -666,8 +688,18 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       return
     }
     this.viewChanges.add(message)
+    if (message.view <= this.view + pbftBounds.futureViewsMax) this.outbox.persist({ type: 'view-change', message })
+    if (message.view < this.view) return
     this.joinHigherView()
     this.onViewChangeQuorum()
+  }
+
+  /** A peer in (or changing to) `peerView` gets the last new-view we installed when it settles that view. */
+  private handOverNewView(peer: NodeId, peerView: number, peerChanging: boolean): boolean {
+    const newView = this.newView
+    if (!newView || newView.view < peerView || (newView.view === peerView && !peerChanging)) return false
+    this.outbox.send([peer], newView)
+    return true
   }
 
   /** §4.5.2: f+1 replicas in views above ours include an honest one, so join the smallest such view. */
@@ -719,8 +751,10 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.newView = message
     this.viewChangeDeadline = undefined
     this.viewChanges.discardUpTo(this.view)
-    this.outbox.persist({ type: 'view', view: this.view, viewChanging: false })
+    // The new-view record alone installs the view on replay, so a torn tail cannot leave the view
+    // installed without the message that proves it.
     this.outbox.persist({ type: 'new-view', message })
+    this.outbox.persist({ type: 'view', view: this.view, viewChanging: false })
     this.emitRole()
     this.outbox.note(`new-view-installed view=${this.view} primary=${this.primary()} reproposed=${message.prePrepares.length}`)
     const fromClients = this.requests.resetForView()
@@ -763,6 +797,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       stableSeq: this.stable.seq,
       executedSeq: this.lastExecuted,
       uncommitted: this.viewChanging ? [] : this.log.uncommitted(),
+      viewChangesHeld: this.viewChanges
+        .from(relayThreshold(this.view, this.viewChanging))
+        .map((message) => ({ replica: message.replica, view: message.view })),
       replica: this.id,
     })
     this.outbox.broadcast(status)
@@ -770,22 +807,20 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
 
   /** Answers a peer's status with what it is missing; all answers are bounded. */
   private onStatus(message: Status): void {
-    const peer = [message.replica]
-    const peerBehind = message.view < this.view || (message.view === this.view && message.viewChanging && !this.viewChanging)
-    if (peerBehind && this.newView && !this.viewChanging) this.outbox.send(peer, this.newView)
-    else if (message.view <= this.view && this.viewChanging) this.relayViewChanges(message)
+    if (!this.handOverNewView(message.replica, message.view, message.viewChanging)) this.relayViewChanges(message)
     if (message.stableSeq < this.stable.seq || message.executedSeq < this.stable.seq) this.sendCatchUp(message.replica, message.executedSeq)
     if (message.view === this.view && !message.viewChanging && !this.viewChanging) this.retransmit(message)
   }
 
   /**
-   * A peer changing view to w (or behind ours) gets the view-change messages we hold for w and for
-   * our own target: they complete a new primary's 2f+1, or give a laggard the f+1 that make it join.
+   * A peer gets the view-change messages we hold for its target view and above that it does not
+   * list as held: they complete its 2f+1 (the new primary's too), or make the f+1 that pull it along
+   * to a higher view. Our own are among them, kept across restarts.
    */
   private relayViewChanges(status: Status): void {
-    const views = new Set([this.view, ...(status.viewChanging ? [status.view] : [])])
-    for (const view of views) {
-      for (const message of this.viewChanges.forView(view)) if (message.replica !== status.replica) this.outbox.send([status.replica], message)
+    const held = new Set(status.viewChangesHeld.map((entry) => `${entry.replica}@${entry.view}`))
+    for (const message of this.viewChanges.from(relayThreshold(status.view, status.viewChanging))) {
+      if (message.replica !== status.replica && !held.has(`${message.replica}@${message.view}`)) this.outbox.send([status.replica], message)
     }
   }
 
@@ -891,6 +926,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.view = recovered.view
     this.viewChanging = recovered.viewChanging
     this.newView = recovered.newView
+    for (const message of recovered.viewChanges) this.viewChanges.add(message)
     this.stable = recovered.stable
     for (const record of recovered.executed) {
       this.lastExecuted = record.seq
@@ -935,6 +971,11 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       this.checkpoints.add(checkpoint)
     }
   }
+}
+
+/** The lowest view whose view-changes a replica in `view` can still use. */
+function relayThreshold(view: number, viewChanging: boolean): number {
+  return viewChanging ? view : view + 1
 }
 
 function messageView(message: PbftMessage): number {

@@ -104,6 +104,8 @@ export interface Status extends Authenticated {
    * the peers that lag behind need this replica's commit).
    */
   uncommitted: number[]
+  /** The view-changes the sender holds for its target view and above, so peers relay only the others. */
+  viewChangesHeld: { replica: NodeId; view: number }[]
 }
 
 /**
@@ -172,14 +174,28 @@ export type PbftPersist =
   | { type: 'stable-checkpoint'; seq: number; digest: string; proof: Checkpoint[] }
   /**
    * The new-view this replica installed: after a restart it can still hand it to a replica that
-   * missed it (otherwise a replica stuck changing to this view waits forever).
+   * missed it (otherwise a replica stuck changing to this view waits forever). Replaying it
+   * installs its view.
    */
   | { type: 'new-view'; message: NewView }
+  /**
+   * A view-change message for a view not installed yet, its own or a valid one it received: after a
+   * restart it resends its own unchanged and relays the others, so replicas still waiting for 2f+1
+   * in that view complete it (or see the f+1 that pull them along).
+   */
+  | { type: 'view-change'; message: ViewChange }
   /** `chain` is the checkpoint digest after this batch, so replay needs no earlier record. */
   | { type: 'executed'; seq: number; view: number; digest: string; chain: string; batch: ClientRequest[] }
 
 /** The core's output: the shared contract plus cached replies to re-send (handle them with step 3, "reply"). */
 export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
+  /**
+   * `persist` must reach the disk (fsync) before anything in `applied` or `replies` is answered:
+   * it holds a record that changes what this replica promised (a view, a view-change, an
+   * execution, a stable checkpoint). Without it the records only need to be written before the
+   * messages leave. `recordMustSync` is the rule, per record.
+   */
+  mustSync: boolean
   /** Replies from the reply cache for duplicate requests; send each to `reply.clientId`. */
   replies: Reply[]
 }

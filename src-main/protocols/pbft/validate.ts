@@ -13,6 +13,7 @@ export interface ShapeLimits {
   logWindowMax: number
   forwardedRequestsMax: number
   executedRetainMax: number
+  viewChangesHeldMax: number
 }
 
 type Check = (value: unknown) => boolean
@@ -74,7 +75,8 @@ function bodyChecks(limits: ShapeLimits): Record<string, (value: Record<string, 
       arrayOf((pp) => signed(pp, prePrepare), limits.logWindowMax)(v.prePrepares),
     Status: (v) =>
       isNat(v.view) && typeof v.viewChanging === 'boolean' && isNat(v.stableSeq) && isNat(v.executedSeq) &&
-      arrayOf(isNat, limits.logWindowMax)(v.uncommitted),
+      arrayOf(isNat, limits.logWindowMax)(v.uncommitted) &&
+      arrayOf((held) => isObject(held) && isString(held.replica) && isNat(held.view), limits.viewChangesHeldMax)(v.viewChangesHeld),
     CatchUp: (v) =>
       isNat(v.fromSeq) && isNat(v.toSeq) && isString(v.toDigest) && proof(v.proof) &&
       arrayOf(batch, limits.executedRetainMax)(v.batches),

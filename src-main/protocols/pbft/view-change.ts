@@ -181,6 +181,15 @@ export class ViewChangeStore {
     this.byReplica.set(message.replica, list)
   }
 
+  get(replica: NodeId, view: number): ViewChange | undefined {
+    return this.byReplica.get(replica)?.find((message) => message.view === view)
+  }
+
+  /** Every message for `view` or above, by view. */
+  from(view: number): ViewChange[] {
+    return [...this.byReplica.values()].flatMap((list) => list.filter((message) => message.view >= view)).sort((a, b) => a.view - b.view)
+  }
+
   forView(view: number): ViewChange[] {
     return [...this.byReplica.values()].flatMap((list) => list.filter((message) => message.view === view))
   }

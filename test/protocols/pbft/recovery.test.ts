@@ -68,6 +68,51 @@ describe('PBFT recovery from the WAL', () => {
     expect(cluster.core('R1').status()).toMatchObject({ role: 'view-changing', term: 1 })
   })
 
+  it('resends the very view-change it persisted, never a second one for the same view', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), ['R1'])
+    cluster.tick(['R1'], 20)
+    const sent = cluster.messagesOfType('ViewChange').find((e) => e.from === 'R1')?.message
+    expect(sent).toMatchObject({ type: 'ViewChange', view: 1 })
+    expect(cluster.wal.get('R1')?.filter((r) => r.type === 'view-change').map((r) => r.type === 'view-change' && r.message)).toEqual([sent])
+    cluster.queue = []
+    cluster.crash('R1')
+    cluster.restart('R1')
+    const resent = cluster.step('R1', { kind: 'tick' }).messages.filter((e) => e.message.type === 'ViewChange')
+    expect(resent.map((e) => e.to).sort()).toEqual(['R0', 'R2', 'R3'])
+    for (const envelope of resent) expect(envelope.message).toEqual(sent)
+    expect(cluster.wal.get('R1')?.filter((r) => r.type === 'view-change')).toHaveLength(1)
+  })
+
+  it('a new-view record installs its view on replay even when the view record after it was torn off', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(30)
+    const wal = cluster.wal.get('R2') as PbftPersist[]
+    const installed = wal.findLastIndex((record) => record.type === 'new-view')
+    expect(wal[installed + 1]).toEqual({ type: 'view', view: 1, viewChanging: false })
+    const restarted = new PbftCore({ id: 'R2', members: cluster.members, crypto: cluster.crypto, persisted: wal.slice(0, installed + 1) })
+    expect(restarted.status()).toMatchObject({ role: 'backup', view: 1, leader: 'R1' })
+  })
+
+  it('the core says when its records must be synced: views, view-changes, executions, stable checkpoints; not votes', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), ['R1'])
+    const readies = [] as { types: string[]; mustSync: boolean }[]
+    for (let tick = 0; tick < 20; tick += 1) {
+      const ready = cluster.step('R1', { kind: 'tick' })
+      if (ready.persist.length > 0) readies.push({ types: ready.persist.map((r) => r.type), mustSync: ready.mustSync })
+    }
+    expect(readies).toEqual([{ types: ['view', 'view-change'], mustSync: true }])
+    const backup = new Cluster({ n: 4 })
+    backup.request('bob', 1, put('y', '1'), ['R0'])
+    const prePrepare = backup.messagesOfType('PrePrepare').find((e) => e.to === 'R2')
+    if (!prePrepare) throw new Error('R0 sent R2 no pre-prepare')
+    const ready = backup.step('R2', { kind: 'message', from: 'R0', message: prePrepare.message })
+    expect(ready.persist.map((r) => r.type)).toEqual(['pre-prepare', 'prepare'])
+    expect(ready.mustSync).toBe(false)
+  })
+
   it('replays a WAL with a prepared certificate into the next view change', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.dropIf = (e) => e.message.type === 'Commit' && e.message.view === 0

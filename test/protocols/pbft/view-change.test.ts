@@ -144,6 +144,34 @@ describe('PBFT view change (§4.4)', () => {
     expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
   })
 
+  // Found by the simulator (seeds 892 and 1016; 277, 672, 842, 1327, 1355 with --steps 10000): a
+  // replica that moved on to v+2 and then restarted forgot the view-change it had sent for v+1, so the
+  // two replicas still waiting in v+1 never completed 2f+1 and never started their timers.
+  it('restarted replicas still hand out the view-changes they sent and received, so laggards complete their quorum', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R1: 'silent' } })
+    const lostToR2 = (e: Envelope): boolean => e.from === 'R3' && e.to === 'R2' && e.message.type === 'ViewChange' && e.message.view === 1
+    cluster.dropIf = (e) => e.message.type === 'Request' || lostToR2(e)
+    cluster.request('alice', 1, put('x', '1'), ['R2', 'R3'])
+    // R2 and R3 time out and R0 joins them (f+1); R0 and R3 hold 2f+1 for view 1, R2 misses R3's.
+    const until = (done: () => boolean): void => {
+      for (let round = 0; round < 300 && !done(); round += 1) cluster.run(1)
+    }
+    until(() => cluster.core('R0').status().view === 1)
+    cluster.crash('R0')
+    // The silent R1 sends no new-view: R3's timer moves it on to view 2. Then R3 restarts too.
+    until(() => cluster.core('R3').status().view === 2)
+    cluster.crash('R3')
+    cluster.restart('R3')
+    cluster.restart('R0')
+    cluster.dropIf = (e) => e.message.type === 'Request'
+    expect(cluster.core('R2').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    cluster.run(600)
+    for (const id of ['R0', 'R2', 'R3']) expect(cluster.core(id).status(), id).toMatchObject({ role: id === 'R2' ? 'primary' : 'backup', view: 2 })
+    cluster.request('alice', 1, put('x', '1'), ['R0', 'R2', 'R3'])
+    cluster.run(5)
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 2 })
+  })
+
   it('a new primary that is also faulty is replaced after a doubled timeout (exponential backoff)', () => {
     const cluster = new Cluster({ n: 7, byzantine: { R0: 'silent', R1: 'silent' } })
     cluster.request('alice', 1, put('x', '1'), cluster.members)
