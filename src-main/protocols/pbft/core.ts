@@ -13,7 +13,7 @@ import { assertNever } from '../types.js'
 import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, RequestTag } from '../types.js'
 import { seededRandom, hashString } from '../common/random.js'
 import { verifyFor } from './auth.js'
-import { batchDigest, chainNext, genesisChain } from './canonical.js'
+import { batchDigest, chainNext, genesisChain, messageDigest } from './canonical.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
 import { ClientTable } from './clients.js'
 import { normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
@@ -43,9 +43,10 @@ import type {
   RequestMessage,
   Status,
   ViewChange,
+  ViewChangeAck,
 } from './types.js'
 import { isClientRequest, shapeChecker } from './validate.js'
-import { ViewChangeStore, checkNewView, computeNewView, selectViewChanges, viewChangeError } from './view-change.js'
+import { ViewChangeAckStore, ViewChangeStore, checkNewView, computeNewView, selectViewChanges, viewChangeError, vouchersAtPrimary } from './view-change.js'
 import type { CertificateContext, NewViewPlan } from './view-change.js'
 
 export type PbftRole = 'primary' | 'backup' | 'view-changing'
@@ -95,6 +96,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
 
   /** The latest valid view-change message per replica (a replica only moves to higher views). */
   private readonly viewChanges = new ViewChangeStore(pbftBounds.viewChangesPerReplicaMax)
+  /** Acknowledgements of view-changes, for the views this replica is the primary of. */
+  private readonly acks = new ViewChangeAckStore(pbftBounds.futureViewsMax + 1)
+  private readonly viewChangeDigests = new WeakMap<ViewChange, string>()
   private viewChangeDeadline: number | undefined
   /** Consecutive view changes without executing a request; the timeout doubles with each. */
   private viewChangeAttempts = 0
@@ -141,6 +145,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       genesis: this.genesis,
       verify: (message) => verifyFor(this.crypto, this.config.members, this.id, this.config.myIndex, message),
       digestOf: (batch) => batchDigest(this.crypto, batch),
+      viewChangeDigest: (message) => this.viewChangeDigest(message),
     }
     this.checkShape = shapeChecker({
       n: this.config.n,
@@ -331,6 +336,8 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
         return this.onCheckpoint(message)
       case 'ViewChange':
         return this.onViewChange(message)
+      case 'ViewChangeAck':
+        return this.onViewChangeAck(message)
       case 'NewView':
         return this.onNewView(message)
       case 'Status':
@@ -689,6 +696,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     }
     this.viewChanges.add(message)
     if (message.view <= this.view + pbftBounds.futureViewsMax) this.outbox.persist({ type: 'view-change', message })
+    this.acknowledge(message)
     if (message.view < this.view) return
     this.joinHigherView()
     this.onViewChangeQuorum()
@@ -710,6 +718,31 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.startViewChange(target, `f+1 view-changes for view ${target} or above`)
   }
 
+  private viewChangeDigest(message: ViewChange): string {
+    let digest = this.viewChangeDigests.get(message)
+    if (digest === undefined) {
+      digest = messageDigest(this.crypto, message)
+      this.viewChangeDigests.set(message, digest)
+    }
+    return digest
+  }
+
+  /** TOCS §4.5: tell the new primary that this view-change checked out here (it counts it only then). */
+  private acknowledge(message: ViewChange): void {
+    const primary = this.primary(message.view)
+    if (primary === this.id || message.replica === this.id) return
+    const ack = this.outbox.sign<ViewChangeAck>({
+      type: 'ViewChangeAck', view: message.view, subject: message.replica, digest: this.viewChangeDigest(message), replica: this.id,
+    })
+    this.outbox.send([primary], ack)
+  }
+
+  private onViewChangeAck(ack: ViewChangeAck): void {
+    if (this.primary(ack.view) !== this.id || ack.view <= this.installedView() || ack.view > this.view + pbftBounds.futureViewsMax) return
+    if (ack.subject === ack.replica || !this.config.members.includes(ack.subject)) return
+    if (this.acks.add(ack) && ack.view === this.view) this.onViewChangeQuorum()
+  }
+
   /** With 2f+1 view-changes for our target view the new-view timer runs, and the new primary acts. */
   private onViewChangeQuorum(): void {
     if (!this.viewChanging) return
@@ -717,15 +750,27 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (this.viewChanges.forView(this.view).length < quorum) return
     if (this.viewChangeDeadline === undefined) this.viewChangeDeadline = this.ticks + this.timeoutTicks()
     if (this.primary() !== this.id) return
-    const chosen = selectViewChanges(this.viewChanges.forView(this.view), this.view, this.id, this.config.members, quorum)
+    const vouched = this.viewChanges.forView(this.view).filter((message) => this.vouchers(message).length >= quorum)
+    const chosen = selectViewChanges(vouched, this.view, this.id, this.config.members, quorum)
     if (!chosen) return
     const plan = computeNewView(chosen, this.certificates)
     const prePrepares = plan.entries.map((entry) =>
       this.outbox.sign<PrePrepare>({ type: 'PrePrepare', view: this.view, ...entry, replica: this.id }),
     )
-    const newView = this.outbox.sign<NewView>({ type: 'NewView', view: this.view, viewChanges: chosen, prePrepares, replica: this.id })
+    const acks = chosen.flatMap((message) => this.matchingAcks(message))
+    const newView = this.outbox.sign<NewView>({ type: 'NewView', view: this.view, viewChanges: chosen, acks, prePrepares, replica: this.id })
     this.installNewView(newView, plan)
     this.outbox.broadcast(newView)
+  }
+
+  /** Acks for exactly this message (a faulty sender may have sent others a different one). */
+  private matchingAcks(message: ViewChange): ViewChangeAck[] {
+    const digest = this.viewChangeDigest(message)
+    return this.acks.for(message.view, message.replica).filter((ack) => ack.digest === digest)
+  }
+
+  private vouchers(message: ViewChange): NodeId[] {
+    return [...vouchersAtPrimary(message, this.id, this.matchingAcks(message), this.viewChangeDigest(message))]
   }
 
   private onNewView(message: NewView): void {
@@ -751,6 +796,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.newView = message
     this.viewChangeDeadline = undefined
     this.viewChanges.discardUpTo(this.view)
+    this.acks.discardUpTo(this.view)
     // The new-view record alone installs the view on replay, so a torn tail cannot leave the view
     // installed without the message that proves it.
     this.outbox.persist({ type: 'new-view', message })
@@ -807,7 +853,13 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
 
   /** Answers a peer's status with what it is missing; all answers are bounded. */
   private onStatus(message: Status): void {
-    if (!this.handOverNewView(message.replica, message.view, message.viewChanging)) this.relayViewChanges(message)
+    if (!this.handOverNewView(message.replica, message.view, message.viewChanging)) {
+      this.relayViewChanges(message)
+      // A new primary that restarted lost the acks it had collected: acknowledge again.
+      if (message.viewChanging && this.primary(message.view) === message.replica) {
+        for (const viewChange of this.viewChanges.forView(message.view)) this.acknowledge(viewChange)
+      }
+    }
     if (message.stableSeq < this.stable.seq || message.executedSeq < this.stable.seq) this.sendCatchUp(message.replica, message.executedSeq)
     if (message.view === this.view && !message.viewChanging && !this.viewChanging) this.retransmit(message)
   }

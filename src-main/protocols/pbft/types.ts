@@ -79,11 +79,29 @@ export interface ViewChange extends Authenticated {
   prepared: PreparedProof[]
 }
 
-/** ⟨NEW-VIEW, v+1, V, O⟩: backups recompute O from V and reject the message if it differs. */
+/**
+ * ⟨VIEW-CHANGE-ACK, v+1, i, j, d⟩ (TOCS §4.5): replica i (`replica`) tells the new primary that
+ * j's view-change with digest d checked out at i, MACs and certificates included.
+ */
+export interface ViewChangeAck extends Authenticated {
+  type: 'ViewChangeAck'
+  view: number
+  /** j: the replica whose view-change this acknowledges. */
+  subject: NodeId
+  /** d: the view-change's digest over its canonical bytes, its authenticator excluded. */
+  digest: string
+}
+
+/**
+ * ⟨NEW-VIEW, v+1, V, O⟩: backups recompute O from V and reject the message if it differs. `acks`
+ * are the acknowledgements that let the primary put each message of V there; a backup that cannot
+ * check a message of V itself accepts it on f+1 vouchers among the primary, its sender and these.
+ */
 export interface NewView extends Authenticated {
   type: 'NewView'
   view: number
   viewChanges: ViewChange[]
+  acks: ViewChangeAck[]
   prePrepares: PrePrepare[]
 }
 
@@ -131,6 +149,7 @@ export type PbftMessage =
   | Commit
   | Checkpoint
   | ViewChange
+  | ViewChangeAck
   | NewView
   | Status
   | CatchUp
@@ -215,6 +234,7 @@ export const byzantineKinds = [
   'forge-auth',
   'slow-primary',
   'lie-checkpoint',
+  'forge-view-change',
 ] as const
 export type ByzantineKind = (typeof byzantineKinds)[number]
 
@@ -239,6 +259,12 @@ export type ByzantineBehaviour =
   | { kind: 'slow-primary'; delayTicks?: number }
   /** Checkpoint messages carry a wrong state digest. */
   | { kind: 'lie-checkpoint' }
+  /**
+   * Its view-change messages carry a MAC that only the new primary can check (garbage for every
+   * other replica); everything else it sends is honest. A new primary that put such a message in
+   * its new-view would see every backup reject it, view after view.
+   */
+  | { kind: 'forge-view-change' }
 
 export interface PbftOptions {
   id: NodeId

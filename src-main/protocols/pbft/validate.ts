@@ -70,8 +70,10 @@ function bodyChecks(limits: ShapeLimits): Record<string, (value: Record<string, 
     Commit: vote('Commit'),
     Checkpoint: checkpoint,
     ViewChange: viewChange,
+    ViewChangeAck: (v) => isNat(v.view) && isString(v.subject) && isString(v.digest),
     NewView: (v) =>
       isNat(v.view) && arrayOf((vc) => signed(vc, viewChange), limits.n)(v.viewChanges) &&
+      arrayOf((ack) => signed(ack, (a) => a.type === 'ViewChangeAck' && isNat(a.view) && isString(a.subject) && isString(a.digest)), limits.n * limits.n)(v.acks) &&
       arrayOf((pp) => signed(pp, prePrepare), limits.logWindowMax)(v.prePrepares),
     Status: (v) =>
       isNat(v.view) && typeof v.viewChanging === 'boolean' && isNat(v.stableSeq) && isNat(v.executedSeq) &&

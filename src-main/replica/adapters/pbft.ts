@@ -6,7 +6,7 @@ import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'
 import type { ProtocolAdapter } from '../host.js'
 
-const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'NewView', 'Status', 'CatchUp'])
+const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'ViewChangeAck', 'NewView', 'Status', 'CatchUp'])
 
 export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   createCore(config, persisted) {

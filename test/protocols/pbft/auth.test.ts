@@ -125,7 +125,7 @@ describe('PBFT authenticators', () => {
     cluster.deliverAll()
     cluster.crash('R0')
     cluster.run(30)
-    expect([...seen.keys()].sort()).toEqual(['Commit', 'NewView', 'PrePrepare', 'Prepare', 'Request', 'Status', 'ViewChange'])
+    expect([...seen.keys()].sort()).toEqual(['Commit', 'NewView', 'PrePrepare', 'Prepare', 'Request', 'Status', 'ViewChange', 'ViewChangeAck'])
     for (const message of seen.values()) {
       const wire = unpack(pack(message)) as PbftMessage
       expect(canonicalBytes(wire)).toEqual(canonicalBytes(message))

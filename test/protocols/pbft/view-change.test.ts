@@ -127,6 +127,33 @@ describe('PBFT view change (§4.4)', () => {
     expect(cluster.core('R2').status()).toMatchObject({ role: 'backup', term: 1 })
   })
 
+  it('a backup takes a view-change in V that it cannot check itself when f+1 replicas vouch for it (TOCS acks), and not otherwise', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    let genuine: NewView | undefined
+    cluster.dropIf = (e) => {
+      if (e.message.type !== 'NewView' || e.to !== 'R3') return false
+      genuine = e.message
+      return true
+    }
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(30)
+    if (!genuine) throw new Error('R1 sent R3 no new-view')
+    expect(cluster.core('R3').status().role).toBe('view-changing')
+    expect(genuine.viewChanges.map((m) => m.replica)).toEqual(['R1', 'R2', 'R3'])
+    expect(genuine.acks.filter((ack) => ack.subject === 'R2').map((ack) => ack.replica)).toEqual(['R3'])
+    // R2's view-change as R3 would see it had R2 given R3 a bad MAC: only the vouchers can carry it.
+    const garbled = genuine.viewChanges.map((m) => (m.replica === 'R2' ? { ...m, auth: m.auth.map((mac, index) => (index === 3 ? 'AAAA' : mac)) } : m))
+    const resign = (changes: Partial<NewView>): NewView => {
+      const { auth: _auth, ...body } = { ...(genuine as NewView), ...changes }
+      return sign<NewView>(cluster.crypto, cluster.members, body as Unsigned<NewView>)
+    }
+    cluster.step('R3', { kind: 'message', from: 'R1', message: resign({ viewChanges: garbled, acks: [] }) })
+    expect(cluster.notes('R3', 'invalid new-view from=R1 view=1: view-change from R2 fails authentication here and f+1 replicas do not vouch for it')).toHaveLength(1)
+    expect(cluster.core('R3').status().role).toBe('view-changing')
+    cluster.step('R3', { kind: 'message', from: 'R1', message: resign({ viewChanges: garbled }) })
+    expect(cluster.core('R3').status()).toMatchObject({ role: 'backup', view: 1 })
+  })
+
   it('f+1 view-changes for a higher view make a replica join without its own timer expiring', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.dropIf = (e) => e.message.type === 'Request'
