@@ -45,6 +45,8 @@ import type {
   ViewChange,
   ViewChangeAck,
 } from './types.js'
+import { brokenInvariant } from './invariants.js'
+import type { InvariantBaseline } from './invariants.js'
 import { isClientRequest, shapeChecker } from './validate.js'
 import { ViewChangeAckStore, ViewChangeStore, checkNewView, computeNewView, selectViewChanges, viewChangeError, vouchersAtPrimary } from './view-change.js'
 import type { CertificateContext, NewViewPlan } from './view-change.js'
@@ -162,6 +164,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   // ---------------------------------------------------------------- public API
 
   step(input: CoreInput<PbftMessage>): PbftReady {
+    const before = { view: this.view, lastExecuted: this.lastExecuted, chain: this.chain, stableSeq: this.stable.seq }
     if (this.startupPending) this.startup()
     for (const text of this.queuedNotes.splice(0)) this.outbox.note(text)
     switch (input.kind) {
@@ -187,6 +190,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       this.reportedExecuted = this.lastExecuted
       this.outbox.event({ kind: 'commit', index: this.lastExecuted })
     }
+    this.assertInvariants(before)
     return this.outbox.take()
   }
 
@@ -238,6 +242,34 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   }
 
   // ---------------------------------------------------------------- small helpers
+
+  /** After every step; a broken invariant is a bug here, and the replica must stop. */
+  private assertInvariants(before: InvariantBaseline): void {
+    const broken = brokenInvariant(
+      {
+        config: this.config,
+        view: this.view,
+        viewChanging: this.viewChanging,
+        primary: this.primary(),
+        stable: this.stable,
+        lastExecuted: this.lastExecuted,
+        chain: this.chain,
+        newView: this.newView,
+        ownViewChange: this.viewChanges.get(this.id, this.view),
+        slots: this.log.values(),
+        seqNext: this.seqNext,
+        retainedLastExecuted: this.retained.has(this.lastExecuted),
+        ownCheckpointSeqs: this.ownCheckpoints.keys(),
+        requestTimerRunning: this.requestDeadline !== undefined,
+        viewChangeTimerRunning: this.viewChangeDeadline !== undefined,
+        futureMessages: this.future.length,
+        pendingRequests: this.requests.pendingCount,
+        awaitedRequests: this.requests.awaitedCount,
+      },
+      before,
+    )
+    if (broken) throw new Error(`pbft invariant broken on ${this.id} (view ${this.view}${this.viewChanging ? ', changing' : ''}): ${broken}`)
+  }
 
   private role(): PbftRole {
     if (this.viewChanging) return 'view-changing'

@@ -7,7 +7,7 @@ import { sign } from '../../../src-main/protocols/pbft/auth.js'
 import { batchDigest } from '../../../src-main/protocols/pbft/canonical.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
 import type { PbftPersist, PrePrepare } from '../../../src-main/protocols/pbft/types.js'
-import { Cluster, put } from './harness.js'
+import { Cluster, put, testCoreOptions } from './harness.js'
 
 describe('PBFT recovery from the WAL', () => {
   it('re-applies what it executed on its first step, then catches up with what it missed', () => {
@@ -139,7 +139,7 @@ describe('PBFT recovery from the WAL', () => {
     const seqOf = (record: PbftPersist): number | undefined =>
       record.type === 'pre-prepare' || record.type === 'prepare' || record.type === 'commit' ? record.message.seq : undefined
     const compacted = wal.filter((record) => record.type === 'prepared' || (seqOf(record) ?? 5) > 4)
-    const restarted = new PbftCore({ id: 'R1', members: cluster.members, crypto: cluster.crypto, persisted: compacted })
+    const restarted = new PbftCore({ id: 'R1', members: cluster.members, crypto: cluster.crypto, ...testCoreOptions, persisted: compacted })
     expect(restarted.step({ kind: 'tick' }).applied).toHaveLength(6)
     expect(restarted.status()).toMatchObject({ commitIndex: 6, lowWaterMark: 4 })
   })
