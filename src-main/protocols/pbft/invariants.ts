@@ -9,7 +9,7 @@ import type { PbftConfig } from './config.js'
 import { votesFor } from './log.js'
 import type { Slot } from './log.js'
 import type { StableCheckpoint } from './recovery.js'
-import type { NewView, ViewChange } from './types.js'
+import type { NewView, PreparedProof, ViewChange } from './types.js'
 
 /** The replica's state as the checks read it; `before` is the same state at the start of the step. */
 export interface InvariantState {
@@ -89,6 +89,13 @@ function windowBroken(state: InvariantState): string | undefined {
   return undefined
 }
 
+/**
+ * Certificates are never changed once built, and a slot's commits only grow once it committed, so
+ * those two (the costlier checks) run once per object rather than after every step.
+ */
+const soundCertificates = new WeakSet<PreparedProof>()
+const soundCommittedSlots = new WeakSet<Slot>()
+
 function slotBroken(slot: Slot, state: InvariantState): string | undefined {
   const { stable, config } = state
   if (slot.seq <= stable.seq || slot.seq > stable.seq + config.logWindowMax) return `outside the window (${stable.seq}, ${stable.seq + config.logWindowMax}]`
@@ -96,16 +103,24 @@ function slotBroken(slot: Slot, state: InvariantState): string | undefined {
   const prePrepare = slot.prePrepare
   if (prePrepare && (prePrepare.view !== slot.view || prePrepare.seq !== slot.seq)) return `holds pre-prepare ${prePrepare.view}/${prePrepare.seq}`
   if (slot.committed && !slot.prepared) return 'committed but not prepared'
-  if (slot.committed && votesFor(slot.commits, prePrepare?.digest).length < 2 * config.f + 1) return 'committed without 2f+1 matching commits'
+  if (slot.committed && !soundCommittedSlots.has(slot)) {
+    if (votesFor(slot.commits, prePrepare?.digest).length < 2 * config.f + 1) return 'committed without 2f+1 matching commits'
+    soundCommittedSlots.add(slot)
+  }
   if (slot.prepared && (!prePrepare || slot.preparedCert?.prePrepare.digest !== prePrepare.digest || slot.preparedCert.prePrepare.view !== slot.view)) {
     return 'prepared without a certificate for its pre-prepare'
   }
   const cert = slot.preparedCert
   if (!cert) return undefined
+  if (cert.prePrepare.seq !== slot.seq || cert.prePrepare.view > state.view) return `certificate for ${cert.prePrepare.view}/${cert.prePrepare.seq}`
+  return soundCertificates.has(cert) ? undefined : certificateBroken(cert, config.f)
+}
+
+function certificateBroken(cert: PreparedProof, f: number): string | undefined {
   const { view, seq, digest } = cert.prePrepare
-  if (seq !== slot.seq || view > state.view) return `certificate for ${view}/${seq}`
   if (cert.prepares.some((prepare) => prepare.view !== view || prepare.seq !== seq || prepare.digest !== digest)) return 'certificate with a mismatched prepare'
-  if (new Set(cert.prepares.map((prepare) => prepare.replica)).size < 2 * config.f) return 'certificate with fewer than 2f distinct prepares'
+  if (new Set(cert.prepares.map((prepare) => prepare.replica)).size < 2 * f) return 'certificate with fewer than 2f distinct prepares'
+  soundCertificates.add(cert)
   return undefined
 }
 
