@@ -57,6 +57,7 @@ describe('PBFT under the seeded simulator', () => {
       seed,
       cause: 'a replica that moved on to v+2 and restarted forgot its view-change for v+1, so the others never completed 2f+1 for v+1',
     })),
+    { seed: 1770, cause: 'a crash tore a join off the WAL but kept the f+1 view-changes that caused it; the restarted primary never looked at them again' },
   ]
   it.each(formerlyStuck)('converges after healing: seed $seed (was: $cause)', ({ seed }) => {
     const result = simulate({ protocol: 'pbft', seed, stepsMax: longSweepSteps })

@@ -305,13 +305,16 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.startupPending = false
     this.outbox.ready.applied.push(...this.recoveredApplied.splice(0))
     for (const checkpoint of this.ownCheckpoints.values()) this.outbox.broadcast(checkpoint)
-    if (!this.viewChanging) {
+    if (this.viewChanging) {
+      const own = this.viewChanges.get(this.id, this.view)
+      if (own) this.announceViewChange(own, 'resumed after restart')
+      else this.sendViewChange('resumed after restart')
+    } else {
       this.emitRole()
-      return
     }
-    const own = this.viewChanges.get(this.id, this.view)
-    if (own) this.announceViewChange(own, 'resumed after restart')
-    else this.sendViewChange('resumed after restart')
+    // The persisted view-changes may already make f+1 for a higher view (a crash can tear off the
+    // join they caused): they will not arrive again as new messages, so decide now.
+    this.joinHigherView()
   }
 
   // ---------------------------------------------------------------- inputs

@@ -84,6 +84,29 @@ describe('PBFT recovery from the WAL', () => {
     expect(cluster.wal.get('R1')?.filter((r) => r.type === 'view-change')).toHaveLength(1)
   })
 
+  // Found by the simulator (seed 1770 with --steps 10000): a crash tore the join off the WAL but
+  // kept the view-changes that caused it; the restarted primary stayed in its old view forever,
+  // since those view-changes never arrived again as new messages.
+  it('a replica that restarts holding f+1 view-changes for a higher view joins it at once', () => {
+    const cluster = new Cluster({ n: 4 })
+    cluster.dropIf = (e) => e.message.type === 'Request'
+    cluster.request('alice', 1, put('x', '1'), ['R2', 'R3'])
+    cluster.tick(['R2', 'R3'], 20)
+    cluster.deliverAll((e) => e.to === 'R0')
+    expect(cluster.core('R0').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    const wal = cluster.wal.get('R0') as PbftPersist[]
+    const joined = wal.findIndex((record) => record.type === 'view')
+    expect(wal.slice(joined).map((r) => r.type)).toEqual(['view', 'view-change'])
+    expect(wal.slice(0, joined).map((r) => r.type === 'view-change' && r.message.replica)).toEqual(['R2', 'R3'])
+    cluster.crash('R0')
+    cluster.wal.set('R0', wal.slice(0, joined))
+    cluster.restart('R0')
+    expect(cluster.core('R0').status()).toMatchObject({ role: 'primary', view: 0 })
+    const first = cluster.step('R0', { kind: 'tick' })
+    expect(cluster.core('R0').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    expect(first.messages.filter((e) => e.message.type === 'ViewChange').map((e) => e.to).sort()).toEqual(['R1', 'R2', 'R3'])
+  })
+
   it('a new-view record installs its view on replay even when the view record after it was torn off', () => {
     const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
     cluster.request('alice', 1, put('x', '1'), cluster.members)
