@@ -772,9 +772,11 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.outbox.send([primary], ack)
   }
 
+  /** Kept for the views this replica is the primary of, from its current view to futureViewsMax ahead. */
   private onViewChangeAck(ack: ViewChangeAck): void {
-    if (this.primary(ack.view) !== this.id || ack.view <= this.installedView() || ack.view > this.view + pbftBounds.futureViewsMax) return
+    if (this.primary(ack.view) !== this.id || ack.view <= this.installedView() || ack.view < this.view || ack.view > this.view + pbftBounds.futureViewsMax) return
     if (ack.subject === ack.replica || !this.config.members.includes(ack.subject)) return
+    this.acks.discardUpTo(this.view - 1)
     if (this.acks.add(ack) && ack.view === this.view) this.onViewChangeQuorum()
   }
 

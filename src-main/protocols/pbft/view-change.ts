@@ -274,7 +274,7 @@ export class ViewChangeAckStore {
 
   constructor(private readonly viewsMax: number) {}
 
-  /** False when it was already there (or a view beyond the bound would evict a nearer one). */
+  /** False when it was already there (or, the bound reached, every view kept is nearer than its). */
   add(ack: ViewChangeAck): boolean {
     let bySubject = this.byView.get(ack.view)
     if (!bySubject) {
