@@ -154,6 +154,21 @@ describe('PBFT view change (§4.4)', () => {
     expect(cluster.core('R3').status()).toMatchObject({ role: 'backup', view: 1 })
   })
 
+  it('a new primary waits for 2f+1 vouchers; acks lost on the way (or to its restart) are sent again when its status shows it still changing', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.dropIf = (e) => e.message.type === 'ViewChangeAck'
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(30)
+    expect(cluster.core('R1').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    expect(cluster.sentByType.get('ViewChangeAck')).toBeGreaterThan(0)
+    cluster.crash('R1')
+    cluster.restart('R1')
+    cluster.dropIf = undefined
+    cluster.run(10)
+    for (const id of ['R1', 'R2', 'R3']) expect(cluster.core(id).status(), id).toMatchObject({ role: id === 'R1' ? 'primary' : 'backup', view: 1 })
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
+  })
+
   it('f+1 view-changes for a higher view make a replica join without its own timer expiring', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.dropIf = (e) => e.message.type === 'Request'
