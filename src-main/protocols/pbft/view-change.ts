@@ -80,7 +80,10 @@ function preparedProofError(
   }
   const primary = primaryOf(context.members, prePrepare.view)
   if (prePrepare.replica !== primary) return `${where}: pre-prepare not from the primary ${primary}`
-  if (!verify(prePrepare)) return `${where}: pre-prepare fails authentication`
+  // With f >= 1 the 2f prepares checked below include a correct replica's, and a correct replica
+  // prepares only after a valid pre-prepare for this (view, seq, digest): that proves the primary
+  // sent it even where the primary's own MAC is bad (a faulty primary may MAC it for some only).
+  if (context.f === 0 && !verify(prePrepare)) return `${where}: pre-prepare fails authentication`
   if (context.digestOf(prePrepare.batch) !== prePrepare.digest) return `${where}: batch does not match its digest`
   const backups = new Set<NodeId>()
   for (const prepare of proof.prepares) {

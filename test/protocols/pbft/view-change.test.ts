@@ -169,6 +169,30 @@ describe('PBFT view change (§4.4)', () => {
     expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
   })
 
+  it('a certificate whose pre-prepare a replica cannot check still counts there: its 2f valid prepares prove the primary sent it', () => {
+    // R0, the faulty primary, MACs its pre-prepare only for R2 and R3 (they prepare it), gives R1
+    // garbage, and then falls silent. R1, the next primary, cannot check R0's MAC inside the
+    // certificates R2 and R3 carry; the prepares of R2 and R3 in them, which it can check, show
+    // that R0 did send that pre-prepare to a correct replica.
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    const garbledForR1 = (message: PrePrepare): PrePrepare => ({ ...message, auth: message.auth.map((mac, index) => (index === 1 ? 'AAAA' : mac)) })
+    const batch = [{ command: put('x', '1'), tag: { clientId: 'alice', seq: 1 } }]
+    const prePrepare = garbledForR1(sign<PrePrepare>(cluster.crypto, cluster.members, {
+      type: 'PrePrepare', view: 0, seq: 1, digest: batchDigest(cluster.crypto, batch), batch, replica: 'R0',
+    }))
+    cluster.dropIf = (e) => e.message.type === 'Commit' && e.message.view === 0
+    for (const to of ['R1', 'R2', 'R3']) cluster.step(to, { kind: 'message', from: 'R0', message: prePrepare })
+    cluster.deliverAll()
+    expect(cluster.notes('R1', 'auth-failed from=R0 via=R0 type=PrePrepare')).toHaveLength(1)
+    cluster.request('alice', 1, put('x', '1'), ['R1', 'R2', 'R3'])
+    cluster.run(40)
+    expect(cluster.notes('R1', 'invalid view-change')).toEqual([])
+    for (const id of ['R1', 'R2', 'R3']) {
+      expect(cluster.core(id).status(), id).toMatchObject({ role: id === 'R1' ? 'primary' : 'backup', view: 1 })
+      expect(cluster.kv.get(id)?.get('x'), id).toBe('1')
+    }
+  })
+
   it('f+1 view-changes for a higher view make a replica join without its own timer expiring', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.dropIf = (e) => e.message.type === 'Request'
