@@ -70,7 +70,7 @@ export const linkConditionsSchema = z
 export type LinkConditions = z.infer<typeof linkConditionsSchema>
 
 /** What a PBFT replica does when it lies (see src-main/protocols/pbft/types.ts). */
-export const pbftByzantineKinds = ['silent', 'equivocate', 'corrupt-digest', 'phantom', 'forge-auth', 'slow-primary', 'lie-checkpoint'] as const
+export const pbftByzantineKinds = ['silent', 'equivocate', 'corrupt-digest', 'phantom', 'forge-auth', 'slow-primary', 'lie-checkpoint', 'forge-view-change'] as const
 /** What a lying Raft node does: acknowledge entries it never stored, or vote for every candidate. */
 export const raftByzantineKinds = ['fake-ack', 'vote-twice'] as const
 export const byzantineKindNames = [...pbftByzantineKinds, ...raftByzantineKinds] as const

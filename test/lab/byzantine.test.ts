@@ -16,7 +16,7 @@ const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-byzantine-'))
 afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }))
 
 async function run(file: string): Promise<{ summary: RunSummary; finalStates: FinalState[] }> {
-  const loaded = loadExperimentFile(path.join(repositoryRoot(), 'experiments', file))
+  const loaded = loadExperimentFile(path.isAbsolute(file) ? file : path.join(repositoryRoot(), 'experiments', file))
   if (!loaded.ok) throw new Error(loaded.message)
   const summary = await new ExperimentRun(loaded.experiment, { runsDir }).execute()
   expect(summary.completed, summary.error).toBe(true)
@@ -54,6 +54,31 @@ describe('Byzantine scenarios', () => {
   it('scenario 8: a silent primary is replaced by a view change and the requests complete', async () => {
     const { summary } = await run('pbft-4-faulty-primary.yaml')
     expect(summary.terms).toBeGreaterThanOrEqual(1)
+    expect(summary.ops.ok).toBeGreaterThan(0)
+    expect(passed(summary), failures(summary)).toBe(true)
+  })
+
+  it('a silent primary and a replica whose view-changes only the new primary can check: the view change still completes', async () => {
+    const file = path.join(runsDir, 'pbft-7-forge-view-change.yaml')
+    fs.writeFileSync(file, [
+      'name: pbft-7-forge-view-change',
+      'protocol: pbft',
+      'seed: 10',
+      'cluster: { nodes: 7, requestTimeoutMs: 300 }',
+      'workload: { duration: 5s, clients: 2, keys: 5, timeoutMs: 3000 }',
+      'faults:',
+      '  - { at: 0s, byzantine: { node: C, behaviour: forge-view-change } }',
+      '  - { at: 1s, byzantine: { node: A, behaviour: silent } }',
+      '',
+    ].join('\n'))
+    const { summary } = await run(file)
+    expect(summary.terms).toBeGreaterThanOrEqual(1)
+    // Every honest replica installed the new view that B, the next primary, built.
+    const trace = fs.readFileSync(path.join(summary.runDir, 'trace.ndjson'), 'utf8').split('\n').filter((line) => line !== '')
+    const installed = trace.map((line) => JSON.parse(line) as { node: string; kind: string; text?: string })
+      .filter((event) => event.kind === 'note' && event.text?.startsWith('new-view-installed view=1 primary=B'))
+    const nodes = new Set(installed.map((event) => event.node))
+    for (const honest of ['B', 'D', 'E', 'F', 'G']) expect(nodes, honest).toContain(honest)
     expect(summary.ops.ok).toBeGreaterThan(0)
     expect(passed(summary), failures(summary)).toBe(true)
   })

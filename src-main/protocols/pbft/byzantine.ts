@@ -44,6 +44,12 @@ export function rewriteOwnMessage(
     case 'lie-checkpoint':
       if (message.type !== 'Checkpoint') return unchanged
       return [{ to: receivers, message: resign(context, { ...message, digest: tamperedDigest(context.crypto, 'lie', message.digest) }) }]
+    case 'forge-view-change': {
+      if (message.type !== 'ViewChange') return unchanged
+      const primary = context.primaryOf(message.view)
+      const auth = message.auth.map((mac, index) => (context.members[index] === primary ? mac : garbageMac(context.random)))
+      return [{ to: receivers, message: { ...message, auth } }]
+    }
     case 'equivocate':
       return equivocate(behaviour, message, receivers, context)
     case 'phantom':

@@ -65,6 +65,11 @@ export function batchDigest(crypto: PbftCrypto, batch: ClientRequest[]): string 
   return crypto.digest(encoder.encode(stableJson(batch)))
 }
 
+/** What a view-change acknowledgement names: the message without its authenticator. */
+export function messageDigest(crypto: PbftCrypto, message: PbftMessage): string {
+  return crypto.digest(canonicalBytes(message))
+}
+
 /** The checkpoint state digest before anything executed. */
 export function genesisChain(crypto: PbftCrypto): string {
   return crypto.digest(encoder.encode('pbft-genesis'))

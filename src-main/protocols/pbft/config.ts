@@ -91,22 +91,24 @@ function fixedBytes(n: number) {
     prePrepare: encodedBytesMax({ type: 'PrePrepare', view: big, seq: big, digest, batch: [], replica, auth }),
     proof: encodedBytesMax({ prePrepare: null, prepares: [] }),
     viewChange: encodedBytesMax({ type: 'ViewChange', view: big, stableSeq: big, stableDigest: digest, checkpointProof: [], prepared: [], replica, auth }),
-    newView: encodedBytesMax({ type: 'NewView', view: big, viewChanges: [], prePrepares: [], replica, auth }),
+    newView: encodedBytesMax({ type: 'NewView', view: big, viewChanges: [], acks: [], prePrepares: [], replica, auth }),
+    ack: encodedBytesMax({ type: 'ViewChangeAck', view: big, subject: replica, digest, replica, auth }),
   }
 }
 
 /**
  * The bytes of one batch such that the largest message of the view change still fits in a frame.
  * A new-view carries 2f+1 view-changes, each with up to L prepared certificates (a pre-prepare
- * with its batch, and up to n-1 prepares) and n checkpoints, plus O: up to L pre-prepares. So it
- * holds up to (2f+2)·L batches, and each batch gets an equal share of what the fixed parts leave.
+ * with its batch, and up to n-1 prepares) and n checkpoints, the acks that vouch for them (at most
+ * n-1 each), plus O: up to L pre-prepares. So it holds up to (2f+2)·L batches, and each batch gets
+ * an equal share of what the fixed parts leave.
  * Zero or less means no batch fits: (n, L) is too large for a frame.
  */
 export function pbftBatchBytesMax(n: number, f: number, logWindowMax: number): number {
   const fixed = fixedBytes(n)
   const proof = fixed.proof + fixed.prePrepare + (n - 1) * fixed.vote
   const viewChange = fixed.viewChange + n * fixed.checkpoint + logWindowMax * proof
-  const newView = fixed.newView + (2 * f + 1) * viewChange + logWindowMax * fixed.prePrepare
+  const newView = fixed.newView + (2 * f + 1) * (viewChange + (n - 1) * fixed.ack) + logWindowMax * fixed.prePrepare
   const share = Math.floor((messageBytesMax - newView) / ((2 * f + 2) * logWindowMax))
   return Math.min(batchBytesCap, share)
 }

@@ -14,7 +14,7 @@ import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, Propos
 import { seededRandom, hashString } from '../common/random.js'
 import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
-import { batchDigest, chainNext, genesisChain } from './canonical.js'
+import { batchDigest, chainNext, genesisChain, messageDigest } from './canonical.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
 import { ClientTable } from './clients.js'
 import { digestCharsMax, normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
@@ -24,7 +24,7 @@ import type { Slot } from './log.js'
 import { Outbox } from './outbox.js'
 import { RequestBook } from './requests.js'
 import { replayPersisted } from './recovery.js'
-import type { StableCheckpoint } from './recovery.js'
+import type { ExecutedRecord, StableCheckpoint } from './recovery.js'
 import type {
   ByzantineBehaviour,
   ByzantineKind,
@@ -44,9 +44,12 @@ import type {
   RequestMessage,
   Status,
   ViewChange,
+  ViewChangeAck,
 } from './types.js'
+import { brokenInvariant } from './invariants.js'
+import type { InvariantBaseline } from './invariants.js'
 import { isClientRequest, shapeChecker } from './validate.js'
-import { ViewChangeStore, checkNewView, computeNewView, selectViewChanges, viewChangeError } from './view-change.js'
+import { ViewChangeAckStore, ViewChangeStore, checkNewView, computeNewView, selectViewChanges, viewChangeError, vouchersAtPrimary } from './view-change.js'
 import type { CertificateContext, NewViewPlan } from './view-change.js'
 
 export type PbftRole = 'primary' | 'backup' | 'view-changing'
@@ -96,6 +99,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
 
   /** The latest valid view-change message per replica (a replica only moves to higher views). */
   private readonly viewChanges = new ViewChangeStore(pbftBounds.viewChangesPerReplicaMax)
+  /** Acknowledgements of view-changes, for the views this replica is the primary of. */
+  private readonly acks = new ViewChangeAckStore(pbftBounds.futureViewsMax + 1)
+  private readonly viewChangeDigests = new WeakMap<ViewChange, string>()
   private viewChangeDeadline: number | undefined
   /** Consecutive view changes without executing a request; the timeout doubles with each. */
   private viewChangeAttempts = 0
@@ -147,6 +153,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       genesis: this.genesis,
       verify: (message) => verifyFor(this.crypto, this.config.members, this.id, this.config.myIndex, message),
       digestOf: (batch) => batchDigest(this.crypto, batch),
+      viewChangeDigest: (message) => this.viewChangeDigest(message),
     }
     this.checkShape = shapeChecker({
       n: this.config.n,
@@ -155,6 +162,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       logWindowMax: this.config.logWindowMax,
       forwardedRequestsMax: pbftBounds.forwardedRequestsMax,
       executedRetainMax: pbftBounds.executedRetainMax,
+      viewChangesHeldMax: this.config.n * pbftBounds.viewChangesPerReplicaMax,
     })
     this.statusDueTick = this.config.statusIntervalTicks
     if (options.persisted && options.persisted.length > 0) this.recover(options.persisted)
@@ -163,6 +171,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   // ---------------------------------------------------------------- public API
 
   step(input: CoreInput<PbftMessage>): PbftReady {
+    const before = { view: this.view, lastExecuted: this.lastExecuted, chain: this.chain, stableSeq: this.stable.seq }
     if (this.startupPending) this.startup()
     for (const text of this.queuedNotes.splice(0)) this.outbox.note(text)
     switch (input.kind) {
@@ -188,6 +197,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       this.reportedExecuted = this.lastExecuted
       this.outbox.event({ kind: 'commit', index: this.lastExecuted })
     }
+    this.assertInvariants(before)
     return this.outbox.take()
   }
 
@@ -240,6 +250,34 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
 
   // ---------------------------------------------------------------- small helpers
 
+  /** After every step; a broken invariant is a bug here, and the replica must stop. */
+  private assertInvariants(before: InvariantBaseline): void {
+    const broken = brokenInvariant(
+      {
+        config: this.config,
+        view: this.view,
+        viewChanging: this.viewChanging,
+        primary: this.primary(),
+        stable: this.stable,
+        lastExecuted: this.lastExecuted,
+        chain: this.chain,
+        newView: this.newView,
+        ownViewChange: this.viewChanges.get(this.id, this.view),
+        slots: this.log.values(),
+        seqNext: this.seqNext,
+        retainedLastExecuted: this.retained.has(this.lastExecuted),
+        ownCheckpointSeqs: this.ownCheckpoints.keys(),
+        requestTimerRunning: this.requestDeadline !== undefined,
+        viewChangeTimerRunning: this.viewChangeDeadline !== undefined,
+        futureMessages: this.future.length,
+        pendingRequests: this.requests.pendingCount,
+        awaitedRequests: this.requests.awaitedCount,
+      },
+      before,
+    )
+    if (broken) throw new Error(`pbft invariant broken on ${this.id} (view ${this.view}${this.viewChanging ? ', changing' : ''}): ${broken}`)
+  }
+
   private role(): PbftRole {
     if (this.viewChanging) return 'view-changing'
     return this.isPrimary() ? 'primary' : 'backup'
@@ -273,8 +311,17 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private startup(): void {
     this.startupPending = false
     this.outbox.ready.applied.push(...this.recoveredApplied.splice(0))
-    this.emitRole()
-    if (this.viewChanging) this.sendViewChange('resumed after restart')
+    for (const checkpoint of this.ownCheckpoints.values()) this.outbox.broadcast(checkpoint)
+    if (this.viewChanging) {
+      const own = this.viewChanges.get(this.id, this.view)
+      if (own) this.announceViewChange(own, 'resumed after restart')
+      else this.sendViewChange('resumed after restart')
+    } else {
+      this.emitRole()
+    }
+    // The persisted view-changes may already make f+1 for a higher view (a crash can tear off the
+    // join they caused): they will not arrive again as new messages, so decide now.
+    this.joinHigherView()
   }
 
   // ---------------------------------------------------------------- inputs
@@ -331,6 +378,8 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
         return this.onCheckpoint(message)
       case 'ViewChange':
         return this.onViewChange(message)
+      case 'ViewChangeAck':
+        return this.onViewChangeAck(message)
       case 'NewView':
         return this.onNewView(message)
       case 'Status':
@@ -636,7 +685,6 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.view = target
     this.viewChanging = true
     this.viewChangeAttempts += 1
-    this.newView = undefined
     this.log.resetForView(target)
     this.future = this.future.filter((message) => messageView(message) >= target)
     this.sendViewChange(reason)
@@ -656,17 +704,34 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       replica: this.id,
     })
     this.viewChanges.add(viewChange)
+    // The message itself is kept too: after a restart the replica hands out the very same one (a
+    // second, different view-change for one view would be a contradiction) and relays it.
     this.outbox.persist({ type: 'view', view: this.view, viewChanging: true })
+    this.outbox.persist({ type: 'view-change', message: viewChange })
+    this.announceViewChange(viewChange, reason)
+  }
+
+  private announceViewChange(viewChange: ViewChange, reason: string): void {
     this.emitRole()
     this.outbox.note(`view-change-start view=${this.view} reason=${reason}`)
     this.outbox.broadcast(viewChange)
     this.onViewChangeQuorum()
   }
 
+  /** The view of the last new-view installed (0 before any): view-changes at or below it are settled. */
+  private installedView(): number {
+    return this.newView?.view ?? 0
+  }
+
+  /**
+   * Valid view-changes for views not installed yet are kept (and persisted, up to futureViewsMax
+   * views ahead, so a Byzantine replica cannot grow the WAL without bound): those for our target
+   * count toward its quorum, higher ones toward joining (f+1), and lower ones are relayed to the
+   * replicas still waiting in those views.
+   */
   private onViewChange(message: ViewChange): void {
-    if (message.view < this.view || (message.view === this.view && !this.viewChanging)) {
-      // The sender is behind or missed the new-view: hand it ours.
-      if (this.newView && !this.viewChanging) this.outbox.send([message.replica], this.newView)
+    if (message.view <= this.installedView()) {
+      this.handOverNewView(message.replica, message.view, true)
       return
     }
     if (this.viewChanges.has(message.replica, message.view)) return
@@ -676,8 +741,19 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       return
     }
     this.viewChanges.add(message)
+    if (message.view <= this.view + pbftBounds.futureViewsMax) this.outbox.persist({ type: 'view-change', message })
+    this.acknowledge(message)
+    if (message.view < this.view) return
     this.joinHigherView()
     this.onViewChangeQuorum()
+  }
+
+  /** A peer in (or changing to) `peerView` gets the last new-view we installed when it settles that view. */
+  private handOverNewView(peer: NodeId, peerView: number, peerChanging: boolean): boolean {
+    const newView = this.newView
+    if (!newView || newView.view < peerView || (newView.view === peerView && !peerChanging)) return false
+    this.outbox.send([peer], newView)
+    return true
   }
 
   /** §4.5.2: f+1 replicas in views above ours include an honest one, so join the smallest such view. */
@@ -688,6 +764,33 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.startViewChange(target, `f+1 view-changes for view ${target} or above`)
   }
 
+  private viewChangeDigest(message: ViewChange): string {
+    let digest = this.viewChangeDigests.get(message)
+    if (digest === undefined) {
+      digest = messageDigest(this.crypto, message)
+      this.viewChangeDigests.set(message, digest)
+    }
+    return digest
+  }
+
+  /** TOCS §4.5: tell the new primary that this view-change checked out here (it counts it only then). */
+  private acknowledge(message: ViewChange): void {
+    const primary = this.primary(message.view)
+    if (primary === this.id || message.replica === this.id) return
+    const ack = this.outbox.sign<ViewChangeAck>({
+      type: 'ViewChangeAck', view: message.view, subject: message.replica, digest: this.viewChangeDigest(message), replica: this.id,
+    })
+    this.outbox.send([primary], ack)
+  }
+
+  /** Kept for the views this replica is the primary of, from its current view to futureViewsMax ahead. */
+  private onViewChangeAck(ack: ViewChangeAck): void {
+    if (this.primary(ack.view) !== this.id || ack.view <= this.installedView() || ack.view < this.view || ack.view > this.view + pbftBounds.futureViewsMax) return
+    if (ack.subject === ack.replica || !this.config.members.includes(ack.subject)) return
+    this.acks.discardUpTo(this.view - 1)
+    if (this.acks.add(ack) && ack.view === this.view) this.onViewChangeQuorum()
+  }
+
   /** With 2f+1 view-changes for our target view the new-view timer runs, and the new primary acts. */
   private onViewChangeQuorum(): void {
     if (!this.viewChanging) return
@@ -695,15 +798,27 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (this.viewChanges.forView(this.view).length < quorum) return
     if (this.viewChangeDeadline === undefined) this.viewChangeDeadline = this.ticks + this.timeoutTicks()
     if (this.primary() !== this.id) return
-    const chosen = selectViewChanges(this.viewChanges.forView(this.view), this.view, this.id, this.config.members, quorum)
+    const vouched = this.viewChanges.forView(this.view).filter((message) => this.vouchers(message).length >= quorum)
+    const chosen = selectViewChanges(vouched, this.view, this.id, this.config.members, quorum)
     if (!chosen) return
     const plan = computeNewView(chosen, this.certificates)
     const prePrepares = plan.entries.map((entry) =>
       this.outbox.sign<PrePrepare>({ type: 'PrePrepare', view: this.view, ...entry, replica: this.id }),
     )
-    const newView = this.outbox.sign<NewView>({ type: 'NewView', view: this.view, viewChanges: chosen, prePrepares, replica: this.id })
+    const acks = chosen.flatMap((message) => this.matchingAcks(message))
+    const newView = this.outbox.sign<NewView>({ type: 'NewView', view: this.view, viewChanges: chosen, acks, prePrepares, replica: this.id })
     this.installNewView(newView, plan)
     this.outbox.broadcast(newView)
+  }
+
+  /** Acks for exactly this message (a faulty sender may have sent others a different one). */
+  private matchingAcks(message: ViewChange): ViewChangeAck[] {
+    const digest = this.viewChangeDigest(message)
+    return this.acks.for(message.view, message.replica).filter((ack) => ack.digest === digest)
+  }
+
+  private vouchers(message: ViewChange): NodeId[] {
+    return [...vouchersAtPrimary(message, this.id, this.matchingAcks(message), this.viewChangeDigest(message))]
   }
 
   private onNewView(message: NewView): void {
@@ -729,8 +844,11 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.newView = message
     this.viewChangeDeadline = undefined
     this.viewChanges.discardUpTo(this.view)
-    this.outbox.persist({ type: 'view', view: this.view, viewChanging: false })
+    this.acks.discardUpTo(this.view)
+    // The new-view record alone installs the view on replay, so a torn tail cannot leave the view
+    // installed without the message that proves it.
     this.outbox.persist({ type: 'new-view', message })
+    this.outbox.persist({ type: 'view', view: this.view, viewChanging: false })
     this.emitRole()
     this.outbox.note(`new-view-installed view=${this.view} primary=${this.primary()} reproposed=${message.prePrepares.length}`)
     const fromClients = this.requests.resetForView()
@@ -773,6 +891,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       stableSeq: this.stable.seq,
       executedSeq: this.lastExecuted,
       uncommitted: this.viewChanging ? [] : this.log.uncommitted(),
+      viewChangesHeld: this.viewChanges
+        .from(relayThreshold(this.view, this.viewChanging))
+        .map((message) => ({ replica: message.replica, view: message.view })),
       replica: this.id,
     })
     this.outbox.broadcast(status)
@@ -780,22 +901,26 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
 
   /** Answers a peer's status with what it is missing; all answers are bounded. */
   private onStatus(message: Status): void {
-    const peer = [message.replica]
-    const peerBehind = message.view < this.view || (message.view === this.view && message.viewChanging && !this.viewChanging)
-    if (peerBehind && this.newView && !this.viewChanging) this.outbox.send(peer, this.newView)
-    else if (message.view <= this.view && this.viewChanging) this.relayViewChanges(message)
+    if (!this.handOverNewView(message.replica, message.view, message.viewChanging)) {
+      this.relayViewChanges(message)
+      // A new primary that restarted lost the acks it had collected: acknowledge again.
+      if (message.viewChanging && this.primary(message.view) === message.replica) {
+        for (const viewChange of this.viewChanges.forView(message.view)) this.acknowledge(viewChange)
+      }
+    }
     if (message.stableSeq < this.stable.seq || message.executedSeq < this.stable.seq) this.sendCatchUp(message.replica, message.executedSeq)
     if (message.view === this.view && !message.viewChanging && !this.viewChanging) this.retransmit(message)
   }
 
   /**
-   * A peer changing view to w (or behind ours) gets the view-change messages we hold for w and for
-   * our own target: they complete a new primary's 2f+1, or give a laggard the f+1 that make it join.
+   * A peer gets the view-change messages we hold for its target view and above that it does not
+   * list as held: they complete its 2f+1 (the new primary's too), or make the f+1 that pull it along
+   * to a higher view. Our own are among them, kept across restarts.
    */
   private relayViewChanges(status: Status): void {
-    const views = new Set([this.view, ...(status.viewChanging ? [status.view] : [])])
-    for (const view of views) {
-      for (const message of this.viewChanges.forView(view)) if (message.replica !== status.replica) this.outbox.send([status.replica], message)
+    const held = new Set(status.viewChangesHeld.map((entry) => `${entry.replica}@${entry.view}`))
+    for (const message of this.viewChanges.from(relayThreshold(status.view, status.viewChanging))) {
+      if (message.replica !== status.replica && !held.has(`${message.replica}@${message.view}`)) this.outbox.send([status.replica], message)
     }
   }
 
@@ -916,6 +1041,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.view = recovered.view
     this.viewChanging = recovered.viewChanging
     this.newView = recovered.newView
+    for (const message of recovered.viewChanges) this.viewChanges.add(message)
     this.stable = recovered.stable
     for (const record of recovered.executed) {
       this.lastExecuted = record.seq
@@ -929,6 +1055,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       }
     }
     this.reportedExecuted = this.lastExecuted
+    this.recoverOwnCheckpoints(recovered.executed)
     for (const cert of recovered.preparedCerts) {
       this.log.getOrCreate(cert.prePrepare.seq, this.view, this.stable.seq).preparedCert = cert
     }
@@ -945,6 +1072,25 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     for (const commit of recovered.commits) this.log.get(commit.seq)?.commits.set(this.id, [commit])
     this.seqNext = Math.max(this.log.highestPrePrepared(), this.stable.seq) + 1
   }
+
+  /**
+   * The checkpoint messages this replica sent before it crashed, rebuilt from the executed records
+   * (the chain at a checkpoint's sequence number is its digest). Without them a checkpoint that
+   * only the restarted replicas could complete would never become stable, and h would never move.
+   */
+  private recoverOwnCheckpoints(executed: readonly ExecutedRecord[]): void {
+    for (const record of executed) {
+      if (record.seq <= this.stable.seq || record.seq % this.config.checkpointInterval !== 0) continue
+      const checkpoint = this.outbox.sign<Checkpoint>({ type: 'Checkpoint', seq: record.seq, digest: record.chain, replica: this.id })
+      this.ownCheckpoints.set(record.seq, checkpoint)
+      this.checkpoints.add(checkpoint)
+    }
+  }
+}
+
+/** The lowest view whose view-changes a replica in `view` can still use. */
+function relayThreshold(view: number, viewChanging: boolean): number {
+  return viewChanging ? view : view + 1
 }
 
 function messageView(message: PbftMessage): number {

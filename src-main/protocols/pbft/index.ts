@@ -4,5 +4,6 @@ export { validatePbftConfig, maxFaults, primaryOf, pbftDefaults, pbftBounds } fr
 export { ReplyQuorum } from './client.js'
 export type { AcceptedReply } from './client.js'
 export { victimsOf, forgeBatch } from './byzantine.js'
+export { recordMustSync } from './outbox.js'
 export { byzantineKinds } from './types.js'
 export type * from './types.js'

@@ -3,6 +3,7 @@
  * Byzantine behaviour rewrites this replica's own messages and a slow primary holds its
  * pre-prepares back. Relayed messages (created by another replica) pass through unchanged.
  */
+import { assertNever } from '../types.js'
 import type { CoreEvent, NodeId } from '../types.js'
 import { sign } from './auth.js'
 import { rewriteOwnMessage } from './byzantine.js'
@@ -11,7 +12,31 @@ import { pbftBounds, pbftDefaults } from './config.js'
 import type { ByzantineBehaviour, PbftMessage, PbftPersist, PbftReady, Unsigned } from './types.js'
 
 export function emptyPbftReady(): PbftReady {
-  return { persist: [], messages: [], applied: [], reads: [], rejections: [], events: [], replies: [] }
+  return { persist: [], mustSync: false, messages: [], applied: [], reads: [], rejections: [], events: [], replies: [] }
+}
+
+/**
+ * Records that must be durable before the replica answers a client: its view and view-change (so it
+ * never contradicts them after a restart), executions and stable checkpoints (so it never forgets
+ * what a client may have been told). Pre-prepares and votes need only be written before they leave:
+ * PBFT counts a replica that forgets them as one of its f faults.
+ */
+export function recordMustSync(record: PbftPersist): boolean {
+  switch (record.type) {
+    case 'executed':
+    case 'view':
+    case 'new-view':
+    case 'view-change':
+    case 'stable-checkpoint':
+      return true
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+    case 'prepared':
+      return false
+    default:
+      return assertNever(record, 'persisted record')
+  }
 }
 
 interface Delayed {
@@ -75,6 +100,7 @@ export class Outbox {
 
   persist(record: PbftPersist): void {
     this.ready.persist.push(record)
+    if (recordMustSync(record)) this.ready.mustSync = true
   }
 
   event(event: CoreEvent): void {

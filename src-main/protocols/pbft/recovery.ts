@@ -3,7 +3,7 @@
  * its view, the last stable checkpoint, what it executed, and — for the final view — the
  * pre-prepares it accepted and the prepares and commits it sent, so it never contradicts them.
  */
-import type { Checkpoint, Commit, NewView, PbftPersist, PrePrepare, Prepare, PreparedProof } from './types.js'
+import type { Checkpoint, Commit, NewView, PbftPersist, PrePrepare, Prepare, PreparedProof, ViewChange } from './types.js'
 import { assertNever } from '../types.js'
 
 export interface StableCheckpoint {
@@ -25,8 +25,10 @@ export interface Recovered {
   commits: Commit[]
   /** The highest-view certificate per sequence number above the stable checkpoint. */
   preparedCerts: PreparedProof[]
-  /** The last new-view installed, when it is for the final view. */
+  /** The last new-view installed. */
   newView?: NewView
+  /** View-change messages (its own and others') for views above the last installed one. */
+  viewChanges: ViewChange[]
 }
 
 export function replayPersisted(records: readonly PbftPersist[], genesis: string): Recovered {
@@ -39,6 +41,7 @@ export function replayPersisted(records: readonly PbftPersist[], genesis: string
   const commits: Commit[] = []
   const prepared: Extract<PbftPersist, { type: 'prepared' }>[] = []
   let newView: NewView | undefined
+  const viewChanges: ViewChange[] = []
   for (const record of records) {
     switch (record.type) {
       case 'view':
@@ -58,7 +61,15 @@ export function replayPersisted(records: readonly PbftPersist[], genesis: string
         prepared.push(record)
         break
       case 'new-view':
+        // Installing a new-view installs its view (the 'view' record written after it may be torn off).
         newView = record.message
+        if (record.message.view >= view) {
+          view = record.message.view
+          viewChanging = false
+        }
+        break
+      case 'view-change':
+        viewChanges.push(record.message)
         break
       case 'stable-checkpoint':
         if (record.seq > stable.seq) stable = { seq: record.seq, digest: record.digest, proof: record.proof }
@@ -94,6 +105,7 @@ export function replayPersisted(records: readonly PbftPersist[], genesis: string
     prepares: prepares.filter(current),
     commits: commits.filter(current),
     preparedCerts: [...certs.values()],
-    ...(newView && newView.view === view && !viewChanging ? { newView } : {}),
+    ...(newView ? { newView } : {}),
+    viewChanges: viewChanges.filter((message) => message.view > (newView?.view ?? 0)),
   }
 }

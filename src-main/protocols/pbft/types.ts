@@ -79,11 +79,29 @@ export interface ViewChange extends Authenticated {
   prepared: PreparedProof[]
 }
 
-/** ⟨NEW-VIEW, v+1, V, O⟩: backups recompute O from V and reject the message if it differs. */
+/**
+ * ⟨VIEW-CHANGE-ACK, v+1, i, j, d⟩ (TOCS §4.5): replica i (`replica`) tells the new primary that
+ * j's view-change with digest d checked out at i, MACs and certificates included.
+ */
+export interface ViewChangeAck extends Authenticated {
+  type: 'ViewChangeAck'
+  view: number
+  /** j: the replica whose view-change this acknowledges. */
+  subject: NodeId
+  /** d: the view-change's digest over its canonical bytes, its authenticator excluded. */
+  digest: string
+}
+
+/**
+ * ⟨NEW-VIEW, v+1, V, O⟩: backups recompute O from V and reject the message if it differs. `acks`
+ * are the acknowledgements that let the primary put each message of V there; a backup that cannot
+ * check a message of V itself accepts it on f+1 vouchers among the primary, its sender and these.
+ */
 export interface NewView extends Authenticated {
   type: 'NewView'
   view: number
   viewChanges: ViewChange[]
+  acks: ViewChangeAck[]
   prePrepares: PrePrepare[]
 }
 
@@ -104,6 +122,8 @@ export interface Status extends Authenticated {
    * the peers that lag behind need this replica's commit).
    */
   uncommitted: number[]
+  /** The view-changes the sender holds for its target view and above, so peers relay only the others. */
+  viewChangesHeld: { replica: NodeId; view: number }[]
 }
 
 /**
@@ -135,6 +155,7 @@ export type PbftMessage =
   | Commit
   | Checkpoint
   | ViewChange
+  | ViewChangeAck
   | NewView
   | Status
   | CatchUp
@@ -178,14 +199,28 @@ export type PbftPersist =
   | { type: 'stable-checkpoint'; seq: number; digest: string; proof: Checkpoint[] }
   /**
    * The new-view this replica installed: after a restart it can still hand it to a replica that
-   * missed it (otherwise a replica stuck changing to this view waits forever).
+   * missed it (otherwise a replica stuck changing to this view waits forever). Replaying it
+   * installs its view.
    */
   | { type: 'new-view'; message: NewView }
+  /**
+   * A view-change message for a view not installed yet, its own or a valid one it received: after a
+   * restart it resends its own unchanged and relays the others, so replicas still waiting for 2f+1
+   * in that view complete it (or see the f+1 that pull them along).
+   */
+  | { type: 'view-change'; message: ViewChange }
   /** `chain` is the checkpoint digest after this batch, so replay needs no earlier record. */
   | { type: 'executed'; seq: number; view: number; digest: string; chain: string; batch: ClientRequest[] }
 
 /** The core's output: the shared contract plus cached replies to re-send (handle them with step 3, "reply"). */
 export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
+  /**
+   * `persist` must reach the disk (fsync) before anything in `applied` or `replies` is answered:
+   * it holds a record that changes what this replica promised (a view, a view-change, an
+   * execution, a stable checkpoint). Without it the records only need to be written before the
+   * messages leave. `recordMustSync` is the rule, per record.
+   */
+  mustSync: boolean
   /** Replies from the reply cache for duplicate requests; send each to `reply.clientId`. */
   replies: Reply[]
 }
@@ -205,6 +240,7 @@ export const byzantineKinds = [
   'forge-auth',
   'slow-primary',
   'lie-checkpoint',
+  'forge-view-change',
 ] as const
 export type ByzantineKind = (typeof byzantineKinds)[number]
 
@@ -229,6 +265,12 @@ export type ByzantineBehaviour =
   | { kind: 'slow-primary'; delayTicks?: number }
   /** Checkpoint messages carry a wrong state digest. */
   | { kind: 'lie-checkpoint' }
+  /**
+   * Its view-change messages carry a MAC that only the new primary can check (garbage for every
+   * other replica); everything else it sends is honest. A new primary that put such a message in
+   * its new-view would see every backup reject it, view after view.
+   */
+  | { kind: 'forge-view-change' }
 
 export interface PbftOptions {
   id: NodeId

@@ -2,11 +2,18 @@
  * The view-change certificates of §4.4 as pure functions: checking a view-change message,
  * computing the new view's O set from V, and checking a new-view message by recomputing O.
  * The new primary and every backup run the same `computeNewView`, so they agree on O.
+ *
+ * MACs prove a message to its receiver only, so a faulty replica can send a view-change that
+ * some replicas can check and others cannot. View-change acknowledgements (TOCS §4.5) close that
+ * gap: each replica that checked a view-change tells the new primary so (its digest), the new
+ * primary puts into V only view-changes 2f+1 replicas vouch for (itself, the sender, 2f-1 acks),
+ * and hands the acks on in the new-view. A backup that cannot check one of them itself accepts
+ * it when f+1 of those vouchers are valid at the backup: at least one of them is correct.
  */
 import type { NodeId } from '../types.js'
 import { isCheckpointProof } from './checkpoints.js'
 import { primaryOf } from './config.js'
-import type { Checkpoint, ClientRequest, NewView, PbftMessage, PreparedProof, ViewChange } from './types.js'
+import type { Checkpoint, ClientRequest, NewView, PbftMessage, PreparedProof, ViewChange, ViewChangeAck } from './types.js'
 
 export interface CertificateContext {
   members: readonly NodeId[]
@@ -16,6 +23,8 @@ export interface CertificateContext {
   /** Checks the authenticator entry for this replica. */
   verify(message: PbftMessage): boolean
   digestOf(batch: ClientRequest[]): string
+  /** The digest acknowledgements name: over the canonical bytes, authenticator excluded. */
+  viewChangeDigest(message: ViewChange): string
 }
 
 export interface NewViewEntry {
@@ -32,18 +41,24 @@ export interface NewViewPlan {
   entries: NewViewEntry[]
 }
 
-/** Why a view-change message is invalid, or undefined when it is valid (MACs included). */
-export function viewChangeError(message: ViewChange, context: CertificateContext): string | undefined {
+/**
+ * Why a view-change message is invalid, or undefined when it is valid. With `checkMacs` the
+ * certificates inside are authenticated through this replica's MAC entries (the message's own
+ * authenticator is the caller's to check); without, only their structure is checked, for a message
+ * that f+1 replicas vouch for.
+ */
+export function viewChangeError(message: ViewChange, context: CertificateContext, checkMacs = true): string | undefined {
   const quorum = 2 * context.f + 1
+  const verify = checkMacs ? context.verify : () => true
   if (message.view === 0) return 'view 0 has no view change'
   if (message.stableSeq === 0) {
     if (message.stableDigest !== context.genesis) return 'genesis checkpoint digest mismatch'
-  } else if (!isCheckpointProof(message.checkpointProof, message.stableSeq, message.stableDigest, quorum, context.verify)) {
+  } else if (!isCheckpointProof(message.checkpointProof, message.stableSeq, message.stableDigest, quorum, verify)) {
     return `checkpoint proof for ${message.stableSeq} is not 2f+1 valid matching messages`
   }
   const seen = new Set<number>()
   for (const proof of message.prepared) {
-    const error = preparedProofError(proof, message, context)
+    const error = preparedProofError(proof, message, context, verify)
     if (error) return error
     if (seen.has(proof.prePrepare.seq)) return `two prepared certificates for seq ${proof.prePrepare.seq}`
     seen.add(proof.prePrepare.seq)
@@ -51,7 +66,12 @@ export function viewChangeError(message: ViewChange, context: CertificateContext
   return undefined
 }
 
-function preparedProofError(proof: PreparedProof, message: ViewChange, context: CertificateContext): string | undefined {
+function preparedProofError(
+  proof: PreparedProof,
+  message: ViewChange,
+  context: CertificateContext,
+  verify: (message: PbftMessage) => boolean,
+): string | undefined {
   const prePrepare = proof.prePrepare
   const where = `prepared certificate for seq ${prePrepare.seq}`
   if (prePrepare.view >= message.view) return `${where} is from view ${prePrepare.view}, not before ${message.view}`
@@ -60,7 +80,10 @@ function preparedProofError(proof: PreparedProof, message: ViewChange, context: 
   }
   const primary = primaryOf(context.members, prePrepare.view)
   if (prePrepare.replica !== primary) return `${where}: pre-prepare not from the primary ${primary}`
-  if (!context.verify(prePrepare)) return `${where}: pre-prepare fails authentication`
+  // With f >= 1 the 2f prepares checked below include a correct replica's, and a correct replica
+  // prepares only after a valid pre-prepare for this (view, seq, digest): that proves the primary
+  // sent it even where the primary's own MAC is bad (a faulty primary may MAC it for some only).
+  if (context.f === 0 && !verify(prePrepare)) return `${where}: pre-prepare fails authentication`
   if (context.digestOf(prePrepare.batch) !== prePrepare.digest) return `${where}: batch does not match its digest`
   const backups = new Set<NodeId>()
   for (const prepare of proof.prepares) {
@@ -68,7 +91,7 @@ function preparedProofError(proof: PreparedProof, message: ViewChange, context: 
       return `${where}: a prepare does not match the pre-prepare`
     }
     if (prepare.replica === primary || backups.has(prepare.replica)) return `${where}: prepares not from distinct backups`
-    if (!context.verify(prepare)) return `${where}: a prepare fails authentication`
+    if (!verify(prepare)) return `${where}: a prepare fails authentication`
     backups.add(prepare.replica)
   }
   return backups.size >= 2 * context.f ? undefined : `${where}: ${backups.size} prepares, need ${2 * context.f}`
@@ -113,7 +136,11 @@ function outranks(candidate: PreparedProof, current: PreparedProof): boolean {
   return a.view > b.view || (a.view === b.view && a.digest < b.digest)
 }
 
-/** Checks a new-view message as a backup must (§4.4); returns the plan to install or an error. */
+/**
+ * Checks a new-view message as a backup must (§4.4); returns the plan to install or an error. The
+ * new-view itself has been authenticated by the caller, so its primary vouches for every message
+ * in V; see the top of this file for the rest.
+ */
 export function checkNewView(message: NewView, context: CertificateContext): { plan: NewViewPlan } | { error: string } {
   const primary = primaryOf(context.members, message.view)
   if (message.replica !== primary) return { error: `new-view for ${message.view} not from its primary ${primary}` }
@@ -121,9 +148,11 @@ export function checkNewView(message: NewView, context: CertificateContext): { p
   for (const viewChange of message.viewChanges) {
     if (viewChange.view !== message.view) return { error: `contains a view-change for view ${viewChange.view}` }
     if (senders.has(viewChange.replica)) return { error: `two view-changes from ${viewChange.replica}` }
-    if (!context.verify(viewChange)) return { error: `view-change from ${viewChange.replica} fails authentication` }
-    const error = viewChangeError(viewChange, context)
+    const error = viewChangeError(viewChange, context, false)
     if (error) return { error: `view-change from ${viewChange.replica}: ${error}` }
+    if (!acceptedInNewView(viewChange, message, context)) {
+      return { error: `view-change from ${viewChange.replica} fails authentication here and f+1 replicas do not vouch for it` }
+    }
     senders.add(viewChange.replica)
   }
   if (senders.size < 2 * context.f + 1) return { error: `${senders.size} view-changes, need ${2 * context.f + 1}` }
@@ -141,6 +170,31 @@ export function checkNewView(message: NewView, context: CertificateContext): { p
     if (context.digestOf(prePrepare.batch) !== prePrepare.digest) return { error: `O pre-prepare ${expected.seq}: batch does not match its digest` }
   }
   return { plan }
+}
+
+/** A view-change in a new-view: valid here with every MAC, or vouched for by f+1 replicas whose MACs are valid here. */
+function acceptedInNewView(viewChange: ViewChange, newView: NewView, context: CertificateContext): boolean {
+  const authentic = context.verify(viewChange)
+  if (authentic && viewChangeError(viewChange, context, true) === undefined) return true
+  const digest = context.viewChangeDigest(viewChange)
+  const vouchers = new Set<NodeId>([newView.replica])
+  if (authentic) vouchers.add(viewChange.replica)
+  for (const ack of newView.acks) {
+    if (ack.view !== newView.view || ack.subject !== viewChange.replica || ack.digest !== digest) continue
+    if (ack.replica === viewChange.replica || !context.verify(ack)) continue
+    vouchers.add(ack.replica)
+  }
+  return vouchers.size >= context.f + 1
+}
+
+/**
+ * Replicas that vouch for `viewChange` at its new primary, which checked it itself: the primary,
+ * the sender (its MAC was valid here), and every replica that acknowledged this very message.
+ */
+export function vouchersAtPrimary(viewChange: ViewChange, me: NodeId, acks: readonly ViewChangeAck[], digest: string): Set<NodeId> {
+  const vouchers = new Set<NodeId>([me, viewChange.replica])
+  for (const ack of acks) if (ack.subject === viewChange.replica && ack.digest === digest && ack.view === viewChange.view) vouchers.add(ack.replica)
+  return vouchers
 }
 
 /** V for the new primary: its own view-change first, then others in member order, 2f+1 in all. */
@@ -181,6 +235,15 @@ export class ViewChangeStore {
     this.byReplica.set(message.replica, list)
   }
 
+  get(replica: NodeId, view: number): ViewChange | undefined {
+    return this.byReplica.get(replica)?.find((message) => message.view === view)
+  }
+
+  /** Every message for `view` or above, by view. */
+  from(view: number): ViewChange[] {
+    return [...this.byReplica.values()].flatMap((list) => list.filter((message) => message.view >= view)).sort((a, b) => a.view - b.view)
+  }
+
   forView(view: number): ViewChange[] {
     return [...this.byReplica.values()].flatMap((list) => list.filter((message) => message.view === view))
   }
@@ -201,5 +264,43 @@ export class ViewChangeStore {
       if (kept.length === 0) this.byReplica.delete(replica)
       else this.byReplica.set(replica, kept)
     }
+  }
+}
+
+/**
+ * Acknowledgements a new primary collected, for the views it is primary of and has not installed
+ * yet: per view and subject, one ack per acknowledging replica (the first; a correct replica acks
+ * one message per sender and view).
+ */
+export class ViewChangeAckStore {
+  private readonly byView = new Map<number, Map<NodeId, Map<NodeId, ViewChangeAck>>>()
+
+  constructor(private readonly viewsMax: number) {}
+
+  /** False when it was already there (or, the bound reached, every view kept is nearer than its). */
+  add(ack: ViewChangeAck): boolean {
+    let bySubject = this.byView.get(ack.view)
+    if (!bySubject) {
+      if (this.byView.size >= this.viewsMax) {
+        const farthest = Math.max(...this.byView.keys())
+        if (farthest < ack.view) return false
+        this.byView.delete(farthest)
+      }
+      bySubject = new Map()
+      this.byView.set(ack.view, bySubject)
+    }
+    const byAcker = bySubject.get(ack.subject) ?? new Map<NodeId, ViewChangeAck>()
+    if (byAcker.has(ack.replica)) return false
+    byAcker.set(ack.replica, ack)
+    bySubject.set(ack.subject, byAcker)
+    return true
+  }
+
+  for(view: number, subject: NodeId): ViewChangeAck[] {
+    return [...(this.byView.get(view)?.get(subject)?.values() ?? [])]
+  }
+
+  discardUpTo(view: number): void {
+    for (const key of this.byView.keys()) if (key <= view) this.byView.delete(key)
   }
 }

@@ -1,5 +1,5 @@
 /** PBFT in a replica process: node:crypto authenticators, ticks from milliseconds, replies to every client. */
-import { PbftCore, byzantineKinds } from '../../protocols/pbft/index.js'
+import { PbftCore, byzantineKinds, recordMustSync } from '../../protocols/pbft/index.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
 import { nodeCrypto } from '../../protocols/pbft/crypto-node.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
@@ -7,8 +7,7 @@ import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'
 import type { ProtocolAdapter } from '../host.js'
 
-const syncedRecords = new Set<PbftPersist['type']>(['executed', 'view', 'new-view', 'stable-checkpoint'])
-const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'NewView', 'Status', 'CatchUp'])
+const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'ViewChangeAck', 'NewView', 'Status', 'CatchUp'])
 
 export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   createCore(config, persisted) {
@@ -35,11 +34,11 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   appliedTermsAgree: false,
   // Castro & Liskov keep a replica's log in memory: PBFT's safety counts a replica that forgets what
   // it sent as one of its f faults. Here every record is written before any message leaves (a killed
-  // replica still has them) and messages to other replicas do not wait for the disk. The fsync comes
-  // with an execution (and with a view or checkpoint change): it covers everything written before,
-  // and every answer to a client waits for it.
+  // replica still has them) and messages to other replicas do not wait for the disk. The core says
+  // which records need the fsync (PbftReady.mustSync, per record recordMustSync): it covers
+  // everything written before, and every answer to a client waits for it.
   sendBeforePersist: () => true,
-  needsSync: (records) => records.some((record) => syncedRecords.has(record.type)),
+  needsSync: (records) => records.some(recordMustSync),
   leaderRoles: ['primary'],
   setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
   replies: {

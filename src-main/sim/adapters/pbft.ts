@@ -61,6 +61,7 @@ function behaviourOf(kind: (typeof byzantineKinds)[number], equivocators: NodeId
     case 'phantom':
     case 'forge-auth':
     case 'lie-checkpoint':
+    case 'forge-view-change':
       return { kind }
     default:
       return assertNever(kind, 'Byzantine kind')

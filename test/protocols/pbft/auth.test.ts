@@ -3,6 +3,8 @@
  */
 import { pack, unpack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
+import { encodeFrame, FrameDecoder } from '../../../src-main/replica/framing.js'
+import { shapeChecker } from '../../../src-main/protocols/pbft/validate.js'
 import { sign } from '../../../src-main/protocols/pbft/auth.js'
 import { canonicalBytes } from '../../../src-main/protocols/pbft/canonical.js'
 import { validatePbftConfig } from '../../../src-main/protocols/pbft/config.js'
@@ -125,12 +127,20 @@ describe('PBFT authenticators', () => {
     cluster.deliverAll()
     cluster.crash('R0')
     cluster.run(30)
-    expect([...seen.keys()].sort()).toEqual(['Commit', 'NewView', 'PrePrepare', 'Prepare', 'Request', 'Status', 'ViewChange'])
+    expect([...seen.keys()].sort()).toEqual(['Commit', 'NewView', 'PrePrepare', 'Prepare', 'Request', 'Status', 'ViewChange', 'ViewChangeAck'])
     for (const message of seen.values()) {
       const wire = unpack(pack(message)) as PbftMessage
       expect(canonicalBytes(wire)).toEqual(canonicalBytes(message))
       const reordered = Object.fromEntries(Object.entries(wire).reverse()) as PbftMessage
       expect(canonicalBytes(reordered)).toEqual(canonicalBytes(message))
+    }
+    // Through the replica's own frames, every message keeps exactly its fields: the shape check,
+    // which refuses unexpected ones, lets each through.
+    const checkShape = shapeChecker({ n: 4, batchMax: 8, batchBytesMax: 1024 * 1024, logWindowMax: 8, forwardedRequestsMax: 1024, executedRetainMax: 4096, viewChangesHeldMax: 16 })
+    for (const message of seen.values()) {
+      const { bodies, error } = new FrameDecoder().push(encodeFrame(message))
+      expect(error).toBeUndefined()
+      expect(checkShape(bodies[0]), message.type).toBeUndefined()
     }
   })
 })

@@ -116,7 +116,10 @@ describe('view-change certificates fit in a frame', () => {
       type: 'ViewChange' as const, view: big, stableSeq: big, stableDigest: digest, checkpointProof: checkpoints,
       prepared: Array.from({ length: window }, (_, seq) => ({ prePrepare: prePrepare(seq), prepares })), replica: name(index), auth,
     }))
-    return { type: 'NewView', view: big, viewChanges, prePrepares: Array.from({ length: window }, (_, seq) => prePrepare(seq)), replica: name(0), auth }
+    const acks = viewChanges.flatMap((viewChange) =>
+      Array.from({ length: n - 1 }, (_, index) => ({ type: 'ViewChangeAck' as const, view: big, subject: viewChange.replica, digest, replica: name(index + 1), auth })),
+    )
+    return { type: 'NewView', view: big, viewChanges, acks, prePrepares: Array.from({ length: window }, (_, seq) => prePrepare(seq)), replica: name(0), auth }
   }
 
   for (const [n, checkpointInterval] of [[4, 32], [7, 32], [10, 64], [13, 32], [4, 256]] as const) {

@@ -152,6 +152,38 @@ describe('each Byzantine behaviour is real output, not a label', () => {
     expect(cluster.core('R1').status().lowWaterMark).toBe(4)
   })
 
+  it('forge-view-change: its view-changes verify only at the new primary', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R2: 'forge-view-change' } })
+    const sent = recordSent(cluster, 'R2')
+    cluster.core('R2').step({ kind: 'propose', proposals: [{ command: put('x', '1'), tag: { clientId: 'alice', seq: 1 } }] })
+    cluster.tick(['R2'], 20)
+    const viewChanges = cluster.messagesOfType('ViewChange')
+    expect(viewChanges.map((e) => e.to).sort()).toEqual(['R0', 'R1', 'R3'])
+    for (const { to, message } of viewChanges) {
+      const ready = cluster.step(to, { kind: 'message', from: 'R2', message })
+      const rejected = ready.events.some((e) => e.kind === 'note' && e.text.startsWith('auth-failed from=R2'))
+      expect(rejected, to).toBe(to !== 'R1')
+    }
+    expect(sent.filter((e) => e.message.type !== 'ViewChange').length).toBeGreaterThan(0)
+  })
+
+  // The issue's case: before view-change acknowledgements a new primary put R0's message into its
+  // new-view whenever it arrived before an honest one, every backup rejected the new-view, and the
+  // next primary did the same (R0 joins every view change through the f+1 rule).
+  it('forge-view-change does not block view changes: the new primary uses only view-changes 2f+1 replicas vouch for', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'forge-view-change' } })
+    // The faulty R0's pre-prepares never arrive; R3's view-changes reach each new primary only
+    // through relays (the network favours the liar), so R0's is always there first.
+    cluster.dropIf = (e) =>
+      (e.from === 'R0' && e.message.type === 'PrePrepare') ||
+      (e.from === 'R3' && e.message.type === 'ViewChange' && e.to === cluster.members[e.message.view % 4])
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(300)
+    expect(cluster.notes('R2', 'invalid new-view')).toEqual([])
+    expect(cluster.core('R2').status()).toMatchObject({ role: 'backup', view: 1, leader: 'R1' })
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
+  })
+
   it('setByzantine switches a replica live', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.core('R2').setByzantine('silent')

@@ -15,7 +15,7 @@ const seeds = process.env.PBFT_SEED ? [Number(process.env.PBFT_SEED)] : Array.fr
 const replayCommand = (seed: number): string => `PBFT_SEED=${seed} npx vitest run test/protocols/pbft/randomized.test.ts`
 
 describe(`PBFT randomized (${seeds.length} seeds; replay one with PBFT_SEED=<seed>)`, () => {
-  it('agreement, validity, and liveness after healing, with up to f Byzantine replicas', () => {
+  it('agreement, validity, and liveness after healing, with up to f Byzantine replicas', { timeout: 60_000 + seeds.length * 500 }, () => {
     const window = `K=${testCoreOptions.checkpointInterval} L=${testCoreOptions.logWindowMax}`
     console.log(`pbft randomized: seeds ${seeds[0]}..${seeds.at(-1)}, ${window}; replay one: ${replayCommand(0).replace('=0', '=<seed>')}`)
     for (const seed of seeds) {

@@ -7,7 +7,7 @@ import { sign } from '../../../src-main/protocols/pbft/auth.js'
 import { batchDigest } from '../../../src-main/protocols/pbft/canonical.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
 import type { PbftPersist, PrePrepare } from '../../../src-main/protocols/pbft/types.js'
-import { Cluster, put } from './harness.js'
+import { Cluster, put, testCoreOptions } from './harness.js'
 
 describe('PBFT recovery from the WAL', () => {
   it('re-applies what it executed on its first step, then catches up with what it missed', () => {
@@ -68,6 +68,74 @@ describe('PBFT recovery from the WAL', () => {
     expect(cluster.core('R1').status()).toMatchObject({ role: 'view-changing', term: 1 })
   })
 
+  it('resends the very view-change it persisted, never a second one for the same view', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), ['R1'])
+    cluster.tick(['R1'], 20)
+    const sent = cluster.messagesOfType('ViewChange').find((e) => e.from === 'R1')?.message
+    expect(sent).toMatchObject({ type: 'ViewChange', view: 1 })
+    expect(cluster.wal.get('R1')?.filter((r) => r.type === 'view-change').map((r) => r.type === 'view-change' && r.message)).toEqual([sent])
+    cluster.queue = []
+    cluster.crash('R1')
+    cluster.restart('R1')
+    const resent = cluster.step('R1', { kind: 'tick' }).messages.filter((e) => e.message.type === 'ViewChange')
+    expect(resent.map((e) => e.to).sort()).toEqual(['R0', 'R2', 'R3'])
+    for (const envelope of resent) expect(envelope.message).toEqual(sent)
+    expect(cluster.wal.get('R1')?.filter((r) => r.type === 'view-change')).toHaveLength(1)
+  })
+
+  // Found by the simulator (seed 1770 with --steps 10000): a crash tore the join off the WAL but
+  // kept the view-changes that caused it; the restarted primary stayed in its old view forever,
+  // since those view-changes never arrived again as new messages.
+  it('a replica that restarts holding f+1 view-changes for a higher view joins it at once', () => {
+    const cluster = new Cluster({ n: 4 })
+    cluster.dropIf = (e) => e.message.type === 'Request'
+    cluster.request('alice', 1, put('x', '1'), ['R2', 'R3'])
+    cluster.tick(['R2', 'R3'], 20)
+    cluster.deliverAll((e) => e.to === 'R0')
+    expect(cluster.core('R0').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    const wal = cluster.wal.get('R0') as PbftPersist[]
+    const joined = wal.findIndex((record) => record.type === 'view')
+    expect(wal.slice(joined).map((r) => r.type)).toEqual(['view', 'view-change'])
+    expect(wal.slice(0, joined).map((r) => r.type === 'view-change' && r.message.replica)).toEqual(['R2', 'R3'])
+    cluster.crash('R0')
+    cluster.wal.set('R0', wal.slice(0, joined))
+    cluster.restart('R0')
+    expect(cluster.core('R0').status()).toMatchObject({ role: 'primary', view: 0 })
+    const first = cluster.step('R0', { kind: 'tick' })
+    expect(cluster.core('R0').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    expect(first.messages.filter((e) => e.message.type === 'ViewChange').map((e) => e.to).sort()).toEqual(['R1', 'R2', 'R3'])
+  })
+
+  it('a new-view record installs its view on replay even when the view record after it was torn off', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(30)
+    const wal = cluster.wal.get('R2') as PbftPersist[]
+    const installed = wal.findLastIndex((record) => record.type === 'new-view')
+    expect(wal[installed + 1]).toEqual({ type: 'view', view: 1, viewChanging: false })
+    const restarted = new PbftCore({ id: 'R2', members: cluster.members, crypto: cluster.crypto, persisted: wal.slice(0, installed + 1) })
+    expect(restarted.status()).toMatchObject({ role: 'backup', view: 1, leader: 'R1' })
+  })
+
+  it('the core says when its records must be synced: views, view-changes, executions, stable checkpoints; not votes', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.request('alice', 1, put('x', '1'), ['R1'])
+    const readies = [] as { types: string[]; mustSync: boolean }[]
+    for (let tick = 0; tick < 20; tick += 1) {
+      const ready = cluster.step('R1', { kind: 'tick' })
+      if (ready.persist.length > 0) readies.push({ types: ready.persist.map((r) => r.type), mustSync: ready.mustSync })
+    }
+    expect(readies).toEqual([{ types: ['view', 'view-change'], mustSync: true }])
+    const backup = new Cluster({ n: 4 })
+    backup.request('bob', 1, put('y', '1'), ['R0'])
+    const prePrepare = backup.messagesOfType('PrePrepare').find((e) => e.to === 'R2')
+    if (!prePrepare) throw new Error('R0 sent R2 no pre-prepare')
+    const ready = backup.step('R2', { kind: 'message', from: 'R0', message: prePrepare.message })
+    expect(ready.persist.map((r) => r.type)).toEqual(['pre-prepare', 'prepare'])
+    expect(ready.mustSync).toBe(false)
+  })
+
   it('replays a WAL with a prepared certificate into the next view change', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.dropIf = (e) => e.message.type === 'Commit' && e.message.view === 0
@@ -94,9 +162,30 @@ describe('PBFT recovery from the WAL', () => {
     const seqOf = (record: PbftPersist): number | undefined =>
       record.type === 'pre-prepare' || record.type === 'prepare' || record.type === 'commit' ? record.message.seq : undefined
     const compacted = wal.filter((record) => record.type === 'prepared' || (seqOf(record) ?? 5) > 4)
-    const restarted = new PbftCore({ id: 'R1', members: cluster.members, crypto: cluster.crypto, persisted: compacted })
+    const restarted = new PbftCore({ id: 'R1', members: cluster.members, crypto: cluster.crypto, ...testCoreOptions, persisted: compacted })
     expect(restarted.step({ kind: 'tick' }).applied).toHaveLength(6)
     expect(restarted.status()).toMatchObject({ commitIndex: 6, lowWaterMark: 4 })
+  })
+
+  // Found by the simulator (seeds 310, 558, 662, 958, 1419, 1860, 1924 with --steps 10000): replicas
+  // that executed a full window and then restarted never sent their checkpoint again, so it never
+  // became stable, h never moved, and the primary could assign no further sequence number.
+  it('a replica restarted after executing a checkpoint sequence number sends its checkpoint again (§4.3)', () => {
+    const cluster = new Cluster({ n: 4 })
+    cluster.dropIf = (e) => e.message.type === 'Checkpoint'
+    for (let index = 1; index <= 8; index += 1) cluster.request(`c${index}`, 1, put(`k${index}`, 'v'), ['R0'])
+    cluster.deliverAll()
+    for (const id of cluster.members) expect(cluster.core(id).status()).toMatchObject({ commitIndex: 8, lowWaterMark: 0, highWaterMark: 8 })
+    for (const id of ['R1', 'R2']) {
+      cluster.crash(id)
+      cluster.restart(id)
+    }
+    cluster.dropIf = undefined
+    cluster.run(12)
+    for (const id of cluster.members) expect(cluster.core(id).status().lowWaterMark, id).toBe(8)
+    cluster.request('late', 1, put('late', 'v'), ['R0'])
+    cluster.deliverAll()
+    for (const id of cluster.members) expect(cluster.kv.get(id)?.get('late'), id).toBe('v')
   })
 
   it('rejects a WAL whose executed records are not contiguous', () => {

@@ -127,6 +127,72 @@ describe('PBFT view change (§4.4)', () => {
     expect(cluster.core('R2').status()).toMatchObject({ role: 'backup', term: 1 })
   })
 
+  it('a backup takes a view-change in V that it cannot check itself when f+1 replicas vouch for it (TOCS acks), and not otherwise', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    let genuine: NewView | undefined
+    cluster.dropIf = (e) => {
+      if (e.message.type !== 'NewView' || e.to !== 'R3') return false
+      genuine = e.message
+      return true
+    }
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(30)
+    if (!genuine) throw new Error('R1 sent R3 no new-view')
+    expect(cluster.core('R3').status().role).toBe('view-changing')
+    expect(genuine.viewChanges.map((m) => m.replica)).toEqual(['R1', 'R2', 'R3'])
+    expect(genuine.acks.filter((ack) => ack.subject === 'R2').map((ack) => ack.replica)).toEqual(['R3'])
+    // R2's view-change as R3 would see it had R2 given R3 a bad MAC: only the vouchers can carry it.
+    const garbled = genuine.viewChanges.map((m) => (m.replica === 'R2' ? { ...m, auth: m.auth.map((mac, index) => (index === 3 ? 'AAAA' : mac)) } : m))
+    const resign = (changes: Partial<NewView>): NewView => {
+      const { auth: _auth, ...body } = { ...(genuine as NewView), ...changes }
+      return sign<NewView>(cluster.crypto, cluster.members, body as Unsigned<NewView>)
+    }
+    cluster.step('R3', { kind: 'message', from: 'R1', message: resign({ viewChanges: garbled, acks: [] }) })
+    expect(cluster.notes('R3', 'invalid new-view from=R1 view=1: view-change from R2 fails authentication here and f+1 replicas do not vouch for it')).toHaveLength(1)
+    expect(cluster.core('R3').status().role).toBe('view-changing')
+    cluster.step('R3', { kind: 'message', from: 'R1', message: resign({ viewChanges: garbled }) })
+    expect(cluster.core('R3').status()).toMatchObject({ role: 'backup', view: 1 })
+  })
+
+  it('a new primary waits for 2f+1 vouchers; acks lost on the way (or to its restart) are sent again when its status shows it still changing', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    cluster.dropIf = (e) => e.message.type === 'ViewChangeAck'
+    cluster.request('alice', 1, put('x', '1'), cluster.members)
+    cluster.run(30)
+    expect(cluster.core('R1').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    expect(cluster.sentByType.get('ViewChangeAck')).toBeGreaterThan(0)
+    cluster.crash('R1')
+    cluster.restart('R1')
+    cluster.dropIf = undefined
+    cluster.run(10)
+    for (const id of ['R1', 'R2', 'R3']) expect(cluster.core(id).status(), id).toMatchObject({ role: id === 'R1' ? 'primary' : 'backup', view: 1 })
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
+  })
+
+  it('a certificate whose pre-prepare a replica cannot check still counts there: its 2f valid prepares prove the primary sent it', () => {
+    // R0, the faulty primary, MACs its pre-prepare only for R2 and R3 (they prepare it), gives R1
+    // garbage, and then falls silent. R1, the next primary, cannot check R0's MAC inside the
+    // certificates R2 and R3 carry; the prepares of R2 and R3 in them, which it can check, show
+    // that R0 did send that pre-prepare to a correct replica.
+    const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
+    const garbledForR1 = (message: PrePrepare): PrePrepare => ({ ...message, auth: message.auth.map((mac, index) => (index === 1 ? 'AAAA' : mac)) })
+    const batch = [{ command: put('x', '1'), tag: { clientId: 'alice', seq: 1 } }]
+    const prePrepare = garbledForR1(sign<PrePrepare>(cluster.crypto, cluster.members, {
+      type: 'PrePrepare', view: 0, seq: 1, digest: batchDigest(cluster.crypto, batch), batch, replica: 'R0',
+    }))
+    cluster.dropIf = (e) => e.message.type === 'Commit' && e.message.view === 0
+    for (const to of ['R1', 'R2', 'R3']) cluster.step(to, { kind: 'message', from: 'R0', message: prePrepare })
+    cluster.deliverAll()
+    expect(cluster.notes('R1', 'auth-failed from=R0 via=R0 type=PrePrepare')).toHaveLength(1)
+    cluster.request('alice', 1, put('x', '1'), ['R1', 'R2', 'R3'])
+    cluster.run(40)
+    expect(cluster.notes('R1', 'invalid view-change')).toEqual([])
+    for (const id of ['R1', 'R2', 'R3']) {
+      expect(cluster.core(id).status(), id).toMatchObject({ role: id === 'R1' ? 'primary' : 'backup', view: 1 })
+      expect(cluster.kv.get(id)?.get('x'), id).toBe('1')
+    }
+  })
+
   it('f+1 view-changes for a higher view make a replica join without its own timer expiring', () => {
     const cluster = new Cluster({ n: 4 })
     cluster.dropIf = (e) => e.message.type === 'Request'
@@ -142,6 +208,34 @@ describe('PBFT view change (§4.4)', () => {
     cluster.run(10)
     expect(cluster.core('R1').status().role).toBe('primary')
     expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 1 })
+  })
+
+  // Found by the simulator (seeds 892 and 1016; 277, 672, 842, 1327, 1355 with --steps 10000): a
+  // replica that moved on to v+2 and then restarted forgot the view-change it had sent for v+1, so the
+  // two replicas still waiting in v+1 never completed 2f+1 and never started their timers.
+  it('restarted replicas still hand out the view-changes they sent and received, so laggards complete their quorum', () => {
+    const cluster = new Cluster({ n: 4, byzantine: { R1: 'silent' } })
+    const lostToR2 = (e: Envelope): boolean => e.from === 'R3' && e.to === 'R2' && e.message.type === 'ViewChange' && e.message.view === 1
+    cluster.dropIf = (e) => e.message.type === 'Request' || lostToR2(e)
+    cluster.request('alice', 1, put('x', '1'), ['R2', 'R3'])
+    // R2 and R3 time out and R0 joins them (f+1); R0 and R3 hold 2f+1 for view 1, R2 misses R3's.
+    const until = (done: () => boolean): void => {
+      for (let round = 0; round < 300 && !done(); round += 1) cluster.run(1)
+    }
+    until(() => cluster.core('R0').status().view === 1)
+    cluster.crash('R0')
+    // The silent R1 sends no new-view: R3's timer moves it on to view 2. Then R3 restarts too.
+    until(() => cluster.core('R3').status().view === 2)
+    cluster.crash('R3')
+    cluster.restart('R3')
+    cluster.restart('R0')
+    cluster.dropIf = (e) => e.message.type === 'Request'
+    expect(cluster.core('R2').status()).toMatchObject({ role: 'view-changing', view: 1 })
+    cluster.run(600)
+    for (const id of ['R0', 'R2', 'R3']) expect(cluster.core(id).status(), id).toMatchObject({ role: id === 'R2' ? 'primary' : 'backup', view: 2 })
+    cluster.request('alice', 1, put('x', '1'), ['R0', 'R2', 'R3'])
+    cluster.run(5)
+    expect(cluster.accepted('alice', 1)).toMatchObject({ result: { ok: true }, view: 2 })
   })
 
   it('a new primary that is also faulty is replaced after a doubled timeout (exponential backoff)', () => {
