@@ -16,18 +16,19 @@ import { frameBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-large-values-'))
 afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }))
 
-describe('an experiment with 64 KiB values and a follower down for 3 s', () => {
+describe('an experiment with 64 KiB values and a follower down for 6 s', () => {
   it('runs with no replica dying, and the restarted follower applies everything the leader applied', async () => {
     const validated = validateExperiment({
       name: 'large-values-follower-down',
       protocol: 'raft',
       seed: 3,
       cluster: { nodes: 3, durability: 'fsync', firstElectionTimeoutMs: { A: 150, B: 1000, C: 1000 } },
-      // Long enough after the restart for the catch-up to finish on a loaded machine, while writes go on.
-      workload: { duration: '9s', clients: 16, keys: 50, valueBytes: 65_536, mix: { get: 0.1, put: 0.9 }, timeoutMs: 3000 },
+      // C stays down long enough for more than a frame of log to commit even on a loaded machine
+      // (3 s was not always enough), and the run goes on long enough after its restart to catch up.
+      workload: { duration: '12s', clients: 16, keys: 50, valueBytes: 65_536, mix: { get: 0.1, put: 0.9 }, timeoutMs: 3000 },
       faults: [
         { at: '1s', crash: 'C' },
-        { at: '4s', restart: 'C' },
+        { at: '7s', restart: 'C' },
       ],
     })
     if (!validated.ok) throw new Error(JSON.stringify(validated.errors))
