@@ -9,7 +9,7 @@
  */
 import type { ReplicaConfig } from './config.js'
 import { WriteAheadLog } from './wal.js'
-import { KeyValueStore, type ChangeEvent } from './kv.js'
+import { KeyValueStore, type ChangeEvent } from '../kv/store.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
 import { checkCommand } from '../protocols/common/command-check.js'

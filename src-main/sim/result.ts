@@ -2,8 +2,8 @@
  * The outcome of one simulated run, and the command that replays it exactly.
  */
 import type { HistoryEvent } from '../api/trace.js'
-import { checkLinearizability } from '../lab/checker/linearizability.js'
-import { witnessText } from '../lab/checker/verdict.js'
+import { checkLinearizability } from '../checker/linearizability.js'
+import { witnessText } from '../checker/verdict.js'
 import type { ClientStats } from './clients.js'
 import type { Violation } from './monitor.js'
 import type { NetworkStats } from './network.js'

@@ -22,7 +22,7 @@
 import { randomInt, seededRandom } from '../protocols/common/random.js'
 import { assertNever } from '../protocols/types.js'
 import type { AppliedEntry, Command, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
-import { KeyValueStore } from '../replica/kv.js'
+import { KeyValueStore } from '../kv/store.js'
 import { Workload, type Outcome, type SimClient } from './clients.js'
 import { commandText, DurableLog } from './durable-log.js'
 import { describeEvent, type SimEvent } from './events.js'

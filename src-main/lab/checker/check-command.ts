@@ -14,11 +14,11 @@ import { protocolNames, type ProtocolName } from '../../api/experiment.js'
 import type { Verdict } from '../../api/summary.js'
 import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
 import { describeValue, parseDurationMs } from '../../api/duration.js'
-import { parseHistoryNdjson, type Result } from './history.js'
-import { checkInvariants, type FinalState } from './invariants.js'
-import { checkLinearizability, type LinearizabilityResult } from './linearizability.js'
-import { parseFinalStates, parseTraceNdjson } from './trace-io.js'
-import { combineVerdict } from './verdict.js'
+import { parseHistoryNdjson, type Result } from '../../checker/history.js'
+import { checkInvariants, type FinalState } from '../../checker/invariants.js'
+import { checkLinearizability, type LinearizabilityResult } from '../../checker/linearizability.js'
+import { parseFinalStates, parseTraceNdjson } from '../../checker/trace-io.js'
+import { combineVerdict } from '../../checker/verdict.js'
 
 export interface CommandIo {
   stdout: (text: string) => void

@@ -11,8 +11,8 @@
  * vanish?".
  */
 import type { HistoryEvent } from '../../api/trace.js'
-import { operationsOf, type Operation } from '../checker/history.js'
-import { describeOperation, describeValueText, writtenValue } from '../checker/kv-model.js'
+import { operationsOf, type Operation } from '../../checker/history.js'
+import { describeOperation, describeValueText, writtenValue } from '../../checker/kv-model.js'
 
 /** Lost writes described in full; the rest are only counted. */
 export const lostWriteExamplesMax = 3

@@ -225,7 +225,7 @@ export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
   replies: Reply[]
 }
 
-/** Injected so the core stays pure; `nodeCrypto` (crypto-node.ts) is the real one. */
+/** Injected so the core stays pure; the replica's `nodeCrypto` (replica/node-crypto.ts) is the real one. */
 export interface PbftCrypto {
   digest(bytes: Uint8Array): string
   mac(from: NodeId, to: NodeId, bytes: Uint8Array): string

@@ -1,7 +1,7 @@
 /** PBFT in a replica process: node:crypto authenticators, ticks from milliseconds, replies to every client. */
 import { PbftCore, byzantineKinds, recordMustSync } from '../../protocols/pbft/index.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
-import { nodeCrypto } from '../../protocols/pbft/crypto-node.js'
+import { nodeCrypto } from '../node-crypto.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'

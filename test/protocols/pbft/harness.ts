@@ -5,7 +5,7 @@
  */
 import type { AppliedEntry, Command, CommandResult, CoreEvent, NodeId, ProposedCommand } from '../../../src-main/protocols/types.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
-import { nodeCrypto } from '../../../src-main/protocols/pbft/crypto-node.js'
+import { nodeCrypto } from '../../../src-main/replica/node-crypto.js'
 import { ReplyQuorum } from '../../../src-main/protocols/pbft/client.js'
 import type { AcceptedReply } from '../../../src-main/protocols/pbft/client.js'
 import type {

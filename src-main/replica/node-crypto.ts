@@ -1,12 +1,12 @@
 /**
  * The real authenticators, with node:crypto: SHA-256 digests and HMAC-SHA256 MACs with one key per
  * unordered pair of replicas. Keys are derived from a shared lab secret so every replica process
- * can compute its own; a deployment would exchange pairwise session keys instead (TOCS §3.2). This
- * is the only PBFT file that touches node:crypto.
+ * can compute its own; a deployment would exchange pairwise session keys instead (TOCS §3.2). It
+ * lives with the replica, which injects it into the core, so the pure PBFT folder never imports node.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import type { NodeId } from '../types.js'
-import type { PbftCrypto } from './types.js'
+import type { NodeId } from '../protocols/types.js'
+import type { PbftCrypto } from '../protocols/pbft/types.js'
 
 export function nodeCrypto(secret: string, members: readonly NodeId[]): PbftCrypto {
   const keys = new Map<string, Buffer>()

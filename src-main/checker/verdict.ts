@@ -1,9 +1,9 @@
 /**
  * The verdict of a run: is the client history linearizable, and did any protocol invariant break?
  */
-import type { ProtocolName } from '../../api/experiment.js'
-import type { Verdict, InvariantResult } from '../../api/summary.js'
-import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
+import type { ProtocolName } from '../api/experiment.js'
+import type { Verdict, InvariantResult } from '../api/summary.js'
+import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { checkAcknowledgedWrites, checkInvariants, type FinalState } from './invariants.js'
 import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult, type OperationCounts } from './linearizability.js'
 import { describeWitness } from './witness.js'

@@ -6,8 +6,8 @@
  * belongs to its last invoke. An invoke that never completes is indefinite, exactly like `info`.
  */
 import { z } from 'zod'
-import type { HistoryEvent } from '../../api/trace.js'
-import { describeValue } from '../../api/duration.js'
+import type { HistoryEvent } from '../api/trace.js'
+import { describeValue } from '../api/duration.js'
 
 /** A history longer than this is refused rather than exhausting memory. */
 export const historyEventsMax = 20_000_000

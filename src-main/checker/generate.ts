@@ -7,9 +7,9 @@
  * An operation with an unknown outcome is `info` and its process is retired (Jepsen style); it
  * took effect or not by a coin flip, possibly after the client gave up.
  */
-import type { HistoryEvent } from '../../api/trace.js'
-import { randomInt, seededRandom } from '../../protocols/common/random.js'
-import type { Random } from '../../protocols/types.js'
+import type { HistoryEvent } from '../api/trace.js'
+import { randomInt, seededRandom } from '../protocols/common/random.js'
+import type { Random } from '../protocols/types.js'
 import { operationsOf, type Operation } from './history.js'
 import { writtenValue } from './kv-model.js'
 

@@ -3,8 +3,8 @@
  * Only the fields the invariants use are validated; unknown kinds pass through, so newer traces
  * still check.
  */
-import type { TraceEvent } from '../../api/trace.js'
-import { describeValue } from '../../api/duration.js'
+import type { TraceEvent } from '../api/trace.js'
+import { describeValue } from '../api/duration.js'
 import type { Result } from './history.js'
 import type { FinalState } from './invariants.js'
 

@@ -3,7 +3,7 @@
  * and combine. One illegal key makes the history illegal; otherwise one key over budget makes it
  * unknown (never a guess).
  */
-import type { HistoryEvent } from '../../api/trace.js'
+import type { HistoryEvent } from '../api/trace.js'
 import { operationsOf, type Operation } from './history.js'
 import { buildKeyModel, isChecked, stateAbsent, stepIllegal, stepKv, type KeyModel } from './kv-model.js'
 import { searchKey, searchStepsMaxDefault, type SearchPeak } from './wgl.js'

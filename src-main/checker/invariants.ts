@@ -18,9 +18,9 @@
  * promised to correct nodes only. replicas-healthy holds every process, liars included: a process
  * of ours that dies is a broken run whatever its replica claims.
  */
-import type { InvariantResult } from '../../api/summary.js'
-import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
-import type { ProtocolName } from '../../api/experiment.js'
+import type { InvariantResult } from '../api/summary.js'
+import type { HistoryEvent, TraceEvent } from '../api/trace.js'
+import type { ProtocolName } from '../api/experiment.js'
 import { operationsOf, type Operation } from './history.js'
 import { describeOperation, describeValueText, writtenValue } from './kv-model.js'
 
