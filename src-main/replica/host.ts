@@ -43,22 +43,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   readsThroughCore: boolean
   /** Role names in which this node answers clients as the one that orders requests. */
   leaderRoles: readonly string[]
-  /**
-   * Messages that may leave once this batch's records are written but before they are fsync'd, so
-   * the disk flush overlaps the network round trip. Only where the protocol makes it safe (Raft
-   * thesis §10.2.1: a leader may replicate entries while it writes them, as long as it counts itself
-   * only once they are durable; here the fsync finishes before the next input is read, so before any
-   * acknowledgement). Answers to clients always wait for the fsync.
-   */
-  sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
   /** Starts an election at this node now, where the protocol has elections; `nowMs` as in every input. */
   campaign?: (core: ProtocolCore<M, P>, nowMs: number) => Ready<M, P>
-  /**
-   * Whether these records must be fsync'd before what follows them leaves the node. Default: yes.
-   * PBFT answers no for a batch of votes alone (see the PBFT adapter): they are still written, so a
-   * killed replica finds them, but a power cut could lose them.
-   */
-  needsSync?: (records: readonly P[]) => boolean
   /** The largest client command this protocol takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
   commandBytesMax?: (config: ReplicaConfig) => number
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
@@ -382,18 +368,22 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (batch.length === 0) return
     this.accumulated = []
     const persist: P[] = []
-    for (const ready of batch) for (const record of ready.persist) persist.push(record as P)
+    let mustSync = false
+    for (const ready of batch) {
+      for (const record of ready.persist) persist.push(record as P)
+      mustSync ||= ready.mustSync
+    }
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
-    // killed replica finds it); messages the protocol allows go before the fsync, the rest after.
+    // killed replica finds it); messages the core marks (leavesBefore) go before the fsync, the
+    // rest after. One write and one fsync serve every Ready of the turn (group commit).
     this.wal.write(persist)
-    const early = persist.length > 0 ? this.adapter.sendBeforePersist : undefined
-    const sendEarly = (message: unknown) => early !== undefined && early(message as M, persist)
+    const early = persist.length > 0
     if (early) {
-      for (const ready of batch) for (const outbound of ready.messages) if (sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
+      for (const ready of batch) for (const outbound of ready.messages) if (outbound.leavesBefore !== undefined) this.transport.send(outbound.to, outbound.message)
       this.transport.flushWrites()
     }
-    if (persist.length > 0 && (this.adapter.needsSync ? this.adapter.needsSync(persist) : true)) this.wal.sync()
-    for (const ready of batch) for (const outbound of ready.messages) if (!sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
+    if (mustSync) this.wal.sync()
+    for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)

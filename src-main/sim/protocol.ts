@@ -81,11 +81,6 @@ export interface SimProtocol<M extends { type: string }, P, S> {
   foldDurable(log: DurableLog, record: P): void
   /** The in-memory log entry at `index`, for leader completeness; undefined when not derivable. */
   logEntryAt?(core: ProtocolCore<M, P>, index: number): LogEntryView | undefined
-  /**
-   * Messages that the replica lets leave before the Ready's records are durable (the replica
-   * adapter's rule, mirrored so a crash in the middle of a Ready is modelled as the replica does it).
-   */
-  sendBeforePersist?(message: M, persist: readonly P[]): boolean
   /** Byzantine nodes of this configuration: excluded from every safety check. */
   faultyNodes?(settings: S, members: readonly NodeId[]): NodeId[]
   /**

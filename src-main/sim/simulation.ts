@@ -16,8 +16,9 @@
  * A crash may land inside a Ready: then only a prefix of those effects happens. Records are
  * written one by one, so the prefix may end between two records (a torn WAL tail), and nothing
  * that follows a record in that order has left the node before it: a crash never lets out a
- * message whose records were lost (apart from what the replica itself sends early, see
- * SimProtocol.sendBeforePersist, which is modelled the same way).
+ * message whose records were lost, apart from what the core marks as leaving before them
+ * (OutboundMessage.leavesBefore): a 'write' message may be out while its records are lost; a
+ * 'sync' one follows the records' write but not their fsync.
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
 import { assertNever } from '../protocols/types.js'
@@ -564,7 +565,7 @@ export class Simulation {
     node.status = core.status()
     const armed = node.crashArmed
     const { actions, syncedFrom } = this.readyActions(node, ready)
-    const slowSync = armed === undefined && this.slowNodes && node.clock.fsyncUs > 0 && ready.persist.length > 0
+    const slowSync = armed === undefined && this.slowNodes && node.clock.fsyncUs > 0 && ready.mustSync
     const done = armed !== undefined ? randomInt(this.random, 0, actions.length) : slowSync ? syncedFrom : actions.length
     for (let index = 0; index < done; index += 1) actions[index]()
     if (slowSync) {
@@ -589,13 +590,14 @@ export class Simulation {
    */
   private readyActions(node: SimNode, ready: AnyReady): { actions: (() => void)[]; syncedFrom: number } {
     const actions: (() => void)[] = []
-    const early = this.protocol.sendBeforePersist
-    const leavesEarly = (outbound: OutboundMessage<AnyMessage>): boolean =>
-      early !== undefined && ready.persist.length > 0 && early(outbound.message, ready.persist)
-    for (const outbound of ready.messages) if (leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
+    // Marks matter only where there are records to be ahead of (a Ready without any sends in order).
+    const leaves = (outbound: OutboundMessage<AnyMessage>, before: 'write' | 'sync' | undefined): boolean =>
+      (ready.persist.length > 0 ? outbound.leavesBefore : undefined) === before
+    for (const outbound of ready.messages) if (leaves(outbound, 'write')) actions.push(() => this.send(node, outbound))
     for (const record of ready.persist) actions.push(() => this.persist(node, record))
+    for (const outbound of ready.messages) if (leaves(outbound, 'sync')) actions.push(() => this.send(node, outbound))
     const syncedFrom = actions.length
-    for (const outbound of ready.messages) if (!leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
+    for (const outbound of ready.messages) if (leaves(outbound, undefined)) actions.push(() => this.send(node, outbound))
     for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
     for (const reply of this.protocol.cachedReplies?.(ready) ?? []) actions.push(() => this.replyAsReplica(node, reply))
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))

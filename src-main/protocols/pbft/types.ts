@@ -215,10 +215,10 @@ export type PbftPersist =
 /** The core's output: the shared contract plus cached replies to re-send (handle them with step 3, "reply"). */
 export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
   /**
-   * `persist` must reach the disk (fsync) before anything in `applied` or `replies` is answered:
-   * it holds a record that changes what this replica promised (a view, a view-change, an
-   * execution, a stable checkpoint). Without it the records only need to be written before the
-   * messages leave. `recordMustSync` is the rule, per record.
+   * PBFT's `mustSync` is set when a record changes what this replica promised (a view, a view-change,
+   * an execution, a stable checkpoint: `recordMustSync` is the rule, per record); then `persist` must
+   * reach the disk before anything in `applied` or `replies` is answered. Every message is marked
+   * `leavesBefore: 'sync'`: the records need only be written before messages leave.
    */
   mustSync: boolean
   /** Replies from the reply cache for duplicate requests; send each to `reply.clientId`. */

@@ -1,5 +1,5 @@
 /** PBFT in a replica process: node:crypto authenticators, ticks from milliseconds, replies to every client. */
-import { PbftCore, byzantineKinds, recordMustSync } from '../../protocols/pbft/index.js'
+import { PbftCore, byzantineKinds } from '../../protocols/pbft/index.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
 import { nodeCrypto } from '../node-crypto.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
@@ -32,13 +32,6 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   // PBFT orders reads like writes (the read-only optimization is not implemented).
   readsThroughCore: false,
   appliedTermsAgree: false,
-  // Castro & Liskov keep a replica's log in memory: PBFT's safety counts a replica that forgets what
-  // it sent as one of its f faults. Here every record is written before any message leaves (a killed
-  // replica still has them) and messages to other replicas do not wait for the disk. The core says
-  // which records need the fsync (PbftReady.mustSync, per record recordMustSync): it covers
-  // everything written before, and every answer to a client waits for it.
-  sendBeforePersist: () => true,
-  needsSync: (records) => records.some(recordMustSync),
   leaderRoles: ['primary'],
   setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
   replies: {

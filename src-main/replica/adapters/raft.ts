@@ -27,10 +27,8 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   isMessage: (value): value is RaftMessage => checkRaftMessage(value).ok,
   readsThroughCore: true,
   leaderRoles: ['leader'],
-  // A batch that changes term or vote sends nothing early: those must be durable before any message.
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
-  sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
 }
 
 /** The replica config's milliseconds as the Raft core's ticks, shared by Raft and MultiRaft. */

@@ -4,7 +4,6 @@ import { RaftCore } from '../../protocols/raft/index.js'
 import type { RaftMessage, RaftMutations, RaftPersist } from '../../protocols/raft/index.js'
 import { assertNever } from '../../protocols/types.js'
 import type { Random } from '../../protocols/types.js'
-import { raftAdapter } from '../../replica/adapters/raft.js'
 import { entryKey } from '../durable-log.js'
 import type { SimProtocol } from '../protocol.js'
 import { tickUs } from '../scenario.js'
@@ -145,9 +144,6 @@ export const raftSim: SimProtocol<RaftMessage, RaftPersist, RaftSimSettings> = {
     const entry = (core as RaftCore).entryAt(index)
     return entry === undefined ? undefined : { term: entry.term, key: entryKey(entry.term, entry.command, entry.tag) }
   },
-
-  // The replica's rule (AppendEntries may overlap the leader's own disk write), kept in one place.
-  sendBeforePersist: raftAdapter.sendBeforePersist,
 
   livenessTicksMax: (settings) => 60 * settings.electionTimeoutTicks[1],
   clientTimeoutTicks: (settings) => 4 * settings.electionTimeoutTicks[1],
