@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { describeValue } from '../protocols/common/fields.js'
+
+export { describeValue }
 
 const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/
 
@@ -41,11 +44,3 @@ export const durationSchema = z
     return ms
   })
 
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (Array.isArray(value)) return 'a list'
-  if (value === null) return 'null'
-  if (typeof value === 'object') return 'an object'
-  return String(value)
-}

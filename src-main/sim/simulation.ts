@@ -21,8 +21,10 @@
  * 'sync' one follows the records' write but not their fsync.
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
+import type { AnyProtocol } from '../protocols/descriptor.js'
+import { descriptorOf, type ProtocolName } from '../protocols/registry.js'
 import { assertNever } from '../protocols/types.js'
-import type { AppliedEntry, Command, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
+import type { AppliedEntry, Command, CommandResult, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
 import { KeyValueStore } from '../kv/store.js'
 import { Workload, type Outcome, type SimClient } from './clients.js'
 import { commandText, DurableLog } from './durable-log.js'
@@ -30,15 +32,14 @@ import { describeEvent, type SimEvent } from './events.js'
 import { SafetyMonitor, type Violation } from './monitor.js'
 import { Nemesis, nemesisActions, type ClusterView, type Fault } from './nemesis.js'
 import { SimNetwork } from './network.js'
-import type { AnySimProtocol, SimProtocolName, SimReply } from './protocol.js'
-import { simProtocolOf } from './protocols.js'
 import { EventQueue } from './queue.js'
 import { checkHistory, replayCommand, type SimResult, type SimRunCounts } from './result.js'
 import { describeScenario, drawScenario, tickUs, type FaultProfile, type NodeClock, type Scenario } from './scenario.js'
 import { TraceHasher } from './trace-hash.js'
+import { simCrypto } from './auth.js'
 
 export interface SimOptions {
-  protocol: SimProtocolName
+  protocol: ProtocolName
   seed: number
   mutations?: readonly string[]
   /** Default 'all'. */
@@ -70,6 +71,16 @@ type AnyMessage = { type: string }
 type AnyCore = ProtocolCore<AnyMessage, unknown>
 type AnyReady = Ready<AnyMessage, unknown>
 type PendingRequest = { client: number; opId: number }
+
+/** A replica's answer to a client in the quorum style: the request (client, seq), its result, and the replica's view. */
+interface SimReply {
+  clientId: string
+  seq: number
+  result: CommandResult
+  view: number
+  /** The command the replica executed under that tag, when it knows (not for cached replies). */
+  command?: Command
+}
 
 export type Phase = 'safety' | 'liveness' | 'done'
 
@@ -116,7 +127,7 @@ export interface SimStep {
 
 export class Simulation {
   readonly scenario: Scenario
-  readonly protocol: AnySimProtocol
+  readonly protocol: AnyProtocol
   readonly nodes: SimNode[]
   readonly network: SimNetwork
   readonly workload: Workload
@@ -137,7 +148,7 @@ export class Simulation {
   private readonly stepsMax: number
   private readonly faulty: ReadonlySet<NodeId>
   private readonly clientTimeoutUs: number
-  /** Matching replies a client needs ('quorum' style); 1 for 'origin'. */
+  /** Matching replies a client needs ('quorum' style); 1 for 'leader'. */
   private readonly replyQuorum: number
   private readIdNext = 1
   /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
@@ -145,7 +156,7 @@ export class Simulation {
   private livenessDeadlineUs = 0
   private livenessStartStep = 0
   private probeAcked = false
-  /** Where gets go in this seed (see SimProtocol.readRoute). */
+  /** Where gets go in this seed (the descriptor's reads.routeOf). */
   private readonly readRoute: 'core' | 'log' | 'local'
   /** Slow disks and slow timers are in force (the safety phase; the liveness phase heals them). */
   private slowNodes = true
@@ -154,7 +165,7 @@ export class Simulation {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
       throw new Error(`seed must be a whole number in [0, ${seedMax}], got ${options.seed}`)
     }
-    this.protocol = simProtocolOf(options.protocol)
+    this.protocol = descriptorOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
     this.stepsMax = validateSteps(options.stepsMax ?? safetyStepsDefault)
     this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all')
@@ -162,11 +173,11 @@ export class Simulation {
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
     this.nemesis = new Nemesis(this.scenario.nemesis, members, seededRandom(seed, 'sim:nemesis'))
-    this.readRoute = this.protocol.readRoute?.(settings) ?? (this.protocol.readsThroughCore ? 'core' : 'log')
+    this.readRoute = this.protocol.reads.routeOf(settings)
     this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'), this.readRoute === 'local')
-    this.faulty = new Set(this.protocol.faultyNodes?.(settings, members) ?? [])
-    this.clientTimeoutUs = this.protocol.clientTimeoutTicks(settings) * tickUs
-    this.replyQuorum = this.protocol.clientReplies === 'quorum' ? (this.protocol.replyQuorum?.(settings) ?? 1) : 1
+    this.faulty = new Set(this.protocol.sim.faultyNodes?.(settings) ?? [])
+    this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
+    this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
     this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
@@ -291,9 +302,10 @@ export class Simulation {
     node.reads = new Map()
     this.monitor.restarted(node.id)
     const random = seededRandom(this.scenario.seed, `sim:core:${node.id}#${node.incarnation}`)
+    const { members, settings } = this.scenario
     try {
-      node.core = this.protocol.createCore({
-        id: node.id, members: this.scenario.members, random, persisted: [...node.records], settings: this.scenario.settings, mutations: this.mutations,
+      node.core = this.protocol.createCore(settings, [...node.records], {
+        id: node.id, members, tickMs: tickUs / 1000, random: () => random, auth: simCrypto(members), mutations: this.mutations, byzantine: this.protocol.sim.byzantineOf?.(settings, node.id),
       })
       node.status = node.core.status()
     } catch (error) {
@@ -404,7 +416,7 @@ export class Simulation {
       return `read ${readId}`
     }
     // 'quorum' style: every replica answers whoever the tag names, so nothing waits here.
-    if (this.protocol.clientReplies === 'origin') node.proposals.set(tagKey(event.tag), pending)
+    if (this.protocol.clients.kind === 'leader') node.proposals.set(tagKey(event.tag), pending)
     this.stepCore(node, { kind: 'propose', proposals: [{ command: event.command, tag: event.tag }] })
     return ''
   }
@@ -434,7 +446,7 @@ export class Simulation {
       if (replicas.size < this.replyQuorum) return `${replicas.size} of ${this.replyQuorum} matching replies`
     }
     this.workload.complete(client, event.outcome, this.clock.timeUs, event.node)
-    if (event.view !== undefined && this.protocol.leaderOfView !== undefined) client.leaderHint = this.protocol.leaderOfView(this.scenario.members, event.view)
+    if (event.view !== undefined && this.protocol.clients.kind === 'quorum') client.leaderHint = this.protocol.clients.leaderOfView(this.scenario.members, event.view)
     if (client.isProbe && event.outcome.type === 'ok') this.probeAcked = true
     this.scheduleNextInvoke(client)
     return ''
@@ -455,7 +467,7 @@ export class Simulation {
   private onTimeout(client: SimClient, opId: number): string {
     const op = client.op
     if (op?.opId !== opId) return 'stale'
-    if (this.protocol.clientReplies === 'quorum' && op.retransmits < clientRetransmitsMax) {
+    if (this.protocol.clients.kind === 'quorum' && op.retransmits < clientRetransmitsMax) {
       // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their timers.
       op.retransmits += 1
       for (const node of this.scenario.members) {
@@ -513,9 +525,10 @@ export class Simulation {
       }
       case 'transfer': {
         const node = this.node(fault.node)
-        if (node.core === undefined || node.paused || node.blocked || this.protocol.transferInput === undefined) return 'not running'
+        const transferInput = this.protocol.sim.transferInput
+        if (node.core === undefined || node.paused || node.blocked || transferInput === undefined) return 'not running'
         this.counts.transfers += 1
-        this.stepCore(node, this.protocol.transferInput(fault.target) as CoreInput<AnyMessage>)
+        this.stepCore(node, transferInput(fault.target) as CoreInput<AnyMessage>)
         return ''
       }
       case 'slow-timers': {
@@ -599,7 +612,8 @@ export class Simulation {
     const syncedFrom = actions.length
     for (const outbound of ready.messages) if (leaves(outbound, undefined)) actions.push(() => this.send(node, outbound))
     for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
-    for (const reply of this.protocol.cachedReplies?.(ready) ?? []) actions.push(() => this.replyAsReplica(node, reply))
+    const clients = this.protocol.clients
+    if (clients.kind === 'quorum') for (const reply of clients.cachedReplies(ready)) actions.push(() => this.replyAsReplica(node, reply))
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
     for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))
     return { actions, syncedFrom }
@@ -608,7 +622,7 @@ export class Simulation {
   private persist(node: SimNode, record: unknown): void {
     node.records.push(record)
     try {
-      this.protocol.foldDurable(node.durable, record)
+      this.protocol.sim.foldDurable(node.durable, record)
     } catch (error) {
       this.monitor.fail('core-assertion', `${node.id} persisted an inconsistent record: ${(error as Error).message}`)
     }
@@ -626,9 +640,10 @@ export class Simulation {
     const result = node.kv.apply(entry.index, entry.term, entry.command)
     if (entry.tag === undefined) return
     if (!this.faulty.has(node.id)) this.checkValidity(entry.tag, entry.command)
-    if (this.protocol.clientReplies === 'quorum') {
-      const reply = node.core === undefined ? undefined : this.protocol.replyFor?.(node.core, entry, result)
-      if (reply !== undefined) this.replyAsReplica(node, reply)
+    const clients = this.protocol.clients
+    if (clients.kind === 'quorum') {
+      const reply = node.core === undefined ? undefined : clients.replyFor(node.core, entry, result)
+      if (reply !== undefined) this.replyAsReplica(node, { ...reply, command: entry.command })
       return
     }
     const key = tagKey(entry.tag)
@@ -649,7 +664,7 @@ export class Simulation {
     this.executedCommands.set(key, executed)
     const issued = this.workload.issued.get(key)
     if (issued !== undefined && commandText(issued.command) === executed) return
-    if (this.protocol.unsignedRequests === true && issued !== undefined) {
+    if (this.protocol.sim.unsignedRequests === true && issued !== undefined) {
       this.workload.recordForeignWrite(command, issued.invokeUs, this.clock.timeUs)
       return
     }
@@ -668,7 +683,7 @@ export class Simulation {
 
   /** A refused request: definite (fail) unless the core dropped a proposal it may still commit (info). */
   private answerRejection(node: SimNode, rejection: Rejection): void {
-    if (this.protocol.clientReplies === 'quorum') return // the client retransmits instead
+    if (this.protocol.clients.kind === 'quorum') return // the client retransmits instead
     const pending = rejection.kind === 'read'
       ? takeFrom(node.reads, rejection.readId)
       : rejection.tag === undefined ? undefined : takeFrom(node.proposals, tagKey(rejection.tag))
@@ -736,7 +751,7 @@ export class Simulation {
   private startLiveness(): string {
     this.phase = 'liveness'
     this.livenessStartStep = this.clock.step
-    this.livenessDeadlineUs = this.clock.timeUs + this.protocol.livenessTicksMax(this.scenario.settings) * tickUs
+    this.livenessDeadlineUs = this.clock.timeUs + this.protocol.sim.livenessTicksMax(this.scenario.settings) * tickUs
     this.queue.removeWhere((event) => event.kind === 'nemesis' || event.kind === 'fault')
     this.slowNodes = false
     this.network.heal()
@@ -752,7 +767,7 @@ export class Simulation {
     }
     const probe = this.workload.clients.find((client) => client.isProbe)!
     this.schedule(0, { kind: 'invoke', client: probe.process })
-    return `bound ${this.protocol.livenessTicksMax(this.scenario.settings)} ticks`
+    return `bound ${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks`
   }
 
   private checkLiveness(): void {
@@ -764,13 +779,13 @@ export class Simulation {
     const overTime = this.clock.timeUs > this.livenessDeadlineUs
     if (!overTime && this.clock.step - this.livenessStartStep <= livenessStepsMax) return
     const states = this.nodes.map((node) => describeStatus(node)).join('; ')
-    const bound = overTime ? `${this.protocol.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
+    const bound = overTime ? `${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
     const probe = this.probeAcked ? 'the probe write was acknowledged' : 'the probe write was never acknowledged'
     this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}`)
     this.finish(false)
   }
 
-  /** The probe write is acknowledged, and the correct nodes, all up and running, agree (see SimProtocol.converged). */
+  /** The probe write is acknowledged, and the correct nodes, all up and running, agree (the descriptor's sim.converged). */
   private converged(): boolean {
     if (!this.probeAcked) return false
     const statuses: CoreStatus[] = []
@@ -779,7 +794,7 @@ export class Simulation {
       if (node.core === undefined || node.paused) return false
       statuses.push(node.status!)
     }
-    return (this.protocol.converged ?? convergedOnLeader)(statuses)
+    return (this.protocol.sim.converged ?? convergedOnLeader)(statuses)
   }
 
   /**
@@ -890,7 +905,7 @@ function takeFrom<K, V>(map: Map<K, V>, key: K): V | undefined {
   return value
 }
 
-function validateMutations(protocol: AnySimProtocol, mutations: readonly string[]): readonly string[] {
+function validateMutations(protocol: AnyProtocol, mutations: readonly string[]): readonly string[] {
   for (const mutation of mutations) {
     if (!protocol.mutations.includes(mutation)) {
       const known = protocol.mutations.length > 0 ? protocol.mutations.join(', ') : 'none'

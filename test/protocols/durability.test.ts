@@ -46,7 +46,7 @@ describe('Raft states its durability rule in the Ready', () => {
 
   it('a follower\'s acknowledgement waits for the entries it acknowledges to be durable', () => {
     const follower = new RaftCore({ ...timing, id: 'B', members, random: seededRandom(1, 'B') })
-    const append: RaftMessage = { type: 'AppendEntries', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [{ term: 1, command: { op: 'noop' } }], leaderCommit: 0 }
+    const append: RaftMessage = { type: 'AppendEntries', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [{ term: 1, command: { op: 'noop' } }], leaderCommit: 0, readSeq: 0 }
     const ready = follower.step({ kind: 'message', from: 'A', message: append })
     expect(ready.persist.map((record) => record.kind)).toEqual(['hardState', 'entries'])
     expect(ready.mustSync).toBe(true)

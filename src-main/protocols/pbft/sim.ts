@@ -1,27 +1,25 @@
 /**
- * PBFT in the simulator: the same PbftCore the replicas run, with up to f Byzantine replicas drawn
- * per seed (they are left out of every safety check), requests ordered like writes (gets included:
- * PBFT has no read path through the core), and clients that wait for f+1 matching replies and
- * retransmit to every replica when they hear nothing (§4.1).
+ * PBFT in the simulator: up to f Byzantine replicas drawn per seed (they are left out of every
+ * safety check); requests are ordered like writes (gets included: PBFT has no read path through the
+ * core), and clients wait for f+1 matching replies and retransmit to every replica when they hear
+ * nothing (§4.1), as the descriptor's quorum style says.
  */
-import { randomInt } from '../../protocols/common/random.js'
-import { maxFaults, PbftCore, primaryOf, byzantineKinds } from '../../protocols/pbft/index.js'
-import type { ByzantineBehaviour, PbftCrypto, PbftMessage, PbftPersist, PbftReady, PbftStatus } from '../../protocols/pbft/index.js'
-import { assertNever } from '../../protocols/types.js'
-import type { NodeId, Random } from '../../protocols/types.js'
-import { entryKey } from '../durable-log.js'
-import type { SimProtocol } from '../protocol.js'
+import { randomInt } from '../common/random.js'
+import { entryKey } from '../common/entry-key.js'
+import type { SimHooks } from '../descriptor.js'
+import { assertNever } from '../types.js'
+import type { NodeId, Random } from '../types.js'
+import { maxFaults } from './config.js'
+import type { PbftStatus } from './core.js'
+import type { PbftSettings } from './protocol.js'
+import { byzantineKinds } from './types.js'
+import type { ByzantineBehaviour, PbftMessage, PbftPersist } from './types.js'
 
-export interface PbftSimSettings {
+/** A seed's PBFT settings: the replicas' own, and the Byzantine replicas it draws. */
+export type PbftSimSettings = PbftSettings & {
   clusterSize: number
-  f: number
   /** Byzantine replicas and what each does; at most f. */
   byzantine: Record<NodeId, ByzantineBehaviour>
-  requestTimeoutTicks: number
-  statusIntervalTicks: number
-  checkpointInterval: number
-  logWindowMax: number
-  batchMax: number
 }
 
 /** Chance that a seed has Byzantine replicas at all (then 1..f of them). */
@@ -68,37 +66,7 @@ function behaviourOf(kind: (typeof byzantineKinds)[number], equivocators: NodeId
   }
 }
 
-/**
- * Authenticators for the simulator: a keyed 64-bit hash instead of HMAC-SHA256. The simulator
- * checks the protocol, not the cryptography: a Byzantine replica here never computes another
- * replica's MAC (forge-auth sends garbage), so a fast, deterministic stand-in is enough.
- */
-export function simCrypto(members: readonly NodeId[]): PbftCrypto {
-  const hash = (key: string, bytes: Uint8Array): string => {
-    let low = 0x811c9dc5
-    let high = 0x9e3779b9
-    for (let index = 0; index < key.length; index += 1) {
-      low = Math.imul(low ^ key.charCodeAt(index), 0x01000193)
-      high = Math.imul(high ^ key.charCodeAt(index), 0x5bd1e995)
-    }
-    for (let index = 0; index < bytes.length; index += 1) {
-      low = Math.imul(low ^ bytes[index], 0x01000193)
-      high = Math.imul(high ^ bytes[index], 0x5bd1e995) ^ (high >>> 15)
-    }
-    return (low >>> 0).toString(16).padStart(8, '0') + (high >>> 0).toString(16).padStart(8, '0')
-  }
-  const mac = (from: NodeId, to: NodeId, bytes: Uint8Array): string => hash(`mac:${from}>${to}`, bytes)
-  return {
-    digest: (bytes) => hash('digest', bytes),
-    mac,
-    verify: (from, to, bytes, received) => members.includes(from) && members.includes(to) && mac(from, to, bytes) === received,
-  }
-}
-
-export const pbftSim: SimProtocol<PbftMessage, PbftPersist, PbftSimSettings> = {
-  name: 'pbft',
-  mutations: [],
-
+export const pbftSim: SimHooks<PbftSettings, PbftMessage, PbftPersist, ByzantineBehaviour, PbftSimSettings> = {
   drawSettings(random) {
     const clusterSize = pick(random, [4, 4, 7])
     const f = maxFaults(clusterSize)
@@ -122,31 +90,9 @@ export const pbftSim: SimProtocol<PbftMessage, PbftPersist, PbftSimSettings> = {
       `checkpoint every ${settings.checkpointInterval}, window ${settings.logWindowMax}, batch ${settings.batchMax}`
   },
 
-  createCore({ id, members, random, persisted, settings }) {
-    return new PbftCore({
-      id,
-      members: [...members],
-      f: settings.f,
-      crypto: simCrypto(members),
-      random,
-      requestTimeoutTicks: settings.requestTimeoutTicks,
-      statusIntervalTicks: settings.statusIntervalTicks,
-      checkpointInterval: settings.checkpointInterval,
-      logWindowMax: settings.logWindowMax,
-      batchMax: settings.batchMax,
-      persisted: [...persisted],
-      byzantine: settings.byzantine[id],
-    })
-  },
-
-  leaderRoles: ['primary'],
-  leadership: 'per-term',
-  readsThroughCore: false,
+  byzantineOf: (settings, id) => settings.byzantine[id],
   // Client requests carry no signature (see the PBFT README): an equivocating primary's forgeries execute.
   unsignedRequests: true,
-  // The view an entry was executed in is not part of it: a request committed in view v at one
-  // replica may be executed by another after a view change, in view v + 1.
-  appliedTermMatters: false,
 
   foldDurable(log, record) {
     if (record.type !== 'executed') return
@@ -154,15 +100,6 @@ export const pbftSim: SimProtocol<PbftMessage, PbftPersist, PbftSimSettings> = {
   },
 
   faultyNodes: (settings) => Object.keys(settings.byzantine),
-
-  clientReplies: 'quorum',
-  replyQuorum: (settings) => settings.f + 1,
-  replyFor(core, entry, result) {
-    const reply = (core as PbftCore).reply(entry, result)
-    return reply === undefined ? undefined : { clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view, command: entry.command }
-  },
-  cachedReplies: (ready) => (ready as PbftReady).replies.map((reply) => ({ clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view })),
-  leaderOfView: (members, view) => primaryOf(members, view),
 
   /**
    * As the core's own randomized test has it: every honest replica in a normal view has executed as
