@@ -32,16 +32,15 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   createCore(config: ReplicaConfig, persisted: P[]): ProtocolCore<M, P>
   isMessage(value: unknown): value is M
   /**
-   * Whether every replica applies an entry with the same term (Raft: the term is part of the
-   * entry). PBFT reports the view it executed in, which may differ between honest replicas for the
-   * same request at the same sequence number, so there the state machine's hash leaves it out.
+   * The descriptor's appliedTermMatters (protocols/<name>/protocol.ts): whether an applied entry's
+   * term is part of its identity; where it is not (PBFT's view), the state machine's hash leaves it out.
    */
-  appliedTermsAgree?: boolean
+  appliedTermMatters: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
   groupOfKey?: (core: ProtocolCore<M, P>, key: string) => number
   /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
   readsThroughCore: boolean
-  /** Role names in which this node answers clients as the one that orders requests. */
+  /** Role names in which this node answers clients as the one that orders requests (the descriptor's leaderRoles). */
   leaderRoles: readonly string[]
   /** Starts an election at this node now, where the protocol has elections; `nowMs` as in every input. */
   campaign?: (core: ProtocolCore<M, P>, nowMs: number) => Ready<M, P>
@@ -59,6 +58,9 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
     fromReady(ready: Ready<M, P>): ClientPush[]
   }
 }
+
+/** What a protocol's replica adapter states itself; the rest comes from its descriptor (adapters.ts). */
+export type AdapterGlue<M extends { type: string }, P> = Omit<ProtocolAdapter<M, P>, 'appliedTermMatters' | 'leaderRoles'>
 
 /** A reply for a client addressed by its id, wherever it connected from. */
 export interface ClientPush {
@@ -413,7 +415,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const entry of entries) {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
-      const result = store.apply(entry.index, this.adapter.appliedTermsAgree === false ? 0 : entry.term, entry.command)
+      const result = store.apply(entry.index, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
       if (entry.index % applyHashEvery === 0) this.traceApply(group)

@@ -1,10 +1,10 @@
 /** MultiRaft in a replica process: G Raft groups behind one core, one WAL and one set of connections. */
 import { MultiRaftCore, isMultiRaftMessage, type MultiRaftMessage, type MultiRaftPersist } from '../../protocols/multiraft/core.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { AdapterGlue } from '../host.js'
 import { raftTiming } from './raft.js'
 
-export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersist> = {
+export const multiRaftAdapter: AdapterGlue<MultiRaftMessage, MultiRaftPersist> = {
   createCore(config, persisted) {
     return new MultiRaftCore({
       ...raftTiming(config).options,
@@ -18,7 +18,5 @@ export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersis
   },
   isMessage: (value): value is MultiRaftMessage => isMultiRaftMessage(value, 64),
   readsThroughCore: true,
-  // A node leads some groups and follows in others; clients learn each group's leader from hints.
-  leaderRoles: [],
   groupOfKey: (core, key) => (core as MultiRaftCore).groupOf(key),
 }

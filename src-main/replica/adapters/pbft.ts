@@ -5,11 +5,11 @@ import { nodeCrypto } from '../node-crypto.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { AdapterGlue } from '../host.js'
 
 const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'ViewChangeAck', 'NewView', 'Status', 'CatchUp'])
 
-export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
+export const pbftAdapter: AdapterGlue<PbftMessage, PbftPersist> = {
   createCore(config, persisted) {
     const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
     return new PbftCore({
@@ -31,8 +31,6 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   commandBytesMax: (config) => pbftRequestBytesMax(config.members.length, config.f ?? maxFaults(config.members.length), logWindowFor(config.checkpointInterval)),
   // PBFT orders reads like writes (the read-only optimization is not implemented).
   readsThroughCore: false,
-  appliedTermsAgree: false,
-  leaderRoles: ['primary'],
   setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
   replies: {
     afterApply(core, entry, result) {

@@ -7,10 +7,10 @@ import { RaftCore } from '../../protocols/raft/core.js'
 import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { AdapterGlue } from '../host.js'
 import type { ReplicaConfig } from '../config.js'
 
-export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
+export const raftAdapter: AdapterGlue<RaftMessage, RaftPersist> = {
   createCore(config, persisted) {
     const timing = raftTiming(config)
     const firstTimeoutMs = config.firstElectionTimeoutMs[config.id]
@@ -26,7 +26,6 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   },
   isMessage: (value): value is RaftMessage => checkRaftMessage(value).ok,
   readsThroughCore: true,
-  leaderRoles: ['leader'],
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
 }
