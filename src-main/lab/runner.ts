@@ -34,8 +34,11 @@ import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/p
 
 /** How long the end of a run waits for every running replica to reach the same applied index. */
 const convergenceWaitMs = 3000
-/** Extra time the workload gets beyond its duration before the run gives up on it. */
-const workloadGraceMs = 30_000
+/**
+ * Extra time the workload gets beyond its warm-up and duration (operations still in flight, final
+ * reads) before the run gives up on it.
+ */
+export const workloadGraceMs = 30_000
 /**
  * Disk space held from the start of a run and given back just before summary.json is written, so a
  * run whose disk fills up can still record that it failed and why.
@@ -56,6 +59,8 @@ export interface RunOptions {
   check?: boolean
   /** Read back every written key at the end (default true). */
   finalReads?: boolean
+  /** Time the workload gets beyond warmup + duration before it is killed (default workloadGraceMs). */
+  workloadGraceMs?: number
   onMessage?: (message: LabStreamMessage) => void
   onScriptStep?: (report: Extract<WorkloadReport, { type: 'script' }>) => void
 }
@@ -365,11 +370,15 @@ export class ExperimentRun {
     this.workload = child
     const guardian = Guardian.shared()
     if (child.pid) guardian.watch(child.pid)
+    const graceMs = this.options.workloadGraceMs ?? workloadGraceMs
+    const deadlineMs = workloadDeadlineMs(experiment.workload, graceMs)
+    let deadline: NodeJS.Timeout | undefined
+    let timedOut = () => undefined as void
     const done = new Promise<WorkloadStats>((resolve, reject) => {
-      const deadline = setTimeout(() => {
+      timedOut = () => {
         child.kill('SIGKILL')
-        reject(new Error(`the workload did not finish within ${experiment.workload.duration + workloadGraceMs} ms`))
-      }, experiment.workload.duration + workloadGraceMs)
+        reject(new Error(`the workload did not finish within ${deadlineMs} ms of its start (warmup + duration + ${graceMs} ms)`))
+      }
       let result: WorkloadStats | undefined
       child.on('message', (report: WorkloadReport) => {
         switch (report.type) {
@@ -402,7 +411,12 @@ export class ExperimentRun {
     })
     // A cluster that fails to start leaves the workload unstarted: that rejection is the cluster's story.
     done.catch(() => undefined)
-    return { start: (config) => child.send({ type: 'start', config }), done }
+    const start = (config: WorkloadConfig) => {
+      // The deadline counts from the workload's start: the cluster's start is bounded on its own.
+      deadline = setTimeout(timedOut, deadlineMs)
+      child.send({ type: 'start', config })
+    }
+    return { start, done }
   }
 
   private onReplicaEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void {
@@ -535,6 +549,11 @@ export class ExperimentRun {
 /** The run directory could not be set up; the message is one line. */
 export class RunStartError extends Error {
   override name = 'RunStartError'
+}
+
+/** How long a workload may run from its start: its warm-up and duration, then the grace. */
+export function workloadDeadlineMs(workload: Pick<Experiment['workload'], 'warmup' | 'duration'>, graceMs = workloadGraceMs): number {
+  return workload.warmup + workload.duration + graceMs
 }
 
 function isDiskFull(text: string): boolean {
