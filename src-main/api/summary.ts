@@ -13,6 +13,12 @@ export interface InvariantResult {
   name: string
   ok: boolean
   detail: string
+  /**
+   * The run could not show whether it held (acknowledged-writes-kept when the final reads failed):
+   * `ok` is then false, so a reader that knows nothing of this field never takes it for a pass, and
+   * the verdict is undecided rather than failed. Absent on invariants that were decided.
+   */
+  unknown?: true
 }
 
 export interface Verdict {

@@ -1,7 +1,7 @@
 /** Human-readable output of the CLI: the live progress line and the end-of-run summary. */
 import type { LiveFrame } from '../api/lab-api.js'
 import type { RunSummary } from '../api/summary.js'
-import { verdictWord } from '../api/report/analysis.js'
+import { invariantState, verdictWord } from '../api/report/analysis.js'
 import { describeReplicaExit } from '../api/report/format.js'
 
 const barWidth = 24
@@ -58,7 +58,7 @@ function describeOutcome(summary: RunSummary): string {
   const word = verdictWord(summary)
   if (word !== 'FAIL' || !summary.verdict) return word
   const failed = [
-    ...summary.verdict.invariants.filter((invariant) => !invariant.ok).map((invariant) => invariant.name),
+    ...summary.verdict.invariants.filter((invariant) => invariantState(invariant) === 'broken').map((invariant) => invariant.name),
     ...(summary.verdict.linearizable === false ? ['linearizability'] : []),
   ]
   return `${word} (${failed.join(', ')})`
@@ -96,7 +96,7 @@ export function formatSummary(summary: RunSummary): string {
     const verdict = summary.verdict
     const linearizable = verdict.linearizable === true ? 'yes' : verdict.linearizable === false ? 'NO' : 'unknown'
     lines.push(`  linearizable ${linearizable}`)
-    for (const invariant of verdict.invariants) lines.push(`  ${invariant.ok ? 'ok  ' : 'FAIL'}         ${invariant.name}: ${invariant.detail}`)
+    for (const invariant of verdict.invariants) lines.push(`  ${{ ok: 'ok  ', broken: 'FAIL', unknown: '?   ' }[invariantState(invariant)]}         ${invariant.name}: ${invariant.detail}`)
     if (verdict.witness) lines.push(...verdict.witness.split('\n').map((line) => `  witness      ${line}`))
   }
   if (summary.error) lines.push(`  error        ${summary.error}`)

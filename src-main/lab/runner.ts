@@ -30,7 +30,7 @@ import { LeaderTracker, computeLeadership } from './leadership.js'
 import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
 import { errorLine, logSize, readLogFrom } from './exit-reason.js'
-import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/protocol.js'
+import { finalReadKeysMax, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './workload/protocol.js'
 
 /** How long the end of a run waits for every running replica to reach the same applied index. */
 const convergenceWaitMs = 3000
@@ -173,7 +173,7 @@ export class ExperimentRun {
     try {
       const verdict = await buildRunVerdict(
         { runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates },
-        { faultyNodes: this.liars(), originMs: this.workloadStartMs },
+        { faultyNodes: this.liars(), originMs: this.workloadStartMs, finalReads: this.acknowledgedWritesPlan() },
       )
       if (stats.discovery) verdict.invariants.push(...checkDiscovery(stats.discovery, stats.endMs))
       return verdict
@@ -224,6 +224,24 @@ export class ExperimentRun {
     if (this.writeRunFile('summary.json', JSON.stringify(summary, null, 2))) return
     summary.completed = false
     summary.error = `${summary.error ?? this.failure}; the run's summary.json could not be written either`
+  }
+
+  /** Whether the workload reads its written keys back at the end (true), or why it does not. */
+  private finalReadsPlan(): true | string {
+    if (this.options.finalReads === false) return 'final reads were turned off for this run'
+    const keys = this.experiment.workload.keys
+    if (keys > finalReadKeysMax) return `the workload has ${keys} keys, more than the ${finalReadKeysMax} read back at the end`
+    return true
+  }
+
+  /** Whether the final reads can show that no acknowledged write was lost (true), or why not. */
+  private acknowledgedWritesPlan(): true | string {
+    const plan = this.finalReadsPlan()
+    if (plan !== true) return plan
+    if (this.experiment.protocol !== 'pbft' && this.experiment.cluster.readMode === 'follower') {
+      return "reads in follower mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost"
+    }
+    return true
   }
 
   /** Nodes that lied at some point of the run: the invariants hold the honest ones only. */
@@ -344,7 +362,7 @@ export class ExperimentRun {
       epochNs: this.epochNs.toString(),
       historyPath: path.join(this.dir, 'history.ndjson'),
       f: experiment.cluster.f ?? Math.floor((experiment.cluster.nodes.length - 1) / 3),
-      finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
+      finalReads: this.finalReadsPlan() === true,
       startMs: this.workloadStartMs,
       readMode: experiment.cluster.readMode,
       groups: experiment.cluster.groups,

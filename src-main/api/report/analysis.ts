@@ -9,7 +9,7 @@
  */
 import * as hdr from 'hdr-histogram-js'
 import type { RunRecord, RunSeriesPoint } from '../run-file.js'
-import type { InjectedFault, LatencySummaryMs, RunSummary } from '../summary.js'
+import type { InjectedFault, InvariantResult, LatencySummaryMs, RunSummary } from '../summary.js'
 import type { HistoryEvent, TraceEvent } from '../trace.js'
 
 /** Bounds on what a chart or table carries, so a long or fault-heavy run cannot swamp a report. */
@@ -332,13 +332,22 @@ export function operationCosts(summary: RunSummary): OperationCosts {
 
 export type VerdictWord = 'PASS' | 'FAIL' | 'UNDECIDED' | 'NOT CHECKED' | 'INCOMPLETE'
 
-/** The run's outcome in one word, as `lab check` words it. */
+export type InvariantState = 'ok' | 'broken' | 'unknown'
+
+/** An invariant that held, broke, or that the run could not decide (ok false, unknown true). */
+export function invariantState(invariant: InvariantResult): InvariantState {
+  if (invariant.ok) return 'ok'
+  return invariant.unknown === true ? 'unknown' : 'broken'
+}
+
+/** The run's outcome in one word, as `lab check` words it: a broken invariant fails it, an undecided one leaves it undecided. */
 export function verdictWord(summary: RunSummary): VerdictWord {
   if (!summary.completed) return 'INCOMPLETE'
   const verdict = summary.verdict
   if (!verdict) return 'NOT CHECKED'
-  if (verdict.linearizable === false || verdict.invariants.some((invariant) => !invariant.ok)) return 'FAIL'
-  if (verdict.linearizable === 'unknown') return 'UNDECIDED'
+  const states = verdict.invariants.map(invariantState)
+  if (verdict.linearizable === false || states.includes('broken')) return 'FAIL'
+  if (verdict.linearizable === 'unknown' || states.includes('unknown')) return 'UNDECIDED'
   return 'PASS'
 }
 

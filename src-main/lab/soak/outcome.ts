@@ -11,7 +11,7 @@ import type { TraceEvent } from '../../api/trace.js'
 import { parseHistoryNdjson } from '../checker/history.js'
 import { describeAction } from '../faults.js'
 import { nemesisSchedule } from '../nemesis.js'
-import { findLostWrites, type LostWrites } from './lost-writes.js'
+import { findLostWrites, type AcknowledgedWrites } from '../checker/acknowledged-writes.js'
 import { soakFaultKinds, type SoakFaultKind } from './draw.js'
 
 /** The verdict's invariant for replicas that exited on their own (added by the verdict's owner). */
@@ -36,7 +36,7 @@ export interface SoakRunOutcome {
   faultsLate: string[]
   /** Faults aimed at a role no node held at that moment (a leader to crash during an election). */
   faultsMissed: number
-  lostWrites: LostWrites | undefined
+  lostWrites: AcknowledgedWrites | undefined
   verdict: VerdictClass
   /** The first broken property, in one line. */
   verdictDetail?: string
@@ -80,10 +80,12 @@ export function isClean(outcome: SoakRunOutcome): boolean {
 function classifyVerdict(summary: RunSummary): { verdict: VerdictClass; detail?: string } {
   const verdict = summary.verdict
   if (verdict === undefined) return { verdict: 'none', detail: summary.error ?? 'no verdict' }
-  const broken = verdict.invariants.find((invariant) => !invariant.ok)
+  const broken = verdict.invariants.find((invariant) => !invariant.ok && invariant.unknown !== true)
+  const undecided = verdict.invariants.find((invariant) => invariant.unknown === true)
   if (verdict.linearizable === false) return { verdict: 'violation', detail: `not linearizable: ${firstLine(verdict.witness)}` }
   if (broken !== undefined) return { verdict: 'violation', detail: `${broken.name}: ${firstLine(broken.detail)}` }
   if (verdict.linearizable === 'unknown') return { verdict: 'unknown', detail: firstLine(verdict.witness) }
+  if (undecided !== undefined) return { verdict: 'unknown', detail: `${undecided.name}: ${firstLine(undecided.detail)}` }
   return { verdict: 'pass' }
 }
 
@@ -122,7 +124,7 @@ function faultKindOf(action: FaultAction): SoakFaultKind | undefined {
   return undefined
 }
 
-function lostWritesOf(runDir: string): LostWrites | undefined {
+function lostWritesOf(runDir: string): AcknowledgedWrites | undefined {
   const file = path.join(runDir, 'history.ndjson')
   if (!fs.existsSync(file)) return undefined
   const history = parseHistoryNdjson(fs.readFileSync(file, 'utf8'), file)

@@ -13,14 +13,12 @@ import { historyInputOf, type HistoryEvent } from '../../api/trace.js'
 import { ClusterConnections } from './connections.js'
 import type { ClientDriver, Outcome } from './client.js'
 import { OperationGenerator, poissonGapMs } from './generator.js'
-import { latencySamplesPerReportMax, type LatencySample, type NodeEndpoint, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
+import { finalReadKeysMax, latencySamplesPerReportMax, type LatencySample, type NodeEndpoint, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
 import { runDiscovery, type DiscoveryContext } from './discovery.js'
 import type { DiscoveryReport } from '../../api/summary.js'
 
 /** Open-loop operations in flight at once; arrivals beyond it are counted as failed to start. */
 export const openLoopInflightMax = 10_000
-/** Keys read back at the end, at most. */
-export const finalReadKeysMax = 1000
 const finalReadTimeoutMs = 2000
 
 type HistoryFunction = HistoryEvent['f']

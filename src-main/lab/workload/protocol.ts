@@ -61,6 +61,9 @@ export type WorkloadReport =
   | { type: 'done'; stats: WorkloadStats }
   | { type: 'fatal'; message: string }
 
+/** Keys read back at the end, at most: a workload with more keys is not read back. */
+export const finalReadKeysMax = 1000
+
 /** Latency samples shipped per progress report; the histogram keeps every one. */
 export const latencySamplesPerReportMax = 250
 export const progressReportMs = 100
