@@ -50,6 +50,11 @@ export interface ReplicaHandle {
 /** `kill`: the lab sent SIGKILL (a crash fault, a paused replica at shutdown, a shutdown that hung). */
 type StopRequest = 'kill' | 'shutdown'
 
+/** A start (a restart) that the cluster's shutdown ended: not a failure of the replica, nor of the start. */
+export class StartCancelledError extends Error {
+  override name = 'StartCancelledError'
+}
+
 /** A replica process that ended without the lab asking: an error, an assertion, OOM, an outside kill. */
 export interface ReplicaExit {
   node: string
@@ -227,7 +232,9 @@ export class Cluster {
         const exited = this.waitForExit(replica)
         // Already gone: its end is still being judged until its channel is drained.
         if (!child || child.exitCode !== null || child.signalCode !== null) return exited
-        if (replica.state === 'paused') this.kill(replica)
+        // A paused replica cannot hear the request; a starting one (replaying its WAL) has nothing
+        // to finish that a crash would not leave as well: its start is cancelled, not waited for.
+        if (replica.state === 'paused' || replica.state === 'starting') this.kill(replica)
         else {
           replica.stopRequest = 'shutdown'
           this.send(replica.id, { type: 'shutdown' })
@@ -343,7 +350,8 @@ export class Cluster {
           replica.peerPort = 0
           replica.clientPort = 0
           this.spawn(id, false).then(resolve, reject)
-        } else reject(new Error(`replica ${id} exited during start: ${reason ?? `exit code ${code ?? signal}`}`))
+        } else if (reason === undefined && this.closed) reject(new StartCancelledError(`replica ${id} was still starting when the cluster shut down`))
+        else reject(new Error(`replica ${id} exited during start: ${reason ?? `exit code ${code ?? signal}`}`))
       }
     })
   }

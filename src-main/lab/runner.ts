@@ -23,7 +23,7 @@ import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
-import { FaultInjector, describeAction, scheduledFaults } from './faults.js'
+import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
 import { LeaderTracker, computeLeadership } from './leadership.js'
@@ -80,7 +80,8 @@ export class ExperimentRun {
   private workloadStartMs = 0
   private stopped = false
   private ops = { ok: 0, fail: 0, info: 0 }
-  private faultChain: Promise<unknown> = Promise.resolve()
+  /** Calls off the faults still to come (the load is over); set while the workload runs. */
+  private endFaults = () => undefined as void
   private readonly scriptResults: ScriptStepResult[] = []
   private convergenceCheck?: () => void
   private traceClosed = false
@@ -147,7 +148,11 @@ export class ExperimentRun {
     } finally {
       clearInterval(frameTimer)
       this.workload?.kill('SIGKILL')
+      this.endFaults()
+      this.faults?.end('the run ended')
       await this.cluster?.shutdown()
+      // A restart the shutdown cut short gets its record before the trace closes.
+      await this.faults?.settled()
       this.emitFrame()
     }
     // Messages still queued on the channels of processes just stopped arrive after this: the run's
@@ -268,28 +273,12 @@ export class ExperimentRun {
     setTimeout(() => this.workload?.kill('SIGKILL'), interruptWorkloadGraceMs).unref()
   }
 
-  /** Injects a fault; injections run one after another, in the order they were asked for. */
-  inject(action: FaultAction): Promise<FaultResult> {
-    const result = this.faultChain.then(() => this.injectNow(action))
-    this.faultChain = result
-    return result
-  }
-
-  private async injectNow(action: FaultAction): Promise<FaultResult> {
+  /** Injects a fault by hand, now: a link fault at once, a node fault once its node's earlier faults are done. */
+  async inject(action: FaultAction): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
-    const atMs = Math.max(0, this.now() - this.workloadStartMs)
-    try {
-      const fault = await this.faults.inject(action, atMs)
-      this.recordFaultEvent(describeAction(action), fault.targets, fault.detail)
-      return { ok: true, targets: fault.targets }
-    } catch (caught) {
-      // A fault that could not be carried out stays on record, with why: a run must not look as if
-      // a scheduled restart simply never existed.
-      const error = (caught as Error).message
-      this.faults.injected.push({ atMs, action: describeAction(action), targets: [], detail: `failed: ${error}` })
-      this.recordFaultEvent(describeAction(action), [], `failed: ${error}`)
-      return { ok: false, error }
-    }
+    const fault = await this.faults.inject(action)
+    if (fault.outcome === 'applied') return { ok: true, targets: fault.targets }
+    return { ok: false, error: fault.detail ?? fault.outcome ?? 'not carried out' }
   }
 
   private async runPhases(): Promise<WorkloadStats> {
@@ -299,32 +288,48 @@ export class ExperimentRun {
       onProcessEvent: (event) => this.onEvents([event]),
       onReplicaExit: (exit) => this.onReplicaExit(exit),
     })
-    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'))
+    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), () => Math.max(0, this.now() - this.workloadStartMs))
+    this.faults.onRecord = (fault) => this.recordFaultEvent(fault.action, fault.targets, fault.detail)
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
     const initial = schedule.filter((fault) => fault.atMs === 0)
-    const initialInjections: Promise<FaultResult>[] = []
+    const initialInjections: Promise<unknown>[] = []
     // The workload process loads while the replicas start; it begins when their clocks do.
     const workload = this.spawnWorkload()
     await this.cluster.start(() => {
       this.workloadStartMs = this.now()
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
-      for (const { action } of initial) initialInjections.push(this.inject(action))
+      for (const { action } of initial) initialInjections.push(this.faults!.inject(action, 0))
     })
     await Promise.all(initialInjections)
     // Interrupted while the replicas started: the workload never begins.
     if (this.interruptedBy !== undefined) throw new Error(this.interruptedBy)
-    const timers = schedule
-      .filter((fault) => fault.atMs > 0)
-      .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))
+    // Each fault fires at its time, whatever another node is doing (see FaultInjector).
+    const due = new Map<{ atMs: number; action: FaultAction }, NodeJS.Timeout>()
+    const arm = (fault: { atMs: number; action: FaultAction }) => {
+      const remainingMs = this.workloadStartMs + fault.atMs - this.now()
+      // Timers count from the event loop's cached clock and can fire a little early: never before its time.
+      if (remainingMs > 0) return void due.set(fault, setTimeout(() => arm(fault), Math.ceil(remainingMs)))
+      due.delete(fault)
+      void this.faults!.inject(fault.action, fault.atMs)
+    }
+    schedule.filter(({ atMs }) => atMs > 0).forEach(arm)
+    this.endFaults = () => {
+      for (const [fault, timer] of due) {
+        clearTimeout(timer)
+        this.faults!.notCarriedOut(fault.action, fault.atMs, 'the run ended before its time')
+      }
+      due.clear()
+      this.faults!.end('the run ended')
+    }
     try {
       workload.start(this.workloadConfig())
       // The run failed while the cluster started (a full disk): the workload ends as soon as it begins.
       if (this.stopped) this.stop()
       return await workload.done
     } finally {
-      timers.forEach(clearTimeout)
+      this.endFaults()
     }
   }
 
@@ -408,6 +413,9 @@ export class ExperimentRun {
             this.scriptResults.push({ index: report.index, command: report.command, outcome: report.outcome, value: report.value, error: report.error, t: report.t })
             this.onEvents([{ t: report.t, node: 'client', kind: 'note', text: describeScriptStep(report) }])
             this.options.onScriptStep?.(report)
+            return
+          case 'load-ended':
+            this.endFaults()
             return
           case 'done':
             result = report.stats

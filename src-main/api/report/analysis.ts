@@ -263,7 +263,8 @@ const endedBy: Record<string, (fault: InjectedFault, node: string) => boolean> =
  */
 export function faultWindows(summary: RunSummary, endMs: number): FaultWindow[] {
   const windows: FaultWindow[] = []
-  const faults = summary.faults
+  // A fault the run ended before did nothing to draw.
+  const faults = summary.faults.filter((fault) => fault.outcome !== 'not-carried-out')
   faults.forEach((fault, index) => {
     const kind = fault.action.split(' ')[0]!
     const label = describeInjected(fault)
@@ -284,13 +285,17 @@ export function faultWindows(summary: RunSummary, endMs: number): FaultWindow[] 
   return windows.slice(0, reportBounds.faultWindowsMax)
 }
 
-/** "crash leader → A", "cut Busan <-> Gwangju", with the injector's detail when it had one. */
+/** A fault applied this much after it was due is shown with its due time. */
+export const faultLagShownMs = 100
+
+/** "crash leader → A", "cut Busan <-> Gwangju", "restart C (due at 4.00 s)" when it came late. */
 export function describeInjected(fault: InjectedFault): string {
   const keyword = /^(crash|restart|pause|resume|campaign) (leader|follower|minority|random|crashed|paused)$/.test(fault.action)
   const targets = keyword && fault.targets.length > 0 ? ` → ${fault.targets.join(', ')}` : ''
   // The injector lists every link condition; the ones left at zero say nothing.
   const action = fault.action.replace(/, (duplicate|reorder|loss) 0%/g, '').replace(/, jitter 0 ms/g, '')
-  return `${action}${targets}`
+  const late = fault.scheduledAtMs !== undefined && fault.atMs - fault.scheduledAtMs >= faultLagShownMs ? ` (due at ${(fault.scheduledAtMs / 1000).toFixed(2)} s)` : ''
+  return `${action}${targets}${late}`
 }
 
 export interface FaultLeaderless {

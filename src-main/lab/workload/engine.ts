@@ -86,6 +86,8 @@ export class WorkloadEngine {
     await Promise.all(loops)
     clearTimeout(stopTimer)
     const measuredEndMs = this.nowMs()
+    // Faults still to come are not part of this run: the lab calls them off before the final reads.
+    this.report({ type: 'load-ended', t: measuredEndMs })
     if (this.config.finalReads) await this.readBackTouchedKeys()
     await this.closeHistory()
     return {

@@ -58,6 +58,8 @@ export interface WorkloadStats {
 export type WorkloadReport =
   | { type: 'progress'; ok: number; fail: number; info: number; inflight: number; latencies: LatencySample[] }
   | { type: 'script'; index: number; command: string; outcome: 'ok' | 'fail' | 'info'; value?: unknown; error?: string; t: number }
+  /** The load is over (every operation has its outcome); the final reads come next. */
+  | { type: 'load-ended'; t: number }
   | { type: 'done'; stats: WorkloadStats }
   | { type: 'fatal'; message: string }
 
