@@ -560,7 +560,9 @@ export class ExperimentRun {
         leaders: [...new Set(group.tenures.map((tenure) => tenure.node))],
       })),
       messages,
-      faults: this.faults?.injected ?? [],
+      // In time order, as readers (fault windows, time without a leader after each) expect; records are
+      // written as faults settle, and a restart settles only once its replica is up.
+      faults: [...(this.faults?.injected ?? [])].sort((a, b) => a.atMs - b.atMs),
       reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
