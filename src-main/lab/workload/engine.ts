@@ -19,7 +19,10 @@ import type { DiscoveryReport } from '../../api/summary.js'
 
 /** Open-loop operations in flight at once; arrivals beyond it are counted as failed to start. */
 export const openLoopInflightMax = 10_000
+/** One key's final read gets this long, across its attempts. */
 const finalReadTimeoutMs = 2000
+/** Pause before a final read is tried again after a definite refusal (a leader stepping down dropped it). */
+const finalReadRetryMs = 10
 
 type HistoryFunction = HistoryEvent['f']
 
@@ -181,13 +184,24 @@ export class WorkloadEngine {
     }
   }
 
+  /**
+   * Reads every written key once more, from one process, after every other operation ended: the
+   * final state that acknowledged-writes-kept compares with. A read has no effect, so one that was
+   * refused (a leader stepping down drops its reads) is tried again while the key's time lasts;
+   * each try is an operation of the history.
+   */
   private async readBackTouchedKeys(): Promise<void> {
     const keys = [...this.touchedKeys].slice(0, finalReadKeysMax)
     const process = this.nextProcess++
     const deadline = this.nowMs() + finalReadTimeoutMs * 3
     for (const key of keys) {
       if (this.nowMs() > deadline) break
-      await this.perform(process, { op: 'get', key }, this.nowMs(), finalReadTimeoutMs)
+      const keyDeadline = this.nowMs() + finalReadTimeoutMs
+      for (;;) {
+        const outcome = await this.perform(process, { op: 'get', key }, this.nowMs(), Math.max(1, keyDeadline - this.nowMs()))
+        if (outcome.type !== 'fail' || this.nowMs() + finalReadRetryMs >= keyDeadline) break
+        await delay(finalReadRetryMs)
+      }
     }
   }
 
