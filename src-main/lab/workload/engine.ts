@@ -19,8 +19,13 @@ import type { DiscoveryReport } from '../../api/summary.js'
 
 /** Open-loop operations in flight at once; arrivals beyond it are counted as failed to start. */
 export const openLoopInflightMax = 10_000
-/** One key's final read gets this long, across its attempts. */
-const finalReadTimeoutMs = 2000
+/**
+ * One key's final read gets this long, across its attempts (a new leader may still be settling in
+ * at the end of a run on a loaded machine), and all of them together finalReadsMsMax: a run that
+ * ends without a leader spends at most that, and its keys not read are unknown.
+ */
+const finalReadTimeoutMs = 5000
+const finalReadsMsMax = 15_000
 /** Pause before a final read is tried again after a definite refusal (a leader stepping down dropped it). */
 const finalReadRetryMs = 10
 
@@ -193,10 +198,10 @@ export class WorkloadEngine {
   private async readBackTouchedKeys(): Promise<void> {
     const keys = [...this.touchedKeys].slice(0, finalReadKeysMax)
     const process = this.nextProcess++
-    const deadline = this.nowMs() + finalReadTimeoutMs * 3
+    const deadline = this.nowMs() + finalReadsMsMax
     for (const key of keys) {
       if (this.nowMs() > deadline) break
-      const keyDeadline = this.nowMs() + finalReadTimeoutMs
+      const keyDeadline = Math.min(deadline, this.nowMs() + finalReadTimeoutMs)
       for (;;) {
         const outcome = await this.perform(process, { op: 'get', key }, this.nowMs(), Math.max(1, keyDeadline - this.nowMs()))
         if (outcome.type !== 'fail' || this.nowMs() + finalReadRetryMs >= keyDeadline) break
