@@ -2,6 +2,9 @@
  * Protocol safety invariants read off a run's trace (and, optionally, the nodes' final states).
  * Each result says in a sentence what was checked and, when broken, the first place it broke.
  *
+ * Which of them apply, what a leader is called and which roles lead come from the protocol's
+ * descriptor (protocols/<name>/protocol.ts).
+ *
  *   election-safety         at most one leader (Raft) / primary (PBFT view, primary-backup term) per term
  *   state-machine-safety    nodes that applied the same index applied the same sequence (equal chained hash)
  *   committed-never-lost    a node never changes what it applied at an index (also across restarts)
@@ -21,6 +24,8 @@
 import type { InvariantResult } from '../api/summary.js'
 import type { TraceEvent } from '../api/trace.js'
 import type { ProtocolName } from '../api/experiment.js'
+import type { TraceInvariantName, Vocabulary } from '../protocols/descriptor.js'
+import { descriptorOf } from '../protocols/registry.js'
 
 export interface FinalState {
   node: string
@@ -86,7 +91,9 @@ function checkOneLog(input: InvariantInput): InvariantResult[] {
     committedNeverLost(trace),
     commitMonotonic(trace),
   ]
-  if (input.protocol === 'raft') results.push(leaderAppendOnly(trace), leaderCompleteness(trace))
+  const applies = factsOf(input.protocol).invariants
+  if (applies.includes('leader-append-only')) results.push(leaderAppendOnly(trace))
+  if (applies.includes('leader-completeness')) results.push(leaderCompleteness(trace))
   if (input.finalStates !== undefined) {
     results.push(finalStateAgreement(input.finalStates.filter((state) => !faulty.has(state.node)), trace))
   }
@@ -103,19 +110,34 @@ function moreText(count: number): string {
   return count > violationsListedMax ? `; and ${count - violationsListedMax} more` : ''
 }
 
-function isLeaderRole(protocol: ProtocolName | undefined, role: string): boolean {
-  return protocol === 'raft' ? role === 'leader' : role === 'primary' || role === 'leader'
+interface ProtocolFacts {
+  leaderRoles: readonly string[]
+  vocabulary: Vocabulary
+  invariants: readonly TraceInvariantName[]
+}
+
+/** An unknown protocol: either word means leader, and checks that only some protocols promise are skipped. */
+const unknownProtocolFacts: ProtocolFacts = {
+  leaderRoles: ['leader', 'primary'],
+  vocabulary: { term: 'term', leader: 'primary' },
+  invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
+}
+
+/** What the protocol's descriptor says about leaders, its words and the invariants that hold for it. */
+function factsOf(protocol: ProtocolName | undefined): ProtocolFacts {
+  return protocol === undefined ? unknownProtocolFacts : descriptorOf(protocol)
 }
 
 function electionSafety(trace: readonly TraceEvent[], protocol: ProtocolName | undefined): InvariantResult {
   const name = 'election-safety'
-  const termWord = protocol === 'pbft' ? 'view' : 'term'
-  const leaderWord = protocol === 'raft' ? 'leader' : 'primary'
+  const { leaderRoles, vocabulary } = factsOf(protocol)
+  const termWord = vocabulary.term
+  const leaderWord = vocabulary.leader
   const firstLeader = new Map<number, RoleEvent>()
   const violations: string[] = []
   const reported = new Set<string>()
   for (const event of trace) {
-    if (event.kind !== 'role' || !isLeaderRole(protocol, event.role)) continue
+    if (event.kind !== 'role' || !leaderRoles.includes(event.role)) continue
     const first = firstLeader.get(event.term)
     if (first === undefined) {
       firstLeader.set(event.term, event)

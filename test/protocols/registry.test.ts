@@ -9,6 +9,8 @@ import { byzantineKindNames, byzantineKindsOf, injectorActionsFor, readModes } f
 import { validateExperiment } from '../../src-main/api/validate.js'
 import { protocolNames, descriptorOf, type ProtocolName } from '../../src-main/protocols/registry.js'
 import { raftMutationNames } from '../../src-main/protocols/raft/options.js'
+import { traceInvariantNames } from '../../src-main/protocols/descriptor.js'
+import { checkInvariants } from '../../src-main/checker/invariants.js'
 import { Simulation } from '../../src-main/sim/index.js'
 import { adapterFor } from '../../src-main/replica/adapters.js'
 import { allowedActions } from '../../src-renderer/src/composables/useFaultInjector.js'
@@ -86,6 +88,21 @@ describe('the registry', () => {
         if (value === undefined) continue
         expect(cluster[field], `${descriptor.name} cluster.${field}`).toEqual(value)
       }
+    }
+  })
+
+  it('is what the checker holds each protocol to, in the protocol’s words', () => {
+    for (const descriptor of protocols) {
+      const trace = [
+        { t: 1, node: 'A', kind: 'role' as const, role: descriptor.leaderRoles[0]!, term: 1 },
+        { t: 2, node: 'B', kind: 'role' as const, role: descriptor.leaderRoles[0]!, term: 1 },
+      ]
+      const results = checkInvariants({ trace, protocol: descriptor.name as ProtocolName, finalStates: [] })
+      const checked = results.map((result) => result.name).filter((name) => (traceInvariantNames as readonly string[]).includes(name))
+      expect(checked.sort(), descriptor.name).toEqual([...descriptor.invariants].sort())
+      const electionSafety = results.find((result) => result.name === 'election-safety')!
+      expect(electionSafety.ok).toBe(false)
+      expect(electionSafety.detail).toContain(`${descriptor.vocabulary.term} 1 had two`)
     }
   })
 
