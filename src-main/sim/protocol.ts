@@ -8,6 +8,7 @@
  */
 import type { AppliedEntry, Command, CommandResult, CoreStatus, NodeId, ProtocolCore, Random, Ready } from '../protocols/types.js'
 import type { DurableLog } from './durable-log.js'
+import type { KeyValueStore } from '../replica/kv.js'
 
 export const simProtocolNames = ['raft', 'primary-backup', 'pbft'] as const
 export type SimProtocolName = (typeof simProtocolNames)[number]
@@ -102,6 +103,14 @@ export interface SimProtocol<M extends { type: string }, P, S> {
   replyFor?(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): SimReply | undefined
   /** quorum: replies the core re-sends from its cache (for retransmitted requests). */
   cachedReplies?(ready: Ready<M, P>): SimReply[]
+  /**
+   * quorum: replies to send after the Ready's entries applied to `kv`, before they commit (PBFT's
+   * tentative execution, TOCS §5.1.3); each needs `tentativeReplyQuorum` matching ones of its view.
+   */
+  tentativeReplies?(core: ProtocolCore<M, P>, ready: Ready<M, P>, kv: KeyValueStore): SimReply[]
+  /** Whether a Ready has work for tentativeReplies (so Readies without any keep their crash points). */
+  hasTentativeWork?(ready: Ready<M, P>): boolean
+  tentativeReplyQuorum?(settings: S): number
   /** quorum: where a client sends its first attempt, from the view its last accepted result named. */
   leaderOfView?(members: readonly NodeId[], view: number): NodeId
   /**
@@ -123,6 +132,8 @@ export interface SimReply {
   view: number
   /** The command the replica executed under that tag, when it knows (not for cached replies). */
   command?: Command
+  /** Executed before it committed: it counts only with tentativeReplyQuorum matching ones of the same view. */
+  tentative?: boolean
 }
 
 /** The adapter with its type parameters erased, as the registry and the simulator hold it. */

@@ -12,7 +12,7 @@ import { pbftBounds, pbftDefaults } from './config.js'
 import type { ByzantineBehaviour, PbftMessage, PbftPersist, PbftReady, Unsigned } from './types.js'
 
 export function emptyPbftReady(): PbftReady {
-  return { persist: [], mustSync: false, messages: [], applied: [], reads: [], rejections: [], events: [], replies: [] }
+  return { persist: [], mustSync: false, messages: [], applied: [], reads: [], rejections: [], events: [], replies: [], tentativeDropped: false, tentative: [] }
 }
 
 /**

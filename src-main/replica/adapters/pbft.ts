@@ -2,6 +2,7 @@
 import { PbftCore, byzantineKinds, recordMustSync } from '../../protocols/pbft/index.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
 import { nodeCrypto } from '../../protocols/pbft/crypto-node.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from '../../protocols/pbft/tentative.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'
@@ -47,6 +48,13 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
       return reply ? { clientId: reply.clientId, pbft: reply } : undefined
     },
     fromReady: (ready) => (ready as PbftReady).replies.map((reply) => ({ clientId: reply.clientId, pbft: reply })),
+    pending: (ready) => {
+      const pbft = ready as PbftReady
+      return pbft.replies.length > 0 || hasTentativeWork(pbft)
+    },
+    // TOCS §5.1.3: replies once a request is prepared, from the committed store plus the tentative batches before it.
+    afterTurn: (core, readies, store) =>
+      tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(store)).map(({ reply }) => ({ clientId: reply.clientId, pbft: reply })),
   },
 }
 
@@ -65,3 +73,4 @@ export function behaviourFor(config: ReplicaConfig, spec: unknown): ByzantineBeh
       return { kind } as ByzantineBehaviour
   }
 }
+

@@ -1,12 +1,15 @@
 /**
  * PBFT in the simulator: the same PbftCore the replicas run, with up to f Byzantine replicas drawn
  * per seed (they are left out of every safety check), requests ordered like writes (gets included:
- * PBFT has no read path through the core), and clients that wait for f+1 matching replies and
- * retransmit to every replica when they hear nothing (§4.1).
+ * PBFT has no read path through the core), replicas that answer tentatively once a request is
+ * prepared (TOCS §5.1.3, as the replica process does), and clients that wait for f+1 matching
+ * committed replies or 2f+1 matching tentative ones of one view, and retransmit to every replica
+ * when they hear nothing (§4.1).
  */
 import { randomInt } from '../../protocols/common/random.js'
-import { maxFaults, PbftCore, primaryOf, byzantineKinds } from '../../protocols/pbft/index.js'
-import type { ByzantineBehaviour, PbftCrypto, PbftMessage, PbftPersist, PbftReady, PbftStatus } from '../../protocols/pbft/index.js'
+import { maxFaults, PbftCore, primaryOf, byzantineKinds, pbftMutationNames } from '../../protocols/pbft/index.js'
+import type { ByzantineBehaviour, PbftCrypto, PbftMessage, PbftMutations, PbftPersist, PbftReady, PbftStatus } from '../../protocols/pbft/index.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from '../../protocols/pbft/tentative.js'
 import { assertNever } from '../../protocols/types.js'
 import type { NodeId, Random } from '../../protocols/types.js'
 import { entryKey } from '../durable-log.js'
@@ -97,7 +100,7 @@ export function simCrypto(members: readonly NodeId[]): PbftCrypto {
 
 export const pbftSim: SimProtocol<PbftMessage, PbftPersist, PbftSimSettings> = {
   name: 'pbft',
-  mutations: [],
+  mutations: pbftMutationNames,
 
   drawSettings(random) {
     const clusterSize = pick(random, [4, 4, 7])
@@ -122,8 +125,11 @@ export const pbftSim: SimProtocol<PbftMessage, PbftPersist, PbftSimSettings> = {
       `checkpoint every ${settings.checkpointInterval}, window ${settings.logWindowMax}, batch ${settings.batchMax}`
   },
 
-  createCore({ id, members, random, persisted, settings }) {
+  createCore({ id, members, random, persisted, settings, mutations }) {
+    const flags: PbftMutations = {}
+    for (const name of mutations) flags[name as keyof PbftMutations] = true
     return new PbftCore({
+      mutations: flags,
       id,
       members: [...members],
       f: settings.f,
@@ -163,6 +169,12 @@ export const pbftSim: SimProtocol<PbftMessage, PbftPersist, PbftSimSettings> = {
   },
   cachedReplies: (ready) => (ready as PbftReady).replies.map((reply) => ({ clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view })),
   leaderOfView: (members, view) => primaryOf(members, view),
+  hasTentativeWork: (ready) => hasTentativeWork(ready as PbftReady),
+  tentativeReplies: (core, ready, kv) =>
+    tentativeReplies(core as PbftCore, [ready as PbftReady], committedReaderOf(kv)).map(({ reply, command }) => ({
+      clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view, command, tentative: true,
+    })),
+  tentativeReplyQuorum: (settings) => 2 * settings.f + 1,
 
   /**
    * As the core's own randomized test has it: every honest replica in a normal view has executed as
