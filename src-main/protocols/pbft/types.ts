@@ -232,9 +232,9 @@ export type PbftPersist =
 /** The core's output: the shared contract plus cached replies to re-send (handle them with step 3, "reply"). */
 export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
   /**
-   * `persist` must reach the disk (fsync) before anything in `applied` or `replies` is answered:
-   * it holds a record that changes what this replica promised (a view, a view-change, an
-   * execution, a stable checkpoint). Without it the records only need to be written before the
+   * `persist` must reach the disk (fsync) before anything in `applied`, `replies` or `tentative`
+   * is answered: it holds a record that changes what this replica promised (a view, a view-change,
+   * an execution, a stable checkpoint, a prepared certificate). Without it the records only need to be written before the
    * messages leave. `recordMustSync` is the rule, per record.
    */
   mustSync: boolean
