@@ -10,7 +10,7 @@
  * Pure like the cores: zod for the options, nothing with I/O, so the renderer can bundle it.
  */
 import type { z } from 'zod'
-import type { AppliedEntry, CommandResult, CoreStatus, NodeId, ProtocolCore, Random, Ready } from './types.js'
+import type { AppliedEntry, Command, CommandResult, CoreStatus, NodeId, ProtocolCore, Random, Ready } from './types.js'
 
 /** The one ms-to-ticks rule: protocol time in whole ticks, at least one. */
 export function ticksOf(ms: number, tickMs: number): number {
@@ -120,7 +120,24 @@ export type ClientStyle<S, M, P> =
       cachedReplies(ready: Ready<M, P>): QuorumReply[]
       /** Where a client sends its first attempt, from the view its last accepted result named. */
       leaderOfView(members: readonly NodeId[], view: number): NodeId
+      /**
+       * Replies sent once a request runs tentatively, before it commits (PBFT's tentative
+       * execution, TOCS §5.1.3): computed after the Ready's entries are applied to `committed`;
+       * each counts only with `quorum` matching ones of its view.
+       */
+      tentative?: {
+        /** Whether a Ready has tentative work (so Readies without any keep their crash points). */
+        hasWork(ready: Ready<M, P>): boolean
+        replies(core: ProtocolCore<M, P>, ready: Ready<M, P>, committed: CommittedState): (QuorumReply & { command: Command })[]
+        quorum(settings: S): number
+      }
     }
+
+/** What a tentative reply is computed over: the committed state machine, read only. */
+export interface CommittedState {
+  read(command: Command): CommandResult
+  readonly revision: number
+}
 
 /** A replica's answer to a client in the quorum style. */
 export interface QuorumReply {

@@ -56,6 +56,13 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   replies?: {
     afterApply(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): ClientPush | undefined
     fromReady(ready: Ready<M, P>): ClientPush[]
+    /** Whether a Ready holds replies or reply work of its own, so the turn must handle it even with nothing else in it. */
+    pending?(ready: Ready<M, P>): boolean
+    /**
+     * Replies to send once the turn's committed entries are applied to `store` (PBFT's tentative
+     * replies, computed without changing the store); `readies` are the turn's, in order.
+     */
+    afterTurn?(core: ProtocolCore<M, P>, readies: readonly Ready<M, P>[], store: KeyValueStore): ClientPush[]
   }
 }
 
@@ -339,7 +346,8 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private absorb(ready: AnyReady): void {
     for (const event of ready.events) this.onCoreEvent(event)
-    if (ready.persist.length || ready.messages.length || ready.applied.length || ready.reads.length || ready.rejections.length) {
+    const replyWork = this.adapter.replies?.pending?.(ready as Ready<M, P>) ?? false
+    if (ready.persist.length || ready.messages.length || ready.applied.length || ready.reads.length || ready.rejections.length || replyWork) {
       this.accumulated.push(ready)
     }
   }
@@ -389,6 +397,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
+    if (this.adapter.replies?.afterTurn) for (const push of this.adapter.replies.afterTurn(this.core, batch as Ready<M, P>[], this.kv)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
     for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))

@@ -80,6 +80,8 @@ interface SimReply {
   view: number
   /** The command the replica executed under that tag, when it knows (not for cached replies). */
   command?: Command
+  /** Executed before it committed: it counts only with tentativeReplyQuorum matching ones of the same view. */
+  tentative?: boolean
 }
 
 export type Phase = 'safety' | 'liveness' | 'done'
@@ -150,6 +152,8 @@ export class Simulation {
   private readonly clientTimeoutUs: number
   /** Matching replies a client needs ('quorum' style); 1 for 'leader'. */
   private readonly replyQuorum: number
+  /** Matching tentative replies of one view a client needs ('quorum' style with tentative execution). */
+  private readonly tentativeReplyQuorum: number
   private readIdNext = 1
   /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
   private readonly executedCommands = new Map<string, string>()
@@ -178,6 +182,7 @@ export class Simulation {
     this.faulty = new Set(this.protocol.sim.faultyNodes?.(settings) ?? [])
     this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
     this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
+    this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
     this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
@@ -443,7 +448,8 @@ export class Simulation {
       const replicas = op.replies.get(event.resultKey) ?? new Set<NodeId>()
       replicas.add(event.node)
       op.replies.set(event.resultKey, replicas)
-      if (replicas.size < this.replyQuorum) return `${replicas.size} of ${this.replyQuorum} matching replies`
+      const quorum = event.quorum ?? this.replyQuorum
+      if (replicas.size < quorum) return `${replicas.size} of ${quorum} matching replies`
     }
     this.workload.complete(client, event.outcome, this.clock.timeUs, event.node)
     if (event.view !== undefined && this.protocol.clients.kind === 'quorum') client.leaderHint = this.protocol.clients.leaderOfView(this.scenario.members, event.view)
@@ -614,6 +620,10 @@ export class Simulation {
     for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
     const clients = this.protocol.clients
     if (clients.kind === 'quorum') for (const reply of clients.cachedReplies(ready)) actions.push(() => this.replyAsReplica(node, reply))
+    const tentative = clients.kind === 'quorum' ? clients.tentative : undefined
+    if (tentative !== undefined && tentative.hasWork(ready)) actions.push(() => {
+      if (node.core !== undefined) for (const reply of tentative.replies(node.core, ready, node.kv)) this.replyAsReplica(node, { ...reply, tentative: true })
+    })
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
     for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))
     return { actions, syncedFrom }
@@ -711,8 +721,10 @@ export class Simulation {
     const outcome: Outcome = forged
       ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
       : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
+    const resultKey = `${reply.tentative === true ? `tentative@${reply.view} ` : ''}${executed ?? '?'} => ${JSON.stringify(result)}`
     const event: SimEvent = {
-      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey: `${executed ?? '?'} => ${JSON.stringify(result)}`, view: reply.view,
+      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey, view: reply.view,
+      ...(reply.tentative === true ? { quorum: this.tentativeReplyQuorum } : {}),
     }
     this.schedule(this.network.clientDelayUs(), event)
   }

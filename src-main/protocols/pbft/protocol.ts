@@ -7,8 +7,9 @@ import type { Command, NodeId } from '../types.js'
 import { logWindowFor, maxFaults, pbftDefaults, pbftRequestBytesMax, primaryOf } from './config.js'
 import { PbftCore } from './core.js'
 import { pbftSim, type PbftSimSettings } from './sim.js'
-import { byzantineKinds } from './types.js'
-import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady, Reply } from './types.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from './tentative.js'
+import { byzantineKinds, pbftMutationNames } from './types.js'
+import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftMutations, PbftPersist, PbftReady, Reply } from './types.js'
 
 const optionsSchema = z
   .object({
@@ -122,7 +123,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
   // The read-only optimization is not implemented: a get is ordered like a write.
   reads: { modes: ['ordered'], modeOf: () => 'ordered', routeOf: () => 'log' },
   byzantine: { kinds: byzantineKinds, behaviourOf },
-  mutations: [],
+  mutations: pbftMutationNames,
   invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
   leadership: 'per-term',
   // The view an entry was executed in is not part of it: a request committed in view v at one
@@ -137,11 +138,21 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
     },
     cachedReplies: (ready) => (ready as PbftReady).replies.map(quorumReply),
     leaderOfView: primaryOf,
+    // TOCS §5.1.3: a replica answers once a request is prepared; the client needs 2f+1 matching tentative replies of one view.
+    tentative: {
+      hasWork: (ready) => hasTentativeWork(ready as PbftReady),
+      replies: (core, ready, committed) =>
+        tentativeReplies(core as PbftCore, [ready as PbftReady], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
+      quorum: (settings) => 2 * settings.f + 1,
+    },
   },
 
   createCore(settings, persisted, env) {
     const { f, requestTimeoutTicks, statusIntervalTicks, checkpointInterval, logWindowMax, batchMax } = settings
+    const mutations: PbftMutations = {}
+    for (const name of env.mutations) mutations[name as keyof PbftMutations] = true
     return new PbftCore({
+      mutations,
       f,
       requestTimeoutTicks,
       statusIntervalTicks,

@@ -2,6 +2,7 @@
 import { PbftCore, byzantineKinds } from '../../protocols/pbft/index.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
 import { nodeCrypto } from '../node-crypto.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from '../../protocols/pbft/tentative.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'
@@ -38,6 +39,13 @@ export const pbftAdapter: AdapterGlue<PbftMessage, PbftPersist> = {
       return reply ? { clientId: reply.clientId, pbft: reply } : undefined
     },
     fromReady: (ready) => (ready as PbftReady).replies.map((reply) => ({ clientId: reply.clientId, pbft: reply })),
+    pending: (ready) => {
+      const pbft = ready as PbftReady
+      return pbft.replies.length > 0 || hasTentativeWork(pbft)
+    },
+    // TOCS §5.1.3: replies once a request is prepared, from the committed store plus the tentative batches before it.
+    afterTurn: (core, readies, store) =>
+      tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(store)).map(({ reply }) => ({ clientId: reply.clientId, pbft: reply })),
   },
 }
 
@@ -56,3 +64,4 @@ export function behaviourFor(config: ReplicaConfig, spec: unknown): ByzantineBeh
       return { kind } as ByzantineBehaviour
   }
 }
+
