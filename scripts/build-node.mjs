@@ -15,6 +15,7 @@ const entryPoints = {
   guardian: 'src-main/lab/guardian.ts',
   serve: 'src-main/server/main.ts',
   launch: 'src-main/electron/launch.ts',
+  fonts: 'src-main/lab/report/fonts.ts',
 }
 const started = performance.now()
 await build({
@@ -30,4 +31,8 @@ await build({
   logLevel: quiet ? 'error' : 'info',
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })
-if (!quiet) console.log(`built out/node in ${(performance.now() - started).toFixed(0)} ms`)
+// The Korean font the renderer ships (Vite's public folder: out/public), so Hangul renders on a
+// machine that has no Korean font of its own.
+const { writeAppFonts } = await import(path.join(root, 'out/node/fonts.js'))
+const fonts = writeAppFonts(path.join(root, 'out/public/fonts'))
+if (!quiet) console.log(`built out/node in ${(performance.now() - started).toFixed(0)} ms; out/public/fonts: ${fonts.files} slices of Noto Sans KR, ${(fonts.bytes / 1024).toFixed(0)} KiB`)

@@ -13,10 +13,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
 import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
-import type { LatencySummaryMs, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
+import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
+import { findLostWrites } from './soak/lost-writes.js'
 import { checkDiscovery } from './discovery-verdict.js'
 import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
@@ -245,6 +246,11 @@ export class ExperimentRun {
     setTimeout(() => this.workload?.kill('SIGKILL'), interruptWorkloadGraceMs).unref()
   }
 
+  /** Experiment time now (ms from 0 s), or undefined while the cluster is still starting. */
+  experimentTimeMs(): number | undefined {
+    return this.workloadStartMs > 0 ? this.now() - this.workloadStartMs : undefined
+  }
+
   /** Injects a fault; injections run one after another, in the order they were asked for. */
   inject(action: FaultAction): Promise<FaultResult> {
     const result = this.faultChain.then(() => this.injectNow(action))
@@ -448,7 +454,8 @@ export class ExperimentRun {
     this.options.onMessage?.(frame)
   }
 
-  private readStats(): ReadStats {
+  /** Reads by how fresh they were, and the acknowledged writes the final reads did not find. */
+  private readStats(): ReadStats & { lostWrites?: LostWritesSummary } {
     const file = path.join(this.dir, 'history.ndjson')
     if (!fs.existsSync(file)) return { reads: 0, stale: 0, examples: [] }
     const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
@@ -461,10 +468,10 @@ export class ExperimentRun {
         if (index < lines.length - 1) throw caught
       }
     }
-    return countStaleReads(history)
+    return { ...countStaleReads(history), lostWrites: findLostWrites(history) }
   }
 
-  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined, reads: ReadStats): RunSummary {
+  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined, reads: ReadStats & { lostWrites?: LostWritesSummary }): RunSummary {
     const experiment = this.experiment
     const endMs = stats?.endMs ?? this.now()
     const startMs = stats?.startMs ?? this.workloadStartMs
@@ -522,6 +529,7 @@ export class ExperimentRun {
       messages,
       faults: this.faults?.injected ?? [],
       reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
+      lostWrites: reads.lostWrites,
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
       replicaExits: this.replicaExits.map((exit) => ({ node: exit.node, atMs: round(exit.t - this.workloadStartMs), reason: exit.reason })),
