@@ -66,6 +66,9 @@ export interface ExerciseCheck {
   score: { earned: number; possible: number; teacher: number }
 }
 
+/** A measure's result, or why there is none (the run was not made). */
+type MeasureOutcome = MeasureResult | { ok: false; reason: Localized; where?: Localized }
+
 /** The runs an exercise used, by its run ids (`runs[].id`); a run not made yet is absent. */
 export type ExerciseRuns = Record<string, RunRecord | undefined>
 
@@ -82,7 +85,7 @@ export function checkExercise(exercise: Exercise, runs: ExerciseRuns, answers: A
     }
   }
   const runOf = (id: string | undefined) => id ?? exercise.runs[0]!.id
-  const measureIn = (runId: string, spec: MeasureSpec): MeasureResult | { ok: false; reason: Localized; where?: undefined } => {
+  const measureIn = (runId: string, spec: MeasureSpec): MeasureOutcome => {
     const context = contexts.get(runId)
     if (context === undefined) return { ok: false, reason: L(`the run “${runId}” has not been made yet`, `“${runId}” 실행을 아직 하지 않았습니다`) }
     return measure(spec, context)
@@ -108,20 +111,20 @@ export function stepsOfView(run: ExerciseRun, view: RunView): StepProgress[] {
   })
 }
 
-function checkQuestion(question: Question, answer: AnswerValue | undefined, result: ReturnType<typeof measure> | { ok: false; reason: Localized } | undefined): QuestionCheck {
+function checkQuestion(question: Question, answer: AnswerValue | undefined, result: MeasureOutcome | undefined): QuestionCheck {
   const base = { questionId: question.id, points: question.points, earned: 0 }
   const given = answer === undefined || (typeof answer === 'string' && answer.trim() === '') || (Array.isArray(answer) && answer.length === 0) ? undefined : answer
   if (question.answer === 'text' || question.check === undefined) return { ...base, status: given === undefined ? 'unanswered' : 'teacher', answer: given }
   if (given === undefined) return { ...base, status: 'unanswered' }
   if (result === undefined || !result.ok) return { ...base, status: 'unknown', answer: given, reason: result?.reason, where: result?.where }
-  if (result.value === null && question.answer !== 'choice' && question.answer !== 'text') {
+  if (result.value === null && question.answer !== 'choice') {
     return { ...base, status: 'unknown', answer: given, where: result.where, reason: L('the run shows nothing to compare with', '실행에 비교할 값이 없습니다') }
   }
   const right = answerMatches(question.answer, given, result.value, question.check.tolerance)
   return { ...base, status: right ? 'right' : 'wrong', answer: given, runValue: result.value, where: result.where, earned: right ? question.points : 0 }
 }
 
-function comparePrediction(prediction: Prediction, answer: AnswerValue | undefined, result: ReturnType<typeof measure> | { ok: false; reason: Localized } | undefined): PredictionCompare {
+function comparePrediction(prediction: Prediction, answer: AnswerValue | undefined, result: MeasureOutcome | undefined): PredictionCompare {
   const base = { predictionId: prediction.id, answer }
   if (result === undefined) return base
   if (!result.ok) return { ...base, reason: result.reason, where: result.where }
@@ -129,7 +132,7 @@ function comparePrediction(prediction: Prediction, answer: AnswerValue | undefin
   return { ...base, runValue: result.value, where: result.where, close }
 }
 
-function checkMust(must: Must, index: number, run: string, result: ReturnType<typeof measure> | { ok: false; reason: Localized }, context: { steps: StepProgress[] } | undefined): MustCheck {
+function checkMust(must: Must, index: number, run: string, result: MeasureOutcome, context: { steps: StepProgress[] } | undefined): MustCheck {
   const base = { index, run, text: must.text }
   if (!result.ok) {
     const missing = context?.steps.find((step) => !step.done)

@@ -50,14 +50,14 @@ export class StepAutopilot {
     if (step.when === 'leader' && frame.leader === undefined) return
     this.busy = true
     this.attempts += 1
+    // The fault log stamps a fault when it is asked for (a restart takes a while to finish).
     void this.run.inject(step.do).then(
-      (result) => this.settle(step, result),
-      (error: Error) => this.settle(step, { ok: false, error: error.message }),
+      (result) => this.settle(step, result, nowMs),
+      (error: Error) => this.settle(step, { ok: false, error: error.message }, nowMs),
     )
   }
 
-  private settle(step: Step, result: FaultResult): void {
-    const atMs = this.run.experimentTimeMs() ?? 0
+  private settle(step: Step, result: FaultResult, atMs: number): void {
     const hit = result.ok && (result.targets.length > 0 || !needsTarget(step.do))
     this.log.push({ stepId: step.id, atMs, ok: hit, targets: result.ok ? result.targets : [], error: result.ok ? undefined : result.error })
     if (hit) {
