@@ -36,6 +36,7 @@ function stubApi() {
       calls.push(['getRunRecord', runId])
       return { format: 'consensus-lab-run', summary: { runId } } as never
     },
+    listExercises: async () => [],
     listRunDirectories: async () => [{ runId: 'run-1', name: 'r', protocol: 'raft', startedAt: '2026-01-01T00:00:00Z', completed: true }],
     renderPdf: async (html: string) => {
       calls.push(['renderPdf', html.length])
