@@ -50,7 +50,7 @@ describe('exercise validation', () => {
   it('accepts a shipped exercise', () => expect(errorsOf(valid)).toEqual([]))
 
   it('refuses a text without Korean, naming the field', () => {
-    expect(errorsOf(valid.replace('  ko: 리더 장애와 페일오버\n', ''))).toEqual(['title.ko: expected Korean text'])
+    expect(errorsOf(valid.replace('  ko: 리더 장애와 페일오버\n', ''))).toEqual(['title.ko: expected Korean text, got nothing'])
   })
 
   it('refuses a check on a step that does not exist, an unknown measure, and a wrong parameter', () => {

@@ -44,6 +44,8 @@ export function measure(spec: MeasureSpec, context: MeasureContext): MeasureResu
   const { view } = context
   const summary = view.record.summary
   const term = spec.term ?? 0
+  // A run that broke shows nothing an exercise may rely on: every measure says why instead.
+  if (!summary.completed) return unknown(L(`the run did not complete: ${summary.error ?? ''}`, `실행이 끝까지 진행되지 않았습니다: ${summary.error ?? ''}`), where.verdict)
   switch (name) {
     case 'leader-of-term':
       return value(view.tenures.find((tenure) => tenure.term === term)?.node ?? null, where.roles)
