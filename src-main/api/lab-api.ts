@@ -22,6 +22,8 @@ export interface ExperimentFile {
   file: string
   name: string
   description: string
+  /** The description in Korean, when the file has one (descriptionKo). */
+  descriptionKo?: string
   protocol: string
   nodes: number
   text: string

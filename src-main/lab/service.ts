@@ -161,7 +161,7 @@ function describeExperimentFile(directory: string, file: string, source: Experim
   const result = validateExperimentText(text)
   if (result.ok) {
     const { experiment } = result
-    return { file, name: experiment.name, description: experiment.description.trim(), protocol: experiment.protocol, nodes: experiment.cluster.nodes.length, text, source }
+    return { file, name: experiment.name, description: experiment.description.trim(), ...(experiment.descriptionKo ? { descriptionKo: experiment.descriptionKo.trim() } : {}), protocol: experiment.protocol, nodes: experiment.cluster.nodes.length, text, source }
   }
   const errors: FieldError[] = result.errors
   return { file, name: file, description: '', protocol: 'unknown', nodes: 0, text, source, errors }
