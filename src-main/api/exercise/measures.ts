@@ -84,6 +84,8 @@ export function measure(spec: MeasureSpec, context: MeasureContext): MeasureResu
       const lost = summary.lostWrites
       if (lost === undefined) return unknown(L('this run was recorded before the lab counted lost writes', '이 실행은 잃어버린 쓰기를 세기 전에 기록되었습니다'), where.verdictNumbers)
       if (!lost.finalReadsFound) return unknown(L('the run has no final reads, so lost writes cannot be told', '최종 읽기가 없어 잃어버린 쓰기를 알 수 없습니다'), where.verdictNumbers)
+      // A key not read back could hide a loss: the count would only be a lower bound.
+      if (lost.keysUnchecked > 0) return unknown(L(`${lost.keysUnchecked} keys were not read back at the end, so lost writes cannot be counted`, `키 ${lost.keysUnchecked}개를 마지막에 다시 읽지 못해 잃어버린 쓰기를 셀 수 없습니다`), where.verdictNumbers)
       return value(lost.lost, where.verdictNumbers)
     }
     case 'stale-reads':
