@@ -25,20 +25,32 @@ export async function reportFontCss(text: string): Promise<string> {
 
 /**
  * Writes the app's font folder: the slices, a stylesheet with their unicode ranges (the browser
- * fetches only the slices a page uses), and slices.json for reports made in the app.
+ * fetches only the slices a page uses), and slices.json for reports made in the app. Like the
+ * bundles (scripts/build-node.mjs), a file is replaced by a rename and an unchanged one is left
+ * alone: a lab serving this folder while another build runs never sees it half written or gone.
  */
 export function writeAppFonts(outDir: string): { files: number; bytes: number } {
   const dir = packageDir()
   const slices = shippedSlices(dir)
-  fs.rmSync(outDir, { recursive: true, force: true })
   fs.mkdirSync(outDir, { recursive: true })
-  let bytes = 0
-  for (const slice of slices) {
-    fs.copyFileSync(path.join(dir, 'files', slice.file), path.join(outDir, slice.file))
-    bytes += fs.statSync(path.join(outDir, slice.file)).size
-  }
-  fs.writeFileSync(path.join(outDir, 'noto-sans-kr.css'), `${fontFaceCss(slices.map((slice) => ({ slice, src: `./${slice.file}` })))}\n`)
-  fs.writeFileSync(path.join(outDir, 'slices.json'), JSON.stringify(slices))
-  fs.copyFileSync(path.join(dir, 'LICENSE'), path.join(outDir, 'LICENSE.txt'))
+  const wanted = new Map<string, Buffer>()
+  for (const slice of slices) wanted.set(slice.file, fs.readFileSync(path.join(dir, 'files', slice.file)))
+  wanted.set('noto-sans-kr.css', Buffer.from(`${fontFaceCss(slices.map((slice) => ({ slice, src: `./${slice.file}` })))}\n`))
+  wanted.set('slices.json', Buffer.from(JSON.stringify(slices)))
+  wanted.set('LICENSE.txt', fs.readFileSync(path.join(dir, 'LICENSE')))
+  for (const [file, contents] of wanted) writeIfChanged(path.join(outDir, file), contents)
+  for (const stale of fs.readdirSync(outDir).filter((file) => !wanted.has(file) && !file.endsWith('.tmp'))) fs.rmSync(path.join(outDir, stale), { force: true })
+  const bytes = slices.reduce((sum, slice) => sum + wanted.get(slice.file)!.length, 0)
   return { files: slices.length, bytes }
+}
+
+function writeIfChanged(file: string, contents: Buffer): void {
+  try {
+    if (fs.readFileSync(file).equals(contents)) return
+  } catch {
+    // not there yet
+  }
+  const temporary = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(temporary, contents)
+  fs.renameSync(temporary, file)
 }
