@@ -35,11 +35,20 @@ export class CourseRepository {
 
   async setAnswer(exerciseId: string, questionId: string, value: Answers[string] | undefined, prediction: boolean): Promise<ExerciseProgressRow> {
     return this.update(exerciseId, (row) => {
+      // A prediction made after the run started would be an observation: it is refused, not kept.
+      if (prediction && row.predictionsLockedAt !== undefined) throw new Error(`the predictions are locked: a run of ${exerciseId} started at ${row.predictionsLockedAt}`)
       const target = prediction ? row.predictions : row.answers
       const bounded = typeof value === 'string' ? value.slice(0, courseBounds.answerCharsMax) : value
       if (bounded === undefined) delete target[questionId]
       else target[questionId] = bounded
       if (!prediction) delete row.check
+    })
+  }
+
+  /** Keeps the predictions as they are: called when a run of the exercise starts. */
+  async lockPredictions(exerciseId: string): Promise<ExerciseProgressRow> {
+    return this.update(exerciseId, (row) => {
+      row.predictionsLockedAt ??= new Date().toISOString()
     })
   }
 

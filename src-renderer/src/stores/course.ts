@@ -100,6 +100,11 @@ export const useCourseStore = defineStore('course', () => {
     await courseRepository().setStudent(name)
   }
 
+  /** A run of the exercise started: its predictions are kept as they are from now on. */
+  async function lockPredictions(exerciseId: string): Promise<void> {
+    keep(await courseRepository().lockPredictions(exerciseId))
+  }
+
   /** The stored runs this exercise used, by its run ids. */
   async function records(exerciseId: string): Promise<ExerciseRuns> {
     const row = progress.value[exerciseId]
@@ -139,5 +144,5 @@ export const useCourseStore = defineStore('course', () => {
     progress.value = {}
   }
 
-  return { exercises, ordered, problems, progress, statuses, student, loaded, error, pending, refresh, find, setAnswer, setStudent, records, check, runEnded, reset, resetAll }
+  return { exercises, ordered, problems, progress, statuses, student, loaded, error, pending, refresh, find, setAnswer, setStudent, lockPredictions, records, check, runEnded, reset, resetAll }
 })
