@@ -54,5 +54,6 @@ for (const file of result.outputFiles) {
 // The Korean font the renderer ships (Vite's public folder: out/public), so Hangul renders on a
 // machine that has no Korean font of its own.
 const { writeAppFonts } = await import(path.resolve(root, outdir, 'fonts.js'))
-const fonts = writeAppFonts(path.join(root, 'out/public/fonts'))
+// Resolved from the repository (a bundle built into another --outdir has no node_modules beside it).
+const fonts = writeAppFonts(path.join(root, 'out/public/fonts'), path.join(root, 'package.json'))
 if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms; out/public/fonts: ${fonts.files} slices of Noto Sans KR, ${(fonts.bytes / 1024).toFixed(0)} KiB`)

@@ -7,8 +7,9 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import { appFontWeights, appSlices, embeddedFontCss, fontFaceCss, parseFontsourceCss, type FontSlice } from '../../api/report/fonts.js'
 
-function packageDir(): string {
-  const require = createRequire(import.meta.url)
+/** The package's folder, resolved from `from` (a file; the bundle itself unless a build says where). */
+function packageDir(from: string = import.meta.url): string {
+  const require = createRequire(from)
   return path.dirname(require.resolve('@fontsource/noto-sans-kr/package.json'))
 }
 
@@ -29,8 +30,8 @@ export async function reportFontCss(text: string): Promise<string> {
  * bundles (scripts/build-node.mjs), a file is replaced by a rename and an unchanged one is left
  * alone: a lab serving this folder while another build runs never sees it half written or gone.
  */
-export function writeAppFonts(outDir: string): { files: number; bytes: number } {
-  const dir = packageDir()
+export function writeAppFonts(outDir: string, resolveFrom?: string): { files: number; bytes: number } {
+  const dir = packageDir(resolveFrom)
   const slices = shippedSlices(dir)
   fs.mkdirSync(outDir, { recursive: true })
   const wanted = new Map<string, Buffer>()
