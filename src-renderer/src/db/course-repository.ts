@@ -61,8 +61,11 @@ export class CourseRepository {
   }
 
   async saveCheck(exerciseId: string, check: ExerciseCheck): Promise<ExerciseProgressRow> {
+    // A check made in the app holds parts of the reactive exercise (Vue proxies), which IndexedDB
+    // cannot clone (DataCloneError): it is stored as the plain JSON data it is.
+    const plain = JSON.parse(JSON.stringify(check)) as ExerciseCheck
     return this.update(exerciseId, (row) => {
-      row.check = check
+      row.check = plain
     })
   }
 

@@ -4,6 +4,7 @@
  */
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
+import { reactive } from 'vue'
 import { RunDatabase } from '../../../src-renderer/src/db/schema'
 import { CourseRepository } from '../../../src-renderer/src/db/course-repository'
 
@@ -30,5 +31,13 @@ describe('the course progress store', () => {
     const row = (await course.get('leader-crash'))!
     expect(row.answers).toEqual({ 'new-leader': 'C' })
     expect(row.check).toBeUndefined()
+  })
+
+  it('stores a check made from the app’s reactive exercise (Vue proxies inside), as plain data', async () => {
+    const course = fresh()
+    const exerciseText = reactive({ en: 'a new leader was elected', ko: '새 리더가 뽑힘' })
+    const check = { questions: [], predictions: [], musts: [{ text: exerciseText, ok: true }], runs: [], score: { earned: 0, possible: 0, teacher: 0 } }
+    await course.saveCheck('leader-crash', check as never)
+    expect((await course.get('leader-crash'))!.check!.musts[0]).toEqual({ text: { en: 'a new leader was elected', ko: '새 리더가 뽑힘' }, ok: true })
   })
 })
