@@ -33,3 +33,12 @@ describe('lost writes', () => {
     expect((await lostWritesOf({ lost: 0, keysUnchecked: 0, finalReadsFound: false })).ok).toBe(false)
   })
 })
+
+describe('time without a leader after a fault', () => {
+  it('counts from the crash of the leader, not from when its tenure was seen to end (its process was already dead)', async () => {
+    // The fixture: B leads term 1, is crashed at 808 ms (its tenure is seen to end at 827 ms), A leads from 964 ms.
+    const record = await loadRunDirectory(fixture)
+    const result = measure({ measure: 'leaderless-after', fault: 'crash' }, { view: runViewOf(record), steps: [] })
+    expect(result).toMatchObject({ ok: true, value: Math.round(963.71531 - 808.1369960000002) })
+  })
+})

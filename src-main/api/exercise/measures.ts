@@ -158,16 +158,16 @@ function truncations(events: readonly TraceEvent[]) {
 }
 
 /** The moment a measure starts from: when a step was done, or when a fault of the run happened. */
-export function momentOf(spec: MeasureSpec, context: MeasureContext): { ok: true; atMs: number } | { ok: false; reason: Localized } {
+export function momentOf(spec: MeasureSpec, context: MeasureContext): { ok: true; atMs: number; targets: readonly string[] } | { ok: false; reason: Localized } {
   if (spec.step !== undefined) {
     const step = context.steps.find((candidate) => candidate.stepId === spec.step)
-    if (step?.done && step.atMs !== undefined) return { ok: true, atMs: step.atMs }
+    if (step?.done && step.atMs !== undefined) return { ok: true, atMs: step.atMs, targets: step.targets ?? [] }
     return { ok: false, reason: L(`the step “${spec.step}” was not done in this run`, `이 실행에서 “${spec.step}” 단계를 하지 않았습니다`) }
   }
   const words = spec.fault ?? ''
   const fault = context.view.record.summary.faults.find((candidate) => candidate.action.startsWith(words) && !candidate.detail?.startsWith('failed'))
   if (fault === undefined) return { ok: false, reason: L(`no “${words}” fault happened in this run`, `이 실행에는 “${words}” 장애가 없었습니다`) }
-  return { ok: true, atMs: fault.atMs }
+  return { ok: true, atMs: fault.atMs, targets: fault.targets }
 }
 
 function afterMoment(name: 'leader-after' | 'term-after' | 'leaderless-after', spec: MeasureSpec, context: MeasureContext): MeasureResult {
@@ -181,7 +181,10 @@ function afterMoment(name: 'leader-after' | 'term-after' | 'leaderless-after', s
   if (next === undefined) return unknown(L('no new leader took over after that moment', '그 뒤로 새 리더가 나오지 않았습니다'), whereToSee)
   if (name === 'leader-after') return value(next.node, whereToSee)
   if (name === 'term-after') return value(next.term, whereToSee)
-  return value(Math.round(uncoveredMs(tenures, moment.atMs, next.fromMs)), whereToSee)
+  // The fault's targets (a crashed or cut-off leader) lead nobody from that moment, even while the
+  // rest of the cluster has not yet seen their tenure end.
+  const effective = tenures.filter((tenure) => !moment.targets.includes(tenure.node) || tenure.fromMs > moment.atMs)
+  return value(Math.round(uncoveredMs(effective, moment.atMs, next.fromMs)), whereToSee)
 }
 
 /** The part of [fromMs, toMs] in which no tenure ran: time without a leader, as the summary counts it. */
