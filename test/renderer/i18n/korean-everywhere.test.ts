@@ -8,6 +8,7 @@ import { parse, compileTemplate } from 'vue/compiler-sfc'
 import { describe, expect, it } from 'vitest'
 import { ko } from '../../../src-renderer/src/i18n/ko'
 import { validateExperimentText } from '../../../src-main/api/validate'
+import { chartFontFamily } from '../../../src-renderer/src/charts/common'
 
 const hangul = /[\uac00-\ud7a3]/
 /** Names and units that read the same in Korean. */
@@ -57,6 +58,14 @@ describe('Korean everywhere', () => {
         return !result.ok || !hangul.test(result.experiment.descriptionKo ?? '')
       })
     expect(untranslated).toEqual([])
+  })
+
+  it('draws Hangul with the shipped font wherever text is drawn: every CSS font stack and the charts’ canvas name Noto Sans KR', () => {
+    const css = readFileSync(path.resolve(import.meta.dirname, '../../../src-renderer/src/styles.css'), 'utf8')
+    const stacks = [...css.matchAll(/(?:font-family|--mono):\s*([^;]+);/g)].map((match) => match[1]!).filter((stack) => !stack.startsWith('var('))
+    expect(stacks.length).toBeGreaterThan(0)
+    expect(stacks.filter((stack) => !stack.includes("'Noto Sans KR'"))).toEqual([])
+    expect(chartFontFamily).toContain("'Noto Sans KR'")
   })
 
   it('shows no English of a component’s own: every word goes through the messages', () => {
