@@ -18,6 +18,7 @@ const entryPoints = {
   guardian: 'src-main/lab/guardian.ts',
   serve: 'src-main/server/main.ts',
   launch: 'src-main/electron/launch.ts',
+  fonts: 'src-main/lab/report/fonts.ts',
 }
 const started = performance.now()
 // Other processes may be running these bundles while we build (a test calls `npm run lab` while
@@ -50,4 +51,9 @@ for (const file of result.outputFiles) {
   fs.writeFileSync(temporary, file.contents)
   fs.renameSync(temporary, file.path)
 }
-if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms`)
+// The Korean font the renderer ships (Vite's public folder: out/public), so Hangul renders on a
+// machine that has no Korean font of its own.
+const { writeAppFonts } = await import(path.resolve(root, outdir, 'fonts.js'))
+// Resolved from the repository (a bundle built into another --outdir has no node_modules beside it).
+const fonts = writeAppFonts(path.join(root, 'out/public/fonts'), path.join(root, 'package.json'))
+if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms; out/public/fonts: ${fonts.files} slices of Noto Sans KR, ${(fonts.bytes / 1024).toFixed(0)} KiB`)

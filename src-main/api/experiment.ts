@@ -332,6 +332,8 @@ export const experimentSchema = z
   .object({
     name: z.string().min(1).max(80).default('experiment'),
     description: z.string().default(''),
+    /** The description in Korean, shown when the app speaks Korean (the course's students often do). */
+    descriptionKo: z.string().optional(),
     protocol: z.enum(protocolNames, {
       error: (issue) => `expected one of ${protocolNames.join(', ')}, got ${describeValue(issue.input)}`,
     }),

@@ -22,6 +22,8 @@ export interface ExperimentFile {
   file: string
   name: string
   description: string
+  /** The description in Korean, when the file has one (descriptionKo). */
+  descriptionKo?: string
   protocol: string
   nodes: number
   text: string
@@ -29,6 +31,12 @@ export interface ExperimentFile {
   source: 'bundled' | 'user'
   /** Present when the file on disk does not validate. */
   errors?: FieldError[]
+}
+
+/** An exercise file of the course (exercises/*.yaml); the renderer validates it (api/exercise). */
+export interface ExerciseFileText {
+  file: string
+  text: string
 }
 
 export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: FieldError[] }
@@ -91,9 +99,9 @@ export interface RunDirectoryInfo {
 
 /**
  * The HTML of a report handed to renderPdf is bounded: a comparison of eight long runs stays far
- * below.
+ * below, and so does a hand-in report with the Korean font slices its text needs embedded.
  */
-export const reportHtmlCharsMax = 600_000
+export const reportHtmlCharsMax = 2_000_000
 
 /**
  * An experiment text (validateExperiment, saveExperiment, startRun) is at most this many characters
@@ -130,6 +138,8 @@ export interface LabApi {
   getRunRecord(runId: string): Promise<RunRecord>
   /** The run directories the host keeps, newest first (at most runDirectoriesMax). */
   listRunDirectories(): Promise<RunDirectoryInfo[]>
+  /** The course: the exercise files the host ships, by file name (the course orders them). */
+  listExercises(): Promise<ExerciseFileText[]>
   /**
    * A report's HTML printed to PDF by the host's Chromium (Electron: printToPDF; browser mode:
    * Chromium through playwright-core), as base64 so that both transports carry it as plain text.

@@ -6,6 +6,7 @@
  *   export <run-dir> --out FILE                                  one-file run for the app
  *   validate <experiment.yaml>...                                validate experiment files
  *   schema                                                       print the experiment JSON Schema
+ *   exercise list|schema|run|grade ...                           the course (src-main/lab/exercise/command.ts)
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -43,7 +44,9 @@ const usage = `usage: npm run lab -- <command>
   validate <experiment.yaml>...
       Validates experiment files; exit 2 on the first invalid one.
   schema
-      Prints the JSON Schema of the experiment format.`
+      Prints the JSON Schema of the experiment format.
+  exercise list | schema | run <exercise> [...] | grade <folder>... [--csv FILE]
+      The course: list the exercises, run one and check answers, grade hand-ins (lab exercise help).`
 
 const io = { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) }
 
@@ -71,6 +74,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'simulate': {
       const { runSimulateCommand } = await import('../sim/command.js')
       return runSimulateCommand(args, io)
+    }
+    case 'exercise': {
+      const { runExerciseCommand } = await import('../lab/exercise/command.js')
+      return runExerciseCommand(args, io)
     }
     case 'validate':
       return validateCommand(args)

@@ -24,6 +24,7 @@ const lab: LabApi = {
   injectFault: (runId: string, action: FaultAction) => call('injectFault', runId, action),
   getRunRecord: (runId: string) => call('getRunRecord', runId),
   listRunDirectories: () => call('listRunDirectories'),
+  listExercises: () => call('listExercises'),
   renderPdf: (html: string) => call('renderPdf', html),
   subscribe(listener: (message: LabStreamMessage) => void) {
     const forward = (_event: IpcRendererEvent, message: LabStreamMessage) => listener(message)

@@ -26,6 +26,7 @@ export const labMethodArgs = {
   injectFault: z.tuple([runId, faultActionSchema]),
   getRunRecord: z.tuple([runId]),
   listRunDirectories: z.tuple([]),
+  listExercises: z.tuple([]),
   renderPdf: z.tuple([z.string().min(1, 'expected the HTML of a report').max(reportHtmlCharsMax, `expected a report of at most ${reportHtmlCharsMax} characters`)]),
 } satisfies Record<LabCallMethod, z.ZodType>
 
@@ -65,6 +66,8 @@ export async function dispatchLabCall(api: LabApi, method: LabCallMethod, args: 
       return api.getRunRecord(values[0] as string)
     case 'listRunDirectories':
       return api.listRunDirectories()
+    case 'listExercises':
+      return api.listExercises()
     case 'renderPdf':
       return api.renderPdf(values[0] as string)
     default: {

@@ -24,6 +24,7 @@ export function stubConnection(overrides: Partial<LabApi> = {}) {
       throw new Error(`no run ${runId} in this stub`)
     }),
     listRunDirectories: vi.fn(async () => []),
+    listExercises: vi.fn(async () => []),
     renderPdf: vi.fn(async () => ''),
     subscribe: (listener) => {
       streamListeners.add(listener)
