@@ -108,7 +108,7 @@ export interface ScriptStepResult {
 
 /**
  * Acknowledged writes missing from the final state, counted from the history with the workload's
- * final reads (src-main/lab/checker/acknowledged-writes.ts says exactly when a write counts as lost).
+ * final reads (src-main/checker/acknowledged-writes.ts says exactly when a write counts as lost).
  */
 export interface LostWritesSummary {
   acknowledged: number

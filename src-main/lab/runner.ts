@@ -17,7 +17,7 @@ import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult,
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
-import { findLostWrites } from './checker/acknowledged-writes.js'
+import { findLostWrites } from '../checker/acknowledged-writes.js'
 import { checkDiscovery } from './discovery-verdict.js'
 import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
