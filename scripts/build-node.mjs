@@ -3,6 +3,7 @@
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import fs from 'node:fs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const quiet = process.argv.includes('--quiet')
@@ -17,11 +18,16 @@ const entryPoints = {
   launch: 'src-main/electron/launch.ts',
 }
 const started = performance.now()
-await build({
+const result = await build({
   absWorkingDir: root,
   entryPoints,
   outdir: 'out/node',
   bundle: true,
+  // Each command's code (and the packages it imports) loads only when that command runs: `lab check`
+  // starts without the runner, the schema library or echarts. Shared code goes to out/node/chunks.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
@@ -31,3 +37,11 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })
 if (!quiet) console.log(`built out/node in ${(performance.now() - started).toFixed(0)} ms`)
+// Chunks of earlier builds are no longer referenced; a process already running keeps what it loaded.
+const chunksDir = path.join(root, 'out/node/chunks')
+const current = new Set(Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)))
+for (const name of fs.existsSync(chunksDir) ? fs.readdirSync(chunksDir) : []) {
+  const file = path.join(chunksDir, name)
+  if (!current.has(file)) fs.rmSync(file, { force: true })
+}
+if (process.argv.includes('--metafile')) fs.writeFileSync(path.join(root, 'out/node/meta.json'), JSON.stringify(result.metafile))

@@ -7,8 +7,9 @@ import { z } from 'zod'
 import { durationSchema, describeValue, timerMsMax } from './duration.js'
 import { utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
 
-export const protocolNames = ['raft', 'pbft', 'primary-backup'] as const
-export type ProtocolName = (typeof protocolNames)[number]
+import { protocolNames } from './protocol-names.js'
+
+export { protocolNames, type ProtocolName } from './protocol-names.js'
 
 export const nodesMax = 15
 export const clientsMax = 1024
