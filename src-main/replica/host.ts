@@ -248,6 +248,8 @@ export class ReplicaHost<M extends { type: string }, P> {
       walBytes: this.wal.bytes,
       flushes: this.flushes,
       proposalsBatched: this.proposalsBatched,
+      walWrites: this.wal.writes,
+      walSyncs: this.wal.syncs,
       framesRejected: this.transport.framesRejected + this.clients.framesRejected,
       messagesSent: this.transport.messagesSent,
       bytesSent: this.transport.bytesSent,
