@@ -7,6 +7,8 @@ import fs from 'node:fs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const quiet = process.argv.includes('--quiet')
+const outdirFlag = process.argv.indexOf('--outdir')
+const outdir = outdirFlag === -1 ? 'out/node' : path.resolve(process.argv[outdirFlag + 1])
 const entryPoints = {
   lab: 'src-main/cli/lab.ts',
   bench: 'src-main/cli/bench.ts',
@@ -18,10 +20,14 @@ const entryPoints = {
   launch: 'src-main/electron/launch.ts',
 }
 const started = performance.now()
+// Other processes may be running these bundles while we build (a test calls `npm run lab` while
+// others run out/node/lab.js): each file is replaced by a rename, never rewritten in place, so a
+// reader sees the old bundle or the new one, never half of one. An unchanged file is not touched.
 const result = await build({
+  write: false,
   absWorkingDir: root,
   entryPoints,
-  outdir: 'out/node',
+  outdir,
   bundle: true,
   // Each command's code (and the packages it imports) loads only when that command runs: `lab check`
   // starts without the runner, the schema library or echarts. Shared code goes to out/node/chunks.
@@ -36,12 +42,30 @@ const result = await build({
   logLevel: quiet ? 'error' : 'info',
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })
-if (!quiet) console.log(`built out/node in ${(performance.now() - started).toFixed(0)} ms`)
-// Chunks of earlier builds are no longer referenced; a process already running keeps what it loaded.
-const chunksDir = path.join(root, 'out/node/chunks')
-const current = new Set(Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)))
+for (const file of result.outputFiles) {
+  let unchanged = false
+  try {
+    unchanged = Buffer.compare(fs.readFileSync(file.path), file.contents) === 0
+  } catch {
+    // not there yet
+  }
+  if (unchanged) continue
+  fs.mkdirSync(path.dirname(file.path), { recursive: true })
+  const temporary = `${file.path}.${process.pid}.tmp`
+  fs.writeFileSync(temporary, file.contents)
+  fs.renameSync(temporary, file.path)
+}
+if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms`)
+// Chunks of earlier builds are no longer referenced. A process started before this build may still
+// load one of them lazily (a command's code loads when the command runs), so only chunks unreferenced
+// and older than an hour are removed.
+const staleChunkAgeMs = 60 * 60 * 1000
+const chunksDir = path.resolve(root, outdir, 'chunks')
+const current = new Set(result.outputFiles.map((file) => path.resolve(file.path)))
 for (const name of fs.existsSync(chunksDir) ? fs.readdirSync(chunksDir) : []) {
   const file = path.join(chunksDir, name)
-  if (!current.has(file)) fs.rmSync(file, { force: true })
+  if (current.has(file)) continue
+  const ageMs = Date.now() - fs.statSync(file).mtimeMs
+  if (ageMs > staleChunkAgeMs) fs.rmSync(file, { force: true })
 }
-if (process.argv.includes('--metafile')) fs.writeFileSync(path.join(root, 'out/node/meta.json'), JSON.stringify(result.metafile))
+if (process.argv.includes('--metafile')) fs.writeFileSync(path.resolve(root, outdir, 'meta.json'), JSON.stringify(result.metafile))
