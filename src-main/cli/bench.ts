@@ -10,14 +10,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { stringify } from 'yaml'
 import { ExperimentRun } from '../lab/runner.js'
-import { validateExperiment } from '../api/validate.js'
-import type { Experiment, ExperimentInput } from '../api/experiment.js'
+import type { Experiment } from '../api/experiment.js'
 import type { RunSummary } from '../api/summary.js'
 import { onStopSignal, signalExitCode } from './signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
+import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
 interface Measured {
   throughput: number
@@ -65,39 +64,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-interface BenchShape {
-  protocol?: 'raft' | 'pbft'
-  nodes: number
-  clients: number
-  durability: 'fsync' | 'none'
-  durationMs: number
-  warmupMs: number
-  seed: number
-  groups?: number
-}
-
-/** The experiment of one bench row, as a person would write it in a file. */
-export function benchExperimentInput(shape: BenchShape): ExperimentInput {
-  const protocol = shape.protocol ?? 'raft'
-  return {
-    name: `bench-${protocol}-${shape.nodes}n-${shape.clients}c-${shape.durability}${shape.groups ? `-g${shape.groups}` : ''}`,
-    protocol,
-    seed: shape.seed,
-    cluster: { nodes: shape.nodes, durability: shape.durability, ...(shape.groups ? { groups: shape.groups } : {}) },
-    workload: { duration: `${shape.durationMs}ms`, warmup: `${shape.warmupMs}ms`, clients: shape.clients, keys: 1000, mix: { get: 0, put: 1 }, valueBytes: 16 },
-    trace: { messages: false },
-  }
-}
-
 function benchExperiment(shape: BenchShape, args: BenchArgs): Experiment {
-  const input = benchExperimentInput(shape)
-  const result = validateExperiment(input)
-  if (!result.ok) throw new Error(`bench experiment invalid: ${JSON.stringify(result.errors)}`)
-  if (args.experimentsDir !== undefined && shape.seed === 1) {
-    fs.mkdirSync(args.experimentsDir, { recursive: true })
-    fs.writeFileSync(path.join(args.experimentsDir, `${input.name}.yaml`), stringify(input))
-  }
-  return result.experiment
+  return benchExperimentOf(shape, args.experimentsDir)
 }
 
 function loadLine(): string {
@@ -175,7 +143,7 @@ export function ratioOf(ours: Measured & Pick<RaftRow, 'nodes' | 'clients' | 'du
 }
 
 async function runOnce(experiment: Experiment, runsDir: string): Promise<RunSummary> {
-  const summary = await new ExperimentRun(experiment, { runsDir, check: false, finalReads: false }).execute()
+  const summary = await new ExperimentRun(experiment, benchRunOptions(runsDir)).execute()
   if (!summary.completed) throw new Error(`bench run failed: ${summary.error}`)
   return summary
 }
