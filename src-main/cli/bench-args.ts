@@ -3,7 +3,7 @@
  */
 import { parseDurationMs } from '../api/duration-text.js'
 
-export const benchSuites = ['raft', 'raft-vs-pbft', 'multiraft', 'checker'] as const
+export const benchSuites = ['raft', 'raft-vs-pbft', 'multiraft', 'checker', 'profile'] as const
 export type BenchSuite = (typeof benchSuites)[number]
 export const referenceSystems = ['etcd'] as const
 export type ReferenceSystem = (typeof referenceSystems)[number]
@@ -31,6 +31,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
   raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync
   multiraft     3 nodes, 64 writers, 1/2/4/8 Raft groups on the same processes
   checker       the linearizability checker on 100,000-operation histories
+  profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency
+                split into client hop, batching, persist, replicate, apply wait, apply, reply hop
+                from the leader's own timestamps; medians (first value of each list option)
 options:
   --quick               1 run of 1 s per configuration (default: 3 runs of 4 s)
   --runs N              runs per configuration (the tables show medians)

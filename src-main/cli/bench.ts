@@ -16,6 +16,7 @@ import type { RunSummary } from '../api/summary.js'
 import { onStopSignal, signalExitCode } from './signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
+import type { PhaseRecord } from '../replica/phase-profile.js'
 import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
 interface Measured {
@@ -61,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return benchRaftVsPbft(args)
     case 'multiraft':
       return benchMultiRaft(args)
+    case 'profile':
+      return benchProfile(args)
   }
 }
 
@@ -264,6 +267,46 @@ async function benchMultiRaft(args: BenchArgs): Promise<number> {
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
   }
+  return 0
+}
+
+/** One configuration, one run, its leader's phase records joined with the history (lab/bench/profile.ts). */
+async function benchProfile(args: BenchArgs): Promise<number> {
+  const { phaseBreakdown, phaseMeaning } = await import('../lab/bench/profile.js')
+  const { phaseProfileDirVariable } = await import('../replica/phase-profile.js')
+  const shape = { nodes: args.nodes?.[0] ?? 3, clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', groups: args.groups?.[0], durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
+  const experiment = benchExperiment(shape, args)
+  let output = ''
+  await inScratchRunsDir(async (runsDir) => {
+    const profileDir = path.join(runsDir, 'phases')
+    // Replicas inherit the environment (cluster.ts): with it set, the leader stamps each request.
+    process.env[phaseProfileDirVariable] = profileDir
+    let summary: RunSummary
+    try {
+      summary = await runOnce(experiment, runsDir)
+    } finally {
+      delete process.env[phaseProfileDirVariable]
+    }
+    const history = fs.readFileSync(path.join(summary.runDir, 'history.ndjson'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    const records = fs.existsSync(profileDir)
+      ? fs.readdirSync(profileDir).flatMap((name) => fs.readFileSync(path.join(profileDir, name), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown).filter((value): value is PhaseRecord => Array.isArray(value) && value.length === 8))
+      : []
+    const breakdown = phaseBreakdown(history, records, summary.workloadStartMs + experiment.workload.warmup)
+    if (args.json) {
+      output = `${JSON.stringify({ experiment: experiment.name, summary: { throughput: summary.throughput, latencyMs: summary.latencyMs }, ...breakdown }, null, 2)}\n`
+      return
+    }
+    const lines = [
+      `Where the time goes: ${experiment.name} (raft, ${shape.nodes} nodes, ${shape.clients} closed-loop writer${shape.clients === 1 ? '' : 's'}, ${shape.durability}${shape.groups ? `, ${shape.groups} groups` : ''}), one run of ${args.durationMs / 1000} s after ${args.warmupMs / 1000} s warm-up`,
+      `${loadLine()}; ${breakdown.operations} operations joined with the leader's records${breakdown.unmatched > 0 ? `, ${breakdown.unmatched} without one (left out)` : ''}; the run's own p50 ${summary.latencyMs.p50.toFixed(3)} ms, ${summary.throughput.toFixed(0)} ops/s`,
+      '',
+      '| phase | p50 (ms) | p90 (ms) | mean (ms) | what it is |',
+      '|---|---:|---:|---:|---|',
+      ...breakdown.rows.map((row) => `| ${row.phase} | ${row.p50Ms.toFixed(3)} | ${row.p90Ms.toFixed(3)} | ${row.meanMs.toFixed(3)} | ${row.phase === 'total' ? 'the sum, per operation (medians do not add up; means do)' : phaseMeaning[row.phase]} |`),
+    ]
+    output = `${lines.join('\n')}\n`
+  })
+  process.stdout.write(output)
   return 0
 }
 

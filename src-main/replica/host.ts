@@ -22,6 +22,7 @@ import { assertNever } from '../protocols/types.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
 import { applyHashEvery } from '../api/trace.js'
+import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
 export const pendingRequestsMax = 100_000
@@ -94,6 +95,8 @@ export interface HostHooks {
 interface PendingReply {
   connection: ClientConnection
   requestId: number
+  /** Only when phases are profiled (phase-profile.ts). */
+  stamps?: PhaseStamps
 }
 
 interface PendingRead extends PendingReply {
@@ -130,6 +133,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly leaseClock = new LeaseClock()
   private role = ''
   private readonly epochNs: bigint
+  private readonly profile: PhaseProfile | undefined
   private messageEventsThisSecond = 0
   private messageEventsSecond = 0
   messageEventsDropped = 0
@@ -142,6 +146,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     private readonly hooks: HostHooks,
   ) {
     this.epochNs = config.epochNs ? BigInt(config.epochNs) : process.hrtime.bigint()
+    this.profile = PhaseProfile.fromEnvironment(config.id)
     this.stores = [new KeyValueStore(config.watchHistoryMax)]
     const { wal, recovery } = WriteAheadLog.open<P>(config.dataDir, config.durability)
     this.wal = wal
@@ -340,7 +345,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.queuedReads.push(readId)
     } else {
       const tag = { clientId: request.clientId, seq: request.seq }
-      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id })
+      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id, stamps: this.profile ? { receivedMs: this.now() } : undefined })
       this.queuedProposals.push({ command: request.cmd, tag })
     }
     this.scheduleFlush()
@@ -367,10 +372,12 @@ export class ReplicaHost<M extends { type: string }, P> {
   private flush(): void {
     this.flushScheduled = false
     this.flushes += 1
+    let proposed: ProposedCommand[] = []
     if (this.queuedProposals.length > 0) {
-      const proposals = this.queuedProposals
+      const proposals = (proposed = this.queuedProposals)
       this.proposalsBatched += proposals.length
       this.queuedProposals = []
+      this.stampProposals(proposals, 'proposedMs')
       this.absorb(this.core.step({ kind: 'propose', proposals, nowMs: this.nodeClockMs() }) as AnyReady)
     }
     if (this.queuedReads.length > 0) {
@@ -395,6 +402,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.transport.flushWrites()
     }
     if (persist.length > 0 && (this.adapter.needsSync ? this.adapter.needsSync(persist) : true)) this.wal.sync()
+    this.stampProposals(proposed, 'persistedMs')
     for (const ready of batch) for (const outbound of ready.messages) if (!sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
@@ -403,6 +411,20 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
     for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
     this.commitsToTrace.clear()
+  }
+
+  private stampProposals(proposals: readonly ProposedCommand[], phase: 'proposedMs' | 'persistedMs'): void {
+    if (!this.profile) return
+    const nowMs = this.now()
+    for (const proposal of proposals) {
+      const stamps = proposal.tag && this.pendingProposals.get(tagKey(proposal.tag))?.stamps
+      if (stamps) stamps[phase] = nowMs
+    }
+  }
+
+  /** Writes the phase records buffered so far (phase-profile.ts); nothing when not profiling. */
+  writeProfile(): void {
+    this.profile?.write()
   }
 
   private route(clientId: string, connection: ClientConnection): void {
@@ -425,6 +447,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const entry of entries) {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
+      const applyStartMs = this.profile ? this.now() : 0
       const result = store.apply(entry.index, this.adapter.appliedTermsAgree === false ? 0 : entry.term, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
@@ -448,6 +471,11 @@ export class ReplicaHost<M extends { type: string }, P> {
             ? { ...base, ok: false, error: 'cas-mismatch', value: result.value }
             : { ...base, ok: false, error: 'invalid', message: result.message },
       )
+      const stamps = pending.stamps
+      if (this.profile && stamps?.proposedMs !== undefined && stamps.persistedMs !== undefined) {
+        const committedMs = this.profile.commitMsOf(group, entry.index) ?? applyStartMs
+        this.profile.record([entry.tag.clientId, entry.tag.seq, stamps.receivedMs, stamps.proposedMs, stamps.persistedMs, committedMs, applyStartMs, this.now()])
+      }
     }
     for (const group of touched) if (this.storeOf(group).appliedIndex % applyHashEvery !== 0) this.traceApply(group)
     this.watches.publish(changes)
@@ -528,6 +556,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       case 'commit':
         // One commit event per flush and group is enough for the timelines and the checker, at any load.
         this.commitsToTrace.set(event.group ?? -1, event.index)
+        this.profile?.committed(event.group ?? 0, event.index, this.now())
         return
       case 'truncate':
         return this.trace(withGroup({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term }, event.group))

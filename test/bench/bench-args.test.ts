@@ -49,3 +49,9 @@ describe('bench arguments', () => {
     expect(errorOf('raft', '--experiments')).toBe('--experiments needs a directory')
   })
 })
+
+describe('bench profile arguments', () => {
+  it('profile is a suite; its configuration is the first value of each list', () => {
+    expect(parseBenchArgs(['profile', '--clients', '64', '--durability', 'none'])).toMatchObject({ ok: true, args: { suite: 'profile', clients: [64], durability: ['none'] } })
+  })
+})
