@@ -60,6 +60,14 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * killed replica finds them, but a power cut could lose them.
    */
   needsSync?: (records: readonly P[]) => boolean
+  /**
+   * Whether the Readies of a flush that come before its first Ready with records to persist may be
+   * sent, applied and answered before that persist (and its fdatasync) instead of after. Their own
+   * records, if any, went to disk in an earlier flush, so nothing they apply or say depends on the
+   * later write. Raft opts in: a leader answers the writes an acknowledgement just committed without
+   * first waiting for the fdatasync of the next batch of proposals (the profile's "apply wait").
+   */
+  settleUnpersistedPrefixFirst?: boolean
   /** The largest client command this protocol takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
   commandBytesMax?: (config: ReplicaConfig) => number
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
@@ -387,9 +395,22 @@ export class ReplicaHost<M extends { type: string }, P> {
       // The clock is read here, after every earlier input of this turn: a read is judged at the latest time.
       this.absorb(this.core.step({ kind: 'read', readIds, keys, nowMs: this.nodeClockMs() }) as AnyReady)
     }
-    const batch = this.accumulated
-    if (batch.length === 0) return
+    const accumulated = this.accumulated
+    if (accumulated.length === 0) return
     this.accumulated = []
+    const firstPersisting = this.adapter.settleUnpersistedPrefixFirst ? accumulated.findIndex((ready) => ready.persist.length > 0) : 0
+    const persisted = () => this.stampProposals(proposed, 'persistedMs')
+    if (firstPersisting > 0) {
+      this.settle(accumulated.slice(0, firstPersisting))
+      this.settle(accumulated.slice(firstPersisting), persisted)
+    } else this.settle(accumulated, persisted)
+    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
+    this.commitsToTrace.clear()
+  }
+
+  /** The Ready contract for a batch of Readies, in order: persist, send, apply and reply, reads, rejections. */
+  private settle(batch: AnyReady[], afterPersist?: () => void): void {
+    if (batch.length === 0) return
     const persist: P[] = []
     for (const ready of batch) for (const record of ready.persist) persist.push(record as P)
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
@@ -402,15 +423,13 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.transport.flushWrites()
     }
     if (persist.length > 0 && (this.adapter.needsSync ? this.adapter.needsSync(persist) : true)) this.wal.sync()
-    this.stampProposals(proposed, 'persistedMs')
+    afterPersist?.()
     for (const ready of batch) for (const outbound of ready.messages) if (!sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
-    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
-    this.commitsToTrace.clear()
   }
 
   private stampProposals(proposals: readonly ProposedCommand[], phase: 'proposedMs' | 'persistedMs'): void {

@@ -21,6 +21,8 @@ export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersis
   // A node leads some groups and follows in others; clients learn each group's leader from hints.
   leaderRoles: [],
   groupOfKey: (core, key) => (core as MultiRaftCore).groupOf(key),
+  // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
+  settleUnpersistedPrefixFirst: true,
   sendBeforePersist: (message, persist) =>
     persist.every((record) => record.r.kind === 'entries') && message.items.every((item) => item.m.type === 'AppendEntries'),
 }

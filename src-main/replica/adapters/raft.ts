@@ -30,6 +30,8 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   // A batch that changes term or vote sends nothing early: those must be durable before any message.
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
+  // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
+  settleUnpersistedPrefixFirst: true,
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
 }
 
