@@ -6,14 +6,19 @@
 import type { HistoryEvent } from '../api/trace.js'
 import { operationsOf, type Operation } from './history.js'
 import { buildKeyModel, isChecked, stateAbsent, stepIllegal, stepKv, type KeyModel } from './kv-model.js'
-import { searchKey, searchStepsMaxDefault, type SearchPeak } from './wgl.js'
+import { searchKey, searchStepsMaxDefault, type SearchBudget, type SearchPeak } from './wgl.js'
 import { buildWitness, type Witness } from './witness.js'
 
 export const keyMsMaxDefault = 10_000
 export const totalMsMaxDefault = 60_000
-/** Budget for the second search that draws a failing key's witness. */
+/** Wall-clock bound on the second search that draws a failing key's witness. */
 const witnessMsMax = 2_000
-const witnessStepsMax = 2_000_000
+/**
+ * Steps the witness search gets on top of the failing search's own: the witness costs no more than
+ * the search that found the violation (plus this much, so a violation found at once on a small key
+ * still gets its prefix).
+ */
+export const witnessStepsFloor = 256
 
 export interface LinearizabilityOptions {
   /** Search steps per key before it is unknown. */
@@ -38,6 +43,8 @@ export interface KeyCheck {
   /** Why the key is unknown. */
   reason?: string
   witness?: Witness
+  /** Steps the witness's own search took (illegal keys; at most max(steps, witnessStepsFloor)). */
+  witnessSteps?: number
 }
 
 export interface OperationCounts {
@@ -88,8 +95,10 @@ export function checkOperations(operations: readonly Operation[], options: Linea
     const check: KeyCheck = { key, result: outcome.result, ops: model.kind.length, steps: outcome.steps, ms: performance.now() - keyStarted }
     if (outcome.result === 'unknown') check.reason = outcome.reason
     if (outcome.result === 'illegal') {
-      const peak = prefixWithout(model, outcome.peak.stuck, keyOperations, Math.min(totalDeadline, performance.now() + witnessMsMax)) ?? outcome.peak
-      check.witness = buildWitness(model, peak, origin)
+      const budget = { stepsMax: Math.max(outcome.steps, witnessStepsFloor), deadlineMs: Math.min(totalDeadline, performance.now() + witnessMsMax) }
+      const longer = prefixWithout(model, outcome.peak.stuck, keyOperations, budget)
+      check.witnessSteps = longer.steps
+      check.witness = buildWitness(model, longer.peak ?? outcome.peak, origin)
     }
     keys.push(check)
   }
@@ -109,26 +118,35 @@ export function checkOperations(operations: readonly Operation[], options: Linea
  * The search cuts dead ends early, so its deepest point can sit well before the anomaly. For the
  * witness, linearize the key without the stuck operation: if that works, the order up to where
  * the stuck operation had to take effect (its return) is the partial linearization to show.
+ *
+ * Only operations invoked by then can be in that order, so only they are searched; and the search
+ * gets `budget` (the failing search's steps): when placing them needs more steps than that (a
+ * successful search takes at least one per definite operation), the witness keeps the failing
+ * search's own peak rather than cost more than the check did.
  */
-function prefixWithout(model: KeyModel, stuck: number, keyOperations: Operation[], deadlineMs: number): SearchPeak | undefined {
+function prefixWithout(
+  model: KeyModel, stuck: number, keyOperations: Operation[], budget: SearchBudget,
+): { peak?: SearchPeak; steps: number } {
   const blocked = model.operations[stuck]
-  const rest = buildKeyModel(model.key, keyOperations.filter((operation) => operation !== blocked))
-  const outcome = searchKey(rest, { stepsMax: witnessStepsMax, deadlineMs })
-  if (outcome.result !== 'ok') return undefined
-  const indexOf = new Map(model.operations.map((operation, index) => [operation, index]))
   const deadline = blocked.completeNs ?? Infinity
+  const window = keyOperations.filter((operation) => operation !== blocked && operation.invokeNs <= deadline)
+  const definite = window.reduce((count, operation) => count + (isChecked(operation) && operation.status === 'ok' ? 1 : 0), 0)
+  if (definite > budget.stepsMax) return { steps: 0 }
+  const rest = buildKeyModel(model.key, window)
+  const outcome = searchKey(rest, budget)
+  if (outcome.result !== 'ok') return { steps: outcome.steps }
+  const indexOf = new Map(model.operations.map((operation, index) => [operation, index]))
   const order: number[] = []
   let state = stateAbsent
   for (const index of outcome.order) {
     const operation = rest.operations[index]
     const original = indexOf.get(operation)
-    if (original === undefined) return undefined
-    if (operation.invokeNs > deadline) break
+    if (original === undefined) return { steps: outcome.steps }
     state = stepKv(model, original, state)
-    if (state === stepIllegal) return undefined
+    if (state === stepIllegal) return { steps: outcome.steps }
     order.push(original)
   }
-  return { order, state, stuck, candidates: [stuck] }
+  return { peak: { order, state, stuck, candidates: [stuck] }, steps: outcome.steps }
 }
 
 /** Keys in name order, each with its operations in invoke order. Range operations are left out. */

@@ -4,7 +4,7 @@
  * still check.
  */
 import type { TraceEvent } from '../api/trace.js'
-import { describeValue } from '../api/duration.js'
+import { describeValue } from '../api/duration-text.js'
 import type { Result } from './history.js'
 import type { FinalState } from './invariants.js'
 

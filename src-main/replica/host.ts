@@ -22,6 +22,7 @@ import { assertNever } from '../protocols/types.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
 import { applyHashEvery } from '../api/trace.js'
+import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
 export const pendingRequestsMax = 100_000
@@ -44,6 +45,14 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   leaderRoles: readonly string[]
   /** Starts an election at this node now, where the protocol has elections; `nowMs` as in every input. */
   campaign?: (core: ProtocolCore<M, P>, nowMs: number) => Ready<M, P>
+  /**
+   * Whether the Readies of a flush that come before its first Ready with records to persist may be
+   * sent, applied and answered before that persist (and its fdatasync) instead of after. Their own
+   * records, if any, went to disk in an earlier flush, so nothing they apply or say depends on the
+   * later write. Raft opts in: a leader answers the writes an acknowledgement just committed without
+   * first waiting for the fdatasync of the next batch of proposals (the profile's "apply wait").
+   */
+  settleUnpersistedPrefixFirst?: boolean
   /** The largest client command this protocol takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
   commandBytesMax?: (config: ReplicaConfig) => number
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
@@ -89,6 +98,8 @@ export interface HostHooks {
 interface PendingReply {
   connection: ClientConnection
   requestId: number
+  /** Only when phases are profiled (phase-profile.ts). */
+  stamps?: PhaseStamps
 }
 
 interface PendingRead extends PendingReply {
@@ -125,6 +136,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly leaseClock = new LeaseClock()
   private role = ''
   private readonly epochNs: bigint
+  private readonly profile: PhaseProfile | undefined
   private messageEventsThisSecond = 0
   private messageEventsSecond = 0
   messageEventsDropped = 0
@@ -137,6 +149,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     private readonly hooks: HostHooks,
   ) {
     this.epochNs = config.epochNs ? BigInt(config.epochNs) : process.hrtime.bigint()
+    this.profile = PhaseProfile.fromEnvironment(config.id)
     this.stores = [new KeyValueStore(config.watchHistoryMax)]
     const { wal, recovery } = WriteAheadLog.open<P>(config.dataDir, config.durability)
     this.wal = wal
@@ -243,6 +256,8 @@ export class ReplicaHost<M extends { type: string }, P> {
       walBytes: this.wal.bytes,
       flushes: this.flushes,
       proposalsBatched: this.proposalsBatched,
+      walWrites: this.wal.writes,
+      walSyncs: this.wal.syncs,
       framesRejected: this.transport.framesRejected + this.clients.framesRejected,
       messagesSent: this.transport.messagesSent,
       bytesSent: this.transport.bytesSent,
@@ -333,7 +348,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.queuedReads.push(readId)
     } else {
       const tag = { clientId: request.clientId, seq: request.seq }
-      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id })
+      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id, stamps: this.profile ? { receivedMs: this.now() } : undefined })
       this.queuedProposals.push({ command: request.cmd, tag })
     }
     this.scheduleFlush()
@@ -361,10 +376,12 @@ export class ReplicaHost<M extends { type: string }, P> {
   private flush(): void {
     this.flushScheduled = false
     this.flushes += 1
+    let proposed: ProposedCommand[] = []
     if (this.queuedProposals.length > 0) {
-      const proposals = this.queuedProposals
+      const proposals = (proposed = this.queuedProposals)
       this.proposalsBatched += proposals.length
       this.queuedProposals = []
+      this.stampProposals(proposals, 'proposedMs')
       this.absorb(this.core.step({ kind: 'propose', proposals, nowMs: this.nodeClockMs() }) as AnyReady)
     }
     if (this.queuedReads.length > 0) {
@@ -374,9 +391,22 @@ export class ReplicaHost<M extends { type: string }, P> {
       // The clock is read here, after every earlier input of this turn: a read is judged at the latest time.
       this.absorb(this.core.step({ kind: 'read', readIds, keys, nowMs: this.nodeClockMs() }) as AnyReady)
     }
-    const batch = this.accumulated
-    if (batch.length === 0) return
+    const accumulated = this.accumulated
+    if (accumulated.length === 0) return
     this.accumulated = []
+    const firstPersisting = this.adapter.settleUnpersistedPrefixFirst ? accumulated.findIndex((ready) => ready.persist.length > 0) : 0
+    const persisted = () => this.stampProposals(proposed, 'persistedMs')
+    if (firstPersisting > 0) {
+      this.settle(accumulated.slice(0, firstPersisting))
+      this.settle(accumulated.slice(firstPersisting), persisted)
+    } else this.settle(accumulated, persisted)
+    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
+    this.commitsToTrace.clear()
+  }
+
+  /** The Ready contract for a batch of Readies, in order: persist, send, apply and reply, reads, rejections. */
+  private settle(batch: AnyReady[], afterPersist?: () => void): void {
+    if (batch.length === 0) return
     const persist: P[] = []
     let mustSync = false
     for (const ready of batch) {
@@ -393,6 +423,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.transport.flushWrites()
     }
     if (mustSync) this.wal.sync()
+    afterPersist?.()
     for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
@@ -400,8 +431,20 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (this.adapter.replies?.afterTurn) for (const push of this.adapter.replies.afterTurn(this.core, batch as Ready<M, P>[], this.kv)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
-    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
-    this.commitsToTrace.clear()
+  }
+
+  private stampProposals(proposals: readonly ProposedCommand[], phase: 'proposedMs' | 'persistedMs'): void {
+    if (!this.profile) return
+    const nowMs = this.now()
+    for (const proposal of proposals) {
+      const stamps = proposal.tag && this.pendingProposals.get(tagKey(proposal.tag))?.stamps
+      if (stamps) stamps[phase] = nowMs
+    }
+  }
+
+  /** Writes the phase records buffered so far (phase-profile.ts); nothing when not profiling. */
+  writeProfile(): void {
+    this.profile?.write()
   }
 
   private route(clientId: string, connection: ClientConnection): void {
@@ -424,6 +467,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const entry of entries) {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
+      const applyStartMs = this.profile ? this.now() : 0
       const result = store.apply(entry.index, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
@@ -447,6 +491,11 @@ export class ReplicaHost<M extends { type: string }, P> {
             ? { ...base, ok: false, error: 'cas-mismatch', value: result.value }
             : { ...base, ok: false, error: 'invalid', message: result.message },
       )
+      const stamps = pending.stamps
+      if (this.profile && stamps?.proposedMs !== undefined && stamps.persistedMs !== undefined) {
+        const committedMs = this.profile.commitMsOf(group, entry.index) ?? applyStartMs
+        this.profile.record([entry.tag.clientId, entry.tag.seq, stamps.receivedMs, stamps.proposedMs, stamps.persistedMs, committedMs, applyStartMs, this.now()])
+      }
     }
     for (const group of touched) if (this.storeOf(group).appliedIndex % applyHashEvery !== 0) this.traceApply(group)
     this.watches.publish(changes)
@@ -527,6 +576,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       case 'commit':
         // One commit event per flush and group is enough for the timelines and the checker, at any load.
         this.commitsToTrace.set(event.group ?? -1, event.index)
+        this.profile?.committed(event.group ?? 0, event.index, this.now())
         return
       case 'truncate':
         return this.trace(withGroup({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term }, event.group))

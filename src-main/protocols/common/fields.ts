@@ -4,6 +4,10 @@
  * one bound for protocol time, wherever a field is declared. Pure: zod only.
  */
 import { z } from 'zod'
+import { describeValue } from './describe.js'
+
+export { describeValue }
+
 
 /**
  * Protocol timing (election and request timeouts, heartbeats, lease drift, link delays, a slow
@@ -16,14 +20,6 @@ export const tickMsMin = 1
 export const tickMsMax = 100
 
 /** A value as an error message names it ("a list", "\"fast\"", "nothing"). */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (Array.isArray(value)) return 'a list'
-  if (value === null) return 'null'
-  if (typeof value === 'object') return 'an object'
-  return String(value)
-}
 
 const nodeNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
 /** Names may be written as numbers in YAML (replicas 1 to 7); they are names all the same. */

@@ -19,4 +19,6 @@ export const multiRaftAdapter: AdapterGlue<MultiRaftMessage, MultiRaftPersist> =
   isMessage: (value): value is MultiRaftMessage => isMultiRaftMessage(value, 64),
   readsThroughCore: true,
   groupOfKey: (core, key) => (core as MultiRaftCore).groupOf(key),
+  // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
+  settleUnpersistedPrefixFirst: true,
 }

@@ -28,6 +28,8 @@ export const raftAdapter: AdapterGlue<RaftMessage, RaftPersist> = {
   readsThroughCore: true,
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
+  // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
+  settleUnpersistedPrefixFirst: true,
 }
 
 /** The replica config's milliseconds as the Raft core's ticks, shared by Raft and MultiRaft. */
