@@ -37,7 +37,8 @@ export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: 
 export type { FaultAction } from './experiment.js'
 import type { FaultAction } from './experiment.js'
 
-export type FaultResult = { ok: true; targets: string[] } | { ok: false; error: string }
+/** `atMs`: when the lab carried the fault out, in experiment time (as summary.faults[].atMs). */
+export type FaultResult = { ok: true; targets: string[]; atMs?: number } | { ok: false; error: string; atMs?: number }
 
 export interface NodeLiveStatus {
   node: string
@@ -49,18 +50,28 @@ export interface NodeLiveStatus {
   lastIndex: number
 }
 
-/** Aggregated once per frame interval (100 ms) so the UI is not flooded event by event. */
+/**
+ * Aggregated once per frame interval (100 ms) so the UI is not flooded event by event. Every time in
+ * a frame is experiment time: milliseconds from the workload's start (the fault schedule's 0 s); the
+ * start-up before it is negative. Frames begin once the experiment's clock has started.
+ */
 export interface LiveFrame {
   kind: 'frame'
   runId: string
-  /** Milliseconds since the run's epoch at the end of this frame. */
+  /** Experiment time (ms) at the end of this frame. */
   t: number
   nodes: NodeLiveStatus[]
   leader?: string
   ops: { ok: number; fail: number; info: number }
-  /** Latencies (ms) of operations completed in this frame, downsampled to a bounded count. */
-  latencies: { t: number; ms: number; f: string }[]
-  /** Trace events of this frame; bounded, with a count of what was left out. */
+  /**
+   * Latencies (ms) of operations completed in this frame, downsampled to a bounded count; `t` is the
+   * completion time and `p` the history's process, which name the operation (LabApi.readOperations).
+   */
+  latencies: { t: number; ms: number; f: string; p?: number }[]
+  /**
+   * The state changes of this frame (roles, terms, faults, processes, notes); bounded, with a count
+   * of what was left out. Messages, appends, commits and applies are read from the trace instead.
+   */
   events: TraceEvent[]
   eventsOmitted: number
   messagesByType: Record<string, number>

@@ -73,6 +73,8 @@ export class ExperimentRun {
   private faults?: FaultInjector
   private workload?: ChildProcess
   private workloadStartMs = 0
+  /** The experiment's clock has started (workloadStartMs is its 0 s): frames count from there. */
+  private clockStarted = false
   private stopped = false
   private ops = { ok: 0, fail: 0, info: 0 }
   private faultChain: Promise<unknown> = Promise.resolve()
@@ -258,14 +260,14 @@ export class ExperimentRun {
     try {
       const fault = await this.faults.inject(action, atMs)
       this.recordFaultEvent(describeAction(action), fault.targets, fault.detail)
-      return { ok: true, targets: fault.targets }
+      return { ok: true, targets: fault.targets, atMs: round(atMs) }
     } catch (caught) {
       // A fault that could not be carried out stays on record, with why: a run must not look as if
       // a scheduled restart simply never existed.
       const error = (caught as Error).message
       this.faults.injected.push({ atMs, action: describeAction(action), targets: [], detail: `failed: ${error}` })
       this.recordFaultEvent(describeAction(action), [], `failed: ${error}`)
-      return { ok: false, error }
+      return { ok: false, error, atMs: round(atMs) }
     }
   }
 
@@ -285,6 +287,7 @@ export class ExperimentRun {
     const workload = this.spawnWorkload()
     await this.cluster.start(() => {
       this.workloadStartMs = this.now()
+      this.clockStarted = true
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
       for (const { action } of initial) initialInjections.push(this.inject(action))
@@ -441,10 +444,11 @@ export class ExperimentRun {
     this.messageTotals.set(node, entry)
   }
 
+  /** The start-up before the experiment's 0 s is left out of the live view (it is in the trace). */
   private emitFrame(): void {
-    if (!this.cluster) return
+    if (!this.cluster || !this.clockStarted) return
     const states = new Map([...this.cluster.replicas].map(([id, replica]) => [id, replica.state]))
-    const frame = this.frames.take(this.now(), states, this.leaders.leader())
+    const frame = this.frames.take(this.now(), this.workloadStartMs, states, this.leaders.leader())
     this.options.onMessage?.(frame)
   }
 

@@ -61,7 +61,9 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
   let linearizability: LinearizabilityResult
   try {
     const budgetMs = parsedArgs.value.budgetMs
-    linearizability = checkLinearizability(history, budgetMs === undefined ? {} : { msPerKeyMax: budgetMs, msTotalMax: budgetMs })
+    const originMs = inputs.value.originMs
+    const clock = originMs === undefined ? {} : { experimentZeroNs: Math.round(originMs * 1e6) }
+    linearizability = checkLinearizability(history, budgetMs === undefined ? clock : { ...clock, msPerKeyMax: budgetMs, msTotalMax: budgetMs })
   } catch (error) {
     io.stderr(`lab check: ${inputs.value.historyFile}: ${(error as Error).message}\n`)
     return exitUndecided

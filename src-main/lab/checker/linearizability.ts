@@ -24,6 +24,11 @@ export interface LinearizabilityOptions {
   msTotalMax?: number
   /** History time (ns) that witness times count from; default: the earliest event. */
   timeOriginNs?: number
+  /**
+   * History time (ns) of the experiment's 0 s (the workload's start, the clock of the fault
+   * schedule): when given, witness times count from it and say so.
+   */
+  experimentZeroNs?: number
 }
 
 export type KeyResult = 'ok' | 'illegal' | 'unknown'
@@ -64,7 +69,7 @@ export interface LinearizabilityResult {
 
 export function checkLinearizability(history: readonly HistoryEvent[], options: LinearizabilityOptions = {}): LinearizabilityResult {
   const operations = operationsOf(history)
-  const origin = options.timeOriginNs ?? history.reduce((earliest, event) => Math.min(earliest, event.time), Infinity)
+  const origin = options.experimentZeroNs ?? options.timeOriginNs ?? history.reduce((earliest, event) => Math.min(earliest, event.time), Infinity)
   return checkOperations(operations, { ...options, timeOriginNs: Number.isFinite(origin) ? origin : 0 })
 }
 
@@ -74,7 +79,7 @@ export function checkOperations(operations: readonly Operation[], options: Linea
   const stepsMax = options.stepsPerKeyMax ?? searchStepsMaxDefault
   const keyMsMax = options.msPerKeyMax ?? keyMsMaxDefault
   const totalDeadline = started + (options.msTotalMax ?? totalMsMaxDefault)
-  const origin = options.timeOriginNs ?? 0
+  const origin = options.experimentZeroNs ?? options.timeOriginNs ?? 0
   const byKey = partitionByKey(operations)
   const keys: KeyCheck[] = []
   for (const [key, keyOperations] of byKey) {
@@ -89,7 +94,7 @@ export function checkOperations(operations: readonly Operation[], options: Linea
     if (outcome.result === 'unknown') check.reason = outcome.reason
     if (outcome.result === 'illegal') {
       const peak = prefixWithout(model, outcome.peak.stuck, keyOperations, Math.min(totalDeadline, performance.now() + witnessMsMax)) ?? outcome.peak
-      check.witness = buildWitness(model, peak, origin)
+      check.witness = buildWitness(model, peak, origin, options.experimentZeroNs !== undefined)
     }
     keys.push(check)
   }

@@ -232,12 +232,12 @@ export class WorkloadEngine {
     this.record(event)
     if (latencyFromMs >= this.measureFromMs) {
       this.count(f, outcome.type)
-      if (outcome.type === 'ok') this.sample(doneMs, doneMs - latencyFromMs, f)
+      if (outcome.type === 'ok') this.sample(doneMs, doneMs - latencyFromMs, f, process)
     }
     return outcome
   }
 
-  private sample(t: number, ms: number, f: string): void {
+  private sample(t: number, ms: number, f: string, process: number): void {
     const us = Math.max(1, Math.round(ms * 1000))
     this.histogram.recordValue(us)
     let byFunction = this.histogramsByFunction.get(f)
@@ -245,10 +245,10 @@ export class WorkloadEngine {
     byFunction.recordValue(us)
     // Reservoir sampling keeps the live view's sample unbiased and bounded.
     this.samplesSeen += 1
-    if (this.samples.length < latencySamplesPerReportMax) this.samples.push({ t, ms, f })
+    if (this.samples.length < latencySamplesPerReportMax) this.samples.push({ t, ms, f, p: process })
     else {
       const slot = Math.floor(this.random() * this.samplesSeen)
-      if (slot < latencySamplesPerReportMax) this.samples[slot] = { t, ms, f }
+      if (slot < latencySamplesPerReportMax) this.samples[slot] = { t, ms, f, p: process }
     }
   }
 
