@@ -17,9 +17,21 @@ export type TraceEvent =
    */
   | { t: number; node: string; kind: 'apply'; index: number; term: number; hash: string; group?: number }
   | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number; group?: number }
-  | { t: number; node: string; kind: 'send'; to: string; type: string; bytes: number }
-  | { t: number; node: string; kind: 'recv'; from: string; type: string; bytes: number }
-  | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string }
+  /**
+   * Messages. `id` names one message (unique per sender, across its restarts): its send, receipt and
+   * drop carry the same id (traces before message ids have none). `range`: the log indexes (Raft) or
+   * sequence numbers (PBFT) the message carries or acknowledges; `heartbeat`: it carries only
+   * liveness (an empty AppendEntries, or the answer to one). A sender traces a message or not as a
+   * whole (a per-second budget): a traced send's receipt is traced too.
+   */
+  | { t: number; node: string; kind: 'send'; to: string; type: string; bytes: number; id?: number; range?: [number, number]; heartbeat?: boolean }
+  | { t: number; node: string; kind: 'recv'; from: string; type: string; bytes: number; id?: number }
+  /**
+   * A message that will not arrive, and why: `partition` or `loss` (a link fault, at the sender or on
+   * receipt), or `backpressure`, `disconnected`, `unknown-peer` for frames already written away
+   * (type `*`, with the traced `ids` among them).
+   */
+  | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string; id?: number; ids?: number[] }
   | { t: number; node: string; kind: 'fault'; fault: string; detail?: string }
   | { t: number; node: string; kind: 'process'; state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited'; detail?: string }
   | { t: number; node: string; kind: 'note'; text: string }

@@ -64,6 +64,12 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
   setByzantine?: (core: ProtocolCore<M, P>, behaviour: unknown) => void
   /**
+   * For a traced send: the log positions the message is about (Raft: the entries an AppendEntries
+   * carries, the index a response acknowledges; PBFT: the sequence number), and whether it is a
+   * heartbeat (it carries nothing but liveness). Lets a diagram follow one request's messages.
+   */
+  describeMessage?: (message: M) => MessageFacts
+  /**
    * Protocols in which every replica answers every client (PBFT) reply through these instead of
    * answering the request that carried the command: after each tagged entry applies, and for
    * replies a Ready carries on its own (cached replies to retransmitted requests).
@@ -72,6 +78,12 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
     afterApply(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): ClientPush | undefined
     fromReady(ready: Ready<M, P>): ClientPush[]
   }
+}
+
+export interface MessageFacts {
+  /** First and last log index (or sequence number) the message carries or acknowledges. */
+  range?: [number, number]
+  heartbeat?: boolean
 }
 
 /** A reply for a client addressed by its id, wherever it connected from. */
@@ -130,6 +142,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly leaseClock = new LeaseClock()
   private role = ''
   private readonly epochNs: bigint
+  /** Messages this node sends in answer to a heartbeat (their receipt is liveness, too). */
+  private readonly heartbeatReplies = new WeakSet<object>()
   private messageEventsThisSecond = 0
   private messageEventsSecond = 0
   messageEventsDropped = 0
@@ -154,6 +168,8 @@ export class ReplicaHost<M extends { type: string }, P> {
       secret: config.secret,
       port: config.peerPort,
       random: seededRandom(config.seed, `links:${config.id}`),
+      incarnation: config.incarnation,
+      admitTrace: (kind) => this.admitMessageEvent(kind),
       onMessage: (from, message) => this.onPeerMessage(from, message),
       onEvent: (event) => this.onTransportEvent(event),
     })
@@ -345,7 +361,11 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private stepAndSchedule(input: Parameters<ProtocolCore<M, P>['step']>[0]): void {
-    this.absorb(this.core.step({ ...input, nowMs: this.nodeClockMs() }) as AnyReady)
+    const ready = this.core.step({ ...input, nowMs: this.nodeClockMs() }) as AnyReady
+    if (input.kind === 'message' && this.config.traceMessages && this.adapter.describeMessage?.(input.message).heartbeat) {
+      for (const outbound of ready.messages) this.heartbeatReplies.add(outbound.message)
+    }
+    this.absorb(ready)
     this.scheduleFlush()
   }
 
@@ -544,10 +564,13 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.pendingProposals.clear()
   }
 
-  private onTransportEvent(event: TransportEvent): void {
-    if (event.kind === 'frame-error') return this.trace(event)
-    // Drops are always reported (rate-bounded below); sends and receives only when asked for.
-    if (!this.config.traceMessages && event.kind !== 'drop') return
+  /**
+   * Whether the next message (or drop) is traced: drops always within the per-second budget, sends
+   * only when the experiment asks for messages. A traced send's receipt and fate are traced by
+   * whoever sees them (the envelope says so), so a message is either followed whole or not at all.
+   */
+  private admitMessageEvent(kind: 'send' | 'drop'): boolean {
+    if (kind === 'send' && !this.config.traceMessages) return false
     const second = Math.floor(this.now() / 1000)
     if (second !== this.messageEventsSecond) {
       this.messageEventsSecond = second
@@ -555,10 +578,27 @@ export class ReplicaHost<M extends { type: string }, P> {
     }
     if (this.messageEventsThisSecond >= messageEventsPerSecondMax) {
       this.messageEventsDropped += 1
-      return
+      return false
     }
     this.messageEventsThisSecond += 1
-    this.trace(event)
+    return true
+  }
+
+  private onTransportEvent(event: TransportEvent): void {
+    switch (event.kind) {
+      case 'frame-error':
+      case 'recv':
+      case 'drop':
+        return this.trace(event)
+      case 'send': {
+        const { message, ...fields } = event
+        const facts = this.adapter.describeMessage?.(message as M)
+        const heartbeat = facts?.heartbeat || this.heartbeatReplies.has(message)
+        return this.trace({ ...fields, ...(facts?.range ? { range: facts.range } : {}), ...(heartbeat ? { heartbeat: true } : {}) })
+      }
+      default:
+        return assertNever(event, 'transport event')
+    }
   }
 
   private traceApply(group: number): void {

@@ -7,7 +7,7 @@ import { RaftCore } from '../../protocols/raft/core.js'
 import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { MessageFacts, ProtocolAdapter } from '../host.js'
 import type { ReplicaConfig } from '../config.js'
 
 export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
@@ -31,6 +31,19 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
+  describeMessage: describeRaftMessage,
+}
+
+/** The entries an AppendEntries carries, the index a success acknowledges; an empty AppendEntries is a heartbeat. */
+export function describeRaftMessage(message: RaftMessage): MessageFacts {
+  switch (message.type) {
+    case 'AppendEntries':
+      return message.entries.length === 0 ? { heartbeat: true } : { range: [message.prevLogIndex + 1, message.prevLogIndex + message.entries.length] }
+    case 'AppendEntriesResponse':
+      return message.success && message.matchIndex > 0 ? { range: [message.matchIndex, message.matchIndex] } : {}
+    default:
+      return {}
+  }
 }
 
 /** The replica config's milliseconds as the Raft core's ticks, shared by Raft and MultiRaft. */
