@@ -18,12 +18,16 @@ export class FaultInjector {
   private readonly linkOverrides = new Map<string, Partial<LinkConditions>>()
   private network: LinkConditions
   readonly injected: InjectedFault[] = []
+  /** The cut links last reported (see onLinksChanged), as sorted "from>to" keys. */
+  private reportedCut = ''
 
+  /** `onLinksChanged`: the directed links cut from now on, each time the set changes (for the trace). */
   constructor(
     private readonly cluster: Cluster,
     private readonly leaders: LeaderTracker,
     network: LinkConditions,
     private readonly random: Random,
+    private readonly onLinksChanged?: (cut: [string, string][]) => void,
   ) {
     this.network = { ...network }
   }
@@ -31,6 +35,10 @@ export class FaultInjector {
   /** Sends every replica its link rules (conditions plus cuts). */
   applyLinkRules(): void {
     for (const node of this.cluster.nodeIds) this.cluster.setLinkRules(node, this.rulesFor(node))
+    const cut = [...this.cutLinks].sort()
+    if (cut.join(' ') === this.reportedCut) return
+    this.reportedCut = cut.join(' ')
+    this.onLinksChanged?.(cut.map((link) => link.split('>') as [string, string]))
   }
 
   async inject(action: FaultAction, atMs: number): Promise<InjectedFault> {

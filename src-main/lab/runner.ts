@@ -278,7 +278,9 @@ export class ExperimentRun {
       onProcessEvent: (event) => this.onEvents([event]),
       onReplicaExit: (exit) => this.onReplicaExit(exit),
     })
-    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'))
+    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), (cut) =>
+      this.onEvents([{ t: this.now(), node: 'lab', kind: 'links', cut }]),
+    )
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
     const initial = schedule.filter((fault) => fault.atMs === 0)
@@ -593,6 +595,7 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     batchEntriesMax: cluster.batchEntriesMax,
     inflightAppendsMax: cluster.inflightAppendsMax,
     traceMessages: experiment.trace.messages,
+    traceLog: experiment.trace.log,
     groups: cluster.groups,
     watchHistoryMax: 100_000,
     keyRouting: cluster.keyRouting === 'range' ? { kind: 'range', splits: cluster.rangeSplits } : { kind: 'hash' },

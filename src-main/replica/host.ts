@@ -18,10 +18,11 @@ import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } 
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
 import type { CoreEvent, CommandResult, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
-import { assertNever } from '../protocols/types.js'
+import { assertNever, type Command } from '../protocols/types.js'
+import { commandLabel } from '../api/script.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
-import { applyHashEvery } from '../api/trace.js'
+import { appendOpsMax, applyHashEvery } from '../api/trace.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
 export const pendingRequestsMax = 100_000
@@ -69,6 +70,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * heartbeat (it carries nothing but liveness). Lets a diagram follow one request's messages.
    */
   describeMessage?: (message: M) => MessageFacts
+  /** The log entries a persisted record appends (Raft, MultiRaft), for the trace's append events. */
+  appendedEntries?: (record: P) => AppendedEntries | undefined
   /**
    * Protocols in which every replica answers every client (PBFT) reply through these instead of
    * answering the request that carried the command: after each tagged entry applies, and for
@@ -78,6 +81,12 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
     afterApply(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): ClientPush | undefined
     fromReady(ready: Ready<M, P>): ClientPush[]
   }
+}
+
+export interface AppendedEntries {
+  group?: number
+  fromIndex: number
+  entries: readonly { term: number; command: Command }[]
 }
 
 export interface MessageFacts {
@@ -137,7 +146,10 @@ export class ReplicaHost<M extends { type: string }, P> {
   /** Turns that ran the Ready pipeline, and proposals handed to the core: their ratio is the batch size. */
   private flushes = 0
   private proposalsBatched = 0
-  private readonly commitsToTrace = new Map<number, number>()
+  /** The newest commit index per group (-1: no group) this turn, with when the core reported it. */
+  private readonly commitsToTrace = new Map<number, { index: number; t: number }>()
+  /** MultiRaft: this node's role in each group (its entries are its own where it leads). */
+  private readonly groupRoles = new Map<number, string>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
   private role = ''
@@ -405,6 +417,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const ready of batch) for (const record of ready.persist) persist.push(record as P)
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
     // killed replica finds it); messages the protocol allows go before the fsync, the rest after.
+    const writeStartMs = this.now()
     this.wal.write(persist)
     const early = persist.length > 0 ? this.adapter.sendBeforePersist : undefined
     const sendEarly = (message: unknown) => early !== undefined && early(message as M, persist)
@@ -413,14 +426,52 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.transport.flushWrites()
     }
     if (persist.length > 0 && (this.adapter.needsSync ? this.adapter.needsSync(persist) : true)) this.wal.sync()
+    if (persist.length > 0 && this.config.traceLog && this.adapter.appendedEntries) this.traceAppends(persist, writeStartMs)
     for (const ready of batch) for (const outbound of ready.messages) if (!sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
-    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
+    for (const [group, { index, t }] of this.commitsToTrace) this.traceAt(t, withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
     this.commitsToTrace.clear()
+  }
+
+  /**
+   * One append event per group and contiguous range of this turn's records, once they are durable.
+   * Where this node leads, the entries are its own (the term's leader authors them): their commands
+   * go along as short labels, so a log picture can show what any entry of that term holds.
+   */
+  private traceAppends(persist: readonly P[], writeStartMs: number): void {
+    const t = this.now()
+    let open: { group?: number; fromIndex: number; toIndex: number; runs: [number, number][]; ops?: string[]; opsOmitted: number } | undefined
+    const close = () => {
+      if (!open) return
+      const { opsOmitted, ops, ...range } = open
+      const event = { kind: 'append' as const, ...range, persistMs: round3(t - writeStartMs), ...(ops ? { ops } : {}), ...(opsOmitted > 0 ? { opsOmitted } : {}) }
+      this.traceAt(t, event)
+      open = undefined
+    }
+    for (const record of persist) {
+      const appended = this.adapter.appendedEntries!(record)
+      if (!appended || appended.entries.length === 0) continue
+      const toIndex = appended.fromIndex + appended.entries.length - 1
+      if (!open || open.group !== appended.group || appended.fromIndex !== open.toIndex + 1) {
+        close()
+        const leading = this.adapter.leaderRoles.includes(appended.group === undefined ? this.role : (this.groupRoles.get(appended.group) ?? ''))
+        open = { ...(appended.group === undefined ? {} : { group: appended.group }), fromIndex: appended.fromIndex, toIndex: appended.fromIndex - 1, runs: [], ...(leading ? { ops: [] } : {}), opsOmitted: 0 }
+      }
+      const current = open
+      appended.entries.forEach((entry, position) => {
+        const runs = current.runs
+        if (runs.length === 0 || runs[runs.length - 1]![1] !== entry.term) runs.push([appended.fromIndex + position, entry.term])
+        if (!current.ops) return
+        if (current.ops.length < appendOpsMax) current.ops.push(commandLabel(entry.command))
+        else current.opsOmitted += 1
+      })
+      current.toIndex = toIndex
+    }
+    close()
   }
 
   private route(clientId: string, connection: ClientConnection): void {
@@ -459,9 +510,11 @@ export class ReplicaHost<M extends { type: string }, P> {
       if (!pending) continue
       this.pendingProposals.delete(key)
       const base = { id: pending.requestId, node: this.config.id }
+      // Where the operation sits in the log: the history keeps it, and a trace reader follows it there.
+      const position = entry.group === undefined ? { index: entry.index } : { index: entry.index, group: entry.group }
       pending.connection.send(
         result.ok
-          ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision }
+          ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision, ...position }
           : result.error === 'cas-mismatch'
             ? { ...base, ok: false, error: 'cas-mismatch', value: result.value }
             : { ...base, ok: false, error: 'invalid', message: result.message },
@@ -528,7 +581,10 @@ export class ReplicaHost<M extends { type: string }, P> {
   private onCoreEvent(event: CoreEvent): void {
     switch (event.kind) {
       case 'role': {
-        if (event.group !== undefined) return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader, group: event.group })
+        if (event.group !== undefined) {
+          this.groupRoles.set(event.group, event.role)
+          return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader, group: event.group })
+        }
         const wasLeader = this.adapter.leaderRoles.includes(this.role)
         const isLeader = this.adapter.leaderRoles.includes(event.role)
         this.role = event.role
@@ -544,11 +600,21 @@ export class ReplicaHost<M extends { type: string }, P> {
       case 'vote':
         return this.trace(withGroup({ kind: 'vote', term: event.term, votedFor: event.votedFor }, event.group))
       case 'commit':
-        // One commit event per flush and group is enough for the timelines and the checker, at any load.
-        this.commitsToTrace.set(event.group ?? -1, event.index)
+        // One commit event per flush and group is enough for the timelines and the checker, at any
+        // load; it keeps the time the core reported it (a latency breakdown measures to it).
+        this.commitsToTrace.set(event.group ?? -1, { index: event.index, t: this.now() })
         return
-      case 'truncate':
-        return this.trace(withGroup({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term }, event.group))
+      case 'truncate': {
+        const { kind, fromIndex, toIndex, term, runs, leader } = event
+        return this.trace(withGroup({ kind, fromIndex, toIndex, term, runs, ...(leader === undefined ? {} : { leader }) }, event.group))
+      }
+      case 'slot':
+        if (!this.config.traceLog) return
+        return this.trace({ kind: 'slot', seq: event.seq, view: event.view, phase: event.phase, ...(event.digest ? { digest: event.digest } : {}) })
+      case 'checkpoint':
+        return this.trace({ kind: 'checkpoint', seq: event.seq })
+      case 'conflict':
+        return this.trace({ kind: 'conflict', seq: event.seq, view: event.view, from: event.from, type: event.type })
       case 'note':
         return this.trace({ kind: 'note', text: event.text })
       default:
@@ -608,7 +674,11 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   trace(event: DistributiveOmit<TraceEvent, 't' | 'node'>): void {
-    this.hooks.emit({ ...event, t: this.now(), node: this.config.id } as TraceEvent)
+    this.traceAt(this.now(), event)
+  }
+
+  private traceAt(t: number, event: DistributiveOmit<TraceEvent, 't' | 'node'>): void {
+    this.hooks.emit({ ...event, t, node: this.config.id } as TraceEvent)
   }
 }
 
@@ -622,6 +692,10 @@ function withGroup<E extends object>(event: E, group: number | undefined): E & {
 function readReply(base: { id: number; node: string }, result: CommandResult): ClientResponse {
   if (result.ok) return { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision }
   return result.error === 'invalid' ? { ...base, ok: false, error: 'invalid', message: result.message } : { ...base, ok: false, error: 'rejected' }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
 }
 
 function readKey(command: AppliedEntry['command'] | undefined): string {

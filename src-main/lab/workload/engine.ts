@@ -224,6 +224,9 @@ export class WorkloadEngine {
       else if (f === 'range') event.value = outcome.entries ?? []
       else event.value = historyInputOf(command)
       event.node = outcome.node
+      if (outcome.index !== undefined) event.index = outcome.index
+      if (outcome.group !== undefined) event.group = outcome.group
+      if (outcome.seq !== undefined) event.seq = outcome.seq
     } else {
       event.value = historyInputOf(command)
       event.error = outcome.error

@@ -67,9 +67,11 @@ export class PbftClient implements ClientDriver {
     const accepted = waiting.quorum.add(reply)
     if (!accepted) return
     this.view = Math.max(this.view, accepted.view)
+    // The replicas in the order their replies came: the last one completed the f+1.
     const node = accepted.replicas.join(',')
     const result = accepted.result
-    if (result.ok) waiting.settle({ type: 'ok', node, value: result.value, entries: result.entries, revision: result.revision })
+    const seq = reply.seq === undefined ? {} : { seq: reply.seq }
+    if (result.ok) waiting.settle({ type: 'ok', node, value: result.value, entries: result.entries, revision: result.revision, ...seq })
     else if (result.error === 'cas-mismatch') waiting.settle({ type: 'fail', error: 'cas-mismatch', node, value: result.value })
     else waiting.settle({ type: 'fail', error: `invalid: ${result.message}`, node })
   }

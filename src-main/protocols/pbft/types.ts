@@ -180,6 +180,8 @@ export interface Reply {
   result: CommandResult
   /** This replica's execution counter for the request (trace only; not part of the match). */
   index: number
+  /** The sequence number the request executed at (trace only; not part of the match). */
+  seq?: number
 }
 
 /**

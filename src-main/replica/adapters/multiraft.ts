@@ -23,6 +23,7 @@ export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersis
   groupOfKey: (core, key) => (core as MultiRaftCore).groupOf(key),
   sendBeforePersist: (message, persist) =>
     persist.every((record) => record.r.kind === 'entries') && message.items.every((item) => item.m.type === 'AppendEntries'),
+  appendedEntries: (record) => (record.r.kind === 'entries' ? { group: record.g, fromIndex: record.r.fromIndex, entries: record.r.entries } : undefined),
   // A batch mixes groups: it is a heartbeat when every item is; its range is the items' only when one group's.
   describeMessage: (message) => {
     const facts = message.items.map((item) => describeRaftMessage(item.m))

@@ -32,6 +32,7 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
   sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
   describeMessage: describeRaftMessage,
+  appendedEntries: (record) => (record.kind === 'entries' ? { fromIndex: record.fromIndex, entries: record.entries } : undefined),
 }
 
 /** The entries an AppendEntries carries, the index a success acknowledges; an empty AppendEntries is a heartbeat. */
