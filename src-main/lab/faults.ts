@@ -3,13 +3,26 @@
  * SIGCONT, restart, slow disk); link faults become per-replica link rules, which each replica
  * applies to its own links. Targets (leader, follower, minority, random, crashed, paused) are
  * resolved at the moment of injection, random ones with the run's seed.
+ *
+ * A fault fires at its time. Link faults apply at once. A node fault applies on each of its nodes
+ * as soon as that node's earlier faults are done: faults on one node keep their order (a crash is
+ * not overtaken by the restart after it), and a slow restart of one node holds up nothing else.
+ * When the run ends, faults still waiting for their node are not carried out, and say so; a
+ * restart still starting when the cluster shuts down is not carried out either, never "failed".
+ * Every fault's record says when it was due and when it was applied (experiment time).
  */
 import { nodeTargetOf, type Experiment, type FaultAction, type LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
 import type { Random } from '../protocols/types.js'
 import type { LinkRules, OutgoingRule } from '../replica/transport.js'
-import type { Cluster } from './cluster.js'
+import { StartCancelledError, type Cluster } from './cluster.js'
 import type { LeaderTracker } from './leadership.js'
+
+/** What became of a fault on one of its nodes. */
+type NodeResult =
+  | { node: string; outcome: 'applied'; atMs: number; doneAtMs: number }
+  | { node: string; outcome: 'failed'; atMs: number; error: string }
+  | { node: string; outcome: 'not-carried-out'; atMs: number; why: string }
 
 export class FaultInjector {
   /** Directed links that lose every message, as "from>to". */
@@ -17,17 +30,30 @@ export class FaultInjector {
   /** Conditions per directed link that differ from the network-wide ones. */
   private readonly linkOverrides = new Map<string, Partial<LinkConditions>>()
   private network: LinkConditions
+  /** Every fault's record, in the order they were settled (applied, failed, or given up). */
   readonly injected: InjectedFault[] = []
-  /** The cut links last reported (see onLinksChanged), as sorted "from>to" keys. */
+  /** Per node, the fault on it in progress or queued last: the next fault on that node waits for it. */
+  private readonly nodeQueues = new Map<string, { fault: string; done: Promise<void> }>()
+  /** Faults fired whose record is not written yet. */
+  private readonly unsettled = new Set<Promise<InjectedFault>>()
+  /** Called as each record is written, in the order of `injected` (the runner traces it). */
+  onRecord: (fault: InjectedFault) => void = () => undefined
+  /** Why no fault is carried out any more (the run ended), once it is so. */
+  private endedBecause?: string
+  private signalEnded = () => undefined as void
+  private readonly ended = new Promise<void>((resolve) => (this.signalEnded = resolve))
+  /** Called with the directed links cut from now on, each time that set changes (the runner traces it). */
+  onLinksChanged: (cut: [string, string][]) => void = () => undefined
+  /** The cut links last reported, as sorted "from>to" keys. */
   private reportedCut = ''
 
-  /** `onLinksChanged`: the directed links cut from now on, each time the set changes (for the trace). */
   constructor(
     private readonly cluster: Cluster,
     private readonly leaders: LeaderTracker,
     network: LinkConditions,
     private readonly random: Random,
-    private readonly onLinksChanged?: (cut: [string, string][]) => void,
+    /** Experiment time now (ms from 0 s), for the records. */
+    private readonly clock: () => number = () => 0,
   ) {
     this.network = { ...network }
   }
@@ -38,30 +64,115 @@ export class FaultInjector {
     const cut = [...this.cutLinks].sort()
     if (cut.join(' ') === this.reportedCut) return
     this.reportedCut = cut.join(' ')
-    this.onLinksChanged?.(cut.map((link) => link.split('>') as [string, string]))
+    this.onLinksChanged(cut.map((link) => link.split('>') as [string, string]))
   }
 
-  async inject(action: FaultAction, atMs: number): Promise<InjectedFault> {
-    const targets = this.resolveTargets(action)
-    const fault: InjectedFault = { atMs, action: describeAction(action), targets }
-    await this.apply(action, targets)
-    if (nodeTargetOf(action) !== undefined && targets.length === 0) fault.detail = 'no node matched the target at that moment'
-    this.injected.push(fault)
+  /**
+   * Fires a fault whose time has come (`scheduledAtMs`: its time in the schedule; by hand, now).
+   * A link fault is in force when this returns; a node fault once its node's earlier faults are
+   * done. Resolves with the fault's record (also in `injected`); never rejects.
+   */
+  inject(action: FaultAction, scheduledAtMs = this.clock()): Promise<InjectedFault> {
+    const record = this.fire(action, scheduledAtMs).then((fields) => {
+      const fault: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeAction(action), targets: fields.targets, outcome: fields.outcome }
+      if (fields.detail !== undefined) fault.detail = fields.detail
+      this.record(fault)
+      return fault
+    })
+    this.unsettled.add(record)
+    void record.then(() => this.unsettled.delete(record))
+    return record
+  }
+
+  /**
+   * Records a fault whose time never came before the run ended (a schedule is recorded whole: a
+   * fault is applied, failed, or not carried out, never silently absent).
+   */
+  notCarriedOut(action: FaultAction, scheduledAtMs: number, why: string): InjectedFault {
+    const fault: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeAction(action), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}` }
+    this.record(fault)
     return fault
   }
 
-  private async apply(action: FaultAction, targets: string[]): Promise<void> {
-    if ('crash' in action) return void (await Promise.all(targets.map((node) => this.cluster.crash(node))))
+  private record(fault: InjectedFault): void {
+    this.injected.push(fault)
+    this.onRecord(fault)
+  }
+
+  /** The run ended (`why`): faults waiting for their node, and any fired from now on, are not carried out. */
+  end(why: string): void {
+    if (this.endedBecause !== undefined) return
+    this.endedBecause = why
+    this.signalEnded()
+  }
+
+  /** Resolves once every fault fired so far has its record (call after the cluster shut down). */
+  async settled(): Promise<void> {
+    while (this.unsettled.size > 0) await Promise.all([...this.unsettled])
+  }
+
+  private async fire(action: FaultAction, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
+    if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}` }
+    let targets: string[]
+    try {
+      targets = this.resolveTargets(action)
+      if (!isNodeAction(action)) {
+        // Synchronously, before this returns: faults at 0 s are in force before the clocks start.
+        this.applyToLinks(action, targets)
+        return { atMs: this.clock(), targets, outcome: 'applied' }
+      }
+    } catch (caught) {
+      return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${(caught as Error).message}` }
+    }
+    if (targets.length === 0) return { atMs: this.clock(), targets, outcome: 'applied', detail: 'no node matched the target at that moment' }
+    const results = await Promise.all(targets.map((node) => this.onNode(node, action, describeAction(action))))
+    return combineResults(action, results, scheduledAtMs)
+  }
+
+  /** Applies a node fault on `node` after the faults queued on it before, unless the run ends first. */
+  private onNode(node: string, action: FaultAction, fault: string): Promise<NodeResult> {
+    const previous = this.nodeQueues.get(node)
+    const begin = async (): Promise<NodeResult> => {
+      if (previous !== undefined) {
+        const turn = await Promise.race([previous.done.then(() => 'turn' as const), this.ended.then(() => 'ended' as const)])
+        if (turn === 'ended') return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `${this.endedBecause} while it waited for ${previous.fault} on ${node}` }
+      }
+      if (this.endedBecause !== undefined) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: this.endedBecause }
+      const atMs = this.clock()
+      try {
+        await this.applyOnNode(action, node)
+        return { node, outcome: 'applied', atMs, doneAtMs: this.clock() }
+      } catch (caught) {
+        if (caught instanceof StartCancelledError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `the run ended while ${node} was still starting (${Math.round(this.clock() - atMs)} ms after the restart began)` }
+        return { node, outcome: 'failed', atMs: this.clock(), error: (caught as Error).message }
+      }
+    }
+    const result = begin()
+    const done = result.then(() => undefined)
+    const entry = { fault, done }
+    this.nodeQueues.set(node, entry)
+    void done.then(() => {
+      if (this.nodeQueues.get(node) === entry) this.nodeQueues.delete(node)
+    })
+    return result
+  }
+
+  private async applyOnNode(action: FaultAction, node: string): Promise<void> {
+    if ('crash' in action) return this.cluster.crash(node)
     if ('restart' in action) {
-      await Promise.all(targets.map((node) => this.cluster.restart(node)))
+      await this.cluster.restart(node)
       return this.applyLinkRules()
     }
-    if ('pause' in action) return targets.forEach((node) => this.cluster.pause(node))
-    if ('resume' in action) return targets.forEach((node) => this.cluster.resume(node))
-    if ('slowDisk' in action) return targets.forEach((node) => this.cluster.setSlowDisk(node, action.slowDisk.ms))
-    if ('campaign' in action) return targets.forEach((node) => this.cluster.campaign(node))
-    if ('byzantine' in action) return targets.forEach((node) => this.cluster.setByzantine(node, action.byzantine.behaviour))
-    if ('clockSkew' in action) return targets.forEach((node) => this.cluster.setClockRate(node, action.clockSkew.factor))
+    if ('pause' in action) return this.cluster.pause(node)
+    if ('resume' in action) return this.cluster.resume(node)
+    if ('slowDisk' in action) return this.cluster.setSlowDisk(node, action.slowDisk.ms)
+    if ('campaign' in action) return this.cluster.campaign(node)
+    if ('byzantine' in action) return this.cluster.setByzantine(node, action.byzantine.behaviour)
+    if ('clockSkew' in action) return this.cluster.setClockRate(node, action.clockSkew.factor)
+    throw new Error(`not a node fault: ${describeAction(action)}`)
+  }
+
+  private applyToLinks(action: FaultAction, targets: string[]): void {
     if ('partition' in action) this.partition(action.partition)
     else if ('isolate' in action) {
       for (const node of targets)
@@ -172,6 +283,33 @@ function describeConditions(conditions: Partial<LinkConditions>): string {
   if (conditions.duplicate !== undefined) parts.push(`duplicate ${Math.round(conditions.duplicate * 100)}%`)
   if (conditions.reorder !== undefined) parts.push(`reorder ${Math.round(conditions.reorder * 100)}%`)
   return parts.join(', ') || 'unchanged'
+}
+
+/** Faults carried out on nodes, one node at a time per node; the rest act on links. */
+function isNodeAction(action: FaultAction): boolean {
+  return nodeTargetOf(action) !== undefined && !('isolate' in action)
+}
+
+/** One record from a fault's results on its nodes. */
+function combineResults(action: FaultAction, results: NodeResult[], scheduledAtMs: number): Omit<InjectedFault, 'action' | 'scheduledAtMs'> {
+  const applied = results.filter((result) => result.outcome === 'applied')
+  const failed = results.filter((result) => result.outcome === 'failed')
+  const dropped = results.filter((result) => result.outcome === 'not-carried-out')
+  const atMs = Math.max(scheduledAtMs, ...results.map((result) => result.atMs))
+  const notes: string[] = []
+  if ('restart' in action && applied.length > 0) notes.push(`up after ${Math.round(Math.max(...applied.map((result) => result.doneAtMs - result.atMs)))} ms`)
+  const targets = applied.map((result) => result.node)
+  if (failed.length > 0) {
+    const errors = failed.map((result) => (results.length > 1 ? `${result.node}: ${result.error}` : result.error))
+    return { atMs, targets, outcome: 'failed', detail: [`failed: ${errors.join('; ')}`, ...notes].join('; ') }
+  }
+  if (dropped.length > 0) {
+    const why = dropped.map((result) => (applied.length > 0 || dropped.length > 1 ? `on ${result.node}: ${result.why}` : result.why))
+    const outcome = applied.length > 0 ? 'applied' : 'not-carried-out'
+    return { atMs, targets, outcome, detail: [...notes, `not carried out: ${why.join('; ')}`].join('; ') }
+  }
+  const appliedAtMs = Math.max(...applied.map((result) => result.atMs))
+  return { atMs: appliedAtMs, targets, outcome: 'applied', ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) }
 }
 
 /** The schedule of an experiment as actions, in time order. */
