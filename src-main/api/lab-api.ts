@@ -91,6 +91,32 @@ export interface RunFailed {
 
 export type LabStreamMessage = LiveFrame | RunEnded | RunFailed
 
+/**
+ * A window of a run's trace (LabApi.readTrace). Times are experiment time (ms, 0 = the workload's
+ * start); a bound left out is open. Filters combine (and); `text` matches the event's JSON, case
+ * aside; `types` keeps messages (send, recv, drop) of those types only.
+ */
+export interface TraceQuery {
+  fromMs?: number
+  toMs?: number
+  nodes?: string[]
+  kinds?: string[]
+  types?: string[]
+  text?: string
+  /** Events returned at most (the earliest ones); bounded by the host (traceWindowEventsMax). */
+  limit?: number
+}
+
+/** The events of a window in time order, experiment time; `matched` counts them all, `omitted` those left out. */
+export interface TraceWindow {
+  events: TraceEvent[]
+  matched: number
+  omitted: number
+  /** What the read cost: chunks of the index and bytes of the file it read. */
+  chunksRead: number
+  bytesRead: number
+}
+
 /** A run directory the host keeps (newest first in listRunDirectories). */
 export interface RunDirectoryInfo {
   runId: string
@@ -141,6 +167,11 @@ export interface LabApi {
   getRunRecord(runId: string): Promise<RunRecord>
   /** The run directories the host keeps, newest first (at most runDirectoriesMax). */
   listRunDirectories(): Promise<RunDirectoryInfo[]>
+  /**
+   * A window of the run's trace, read from its run directory through an index by time: the run in
+   * progress (up to what it has written) or any stored run.
+   */
+  readTrace(runId: string, query: TraceQuery): Promise<TraceWindow>
   /**
    * A report's HTML printed to PDF by the host's Chromium (Electron: printToPDF; browser mode:
    * Chromium through playwright-core), as base64 so that both transports carry it as plain text.

@@ -60,6 +60,9 @@ export type TraceEvent =
 /** Replicas report their applied-hash at least at every multiple of this index, so any two can be compared. */
 export const applyHashEvery = 64
 
+/** Events one LabApi.readTrace returns at most (the earliest of the window); the rest are counted. */
+export const traceWindowEventsMax = 5000
+
 /** Command labels one append event carries (a leader's turn holds about one entry per client). */
 export const appendOpsMax = 256
 

@@ -12,7 +12,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
-import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
+import type { FaultAction, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
+import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import type { LatencySummaryMs, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
@@ -73,6 +74,8 @@ export class ExperimentRun {
   private readonly frames: FrameAggregator
   private readonly trace: TraceEvent[] = []
   private readonly traceFile: fs.WriteStream
+  /** trace.ndjson's index by time, as written (readTrace reads windows through it; stored as trace.index.json). */
+  private readonly traceIndex = new TraceIndexBuilder()
   private readonly messageTotals = new Map<string, { pidCounters: ReplicaStatus | undefined; carried: { messages: number; bytes: number; byType: Record<string, number> } }>()
   private cluster?: Cluster
   private faults?: FaultInjector
@@ -127,6 +130,11 @@ export class ExperimentRun {
     })
   }
 
+  /** A window of this run's trace so far, in experiment time (what is still in the stream's buffer is not there yet). */
+  readTrace(query: TraceQuery): Promise<TraceWindow> {
+    return readTraceWindow(path.join(this.dir, 'trace.ndjson'), this.traceIndex.index(), this.workloadStartMs, query)
+  }
+
   now(): number {
     return Number(process.hrtime.bigint() - this.epochNs) / 1e6
   }
@@ -160,6 +168,7 @@ export class ExperimentRun {
     // Messages still queued on the channels of processes just stopped arrive after this: the run's
     // record ends here.
     await this.closeTrace()
+    this.writeRunFile('trace.index.json', JSON.stringify(this.traceIndex.index()))
     this.writeRunFile('final-states.json', JSON.stringify(finalStates, null, 2))
     this.writeRunFile('series.json', JSON.stringify(this.frames.series))
     if (stats) {
@@ -462,7 +471,9 @@ export class ExperimentRun {
     for (const event of events) {
       if (retainedKinds.has(event.kind)) this.trace.push(event)
       this.leaders.observe(event)
-      lines.push(JSON.stringify(event))
+      const line = JSON.stringify(event)
+      this.traceIndex.add(event, Buffer.byteLength(line))
+      lines.push(line)
     }
     this.traceFile.write(lines.join('\n') + '\n')
     this.frames.addEvents(events)
