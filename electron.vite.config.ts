@@ -26,6 +26,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
+    // Written by scripts/build-node.mjs: the Noto Sans KR slices (fonts/), copied as they are.
+    publicDir: resolve(root, 'out/public'),
     plugins: [vue()],
     define: {
       // vue-i18n: composition API only, and no runtime message compiler that would need eval.

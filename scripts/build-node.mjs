@@ -18,6 +18,7 @@ const entryPoints = {
   guardian: 'src-main/lab/guardian.ts',
   serve: 'src-main/server/main.ts',
   launch: 'src-main/electron/launch.ts',
+  fonts: 'src-main/lab/report/fonts.ts',
 }
 const started = performance.now()
 // Other processes may be running these bundles while we build (a test calls `npm run lab` while
@@ -29,6 +30,11 @@ const result = await build({
   entryPoints,
   outdir,
   bundle: true,
+  // Each command's code (and the packages it imports) loads only when that command runs: `lab check`
+  // starts without the runner, the schema library or echarts. Shared code goes to out/node/chunks.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
@@ -50,4 +56,22 @@ for (const file of result.outputFiles) {
   fs.writeFileSync(temporary, file.contents)
   fs.renameSync(temporary, file.path)
 }
-if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms`)
+// Chunks of earlier builds are no longer referenced. A process started before this build may still
+// load one of them lazily (a command's code loads when the command runs), so only chunks unreferenced
+// and older than an hour are removed.
+const staleChunkAgeMs = 60 * 60 * 1000
+const chunksDir = path.resolve(root, outdir, 'chunks')
+const current = new Set(result.outputFiles.map((file) => path.resolve(file.path)))
+for (const name of fs.existsSync(chunksDir) ? fs.readdirSync(chunksDir) : []) {
+  const file = path.join(chunksDir, name)
+  if (current.has(file)) continue
+  const ageMs = Date.now() - fs.statSync(file).mtimeMs
+  if (ageMs > staleChunkAgeMs) fs.rmSync(file, { force: true })
+}
+if (process.argv.includes('--metafile')) fs.writeFileSync(path.resolve(root, outdir, 'meta.json'), JSON.stringify(result.metafile))
+// The Korean font the renderer ships (Vite's public folder: out/public), so Hangul renders on a
+// machine that has no Korean font of its own.
+const { writeAppFonts } = await import(path.resolve(root, outdir, 'fonts.js'))
+// Resolved from the repository (a bundle built into another --outdir has no node_modules beside it).
+const fonts = writeAppFonts(path.join(root, 'out/public/fonts'), path.join(root, 'package.json'))
+if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms; out/public/fonts: ${fonts.files} slices of Noto Sans KR, ${(fonts.bytes / 1024).toFixed(0)} KiB`)

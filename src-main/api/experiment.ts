@@ -6,9 +6,12 @@
 import { z } from 'zod'
 import { durationSchema, describeValue, timerMsMax } from './duration.js'
 import { utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
+import { injectorActionsOf, type InjectorAction } from '../protocols/descriptor.js'
+import { raftReadModes } from '../protocols/raft/protocol.js'
+import { descriptorOf, protocolNames, protocols, type ProtocolName } from '../protocols/registry.js'
 
-export const protocolNames = ['raft', 'pbft', 'primary-backup'] as const
-export type ProtocolName = (typeof protocolNames)[number]
+/** The protocols, their Byzantine kinds and read modes come from their descriptors (protocols/registry.ts). */
+export { protocolNames, type ProtocolName }
 
 export const nodesMax = 15
 export const clientsMax = 1024
@@ -69,11 +72,18 @@ export const linkConditionsSchema = z
   .strict()
 export type LinkConditions = z.infer<typeof linkConditionsSchema>
 
-/** What a PBFT replica does when it lies (see src-main/protocols/pbft/types.ts). */
-export const pbftByzantineKinds = ['silent', 'equivocate', 'corrupt-digest', 'phantom', 'forge-auth', 'slow-primary', 'lie-checkpoint', 'forge-view-change'] as const
-/** What a lying Raft node does: acknowledge entries it never stored, or vote for every candidate. */
-export const raftByzantineKinds = ['fake-ack', 'vote-twice'] as const
-export const byzantineKindNames = [...pbftByzantineKinds, ...raftByzantineKinds] as const
+/** How a node of this protocol can lie (its descriptor's Byzantine kinds); none for a protocol without liars or an unknown name. */
+export function byzantineKindsOf(protocol: string): readonly string[] {
+  return protocols.find((descriptor) => descriptor.name === protocol)?.byzantine?.kinds ?? []
+}
+/** Every protocol's Byzantine kinds, each once: what the schema takes before validate.ts checks the protocol's own. */
+export const byzantineKindNames = [...new Set(protocols.flatMap((descriptor) => byzantineKindsOf(descriptor.name)))] as [string, ...string[]]
+/** How a get can be served (Raft's read paths; the other protocols have one path each). */
+export const readModes = raftReadModes
+/** The fault injector's actions beyond crash, pause and isolate that this protocol allows. */
+export function injectorActionsFor(protocol: string): InjectorAction[] {
+  return (protocolNames as readonly string[]).includes(protocol) ? injectorActionsOf(descriptorOf(protocol)) : []
+}
 
 export const byzantineSchema = z.union([
   z.enum(byzantineKindNames, { error: (issue) => `expected one of ${byzantineKindNames.join(', ')}, got ${describeValue(issue.input)}` }),
@@ -115,7 +125,7 @@ export const clusterSchema = z
      * leadership with a heartbeat round), 'lease' (the leader answers while its lease holds; needs
      * checkQuorum), 'follower' (any node answers from its own copy: fast, may be stale).
      */
-    readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
+    readMode: z.enum(readModes).default('readindex'),
     /** Taken off the leader's lease for clock drift between nodes (lease reads). */
     leaseDriftMs: protocolMsOrZero('ms >= 0').default(20),
     /** Raft only: independent Raft groups on the same nodes (MultiRaft), each owning a share of the keys. */
@@ -327,6 +337,8 @@ export const experimentSchema = z
   .object({
     name: z.string().min(1).max(80).default('experiment'),
     description: z.string().default(''),
+    /** The description in Korean, shown when the app speaks Korean (the course's students often do). */
+    descriptionKo: z.string().optional(),
     protocol: z.enum(protocolNames, {
       error: (issue) => `expected one of ${protocolNames.join(', ')}, got ${describeValue(issue.input)}`,
     }),

@@ -22,6 +22,8 @@ export interface ExperimentFile {
   file: string
   name: string
   description: string
+  /** The description in Korean, when the file has one (descriptionKo). */
+  descriptionKo?: string
   protocol: string
   nodes: number
   text: string
@@ -29,6 +31,12 @@ export interface ExperimentFile {
   source: 'bundled' | 'user'
   /** Present when the file on disk does not validate. */
   errors?: FieldError[]
+}
+
+/** An exercise file of the course (exercises/*.yaml); the renderer validates it (api/exercise). */
+export interface ExerciseFileText {
+  file: string
+  text: string
 }
 
 export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: FieldError[] }
@@ -128,9 +136,9 @@ export interface RunDirectoryInfo {
 
 /**
  * The HTML of a report handed to renderPdf is bounded: a comparison of eight long runs stays far
- * below.
+ * below, and so does a hand-in report with the Korean font slices its text needs embedded.
  */
-export const reportHtmlCharsMax = 600_000
+export const reportHtmlCharsMax = 2_000_000
 
 /**
  * An experiment text (validateExperiment, saveExperiment, startRun) is at most this many characters
@@ -167,6 +175,8 @@ export interface LabApi {
   getRunRecord(runId: string): Promise<RunRecord>
   /** The run directories the host keeps, newest first (at most runDirectoriesMax). */
   listRunDirectories(): Promise<RunDirectoryInfo[]>
+  /** The course: the exercise files the host ships, by file name (the course orders them). */
+  listExercises(): Promise<ExerciseFileText[]>
   /**
    * A window of the run's trace, read from its run directory through an index by time: the run in
    * progress (up to what it has written) or any stored run.

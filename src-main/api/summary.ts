@@ -106,6 +106,20 @@ export interface ScriptStepResult {
   t: number
 }
 
+/**
+ * Acknowledged writes missing from the final state, counted from the history with the workload's
+ * final reads (src-main/checker/acknowledged-writes.ts says exactly when a write counts as lost).
+ */
+export interface LostWritesSummary {
+  acknowledged: number
+  lost: number
+  examples: string[]
+  keysChecked: number
+  keysUnchecked: number
+  /** False when the history has no final reads: nothing could be judged. */
+  finalReadsFound: boolean
+}
+
 export interface ReplicaExitReport {
   node: string
   atMs: number
@@ -143,6 +157,8 @@ export interface RunSummary {
   faults: InjectedFault[]
   /** Reads by how they were served, and how many certainly returned an overwritten value. */
   reads: { mode: string; total: number; stale: number; examples: { key: string; read: string | null; newer: string; atMs: number }[] }
+  /** Absent in runs recorded before the lab counted them, and in runs without a history. */
+  lostWrites?: LostWritesSummary
   script?: ScriptStepResult[]
   discovery?: DiscoveryReport
   /**

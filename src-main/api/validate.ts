@@ -4,7 +4,7 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, faultsMax, nodeTargetOf, pbftByzantineKinds, raftByzantineKinds, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
+import { defaultNodeNames, experimentSchema, faultsMax, byzantineKindsOf, nodeTargetOf, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
 import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
 import { checkCommandBytes, encodedBytesMax, frameBytesMax } from '../protocols/common/wire-budget.js'
@@ -204,7 +204,7 @@ function protocolErrors(experiment: Experiment): FieldError[] {
       errors.push({ path: 'cluster.rangeSplits', message: 'expected split points in increasing order' })
     }
   }
-  const allowed: readonly string[] = protocol === 'pbft' ? pbftByzantineKinds : protocol === 'raft' ? raftByzantineKinds : []
+  const allowed = byzantineKindsOf(protocol)
   const behaviours: { path: string; kind: string }[] = Object.entries(cluster.byzantine).map(([node, spec]) => ({
     path: `cluster.byzantine.${node}`,
     kind: typeof spec === 'string' ? spec : spec.kind,

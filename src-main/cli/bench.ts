@@ -1,129 +1,186 @@
 /**
- * Benchmarks: `npm run bench -- <suite> [--quick] [--json]`.
- *   raft     3 and 5 nodes × 1/16/64 closed-loop writers × fsync/none: throughput, p50, p99
- *   checker  linearizability checking time of a 100,000-operation history over 100 keys
- * Each configuration runs several times on real processes; the table shows medians.
+ * Benchmarks: `npm run bench -- <suite> [options]` (bench-args.ts lists them).
+ *
+ * Every row is a real experiment run by the lab's own runner and workload, exactly as
+ * `npm run lab -- run` runs it (`--experiments DIR` writes the files): a row and a run of the same
+ * file measure the same thing. With `--vs etcd` a real etcd cluster runs the same workload, in the
+ * same session, configuration by configuration, runs interleaved with ours so both see the same
+ * machine; the tables print both rows and their ratios. No reference figure is a constant here.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ExperimentRun } from '../lab/runner.js'
-import { validateExperiment } from '../api/validate.js'
-import type { Experiment, ExperimentInput } from '../api/experiment.js'
+import type { Experiment } from '../api/experiment.js'
 import type { RunSummary } from '../api/summary.js'
 import { onStopSignal, signalExitCode } from './signals.js'
+import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
+import { findEtcd } from '../lab/bench/etcd.js'
+import type { PhaseRecord } from '../replica/phase-profile.js'
+import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
-/** The bar to beat, measured on this machine with a production Raft (Go): 3 members, loopback, fsync. */
-const referenceP50MsOneClient = 0.85
-const referenceThroughput64Clients = 8000
-
-interface BenchRow {
-  nodes: number
-  clients: number
-  durability: 'fsync' | 'none'
+interface Measured {
   throughput: number
   p50Ms: number
   p99Ms: number
 }
 
-const usage = `usage: npm run bench -- <raft | raft-vs-pbft | multiraft | checker> [--quick] [--json]`
-
-async function main(argv: string[]): Promise<number> {
-  const suite = argv.find((arg) => !arg.startsWith('--'))
-  const quick = argv.includes('--quick')
-  const json = argv.includes('--json')
-  switch (suite) {
-    case 'raft':
-      return benchRaft(quick, json)
-    case 'checker':
-      return benchCheckerSuite(quick, json)
-    case 'raft-vs-pbft':
-      return benchRaftVsPbft(quick, json)
-    case 'multiraft':
-      return benchMultiRaft(quick, json)
-    default:
-      process.stderr.write(`${suite ? `unknown suite ${suite}\n` : ''}${usage}\n`)
-      return 2
-  }
-}
-
-async function benchRaft(quick: boolean, json: boolean): Promise<number> {
-  const durationMs = quick ? 1000 : 4000
-  const repetitions = quick ? 1 : 3
-  const rows: BenchRow[] = []
-  await inScratchRunsDir(async (runsDir) => {
-    for (const nodes of [3, 5])
-      for (const durability of ['fsync', 'none'] as const)
-        for (const clients of [1, 16, 64]) {
-          const summaries = await repeat({ nodes, clients, durability, durationMs }, repetitions, runsDir)
-          const row: BenchRow = {
-            nodes,
-            clients,
-            durability,
-            ...medians(summaries),
-          }
-          rows.push(row)
-          if (!json) process.stderr.write(`  ${describeRow(row)}\n`)
-        }
-  })
-  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-  else process.stdout.write(raftTable(rows, repetitions, durationMs))
-  return 0
-}
-
-interface BenchShape {
-  protocol?: 'raft' | 'pbft'
+interface RaftRow extends Measured {
+  system: string
   nodes: number
   clients: number
   durability: 'fsync' | 'none'
-  durationMs: number
-  seed: number
-  groups?: number
+  runs: number
 }
 
-function benchExperiment(options: BenchShape): Experiment {
-  const protocol = options.protocol ?? 'raft'
-  const input: ExperimentInput = {
-    name: `bench-${protocol}-${options.nodes}-${options.clients}-${options.durability}${options.groups ? `-g${options.groups}` : ''}`,
-    protocol,
-    seed: options.seed,
-    cluster: { nodes: options.nodes, durability: options.durability, ...(options.groups ? { groups: options.groups } : {}) },
-    workload: { duration: `${options.durationMs}ms`, warmup: '1s', clients: options.clients, keys: 1000, mix: { get: 0, put: 1 }, valueBytes: 16 },
-    trace: { messages: false },
+interface Ratio {
+  nodes: number
+  clients: number
+  durability: 'fsync' | 'none'
+  /** Ours over the reference's: below 1 is faster for latency. */
+  p50: number
+  p99: number
+  /** Ours over the reference's: above 1 is more throughput. */
+  throughput: number
+}
+
+export const labSystem = 'consensus-lab raft'
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseBenchArgs(argv)
+  if (!parsed.ok) {
+    process.stderr.write(`bench: ${parsed.error}\n${benchUsage}\n`)
+    return 2
   }
-  const result = validateExperiment(input)
-  if (!result.ok) throw new Error(`bench experiment invalid: ${JSON.stringify(result.errors)}`)
-  return result.experiment
+  const args = parsed.args
+  switch (args.suite) {
+    case 'raft':
+      return benchRaft(args)
+    case 'checker':
+      return benchCheckerSuite(args)
+    case 'raft-vs-pbft':
+      return benchRaftVsPbft(args)
+    case 'multiraft':
+      return benchMultiRaft(args)
+    case 'profile':
+      return benchProfile(args)
+  }
 }
 
-function describeRow(row: BenchRow): string {
-  return `${row.nodes} nodes  ${String(row.clients).padStart(2)} clients  ${row.durability.padEnd(5)}  ${row.throughput.toFixed(0).padStart(7)} ops/s  p50 ${row.p50Ms.toFixed(3)} ms  p99 ${row.p99Ms.toFixed(3)} ms`
+function benchExperiment(shape: BenchShape, args: BenchArgs): Experiment {
+  return benchExperimentOf(shape, args.experimentsDir)
 }
 
-function raftTable(rows: BenchRow[], repetitions: number, durationMs: number): string {
+function loadLine(): string {
+  const [one, five] = os.loadavg()
+  return `load average ${one!.toFixed(2)} (1 min), ${five!.toFixed(2)} (5 min) on ${os.cpus().length} cores`
+}
+
+async function benchRaft(args: BenchArgs): Promise<number> {
+  let etcd: { binary: string; version: string } | undefined
+  if (args.vs === 'etcd') {
+    const found = findEtcd()
+    const client = found.ok ? await etcdClientProblem() : undefined
+    if (!found.ok || client !== undefined) {
+      process.stderr.write(`bench: skipping --vs etcd: ${found.ok ? client : found.reason}\n`)
+      return 0
+    }
+    etcd = found
+  }
+  const nodeCounts = args.nodes ?? (etcd ? [3] : [3, 5])
+  const rows: RaftRow[] = []
+  const ratios: Ratio[] = []
+  const loadBefore = loadLine()
+  await inScratchRunsDir(async (runsDir) => {
+    for (const nodes of nodeCounts)
+      for (const durability of args.durability ?? (['fsync', 'none'] as const))
+        for (const clients of args.clients ?? [1, 16, 64]) {
+          const ours: RunSummary[] = []
+          const theirs: Measured[] = []
+          for (let run = 0; run < args.runs; run += 1) {
+            const experiment = benchExperiment({ nodes, clients, durability, durationMs: args.durationMs, warmupMs: args.warmupMs, seed: run + 1 }, args)
+            ours.push(await runOnce(experiment, runsDir))
+            if (etcd) {
+              const { runAgainstEtcd } = await import('../lab/bench/etcd-run.js')
+              const reference = await runAgainstEtcd(experiment, etcd, runsDir)
+              theirs.push({ throughput: reference.throughput, p50Ms: reference.latencyMs.p50, p99Ms: reference.latencyMs.p99 })
+            }
+          }
+          const row: RaftRow = { system: labSystem, nodes, clients, durability, runs: args.runs, ...medians(ours) }
+          rows.push(row)
+          if (!args.json) process.stderr.write(`  ${describeRow(row)}\n`)
+          if (etcd) {
+            const reference: RaftRow = { system: `etcd ${etcd.version}${durability === 'none' ? ' (data on tmpfs)' : ''}`, nodes, clients, durability, runs: args.runs, ...medianOf(theirs) }
+            rows.push(reference)
+            ratios.push(ratioOf(row, reference))
+            if (!args.json) process.stderr.write(`  ${describeRow(reference)}\n`)
+          }
+        }
+  })
+  const loadAfter = loadLine()
+  if (args.json) process.stdout.write(`${JSON.stringify({ rows, ratios, load: { before: loadBefore, after: loadAfter } }, null, 2)}\n`)
+  else process.stdout.write(raftTable(rows, ratios, args, loadBefore, loadAfter))
+  return 0
+}
+
+/** Why etcd's client cannot load here (it is a development dependency), or undefined. */
+async function etcdClientProblem(): Promise<string | undefined> {
+  try {
+    await import('etcd3')
+    return undefined
+  } catch (error) {
+    return `the etcd3 client package does not load (${(error as Error).message.split('\n')[0]}); \`npm ci\` installs it`
+  }
+}
+
+export function ratioOf(ours: Measured & Pick<RaftRow, 'nodes' | 'clients' | 'durability'>, reference: Measured): Ratio {
+  const divide = (a: number, b: number) => (b > 0 ? round3(a / b) : Number.NaN)
+  return {
+    nodes: ours.nodes,
+    clients: ours.clients,
+    durability: ours.durability,
+    p50: divide(ours.p50Ms, reference.p50Ms),
+    p99: divide(ours.p99Ms, reference.p99Ms),
+    throughput: divide(ours.throughput, reference.throughput),
+  }
+}
+
+async function runOnce(experiment: Experiment, runsDir: string): Promise<RunSummary> {
+  const summary = await new ExperimentRun(experiment, benchRunOptions(runsDir)).execute()
+  if (!summary.completed) throw new Error(`bench run failed: ${summary.error}`)
+  return summary
+}
+
+function describeRow(row: RaftRow): string {
+  return `${row.system.padEnd(18)} ${row.nodes} nodes  ${String(row.clients).padStart(2)} clients  ${row.durability.padEnd(5)}  ${row.throughput.toFixed(0).padStart(7)} ops/s  p50 ${row.p50Ms.toFixed(3)} ms  p99 ${row.p99Ms.toFixed(3)} ms`
+}
+
+function raftTable(rows: RaftRow[], ratios: Ratio[], args: BenchArgs, loadBefore: string, loadAfter: string): string {
   const lines = [
-    `Raft on real processes (writes only, ${durationMs / 1000} s per run, median of ${repetitions}) on ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`,
+    `Raft on real processes: writes only, 16-byte values, 1,000 keys, ${args.warmupMs / 1000} s warm-up, ${args.durationMs / 1000} s per run, median of ${args.runs}`,
+    `${os.cpus()[0]?.model ?? 'unknown CPU'}; ${loadBefore} before, ${loadAfter.replace(/ on \d+ cores$/, '')} after`,
     '',
-    '| nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) |',
-    '|---:|---:|---|---:|---:|---:|',
-    ...rows.map((row) => `| ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
-    '',
+    '| system | nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) |',
+    '|---|---:|---:|---|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.system} | ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
   ]
-  const oneClient = rows.find((row) => row.nodes === 3 && row.clients === 1 && row.durability === 'fsync')
-  const manyClients = rows.find((row) => row.nodes === 3 && row.clients === 64 && row.durability === 'fsync')
-  if (oneClient) lines.push(`3 nodes, fsync, 1 client: p50 ${oneClient.p50Ms.toFixed(3)} ms vs ${referenceP50MsOneClient} ms for the Go reference (ratio ${(oneClient.p50Ms / referenceP50MsOneClient).toFixed(2)}, lower is better)`)
-  if (manyClients) lines.push(`3 nodes, fsync, 64 clients: ${manyClients.throughput.toFixed(0)} ops/s vs ${referenceThroughput64Clients} for the Go reference (ratio ${(manyClients.throughput / referenceThroughput64Clients).toFixed(2)}, higher is better)`)
+  if (ratios.length > 0) {
+    lines.push(
+      '',
+      'Ours over etcd in the same session (p50, p99: below 1 is faster; throughput: above 1 is more):',
+      '',
+      '| nodes | clients | durability | p50 | p99 | throughput |',
+      '|---:|---:|---|---:|---:|---:|',
+      ...ratios.map((ratio) => `| ${ratio.nodes} | ${ratio.clients} | ${ratio.durability} | ${ratio.p50.toFixed(2)}x | ${ratio.p99.toFixed(2)}x | ${ratio.throughput.toFixed(2)}x |`),
+    )
+  }
   return `${lines.join('\n')}\n`
 }
 
 /** Runs one configuration `repetitions` times and returns the summaries. */
-async function repeat(shape: Omit<BenchShape, 'seed'>, repetitions: number, runsDir: string): Promise<RunSummary[]> {
+async function repeat(shape: Omit<BenchShape, 'seed'>, args: BenchArgs, runsDir: string): Promise<RunSummary[]> {
   const summaries: RunSummary[] = []
-  for (let repetition = 0; repetition < repetitions; repetition += 1) {
-    const summary = await new ExperimentRun(benchExperiment({ ...shape, seed: repetition + 1 }), { runsDir, check: false, finalReads: false }).execute()
-    if (!summary.completed) throw new Error(`bench run failed: ${summary.error}`)
-    summaries.push(summary)
-  }
+  for (let run = 0; run < args.runs; run += 1) summaries.push(await runOnce(benchExperiment({ ...shape, seed: run + 1 }, args), runsDir))
   return summaries
 }
 
@@ -138,15 +195,14 @@ interface ProtocolRow {
   bytesPerOp: number
 }
 
-async function benchRaftVsPbft(quick: boolean, json: boolean): Promise<number> {
-  const durationMs = quick ? 1000 : 4000
-  const repetitions = quick ? 1 : 3
+async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
   const rows: ProtocolRow[] = []
+  const { durationMs, warmupMs } = args
   await inScratchRunsDir(async (runsDir) => {
     for (const [raftNodes, pbftNodes] of [[3, 4], [5, 7]] as const)
-      for (const clients of quick ? [1, 16] : [1, 16, 64])
+      for (const clients of args.clients ?? (args.runs === 1 && durationMs <= 1000 ? [1, 16] : [1, 16, 64]))
         for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {
-          const summaries = await repeat({ protocol, nodes, clients, durability: 'fsync', durationMs }, repetitions, runsDir)
+          const summaries = await repeat({ protocol, nodes, clients, durability: 'fsync', durationMs, warmupMs }, args, runsDir)
           const perOp = (value: (summary: RunSummary) => number) => median(summaries.map((summary) => value(summary) / Math.max(1, summary.ops.ok)))
           const row: ProtocolRow = {
             protocol,
@@ -157,17 +213,17 @@ async function benchRaftVsPbft(quick: boolean, json: boolean): Promise<number> {
             bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
           }
           rows.push(row)
-          if (!json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+          if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
         }
   })
-  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-  else process.stdout.write(protocolTable(rows, repetitions, durationMs))
+  if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  else process.stdout.write(protocolTable(rows, args))
   return 0
 }
 
-function protocolTable(rows: ProtocolRow[], repetitions: number, durationMs: number): string {
+function protocolTable(rows: ProtocolRow[], args: BenchArgs): string {
   const lines = [
-    `Raft vs PBFT on real processes (writes only, fsync, ${durationMs / 1000} s per run after 1 s of warm-up, median of ${repetitions})`,
+    `Raft vs PBFT on real processes (writes only, fsync, ${args.durationMs / 1000} s per run after ${args.warmupMs / 1000} s of warm-up, median of ${args.runs}); ${loadLine()}`,
     '',
     '| protocol | nodes | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | bytes/op | p50 vs Raft |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -188,30 +244,24 @@ interface GroupRow {
   p99Ms: number
 }
 
-async function benchMultiRaft(quick: boolean, json: boolean): Promise<number> {
-  const durationMs = quick ? 1000 : 4000
-  const repetitions = quick ? 1 : 3
-  const clients = 64
+async function benchMultiRaft(args: BenchArgs): Promise<number> {
+  const clients = args.clients?.[0] ?? 64
   const rows: GroupRow[] = []
   await inScratchRunsDir(async (runsDir) => {
-    for (const groups of [1, 2, 4, 8]) {
-      const summaries = await repeat({ nodes: 3, clients, durability: 'fsync', durationMs, groups }, repetitions, runsDir)
-      const row: GroupRow = {
-        groups,
-        clients,
-        ...medians(summaries),
-      }
+    for (const groups of args.groups ?? [1, 2, 4, 8]) {
+      const summaries = await repeat({ nodes: 3, clients, durability: args.durability?.[0] ?? 'fsync', durationMs: args.durationMs, warmupMs: args.warmupMs, groups }, args, runsDir)
+      const row: GroupRow = { groups, clients, ...medians(summaries) }
       rows.push(row)
-      if (!json) process.stderr.write(`  ${groups} groups: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+      if (!args.json) process.stderr.write(`  ${groups} groups: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
     }
   })
-  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else {
     const base = rows[0]!.throughput
     const lines = [
-      `MultiRaft on 3 nodes, ${clients} closed-loop writers, fsync (${durationMs / 1000} s per run, median of ${repetitions}) on ${os.cpus().length} cores`,
+      `MultiRaft on 3 nodes, ${clients} closed-loop writers, ${args.durability?.[0] ?? 'fsync'} (${args.durationMs / 1000} s per run, median of ${args.runs}); ${loadLine()}`,
       '',
-      '| groups | throughput (ops/s) | vs 1 group | p50 (ms) | p99 (ms) |',
+      `| groups | throughput (ops/s) | vs ${rows[0]!.groups} group${rows[0]!.groups === 1 ? '' : 's'} | p50 (ms) | p99 (ms) |`,
       '|---:|---:|---:|---:|---:|',
       ...rows.map((row) => `| ${row.groups} | ${row.throughput.toFixed(0)} | ${(row.throughput / base).toFixed(2)}x | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
     ]
@@ -220,34 +270,86 @@ async function benchMultiRaft(quick: boolean, json: boolean): Promise<number> {
   return 0
 }
 
+/** One configuration, one run, its leader's phase records joined with the history (lab/bench/profile.ts). */
+async function benchProfile(args: BenchArgs): Promise<number> {
+  const { phaseBreakdown, phaseMeaning } = await import('../lab/bench/profile.js')
+  const { phaseProfileDirVariable } = await import('../replica/phase-profile.js')
+  const shape = { nodes: args.nodes?.[0] ?? 3, clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', groups: args.groups?.[0], durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
+  const experiment = benchExperiment(shape, args)
+  let output = ''
+  await inScratchRunsDir(async (runsDir) => {
+    const profileDir = path.join(runsDir, 'phases')
+    // Replicas inherit the environment (cluster.ts): with it set, the leader stamps each request.
+    process.env[phaseProfileDirVariable] = profileDir
+    let summary: RunSummary
+    try {
+      summary = await runOnce(experiment, runsDir)
+    } finally {
+      delete process.env[phaseProfileDirVariable]
+    }
+    const history = fs.readFileSync(path.join(summary.runDir, 'history.ndjson'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    const records = fs.existsSync(profileDir)
+      ? fs.readdirSync(profileDir).flatMap((name) => fs.readFileSync(path.join(profileDir, name), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown).filter((value): value is PhaseRecord => Array.isArray(value) && value.length === 8))
+      : []
+    const breakdown = phaseBreakdown(history, records, summary.workloadStartMs + experiment.workload.warmup)
+    if (args.json) {
+      output = `${JSON.stringify({ experiment: experiment.name, summary: { throughput: summary.throughput, latencyMs: summary.latencyMs }, ...breakdown }, null, 2)}\n`
+      return
+    }
+    const lines = [
+      `Where the time goes: ${experiment.name} (raft, ${shape.nodes} nodes, ${shape.clients} closed-loop writer${shape.clients === 1 ? '' : 's'}, ${shape.durability}${shape.groups ? `, ${shape.groups} groups` : ''}), one run of ${args.durationMs / 1000} s after ${args.warmupMs / 1000} s warm-up`,
+      `${loadLine()}; ${breakdown.operations} operations joined with the leader's records${breakdown.unmatched > 0 ? `, ${breakdown.unmatched} without one (left out)` : ''}; the run's own p50 ${summary.latencyMs.p50.toFixed(3)} ms, ${summary.throughput.toFixed(0)} ops/s`,
+      '',
+      '| phase | p50 (ms) | p90 (ms) | mean (ms) | what it is |',
+      '|---|---:|---:|---:|---|',
+      ...breakdown.rows.map((row) => `| ${row.phase} | ${row.p50Ms.toFixed(3)} | ${row.p90Ms.toFixed(3)} | ${row.meanMs.toFixed(3)} | ${row.phase === 'total' ? 'the sum, per operation (medians do not add up; means do)' : phaseMeaning[row.phase]} |`),
+    ]
+    output = `${lines.join('\n')}\n`
+  })
+  process.stdout.write(output)
+  return 0
+}
+
 function round2(value: number): number {
   return Math.round(value * 100) / 100
 }
 
-async function benchCheckerSuite(quick: boolean, json: boolean): Promise<number> {
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
+}
+
+async function benchCheckerSuite(args: BenchArgs): Promise<number> {
   const { benchChecker } = await import('../lab/checker/bench.js')
-  const rows = benchChecker({ runs: quick ? 1 : 3 })
-  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  const rows = benchChecker({ runs: args.runs })
+  if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
   return 0
 }
 
 /** Throughput and latency of repeated runs: the median of each. */
-function medians(summaries: RunSummary[]): { throughput: number; p50Ms: number; p99Ms: number } {
+function medians(summaries: RunSummary[]): Measured {
+  return medianOf(summaries.map((summary) => ({ throughput: summary.throughput, p50Ms: summary.latencyMs.p50, p99Ms: summary.latencyMs.p99 })))
+}
+
+function medianOf(measured: Measured[]): Measured {
   return {
-    throughput: median(summaries.map((summary) => summary.throughput)),
-    p50Ms: median(summaries.map((summary) => summary.latencyMs.p50)),
-    p99Ms: median(summaries.map((summary) => summary.latencyMs.p99)),
+    throughput: median(measured.map((one) => one.throughput)),
+    p50Ms: median(measured.map((one) => one.p50Ms)),
+    p99Ms: median(measured.map((one) => one.p99Ms)),
   }
 }
 
 /** Runs `work` with a fresh runs directory that is removed afterwards, whatever happens. */
 async function inScratchRunsDir(work: (runsDir: string) => Promise<void>): Promise<void> {
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-bench-'))
+  // A stop signal exits at once (below): the scratch runs go with the process all the same.
+  const remove = () => fs.rmSync(runsDir, { recursive: true, force: true })
+  process.on('exit', remove)
   try {
     await work(runsDir)
   } finally {
-    fs.rmSync(runsDir, { recursive: true, force: true })
+    process.off('exit', remove)
+    remove()
   }
 }
 
@@ -257,8 +359,9 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-// A stopped benchmark has nothing to keep: exit at once. Replicas end with their control channels
-// and the guardian ends the paused ones; the npm that started us dying counts too (see signals.ts).
+// A stopped benchmark has nothing to keep: exit at once. Replicas end with their control channels,
+// etcd members are killed on exit (etcd.ts) and the guardian ends the rest; the npm that started us
+// dying counts too (see signals.ts).
 onStopSignal((signal) => process.exit(signalExitCode(signal)))
 
 main(process.argv.slice(2)).then(

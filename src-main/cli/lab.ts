@@ -1,28 +1,14 @@
 /**
  * The headless lab: `npm run lab -- <command>`.
  *   run <experiment.yaml> [--json] [--check] [--runs-dir DIR]   run an experiment on real processes
- *   check <run-dir | history.ndjson> [--json]                    judge a recorded history
+ *   check <run-dir | history.ndjson>... [--json]                 judge recorded histories
  *   report <run-dir | run-file>... --format html|md|csv|json|pdf reports and comparisons
  *   export <run-dir> --out FILE                                  one-file run for the app
  *   validate <experiment.yaml>...                                validate experiment files
  *   schema                                                       print the experiment JSON Schema
+ *   exercise list|schema|run|grade ...                           the course (src-main/lab/exercise/command.ts)
  */
 import fs from 'node:fs'
-import path from 'node:path'
-import { loadExperimentFile } from '../lab/experiment-file.js'
-import { ExperimentRun, RunStartError, describeScriptStep } from '../lab/runner.js'
-import { experimentJsonSchema } from '../api/json-schema.js'
-import { formatSummary, ProgressLine } from './format.js'
-import { onStopSignal, signalExitCode, type StopSignal } from './signals.js'
-import type { RunSummary } from '../api/summary.js'
-import { verdictWord } from '../api/report/analysis.js'
-import { assertNever } from '../protocols/types.js'
-
-/** `lab run` exit codes (README): 2 is an invalid experiment file, nothing started. */
-const exitCompleted = 0
-const exitViolation = 1
-const exitIncomplete = 3
-const exitUndecided = 4
 
 const usage = `usage: npm run lab -- <command>
   run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads]
@@ -31,8 +17,9 @@ const usage = `usage: npm run lab -- <command>
       --check  exit 1 when the verdict finds a violation (non-linearizable, a broken invariant, a
                replica that died), 4 when it is undecided; 3 means the run could not complete
       Ctrl-C, SIGTERM or SIGHUP interrupts the run: its run directory is kept; exit 128 + n.
-  check <run-dir | history.ndjson> [--json] [--budget DURATION]
-      Judges a recorded history: exit 0 linearizable, 1 not, 2 unknown or unreadable.
+  check <run-dir | history.ndjson>... [--json] [--budget DURATION]
+      Judges recorded histories: exit 0 linearizable, 1 not, 2 unknown or unreadable; several
+      targets are checked in one process (a table; the exit code of the worst).
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
       One run: a run report; several: a comparison against the first (or the N-th).
       The format follows --out's extension when --format is not given.
@@ -43,15 +30,19 @@ const usage = `usage: npm run lab -- <command>
   validate <experiment.yaml>...
       Validates experiment files; exit 2 on the first invalid one.
   schema
-      Prints the JSON Schema of the experiment format.`
+      Prints the JSON Schema of the experiment format.
+  exercise list | schema | run <exercise> [...] | grade <folder>... [--csv FILE]
+      The course: list the exercises, run one and check answers, grade hand-ins (lab exercise help).`
 
 const io = { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
   switch (command) {
-    case 'run':
-      return runCommand(args)
+    case 'run': {
+      const { runCommand } = await import('./lab-run.js')
+      return runCommand(args, usage)
+    }
     case 'check': {
       const special = specialFileAmong(args, ['--budget'])
       if (special !== undefined) return fail(`lab check: ${special}`)
@@ -72,11 +63,19 @@ export async function main(argv: string[]): Promise<number> {
       const { runSimulateCommand } = await import('../sim/command.js')
       return runSimulateCommand(args, io)
     }
-    case 'validate':
-      return validateCommand(args)
-    case 'schema':
+    case 'exercise': {
+      const { runExerciseCommand } = await import('../lab/exercise/command.js')
+      return runExerciseCommand(args, io)
+    }
+    case 'validate': {
+      const { validateCommand } = await import('./lab-run.js')
+      return validateCommand(args, usage)
+    }
+    case 'schema': {
+      const { experimentJsonSchema } = await import('../api/json-schema.js')
       process.stdout.write(`${JSON.stringify(experimentJsonSchema(), null, 2)}\n`)
       return 0
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -85,99 +84,6 @@ export async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage}\n`)
       return 2
-  }
-}
-
-async function runCommand(args: string[]): Promise<number> {
-  const flags = new Set(args.filter((arg) => arg.startsWith('--')))
-  const runsDirIndex = args.indexOf('--runs-dir')
-  const runsDir = runsDirIndex >= 0 ? args[runsDirIndex + 1] : undefined
-  if (runsDirIndex >= 0 && !runsDir) return fail('--runs-dir needs a directory')
-  const known = new Set(['--json', '--check', '--runs-dir', '--no-final-reads', '--no-check'])
-  const unknown = [...flags].filter((flag) => !known.has(flag))
-  if (unknown.length > 0) return fail(`unknown option ${unknown.join(', ')}\n${usage}`)
-  const files = args.filter((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--runs-dir')
-  if (files.length !== 1) return fail(`run needs exactly one experiment file\n${usage}`)
-  const loaded = loadExperimentFile(files[0]!)
-  if (!loaded.ok) return fail(loaded.message)
-  const experiment = loaded.experiment
-  const runsRoot = path.resolve(runsDir ?? 'runs')
-  const runsDirProblem = runsDirectoryProblem(runsRoot)
-  if (runsDirProblem !== undefined) return fail(`--runs-dir ${runsDir ?? 'runs'}: ${runsDirProblem}`)
-  const progress = new ProgressLine(process.stderr, experiment.workload.duration)
-  let run: ExperimentRun
-  try {
-    run = new ExperimentRun(experiment, {
-      runsDir: runsRoot,
-      sourceText: loaded.text,
-      check: !flags.has('--no-check'),
-      finalReads: !flags.has('--no-final-reads'),
-      onMessage: (message) => {
-        if (message.kind === 'frame') progress.update(message)
-      },
-      onScriptStep: (step) => progress.note(describeScriptStep(step)),
-    })
-  } catch (error) {
-    if (!(error instanceof RunStartError)) throw error
-    process.stderr.write(`lab run: ${error.message}\n`)
-    return exitIncomplete
-  }
-  progress.note(`run ${run.id}: ${experiment.protocol}, ${experiment.cluster.nodes.length} nodes (${experiment.cluster.nodes.join(', ')})`)
-  let stoppedBy: StopSignal | undefined
-  const removeSignalHandlers = onStopSignal((signal) => {
-    stoppedBy = signal
-    run.interrupt(`interrupted by ${signal}`)
-  })
-  const summary = await run.execute()
-  removeSignalHandlers()
-  progress.done()
-  if (flags.has('--json')) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-  else process.stdout.write(formatSummary(summary))
-  if (!summary.completed) {
-    process.stderr.write(`the run did not complete: ${summary.error}\n(run directory kept: ${summary.runDir})\n`)
-    return stoppedBy === undefined ? exitIncomplete : signalExitCode(stoppedBy)
-  }
-  return flags.has('--check') ? checkedExitCode(summary) : exitCompleted
-}
-
-/** `lab run --check`: only a verdict that passed is 0; one that could not decide is not a pass either. */
-function checkedExitCode(summary: RunSummary): number {
-  const word = verdictWord(summary)
-  switch (word) {
-    case 'PASS':
-      return exitCompleted
-    case 'FAIL':
-      return exitViolation
-    case 'UNDECIDED':
-    case 'NOT CHECKED':
-      return exitUndecided
-    case 'INCOMPLETE':
-      return exitIncomplete
-    default:
-      return assertNever(word, 'verdict')
-  }
-}
-
-function validateCommand(files: string[]): number {
-  if (files.length === 0) return fail(`validate needs at least one file\n${usage}`)
-  for (const file of files) {
-    const loaded = loadExperimentFile(file)
-    if (!loaded.ok) return fail(loaded.message)
-    process.stdout.write(`${file}: ok (${loaded.experiment.protocol}, ${loaded.experiment.cluster.nodes.length} nodes)\n`)
-  }
-  return 0
-}
-
-/** Why runs cannot be kept in `dir`, or undefined when they can (it is created if missing). */
-function runsDirectoryProblem(dir: string): string | undefined {
-  try {
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) return 'not a directory'
-    fs.mkdirSync(dir, { recursive: true })
-    // Root passes access checks that a real write would fail (a read-only mount): try one.
-    fs.rmdirSync(fs.mkdtempSync(path.join(dir, '.write-test-')))
-    return undefined
-  } catch (error) {
-    return `cannot create a run directory there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
   }
 }
 

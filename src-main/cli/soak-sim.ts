@@ -6,7 +6,7 @@
 import { Worker, parentPort, workerData } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { simulate, type SimResult } from '../sim/index.js'
-import type { SimProtocolName } from '../sim/protocol.js'
+import type { ProtocolName } from '../protocols/registry.js'
 import type { FaultProfile } from '../sim/scenario.js'
 
 /** CI runs 3,000 steps a seed; the soak looks further into each schedule. */
@@ -15,7 +15,7 @@ export const soakSimStepsDefault = 10_000
 const progressEveryMs = 5000
 
 export interface SimSweepOptions {
-  protocol: SimProtocolName
+  protocol: ProtocolName
   seeds: number[]
   stepsMax: number
   faults: FaultProfile

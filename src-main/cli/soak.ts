@@ -11,8 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isMainThread } from 'node:worker_threads'
 import { parseDurationMs } from '../api/duration.js'
-import { simProtocolNames, type SimProtocolName } from '../sim/protocol.js'
-import { simProtocolOf } from '../sim/protocols.js'
+import { descriptorOf, protocolNames, type ProtocolName } from '../protocols/registry.js'
 import { faultProfiles, type FaultProfile } from '../sim/scenario.js'
 import { soakFaultKinds, soakProtocols, type SoakProtocol } from '../lab/soak/draw.js'
 import { experimentSourceOf, soakReplayCommand, SoakSession, type SoakReport } from '../lab/soak/session.js'
@@ -20,7 +19,7 @@ import { isLiveness, runSimSweep, seconds, serveSimWorker, soakSimStepsDefault, 
 import { onStopSignal, signalExitCode, type StopSignal } from './signals.js'
 
 const usage = `usage: npm run soak -- <command>
-  sim <${simProtocolNames.join('|')}> [--seeds A..B | N] [--steps N] [--faults ${faultProfiles.join('|')}] [--jobs N] [--mutation NAME]
+  sim <${protocolNames.join('|')}> [--seeds A..B | N] [--steps N] [--faults ${faultProfiles.join('|')}] [--jobs N] [--mutation NAME]
       The simulator over many seeds (default 1..1000), ${soakSimStepsDefault} steps each (CI: 3000);
       prints each failing seed with the command that replays it; --jobs runs seeds on N threads;
       --mutation builds the core with a deliberate bug (see lab simulate --help), to see it caught.
@@ -85,12 +84,12 @@ function seedRange(text: string | undefined): number[] | string {
 
 async function simCommand(args: string[]): Promise<number> {
   const [protocol, ...rest] = args
-  if (protocol === undefined || !(simProtocolNames as readonly string[]).includes(protocol)) return refuse(`sim needs a protocol: ${simProtocolNames.join(', ')}`)
+  if (protocol === undefined || !(protocolNames as readonly string[]).includes(protocol)) return refuse(`sim needs a protocol: ${protocolNames.join(', ')}`)
   const mutations = rest.flatMap((arg, index) => (rest[index - 1] === '--mutation' ? [arg] : []))
   const flags = readFlags(rest.filter((arg, index) => arg !== '--mutation' && rest[index - 1] !== '--mutation'), ['--seeds', '--steps', '--faults', '--jobs'], [])
   if (typeof flags === 'string') return refuse(flags)
   if (rest.at(-1) === '--mutation') return refuse('--mutation needs a value')
-  const known = simProtocolOf(protocol as SimProtocolName).mutations as readonly string[]
+  const known = descriptorOf(protocol as ProtocolName).mutations as readonly string[]
   const unknownMutation = mutations.find((mutation) => !known.includes(mutation))
   if (unknownMutation !== undefined) return refuse(`unknown mutation ${JSON.stringify(unknownMutation)} for ${protocol} (known: ${known.join(', ') || 'none'})`)
   const seeds = seedRange(flags.get('--seeds'))
@@ -99,7 +98,7 @@ async function simCommand(args: string[]): Promise<number> {
   const faults = flags.get('--faults') ?? 'all'
   for (const problem of [seeds, steps, jobs]) if (typeof problem === 'string') return refuse(problem)
   if (!(faultProfiles as readonly string[]).includes(faults)) return refuse(`--faults must be one of ${faultProfiles.join(', ')}, got ${JSON.stringify(faults)}`)
-  const options: SimSweepOptions = { protocol: protocol as SimProtocolName, seeds: seeds as number[], stepsMax: steps as number, faults: faults as FaultProfile, mutations, jobs: jobs as number }
+  const options: SimSweepOptions = { protocol: protocol as ProtocolName, seeds: seeds as number[], stepsMax: steps as number, faults: faults as FaultProfile, mutations, jobs: jobs as number }
   let stoppedBy: StopSignal | undefined
   const removeHandlers = onStopSignal((signal) => (stoppedBy = signal))
   io.stderr(`${options.protocol}: seeds ${options.seeds[0]}..${options.seeds.at(-1)}, ${options.stepsMax} steps each, ${options.jobs} thread(s)\n`)

@@ -25,6 +25,7 @@ const lab: LabApi = {
   getRunRecord: (runId: string) => call('getRunRecord', runId),
   listRunDirectories: () => call('listRunDirectories'),
   readTrace: (runId: string, query: TraceQuery) => call('readTrace', runId, query),
+  listExercises: () => call('listExercises'),
   renderPdf: (html: string) => call('renderPdf', html),
   subscribe(listener: (message: LabStreamMessage) => void) {
     const forward = (_event: IpcRendererEvent, message: LabStreamMessage) => listener(message)

@@ -14,10 +14,11 @@ import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
 import type { FaultAction, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
-import type { LatencySummaryMs, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
+import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
+import { findLostWrites } from '../checker/acknowledged-writes.js'
 import { checkDiscovery } from './discovery-verdict.js'
 import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
@@ -284,6 +285,11 @@ export class ExperimentRun {
     setTimeout(() => this.workload?.kill('SIGKILL'), interruptWorkloadGraceMs).unref()
   }
 
+  /** Experiment time now (ms from 0 s), or undefined while the cluster is still starting. */
+  experimentTimeMs(): number | undefined {
+    return this.workloadStartMs > 0 ? this.now() - this.workloadStartMs : undefined
+  }
+
   /** Injects a fault by hand, now: a link fault at once, a node fault once its node's earlier faults are done. */
   async inject(action: FaultAction): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
@@ -504,7 +510,8 @@ export class ExperimentRun {
     this.options.onMessage?.(frame)
   }
 
-  private readStats(): ReadStats {
+  /** Reads by how fresh they were, and the acknowledged writes the final reads did not find. */
+  private readStats(): ReadStats & { lostWrites?: LostWritesSummary } {
     const file = path.join(this.dir, 'history.ndjson')
     if (!fs.existsSync(file)) return { reads: 0, stale: 0, examples: [] }
     const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
@@ -517,10 +524,10 @@ export class ExperimentRun {
         if (index < lines.length - 1) throw caught
       }
     }
-    return countStaleReads(history)
+    return { ...countStaleReads(history), lostWrites: findLostWrites(history) }
   }
 
-  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined, reads: ReadStats): RunSummary {
+  private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined, reads: ReadStats & { lostWrites?: LostWritesSummary }): RunSummary {
     const experiment = this.experiment
     const endMs = stats?.endMs ?? this.now()
     const startMs = stats?.startMs ?? this.workloadStartMs
@@ -580,6 +587,7 @@ export class ExperimentRun {
       // written as faults settle, and a restart settles only once its replica is up.
       faults: [...(this.faults?.injected ?? [])].sort((a, b) => a.atMs - b.atMs),
       reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
+      lostWrites: reads.lostWrites,
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
       replicaExits: this.replicaExits.map((exit) => ({ node: exit.node, atMs: round(exit.t - this.workloadStartMs), reason: exit.reason })),

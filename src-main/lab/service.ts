@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, TraceQuery } from '../api/lab-api.js'
+import type { ExerciseFileText, ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, TraceQuery } from '../api/lab-api.js'
 import { buildTraceIndex, parseTraceIndex, readTraceWindow, type TraceIndex } from './trace-index.js'
 import { validateExperimentText, type FieldError, type ValidationResult } from '../api/validate.js'
 import { ExperimentRun } from './runner.js'
@@ -14,6 +14,8 @@ import { loadRunDirectory } from './report/run-directory.js'
 export interface LabServiceOptions {
   experimentsDir: string
   userExperimentsDir: string
+  /** The course's exercises (default: exercises/ beside the experiments folder). */
+  exercisesDir?: string
   runsDir: string
   host?: LabInfo['host']
   version?: string
@@ -123,6 +125,10 @@ export function createLabService(options: LabServiceOptions): LabService {
       return readTraceWindow(file, await storedTraceIndex(dir, file), originMs, query)
     },
 
+    async listExercises() {
+      return readExerciseDir(options.exercisesDir ?? path.join(path.dirname(options.experimentsDir), 'exercises'))
+    },
+
     async renderPdf(html: string) {
       if (options.renderPdf === undefined) throw new Error('this lab host cannot print PDF reports; export HTML and print it from a browser')
       const pdf = await options.renderPdf(html)
@@ -140,6 +146,17 @@ export function createLabService(options: LabServiceOptions): LabService {
   return service
 }
 
+/** Exercise files bundled with the lab, at most experimentFilesMax, by name (they start with their number). */
+function readExerciseDir(directory: string): ExerciseFileText[] {
+  if (!fs.existsSync(directory)) return []
+  return fs
+    .readdirSync(directory)
+    .filter((file) => /\.ya?ml$/i.test(file))
+    .sort()
+    .slice(0, experimentFilesMax)
+    .map((file) => ({ file, text: fs.readFileSync(path.join(directory, file), 'utf8') }))
+}
+
 function readExperimentDir(directory: string, source: ExperimentFile['source']): ExperimentFile[] {
   if (!fs.existsSync(directory)) return []
   return fs
@@ -155,7 +172,7 @@ function describeExperimentFile(directory: string, file: string, source: Experim
   const result = validateExperimentText(text)
   if (result.ok) {
     const { experiment } = result
-    return { file, name: experiment.name, description: experiment.description.trim(), protocol: experiment.protocol, nodes: experiment.cluster.nodes.length, text, source }
+    return { file, name: experiment.name, description: experiment.description.trim(), ...(experiment.descriptionKo ? { descriptionKo: experiment.descriptionKo.trim() } : {}), protocol: experiment.protocol, nodes: experiment.cluster.nodes.length, text, source }
   }
   const errors: FieldError[] = result.errors
   return { file, name: file, description: '', protocol: 'unknown', nodes: 0, text, source, errors }

@@ -98,20 +98,39 @@ export type CoreEvent = (
 export interface OutboundMessage<M> {
   to: NodeId
   message: M
+  /**
+   * How early the message may leave, relative to its Ready's `persist` records. Absent: only once
+   * they are durable (fsync'd when the Ready says mustSync), like everything else in the Ready.
+   *   'sync':  once the records are written (a killed process still finds them), before the fsync.
+   *            PBFT's rule: Castro and Liskov keep the log in memory and count a replica that loses
+   *            it as one of its f faults.
+   *   'write': even before the records are written, in parallel with the disk write (Raft thesis
+   *            §10.2.1: a leader's AppendEntries; it counts its own entries in a quorum only once
+   *            they are durable, and any acknowledgement arrives in a later step).
+   */
+  leavesBefore?: 'sync' | 'write'
 }
 
 /**
  * Everything one input produced. A driver must handle the fields in this order:
- *   1. persist: write `persist` records durably (fsync unless durability is off); nothing
- *      below may leave the node before they are on disk.
- *   2. send `messages`.
+ *   1. persist: write `persist` records, and fsync them when `mustSync` (unless durability is off).
+ *      Messages marked `leavesBefore` may leave during this step (see OutboundMessage); nothing
+ *      below may leave the node before the records are durable.
+ *   2. send the other `messages`.
  *   3. apply `applied` to the state machine in order and reply to the tagged clients.
  *   4. serve `reads` from the state machine (after step 3, so they see those entries).
  *   5. answer `rejections`.
- * `events` are only for the trace and may be emitted at any point.
+ * `events` are only for the trace and may be emitted at any point. The core states what must be
+ * durable before what (as etcd's Ready.MustSync does); the replica and the simulator only obey it.
  */
 export interface Ready<M, P> {
   persist: P[]
+  /**
+   * Whether `persist` must be fsync'd before the rest of the Ready (messages not marked
+   * `leavesBefore`, applied entries and their replies, reads, rejections). False: writing the records
+   * is enough (PBFT's votes alone: a killed replica still finds them).
+   */
+  mustSync: boolean
   messages: OutboundMessage<M>[]
   applied: AppliedEntry[]
   reads: ReadyRead[]
@@ -160,7 +179,7 @@ export interface CoreStatus {
 export type Random = () => number
 
 export function emptyReady<M, P>(): Ready<M, P> {
-  return { persist: [], messages: [], applied: [], reads: [], rejections: [], events: [] }
+  return { persist: [], mustSync: false, messages: [], applied: [], reads: [], rejections: [], events: [] }
 }
 
 export function assertNever(value: never, what = 'value'): never {

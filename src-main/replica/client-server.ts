@@ -7,7 +7,7 @@ import { encodeFrame, FrameDecoder, frameBytesMax } from './framing.js'
 import { encodedBytesMax } from '../protocols/common/wire-budget.js'
 import { listenOnLoopback } from './loopback.js'
 import type { Command } from '../protocols/types.js'
-import type { ChangeEvent } from './kv.js'
+import type { ChangeEvent } from '../kv/store.js'
 
 /** An operation on the replicated state machine. */
 export interface CommandRequest {

@@ -26,6 +26,9 @@ export interface ReplicaStatus extends CoreStatus {
   framesRejected: number
   flushes: number
   proposalsBatched: number
+  /** WAL writes and fdatasyncs since this process started: per operation, what persisting costs. */
+  walWrites: number
+  walSyncs: number
   /** Counters since this process started (a restart starts them again). */
   messagesSent: number
   bytesSent: number

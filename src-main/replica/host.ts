@@ -9,7 +9,7 @@
  */
 import type { ReplicaConfig } from './config.js'
 import { WriteAheadLog } from './wal.js'
-import { KeyValueStore, type ChangeEvent } from './kv.js'
+import { KeyValueStore, type ChangeEvent } from '../kv/store.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
 import { checkCommand } from '../protocols/common/command-check.js'
@@ -23,6 +23,7 @@ import { commandLabel } from '../api/script.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
 import { appendOpsMax, applyHashEvery } from '../api/trace.js'
+import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
 export const pendingRequestsMax = 100_000
@@ -33,33 +34,26 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   createCore(config: ReplicaConfig, persisted: P[]): ProtocolCore<M, P>
   isMessage(value: unknown): value is M
   /**
-   * Whether every replica applies an entry with the same term (Raft: the term is part of the
-   * entry). PBFT reports the view it executed in, which may differ between honest replicas for the
-   * same request at the same sequence number, so there the state machine's hash leaves it out.
+   * The descriptor's appliedTermMatters (protocols/<name>/protocol.ts): whether an applied entry's
+   * term is part of its identity; where it is not (PBFT's view), the state machine's hash leaves it out.
    */
-  appliedTermsAgree?: boolean
+  appliedTermMatters: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
   groupOfKey?: (core: ProtocolCore<M, P>, key: string) => number
   /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
   readsThroughCore: boolean
-  /** Role names in which this node answers clients as the one that orders requests. */
+  /** Role names in which this node answers clients as the one that orders requests (the descriptor's leaderRoles). */
   leaderRoles: readonly string[]
-  /**
-   * Messages that may leave once this batch's records are written but before they are fsync'd, so
-   * the disk flush overlaps the network round trip. Only where the protocol makes it safe (Raft
-   * thesis §10.2.1: a leader may replicate entries while it writes them, as long as it counts itself
-   * only once they are durable; here the fsync finishes before the next input is read, so before any
-   * acknowledgement). Answers to clients always wait for the fsync.
-   */
-  sendBeforePersist?: (message: M, persist: readonly P[]) => boolean
   /** Starts an election at this node now, where the protocol has elections; `nowMs` as in every input. */
   campaign?: (core: ProtocolCore<M, P>, nowMs: number) => Ready<M, P>
   /**
-   * Whether these records must be fsync'd before what follows them leaves the node. Default: yes.
-   * PBFT answers no for a batch of votes alone (see the PBFT adapter): they are still written, so a
-   * killed replica finds them, but a power cut could lose them.
+   * Whether the Readies of a flush that come before its first Ready with records to persist may be
+   * sent, applied and answered before that persist (and its fdatasync) instead of after. Their own
+   * records, if any, went to disk in an earlier flush, so nothing they apply or say depends on the
+   * later write. Raft opts in: a leader answers the writes an acknowledgement just committed without
+   * first waiting for the fdatasync of the next batch of proposals (the profile's "apply wait").
    */
-  needsSync?: (records: readonly P[]) => boolean
+  settleUnpersistedPrefixFirst?: boolean
   /** The largest client command this protocol takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
   commandBytesMax?: (config: ReplicaConfig) => number
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
@@ -80,6 +74,13 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   replies?: {
     afterApply(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): ClientPush | undefined
     fromReady(ready: Ready<M, P>): ClientPush[]
+    /** Whether a Ready holds replies or reply work of its own, so the turn must handle it even with nothing else in it. */
+    pending?(ready: Ready<M, P>): boolean
+    /**
+     * Replies to send once the turn's committed entries are applied to `store` (PBFT's tentative
+     * replies, computed without changing the store); `readies` are the turn's, in order.
+     */
+    afterTurn?(core: ProtocolCore<M, P>, readies: readonly Ready<M, P>[], store: KeyValueStore): ClientPush[]
   }
 }
 
@@ -94,6 +95,9 @@ export interface MessageFacts {
   range?: [number, number]
   heartbeat?: boolean
 }
+
+/** What a protocol's replica adapter states itself; the rest comes from its descriptor (adapters.ts). */
+export type AdapterGlue<M extends { type: string }, P> = Omit<ProtocolAdapter<M, P>, 'appliedTermMatters' | 'leaderRoles'>
 
 /** A reply for a client addressed by its id, wherever it connected from. */
 export interface ClientPush {
@@ -115,6 +119,8 @@ export interface HostHooks {
 interface PendingReply {
   connection: ClientConnection
   requestId: number
+  /** Only when phases are profiled (phase-profile.ts). */
+  stamps?: PhaseStamps
 }
 
 interface PendingRead extends PendingReply {
@@ -156,6 +162,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly epochNs: bigint
   /** Messages this node sends in answer to a heartbeat (their receipt is liveness, too). */
   private readonly heartbeatReplies = new WeakSet<object>()
+  private readonly profile: PhaseProfile | undefined
   private messageEventsThisSecond = 0
   private messageEventsSecond = 0
   messageEventsDropped = 0
@@ -168,6 +175,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     private readonly hooks: HostHooks,
   ) {
     this.epochNs = config.epochNs ? BigInt(config.epochNs) : process.hrtime.bigint()
+    this.profile = PhaseProfile.fromEnvironment(config.id)
     this.stores = [new KeyValueStore(config.watchHistoryMax)]
     const { wal, recovery } = WriteAheadLog.open<P>(config.dataDir, config.durability)
     this.wal = wal
@@ -276,6 +284,8 @@ export class ReplicaHost<M extends { type: string }, P> {
       walBytes: this.wal.bytes,
       flushes: this.flushes,
       proposalsBatched: this.proposalsBatched,
+      walWrites: this.wal.writes,
+      walSyncs: this.wal.syncs,
       framesRejected: this.transport.framesRejected + this.clients.framesRejected,
       messagesSent: this.transport.messagesSent,
       bytesSent: this.transport.bytesSent,
@@ -366,7 +376,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.queuedReads.push(readId)
     } else {
       const tag = { clientId: request.clientId, seq: request.seq }
-      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id })
+      this.pendingProposals.set(tagKey(tag), { connection, requestId: request.id, stamps: this.profile ? { receivedMs: this.now() } : undefined })
       this.queuedProposals.push({ command: request.cmd, tag })
     }
     this.scheduleFlush()
@@ -383,7 +393,8 @@ export class ReplicaHost<M extends { type: string }, P> {
 
   private absorb(ready: AnyReady): void {
     for (const event of ready.events) this.onCoreEvent(event)
-    if (ready.persist.length || ready.messages.length || ready.applied.length || ready.reads.length || ready.rejections.length) {
+    const replyWork = this.adapter.replies?.pending?.(ready as Ready<M, P>) ?? false
+    if (ready.persist.length || ready.messages.length || ready.applied.length || ready.reads.length || ready.rejections.length || replyWork) {
       this.accumulated.push(ready)
     }
   }
@@ -397,10 +408,12 @@ export class ReplicaHost<M extends { type: string }, P> {
   private flush(): void {
     this.flushScheduled = false
     this.flushes += 1
+    let proposed: ProposedCommand[] = []
     if (this.queuedProposals.length > 0) {
-      const proposals = this.queuedProposals
+      const proposals = (proposed = this.queuedProposals)
       this.proposalsBatched += proposals.length
       this.queuedProposals = []
+      this.stampProposals(proposals, 'proposedMs')
       this.absorb(this.core.step({ kind: 'propose', proposals, nowMs: this.nodeClockMs() }) as AnyReady)
     }
     if (this.queuedReads.length > 0) {
@@ -410,31 +423,62 @@ export class ReplicaHost<M extends { type: string }, P> {
       // The clock is read here, after every earlier input of this turn: a read is judged at the latest time.
       this.absorb(this.core.step({ kind: 'read', readIds, keys, nowMs: this.nodeClockMs() }) as AnyReady)
     }
-    const batch = this.accumulated
-    if (batch.length === 0) return
+    const accumulated = this.accumulated
+    if (accumulated.length === 0) return
     this.accumulated = []
+    const firstPersisting = this.adapter.settleUnpersistedPrefixFirst ? accumulated.findIndex((ready) => ready.persist.length > 0) : 0
+    const persisted = () => this.stampProposals(proposed, 'persistedMs')
+    if (firstPersisting > 0) {
+      this.settle(accumulated.slice(0, firstPersisting))
+      this.settle(accumulated.slice(firstPersisting), persisted)
+    } else this.settle(accumulated, persisted)
+    for (const [group, { index, t }] of this.commitsToTrace) this.traceAt(t, withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
+    this.commitsToTrace.clear()
+  }
+
+  /** The Ready contract for a batch of Readies, in order: persist, send, apply and reply, reads, rejections. */
+  private settle(batch: AnyReady[], afterPersist?: () => void): void {
+    if (batch.length === 0) return
     const persist: P[] = []
-    for (const ready of batch) for (const record of ready.persist) persist.push(record as P)
+    let mustSync = false
+    for (const ready of batch) {
+      for (const record of ready.persist) persist.push(record as P)
+      mustSync ||= ready.mustSync
+    }
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
-    // killed replica finds it); messages the protocol allows go before the fsync, the rest after.
+    // killed replica finds it); messages the core marks (leavesBefore) go before the fsync, the
+    // rest after. One write and one fsync serve every Ready of the turn (group commit).
     const writeStartMs = this.now()
     this.wal.write(persist)
-    const early = persist.length > 0 ? this.adapter.sendBeforePersist : undefined
-    const sendEarly = (message: unknown) => early !== undefined && early(message as M, persist)
+    const early = persist.length > 0
     if (early) {
-      for (const ready of batch) for (const outbound of ready.messages) if (sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
+      for (const ready of batch) for (const outbound of ready.messages) if (outbound.leavesBefore !== undefined) this.transport.send(outbound.to, outbound.message)
       this.transport.flushWrites()
     }
-    if (persist.length > 0 && (this.adapter.needsSync ? this.adapter.needsSync(persist) : true)) this.wal.sync()
+    if (mustSync) this.wal.sync()
+    afterPersist?.()
     if (persist.length > 0 && this.config.traceLog && this.adapter.appendedEntries) this.traceAppends(persist, writeStartMs)
-    for (const ready of batch) for (const outbound of ready.messages) if (!sendEarly(outbound.message)) this.transport.send(outbound.to, outbound.message)
+    for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
+    if (this.adapter.replies?.afterTurn) for (const push of this.adapter.replies.afterTurn(this.core, batch as Ready<M, P>[], this.kv)) this.push(push)
     for (const ready of batch) for (const read of ready.reads) this.serveRead(read.readId)
     for (const ready of batch) for (const rejection of ready.rejections) this.answerRejection(rejection)
-    for (const [group, { index, t }] of this.commitsToTrace) this.traceAt(t, withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
-    this.commitsToTrace.clear()
+  }
+
+  private stampProposals(proposals: readonly ProposedCommand[], phase: 'proposedMs' | 'persistedMs'): void {
+    if (!this.profile) return
+    const nowMs = this.now()
+    for (const proposal of proposals) {
+      const stamps = proposal.tag && this.pendingProposals.get(tagKey(proposal.tag))?.stamps
+      if (stamps) stamps[phase] = nowMs
+    }
+  }
+
+  /** Writes the phase records buffered so far (phase-profile.ts); nothing when not profiling. */
+  writeProfile(): void {
+    this.profile?.write()
   }
 
   /**
@@ -494,7 +538,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const entry of entries) {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
-      const result = store.apply(entry.index, this.adapter.appliedTermsAgree === false ? 0 : entry.term, entry.command)
+      const applyStartMs = this.profile ? this.now() : 0
+      const result = store.apply(entry.index, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
       if (entry.index % applyHashEvery === 0) this.traceApply(group)
@@ -519,6 +564,11 @@ export class ReplicaHost<M extends { type: string }, P> {
             ? { ...base, ok: false, error: 'cas-mismatch', value: result.value }
             : { ...base, ok: false, error: 'invalid', message: result.message },
       )
+      const stamps = pending.stamps
+      if (this.profile && stamps?.proposedMs !== undefined && stamps.persistedMs !== undefined) {
+        const committedMs = this.profile.commitMsOf(group, entry.index) ?? applyStartMs
+        this.profile.record([entry.tag.clientId, entry.tag.seq, stamps.receivedMs, stamps.proposedMs, stamps.persistedMs, committedMs, applyStartMs, this.now()])
+      }
     }
     for (const group of touched) if (this.storeOf(group).appliedIndex % applyHashEvery !== 0) this.traceApply(group)
     this.watches.publish(changes)
@@ -599,11 +649,14 @@ export class ReplicaHost<M extends { type: string }, P> {
         return this.trace(withGroup({ kind: 'term', term: event.term }, event.group))
       case 'vote':
         return this.trace(withGroup({ kind: 'vote', term: event.term, votedFor: event.votedFor }, event.group))
-      case 'commit':
+      case 'commit': {
         // One commit event per flush and group is enough for the timelines and the checker, at any
         // load; it keeps the time the core reported it (a latency breakdown measures to it).
-        this.commitsToTrace.set(event.group ?? -1, { index: event.index, t: this.now() })
+        const t = this.now()
+        this.commitsToTrace.set(event.group ?? -1, { index: event.index, t })
+        this.profile?.committed(event.group ?? 0, event.index, t)
         return
+      }
       case 'truncate': {
         const { kind, fromIndex, toIndex, term, runs, leader } = event
         return this.trace(withGroup({ kind, fromIndex, toIndex, term, runs, ...(leader === undefined ? {} : { leader }) }, event.group))

@@ -6,7 +6,7 @@
  * marked `expired`, and the revoke takes effect everywhere when it applies. A new leader cannot know
  * how long its predecessor's clock had run, so it gives every lease a full TTL again (as etcd does).
  */
-import type { KeyValueStore } from './kv.js'
+import type { KeyValueStore } from '../kv/store.js'
 
 export class LeaseClock {
   private readonly deadlines = new Map<string, number>()

@@ -95,7 +95,10 @@ function createHost(config: ReplicaConfig, controlled: boolean, report: Report):
 }
 
 function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report: Report): void {
-  const shipEvents = () => report({ type: 'events', node: config.id, events: buffer.take(host.now(), config.id), status: host.status() })
+  const shipEvents = () => {
+    host.writeProfile()
+    report({ type: 'events', node: config.id, events: buffer.take(host.now(), config.id), status: host.status() })
+  }
   host.start().then(
     ({ peerPort, clientPort }) => {
       report({

@@ -66,6 +66,9 @@ export class WalCorruptError extends Error {
 export class WriteAheadLog<P> {
   /** Added to every fsync (the slow-disk fault); the thread blocks, as in a real slow fdatasync. */
   extraSyncMs = 0
+  /** Writes and fdatasyncs done (the first are one per batch of records, the second one per durable batch). */
+  writes = 0
+  syncs = 0
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
   private constructor(
@@ -136,6 +139,7 @@ export class WriteAheadLog<P> {
       written += fs.writeSync(this.fd, buffer, written, buffer.length - written, this.sizeBytes + written)
     }
     this.sizeBytes += buffer.length
+    this.writes += 1
     return buffer.length
   }
 
@@ -143,6 +147,7 @@ export class WriteAheadLog<P> {
   sync(): void {
     if (this.durability !== 'fsync') return
     fs.fdatasyncSync(this.fd)
+    this.syncs += 1
     if (this.extraSyncMs > 0) Atomics.wait(this.sleepCell, 0, 0, this.extraSyncMs)
   }
 

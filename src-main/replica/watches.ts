@@ -5,7 +5,7 @@
  * replica applies the same changes with the same revisions, so nothing is missed or repeated.
  */
 import type { ClientConnection } from './client-server.js'
-import type { ChangeEvent, KeyValueStore } from './kv.js'
+import type { ChangeEvent, KeyValueStore } from '../kv/store.js'
 import { chunkByBytes, encodedBytesMax, watchEventsBytesMax } from '../protocols/common/wire-budget.js'
 
 /** Watches per replica; beyond this a new one is refused. */

@@ -42,6 +42,7 @@ export const labMethodArgs = {
   getRunRecord: z.tuple([runId]),
   listRunDirectories: z.tuple([]),
   readTrace: z.tuple([runId, traceQuerySchema]),
+  listExercises: z.tuple([]),
   renderPdf: z.tuple([z.string().min(1, 'expected the HTML of a report').max(reportHtmlCharsMax, `expected a report of at most ${reportHtmlCharsMax} characters`)]),
 } satisfies Record<LabCallMethod, z.ZodType>
 
@@ -83,6 +84,8 @@ export async function dispatchLabCall(api: LabApi, method: LabCallMethod, args: 
       return api.listRunDirectories()
     case 'readTrace':
       return api.readTrace(values[0] as string, values[1] as Parameters<LabApi['readTrace']>[1])
+    case 'listExercises':
+      return api.listExercises()
     case 'renderPdf':
       return api.renderPdf(values[0] as string)
     default: {

@@ -4,8 +4,7 @@
  *
  * Exit codes: 0 every seed passed; 1 a seed broke a property; 2 bad arguments.
  */
-import { simProtocolNames, type SimProtocolName } from './protocol.js'
-import { simProtocolOf } from './protocols.js'
+import { descriptorOf, protocolNames, type ProtocolName } from '../protocols/registry.js'
 import { describeFailure, type SimResult } from './result.js'
 import { faultProfiles, type FaultProfile } from './scenario.js'
 import { safetyStepsDefault, simulate, type SimOptions } from './simulation.js'
@@ -15,7 +14,7 @@ export interface SimulateIo {
   stderr: (text: string) => void
 }
 
-export const simulateUsage = `usage: npm run lab -- simulate <${simProtocolNames.join('|')}> [options]
+export const simulateUsage = `usage: npm run lab -- simulate <${protocolNames.join('|')}> [options]
   --seed N              the seed to run (default 1); a failure prints the command that replays it
   --seeds A..B | --seeds N
                         run seeds A to B (or 1 to N); print each failure and a summary
@@ -30,7 +29,7 @@ export const simulateUsage = `usage: npm run lab -- simulate <${simProtocolNames
 export const seedsPerCommandMax = 1_000_000
 
 interface SimulateArgs {
-  protocol: SimProtocolName
+  protocol: ProtocolName
   seeds: number[]
   mutations: string[]
   faults: FaultProfile
@@ -108,14 +107,10 @@ export function describePass(result: SimResult): string {
 }
 
 function mutationHelp(): string {
-  return simProtocolNames
-    .flatMap((name) => {
-      try {
-        const mutations = simProtocolOf(name).mutations
-        return [`  mutations for ${name}: ${mutations.length > 0 ? mutations.join(', ') : 'none'}`]
-      } catch {
-        return [`  ${name}: not available in the simulator yet`]
-      }
+  return protocolNames
+    .map((name) => {
+      const mutations = descriptorOf(name).mutations
+      return `  mutations for ${name}: ${mutations.length > 0 ? mutations.join(', ') : 'none'}`
     })
     .join('\n')
 }
@@ -124,8 +119,8 @@ function mutationHelp(): string {
 export function parseSimulateArgs(args: readonly string[]): SimulateArgs | string {
   const [protocol, ...rest] = args
   if (protocol === undefined || protocol.startsWith('--')) return 'name the protocol to simulate first'
-  if (!(simProtocolNames as readonly string[]).includes(protocol)) return `unknown protocol ${JSON.stringify(protocol)} (expected ${simProtocolNames.join(', ')})`
-  const parsed: SimulateArgs = { protocol: protocol as SimProtocolName, seeds: [1], mutations: [], faults: 'all', stepsMax: undefined, keepGoing: false, verbose: false, json: false }
+  if (!(protocolNames as readonly string[]).includes(protocol)) return `unknown protocol ${JSON.stringify(protocol)} (expected ${protocolNames.join(', ')})`
+  const parsed: SimulateArgs = { protocol: protocol as ProtocolName, seeds: [1], mutations: [], faults: 'all', stepsMax: undefined, keepGoing: false, verbose: false, json: false }
   for (let index = 0; index < rest.length; index += 1) {
     const flag = rest[index]
     const value = rest[index + 1]

@@ -1,4 +1,6 @@
-import type { Command, RequestTag } from '../protocols/types.js'
+import type { DurableLogWriter } from '../protocols/descriptor.js'
+
+export { entryKey, commandText } from '../protocols/common/entry-key.js'
 
 /**
  * What the simulator knows of one node's disk: the log its persisted records describe, folded as
@@ -7,7 +9,7 @@ import type { Command, RequestTag } from '../protocols/types.js'
  *
  * Each slot keeps the entry's term and identity key (see entryKey); index 0 is the term-0 sentinel.
  */
-export class DurableLog {
+export class DurableLog implements DurableLogWriter {
   private readonly terms: number[] = [0]
   private readonly keys: string[] = ['']
   /** Lowest index dropped since the monitor last looked (undefined: nothing dropped). */
@@ -56,23 +58,4 @@ export class DurableLog {
     this.truncatedSince = undefined
     return from
   }
-}
-
-/**
- * The identity of a log entry or an applied command: term, command and request tag. Two entries
- * with the same key at the same index are the same entry (Raft's log matching compares exactly this).
- */
-export function entryKey(term: number, command: Command, tag: RequestTag | undefined): string {
-  const tagText = tag === undefined ? '-' : `${tag.clientId}#${tag.seq}`
-  return `${term}|${commandText(command)}|${tagText}`
-}
-
-/**
- * Every field of the command, in name order: an identity that stays complete when commands gain
- * fields or kinds (a switch over the ops here would silently ignore a new field).
- */
-export function commandText(command: Command): string {
-  const fields = command as unknown as Record<string, unknown>
-  const names = Object.keys(fields).filter((name) => name !== 'op' && fields[name] !== undefined).sort()
-  return [command.op, ...names.map((name) => `${name}=${JSON.stringify(fields[name])}`)].join(' ')
 }

@@ -25,7 +25,7 @@ export type SimEvent =
    * A node's answer reaches a client. 'quorum' style replies also carry the result's identity
    * (JSON), which f+1 replicas must agree on, and the replica's view.
    */
-  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome: Outcome; resultKey?: string; view?: number }
+  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome: Outcome; resultKey?: string; view?: number; quorum?: number }
   /** A client starts its next operation. */
   | { kind: 'invoke'; client: number }
   | { kind: 'timeout'; client: number; opId: number }

@@ -26,7 +26,7 @@
  */
 import type { AppliedEntry, CoreStatus, NodeId, ProtocolCore } from '../protocols/types.js'
 import { entryKey, type DurableLog } from './durable-log.js'
-import type { AnySimProtocol } from './protocol.js'
+import type { AnyProtocol } from '../protocols/descriptor.js'
 
 export const checkNames = [
   'election-safety',
@@ -79,13 +79,13 @@ export class SafetyMonitor {
   private readonly quorum: number | undefined
 
   constructor(
-    private readonly protocol: AnySimProtocol,
+    private readonly protocol: AnyProtocol,
     private readonly members: readonly NodeId[],
     private readonly faulty: ReadonlySet<NodeId>,
     private readonly durable: ReadonlyMap<NodeId, DurableLog>,
     private readonly clock: Clock,
   ) {
-    this.quorum = protocol.durableQuorum?.(members.length)
+    this.quorum = protocol.sim.durableQuorum?.(members.length)
     for (const member of members) this.restarted(member)
   }
 
@@ -185,7 +185,7 @@ export class SafetyMonitor {
       return
     }
     this.leaderOfTerm.set(term, node)
-    const entryAt = this.protocol.logEntryAt
+    const entryAt = this.protocol.sim.logEntryAt
     if (entryAt === undefined) return
     for (let index = 1; index <= this.committedIndex; index += 1) {
       if (this.committedTerm[index] >= term) continue

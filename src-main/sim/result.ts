@@ -2,12 +2,12 @@
  * The outcome of one simulated run, and the command that replays it exactly.
  */
 import type { HistoryEvent } from '../api/trace.js'
-import { checkLinearizability } from '../lab/checker/linearizability.js'
-import { witnessText } from '../lab/checker/verdict.js'
+import { checkLinearizability } from '../checker/linearizability.js'
+import { witnessText } from '../checker/verdict.js'
 import type { ClientStats } from './clients.js'
 import type { Violation } from './monitor.js'
 import type { NetworkStats } from './network.js'
-import type { SimProtocolName } from './protocol.js'
+import type { ProtocolName } from '../protocols/registry.js'
 import type { FaultProfile, NemesisFocus } from './scenario.js'
 
 /**
@@ -35,7 +35,7 @@ export interface SimRunCounts {
 }
 
 export interface SimResult {
-  protocol: SimProtocolName
+  protocol: ProtocolName
   seed: number
   mutations: readonly string[]
   faults: FaultProfile
@@ -67,7 +67,7 @@ export interface SimResult {
 }
 
 export interface ReplayOptions {
-  protocol: SimProtocolName
+  protocol: ProtocolName
   seed: number
   mutations?: readonly string[]
   faults?: FaultProfile

@@ -10,7 +10,7 @@
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
 import type { NodeId, Random } from '../protocols/types.js'
-import type { AnySimProtocol } from './protocol.js'
+import type { AnyProtocol } from '../protocols/descriptor.js'
 
 /**
  * all:        every fault (the default; what a correct consensus protocol must survive)
@@ -106,7 +106,7 @@ export interface WorkloadRates {
 
 export interface Scenario {
   seed: number
-  protocol: AnySimProtocol
+  protocol: AnyProtocol
   profile: FaultProfile
   settings: { clusterSize: number } & Record<string, unknown>
   members: NodeId[]
@@ -116,9 +116,9 @@ export interface Scenario {
   workload: WorkloadRates
 }
 
-export function drawScenario(seed: number, protocol: AnySimProtocol, profile: FaultProfile): Scenario {
+export function drawScenario(seed: number, protocol: AnyProtocol, profile: FaultProfile): Scenario {
   const random = seededRandom(seed, `sim:scenario:${protocol.name}`)
-  const settings = protocol.drawSettings(random) as Scenario['settings']
+  const settings = protocol.sim.drawSettings(random) as Scenario['settings']
   const members = Array.from({ length: settings.clusterSize }, (_, index) => `n${index + 1}`)
   const drift = random() * clockDriftMax
   const clocks = members.map(() => ({
@@ -131,9 +131,9 @@ export function drawScenario(seed: number, protocol: AnySimProtocol, profile: Fa
   const nemesis = drawNemesis(random, profile)
   const workload = drawWorkload(random)
   // Drawn last, and only for protocols that opt in, so every other seed draws what it always drew.
-  const exercises = protocol.exercises ?? []
+  const exercises = protocol.sim.exercises ?? []
   if (exercises.includes('slow-nodes')) drawSlowNodes(random, clocks, nemesis, profile)
-  if (protocol.transferInput !== undefined && profile === 'all') {
+  if (protocol.sim.transferInput !== undefined && profile === 'all') {
     nemesis.transferEveryUs = sometimes(random, 40, () => randomInt(random, 20 * tickUs, 150 * tickUs))
   }
   if (exercises.includes('read-heavy') && random() < 0.3) {
@@ -248,7 +248,7 @@ export function describeScenario(scenario: Scenario): string[] {
   const every = (us: number | undefined): string => (us === undefined ? 'never' : `every ~${(us / tickUs).toFixed(0)} ticks`)
   const percent = (value: number): string => `${value.toFixed(1)}%`
   return [
-    `cluster: ${scenario.protocol.describeSettings(scenario.settings)}; faults: ${scenario.profile}`,
+    `cluster: ${scenario.protocol.sim.describeSettings(scenario.settings)}; faults: ${scenario.profile}`,
     `network: delay ${network.delayMinUs}µs + exp(${network.delayMeanUs}µs) ≤ ${network.delayCapUs}µs, ` +
       `${network.fifo ? 'FIFO' : 'reordering'}, loss ${percent(network.lossPercent)}, duplicates ${percent(network.duplicatePercent)}, ` +
       `stragglers ${percent(network.stragglerPercent)}`,

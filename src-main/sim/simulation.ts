@@ -16,28 +16,30 @@
  * A crash may land inside a Ready: then only a prefix of those effects happens. Records are
  * written one by one, so the prefix may end between two records (a torn WAL tail), and nothing
  * that follows a record in that order has left the node before it: a crash never lets out a
- * message whose records were lost (apart from what the replica itself sends early, see
- * SimProtocol.sendBeforePersist, which is modelled the same way).
+ * message whose records were lost, apart from what the core marks as leaving before them
+ * (OutboundMessage.leavesBefore): a 'write' message may be out while its records are lost; a
+ * 'sync' one follows the records' write but not their fsync.
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
+import type { AnyProtocol } from '../protocols/descriptor.js'
+import { descriptorOf, type ProtocolName } from '../protocols/registry.js'
 import { assertNever } from '../protocols/types.js'
-import type { AppliedEntry, Command, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
-import { KeyValueStore } from '../replica/kv.js'
+import type { AppliedEntry, Command, CommandResult, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
+import { KeyValueStore } from '../kv/store.js'
 import { Workload, type Outcome, type SimClient } from './clients.js'
 import { commandText, DurableLog } from './durable-log.js'
 import { describeEvent, type SimEvent } from './events.js'
 import { SafetyMonitor, type Violation } from './monitor.js'
 import { Nemesis, nemesisActions, type ClusterView, type Fault } from './nemesis.js'
 import { SimNetwork } from './network.js'
-import type { AnySimProtocol, SimProtocolName, SimReply } from './protocol.js'
-import { simProtocolOf } from './protocols.js'
 import { EventQueue } from './queue.js'
 import { checkHistory, replayCommand, type SimResult, type SimRunCounts } from './result.js'
 import { describeScenario, drawScenario, tickUs, type FaultProfile, type NodeClock, type Scenario } from './scenario.js'
 import { TraceHasher } from './trace-hash.js'
+import { simCrypto } from './auth.js'
 
 export interface SimOptions {
-  protocol: SimProtocolName
+  protocol: ProtocolName
   seed: number
   mutations?: readonly string[]
   /** Default 'all'. */
@@ -69,6 +71,18 @@ type AnyMessage = { type: string }
 type AnyCore = ProtocolCore<AnyMessage, unknown>
 type AnyReady = Ready<AnyMessage, unknown>
 type PendingRequest = { client: number; opId: number }
+
+/** A replica's answer to a client in the quorum style: the request (client, seq), its result, and the replica's view. */
+interface SimReply {
+  clientId: string
+  seq: number
+  result: CommandResult
+  view: number
+  /** The command the replica executed under that tag, when it knows (not for cached replies). */
+  command?: Command
+  /** Executed before it committed: it counts only with tentativeReplyQuorum matching ones of the same view. */
+  tentative?: boolean
+}
 
 export type Phase = 'safety' | 'liveness' | 'done'
 
@@ -115,7 +129,7 @@ export interface SimStep {
 
 export class Simulation {
   readonly scenario: Scenario
-  readonly protocol: AnySimProtocol
+  readonly protocol: AnyProtocol
   readonly nodes: SimNode[]
   readonly network: SimNetwork
   readonly workload: Workload
@@ -136,15 +150,17 @@ export class Simulation {
   private readonly stepsMax: number
   private readonly faulty: ReadonlySet<NodeId>
   private readonly clientTimeoutUs: number
-  /** Matching replies a client needs ('quorum' style); 1 for 'origin'. */
+  /** Matching replies a client needs ('quorum' style); 1 for 'leader'. */
   private readonly replyQuorum: number
+  /** Matching tentative replies of one view a client needs ('quorum' style with tentative execution). */
+  private readonly tentativeReplyQuorum: number
   private readIdNext = 1
   /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
   private readonly executedCommands = new Map<string, string>()
   private livenessDeadlineUs = 0
   private livenessStartStep = 0
   private probeAcked = false
-  /** Where gets go in this seed (see SimProtocol.readRoute). */
+  /** Where gets go in this seed (the descriptor's reads.routeOf). */
   private readonly readRoute: 'core' | 'log' | 'local'
   /** Slow disks and slow timers are in force (the safety phase; the liveness phase heals them). */
   private slowNodes = true
@@ -153,7 +169,7 @@ export class Simulation {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
       throw new Error(`seed must be a whole number in [0, ${seedMax}], got ${options.seed}`)
     }
-    this.protocol = simProtocolOf(options.protocol)
+    this.protocol = descriptorOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
     this.stepsMax = validateSteps(options.stepsMax ?? safetyStepsDefault)
     this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all')
@@ -161,11 +177,12 @@ export class Simulation {
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
     this.nemesis = new Nemesis(this.scenario.nemesis, members, seededRandom(seed, 'sim:nemesis'))
-    this.readRoute = this.protocol.readRoute?.(settings) ?? (this.protocol.readsThroughCore ? 'core' : 'log')
+    this.readRoute = this.protocol.reads.routeOf(settings)
     this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'), this.readRoute === 'local')
-    this.faulty = new Set(this.protocol.faultyNodes?.(settings, members) ?? [])
-    this.clientTimeoutUs = this.protocol.clientTimeoutTicks(settings) * tickUs
-    this.replyQuorum = this.protocol.clientReplies === 'quorum' ? (this.protocol.replyQuorum?.(settings) ?? 1) : 1
+    this.faulty = new Set(this.protocol.sim.faultyNodes?.(settings) ?? [])
+    this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
+    this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
+    this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
     this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
@@ -290,9 +307,10 @@ export class Simulation {
     node.reads = new Map()
     this.monitor.restarted(node.id)
     const random = seededRandom(this.scenario.seed, `sim:core:${node.id}#${node.incarnation}`)
+    const { members, settings } = this.scenario
     try {
-      node.core = this.protocol.createCore({
-        id: node.id, members: this.scenario.members, random, persisted: [...node.records], settings: this.scenario.settings, mutations: this.mutations,
+      node.core = this.protocol.createCore(settings, [...node.records], {
+        id: node.id, members, tickMs: tickUs / 1000, random: () => random, auth: simCrypto(members), mutations: this.mutations, byzantine: this.protocol.sim.byzantineOf?.(settings, node.id),
       })
       node.status = node.core.status()
     } catch (error) {
@@ -403,7 +421,7 @@ export class Simulation {
       return `read ${readId}`
     }
     // 'quorum' style: every replica answers whoever the tag names, so nothing waits here.
-    if (this.protocol.clientReplies === 'origin') node.proposals.set(tagKey(event.tag), pending)
+    if (this.protocol.clients.kind === 'leader') node.proposals.set(tagKey(event.tag), pending)
     this.stepCore(node, { kind: 'propose', proposals: [{ command: event.command, tag: event.tag }] })
     return ''
   }
@@ -430,10 +448,11 @@ export class Simulation {
       const replicas = op.replies.get(event.resultKey) ?? new Set<NodeId>()
       replicas.add(event.node)
       op.replies.set(event.resultKey, replicas)
-      if (replicas.size < this.replyQuorum) return `${replicas.size} of ${this.replyQuorum} matching replies`
+      const quorum = event.quorum ?? this.replyQuorum
+      if (replicas.size < quorum) return `${replicas.size} of ${quorum} matching replies`
     }
     this.workload.complete(client, event.outcome, this.clock.timeUs, event.node)
-    if (event.view !== undefined && this.protocol.leaderOfView !== undefined) client.leaderHint = this.protocol.leaderOfView(this.scenario.members, event.view)
+    if (event.view !== undefined && this.protocol.clients.kind === 'quorum') client.leaderHint = this.protocol.clients.leaderOfView(this.scenario.members, event.view)
     if (client.isProbe && event.outcome.type === 'ok') this.probeAcked = true
     this.scheduleNextInvoke(client)
     return ''
@@ -454,7 +473,7 @@ export class Simulation {
   private onTimeout(client: SimClient, opId: number): string {
     const op = client.op
     if (op?.opId !== opId) return 'stale'
-    if (this.protocol.clientReplies === 'quorum' && op.retransmits < clientRetransmitsMax) {
+    if (this.protocol.clients.kind === 'quorum' && op.retransmits < clientRetransmitsMax) {
       // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their timers.
       op.retransmits += 1
       for (const node of this.scenario.members) {
@@ -512,9 +531,10 @@ export class Simulation {
       }
       case 'transfer': {
         const node = this.node(fault.node)
-        if (node.core === undefined || node.paused || node.blocked || this.protocol.transferInput === undefined) return 'not running'
+        const transferInput = this.protocol.sim.transferInput
+        if (node.core === undefined || node.paused || node.blocked || transferInput === undefined) return 'not running'
         this.counts.transfers += 1
-        this.stepCore(node, this.protocol.transferInput(fault.target) as CoreInput<AnyMessage>)
+        this.stepCore(node, transferInput(fault.target) as CoreInput<AnyMessage>)
         return ''
       }
       case 'slow-timers': {
@@ -564,7 +584,7 @@ export class Simulation {
     node.status = core.status()
     const armed = node.crashArmed
     const { actions, syncedFrom } = this.readyActions(node, ready)
-    const slowSync = armed === undefined && this.slowNodes && node.clock.fsyncUs > 0 && ready.persist.length > 0
+    const slowSync = armed === undefined && this.slowNodes && node.clock.fsyncUs > 0 && ready.mustSync
     const done = armed !== undefined ? randomInt(this.random, 0, actions.length) : slowSync ? syncedFrom : actions.length
     for (let index = 0; index < done; index += 1) actions[index]()
     if (slowSync) {
@@ -589,15 +609,21 @@ export class Simulation {
    */
   private readyActions(node: SimNode, ready: AnyReady): { actions: (() => void)[]; syncedFrom: number } {
     const actions: (() => void)[] = []
-    const early = this.protocol.sendBeforePersist
-    const leavesEarly = (outbound: OutboundMessage<AnyMessage>): boolean =>
-      early !== undefined && ready.persist.length > 0 && early(outbound.message, ready.persist)
-    for (const outbound of ready.messages) if (leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
+    // Marks matter only where there are records to be ahead of (a Ready without any sends in order).
+    const leaves = (outbound: OutboundMessage<AnyMessage>, before: 'write' | 'sync' | undefined): boolean =>
+      (ready.persist.length > 0 ? outbound.leavesBefore : undefined) === before
+    for (const outbound of ready.messages) if (leaves(outbound, 'write')) actions.push(() => this.send(node, outbound))
     for (const record of ready.persist) actions.push(() => this.persist(node, record))
+    for (const outbound of ready.messages) if (leaves(outbound, 'sync')) actions.push(() => this.send(node, outbound))
     const syncedFrom = actions.length
-    for (const outbound of ready.messages) if (!leavesEarly(outbound)) actions.push(() => this.send(node, outbound))
+    for (const outbound of ready.messages) if (leaves(outbound, undefined)) actions.push(() => this.send(node, outbound))
     for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
-    for (const reply of this.protocol.cachedReplies?.(ready) ?? []) actions.push(() => this.replyAsReplica(node, reply))
+    const clients = this.protocol.clients
+    if (clients.kind === 'quorum') for (const reply of clients.cachedReplies(ready)) actions.push(() => this.replyAsReplica(node, reply))
+    const tentative = clients.kind === 'quorum' ? clients.tentative : undefined
+    if (tentative !== undefined && tentative.hasWork(ready)) actions.push(() => {
+      if (node.core !== undefined) for (const reply of tentative.replies(node.core, ready, node.kv)) this.replyAsReplica(node, { ...reply, tentative: true })
+    })
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
     for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))
     return { actions, syncedFrom }
@@ -606,7 +632,7 @@ export class Simulation {
   private persist(node: SimNode, record: unknown): void {
     node.records.push(record)
     try {
-      this.protocol.foldDurable(node.durable, record)
+      this.protocol.sim.foldDurable(node.durable, record)
     } catch (error) {
       this.monitor.fail('core-assertion', `${node.id} persisted an inconsistent record: ${(error as Error).message}`)
     }
@@ -624,9 +650,10 @@ export class Simulation {
     const result = node.kv.apply(entry.index, entry.term, entry.command)
     if (entry.tag === undefined) return
     if (!this.faulty.has(node.id)) this.checkValidity(entry.tag, entry.command)
-    if (this.protocol.clientReplies === 'quorum') {
-      const reply = node.core === undefined ? undefined : this.protocol.replyFor?.(node.core, entry, result)
-      if (reply !== undefined) this.replyAsReplica(node, reply)
+    const clients = this.protocol.clients
+    if (clients.kind === 'quorum') {
+      const reply = node.core === undefined ? undefined : clients.replyFor(node.core, entry, result)
+      if (reply !== undefined) this.replyAsReplica(node, { ...reply, command: entry.command })
       return
     }
     const key = tagKey(entry.tag)
@@ -647,7 +674,7 @@ export class Simulation {
     this.executedCommands.set(key, executed)
     const issued = this.workload.issued.get(key)
     if (issued !== undefined && commandText(issued.command) === executed) return
-    if (this.protocol.unsignedRequests === true && issued !== undefined) {
+    if (this.protocol.sim.unsignedRequests === true && issued !== undefined) {
       this.workload.recordForeignWrite(command, issued.invokeUs, this.clock.timeUs)
       return
     }
@@ -666,7 +693,7 @@ export class Simulation {
 
   /** A refused request: definite (fail) unless the core dropped a proposal it may still commit (info). */
   private answerRejection(node: SimNode, rejection: Rejection): void {
-    if (this.protocol.clientReplies === 'quorum') return // the client retransmits instead
+    if (this.protocol.clients.kind === 'quorum') return // the client retransmits instead
     const pending = rejection.kind === 'read'
       ? takeFrom(node.reads, rejection.readId)
       : rejection.tag === undefined ? undefined : takeFrom(node.proposals, tagKey(rejection.tag))
@@ -694,8 +721,10 @@ export class Simulation {
     const outcome: Outcome = forged
       ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
       : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
+    const resultKey = `${reply.tentative === true ? `tentative@${reply.view} ` : ''}${executed ?? '?'} => ${JSON.stringify(result)}`
     const event: SimEvent = {
-      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey: `${executed ?? '?'} => ${JSON.stringify(result)}`, view: reply.view,
+      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey, view: reply.view,
+      ...(reply.tentative === true ? { quorum: this.tentativeReplyQuorum } : {}),
     }
     this.schedule(this.network.clientDelayUs(), event)
   }
@@ -734,7 +763,7 @@ export class Simulation {
   private startLiveness(): string {
     this.phase = 'liveness'
     this.livenessStartStep = this.clock.step
-    this.livenessDeadlineUs = this.clock.timeUs + this.protocol.livenessTicksMax(this.scenario.settings) * tickUs
+    this.livenessDeadlineUs = this.clock.timeUs + this.protocol.sim.livenessTicksMax(this.scenario.settings) * tickUs
     this.queue.removeWhere((event) => event.kind === 'nemesis' || event.kind === 'fault')
     this.slowNodes = false
     this.network.heal()
@@ -750,7 +779,7 @@ export class Simulation {
     }
     const probe = this.workload.clients.find((client) => client.isProbe)!
     this.schedule(0, { kind: 'invoke', client: probe.process })
-    return `bound ${this.protocol.livenessTicksMax(this.scenario.settings)} ticks`
+    return `bound ${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks`
   }
 
   private checkLiveness(): void {
@@ -762,13 +791,13 @@ export class Simulation {
     const overTime = this.clock.timeUs > this.livenessDeadlineUs
     if (!overTime && this.clock.step - this.livenessStartStep <= livenessStepsMax) return
     const states = this.nodes.map((node) => describeStatus(node)).join('; ')
-    const bound = overTime ? `${this.protocol.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
+    const bound = overTime ? `${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
     const probe = this.probeAcked ? 'the probe write was acknowledged' : 'the probe write was never acknowledged'
     this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}`)
     this.finish(false)
   }
 
-  /** The probe write is acknowledged, and the correct nodes, all up and running, agree (see SimProtocol.converged). */
+  /** The probe write is acknowledged, and the correct nodes, all up and running, agree (the descriptor's sim.converged). */
   private converged(): boolean {
     if (!this.probeAcked) return false
     const statuses: CoreStatus[] = []
@@ -777,7 +806,7 @@ export class Simulation {
       if (node.core === undefined || node.paused) return false
       statuses.push(node.status!)
     }
-    return (this.protocol.converged ?? convergedOnLeader)(statuses)
+    return (this.protocol.sim.converged ?? convergedOnLeader)(statuses)
   }
 
   /**
@@ -888,7 +917,7 @@ function takeFrom<K, V>(map: Map<K, V>, key: K): V | undefined {
   return value
 }
 
-function validateMutations(protocol: AnySimProtocol, mutations: readonly string[]): readonly string[] {
+function validateMutations(protocol: AnyProtocol, mutations: readonly string[]): readonly string[] {
   for (const mutation of mutations) {
     if (!protocol.mutations.includes(mutation)) {
       const known = protocol.mutations.length > 0 ? protocol.mutations.join(', ') : 'none'

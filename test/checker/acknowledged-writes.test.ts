@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { HistoryEvent } from '../../src-main/api/trace.js'
-import { checkAcknowledgedWrites, findLostWrites } from '../../src-main/lab/checker/acknowledged-writes.js'
+import { checkAcknowledgedWrites, findLostWrites } from '../../src-main/checker/acknowledged-writes.js'
 
 type Step = [process: number, type: HistoryEvent['type'], f: HistoryEvent['f'], key: string, value: unknown, time: number, error?: string]
 

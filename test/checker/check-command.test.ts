@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Verdict } from '../../src-main/api/summary.js'
 import type { TraceEvent } from '../../src-main/api/trace.js'
 import { exitCode, runCheckCommand } from '../../src-main/lab/checker/check-command.js'
-import { generateLinearizableHistory } from '../../src-main/lab/checker/generate.js'
-import { historyToNdjson } from '../../src-main/lab/checker/history.js'
+import { generateLinearizableHistory } from '../../src-main/checker/generate.js'
+import { historyToNdjson } from '../../src-main/checker/history.js'
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/histories')
 let root: string

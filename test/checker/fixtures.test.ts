@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseHistoryNdjson } from '../../src-main/lab/checker/history.js'
-import { checkLinearizability } from '../../src-main/lab/checker/linearizability.js'
-import { describeWitness } from '../../src-main/lab/checker/witness.js'
+import { parseHistoryNdjson } from '../../src-main/checker/history.js'
+import { checkLinearizability } from '../../src-main/checker/linearizability.js'
+import { describeWitness } from '../../src-main/checker/witness.js'
 import { referenceLinearizable } from './reference.js'
 
 const fixturesDir = path.resolve(import.meta.dirname, '../fixtures/histories')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseHistoryNdjson, operationsOf } from '../../src-main/lab/checker/history.js'
-import { parseTraceNdjson, parseFinalStates } from '../../src-main/lab/checker/trace-io.js'
+import { parseHistoryNdjson, operationsOf } from '../../src-main/checker/history.js'
+import { parseTraceNdjson, parseFinalStates } from '../../src-main/checker/trace-io.js'
 
 const line = (event: object): string => JSON.stringify(event)
 const put = (process: number, time: number, type = 'invoke', value: unknown = '1') => line({ process, type, f: 'put', key: 'x', value, time })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TraceEvent } from '../../src-main/api/trace.js'
 import type { HistoryEvent } from '../../src-main/api/trace.js'
-import { checkInvariants } from '../../src-main/lab/checker/invariants.js'
+import { checkInvariants } from '../../src-main/checker/invariants.js'
 
 const role = (t: number, node: string, roleName: string, term: number): TraceEvent => ({ t, node, kind: 'role', role: roleName, term })
 const apply = (t: number, node: string, index: number, hash: string, term = 1): TraceEvent => ({ t, node, kind: 'apply', index, term, hash })

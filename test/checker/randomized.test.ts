@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { seededRandom, randomInt } from '../../src-main/protocols/common/random.js'
-import { generateLinearizableHistory, mutateStaleRead, type GenerateOptions } from '../../src-main/lab/checker/generate.js'
-import { checkLinearizability } from '../../src-main/lab/checker/linearizability.js'
-import { operationsOf } from '../../src-main/lab/checker/history.js'
+import { generateLinearizableHistory, mutateStaleRead, type GenerateOptions } from '../../src-main/checker/generate.js'
+import { checkLinearizability } from '../../src-main/checker/linearizability.js'
+import { operationsOf } from '../../src-main/checker/history.js'
 import { referenceLinearizable } from './reference.js'
 import { randomSmallHistory } from './random-histories.js'
 

@@ -4,7 +4,7 @@
  * search's refinements (forced reads, demand, sweeping, dropping unobservable writes).
  */
 import type { HistoryEvent } from '../../src-main/api/trace.js'
-import { operationsOf, type Operation } from '../../src-main/lab/checker/history.js'
+import { operationsOf, type Operation } from '../../src-main/checker/history.js'
 
 export function referenceLinearizable(history: readonly HistoryEvent[]): boolean {
   const byKey = new Map<string, Operation[]>()

@@ -4,9 +4,9 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { HistoryEvent, TraceEvent } from '../../src-main/api/trace.js'
 import { benchChecker } from '../../src-main/lab/checker/bench.js'
-import { parseHistoryNdjson } from '../../src-main/lab/checker/history.js'
+import { parseHistoryNdjson } from '../../src-main/checker/history.js'
 import { buildRunVerdict } from '../../src-main/lab/checker/run-verdict.js'
-import { buildVerdict, verdictPassed, verdictViolated } from '../../src-main/lab/checker/verdict.js'
+import { buildVerdict, verdictPassed, verdictViolated } from '../../src-main/checker/verdict.js'
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/histories')
 function history(name: string) {

@@ -139,3 +139,45 @@ describe('lab run --check: a run that broke does not pass', () => {
     expect(summary.verdict.witness).toMatch(/^Unknown: none of the \d+ operations was acknowledged/)
   })
 })
+
+describe('lab check of several targets in one process', () => {
+  const histories = path.join(root, 'test/fixtures/histories')
+  const good = path.join(histories, 'good/cas-chain.ndjson')
+  const bad = path.join(histories, 'bad/stale-read.ndjson')
+
+  it('prints one row per target and the witness of each that failed; the exit code is the worst (a violation)', () => {
+    const missing = path.join(scratch, 'no-such-history.ndjson')
+    const result = lab('check', good, bad, missing)
+    expect(result.code).toBe(1)
+    const rows = result.stdout.split('\n')
+    expect(rows[0]).toMatch(/^target\s+ops\s+keys\s+linearizable\s+invariants\s+ms\s+verdict$/)
+    expect(rows.find((row) => row.startsWith(good))).toMatch(/\s4\s+1\s+yes\s+ok\s+\d+\s+PASS$/)
+    expect(rows.find((row) => row.startsWith(bad))).toMatch(/\s3\s+1\s+NO\s+FAIL \(acknowledged-writes-kept\)\s+\d+\s+FAIL$/)
+    expect(rows.find((row) => row.startsWith(missing))).toMatch(/UNREADABLE: .*no-such-history\.ndjson: no such file or directory$/)
+    expect(result.stdout).toContain(`witness for ${bad}:`)
+    expect(result.stdout).toContain('put(x, "2") completed at 3.000 ms, before the read began')
+    expect(result.stdout).toContain('3 targets: 1 passed, 1 failed, 1 undecided or unreadable')
+  })
+
+  it('exits 2 when nothing failed but one target could not be read, and 0 when every one passes', () => {
+    expect(lab('check', good, path.join(scratch, 'absent.ndjson')).code).toBe(2)
+    expect(lab('check', good, good).code).toBe(0)
+  })
+
+  it('--json gives a list of {target, exitCode, verdict | error}', () => {
+    const result = lab('check', good, bad, '--json')
+    expect(result.code).toBe(1)
+    const rows = JSON.parse(result.stdout) as { target: string; exitCode: number; verdict?: { linearizable: unknown } }[]
+    expect(rows.map((row) => [row.target, row.exitCode, row.verdict?.linearizable])).toEqual([
+      [good, 0, true],
+      [bad, 1, false],
+    ])
+  })
+
+  it('one target prints as before: the verdict of that history alone', () => {
+    const result = lab('check', bad)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^history: .*stale-read\.ndjson: 3 operations on 1 keys/)
+    expect(result.stdout).toContain('verdict: FAIL')
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyValueStore, watchHistoryMax } from '../../src-main/replica/kv.js'
+import { KeyValueStore, watchHistoryMax } from '../../src-main/kv/store.js'
 import { encodedBytesMax, messageBytesMax, rangeBytesMax, rangeEntriesMax, valueBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 import type { Command } from '../../src-main/protocols/types.js'
 

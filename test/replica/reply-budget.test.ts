@@ -7,7 +7,7 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ClientServer, type ClientConnection, type ClientResponse } from '../../src-main/replica/client-server.js'
 import { encodeFrame, FrameDecoder, frameBytesMax } from '../../src-main/replica/framing.js'
-import { KeyValueStore } from '../../src-main/replica/kv.js'
+import { KeyValueStore } from '../../src-main/kv/store.js'
 import { WatchHub } from '../../src-main/replica/watches.js'
 import { encodedBytesMax, valueBytesMax, watchEventsBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 

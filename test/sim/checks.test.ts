@@ -8,7 +8,7 @@ import type { AppliedEntry, Command, CoreStatus, ProtocolCore } from '../../src-
 import { DurableLog, entryKey } from '../../src-main/sim/durable-log.js'
 import { SafetyMonitor } from '../../src-main/sim/monitor.js'
 import { SimNetwork } from '../../src-main/sim/network.js'
-import { simProtocolOf } from '../../src-main/sim/protocols.js'
+import { descriptorOf } from '../../src-main/protocols/registry.js'
 import { EventQueue } from '../../src-main/sim/queue.js'
 import type { NetworkRates } from '../../src-main/sim/scenario.js'
 
@@ -19,7 +19,7 @@ const put = (key: string, value: string): Command => ({ op: 'put', key, value })
 function raftMonitor() {
   const logs = new Map(members.map((id) => [id, new DurableLog()]))
   const clock = { step: 0, timeUs: 0 }
-  const monitor = new SafetyMonitor(simProtocolOf('raft'), members, new Set(), logs, clock)
+  const monitor = new SafetyMonitor(descriptorOf('raft'), members, new Set(), logs, clock)
   const store = (node: string, term: number, command: Command): void => logs.get(node)!.append(term, entryKey(term, command, undefined))
   return { monitor, logs, store }
 }
@@ -133,7 +133,7 @@ describe('the safety monitor', () => {
   })
 
   it('split brain, for protocols without terms: two primaries at the same time', () => {
-    const monitor = new SafetyMonitor(simProtocolOf('primary-backup'), members, new Set(), new Map(), { step: 0, timeUs: 0 })
+    const monitor = new SafetyMonitor(descriptorOf('primary-backup'), members, new Set(), new Map(), { step: 0, timeUs: 0 })
     stepped(monitor, 'n1', fakeCore({ id: 'n1', role: 'primary', term: 0 }))
     monitor.crashed('n1')
     stepped(monitor, 'n2', fakeCore({ id: 'n2', role: 'primary', term: 0 }))
@@ -144,7 +144,7 @@ describe('the safety monitor', () => {
 
   it('Byzantine nodes are left out', () => {
     const logs = new Map(members.map((id) => [id, new DurableLog()]))
-    const monitor = new SafetyMonitor(simProtocolOf('raft'), members, new Set(['n3']), logs, { step: 0, timeUs: 0 })
+    const monitor = new SafetyMonitor(descriptorOf('raft'), members, new Set(['n3']), logs, { step: 0, timeUs: 0 })
     stepped(monitor, 'n1', fakeCore({ id: 'n1', role: 'leader', term: 2 }))
     stepped(monitor, 'n3', fakeCore({ id: 'n3', role: 'leader', term: 2 }))
     monitor.onApplied('n3', applied(1, 1, put('x', 'forged')), 2)

@@ -8,7 +8,8 @@
  * Hunt by hand: npm run lab -- simulate raft --seeds 1..500 --mutation <name>
  */
 import { describe, expect, it } from 'vitest'
-import { simulate, simProtocolOf, type CheckName } from '../../src-main/sim/index.js'
+import { simulate, type CheckName } from '../../src-main/sim/index.js'
+import { descriptorOf } from '../../src-main/protocols/registry.js'
 
 /** Catches wanted per mutation: more than one, so a lucky seed cannot pass for teeth. */
 const catchesWanted = 3
@@ -37,7 +38,7 @@ const expectedChecks: Record<string, CheckName[]> = {
 
 describe('the simulator catches every Raft mutation within a bounded number of seeds', () => {
   it('lists a hunt for every mutation flag the core has', () => {
-    expect(Object.keys(expectedChecks).sort()).toEqual([...simProtocolOf('raft').mutations].sort())
+    expect(Object.keys(expectedChecks).sort()).toEqual([...descriptorOf('raft').mutations].sort())
   })
 
   for (const mutation of Object.keys(expectedChecks)) {

@@ -2,8 +2,8 @@
  * Checker benchmark: seeded linearizable histories of realistic shape, checked a few times each;
  * reports the median. `npm run bench -- checker`.
  */
-import { checkLinearizability } from './linearizability.js'
-import { generateLinearizableHistory } from './generate.js'
+import { checkLinearizability } from '../../checker/linearizability.js'
+import { generateLinearizableHistory } from '../../checker/generate.js'
 
 export interface BenchCase {
   ops: number

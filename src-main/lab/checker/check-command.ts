@@ -10,16 +10,16 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { protocolNames, type ProtocolName } from '../../api/experiment.js'
+import { protocolNames, type ProtocolName } from '../../api/protocol-names.js'
 import type { Verdict } from '../../api/summary.js'
 import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
-import { describeValue, parseDurationMs } from '../../api/duration.js'
-import { parseHistoryNdjson, type Result } from './history.js'
-import { checkInvariants, type FinalState } from './invariants.js'
-import { checkLinearizability, type LinearizabilityResult } from './linearizability.js'
-import { parseFinalStates, parseTraceNdjson } from './trace-io.js'
-import { combineVerdict, verdictViolated } from './verdict.js'
-import { checkAcknowledgedWrites, findLostWrites } from './acknowledged-writes.js'
+import { describeValue, parseDurationMs } from '../../api/duration-text.js'
+import { parseHistoryNdjson, type Result } from '../../checker/history.js'
+import { checkInvariants, type FinalState } from '../../checker/invariants.js'
+import { checkLinearizability, type LinearizabilityResult } from '../../checker/linearizability.js'
+import { parseFinalStates, parseTraceNdjson } from '../../checker/trace-io.js'
+import { combineVerdict, verdictViolated } from '../../checker/verdict.js'
+import { checkAcknowledgedWrites, findLostWrites } from '../../checker/acknowledged-writes.js'
 
 export interface CommandIo {
   stdout: (text: string) => void
@@ -30,7 +30,7 @@ export const exitPassed = 0
 export const exitViolated = 1
 export const exitUndecided = 2
 
-export const checkUsage = 'usage: lab check <run-dir | history.ndjson> [--json] [--budget <duration, e.g. 120s>]'
+export const checkUsage = 'usage: lab check <run-dir | history.ndjson>... [--json] [--budget <duration, e.g. 120s>]'
 
 interface CheckInputs {
   historyFile: string
@@ -43,40 +43,73 @@ interface CheckInputs {
   notes: string[]
 }
 
+/** One target's outcome: its exit code and, when it could be read, its verdict. */
+interface TargetOutcome {
+  target: string
+  code: number
+  /** Why the target could not be judged (unreadable, malformed, the checker failed). */
+  error?: string
+  historyFile?: string
+  linearizability?: LinearizabilityResult
+  verdict?: Verdict
+  notes: string[]
+  ms: number
+}
+
 export async function runCheckCommand(args: string[], io: CommandIo): Promise<number> {
   const parsedArgs = parseArgs(args)
   if (!parsedArgs.ok) {
     io.stderr(`lab check: ${parsedArgs.error}\n${checkUsage}\n`)
     return exitUndecided
   }
-  if (parsedArgs.value.help) {
-    io.stdout(`${checkUsage}\n  Checks a run's history for linearizability and its trace for protocol invariants.\n  --json     print the verdict as JSON\n  --budget   time for the linearizability search (default 10s per key, 60s in all)\n  Exit codes: 0 passed, 1 violation found, 2 undecided or unreadable input.\n`)
+  const { targets, json, help, budgetMs } = parsedArgs.value
+  if (help) {
+    io.stdout(`${checkUsage}\n  Checks a run's history for linearizability and its trace for protocol invariants.\n  Several targets are checked one after another in this process: a table, and the worst exit code.\n  --json     print the verdict as JSON (with several targets: a list of {target, exitCode, verdict | error})\n  --budget   time for the linearizability search (default 10s per key, 60s in all), for each target\n  Exit codes: 0 passed, 1 violation found, 2 undecided or unreadable input.\n`)
     return exitPassed
   }
-  const inputs = await readInputs(parsedArgs.value.target)
-  if (!inputs.ok) {
-    io.stderr(`lab check: ${inputs.error}\n`)
-    return exitUndecided
+  const outcomes: TargetOutcome[] = []
+  for (const target of targets) outcomes.push(await checkTarget(target, budgetMs))
+  if (targets.length === 1) {
+    const outcome = outcomes[0]!
+    if (outcome.verdict === undefined) io.stderr(`lab check: ${outcome.error}\n`)
+    else if (json) io.stdout(JSON.stringify(outcome.verdict, null, 2) + '\n')
+    else io.stdout(formatHuman(outcome.historyFile!, outcome.linearizability!, outcome.verdict, outcome.notes))
+    return outcome.code
   }
-  const { history, trace, protocol, finalStates, notes } = inputs.value
+  if (json) {
+    const rows = outcomes.map((outcome) => ({ target: outcome.target, exitCode: outcome.code, ...(outcome.verdict ? { verdict: outcome.verdict } : { error: outcome.error }) }))
+    io.stdout(JSON.stringify(rows, null, 2) + '\n')
+  } else io.stdout(formatTable(outcomes))
+  return worstExitCode(outcomes.map((outcome) => outcome.code))
+}
+
+/** A violation anywhere outranks an undecided or unreadable target, which outranks a pass. */
+export function worstExitCode(codes: readonly number[]): number {
+  if (codes.includes(exitViolated)) return exitViolated
+  if (codes.includes(exitUndecided)) return exitUndecided
+  return exitPassed
+}
+
+async function checkTarget(target: string, budgetMs: number | undefined): Promise<TargetOutcome> {
+  const started = performance.now()
+  const failed = (error: string): TargetOutcome => ({ target, code: exitUndecided, error, notes: [], ms: performance.now() - started })
+  const inputs = await readInputs(target)
+  if (!inputs.ok) return failed(inputs.error)
+  const { history, trace, protocol, finalStates, notes, historyFile } = inputs.value
   let linearizability: LinearizabilityResult
   try {
-    const budgetMs = parsedArgs.value.budgetMs
     const originMs = inputs.value.originMs
     const clock = originMs === undefined ? {} : { experimentZeroNs: Math.round(originMs * 1e6) }
     linearizability = checkLinearizability(history, budgetMs === undefined ? clock : { ...clock, msPerKeyMax: budgetMs, msTotalMax: budgetMs })
   } catch (error) {
-    io.stderr(`lab check: ${inputs.value.historyFile}: ${(error as Error).message}\n`)
-    return exitUndecided
+    return failed(`${historyFile}: ${(error as Error).message}`)
   }
   const invariants = trace === undefined ? [] : checkInvariants({ trace, protocol, finalStates, originMs: inputs.value.originMs })
   // A history that ends with the workload's final reads shows whether acknowledged writes were kept.
   if (findLostWrites(history).finalReadsFound) invariants.push(checkAcknowledgedWrites(history, true))
   else notes.push('acknowledged-writes-kept: skipped (the history does not end with final reads of the written keys)')
   const verdict = combineVerdict(history, linearizability, invariants)
-  if (parsedArgs.value.json) io.stdout(JSON.stringify(verdict, null, 2) + '\n')
-  else io.stdout(formatHuman(inputs.value.historyFile, linearizability, verdict, notes))
-  return exitCode(verdict)
+  return { target, code: exitCode(verdict), historyFile, linearizability, verdict, notes, ms: performance.now() - started }
 }
 
 export function exitCode(verdict: Verdict): number {
@@ -86,15 +119,15 @@ export function exitCode(verdict: Verdict): number {
 }
 
 interface CheckArgs {
-  target: string
+  targets: string[]
   json: boolean
   help: boolean
-  /** Wall-clock budget of the linearizability search, per key and in all. */
+  /** Wall-clock budget of the linearizability search, per key and in all (for each target). */
   budgetMs?: number
 }
 
 function parseArgs(args: string[]): Result<CheckArgs> {
-  let target: string | undefined
+  const targets: string[] = []
   let json = false
   let help = false
   let budgetMs: number | undefined
@@ -108,11 +141,10 @@ function parseArgs(args: string[]): Result<CheckArgs> {
     } else if (arg === '--json') json = true
     else if (arg === '--help' || arg === '-h') help = true
     else if (arg.startsWith('-')) return { ok: false, error: `unknown option ${arg}` }
-    else if (target === undefined) target = arg
-    else return { ok: false, error: `expected one run directory or history file, got also ${arg}` }
+    else targets.push(arg)
   }
-  if (target === undefined && !help) return { ok: false, error: 'expected a run directory or a history.ndjson file' }
-  return { ok: true, value: { target: target ?? '', json, help, budgetMs } }
+  if (targets.length === 0 && !help) return { ok: false, error: 'expected a run directory or a history.ndjson file' }
+  return { ok: true, value: { targets, json, help, budgetMs } }
 }
 
 async function readInputs(target: string): Promise<Result<CheckInputs>> {
@@ -221,5 +253,35 @@ function formatHuman(historyFile: string, result: LinearizabilityResult, verdict
   }
   const code = exitCode(verdict)
   lines.push(`verdict: ${code === exitPassed ? 'PASS' : code === exitViolated ? 'FAIL' : 'UNDECIDED'}`)
+  return lines.join('\n') + '\n'
+}
+
+/** Several targets: one row each, then the witness of each that failed. */
+function formatTable(outcomes: TargetOutcome[]): string {
+  const rows = outcomes.map((outcome) => {
+    const result = outcome.linearizability
+    const verdict = outcome.verdict
+    const failedInvariants = verdict?.invariants.filter((invariant) => !invariant.ok).map((invariant) => invariant.name) ?? []
+    return [
+      outcome.target,
+      result ? String(result.counts.total) : '-',
+      result ? String(result.keys.length) : '-',
+      verdict === undefined ? '-' : verdict.linearizable === true ? 'yes' : verdict.linearizable === false ? 'NO' : 'unknown',
+      verdict === undefined ? '-' : verdict.invariants.length === 0 ? 'skipped' : failedInvariants.length === 0 ? 'ok' : `FAIL (${failedInvariants.join(', ')})`,
+      outcome.ms.toFixed(0),
+      verdict === undefined ? `UNREADABLE: ${outcome.error}` : outcome.code === exitPassed ? 'PASS' : outcome.code === exitViolated ? 'FAIL' : 'UNDECIDED',
+    ]
+  })
+  const header = ['target', 'ops', 'keys', 'linearizable', 'invariants', 'ms', 'verdict']
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => column === header.length - 1 ? 0 : row[column]!.length)))
+  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')
+  const lines = [line(header), ...rows.map(line)]
+  for (const outcome of outcomes) {
+    if (outcome.verdict?.witness === undefined) continue
+    lines.push('', `witness for ${outcome.target}:`)
+    for (const text of outcome.verdict.witness.split('\n')) lines.push(text === '' ? '' : `  ${text}`)
+  }
+  const passed = outcomes.filter((outcome) => outcome.code === exitPassed).length
+  lines.push('', `${outcomes.length} targets: ${passed} passed, ${outcomes.filter((outcome) => outcome.code === exitViolated).length} failed, ${outcomes.filter((outcome) => outcome.code === exitUndecided).length} undecided or unreadable`)
   return lines.join('\n') + '\n'
 }

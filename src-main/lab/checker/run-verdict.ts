@@ -8,9 +8,9 @@ import path from 'node:path'
 import type { ProtocolName } from '../../api/experiment.js'
 import type { Verdict } from '../../api/summary.js'
 import type { TraceEvent } from '../../api/trace.js'
-import { parseHistoryNdjson } from './history.js'
-import { checkInvariants, type FinalState } from './invariants.js'
-import { buildVerdict, type VerdictOptions } from './verdict.js'
+import { parseHistoryNdjson } from '../../checker/history.js'
+import { checkInvariants, type FinalState } from '../../checker/invariants.js'
+import { buildVerdict, type VerdictOptions } from '../../checker/verdict.js'
 
 export interface RunVerdictInput {
   runDir: string

@@ -34,6 +34,8 @@ export async function htmlToPdf(html: string, options: { chromium?: string } = {
     page.setDefaultTimeout(chromiumTimeoutMs)
     await page.route('**/*', (route) => route.abort())
     await page.setContent(html, { waitUntil: 'load', timeout: chromiumTimeoutMs })
+    // Embedded fonts (a report's Korean) load after the page: print once they are in.
+    await page.evaluate('document.fonts.ready.then(() => true)')
     await page.emulateMedia({ media: 'print' })
     const pdf = await page.pdf({
       format: 'A4',

@@ -8,10 +8,10 @@ import readline from 'node:readline'
 import { nodeTargetOf, type Experiment, type FaultAction } from '../../api/experiment.js'
 import type { RunSummary } from '../../api/summary.js'
 import type { TraceEvent } from '../../api/trace.js'
-import { parseHistoryNdjson } from '../checker/history.js'
+import { parseHistoryNdjson } from '../../checker/history.js'
 import { describeAction } from '../faults.js'
 import { nemesisSchedule } from '../nemesis.js'
-import { findLostWrites, type AcknowledgedWrites } from '../checker/acknowledged-writes.js'
+import { findLostWrites, type AcknowledgedWrites } from '../../checker/acknowledged-writes.js'
 import { soakFaultKinds, type SoakFaultKind } from './draw.js'
 
 /** The verdict's invariant for replicas that exited on their own (added by the verdict's owner). */

@@ -9,7 +9,7 @@
 import net from 'node:net'
 import { encodeFrame, FrameDecoder } from '../../replica/framing.js'
 import type { ClientResponse } from '../../replica/client-server.js'
-import type { ChangeEvent } from '../../replica/kv.js'
+import type { ChangeEvent } from '../../kv/store.js'
 import type { Experiment } from '../../api/experiment.js'
 import type { DiscoveryReport, InstanceReport, WatcherReport } from '../../api/summary.js'
 import type { Outcome } from './client.js'

@@ -51,6 +51,12 @@ export class WorkloadEngine {
   private readonly seqByClient = new Map<string, number>()
   /** Operations invoked before this time are warm-up: in the history, not in the statistics. */
   private measureFromMs = 0
+  /**
+   * Operations invoked from this time on (the final reads, after the load) are checks, not load:
+   * in the history, not in the statistics, so a run with final reads measures what one without
+   * them does (the bench runs without).
+   */
+  private measureUntilMs = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly config: WorkloadConfig,
@@ -94,6 +100,7 @@ export class WorkloadEngine {
     await Promise.all(loops)
     clearTimeout(stopTimer)
     const measuredEndMs = this.nowMs()
+    this.measureUntilMs = measuredEndMs
     // Faults still to come are not part of this run: the lab calls them off before the final reads.
     this.report({ type: 'load-ended', t: measuredEndMs })
     if (this.config.finalReads) await this.readBackTouchedKeys()
@@ -234,7 +241,7 @@ export class WorkloadEngine {
     this.inflight -= 1
     const doneMs = this.nowMs()
     if (!f) {
-      if (invokeMs >= this.measureFromMs) this.count(command.op, outcome.type)
+      if (this.measured(invokeMs)) this.count(command.op, outcome.type)
       return outcome
     }
     const event: HistoryEvent = { process, type: outcome.type, f, key, time: this.nsAt(doneMs) }
@@ -252,11 +259,15 @@ export class WorkloadEngine {
       if (outcome.node) event.node = outcome.node
     }
     this.record(event)
-    if (latencyFromMs >= this.measureFromMs) {
+    if (this.measured(latencyFromMs)) {
       this.count(f, outcome.type)
       if (outcome.type === 'ok') this.sample(doneMs, doneMs - latencyFromMs, f, process)
     }
     return outcome
+  }
+
+  private measured(invokeMs: number): boolean {
+    return invokeMs >= this.measureFromMs && invokeMs < this.measureUntilMs
   }
 
   private sample(t: number, ms: number, f: string, process: number): void {

@@ -20,7 +20,12 @@ function report(message: WorkloadReport): void {
   if (process.connected) process.send!(message)
 }
 
-function driverFor(config: WorkloadConfig, connections: ClusterConnections): ClientDriver {
+async function driverFor(config: WorkloadConfig, connections: ClusterConnections): Promise<ClientDriver & { close?: () => void }> {
+  if (config.etcdEndpoint !== undefined) {
+    // Only the bench's reference runs need etcd's client (and gRPC): loaded for them alone.
+    const { EtcdDriver } = await import('./etcd-driver.js')
+    return EtcdDriver.connect(config.etcdEndpoint)
+  }
   switch (config.protocol) {
     case 'raft':
     case 'primary-backup':
@@ -51,7 +56,8 @@ process.on('message', (request: WorkloadRequest) => {
 async function start(config: WorkloadConfig): Promise<void> {
   try {
     const connections = new ClusterConnections(config.nodes)
-    engine = new WorkloadEngine(config, connections, driverFor(config, connections), report)
+    const driver = await driverFor(config, connections)
+    engine = new WorkloadEngine(config, connections, driver, report)
     const progress = setInterval(() => {
       engine!.flushHistory()
       report(engine!.takeProgress())
@@ -60,6 +66,7 @@ async function start(config: WorkloadConfig): Promise<void> {
     clearInterval(progress)
     report(engine.takeProgress())
     connections.close()
+    driver.close?.()
     report({ type: 'done', stats })
     process.disconnect()
   } catch (error) {

@@ -1,6 +1,7 @@
 /**
  * A PBFT client (Castro & Liskov §4.1): it sends a request to the primary it believes in, and
- * accepts a result once f+1 replicas sent matching replies (one of them at least is honest). With
+ * accepts a result once f+1 replicas sent matching replies (one of them at least is honest), or
+ * 2f+1 matching tentative replies of one view (TOCS §5.1.3; see ReplyQuorum). With
  * no result after retransmitMs it sends the same request to every replica (backups then forward it
  * and start the timers that replace a faulty primary), and again every retransmitMs until timeoutMs.
  *

@@ -26,6 +26,11 @@ export interface WorkloadConfig {
   keyRouting: KeyRouting
   /** ms since epoch at which the experiment's "0 s" is: script times count from it. */
   startMs: number
+  /**
+   * Drive a real etcd at this client URL (its leader) instead of the lab's replicas: the bench's
+   * reference, the same workload through etcd's own client protocol. `nodes` is then empty.
+   */
+  etcdEndpoint?: string
 }
 
 export type WorkloadRequest =

@@ -46,6 +46,9 @@ export interface MultiRaftOptions extends Omit<RaftOptions, 'random' | 'persiste
 }
 
 type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
+type Item = MultiRaftMessage['items'][number]
+/** One peer's items of a step, each with whether its group's Ready let it leave before the write. */
+type Outgoing = Map<NodeId, { item: Item; beforeWrite: boolean }[]>
 
 export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPersist> {
   readonly id: NodeId
@@ -91,7 +94,7 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
 
   step(input: CoreInput<MultiRaftMessage>): MultiReady {
     const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
-    const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
+    const outgoing: Outgoing = new Map()
     const absorb = (group: number, ready: Ready<RaftMessage, RaftPersist>) => mergeGroup(merged, outgoing, group, ready)
     // Every group sees the same clock reading as the input that reached the node.
     const nowMs = input.nowMs
@@ -120,10 +123,16 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     return merged
   }
 
-  /** One Batch per peer, or several when the items would not fit in one frame (each item fits alone). */
-  private sendBatches(merged: MultiReady, outgoing: Map<NodeId, MultiRaftMessage['items']>): void {
-    for (const [to, items] of outgoing) {
-      for (const chunk of chunkByBytes(items, this.batchBytesMax, itemBytes)) merged.messages.push({ to, message: { type: 'Batch', term: 0, items: chunk } })
+  /**
+   * One Batch per peer, or several when the items would not fit in one frame (each item fits alone).
+   * A Batch may leave before the write only when every item in it may (each group's own rule).
+   */
+  private sendBatches(merged: MultiReady, outgoing: Outgoing): void {
+    for (const [to, entries] of outgoing) {
+      for (const chunk of chunkByBytes(entries, this.batchBytesMax, (entry) => itemBytes(entry.item))) {
+        const message: MultiRaftMessage = { type: 'Batch', term: 0, items: chunk.map((entry) => entry.item) }
+        merged.messages.push(chunk.every((entry) => entry.beforeWrite) ? { to, message, leavesBefore: 'write' } : { to, message })
+      }
     }
   }
 
@@ -147,7 +156,7 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
 
   campaign(group: number, nowMs?: number): Ready<MultiRaftMessage, MultiRaftPersist> {
     const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
-    const outgoing = new Map<NodeId, MultiRaftMessage['items']>()
+    const outgoing: Outgoing = new Map()
     mergeGroup(merged, outgoing, group, this.groups[group]!.step({ kind: 'campaign', nowMs }))
     this.sendBatches(merged, outgoing)
     return merged
@@ -165,12 +174,15 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
   }
 }
 
-function mergeGroup(merged: MultiReady, outgoing: Map<NodeId, MultiRaftMessage['items']>, group: number, ready: Ready<RaftMessage, RaftPersist>): void {
+/** Every group's records go to the one WAL, so one fsync covers them: it is due when any group's is. */
+function mergeGroup(merged: MultiReady, outgoing: Outgoing, group: number, ready: Ready<RaftMessage, RaftPersist>): void {
   for (const record of ready.persist) merged.persist.push({ g: group, r: record })
-  for (const { to, message } of ready.messages) {
-    const items = outgoing.get(to)
-    if (items) items.push({ g: group, m: message })
-    else outgoing.set(to, [{ g: group, m: message }])
+  merged.mustSync ||= ready.mustSync
+  for (const { to, message, leavesBefore } of ready.messages) {
+    const entry = { item: { g: group, m: message }, beforeWrite: leavesBefore === 'write' }
+    const entries = outgoing.get(to)
+    if (entries) entries.push(entry)
+    else outgoing.set(to, [entry])
   }
   for (const entry of ready.applied) merged.applied.push({ ...entry, group })
   for (const read of ready.reads) merged.reads.push(read)
@@ -181,7 +193,7 @@ function mergeGroup(merged: MultiReady, outgoing: Map<NodeId, MultiRaftMessage['
 /** An item's encoded size: the group number and field names around the Raft message. */
 const itemOverheadBytes = encodedBytesMax({ g: Number.MAX_SAFE_INTEGER, m: null })
 
-function itemBytes(item: MultiRaftMessage['items'][number]): number {
+function itemBytes(item: Item): number {
   return itemOverheadBytes + raftMessageBytes(item.m)
 }
 

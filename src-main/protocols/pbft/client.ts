@@ -1,7 +1,10 @@
 /**
- * The client's side of PBFT replies (§4.1), pure, for the workload client: a result counts once
- * f+1 distinct replicas sent matching replies (same clientId, timestamp and result), since at
- * least one of them is honest.
+ * The client's side of PBFT replies (§4.1; TOCS §5.1.3 for tentative ones), pure, for the workload
+ * client: a committed result counts once f+1 distinct replicas sent matching replies (same
+ * clientId, timestamp and result), since at least one of them is honest. A tentative result counts
+ * once 2f+1 distinct replicas sent matching tentative replies of the same view: at least f+1 honest
+ * replicas then prepared the request and every one before it, so any view change keeps them all in
+ * that order, and the request commits with that result.
  */
 import type { CommandResult, NodeId } from '../types.js'
 import { stableJson } from './canonical.js'
@@ -12,6 +15,7 @@ export interface AcceptedReply {
   /** The highest view among the matching replies: where the client should look for the primary. */
   view: number
   replicas: NodeId[]
+  tentative: boolean
 }
 
 /** Collects replies for one outstanding request (clientId, timestamp). */
@@ -24,16 +28,17 @@ export class ReplyQuorum {
     private readonly f: number,
   ) {}
 
-  /** Adds a reply; returns the accepted result once f+1 replicas agree, else undefined. */
+  /** Adds a reply; returns the accepted result once enough replicas agree, else undefined. */
   add(reply: Reply): AcceptedReply | undefined {
     if (reply.clientId !== this.clientId || reply.timestamp !== this.timestamp) return undefined
-    const key = stableJson(reply.result)
+    const tentative = reply.tentative === true
+    const key = `${tentative ? `tentative@${reply.view}` : 'committed'}:${stableJson(reply.result)}`
     const replies = this.byResult.get(key) ?? new Map<NodeId, Reply>()
     // Keyed by replica: a replica that answers twice still counts once.
     replies.set(reply.replica, reply)
     this.byResult.set(key, replies)
-    if (replies.size < this.f + 1) return undefined
+    if (replies.size < (tentative ? 2 * this.f + 1 : this.f + 1)) return undefined
     const matching = [...replies.values()]
-    return { result: reply.result, view: Math.max(...matching.map((r) => r.view)), replicas: matching.map((r) => r.replica) }
+    return { result: reply.result, view: Math.max(...matching.map((r) => r.view)), replicas: matching.map((r) => r.replica), tentative }
   }
 }

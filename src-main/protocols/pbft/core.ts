@@ -16,7 +16,7 @@ import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
 import { batchDigest, chainNext, genesisChain, messageDigest } from './canonical.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
-import { ClientTable } from './clients.js'
+import { ClientTable, requestKey } from './clients.js'
 import { digestCharsMax, normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
 import type { PbftConfig } from './config.js'
 import { MessageLog, addVote, hasCommitQuorum, hasPreparedQuorum, matchingPrepares, votesFor } from './log.js'
@@ -35,6 +35,7 @@ import type {
   NewView,
   PbftCrypto,
   PbftMessage,
+  PbftMutations,
   PbftOptions,
   PbftPersist,
   PbftReady,
@@ -43,6 +44,7 @@ import type {
   Reply,
   RequestMessage,
   Status,
+  TentativeBatch,
   ViewChange,
   ViewChangeAck,
 } from './types.js'
@@ -82,6 +84,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private readonly checkShape: (value: unknown) => string | undefined
   private readonly genesis: string
   private byzantine: ByzantineBehaviour | undefined
+  private readonly mutations: PbftMutations
 
   private view = 0
   private viewChanging = false
@@ -92,6 +95,18 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   /** Executed batches kept to serve state transfer (bounded by executedRetainMax). */
   private readonly retained = new Map<number, { digest: string; batch: ClientRequest[] }>()
   private readonly ownCheckpoints = new Map<number, Checkpoint>()
+
+  /**
+   * Tentative execution (TOCS §5.1.3): batches above lastExecuted run once prepared, in order, and
+   * are answered at once; they are committed (or dropped) later. tentativeSeq >= lastExecuted.
+   */
+  private tentativeSeq = 0
+  /** The digests of the tentatively executed batches not committed yet, by sequence number. */
+  private readonly tentativeDigests = new Map<number, string>()
+  /** Client timestamps executed tentatively and not committed yet: duplicates among them are skipped as at commit. */
+  private readonly tentativeTimestamps = new Map<string, number>()
+  /** Tentative replies sent, by request: the committed reply then goes out only when the client asked again. */
+  private readonly tentativeAnswered = new Map<string, { view: number; askedAgain: boolean }>()
 
   private readonly requests = new RequestBook()
   /** The backup's request timer (§4.5.2), as the tick at which it expires. */
@@ -145,6 +160,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       },
     })
     this.byzantine = normalizeByzantine(options.byzantine)
+    this.mutations = options.mutations ?? {}
     this.outbox.byzantine = this.byzantine
     if (this.byzantine) this.queuedNotes.push(`byzantine ${this.byzantine.kind}`)
     this.log = new MessageLog(this.config.logWindowMax)
@@ -195,6 +211,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
         assertNever(input, 'core input')
     }
     this.issuePrePrepares()
+    this.executeTentatively()
     this.refreshRequestTimer()
     if (this.lastExecuted !== this.reportedExecuted) {
       this.reportedExecuted = this.lastExecuted
@@ -211,6 +228,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
    */
   reply(entry: AppliedEntry, result: CommandResult): Reply | undefined {
     if (!entry.tag) return undefined
+    const key = requestKey(entry.tag)
+    const answered = this.tentativeAnswered.get(key)
+    this.tentativeAnswered.delete(key)
     const reply: Reply = {
       type: 'Reply',
       view: this.view,
@@ -222,7 +242,33 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       ...(entry.seq === undefined ? {} : { seq: entry.seq }),
     }
     this.clients.recordReply(reply)
-    return this.byzantine?.kind === 'silent' ? undefined : reply
+    if (this.byzantine?.kind === 'silent') return undefined
+    // The client has 2f+1 tentative replies of this view coming, unless it asked again for lack of them.
+    if (answered && answered.view === this.view && !answered.askedAgain) return undefined
+    return reply
+  }
+
+  /**
+   * The tentative reply for a request of a batch from `ready.tentative`, built from the result the
+   * driver computed over its committed state and the tentative batches before this one. Undefined
+   * when the batch has committed or been dropped since (the committed reply, if any, goes out with
+   * `reply`), or when this replica is Byzantine-silent.
+   */
+  tentativeReply(batch: TentativeBatch, request: ClientRequest, result: CommandResult): Reply | undefined {
+    if (this.byzantine?.kind === 'silent' || batch.view !== this.view || this.viewChanging) return undefined
+    if (batch.seq <= this.lastExecuted || this.tentativeDigests.get(batch.seq) === undefined) return undefined
+    this.tentativeAnswered.set(requestKey(request.tag), { view: batch.view, askedAgain: false })
+    return {
+      type: 'Reply',
+      view: batch.view,
+      timestamp: request.tag.seq,
+      clientId: request.tag.clientId,
+      replica: this.id,
+      result,
+      index: 0,
+      seq: batch.seq,
+      tentative: true,
+    }
   }
 
   setByzantine(behaviour: ByzantineBehaviour | ByzantineKind | undefined): void {
@@ -279,7 +325,9 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       },
       before,
     )
-    if (broken) throw new Error(`pbft invariant broken on ${this.id} (view ${this.view}${this.viewChanging ? ', changing' : ''}): ${broken}`)
+    const tentativeBroken = this.tentativeSeq < this.lastExecuted ? `tentative execution (${this.tentativeSeq}) behind committed execution (${this.lastExecuted})` : undefined
+    const found = broken ?? tentativeBroken
+    if (found) throw new Error(`pbft invariant broken on ${this.id} (view ${this.view}${this.viewChanging ? ', changing' : ''}): ${found}`)
   }
 
   private role(): PbftRole {
@@ -433,6 +481,8 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       default:
         assertNever(freshness, 'freshness')
     }
+    const answered = this.tentativeAnswered.get(requestKey(request.tag))
+    if (answered) answered.askedAgain = true
     if (this.isPrimary() && !this.viewChanging) {
       this.noteRequest(request, true)
       if (!this.requests.enqueue(request)) this.outbox.ready.rejections.push({ kind: 'proposal', tag: request.tag, reason: 'dropped' })
@@ -622,13 +672,16 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   /** Runs one batch in order: duplicates (by client timestamp) are skipped, never re-executed. */
   private executeBatch(seq: number, digest: string, batch: ClientRequest[]): void {
     if (seq !== this.lastExecuted + 1) throw new Error(`pbft invariant: executing seq ${seq} after ${this.lastExecuted}`)
+    this.reconcileTentative(seq, digest)
     this.chain = chainNext(this.crypto, this.chain, seq, digest)
     this.lastExecuted = seq
+    this.tentativeSeq = Math.max(this.tentativeSeq, seq)
     this.retain(seq, digest, batch)
     for (const request of batch) {
       if (this.requests.executed(request.tag)) this.progressed = true
       if (this.clients.freshness(request.tag) !== 'new') continue
       this.clients.markExecuted(request.tag)
+      if (this.tentativeTimestamps.get(request.tag.clientId) === request.tag.seq) this.tentativeTimestamps.delete(request.tag.clientId)
       this.requestsExecuted += 1
       this.outbox.ready.applied.push({ index: this.requestsExecuted, term: this.view, command: request.command, tag: request.tag, seq })
       if (!this.viewChanging) this.viewChangeAttempts = 0
@@ -636,6 +689,51 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.outbox.persist({ type: 'executed', seq, view: this.view, digest, chain: this.chain, batch })
     this.slotEvent(seq, 'executed', digest)
     if (seq % this.config.checkpointInterval === 0) this.sendCheckpoint(seq)
+  }
+
+  /**
+   * TOCS §5.1.3: runs the prepared batches after the last executed one (committed or tentative), in
+   * order, and hands them to the driver, which answers their clients at once. Only in a normal view:
+   * a view change drops them all (dropTentative).
+   */
+  private executeTentatively(): void {
+    if (this.viewChanging) return
+    for (;;) {
+      const seq = this.tentativeSeq + 1
+      const slot = this.log.get(seq)
+      const ready = slot?.prePrepare !== undefined && slot.view === this.view && (slot.prepared || this.mutations.tentativeBeforePrepared === true)
+      if (!slot?.prePrepare || !ready) return
+      const requests: ClientRequest[] = []
+      for (const request of slot.prePrepare.batch) {
+        const { clientId, seq: timestamp } = request.tag
+        if (this.clients.freshness(request.tag) !== 'new' || (this.tentativeTimestamps.get(clientId) ?? -Infinity) >= timestamp) continue
+        this.tentativeTimestamps.set(clientId, timestamp)
+        requests.push(request)
+      }
+      this.tentativeSeq = seq
+      this.tentativeDigests.set(seq, slot.prePrepare.digest)
+      this.outbox.ready.tentative.push({ seq, view: this.view, requests })
+    }
+  }
+
+  /** A batch commits where one may have run tentatively: the same batch confirms it, another voids every tentative one. */
+  private reconcileTentative(seq: number, digest: string): void {
+    const tentative = this.tentativeDigests.get(seq)
+    this.tentativeDigests.delete(seq)
+    if (seq > this.tentativeSeq || tentative === digest) return
+    this.dropTentative(`seq ${seq} committed ${digest}, not the batch executed tentatively`)
+  }
+
+  /** Voids every tentative execution not committed yet (the driver drops their effects: PbftReady.tentativeDropped). */
+  private dropTentative(reason: string): void {
+    if (this.tentativeSeq === this.lastExecuted && this.tentativeDigests.size === 0) return
+    this.outbox.note(`tentative-dropped seq=${this.lastExecuted + 1}..${this.tentativeSeq}: ${reason}`)
+    this.tentativeSeq = this.lastExecuted
+    this.tentativeDigests.clear()
+    this.tentativeTimestamps.clear()
+    this.tentativeAnswered.clear()
+    this.outbox.ready.tentativeDropped = true
+    this.outbox.ready.tentative = []
   }
 
   private retain(seq: number, digest: string, batch: ClientRequest[]): void {
@@ -701,6 +799,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (target <= this.view && !(target === this.view && this.viewChanging)) {
       throw new Error(`pbft invariant: view change to ${target} from view ${this.view}`)
     }
+    this.dropTentative(`view change to ${target}`)
     this.view = target
     this.viewChanging = true
     this.viewChangeAttempts += 1
@@ -853,6 +952,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private installNewView(message: NewView, plan: NewViewPlan): void {
     if (message.view !== this.view) {
       // Joining from a lower view: the 2f+1 view-changes in V prove the view change happened.
+      this.dropTentative(`joined view ${message.view}`)
       this.view = message.view
       this.log.resetForView(message.view)
     }
@@ -1074,6 +1174,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       }
     }
     this.reportedExecuted = this.lastExecuted
+    this.tentativeSeq = this.lastExecuted
     this.recoverOwnCheckpoints(recovered.executed)
     for (const cert of recovered.preparedCerts) {
       this.log.getOrCreate(cert.prePrepare.seq, this.view, this.stable.seq).preparedCert = cert

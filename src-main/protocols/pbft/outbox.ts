@@ -12,14 +12,16 @@ import { pbftBounds, pbftDefaults } from './config.js'
 import type { ByzantineBehaviour, PbftMessage, PbftPersist, PbftReady, Unsigned } from './types.js'
 
 export function emptyPbftReady(): PbftReady {
-  return { persist: [], mustSync: false, messages: [], applied: [], reads: [], rejections: [], events: [], replies: [] }
+  return { persist: [], mustSync: false, messages: [], applied: [], reads: [], rejections: [], events: [], replies: [], tentativeDropped: false, tentative: [] }
 }
 
 /**
  * Records that must be durable before the replica answers a client: its view and view-change (so it
  * never contradicts them after a restart), executions and stable checkpoints (so it never forgets
- * what a client may have been told). Pre-prepares and votes need only be written before they leave:
- * PBFT counts a replica that forgets them as one of its f faults.
+ * what a client may have been told), and prepared certificates, which back the tentative answer
+ * sent with them (TOCS §5.1.3: 2f+1 such answers must survive every replica's crash, or the request
+ * could vanish in the next view change). Pre-prepares and votes need only be written before they
+ * leave: PBFT counts a replica that forgets them as one of its f faults.
  */
 export function recordMustSync(record: PbftPersist): boolean {
   switch (record.type) {
@@ -28,11 +30,11 @@ export function recordMustSync(record: PbftPersist): boolean {
     case 'new-view':
     case 'view-change':
     case 'stable-checkpoint':
+    case 'prepared':
       return true
     case 'pre-prepare':
     case 'prepare':
     case 'commit':
-    case 'prepared':
       return false
     default:
       return assertNever(record, 'persisted record')
@@ -56,6 +58,8 @@ export class Outbox {
   take(): PbftReady {
     const ready = this.ready
     this.ready = emptyPbftReady()
+    // Write before send, fsync with execution: no message waits for the disk flush (see PbftReady).
+    for (const outbound of ready.messages) outbound.leavesBefore = 'sync'
     return ready
   }
 

@@ -182,6 +182,23 @@ export interface Reply {
   index: number
   /** The sequence number the request executed at (trace only; not part of the match). */
   seq?: number
+  /**
+   * TOCS §5.1.3: executed once prepared, before it committed. A client needs 2f+1 matching
+   * tentative replies of one view (f+1 matching committed ones otherwise). Absent on committed replies.
+   */
+  tentative?: true
+}
+
+/**
+ * A batch executed tentatively (TOCS §5.1.3): prepared in `view`, every batch before it committed
+ * or tentatively executed. `requests` are those that run (duplicates by client timestamp, counting
+ * the tentative ones, are left out), in order. The driver computes their results against its
+ * committed state plus the tentative batches before this one, without changing the committed state.
+ */
+export interface TentativeBatch {
+  seq: number
+  view: number
+  requests: ClientRequest[]
 }
 
 /**
@@ -217,17 +234,26 @@ export type PbftPersist =
 /** The core's output: the shared contract plus cached replies to re-send (handle them with step 3, "reply"). */
 export interface PbftReady extends Ready<PbftMessage, PbftPersist> {
   /**
-   * `persist` must reach the disk (fsync) before anything in `applied` or `replies` is answered:
-   * it holds a record that changes what this replica promised (a view, a view-change, an
-   * execution, a stable checkpoint). Without it the records only need to be written before the
-   * messages leave. `recordMustSync` is the rule, per record.
+   * PBFT's `mustSync` is set when a record changes what this replica promised (a view, a view-change,
+   * an execution, a stable checkpoint, a prepared certificate: `recordMustSync` is the rule, per
+   * record); then `persist` must reach the disk before anything in `applied`, `replies` or
+   * `tentative` is answered. Every message is marked `leavesBefore: 'sync'`: the records need only be
+   * written before messages leave.
    */
   mustSync: boolean
   /** Replies from the reply cache for duplicate requests; send each to `reply.clientId`. */
   replies: Reply[]
+  /**
+   * Every tentatively executed batch not yet committed is void (a view change, or a committed batch
+   * that differs from the tentative one): drop their effects before computing `tentative`. Set
+   * before anything else in the Ready is handled; the committed state is never touched by it.
+   */
+  tentativeDropped: boolean
+  /** Batches executed tentatively in this step, in sequence order; see TentativeBatch and `PbftCore.tentativeReply`. */
+  tentative: TentativeBatch[]
 }
 
-/** Injected so the core stays pure; `nodeCrypto` (crypto-node.ts) is the real one. */
+/** Injected so the core stays pure; the replica's `nodeCrypto` (replica/node-crypto.ts) is the real one. */
 export interface PbftCrypto {
   digest(bytes: Uint8Array): string
   mac(from: NodeId, to: NodeId, bytes: Uint8Array): string
@@ -298,4 +324,13 @@ export interface PbftOptions {
   catchUpBytesMax?: number
   persisted?: PbftPersist[]
   byzantine?: ByzantineBehaviour | ByzantineKind
+  /** Deliberate bugs for the simulator to catch (never set outside tests). */
+  mutations?: PbftMutations
 }
+
+/** Deliberate bugs (each must be caught by the simulator; see test/sim/pbft-mutations.test.ts). */
+export interface PbftMutations {
+  /** Executes a batch tentatively once its pre-prepare is accepted, not once it is prepared. */
+  tentativeBeforePrepared?: boolean
+}
+export const pbftMutationNames = ['tentativeBeforePrepared'] as const

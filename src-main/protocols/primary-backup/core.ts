@@ -168,6 +168,8 @@ export class PrimaryBackupCore implements ProtocolCore<PrimaryBackupMessage, Pri
     for (const chunk of chunkByBytes(entries, this.options.recordBytesMax ?? entriesRecordBytesMax, encodedBytesMax)) {
       ready.persist.push({ kind: 'applied', entries: chunk })
     }
+    // Naive but not careless with its disk: what it applied is fsync'd before anything else leaves.
+    ready.mustSync = true
     ready.applied.push(...this.toApplied(entries))
     ready.events.push({ kind: 'commit', index: this.appliedIndex })
   }

@@ -238,6 +238,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.assertInvariants(termBefore)
     const ready = this.ready
     this.ready = emptyReady()
+    markDurability(ready)
     return ready
   }
 
@@ -1083,4 +1084,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private serveReads(): void {
     for (const readId of this.reads.takeServable(this.appliedIndex)) this.ready.reads.push({ readId })
   }
+}
+
+/**
+ * What must be durable before what leaves (see Ready). Every Raft record is fsync'd before the rest
+ * of the Ready. A term or a vote must be durable before any message: a node that forgot its vote
+ * could vote twice. AppendEntries of a Ready that changed neither may leave in parallel with the
+ * disk write (thesis §10.2.1): the leader counts its own entries only once they are durable, and an
+ * acknowledgement arrives in a later step, after this Ready's fsync.
+ */
+function markDurability(ready: RaftReady): void {
+  ready.mustSync = ready.persist.length > 0
+  if (!ready.persist.every((record) => record.kind === 'entries')) return
+  for (const outbound of ready.messages) if (outbound.message.type === 'AppendEntries') outbound.leavesBefore = 'write'
 }

@@ -6,6 +6,16 @@ import { appendBytesMax, entriesRecordBytesMax, inflightBytesMax, messageBytesMa
  * Deliberate bugs, all off by default. The seeded simulator turns one on to prove that it notices the
  * broken property; each flag is read in exactly one place in core.ts, marked `MUTATION`.
  */
+export const raftMutationNames = [
+  'commitPreviousTermByCounting',
+  'voteWithoutLogCheck',
+  'forgetVoteOnRestart',
+  'truncateOnStaleAppend',
+  'readWithoutQuorumCheck',
+  'leaseFromTicks',
+] as const
+export type RaftMutation = (typeof raftMutationNames)[number]
+
 export interface RaftMutations {
   /** Figure 8: commit an entry of an earlier term as soon as a majority stores it (breaks state machine safety). */
   commitPreviousTermByCounting?: boolean
@@ -21,13 +31,18 @@ export interface RaftMutations {
   leaseFromTicks?: boolean
 }
 
+// Every flag has a name and every name a flag: this fails to compile when the two drift apart.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export const raftMutationsNamed: SameKeys<RaftMutation, keyof RaftMutations> = true
+
 /**
  * A lying node, for the lab's "Raft is not Byzantine tolerant" scenario. Unlike mutations (bugs
  * everyone shares), this is one node breaking the protocol on purpose while the others are honest.
  *   fake-ack:   acknowledges every AppendEntries as stored without storing anything;
  *   vote-twice: grants every vote request, ignoring its earlier vote and the log check.
  */
-export type RaftByzantine = 'fake-ack' | 'vote-twice'
+export const raftByzantineKinds = ['fake-ack', 'vote-twice'] as const
+export type RaftByzantine = (typeof raftByzantineKinds)[number]
 
 export interface RaftOptions {
   id: NodeId

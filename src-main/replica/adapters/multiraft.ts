@@ -1,10 +1,10 @@
 /** MultiRaft in a replica process: G Raft groups behind one core, one WAL and one set of connections. */
 import { MultiRaftCore, isMultiRaftMessage, type MultiRaftMessage, type MultiRaftPersist } from '../../protocols/multiraft/core.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { AdapterGlue } from '../host.js'
 import { describeRaftMessage, raftTiming } from './raft.js'
 
-export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersist> = {
+export const multiRaftAdapter: AdapterGlue<MultiRaftMessage, MultiRaftPersist> = {
   createCore(config, persisted) {
     return new MultiRaftCore({
       ...raftTiming(config).options,
@@ -18,11 +18,7 @@ export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersis
   },
   isMessage: (value): value is MultiRaftMessage => isMultiRaftMessage(value, 64),
   readsThroughCore: true,
-  // A node leads some groups and follows in others; clients learn each group's leader from hints.
-  leaderRoles: [],
   groupOfKey: (core, key) => (core as MultiRaftCore).groupOf(key),
-  sendBeforePersist: (message, persist) =>
-    persist.every((record) => record.r.kind === 'entries') && message.items.every((item) => item.m.type === 'AppendEntries'),
   appendedEntries: (record) => (record.r.kind === 'entries' ? { group: record.g, fromIndex: record.r.fromIndex, entries: record.r.entries } : undefined),
   // A batch mixes groups: it is a heartbeat when every item is; its range is the items' only when one group's.
   describeMessage: (message) => {
@@ -34,4 +30,6 @@ export const multiRaftAdapter: ProtocolAdapter<MultiRaftMessage, MultiRaftPersis
       ...(groups.size === 1 && ranges.length > 0 ? { range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] as [number, number] } : {}),
     }
   },
+  // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
+  settleUnpersistedPrefixFirst: true,
 }

@@ -1,15 +1,16 @@
 /** PBFT in a replica process: node:crypto authenticators, ticks from milliseconds, replies to every client. */
-import { PbftCore, byzantineKinds, recordMustSync } from '../../protocols/pbft/index.js'
+import { PbftCore, byzantineKinds } from '../../protocols/pbft/index.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../../protocols/pbft/config.js'
-import { nodeCrypto } from '../../protocols/pbft/crypto-node.js'
+import { nodeCrypto } from '../node-crypto.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from '../../protocols/pbft/tentative.js'
 import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist, PbftReady } from '../../protocols/pbft/index.js'
 import { seededRandom } from '../../protocols/common/random.js'
 import type { ReplicaConfig } from '../config.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { AdapterGlue } from '../host.js'
 
 const messageTypes = new Set(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'ViewChangeAck', 'NewView', 'Status', 'CatchUp'])
 
-export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
+export const pbftAdapter: AdapterGlue<PbftMessage, PbftPersist> = {
   createCore(config, persisted) {
     const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
     return new PbftCore({
@@ -31,15 +32,6 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
   commandBytesMax: (config) => pbftRequestBytesMax(config.members.length, config.f ?? maxFaults(config.members.length), logWindowFor(config.checkpointInterval)),
   // PBFT orders reads like writes (the read-only optimization is not implemented).
   readsThroughCore: false,
-  appliedTermsAgree: false,
-  // Castro & Liskov keep a replica's log in memory: PBFT's safety counts a replica that forgets what
-  // it sent as one of its f faults. Here every record is written before any message leaves (a killed
-  // replica still has them) and messages to other replicas do not wait for the disk. The core says
-  // which records need the fsync (PbftReady.mustSync, per record recordMustSync): it covers
-  // everything written before, and every answer to a client waits for it.
-  sendBeforePersist: () => true,
-  needsSync: (records) => records.some(recordMustSync),
-  leaderRoles: ['primary'],
   setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
   // The three phases and checkpoints name their sequence number; Status is the periodic liveness beat.
   describeMessage: (message) => {
@@ -61,6 +53,13 @@ export const pbftAdapter: ProtocolAdapter<PbftMessage, PbftPersist> = {
       return reply ? { clientId: reply.clientId, pbft: reply } : undefined
     },
     fromReady: (ready) => (ready as PbftReady).replies.map((reply) => ({ clientId: reply.clientId, pbft: reply })),
+    pending: (ready) => {
+      const pbft = ready as PbftReady
+      return pbft.replies.length > 0 || hasTentativeWork(pbft)
+    },
+    // TOCS §5.1.3: replies once a request is prepared, from the committed store plus the tentative batches before it.
+    afterTurn: (core, readies, store) =>
+      tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(store)).map(({ reply }) => ({ clientId: reply.clientId, pbft: reply })),
   },
 }
 
@@ -79,3 +78,4 @@ export function behaviourFor(config: ReplicaConfig, spec: unknown): ByzantineBeh
       return { kind } as ByzantineBehaviour
   }
 }
+

@@ -1,9 +1,9 @@
 /** The naive primary-backup protocol in a replica process. */
 import { isPrimaryBackupMessage, PrimaryBackupCore, type PrimaryBackupMessage, type PrimaryBackupPersist } from '../../protocols/primary-backup/core.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { ProtocolAdapter } from '../host.js'
+import type { AdapterGlue } from '../host.js'
 
-export const primaryBackupAdapter: ProtocolAdapter<PrimaryBackupMessage, PrimaryBackupPersist> = {
+export const primaryBackupAdapter: AdapterGlue<PrimaryBackupMessage, PrimaryBackupPersist> = {
   createCore(config, persisted) {
     const ticks = (ms: number) => Math.max(1, Math.round(ms / config.tickMs))
     return new PrimaryBackupCore({
@@ -17,5 +17,4 @@ export const primaryBackupAdapter: ProtocolAdapter<PrimaryBackupMessage, Primary
   },
   isMessage: isPrimaryBackupMessage,
   readsThroughCore: true,
-  leaderRoles: ['primary'],
 }

@@ -7,10 +7,10 @@ import { RaftCore } from '../../protocols/raft/core.js'
 import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { MessageFacts, ProtocolAdapter } from '../host.js'
+import type { AdapterGlue, MessageFacts } from '../host.js'
 import type { ReplicaConfig } from '../config.js'
 
-export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
+export const raftAdapter: AdapterGlue<RaftMessage, RaftPersist> = {
   createCore(config, persisted) {
     const timing = raftTiming(config)
     const firstTimeoutMs = config.firstElectionTimeoutMs[config.id]
@@ -26,13 +26,12 @@ export const raftAdapter: ProtocolAdapter<RaftMessage, RaftPersist> = {
   },
   isMessage: (value): value is RaftMessage => checkRaftMessage(value).ok,
   readsThroughCore: true,
-  leaderRoles: ['leader'],
-  // A batch that changes term or vote sends nothing early: those must be durable before any message.
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
-  sendBeforePersist: (message, persist) => message.type === 'AppendEntries' && persist.every((record) => record.kind === 'entries'),
   describeMessage: describeRaftMessage,
   appendedEntries: (record) => (record.kind === 'entries' ? { fromIndex: record.fromIndex, entries: record.entries } : undefined),
+  // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
+  settleUnpersistedPrefixFirst: true,
 }
 
 /** The entries an AppendEntries carries, the index a success acknowledges; an empty AppendEntries is a heartbeat. */

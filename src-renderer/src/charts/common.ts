@@ -105,6 +105,9 @@ export function ariaDescription(ctx: ChartContext): string {
   return ctx.t('chart.aria', { faults: faultText, leaderless: leaderlessText })
 }
 
+/** The UI's font stack for chart text (canvas), Hangul from the shipped Noto Sans KR. */
+export const chartFontFamily = "system-ui, 'Noto Sans', 'Noto Sans KR', sans-serif"
+
 export function baseOption(ctx: ChartContext): EChartsOption {
   return {
     animation: false,
@@ -112,6 +115,8 @@ export function baseOption(ctx: ChartContext): EChartsOption {
     grid: { ...grid },
     xAxis: timeAxis(ctx),
     tooltip: { trigger: 'axis', confine: true, axisPointer: { type: 'line' } },
-    textStyle: { fontFamily: 'inherit' },
+    // A canvas does not inherit CSS fonts ('inherit' falls back to a font without Hangul): the UI's
+    // stack, with the shipped Noto Sans KR, is named.
+    textStyle: { fontFamily: chartFontFamily },
   }
 }

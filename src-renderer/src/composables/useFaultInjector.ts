@@ -2,6 +2,7 @@
 import { computed, ref } from 'vue'
 import { storeToRefs } from 'pinia'
 import type { FaultAction, NodeLiveStatus } from '../../../src-main/api/lab-api'
+import { injectorActionsFor } from '../../../src-main/api/experiment'
 import { useRunStore } from '../stores/run'
 import { useThrottledVersion } from './useThrottledVersion'
 import type { NodeBadge } from '../components/topology/layout'
@@ -15,8 +16,8 @@ export const injectedLogMax = 8
 export function allowedActions(process: NodeLiveStatus['process'] | undefined, protocol = 'raft'): Set<NodeAction> {
   switch (process) {
     case 'up':
-      // campaign fires a Raft election timer; other protocols have no such timer to fire
-      return new Set(protocol === 'raft' ? ['crash', 'pause', 'isolate', 'campaign'] : ['crash', 'pause', 'isolate'])
+      // campaign fires an election timer: only a protocol whose descriptor has one offers it
+      return new Set(injectorActionsFor(protocol).includes('campaign') ? ['crash', 'pause', 'isolate', 'campaign'] : ['crash', 'pause', 'isolate'])
     case 'paused':
       return new Set(['resume', 'crash'])
     case 'crashed':

@@ -8,6 +8,7 @@ import type { LabStreamMessage } from '../../../src-main/api/lab-api'
 import { useConnectionStore } from '../stores/connection'
 import { useRouteStore } from '../stores/route'
 import { useRunsStore } from '../stores/runs'
+import { useCourseStore } from '../stores/course'
 import { useToastStore } from '../stores/toasts'
 
 export function useRunAutoSave(): void {
@@ -15,6 +16,7 @@ export function useRunAutoSave(): void {
   const runs = useRunsStore()
   const toasts = useToastStore()
   const route = useRouteStore()
+  const course = useCourseStore()
   let unsubscribe: (() => void) | undefined
 
   async function keep(message: Extract<LabStreamMessage, { kind: 'end' | 'error' }>): Promise<void> {
@@ -28,7 +30,11 @@ export function useRunAutoSave(): void {
 
   onMounted(() => {
     unsubscribe = connection.api().subscribe((message) => {
-      if (message.kind === 'end' || message.kind === 'error') void keep(message)
+      if (message.kind === 'end' || message.kind === 'error') {
+        void keep(message)
+        // A run an exercise started is attached to it and its answers checked.
+        void course.runEnded(message.runId).catch((error: unknown) => toasts.show({ kind: 'error', key: 'runs.toast.saveFailed', values: { run: message.runId, error: error instanceof Error ? error.message : String(error) } }))
+      }
     })
   })
   onUnmounted(() => unsubscribe?.())

@@ -7,6 +7,9 @@
  *       series      the 100 ms series of a run (one row per run);
  *       histograms  the HdrHistogram of latencies, compressed base64 as the lab wrote it;
  *       events      the bounded trace and history (one row per run and kind).
+ *   v3  exercises   the course: a student's predictions, answers, checks and the runs each
+ *                   exercise used (by run id; the runs themselves stay in runs/series/...);
+ *       settings    small key-value settings (the student's name).
  *
  * Splitting the record keeps the list cheap to read (it never touches series or events) and lets
  * a compare screen load only the parts it draws. A version never changes once shipped: a new
@@ -19,9 +22,10 @@ import type { BoundedEvents, RunEnvironment, RunFinalState, RunRecord, RunSeries
 import type { RunSummary } from '../../../src-main/api/summary'
 import type { HistoryEvent, TraceEvent } from '../../../src-main/api/trace'
 import { describeInjected, verdictWord, type VerdictWord } from '../../../src-main/api/report/analysis'
+import type { Answers, ExerciseCheck } from '../../../src-main/api/exercise/check'
 
 export const runDatabaseName = 'consensus-lab-runs'
-export const runDatabaseVersion = 2
+export const runDatabaseVersion = 3
 
 export const schemaV1 = { runs: 'id, name, protocol, verdict, startedAt' } as const
 export const schemaV2 = {
@@ -29,6 +33,12 @@ export const schemaV2 = {
   series: 'runId',
   histograms: 'runId',
   events: '[runId+kind], runId',
+} as const
+
+export const schemaV3 = {
+  ...schemaV2,
+  exercises: 'exerciseId, updatedAt',
+  settings: 'key',
 } as const
 
 /** A v1 row: the list's fields beside the whole record. */
@@ -224,7 +234,29 @@ export async function migrateV1ToV2(tx: Transaction): Promise<void> {
   }
 }
 
+/** One exercise of the course as the student left it. */
+export interface ExerciseProgressRow {
+  exerciseId: string
+  predictions: Answers
+  answers: Answers
+  /** The run (by run id in the run store) each of the exercise's runs used, by the exercise's run id. */
+  runs: Record<string, string>
+  /** Set when the first run started: predictions are kept as they were then. */
+  predictionsLockedAt?: string
+  /** The last check; cleared when an answer or a run changes. */
+  check?: ExerciseCheck
+  startedAt: string
+  updatedAt: string
+}
+
+export interface SettingRow {
+  key: string
+  value: string
+}
+
 export class RunDatabase extends Dexie {
+  exercises!: Table<ExerciseProgressRow, string>
+  settings!: Table<SettingRow, string>
   runs!: Table<RunRow, string>
   series!: Table<SeriesRow, string>
   histograms!: Table<HistogramRow, string>
@@ -234,5 +266,7 @@ export class RunDatabase extends Dexie {
     super(name)
     this.version(1).stores(schemaV1)
     this.version(2).stores(schemaV2).upgrade(migrateV1ToV2)
+    // v2 -> v3 adds two tables and changes no row: nothing to move.
+    this.version(3).stores(schemaV3)
   }
 }

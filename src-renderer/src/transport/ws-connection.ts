@@ -179,6 +179,7 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     getRunRecord: (runId) => call('getRunRecord', runId),
     listRunDirectories: () => call('listRunDirectories'),
     readTrace: (runId, query) => call('readTrace', runId, query),
+    listExercises: () => call('listExercises'),
     renderPdf: (html) => call('renderPdf', html),
     subscribe: (listener) => {
       streamListeners.add(listener)

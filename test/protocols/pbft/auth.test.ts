@@ -9,7 +9,7 @@ import { sign } from '../../../src-main/protocols/pbft/auth.js'
 import { canonicalBytes } from '../../../src-main/protocols/pbft/canonical.js'
 import { validatePbftConfig } from '../../../src-main/protocols/pbft/config.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
-import { nodeCrypto } from '../../../src-main/protocols/pbft/crypto-node.js'
+import { nodeCrypto } from '../../../src-main/replica/node-crypto.js'
 import type { PbftMessage, Prepare } from '../../../src-main/protocols/pbft/types.js'
 import { Cluster, put } from './harness.js'
 

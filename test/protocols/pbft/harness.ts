@@ -5,9 +5,10 @@
  */
 import type { AppliedEntry, Command, CommandResult, CoreEvent, NodeId, ProposedCommand } from '../../../src-main/protocols/types.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
-import { nodeCrypto } from '../../../src-main/protocols/pbft/crypto-node.js'
+import { nodeCrypto } from '../../../src-main/replica/node-crypto.js'
 import { ReplyQuorum } from '../../../src-main/protocols/pbft/client.js'
 import type { AcceptedReply } from '../../../src-main/protocols/pbft/client.js'
+import { tentativeReplies } from '../../../src-main/protocols/pbft/tentative.js'
 import type {
   ByzantineBehaviour,
   ByzantineKind,
@@ -33,6 +34,8 @@ export interface ClusterOptions {
   byzantine?: Record<NodeId, ByzantineBehaviour | ByzantineKind>
   core?: Partial<Omit<PbftOptions, 'id' | 'members' | 'crypto' | 'byzantine' | 'persisted'>>
   crypto?: PbftCrypto
+  /** Replicas answer tentatively (TOCS §5.1.3) as the replica process does; otherwise committed replies only. */
+  tentative?: boolean
 }
 
 export const testCoreOptions = {
@@ -148,6 +151,11 @@ export class Cluster {
       if (reply) this.replies.push(reply)
     }
     this.replies.push(...ready.replies)
+    if (this.options.tentative) {
+      // The toy state machine has no revisions: tentative results carry revision 0.
+      const reader = { valueOf: (key: string) => kv.get(key) ?? null, revision: 0 }
+      for (const { reply } of tentativeReplies(core, [ready], reader)) this.replies.push(reply)
+    }
     this.events.get(id)?.push(...ready.events)
     return ready
   }

@@ -120,7 +120,7 @@ describe('PBFT recovery from the WAL', () => {
     expect(restarted.status()).toMatchObject({ role: 'backup', view: 1, leader: 'R1' })
   })
 
-  it('the core says when its records must be synced: views, view-changes, executions, stable checkpoints; not votes', () => {
+  it('the core says when its records must be synced: views, view-changes, executions, stable checkpoints, prepared certificates; not votes', () => {
     const cluster = new Cluster({ n: 4, byzantine: { R0: 'silent' } })
     cluster.request('alice', 1, put('x', '1'), ['R1'])
     const readies = [] as { types: string[]; mustSync: boolean }[]
@@ -136,6 +136,19 @@ describe('PBFT recovery from the WAL', () => {
     const ready = backup.step('R2', { kind: 'message', from: 'R0', message: prePrepare.message })
     expect(ready.persist.map((r) => r.type)).toEqual(['pre-prepare', 'prepare'])
     expect(ready.mustSync).toBe(false)
+  })
+
+  it('a prepared certificate must be synced: it backs the tentative answer sent in the same Ready (TOCS §5.1.3)', () => {
+    const cluster = new Cluster({ n: 4 })
+    cluster.dropIf = (envelope) => envelope.message.type === 'Commit'
+    cluster.request('alice', 1, put('x', '1'), ['R0'])
+    cluster.deliverAll((envelope) => envelope.message.type === 'PrePrepare')
+    const prepare = cluster.messagesOfType('Prepare').find((e) => e.to === 'R1' && e.from === 'R2')
+    if (!prepare) throw new Error('R2 sent R1 no prepare')
+    const ready = cluster.step('R1', { kind: 'message', from: 'R2', message: prepare.message })
+    expect(ready.persist.map((r) => r.type)).toEqual(['prepared', 'commit'])
+    expect(ready.tentative.map((batch) => batch.seq)).toEqual([1])
+    expect(ready.mustSync).toBe(true)
   })
 
   it('replays a WAL with a prepared certificate into the next view change', () => {

@@ -7,11 +7,21 @@
 import 'fake-indexeddb/auto'
 import Dexie, { type Table } from 'dexie'
 import { describe, expect, it } from 'vitest'
-import { RunDatabase, runDatabaseVersion, schemaV1, type RunRowV1 } from '../../../src-renderer/src/db/schema'
+import { RunDatabase, runDatabaseVersion, schemaV1, schemaV2, type RunRowV1 } from '../../../src-renderer/src/db/schema'
+import { CourseRepository } from '../../../src-renderer/src/db/course-repository'
 import { RunRepository } from '../../../src-renderer/src/db/run-repository'
 import type { RunRecord } from '../../../src-main/api/run-file'
 import { describeInjected, verdictWord } from '../../../src-main/api/report/analysis'
 import { another, fixtureRecords } from '../support/runs'
+
+/** The database exactly as v2 declared it (runs in parts), nothing of the course known. */
+class RunDatabaseV2 extends Dexie {
+  constructor(name: string) {
+    super(name)
+    this.version(1).stores(schemaV1)
+    this.version(2).stores(schemaV2)
+  }
+}
 
 /** The database exactly as v1 declared it, nothing of v2 known. */
 class RunDatabaseV1 extends Dexie {
@@ -53,7 +63,7 @@ describe('the run store schema', () => {
     const db = new RunDatabase(name)
     await db.open()
     expect(db.verno).toBe(runDatabaseVersion)
-    expect(runDatabaseVersion).toBe(2)
+    expect(runDatabaseVersion).toBe(3)
     const store = new RunRepository(db)
 
     // Every record comes back whole (the v1 name is the run's name now).
@@ -93,8 +103,43 @@ describe('the run store schema', () => {
     old.close()
     const db = new RunDatabase(name)
     await db.open()
-    expect(db.verno).toBe(2)
+    expect(db.verno).toBe(runDatabaseVersion)
     expect(await db.runs.count()).toBe(0)
     db.close()
+  })
+
+  it('opens a v2 database under v3: the runs as they were, the course tables empty, and progress kept across a restart', async () => {
+    const { raft } = await fixtureRecords()
+    const name = `migration-v2-${process.pid}`
+    const old = new RunDatabaseV2(name)
+    await old.open()
+    await new RunRepository(old as unknown as RunDatabase).save(raft, 'lab', '2026-12-01T00:00:00.000Z')
+    expect(old.verno).toBe(2)
+    old.close()
+
+    const db = new RunDatabase(name)
+    await db.open()
+    expect(db.verno).toBe(3)
+    expect(await new RunRepository(db).load(raft.summary.runId)).toEqual(raft)
+    expect(await db.exercises.count()).toBe(0)
+    const course = new CourseRepository(db)
+    expect(await course.student()).toBe('')
+    await course.setStudent('김민준')
+    await course.setAnswer('leader-crash', 'predict-leaderless', 300, true)
+    await course.attachRun('leader-crash', 'main', raft.summary.runId)
+    await course.setAnswer('leader-crash', 'new-leader', 'B', false)
+    db.close()
+
+    // The app restarts: everything is where it was, and a reset forgets the exercise but not its run.
+    const reopened = new RunDatabase(name)
+    const again = new CourseRepository(reopened)
+    expect(await again.student()).toBe('김민준')
+    const row = await again.get('leader-crash')
+    expect(row).toMatchObject({ predictions: { 'predict-leaderless': 300 }, answers: { 'new-leader': 'B' }, runs: { main: raft.summary.runId } })
+    expect(row!.predictionsLockedAt).toBeDefined()
+    await again.reset('leader-crash')
+    expect(await again.get('leader-crash')).toBeUndefined()
+    expect(await new RunRepository(reopened).get(raft.summary.runId)).toBeDefined()
+    reopened.close()
   })
 })

@@ -4,7 +4,7 @@
  * checked for its sender and its arguments before the lab sees it, and errors come back as data.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabApi, LabStreamMessage } from '../../../src-main/api/lab-api'
+import { reportHtmlCharsMax, type LabApi, type LabStreamMessage } from '../../../src-main/api/lab-api'
 
 const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>()
 vi.mock('electron', () => ({
@@ -42,7 +42,7 @@ beforeEach(() => handlers.clear())
 describe('Electron IPC host', () => {
   it('has one channel per LabApi call', () => {
     fixture()
-    expect([...handlers.keys()].sort()).toEqual(['lab:getRunRecord', 'lab:info', 'lab:injectFault', 'lab:listExperiments', 'lab:listRunDirectories', 'lab:readTrace', 'lab:renderPdf', 'lab:saveExperiment', 'lab:startRun', 'lab:stopRun', 'lab:validateExperiment'])
+    expect([...handlers.keys()].sort()).toEqual(['lab:getRunRecord', 'lab:info', 'lab:injectFault', 'lab:listExercises', 'lab:listExperiments', 'lab:listRunDirectories', 'lab:readTrace', 'lab:renderPdf', 'lab:saveExperiment', 'lab:startRun', 'lab:stopRun', 'lab:validateExperiment'])
   })
 
   it('answers the lab window and refuses any other sender or frame', async () => {
@@ -67,7 +67,7 @@ describe('Electron IPC host', () => {
     expect(await handlers.get('lab:stopRun')!(event(), 'r1')).toEqual({ ok: false, error: 'run r1 is not in progress' })
     expect(((await handlers.get('lab:saveExperiment')!(event(), '../x.yaml', 'a: 1')) as { error: string }).error).toMatch(/no folders/)
     expect(((await handlers.get('lab:getRunRecord')!(event(), '../../home')) as { error: string }).error).toMatch(/getRunRecord: invalid arguments .*expected a run id/)
-    expect(((await handlers.get('lab:renderPdf')!(event(), 'x'.repeat(600_001))) as { error: string }).error).toMatch(/renderPdf: invalid arguments .*at most 600000 characters/)
+    expect(((await handlers.get('lab:renderPdf')!(event(), 'x'.repeat(reportHtmlCharsMax + 1))) as { error: string }).error).toMatch(new RegExp(`renderPdf: invalid arguments .*at most ${reportHtmlCharsMax} characters`))
   })
 
   it('forwards the run stream to the window and stops cleanly', () => {

@@ -8,6 +8,7 @@ import { nodeActions } from '../../../src-renderer/src/composables/useFaultInjec
 import { protocolNames } from '../../../src-main/api/experiment'
 import { appReportFormats } from '../../../src-renderer/src/reports/report-files'
 import { verdictKey } from '../../../src-renderer/src/format'
+import { exerciseStatuses } from '../../../src-renderer/src/stores/course'
 
 function keys(messages: object, prefix = ''): string[] {
   return Object.entries(messages).flatMap(([key, value]) => (typeof value === 'object' ? keys(value, `${prefix}${key}.`) : [`${prefix}${key}`]))
@@ -69,6 +70,9 @@ describe('English and Korean', () => {
       'runs.import.problem': ['foreign', 'newer', 'corrupt', 'duplicate', 'too-large', 'unreadable'],
       'report.format': appReportFormats,
       'compare.axis': ['latencyLog', 'atOrBelow', 'time', 'opsPerSecond', 'p99'],
+      'course.status': exerciseStatuses,
+      'course.result': ['right', 'wrong', 'teacher', 'unknown', 'unanswered'],
+      'grading.integrityValue': ['ok', 'altered', 'unreadable'],
       edit: ['fixTextFirst', 'nodes.max', 'nodes.min', 'nodeName.pattern', 'nodeName.reserved', 'nodeName.duplicate'],
     }
     const missing = Object.entries(families).flatMap(([family, values]) => values.map((value) => `${family}.${value}`)).filter((key) => typeof lookup(en, key) !== 'string')

@@ -4,6 +4,7 @@
  * the host from the same HTML), and run files the CLI and the app read back.
  */
 import { describe, expect, it, vi } from 'vitest'
+import { reportHtmlCharsMax } from '../../../src-main/api/lab-api'
 import { decodeRunFile } from '../../../src-main/api/run-file'
 import { buildReport } from '../../../src-main/api/report/index'
 import { base64ToBytes, buildReportFile, buildRunFile, fileSlug, reportFileName } from '../../../src-renderer/src/reports/report-files'
@@ -47,7 +48,7 @@ describe('report and run files from the app', () => {
 
   it('says a report too large to print is too large, without asking the host', async () => {
     const { raft } = await fixtureRecords()
-    raft.summary.name = 'x'.repeat(700_000)
+    raft.summary.name = 'x'.repeat(reportHtmlCharsMax + 1)
     const api = { renderPdf: vi.fn() }
     await expect(buildReportFile({ records: [raft], format: 'pdf', meta, api })).rejects.toThrow(/too large to print .*export it as HTML/)
     expect(api.renderPdf).not.toHaveBeenCalled()

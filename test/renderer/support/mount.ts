@@ -25,6 +25,7 @@ export function stubConnection(overrides: Partial<LabApi> = {}) {
     }),
     listRunDirectories: vi.fn(async () => []),
     readTrace: vi.fn(async () => ({ events: [], matched: 0, omitted: 0, chunksRead: 0, bytesRead: 0 })),
+    listExercises: vi.fn(async () => []),
     renderPdf: vi.fn(async () => ''),
     subscribe: (listener) => {
       streamListeners.add(listener)

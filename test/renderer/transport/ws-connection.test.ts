@@ -40,6 +40,7 @@ function stubApi() {
       calls.push(['readTrace', runId, query])
       return { events: [{ t: 1, node: 'A', kind: 'term', term: 2 }], matched: 1, omitted: 0, chunksRead: 1, bytesRead: 40 }
     },
+    listExercises: async () => [],
     listRunDirectories: async () => [{ runId: 'run-1', name: 'r', protocol: 'raft', startedAt: '2026-01-01T00:00:00Z', completed: true }],
     renderPdf: async (html: string) => {
       calls.push(['renderPdf', html.length])
@@ -159,7 +160,7 @@ describe('the LabApi over the WebSocket', () => {
     const { connection, states } = connect(base, server.token)
     await connection.api.info()
     await expect(connection.api.saveExperiment('huge.yaml', 'x'.repeat(labCallJsonBytesMax))).rejects.toThrow(
-      /^saveExperiment: the call is 6\.\d MB, more than the lab accepts \(6\.\d MB\)/,
+      new RegExp(`^saveExperiment: the call is ${Math.floor(labCallJsonBytesMax / 1e6)}\\.\\d MB, more than the lab accepts \\(${Math.floor(labCallJsonBytesMax / 1e6)}\\.\\d MB\\)`),
     )
     expect((await connection.api.info()).version).toBe('test')
     expect(states.map((state) => state.status)).not.toContain('lost')

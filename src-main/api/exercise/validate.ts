@@ -1,0 +1,108 @@
+/**
+ * Exercise text (YAML or JSON) to an Exercise, or errors that each name the path of the offending
+ * field and what was expected, like experiment validation. Shared by the CLI, the hosts and the app.
+ */
+import { parseDocument } from 'yaml'
+import type { z } from 'zod'
+import type { FieldError } from '../validate.js'
+import { yamlAliasCountMax, yamlErrorCharsMax } from '../validate.js'
+import { measureCatalog, measureParamProblems, type MeasureValueKind } from './measure-names.js'
+import { exerciseSchema, type AnswerKind, type Exercise, type MeasureSpec } from './schema.js'
+
+export type ExerciseValidation = { ok: true; exercise: Exercise } | { ok: false; errors: FieldError[] }
+
+/** An exercise file is a lesson: far below an experiment's bound. */
+export const exerciseTextCharsMax = 200_000
+
+export function validateExerciseText(text: string): ExerciseValidation {
+  if (text.length > exerciseTextCharsMax) return fail('', `expected an exercise of at most ${exerciseTextCharsMax.toLocaleString('en-US')} characters, got ${text.length.toLocaleString('en-US')}`)
+  const document = parseDocument(text, { prettyErrors: false })
+  const syntaxError = document.errors[0]
+  if (syntaxError !== undefined) return fail('', `not valid YAML or JSON: ${syntaxError.message.split('\n')[0]!.slice(0, yamlErrorCharsMax)}`)
+  let value: unknown
+  try {
+    value = document.toJS({ maxAliasCount: yamlAliasCountMax })
+  } catch (error) {
+    return fail('', `not a usable YAML document: ${error instanceof ReferenceError ? `more than ${yamlAliasCountMax} YAML aliases to expand` : (error as Error).message.slice(0, yamlErrorCharsMax)}`)
+  }
+  return validateExercise(value)
+}
+
+export function validateExercise(input: unknown): ExerciseValidation {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return fail('', 'expected an object with id, title, runs, questions')
+  const parsed = exerciseSchema.safeParse(input)
+  if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) }
+  const exercise = parsed.data as Exercise
+  const errors = crossFieldErrors(exercise)
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, exercise }
+}
+
+function fail(path: string, message: string): ExerciseValidation {
+  return { ok: false, errors: [{ path, message }] }
+}
+
+function zodErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => {
+    let message = issue.message
+    if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+    return { path: issue.path.map(String).join('.'), message }
+  })
+}
+
+/** Which answer kinds fit a measure's value. */
+const answersFor: Record<MeasureValueKind, readonly AnswerKind[]> = {
+  node: ['node', 'choice'],
+  nodes: ['nodes'],
+  number: ['number'],
+  duration: ['duration', 'number'],
+  boolean: ['boolean'],
+  text: ['choice', 'node'],
+  texts: ['choice'],
+}
+
+function crossFieldErrors(exercise: Exercise): FieldError[] {
+  const errors: FieldError[] = []
+  const runIds = exercise.runs.map((run) => run.id)
+  duplicates(runIds).forEach((id) => errors.push({ path: 'runs', message: `run id ${id} is used twice` }))
+  exercise.runs.forEach((run, index) => duplicates(run.steps.map((step) => step.id)).forEach((id) => errors.push({ path: `runs.${index}.steps`, message: `step id ${id} is used twice` })))
+  const questionIds = [...exercise.predict.map((question) => question.id), ...exercise.questions.map((question) => question.id)]
+  duplicates(questionIds).forEach((id) => errors.push({ path: 'questions', message: `question id ${id} is used twice (predictions and questions share ids)` }))
+  const runIdOf = (run: string | undefined) => run ?? runIds[0]!
+  const checkRun = (path: string, run: string | undefined) => {
+    if (run !== undefined && !runIds.includes(run)) errors.push({ path: `${path}.run`, message: `unknown run ${run}: expected one of ${runIds.join(', ')}` })
+  }
+  const checkSpec = (path: string, run: string | undefined, spec: MeasureSpec, answer?: AnswerKind) => {
+    for (const problem of measureParamProblems(spec)) errors.push({ path: problem.param ? `${path}.${problem.param}` : path, message: problem.message })
+    const steps = exercise.runs.find((candidate) => candidate.id === runIdOf(run))?.steps ?? []
+    if (spec.step !== undefined && !steps.some((step) => step.id === spec.step)) {
+      errors.push({ path: `${path}.step`, message: `unknown step ${spec.step} of run ${runIdOf(run)}${steps.length > 0 ? `: expected one of ${steps.map((step) => step.id).join(', ')}` : ' (it has no steps)'}` })
+    }
+    const valueKind = measureCatalog[spec.measure].value
+    if (answer !== undefined && !answersFor[valueKind].includes(answer)) {
+      errors.push({ path: `${path}.measure`, message: `${spec.measure} gives a ${valueKind}, which a ${answer} answer cannot be checked against (use ${answersFor[valueKind].join(' or ')})` })
+    }
+  }
+  exercise.predict.forEach((prediction, index) => {
+    const path = `predict.${index}`
+    checkRun(path, prediction.run)
+    if (prediction.answer === 'choice' && !prediction.options) errors.push({ path: `${path}.options`, message: 'a choice needs options' })
+    if (prediction.compare) checkSpec(`${path}.compare`, prediction.run, prediction.compare, prediction.answer)
+  })
+  exercise.questions.forEach((question, index) => {
+    const path = `questions.${index}`
+    checkRun(path, question.run)
+    if (question.answer === 'choice' && !question.options) errors.push({ path: `${path}.options`, message: 'a choice needs options' })
+    if (question.answer === 'text' && question.check) errors.push({ path: `${path}.check`, message: 'a text answer is left for the teacher: it takes no check' })
+    if (question.answer !== 'text' && !question.check) errors.push({ path: `${path}.check`, message: `a ${question.answer} answer needs a check (or make it answer: text, for the teacher)` })
+    if (question.check) checkSpec(`${path}.check`, question.run, question.check, question.answer)
+  })
+  exercise.must.forEach((must, index) => {
+    checkRun(`must.${index}`, must.run)
+    checkSpec(`must.${index}.check`, must.run, must.check)
+  })
+  return errors
+}
+
+function duplicates(ids: string[]): string[] {
+  return [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))]
+}

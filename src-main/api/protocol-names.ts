@@ -1,0 +1,3 @@
+/** The protocols an experiment can run; apart from the schema, so the checker loads no schema library. */
+export const protocolNames = ['raft', 'pbft', 'primary-backup'] as const
+export type ProtocolName = (typeof protocolNames)[number]

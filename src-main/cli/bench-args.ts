@@ -1,0 +1,157 @@
+/**
+ * `npm run bench -- <suite> [options]`: the arguments, parsed without side effects (tested alone).
+ */
+import { parseDurationMs } from '../api/duration-text.js'
+
+export const benchSuites = ['raft', 'raft-vs-pbft', 'multiraft', 'checker', 'profile'] as const
+export type BenchSuite = (typeof benchSuites)[number]
+export const referenceSystems = ['etcd'] as const
+export type ReferenceSystem = (typeof referenceSystems)[number]
+
+export interface BenchArgs {
+  suite: BenchSuite
+  json: boolean
+  /** Runs of each configuration; the tables show medians. */
+  runs: number
+  /** Measured time of each run, after the warm-up. */
+  durationMs: number
+  warmupMs: number
+  /** The reference system run beside ours, configuration by configuration. */
+  vs?: ReferenceSystem
+  nodes?: number[]
+  clients?: number[]
+  durability?: ('fsync' | 'none')[]
+  groups?: number[]
+  /** Where to write each configuration's experiment file (what `lab run` of that row runs). */
+  experimentsDir?: string
+}
+
+export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
+  raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
+  raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync
+  multiraft     3 nodes, 64 writers, 1/2/4/8 Raft groups on the same processes
+  checker       the linearizability checker on 100,000-operation histories
+  profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency
+                split into client hop, batching, persist, replicate, apply wait, apply, reply hop
+                from the leader's own timestamps; medians (first value of each list option)
+options:
+  --quick               1 run of 1 s per configuration (default: 3 runs of 4 s)
+  --runs N              runs per configuration (the tables show medians)
+  --duration D          measured time of each run, e.g. 4s (after --warmup, default 1s)
+  --warmup D            time before measuring starts (the first election is in it)
+  --vs etcd             run a 3-member etcd on loopback beside each configuration, the same
+                        workload through etcd's own client; prints both and the ratios
+  --nodes 3,5  --clients 1,16,64  --durability fsync,none  --groups 1,2,4,8
+                        only these configurations
+  --experiments DIR     write each configuration's experiment file there: \`npm run lab -- run\`
+                        of that file is the same run as the bench's row
+  --json                rows as JSON on stdout`
+
+export type ParsedBenchArgs = { ok: true; args: BenchArgs } | { ok: false; error: string }
+
+/** A bound on every list and count: a bench is a few minutes, not a day. */
+export const benchRunsMax = 50
+const listMax = 16
+
+export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
+  let suite: BenchSuite | undefined
+  let quick = false
+  let json = false
+  let runs: number | undefined
+  let durationMs: number | undefined
+  let warmupMs: number | undefined
+  let vs: ReferenceSystem | undefined
+  const lists: Pick<BenchArgs, 'nodes' | 'clients' | 'durability' | 'groups'> = {}
+  let experimentsDir: string | undefined
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!
+    const value = (): string | undefined => argv[++index]
+    switch (arg) {
+      case '--quick':
+        quick = true
+        break
+      case '--json':
+        json = true
+        break
+      case '--runs': {
+        const text = value()
+        runs = Number(text)
+        if (!Number.isInteger(runs) || runs < 1 || runs > benchRunsMax) return { ok: false, error: `--runs needs a whole number from 1 to ${benchRunsMax}, got ${describe(text)}` }
+        break
+      }
+      case '--duration':
+      case '--warmup': {
+        const text = value()
+        const ms = text === undefined ? undefined : parseDurationMs(text)
+        const least = arg === '--duration' ? 100 : 0
+        if (ms === undefined || ms < least || ms > 600_000) return { ok: false, error: `${arg} needs a duration from ${least}ms to 10m, like 4s or 500ms, got ${describe(text)}` }
+        if (arg === '--duration') durationMs = ms
+        else warmupMs = ms
+        break
+      }
+      case '--vs': {
+        const text = value()
+        if (!(referenceSystems as readonly string[]).includes(text ?? '')) return { ok: false, error: `--vs needs one of ${referenceSystems.join(', ')}, got ${describe(text)}` }
+        vs = text as ReferenceSystem
+        break
+      }
+      case '--nodes':
+      case '--clients':
+      case '--groups': {
+        const text = value()
+        const bounds = arg === '--nodes' ? [1, 15] : arg === '--clients' ? [1, 1024] : [1, 64]
+        const numbers = parseList(text, (item) => {
+          const number = Number(item)
+          return Number.isInteger(number) && number >= bounds[0]! && number <= bounds[1]! ? number : undefined
+        })
+        if (numbers === undefined) return { ok: false, error: `${arg} needs a comma-separated list of whole numbers from ${bounds[0]} to ${bounds[1]}, like 1,16,64, got ${describe(text)}` }
+        lists[arg.slice(2) as 'nodes' | 'clients' | 'groups'] = numbers
+        break
+      }
+      case '--durability': {
+        const text = value()
+        const modes = parseList(text, (item) => (item === 'fsync' || item === 'none' ? item : undefined))
+        if (modes === undefined) return { ok: false, error: `--durability needs fsync, none or fsync,none, got ${describe(text)}` }
+        lists.durability = modes
+        break
+      }
+      case '--experiments': {
+        const text = value()
+        if (text === undefined || text.startsWith('--')) return { ok: false, error: '--experiments needs a directory' }
+        experimentsDir = text
+        break
+      }
+      default:
+        if (arg.startsWith('-')) return { ok: false, error: `unknown option ${arg}` }
+        if (suite !== undefined) return { ok: false, error: `one suite at a time: got ${suite} and ${arg}` }
+        if (!(benchSuites as readonly string[]).includes(arg)) return { ok: false, error: `unknown suite ${arg}` }
+        suite = arg as BenchSuite
+    }
+  }
+  if (suite === undefined) return { ok: false, error: 'which suite?' }
+  if (vs !== undefined && suite !== 'raft') return { ok: false, error: `--vs ${vs} compares the raft suite (Raft against another Raft); ${suite} has no counterpart` }
+  return {
+    ok: true,
+    args: {
+      suite,
+      json,
+      runs: runs ?? (quick ? 1 : 3),
+      durationMs: durationMs ?? (quick ? 1000 : 4000),
+      warmupMs: warmupMs ?? 1000,
+      vs,
+      ...lists,
+      experimentsDir,
+    },
+  }
+}
+
+function parseList<T>(text: string | undefined, item: (text: string) => T | undefined): T[] | undefined {
+  if (text === undefined || text.startsWith('--')) return undefined
+  const items = text.split(',').map((part) => item(part.trim()))
+  if (items.length === 0 || items.length > listMax || items.some((value) => value === undefined)) return undefined
+  return [...new Set(items as T[])]
+}
+
+function describe(text: string | undefined): string {
+  return text === undefined ? 'nothing' : JSON.stringify(text)
+}

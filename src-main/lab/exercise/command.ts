@@ -1,0 +1,307 @@
+/**
+ * `lab exercise`: the course without the app.
+ *
+ *   exercise list [--json]
+ *   exercise schema
+ *   exercise run <id | order | file.yaml> [--answers FILE] [--answer ID=VALUE]... [--student NAME]
+ *                [--handin FILE.zip] [--pdf] [--locale en|ko] [--runs-dir DIR] [--json]
+ *   exercise grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR]
+ *
+ * run: makes the exercise's runs on real processes (its by-hand steps done by the autopilot), checks
+ * the answers (a YAML/JSON file of id: value, predictions and questions alike, and/or --answer
+ * flags), prints each check, and with --handin writes the hand-in. Exit 0 when every checked answer
+ * is right and every run showed what it must; 1 when an answer is wrong or a run did not show it;
+ * 2 bad input; 3 a run could not complete.
+ * grade: opens every hand-in, checks its digests, re-checks its answers against its own runs, and
+ * prints the table of students × questions (--csv writes it). Exit 0 when every hand-in is whole,
+ * 1 when any was altered or could not be read, 2 bad input.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { checkExercise, describeMeasureValue, parseAnswer, type Answers, type ExerciseCheck } from '../../api/exercise/check.js'
+import { buildHandinManifest, buildHandinZip, HandinError, handinBytesMax, openHandin } from '../../api/exercise/handin.js'
+import { gradeHandins, gradesCsv, type GradeInput, type GradeTable } from '../../api/exercise/grade.js'
+import { buildHandinReportHtml, type ReportLocale } from '../../api/exercise/report.js'
+import { exerciseJsonSchema } from '../../api/exercise/json-schema.js'
+import type { Exercise } from '../../api/exercise/schema.js'
+import { labVersion } from '../report/environment.js'
+import { reportFontCss } from '../report/fonts.js'
+import { ChromiumMissingError, htmlToPdf } from '../report/pdf.js'
+import { defaultExercisesDir, findExercise, loadExerciseDir, type LoadedExercise } from './files.js'
+import { runExercise } from './run.js'
+import { onStopSignal } from '../../cli/signals.js'
+import type { ExperimentRun } from '../runner.js'
+
+export interface CommandIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+const exitOk = 0
+const exitWrong = 1
+const exitBadInput = 2
+const exitFailed = 3
+
+export const exerciseUsage = `usage: lab exercise <command>
+  list [--json]                      the course's exercises, in order
+  schema                             the JSON Schema of the exercise format
+  run <id | number | file.yaml> [--answers FILE] [--answer ID=VALUE]... [--student NAME]
+      [--handin FILE.zip] [--pdf] [--locale en|ko] [--runs-dir DIR] [--json]
+                                     makes the exercise's runs (steps done for you), checks the answers
+  grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR]
+                                     grades hand-ins: students x questions, altered hand-ins flagged`
+
+export async function runExerciseCommand(args: string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = args
+  switch (command) {
+    case 'list':
+      return listCommand(rest, io)
+    case 'schema':
+      io.stdout(`${JSON.stringify(exerciseJsonSchema(), null, 2)}\n`)
+      return exitOk
+    case 'run':
+      return runCommand(rest, io)
+    case 'grade':
+      return gradeCommand(rest, io)
+    case undefined:
+    case 'help':
+    case '--help':
+      io.stdout(`${exerciseUsage}\n`)
+      return command === undefined ? exitBadInput : exitOk
+    default:
+      io.stderr(`lab exercise: unknown command ${JSON.stringify(command)}\n${exerciseUsage}\n`)
+      return exitBadInput
+  }
+}
+
+interface Parsed {
+  positional: string[]
+  options: Map<string, string[]>
+  flags: Set<string>
+}
+
+function parseArgs(args: string[], valued: string[], bare: string[]): Parsed | string {
+  const parsed: Parsed = { positional: [], options: new Map(), flags: new Set() }
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!
+    if (!arg.startsWith('--')) {
+      parsed.positional.push(arg)
+      continue
+    }
+    const eq = arg.indexOf('=')
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    if (bare.includes(name)) parsed.flags.add(name)
+    else if (valued.includes(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : args[++index]
+      if (value === undefined || value === '') return `${name} needs a value`
+      parsed.options.set(name, [...(parsed.options.get(name) ?? []), value])
+    } else return `unknown option ${name}`
+  }
+  return parsed
+}
+
+function listCommand(args: string[], io: CommandIo): number {
+  const parsed = parseArgs(args, ['--dir'], ['--json'])
+  if (typeof parsed === 'string') return fail(io, parsed)
+  const { exercises, problems } = loadExerciseDir(parsed.options.get('--dir')?.[0] ?? defaultExercisesDir())
+  if (parsed.flags.has('--json')) {
+    io.stdout(`${JSON.stringify(exercises.map(({ exercise, file }) => ({ id: exercise.id, order: exercise.order, scenario: exercise.scenario, title: exercise.title, runs: exercise.runs.map((run) => run.experiment), questions: exercise.questions.length, file })), null, 2)}\n`)
+  } else {
+    for (const { exercise } of exercises) {
+      const steps = exercise.runs.reduce((sum, run) => sum + run.steps.length, 0)
+      io.stdout(`${String(exercise.order).padStart(2)}  ${exercise.id.padEnd(20)} ${exercise.title.en} / ${exercise.title.ko}  (${exercise.runs.length} run${exercise.runs.length > 1 ? 's' : ''}, ${exercise.questions.length} questions${steps > 0 ? `, ${steps} by hand` : ''})\n`)
+    }
+  }
+  for (const problem of problems) io.stderr(`${problem}\n`)
+  return problems.length > 0 ? exitBadInput : exitOk
+}
+
+/** Answers from a file (id: value) and --answer flags, each parsed for its question's kind. */
+function collectAnswers(exercise: Exercise, parsed: Parsed): { answers: Answers; predictions: Answers } | string {
+  const raw: Record<string, unknown> = {}
+  for (const file of parsed.options.get('--answers') ?? []) {
+    let value: unknown
+    try {
+      value = parseYaml(fs.readFileSync(file, 'utf8'))
+    } catch (error) {
+      return `${file}: cannot read the answers (${(error as Error).message.split('\n')[0]})`
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return `${file}: expected answers as id: value lines`
+    Object.assign(raw, value)
+  }
+  for (const flag of parsed.options.get('--answer') ?? []) {
+    const eq = flag.indexOf('=')
+    if (eq <= 0) return `--answer expects ID=VALUE, got ${JSON.stringify(flag)}`
+    raw[flag.slice(0, eq)] = flag.slice(eq + 1)
+  }
+  const answers: Answers = {}
+  const predictions: Answers = {}
+  for (const [id, value] of Object.entries(raw)) {
+    const question = exercise.questions.find((candidate) => candidate.id === id)
+    const prediction = exercise.predict.find((candidate) => candidate.id === id)
+    const target = question ?? prediction
+    if (target === undefined) return `unknown question ${id}: expected one of ${[...exercise.predict, ...exercise.questions].map((candidate) => candidate.id).join(', ')}`
+    const answer = parseAnswer(target.answer, value, target.options)
+    if (!answer.ok) return `${id}: ${answer.message}`
+    if (question) answers[id] = answer.value
+    else predictions[id] = answer.value
+  }
+  return { answers, predictions }
+}
+
+async function runCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseArgs(args, ['--answers', '--answer', '--student', '--handin', '--locale', '--runs-dir', '--exercises'], ['--json', '--pdf'])
+  if (typeof parsed === 'string') return fail(io, parsed)
+  if (parsed.positional.length !== 1) return fail(io, `exercise run needs exactly one exercise (an id, its number, or a file)\n${exerciseUsage}`)
+  const found = findExercise(parsed.positional[0]!, parsed.options.get('--exercises')?.[0] ?? defaultExercisesDir())
+  if (!found.ok) return fail(io, found.message)
+  const { loaded } = found
+  const collected = collectAnswers(loaded.exercise, parsed)
+  if (typeof collected === 'string') return fail(io, collected)
+  const locale = (parsed.options.get('--locale')?.[0] ?? 'en') as ReportLocale
+  if (locale !== 'en' && locale !== 'ko') return fail(io, `--locale expects en or ko, got ${JSON.stringify(locale)}`)
+  const handin = parsed.options.get('--handin')?.[0]
+  if (handin !== undefined && !handin.endsWith('.zip')) return fail(io, `--handin expects a .zip file name, got ${handin}`)
+  const student = parsed.options.get('--student')?.[0] ?? ''
+  if (handin !== undefined && student.trim() === '') return fail(io, 'a hand-in needs --student NAME')
+  const runsDir = path.resolve(parsed.options.get('--runs-dir')?.[0] ?? 'runs')
+  let active: ExperimentRun | undefined
+  const removeSignals = onStopSignal((signal) => active?.interrupt(`interrupted by ${signal}`))
+  const result = await runExercise(loaded, {
+    runsDir,
+    onActive: (run) => (active = run),
+    onRunStart: (run, runId) => io.stderr(`run ${run}: ${loaded.exercise.runs.find((candidate) => candidate.id === run)?.experiment} (${runId})\n`),
+    onRunEnd: (run, summary, steps) => {
+      for (const step of steps) io.stderr(`  step ${step.stepId} at ${(step.atMs / 1000).toFixed(2)} s: ${step.ok ? `done (${step.targets.join(', ')})` : `not done${step.error ? `: ${step.error}` : ''}`}\n`)
+      io.stderr(`  ${summary.completed ? 'completed' : `did not complete: ${summary.error}`} (${summary.runDir})\n`)
+    },
+  })
+  removeSignals()
+  const incomplete = Object.entries(result.summaries).filter(([, summary]) => !summary.completed)
+  const check = checkExercise(loaded.exercise, result.records, collected.answers, collected.predictions)
+  if (parsed.flags.has('--json')) io.stdout(`${JSON.stringify(check, null, 2)}\n`)
+  else io.stdout(formatCheck(loaded.exercise, check, locale))
+  if (handin !== undefined) {
+    const written = await writeHandin(handin, loaded, result.records, collected, check, { student, locale, pdf: parsed.flags.has('--pdf') })
+    if (written !== undefined) return fail(io, written, exitFailed)
+    io.stderr(`wrote ${handin}\n`)
+  }
+  if (incomplete.length > 0) return exitFailed
+  const wrong = check.questions.some((question) => question.status === 'wrong' || question.status === 'unknown') || check.musts.some((must) => !must.ok)
+  return wrong ? exitWrong : exitOk
+}
+
+export function formatCheck(exercise: Exercise, check: ExerciseCheck, locale: ReportLocale): string {
+  const lines = [`${exercise.order}. ${exercise.title[locale]}`]
+  for (const prediction of check.predictions) {
+    const happened = prediction.runValue !== undefined ? describeMeasureValue(prediction.runValue) : (prediction.reason?.[locale] ?? '—')
+    lines.push(`  predicted ${prediction.predictionId}: ${describeMeasureValue(prediction.answer)}; happened: ${happened}${prediction.close === undefined ? '' : prediction.close ? ' (close)' : ' (off)'}`)
+  }
+  for (const question of check.questions) {
+    const detail =
+      question.status === 'wrong' ? ` — the run shows ${describeMeasureValue(question.runValue)} (${question.where?.[locale] ?? ''})` : question.status === 'unknown' ? ` — ${question.reason?.[locale] ?? ''}` : ''
+    lines.push(`  ${question.status.padEnd(10)} ${question.questionId}: ${describeMeasureValue(question.answer)}${detail}`)
+  }
+  for (const must of check.musts) lines.push(`  ${must.ok ? 'shown    ' : 'NOT SHOWN'}  ${must.text[locale]}${must.ok || !must.reason ? '' : ` — ${must.reason[locale]}`}`)
+  lines.push(`  score ${check.score.earned} / ${check.score.possible}${check.score.teacher > 0 ? `, ${check.score.teacher} for the teacher` : ''}`)
+  return `${lines.join('\n')}\n`
+}
+
+async function writeHandin(
+  file: string,
+  loaded: LoadedExercise,
+  runs: Parameters<typeof checkExercise>[1],
+  collected: { answers: Answers; predictions: Answers },
+  check: ExerciseCheck,
+  options: { student: string; locale: ReportLocale; pdf: boolean },
+): Promise<string | undefined> {
+  const content = {
+    student: options.student,
+    locale: options.locale,
+    labVersion: labVersion(),
+    createdAt: new Date().toISOString(),
+    exercise: loaded.exercise,
+    exerciseText: loaded.text,
+    predictions: collected.predictions,
+    answers: collected.answers,
+    runs,
+    check,
+  }
+  const { manifest } = await buildHandinManifest(content)
+  const html = await handinReportHtml({ manifest, exercise: loaded.exercise, runs, check })
+  let pdf: Uint8Array | undefined
+  if (options.pdf) {
+    try {
+      pdf = await htmlToPdf(html)
+    } catch (error) {
+      return error instanceof ChromiumMissingError ? error.message : `Chromium could not print the report: ${(error as Error).message.split('\n')[0]}`
+    }
+  }
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    fs.writeFileSync(file, await buildHandinZip(content, { html, pdf }))
+  } catch (error) {
+    return `cannot write ${file}: ${(error as Error).message}`
+  }
+  return undefined
+}
+
+/** The report with the font its text needs embedded. */
+export async function handinReportHtml(input: Omit<Parameters<typeof buildHandinReportHtml>[0], 'fontCss'>): Promise<string> {
+  const draft = buildHandinReportHtml({ ...input, fontCss: '' })
+  return buildHandinReportHtml({ ...input, fontCss: await reportFontCss(draft) })
+}
+
+async function gradeCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseArgs(args, ['--csv', '--exercises'], ['--json'])
+  if (typeof parsed === 'string') return fail(io, parsed)
+  if (parsed.positional.length === 0) return fail(io, `exercise grade needs a folder of hand-ins or hand-in files\n${exerciseUsage}`)
+  const files: string[] = []
+  for (const target of parsed.positional) {
+    const info = fs.statSync(target, { throwIfNoEntry: false })
+    if (info === undefined) return fail(io, `${target}: no such file or folder`)
+    if (info.isDirectory()) files.push(...fs.readdirSync(target).filter((name) => name.endsWith('.zip')).sort().map((name) => path.join(target, name)))
+    else files.push(target)
+  }
+  if (files.length === 0) return fail(io, `no .zip hand-ins in ${parsed.positional.join(', ')}`)
+  const inputs: GradeInput[] = []
+  for (const file of files) {
+    try {
+      if (fs.statSync(file).size > handinBytesMax) throw new HandinError('too large for a hand-in')
+      inputs.push({ file: path.basename(file), opened: await openHandin(new Uint8Array(fs.readFileSync(file))) })
+    } catch (error) {
+      if (!(error instanceof HandinError)) throw error
+      inputs.push({ file: path.basename(file), error: error.message })
+    }
+  }
+  const course = loadExerciseDir(parsed.options.get('--exercises')?.[0] ?? defaultExercisesDir()).exercises.map(({ exercise, text }) => ({ exercise, text }))
+  const table = await gradeHandins(inputs, course)
+  const csvFile = parsed.options.get('--csv')?.[0]
+  if (csvFile !== undefined) {
+    try {
+      fs.writeFileSync(csvFile, gradesCsv(table))
+    } catch (error) {
+      return fail(io, `cannot write ${csvFile}: ${(error as Error).message}`, exitFailed)
+    }
+    io.stderr(`wrote ${csvFile}\n`)
+  }
+  io.stdout(parsed.flags.has('--json') ? `${JSON.stringify(table, null, 2)}\n` : formatTable(table))
+  return table.rows.some((row) => row.integrity !== 'ok') ? exitWrong : exitOk
+}
+
+function formatTable(table: GradeTable): string {
+  const lines: string[] = []
+  for (const row of table.rows) {
+    const statuses = Object.entries(row.statuses).map(([question, status]) => `${question}=${status}`).join(' ')
+    lines.push(`${row.student || '?'}  ${row.exerciseId}  ${row.integrity.toUpperCase()}  ${row.earned}/${row.possible}${row.teacher > 0 ? ` +${row.teacher} for the teacher` : ''}  ${statuses}  (${row.file})`)
+    for (const problem of row.problems) lines.push(`    altered: ${problem}`)
+    for (const note of row.notes) lines.push(`    note: ${note}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function fail(io: CommandIo, message: string, code = exitBadInput): number {
+  io.stderr(`lab exercise: ${message}\n`)
+  return code
+}

@@ -1,0 +1,85 @@
+/**
+ * Exercise files on disk: the course's folder (`exercises/`, in order) and single files, each checked
+ * for its own fields and for the experiments it names, which must exist and validate.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { formatFieldErrors } from '../../api/validate.js'
+import { exerciseTextCharsMax, validateExerciseText } from '../../api/exercise/validate.js'
+import type { Exercise } from '../../api/exercise/schema.js'
+import { loadExperimentFile } from '../experiment-file.js'
+import { repositoryRoot } from '../paths.js'
+import type { Experiment } from '../../api/experiment.js'
+
+export interface LoadedExercise {
+  file: string
+  text: string
+  exercise: Exercise
+  /** The experiments of its runs, by run id. */
+  experiments: Record<string, { file: string; text: string; experiment: Experiment }>
+}
+
+export type ExerciseLoad = { ok: true; loaded: LoadedExercise } | { ok: false; message: string }
+
+/** At most this many exercise files are read from one folder. */
+export const exerciseFilesMax = 200
+
+export function defaultExercisesDir(): string {
+  return path.join(repositoryRoot(), 'exercises')
+}
+
+export function defaultExperimentsDir(): string {
+  return path.join(repositoryRoot(), 'experiments')
+}
+
+export function loadExerciseFile(file: string, experimentsDir = defaultExperimentsDir()): ExerciseLoad {
+  let text: string
+  try {
+    const info = fs.statSync(file)
+    if (!info.isFile()) return { ok: false, message: `${file}: not a regular file: expected an exercise file (YAML)` }
+    if (info.size > exerciseTextCharsMax * 3) return { ok: false, message: `${file}: too large for an exercise file` }
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return { ok: false, message: `${file}: cannot read the exercise file (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})` }
+  }
+  const result = validateExerciseText(text)
+  if (!result.ok) return { ok: false, message: formatFieldErrors(result.errors, file) }
+  const experiments: LoadedExercise['experiments'] = {}
+  for (const [index, run] of result.exercise.runs.entries()) {
+    const experimentFile = path.join(experimentsDir, run.experiment)
+    const loaded = loadExperimentFile(experimentFile)
+    if (!loaded.ok) return { ok: false, message: `${file}: runs.${index}.experiment: ${loaded.message}` }
+    experiments[run.id] = { file: experimentFile, text: loaded.text, experiment: loaded.experiment }
+  }
+  return { ok: true, loaded: { file, text, exercise: result.exercise, experiments } }
+}
+
+/** Every exercise of a folder, in course order; the ones that do not load are returned as problems. */
+export function loadExerciseDir(dir = defaultExercisesDir(), experimentsDir = defaultExperimentsDir()): { exercises: LoadedExercise[]; problems: string[] } {
+  if (!fs.existsSync(dir)) return { exercises: [], problems: [] }
+  const files = fs
+    .readdirSync(dir)
+    .filter((name) => /\.ya?ml$/i.test(name))
+    .sort()
+    .slice(0, exerciseFilesMax)
+  const exercises: LoadedExercise[] = []
+  const problems: string[] = []
+  for (const name of files) {
+    const result = loadExerciseFile(path.join(dir, name), experimentsDir)
+    if (result.ok) exercises.push(result.loaded)
+    else problems.push(result.message)
+  }
+  exercises.sort((a, b) => a.exercise.order - b.exercise.order || a.exercise.id.localeCompare(b.exercise.id))
+  return { exercises, problems }
+}
+
+/** An exercise by id (from the course folder) or by file path. */
+export function findExercise(idOrFile: string, dir = defaultExercisesDir(), experimentsDir = defaultExperimentsDir()): ExerciseLoad {
+  if (/\.ya?ml$/i.test(idOrFile) || idOrFile.includes('/')) return loadExerciseFile(idOrFile, experimentsDir)
+  const { exercises, problems } = loadExerciseDir(dir, experimentsDir)
+  const found = exercises.find((candidate) => candidate.exercise.id === idOrFile || String(candidate.exercise.order) === idOrFile)
+  if (found) return { ok: true, loaded: found }
+  const known = exercises.map((candidate) => `${candidate.exercise.order} ${candidate.exercise.id}`).join(', ')
+  return { ok: false, message: `no exercise ${JSON.stringify(idOrFile)} in ${dir}${known ? `: expected one of ${known}` : ''}${problems.length > 0 ? `\n${problems.join('\n')}` : ''}` }
+}

@@ -1,0 +1,332 @@
+/**
+ * What the rest of the lab knows about a protocol, stated once, in the protocol's own folder: its
+ * name and words, its experiment options (the one place their defaults live) and the rules between
+ * them, how milliseconds become its tick-based settings, its roles and read paths, its Byzantine
+ * behaviours and deliberate bugs, the invariants that hold for it, how clients talk to it, what the
+ * fault injector may do to it, how to build its core, and the simulator's hooks. Validation, the
+ * replica, the simulator, the workload, the checker and the renderer all read it from the registry
+ * (registry.ts): a new protocol is its folder plus one registry line.
+ *
+ * Pure like the cores: zod for the options, nothing with I/O, so the renderer can bundle it.
+ */
+import type { z } from 'zod'
+import type { AppliedEntry, Command, CommandResult, CoreStatus, NodeId, ProtocolCore, Random, Ready } from './types.js'
+
+/** The one ms-to-ticks rule: protocol time in whole ticks, at least one. */
+export function ticksOf(ms: number, tickMs: number): number {
+  return Math.max(1, Math.round(ms / tickMs))
+}
+
+/** How the trace and the screens speak of the protocol. */
+export interface Vocabulary {
+  /** A leadership epoch: Raft's term, PBFT's view. */
+  term: 'term' | 'view'
+  /** The node that orders requests: Raft's leader, PBFT's and primary-backup's primary. */
+  leader: 'leader' | 'primary'
+}
+
+/**
+ * What a role looks like on a timeline: leading (it orders requests), electing (a candidate, a
+ * replica changing views), pre-electing (asking whether it could win, Raft's pre-vote), following.
+ */
+export const roleKinds = ['leading', 'electing', 'pre-electing', 'following'] as const
+export type RoleKind = (typeof roleKinds)[number]
+
+export interface RoleSpec {
+  /** As the core reports it in CoreStatus.role and role events. */
+  name: string
+  kind: RoleKind
+}
+
+/** Invariants the lab checks on a run's trace; each protocol lists those that hold for it. */
+export const traceInvariantNames = [
+  'election-safety',
+  'state-machine-safety',
+  'committed-never-lost',
+  'commit-monotonic',
+  'leader-append-only',
+  'leader-completeness',
+  'final-state-agreement',
+] as const
+export type TraceInvariantName = (typeof traceInvariantNames)[number]
+
+/**
+ * 'per-term': at most one leader per term/view, ever (Raft election safety, PBFT one primary per
+ * view). 'at-once': the protocol has no terms, so the most one can ask is one leader at any instant
+ * (primary-backup, whose point is that it cannot even promise that).
+ */
+export type Leadership = 'per-term' | 'at-once'
+
+/** A problem with an experiment for this protocol: the path of the field and what was expected. */
+export interface OptionError {
+  path: string
+  message: string
+}
+
+/** A Byzantine behaviour as an experiment writes it: a kind, or a kind with its parameters. */
+export type ByzantineSpec = string | { kind: string; forgedValue?: string; colluders?: string[]; delayMs?: number }
+
+/** The cluster as the protocol's rules and settings see it (the experiment's common part, resolved). */
+export interface ClusterFacts {
+  nodes: readonly NodeId[]
+  tickMs: number
+  /** Nodes lying from the start, by name. */
+  byzantine: Readonly<Record<NodeId, ByzantineSpec>>
+  /** The workload keeps leases and watches (service discovery). */
+  leasesAndWatches: boolean
+}
+
+/** How the design form shows one option: its field, and the input that edits it. */
+export type FormField =
+  | { field: string; input: 'number'; unit?: 'ms' }
+  | { field: string; input: 'range'; unit: 'ms' }
+  | { field: string; input: 'toggle' }
+  | { field: string; input: 'choice'; choices: readonly string[] }
+  /** PBFT's f: 'the most n tolerates' or a number, with the replicas it needs. */
+  | { field: string; input: 'faults' }
+
+export interface OptionsSpec<O> {
+  /**
+   * The protocol's fields of the experiment's `cluster`, each with its default. The experiment
+   * keeps one flat `cluster`: these fields sit beside the common ones (nodes, durability, tickMs,
+   * byzantine), and a field of another protocol is refused by name.
+   */
+  schema: z.ZodObject<z.ZodRawShape>
+  /** Rules between fields (and with the cluster): what the schema cannot say field by field. */
+  check(options: O, cluster: ClusterFacts): OptionError[]
+  /** The options the design form shows, in order. */
+  form: readonly FormField[]
+}
+
+/** How a get is served: through the core (a read input), ordered through the log like a write, or from any node's own copy at once. */
+export type ReadRoute = 'core' | 'log' | 'local'
+
+/**
+ * How clients learn outcomes.
+ *   leader: the node that took a request answers it when it applies it or refuses it, naming the
+ *           leader it knows; a client follows the hints (Raft, primary-backup).
+ *   quorum: every replica that executes a request answers its client, who accepts a result once
+ *           replyQuorum replicas agree on it, and sends to every replica when it hears nothing
+ *           (PBFT §4.1).
+ */
+export type ClientStyle<S, M, P> =
+  | { kind: 'leader' }
+  | {
+      kind: 'quorum'
+      replyQuorum(settings: S): number
+      /** The reply a replica sends for an applied tagged entry; undefined when it sends none. */
+      replyFor(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): QuorumReply | undefined
+      /** Replies the core re-sends from its cache (for retransmitted requests). */
+      cachedReplies(ready: Ready<M, P>): QuorumReply[]
+      /** Where a client sends its first attempt, from the view its last accepted result named. */
+      leaderOfView(members: readonly NodeId[], view: number): NodeId
+      /**
+       * Replies sent once a request runs tentatively, before it commits (PBFT's tentative
+       * execution, TOCS §5.1.3): computed after the Ready's entries are applied to `committed`;
+       * each counts only with `quorum` matching ones of its view.
+       */
+      tentative?: {
+        /** Whether a Ready has tentative work (so Readies without any keep their crash points). */
+        hasWork(ready: Ready<M, P>): boolean
+        replies(core: ProtocolCore<M, P>, ready: Ready<M, P>, committed: CommittedState): (QuorumReply & { command: Command })[]
+        quorum(settings: S): number
+      }
+    }
+
+/** What a tentative reply is computed over: the committed state machine, read only. */
+export interface CommittedState {
+  read(command: Command): CommandResult
+  readonly revision: number
+}
+
+/** A replica's answer to a client in the quorum style. */
+export interface QuorumReply {
+  clientId: string
+  seq: number
+  result: CommandResult
+  view: number
+  /** What travels to the client (the replica pushes it as is). */
+  wire: unknown
+}
+
+/** What a core is built with besides its settings: everything it must not reach for itself. */
+export interface CoreEnv<B> {
+  id: NodeId
+  members: readonly NodeId[]
+  /** How long a tick is meant to last on the clock that stamps every input's `nowMs`. */
+  tickMs: number
+  /**
+   * The node's seeded generator for a named stream: the replica derives it from the run's seed and
+   * the name; the simulator hands each incarnation one generator, whatever the name.
+   */
+  random(stream: string): Random
+  /** Digests and MACs (PBFT): node:crypto in the replica, a fast deterministic stand-in in the simulator. */
+  auth: MessageAuth
+  /** Names from the descriptor's `mutations`, already validated. */
+  mutations: readonly string[]
+  /** How this node lies from the start (the core's form), or undefined. */
+  byzantine: B | undefined
+}
+
+/** Injected so a core stays pure. */
+export interface MessageAuth {
+  digest(bytes: Uint8Array): string
+  mac(from: NodeId, to: NodeId, bytes: Uint8Array): string
+  verify(from: NodeId, to: NodeId, bytes: Uint8Array, mac: string): boolean
+}
+
+/** A sharded protocol (MultiRaft): how many groups, and how keys map to them. */
+export interface Sharding {
+  groups: number
+  groupOf(key: string): number
+}
+
+/** What the replica process needs beyond the core. */
+export interface HostHooks<S, M, P, B> {
+  /** Shape check of a decoded peer message before the core sees it. */
+  isMessage(value: unknown, settings: S): value is M
+  /** The largest client command this configuration takes, and why; default commandBytesMax of wire-budget.ts. */
+  commandLimit?(settings: S, members: readonly NodeId[]): { bytesMax: number; why: string }
+  /** Several state machines, one per group (MultiRaft); undefined: one. */
+  sharding?(settings: S): Sharding | undefined
+  /** The input that fires this node's election timer now (the campaign fault); absent where there are no elections. */
+  campaignInput?: { kind: string }
+  /** Makes this node lie (or, with undefined, stop lying). */
+  setByzantine?(core: ProtocolCore<M, P>, behaviour: B | undefined): void
+}
+
+/** What a node's disk holds, as the simulator folds persisted records into it. */
+export interface DurableLogWriter {
+  readonly lastIndex: number
+  append(term: number, key: string): void
+  /** Drops every entry at index >= fromIndex. */
+  truncateFrom(fromIndex: number): void
+}
+
+/** An entry as the simulator's checks compare it; `key` is entryKey(term, command, tag). */
+export interface LogEntryView {
+  term: number
+  key: string
+}
+
+/**
+ * What a protocol opts into beyond the common faults (so other protocols' seeds draw exactly what
+ * they drew before): 'slow-nodes' (slow disks: each Ready that must sync blocks the node for a drawn
+ * fsync time; slow timers: a node's ticks come late while its clock runs true), 'big-values' (some
+ * writes carry values of kilobytes), 'read-heavy' (some seeds mostly read).
+ */
+export type SimExercise = 'slow-nodes' | 'big-values' | 'read-heavy'
+
+/** The seeded simulator's hooks; `D` is the settings a seed draws (the protocol's settings and more). */
+export interface SimHooks<S, M, P, B, D extends S & { clusterSize: number }> {
+  /** Protocol knobs drawn per seed (cluster size included), so seeds explore configurations. */
+  drawSettings(random: Random): D
+  describeSettings(settings: D): string
+  /** A node's Byzantine behaviour in this seed. */
+  byzantineOf?(settings: D, id: NodeId): B | undefined
+  /** Byzantine nodes of this seed: left out of every safety check. */
+  faultyNodes?(settings: D): NodeId[]
+  /**
+   * Requests are unsigned, so a Byzantine leader can get a command of its own making executed under
+   * a client's tag (PBFT here): the simulator records it as a foreign write, not a validity breach.
+   */
+  unsignedRequests?: boolean
+  exercises?: readonly SimExercise[]
+  /** The input that asks a leader to hand leadership to `target`, where the protocol has transfers. */
+  transferInput?(target: NodeId): { kind: string }
+  /** A committed entry lives on at least this many durable logs, forever (Raft: a majority); undefined: no such promise. */
+  durableQuorum?(clusterSize: number): number | undefined
+  /** Folds one durable record into the node's durable log view. */
+  foldDurable(log: DurableLogWriter, record: P): void
+  /** The in-memory log entry at `index`, for leader completeness; undefined when not derivable. */
+  logEntryAt?(core: ProtocolCore<M, P>, index: number): LogEntryView | undefined
+  /**
+   * Whether the correct nodes (all up, none paused) have converged. Default: one of them leads and
+   * every one has committed that leader's whole log and applied as much as it.
+   */
+  converged?(statuses: readonly CoreStatus[]): boolean
+  /** Ticks the healed cluster gets to elect a leader and converge in the liveness phase. */
+  livenessTicksMax(settings: D): number
+  /** Ticks after which a client gives up on a request and records it as indefinite (info). */
+  clientTimeoutTicks(settings: D): number
+}
+
+/**
+ * One protocol. `O`: its experiment options (ms, as written); `S`: its settings in ticks, for the
+ * whole cluster (what the simulator draws per seed, too); `M`, `P`: its messages and persisted
+ * records; `B`: a Byzantine behaviour as its core takes it.
+ */
+export interface ProtocolDescriptor<N extends string, O, S, M extends { type: string }, P, B, D extends S & { clusterSize: number } = S & { clusterSize: number }> {
+  readonly name: N
+  /** For menus and reports. */
+  readonly label: string
+  readonly vocabulary: Vocabulary
+  /** Every role the core reports, in the order a legend lists them. */
+  readonly roles: readonly RoleSpec[]
+  /** Roles in which a node orders requests. */
+  readonly leaderRoles: readonly string[]
+  readonly options: OptionsSpec<O>
+  /** The options (ms) as the cores' settings (ticks), with ticksOf. */
+  settingsOf(options: O, cluster: Pick<ClusterFacts, 'nodes' | 'tickMs'>): S
+  readonly reads: {
+    /** Every read mode the protocol knows, as the summary names them. */
+    modes: readonly string[]
+    modeOf(settings: S): string
+    routeOf(settings: S): ReadRoute
+  }
+  /** Its Byzantine behaviours; undefined: it has none. */
+  readonly byzantine?: {
+    kinds: readonly string[]
+    /** An experiment's spec as the core's behaviour; `liars`: the nodes lying from the start (colluders by default). */
+    behaviourOf(spec: ByzantineSpec, context: { tickMs: number; liars: readonly NodeId[] }): B
+  }
+  /** Deliberate bugs its core can be built with, each caught by the simulator. */
+  readonly mutations: readonly string[]
+  readonly invariants: readonly TraceInvariantName[]
+  readonly leadership: Leadership
+  /**
+   * Whether an applied entry's term is part of its identity (Raft: the term is part of the entry).
+   * PBFT reports the view it executed in, which may differ between honest replicas for the same
+   * request at the same sequence number; primary-backup has no terms.
+   */
+  readonly appliedTermMatters: boolean
+  readonly clients: ClientStyle<S, M, P>
+  createCore(settings: S, persisted: readonly P[], env: CoreEnv<B>): ProtocolCore<M, P>
+  readonly host: HostHooks<S, M, P, B>
+  readonly sim: SimHooks<S, M, P, B, D>
+}
+
+/**
+ * A descriptor with its types erased, as the registry holds it (every function is declared with
+ * method syntax, whose parameters TypeScript checks both ways, so each protocol's descriptor fits).
+ */
+export type AnyProtocol = ProtocolDescriptor<string, unknown, unknown, { type: string }, unknown, unknown, { clusterSize: number }>
+
+/** The fault injector's protocol-specific actions, derived from what the descriptor states. */
+export type InjectorAction = 'campaign' | 'byzantine'
+
+export function injectorActionsOf(protocol: Pick<AnyProtocol, 'host' | 'byzantine'>): InjectorAction[] {
+  const actions: InjectorAction[] = []
+  if (protocol.host.campaignInput !== undefined) actions.push('campaign')
+  if ((protocol.byzantine?.kinds.length ?? 0) > 0) actions.push('byzantine')
+  return actions
+}
+
+/**
+ * A node's settings as a replica starts from them (resolveNode in api/experiment.ts): JSON, so the
+ * orchestrator can hand it over on the command line.
+ */
+export interface NodeSettings {
+  protocol: string
+  id: NodeId
+  members: NodeId[]
+  seed: number
+  durability: 'fsync' | 'none'
+  tickMs: number
+  /** The protocol's settings, in ticks (its descriptor's settingsOf). */
+  settings: unknown
+  /** How this node lies from the start, as the experiment wrote it. */
+  byzantine?: ByzantineSpec
+  /** Every node lying from the start (PBFT's equivocators collude with them unless told otherwise). */
+  liars: NodeId[]
+}

@@ -1,0 +1,182 @@
+/** PBFT as the lab knows it (see descriptor.ts). */
+import { z } from 'zod'
+import { positiveInt, protocolMs } from '../common/fields.js'
+import { encodedBytesMax, frameBytesMax } from '../common/wire-budget.js'
+import { ticksOf, type ByzantineSpec, type ClusterFacts, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
+import type { Command, NodeId } from '../types.js'
+import { logWindowFor, maxFaults, pbftDefaults, pbftRequestBytesMax, primaryOf } from './config.js'
+import { PbftCore } from './core.js'
+import { pbftSim, type PbftSimSettings } from './sim.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from './tentative.js'
+import { byzantineKinds, pbftMutationNames } from './types.js'
+import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftMutations, PbftPersist, PbftReady, Reply } from './types.js'
+
+const optionsSchema = z
+  .object({
+    /** Faults tolerated; n must be at least 3f + 1. Default: the most n allows. */
+    f: z.number().int('expected a whole number').min(0, 'expected f >= 0').optional(),
+    /** A backup suspects the primary after this long without progress on a request. */
+    requestTimeoutMs: protocolMs().default(500),
+    /** A checkpoint every this many sequence numbers. */
+    checkpointInterval: positiveInt(1024).default(32),
+  })
+  .strict()
+
+export type PbftExperimentOptions = z.output<typeof optionsSchema>
+
+/** PBFT's settings in ticks, for the whole cluster: what a replica runs with and what a simulator seed draws. */
+export interface PbftSettings {
+  f: number
+  requestTimeoutTicks: number
+  statusIntervalTicks: number
+  checkpointInterval: number
+  /** L: the high water mark is h + L (logWindowFor(checkpointInterval) in a replica). */
+  logWindowMax: number
+  batchMax: number
+}
+
+/** A slow primary holds each pre-prepare this long when the experiment does not say. */
+const slowPrimaryDelayMsDefault = 200
+
+function check(options: PbftExperimentOptions, cluster: ClusterFacts): OptionError[] {
+  const n = cluster.nodes.length
+  if (n < 4) return [{ path: 'cluster.nodes', message: `PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got ${n}` }]
+  if (options.f !== undefined && n < 3 * options.f + 1) {
+    return [{ path: 'cluster.f', message: `PBFT with ${n} replicas tolerates at most f = ${maxFaults(n)} (n >= 3f + 1); f = ${options.f} needs ${3 * options.f + 1}` }]
+  }
+  return checkpointErrors(options, cluster.nodes)
+}
+
+/**
+ * PBFT's view changes carry whole batches: a new-view holds up to (2f+2)·L of them, so a batch, and
+ * with it the largest command, gets a share of a frame that shrinks with n and L. When not even the
+ * smallest request fits, the checkpoint interval (which sets L) is what to change.
+ */
+function checkpointErrors(options: PbftExperimentOptions, nodes: readonly NodeId[]): OptionError[] {
+  const n = nodes.length
+  const f = options.f ?? maxFaults(n)
+  const smallest = encodedBytesMax({ op: 'put', key: 'k0', value: 'v' } satisfies Command)
+  if (pbftRequestBytesMax(n, f, logWindowFor(options.checkpointInterval)) >= smallest) return []
+  let fitting = options.checkpointInterval - 1
+  while (fitting >= 1 && pbftRequestBytesMax(n, f, logWindowFor(fitting)) < smallest) fitting -= 1
+  const advice = fitting >= 1 ? `use checkpointInterval of at most ${fitting}, or fewer replicas` : 'use fewer replicas'
+  const why = newViewBatches(n, f, options.checkpointInterval)
+  return [{ path: 'cluster.checkpointInterval', message: `${why}: even a batch of one small request would not fit in a frame (${frameBytesMax} bytes): ${advice}` }]
+}
+
+function newViewBatches(n: number, f: number, checkpointInterval: number, window = logWindowFor(checkpointInterval)): string {
+  return `PBFT with ${n} replicas (f = ${f}) and checkpointInterval ${checkpointInterval} (a log window of ${window}) puts up to ${(2 * f + 2) * window} batches in one new-view message`
+}
+
+function settingsOf(options: PbftExperimentOptions, cluster: { nodes: readonly NodeId[]; tickMs: number }): PbftSettings {
+  return {
+    f: options.f ?? maxFaults(cluster.nodes.length),
+    requestTimeoutTicks: ticksOf(options.requestTimeoutMs, cluster.tickMs),
+    statusIntervalTicks: pbftDefaults.statusIntervalTicks,
+    checkpointInterval: options.checkpointInterval,
+    logWindowMax: logWindowFor(options.checkpointInterval),
+    batchMax: pbftDefaults.batchMax,
+  }
+}
+
+/** An experiment's spec as the core's behaviour, with milliseconds turned into ticks. */
+function behaviourOf(spec: ByzantineSpec, context: { tickMs: number; liars: readonly NodeId[] }): ByzantineBehaviour {
+  const fields = typeof spec === 'string' ? { kind: spec } : spec
+  if (!(byzantineKinds as readonly string[]).includes(fields.kind)) throw new Error(`${fields.kind} is not a PBFT behaviour: expected one of ${byzantineKinds.join(', ')}`)
+  const kind = fields.kind as ByzantineKind
+  switch (kind) {
+    case 'equivocate':
+      return { kind, forgedValue: fields.forgedValue, colluders: fields.colluders ?? [...context.liars] }
+    case 'slow-primary':
+      return { kind, delayTicks: ticksOf(fields.delayMs ?? slowPrimaryDelayMsDefault, context.tickMs) }
+    default:
+      return { kind } as ByzantineBehaviour
+  }
+}
+
+const messageTypes = new Set<string>(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'ViewChangeAck', 'NewView', 'Status', 'CatchUp'] satisfies PbftMessage['type'][])
+
+function quorumReply(reply: Reply) {
+  return { clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view, wire: reply }
+}
+
+export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, PbftSettings, PbftMessage, PbftPersist, ByzantineBehaviour, PbftSimSettings> = {
+  name: 'pbft',
+  label: 'PBFT',
+  vocabulary: { term: 'view', leader: 'primary' },
+  roles: [
+    { name: 'primary', kind: 'leading' },
+    { name: 'view-changing', kind: 'electing' },
+    { name: 'backup', kind: 'following' },
+  ],
+  leaderRoles: ['primary'],
+  options: {
+    schema: optionsSchema,
+    check,
+    form: [
+      { field: 'f', input: 'faults' },
+      { field: 'requestTimeoutMs', input: 'number', unit: 'ms' },
+      { field: 'checkpointInterval', input: 'number' },
+    ],
+  },
+  settingsOf,
+  // The read-only optimization is not implemented: a get is ordered like a write.
+  reads: { modes: ['ordered'], modeOf: () => 'ordered', routeOf: () => 'log' },
+  byzantine: { kinds: byzantineKinds, behaviourOf },
+  mutations: pbftMutationNames,
+  invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
+  leadership: 'per-term',
+  // The view an entry was executed in is not part of it: a request committed in view v at one
+  // replica may be executed by another after a view change, in view v + 1.
+  appliedTermMatters: false,
+  clients: {
+    kind: 'quorum',
+    replyQuorum: (settings) => settings.f + 1,
+    replyFor(core, entry, result) {
+      const reply = (core as PbftCore).reply(entry, result)
+      return reply === undefined ? undefined : quorumReply(reply)
+    },
+    cachedReplies: (ready) => (ready as PbftReady).replies.map(quorumReply),
+    leaderOfView: primaryOf,
+    // TOCS §5.1.3: a replica answers once a request is prepared; the client needs 2f+1 matching tentative replies of one view.
+    tentative: {
+      hasWork: (ready) => hasTentativeWork(ready as PbftReady),
+      replies: (core, ready, committed) =>
+        tentativeReplies(core as PbftCore, [ready as PbftReady], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
+      quorum: (settings) => 2 * settings.f + 1,
+    },
+  },
+
+  createCore(settings, persisted, env) {
+    const { f, requestTimeoutTicks, statusIntervalTicks, checkpointInterval, logWindowMax, batchMax } = settings
+    const mutations: PbftMutations = {}
+    for (const name of env.mutations) mutations[name as keyof PbftMutations] = true
+    return new PbftCore({
+      mutations,
+      f,
+      requestTimeoutTicks,
+      statusIntervalTicks,
+      checkpointInterval,
+      logWindowMax,
+      batchMax,
+      id: env.id,
+      members: [...env.members],
+      crypto: env.auth,
+      random: env.random(`pbft:${env.id}`),
+      persisted: [...persisted],
+      byzantine: env.byzantine,
+    })
+  },
+
+  host: {
+    // The core checks every field of a message before reading it and drops what is malformed.
+    isMessage: (value): value is PbftMessage => typeof value === 'object' && value !== null && messageTypes.has((value as { type?: string }).type ?? ''),
+    // A batch holds at least one request, and view changes carry batches: a request may take no more than one batch.
+    commandLimit(settings, members) {
+      return { bytesMax: pbftRequestBytesMax(members.length, settings.f, settings.logWindowMax), why: newViewBatches(members.length, settings.f, settings.checkpointInterval, settings.logWindowMax) }
+    },
+    setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour),
+  },
+
+  sim: pbftSim,
+}

@@ -1,0 +1,37 @@
+/**
+ * The real authenticators, with node:crypto: SHA-256 digests and HMAC-SHA256 MACs with one key per
+ * unordered pair of replicas. Keys are derived from a shared lab secret so every replica process
+ * can compute its own; a deployment would exchange pairwise session keys instead (TOCS §3.2). It
+ * lives with the replica, which injects it into the core, so the pure PBFT folder never imports node.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import type { NodeId } from '../protocols/types.js'
+import type { PbftCrypto } from '../protocols/pbft/types.js'
+
+export function nodeCrypto(secret: string, members: readonly NodeId[]): PbftCrypto {
+  const keys = new Map<string, Buffer>()
+  const pairKey = (a: NodeId, b: NodeId): Buffer => {
+    const [low, high] = a < b ? [a, b] : [b, a]
+    const name = `${low}\u0000${high}`
+    let key = keys.get(name)
+    if (!key) {
+      if (!members.includes(a) || !members.includes(b)) throw new Error(`no PBFT key for ${a} -> ${b}: not both members`)
+      key = createHmac('sha256', secret).update(`pbft-pair\u0000${name}`).digest()
+      keys.set(name, key)
+    }
+    return key
+  }
+  // The direction is part of the MAC input, so A's MAC to B is not also a valid MAC from B to A.
+  const macBytes = (from: NodeId, to: NodeId, bytes: Uint8Array): Buffer =>
+    createHmac('sha256', pairKey(from, to)).update(`${from}>${to}\u0000`).update(bytes).digest()
+  return {
+    digest: (bytes) => createHash('sha256').update(bytes).digest('base64'),
+    mac: (from, to, bytes) => macBytes(from, to, bytes).toString('base64'),
+    verify: (from, to, bytes, received) => {
+      if (!members.includes(from) || !members.includes(to)) return false
+      const expected = macBytes(from, to, bytes)
+      const actual = Buffer.from(received, 'base64')
+      return actual.length === expected.length && timingSafeEqual(actual, expected)
+    },
+  }
+}
