@@ -325,6 +325,11 @@ export const traceSchema = z
   .object({
     /** Record every message sent and received (a bounded rate); counts are always kept. */
     messages: z.boolean().default(true),
+    /**
+     * Record each node's appends (Raft) and each slot's phases (PBFT): the log and slot grids, the
+     * path of one operation and the latency breakdown are built from them.
+     */
+    log: z.boolean().default(true),
   })
   .strict()
 

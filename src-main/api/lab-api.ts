@@ -45,7 +45,8 @@ export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: 
 export type { FaultAction } from './experiment.js'
 import type { FaultAction } from './experiment.js'
 
-export type FaultResult = { ok: true; targets: string[] } | { ok: false; error: string }
+/** `atMs`: when the lab carried the fault out, in experiment time (as summary.faults[].atMs). */
+export type FaultResult = { ok: true; targets: string[]; atMs?: number } | { ok: false; error: string; atMs?: number }
 
 export interface NodeLiveStatus {
   node: string
@@ -57,18 +58,28 @@ export interface NodeLiveStatus {
   lastIndex: number
 }
 
-/** Aggregated once per frame interval (100 ms) so the UI is not flooded event by event. */
+/**
+ * Aggregated once per frame interval (100 ms) so the UI is not flooded event by event. Every time in
+ * a frame is experiment time: milliseconds from the workload's start (the fault schedule's 0 s); the
+ * start-up before it is negative. Frames begin once the experiment's clock has started.
+ */
 export interface LiveFrame {
   kind: 'frame'
   runId: string
-  /** Milliseconds since the run's epoch at the end of this frame. */
+  /** Experiment time (ms) at the end of this frame. */
   t: number
   nodes: NodeLiveStatus[]
   leader?: string
   ops: { ok: number; fail: number; info: number }
-  /** Latencies (ms) of operations completed in this frame, downsampled to a bounded count. */
-  latencies: { t: number; ms: number; f: string }[]
-  /** Trace events of this frame; bounded, with a count of what was left out. */
+  /**
+   * Latencies (ms) of operations completed in this frame, downsampled to a bounded count; `t` is the
+   * completion time and `p` the history's process, which name the operation (LabApi.readOperations).
+   */
+  latencies: { t: number; ms: number; f: string; p?: number }[]
+  /**
+   * The state changes of this frame (roles, terms, faults, processes, notes); bounded, with a count
+   * of what was left out. Messages, appends, commits and applies are read from the trace instead.
+   */
   events: TraceEvent[]
   eventsOmitted: number
   messagesByType: Record<string, number>
@@ -87,6 +98,32 @@ export interface RunFailed {
 }
 
 export type LabStreamMessage = LiveFrame | RunEnded | RunFailed
+
+/**
+ * A window of a run's trace (LabApi.readTrace). Times are experiment time (ms, 0 = the workload's
+ * start); a bound left out is open. Filters combine (and); `text` matches the event's JSON, case
+ * aside; `types` keeps messages (send, recv, drop) of those types only.
+ */
+export interface TraceQuery {
+  fromMs?: number
+  toMs?: number
+  nodes?: string[]
+  kinds?: string[]
+  types?: string[]
+  text?: string
+  /** Events returned at most (the earliest ones); bounded by the host (traceWindowEventsMax). */
+  limit?: number
+}
+
+/** The events of a window in time order, experiment time; `matched` counts them all, `omitted` those left out. */
+export interface TraceWindow {
+  events: TraceEvent[]
+  matched: number
+  omitted: number
+  /** What the read cost: chunks of the index and bytes of the file it read. */
+  chunksRead: number
+  bytesRead: number
+}
 
 /** A run directory the host keeps (newest first in listRunDirectories). */
 export interface RunDirectoryInfo {
@@ -140,6 +177,11 @@ export interface LabApi {
   listRunDirectories(): Promise<RunDirectoryInfo[]>
   /** The course: the exercise files the host ships, by file name (the course orders them). */
   listExercises(): Promise<ExerciseFileText[]>
+  /**
+   * A window of the run's trace, read from its run directory through an index by time: the run in
+   * progress (up to what it has written) or any stored run.
+   */
+  readTrace(runId: string, query: TraceQuery): Promise<TraceWindow>
   /**
    * A report's HTML printed to PDF by the host's Chromium (Electron: printToPDF; browser mode:
    * Chromium through playwright-core), as base64 so that both transports carry it as plain text.

@@ -56,3 +56,28 @@ export function describeCommand(command: Command): string {
       return 'NOOP'
   }
 }
+
+/** Characters of a key or value a command label keeps (a value may be 256 KiB). */
+const labelPartCharsMax = 24
+
+/** describeCommand in at most a line: long keys and values are cut with an ellipsis. */
+export function commandLabel(command: Command): string {
+  const cut = (text: string) => (text.length > labelPartCharsMax ? `${text.slice(0, labelPartCharsMax)}…` : text)
+  switch (command.op) {
+    case 'put':
+      return `SET ${cut(command.key)}=${cut(command.value)}`
+    case 'cas':
+      return `CAS ${cut(command.key)} ${cut(command.expected ?? 'nil')} ${cut(command.value)}`
+    case 'delete':
+    case 'get':
+      return describeCommand({ ...command, key: cut(command.key) })
+    case 'range':
+      return `RANGE ${cut(command.prefix)}`
+    case 'lease-grant':
+    case 'lease-keepalive':
+    case 'lease-revoke':
+      return describeCommand({ ...command, lease: cut(command.lease) })
+    case 'noop':
+      return 'NOOP'
+  }
+}

@@ -1,4 +1,4 @@
-import type { Command } from '../protocols/types.js'
+import type { Command, SlotPhase } from '../protocols/types.js'
 
 /**
  * Trace events: one timeline for every process of a run. `t` is milliseconds since the run's epoch,
@@ -16,10 +16,41 @@ export type TraceEvent =
    * applied sequences. Emitted at least at every multiple of applyHashEvery and at each batch end.
    */
   | { t: number; node: string; kind: 'apply'; index: number; term: number; hash: string; group?: number }
-  | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number; group?: number }
-  | { t: number; node: string; kind: 'send'; to: string; type: string; bytes: number }
-  | { t: number; node: string; kind: 'recv'; from: string; type: string; bytes: number }
-  | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string }
+  /**
+   * Raft: entries fromIndex..toIndex are durable in this node's log: written and fsync'd (one event
+   * per I/O turn, group and contiguous range; `persistMs` before `t` the write began). `runs`: their
+   * terms, [first index, term] ascending. `ops`: at the node that leads (the entries' author), short
+   * labels of the commands from fromIndex on, at most appendOpsMax; `opsOmitted` counts the rest.
+   */
+  | { t: number; node: string; kind: 'append'; fromIndex: number; toIndex: number; runs: [number, number][]; persistMs: number; ops?: string[]; opsOmitted?: number; group?: number }
+  /**
+   * Raft: entries fromIndex..toIndex were dropped, conflicting with the log of `leader` (of `term`);
+   * `runs` are the dropped entries' terms ([first index, term]). (Older traces: fromIndex and term only.)
+   */
+  | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number; toIndex?: number; runs?: [number, number][]; leader?: string; group?: number }
+  /** PBFT: sequence number `seq` reached `phase` at this replica, in `view`; `digest`: the batch's, shortened. */
+  | { t: number; node: string; kind: 'slot'; seq: number; view: number; phase: SlotPhase; digest?: string }
+  /** PBFT: a checkpoint became stable here: the low water mark is `seq`. */
+  | { t: number; node: string; kind: 'checkpoint'; seq: number }
+  /** PBFT: `from` sent a `type` for view/seq contradicting what was said before: it is faulty. */
+  | { t: number; node: string; kind: 'conflict'; seq: number; view: number; from: string; type: string }
+  /** The lab's link faults from `t` on: every directed link (from, to) that is cut. Node 'lab'. */
+  | { t: number; node: string; kind: 'links'; cut: [string, string][] }
+  /**
+   * Messages. `id` names one message (unique per sender, across its restarts): its send, receipt and
+   * drop carry the same id (traces before message ids have none). `range`: the log indexes (Raft) or
+   * sequence numbers (PBFT) the message carries or acknowledges; `heartbeat`: it carries only
+   * liveness (an empty AppendEntries, or the answer to one). A sender traces a message or not as a
+   * whole (a per-second budget): a traced send's receipt is traced too.
+   */
+  | { t: number; node: string; kind: 'send'; to: string; type: string; bytes: number; id?: number; range?: [number, number]; heartbeat?: boolean }
+  | { t: number; node: string; kind: 'recv'; from: string; type: string; bytes: number; id?: number }
+  /**
+   * A message that will not arrive, and why: `partition` or `loss` (a link fault, at the sender or on
+   * receipt), or `backpressure`, `disconnected`, `unknown-peer` for frames already written away
+   * (type `*`, with the traced `ids` among them).
+   */
+  | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string; id?: number; ids?: number[] }
   | { t: number; node: string; kind: 'fault'; fault: string; detail?: string }
   | { t: number; node: string; kind: 'process'; state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited'; detail?: string }
   | { t: number; node: string; kind: 'note'; text: string }
@@ -28,6 +59,12 @@ export type TraceEvent =
 
 /** Replicas report their applied-hash at least at every multiple of this index, so any two can be compared. */
 export const applyHashEvery = 64
+
+/** Events one LabApi.readTrace returns at most (the earliest of the window); the rest are counted. */
+export const traceWindowEventsMax = 5000
+
+/** Command labels one append event carries (a leader's turn holds about one entry per client). */
+export const appendOpsMax = 256
 
 export type TraceKind = TraceEvent['kind']
 
@@ -43,6 +80,10 @@ export interface HistoryEvent {
   /** Free-form note (error reason, node that served it). */
   error?: string
   node?: string
+  /** ok of an ordered operation: the log index (and MultiRaft group) it took at `node`, or PBFT's sequence number. */
+  index?: number
+  group?: number
+  seq?: number
 }
 
 /**

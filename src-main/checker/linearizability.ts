@@ -29,6 +29,11 @@ export interface LinearizabilityOptions {
   msTotalMax?: number
   /** History time (ns) that witness times count from; default: the earliest event. */
   timeOriginNs?: number
+  /**
+   * History time (ns) of the experiment's 0 s (the workload's start, the clock of the fault
+   * schedule): when given, witness times count from it and say so.
+   */
+  experimentZeroNs?: number
 }
 
 export type KeyResult = 'ok' | 'illegal' | 'unknown'
@@ -71,7 +76,7 @@ export interface LinearizabilityResult {
 
 export function checkLinearizability(history: readonly HistoryEvent[], options: LinearizabilityOptions = {}): LinearizabilityResult {
   const operations = operationsOf(history)
-  const origin = options.timeOriginNs ?? history.reduce((earliest, event) => Math.min(earliest, event.time), Infinity)
+  const origin = options.experimentZeroNs ?? options.timeOriginNs ?? history.reduce((earliest, event) => Math.min(earliest, event.time), Infinity)
   return checkOperations(operations, { ...options, timeOriginNs: Number.isFinite(origin) ? origin : 0 })
 }
 
@@ -81,7 +86,7 @@ export function checkOperations(operations: readonly Operation[], options: Linea
   const stepsMax = options.stepsPerKeyMax ?? searchStepsMaxDefault
   const keyMsMax = options.msPerKeyMax ?? keyMsMaxDefault
   const totalDeadline = started + (options.msTotalMax ?? totalMsMaxDefault)
-  const origin = options.timeOriginNs ?? 0
+  const origin = options.experimentZeroNs ?? options.timeOriginNs ?? 0
   const byKey = partitionByKey(operations)
   const keys: KeyCheck[] = []
   for (const [key, keyOperations] of byKey) {
@@ -98,7 +103,7 @@ export function checkOperations(operations: readonly Operation[], options: Linea
       const budget = { stepsMax: Math.max(outcome.steps, witnessStepsFloor), deadlineMs: Math.min(totalDeadline, performance.now() + witnessMsMax) }
       const longer = prefixWithout(model, outcome.peak.stuck, keyOperations, budget)
       check.witnessSteps = longer.steps
-      check.witness = buildWitness(model, longer.peak ?? outcome.peak, origin)
+      check.witness = buildWitness(model, longer.peak ?? outcome.peak, origin, options.experimentZeroNs !== undefined)
     }
     keys.push(check)
   }

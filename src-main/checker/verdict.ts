@@ -39,7 +39,9 @@ export function buildVerdict(
 export function buildVerdictDetails(
   history: readonly HistoryEvent[], trace: readonly TraceEvent[] | undefined, protocol: ProtocolName, options: VerdictOptions = {},
 ): VerdictDetails {
-  const linearizability = checkLinearizability(history, options)
+  // The history's clock is the trace's (the run's epoch, in ns): the experiment's 0 s on it is originMs.
+  const experimentZeroNs = options.experimentZeroNs ?? (options.originMs === undefined ? undefined : Math.round(options.originMs * 1e6))
+  const linearizability = checkLinearizability(history, { ...options, experimentZeroNs })
   const invariants: InvariantResult[] = trace === undefined
     ? []
     : checkInvariants({ trace, protocol, finalStates: options.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs })

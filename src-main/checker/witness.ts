@@ -51,9 +51,11 @@ export interface Witness {
   keyOps: number
   /** History time (ns) that the millisecond times count from. */
   timeOriginNs: number
+  /** The origin is the experiment's 0 s (the fault schedule's clock), not just the history's first event. */
+  experimentTime?: boolean
 }
 
-export function buildWitness(model: KeyModel, peak: SearchPeak, timeOriginNs: number): Witness {
+export function buildWitness(model: KeyModel, peak: SearchPeak, timeOriginNs: number, experimentTime = false): Witness {
   const toWitness = (operation: Operation): WitnessOperation => witnessOperation(operation, timeOriginNs)
   const ops = model.operations
   const order = peak.order.map((index) => ops[index])
@@ -72,6 +74,7 @@ export function buildWitness(model: KeyModel, peak: SearchPeak, timeOriginNs: nu
     stuck: stuck.map(toWitness),
     keyOps: ops.length,
     timeOriginNs,
+    ...(experimentTime ? { experimentTime } : {}),
   }
 }
 
@@ -241,6 +244,6 @@ export function describeWitness(witness: Witness): string {
   shown.forEach((operation, index) => lines.push(`  ${String(omitted + index + 1).padStart(5)}. ` + row(operation)))
   lines.push('', 'Cannot be placed next (the first had to take effect before it returned):')
   for (const operation of witness.stuck) lines.push('  ' + row(operation))
-  lines.push('', `Times are milliseconds after t = ${witness.timeOriginNs} ns of the history.`)
+  lines.push('', witness.experimentTime ? "Times are milliseconds of experiment time (0 = the workload's start, the fault schedule's clock)." : `Times are milliseconds after t = ${witness.timeOriginNs} ns of the history.`)
   return lines.join('\n')
 }

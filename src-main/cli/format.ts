@@ -8,7 +8,6 @@ const barWidth = 24
 
 export class ProgressLine {
   private lastPlainPrintMs = -Infinity
-  private firstFrameMs: number | undefined
   private written = false
 
   constructor(
@@ -18,9 +17,8 @@ export class ProgressLine {
 
   update(frame: LiveFrame): void {
     const leaderNode = frame.nodes.find((node) => node.node === frame.leader)
-    const ops = frame.ops.ok + frame.ops.fail + frame.ops.info
-    if (ops > 0 && this.firstFrameMs === undefined) this.firstFrameMs = frame.t
-    const elapsedMs = this.firstFrameMs === undefined ? 0 : frame.t - this.firstFrameMs
+    // Frames count on experiment time, the clock of the fault schedule and of every report.
+    const elapsedMs = Math.max(0, frame.t)
     const fraction = Math.min(1, elapsedMs / this.durationMs)
     const filled = Math.round(fraction * barWidth)
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`

@@ -4,7 +4,7 @@
  * Electron event object.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import type { FaultAction, LabApi, LabStreamMessage } from '../api/lab-api.js'
+import type { FaultAction, LabApi, LabStreamMessage, TraceQuery } from '../api/lab-api.js'
 import type { LabCallMethod } from '../server/wire.js'
 import { labChannel, labStreamChannel, type IpcReply } from './channels.js'
 
@@ -24,6 +24,7 @@ const lab: LabApi = {
   injectFault: (runId: string, action: FaultAction) => call('injectFault', runId, action),
   getRunRecord: (runId: string) => call('getRunRecord', runId),
   listRunDirectories: () => call('listRunDirectories'),
+  readTrace: (runId: string, query: TraceQuery) => call('readTrace', runId, query),
   listExercises: () => call('listExercises'),
   renderPdf: (html: string) => call('renderPdf', html),
   subscribe(listener: (message: LabStreamMessage) => void) {

@@ -43,6 +43,8 @@ export interface ReplicaHandle {
   stopRequest?: StopRequest
   /** Where this process's output starts in logs/<id>.log (the file keeps every restart's). */
   logOffset?: number
+  /** Processes started for this replica so far (the next one's incarnation: its message ids). */
+  started: number
   /** Resolves once the current process has ended and its end has been judged (see spawn). */
   ended?: Promise<void>
 }
@@ -74,7 +76,7 @@ export interface ClusterListener {
   onReplicaExit?(exit: ReplicaExit): void
 }
 
-export type ReplicaConfigBase = Omit<ReplicaLaunchConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers'>
+export type ReplicaConfigBase = Omit<ReplicaLaunchConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers' | 'incarnation'>
 
 export class Cluster {
   readonly replicas = new Map<string, ReplicaHandle>()
@@ -94,7 +96,7 @@ export class Cluster {
     private readonly epochNs: bigint,
     private readonly listener: ClusterListener,
   ) {
-    for (const id of base.members) this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0 })
+    for (const id of base.members) this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0, started: 0 })
     fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true })
   }
 
@@ -283,7 +285,9 @@ export class Cluster {
       clientPort: replica.clientPort,
       peers,
       epochNs: this.epochNs.toString(),
+      incarnation: replica.started,
     }
+    replica.started += 1
     const log = fs.openSync(path.join(this.runDir, 'logs', `${id}.log`), 'a')
     const logOffset = logSize(log)
     const child = fork(nodeBundle('replica'), ['--config', JSON.stringify(config)], {

@@ -42,6 +42,10 @@ export class FaultInjector {
   private endedBecause?: string
   private signalEnded = () => undefined as void
   private readonly ended = new Promise<void>((resolve) => (this.signalEnded = resolve))
+  /** Called with the directed links cut from now on, each time that set changes (the runner traces it). */
+  onLinksChanged: (cut: [string, string][]) => void = () => undefined
+  /** The cut links last reported, as sorted "from>to" keys. */
+  private reportedCut = ''
 
   constructor(
     private readonly cluster: Cluster,
@@ -57,6 +61,10 @@ export class FaultInjector {
   /** Sends every replica its link rules (conditions plus cuts). */
   applyLinkRules(): void {
     for (const node of this.cluster.nodeIds) this.cluster.setLinkRules(node, this.rulesFor(node))
+    const cut = [...this.cutLinks].sort()
+    if (cut.join(' ') === this.reportedCut) return
+    this.reportedCut = cut.join(' ')
+    this.onLinksChanged(cut.map((link) => link.split('>') as [string, string]))
   }
 
   /**

@@ -1,6 +1,11 @@
 /**
  * Aggregates a run's event stream into one LiveFrame per interval, so a viewer receives ten small
  * messages a second instead of every event, and into the run's time series kept for reports.
+ *
+ * Frames count on experiment time (0 = the workload's start, the clock of the fault schedule); the
+ * series kept for series.json stays on the trace's own clock (ms since the run's epoch), like the
+ * trace. Frames carry the cluster's state changes only: messages, appends, commits and applies come
+ * by the thousand per second and are read from the run's trace instead (LabApi.readTrace).
  */
 import type { LiveFrame, NodeLiveStatus } from '../api/lab-api.js'
 import type { RunSeriesPoint } from '../api/run-file.js'
@@ -12,6 +17,9 @@ import type { ProcessState } from './cluster.js'
 export const frameIntervalMs = 100
 /** Trace events carried by one frame; the rest are counted in eventsOmitted. */
 export const frameEventsMax = 1500
+
+/** High-volume kinds that frames leave to the trace (see above). */
+const traceOnlyKinds = new Set<string>(['send', 'recv', 'drop', 'commit', 'apply', 'append', 'slot', 'stats'])
 
 /** One row per frame interval (100 ms), kept for the whole run (series.json): the run file's shape. */
 export type SeriesPoint = RunSeriesPoint
@@ -31,6 +39,7 @@ export class FrameAggregator {
   addEvents(events: TraceEvent[]): void {
     for (const event of events) {
       if (event.kind === 'send') this.messagesByType[event.type] = (this.messagesByType[event.type] ?? 0) + 1
+      if (traceOnlyKinds.has(event.kind)) continue
       if (this.events.length < frameEventsMax) this.events.push(event)
       else this.omitted += 1
     }
@@ -45,9 +54,15 @@ export class FrameAggregator {
     for (const sample of latencies) this.latencies.push(sample)
   }
 
-  /** Closes the current interval: returns its frame and appends a series point. */
-  take(t: number, processStates: Map<string, ProcessState>, leader: string | undefined): LiveFrame {
+  /**
+   * Closes the current interval: returns its frame and appends a series point. `t` and `originMs`
+   * (experiment time 0) are on the trace's clock; the frame counts from `originMs`.
+   */
+  take(t: number, originMs: number, processStates: Map<string, ProcessState>, leader: string | undefined): LiveFrame {
     const nodes: NodeLiveStatus[] = [...processStates].map(([node, state]) => {
+      // A process that stopped takes its status with it: a restarted one reports afresh, and until
+      // then it is not what the old process was (a leader, say).
+      if (state === 'crashed' || state === 'exited' || state === 'starting') this.statuses.delete(node)
       const status = this.statuses.get(node)
       return {
         node,
@@ -62,12 +77,12 @@ export class FrameAggregator {
     const frame: LiveFrame = {
       kind: 'frame',
       runId: this.runId,
-      t,
+      t: t - originMs,
       nodes,
       leader,
       ops: { ...this.ops },
-      latencies: this.latencies,
-      events: this.events,
+      latencies: this.latencies.map((sample) => ({ ...sample, t: sample.t - originMs })),
+      events: this.events.map((event) => ({ ...event, t: event.t - originMs })),
       eventsOmitted: this.omitted,
       messagesByType: this.messagesByType,
     }

@@ -12,7 +12,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
-import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
+import type { FaultAction, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
+import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
@@ -74,11 +75,15 @@ export class ExperimentRun {
   private readonly frames: FrameAggregator
   private readonly trace: TraceEvent[] = []
   private readonly traceFile: fs.WriteStream
+  /** trace.ndjson's index by time, as written (readTrace reads windows through it; stored as trace.index.json). */
+  private readonly traceIndex = new TraceIndexBuilder()
   private readonly messageTotals = new Map<string, { pidCounters: ReplicaStatus | undefined; carried: { messages: number; bytes: number; byType: Record<string, number> } }>()
   private cluster?: Cluster
   private faults?: FaultInjector
   private workload?: ChildProcess
   private workloadStartMs = 0
+  /** The experiment's clock has started (workloadStartMs is its 0 s): frames count from there. */
+  private clockStarted = false
   private stopped = false
   private ops = { ok: 0, fail: 0, info: 0 }
   /** Calls off the faults still to come (the load is over); set while the workload runs. */
@@ -126,6 +131,11 @@ export class ExperimentRun {
     })
   }
 
+  /** A window of this run's trace so far, in experiment time (what is still in the stream's buffer is not there yet). */
+  readTrace(query: TraceQuery): Promise<TraceWindow> {
+    return readTraceWindow(path.join(this.dir, 'trace.ndjson'), this.traceIndex.index(), this.workloadStartMs, query)
+  }
+
   now(): number {
     return Number(process.hrtime.bigint() - this.epochNs) / 1e6
   }
@@ -159,6 +169,7 @@ export class ExperimentRun {
     // Messages still queued on the channels of processes just stopped arrive after this: the run's
     // record ends here.
     await this.closeTrace()
+    this.writeRunFile('trace.index.json', JSON.stringify(this.traceIndex.index()))
     this.writeRunFile('final-states.json', JSON.stringify(finalStates, null, 2))
     this.writeRunFile('series.json', JSON.stringify(this.frames.series))
     if (stats) {
@@ -283,8 +294,8 @@ export class ExperimentRun {
   async inject(action: FaultAction): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
     const fault = await this.faults.inject(action)
-    if (fault.outcome === 'applied') return { ok: true, targets: fault.targets }
-    return { ok: false, error: fault.detail ?? fault.outcome ?? 'not carried out' }
+    if (fault.outcome === 'applied') return { ok: true, targets: fault.targets, atMs: round(fault.atMs) }
+    return { ok: false, error: fault.detail ?? fault.outcome ?? 'not carried out', atMs: round(fault.atMs) }
   }
 
   private async runPhases(): Promise<WorkloadStats> {
@@ -296,6 +307,7 @@ export class ExperimentRun {
     })
     this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), () => Math.max(0, this.now() - this.workloadStartMs))
     this.faults.onRecord = (fault) => this.recordFaultEvent(fault.action, fault.targets, fault.detail)
+    this.faults.onLinksChanged = (cut) => this.onEvents([{ t: this.now(), node: 'lab', kind: 'links', cut }])
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
     const initial = schedule.filter((fault) => fault.atMs === 0)
@@ -304,6 +316,7 @@ export class ExperimentRun {
     const workload = this.spawnWorkload()
     await this.cluster.start(() => {
       this.workloadStartMs = this.now()
+      this.clockStarted = true
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
       for (const { action } of initial) initialInjections.push(this.faults!.inject(action, 0))
@@ -464,7 +477,9 @@ export class ExperimentRun {
     for (const event of events) {
       if (retainedKinds.has(event.kind)) this.trace.push(event)
       this.leaders.observe(event)
-      lines.push(JSON.stringify(event))
+      const line = JSON.stringify(event)
+      this.traceIndex.add(event, Buffer.byteLength(line))
+      lines.push(line)
     }
     this.traceFile.write(lines.join('\n') + '\n')
     this.frames.addEvents(events)
@@ -487,10 +502,11 @@ export class ExperimentRun {
     this.messageTotals.set(node, entry)
   }
 
+  /** The start-up before the experiment's 0 s is left out of the live view (it is in the trace). */
   private emitFrame(): void {
-    if (!this.cluster) return
+    if (!this.cluster || !this.clockStarted) return
     const states = new Map([...this.cluster.replicas].map(([id, replica]) => [id, replica.state]))
-    const frame = this.frames.take(this.now(), states, this.leaders.leader())
+    const frame = this.frames.take(this.now(), this.workloadStartMs, states, this.leaders.leader())
     this.options.onMessage?.(frame)
   }
 
@@ -644,6 +660,7 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     batchEntriesMax: cluster.batchEntriesMax,
     inflightAppendsMax: cluster.inflightAppendsMax,
     traceMessages: experiment.trace.messages,
+    traceLog: experiment.trace.log,
     groups: cluster.groups,
     watchHistoryMax: 100_000,
     keyRouting: cluster.keyRouting === 'range' ? { kind: 'range', splits: cluster.rangeSplits } : { kind: 'hash' },

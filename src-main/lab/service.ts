@@ -5,7 +5,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExerciseFileText, ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult } from '../api/lab-api.js'
+import type { ExerciseFileText, ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, TraceQuery } from '../api/lab-api.js'
+import { buildTraceIndex, parseTraceIndex, readTraceWindow, type TraceIndex } from './trace-index.js'
 import { validateExperimentText, type FieldError, type ValidationResult } from '../api/validate.js'
 import { ExperimentRun } from './runner.js'
 import { loadRunDirectory } from './report/run-directory.js'
@@ -114,6 +115,16 @@ export function createLabService(options: LabServiceOptions): LabService {
       return readRunDirectories(options.runsDir)
     },
 
+    async readTrace(runId: string, query: TraceQuery) {
+      if (active?.run.id === runId) return active.run.readTrace(query)
+      const dir = runDirectory(options.runsDir, runId)
+      const file = path.join(dir, 'trace.ndjson')
+      if (!fs.existsSync(file)) throw new Error(`run ${runId} has no trace.ndjson`)
+      const summary = readSummary(path.join(dir, 'summary.json'))
+      const originMs = typeof summary?.workloadStartMs === 'number' ? summary.workloadStartMs : 0
+      return readTraceWindow(file, await storedTraceIndex(dir, file), originMs, query)
+    },
+
     async listExercises() {
       return readExerciseDir(options.exercisesDir ?? path.join(path.dirname(options.experimentsDir), 'exercises'))
     },
@@ -205,6 +216,22 @@ function readRunDirectories(runsDir: string): RunDirectoryInfo[] {
     })
   }
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+}
+
+/** Indexes built for stored runs that had none (older runs): a few, most recent last. */
+const builtIndexes = new Map<string, TraceIndex>()
+const builtIndexesMax = 8
+
+async function storedTraceIndex(dir: string, file: string): Promise<TraceIndex> {
+  const stored = fs.existsSync(path.join(dir, 'trace.index.json')) ? parseTraceIndex(fs.readFileSync(path.join(dir, 'trace.index.json'), 'utf8')) : undefined
+  if (stored) return stored
+  const key = `${file}:${fs.statSync(file).size}`
+  const cached = builtIndexes.get(key)
+  if (cached) return cached
+  const built = await buildTraceIndex(file)
+  builtIndexes.set(key, built)
+  if (builtIndexes.size > builtIndexesMax) builtIndexes.delete(builtIndexes.keys().next().value!)
+  return built
 }
 
 function readSummary(file: string): Record<string, unknown> | undefined {

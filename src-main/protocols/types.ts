@@ -51,6 +51,8 @@ export interface AppliedEntry {
   term: number
   command: Command
   tag?: RequestTag
+  /** PBFT: the sequence number of the batch that carried it (for the trace: its slot). */
+  seq?: number
 }
 
 /** A read that the core has confirmed linearizable; the driver serves it from its state machine now. */
@@ -68,14 +70,28 @@ export interface Rejection {
   leaderHint?: NodeId
 }
 
-/** Observable facts for the trace and the live timelines. */
-/** `group` is set by MultiRaft: the event belongs to that group's Raft. */
+/** A PBFT slot's progress at one replica (Castro & Liskov §4.2). */
+export type SlotPhase = 'pre-prepared' | 'prepared' | 'committed' | 'executed'
+
+/**
+ * Observable facts for the trace and the live timelines. `group` is set by MultiRaft: the event
+ * belongs to that group's Raft.
+ *   truncate:   Raft dropped entries fromIndex..toIndex; `runs` are their terms ([first index, term],
+ *               ascending), `leader` the leader whose AppendEntries conflicted with them.
+ *   slot:       PBFT: a sequence number reached `phase` here in `view` (digest: the batch's).
+ *   checkpoint: PBFT: a checkpoint became stable (the low water mark moved to `seq`).
+ *   conflict:   PBFT: `from` sent a message that contradicts what it (or the primary) said before for
+ *               the same view and sequence number: proof that `from` is faulty.
+ */
 export type CoreEvent = (
   | { kind: 'role'; role: string; term: number; leader?: NodeId }
   | { kind: 'term'; term: number }
   | { kind: 'vote'; term: number; votedFor: NodeId }
   | { kind: 'commit'; index: number }
-  | { kind: 'truncate'; fromIndex: number; term: number }
+  | { kind: 'truncate'; fromIndex: number; term: number; toIndex: number; runs: [number, number][]; leader?: NodeId }
+  | { kind: 'slot'; seq: number; view: number; phase: SlotPhase; digest?: string }
+  | { kind: 'checkpoint'; seq: number }
+  | { kind: 'conflict'; seq: number; view: number; from: NodeId; type: string }
   | { kind: 'note'; text: string }
 ) & { group?: number }
 

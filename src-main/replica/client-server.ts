@@ -45,6 +45,9 @@ export type ClientResponse =
       entries?: [string, string][]
       revision?: number
       view?: number
+      /** Where the operation took effect: its log index (and MultiRaft group) at this node. */
+      index?: number
+      group?: number
       /** On a watch's id: first `watching` (with the revision it starts after), then batches of `events`. */
       watching?: true
       events?: ChangeEvent[]

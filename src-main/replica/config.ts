@@ -33,6 +33,10 @@ export const replicaConfigSchema = z.object({
   /** The run's clock origin, process.hrtime.bigint() as a decimal string; trace times are relative to it. */
   epochNs: z.string().regex(/^\d+$/).optional(),
   traceMessages: z.boolean().default(true),
+  /** Trace appends (Raft) and slot phases (PBFT): the log pictures and the latency breakdown read them. */
+  traceLog: z.boolean().default(true),
+  /** How many times this replica was started before in this run: its message ids start above the earlier ones'. */
+  incarnation: z.number().int().min(0).max(2 ** 20 - 1).default(0),
   /** Changes each state machine keeps for watches to replay. */
   watchHistoryMax: z.number().int().min(1).default(100_000),
   /** MultiRaft: Raft groups in this process, and how keys map to them. */

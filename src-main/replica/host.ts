@@ -18,10 +18,11 @@ import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } 
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
 import type { CoreEvent, CommandResult, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
-import { assertNever } from '../protocols/types.js'
+import { assertNever, type Command } from '../protocols/types.js'
+import { commandLabel } from '../api/script.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
-import { applyHashEvery } from '../api/trace.js'
+import { appendOpsMax, applyHashEvery } from '../api/trace.js'
 import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
@@ -58,6 +59,14 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
   setByzantine?: (core: ProtocolCore<M, P>, behaviour: unknown) => void
   /**
+   * For a traced send: the log positions the message is about (Raft: the entries an AppendEntries
+   * carries, the index a response acknowledges; PBFT: the sequence number), and whether it is a
+   * heartbeat (it carries nothing but liveness). Lets a diagram follow one request's messages.
+   */
+  describeMessage?: (message: M) => MessageFacts
+  /** The log entries a persisted record appends (Raft, MultiRaft), for the trace's append events. */
+  appendedEntries?: (record: P) => AppendedEntries | undefined
+  /**
    * Protocols in which every replica answers every client (PBFT) reply through these instead of
    * answering the request that carried the command: after each tagged entry applies, and for
    * replies a Ready carries on its own (cached replies to retransmitted requests).
@@ -73,6 +82,18 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
      */
     afterTurn?(core: ProtocolCore<M, P>, readies: readonly Ready<M, P>[], store: KeyValueStore): ClientPush[]
   }
+}
+
+export interface AppendedEntries {
+  group?: number
+  fromIndex: number
+  entries: readonly { term: number; command: Command }[]
+}
+
+export interface MessageFacts {
+  /** First and last log index (or sequence number) the message carries or acknowledges. */
+  range?: [number, number]
+  heartbeat?: boolean
 }
 
 /** What a protocol's replica adapter states itself; the rest comes from its descriptor (adapters.ts). */
@@ -131,11 +152,16 @@ export class ReplicaHost<M extends { type: string }, P> {
   /** Turns that ran the Ready pipeline, and proposals handed to the core: their ratio is the batch size. */
   private flushes = 0
   private proposalsBatched = 0
-  private readonly commitsToTrace = new Map<number, number>()
+  /** The newest commit index per group (-1: no group) this turn, with when the core reported it. */
+  private readonly commitsToTrace = new Map<number, { index: number; t: number }>()
+  /** MultiRaft: this node's role in each group (its entries are its own where it leads). */
+  private readonly groupRoles = new Map<number, string>()
   private readonly watches: WatchHub
   private readonly leaseClock = new LeaseClock()
   private role = ''
   private readonly epochNs: bigint
+  /** Messages this node sends in answer to a heartbeat (their receipt is liveness, too). */
+  private readonly heartbeatReplies = new WeakSet<object>()
   private readonly profile: PhaseProfile | undefined
   private messageEventsThisSecond = 0
   private messageEventsSecond = 0
@@ -162,6 +188,8 @@ export class ReplicaHost<M extends { type: string }, P> {
       secret: config.secret,
       port: config.peerPort,
       random: seededRandom(config.seed, `links:${config.id}`),
+      incarnation: config.incarnation,
+      admitTrace: (kind) => this.admitMessageEvent(kind),
       onMessage: (from, message) => this.onPeerMessage(from, message),
       onEvent: (event) => this.onTransportEvent(event),
     })
@@ -355,7 +383,11 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private stepAndSchedule(input: Parameters<ProtocolCore<M, P>['step']>[0]): void {
-    this.absorb(this.core.step({ ...input, nowMs: this.nodeClockMs() }) as AnyReady)
+    const ready = this.core.step({ ...input, nowMs: this.nodeClockMs() }) as AnyReady
+    if (input.kind === 'message' && this.config.traceMessages && this.adapter.describeMessage?.(input.message).heartbeat) {
+      for (const outbound of ready.messages) this.heartbeatReplies.add(outbound.message)
+    }
+    this.absorb(ready)
     this.scheduleFlush()
   }
 
@@ -400,7 +432,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       this.settle(accumulated.slice(0, firstPersisting))
       this.settle(accumulated.slice(firstPersisting), persisted)
     } else this.settle(accumulated, persisted)
-    for (const [group, index] of this.commitsToTrace) this.trace(withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
+    for (const [group, { index, t }] of this.commitsToTrace) this.traceAt(t, withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
     this.commitsToTrace.clear()
   }
 
@@ -416,6 +448,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
     // killed replica finds it); messages the core marks (leavesBefore) go before the fsync, the
     // rest after. One write and one fsync serve every Ready of the turn (group commit).
+    const writeStartMs = this.now()
     this.wal.write(persist)
     const early = persist.length > 0
     if (early) {
@@ -424,6 +457,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     }
     if (mustSync) this.wal.sync()
     afterPersist?.()
+    if (persist.length > 0 && this.config.traceLog && this.adapter.appendedEntries) this.traceAppends(persist, writeStartMs)
     for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) this.applyEntries(ready.applied)
@@ -445,6 +479,43 @@ export class ReplicaHost<M extends { type: string }, P> {
   /** Writes the phase records buffered so far (phase-profile.ts); nothing when not profiling. */
   writeProfile(): void {
     this.profile?.write()
+  }
+
+  /**
+   * One append event per group and contiguous range of this turn's records, once they are durable.
+   * Where this node leads, the entries are its own (the term's leader authors them): their commands
+   * go along as short labels, so a log picture can show what any entry of that term holds.
+   */
+  private traceAppends(persist: readonly P[], writeStartMs: number): void {
+    const t = this.now()
+    let open: { group?: number; fromIndex: number; toIndex: number; runs: [number, number][]; ops?: string[]; opsOmitted: number } | undefined
+    const close = () => {
+      if (!open) return
+      const { opsOmitted, ops, ...range } = open
+      const event = { kind: 'append' as const, ...range, persistMs: round3(t - writeStartMs), ...(ops ? { ops } : {}), ...(opsOmitted > 0 ? { opsOmitted } : {}) }
+      this.traceAt(t, event)
+      open = undefined
+    }
+    for (const record of persist) {
+      const appended = this.adapter.appendedEntries!(record)
+      if (!appended || appended.entries.length === 0) continue
+      const toIndex = appended.fromIndex + appended.entries.length - 1
+      if (!open || open.group !== appended.group || appended.fromIndex !== open.toIndex + 1) {
+        close()
+        const leading = this.adapter.leaderRoles.includes(appended.group === undefined ? this.role : (this.groupRoles.get(appended.group) ?? ''))
+        open = { ...(appended.group === undefined ? {} : { group: appended.group }), fromIndex: appended.fromIndex, toIndex: appended.fromIndex - 1, runs: [], ...(leading ? { ops: [] } : {}), opsOmitted: 0 }
+      }
+      const current = open
+      appended.entries.forEach((entry, position) => {
+        const runs = current.runs
+        if (runs.length === 0 || runs[runs.length - 1]![1] !== entry.term) runs.push([appended.fromIndex + position, entry.term])
+        if (!current.ops) return
+        if (current.ops.length < appendOpsMax) current.ops.push(commandLabel(entry.command))
+        else current.opsOmitted += 1
+      })
+      current.toIndex = toIndex
+    }
+    close()
   }
 
   private route(clientId: string, connection: ClientConnection): void {
@@ -484,9 +555,11 @@ export class ReplicaHost<M extends { type: string }, P> {
       if (!pending) continue
       this.pendingProposals.delete(key)
       const base = { id: pending.requestId, node: this.config.id }
+      // Where the operation sits in the log: the history keeps it, and a trace reader follows it there.
+      const position = entry.group === undefined ? { index: entry.index } : { index: entry.index, group: entry.group }
       pending.connection.send(
         result.ok
-          ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision }
+          ? { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision, ...position }
           : result.error === 'cas-mismatch'
             ? { ...base, ok: false, error: 'cas-mismatch', value: result.value }
             : { ...base, ok: false, error: 'invalid', message: result.message },
@@ -558,7 +631,10 @@ export class ReplicaHost<M extends { type: string }, P> {
   private onCoreEvent(event: CoreEvent): void {
     switch (event.kind) {
       case 'role': {
-        if (event.group !== undefined) return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader, group: event.group })
+        if (event.group !== undefined) {
+          this.groupRoles.set(event.group, event.role)
+          return this.trace({ kind: 'role', role: event.role, term: event.term, leader: event.leader, group: event.group })
+        }
         const wasLeader = this.adapter.leaderRoles.includes(this.role)
         const isLeader = this.adapter.leaderRoles.includes(event.role)
         this.role = event.role
@@ -573,13 +649,25 @@ export class ReplicaHost<M extends { type: string }, P> {
         return this.trace(withGroup({ kind: 'term', term: event.term }, event.group))
       case 'vote':
         return this.trace(withGroup({ kind: 'vote', term: event.term, votedFor: event.votedFor }, event.group))
-      case 'commit':
-        // One commit event per flush and group is enough for the timelines and the checker, at any load.
-        this.commitsToTrace.set(event.group ?? -1, event.index)
-        this.profile?.committed(event.group ?? 0, event.index, this.now())
+      case 'commit': {
+        // One commit event per flush and group is enough for the timelines and the checker, at any
+        // load; it keeps the time the core reported it (a latency breakdown measures to it).
+        const t = this.now()
+        this.commitsToTrace.set(event.group ?? -1, { index: event.index, t })
+        this.profile?.committed(event.group ?? 0, event.index, t)
         return
-      case 'truncate':
-        return this.trace(withGroup({ kind: 'truncate', fromIndex: event.fromIndex, term: event.term }, event.group))
+      }
+      case 'truncate': {
+        const { kind, fromIndex, toIndex, term, runs, leader } = event
+        return this.trace(withGroup({ kind, fromIndex, toIndex, term, runs, ...(leader === undefined ? {} : { leader }) }, event.group))
+      }
+      case 'slot':
+        if (!this.config.traceLog) return
+        return this.trace({ kind: 'slot', seq: event.seq, view: event.view, phase: event.phase, ...(event.digest ? { digest: event.digest } : {}) })
+      case 'checkpoint':
+        return this.trace({ kind: 'checkpoint', seq: event.seq })
+      case 'conflict':
+        return this.trace({ kind: 'conflict', seq: event.seq, view: event.view, from: event.from, type: event.type })
       case 'note':
         return this.trace({ kind: 'note', text: event.text })
       default:
@@ -595,10 +683,13 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.pendingProposals.clear()
   }
 
-  private onTransportEvent(event: TransportEvent): void {
-    if (event.kind === 'frame-error') return this.trace(event)
-    // Drops are always reported (rate-bounded below); sends and receives only when asked for.
-    if (!this.config.traceMessages && event.kind !== 'drop') return
+  /**
+   * Whether the next message (or drop) is traced: drops always within the per-second budget, sends
+   * only when the experiment asks for messages. A traced send's receipt and fate are traced by
+   * whoever sees them (the envelope says so), so a message is either followed whole or not at all.
+   */
+  private admitMessageEvent(kind: 'send' | 'drop'): boolean {
+    if (kind === 'send' && !this.config.traceMessages) return false
     const second = Math.floor(this.now() / 1000)
     if (second !== this.messageEventsSecond) {
       this.messageEventsSecond = second
@@ -606,10 +697,27 @@ export class ReplicaHost<M extends { type: string }, P> {
     }
     if (this.messageEventsThisSecond >= messageEventsPerSecondMax) {
       this.messageEventsDropped += 1
-      return
+      return false
     }
     this.messageEventsThisSecond += 1
-    this.trace(event)
+    return true
+  }
+
+  private onTransportEvent(event: TransportEvent): void {
+    switch (event.kind) {
+      case 'frame-error':
+      case 'recv':
+      case 'drop':
+        return this.trace(event)
+      case 'send': {
+        const { message, ...fields } = event
+        const facts = this.adapter.describeMessage?.(message as M)
+        const heartbeat = facts?.heartbeat || this.heartbeatReplies.has(message)
+        return this.trace({ ...fields, ...(facts?.range ? { range: facts.range } : {}), ...(heartbeat ? { heartbeat: true } : {}) })
+      }
+      default:
+        return assertNever(event, 'transport event')
+    }
   }
 
   private traceApply(group: number): void {
@@ -619,7 +727,11 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   trace(event: DistributiveOmit<TraceEvent, 't' | 'node'>): void {
-    this.hooks.emit({ ...event, t: this.now(), node: this.config.id } as TraceEvent)
+    this.traceAt(this.now(), event)
+  }
+
+  private traceAt(t: number, event: DistributiveOmit<TraceEvent, 't' | 'node'>): void {
+    this.hooks.emit({ ...event, t, node: this.config.id } as TraceEvent)
   }
 }
 
@@ -633,6 +745,10 @@ function withGroup<E extends object>(event: E, group: number | undefined): E & {
 function readReply(base: { id: number; node: string }, result: CommandResult): ClientResponse {
   if (result.ok) return { ...base, ok: true, value: result.value, entries: result.entries, revision: result.revision }
   return result.error === 'invalid' ? { ...base, ok: false, error: 'invalid', message: result.message } : { ...base, ok: false, error: 'rejected' }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000
 }
 
 function readKey(command: AppliedEntry['command'] | undefined): string {

@@ -58,11 +58,26 @@ export interface LinkRules {
 
 export const noLinkFaults: LinkRules = { outgoing: {}, incomingBlocked: [] }
 
+/**
+ * Message events carry the message's id (see messageId): a send, its receipt and its drop share it, so
+ * a diagram pairs them exactly. Only messages the sender chose to trace (TransportOptions.admitTrace)
+ * are reported, at both ends: the envelope says so, so a receipt is traced exactly when its send was.
+ * A drop of frames already written away (a full socket buffer, a connection down) names the traced
+ * ids among them.
+ */
 export type TransportEvent =
-  | { kind: 'send'; to: NodeId; type: string; bytes: number }
-  | { kind: 'recv'; from: NodeId; type: string; bytes: number }
-  | { kind: 'drop'; from: NodeId; to: NodeId; type: string; reason: string }
+  | { kind: 'send'; to: NodeId; type: string; bytes: number; id: number; message: { type: string } }
+  | { kind: 'recv'; from: NodeId; type: string; bytes: number; id: number }
+  | { kind: 'drop'; from: NodeId; to: NodeId; type: string; reason: string; id?: number; ids?: number[] }
   | { kind: 'frame-error'; peer: string; reason: string }
+
+/** A process incarnation's messages are numbered from incarnation * 2^32 on: ids stay unique across restarts. */
+export const messageIdsPerIncarnation = 2 ** 32
+/** Restarts a replica may have before its ids would leave the safe integers (2^53). */
+export const incarnationsMax = 2 ** 20
+
+/** Which kinds of message event the host wants recorded now (its per-second budget decides). */
+export type TraceAdmission = (kind: 'send' | 'drop') => boolean
 
 export interface TransportOptions {
   self: NodeId
@@ -74,6 +89,10 @@ export interface TransportOptions {
   handshakeTimeoutMs?: number
   port: number
   random: Random
+  /** This process's incarnation (restarts of the replica), for unique message ids. Default 0. */
+  incarnation?: number
+  /** Whether to trace this message; default never (drops excepted: see onEvent). */
+  admitTrace?: TraceAdmission
   /** Returns false when the message is not a valid message of the protocol: the connection is closed. */
   onMessage: (from: NodeId, message: { type: string }) => boolean
   onEvent: (event: TransportEvent) => void
@@ -84,6 +103,16 @@ interface Envelope {
   from: NodeId
   to: NodeId
   m: { type: string }
+  /** The message's id (unique per sender across its restarts). */
+  id: number
+  /** 1 when the sender traced this message: the receiver traces its receipt too. */
+  tr?: 1
+}
+
+/** Frames waiting to be written to one peer, with the traced ids among them (for a drop report). */
+interface PendingFrames {
+  frames: Buffer[]
+  tracedIds: number[]
 }
 
 interface Outbound {
@@ -109,7 +138,8 @@ export class PeerTransport {
   private rules: LinkRules = noLinkFaults
   private closed = false
   /** Frames written per destination in the current flush, written as one buffer at flushWrites. */
-  private readonly pendingWrites = new Map<NodeId, Buffer[]>()
+  private readonly pendingWrites = new Map<NodeId, PendingFrames>()
+  private nextMessageId: number
   private settleWaiters: (() => void)[] = []
   /** Frames and connections refused: malformed or unexpected frames, failed handshakes. */
   framesRejected = 0
@@ -118,6 +148,9 @@ export class PeerTransport {
   readonly sentByType: Record<string, number> = {}
 
   constructor(private readonly options: TransportOptions) {
+    const incarnation = options.incarnation ?? 0
+    if (!Number.isInteger(incarnation) || incarnation < 0 || incarnation >= incarnationsMax) throw new Error(`incarnation ${incarnation} outside [0, ${incarnationsMax})`)
+    this.nextMessageId = incarnation * messageIdsPerIncarnation
     this.handshakeKey = handshakeKey(options.secret)
     this.server = net.createServer((socket) => this.acceptInbound(socket))
     this.server.on('error', () => undefined)
@@ -171,32 +204,37 @@ export class PeerTransport {
     this.rules = rules
   }
 
-  /** Queues a message; nothing is written before flushWrites (the driver persists first). */
+  /**
+   * Queues a message; nothing is written before flushWrites (the driver persists first). Every
+   * message gets an id here, whether or not it leaves: a link fault drops it with that id.
+   */
   send(to: NodeId, message: { type: string }): void {
     const rule = this.rules.outgoing[to]
     const type = message.type
-    if (rule?.blocked) return this.options.onEvent({ kind: 'drop', from: this.options.self, to, type, reason: 'partition' })
-    if (rule?.loss && this.options.random() < rule.loss) {
-      return this.options.onEvent({ kind: 'drop', from: this.options.self, to, type, reason: 'loss' })
-    }
-    const envelope: Envelope = { v: wireVersion, from: this.options.self, to, m: message }
+    const id = this.nextMessageId++
+    const self = this.options.self
+    if (rule?.blocked) return this.reportDrop({ kind: 'drop', from: self, to, type, reason: 'partition', id })
+    if (rule?.loss && this.options.random() < rule.loss) return this.reportDrop({ kind: 'drop', from: self, to, type, reason: 'loss', id })
+    const traced = this.options.admitTrace?.('send') ?? false
+    const envelope: Envelope = traced ? { v: wireVersion, from: self, to, m: message, id, tr: 1 } : { v: wireVersion, from: self, to, m: message, id }
     const frame = encodeFrame(envelope)
     this.messagesSent += 1
     this.bytesSent += frame.length
     this.sentByType[type] = (this.sentByType[type] ?? 0) + 1
-    this.options.onEvent({ kind: 'send', to, type, bytes: frame.length })
+    if (traced) this.options.onEvent({ kind: 'send', to, type, bytes: frame.length, id, message })
     const copies = rule?.duplicate && this.options.random() < rule.duplicate ? 2 : 1
     const delayed = rule && (rule.delayMs || rule.jitterMs)
+    const tracedIds = traced ? [id] : []
     for (let copy = 0; copy < copies; copy += 1) {
-      if (delayed) this.sendLater(to, frame, rule)
-      else this.enqueue(to, frame)
+      if (delayed) this.sendLater(to, frame, tracedIds, rule)
+      else this.enqueue(to, frame, id, traced)
     }
   }
 
   /** Writes every frame queued since the last flush, one buffer per peer. */
   flushWrites(): void {
-    for (const [to, frames] of this.pendingWrites) {
-      this.write(to, frames.length === 1 ? frames[0]! : Buffer.concat(frames))
+    for (const [to, pending] of this.pendingWrites) {
+      this.write(to, pending.frames.length === 1 ? pending.frames[0]! : Buffer.concat(pending.frames), pending.tracedIds)
     }
     this.pendingWrites.clear()
   }
@@ -208,13 +246,19 @@ export class PeerTransport {
     this.server.close()
   }
 
-  private enqueue(to: NodeId, frame: Buffer): void {
-    const frames = this.pendingWrites.get(to)
-    if (frames) frames.push(frame)
-    else this.pendingWrites.set(to, [frame])
+  private enqueue(to: NodeId, frame: Buffer, id: number, traced: boolean): void {
+    let pending = this.pendingWrites.get(to)
+    if (!pending) this.pendingWrites.set(to, (pending = { frames: [], tracedIds: [] }))
+    pending.frames.push(frame)
+    if (traced) pending.tracedIds.push(id)
   }
 
-  private sendLater(to: NodeId, frame: Buffer, rule: Partial<OutgoingRule>): void {
+  /** A message dropped before it left: traced when the host's budget admits a drop. */
+  private reportDrop(event: Extract<TransportEvent, { kind: 'drop' }>): void {
+    if (this.options.admitTrace?.('drop') ?? true) this.options.onEvent(event)
+  }
+
+  private sendLater(to: NodeId, frame: Buffer, tracedIds: number[], rule: Partial<OutgoingRule>): void {
     const peer = this.outbound.get(to)
     const now = performance.now()
     const jitter = (rule.jitterMs ?? 0) * (this.options.random() * 2 - 1)
@@ -224,23 +268,29 @@ export class PeerTransport {
       due = Math.max(due, peer.lastDueMs)
       peer.lastDueMs = due
     }
-    setTimeout(() => this.write(to, frame), Math.max(0, due - now))
+    setTimeout(() => this.write(to, frame, tracedIds), Math.max(0, due - now))
   }
 
-  private write(to: NodeId, data: Buffer): void {
+  private write(to: NodeId, data: Buffer, tracedIds: number[]): void {
     const peer = this.outbound.get(to)
-    if (!peer) return this.reportUnsent(to, data, 'unknown-peer')
+    if (!peer) return this.reportUnsent(to, tracedIds, 'unknown-peer')
     if (peer.state === 'open' && peer.socket) {
-      if (peer.socket.writableLength > socketBufferedBytesMax) return this.reportUnsent(to, data, 'backpressure')
+      if (peer.socket.writableLength > socketBufferedBytesMax) return this.reportUnsent(to, tracedIds, 'backpressure')
       peer.socket.write(data)
       return
     }
-    if (peer.queued.length >= queuedWhileConnectingMax) return this.reportUnsent(to, data, 'disconnected')
+    if (peer.queued.length >= queuedWhileConnectingMax) return this.reportUnsent(to, tracedIds, 'disconnected')
     peer.queued.push(data)
   }
 
-  private reportUnsent(to: NodeId, _data: Buffer, reason: string): void {
-    this.options.onEvent({ kind: 'drop', from: this.options.self, to, type: '*', reason })
+  /** Frames that will never be written: their traced messages end here, by id. */
+  private reportUnsent(to: NodeId, tracedIds: number[], reason: string): void {
+    const event: Extract<TransportEvent, { kind: 'drop' }> = { kind: 'drop', from: this.options.self, to, type: '*', reason }
+    if (tracedIds.length === 1) event.id = tracedIds[0]
+    else if (tracedIds.length > 1) event.ids = tracedIds
+    // A traced message's fate is always told; an untraced batch's only within the budget.
+    if (tracedIds.length > 0) this.options.onEvent(event)
+    else this.reportDrop(event)
   }
 
   private connect(peer: Outbound): void {
@@ -359,10 +409,12 @@ export class PeerTransport {
         const body = bodies[index]
         if (!isEnvelope(body, peerId, this.options.self)) return this.refuse(socket, peerId, 'malformed envelope')
         if (this.rules.incomingBlocked.includes(peerId)) {
-          this.options.onEvent({ kind: 'drop', from: peerId, to: this.options.self, type: body.m.type, reason: 'partition' })
+          const drop = { kind: 'drop' as const, from: peerId, to: this.options.self, type: body.m.type, reason: 'partition', id: body.id }
+          if (body.tr === 1) this.options.onEvent(drop)
+          else this.reportDrop(drop)
           continue
         }
-        this.options.onEvent({ kind: 'recv', from: peerId, type: body.m.type, bytes: sizes[index]! })
+        if (body.tr === 1) this.options.onEvent({ kind: 'recv', from: peerId, type: body.m.type, bytes: sizes[index]!, id: body.id })
         if (!this.options.onMessage(peerId, body.m)) return this.refuse(socket, peerId, `invalid ${body.m.type} message`)
         if (socket.destroyed) return
       }
@@ -431,6 +483,9 @@ function isEnvelope(body: unknown, from: NodeId, self: NodeId): body is Envelope
     candidate.to === self &&
     typeof candidate.m === 'object' &&
     candidate.m !== null &&
-    typeof candidate.m.type === 'string'
+    typeof candidate.m.type === 'string' &&
+    Number.isSafeInteger(candidate.id) &&
+    (candidate.id as number) >= 0 &&
+    (candidate.tr === undefined || candidate.tr === 1)
   )
 }

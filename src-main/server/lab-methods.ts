@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from '../api/lab-api.js'
 import { parseFaultAction } from '../api/experiment.js'
 import type { LabCallMethod } from './wire.js'
+import { traceWindowEventsMax } from '../api/trace.js'
 
 const experimentText = z.string().max(experimentTextCharsMax, `expected an experiment of at most ${experimentTextCharsMax.toLocaleString('en-US')} characters`)
 const fileName = z
@@ -15,6 +16,20 @@ const fileName = z
 const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a run id')
 /** Exactly the vocabulary of the experiment's fault schedule, with its error messages. */
 export const faultActionSchema = z.unknown().transform((value, ctx) => parseFaultAction(value, ctx) ?? z.NEVER)
+
+const nameList = z.array(z.string().max(200)).max(1000)
+/** A window of a trace: experiment-time bounds and filters (see TraceQuery). */
+const traceQuerySchema = z
+  .object({
+    fromMs: z.number().finite().optional(),
+    toMs: z.number().finite().optional(),
+    nodes: nameList.optional(),
+    kinds: nameList.optional(),
+    types: nameList.optional(),
+    text: z.string().max(1000).optional(),
+    limit: z.number().int().min(1).max(traceWindowEventsMax).optional(),
+  })
+  .strict()
 
 export const labMethodArgs = {
   info: z.tuple([]),
@@ -26,6 +41,7 @@ export const labMethodArgs = {
   injectFault: z.tuple([runId, faultActionSchema]),
   getRunRecord: z.tuple([runId]),
   listRunDirectories: z.tuple([]),
+  readTrace: z.tuple([runId, traceQuerySchema]),
   listExercises: z.tuple([]),
   renderPdf: z.tuple([z.string().min(1, 'expected the HTML of a report').max(reportHtmlCharsMax, `expected a report of at most ${reportHtmlCharsMax} characters`)]),
 } satisfies Record<LabCallMethod, z.ZodType>
@@ -66,6 +82,8 @@ export async function dispatchLabCall(api: LabApi, method: LabCallMethod, args: 
       return api.getRunRecord(values[0] as string)
     case 'listRunDirectories':
       return api.listRunDirectories()
+    case 'readTrace':
+      return api.readTrace(values[0] as string, values[1] as Parameters<LabApi['readTrace']>[1])
     case 'listExercises':
       return api.listExercises()
     case 'renderPdf':

@@ -33,9 +33,18 @@ export interface StartedLabServer {
   close(reason?: string): Promise<void>
 }
 
-/** out/node/serve.js and src-main/server/start.ts both sit two levels below the root. */
 export function defaultLabRoot(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+  return labRootOf(import.meta.url)
+}
+
+/**
+ * out/node/serve.js and src-main/server/start.ts sit two levels below the root; the build may put
+ * this module in a chunk shared by several bundles (out/node/chunks), one level deeper.
+ */
+export function labRootOf(moduleUrl: string): string {
+  const here = path.dirname(fileURLToPath(moduleUrl))
+  const inChunks = path.basename(here) === 'chunks' && path.basename(path.dirname(here)) === 'node'
+  return path.resolve(here, ...(inChunks ? ['..', '..', '..'] : ['..', '..']))
 }
 
 export async function startLabServer(options: StartLabServerOptions = {}): Promise<StartedLabServer> {

@@ -20,7 +20,7 @@ export function formatCount(value: number): string {
   return countFormat.format(Math.round(value))
 }
 
-/** Seconds since the run's epoch with milliseconds, e.g. 12.345 s. */
+/** Experiment time (0 = the workload's start; the start-up is negative) with milliseconds, e.g. 12.345 s. */
 export function formatRunTime(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`
 }

@@ -28,6 +28,16 @@ describe('buildVerdict', () => {
     expect(verdictPassed(verdict)).toBe(false)
   })
 
+  it("the witness counts on experiment time when the run's 0 s is known (one clock with the fault schedule)", () => {
+    // The history's clock starts at the run's epoch; the experiment's 0 s came 1.5 ms later.
+    const shifted = history('bad/read-never-written.ndjson').map((event) => ({ ...event, time: event.time + 5_000_000 }))
+    const verdict = buildVerdict(shifted, [], 'raft', { originMs: 3.5 })
+    expect(verdict.witness).toContain('put(x, "1")')
+    // put(x, 1) ran from 5 ms to 6 ms on the history's clock: 1.5 ms to 2.5 ms of experiment time.
+    expect(verdict.witness).toMatch(/1\.500–2\.500 ms/)
+    expect(verdict.witness).toContain('experiment time')
+  })
+
   it('without a trace, only the history is judged', () => {
     const verdict = buildVerdict(history('good/sequential.ndjson'), undefined, 'pbft')
     expect(verdict).toEqual({ linearizable: true, invariants: [] })

@@ -102,6 +102,15 @@ describe('shipped scenarios on real processes', () => {
     expect(roles(trace, 'leader').filter((event) => event.t > partitionAt && event.term > termOfA).map((event) => event.node)[0]).toBe('C')
     const truncated = trace.filter((event) => event.kind === 'truncate').map((event) => event.node)
     expect(truncated).toContain('A')
+    // The log grid's picture: A appended SET x=10 itself (its command is in A's append event), and
+    // later dropped that index for C's log, the event naming the range, its term and C.
+    const appendOfX = trace.find((event) => event.kind === 'append' && event.node === 'A' && event.ops?.includes('SET x=10'))
+    expect(appendOfX, 'A traces its own append of SET x=10').toBeDefined()
+    if (appendOfX?.kind !== 'append') throw new Error('unreachable')
+    const indexOfX = appendOfX.fromIndex + appendOfX.ops!.indexOf('SET x=10')
+    const dropOfX = trace.find((event) => event.kind === 'truncate' && event.node === 'A' && event.fromIndex <= indexOfX && (event.toIndex ?? 0) >= indexOfX)
+    expect(dropOfX).toMatchObject({ leader: 'C' })
+    expect(dropOfX!.t).toBeGreaterThan(appendOfX.t)
     expect(scriptOutcome(summary, 'SET z=3').outcome).toBe('ok')
     expect(scriptOutcome(summary, 'GET x')).toMatchObject({ outcome: 'ok', value: '1' })
     expect(scriptOutcome(summary, 'GET y')).toMatchObject({ outcome: 'ok', value: null })

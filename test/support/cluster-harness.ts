@@ -46,6 +46,7 @@ export function baseConfig(members: string[], overrides: Partial<ReplicaConfigBa
     batchEntriesMax: 1024,
     inflightAppendsMax: 64,
     traceMessages: false,
+    traceLog: true,
     groups: 1,
     watchHistoryMax: 100_000,
     keyRouting: { kind: 'hash' },

@@ -98,7 +98,9 @@ async function checkTarget(target: string, budgetMs: number | undefined): Promis
   const { history, trace, protocol, finalStates, notes, historyFile } = inputs.value
   let linearizability: LinearizabilityResult
   try {
-    linearizability = checkLinearizability(history, budgetMs === undefined ? {} : { msPerKeyMax: budgetMs, msTotalMax: budgetMs })
+    const originMs = inputs.value.originMs
+    const clock = originMs === undefined ? {} : { experimentZeroNs: Math.round(originMs * 1e6) }
+    linearizability = checkLinearizability(history, budgetMs === undefined ? clock : { ...clock, msPerKeyMax: budgetMs, msTotalMax: budgetMs })
   } catch (error) {
     return failed(`${historyFile}: ${(error as Error).message}`)
   }

@@ -8,7 +8,8 @@ import type { Command } from '../../protocols/types.js'
 import type { ClusterConnections } from './connections.js'
 
 export type Outcome =
-  | { type: 'ok'; node: string; value?: string | null; entries?: [string, string][]; revision?: number }
+  /** `index`/`group`: the log position the operation took (Raft), `seq`: PBFT's sequence number. */
+  | { type: 'ok'; node: string; value?: string | null; entries?: [string, string][]; revision?: number; index?: number; group?: number; seq?: number }
   | { type: 'fail'; error: string; node?: string; value?: string | null }
   | { type: 'info'; error: string; node?: string }
 
@@ -67,7 +68,7 @@ export class LeaderClient implements ClientDriver {
         const response = delivery.response
         if (response.ok) {
           this.remember(guessKey, target)
-          return { type: 'ok', node: target, value: response.value, entries: response.entries, revision: response.revision }
+          return { type: 'ok', node: target, value: response.value, entries: response.entries, revision: response.revision, ...logPosition(response) }
         }
         switch (response.error) {
           case 'cas-mismatch':
@@ -108,6 +109,11 @@ export class LeaderClient implements ClientDriver {
     }
     this.leaderGuesses.set(clientId, node)
   }
+}
+
+function logPosition(response: { index?: number; group?: number }): { index?: number; group?: number } {
+  if (response.index === undefined) return {}
+  return response.group === undefined ? { index: response.index } : { index: response.index, group: response.group }
 }
 
 function hashClient(clientId: string): number {

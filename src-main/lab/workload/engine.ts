@@ -250,6 +250,9 @@ export class WorkloadEngine {
       else if (f === 'range') event.value = outcome.entries ?? []
       else event.value = historyInputOf(command)
       event.node = outcome.node
+      if (outcome.index !== undefined) event.index = outcome.index
+      if (outcome.group !== undefined) event.group = outcome.group
+      if (outcome.seq !== undefined) event.seq = outcome.seq
     } else {
       event.value = historyInputOf(command)
       event.error = outcome.error
@@ -258,7 +261,7 @@ export class WorkloadEngine {
     this.record(event)
     if (this.measured(latencyFromMs)) {
       this.count(f, outcome.type)
-      if (outcome.type === 'ok') this.sample(doneMs, doneMs - latencyFromMs, f)
+      if (outcome.type === 'ok') this.sample(doneMs, doneMs - latencyFromMs, f, process)
     }
     return outcome
   }
@@ -267,7 +270,7 @@ export class WorkloadEngine {
     return invokeMs >= this.measureFromMs && invokeMs < this.measureUntilMs
   }
 
-  private sample(t: number, ms: number, f: string): void {
+  private sample(t: number, ms: number, f: string, process: number): void {
     const us = Math.max(1, Math.round(ms * 1000))
     this.histogram.recordValue(us)
     let byFunction = this.histogramsByFunction.get(f)
@@ -275,10 +278,10 @@ export class WorkloadEngine {
     byFunction.recordValue(us)
     // Reservoir sampling keeps the live view's sample unbiased and bounded.
     this.samplesSeen += 1
-    if (this.samples.length < latencySamplesPerReportMax) this.samples.push({ t, ms, f })
+    if (this.samples.length < latencySamplesPerReportMax) this.samples.push({ t, ms, f, p: process })
     else {
       const slot = Math.floor(this.random() * this.samplesSeen)
-      if (slot < latencySamplesPerReportMax) this.samples[slot] = { t, ms, f }
+      if (slot < latencySamplesPerReportMax) this.samples[slot] = { t, ms, f, p: process }
     }
   }
 

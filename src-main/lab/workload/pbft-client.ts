@@ -88,7 +88,9 @@ export class PbftClient implements ClientDriver {
     this.view = Math.max(this.view, accepted.view)
     const replicas = accepted.replicas.join(',')
     const result = accepted.result
-    if (result.ok) waiting.settle({ type: 'ok', node: replicas, value: result.value, entries: result.entries, revision: result.revision })
+    // The replicas in the order their replies came: the last one completed the f+1.
+    const seq = reply.seq === undefined ? {} : { seq: reply.seq }
+    if (result.ok) waiting.settle({ type: 'ok', node: replicas, value: result.value, entries: result.entries, revision: result.revision, ...seq })
     else if (result.error === 'cas-mismatch') waiting.settle({ type: 'fail', error: 'cas-mismatch', node: replicas, value: result.value })
     else waiting.settle({ type: 'fail', error: `invalid: ${result.message}`, node: replicas })
   }

@@ -43,6 +43,8 @@ export interface LatencySample {
   t: number
   ms: number
   f: string
+  /** The history's process that ran the operation: with `t`, it names the operation. */
+  p: number
 }
 
 export interface WorkloadStats {

@@ -10,7 +10,7 @@
  * View change (§4.4–4.5) when a backup's request timer expires.
  */
 import { assertNever } from '../types.js'
-import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, RequestTag } from '../types.js'
+import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, RequestTag, SlotPhase } from '../types.js'
 import { seededRandom, hashString } from '../common/random.js'
 import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
@@ -55,6 +55,9 @@ import { ViewChangeAckStore, ViewChangeStore, checkNewView, computeNewView, sele
 import type { CertificateContext, NewViewPlan } from './view-change.js'
 
 export type PbftRole = 'primary' | 'backup' | 'view-changing'
+
+/** A batch digest in a slot event: enough characters to tell two batches apart in a picture. */
+export const slotDigestCharsMax = 8
 
 /** A fuller picture than CoreStatus, for tests and the UI. */
 export interface PbftStatus extends CoreStatus {
@@ -236,6 +239,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       replica: this.id,
       result,
       index: entry.index,
+      ...(entry.seq === undefined ? {} : { seq: entry.seq }),
     }
     this.clients.recordReply(reply)
     if (this.byzantine?.kind === 'silent') return undefined
@@ -262,6 +266,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       replica: this.id,
       result,
       index: 0,
+      seq: batch.seq,
       tentative: true,
     }
   }
@@ -576,6 +581,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (slot.prePrepare) {
       if (slot.prePrepare.digest !== message.digest) {
         this.outbox.note(`conflicting pre-prepares from primary ${message.replica} for ${message.view}/${message.seq}`)
+        this.outbox.event({ kind: 'conflict', seq: message.seq, view: message.view, from: message.replica, type: 'PrePrepare' })
       }
       return
     }
@@ -587,6 +593,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     slot.prePrepare = prePrepare
     slot.acceptedTick = this.ticks
     this.outbox.persist({ type: 'pre-prepare', message: prePrepare })
+    this.slotEvent(slot.seq, 'pre-prepared', prePrepare.digest)
     for (const request of prePrepare.batch) {
       this.noteRequest(request, false)
       if (this.isPrimary()) this.requests.assign(request.tag)
@@ -620,6 +627,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     const result = addVote(votes, vote, slot.prePrepare?.digest)
     if (result === 'conflict') {
       this.outbox.note(`conflicting ${vote.type === 'Prepare' ? 'prepares' : 'commits'} from ${vote.replica} for ${vote.view}/${vote.seq}`)
+      this.outbox.event({ kind: 'conflict', seq: vote.seq, view: vote.view, from: vote.replica, type: vote.type })
     }
     return result === 'added' || result === 'conflict'
   }
@@ -631,6 +639,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     slot.prepared = true
     slot.preparedCert = { prePrepare, prepares }
     this.outbox.persist({ type: 'prepared', view: this.view, seq: slot.seq, prepares })
+    this.slotEvent(slot.seq, 'prepared', prePrepare.digest)
     const commit = this.outbox.sign<Commit>({ type: 'Commit', view: this.view, seq: slot.seq, digest: prePrepare.digest, replica: this.id })
     addVote(slot.commits, commit, prePrepare.digest)
     this.outbox.persist({ type: 'commit', message: commit })
@@ -641,7 +650,13 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private checkCommitted(slot: Slot): void {
     if (slot.committed || !hasCommitQuorum(slot, this.config.f)) return
     slot.committed = true
+    this.slotEvent(slot.seq, 'committed', slot.prePrepare?.digest)
     this.executeCommitted()
+  }
+
+  /** For the trace's slot grid: where this sequence number got to here (digests shortened). */
+  private slotEvent(seq: number, phase: SlotPhase, digest: string | undefined): void {
+    this.outbox.event({ kind: 'slot', seq, view: this.view, phase, ...(digest ? { digest: digest.slice(0, slotDigestCharsMax) } : {}) })
   }
 
   // ---------------------------------------------------------------- execution and checkpoints (§4.3)
@@ -668,10 +683,11 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       this.clients.markExecuted(request.tag)
       if (this.tentativeTimestamps.get(request.tag.clientId) === request.tag.seq) this.tentativeTimestamps.delete(request.tag.clientId)
       this.requestsExecuted += 1
-      this.outbox.ready.applied.push({ index: this.requestsExecuted, term: this.view, command: request.command, tag: request.tag })
+      this.outbox.ready.applied.push({ index: this.requestsExecuted, term: this.view, command: request.command, tag: request.tag, seq })
       if (!this.viewChanging) this.viewChangeAttempts = 0
     }
     this.outbox.persist({ type: 'executed', seq, view: this.view, digest, chain: this.chain, batch })
+    this.slotEvent(seq, 'executed', digest)
     if (seq % this.config.checkpointInterval === 0) this.sendCheckpoint(seq)
   }
 
@@ -737,7 +753,10 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private onCheckpoint(message: Checkpoint): void {
     if (message.seq <= this.stable.seq || message.seq % this.config.checkpointInterval !== 0) return
     const { conflict } = this.checkpoints.add(message)
-    if (conflict) this.outbox.note(`conflicting checkpoints from ${message.replica} for seq ${message.seq}`)
+    if (conflict) {
+      this.outbox.note(`conflicting checkpoints from ${message.replica} for seq ${message.seq}`)
+      this.outbox.event({ kind: 'conflict', seq: message.seq, view: this.view, from: message.replica, type: 'Checkpoint' })
+    }
     const own = this.ownCheckpoints.get(message.seq)
     if (own && own.digest !== message.digest) {
       this.outbox.note(`checkpoint-mismatch from=${message.replica} seq=${message.seq}: its digest differs from ours`)
@@ -766,6 +785,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     this.checkpoints.discardUpTo(checkpoint.seq)
     for (const seq of this.ownCheckpoints.keys()) if (seq <= checkpoint.seq) this.ownCheckpoints.delete(seq)
     this.outbox.note(`checkpoint-stable seq=${checkpoint.seq}`)
+    this.outbox.event({ kind: 'checkpoint', seq: checkpoint.seq })
     if (this.lastExecuted < checkpoint.seq) {
       // Behind the stable checkpoint: the log below it is gone, so ask for the batches (state transfer).
       this.outbox.note(`state-transfer-needed executed=${this.lastExecuted} stable=${checkpoint.seq}`)

@@ -180,6 +180,8 @@ export interface Reply {
   result: CommandResult
   /** This replica's execution counter for the request (trace only; not part of the match). */
   index: number
+  /** The sequence number the request executed at (trace only; not part of the match). */
+  seq?: number
   /**
    * TOCS §5.1.3: executed once prepared, before it committed. A client needs 2f+1 matching
    * tentative replies of one view (f+1 matching committed ones otherwise). Absent on committed replies.

@@ -2,6 +2,7 @@ import { randomInt } from '../common/random.js'
 import { assertNever, emptyReady } from '../types.js'
 import type {
   AppliedEntry,
+  CoreEvent,
   CoreInput,
   CoreStatus,
   NodeId,
@@ -321,8 +322,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (fromIndex <= this.commitIndex) {
       throw new Error(`raft ${this.id}: truncating committed index ${fromIndex} (commitIndex ${this.commitIndex})`)
     }
+    const toIndex = this.log.lastIndex
+    // The dropped entries' terms as runs (terms never decrease along a log, so there are few).
+    const runs: [number, number][] = []
+    for (let index = fromIndex; index <= toIndex; index += 1) {
+      const term = this.log.term(index)
+      if (runs.length === 0 || runs[runs.length - 1]![1] !== term) runs.push([index, term])
+    }
     this.log.truncateFrom(fromIndex)
-    this.ready.events.push({ kind: 'truncate', fromIndex, term: this.term })
+    const event: CoreEvent = { kind: 'truncate', fromIndex, term: this.term, toIndex, runs }
+    if (this.leader !== undefined) event.leader = this.leader
+    this.ready.events.push(event)
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,20 @@ export const pbftAdapter: AdapterGlue<PbftMessage, PbftPersist> = {
   // PBFT orders reads like writes (the read-only optimization is not implemented).
   readsThroughCore: false,
   setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour as ByzantineBehaviour | undefined),
+  // The three phases and checkpoints name their sequence number; Status is the periodic liveness beat.
+  describeMessage: (message) => {
+    switch (message.type) {
+      case 'PrePrepare':
+      case 'Prepare':
+      case 'Commit':
+      case 'Checkpoint':
+        return { range: [message.seq, message.seq] }
+      case 'Status':
+        return { heartbeat: true }
+      default:
+        return {}
+    }
+  },
   replies: {
     afterApply(core, entry, result) {
       const reply = (core as PbftCore).reply(entry, result)

@@ -7,7 +7,7 @@ import { RaftCore } from '../../protocols/raft/core.js'
 import type { RaftByzantine } from '../../protocols/raft/options.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from '../../protocols/raft/messages.js'
 import { seededRandom } from '../../protocols/common/random.js'
-import type { AdapterGlue } from '../host.js'
+import type { AdapterGlue, MessageFacts } from '../host.js'
 import type { ReplicaConfig } from '../config.js'
 
 export const raftAdapter: AdapterGlue<RaftMessage, RaftPersist> = {
@@ -28,8 +28,22 @@ export const raftAdapter: AdapterGlue<RaftMessage, RaftPersist> = {
   readsThroughCore: true,
   campaign: (core, nowMs) => (core as RaftCore).step({ kind: 'campaign', nowMs }),
   setByzantine: (core, behaviour) => (core as RaftCore).setByzantine(raftByzantine(behaviour)),
+  describeMessage: describeRaftMessage,
+  appendedEntries: (record) => (record.kind === 'entries' ? { fromIndex: record.fromIndex, entries: record.entries } : undefined),
   // A leader answers what an acknowledgement committed before the next batch's fdatasync (host.ts).
   settleUnpersistedPrefixFirst: true,
+}
+
+/** The entries an AppendEntries carries, the index a success acknowledges; an empty AppendEntries is a heartbeat. */
+export function describeRaftMessage(message: RaftMessage): MessageFacts {
+  switch (message.type) {
+    case 'AppendEntries':
+      return message.entries.length === 0 ? { heartbeat: true } : { range: [message.prevLogIndex + 1, message.prevLogIndex + message.entries.length] }
+    case 'AppendEntriesResponse':
+      return message.success && message.matchIndex > 0 ? { range: [message.matchIndex, message.matchIndex] } : {}
+    default:
+      return {}
+  }
 }
 
 /** The replica config's milliseconds as the Raft core's ticks, shared by Raft and MultiRaft. */

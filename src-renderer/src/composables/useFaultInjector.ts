@@ -89,7 +89,7 @@ export function useFaultInjector() {
     busy.value = true
     try {
       const result = await run.inject(action)
-      log.value = [{ at: live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error }, ...log.value].slice(0, injectedLogMax)
+      log.value = [{ at: result.atMs ?? live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error }, ...log.value].slice(0, injectedLogMax)
     } finally {
       busy.value = false
     }

@@ -2,7 +2,12 @@
 import type { TraceEvent } from '../../../src-main/api/trace'
 import { describeFault, type Translate } from '../charts/common'
 
-export const logKinds = ['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'fault', 'process', 'drop', 'note', 'frame-error', 'stats'] as const
+export const logKinds = ['role', 'term', 'vote', 'commit', 'apply', 'append', 'truncate', 'slot', 'checkpoint', 'conflict', 'fault', 'links', 'process', 'send', 'recv', 'drop', 'note', 'frame-error', 'stats'] as const
+
+/** Term runs as text: "2" or "1, 2 from 5". */
+function describeRuns(runs: readonly [number, number][]): string {
+  return runs.map(([index, term], position) => (position === 0 ? String(term) : `${term} from ${index}`)).join(', ')
+}
 
 export function describeEvent(event: TraceEvent, t: Translate): string {
   switch (event.kind) {
@@ -17,7 +22,18 @@ export function describeEvent(event: TraceEvent, t: Translate): string {
     case 'apply':
       return t('event.apply', { index: event.index, term: event.term, hash: event.hash.slice(0, 10) })
     case 'truncate':
-      return t('event.truncate', { fromIndex: event.fromIndex, term: event.term })
+      if (event.toIndex === undefined || event.runs === undefined) return t('event.truncate', { fromIndex: event.fromIndex, term: event.term })
+      return t('event.truncateRange', { fromIndex: event.fromIndex, toIndex: event.toIndex, terms: describeRuns(event.runs), leader: event.leader ?? '–', term: event.term })
+    case 'append':
+      return t('event.append', { fromIndex: event.fromIndex, toIndex: event.toIndex, terms: describeRuns(event.runs), ms: event.persistMs })
+    case 'slot':
+      return t('event.slot', { seq: event.seq, phase: event.phase, view: event.view })
+    case 'checkpoint':
+      return t('event.checkpoint', { seq: event.seq })
+    case 'conflict':
+      return t('event.conflict', { from: event.from, type: event.type, view: event.view, seq: event.seq })
+    case 'links':
+      return event.cut.length === 0 ? t('event.linksHealed') : t('event.links', { links: event.cut.map(([from, to]) => `${from}→${to}`).join(' ') })
     case 'send':
       return t('event.send', { type: event.type, to: event.to, bytes: event.bytes })
     case 'recv':

@@ -3,8 +3,9 @@
  * flowing down, an arrow per message from its send to its receive, dropped messages ending in a
  * cross. Pure: events in, coordinates out; the component only draws them.
  *
- * Trace events carry no message id, so a receive is paired with the oldest unpaired send on the
- * same (from, to, type) channel: TCP keeps each connection in order, so FIFO is the right guess.
+ * A receive or a drop is paired with its send by the message id both carry (unique per sender). Older
+ * traces have no ids: there a receive takes the oldest unpaired send on the same (from, to, type)
+ * channel (TCP keeps each connection in order) and a drop the send just before it.
  */
 import type { MessageEvent } from '../live/live-run'
 
@@ -51,6 +52,11 @@ export interface SequenceLayout {
 }
 
 export const sequenceBounds = { arrowsMax: 400, eventsScannedMax: 20_000 } as const
+
+export interface SequenceOptions {
+  /** Leave out heartbeats (empty AppendEntries) and their receipts: the messages that carry something stand out. */
+  hideHeartbeats?: boolean
+}
 /** A drop this close after a send on the same channel is that send's fate (sender-side loss). */
 const dropMatchMs = 50
 /** How far before the window to look for the sends of messages received inside it. */
@@ -67,6 +73,7 @@ export function layoutSequence(
   window: SequenceWindow,
   size: SequenceSize,
   arrowsMax: number = sequenceBounds.arrowsMax,
+  options: SequenceOptions = {},
 ): SequenceLayout {
   const span = Math.max(1, window.to - window.from)
   const laneGap = nodes.length > 1 ? (size.width - 2 * size.side) / (nodes.length - 1) : 0
@@ -78,6 +85,14 @@ export function layoutSequence(
     let queue = channels.get(key)
     if (queue === undefined) channels.set(key, (queue = []))
     return queue
+  }
+  /** Sends by sender and message id: their receipt or drop names the same id. */
+  const byId = new Map<string, PendingSend>()
+  const heartbeats = new Set<string>()
+  const pairedSend = (from: string, to: string, type: string, id: number | undefined, fifo: () => PendingSend | undefined) => {
+    if (id === undefined) return fifo()
+    const send = byId.get(`${from}\u0000${id}`)
+    return send && !send.used ? send : undefined
   }
   const arrows: SequenceArrow[] = []
   const arrow = (from: string, to: string, type: string, kind: ArrowKind, sendT: number | undefined, endT: number, reason?: string) => {
@@ -92,20 +107,27 @@ export function layoutSequence(
   for (const event of events.slice(0, sequenceBounds.eventsScannedMax)) {
     if (event.t > window.to) break
     if (event.kind === 'send') {
-      channel(event.node, event.to, event.type).push({ t: event.t, used: false })
+      if (options.hideHeartbeats && event.heartbeat) {
+        if (event.id !== undefined) heartbeats.add(`${event.node}\u0000${event.id}`)
+        continue
+      }
+      const pending = { t: event.t, used: false }
+      channel(event.node, event.to, event.type).push(pending)
+      if (event.id !== undefined) byId.set(`${event.node}\u0000${event.id}`, pending)
     } else if (event.kind === 'recv') {
-      const send = channel(event.from, event.node, event.type).find((pending) => !pending.used && pending.t <= event.t)
+      if (event.id !== undefined && heartbeats.has(`${event.from}\u0000${event.id}`)) continue
+      const send = pairedSend(event.from, event.node, event.type, event.id, () => channel(event.from, event.node, event.type).find((pending) => !pending.used && pending.t <= event.t))
       if (send) send.used = true
       if (event.t >= window.from) arrow(event.from, event.node, event.type, 'delivered', send?.t, event.t)
     } else if (event.kind === 'drop') {
-      const queue = channel(event.from, event.to, event.type)
-      let send: PendingSend | undefined
-      for (let i = queue.length - 1; i >= 0; i -= 1) {
-        if (!queue[i].used && queue[i].t <= event.t && event.t - queue[i].t <= dropMatchMs) {
-          send = queue[i]
-          break
+      if (event.id !== undefined && heartbeats.has(`${event.from}\u0000${event.id}`)) continue
+      const send = pairedSend(event.from, event.to, event.type, event.id, () => {
+        const queue = channel(event.from, event.to, event.type)
+        for (let i = queue.length - 1; i >= 0; i -= 1) {
+          if (!queue[i].used && queue[i].t <= event.t && event.t - queue[i].t <= dropMatchMs) return queue[i]
         }
-      }
+        return undefined
+      })
       if (send) send.used = true
       if (event.t >= window.from) arrow(event.from, event.to, event.type, 'dropped', send?.t ?? event.t, event.t, event.reason)
     }

@@ -13,6 +13,9 @@ export const useTimelineViewStore = defineStore('timelineView', () => {
   const windowWidthMs = ref<number>(100)
   const logNode = ref<string>('')
   const logKinds = ref<string[]>([])
+  const logText = ref('')
+  /** The log reads the diagram's window, or the whole run (its filters then search the whole trace). */
+  const logScope = ref<'window' | 'run'>('window')
 
   /** Pins the window so that it is centred at `ms` (a click on a timeline). */
   function focusAt(ms: number): void {
@@ -30,7 +33,9 @@ export const useTimelineViewStore = defineStore('timelineView', () => {
     windowEndMs.value = 0
     logNode.value = ''
     logKinds.value = []
+    logText.value = ''
+    logScope.value = 'window'
   }
 
-  return { follow, windowEndMs, windowWidthMs, logNode, logKinds, focusAt, window, reset }
+  return { follow, windowEndMs, windowWidthMs, logNode, logKinds, logText, logScope, focusAt, window, reset }
 })

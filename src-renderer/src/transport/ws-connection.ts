@@ -178,6 +178,7 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     injectFault: (runId, action) => call('injectFault', runId, action),
     getRunRecord: (runId) => call('getRunRecord', runId),
     listRunDirectories: () => call('listRunDirectories'),
+    readTrace: (runId, query) => call('readTrace', runId, query),
     listExercises: () => call('listExercises'),
     renderPdf: (html) => call('renderPdf', html),
     subscribe: (listener) => {

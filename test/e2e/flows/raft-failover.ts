@@ -77,6 +77,8 @@ export async function raftFailoverFlow(page: Page, testInfo: TestInfo): Promise<
     await expect(page.getByTestId(id).locator(`[aria-label*="crash ${firstLeader} @"]`), `fault marker on ${id}`).toHaveCount(1)
   }
   await expect(page.getByTestId('fault-legend')).toHaveAttribute('data-faults', '1')
+  // The log reads the whole run's trace: the fault is there whatever window the diagram shows.
+  await page.getByTestId('log-scope').selectOption('run')
   await page.getByTestId('log-kind-fault').click()
   await expect(page.getByTestId('log-row').first()).toContainText(`fault: crash ${firstLeader}`)
   await page.waitForTimeout(1500)

@@ -43,9 +43,20 @@ describe('PBFT normal case (§4.2)', () => {
     expect(cluster.executedSeq('R1')).toBe(0)
     cluster.deliverOne((e) => e.to === 'R1' && e.message.type === 'Commit' && e.from === 'R3')
     expect(cluster.executedSeq('R1')).toBe(1)
-    expect(cluster.applied.get('R1')).toEqual([{ index: 1, term: 0, command: put('x', '1'), tag: { clientId: 'alice', seq: 1 } }])
+    expect(cluster.applied.get('R1')).toEqual([{ index: 1, term: 0, command: put('x', '1'), tag: { clientId: 'alice', seq: 1 }, seq: 1 }])
     cluster.deliverAll()
     for (const id of cluster.members) expect(cluster.kv.get(id)?.get('x')).toBe('1')
+    // The slot grid reads these: each phase once, in order, in view 0, with the batch's (shortened) digest.
+    const slots = cluster.events.get('R1')!.filter((event) => event.kind === 'slot')
+    expect(slots.map((event) => event.kind === 'slot' && [event.seq, event.view, event.phase])).toEqual([
+      [1, 0, 'pre-prepared'],
+      [1, 0, 'prepared'],
+      [1, 0, 'committed'],
+      [1, 0, 'executed'],
+    ])
+    const digests = new Set(slots.map((event) => event.kind === 'slot' && event.digest))
+    expect(digests.size).toBe(1)
+    expect([...digests][0]).toMatch(/^\S{1,8}$/)
   })
 
   it('the client accepts a result once f+1 replicas sent matching replies', () => {

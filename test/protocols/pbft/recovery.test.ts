@@ -39,6 +39,8 @@ describe('PBFT recovery from the WAL', () => {
     const ready = cluster.step('R1', { kind: 'message', from: 'R0', message: conflicting })
     expect(ready.messages.filter((e) => e.message.type === 'Prepare')).toEqual([])
     expect(cluster.notes('R1', 'conflicting pre-prepares from primary R0 for 0/1')).toHaveLength(1)
+    // The slot grid marks the equivocating primary from this event.
+    expect(ready.events).toContainEqual({ kind: 'conflict', seq: 1, view: 0, from: 'R0', type: 'PrePrepare' })
   })
 
   it('a primary restarted mid-view continues after its last sequence number', () => {

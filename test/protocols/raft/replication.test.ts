@@ -96,7 +96,8 @@ describe('Raft §5.3 log replication', () => {
     cluster.stabilize()
     expect(cluster.logTerms('n1')).toEqual([1, 2, 2])
     expect(cluster.log('n1')[2].command).toEqual(put('kept', '1'))
-    expect(cluster.events.get('n1')).toContainEqual({ kind: 'truncate', fromIndex: 2, term: 2 })
+    // The event names the dropped range, its terms and the leader whose log won (the log grid strikes them through).
+    expect(cluster.events.get('n1')).toContainEqual({ kind: 'truncate', fromIndex: 2, toIndex: 3, runs: [[2, 1]], term: 2, leader: 'n2' })
     const records = cluster.persisted.get('n1')!.slice(before)
     expect(records.filter((record) => record.kind === 'entries')).toEqual([
       { kind: 'entries', fromIndex: 2, entries: [noop(2), { term: 2, command: put('kept', '1') }] },
@@ -217,8 +218,8 @@ describe('fast log backtracking (§5.3, conflictTerm / conflictIndex)', () => {
       cluster.sent.filter(ofType('AppendEntriesResponse', from, 'n1')).filter((envelope) => !(envelope.message as AppendEntriesResponse).success)
     expect(rejections('n2').map((envelope) => envelope.message)).toMatchObject([{ rejectedIndex: 60, conflictTerm: 3, conflictIndex: 11 }])
     expect(rejections('n3').map((envelope) => envelope.message)).toMatchObject([{ rejectedIndex: 60, conflictTerm: 2, conflictIndex: 11 }])
-    expect(cluster.events.get('n2')).toContainEqual({ kind: 'truncate', fromIndex: 11, term: 5 })
-    expect(cluster.events.get('n3')).toContainEqual({ kind: 'truncate', fromIndex: 31, term: 5 })
+    expect(cluster.events.get('n2')).toContainEqual({ kind: 'truncate', fromIndex: 11, toIndex: 100, runs: [[11, 3]], term: 5, leader: 'n1' })
+    expect(cluster.events.get('n3')).toContainEqual({ kind: 'truncate', fromIndex: 31, toIndex: 60, runs: [[31, 2]], term: 5, leader: 'n1' })
     for (const id of ['n2', 'n3']) expect(cluster.logTerms(id)).toEqual(cluster.logTerms('n1'))
   })
 

@@ -1,6 +1,8 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest'
 import type { RunSummary } from '../../../src-main/api/summary'
+import type { LabApi, TraceQuery } from '../../../src-main/api/lab-api'
+import type { TraceEvent } from '../../../src-main/api/trace'
 import RunPage from '../../../src-renderer/src/components/run/RunPage.vue'
 import { useRunStore } from '../../../src-renderer/src/stores/run'
 import { newExperimentText } from '../../../src-renderer/src/experiment/template'
@@ -9,13 +11,30 @@ import { flush, setupLab } from '../support/mount'
 
 const experimentText = newExperimentText({ name: 'fixture', description: 'd', comment: 'c' }).replace('nodes: 3', 'nodes: 5')
 
+/** The host's side of readTrace over the events the fixture's frames carry (the run's trace, as written). */
+function traceHost(trace: TraceEvent[]): Partial<LabApi> {
+  return {
+    readTrace: vi.fn(async (_runId: string, query: TraceQuery) => {
+      const events = trace
+        .filter((event) => event.t >= (query.fromMs ?? -Infinity) && event.t <= (query.toMs ?? Infinity))
+        .filter((event) => !query.kinds || query.kinds.includes(event.kind))
+        .filter((event) => !query.nodes || query.nodes.includes(event.node))
+      return { events: events.slice(0, query.limit), matched: events.length, omitted: Math.max(0, events.length - (query.limit ?? events.length)), chunksRead: 1, bytesRead: 1 }
+    }),
+  }
+}
+
 async function startedRun() {
-  const lab = setupLab()
+  const trace: TraceEvent[] = []
+  const lab = setupLab(traceHost(trace))
   const run = useRunStore()
   lab.api.subscribe((message) => run.receive(message))
   expect(await run.start(experimentText)).toBe(true)
   const wrapper = lab.mount(RunPage, { global: { stubs: { TimelineGrid: true } }, attachTo: document.body })
-  for (const frame of makeFrames({ seconds: 5, opsPerSecond: 1000, messageEventsPerFrame: 20 })) lab.emit(frame)
+  for (const frame of makeFrames({ seconds: 5, opsPerSecond: 1000, messageEventsPerFrame: 20 })) {
+    trace.push(...frame.events)
+    lab.emit(frame)
+  }
   await flush()
   return { lab, run, wrapper }
 }
@@ -161,13 +180,17 @@ describe('the live run page', () => {
     }
   })
 
-  it('draws the message sequence of the selected window and logs events by kind', async () => {
-    const { wrapper } = await startedRun()
+  it('draws the message sequence of the selected window, read from the trace, and logs events by kind', async () => {
+    const { wrapper, lab } = await startedRun()
+    await flush()
+    expect(lab.api.readTrace).toHaveBeenCalledWith('run-fixture', expect.objectContaining({ kinds: ['send', 'recv', 'drop'] }))
     const groups = wrapper.findAll('[data-testid=sequence-diagram] g.arrows')
     expect(groups.length).toBeGreaterThan(0)
     expect(groups.some((group) => group.attributes('data-kind') === 'delivered')).toBe(true)
     expect(wrapper.findAll('[data-testid=log-row]').length).toBeGreaterThan(0)
     await wrapper.get('[data-testid=log-kind-fault]').trigger('click')
+    await flush()
+    expect(lab.api.readTrace).toHaveBeenLastCalledWith('run-fixture', expect.objectContaining({ kinds: ['fault'] }))
     expect(wrapper.text()).toContain('No events match.')
   })
 })

@@ -4,7 +4,7 @@ import { layoutSequence } from '../../../src-renderer/src/sequence/sequence-layo
 
 const size = { width: 400, height: 300, top: 20, bottom: 10, side: 50 }
 const nodes = ['A', 'B', 'C']
-const send = (t: number, node: string, to: string, type = 'AppendEntries'): MessageEvent => ({ t, node, kind: 'send', to, type, bytes: 10 })
+const send = (t: number, node: string, to: string, type = 'AppendEntries'): Extract<MessageEvent, { kind: 'send' }> => ({ t, node, kind: 'send', to, type, bytes: 10 })
 const recv = (t: number, node: string, from: string, type = 'AppendEntries'): MessageEvent => ({ t, node, kind: 'recv', from, type, bytes: 10 })
 
 describe('message sequence layout', () => {
@@ -18,6 +18,36 @@ describe('message sequence layout', () => {
     expect(first.x1).toBe(50)
     expect(first.x2).toBe(200)
     expect(first.y2).toBeGreaterThan(first.y1)
+  })
+
+  it('pairs a receive and a drop with their send by message id, whatever the order they arrive in', () => {
+    // Two connections' worth of reordering (a reconnect): FIFO would pair 15 with 10; the ids say 12.
+    const events: MessageEvent[] = [
+      { ...send(10, 'A', 'B'), id: 1 },
+      { ...send(12, 'A', 'B'), id: 2 },
+      { ...send(13, 'A', 'B'), id: 3 },
+      { ...recv(15, 'B', 'A'), id: 2 },
+      { ...recv(16, 'B', 'A'), id: 1 },
+      { t: 40, node: 'B', kind: 'drop', from: 'A', to: 'B', type: 'AppendEntries', reason: 'partition', id: 3 },
+    ]
+    const layout = layoutSequence(events, nodes, { from: 0, to: 100 }, size)
+    expect(layout.arrows.map((a) => [a.kind, a.sendT, a.endT])).toEqual([
+      ['delivered', 10, 16],
+      ['delivered', 12, 15],
+      ['dropped', 13, 40],
+    ])
+  })
+
+  it('collapses heartbeats: neither their sends nor their receipts are drawn', () => {
+    const events: MessageEvent[] = [
+      { ...send(10, 'A', 'B'), id: 1, heartbeat: true },
+      { ...send(11, 'A', 'B'), id: 2 },
+      { ...recv(12, 'B', 'A'), id: 1 },
+      { ...recv(13, 'B', 'A'), id: 2 },
+    ]
+    expect(layoutSequence(events, nodes, { from: 0, to: 100 }, size).arrows).toHaveLength(2)
+    const quiet = layoutSequence(events, nodes, { from: 0, to: 100 }, size, undefined, { hideHeartbeats: true })
+    expect(quiet.arrows.map((a) => [a.kind, a.sendT, a.endT])).toEqual([['delivered', 11, 13]])
   })
 
   it('ends a dropped message with a cross halfway, and does not also draw its send', () => {

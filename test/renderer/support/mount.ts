@@ -24,6 +24,7 @@ export function stubConnection(overrides: Partial<LabApi> = {}) {
       throw new Error(`no run ${runId} in this stub`)
     }),
     listRunDirectories: vi.fn(async () => []),
+    readTrace: vi.fn(async () => ({ events: [], matched: 0, omitted: 0, chunksRead: 0, bytesRead: 0 })),
     listExercises: vi.fn(async () => []),
     renderPdf: vi.fn(async () => ''),
     subscribe: (listener) => {

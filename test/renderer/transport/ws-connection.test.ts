@@ -36,6 +36,10 @@ function stubApi() {
       calls.push(['getRunRecord', runId])
       return { format: 'consensus-lab-run', summary: { runId } } as never
     },
+    readTrace: async (runId, query) => {
+      calls.push(['readTrace', runId, query])
+      return { events: [{ t: 1, node: 'A', kind: 'term', term: 2 }], matched: 1, omitted: 0, chunksRead: 1, bytesRead: 40 }
+    },
     listExercises: async () => [],
     listRunDirectories: async () => [{ runId: 'run-1', name: 'r', protocol: 'raft', startedAt: '2026-01-01T00:00:00Z', completed: true }],
     renderPdf: async (html: string) => {
@@ -173,6 +177,17 @@ describe('the LabApi over the WebSocket', () => {
     await expect(connection.api.renderPdf('')).rejects.toThrow(/renderPdf: invalid arguments .*expected the HTML of a report/)
     await expect(connection.api.renderPdf(42 as never)).rejects.toThrow(/renderPdf: invalid arguments/)
     expect(calls).toEqual([['getRunRecord', 'run-1'], ['renderPdf', 23]])
+    connection.close()
+  })
+
+  it('carries a trace window read, its query checked', async () => {
+    const { base, server, calls } = await start()
+    const { connection } = connect(base, server.token)
+    const query = { fromMs: 5000, toMs: 7000, kinds: ['fault'], text: 'crash' }
+    expect(await connection.api.readTrace('run-1', query)).toMatchObject({ matched: 1, events: [{ kind: 'term' }] })
+    await expect(connection.api.readTrace('run-1', { fromMs: 'soon' } as never)).rejects.toThrow(/readTrace: invalid arguments \(argument 1\.fromMs\)/)
+    await expect(connection.api.readTrace('run-1', { limit: 10_000_000 })).rejects.toThrow(/readTrace: invalid arguments/)
+    expect(calls).toEqual([['readTrace', 'run-1', query]])
     connection.close()
   })
 
