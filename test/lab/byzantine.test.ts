@@ -92,14 +92,11 @@ describe('Byzantine scenarios', () => {
   })
 
   it('scenario 9: a write acknowledged by the lying majority and never written again is missing at the end, and acknowledged-writes-kept names it', async () => {
-    // The shipped experiment, plus writes of a key of their own in the last 300 ms before A crashes:
-    // B hears A 300 ms late, so those writes reach only A (and the liar), and nothing writes the key after.
-    const text = fs.readFileSync(path.join(repositoryRoot(), 'experiments', 'raft-3-liar.yaml'), 'utf8')
-    const steps = [1700, 1750, 1800, 1850, 1900, 1950].map((atMs, index) => `{ at: ${atMs}ms, cmd: "SET doomed=${index + 1}" }`)
-    const withScript = text.replace('  mix: { get: 0.4, put: 0.6 }\n', `  mix: { get: 0.4, put: 0.6 }\n  script: [${steps.join(', ')}]\n`)
-    expect(withScript).not.toBe(text)
-    const validated = validateExperimentText(withScript)
+    // The shipped experiment writes a key of its own in the last 300 ms before A crashes: B hears A
+    // 300 ms late, so those writes reach only A (and the liar), and nothing writes the key after.
+    const validated = validateExperimentText(fs.readFileSync(path.join(repositoryRoot(), 'experiments', 'raft-3-liar.yaml'), 'utf8'))
     if (!validated.ok) throw new Error(JSON.stringify(validated.errors))
+    expect(validated.experiment.workload.script.length).toBeGreaterThan(0)
     const summary = await new ExperimentRun(validated.experiment, { runsDir }).execute()
     expect(summary.completed, summary.error).toBe(true)
     const acknowledged = (summary.script ?? []).filter((step) => step.outcome === 'ok' && step.command.startsWith('SET doomed='))
