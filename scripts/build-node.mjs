@@ -14,7 +14,7 @@ const entryPoints = {
   workload: 'src-main/lab/workload/main.ts',
   guardian: 'src-main/lab/guardian.ts',
   serve: 'src-main/server/main.ts',
-  launch: 'src-main/electron/launch.ts',
+  launch: 'src-main/launch/launch.ts',
 }
 const started = performance.now()
 await build({

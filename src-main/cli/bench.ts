@@ -11,7 +11,7 @@ import { ExperimentRun } from '../lab/runner.js'
 import { validateExperiment } from '../api/validate.js'
 import type { Experiment, ExperimentInput } from '../api/experiment.js'
 import type { RunSummary } from '../api/summary.js'
-import { onStopSignal, signalExitCode } from './signals.js'
+import { onStopSignal, signalExitCode } from '../lab/signals.js'
 
 /** The bar to beat, measured on this machine with a production Raft (Go): 3 members, loopback, fsync. */
 const referenceP50MsOneClient = 0.85

@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type { FaultAction, LabApi, LabStreamMessage } from '../api/lab-api.js'
-import type { LabCallMethod } from '../server/wire.js'
+import type { LabCallMethod } from '../api/wire.js'
 import { labChannel, labStreamChannel, type IpcReply } from './channels.js'
 
 async function call<T>(method: LabCallMethod, ...args: unknown[]): Promise<T> {

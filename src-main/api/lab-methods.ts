@@ -1,10 +1,11 @@
 /**
- * The argument schemas of every LabApi call, shared by both hosts (Electron IPC and the browser-mode
- * WebSocket): whatever crosses from a renderer is untrusted and checked here before the service sees it.
+ * The LabApi method table: every call with the schema of its arguments, shared by both hosts
+ * (Electron IPC and the browser-mode WebSocket), which import it from here and never from each
+ * other. Whatever crosses from a renderer is untrusted and checked here before the service sees it.
  */
 import { z } from 'zod'
-import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from '../api/lab-api.js'
-import { parseFaultAction } from '../api/experiment.js'
+import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from './lab-api.js'
+import { parseFaultAction } from './experiment.js'
 import type { LabCallMethod } from './wire.js'
 
 const experimentText = z.string().max(experimentTextCharsMax, `expected an experiment of at most ${experimentTextCharsMax.toLocaleString('en-US')} characters`)
