@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from './lab-api.js'
-import { parseFaultAction } from './experiment.js'
+import { faultSchema } from './experiment.js'
 import type { LabCallMethod } from './wire.js'
 
 const experimentText = z.string().max(experimentTextCharsMax, `expected an experiment of at most ${experimentTextCharsMax.toLocaleString('en-US')} characters`)
@@ -14,8 +14,6 @@ const fileName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected a file name of letters, digits, ., - or _ (no folders)')
   .refine((name) => /\.(ya?ml|json)$/i.test(name), 'expected a .yaml, .yml or .json file name')
 const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a run id')
-/** Exactly the vocabulary of the experiment's fault schedule, with its error messages. */
-export const faultActionSchema = z.unknown().transform((value, ctx) => parseFaultAction(value, ctx) ?? z.NEVER)
 
 export const labMethodArgs = {
   info: z.tuple([]),
@@ -24,7 +22,7 @@ export const labMethodArgs = {
   saveExperiment: z.tuple([fileName, experimentText]),
   startRun: z.tuple([experimentText]),
   stopRun: z.tuple([runId]),
-  injectFault: z.tuple([runId, faultActionSchema]),
+  injectFault: z.tuple([runId, faultSchema]),
   getRunRecord: z.tuple([runId]),
   listRunDirectories: z.tuple([]),
   renderPdf: z.tuple([z.string().min(1, 'expected the HTML of a report').max(reportHtmlCharsMax, `expected a report of at most ${reportHtmlCharsMax} characters`)]),

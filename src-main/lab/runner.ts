@@ -12,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
-import type { FaultAction, FaultResult, LabStreamMessage } from '../api/lab-api.js'
+import type { Fault, FaultResult, LabStreamMessage } from '../api/lab-api.js'
 import type { LatencySummaryMs, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
@@ -23,7 +23,8 @@ import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
-import { FaultInjector, describeAction, scheduledFaults } from './faults.js'
+import { describeFault } from '../faults/fault.js'
+import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
 import { LeaderTracker, computeLeadership } from './leadership.js'
@@ -246,25 +247,25 @@ export class ExperimentRun {
   }
 
   /** Injects a fault; injections run one after another, in the order they were asked for. */
-  inject(action: FaultAction): Promise<FaultResult> {
-    const result = this.faultChain.then(() => this.injectNow(action))
+  inject(fault: Fault): Promise<FaultResult> {
+    const result = this.faultChain.then(() => this.injectNow(fault))
     this.faultChain = result
     return result
   }
 
-  private async injectNow(action: FaultAction): Promise<FaultResult> {
+  private async injectNow(fault: Fault): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
     const atMs = Math.max(0, this.now() - this.workloadStartMs)
     try {
-      const fault = await this.faults.inject(action, atMs)
-      this.recordFaultEvent(describeAction(action), fault.targets, fault.detail)
-      return { ok: true, targets: fault.targets }
+      const injected = await this.faults.inject(fault, atMs)
+      this.recordFaultEvent(injected.action, injected.targets, injected.detail)
+      return { ok: true, targets: injected.targets }
     } catch (caught) {
       // A fault that could not be carried out stays on record, with why: a run must not look as if
       // a scheduled restart simply never existed.
       const error = (caught as Error).message
-      this.faults.injected.push({ atMs, action: describeAction(action), targets: [], detail: `failed: ${error}` })
-      this.recordFaultEvent(describeAction(action), [], `failed: ${error}`)
+      this.faults.injected.push({ atMs, action: describeFault(fault), targets: [], detail: `failed: ${error}` })
+      this.recordFaultEvent(describeFault(fault), [], `failed: ${error}`)
       return { ok: false, error }
     }
   }
@@ -287,14 +288,14 @@ export class ExperimentRun {
       this.workloadStartMs = this.now()
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
-      for (const { action } of initial) initialInjections.push(this.inject(action))
+      for (const { fault } of initial) initialInjections.push(this.inject(fault))
     })
     await Promise.all(initialInjections)
     // Interrupted while the replicas started: the workload never begins.
     if (this.interruptedBy !== undefined) throw new Error(this.interruptedBy)
     const timers = schedule
       .filter((fault) => fault.atMs > 0)
-      .map(({ atMs, action }) => setTimeout(() => void this.inject(action), Math.max(0, this.workloadStartMs + atMs - this.now())))
+      .map(({ atMs, fault }) => setTimeout(() => void this.inject(fault), Math.max(0, this.workloadStartMs + atMs - this.now())))
     try {
       workload.start(this.workloadConfig())
       // The run failed while the cluster started (a full disk): the workload ends as soon as it begins.

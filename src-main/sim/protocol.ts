@@ -70,6 +70,8 @@ export interface SimProtocol<M extends { type: string }, P, S> {
   readonly exercises?: readonly ('slow-nodes' | 'big-values' | 'read-heavy')[]
   /** The input that asks a leader to hand leadership to `target`, where the protocol has transfers. */
   transferInput?(target: NodeId): { kind: string }
+  /** The input that fires a node's election timer now (the lab's campaign fault), where there is one. */
+  campaignInput?(): { kind: string }
   /** Whether an applied entry's `term` is part of its identity (Raft: yes; primary-backup: always 0). */
   readonly appliedTermMatters: boolean
   /**

@@ -5,11 +5,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
-import { nodeTargetOf, type Experiment, type FaultAction } from '../../api/experiment.js'
+import type { Experiment } from '../../api/experiment.js'
+import { describeFault, nodeTargetOf, type Fault } from '../../faults/fault.js'
+import { assertNever } from '../../protocols/types.js'
 import type { RunSummary } from '../../api/summary.js'
 import type { TraceEvent } from '../../api/trace.js'
 import { parseHistoryNdjson } from '../checker/history.js'
-import { describeAction } from '../faults.js'
 import { nemesisSchedule } from '../nemesis.js'
 import { findLostWrites, type LostWrites } from './lost-writes.js'
 import { soakFaultKinds, type SoakFaultKind } from './draw.js'
@@ -103,23 +104,40 @@ function faultsOf(experiment: Experiment, summary: RunSummary, trace: TraceFacts
     if (injected.atMs >= workloadEndMs || (failedAtMs !== undefined && failedAtMs >= workloadEndMs)) return void outcome.faultsLate.push(line)
     if (failed) return void outcome.faultsFailed.push(line)
     const planned = schedule[index]
-    if (planned === undefined || describeAction(planned.action) !== injected.action) return
-    if (nodeTargetOf(planned.action) !== undefined && injected.targets.length === 0) return void (outcome.faultsMissed += 1)
-    const kind = faultKindOf(planned.action)
+    if (planned === undefined || describeFault(planned.fault) !== injected.action) return
+    if (nodeTargetOf(planned.fault) !== undefined && injected.targets.length === 0) return void (outcome.faultsMissed += 1)
+    const kind = faultKindOf(planned.fault)
     if (kind !== undefined) outcome.faults[kind] += 1
   })
   return outcome
 }
 
 /** The kind of a nemesis fault that starts trouble; undefined for the heals. */
-function faultKindOf(action: FaultAction): SoakFaultKind | undefined {
-  if ('crash' in action) return 'crash'
-  if ('pause' in action) return 'pause'
-  if ('partition' in action) return 'partition'
-  if ('network' in action) return (action.network.loss ?? 0) > 0 ? 'loss' : undefined
-  if ('slowDisk' in action) return action.slowDisk.ms > 0 ? 'slowDisk' : undefined
-  if ('clockSkew' in action) return action.clockSkew.factor !== 1 ? 'clockSkew' : undefined
-  return undefined
+function faultKindOf(fault: Fault): SoakFaultKind | undefined {
+  switch (fault.kind) {
+    case 'crash':
+    case 'pause':
+    case 'partition':
+      return fault.kind
+    case 'network':
+      return (fault.conditions.loss ?? 0) > 0 ? 'loss' : undefined
+    case 'slowDisk':
+      return fault.ms > 0 ? 'slowDisk' : undefined
+    case 'clockSkew':
+      return fault.factor !== 1 ? 'clockSkew' : undefined
+    case 'restart':
+    case 'resume':
+    case 'isolate':
+    case 'campaign':
+    case 'cut':
+    case 'cutOneWay':
+    case 'heal':
+    case 'link':
+    case 'byzantine':
+      return undefined
+    default:
+      return assertNever(fault, 'fault')
+  }
 }
 
 function lostWritesOf(runDir: string): LostWrites | undefined {

@@ -27,6 +27,8 @@ export interface RaftSimSettings {
    * over a 12-tick timeout a leader's and a follower's clocks part by up to ~0.5 tick: 1 covers it.
    */
   leaseDriftTicks: number
+  /** A replayed experiment's scripted first election timeouts (cluster.firstElectionTimeoutMs), by node. */
+  firstElectionTimeoutTicks?: Record<string, number>
 }
 
 /** Every RaftMutations flag, by name; the type check keeps this list and the interface in step. */
@@ -95,6 +97,8 @@ export const raftSim: SimProtocol<RaftMessage, RaftPersist, RaftSimSettings> = {
       inflightAppendsMax: settings.inflightAppendsMax,
       readMode: settings.readMode === 'lease' ? 'lease' : 'readindex',
       leaseDriftTicks: settings.leaseDriftTicks,
+      // As the replica does, on every start: a restarted node's first timeout is scripted too.
+      firstElectionTimeoutTicks: settings.firstElectionTimeoutTicks?.[id],
       tickMs: tickUs / 1000,
       persisted,
       mutations: flags,
@@ -116,6 +120,7 @@ export const raftSim: SimProtocol<RaftMessage, RaftPersist, RaftSimSettings> = {
   },
   exercises: ['slow-nodes', 'big-values', 'read-heavy'],
   transferInput: (target) => ({ kind: 'transfer', target }),
+  campaignInput: () => ({ kind: 'campaign' }),
 
   leaderRoles: ['leader'],
   leadership: 'per-term',

@@ -170,7 +170,7 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     saveExperiment: (file, text) => call('saveExperiment', file, text),
     startRun: (text) => call('startRun', text),
     stopRun: (runId) => call('stopRun', runId),
-    injectFault: (runId, action) => call('injectFault', runId, action),
+    injectFault: (runId, fault) => call('injectFault', runId, fault),
     getRunRecord: (runId) => call('getRunRecord', runId),
     listRunDirectories: () => call('listRunDirectories'),
     renderPdf: (html) => call('renderPdf', html),
