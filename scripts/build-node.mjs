@@ -3,9 +3,12 @@
 import { build } from 'esbuild'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import fs from 'node:fs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const quiet = process.argv.includes('--quiet')
+const outdirFlag = process.argv.indexOf('--outdir')
+const outdir = outdirFlag === -1 ? 'out/node' : path.resolve(process.argv[outdirFlag + 1])
 const entryPoints = {
   lab: 'src-main/cli/lab.ts',
   bench: 'src-main/cli/bench.ts',
@@ -17,10 +20,14 @@ const entryPoints = {
   launch: 'src-main/launch/launch.ts',
 }
 const started = performance.now()
-await build({
+// Other processes may be running these bundles while we build (a test calls `npm run lab` while
+// others run out/node/lab.js): each file is replaced by a rename, never rewritten in place, so a
+// reader sees the old bundle or the new one, never half of one. An unchanged file is not touched.
+const result = await build({
+  write: false,
   absWorkingDir: root,
   entryPoints,
-  outdir: 'out/node',
+  outdir,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -30,4 +37,17 @@ await build({
   logLevel: quiet ? 'error' : 'info',
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })
-if (!quiet) console.log(`built out/node in ${(performance.now() - started).toFixed(0)} ms`)
+for (const file of result.outputFiles) {
+  let unchanged = false
+  try {
+    unchanged = Buffer.compare(fs.readFileSync(file.path), file.contents) === 0
+  } catch {
+    // not there yet
+  }
+  if (unchanged) continue
+  fs.mkdirSync(path.dirname(file.path), { recursive: true })
+  const temporary = `${file.path}.${process.pid}.tmp`
+  fs.writeFileSync(temporary, file.contents)
+  fs.renameSync(temporary, file.path)
+}
+if (!quiet) console.log(`built ${outdir} in ${(performance.now() - started).toFixed(0)} ms`)

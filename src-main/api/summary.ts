@@ -13,6 +13,12 @@ export interface InvariantResult {
   name: string
   ok: boolean
   detail: string
+  /**
+   * The run could not show whether it held (acknowledged-writes-kept when the final reads failed):
+   * `ok` is then false, so a reader that knows nothing of this field never takes it for a pass, and
+   * the verdict is undecided rather than failed. Absent on invariants that were decided.
+   */
+  unknown?: true
 }
 
 export interface Verdict {
@@ -22,11 +28,28 @@ export interface Verdict {
   witness?: string
 }
 
+/** What became of a fault: carried out, failed while the run went on, or not carried out because the run ended first. */
+export type FaultOutcome = 'applied' | 'failed' | 'not-carried-out'
+
 export interface InjectedFault {
+  /**
+   * Experiment time (ms from 0 s) at which the fault was applied: for one on a node, when that
+   * node's action began (a restart then takes until its replica is up). For a fault that failed or
+   * was not carried out, when that was known.
+   */
   atMs: number
+  /**
+   * When it was due: its time in the schedule, or when it was asked for by hand. `atMs -
+   * scheduledAtMs` is how late it came (a fault on a node waits for that node's earlier fault, a
+   * slow restart say). Absent in runs recorded before it existed.
+   */
+  scheduledAtMs?: number
   action: string
+  /** The nodes it was applied to (none when it failed, was not carried out, or found no node). */
   targets: string[]
   detail?: string
+  /** Absent in runs recorded before it existed: there, a detail starting with "failed" marks a failure. */
+  outcome?: FaultOutcome
 }
 
 /** Service discovery (scenario 11): what each instance and each watcher saw. Times: ms since epoch. */

@@ -1,7 +1,7 @@
 /** Human-readable output of the CLI: the live progress line and the end-of-run summary. */
 import type { LiveFrame } from '../api/lab-api.js'
 import type { RunSummary } from '../api/summary.js'
-import { verdictWord } from '../api/report/analysis.js'
+import { faultLagShownMs, invariantState, verdictWord } from '../api/report/analysis.js'
 import { describeReplicaExit } from '../api/report/format.js'
 
 const barWidth = 24
@@ -58,7 +58,7 @@ function describeOutcome(summary: RunSummary): string {
   const word = verdictWord(summary)
   if (word !== 'FAIL' || !summary.verdict) return word
   const failed = [
-    ...summary.verdict.invariants.filter((invariant) => !invariant.ok).map((invariant) => invariant.name),
+    ...summary.verdict.invariants.filter((invariant) => invariantState(invariant) === 'broken').map((invariant) => invariant.name),
     ...(summary.verdict.linearizable === false ? ['linearizability'] : []),
   ]
   return `${word} (${failed.join(', ')})`
@@ -90,13 +90,16 @@ export function formatSummary(summary: RunSummary): string {
     }
   }
   if (summary.reads.total > 0) lines.push(`  reads        ${summary.reads.total} (${summary.reads.mode}), ${summary.reads.stale} certainly stale`)
-  for (const fault of summary.faults) lines.push(`  fault        at ${(fault.atMs / 1000).toFixed(2)} s: ${fault.action}${fault.targets.length ? ` → ${fault.targets.join(', ')}` : ''}${fault.detail ? ` (${fault.detail})` : ''}`)
+  for (const fault of summary.faults) {
+    const late = fault.scheduledAtMs !== undefined && fault.atMs - fault.scheduledAtMs >= faultLagShownMs ? `, due at ${(fault.scheduledAtMs / 1000).toFixed(2)} s` : ''
+    lines.push(`  fault        at ${(fault.atMs / 1000).toFixed(2)} s${late}: ${fault.action}${fault.targets.length ? ` → ${fault.targets.join(', ')}` : ''}${fault.detail ? ` (${fault.detail})` : ''}`)
+  }
   for (const exit of summary.replicaExits ?? []) lines.push(`  DIED         ${describeReplicaExit(exit)}`)
   if (summary.verdict) {
     const verdict = summary.verdict
     const linearizable = verdict.linearizable === true ? 'yes' : verdict.linearizable === false ? 'NO' : 'unknown'
     lines.push(`  linearizable ${linearizable}`)
-    for (const invariant of verdict.invariants) lines.push(`  ${invariant.ok ? 'ok  ' : 'FAIL'}         ${invariant.name}: ${invariant.detail}`)
+    for (const invariant of verdict.invariants) lines.push(`  ${{ ok: 'ok  ', broken: 'FAIL', unknown: '?   ' }[invariantState(invariant)]}         ${invariant.name}: ${invariant.detail}`)
     if (verdict.witness) lines.push(...verdict.witness.split('\n').map((line) => `  witness      ${line}`))
   }
   if (summary.error) lines.push(`  error        ${summary.error}`)

@@ -146,7 +146,7 @@ async function realCommand(protocol: SoakProtocol, args: string[]): Promise<numb
     onRunEnd: (_index, outcome, clean) =>
       io.stderr(
         `  ${clean ? 'clean' : 'NOT CLEAN'}: ${outcome.lostWrites?.acknowledged ?? 0} acknowledged writes, ${Object.values(outcome.faults).reduce((a, b) => a + b, 0)} faults` +
-          `${outcome.faultsLate.length > 0 ? ` (${outcome.faultsLate.length} more only after the workload ended)` : ''}${clean ? '' : ` (${outcome.runDir})`}\n`,
+          `${outcome.faultsNotCarriedOut.length > 0 ? ` (${outcome.faultsNotCarriedOut.length} not carried out: the run ended first)` : ''}${clean ? '' : ` (${outcome.runDir})`}\n`,
       ),
   })
   let stoppedBy: StopSignal | undefined
@@ -174,7 +174,7 @@ export function soakTable(report: SoakReport): string {
       'faults injected',
       `${faultCount} (${faultsByKind})${totals.faultsFailed > 0 ? `; ${totals.faultsFailed} could not be carried out` : ''}` +
         `${totals.faultsMissed > 0 ? `; ${totals.faultsMissed} found no target (no leader at that moment; not counted)` : ''}` +
-        `${totals.faultsLate > 0 ? `; ${totals.faultsLate} came only after the workload ended (not counted)` : ''}`,
+        `${totals.faultsNotCarriedOut > 0 ? `; ${totals.faultsNotCarriedOut} not carried out: the run ended first (not counted)` : ''}`,
     ],
     ['acknowledged writes', String(totals.acknowledgedWrites)],
     ['lost writes', `${totals.lostWrites}${totals.runsWithoutFinalReads > 0 ? ` (${totals.runsWithoutFinalReads} runs without final reads: not judged)` : ''}${totals.keysUnchecked > 0 ? ` (${totals.keysUnchecked} keys whose final read failed: not judged)` : ''}`],
@@ -193,8 +193,8 @@ export function soakTable(report: SoakReport): string {
       outcome.lostWrites && outcome.lostWrites.lost > 0 ? `${outcome.lostWrites.lost} lost writes: ${outcome.lostWrites.examples[0]}` : undefined,
       outcome.lostWrites?.finalReadsFound === false ? 'no final reads: lost writes not judged' : undefined,
       ...outcome.replicasDied.map((line) => `replica died: ${line}`),
-      ...outcome.faultsFailed.map((line) => `fault not carried out: ${line}`),
-      ...outcome.faultsLate.map((line) => `fault only after the workload ended: ${line}`),
+      ...outcome.faultsFailed.map((line) => `fault failed: ${line}`),
+      ...outcome.faultsNotCarriedOut.map((line) => `fault not carried out, the run ended first: ${line}`),
       outcome.staleReads > 0 ? `${outcome.staleReads} stale reads` : undefined,
     ].filter((problem): problem is string => problem !== undefined)
     lines.push(`  seed ${outcome.seed}: ${outcome.description}`, ...problems.map((problem) => `    ${problem}`))

@@ -20,6 +20,12 @@ export const replicaStartTimeoutMs = 10_000
 /** Longest wait for the replicas to connect to each other at start (each gives up on a silent peer sooner). */
 const connectWaitMs = 5000
 const shutdownGraceMs = 2000
+/**
+ * After a replica's exit, how long the lab waits for its control channel to close (every message it
+ * sent read) before it decides why the replica ended anyway: a channel held open by something else
+ * must not hold the run up.
+ */
+const channelDrainWaitMs = 2000
 
 export type ProcessState = 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
 
@@ -37,10 +43,17 @@ export interface ReplicaHandle {
   stopRequest?: StopRequest
   /** Where this process's output starts in logs/<id>.log (the file keeps every restart's). */
   logOffset?: number
+  /** Resolves once the current process has ended and its end has been judged (see spawn). */
+  ended?: Promise<void>
 }
 
 /** `kill`: the lab sent SIGKILL (a crash fault, a paused replica at shutdown, a shutdown that hung). */
 type StopRequest = 'kill' | 'shutdown'
+
+/** A start (a restart) that the cluster's shutdown ended: not a failure of the replica, nor of the start. */
+export class StartCancelledError extends Error {
+  override name = 'StartCancelledError'
+}
 
 /** A replica process that ended without the lab asking: an error, an assertion, OOM, an outside kill. */
 export interface ReplicaExit {
@@ -216,9 +229,12 @@ export class Cluster {
     await Promise.all(
       [...this.replicas.values()].map(async (replica) => {
         const child = replica.child
-        if (!child || child.exitCode !== null || child.signalCode !== null) return
         const exited = this.waitForExit(replica)
-        if (replica.state === 'paused') this.kill(replica)
+        // Already gone: its end is still being judged until its channel is drained.
+        if (!child || child.exitCode !== null || child.signalCode !== null) return exited
+        // A paused replica cannot hear the request; a starting one (replaying its WAL) has nothing
+        // to finish that a crash would not leave as well: its start is cancelled, not waited for.
+        if (replica.state === 'paused' || replica.state === 'starting') this.kill(replica)
         else {
           replica.stopRequest = 'shutdown'
           this.send(replica.id, { type: 'shutdown' })
@@ -289,6 +305,8 @@ export class Cluster {
     replica.fatal = undefined
     replica.stopRequest = undefined
     replica.logOffset = logOffset
+    let markEnded = () => undefined as void
+    replica.ended = new Promise<void>((resolve) => (markEnded = resolve))
     if (child.pid) this.guardian.watch(child.pid)
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`replica ${id} did not start within ${replicaStartTimeoutMs} ms`)), replicaStartTimeoutMs)
@@ -303,10 +321,23 @@ export class Cluster {
           resolve()
         } else this.onReport(replica, report)
       })
+      // 'exit' can come before the last messages on the control channel are read (Node promises no
+      // order): the reason is decided on 'close', once the channel is drained, so a `fatal` sent
+      // just before the exit is never lost. A channel that stays open is given up on after a bound.
+      let drainTimer: NodeJS.Timeout | undefined
       child.on('exit', (code, signal) => {
+        drainTimer = setTimeout(() => ended(code, signal), channelDrainWaitMs)
+      })
+      child.on('close', (code, signal) => ended(code, signal))
+      let endedOnce = false
+      const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (endedOnce) return
+        endedOnce = true
+        clearTimeout(drainTimer)
         clearTimeout(timer)
         if (child.pid) this.guardian.forget(child.pid)
         replica.exitCode = code
+        markEnded()
         if (replica.child !== child) return
         const wasStarting = replica.state === 'starting'
         if (replica.state !== 'crashed') replica.state = 'exited'
@@ -319,8 +350,9 @@ export class Cluster {
           replica.peerPort = 0
           replica.clientPort = 0
           this.spawn(id, false).then(resolve, reject)
-        } else reject(new Error(`replica ${id} exited during start: ${reason ?? `exit code ${code ?? signal}`}`))
-      })
+        } else if (reason === undefined && this.closed) reject(new StartCancelledError(`replica ${id} was still starting when the cluster shut down`))
+        else reject(new Error(`replica ${id} exited during start: ${reason ?? `exit code ${code ?? signal}`}`))
+      }
     })
   }
 
@@ -366,10 +398,9 @@ export class Cluster {
     return how
   }
 
+  /** Resolves once the replica's current process has ended and its exit has been judged. */
   private waitForExit(replica: ReplicaHandle): Promise<void> {
-    const child = replica.child
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-    return new Promise((resolve) => child.once('exit', () => resolve()))
+    return replica.ended ?? Promise.resolve()
   }
 
   private processEvent(node: string, state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited', detail: string): void {

@@ -23,7 +23,7 @@ import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
-import { describeFault } from '../faults/fault.js'
+import type { TimedFault } from '../faults/fault.js'
 import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
@@ -31,12 +31,15 @@ import { LeaderTracker, computeLeadership } from './leadership.js'
 import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
 import { errorLine, logSize, readLogFrom } from './exit-reason.js'
-import type { WorkloadConfig, WorkloadReport, WorkloadStats } from './workload/protocol.js'
+import { finalReadKeysMax, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './workload/protocol.js'
 
 /** How long the end of a run waits for every running replica to reach the same applied index. */
 const convergenceWaitMs = 3000
-/** Extra time the workload gets beyond its duration before the run gives up on it. */
-const workloadGraceMs = 30_000
+/**
+ * Extra time the workload gets beyond its warm-up and duration (operations still in flight, final
+ * reads) before the run gives up on it.
+ */
+export const workloadGraceMs = 30_000
 /**
  * Disk space held from the start of a run and given back just before summary.json is written, so a
  * run whose disk fills up can still record that it failed and why.
@@ -57,6 +60,8 @@ export interface RunOptions {
   check?: boolean
   /** Read back every written key at the end (default true). */
   finalReads?: boolean
+  /** Time the workload gets beyond warmup + duration before it is killed (default workloadGraceMs). */
+  workloadGraceMs?: number
   onMessage?: (message: LabStreamMessage) => void
   onScriptStep?: (report: Extract<WorkloadReport, { type: 'script' }>) => void
 }
@@ -76,7 +81,8 @@ export class ExperimentRun {
   private workloadStartMs = 0
   private stopped = false
   private ops = { ok: 0, fail: 0, info: 0 }
-  private faultChain: Promise<unknown> = Promise.resolve()
+  /** Calls off the faults still to come (the load is over); set while the workload runs. */
+  private endFaults = () => undefined as void
   private readonly scriptResults: ScriptStepResult[] = []
   private convergenceCheck?: () => void
   private traceClosed = false
@@ -143,7 +149,11 @@ export class ExperimentRun {
     } finally {
       clearInterval(frameTimer)
       this.workload?.kill('SIGKILL')
+      this.endFaults()
+      this.faults?.end('the run ended')
       await this.cluster?.shutdown()
+      // A restart the shutdown cut short gets its record before the trace closes.
+      await this.faults?.settled()
       this.emitFrame()
     }
     // Messages still queued on the channels of processes just stopped arrive after this: the run's
@@ -169,7 +179,7 @@ export class ExperimentRun {
     try {
       const verdict = await buildRunVerdict(
         { runDir: this.dir, experiment: this.experiment, trace: this.trace, finalStates },
-        { faultyNodes: this.liars(), originMs: this.workloadStartMs },
+        { faultyNodes: this.liars(), originMs: this.workloadStartMs, finalReads: this.acknowledgedWritesPlan() },
       )
       if (stats.discovery) verdict.invariants.push(...checkDiscovery(stats.discovery, stats.endMs))
       return verdict
@@ -222,6 +232,24 @@ export class ExperimentRun {
     summary.error = `${summary.error ?? this.failure}; the run's summary.json could not be written either`
   }
 
+  /** Whether the workload reads its written keys back at the end (true), or why it does not. */
+  private finalReadsPlan(): true | string {
+    if (this.options.finalReads === false) return 'final reads were turned off for this run'
+    const keys = this.experiment.workload.keys
+    if (keys > finalReadKeysMax) return `the workload has ${keys} keys, more than the ${finalReadKeysMax} read back at the end`
+    return true
+  }
+
+  /** Whether the final reads can show that no acknowledged write was lost (true), or why not. */
+  private acknowledgedWritesPlan(): true | string {
+    const plan = this.finalReadsPlan()
+    if (plan !== true) return plan
+    if (this.experiment.protocol !== 'pbft' && this.experiment.cluster.readMode === 'follower') {
+      return "reads in follower mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost"
+    }
+    return true
+  }
+
   /** Nodes that lied at some point of the run: the invariants hold the honest ones only. */
   private liars(): string[] {
     const liars = new Set(Object.keys(this.experiment.cluster.byzantine))
@@ -246,28 +274,12 @@ export class ExperimentRun {
     setTimeout(() => this.workload?.kill('SIGKILL'), interruptWorkloadGraceMs).unref()
   }
 
-  /** Injects a fault; injections run one after another, in the order they were asked for. */
-  inject(fault: Fault): Promise<FaultResult> {
-    const result = this.faultChain.then(() => this.injectNow(fault))
-    this.faultChain = result
-    return result
-  }
-
-  private async injectNow(fault: Fault): Promise<FaultResult> {
+  /** Injects a fault by hand, now: a link fault at once, a node fault once its node's earlier faults are done. */
+  async inject(fault: Fault): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
-    const atMs = Math.max(0, this.now() - this.workloadStartMs)
-    try {
-      const injected = await this.faults.inject(fault, atMs)
-      this.recordFaultEvent(injected.action, injected.targets, injected.detail)
-      return { ok: true, targets: injected.targets }
-    } catch (caught) {
-      // A fault that could not be carried out stays on record, with why: a run must not look as if
-      // a scheduled restart simply never existed.
-      const error = (caught as Error).message
-      this.faults.injected.push({ atMs, action: describeFault(fault), targets: [], detail: `failed: ${error}` })
-      this.recordFaultEvent(describeFault(fault), [], `failed: ${error}`)
-      return { ok: false, error }
-    }
+    const injected = await this.faults.inject(fault)
+    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets }
+    return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out' }
   }
 
   private async runPhases(): Promise<WorkloadStats> {
@@ -277,32 +289,48 @@ export class ExperimentRun {
       onProcessEvent: (event) => this.onEvents([event]),
       onReplicaExit: (exit) => this.onReplicaExit(exit),
     })
-    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'))
+    this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), () => Math.max(0, this.now() - this.workloadStartMs))
+    this.faults.onRecord = (fault) => this.recordFaultEvent(fault.action, fault.targets, fault.detail)
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
     const initial = schedule.filter((fault) => fault.atMs === 0)
-    const initialInjections: Promise<FaultResult>[] = []
+    const initialInjections: Promise<unknown>[] = []
     // The workload process loads while the replicas start; it begins when their clocks do.
     const workload = this.spawnWorkload()
     await this.cluster.start(() => {
       this.workloadStartMs = this.now()
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
-      for (const { fault } of initial) initialInjections.push(this.inject(fault))
+      for (const { fault } of initial) initialInjections.push(this.faults!.inject(fault, 0))
     })
     await Promise.all(initialInjections)
     // Interrupted while the replicas started: the workload never begins.
     if (this.interruptedBy !== undefined) throw new Error(this.interruptedBy)
-    const timers = schedule
-      .filter((fault) => fault.atMs > 0)
-      .map(({ atMs, fault }) => setTimeout(() => void this.inject(fault), Math.max(0, this.workloadStartMs + atMs - this.now())))
+    // Each fault fires at its time, whatever another node is doing (see FaultInjector).
+    const due = new Map<TimedFault, NodeJS.Timeout>()
+    const arm = (timed: TimedFault) => {
+      const remainingMs = this.workloadStartMs + timed.atMs - this.now()
+      // Timers count from the event loop's cached clock and can fire a little early: never before its time.
+      if (remainingMs > 0) return void due.set(timed, setTimeout(() => arm(timed), Math.ceil(remainingMs)))
+      due.delete(timed)
+      void this.faults!.inject(timed.fault, timed.atMs)
+    }
+    schedule.filter(({ atMs }) => atMs > 0).forEach(arm)
+    this.endFaults = () => {
+      for (const [timed, timer] of due) {
+        clearTimeout(timer)
+        this.faults!.notCarriedOut(timed.fault, timed.atMs, 'the run ended before its time')
+      }
+      due.clear()
+      this.faults!.end('the run ended')
+    }
     try {
       workload.start(this.workloadConfig())
       // The run failed while the cluster started (a full disk): the workload ends as soon as it begins.
       if (this.stopped) this.stop()
       return await workload.done
     } finally {
-      timers.forEach(clearTimeout)
+      this.endFaults()
     }
   }
 
@@ -340,7 +368,7 @@ export class ExperimentRun {
       epochNs: this.epochNs.toString(),
       historyPath: path.join(this.dir, 'history.ndjson'),
       f: experiment.cluster.f ?? Math.floor((experiment.cluster.nodes.length - 1) / 3),
-      finalReads: this.options.finalReads !== false && experiment.workload.keys <= 1000,
+      finalReads: this.finalReadsPlan() === true,
       startMs: this.workloadStartMs,
       readMode: experiment.cluster.readMode,
       groups: experiment.cluster.groups,
@@ -366,11 +394,15 @@ export class ExperimentRun {
     this.workload = child
     const guardian = Guardian.shared()
     if (child.pid) guardian.watch(child.pid)
+    const graceMs = this.options.workloadGraceMs ?? workloadGraceMs
+    const deadlineMs = workloadDeadlineMs(experiment.workload, graceMs)
+    let deadline: NodeJS.Timeout | undefined
+    let timedOut = () => undefined as void
     const done = new Promise<WorkloadStats>((resolve, reject) => {
-      const deadline = setTimeout(() => {
+      timedOut = () => {
         child.kill('SIGKILL')
-        reject(new Error(`the workload did not finish within ${experiment.workload.duration + workloadGraceMs} ms`))
-      }, experiment.workload.duration + workloadGraceMs)
+        reject(new Error(`the workload did not finish within ${deadlineMs} ms of its start (warmup + duration + ${graceMs} ms)`))
+      }
       let result: WorkloadStats | undefined
       child.on('message', (report: WorkloadReport) => {
         switch (report.type) {
@@ -382,6 +414,9 @@ export class ExperimentRun {
             this.scriptResults.push({ index: report.index, command: report.command, outcome: report.outcome, value: report.value, error: report.error, t: report.t })
             this.onEvents([{ t: report.t, node: 'client', kind: 'note', text: describeScriptStep(report) }])
             this.options.onScriptStep?.(report)
+            return
+          case 'load-ended':
+            this.endFaults()
             return
           case 'done':
             result = report.stats
@@ -403,7 +438,12 @@ export class ExperimentRun {
     })
     // A cluster that fails to start leaves the workload unstarted: that rejection is the cluster's story.
     done.catch(() => undefined)
-    return { start: (config) => child.send({ type: 'start', config }), done }
+    const start = (config: WorkloadConfig) => {
+      // The deadline counts from the workload's start: the cluster's start is bounded on its own.
+      deadline = setTimeout(timedOut, deadlineMs)
+      child.send({ type: 'start', config })
+    }
+    return { start, done }
   }
 
   private onReplicaEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void {
@@ -521,7 +561,9 @@ export class ExperimentRun {
         leaders: [...new Set(group.tenures.map((tenure) => tenure.node))],
       })),
       messages,
-      faults: this.faults?.injected ?? [],
+      // In time order, as readers (fault windows, time without a leader after each) expect; records are
+      // written as faults settle, and a restart settles only once its replica is up.
+      faults: [...(this.faults?.injected ?? [])].sort((a, b) => a.atMs - b.atMs),
       reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
@@ -536,6 +578,11 @@ export class ExperimentRun {
 /** The run directory could not be set up; the message is one line. */
 export class RunStartError extends Error {
   override name = 'RunStartError'
+}
+
+/** How long a workload may run from its start: its warm-up and duration, then the grace. */
+export function workloadDeadlineMs(workload: Pick<Experiment['workload'], 'warmup' | 'duration'>, graceMs = workloadGraceMs): number {
+  return workload.warmup + workload.duration + graceMs
 }
 
 function isDiskFull(text: string): boolean {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TraceEvent } from '../../src-main/api/trace.js'
 import type { HistoryEvent } from '../../src-main/api/trace.js'
-import { checkAcknowledgedWrites, checkInvariants } from '../../src-main/lab/checker/invariants.js'
+import { checkInvariants } from '../../src-main/lab/checker/invariants.js'
 
 const role = (t: number, node: string, roleName: string, term: number): TraceEvent => ({ t, node, kind: 'role', role: roleName, term })
 const apply = (t: number, node: string, index: number, hash: string, term = 1): TraceEvent => ({ t, node, kind: 'apply', index, term, hash })
@@ -147,21 +147,6 @@ describe('final state agreement', () => {
   it('a final hash that contradicts the node\'s own trace is a violation', () => {
     const invariant = result('final-state-agreement', [apply(1, 'A', 100, 'traced')], 'raft', { finalStates: [states[0]] })
     expect(invariant.detail).toBe('A ends at index 100 with hash h but reported traced there at 1.000 ms')
-  })
-})
-
-describe('acknowledged writes survive', () => {
-  const event = (process: number, type: HistoryEvent['type'], f: HistoryEvent['f'], time: number, value?: unknown): HistoryEvent => ({ process, type, f, key: 'x', time, value })
-  it('a write that nothing could have overwritten must be the final value', () => {
-    const history = [event(1, 'invoke', 'put', 1, 'a'), event(1, 'ok', 'put', 2, 'a'), event(2, 'invoke', 'put', 3, 'b'), event(2, 'ok', 'put', 4, 'b')]
-    expect(checkAcknowledgedWrites(history, { x: 'b' }).ok).toBe(true)
-    const lost = checkAcknowledgedWrites(history, { x: 'a' })
-    expect(lost).toEqual({ name: 'acknowledged-writes-survive', ok: false, detail: 'put(x, "b") by process 2 was acknowledged, but x ends as "a" and no later write could have replaced it' })
-  })
-
-  it('a concurrent or unknown-outcome write may have replaced it', () => {
-    const history = [event(1, 'invoke', 'put', 1, 'a'), event(1, 'ok', 'put', 5, 'a'), event(2, 'invoke', 'put', 3, 'b'), event(2, 'ok', 'put', 4, 'b'), event(3, 'invoke', 'put', 6, 'c')]
-    expect(checkAcknowledgedWrites(history, { x: 'c' }).ok).toBe(true)
   })
 })
 

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { TraceEvent } from '../../src-main/api/trace.js'
+import type { HistoryEvent, TraceEvent } from '../../src-main/api/trace.js'
 import { benchChecker } from '../../src-main/lab/checker/bench.js'
 import { parseHistoryNdjson } from '../../src-main/lab/checker/history.js'
 import { buildRunVerdict } from '../../src-main/lab/checker/run-verdict.js'
-import { buildVerdict, verdictPassed } from '../../src-main/lab/checker/verdict.js'
+import { buildVerdict, verdictPassed, verdictViolated } from '../../src-main/lab/checker/verdict.js'
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/histories')
 function history(name: string) {
@@ -34,9 +34,22 @@ describe('buildVerdict', () => {
     expect(verdictPassed(verdict)).toBe(true)
   })
 
-  it('adds acknowledged-writes-survive when final reads are given', () => {
-    const verdict = buildVerdict(history('good/sequential.ndjson'), [], 'raft', { finalReads: { x: null } })
-    expect(verdict.invariants.at(-1)).toMatchObject({ name: 'acknowledged-writes-survive', ok: true })
+  it('holds acknowledged-writes-kept when the run read its keys back, and says unknown (not a pass, not a violation) when it did not', () => {
+    const lost: HistoryEvent[] = [
+      { process: 1, type: 'invoke', f: 'put', key: 'x', value: '1', time: 0 },
+      { process: 1, type: 'ok', f: 'put', key: 'x', value: '1', time: 10 },
+      { process: 9, type: 'invoke', f: 'get', key: 'x', time: 100 },
+      { process: 9, type: 'ok', f: 'get', key: 'x', value: null, time: 110 },
+    ]
+    const judged = buildVerdict(lost, [], 'raft', { finalReads: true })
+    expect(judged.invariants.at(-1)).toMatchObject({ name: 'acknowledged-writes-kept', ok: false })
+    expect(judged.invariants.at(-1)!.unknown).toBeUndefined()
+    expect(verdictViolated(judged)).toBe(true)
+    const notRead = buildVerdict(history('good/sequential.ndjson'), [], 'raft', { finalReads: 'final reads were turned off for this run' })
+    expect(notRead.invariants.at(-1)).toMatchObject({ name: 'acknowledged-writes-kept', ok: false, unknown: true })
+    expect(notRead.invariants.at(-1)!.detail).toMatch(/not read back at the end: final reads were turned off for this run$/)
+    expect(verdictViolated(notRead)).toBe(false)
+    expect(verdictPassed(notRead)).toBe(false)
   })
 })
 

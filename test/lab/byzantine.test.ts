@@ -11,6 +11,8 @@ import { ExperimentRun } from '../../src-main/lab/runner.js'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
 import type { RunSummary } from '../../src-main/api/summary.js'
 import type { FinalState } from '../../src-main/replica/control.js'
+import { validateExperimentText } from '../../src-main/api/validate.js'
+import { verdictWord } from '../../src-main/api/report/analysis.js'
 
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-byzantine-'))
 afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }))
@@ -87,5 +89,25 @@ describe('Byzantine scenarios', () => {
     const { summary } = await run('raft-3-liar.yaml')
     const caught = summary.verdict?.linearizable === false || ['state-machine-safety', 'leader-completeness'].some((name) => invariant(summary, name)?.ok === false)
     expect(caught).toBe(true)
+  })
+
+  it('scenario 9: a write acknowledged by the lying majority and never written again is missing at the end, and acknowledged-writes-kept names it', async () => {
+    // The shipped experiment, plus writes of a key of their own in the last 300 ms before A crashes:
+    // B hears A 300 ms late, so those writes reach only A (and the liar), and nothing writes the key after.
+    const text = fs.readFileSync(path.join(repositoryRoot(), 'experiments', 'raft-3-liar.yaml'), 'utf8')
+    const steps = [1700, 1750, 1800, 1850, 1900, 1950].map((atMs, index) => `{ at: ${atMs}ms, cmd: "SET doomed=${index + 1}" }`)
+    const withScript = text.replace('  mix: { get: 0.4, put: 0.6 }\n', `  mix: { get: 0.4, put: 0.6 }\n  script: [${steps.join(', ')}]\n`)
+    expect(withScript).not.toBe(text)
+    const validated = validateExperimentText(withScript)
+    if (!validated.ok) throw new Error(JSON.stringify(validated.errors))
+    const summary = await new ExperimentRun(validated.experiment, { runsDir }).execute()
+    expect(summary.completed, summary.error).toBe(true)
+    const acknowledged = (summary.script ?? []).filter((step) => step.outcome === 'ok' && step.command.startsWith('SET doomed='))
+    expect(acknowledged.length, JSON.stringify(summary.script)).toBeGreaterThan(0)
+    const kept = invariant(summary, 'acknowledged-writes-kept')
+    expect(kept, JSON.stringify(summary.verdict?.invariants)).toMatchObject({ ok: false })
+    expect(kept?.unknown).toBeUndefined()
+    expect(kept?.detail).toMatch(/put\(doomed, "\d"\) by process \d+ was acknowledged, but doomed read back at the end as /)
+    expect(verdictWord(summary)).toBe('FAIL')
   })
 })

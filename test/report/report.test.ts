@@ -14,6 +14,7 @@ import {
   latencyPercentiles,
   leaderlessAroundFaults,
   leaderlessIntervals,
+  verdictWord,
   workloadDifferences,
 } from '../../src-main/api/report/analysis.js'
 import { loadRunDirectory } from '../../src-main/lab/report/run-directory.js'
@@ -190,6 +191,19 @@ describe('what the reports compute', () => {
     const cdf = latencyDistribution(passing)
     expect(cdf[0]!.percentile).toBe(0)
     expect(cdf[cdf.length - 1]).toEqual({ percentile: 100, latencyMs: latency.max })
+  })
+
+  it('an invariant the run could not decide makes the verdict UNDECIDED, a broken one FAIL, and the reports say which', () => {
+    const held = { name: 'acknowledged-writes-kept', ok: true, detail: 'kept' }
+    const undecided = { name: 'acknowledged-writes-kept', ok: false, unknown: true as const, detail: 'unknown: 1 key could not be read back: x (timeout)' }
+    const broken = { name: 'acknowledged-writes-kept', ok: false, detail: '1 of 1 acknowledged write lost' }
+    const withInvariant = (invariant: typeof held) => ({ ...passing.summary, verdict: { linearizable: true as const, invariants: [invariant] } })
+    expect(verdictWord(withInvariant(held))).toBe('PASS')
+    expect(verdictWord(withInvariant(undecided))).toBe('UNDECIDED')
+    expect(verdictWord(withInvariant(broken))).toBe('FAIL')
+    const markdown = buildReport({ records: [{ ...passing, summary: withInvariant(undecided) }], format: 'md', meta })
+    expect(markdown).toContain('| **unknown** | acknowledged-writes-kept |')
+    expect(markdown).not.toContain('BROKEN')
   })
 
   it('a crash and the restart of the same node make one fault window', () => {

@@ -9,7 +9,7 @@
  */
 import * as hdr from 'hdr-histogram-js'
 import type { RunRecord, RunSeriesPoint } from '../run-file.js'
-import type { InjectedFault, LatencySummaryMs, RunSummary } from '../summary.js'
+import type { InjectedFault, InvariantResult, LatencySummaryMs, RunSummary } from '../summary.js'
 import type { HistoryEvent, TraceEvent } from '../trace.js'
 import { faultKinds, printFaultSyntax, type Fault } from '../experiment.js'
 
@@ -264,7 +264,8 @@ const endedBy: Record<string, (fault: InjectedFault, node: string) => boolean> =
  */
 export function faultWindows(summary: RunSummary, endMs: number): FaultWindow[] {
   const windows: FaultWindow[] = []
-  const faults = summary.faults
+  // A fault the run ended before did nothing to draw.
+  const faults = summary.faults.filter((fault) => fault.outcome !== 'not-carried-out')
   faults.forEach((fault, index) => {
     const kind = fault.action.split(' ')[0]!
     const label = describeInjected(fault)
@@ -285,13 +286,17 @@ export function faultWindows(summary: RunSummary, endMs: number): FaultWindow[] 
   return windows.slice(0, reportBounds.faultWindowsMax)
 }
 
-/** "crash leader → A", "cut Busan <-> Gwangju", with the injector's detail when it had one. */
+/** A fault applied this much after it was due is shown with its due time. */
+export const faultLagShownMs = 100
+
+/** "crash leader → A", "cut Busan <-> Gwangju", "restart C (due at 4.00 s)" when it came late. */
 export function describeInjected(fault: InjectedFault): string {
   const keyword = /^(crash|restart|pause|resume|campaign) (leader|follower|minority|random|crashed|paused)$/.test(fault.action)
   const targets = keyword && fault.targets.length > 0 ? ` → ${fault.targets.join(', ')}` : ''
   // The injector lists every link condition; the ones left at zero say nothing.
   const action = fault.action.replace(/, (duplicate|reorder|loss) 0%/g, '').replace(/, jitter 0 ms/g, '')
-  return `${action}${targets}`
+  const late = fault.scheduledAtMs !== undefined && fault.atMs - fault.scheduledAtMs >= faultLagShownMs ? ` (due at ${(fault.scheduledAtMs / 1000).toFixed(2)} s)` : ''
+  return `${action}${targets}${late}`
 }
 
 export interface FaultLeaderless {
@@ -333,13 +338,22 @@ export function operationCosts(summary: RunSummary): OperationCosts {
 
 export type VerdictWord = 'PASS' | 'FAIL' | 'UNDECIDED' | 'NOT CHECKED' | 'INCOMPLETE'
 
-/** The run's outcome in one word, as `lab check` words it. */
+export type InvariantState = 'ok' | 'broken' | 'unknown'
+
+/** An invariant that held, broke, or that the run could not decide (ok false, unknown true). */
+export function invariantState(invariant: InvariantResult): InvariantState {
+  if (invariant.ok) return 'ok'
+  return invariant.unknown === true ? 'unknown' : 'broken'
+}
+
+/** The run's outcome in one word, as `lab check` words it: a broken invariant fails it, an undecided one leaves it undecided. */
 export function verdictWord(summary: RunSummary): VerdictWord {
   if (!summary.completed) return 'INCOMPLETE'
   const verdict = summary.verdict
   if (!verdict) return 'NOT CHECKED'
-  if (verdict.linearizable === false || verdict.invariants.some((invariant) => !invariant.ok)) return 'FAIL'
-  if (verdict.linearizable === 'unknown') return 'UNDECIDED'
+  const states = verdict.invariants.map(invariantState)
+  if (verdict.linearizable === false || states.includes('broken')) return 'FAIL'
+  if (verdict.linearizable === 'unknown' || states.includes('unknown')) return 'UNDECIDED'
   return 'PASS'
 }
 

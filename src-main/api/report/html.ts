@@ -9,6 +9,7 @@ import {
   describeInjected,
   describePlannedFault,
   describeReads,
+  invariantState,
   operationLatencies,
   experimentEndMs,
   latencyPercentiles,
@@ -187,7 +188,7 @@ function verdictBlock(summary: RunSummary): string {
   parts.push(`<p>Linearizable: <strong>${esc(formatLinearizable(verdict.linearizable))}</strong></p>`)
   if (verdict.invariants.length > 0) {
     const rows = verdict.invariants.map((invariant): Cell[] => [
-      { html: invariant.ok ? 'ok' : 'BROKEN', className: invariant.ok ? 'ok' : 'bad' },
+      { html: { ok: 'ok', broken: 'BROKEN', unknown: 'unknown' }[invariantState(invariant)], className: { ok: 'ok', broken: 'bad', unknown: 'warn' }[invariantState(invariant)] },
       { html: esc(invariant.name), className: 'nowrap' },
       invariant.detail,
     ])
@@ -501,7 +502,7 @@ tr { break-inside: avoid; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.ok { color: var(--pass); font-weight: 700; } td.bad { color: var(--fail); font-weight: 700; }
+td.ok { color: var(--pass); font-weight: 700; } td.bad { color: var(--fail); font-weight: 700; } td.warn { color: var(--warn); font-weight: 700; }
 table.settings td:first-child { width: 28%; color: #495057; }
 table.invariants td:first-child { width: 70px; }
 .ratio { color: var(--muted); font-size: 12px; }

@@ -8,6 +8,7 @@ import {
   describeInjected,
   describePlannedFault,
   describeReads,
+  invariantState,
   operationLatencies,
   latencyPercentiles,
   leaderlessAroundFaults,
@@ -50,7 +51,7 @@ function verdictLines(summary: RunSummary): string[] {
   if (!verdict) return [...lines, 'The run was not checked (no verdict recorded).']
   lines.push(`Linearizable: **${formatLinearizable(verdict.linearizable)}**`, '')
   if (verdict.invariants.length > 0) {
-    lines.push(table(['', 'invariant', 'detail'], verdict.invariants.map((invariant) => [invariant.ok ? 'ok' : '**BROKEN**', invariant.name, invariant.detail])), '')
+    lines.push(table(['', 'invariant', 'detail'], verdict.invariants.map((invariant) => [{ ok: 'ok', broken: '**BROKEN**', unknown: '**unknown**' }[invariantState(invariant)], invariant.name, invariant.detail])), '')
   }
   if (verdict.witness) lines.push('Witness:', '', fenced(verdict.witness, 'text'), '')
   return lines

@@ -6,7 +6,7 @@
  * final-states.json ([{node, appliedIndex, hash, kvDigest}]).
  *
  * Exit codes: 0 linearizable and every invariant holds; 1 not linearizable or an invariant broke;
- * 2 undecided (checker budget) or unreadable input.
+ * 2 undecided (checker budget, an invariant the history cannot decide) or unreadable input.
  */
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -18,7 +18,8 @@ import { parseHistoryNdjson, type Result } from './history.js'
 import { checkInvariants, type FinalState } from './invariants.js'
 import { checkLinearizability, type LinearizabilityResult } from './linearizability.js'
 import { parseFinalStates, parseTraceNdjson } from './trace-io.js'
-import { combineVerdict } from './verdict.js'
+import { combineVerdict, verdictViolated } from './verdict.js'
+import { checkAcknowledgedWrites, findLostWrites } from './acknowledged-writes.js'
 
 export interface CommandIo {
   stdout: (text: string) => void
@@ -67,6 +68,9 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
     return exitUndecided
   }
   const invariants = trace === undefined ? [] : checkInvariants({ trace, protocol, finalStates, originMs: inputs.value.originMs })
+  // A history that ends with the workload's final reads shows whether acknowledged writes were kept.
+  if (findLostWrites(history).finalReadsFound) invariants.push(checkAcknowledgedWrites(history, true))
+  else notes.push('acknowledged-writes-kept: skipped (the history does not end with final reads of the written keys)')
   const verdict = combineVerdict(history, linearizability, invariants)
   if (parsedArgs.value.json) io.stdout(JSON.stringify(verdict, null, 2) + '\n')
   else io.stdout(formatHuman(inputs.value.historyFile, linearizability, verdict, notes))
@@ -74,8 +78,8 @@ export async function runCheckCommand(args: string[], io: CommandIo): Promise<nu
 }
 
 export function exitCode(verdict: Verdict): number {
-  if (verdict.linearizable === false || verdict.invariants.some((invariant) => !invariant.ok)) return exitViolated
-  if (verdict.linearizable === 'unknown') return exitUndecided
+  if (verdictViolated(verdict)) return exitViolated
+  if (verdict.linearizable === 'unknown' || verdict.invariants.some((invariant) => invariant.unknown === true)) return exitUndecided
   return exitPassed
 }
 
@@ -119,7 +123,7 @@ async function readInputs(target: string): Promise<Result<CheckInputs>> {
   if (!isDirectory) {
     const history = await readHistory(target)
     if (!history.ok) return history
-    return { ok: true, value: { historyFile: target, history: history.value, notes: ['invariants: skipped (a bare history has no trace; pass the run directory to check them)'] } }
+    return { ok: true, value: { historyFile: target, history: history.value, notes: ['protocol invariants: skipped (a bare history has no trace; pass the run directory to check them)'] } }
   }
   const historyFile = path.join(target, 'history.ndjson')
   const history = await readHistory(historyFile)
@@ -207,7 +211,7 @@ function formatHuman(historyFile: string, result: LinearizabilityResult, verdict
     : 'unknown (nothing to judge)'
   lines.push(`linearizable: ${answer}, checked in ${result.ms.toFixed(0)} ms`)
   if (verdict.invariants.length > 0) lines.push('invariants:')
-  for (const invariant of verdict.invariants) lines.push(`  ${invariant.ok ? 'ok  ' : 'FAIL'}  ${invariant.name}: ${invariant.detail}`)
+  for (const invariant of verdict.invariants) lines.push(`  ${invariant.ok ? 'ok  ' : invariant.unknown ? '?   ' : 'FAIL'}  ${invariant.name}: ${invariant.detail}`)
   for (const note of notes) lines.push(note)
   if (verdict.witness !== undefined) {
     lines.push('witness:')

@@ -19,10 +19,8 @@
  * of ours that dies is a broken run whatever its replica claims.
  */
 import type { InvariantResult } from '../../api/summary.js'
-import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
+import type { TraceEvent } from '../../api/trace.js'
 import type { ProtocolName } from '../../api/experiment.js'
-import { operationsOf, type Operation } from './history.js'
-import { describeOperation, describeValueText, writtenValue } from './kv-model.js'
 
 export interface FinalState {
   node: string
@@ -331,34 +329,4 @@ function finalStateAgreement(finalStates: readonly FinalState[], trace: readonly
   if (violations.length > 0) return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
   const summary = [...groups.entries()].sort(([a], [b]) => b - a).map(([index, group]) => `${group.map((state) => state.node).join(', ')} at index ${index}`)
   return { name, ok: true, detail: `${summary.join('; ')}; nodes at the same index agree on hash and KV digest` }
-}
-
-/**
- * Every acknowledged write is the key's final value or could have been overwritten by another
- * write (one that did not finish before it began). `finalReads` maps keys to the value read at the
- * end (null: absent); keys not in it are not checked.
- */
-export function checkAcknowledgedWrites(history: readonly HistoryEvent[], finalReads: Readonly<Record<string, string | null>>): InvariantResult {
-  const name = 'acknowledged-writes-survive'
-  const byKey = new Map<string, Operation[]>()
-  for (const operation of operationsOf(history)) {
-    if (!(operation.key in finalReads) || writtenValue(operation) === undefined || operation.status === 'fail') continue
-    const list = byKey.get(operation.key) ?? []
-    list.push(operation)
-    byKey.set(operation.key, list)
-  }
-  const lost: string[] = []
-  let acknowledged = 0
-  for (const [key, writes] of byKey) {
-    const final = finalReads[key]
-    for (const write of writes) {
-      if (write.status !== 'ok') continue
-      acknowledged += 1
-      if (writtenValue(write) === final) continue
-      const overwritten = writes.some((other) => other !== write && (other.completeNs === null || other.status !== 'ok' || other.completeNs >= write.invokeNs))
-      if (!overwritten) lost.push(`${describeOperation(write)} by process ${write.process} was acknowledged, but ${key} ends as ${describeValueText(final)} and no later write could have replaced it`)
-    }
-  }
-  if (lost.length === 0) return { name, ok: true, detail: `${plural(acknowledged, 'acknowledged write')} on ${plural(byKey.size, 'key')}: each is the final value or was overwritten` }
-  return { name, ok: false, detail: lost.slice(0, violationsListedMax).join('; ') + moreText(lost.length) }
 }

@@ -4,15 +4,20 @@
 import type { ProtocolName } from '../../api/experiment.js'
 import type { Verdict, InvariantResult } from '../../api/summary.js'
 import type { HistoryEvent, TraceEvent } from '../../api/trace.js'
-import { checkAcknowledgedWrites, checkInvariants, type FinalState } from './invariants.js'
+import { checkInvariants, type FinalState } from './invariants.js'
+import { checkAcknowledgedWrites } from './acknowledged-writes.js'
 import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult, type OperationCounts } from './linearizability.js'
 import { describeWitness } from './witness.js'
 
 export interface VerdictOptions extends LinearizabilityOptions {
   /** The nodes' state at the end of the run, for final-state-agreement. */
   finalStates?: readonly FinalState[]
-  /** The value of each key read after the run (null: absent), for acknowledged-writes-survive. */
-  finalReads?: Readonly<Record<string, string | null>>
+  /**
+   * acknowledged-writes-kept: `true` when the run read its written keys back at the end (the final
+   * reads are in the history), else why it did not (the invariant is then unknown). Undefined for a
+   * history that says nothing of final reads: the invariant is left out.
+   */
+  finalReads?: true | string
   /** Byzantine replicas, left out of the safety invariants. */
   faultyNodes?: readonly string[]
   /** The experiment's 0 s on the trace's clock, for the times replicas-healthy reports. */
@@ -76,4 +81,9 @@ export function witnessText(result: LinearizabilityResult): string | undefined {
 /** True when the verdict reports no definite violation and nothing undecided. */
 export function verdictPassed(verdict: Verdict): boolean {
   return verdict.linearizable === true && verdict.invariants.every((invariant) => invariant.ok)
+}
+
+/** True when the verdict holds a definite violation: not linearizable, or an invariant that broke (not merely undecided). */
+export function verdictViolated(verdict: Verdict): boolean {
+  return verdict.linearizable === false || verdict.invariants.some((invariant) => !invariant.ok && invariant.unknown !== true)
 }

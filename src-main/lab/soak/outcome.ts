@@ -12,7 +12,7 @@ import type { RunSummary } from '../../api/summary.js'
 import type { TraceEvent } from '../../api/trace.js'
 import { parseHistoryNdjson } from '../checker/history.js'
 import { nemesisSchedule } from '../nemesis.js'
-import { findLostWrites, type LostWrites } from './lost-writes.js'
+import { findLostWrites, type AcknowledgedWrites } from '../checker/acknowledged-writes.js'
 import { soakFaultKinds, type SoakFaultKind } from './draw.js'
 
 /** The verdict's invariant for replicas that exited on their own (added by the verdict's owner). */
@@ -27,17 +27,16 @@ export interface SoakRunOutcome {
   completed: boolean
   error?: string
   faults: Record<SoakFaultKind, number>
-  /** Faults (or heals) the lab could not carry out while the workload ran, with why. */
+  /** Faults (or heals) the lab could not carry out while the run went on, with why. */
   faultsFailed: string[]
   /**
-   * Faults due during the run that the lab reached, or that failed, only after the workload had
-   * ended (injections queue: a slow restart holds up the ones after it; a restart still starting
-   * when the run shuts down fails): not part of the test.
+   * Faults the run ended before: still waiting for their node (a slow restart of that node), or a
+   * restart still starting when the cluster shut down. Not part of the test, and no failure.
    */
-  faultsLate: string[]
+  faultsNotCarriedOut: string[]
   /** Faults aimed at a role no node held at that moment (a leader to crash during an election). */
   faultsMissed: number
-  lostWrites: LostWrites | undefined
+  lostWrites: AcknowledgedWrites | undefined
   verdict: VerdictClass
   /** The first broken property, in one line. */
   verdictDetail?: string
@@ -55,7 +54,7 @@ export async function soakRunOutcome(seed: number, description: string, experime
     description,
     completed: summary.completed,
     error: summary.error,
-    ...faultsOf(experiment, summary, trace),
+    ...faultsOf(experiment, summary),
     lostWrites: lostWritesOf(summary.runDir),
     verdict,
     verdictDetail: detail,
@@ -81,34 +80,45 @@ export function isClean(outcome: SoakRunOutcome): boolean {
 function classifyVerdict(summary: RunSummary): { verdict: VerdictClass; detail?: string } {
   const verdict = summary.verdict
   if (verdict === undefined) return { verdict: 'none', detail: summary.error ?? 'no verdict' }
-  const broken = verdict.invariants.find((invariant) => !invariant.ok)
+  const broken = verdict.invariants.find((invariant) => !invariant.ok && invariant.unknown !== true)
+  const undecided = verdict.invariants.find((invariant) => invariant.unknown === true)
   if (verdict.linearizable === false) return { verdict: 'violation', detail: `not linearizable: ${firstLine(verdict.witness)}` }
   if (broken !== undefined) return { verdict: 'violation', detail: `${broken.name}: ${firstLine(broken.detail)}` }
   if (verdict.linearizable === 'unknown') return { verdict: 'unknown', detail: firstLine(verdict.witness) }
+  if (undecided !== undefined) return { verdict: 'unknown', detail: `${undecided.name}: ${firstLine(undecided.detail)}` }
   return { verdict: 'pass' }
 }
 
 /**
- * Pairs the nemesis schedule with what the run says it injected (the same order: injections queue),
- * counting the faults that took effect while the workload ran.
+ * Pairs each record of the run's faults with the nemesis fault it carried out (by its due time and
+ * action; records come in the order they settled, not in the schedule's), counting by kind those
+ * that took effect.
  */
-function faultsOf(experiment: Experiment, summary: RunSummary, trace: TraceFacts): Pick<SoakRunOutcome, 'faults' | 'faultsFailed' | 'faultsLate' | 'faultsMissed'> {
-  const outcome = { faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>, faultsFailed: [] as string[], faultsLate: [] as string[], faultsMissed: 0 }
-  const workloadEndMs = experiment.workload.duration
-  const schedule = nemesisSchedule(experiment)
-  summary.faults.forEach((injected, index) => {
-    const failed = injected.detail?.startsWith('failed') === true
-    // A failure is recorded in the trace when it happened, on the run's clock.
-    const failedAtMs = failed ? (trace.failureAtMs.get(`${injected.action}\n${injected.detail}`) ?? summary.workloadStartMs + injected.atMs) - summary.workloadStartMs : undefined
-    const line = `${injected.action} at ${Math.round(injected.atMs)} ms${failed ? ` (${injected.detail} at ${Math.round(failedAtMs!)} ms)` : ''}`
-    if (injected.atMs >= workloadEndMs || (failedAtMs !== undefined && failedAtMs >= workloadEndMs)) return void outcome.faultsLate.push(line)
-    if (failed) return void outcome.faultsFailed.push(line)
-    const planned = schedule[index]
-    if (planned === undefined || describeFault(planned.fault) !== injected.action) return
-    if (nodeTargetOf(planned.fault) !== undefined && injected.targets.length === 0) return void (outcome.faultsMissed += 1)
-    const kind = faultKindOf(planned.fault)
-    if (kind !== undefined) outcome.faults[kind] += 1
-  })
+function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutcome, 'faults' | 'faultsFailed' | 'faultsNotCarriedOut' | 'faultsMissed'> {
+  const outcome = { faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>, faultsFailed: [] as string[], faultsNotCarriedOut: [] as string[], faultsMissed: 0 }
+  const unpaired = nemesisSchedule(experiment).map((planned) => ({ ...planned, description: describeFault(planned.fault) }))
+  for (const injected of summary.faults) {
+    const due = injected.scheduledAtMs ?? injected.atMs
+    const line = `${injected.action} due at ${Math.round(due)} ms${injected.detail ? ` (${injected.detail} at ${Math.round(injected.atMs)} ms)` : ''}`
+    const result = injected.outcome ?? (injected.detail?.startsWith('failed') === true ? 'failed' : 'applied')
+    if (result === 'not-carried-out') {
+      outcome.faultsNotCarriedOut.push(line)
+      continue
+    }
+    if (result === 'failed') {
+      outcome.faultsFailed.push(line)
+      continue
+    }
+    // Records without a due time (older runs) came in schedule order: the first unpaired alike.
+    const position = unpaired.findIndex((planned) => planned.description === injected.action && (injected.scheduledAtMs === undefined || planned.atMs === injected.scheduledAtMs))
+    if (position < 0) continue
+    const [planned] = unpaired.splice(position, 1)
+    if (nodeTargetOf(planned!.fault) !== undefined && injected.targets.length === 0) outcome.faultsMissed += 1
+    else {
+      const kind = faultKindOf(planned!.fault)
+      if (kind !== undefined) outcome.faults[kind] += 1
+    }
+  }
   return outcome
 }
 
@@ -140,7 +150,7 @@ function faultKindOf(fault: Fault): SoakFaultKind | undefined {
   }
 }
 
-function lostWritesOf(runDir: string): LostWrites | undefined {
+function lostWritesOf(runDir: string): AcknowledgedWrites | undefined {
   const file = path.join(runDir, 'history.ndjson')
   if (!fs.existsSync(file)) return undefined
   const history = parseHistoryNdjson(fs.readFileSync(file, 'utf8'), file)
@@ -161,13 +171,11 @@ function replicasDied(summary: RunSummary, trace: TraceFacts): string[] {
 interface TraceFacts {
   /** Replicas' own exits, one line each. */
   exits: string[]
-  /** When each failed fault failed (ms on the run's clock), by `${fault}\n${detail}`. */
-  failureAtMs: Map<string, number>
 }
 
-/** One pass over trace.ndjson (it may be large), keeping only process exits and failed faults. */
+/** One pass over trace.ndjson (it may be large), keeping only process exits. */
 async function readTraceFacts(runDir: string): Promise<TraceFacts> {
-  const facts: TraceFacts = { exits: [], failureAtMs: new Map() }
+  const facts: TraceFacts = { exits: [] }
   const file = path.join(runDir, 'trace.ndjson')
   if (!fs.existsSync(file)) return facts
   const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })
@@ -175,9 +183,6 @@ async function readTraceFacts(runDir: string): Promise<TraceFacts> {
     if (line.includes('"kind":"process"') && line.includes('"state":"exited"')) {
       const event = JSON.parse(line) as Extract<TraceEvent, { kind: 'process' }>
       facts.exits.push(`${event.node} exited at ${Math.round(event.t)} ms: ${event.detail ?? 'no reason given'}`)
-    } else if (line.includes('"kind":"fault"') && line.includes('"detail":"failed')) {
-      const event = JSON.parse(line) as Extract<TraceEvent, { kind: 'fault' }>
-      facts.failureAtMs.set(`${event.fault}\n${event.detail}`, event.t)
     }
   }
   return facts

@@ -34,8 +34,8 @@ export interface SoakTotals {
   runsFailed: number
   faults: Record<SoakFaultKind, number>
   faultsFailed: number
-  /** Faults the lab reached only after the workload ended (see SoakRunOutcome.faultsLate). */
-  faultsLate: number
+  /** Faults the run ended before (see SoakRunOutcome.faultsNotCarriedOut). */
+  faultsNotCarriedOut: number
   /** Faults aimed at a role nobody held at that moment (see SoakRunOutcome.faultsMissed). */
   faultsMissed: number
   acknowledgedWrites: number
@@ -125,7 +125,7 @@ function emptyTotals(): SoakTotals {
     runsFailed: 0,
     faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>,
     faultsFailed: 0,
-    faultsLate: 0,
+    faultsNotCarriedOut: 0,
     faultsMissed: 0,
     acknowledgedWrites: 0,
     lostWrites: 0,
@@ -144,7 +144,7 @@ function addOutcome(totals: SoakTotals, outcome: SoakRunOutcome, clean: boolean)
   if (!outcome.completed) totals.runsFailed += 1
   for (const kind of soakFaultKinds) totals.faults[kind] += outcome.faults[kind]
   totals.faultsFailed += outcome.faultsFailed.length
-  totals.faultsLate += outcome.faultsLate.length
+  totals.faultsNotCarriedOut += outcome.faultsNotCarriedOut.length
   totals.faultsMissed += outcome.faultsMissed
   totals.acknowledgedWrites += outcome.lostWrites?.acknowledged ?? 0
   totals.lostWrites += outcome.lostWrites?.lost ?? 0

@@ -88,7 +88,15 @@ export class ClusterConnections {
     })
   }
 
-  /** Writes a frame that gets no response of its own (a registration, a PBFT request). */
+  /**
+   * An id no request of this connection set uses, for a frame written with `send` whose refusal
+   * should be told apart (a replica answers a refused request by its id, through onPush).
+   */
+  newRequestId(): number {
+    return this.nextRequestId++
+  }
+
+  /** Writes a frame that gets no response of its own (a registration, a PBFT request); id 0 unless `body` has one. */
   send(node: string, body: Record<string, unknown>): boolean {
     if (this.closed) return false
     const connection = this.connectionTo(node)

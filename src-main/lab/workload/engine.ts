@@ -13,15 +13,21 @@ import { historyInputOf, type HistoryEvent } from '../../api/trace.js'
 import { ClusterConnections } from './connections.js'
 import type { ClientDriver, Outcome } from './client.js'
 import { OperationGenerator, poissonGapMs } from './generator.js'
-import { latencySamplesPerReportMax, type LatencySample, type NodeEndpoint, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
+import { finalReadKeysMax, latencySamplesPerReportMax, type LatencySample, type NodeEndpoint, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './protocol.js'
 import { runDiscovery, type DiscoveryContext } from './discovery.js'
 import type { DiscoveryReport } from '../../api/summary.js'
 
 /** Open-loop operations in flight at once; arrivals beyond it are counted as failed to start. */
 export const openLoopInflightMax = 10_000
-/** Keys read back at the end, at most. */
-export const finalReadKeysMax = 1000
-const finalReadTimeoutMs = 2000
+/**
+ * One key's final read gets this long, across its attempts (a new leader may still be settling in
+ * at the end of a run on a loaded machine), and all of them together finalReadsMsMax: a run that
+ * ends without a leader spends at most that, and its keys not read are unknown.
+ */
+const finalReadTimeoutMs = 5000
+const finalReadsMsMax = 15_000
+/** Pause before a final read is tried again after a definite refusal (a leader stepping down dropped it). */
+const finalReadRetryMs = 10
 
 type HistoryFunction = HistoryEvent['f']
 
@@ -88,6 +94,8 @@ export class WorkloadEngine {
     await Promise.all(loops)
     clearTimeout(stopTimer)
     const measuredEndMs = this.nowMs()
+    // Faults still to come are not part of this run: the lab calls them off before the final reads.
+    this.report({ type: 'load-ended', t: measuredEndMs })
     if (this.config.finalReads) await this.readBackTouchedKeys()
     await this.closeHistory()
     return {
@@ -181,13 +189,24 @@ export class WorkloadEngine {
     }
   }
 
+  /**
+   * Reads every written key once more, from one process, after every other operation ended: the
+   * final state that acknowledged-writes-kept compares with. A read has no effect, so one that was
+   * refused (a leader stepping down drops its reads) is tried again while the key's time lasts;
+   * each try is an operation of the history.
+   */
   private async readBackTouchedKeys(): Promise<void> {
     const keys = [...this.touchedKeys].slice(0, finalReadKeysMax)
     const process = this.nextProcess++
-    const deadline = this.nowMs() + finalReadTimeoutMs * 3
+    const deadline = this.nowMs() + finalReadsMsMax
     for (const key of keys) {
       if (this.nowMs() > deadline) break
-      await this.perform(process, { op: 'get', key }, this.nowMs(), finalReadTimeoutMs)
+      const keyDeadline = Math.min(deadline, this.nowMs() + finalReadTimeoutMs)
+      for (;;) {
+        const outcome = await this.perform(process, { op: 'get', key }, this.nowMs(), Math.max(1, keyDeadline - this.nowMs()))
+        if (outcome.type !== 'fail' || this.nowMs() + finalReadRetryMs >= keyDeadline) break
+        await delay(finalReadRetryMs)
+      }
     }
   }
 

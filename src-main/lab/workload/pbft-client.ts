@@ -3,6 +3,13 @@
  * accepts a result once f+1 replicas sent matching replies (one of them at least is honest). With
  * no result after retransmitMs it sends the same request to every replica (backups then forward it
  * and start the timers that replace a faulty primary), and again every retransmitMs until timeoutMs.
+ *
+ * A replica refuses a request it finds `invalid` at its client port (too large for the cluster, a
+ * malformed command) by the request's id, without ordering it. That check depends only on the
+ * request and the cluster's configuration, so every honest replica answers it alike; but one
+ * refusal may be a Byzantine replica's lie. The client takes f+1 matching refusals (at least one
+ * from an honest replica, so no honest replica orders the request) as a definite `fail` with the
+ * reason, and on the first refusal asks every replica at once rather than waiting to retransmit.
  */
 import { ReplyQuorum } from '../../protocols/pbft/index.js'
 import type { Reply } from '../../protocols/pbft/index.js'
@@ -17,27 +24,34 @@ const registeredMax = 100_000
 interface Waiting {
   quorum: ReplyQuorum
   settle: (outcome: Outcome) => void
+  /** Replicas that refused the request as invalid, by their reason. */
+  refusals: Map<string, Set<string>>
+  /** Sends the request to every replica. */
+  everyone: () => void
 }
 
 export class PbftClient implements ClientDriver {
   private view = 0
   private readonly registered = new Set<string>()
   private readonly waiting = new Map<string, Waiting>()
+  /** The same requests by the id their frames carry, which a refusal names. */
+  private readonly waitingById = new Map<number, Waiting>()
 
   constructor(
     private readonly connections: ClusterConnections,
     private readonly f: number,
     private readonly retransmitMs: number,
   ) {
-    connections.onPush = (_node, frame) => this.onPush(frame)
+    connections.onPush = (node, frame) => this.onPush(node, frame)
   }
 
   execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome> {
     const nodes = this.connections.nodeIds
     this.register(clientId, nodes)
     const key = `${clientId}:${seq}`
+    const id = this.connections.newRequestId()
     return new Promise<Outcome>((resolve) => {
-      const request = { clientId, seq, cmd: command }
+      const request = { id, clientId, seq, cmd: command }
       const everyone = () => nodes.forEach((node) => this.connections.send(node, request))
       const retransmit = setInterval(everyone, this.retransmitMs)
       const deadline = setTimeout(() => settle({ type: 'info', error: `no f+1 matching replies within ${timeoutMs} ms` }), timeoutMs)
@@ -45,9 +59,12 @@ export class PbftClient implements ClientDriver {
         clearInterval(retransmit)
         clearTimeout(deadline)
         this.waiting.delete(key)
+        this.waitingById.delete(id)
         resolve(outcome)
       }
-      this.waiting.set(key, { quorum: new ReplyQuorum(clientId, seq, this.f), settle })
+      const waiting: Waiting = { quorum: new ReplyQuorum(clientId, seq, this.f), settle, refusals: new Map(), everyone }
+      this.waiting.set(key, waiting)
+      this.waitingById.set(id, waiting)
       this.connections.send(via ?? nodes[this.view % nodes.length]!, request)
     })
   }
@@ -59,18 +76,37 @@ export class PbftClient implements ClientDriver {
     for (const node of nodes) this.connections.send(node, { register: clientId })
   }
 
-  private onPush(frame: ClientResponse): void {
-    if (!frame.ok || !frame.pbft) return
+  private onPush(node: string, frame: ClientResponse): void {
+    if (!frame.ok) return this.onRefusal(node, frame)
+    if (!frame.pbft) return
     const reply = frame.pbft as Reply
     const waiting = this.waiting.get(`${reply.clientId}:${reply.timestamp}`)
     if (!waiting) return
     const accepted = waiting.quorum.add(reply)
     if (!accepted) return
     this.view = Math.max(this.view, accepted.view)
-    const node = accepted.replicas.join(',')
+    const replicas = accepted.replicas.join(',')
     const result = accepted.result
-    if (result.ok) waiting.settle({ type: 'ok', node, value: result.value, entries: result.entries, revision: result.revision })
-    else if (result.error === 'cas-mismatch') waiting.settle({ type: 'fail', error: 'cas-mismatch', node, value: result.value })
-    else waiting.settle({ type: 'fail', error: `invalid: ${result.message}`, node })
+    if (result.ok) waiting.settle({ type: 'ok', node: replicas, value: result.value, entries: result.entries, revision: result.revision })
+    else if (result.error === 'cas-mismatch') waiting.settle({ type: 'fail', error: 'cas-mismatch', node: replicas, value: result.value })
+    else waiting.settle({ type: 'fail', error: `invalid: ${result.message}`, node: replicas })
+  }
+
+  /**
+   * A replica refused a request by its id. Only `invalid` is a refusal of the request itself: the
+   * others (a replica too busy to take it) say nothing of whether the rest of the cluster orders it.
+   * The replica is the one at the other end of the connection, whatever the frame claims.
+   */
+  private onRefusal(node: string, frame: Extract<ClientResponse, { ok: false }>): void {
+    if (frame.error !== 'invalid') return
+    const waiting = this.waitingById.get(frame.id)
+    if (!waiting) return
+    const reason = frame.message ?? 'invalid request'
+    const refused = waiting.refusals.get(reason) ?? new Set<string>()
+    refused.add(node)
+    waiting.refusals.set(reason, refused)
+    if (refused.size >= this.f + 1) return waiting.settle({ type: 'fail', error: `invalid: ${reason}`, node: [...refused].join(',') })
+    // One refusal proves nothing yet: ask everyone now, so the honest ones answer for themselves.
+    if (refused.size === 1 && waiting.refusals.size === 1) waiting.everyone()
   }
 }

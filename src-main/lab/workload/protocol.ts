@@ -58,8 +58,13 @@ export interface WorkloadStats {
 export type WorkloadReport =
   | { type: 'progress'; ok: number; fail: number; info: number; inflight: number; latencies: LatencySample[] }
   | { type: 'script'; index: number; command: string; outcome: 'ok' | 'fail' | 'info'; value?: unknown; error?: string; t: number }
+  /** The load is over (every operation has its outcome); the final reads come next. */
+  | { type: 'load-ended'; t: number }
   | { type: 'done'; stats: WorkloadStats }
   | { type: 'fatal'; message: string }
+
+/** Keys read back at the end, at most: a workload with more keys is not read back. */
+export const finalReadKeysMax = 1000
 
 /** Latency samples shipped per progress report; the histogram keeps every one. */
 export const latencySamplesPerReportMax = 250
