@@ -34,6 +34,7 @@ import type { AnySimProtocol, SimProtocolName, SimReply } from './protocol.js'
 import { simProtocolOf } from './protocols.js'
 import { EventQueue } from './queue.js'
 import { checkHistory, replayCommand, type SimResult, type SimRunCounts } from './result.js'
+import type { FaultReplay } from './replay.js'
 import { describeScenario, drawScenario, tickUs, type FaultProfile, type NodeClock, type Scenario } from './scenario.js'
 import { TraceHasher } from './trace-hash.js'
 
@@ -52,6 +53,12 @@ export interface SimOptions {
    * the first violation of every check (to see, say, that a split brain also shows in the history).
    */
   keepGoing?: boolean
+  /**
+   * A lab run's fault schedule to play instead of the nemesis (replay.ts planReplay): its cluster,
+   * its faults at their virtual times, and a safety phase as long as its workload (stepsMax then
+   * only bounds it).
+   */
+  replay?: FaultReplay
 }
 
 export const safetyStepsDefault = 3_000
@@ -167,8 +174,8 @@ export class Simulation {
     }
     this.protocol = simProtocolOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
-    this.stepsMax = validateSteps(options.stepsMax ?? safetyStepsDefault)
-    this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all')
+    this.stepsMax = validateSteps(options.stepsMax ?? (options.replay === undefined ? safetyStepsDefault : safetyStepsLimit))
+    this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay)
     const { seed, members, settings } = this.scenario
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
@@ -187,6 +194,7 @@ export class Simulation {
       const afterUs = this.nemesis.nextUs(action)
       if (afterUs !== undefined) this.schedule(afterUs, { kind: 'nemesis', action })
     }
+    for (const { atUs, fault } of options.replay?.faults ?? []) this.schedule(atUs, { kind: 'fault', fault })
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -197,7 +205,7 @@ export class Simulation {
     if (this.phase === 'done') return undefined
     let event: SimEvent
     let note: string
-    if (this.phase === 'safety' && this.clock.step >= this.stepsMax) {
+    if (this.phase === 'safety' && (this.clock.step >= this.stepsMax || this.replayedRunOver())) {
       event = { kind: 'phase', phase: 'liveness' }
       this.clock.step += 1
       note = this.startLiveness()
@@ -209,6 +217,13 @@ export class Simulation {
       note = this.handle(event)
     }
     return this.afterStep(event, note)
+  }
+
+  /** A replayed run's safety phase lasts as long as the run's workload did, in virtual time. */
+  private replayedRunOver(): boolean {
+    const replay = this.options.replay
+    if (replay === undefined) return false
+    return (this.queue.peek()?.timeUs ?? Number.POSITIVE_INFINITY) > replay.durationUs
   }
 
   run(): SimResult {
@@ -934,7 +949,7 @@ export class Simulation {
       network: { ...this.network.stats },
       clients: { ...this.workload.stats },
       counts: { ...this.counts, followerReads: this.workload.followerReads },
-      replay: replayCommand(this.options, safetyStepsDefault),
+      replay: this.options.replay?.command ?? replayCommand(this.options, safetyStepsDefault),
     }
     if (violation !== undefined) {
       result.violation = violation
