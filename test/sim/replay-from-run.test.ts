@@ -56,6 +56,49 @@ describe('pinning a schedule to what the run did', () => {
   })
 })
 
+describe('the replayed settings are what the protocol descriptor makes of the experiment', () => {
+  it('Raft: the scripted first timeout and the lease rules in 10 ms ticks', () => {
+    const experiment = experimentOf(`
+name: raft-settings
+protocol: raft
+cluster: {nodes: [A, B, C], electionTimeoutMs: [150, 300], firstElectionTimeoutMs: {A: 100}, heartbeatMs: 50, readMode: lease, checkQuorum: true, leaseDriftMs: 20}
+workload: {duration: 2s}
+`)
+    const plan = planReplay(experiment, [], { source: 'x', command: 'y' })
+    if (!plan.ok) throw new Error(plan.reasons.join('\n'))
+    expect(plan.replay.settings).toMatchObject({
+      clusterSize: 3, electionTimeoutTicks: [15, 30], firstElectionTimeoutTicks: { A: 10 }, heartbeatTicks: 5,
+      readMode: 'lease', checkQuorum: true, leaseDriftTicks: 2, groups: 1,
+    })
+  })
+
+  it('PBFT: f, the timeouts and each liar as its core takes it', () => {
+    const experiment = experimentOf(`
+name: pbft-settings
+protocol: pbft
+cluster: {nodes: 4, requestTimeoutMs: 500, byzantine: {D: equivocate}}
+workload: {duration: 2s}
+`)
+    const plan = planReplay(experiment, [], { source: 'x', command: 'y' })
+    if (!plan.ok) throw new Error(plan.reasons.join('\n'))
+    expect(plan.replay.settings).toMatchObject({ clusterSize: 4, f: 1, requestTimeoutTicks: 50, byzantine: { D: { kind: 'equivocate', colluders: ['D'] } } })
+    expect(plan.replay.notes.join('\n')).toMatch(/keyed hash/)
+  })
+
+  it('refuses lying Raft nodes, which the simulator does not draw', () => {
+    const experiment = experimentOf(`
+name: raft-liar
+protocol: raft
+cluster: {nodes: 3, byzantine: {B: fake-ack}}
+workload: {duration: 2s}
+`)
+    const plan = planReplay(experiment, [], { source: 'x', command: 'y' })
+    expect(plan.ok).toBe(false)
+    if (plan.ok) return
+    expect(plan.reasons).toEqual(['the simulator has no lying Raft nodes (cluster.byzantine)'])
+  })
+})
+
 describe('what the simulator cannot play is refused, with the reason', () => {
   it('a Byzantine fault and MultiRaft', () => {
     const experiment = experimentOf(`
