@@ -17,7 +17,7 @@ const entryPoints = {
   workload: 'src-main/lab/workload/main.ts',
   guardian: 'src-main/lab/guardian.ts',
   serve: 'src-main/server/main.ts',
-  launch: 'src-main/electron/launch.ts',
+  launch: 'src-main/launch/launch.ts',
   fonts: 'src-main/lab/report/fonts.ts',
 }
 const started = performance.now()

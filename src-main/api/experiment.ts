@@ -9,6 +9,8 @@ import { utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
 import { injectorActionsOf, type InjectorAction } from '../protocols/descriptor.js'
 import { raftReadModes } from '../protocols/raft/protocol.js'
 import { descriptorOf, protocolNames, protocols, type ProtocolName } from '../protocols/registry.js'
+import { assertNever } from '../protocols/types.js'
+import { faultKinds, type Fault, type FaultKind, type FaultOf } from '../faults/fault.js'
 
 /** The protocols, their Byzantine kinds and read modes come from their descriptors (protocols/registry.ts). */
 export { protocolNames, type ProtocolName }
@@ -61,16 +63,28 @@ const positiveInt = (max: number) =>
     .max(max, `expected at most ${max}`)
 
 /** Link conditions; applied by the sending replica (delay, loss, duplication, reordering). */
+const linkConditionFields = {
+  delayMs: protocolMsOrZero(),
+  jitterMs: protocolMsOrZero(),
+  loss: probability,
+  duplicate: probability,
+  reorder: probability,
+}
 export const linkConditionsSchema = z
   .object({
-    delayMs: protocolMsOrZero().default(0),
-    jitterMs: protocolMsOrZero().default(0),
-    loss: probability.default(0),
-    duplicate: probability.default(0),
-    reorder: probability.default(0),
+    delayMs: linkConditionFields.delayMs.default(0),
+    jitterMs: linkConditionFields.jitterMs.default(0),
+    loss: linkConditionFields.loss.default(0),
+    duplicate: linkConditionFields.duplicate.default(0),
+    reorder: linkConditionFields.reorder.default(0),
   })
   .strict()
 export type LinkConditions = z.infer<typeof linkConditionsSchema>
+/**
+ * What a network or link fault changes: only the fields it names (zod's partial() would keep the
+ * defaults, and a `network: {loss: 0.3}` would quietly reset the delay to 0).
+ */
+const linkConditionsChangeSchema = z.object(linkConditionFields).partial().strict()
 
 /** How a node of this protocol can lie (its descriptor's Byzantine kinds); none for a protocol without liars or an unknown name. */
 export function byzantineKindsOf(protocol: string): readonly string[] {
@@ -221,67 +235,101 @@ export const workloadSchema = z
 
 const faultTarget = z.string({ error: 'expected a node name or one of leader, follower, minority, random, crashed, paused' }).min(1)
 const nodePair = z.tuple([nodeName, nodeName], { error: 'expected two node names, like [A, B]' })
-const linkChange = linkConditionsSchema.partial().extend({ from: nodeName, to: nodeName }).strict()
+const conditionsChange = linkConditionsChangeSchema
+const linkChange = linkConditionsChangeSchema.extend({ from: nodeName, to: nodeName }).strict()
+const partitionGroups = z.array(z.array(nodeName).min(1, 'expected a non-empty group')).min(2, 'expected at least two groups')
+const partitionOptions = z
+  .object({
+    groups: partitionGroups,
+    /** Only messages from an earlier group to a later one are lost. */
+    oneWay: z.boolean().optional(),
+    /** A node in no group that still hears every group. */
+    bridge: nodeName.optional(),
+  })
+  .strict()
+/** `partition: [[A, B], [C, D, E]]`, or with options: `partition: {groups: [[A], [B, C]], oneWay: true}`. */
+const partitionValue = z.unknown().transform((value, ctx): z.output<typeof partitionOptions> => {
+  const parsed = Array.isArray(value) ? partitionGroups.safeParse(value) : partitionOptions.safeParse(value)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((part) => part as string | number) })
+    return z.NEVER
+  }
+  return Array.isArray(parsed.data) ? { groups: parsed.data } : parsed.data
+})
 
 /**
- * Every fault the schedule (and the live injector) knows, by its key. Node faults take a target;
- * link faults name nodes. `at` is added by faultSchema.
+ * How a fault is written in an experiment file (and read back from one): `{at: 2s, crash: leader}`
+ * holds one key naming the kind, and its value. Each form parses its value into the Fault union
+ * (src-main/faults/fault.ts) and prints a Fault back as that value; `satisfies` makes a new kind
+ * of Fault fail to compile until it has a form here.
  */
-export const faultActionSchemas = {
-  crash: faultTarget,
-  restart: faultTarget,
-  pause: faultTarget,
-  resume: faultTarget,
-  /** Groups that can talk only among themselves; a node in no group is cut off from all. */
-  partition: z.array(z.array(nodeName).min(1, 'expected a non-empty group')).min(2, 'expected at least two groups'),
-  /** Cuts one node off from all others (both directions); clients can still reach it. */
-  isolate: faultTarget,
-  /** Both directions between two nodes. */
-  cut: nodePair,
-  /** Only messages from the first node to the second are lost. */
-  cutOneWay: nodePair,
-  /** Removes every partition and cut; link conditions stay as they are. */
-  heal: z.literal('all', { error: 'expected heal: all' }),
-  /** New conditions for every link (merged into the current ones). */
-  network: linkConditionsSchema.partial().strict(),
-  /** New conditions for one directed link. */
-  link: linkChange,
-  /** The node's election timer fires now: it campaigns for the next term (Raft). */
-  campaign: faultTarget,
-  /** The node's clock runs at this rate (0.5: half speed); timers and leases depend on it. */
-  clockSkew: z.object({ node: faultTarget, factor: z.number().min(0.1, 'expected a factor from 0.1 to 10').max(10, 'expected a factor from 0.1 to 10') }).strict(),
-  /** The node starts (or stops, with behaviour: honest) lying. */
-  byzantine: z.object({ node: faultTarget, behaviour: z.union([byzantineSchema, z.literal('honest')]) }).strict(),
-  /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
-  slowDisk: z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0').max(slowDiskMsMax, `expected at most ${slowDiskMsMax} ms`) }).strict(),
-} as const
-
-export type FaultKind = keyof typeof faultActionSchemas
-export const faultKinds = Object.keys(faultActionSchemas) as FaultKind[]
-export type FaultAction = { [K in FaultKind]: { [P in K]: z.output<(typeof faultActionSchemas)[K]> } }[FaultKind]
-
-/** The node a node fault aims at (a name or leader, follower, ...); undefined for link faults. */
-export function nodeTargetOf(action: FaultAction): string | undefined {
-  if ('crash' in action) return action.crash
-  if ('restart' in action) return action.restart
-  if ('pause' in action) return action.pause
-  if ('resume' in action) return action.resume
-  if ('campaign' in action) return action.campaign
-  if ('isolate' in action) return action.isolate
-  if ('clockSkew' in action) return action.clockSkew.node
-  if ('slowDisk' in action) return action.slowDisk.node
-  if ('byzantine' in action) return action.byzantine.node
-  return undefined
+interface SyntaxForm<K extends FaultKind, S extends z.ZodType> {
+  value: S
+  toFault(value: z.output<S>): FaultOf<K>
+  toValue(fault: FaultOf<K>): unknown
+  /** For editors, when `value` is a transform that JSON Schema cannot show. */
+  jsonSchema?: z.ZodType
 }
+const form = <K extends FaultKind, S extends z.ZodType>(value: S, toFault: (value: z.output<S>) => FaultOf<K>, toValue: (fault: FaultOf<K>) => unknown, jsonSchema?: z.ZodType): SyntaxForm<K, S> => ({ value, toFault, toValue, jsonSchema })
+type TargetKind = 'crash' | 'restart' | 'pause' | 'resume' | 'isolate' | 'campaign'
+const targetForm = <K extends TargetKind>(kind: K) => form(faultTarget, (target) => ({ kind, target }) as FaultOf<K>, (fault: FaultOf<K>) => (fault as FaultOf<TargetKind>).target)
 
-/** Parses one action object ({crash: leader}, {cut: [A, B]}, ...) with errors at the right path. */
-export function parseFaultAction(value: unknown, ctx: z.RefinementCtx, pathPrefix: (string | number)[] = []): FaultAction | undefined {
+export const faultSyntax = {
+  crash: targetForm('crash'),
+  restart: targetForm('restart'),
+  pause: targetForm('pause'),
+  resume: targetForm('resume'),
+  /** Cuts one node off from all others (both directions); clients can still reach it. */
+  isolate: targetForm('isolate'),
+  /** The node's election timer fires now: it campaigns for the next term (Raft). */
+  campaign: targetForm('campaign'),
+  /** Groups that can talk only among themselves; a node in no group is cut off from all. */
+  partition: form(
+    partitionValue,
+    ({ groups, oneWay, bridge }) => ({ kind: 'partition', groups, ...(oneWay ? { oneWay: true as const } : {}), ...(bridge === undefined ? {} : { bridge }) }),
+    (fault) => (fault.oneWay || fault.bridge !== undefined ? { groups: fault.groups, ...(fault.oneWay ? { oneWay: true } : {}), ...(fault.bridge === undefined ? {} : { bridge: fault.bridge }) } : fault.groups),
+    z.union([partitionGroups, partitionOptions]),
+  ),
+  /** Both directions between two nodes. */
+  cut: form(nodePair, (between) => ({ kind: 'cut', between }), (fault) => fault.between),
+  /** Only messages from the first node to the second are lost. */
+  cutOneWay: form(nodePair, ([from, to]) => ({ kind: 'cutOneWay', from, to }), (fault) => [fault.from, fault.to]),
+  /** Removes every partition and cut; link conditions stay as they are. */
+  heal: form(z.literal('all', { error: 'expected heal: all' }), () => ({ kind: 'heal' }), () => 'all'),
+  /** New conditions for every link (merged into the current ones). */
+  network: form(conditionsChange, (conditions) => ({ kind: 'network', conditions }), (fault) => fault.conditions),
+  /** New conditions for one directed link. */
+  link: form(linkChange, ({ from, to, ...conditions }) => ({ kind: 'link', from, to, conditions }), (fault) => ({ from: fault.from, to: fault.to, ...fault.conditions })),
+  /** The node's clock runs at this rate (0.5: half speed); timers and leases depend on it. */
+  clockSkew: form(
+    z.object({ node: faultTarget, factor: z.number().min(0.1, 'expected a factor from 0.1 to 10').max(10, 'expected a factor from 0.1 to 10') }).strict(),
+    ({ node, factor }) => ({ kind: 'clockSkew', target: node, factor }),
+    (fault) => ({ node: fault.target, factor: fault.factor }),
+  ),
+  /** The node starts (or stops, with behaviour: honest) lying. */
+  byzantine: form(
+    z.object({ node: faultTarget, behaviour: z.union([byzantineSchema, z.literal('honest')]) }).strict(),
+    ({ node, behaviour }) => ({ kind: 'byzantine', target: node, behaviour }),
+    (fault) => ({ node: fault.target, behaviour: fault.behaviour }),
+  ),
+  /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
+  slowDisk: form(
+    z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0').max(slowDiskMsMax, `expected at most ${slowDiskMsMax} ms`) }).strict(),
+    ({ node, ms }) => ({ kind: 'slowDisk', target: node, ms }),
+    (fault) => ({ node: fault.target, ms: fault.ms }),
+  ),
+} as const satisfies { [K in FaultKind]: SyntaxForm<K, z.ZodType> }
+
+export { faultKinds, type Fault, type FaultKind }
+
+/** Parses one fault as written ({crash: leader}, {cut: [A, B]}, ...) with errors at the right path. */
+export function parseFaultSyntax(value: unknown, ctx: z.RefinementCtx, pathPrefix: (string | number)[] = []): Fault | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     ctx.addIssue({ code: 'custom', message: `expected a fault like {at: 2s, crash: leader}, got ${describeValue(value)}`, path: pathPrefix })
     return undefined
   }
   const keys = Object.keys(value).filter((key) => key !== 'at')
-  const unknown = keys.filter((key) => !(key in faultActionSchemas))
+  const unknown = keys.filter((key) => !Object.hasOwn(faultSyntax, key))
   if (unknown.length > 0 || keys.length !== 1) {
     const message =
       unknown.length > 0
@@ -291,22 +339,102 @@ export function parseFaultAction(value: unknown, ctx: z.RefinementCtx, pathPrefi
     return undefined
   }
   const kind = keys[0] as FaultKind
-  const parsed = faultActionSchemas[kind].safeParse((value as Record<string, unknown>)[kind])
+  const syntax = faultSyntax[kind] as SyntaxForm<FaultKind, z.ZodType>
+  const parsed = syntax.value.safeParse((value as Record<string, unknown>)[kind])
   if (!parsed.success) {
     for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...pathPrefix, kind, ...issue.path.map((part) => part as string | number)] })
     return undefined
   }
-  return { [kind]: parsed.data } as FaultAction
+  return syntax.toFault(parsed.data)
 }
 
-export const faultSchema = z.unknown().transform((value, ctx) => {
+/** A fault as an experiment file writes it: `{crash: 'leader'}` (without `at`). */
+export function printFaultSyntax(fault: Fault): Record<string, unknown> {
+  const syntax = faultSyntax[fault.kind] as SyntaxForm<FaultKind, z.ZodType>
+  return { [fault.kind]: syntax.toValue(fault) }
+}
+
+/**
+ * Every node name a fault mentions, with its path in the file syntax (under the fault), and
+ * whether role keywords (leader, random, ...) may stand there.
+ */
+export function faultNodeNames(fault: Fault): { path: string; name: string; keywords: boolean }[] {
+  switch (fault.kind) {
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+    case 'isolate':
+    case 'campaign':
+      return [{ path: fault.kind, name: fault.target, keywords: true }]
+    case 'clockSkew':
+    case 'slowDisk':
+    case 'byzantine':
+      return [{ path: `${fault.kind}.node`, name: fault.target, keywords: true }]
+    case 'partition': {
+      // The written form decides the path: a bare list of groups, or {groups, bridge}.
+      const prefix = fault.oneWay || fault.bridge !== undefined ? 'partition.groups' : 'partition'
+      const names = fault.groups.flatMap((group, g) => group.map((name, n) => ({ path: `${prefix}.${g}.${n}`, name, keywords: false })))
+      return fault.bridge === undefined ? names : [...names, { path: 'partition.bridge', name: fault.bridge, keywords: false }]
+    }
+    case 'cut':
+      return fault.between.map((name, n) => ({ path: `cut.${n}`, name, keywords: false }))
+    case 'cutOneWay':
+      return [{ path: 'cutOneWay.0', name: fault.from, keywords: false }, { path: 'cutOneWay.1', name: fault.to, keywords: false }]
+    case 'link':
+      return [{ path: 'link.from', name: fault.from, keywords: false }, { path: 'link.to', name: fault.to, keywords: false }]
+    case 'heal':
+    case 'network':
+      return []
+    default:
+      return assertNever(fault, 'fault')
+  }
+}
+
+/**
+ * A fault as the live injector sends it (LabApi.injectFault): the union itself, checked here
+ * because it comes from a renderer. It must be exactly what printing and parsing it again gives.
+ */
+export const faultSchema = z.unknown().transform((value, ctx): Fault => {
+  const kind = (value as { kind?: unknown } | null)?.kind
+  if (typeof value !== 'object' || value === null || typeof kind !== 'string' || !Object.hasOwn(faultSyntax, kind)) {
+    const what = typeof kind === 'string' ? `unknown fault ${kind}` : `expected a fault like {kind: 'crash', target: 'leader'}, got ${describeValue(value)}`
+    ctx.addIssue({ code: 'custom', message: `${what}: expected a kind, one of ${faultKinds.join(', ')}` })
+    return z.NEVER
+  }
+  const syntax = faultSyntax[kind as FaultKind] as SyntaxForm<FaultKind, z.ZodType>
+  let written: unknown
+  try {
+    written = syntax.toValue(value as Fault)
+  } catch {
+    written = undefined
+  }
+  const fault = parseFaultSyntax({ [kind]: written }, ctx)
+  if (fault === undefined) return z.NEVER
+  if (!sameJson(fault, value)) {
+    ctx.addIssue({ code: 'custom', message: `expected a ${kind} fault without other fields, like ${JSON.stringify(fault)}` })
+    return z.NEVER
+  }
+  return fault
+})
+
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical)
+      : typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]))
+      : value
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+}
+
+/** One entry of the schedule: `{at: 2s, crash: leader}` parsed into `{at: 2000, kind: 'crash', target: 'leader'}`. */
+export const scheduledFaultSchema = z.unknown().transform((value, ctx) => {
   const at = durationSchema.safeParse((value as { at?: unknown } | null)?.at)
   if (!at.success) {
     ctx.addIssue({ code: 'custom', message: at.error.issues[0]?.message ?? 'expected a duration', path: ['at'] })
     return z.NEVER
   }
-  const action = parseFaultAction(value, ctx)
-  return action ? { at: at.data, ...action } : z.NEVER
+  const fault = parseFaultSyntax(value, ctx)
+  return fault ? { at: at.data, ...fault } : z.NEVER
 })
 
 /** Random faults drawn from the run's seed, each healed before the next and all before the end. */
@@ -346,7 +474,7 @@ export const experimentSchema = z
     cluster: clusterSchema.default(clusterSchema.parse({})),
     network: linkConditionsSchema.default(linkConditionsSchema.parse({})),
     workload: workloadSchema.default(workloadSchema.parse({})),
-    faults: z.array(faultSchema).max(faultsMax, `expected at most ${faultsMax} faults`).default([]),
+    faults: z.array(scheduledFaultSchema).max(faultsMax, `expected at most ${faultsMax} faults`).default([]),
     nemesis: nemesisSchema.optional(),
     trace: traceSchema.default(traceSchema.parse({})),
   })
@@ -354,7 +482,8 @@ export const experimentSchema = z
 
 export type ExperimentInput = z.input<typeof experimentSchema>
 export type ExperimentParsed = z.output<typeof experimentSchema>
-export type FaultSpec = z.output<typeof faultSchema>
+/** A scheduled fault: when (ms from 0 s) and what. */
+export type FaultSpec = Fault & { at: number }
 export type NemesisSpec = z.output<typeof nemesisSchema>
 
 /** An experiment after validation and resolution: node names fixed, every default filled. */

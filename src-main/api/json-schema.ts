@@ -1,6 +1,6 @@
 /** The experiment format as JSON Schema (draft 2020-12), for editors; generated from the zod schema. */
 import { z } from 'zod'
-import { experimentSchema, faultActionSchemas, faultKinds } from './experiment.js'
+import { experimentSchema, faultKinds, faultSyntax } from './experiment.js'
 
 const durationPattern = '^\\d+(\\.\\d+)?\\s*(ms|s|m)$'
 
@@ -8,7 +8,8 @@ const durationPattern = '^\\d+(\\.\\d+)?\\s*(ms|s|m)$'
 function faultItemSchema(): Record<string, unknown> {
   return {
     oneOf: faultKinds.map((kind) => {
-      const action = z.toJSONSchema(faultActionSchemas[kind], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+      const syntax: { value: z.ZodType; jsonSchema?: z.ZodType } = faultSyntax[kind]
+      const action = z.toJSONSchema(syntax.jsonSchema ?? syntax.value, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
       delete action.$schema
       return {
         type: 'object',

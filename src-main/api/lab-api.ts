@@ -41,9 +41,9 @@ export interface ExerciseFileText {
 
 export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: FieldError[] }
 
-/** A fault injected by hand during a run: the same vocabulary as the experiment schedule. */
-export type { FaultAction } from './experiment.js'
-import type { FaultAction } from './experiment.js'
+/** A fault injected by hand during a run: the same union as the experiment's schedule. */
+export type { Fault } from '../faults/fault.js'
+import type { Fault } from '../faults/fault.js'
 
 /** `atMs`: when the lab carried the fault out, in experiment time (as summary.faults[].atMs). */
 export type FaultResult = { ok: true; targets: string[]; atMs?: number } | { ok: false; error: string; atMs?: number }
@@ -165,7 +165,7 @@ export interface LabApi {
   saveExperiment(file: string, text: string): Promise<{ ok: true; file: string } | { ok: false; errors: FieldError[] }>
   startRun(text: string): Promise<StartRunResult>
   stopRun(runId: string): Promise<void>
-  injectFault(runId: string, action: FaultAction): Promise<FaultResult>
+  injectFault(runId: string, fault: Fault): Promise<FaultResult>
   subscribe(listener: (message: LabStreamMessage) => void): () => void
   /**
    * The finished run as a RunRecord, read from its run directory (the same record `lab export`

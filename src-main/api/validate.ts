@@ -4,7 +4,8 @@
  */
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { defaultNodeNames, experimentSchema, faultsMax, byzantineKindsOf, nodeTargetOf, type Experiment, type ExperimentParsed, type FaultAction, type FaultSpec } from './experiment.js'
+import { nodeTargetKeywords as targetKeywords } from '../faults/fault.js'
+import { defaultNodeNames, experimentSchema, faultNodeNames, faultsMax, byzantineKindsOf, type Experiment, type ExperimentParsed } from './experiment.js'
 import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
 import { checkCommandBytes, encodedBytesMax, frameBytesMax } from '../protocols/common/wire-budget.js'
@@ -20,7 +21,7 @@ export interface FieldError {
 
 export type ValidationResult = { ok: true; experiment: Experiment } | { ok: false; errors: FieldError[] }
 
-const nodeTargetKeywords = new Set(['leader', 'follower', 'minority', 'random', 'crashed', 'paused'])
+const nodeTargetKeywords: ReadonlySet<string> = new Set(targetKeywords)
 
 export function formatFieldErrors(errors: FieldError[], source?: string): string {
   const where = source ? `${source}: ` : ''
@@ -135,21 +136,22 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     if (fault.at > workload.duration) {
       errors.push({ path: `${path}.at`, message: `expected a time within the run (${workload.duration} ms), got ${fault.at} ms` })
     }
-    for (const { path: namePath, name, keywords } of namedNodes(fault)) {
+    for (const { path: namePath, name, keywords } of faultNodeNames(fault)) {
       if (known.has(name) || (keywords && nodeTargetKeywords.has(name))) continue
       errors.push({ path: `${path}.${namePath}`, message: unknownNode(name, nodes, keywords) })
     }
-    if ('partition' in fault) {
+    if (fault.kind === 'partition') {
+      // A node in two groups, or a bridge that is also in a group, has no one meaning.
       const seen = new Set<string>()
-      fault.partition.forEach((group, groupIndex) =>
-        group.forEach((name, nameIndex) => {
-          if (seen.has(name)) errors.push({ path: `${path}.partition.${groupIndex}.${nameIndex}`, message: `${name} is in two groups` })
-          seen.add(name)
-        }),
-      )
+      for (const { path: namePath, name } of faultNodeNames(fault)) {
+        if (seen.has(name)) errors.push({ path: `${path}.${namePath}`, message: namePath.endsWith('bridge') ? `${name} is the bridge and in a group` : `${name} is in two groups` })
+        seen.add(name)
+      }
     }
-    const pair = 'cut' in fault ? fault.cut : 'cutOneWay' in fault ? fault.cutOneWay : 'link' in fault ? [fault.link.from, fault.link.to] : undefined
-    if (pair && pair[0] === pair[1]) errors.push({ path: `${path}.${Object.keys(fault).find((key) => key !== 'at')}`, message: 'expected two different nodes' })
+    if (fault.kind === 'cut' || fault.kind === 'cutOneWay' || fault.kind === 'link') {
+      const [first, second] = faultNodeNames(fault)
+      if (first!.name === second!.name) errors.push({ path: `${path}.${fault.kind}`, message: 'expected two different nodes' })
+    }
   })
   return errors
 }
@@ -210,8 +212,8 @@ function protocolErrors(experiment: Experiment): FieldError[] {
     kind: typeof spec === 'string' ? spec : spec.kind,
   }))
   experiment.faults.forEach((fault, index) => {
-    if ('byzantine' in fault && fault.byzantine.behaviour !== 'honest') {
-      const behaviour = fault.byzantine.behaviour
+    if (fault.kind === 'byzantine' && fault.behaviour !== 'honest') {
+      const behaviour = fault.behaviour
       behaviours.push({ path: `faults.${index}.byzantine.behaviour`, kind: typeof behaviour === 'string' ? behaviour : behaviour.kind })
     }
   })
@@ -274,21 +276,6 @@ function largestWorkloadCommand(workload: Experiment['workload']): { op: 'put' |
   }
   if (workload.mix.put > 0) return { op: 'put', bytes: encodedBytesMax({ op: 'put', key, value }), emptyBytes: encodedBytesMax({ op: 'put', key, value: '' }), values: 1 }
   return undefined
-}
-
-/** Every node name a fault mentions, with the path to it; `keywords` where leader, random, ... are allowed. */
-function namedNodes(fault: FaultSpec): { path: string; name: string; keywords: boolean }[] {
-  const { at: _at, ...action } = fault
-  const target = nodeTargetOf(action as FaultAction)
-  if (target !== undefined) {
-    const key = Object.keys(action)[0]!
-    return [{ path: typeof (action as Record<string, unknown>)[key] === 'string' ? key : `${key}.node`, name: target, keywords: true }]
-  }
-  if ('partition' in fault) return fault.partition.flatMap((group, g) => group.map((name, n) => ({ path: `partition.${g}.${n}`, name, keywords: false })))
-  if ('cut' in fault) return fault.cut.map((name, n) => ({ path: `cut.${n}`, name, keywords: false }))
-  if ('cutOneWay' in fault) return fault.cutOneWay.map((name, n) => ({ path: `cutOneWay.${n}`, name, keywords: false }))
-  if ('link' in fault) return [{ path: 'link.from', name: fault.link.from, keywords: false }, { path: 'link.to', name: fault.link.to, keywords: false }]
-  return []
 }
 
 function unknownNode(name: string, nodes: string[], keywords = false): string {

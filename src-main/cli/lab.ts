@@ -27,6 +27,8 @@ const usage = `usage: npm run lab -- <command>
       Writes the run as one file the app imports (default ./<run id>.ndjson.gz).
   simulate <raft | primary-backup | pbft> [--seed N] [...]
       Replays one seed of the deterministic simulator (see README).
+  simulate --from-run <run dir> [--verbose] [--json]
+      Plays a lab run's faults, as it carried them out, in the simulator (virtual time; see README).
   validate <experiment.yaml>...
       Validates experiment files; exit 2 on the first invalid one.
   schema
@@ -60,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
       return runExportCommand(args, io)
     }
     case 'simulate': {
+      if (args.includes('--from-run')) {
+        const { runSimulateFromRun } = await import('./simulate-from-run.js')
+        return runSimulateFromRun(args, io)
+      }
       const { runSimulateCommand } = await import('../sim/command.js')
       return runSimulateCommand(args, io)
     }

@@ -16,7 +16,7 @@ import { faultProfiles, type FaultProfile } from '../sim/scenario.js'
 import { soakFaultKinds, soakProtocols, type SoakProtocol } from '../lab/soak/draw.js'
 import { experimentSourceOf, soakReplayCommand, SoakSession, type SoakReport } from '../lab/soak/session.js'
 import { isLiveness, runSimSweep, seconds, serveSimWorker, soakSimStepsDefault, type SimSweepOptions, type SweepReport } from './soak-sim.js'
-import { onStopSignal, signalExitCode, type StopSignal } from './signals.js'
+import { onStopSignal, signalExitCode, type StopSignal } from '../lab/signals.js'
 
 const usage = `usage: npm run soak -- <command>
   sim <${protocolNames.join('|')}> [--seeds A..B | N] [--steps N] [--faults ${faultProfiles.join('|')}] [--jobs N] [--mutation NAME]

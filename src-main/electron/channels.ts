@@ -2,7 +2,7 @@
  * IPC channel names: one per LabApi method (renderer -> main, invoke/handle) and one for the run
  * stream (main -> renderer). Imported by main and by the sandboxed preload, so nothing else here.
  */
-import type { LabCallMethod } from '../server/wire.js'
+import type { LabCallMethod } from '../api/wire.js'
 
 export const labChannelPrefix = 'lab:'
 export const labStreamChannel = 'lab:stream'

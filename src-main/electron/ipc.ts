@@ -5,7 +5,7 @@
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
 import type { LabApi } from '../api/lab-api.js'
-import { dispatchLabCall, errorMessage, labCallMethods } from '../server/lab-methods.js'
+import { dispatchLabCall, errorMessage, labCallMethods } from '../api/lab-methods.js'
 import { labChannel, labStreamChannel, type IpcReply } from './channels.js'
 
 export interface IpcHostOptions {

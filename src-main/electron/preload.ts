@@ -4,8 +4,8 @@
  * Electron event object.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import type { FaultAction, LabApi, LabStreamMessage, TraceQuery } from '../api/lab-api.js'
-import type { LabCallMethod } from '../server/wire.js'
+import type { Fault, LabApi, LabStreamMessage, TraceQuery } from '../api/lab-api.js'
+import type { LabCallMethod } from '../api/wire.js'
 import { labChannel, labStreamChannel, type IpcReply } from './channels.js'
 
 async function call<T>(method: LabCallMethod, ...args: unknown[]): Promise<T> {
@@ -21,7 +21,7 @@ const lab: LabApi = {
   saveExperiment: (file: string, text: string) => call('saveExperiment', file, text),
   startRun: (text: string) => call('startRun', text),
   stopRun: (runId: string) => call('stopRun', runId),
-  injectFault: (runId: string, action: FaultAction) => call('injectFault', runId, action),
+  injectFault: (runId: string, fault: Fault) => call('injectFault', runId, fault),
   getRunRecord: (runId: string) => call('getRunRecord', runId),
   listRunDirectories: () => call('listRunDirectories'),
   readTrace: (runId: string, query: TraceQuery) => call('readTrace', runId, query),

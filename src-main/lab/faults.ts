@@ -11,9 +11,11 @@
  * restart still starting when the cluster shuts down is not carried out either, never "failed".
  * Every fault's record says when it was due and when it was applied (experiment time).
  */
-import { nodeTargetOf, type Experiment, type FaultAction, type LinkConditions } from '../api/experiment.js'
+import type { Experiment, LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
+import { describeFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
 import type { Random } from '../protocols/types.js'
+import { assertNever } from '../protocols/types.js'
 import type { LinkRules, OutgoingRule } from '../replica/transport.js'
 import { StartCancelledError, type Cluster } from './cluster.js'
 import type { LeaderTracker } from './leadership.js'
@@ -72,12 +74,12 @@ export class FaultInjector {
    * A link fault is in force when this returns; a node fault once its node's earlier faults are
    * done. Resolves with the fault's record (also in `injected`); never rejects.
    */
-  inject(action: FaultAction, scheduledAtMs = this.clock()): Promise<InjectedFault> {
-    const record = this.fire(action, scheduledAtMs).then((fields) => {
-      const fault: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeAction(action), targets: fields.targets, outcome: fields.outcome }
-      if (fields.detail !== undefined) fault.detail = fields.detail
-      this.record(fault)
-      return fault
+  inject(fault: Fault, scheduledAtMs = this.clock()): Promise<InjectedFault> {
+    const record = this.fire(fault, scheduledAtMs).then((fields) => {
+      const injected: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeFault(fault), targets: fields.targets, outcome: fields.outcome }
+      if (fields.detail !== undefined) injected.detail = fields.detail
+      this.record(injected)
+      return injected
     })
     this.unsettled.add(record)
     void record.then(() => this.unsettled.delete(record))
@@ -88,10 +90,10 @@ export class FaultInjector {
    * Records a fault whose time never came before the run ended (a schedule is recorded whole: a
    * fault is applied, failed, or not carried out, never silently absent).
    */
-  notCarriedOut(action: FaultAction, scheduledAtMs: number, why: string): InjectedFault {
-    const fault: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeAction(action), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}` }
-    this.record(fault)
-    return fault
+  notCarriedOut(fault: Fault, scheduledAtMs: number, why: string): InjectedFault {
+    const injected: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeFault(fault), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}` }
+    this.record(injected)
+    return injected
   }
 
   private record(fault: InjectedFault): void {
@@ -111,26 +113,27 @@ export class FaultInjector {
     while (this.unsettled.size > 0) await Promise.all([...this.unsettled])
   }
 
-  private async fire(action: FaultAction, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
+  private async fire(fault: Fault, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
     if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}` }
     let targets: string[]
     try {
-      targets = this.resolveTargets(action)
-      if (!isNodeAction(action)) {
+      targets = this.resolveTargets(fault)
+      if (!isNodeFault(fault)) {
         // Synchronously, before this returns: faults at 0 s are in force before the clocks start.
-        this.applyToLinks(action, targets)
+        this.applyToLinks(fault, targets)
         return { atMs: this.clock(), targets, outcome: 'applied' }
       }
     } catch (caught) {
       return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${(caught as Error).message}` }
     }
+    const nodeFault = fault
     if (targets.length === 0) return { atMs: this.clock(), targets, outcome: 'applied', detail: 'no node matched the target at that moment' }
-    const results = await Promise.all(targets.map((node) => this.onNode(node, action, describeAction(action))))
-    return combineResults(action, results, scheduledAtMs)
+    const results = await Promise.all(targets.map((node) => this.onNode(node, nodeFault)))
+    return combineResults(fault, results, scheduledAtMs)
   }
 
   /** Applies a node fault on `node` after the faults queued on it before, unless the run ends first. */
-  private onNode(node: string, action: FaultAction, fault: string): Promise<NodeResult> {
+  private onNode(node: string, fault: NodeFault): Promise<NodeResult> {
     const previous = this.nodeQueues.get(node)
     const begin = async (): Promise<NodeResult> => {
       if (previous !== undefined) {
@@ -140,7 +143,7 @@ export class FaultInjector {
       if (this.endedBecause !== undefined) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: this.endedBecause }
       const atMs = this.clock()
       try {
-        await this.applyOnNode(action, node)
+        await this.applyOnNode(fault, node)
         return { node, outcome: 'applied', atMs, doneAtMs: this.clock() }
       } catch (caught) {
         if (caught instanceof StartCancelledError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `the run ended while ${node} was still starting (${Math.round(this.clock() - atMs)} ms after the restart began)` }
@@ -149,7 +152,7 @@ export class FaultInjector {
     }
     const result = begin()
     const done = result.then(() => undefined)
-    const entry = { fault, done }
+    const entry = { fault: describeFault(fault), done }
     this.nodeQueues.set(node, entry)
     void done.then(() => {
       if (this.nodeQueues.get(node) === entry) this.nodeQueues.delete(node)
@@ -157,83 +160,81 @@ export class FaultInjector {
     return result
   }
 
-  private async applyOnNode(action: FaultAction, node: string): Promise<void> {
-    if ('crash' in action) return this.cluster.crash(node)
-    if ('restart' in action) {
-      await this.cluster.restart(node)
-      return this.applyLinkRules()
+  private async applyOnNode(fault: NodeFault, node: string): Promise<void> {
+    switch (fault.kind) {
+      case 'crash':
+        return this.cluster.crash(node)
+      case 'restart':
+        await this.cluster.restart(node)
+        return this.applyLinkRules()
+      case 'pause':
+        return this.cluster.pause(node)
+      case 'resume':
+        return this.cluster.resume(node)
+      case 'slowDisk':
+        return this.cluster.setSlowDisk(node, fault.ms)
+      case 'campaign':
+        return this.cluster.campaign(node)
+      case 'byzantine':
+        return this.cluster.setByzantine(node, fault.behaviour)
+      case 'clockSkew':
+        return this.cluster.setClockRate(node, fault.factor)
+      default:
+        return assertNever(fault, 'node fault')
     }
-    if ('pause' in action) return this.cluster.pause(node)
-    if ('resume' in action) return this.cluster.resume(node)
-    if ('slowDisk' in action) return this.cluster.setSlowDisk(node, action.slowDisk.ms)
-    if ('campaign' in action) return this.cluster.campaign(node)
-    if ('byzantine' in action) return this.cluster.setByzantine(node, action.byzantine.behaviour)
-    if ('clockSkew' in action) return this.cluster.setClockRate(node, action.clockSkew.factor)
-    throw new Error(`not a node fault: ${describeAction(action)}`)
   }
 
-  private applyToLinks(action: FaultAction, targets: string[]): void {
-    if ('partition' in action) this.partition(action.partition)
-    else if ('isolate' in action) {
-      for (const node of targets)
-        for (const peer of this.cluster.nodeIds) if (peer !== node) this.cutLinks.add(`${node}>${peer}`).add(`${peer}>${node}`)
-    }
-    else if ('cut' in action) {
-      const [a, b] = action.cut
-      this.cutLinks.add(`${a}>${b}`).add(`${b}>${a}`)
-    } else if ('cutOneWay' in action) this.cutLinks.add(`${action.cutOneWay[0]}>${action.cutOneWay[1]}`)
-    else if ('heal' in action) this.cutLinks.clear()
-    else if ('network' in action) this.network = { ...this.network, ...action.network }
-    else if ('link' in action) {
-      const { from, to, ...conditions } = action.link
-      const key = `${from}>${to}`
-      this.linkOverrides.set(key, { ...this.linkOverrides.get(key), ...conditions })
+  private applyToLinks(fault: LinkFault, targets: string[]): void {
+    switch (fault.kind) {
+      case 'partition':
+        this.partition(fault)
+        break
+      case 'isolate':
+        for (const node of targets)
+          for (const peer of this.cluster.nodeIds) if (peer !== node) this.cutLinks.add(`${node}>${peer}`).add(`${peer}>${node}`)
+        break
+      case 'cut': {
+        const [a, b] = fault.between
+        this.cutLinks.add(`${a}>${b}`).add(`${b}>${a}`)
+        break
+      }
+      case 'cutOneWay':
+        this.cutLinks.add(`${fault.from}>${fault.to}`)
+        break
+      case 'heal':
+        this.cutLinks.clear()
+        break
+      case 'network':
+        this.network = { ...this.network, ...fault.conditions }
+        break
+      case 'link': {
+        const key = `${fault.from}>${fault.to}`
+        this.linkOverrides.set(key, { ...this.linkOverrides.get(key), ...fault.conditions })
+        break
+      }
+      default:
+        return assertNever(fault, 'link fault')
     }
     this.applyLinkRules()
   }
 
-  resolveTargets(action: FaultAction): string[] {
-    if ('partition' in action) return action.partition.flat()
-    if ('cut' in action) return [...action.cut]
-    if ('cutOneWay' in action) return [...action.cutOneWay]
-    if ('link' in action) return [action.link.from, action.link.to]
-    const target = nodeTargetOf(action)
-    if (target === undefined) return []
-    return this.resolveNodeTarget(target)
-  }
-
-  private resolveNodeTarget(target: string): string[] {
+  resolveTargets(fault: Fault): string[] {
+    const target = nodeTargetOf(fault)
+    if (target === undefined) return linkFaultNodes(fault)
     const replicas = [...this.cluster.replicas.values()]
-    const up = replicas.filter((replica) => replica.state === 'up').map((replica) => replica.id)
-    const leader = this.leaders.leader()
-    switch (target) {
-      case 'leader':
-        return leader ? [leader] : []
-      case 'follower':
-        return this.pick(up.filter((node) => node !== leader), 1)
-      case 'random':
-        return this.pick(up, 1)
-      case 'minority':
-        return this.pick(up, Math.floor((this.cluster.nodeIds.length - 1) / 2))
-      case 'crashed':
-        return replicas.filter((replica) => replica.state === 'crashed' || replica.state === 'exited').map((replica) => replica.id)
-      case 'paused':
-        return replicas.filter((replica) => replica.state === 'paused').map((replica) => replica.id)
-      default:
-        if (!this.cluster.replicas.has(target)) throw new Error(`unknown node ${target}`)
-        return [target]
+    const view = {
+      members: this.cluster.nodeIds,
+      up: replicas.filter((replica) => replica.state === 'up').map((replica) => replica.id),
+      crashed: replicas.filter((replica) => replica.state === 'crashed' || replica.state === 'exited').map((replica) => replica.id),
+      paused: replicas.filter((replica) => replica.state === 'paused').map((replica) => replica.id),
+      leader: this.leaders.leader(),
     }
+    return resolveNodeTarget(target, view, this.random)
   }
 
-  private partition(groups: string[][]): void {
+  private partition(fault: FaultOf<'partition'>): void {
     this.cutLinks.clear()
-    const groupOf = new Map<string, number>()
-    groups.forEach((group, index) => group.forEach((node) => groupOf.set(node, index)))
-    // A node named in no group is cut off from everyone: a group of its own.
-    let nextGroup = groups.length
-    for (const node of this.cluster.nodeIds) if (!groupOf.has(node)) groupOf.set(node, nextGroup++)
-    for (const from of this.cluster.nodeIds)
-      for (const to of this.cluster.nodeIds) if (from !== to && groupOf.get(from) !== groupOf.get(to)) this.cutLinks.add(`${from}>${to}`)
+    for (const [from, to] of partitionCuts(fault, this.cluster.nodeIds)) this.cutLinks.add(`${from}>${to}`)
   }
 
   private rulesFor(node: string): LinkRules {
@@ -246,58 +247,45 @@ export class FaultInjector {
     }
     return { outgoing, incomingBlocked }
   }
-
-  private pick(candidates: string[], count: number): string[] {
-    const pool = candidates.slice()
-    const chosen: string[] = []
-    while (chosen.length < count && pool.length > 0) chosen.push(pool.splice(Math.floor(this.random() * pool.length), 1)[0]!)
-    return chosen
-  }
 }
 
-export function describeAction(action: FaultAction): string {
-  if ('partition' in action) return `partition ${action.partition.map((group) => `{${group.join(',')}}`).join(' | ')}`
-  if ('heal' in action) return 'heal all'
-  if ('cut' in action) return `cut ${action.cut[0]} <-> ${action.cut[1]}`
-  if ('cutOneWay' in action) return `cut ${action.cutOneWay[0]} -> ${action.cutOneWay[1]}`
-  if ('network' in action) return `network ${describeConditions(action.network)}`
-  if ('link' in action) {
-    const { from, to, ...conditions } = action.link
-    return `link ${from} -> ${to} ${describeConditions(conditions)}`
-  }
-  if ('byzantine' in action) {
-    const behaviour = action.byzantine.behaviour
-    return `byzantine ${action.byzantine.node}: ${typeof behaviour === 'string' ? behaviour : behaviour.kind}`
-  }
-  if ('clockSkew' in action) return `clock of ${action.clockSkew.node} runs at ${action.clockSkew.factor}x`
-  if ('slowDisk' in action) return `slow disk ${action.slowDisk.node} +${action.slowDisk.ms} ms per fsync`
-  const [kind, target] = Object.entries(action)[0] as [string, string]
-  return `${kind} ${target}`
-}
+/** Faults on a node's process, carried out one at a time per node. */
+type NodeFault = FaultOf<'crash' | 'restart' | 'pause' | 'resume' | 'slowDisk' | 'campaign' | 'byzantine' | 'clockSkew'>
+/** Faults on links (isolate too: it only changes link rules), in force at once. */
+type LinkFault = Exclude<Fault, NodeFault>
 
-function describeConditions(conditions: Partial<LinkConditions>): string {
-  const parts: string[] = []
-  if (conditions.delayMs !== undefined) parts.push(`delay ${conditions.delayMs} ms`)
-  if (conditions.jitterMs !== undefined) parts.push(`jitter ${conditions.jitterMs} ms`)
-  if (conditions.loss !== undefined) parts.push(`loss ${Math.round(conditions.loss * 100)}%`)
-  if (conditions.duplicate !== undefined) parts.push(`duplicate ${Math.round(conditions.duplicate * 100)}%`)
-  if (conditions.reorder !== undefined) parts.push(`reorder ${Math.round(conditions.reorder * 100)}%`)
-  return parts.join(', ') || 'unchanged'
-}
-
-/** Faults carried out on nodes, one node at a time per node; the rest act on links. */
-function isNodeAction(action: FaultAction): boolean {
-  return nodeTargetOf(action) !== undefined && !('isolate' in action)
+function isNodeFault(fault: Fault): fault is NodeFault {
+  switch (fault.kind) {
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+    case 'slowDisk':
+    case 'campaign':
+    case 'byzantine':
+    case 'clockSkew':
+      return true
+    case 'isolate':
+    case 'partition':
+    case 'cut':
+    case 'cutOneWay':
+    case 'heal':
+    case 'network':
+    case 'link':
+      return false
+    default:
+      return assertNever(fault, 'fault')
+  }
 }
 
 /** One record from a fault's results on its nodes. */
-function combineResults(action: FaultAction, results: NodeResult[], scheduledAtMs: number): Omit<InjectedFault, 'action' | 'scheduledAtMs'> {
+function combineResults(fault: Fault, results: NodeResult[], scheduledAtMs: number): Omit<InjectedFault, 'action' | 'scheduledAtMs'> {
   const applied = results.filter((result) => result.outcome === 'applied')
   const failed = results.filter((result) => result.outcome === 'failed')
   const dropped = results.filter((result) => result.outcome === 'not-carried-out')
   const atMs = Math.max(scheduledAtMs, ...results.map((result) => result.atMs))
   const notes: string[] = []
-  if ('restart' in action && applied.length > 0) notes.push(`up after ${Math.round(Math.max(...applied.map((result) => result.doneAtMs - result.atMs)))} ms`)
+  if (fault.kind === 'restart' && applied.length > 0) notes.push(`up after ${Math.round(Math.max(...applied.map((result) => result.doneAtMs - result.atMs)))} ms`)
   const targets = applied.map((result) => result.node)
   if (failed.length > 0) {
     const errors = failed.map((result) => (results.length > 1 ? `${result.node}: ${result.error}` : result.error))
@@ -312,12 +300,12 @@ function combineResults(action: FaultAction, results: NodeResult[], scheduledAtM
   return { atMs: appliedAtMs, targets, outcome: 'applied', ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) }
 }
 
-/** The schedule of an experiment as actions, in time order. */
-export function scheduledFaults(experiment: Experiment): { atMs: number; action: FaultAction }[] {
+/** The schedule of an experiment as faults, in time order. */
+export function scheduledFaults(experiment: Experiment): TimedFault[] {
   return experiment.faults
-    .map((fault) => {
-      const { at, ...action } = fault
-      return { atMs: at, action: action as FaultAction }
+    .map((scheduled) => {
+      const { at, ...fault } = scheduled
+      return { atMs: at, fault: fault as Fault }
     })
     .sort((a, b) => a.atMs - b.atMs)
 }

@@ -12,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Experiment } from '../api/experiment.js'
-import type { FaultAction, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
+import type { Fault, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
@@ -25,6 +25,7 @@ import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
 import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
+import type { TimedFault } from '../faults/fault.js'
 import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
@@ -291,11 +292,11 @@ export class ExperimentRun {
   }
 
   /** Injects a fault by hand, now: a link fault at once, a node fault once its node's earlier faults are done. */
-  async inject(action: FaultAction): Promise<FaultResult> {
+  async inject(fault: Fault): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
-    const fault = await this.faults.inject(action)
-    if (fault.outcome === 'applied') return { ok: true, targets: fault.targets, atMs: round(fault.atMs) }
-    return { ok: false, error: fault.detail ?? fault.outcome ?? 'not carried out', atMs: round(fault.atMs) }
+    const injected = await this.faults.inject(fault)
+    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs) }
+    return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs) }
   }
 
   private async runPhases(): Promise<WorkloadStats> {
@@ -319,25 +320,25 @@ export class ExperimentRun {
       this.clockStarted = true
       this.faults!.applyLinkRules()
       // Partitions take effect synchronously here, before the peer list starts the clocks.
-      for (const { action } of initial) initialInjections.push(this.faults!.inject(action, 0))
+      for (const { fault } of initial) initialInjections.push(this.faults!.inject(fault, 0))
     })
     await Promise.all(initialInjections)
     // Interrupted while the replicas started: the workload never begins.
     if (this.interruptedBy !== undefined) throw new Error(this.interruptedBy)
     // Each fault fires at its time, whatever another node is doing (see FaultInjector).
-    const due = new Map<{ atMs: number; action: FaultAction }, NodeJS.Timeout>()
-    const arm = (fault: { atMs: number; action: FaultAction }) => {
-      const remainingMs = this.workloadStartMs + fault.atMs - this.now()
+    const due = new Map<TimedFault, NodeJS.Timeout>()
+    const arm = (timed: TimedFault) => {
+      const remainingMs = this.workloadStartMs + timed.atMs - this.now()
       // Timers count from the event loop's cached clock and can fire a little early: never before its time.
-      if (remainingMs > 0) return void due.set(fault, setTimeout(() => arm(fault), Math.ceil(remainingMs)))
-      due.delete(fault)
-      void this.faults!.inject(fault.action, fault.atMs)
+      if (remainingMs > 0) return void due.set(timed, setTimeout(() => arm(timed), Math.ceil(remainingMs)))
+      due.delete(timed)
+      void this.faults!.inject(timed.fault, timed.atMs)
     }
     schedule.filter(({ atMs }) => atMs > 0).forEach(arm)
     this.endFaults = () => {
-      for (const [fault, timer] of due) {
+      for (const [timed, timer] of due) {
         clearTimeout(timer)
-        this.faults!.notCarriedOut(fault.action, fault.atMs, 'the run ended before its time')
+        this.faults!.notCarriedOut(timed.fault, timed.atMs, 'the run ended before its time')
       }
       due.clear()
       this.faults!.end('the run ended')

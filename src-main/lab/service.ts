@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExerciseFileText, ExperimentFile, FaultAction, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, TraceQuery } from '../api/lab-api.js'
+import type { ExerciseFileText, ExperimentFile, Fault, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, TraceQuery } from '../api/lab-api.js'
 import { buildTraceIndex, parseTraceIndex, readTraceWindow, type TraceIndex } from './trace-index.js'
 import { validateExperimentText, type FieldError, type ValidationResult } from '../api/validate.js'
 import { ExperimentRun } from './runner.js'
@@ -94,9 +94,9 @@ export function createLabService(options: LabServiceOptions): LabService {
       if (active?.run.id === runId) active.run.stop()
     },
 
-    async injectFault(runId: string, action: FaultAction): Promise<FaultResult> {
+    async injectFault(runId: string, fault: Fault): Promise<FaultResult> {
       if (active?.run.id !== runId) return { ok: false, error: `run ${runId} is not in progress` }
-      return active.run.inject(action)
+      return active.run.inject(fault)
     },
 
     subscribe(listener) {

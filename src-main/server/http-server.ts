@@ -9,9 +9,9 @@ import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket, type RawData } from 'ws'
 import { labCallJsonBytesMax, type LabApi, type LabStreamMessage } from '../api/lab-api.js'
-import { dispatchLabCall, errorMessage, isLabCallMethod } from './lab-methods.js'
-import { healthPath, wirePath, wireProtocolVersion, type WireServerMessage } from './wire.js'
-import { contentSecurityPolicy, contentTypeOf, resolveStaticPath } from './static-files.js'
+import { dispatchLabCall, errorMessage, isLabCallMethod } from '../api/lab-methods.js'
+import { healthPath, wirePath, wireProtocolVersion, type WireServerMessage } from '../api/wire.js'
+import { contentSecurityPolicy, contentTypeOf, resolveStaticPath } from '../lab/static-files.js'
 
 /**
  * Inbound messages are calls; every call the API accepts fits in this bound (an experiment text of

@@ -1,13 +1,13 @@
 /**
  * Starts the browser-mode lab: a real lab service (real replicas) behind serveLab.
- * Shared by `npm run serve` (main.ts) and the `npm start` fallback (../electron/launch.ts).
+ * Shared by `npm run serve` (main.ts) and the `npm start` fallback (../launch/launch.ts).
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLabService } from '../lab/service.js'
 import { htmlToPdf } from '../lab/report/pdf.js'
 import { serveLab } from './http-server.js'
-import { onStopSignal } from '../cli/signals.js'
+import { onStopSignal } from '../lab/signals.js'
 
 export interface StartLabServerOptions {
   /** 0 or absent picks a free port. */

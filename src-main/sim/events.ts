@@ -6,7 +6,8 @@
 import type { Command, NodeId, RequestTag } from '../protocols/types.js'
 import { assertNever } from '../protocols/types.js'
 import type { Outcome } from './clients.js'
-import type { Fault, NemesisAction } from './nemesis.js'
+import { describeFault } from '../faults/fault.js'
+import type { CrashLanding, NemesisAction, SimFault } from './nemesis.js'
 
 export type SimEvent =
   /** A node's timer fires; `token` tells a live timer from one that died with a crash or pause. */
@@ -31,7 +32,8 @@ export type SimEvent =
   | { kind: 'timeout'; client: number; opId: number }
   /** The nemesis strikes (it picks the fault's shape and target when it fires). */
   | { kind: 'nemesis'; action: NemesisAction }
-  | { kind: 'fault'; fault: Fault }
+  /** `landing`: how a crash the nemesis drew lands (inside a Ready, with a restart later). */
+  | { kind: 'fault'; fault: SimFault; landing?: CrashLanding }
   /** The safety phase ends: everything is healed and restarted. */
   | { kind: 'phase'; phase: 'liveness' }
 
@@ -54,7 +56,7 @@ export function describeEvent(event: SimEvent): string {
     case 'nemesis':
       return `nemesis ${event.action}`
     case 'fault':
-      return describeFault(event.fault)
+      return describeSimFault(event.fault, event.landing)
     case 'phase':
       return `phase ${event.phase}: heal, restart, resume; loss off`
     default:
@@ -72,26 +74,17 @@ export function describeMessage(message: { type: string }): string {
   return parts.join(' ')
 }
 
-export function describeFault(fault: Fault): string {
+/** The lab's words for the lab's faults; the simulator's own for the rest and for how a crash lands. */
+export function describeSimFault(fault: SimFault, landing?: CrashLanding): string {
   switch (fault.kind) {
-    case 'cut':
-      return `cut ${fault.shape}`
-    case 'heal':
-      return 'heal all links'
-    case 'crash':
-      return `crash ${fault.node}${fault.midReady ? ' inside its next Ready' : ''}`
-    case 'restart':
-      return `restart ${fault.node}`
-    case 'pause':
-      return `pause ${fault.node}`
-    case 'resume':
-      return `resume ${fault.node}`
     case 'transfer':
       return `transfer leadership ${fault.node} -> ${fault.target}`
     case 'slow-timers':
       return fault.timerFactor === 1 ? `timers of ${fault.node} on time again` : `timers of ${fault.node} ${fault.timerFactor.toFixed(1)}x late`
+    case 'crash':
+      return `${describeFault(fault)}${landing?.midReady ? ' inside its next Ready' : ''}`
     default:
-      return assertNever(fault, 'fault')
+      return describeFault(fault)
   }
 }
 

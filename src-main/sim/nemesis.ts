@@ -13,25 +13,67 @@
  *   - a leader is isolated the moment its commit index moves, so what it sends next is lost.
  * Together the last three build Raft's Figure 8: an old-term entry that reaches a majority without
  * an entry of the new leader's term, and a rival whose later-term entries win the next election.
+ *
+ * What it draws is the lab's own fault union (src-main/faults/fault.ts), with concrete node names:
+ * crash, restart, pause, resume, partition (an isolation is a partition of one node; one-way and
+ * bridged splits are partitions with options) and heal. Two kinds are the simulator's alone
+ * (SimOnlyFault), because a lab run cannot inject them: a leadership transfer (the replica has no
+ * control message for it) and slow timers (a real process cannot make its timers late while its
+ * clock stays true; the lab's nearest fault, clockSkew, changes both).
  */
+import type { Fault, FaultOf } from '../faults/fault.js'
 import { randomInt } from '../protocols/common/random.js'
 import { assertNever } from '../protocols/types.js'
 import type { CoreEvent, NodeId, Random } from '../protocols/types.js'
 import { tickUs, timerFactorMax, type NemesisRates } from './scenario.js'
 
-export type Fault =
-  /** Cuts every listed directed link (a partition is both directions; a one-way cut, one). */
-  | { kind: 'cut'; shape: string; links: [NodeId, NodeId][] }
-  | { kind: 'heal' }
-  /** midReady: the crash lands inside the node's next Ready, after some of its effects. */
-  | { kind: 'crash'; node: NodeId; midReady: boolean; restartAfterUs: number }
-  | { kind: 'restart'; node: NodeId }
-  | { kind: 'pause'; node: NodeId }
-  | { kind: 'resume'; node: NodeId }
+/** Faults only the simulator draws (see above); a lab experiment cannot write them. */
+export type SimOnlyFault =
   /** The leader `node` is asked to hand leadership to `target` (through the core's input door). */
   | { kind: 'transfer'; node: NodeId; target: NodeId }
   /** The node's timers fire `timerFactor` times late from now on (1: on time again); its clock stays true. */
   | { kind: 'slow-timers'; node: NodeId; timerFactor: number }
+
+export type SimFault = Fault | SimOnlyFault
+
+/**
+ * Whether the simulator can play a lab fault: every kind has its case, and the ones it cannot
+ * model say why (a replayed schedule that holds one is refused before it runs).
+ */
+export function simFaultSupport(fault: Fault, protocol: { readonly name: string }): { modelled: true; reason?: undefined } | { modelled: false; reason: string } {
+  switch (fault.kind) {
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+    case 'isolate':
+    case 'partition':
+    case 'cut':
+    case 'cutOneWay':
+    case 'heal':
+    case 'network':
+    case 'link':
+    case 'clockSkew':
+    case 'slowDisk':
+    // Where the protocol has no election to start, a campaign does nothing, as in the lab.
+    case 'campaign':
+      return { modelled: true }
+    case 'byzantine':
+      return { modelled: false, reason: `a ${protocol.name} node gets its Byzantine behaviour when the simulated cluster starts (cluster.byzantine), not in the middle of a run` }
+    default:
+      return assertNever(fault, 'fault')
+  }
+}
+
+/**
+ * How the simulator lands a crash it drew: inside the node's next Ready (after some of its
+ * effects), and with a restart `restartAfterUs` later. A replayed lab crash has none: it lands at
+ * once, and its restart is a fault of the schedule.
+ */
+export interface CrashLanding {
+  midReady: boolean
+  restartAfterUs: number
+}
 
 export type NemesisAction = 'partition' | 'crash' | 'pause' | 'transfer' | 'slow-timers'
 export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause', 'transfer', 'slow-timers']
@@ -46,7 +88,8 @@ export interface ClusterView {
 /** A fault to apply `afterUs` from now (0: at once). */
 export interface Scheduled {
   afterUs: number
-  fault: Fault
+  fault: SimFault
+  landing?: CrashLanding
 }
 
 /** A reactive crash waits at most this long after the append that triggered it. */
@@ -95,14 +138,14 @@ export class Nemesis {
         if (view.up.length === 0) return []
         const node = this.target(view)
         const midReady = this.percent(this.rates.crashMidReadyPercent)
-        return [{ afterUs: 0, fault: { kind: 'crash', node, midReady, restartAfterUs: this.restartAfterUs() } }]
+        return [{ afterUs: 0, fault: { kind: 'crash', target: node }, landing: { midReady, restartAfterUs: this.restartAfterUs() } }]
       }
       case 'pause': {
         if (view.up.length === 0) return []
         const node = this.target(view)
         return [
-          { afterUs: 0, fault: { kind: 'pause', node } },
-          { afterUs: this.exponentialUs(this.rates.pauseLastsUs) + 1, fault: { kind: 'resume', node } },
+          { afterUs: 0, fault: { kind: 'pause', target: node } },
+          { afterUs: this.exponentialUs(this.rates.pauseLastsUs) + 1, fault: { kind: 'resume', target: node } },
         ]
       }
       case 'transfer': {
@@ -138,7 +181,7 @@ export class Nemesis {
     const committed = leading && events.some((event) => event.kind === 'commit')
     const votedForOther = events.some((event) => event.kind === 'vote' && event.votedFor !== node)
     if (votedForOther && this.percent(this.rates.rebootVoterPercent)) {
-      return [{ afterUs: 0, fault: { kind: 'crash', node, midReady: false, restartAfterUs: 0 } }]
+      return [{ afterUs: 0, fault: { kind: 'crash', target: node }, landing: { midReady: false, restartAfterUs: 0 } }]
     }
     if (elected && this.percent(this.rates.isolateNewLeaderPercent)) return this.isolate(node)
     if (committed && this.percent(this.rates.isolateLeaderOnCommitPercent)) return this.isolate(node)
@@ -146,17 +189,19 @@ export class Nemesis {
       // Isolated at once, what it just sent is lost; crashed a little later, some of it may arrive.
       if (this.random() < 0.5) return this.isolate(node)
       const afterUs = randomInt(this.random, 0, crashAfterAppendUsMax)
-      return [{ afterUs, fault: { kind: 'crash', node, midReady: false, restartAfterUs: this.restartAfterUs() } }]
+      return [{ afterUs, fault: { kind: 'crash', target: node }, landing: { midReady: false, restartAfterUs: this.restartAfterUs() } }]
     }
     return []
   }
 
-  /** Cuts `node` off both ways at once (what it has in flight is lost too), healed later. */
+  /**
+   * Cuts `node` off both ways at once (what it has in flight is lost too), healed later. A
+   * partition, not the lab's additive `isolate`: as every cut the nemesis draws, it replaces the one
+   * before.
+   */
   private isolate(node: NodeId): Scheduled[] {
-    const links: [NodeId, NodeId][] = []
-    for (const other of this.members) if (other !== node) links.push([node, other], [other, node])
     return [
-      { afterUs: 0, fault: { kind: 'cut', shape: `isolate ${node} (reactive)`, links } },
+      { afterUs: 0, fault: { kind: 'partition', groups: [[node], this.members.filter((member) => member !== node)] } },
       { afterUs: this.exponentialUs(this.rates.partitionLastsUs) + 1, fault: { kind: 'heal' } },
     ]
   }
@@ -171,40 +216,30 @@ export class Nemesis {
   }
 
   /** Isolation of one node (often the leader), a random split, or a bridge; sometimes one-way. */
-  private drawCut(view: ClusterView): Fault {
+  private drawCut(view: ClusterView): FaultOf<'partition'> {
     const members = view.members
     const shuffled = this.shuffle(members)
     let sideA: NodeId[]
     let sideB: NodeId[]
-    let shape: string
+    let bridge: NodeId | undefined
     const roll = this.random()
     if (roll < 0.4) {
       const node = this.target({ ...view, up: members })
       sideA = [node]
       sideB = members.filter((member) => member !== node)
-      shape = `isolate ${node}`
     } else if (roll < 0.8 || members.length < 3) {
       const cut = randomInt(this.random, 1, members.length - 1)
       sideA = shuffled.slice(0, cut)
       sideB = shuffled.slice(cut)
-      shape = 'split'
     } else {
       // A bridge: one node still talks to both halves, which do not talk to each other.
       const cut = randomInt(this.random, 1, members.length - 2)
       sideA = shuffled.slice(1, cut + 1)
       sideB = shuffled.slice(cut + 1)
-      shape = `bridge via ${shuffled[0]}`
+      bridge = shuffled[0]
     }
-    const links: [NodeId, NodeId][] = []
     const oneWay = this.percent(this.rates.oneWayPercent)
-    for (const a of sideA) {
-      for (const b of sideB) {
-        links.push([a, b])
-        if (!oneWay) links.push([b, a])
-      }
-    }
-    const describe = `${shape}: ${sideA.join(',')} ${oneWay ? '-/->' : '<-/->'} ${sideB.join(',')}`
-    return { kind: 'cut', shape: describe, links }
+    return { kind: 'partition', groups: [sideA, sideB], ...(oneWay ? { oneWay: true as const } : {}), ...(bridge === undefined ? {} : { bridge }) }
   }
 
   private shuffle(values: readonly NodeId[]): NodeId[] {

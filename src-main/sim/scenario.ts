@@ -116,7 +116,15 @@ export interface Scenario {
   workload: WorkloadRates
 }
 
-export function drawScenario(seed: number, protocol: AnyProtocol, profile: FaultProfile): Scenario {
+/** A replayed experiment's cluster (see replay.ts): its nodes, settings and network. */
+export interface ReplayedCluster {
+  members: NodeId[]
+  settings: { clusterSize: number } & Record<string, unknown>
+  network: NetworkRates
+}
+
+export function drawScenario(seed: number, protocol: AnyProtocol, profile: FaultProfile, replay?: ReplayedCluster): Scenario {
+  if (replay !== undefined) return replayScenario(seed, protocol, replay)
   const random = seededRandom(seed, `sim:scenario:${protocol.name}`)
   const settings = protocol.sim.drawSettings(random) as Scenario['settings']
   const members = Array.from({ length: settings.clusterSize }, (_, index) => `n${index + 1}`)
@@ -146,6 +154,31 @@ export function drawScenario(seed: number, protocol: AnyProtocol, profile: Fault
     workload.bigValueBytesMax = randomInt(random, 1024, bigValueBytesMax)
   }
   return { seed, protocol, profile, settings, members, clocks, network, nemesis, workload }
+}
+
+/**
+ * A replayed experiment: its nodes, settings and network; clocks and the workload drawn from the
+ * seed as usual; a quiet nemesis (the faults are the schedule's); slow disks and slow timers only
+ * where the schedule puts them.
+ */
+function replayScenario(seed: number, protocol: AnyProtocol, replay: ReplayedCluster): Scenario {
+  const random = seededRandom(seed, `sim:replay:${protocol.name}`)
+  const members = [...replay.members]
+  const drift = random() * clockDriftMax
+  const clocks = members.map(() => ({
+    phaseUs: randomInt(random, 0, tickUs - 1),
+    periodUs: Math.round(tickUs * (1 + drift * (2 * random() - 1))),
+    timerFactor: 1,
+    fsyncUs: 0,
+  }))
+  const nemesis: NemesisRates = {
+    focus: 'scattered', partitionEveryUs: undefined, partitionLastsUs: 0, oneWayPercent: 0, crashEveryUs: undefined, restartAfterUs: 0,
+    crashMidReadyPercent: 0, targetLeaderPercent: 0, pauseEveryUs: undefined, pauseLastsUs: 0, rebootVoterPercent: 0,
+    leaderFaultAfterAppendPercent: 0, isolateNewLeaderPercent: 0, isolateLeaderOnCommitPercent: 0, transferEveryUs: undefined,
+    slowTimersEveryUs: undefined, slowTimersLastUs: 0,
+  }
+  const workload = drawWorkload(random)
+  return { seed, protocol, profile: 'all', settings: replay.settings, members, clocks, network: { ...replay.network }, nemesis, workload }
 }
 
 /**

@@ -21,6 +21,7 @@
  * 'sync' one follows the records' write but not their fsync.
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
+import { partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
 import type { AnyProtocol } from '../protocols/descriptor.js'
 import { descriptorOf, type ProtocolName } from '../protocols/registry.js'
 import { assertNever } from '../protocols/types.js'
@@ -30,10 +31,11 @@ import { Workload, type Outcome, type SimClient } from './clients.js'
 import { commandText, DurableLog } from './durable-log.js'
 import { describeEvent, type SimEvent } from './events.js'
 import { SafetyMonitor, type Violation } from './monitor.js'
-import { Nemesis, nemesisActions, type ClusterView, type Fault } from './nemesis.js'
+import { Nemesis, nemesisActions, simFaultSupport, type ClusterView, type CrashLanding, type SimFault } from './nemesis.js'
 import { SimNetwork } from './network.js'
 import { EventQueue } from './queue.js'
 import { checkHistory, replayCommand, type SimResult, type SimRunCounts } from './result.js'
+import type { FaultReplay } from './replay.js'
 import { describeScenario, drawScenario, tickUs, type FaultProfile, type NodeClock, type Scenario } from './scenario.js'
 import { TraceHasher } from './trace-hash.js'
 import { simCrypto } from './auth.js'
@@ -53,6 +55,12 @@ export interface SimOptions {
    * the first violation of every check (to see, say, that a split brain also shows in the history).
    */
   keepGoing?: boolean
+  /**
+   * A lab run's fault schedule to play instead of the nemesis (replay.ts planReplay): its cluster,
+   * its faults at their virtual times, and a safety phase as long as its workload (stepsMax then
+   * only bounds it).
+   */
+  replay?: FaultReplay
 }
 
 export const safetyStepsDefault = 3_000
@@ -106,9 +114,18 @@ export interface SimNode {
   proposals: Map<string, PendingRequest>
   reads: Map<number, PendingRequest & { key: string; requiredIndex: number }>
   /** A crash armed to land inside the node's next Ready. */
-  crashArmed: { restartAfterUs: number } | undefined
+  crashArmed: { restartAfterUs: number | undefined } | undefined
   /** Its timers fire this many times late (the slow-timers fault; the seed's clock.timerFactor otherwise). */
   timerFactor: number
+  /**
+   * The lab's clockSkew: the node's clock, timers and `nowMs` alike, runs at this rate. `nowMs`
+   * counts on from `clockBaseMs`, what it read when the rate last changed at `clockBaseUs`.
+   */
+  clockRate: number
+  clockBaseUs: number
+  clockBaseMs: number
+  /** How long one fsync blocks the node: its disk's (clock.fsyncUs) plus a slowDisk fault's. */
+  fsyncUs: number
   /** In a slow fsync: the rest of a Ready waits in afterSync, and events wait in `deferred`. */
   blocked: boolean
   afterSync: (() => void)[]
@@ -164,6 +181,8 @@ export class Simulation {
   private readonly readRoute: 'core' | 'log' | 'local'
   /** Slow disks and slow timers are in force (the safety phase; the liveness phase heals them). */
   private slowNodes = true
+  /** Draws random fault targets (follower, random, minority); made on first use. */
+  private faultTargetRandom: Random | undefined
 
   constructor(readonly options: SimOptions) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
@@ -171,8 +190,8 @@ export class Simulation {
     }
     this.protocol = descriptorOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
-    this.stepsMax = validateSteps(options.stepsMax ?? safetyStepsDefault)
-    this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all')
+    this.stepsMax = validateSteps(options.stepsMax ?? (options.replay === undefined ? safetyStepsDefault : safetyStepsLimit))
+    this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay)
     const { seed, members, settings } = this.scenario
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
@@ -192,6 +211,7 @@ export class Simulation {
       const afterUs = this.nemesis.nextUs(action)
       if (afterUs !== undefined) this.schedule(afterUs, { kind: 'nemesis', action })
     }
+    for (const { atUs, fault } of options.replay?.faults ?? []) this.schedule(atUs, { kind: 'fault', fault })
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -202,7 +222,7 @@ export class Simulation {
     if (this.phase === 'done') return undefined
     let event: SimEvent
     let note: string
-    if (this.phase === 'safety' && this.clock.step >= this.stepsMax) {
+    if (this.phase === 'safety' && (this.clock.step >= this.stepsMax || this.replayedRunOver())) {
       event = { kind: 'phase', phase: 'liveness' }
       this.clock.step += 1
       note = this.startLiveness()
@@ -214,6 +234,13 @@ export class Simulation {
       note = this.handle(event)
     }
     return this.afterStep(event, note)
+  }
+
+  /** A replayed run's safety phase lasts as long as the run's workload did, in virtual time. */
+  private replayedRunOver(): boolean {
+    const replay = this.options.replay
+    if (replay === undefined) return false
+    return (this.queue.peek()?.timeUs ?? Number.POSITIVE_INFINITY) > replay.durationUs
   }
 
   run(): SimResult {
@@ -275,7 +302,7 @@ export class Simulation {
       case 'nemesis':
         return this.onNemesis(event.action)
       case 'fault':
-        return this.applyFault(event.fault)
+        return this.applyFault(event.fault, event.landing)
       case 'phase':
         throw new Error('sim: phase events are never queued')
       default:
@@ -334,7 +361,7 @@ export class Simulation {
     node.afterSync = []
     this.monitor.crashed(node.id)
     this.counts.crashes += 1
-    if (restartAfterUs !== undefined) this.schedule(restartAfterUs, { kind: 'fault', fault: { kind: 'restart', node: node.id } })
+    if (restartAfterUs !== undefined) this.schedule(restartAfterUs, { kind: 'fault', fault: { kind: 'restart', target: node.id } })
   }
 
   private resume(node: SimNode): void {
@@ -347,7 +374,7 @@ export class Simulation {
 
   /** Until its next tick: the clock's period, stretched while the node's timers run late. */
   private tickPeriodUs(node: SimNode): number {
-    return this.slowNodes ? Math.round(node.clock.periodUs * node.timerFactor) : node.clock.periodUs
+    return this.slowNodes ? Math.round((node.clock.periodUs * node.timerFactor) / node.clockRate) : Math.round(node.clock.periodUs / node.clockRate)
   }
 
   /**
@@ -355,7 +382,14 @@ export class Simulation {
    * crystal (its drift), whatever its timers do.
    */
   private nodeNowMs(node: SimNode): number {
-    return (this.clock.timeUs * tickUs) / node.clock.periodUs / 1000
+    return node.clockBaseMs + (((this.clock.timeUs - node.clockBaseUs) * tickUs) / node.clock.periodUs / 1000) * node.clockRate
+  }
+
+  /** A new clock rate from now on; what the node's clock read so far stays (it never goes back). */
+  private setClockRate(node: SimNode, rate: number): void {
+    node.clockBaseMs = this.nodeNowMs(node)
+    node.clockBaseUs = this.clock.timeUs
+    node.clockRate = rate
   }
 
   /** A slow fsync finished: the rest of the Ready goes out, then what waited for the node. */
@@ -496,39 +530,63 @@ export class Simulation {
   private onNemesis(action: (typeof nemesisActions)[number]): string {
     const afterUs = this.nemesis.nextUs(action)
     if (afterUs !== undefined) this.schedule(afterUs, { kind: 'nemesis', action })
-    for (const scheduled of this.nemesis.strike(action, this.clusterView())) this.schedule(scheduled.afterUs, { kind: 'fault', fault: scheduled.fault })
+    for (const scheduled of this.nemesis.strike(action, this.clusterView())) this.scheduleFault(scheduled.afterUs, scheduled.fault, scheduled.landing)
     return ''
   }
 
-  private applyFault(fault: Fault): string {
+  private scheduleFault(afterUs: number, fault: SimFault, landing: CrashLanding | undefined): void {
+    this.schedule(afterUs, landing === undefined ? { kind: 'fault', fault } : { kind: 'fault', fault, landing })
+  }
+
+  /**
+   * Every fault of the lab's union and the simulator's own. A lab fault with a node target
+   * (leader, random, crashed, ...) is resolved here, when it fires, by the runner's own rule.
+   */
+  private applyFault(fault: SimFault, landing: CrashLanding | undefined): string {
     switch (fault.kind) {
+      case 'crash':
+        return this.onTargets(fault.target, (node) => this.crashFault(node, landing?.midReady ?? false, landing?.restartAfterUs))
+      case 'restart':
+        return this.onTargets(fault.target, (node) => this.restartFault(node))
+      case 'pause':
+        return this.onTargets(fault.target, (node) => this.pauseFault(node))
+      case 'resume':
+        return this.onTargets(fault.target, (node) => this.resumeFault(node))
+      case 'isolate':
+        return this.onTargets(fault.target, (node) => this.isolateFault(node))
+      case 'campaign':
+        return this.onTargets(fault.target, (node) => this.inputFault(node, this.protocol.host.campaignInput, `${this.protocol.name} has no elections to start`))
+      case 'partition':
+        return this.partitionFault(fault)
       case 'cut':
-        // A new cut replaces the one before (and a pending heal may end it early): one shape at a time.
-        this.network.heal()
-        for (const [from, to] of fault.links) this.network.cut([from], [to])
+        this.network.cut([fault.between[0]], [fault.between[1]])
+        this.network.cut([fault.between[1]], [fault.between[0]])
+        this.counts.cuts += 1
+        return ''
+      case 'cutOneWay':
+        this.network.cut([fault.from], [fault.to])
         this.counts.cuts += 1
         return ''
       case 'heal':
         this.network.heal()
         return ''
-      case 'crash':
-        return this.crashFault(this.node(fault.node), fault.midReady, fault.restartAfterUs)
-      case 'restart': {
-        const node = this.node(fault.node)
-        if (node.core !== undefined) return 'already up'
-        this.counts.restarts += 1
-        this.start(node, node.clock.periodUs)
-        return `incarnation ${node.incarnation} from ${node.records.length} records`
-      }
-      case 'pause':
-        return this.pauseFault(this.node(fault.node))
-      case 'resume': {
-        const node = this.node(fault.node)
-        if (!node.paused) return 'not paused'
-        const deferred = node.deferred.length
-        this.resume(node)
-        return `${deferred} deferred events`
-      }
+      case 'network':
+        return this.network.changeConditions(fault.conditions)
+      case 'link':
+        return this.network.changeLinkConditions(fault.from, fault.to, fault.conditions)
+      case 'clockSkew':
+        return this.onTargets(fault.target, (node) => {
+          this.setClockRate(node, fault.factor)
+          return ''
+        })
+      case 'slowDisk':
+        // A persist delay in virtual time: each Ready with records blocks the node this much longer.
+        return this.onTargets(fault.target, (node) => {
+          node.fsyncUs = node.clock.fsyncUs + Math.round(fault.ms * 1000)
+          return ''
+        })
+      case 'byzantine':
+        return `not modelled: ${simFaultSupport(fault, this.protocol).reason}`
       case 'transfer': {
         const node = this.node(fault.node)
         const transferInput = this.protocol.sim.transferInput
@@ -548,14 +606,82 @@ export class Simulation {
     }
   }
 
-  private crashFault(node: SimNode, midReady: boolean, restartAfterUs: number): string {
+  /** Applies a node fault to every node its target names now; the note says which. */
+  private onTargets(target: string, apply: (node: SimNode) => string): string {
+    const nodes = resolveNodeTarget(target, this.targetView(), this.targetRandom())
+    if (nodes.length === 0) return 'no node matched the target at that moment'
+    const notes = nodes.map((id) => {
+      const note = apply(this.node(id))
+      return id === target ? note : `${id}${note === '' ? '' : `: ${note}`}`
+    })
+    return notes.filter((note) => note !== '').join('; ')
+  }
+
+  private targetView() {
+    const nodes = this.nodes
+    return {
+      members: this.scenario.members,
+      up: nodes.filter((node) => node.core !== undefined && !node.paused).map((node) => node.id),
+      crashed: nodes.filter((node) => node.core === undefined).map((node) => node.id),
+      paused: nodes.filter((node) => node.core !== undefined && node.paused).map((node) => node.id),
+      leader: this.leader()?.id,
+    }
+  }
+
+  /** The runner's stream name: a replayed run picks random targets from the same numbers. */
+  private targetRandom(): Random {
+    this.faultTargetRandom ??= seededRandom(this.scenario.seed, 'faults')
+    return this.faultTargetRandom
+  }
+
+  /** A fault that is an input to the core (a campaign, a transfer), through its one input door. */
+  private inputFault(node: SimNode, input: { kind: string } | undefined, missing: string): string {
+    if (input === undefined) return missing
+    if (node.core === undefined || node.paused || node.blocked) return 'not running'
+    this.stepCore(node, input as CoreInput<AnyMessage>)
+    return ''
+  }
+
+  /** A new cut replaces the one before (a pending heal may end it early): one shape at a time. */
+  private partitionFault(fault: FaultOf<'partition'>): string {
+    this.network.heal()
+    for (const [from, to] of partitionCuts(fault, this.scenario.members)) this.network.cut([from], [to])
+    this.counts.cuts += 1
+    return ''
+  }
+
+  /** The lab's isolate: on top of the cuts in force. */
+  private isolateFault(node: SimNode): string {
+    const others = this.scenario.members.filter((member) => member !== node.id)
+    this.network.cut([node.id], others)
+    this.network.cut(others, [node.id])
+    this.counts.cuts += 1
+    return ''
+  }
+
+  private restartFault(node: SimNode): string {
+    if (node.core !== undefined) return 'already up'
+    this.counts.restarts += 1
+    this.start(node, node.clock.periodUs)
+    return `incarnation ${node.incarnation} from ${node.records.length} records`
+  }
+
+  private resumeFault(node: SimNode): string {
+    if (!node.paused) return 'not paused'
+    const deferred = node.deferred.length
+    this.resume(node)
+    return `${deferred} deferred events`
+  }
+
+  /** `restartAfterUs` undefined: the node stays down until a restart fault. */
+  private crashFault(node: SimNode, midReady: boolean, restartAfterUs: number | undefined): string {
     if (node.core === undefined) return 'already down'
     if (midReady) {
       node.crashArmed = { restartAfterUs }
       return 'armed'
     }
     this.crash(node, restartAfterUs)
-    return `restart in ${restartAfterUs} µs`
+    return restartAfterUs === undefined ? '' : `restart in ${restartAfterUs} µs`
   }
 
   private pauseFault(node: SimNode): string {
@@ -584,7 +710,7 @@ export class Simulation {
     node.status = core.status()
     const armed = node.crashArmed
     const { actions, syncedFrom } = this.readyActions(node, ready)
-    const slowSync = armed === undefined && this.slowNodes && node.clock.fsyncUs > 0 && ready.mustSync
+    const slowSync = armed === undefined && this.slowNodes && node.fsyncUs > 0 && ready.mustSync
     const done = armed !== undefined ? randomInt(this.random, 0, actions.length) : slowSync ? syncedFrom : actions.length
     for (let index = 0; index < done; index += 1) actions[index]()
     if (slowSync) {
@@ -592,7 +718,7 @@ export class Simulation {
       node.blocked = true
       node.afterSync = actions.slice(syncedFrom)
       this.counts.slowSyncs += 1
-      this.schedule(node.clock.fsyncUs, { kind: 'synced', node: node.id, incarnation: node.incarnation })
+      this.schedule(node.fsyncUs, { kind: 'synced', node: node.id, incarnation: node.incarnation })
     }
     if (armed !== undefined) {
       this.counts.crashesMidReady += 1
@@ -735,7 +861,7 @@ export class Simulation {
     const leading = role !== undefined && this.protocol.leaderRoles.includes(role)
     const appendedAsLeader = leading && proposed && ready.persist.length > 0
     for (const scheduled of this.nemesis.react(node.id, ready.events, leading, appendedAsLeader)) {
-      this.schedule(scheduled.afterUs, { kind: 'fault', fault: scheduled.fault })
+      this.scheduleFault(scheduled.afterUs, scheduled.fault, scheduled.landing)
     }
   }
 
@@ -770,6 +896,7 @@ export class Simulation {
     this.network.calm()
     for (const node of this.nodes) {
       node.crashArmed = undefined
+      if (node.clockRate !== 1) this.setClockRate(node, 1)
       if (node.core === undefined) {
         this.counts.restarts += 1
         this.start(node, node.clock.periodUs)
@@ -851,7 +978,7 @@ export class Simulation {
       network: { ...this.network.stats },
       clients: { ...this.workload.stats },
       counts: { ...this.counts, followerReads: this.workload.followerReads },
-      replay: replayCommand(this.options, safetyStepsDefault),
+      replay: this.options.replay?.command ?? replayCommand(this.options, safetyStepsDefault),
     }
     if (violation !== undefined) {
       result.violation = violation
@@ -896,7 +1023,7 @@ function newNode(id: NodeId, clock: NodeClock): SimNode {
   return {
     id, clock, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
     durable: new DurableLog(), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
-    timerFactor: clock.timerFactor, blocked: false, afterSync: [],
+    timerFactor: clock.timerFactor, clockRate: 1, clockBaseUs: 0, clockBaseMs: 0, fsyncUs: clock.fsyncUs, blocked: false, afterSync: [],
   }
 }
 

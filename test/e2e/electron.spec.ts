@@ -8,7 +8,7 @@ import path from 'node:path'
 import { _electron as electron, expect, test } from '@playwright/test'
 import { repositoryRoot } from './fixtures/lab-server'
 import { raftFailoverFlow } from './flows/raft-failover'
-import { displayProblem, findElectronBinary } from '../../src-main/electron/electron-binary'
+import { displayProblem, findElectronBinary } from '../../src-main/launch/electron-binary'
 
 function electronUnavailable(): string | undefined {
   const binary = findElectronBinary(path.join(repositoryRoot, 'package.json'))

@@ -80,14 +80,14 @@ describe('faults on a node wait only for that node', () => {
     await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
     let nowMs = 0
     const faults = new FaultInjector(cluster.cluster, cluster.leaders, { delayMs: 0, jitterMs: 0, loss: 0, duplicate: 0, reorder: 0 }, seededRandom(1, 'faults'), () => nowMs)
-    await faults.inject({ crash: 'C' }, 0)
+    await faults.inject({ kind: 'crash', target: 'C' }, 0)
     nowMs = 100
-    const restart = faults.inject({ restart: 'C' }, 100)
+    const restart = faults.inject({ kind: 'restart', target: 'C' }, 100)
     const pid = await heldPid()
     nowMs = 200
-    const slowDisk = faults.inject({ slowDisk: { node: 'C', ms: 1 } }, 200)
+    const slowDisk = faults.inject({ kind: 'slowDisk', target: 'C', ms: 1 }, 200)
     nowMs = 300
-    const pause = await faults.inject({ pause: 'B' }, 300)
+    const pause = await faults.inject({ kind: 'pause', target: 'B' }, 300)
     expect(pause).toMatchObject({ atMs: 300, scheduledAtMs: 300, targets: ['B'], outcome: 'applied' })
     expect(cluster.cluster.replicas.get('B')!.state).toBe('paused')
     expect(cluster.cluster.replicas.get('C')!.state, 'C is still starting when B is paused').toBe('starting')
@@ -101,7 +101,7 @@ describe('faults on a node wait only for that node', () => {
     const late = await slowDisk
     expect(late).toMatchObject({ scheduledAtMs: 200, atMs: 900, targets: ['C'], outcome: 'applied' })
     expect(faults.injected.map((fault) => fault.action)).toEqual(['crash C', 'pause B', 'restart C', 'slow disk C +1 ms per fsync'])
-    await faults.inject({ resume: 'B' })
+    await faults.inject({ kind: 'resume', target: 'B' })
   })
 })
 

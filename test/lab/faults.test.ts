@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startTestCluster, leadersByTerm, type TestCluster } from '../support/cluster-harness.js'
 import { FaultInjector } from '../../src-main/lab/faults.js'
 import { seededRandom } from '../../src-main/protocols/common/random.js'
-import type { FaultAction } from '../../src-main/api/experiment.js'
+import type { Fault } from '../../src-main/faults/fault.js'
 import type { Command } from '../../src-main/protocols/types.js'
 
 let running: TestCluster | undefined
@@ -22,7 +22,7 @@ async function setUp(members: string[]) {
   const cluster = running
   await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
   const faults = new FaultInjector(cluster.cluster, cluster.leaders, calm, seededRandom(1, 'faults'))
-  const inject = (action: FaultAction) => faults.inject(action, 0)
+  const inject = (fault: Fault) => faults.inject(fault, 0)
   return { cluster, inject }
 }
 
@@ -50,12 +50,12 @@ describe('faults on real processes', () => {
     const { cluster, inject } = await setUp(['A', 'B', 'C', 'D', 'E'])
     await writeUntilOk(cluster, { op: 'put', key: 'before', value: 'partition' })
     await cluster.until(converged(cluster, 2), 'every node to apply the first write')
-    await inject({ partition: [['A', 'B'], ['C', 'D', 'E']] })
+    await inject({ kind: 'partition', groups: [['A', 'B'], ['C', 'D', 'E']] })
     const commitsBefore = ['A', 'B'].map((node) => cluster.cluster.replicas.get(node)!.status!.commitIndex)
     await writeUntilOk(cluster, { op: 'put', key: 'side', value: 'majority' })
     await cluster.until(() => ['C', 'D', 'E'].some((node) => cluster.leaders.roleOf(node)?.role === 'leader'), 'a leader among C, D, E')
     expect(['A', 'B'].map((node) => cluster.cluster.replicas.get(node)!.status!.commitIndex)).toEqual(commitsBefore)
-    await inject({ heal: 'all' })
+    await inject({ kind: 'heal' })
     const majorityApplied = Math.max(...['C', 'D', 'E'].map((node) => cluster.cluster.replicas.get(node)!.status!.appliedIndex))
     await cluster.until(converged(cluster, majorityApplied), 'all five nodes to apply the same log')
     for (const leaders of leadersByTerm(cluster.trace).values()) expect(leaders.size).toBe(1)
@@ -63,9 +63,9 @@ describe('faults on real processes', () => {
 
   it('with 30% message loss the cluster still commits, and converges once the loss stops', async () => {
     const { cluster, inject } = await setUp(['A', 'B', 'C'])
-    await inject({ network: { loss: 0.3 } })
+    await inject({ kind: 'network', conditions: { loss: 0.3 } })
     for (let index = 0; index < 10; index += 1) await writeUntilOk(cluster, { op: 'put', key: `k${index}`, value: `${index}` })
-    await inject({ network: { loss: 0 } })
+    await inject({ kind: 'network', conditions: { loss: 0 } })
     const leaderApplied = Math.max(...appliedIndexes(cluster))
     await cluster.until(converged(cluster, leaderApplied), 'all nodes to apply the same log')
   })
@@ -73,13 +73,13 @@ describe('faults on real processes', () => {
   it('a paused leader is replaced, and steps down when it resumes', async () => {
     const { cluster, inject } = await setUp(['A', 'B', 'C'])
     const oldLeader = cluster.leaders.leader()!
-    await inject({ pause: 'leader' })
+    await inject({ kind: 'pause', target: 'leader' })
     await cluster.until(() => {
       const leader = cluster.leaders.leader()
       return leader !== undefined && leader !== oldLeader
     }, 'a new leader while the old one is paused')
     const newTerm = cluster.leaders.roleOf(cluster.leaders.leader()!)!.term
-    await inject({ resume: 'paused' })
+    await inject({ kind: 'resume', target: 'paused' })
     await cluster.until(() => {
       const role = cluster.leaders.roleOf(oldLeader)
       return role !== undefined && role.role === 'follower' && role.term >= newTerm
@@ -91,7 +91,7 @@ describe('faults on real processes', () => {
     const leader = cluster.leaders.leader()!
     const follower = cluster.cluster.nodeIds.find((node) => node !== leader)!
     const term = cluster.leaders.roleOf(leader)!.term
-    await inject({ cutOneWay: [leader, follower] })
+    await inject({ kind: 'cutOneWay', from: leader, to: follower })
     await cluster.until(() => cluster.trace.some((event) => event.kind === 'role' && event.node === follower && event.role === 'candidate' && event.term > term), `${follower} to campaign`)
     expect(cluster.trace.some((event) => event.kind === 'drop' && event.node === leader && event.to === follower && event.reason === 'partition')).toBe(true)
   })
@@ -99,7 +99,7 @@ describe('faults on real processes', () => {
   it('a link delay holds every acknowledged write back by at least the delay', async () => {
     const { cluster, inject } = await setUp(['A', 'B', 'C'])
     await writeUntilOk(cluster, { op: 'put', key: 'warm', value: 'up' })
-    await inject({ network: { delayMs: 60 } })
+    await inject({ kind: 'network', conditions: { delayMs: 60 } })
     const client = cluster.client()
     const started = performance.now()
     expect((await client.run({ op: 'put', key: 'slow', value: 'write' }, 5000)).type).toBe('ok')
@@ -110,9 +110,9 @@ describe('faults on real processes', () => {
 
   it('duplicated and reordered messages do not break agreement', async () => {
     const { cluster, inject } = await setUp(['A', 'B', 'C'])
-    await inject({ network: { duplicate: 0.5, reorder: 0.5, delayMs: 2, jitterMs: 2 } })
+    await inject({ kind: 'network', conditions: { duplicate: 0.5, reorder: 0.5, delayMs: 2, jitterMs: 2 } })
     for (let index = 0; index < 20; index += 1) await writeUntilOk(cluster, { op: 'put', key: 'x', value: `${index}` })
-    await inject({ network: calm })
+    await inject({ kind: 'network', conditions: calm })
     await cluster.until(converged(cluster, Math.max(...appliedIndexes(cluster))), 'all nodes to apply the same log')
     const hashes = new Map<number, Set<string>>()
     for (const event of cluster.trace) if (event.kind === 'apply') hashes.set(event.index, (hashes.get(event.index) ?? new Set()).add(event.hash))
@@ -122,7 +122,7 @@ describe('faults on real processes', () => {
   it('a slow disk on the leader slows every acknowledged write by at least its added fsync time', async () => {
     const { cluster, inject } = await setUp(['A', 'B', 'C'])
     await writeUntilOk(cluster, { op: 'put', key: 'warm', value: 'up' })
-    await inject({ slowDisk: { node: 'leader', ms: 80 } })
+    await inject({ kind: 'slowDisk', target: 'leader', ms: 80 })
     const client = cluster.client()
     const started = performance.now()
     expect((await client.run({ op: 'put', key: 'slow', value: 'disk' }, 5000)).type).toBe('ok')

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { validateExperiment } from '../../src-main/api/validate.js'
 import type { Experiment } from '../../src-main/api/experiment.js'
 import { nemesisSchedule } from '../../src-main/lab/nemesis.js'
-import { describeAction } from '../../src-main/lab/faults.js'
+import { describeFault } from '../../src-main/faults/fault.js'
 
 const allKinds = ['crash', 'pause', 'partition', 'cut', 'loss', 'delay', 'slowDisk', 'clockSkew'] as const
 
@@ -25,7 +25,7 @@ function experiment(seed: number, faults: readonly string[] = allKinds): Experim
 
 describe('the nemesis', () => {
   it('draws every kind it is given, slow disks and clock skew included', () => {
-    const drawn = new Set(nemesisSchedule(experiment(7)).map(({ action }) => Object.keys(action)[0]))
+    const drawn = new Set(nemesisSchedule(experiment(7)).map(({ fault }) => fault.kind))
     for (const kind of ['crash', 'restart', 'pause', 'resume', 'partition', 'heal', 'cut', 'network', 'slowDisk', 'clockSkew']) expect(drawn, kind).toContain(kind)
   })
 
@@ -46,14 +46,14 @@ describe('the nemesis', () => {
     const schedule = nemesisSchedule(experiment(11, ['clockSkew']))
     expect(schedule.length).toBeGreaterThan(10)
     for (let index = 0; index < schedule.length; index += 2) {
-      const start = schedule[index]!.action as { clockSkew: { node: string; factor: number } }
-      const heal = schedule[index + 1]!.action as { clockSkew: { node: string; factor: number } }
-      expect(['A', 'B', 'C', 'D', 'E']).toContain(start.clockSkew.node)
-      expect(start.clockSkew.factor).not.toBe(1)
-      expect(heal).toEqual({ clockSkew: { node: start.clockSkew.node, factor: 1 } })
-      expect(describeAction(schedule[index]!.action)).toMatch(/^clock of [A-E] runs at /)
+      const start = schedule[index]!.fault as { kind: 'clockSkew'; target: string; factor: number }
+      const heal = schedule[index + 1]!.fault as { kind: 'clockSkew'; target: string; factor: number }
+      expect(['A', 'B', 'C', 'D', 'E']).toContain(start.target)
+      expect(start.factor).not.toBe(1)
+      expect(heal).toEqual({ kind: 'clockSkew', target: start.target, factor: 1 })
+      expect(describeFault(schedule[index]!.fault)).toMatch(/^clock of [A-E] runs at /)
     }
-    const factors = new Set(schedule.filter((_, index) => index % 2 === 0).map(({ action }) => (action as { clockSkew: { factor: number } }).clockSkew.factor))
+    const factors = new Set(schedule.filter((_, index) => index % 2 === 0).map(({ fault }) => (fault as { factor: number }).factor))
     expect([...factors].some((factor) => factor < 1) && [...factors].some((factor) => factor > 1)).toBe(true)
   })
 

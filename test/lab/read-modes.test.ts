@@ -77,8 +77,8 @@ describe('read consistency modes', () => {
       name: 'raft-3-lease-slow-disk',
       workload: { ...loaded.experiment.workload, duration: 5000, mix: { get: 0.7, put: 0.3 } },
       faults: [
-        { at: 2000, slowDisk: { node: 'leader', ms: 18 } },
-        { at: 2500, isolate: 'leader' },
+        { at: 2000, kind: 'slowDisk', target: 'leader', ms: 18 },
+        { at: 2500, kind: 'isolate', target: 'leader' },
       ],
     } as typeof loaded.experiment
     const summary = await new ExperimentRun(experiment, { runsDir }).execute()

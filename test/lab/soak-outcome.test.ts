@@ -13,7 +13,7 @@ import type { Experiment } from '../../src-main/api/experiment.js'
 import { drawSoakExperiment } from '../../src-main/lab/soak/draw.js'
 import { isClean, soakRunOutcome } from '../../src-main/lab/soak/outcome.js'
 import { nemesisSchedule } from '../../src-main/lab/nemesis.js'
-import { describeAction } from '../../src-main/lab/faults.js'
+import { describeFault } from '../../src-main/faults/fault.js'
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'soak-outcome-'))
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
@@ -30,7 +30,7 @@ function runDirectory(name: string, history: object[], trace: object[], summary:
   fs.mkdirSync(dir)
   fs.writeFileSync(path.join(dir, 'history.ndjson'), history.map((event) => JSON.stringify(event)).join('\n') + '\n')
   fs.writeFileSync(path.join(dir, 'trace.ndjson'), trace.map((event) => JSON.stringify(event)).join('\n') + '\n')
-  const injected = nemesisSchedule(experiment).map(({ atMs, action }) => ({ atMs, scheduledAtMs: atMs, action: describeAction(action), targets: ['A'], outcome: 'applied' as const }))
+  const injected = nemesisSchedule(experiment).map(({ atMs, fault }) => ({ atMs, scheduledAtMs: atMs, action: describeFault(fault), targets: ['A'], outcome: 'applied' as const }))
   return {
     runDir: dir,
     completed: true,
@@ -124,7 +124,7 @@ describe('the outcome of a soak run', () => {
   it('a fault aimed at a leader when there was none is counted apart and is no failure', async () => {
     const experiment = experimentOf(3)
     const summary = runDirectory('no-leader', goodHistory, [], {}, experiment)
-    const index = nemesisSchedule(experiment).findIndex(({ action }) => 'crash' in action || 'pause' in action)
+    const index = nemesisSchedule(experiment).findIndex(({ fault }) => fault.kind === 'crash' || fault.kind === 'pause')
     expect(index).toBeGreaterThanOrEqual(0)
     summary.faults[index] = { ...summary.faults[index]!, targets: [], detail: 'no node matched the target at that moment' }
     const outcome = await soakRunOutcome(3, 'drawn', experiment, summary)

@@ -9,7 +9,7 @@ import path from 'node:path'
 import WebSocket from 'ws'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
 import type { LabStreamMessage } from '../../src-main/api/lab-api.js'
-import type { WireServerMessage } from '../../src-main/server/wire.js'
+import type { WireServerMessage } from '../../src-main/api/wire.js'
 
 export const serverStartTimeoutMs = 30_000
 

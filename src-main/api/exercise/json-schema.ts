@@ -1,6 +1,6 @@
 /** The exercise format as JSON Schema (draft 2020-12), for editors; generated from the zod schema. */
 import { z } from 'zod'
-import { faultActionSchemas, faultKinds } from '../experiment.js'
+import { faultKinds, faultSyntax } from '../experiment.js'
 import { exerciseSchema } from './schema.js'
 
 const durationPattern = '^\\d+(\\.\\d+)?\\s*(ms|s|m)$'
@@ -10,7 +10,8 @@ function stepActionSchema(): Record<string, unknown> {
   return {
     description: 'the fault the student injects by hand, e.g. {crash: leader}',
     oneOf: faultKinds.map((kind) => {
-      const action = z.toJSONSchema(faultActionSchemas[kind], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+      const syntax: { value: z.ZodType; jsonSchema?: z.ZodType } = faultSyntax[kind]
+      const action = z.toJSONSchema(syntax.jsonSchema ?? syntax.value, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
       delete action.$schema
       return { type: 'object', properties: { [kind]: action }, required: [kind], additionalProperties: false }
     }),

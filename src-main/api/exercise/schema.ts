@@ -9,7 +9,7 @@
  */
 import { z } from 'zod'
 import { durationSchema, describeValue } from '../duration.js'
-import { parseFaultAction, type FaultAction } from '../experiment.js'
+import { parseFaultSyntax, type Fault } from '../experiment.js'
 import { measureNames } from './measure-names.js'
 
 /** Bounds, so that an exercise file stays a lesson and not a data dump. */
@@ -136,7 +136,7 @@ export const mustSchema = z
 export type Must = z.infer<typeof mustSchema>
 
 /** A fault the student injects by hand, in the experiment's fault vocabulary: {crash: leader}. */
-const stepAction = z.unknown().transform((value, ctx) => parseFaultAction(value, ctx) ?? z.NEVER)
+const stepAction = z.unknown().transform((value, ctx) => parseFaultSyntax(value, ctx) ?? z.NEVER)
 
 export const stepSchema = z
   .object({
@@ -151,7 +151,7 @@ export const stepSchema = z
     wait: durationSchema.optional(),
   })
   .strict()
-export type Step = Omit<z.infer<typeof stepSchema>, 'do'> & { do: FaultAction }
+export type Step = Omit<z.infer<typeof stepSchema>, 'do'> & { do: Fault }
 
 export const exerciseRunSchema = z
   .object({

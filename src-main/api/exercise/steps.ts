@@ -5,7 +5,8 @@
  * node that satisfies its target (`leader` means the node that led at that moment), no earlier
  * than the step allows. The same function ticks steps off live and judges the finished run.
  */
-import { nodeTargetOf, type FaultAction } from '../experiment.js'
+import { nodeTargetOf } from '../../faults/fault.js'
+import type { Fault } from '../experiment.js'
 import type { InjectedFault } from '../summary.js'
 import type { Step } from './schema.js'
 
@@ -58,19 +59,18 @@ export function faultKindOfDescription(action: string): string {
 
 function matches(step: Step, fault: InjectedFault, observations: StepObservations): boolean {
   const action = step.do
-  const kind = Object.keys(action)[0]!
-  if (faultKindOfDescription(fault.action) !== kind) return false
+  if (faultKindOfDescription(fault.action) !== action.kind) return false
   if (fault.detail?.startsWith('failed')) return false
   if (step.when === 'leader' && !observations.hadLeaderBy(fault.atMs)) return false
-  if ('byzantine' in action) {
-    const behaviour = action.byzantine.behaviour
+  if (action.kind === 'byzantine') {
+    const behaviour = action.behaviour
     const name = typeof behaviour === 'string' ? behaviour : behaviour.kind
     if (!fault.action.endsWith(`: ${name}`)) return false
   }
   return targetMatches(action, fault, observations)
 }
 
-function targetMatches(action: FaultAction, fault: InjectedFault, observations: StepObservations): boolean {
+function targetMatches(action: Fault, fault: InjectedFault, observations: StepObservations): boolean {
   const target = nodeTargetOf(action)
   if (target === undefined) return true
   if (fault.targets.length === 0) return false

@@ -11,6 +11,7 @@ import * as hdr from 'hdr-histogram-js'
 import type { RunRecord, RunSeriesPoint } from '../run-file.js'
 import type { InjectedFault, InvariantResult, LatencySummaryMs, RunSummary } from '../summary.js'
 import type { HistoryEvent, TraceEvent } from '../trace.js'
+import { faultKinds, printFaultSyntax, type Fault } from '../experiment.js'
 
 /** Bounds on what a chart or table carries, so a long or fault-heavy run cannot swamp a report. */
 export const reportBounds = {
@@ -394,10 +395,15 @@ export function ratio(value: number | null, baseline: number | null): number | n
   return value / baseline
 }
 
-/** A scheduled fault of the experiment file ({at, crash: leader}) in words, as the injector words it. */
+/**
+ * A scheduled fault in words, as the injector words it. Runs record their schedule parsed
+ * ({at, kind: 'crash', target: 'leader'}); runs from before the Fault union kept it as written
+ * ({at, crash: leader}): both read the same.
+ */
 export function describePlannedFault(spec: Record<string, unknown>): string {
-  const kind = Object.keys(spec).find((key) => key !== 'at') ?? '?'
-  const value = spec[kind]
+  const written = writtenFault(spec)
+  const kind = Object.keys(written).find((key) => key !== 'at') ?? '?'
+  const value = written[kind]
   const conditions = (object: Record<string, unknown>) => describeConditions(object)
   switch (kind) {
     case 'partition':
@@ -420,6 +426,16 @@ export function describePlannedFault(spec: Record<string, unknown>): string {
     }
     default:
       return `${kind} ${typeof value === 'string' ? value : JSON.stringify(value)}`
+  }
+}
+
+function writtenFault(spec: Record<string, unknown>): Record<string, unknown> {
+  if (typeof spec.kind !== 'string' || !(faultKinds as string[]).includes(spec.kind)) return spec
+  const { at: _at, ...fault } = spec
+  try {
+    return printFaultSyntax(fault as unknown as Fault)
+  } catch {
+    return spec
   }
 }
 

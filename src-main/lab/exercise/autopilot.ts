@@ -6,14 +6,15 @@
  * read a student's clicks.
  */
 import type { FaultResult, LiveFrame } from '../../api/lab-api.js'
-import type { FaultAction } from '../../api/experiment.js'
+import type { Fault } from '../../api/experiment.js'
+import { nodeTargetOf } from '../../faults/fault.js'
 import type { Step } from '../../api/exercise/schema.js'
 
 /** A step whose fault found no target (no leader at that instant) is tried again, this many times. */
 export const stepAttemptsMax = 50
 
 export interface AutopilotRun {
-  inject(action: FaultAction): Promise<FaultResult>
+  inject(fault: Fault): Promise<FaultResult>
   experimentTimeMs(): number | undefined
 }
 
@@ -69,6 +70,7 @@ export class StepAutopilot {
   }
 }
 
-function needsTarget(action: FaultAction): boolean {
-  return !('partition' in action || 'heal' in action || 'network' in action || 'link' in action || 'cut' in action || 'cutOneWay' in action)
+/** A fault on a node (a role such as leader, or a name) must have hit one; a network fault has no node to hit. */
+function needsTarget(fault: Fault): boolean {
+  return nodeTargetOf(fault) !== undefined
 }

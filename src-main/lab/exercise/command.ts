@@ -30,7 +30,7 @@ import { reportFontCss } from '../report/fonts.js'
 import { ChromiumMissingError, htmlToPdf } from '../report/pdf.js'
 import { defaultExercisesDir, findExercise, loadExerciseDir, type LoadedExercise } from './files.js'
 import { runExercise } from './run.js'
-import { onStopSignal } from '../../cli/signals.js'
+import { onStopSignal } from '../signals.js'
 import type { ExperimentRun } from '../runner.js'
 
 export interface CommandIo {

@@ -5,11 +5,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
-import { nodeTargetOf, type Experiment, type FaultAction } from '../../api/experiment.js'
+import type { Experiment } from '../../api/experiment.js'
+import { describeFault, nodeTargetOf, type Fault } from '../../faults/fault.js'
+import { assertNever } from '../../protocols/types.js'
 import type { RunSummary } from '../../api/summary.js'
 import type { TraceEvent } from '../../api/trace.js'
 import { parseHistoryNdjson } from '../../checker/history.js'
-import { describeAction } from '../faults.js'
 import { nemesisSchedule } from '../nemesis.js'
 import { findLostWrites, type AcknowledgedWrites } from '../../checker/acknowledged-writes.js'
 import { soakFaultKinds, type SoakFaultKind } from './draw.js'
@@ -95,7 +96,7 @@ function classifyVerdict(summary: RunSummary): { verdict: VerdictClass; detail?:
  */
 function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutcome, 'faults' | 'faultsFailed' | 'faultsNotCarriedOut' | 'faultsMissed'> {
   const outcome = { faults: Object.fromEntries(soakFaultKinds.map((kind) => [kind, 0])) as Record<SoakFaultKind, number>, faultsFailed: [] as string[], faultsNotCarriedOut: [] as string[], faultsMissed: 0 }
-  const unpaired = nemesisSchedule(experiment).map((planned) => ({ ...planned, description: describeAction(planned.action) }))
+  const unpaired = nemesisSchedule(experiment).map((planned) => ({ ...planned, description: describeFault(planned.fault) }))
   for (const injected of summary.faults) {
     const due = injected.scheduledAtMs ?? injected.atMs
     const line = `${injected.action} due at ${Math.round(due)} ms${injected.detail ? ` (${injected.detail} at ${Math.round(injected.atMs)} ms)` : ''}`
@@ -112,9 +113,9 @@ function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutc
     const position = unpaired.findIndex((planned) => planned.description === injected.action && (injected.scheduledAtMs === undefined || planned.atMs === injected.scheduledAtMs))
     if (position < 0) continue
     const [planned] = unpaired.splice(position, 1)
-    if (nodeTargetOf(planned!.action) !== undefined && injected.targets.length === 0) outcome.faultsMissed += 1
+    if (nodeTargetOf(planned!.fault) !== undefined && injected.targets.length === 0) outcome.faultsMissed += 1
     else {
-      const kind = faultKindOf(planned!.action)
+      const kind = faultKindOf(planned!.fault)
       if (kind !== undefined) outcome.faults[kind] += 1
     }
   }
@@ -122,14 +123,31 @@ function faultsOf(experiment: Experiment, summary: RunSummary): Pick<SoakRunOutc
 }
 
 /** The kind of a nemesis fault that starts trouble; undefined for the heals. */
-function faultKindOf(action: FaultAction): SoakFaultKind | undefined {
-  if ('crash' in action) return 'crash'
-  if ('pause' in action) return 'pause'
-  if ('partition' in action) return 'partition'
-  if ('network' in action) return (action.network.loss ?? 0) > 0 ? 'loss' : undefined
-  if ('slowDisk' in action) return action.slowDisk.ms > 0 ? 'slowDisk' : undefined
-  if ('clockSkew' in action) return action.clockSkew.factor !== 1 ? 'clockSkew' : undefined
-  return undefined
+function faultKindOf(fault: Fault): SoakFaultKind | undefined {
+  switch (fault.kind) {
+    case 'crash':
+    case 'pause':
+    case 'partition':
+      return fault.kind
+    case 'network':
+      return (fault.conditions.loss ?? 0) > 0 ? 'loss' : undefined
+    case 'slowDisk':
+      return fault.ms > 0 ? 'slowDisk' : undefined
+    case 'clockSkew':
+      return fault.factor !== 1 ? 'clockSkew' : undefined
+    case 'restart':
+    case 'resume':
+    case 'isolate':
+    case 'campaign':
+    case 'cut':
+    case 'cutOneWay':
+    case 'heal':
+    case 'link':
+    case 'byzantine':
+      return undefined
+    default:
+      return assertNever(fault, 'fault')
+  }
 }
 
 function lostWritesOf(runDir: string): AcknowledgedWrites | undefined {

@@ -1,7 +1,7 @@
 /** The injector's behaviour: which actions a node allows now, the partition being drawn, and what was injected. */
 import { computed, ref } from 'vue'
 import { storeToRefs } from 'pinia'
-import type { FaultAction, NodeLiveStatus } from '../../../src-main/api/lab-api'
+import type { Fault, NodeLiveStatus } from '../../../src-main/api/lab-api'
 import { injectorActionsFor } from '../../../src-main/api/experiment'
 import { useRunStore } from '../stores/run'
 import { useThrottledVersion } from './useThrottledVersion'
@@ -28,21 +28,8 @@ export function allowedActions(process: NodeLiveStatus['process'] | undefined, p
   }
 }
 
-export function actionFor(action: NodeAction, node: string): FaultAction {
-  switch (action) {
-    case 'crash':
-      return { crash: node }
-    case 'restart':
-      return { restart: node }
-    case 'pause':
-      return { pause: node }
-    case 'resume':
-      return { resume: node }
-    case 'isolate':
-      return { isolate: node }
-    case 'campaign':
-      return { campaign: node }
-  }
+export function actionFor(action: NodeAction, node: string): Fault {
+  return { kind: action, target: node }
 }
 
 /** Groups in node order, empty groups dropped: {A:0,B:0,C:1} -> [[A,B],[C]]. */
@@ -85,10 +72,10 @@ export function useFaultInjector() {
   const canInject = computed(() => phase.value === 'running' && !busy.value)
   const allowed = computed(() => allowedActions(selected.value ? status.value[selected.value]?.process : undefined, experiment.value?.protocol))
 
-  async function inject(action: FaultAction, label: string): Promise<void> {
+  async function inject(fault: Fault, label: string): Promise<void> {
     busy.value = true
     try {
-      const result = await run.inject(action)
+      const result = await run.inject(fault)
       log.value = [{ at: result.atMs ?? live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error }, ...log.value].slice(0, injectedLogMax)
     } finally {
       busy.value = false

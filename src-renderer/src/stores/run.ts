@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, shallowRef } from 'vue'
-import type { FaultAction, FaultResult, LabStreamMessage } from '../../../src-main/api/lab-api'
+import type { Fault, FaultResult, LabStreamMessage } from '../../../src-main/api/lab-api'
 import type { Experiment } from '../../../src-main/api/experiment'
 import type { RunSummary } from '../../../src-main/api/summary'
 import type { FieldError } from '../../../src-main/api/validate'
@@ -83,10 +83,10 @@ export const useRunStore = defineStore('run', () => {
     }
   }
 
-  async function inject(action: FaultAction): Promise<FaultResult> {
+  async function inject(fault: Fault): Promise<FaultResult> {
     if (runId.value === undefined || phase.value !== 'running') return { ok: false, error: 'no run in progress' }
     try {
-      return await useConnectionStore().api().injectFault(runId.value, action)
+      return await useConnectionStore().api().injectFault(runId.value, fault)
     } catch (caught) {
       return { ok: false, error: caught instanceof Error ? caught.message : String(caught) }
     }

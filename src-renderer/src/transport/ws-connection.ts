@@ -5,13 +5,8 @@
  * with back-off, asking /healthz whether the lab is gone or refuses our token.
  */
 import { labCallJsonBytesMax, type LabApi, type LabStreamMessage } from '../../../src-main/api/lab-api'
-import type { LabCallMethod, WireServerMessage } from '../../../src-main/server/wire'
+import { healthPath, wirePath, wireProtocolVersion, type LabCallMethod, type WireServerMessage } from '../../../src-main/api/wire'
 import { LabUnavailableError, type ConnectionState, type LabConnection } from './connection'
-
-/** Same values as src-main/server/wire.ts (a type-only import cannot carry constants). */
-const wirePath = '/lab'
-const healthPath = '/healthz'
-const wireProtocolVersion = 1
 
 /** Starting a run spawns every replica; anything slower than this is a lab that hangs. */
 export const callTimeoutMs = 60_000
@@ -175,7 +170,7 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     saveExperiment: (file, text) => call('saveExperiment', file, text),
     startRun: (text) => call('startRun', text),
     stopRun: (runId) => call('stopRun', runId),
-    injectFault: (runId, action) => call('injectFault', runId, action),
+    injectFault: (runId, fault) => call('injectFault', runId, fault),
     getRunRecord: (runId) => call('getRunRecord', runId),
     listRunDirectories: () => call('listRunDirectories'),
     readTrace: (runId, query) => call('readTrace', runId, query),

@@ -66,7 +66,7 @@ describe('the live run page', () => {
     expect(injector.get('[data-testid=inject-restart]').attributes('disabled')).toBeDefined()
     await injector.get('[data-testid=inject-crash]').trigger('click')
     await flush()
-    expect(lab.api.injectFault).toHaveBeenCalledWith('run-fixture', { crash: 'A' })
+    expect(lab.api.injectFault).toHaveBeenCalledWith('run-fixture', { kind: 'crash', target: 'A' })
     expect(injector.get('[data-testid=injected-log]').text()).toContain('Crash A')
     expect(injector.get('[data-testid=injected-log]').text()).toContain('done (A)')
   })
@@ -78,11 +78,11 @@ describe('the live run page', () => {
     await injector.get('[data-testid=byzantine-picker] select').setValue('vote-twice')
     await injector.get('[data-testid=inject-byzantine]').trigger('click')
     await flush()
-    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { byzantine: { node: 'C', behaviour: 'vote-twice' } })
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'byzantine', target: 'C', behaviour: 'vote-twice' })
     await injector.get('[data-testid=link-A-B]').trigger('click')
     await injector.get('[data-testid=inject-cut]').trigger('click')
     await flush()
-    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { cut: ['A', 'B'] })
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'cut', between: ['A', 'B'] })
   })
 
   it('draws a partition that isolates the leader, and heals', async () => {
@@ -95,8 +95,8 @@ describe('the live run page', () => {
     await flush()
     await wrapper.get('[data-testid=heal]').trigger('click')
     await flush()
-    expect(lab.api.injectFault).toHaveBeenNthCalledWith(1, 'run-fixture', { partition: [['B', 'C', 'D', 'E'], ['A']] })
-    expect(lab.api.injectFault).toHaveBeenNthCalledWith(2, 'run-fixture', { heal: 'all' })
+    expect(lab.api.injectFault).toHaveBeenNthCalledWith(1, 'run-fixture', { kind: 'partition', groups: [['B', 'C', 'D', 'E'], ['A']] })
+    expect(lab.api.injectFault).toHaveBeenNthCalledWith(2, 'run-fixture', { kind: 'heal' })
   })
 
   it('shows a refused injection as the lab explained it', async () => {

@@ -59,9 +59,9 @@ describe('Electron IPC host', () => {
 
   it('validates arguments in main and returns errors as data', async () => {
     const { api, event } = fixture()
-    expect(await handlers.get('lab:injectFault')!(event(), 'r1', { crash: 'A' })).toEqual({ ok: true, value: { ok: true, targets: ['A'] } })
-    expect(api.injectFault).toHaveBeenCalledWith('r1', { crash: 'A' })
-    const bad = (await handlers.get('lab:injectFault')!(event(), 'r1', { explode: 'A' })) as { ok: boolean; error: string }
+    expect(await handlers.get('lab:injectFault')!(event(), 'r1', { kind: 'crash', target: 'A' })).toEqual({ ok: true, value: { ok: true, targets: ['A'] } })
+    expect(api.injectFault).toHaveBeenCalledWith('r1', { kind: 'crash', target: 'A' })
+    const bad = (await handlers.get('lab:injectFault')!(event(), 'r1', { kind: 'explode', target: 'A' })) as { ok: boolean; error: string }
     expect(bad.ok).toBe(false)
     expect(bad.error).toMatch(/injectFault: invalid arguments .*unknown fault explode/)
     expect(await handlers.get('lab:stopRun')!(event(), 'r1')).toEqual({ ok: false, error: 'run r1 is not in progress' })

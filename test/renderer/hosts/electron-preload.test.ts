@@ -24,7 +24,7 @@ describe('Electron preload', () => {
 
   it('sends each call on its own channel and turns error replies into rejections', async () => {
     const lab = exposed.lab as LabApi
-    await expect(lab.injectFault('r1', { crash: 'A' })).resolves.toEqual({ channel: 'lab:injectFault', args: ['r1', { crash: 'A' }] })
+    await expect(lab.injectFault('r1', { kind: 'crash', target: 'A' })).resolves.toEqual({ channel: 'lab:injectFault', args: ['r1', { kind: 'crash', target: 'A' }] })
     await expect(lab.stopRun('r1')).rejects.toThrow('run r1 is not in progress')
   })
 

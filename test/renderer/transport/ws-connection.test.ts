@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { labCallJsonBytesMax, type FaultAction, type LabApi, type LabStreamMessage } from '../../../src-main/api/lab-api'
+import { labCallJsonBytesMax, type Fault, type LabApi, type LabStreamMessage } from '../../../src-main/api/lab-api'
 import { serveLab, type LabHttpServer } from '../../../src-main/server/http-server'
 import { wsConnection } from '../../../src-renderer/src/transport/ws-connection'
 import type { ConnectionState } from '../../../src-renderer/src/transport/connection'
@@ -24,8 +24,8 @@ function stubApi() {
     saveExperiment: async (file) => ({ ok: true, file }),
     startRun: async () => ({ ok: true, runId: 'run-1' }),
     stopRun: async () => {},
-    injectFault: async (runId: string, action: FaultAction) => {
-      calls.push([runId, action])
+    injectFault: async (runId: string, fault: Fault) => {
+      calls.push([runId, fault])
       return { ok: true, targets: ['B'] }
     },
     subscribe: (listener) => {
@@ -143,8 +143,8 @@ describe('the LabApi over the WebSocket', () => {
     const { connection } = connect(base, server.token)
     expect(await connection.api.startRun('protocol: raft')).toEqual({ ok: true, runId: 'run-1' })
     expect(connection.state().status).toBe('connected')
-    expect(await connection.api.injectFault('run-1', { crash: 'B' })).toEqual({ ok: true, targets: ['B'] })
-    expect(calls).toEqual([['run-1', { crash: 'B' }]])
+    expect(await connection.api.injectFault('run-1', { kind: 'crash', target: 'B' })).toEqual({ ok: true, targets: ['B'] })
+    expect(calls).toEqual([['run-1', { kind: 'crash', target: 'B' }]])
     await expect(connection.api.injectFault('run-1', { explode: 'B' } as never)).rejects.toThrow(/injectFault: invalid arguments/)
     await expect(connection.api.stopRun('../../etc')).rejects.toThrow(/expected a run id/)
     const received: LabStreamMessage[] = []

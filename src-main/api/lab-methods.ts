@@ -1,10 +1,11 @@
 /**
- * The argument schemas of every LabApi call, shared by both hosts (Electron IPC and the browser-mode
- * WebSocket): whatever crosses from a renderer is untrusted and checked here before the service sees it.
+ * The LabApi method table: every call with the schema of its arguments, shared by both hosts
+ * (Electron IPC and the browser-mode WebSocket), which import it from here and never from each
+ * other. Whatever crosses from a renderer is untrusted and checked here before the service sees it.
  */
 import { z } from 'zod'
-import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from '../api/lab-api.js'
-import { parseFaultAction } from '../api/experiment.js'
+import { experimentTextCharsMax, reportHtmlCharsMax, type LabApi } from './lab-api.js'
+import { faultSchema } from './experiment.js'
 import type { LabCallMethod } from './wire.js'
 import { traceWindowEventsMax } from '../api/trace.js'
 
@@ -14,8 +15,6 @@ const fileName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'expected a file name of letters, digits, ., - or _ (no folders)')
   .refine((name) => /\.(ya?ml|json)$/i.test(name), 'expected a .yaml, .yml or .json file name')
 const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected a run id')
-/** Exactly the vocabulary of the experiment's fault schedule, with its error messages. */
-export const faultActionSchema = z.unknown().transform((value, ctx) => parseFaultAction(value, ctx) ?? z.NEVER)
 
 const nameList = z.array(z.string().max(200)).max(1000)
 /** A window of a trace: experiment-time bounds and filters (see TraceQuery). */
@@ -38,7 +37,7 @@ export const labMethodArgs = {
   saveExperiment: z.tuple([fileName, experimentText]),
   startRun: z.tuple([experimentText]),
   stopRun: z.tuple([runId]),
-  injectFault: z.tuple([runId, faultActionSchema]),
+  injectFault: z.tuple([runId, faultSchema]),
   getRunRecord: z.tuple([runId]),
   listRunDirectories: z.tuple([]),
   readTrace: z.tuple([runId, traceQuerySchema]),

@@ -3,11 +3,15 @@
  * Bundled to out/node/launch.js. Where Electron cannot run (binary not downloaded, e.g. with
  * ELECTRON_SKIP_BINARY_DOWNLOAD, or no display on Linux) it says why in one line and serves the
  * same UI on 127.0.0.1 instead.
+ *
+ * The launcher is the one place that knows both hosts: it runs the Electron host as a separate
+ * process (its binary) and starts the browser-mode server in-process. The hosts themselves
+ * (electron/, server/, cli/) never import each other.
  */
 import { spawn } from 'node:child_process'
 import { displayProblem, findElectronBinary, type ElectronBinary } from './electron-binary.js'
 import { defaultLabRoot, startLabServer, stopOnSignals } from '../server/start.js'
-import { onStopSignal } from '../cli/signals.js'
+import { onStopSignal } from '../lab/signals.js'
 
 /** The Electron binary's path, or why it cannot be used here. */
 export function findElectron(): ElectronBinary {

@@ -1,9 +1,9 @@
 /**
  * The browser-mode wire protocol: LabApi calls, their replies and the run stream, as JSON text
- * frames over one WebSocket. Types only, so the renderer can `import type` it without pulling any
- * host code into its bundle. (Candidate for src-main/api/ next to LabApi.)
+ * frames over one WebSocket. Part of the contract: the server speaks it and the renderer's transport
+ * imports it (types and three constants, nothing that pulls host code into the renderer's bundle).
  */
-import type { LabApi, LabStreamMessage } from '../api/lab-api.js'
+import type { LabApi, LabStreamMessage } from './lab-api.js'
 
 /** Every LabApi method except `subscribe`, which is the stream itself. */
 export type LabCallMethod = Exclude<keyof LabApi, 'subscribe'>

@@ -1,0 +1,180 @@
+/**
+ * The fault union: every kind parses from the file syntax, prints back to it, crosses the LabApi
+ * wire, reads in words, and is carried out by the runner's injector. The samples are a
+ * Record<FaultKind, ...>, so a kind added to the union does not compile until it has a sample
+ * here; the injector's and the simulator's switches end in assertNever for the same reason.
+ */
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { faultSchema, parseFaultSyntax, printFaultSyntax } from '../../src-main/api/experiment.js'
+import { validateExperimentText } from '../../src-main/api/validate.js'
+import { describePlannedFault } from '../../src-main/api/report/analysis.js'
+import { describeFault, faultKinds, partitionCuts, resolveNodeTarget, type Fault, type FaultKind } from '../../src-main/faults/fault.js'
+import { FaultInjector } from '../../src-main/lab/faults.js'
+import type { Cluster } from '../../src-main/lab/cluster.js'
+import type { LeaderTracker } from '../../src-main/lab/leadership.js'
+import { seededRandom } from '../../src-main/protocols/common/random.js'
+import type { LinkRules } from '../../src-main/replica/transport.js'
+
+/** One fault of each kind, as written in a file and as parsed. */
+export const faultSamples: Record<FaultKind, { written: Record<string, unknown>; fault: Fault; words: string }> = {
+  crash: { written: { crash: 'leader' }, fault: { kind: 'crash', target: 'leader' }, words: 'crash leader' },
+  restart: { written: { restart: 'crashed' }, fault: { kind: 'restart', target: 'crashed' }, words: 'restart crashed' },
+  pause: { written: { pause: 'B' }, fault: { kind: 'pause', target: 'B' }, words: 'pause B' },
+  resume: { written: { resume: 'paused' }, fault: { kind: 'resume', target: 'paused' }, words: 'resume paused' },
+  partition: { written: { partition: [['A', 'B'], ['C']] }, fault: { kind: 'partition', groups: [['A', 'B'], ['C']] }, words: 'partition {A,B} | {C}' },
+  isolate: { written: { isolate: 'C' }, fault: { kind: 'isolate', target: 'C' }, words: 'isolate C' },
+  cut: { written: { cut: ['A', 'C'] }, fault: { kind: 'cut', between: ['A', 'C'] }, words: 'cut A <-> C' },
+  cutOneWay: { written: { cutOneWay: ['A', 'B'] }, fault: { kind: 'cutOneWay', from: 'A', to: 'B' }, words: 'cut A -> B' },
+  heal: { written: { heal: 'all' }, fault: { kind: 'heal' }, words: 'heal all' },
+  network: { written: { network: { loss: 0.3 } }, fault: { kind: 'network', conditions: { loss: 0.3 } }, words: 'network loss 30%' },
+  link: { written: { link: { from: 'A', to: 'B', delayMs: 20 } }, fault: { kind: 'link', from: 'A', to: 'B', conditions: { delayMs: 20 } }, words: 'link A -> B delay 20 ms' },
+  campaign: { written: { campaign: 'C' }, fault: { kind: 'campaign', target: 'C' }, words: 'campaign C' },
+  clockSkew: { written: { clockSkew: { node: 'A', factor: 0.5 } }, fault: { kind: 'clockSkew', target: 'A', factor: 0.5 }, words: 'clock of A runs at 0.5x' },
+  byzantine: { written: { byzantine: { node: 'B', behaviour: 'fake-ack' } }, fault: { kind: 'byzantine', target: 'B', behaviour: 'fake-ack' }, words: 'byzantine B: fake-ack' },
+  slowDisk: { written: { slowDisk: { node: 'A', ms: 20 } }, fault: { kind: 'slowDisk', target: 'A', ms: 20 }, words: 'slow disk A +20 ms per fsync' },
+}
+
+function parseWritten(value: unknown): { fault?: Fault; issues: string[] } {
+  const result = z.unknown().transform((input, ctx) => parseFaultSyntax(input, ctx) ?? z.NEVER).safeParse(value)
+  return result.success ? { fault: result.data, issues: [] } : { issues: result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) }
+}
+
+describe('the fault union', () => {
+  it('has a sample of every kind and nothing else', () => {
+    expect(Object.keys(faultSamples).sort()).toEqual([...faultKinds].sort())
+  })
+
+  for (const kind of faultKinds) {
+    const sample = faultSamples[kind]
+    it(`${kind}: parses from the file syntax, prints back to it, crosses the wire and reads in words`, () => {
+      expect(parseWritten(sample.written)).toEqual({ fault: sample.fault, issues: [] })
+      expect(printFaultSyntax(sample.fault)).toEqual(sample.written)
+      expect(faultSchema.parse(sample.fault)).toEqual(sample.fault)
+      expect(describeFault(sample.fault)).toBe(sample.words)
+      expect(describePlannedFault({ at: 1000, ...sample.fault })).toBe(describePlannedFault({ at: 1000, ...sample.written }))
+    })
+  }
+
+  it('writes a one-way or bridged partition as an object and reads it back', () => {
+    const oneWay: Fault = { kind: 'partition', groups: [['A'], ['B', 'C']], oneWay: true }
+    const bridged: Fault = { kind: 'partition', groups: [['A'], ['C']], bridge: 'B' }
+    for (const fault of [oneWay, bridged]) {
+      expect(parseWritten(printFaultSyntax(fault))).toEqual({ fault, issues: [] })
+      expect(faultSchema.parse(fault)).toEqual(fault)
+    }
+    expect(describeFault(oneWay)).toBe('partition {A} -/-> {B,C}')
+    expect(describeFault(bridged)).toBe('partition {A} | {C} bridged by B')
+    expect(partitionCuts(oneWay, ['A', 'B', 'C']).map(([from, to]) => `${from}>${to}`)).toEqual(['A>B', 'A>C'])
+    expect(partitionCuts(bridged, ['A', 'B', 'C']).map(([from, to]) => `${from}>${to}`)).toEqual(['A>C', 'C>A'])
+    // A node in no group hears no one.
+    expect(partitionCuts({ kind: 'partition', groups: [['A'], ['B']] }, ['A', 'B', 'C']).length).toBe(6)
+  })
+
+  it('refuses what is not a fault, with the path and what was expected', () => {
+    expect(parseWritten({ explode: 'A' }).issues).toEqual([expect.stringMatching(/^: unknown fault explode: expected one of crash, restart/)])
+    expect(parseWritten({ crash: 'A', pause: 'B' }).issues).toEqual([expect.stringMatching(/exactly one of .* got crash and pause/)])
+    expect(parseWritten({ partition: [['A']] }).issues).toEqual(['partition: expected at least two groups'])
+    expect(parseWritten({ partition: { groups: [['A'], ['B']], oneway: true } }).issues[0]).toMatch(/^partition: .*oneway/i)
+    expect(parseWritten({ clockSkew: { node: 'A', factor: 50 } }).issues).toEqual(['clockSkew.factor: expected a factor from 0.1 to 10'])
+    expect(faultSchema.safeParse({ kind: 'crash', target: 'A', extra: 1 }).success).toBe(false)
+    expect(faultSchema.safeParse({ kind: 'crash' }).success).toBe(false)
+    expect(faultSchema.safeParse({ kind: 'nope' }).error?.issues[0]?.message).toMatch(/^unknown fault nope: expected a kind/)
+    expect(faultSchema.safeParse('crash').success).toBe(false)
+  })
+
+  it('checks the names a partition uses: no node twice, no bridge inside a group', () => {
+    const text = (partition: string) => `protocol: raft\ncluster: {nodes: 3}\nfaults:\n  - {at: 1s, partition: ${partition}}\n`
+    const twice = validateExperimentText(text('[[A, B], [B, C]]'))
+    expect(twice.ok ? [] : twice.errors).toEqual([{ path: 'faults.0.partition.1.0', message: 'B is in two groups' }])
+    const bridge = validateExperimentText(text('{groups: [[A], [B, C]], bridge: C}'))
+    expect(bridge.ok ? [] : bridge.errors).toEqual([{ path: 'faults.0.partition.bridge', message: 'C is the bridge and in a group' }])
+    const unknown = validateExperimentText(text('{groups: [[A], [B]], bridge: Z}'))
+    expect(unknown.ok ? [] : unknown.errors.map((error) => error.path)).toEqual(['faults.0.partition.bridge'])
+    expect(validateExperimentText(text('{groups: [[A], [C]], bridge: B, oneWay: true}')).ok).toBe(true)
+  })
+
+  it('resolves targets by one rule: roles at the moment, names as they are, random picks from the generator', () => {
+    const view = { members: ['A', 'B', 'C', 'D', 'E'], up: ['A', 'B', 'C'], crashed: ['D'], paused: ['E'], leader: 'A' }
+    const random = seededRandom(1, 'faults')
+    expect(resolveNodeTarget('leader', view, random)).toEqual(['A'])
+    expect(resolveNodeTarget('crashed', view, random)).toEqual(['D'])
+    expect(resolveNodeTarget('paused', view, random)).toEqual(['E'])
+    expect(['B', 'C']).toContain(resolveNodeTarget('follower', view, random)[0])
+    expect(resolveNodeTarget('minority', view, random)).toHaveLength(2)
+    expect(resolveNodeTarget('leader', { ...view, leader: undefined }, random)).toEqual([])
+    expect(() => resolveNodeTarget('Z', view, random)).toThrow('unknown node Z')
+  })
+})
+
+/** A cluster that records what the injector asks of it, with A leading and everyone up. */
+function recordingCluster() {
+  const calls: string[] = []
+  const rules = new Map<string, LinkRules>()
+  const nodeIds = ['A', 'B', 'C']
+  const replicas = new Map(nodeIds.map((id) => [id, { id, state: id === 'B' ? 'paused' : 'up' }]))
+  const record = (what: string) => (node: string, value?: unknown) => void calls.push(`${what} ${node}${value === undefined ? '' : ` ${JSON.stringify(value)}`}`)
+  const cluster = {
+    nodeIds,
+    replicas,
+    crash: async (node: string) => record('crash')(node),
+    restart: async (node: string) => record('restart')(node),
+    pause: record('pause'),
+    resume: record('resume'),
+    setSlowDisk: record('slowDisk'),
+    campaign: record('campaign'),
+    setByzantine: record('byzantine'),
+    setClockRate: record('clockRate'),
+    setLinkRules: (node: string, linkRules: LinkRules) => rules.set(node, linkRules),
+  }
+  const leaders = { leader: () => 'A' }
+  return { cluster: cluster as unknown as Cluster, leaders: leaders as unknown as LeaderTracker, calls, rules }
+}
+
+describe("the runner's injector", () => {
+  const calm = { delayMs: 0, jitterMs: 0, loss: 0, duplicate: 0, reorder: 0 }
+
+  for (const kind of faultKinds) {
+    it(`carries out ${kind}`, async () => {
+      const { cluster, leaders, calls, rules } = recordingCluster()
+      const injector = new FaultInjector(cluster, leaders, calm, seededRandom(1, 'faults'))
+      const injected = await injector.inject(faultSamples[kind].fault, 1000)
+      expect(injected.action).toBe(faultSamples[kind].words)
+      const blocked = (from: string, to: string) => rules.get(from)?.outgoing[to]?.blocked === true
+      switch (kind) {
+        case 'crash':
+          return expect(calls).toEqual(['crash A'])
+        case 'restart':
+          return expect(calls).toEqual([]) // nothing is crashed: no node matched
+        case 'pause':
+          return expect(calls).toEqual(['pause B'])
+        case 'resume':
+          return expect(calls).toEqual(['resume B'])
+        case 'campaign':
+          return expect(calls).toEqual(['campaign C'])
+        case 'clockSkew':
+          return expect(calls).toEqual(['clockRate A 0.5'])
+        case 'byzantine':
+          return expect(calls).toEqual(['byzantine B "fake-ack"'])
+        case 'slowDisk':
+          return expect(calls).toEqual(['slowDisk A 20'])
+        case 'partition':
+          return expect([blocked('A', 'C'), blocked('C', 'B'), blocked('A', 'B')]).toEqual([true, true, false])
+        case 'isolate':
+          return expect([blocked('C', 'A'), blocked('B', 'C'), blocked('A', 'B')]).toEqual([true, true, false])
+        case 'cut':
+          return expect([blocked('A', 'C'), blocked('C', 'A'), blocked('A', 'B')]).toEqual([true, true, false])
+        case 'cutOneWay':
+          return expect([blocked('A', 'B'), blocked('B', 'A')]).toEqual([true, false])
+        case 'heal':
+          return expect([...rules.keys()].sort()).toEqual(['A', 'B', 'C'])
+        case 'network':
+          return expect(rules.get('C')?.outgoing.A?.loss).toBe(0.3)
+        case 'link':
+          return expect([rules.get('A')?.outgoing.B?.delayMs, rules.get('B')?.outgoing.A?.delayMs]).toEqual([20, 0])
+        default:
+          return kind satisfies never
+      }
+    })
+  }
+})
