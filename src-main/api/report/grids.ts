@@ -39,16 +39,25 @@ export const englishGridLabels: GridLabels = {
 }
 
 /** Eight term colours, light enough for a dark label; term t takes colour t mod 8. */
-const termColors = ['#d0ebff', '#d3f9d8', '#ffe8cc', '#e5dbff', '#fff3bf', '#ffdeeb', '#c3fae8', '#e9ecef']
+export const termColors = ['#d0ebff', '#d3f9d8', '#ffe8cc', '#e5dbff', '#fff3bf', '#ffdeeb', '#c3fae8', '#e9ecef']
 
-export function termColor(term: number): string {
-  return termColors[term % termColors.length]!
+/**
+ * A term's colour as a class, not a style attribute: the app's Content-Security-Policy refuses
+ * inline styles in markup, and the same HTML is shown there.
+ */
+function termClass(term: number): string {
+  return `lg-term-${term % termColors.length}`
 }
 
 function headerCells(columns: LogGridColumn[], labels: GridLabels): string {
   return columns
     .map((column) => (column.kind === 'index' ? `<th class="lg-index">${column.index}</th>` : `<th class="lg-gap" rowspan="1">${esc(labels.gap(column.count))}</th>`))
     .join('')
+}
+
+/** The term, and the command under it (a printed report has no hover). */
+function cellText(term: number, op: string | undefined): string {
+  return `<b>${term}</b>${op === undefined ? '' : `<small>${esc(op)}</small>`}`
 }
 
 function seconds(ms: number): string {
@@ -66,12 +75,12 @@ export function logGridHtml(model: LogGridModel, labels: GridLabels = englishGri
       const dropped = log.dropped.filter((item) => item.index === column.index)
       const classes = ['lg-cell', entry && column.index <= log.commitIndex ? 'lg-committed' : entry ? 'lg-uncommitted' : 'lg-none', column.index === log.commitIndex ? 'lg-commit-point' : '']
       const live = entry
-        ? `<span class="lg-entry" style="background:${termColor(entry.term)}" title="${esc(labels.entry(column.index, entry.term, entry.op))}">${entry.term}</span>`
+        ? `<span class="lg-entry ${termClass(entry.term)}" title="${esc(labels.entry(column.index, entry.term, entry.op))}">${cellText(entry.term, entry.op)}</span>`
         : ''
       const struck = dropped
         .map(
           (item) =>
-            `<s class="lg-dropped" data-testid="dropped-${esc(node)}-${item.index}" style="background:${termColor(item.term)}" title="${esc(labels.dropped(item.index, item.term, item.op, seconds(item.atMs), item.leader, item.leaderTerm))}">${item.term}</s>`,
+            `<s class="lg-dropped ${termClass(item.term)}" data-testid="dropped-${esc(node)}-${item.index}" title="${esc(labels.dropped(item.index, item.term, item.op, seconds(item.atMs), item.leader, item.leaderTerm))}">${cellText(item.term, item.op)}</s>`,
         )
         .join('')
       return `<td class="${classes.filter(Boolean).join(' ')}" data-index="${column.index}">${live}${struck}</td>`
@@ -96,7 +105,7 @@ export function slotGridHtml(model: SlotGridModel, labels: GridLabels = englishG
       if (cell.views.length > 1) classes.push('lg-reproposed')
       if (cell.conflicts.length > 0) classes.push('lg-conflict')
       const title = [labels.slot(seq, cell.phase, cell.view, cell.views, cell.digest), ...(cell.conflicts.length > 0 ? [`${labels.conflict}: ${cell.conflicts.join('; ')}`] : []), ...(below ? [labels.lowWaterMark(replica.lowWaterMark)] : [])].join('\n')
-      return `<td class="${classes.filter(Boolean).join(' ')}" data-seq="${seq}" data-phase="${esc(cell.phase)}"><span class="lg-entry lg-phase-${esc(cell.phase)}" style="background:${termColor(cell.view)}" title="${esc(title)}">${esc(labels.phases[cell.phase] ?? cell.phase)}<sub>${cell.view}</sub></span></td>`
+      return `<td class="${classes.filter(Boolean).join(' ')}" data-seq="${seq}" data-phase="${esc(cell.phase)}"><span class="lg-entry lg-phase-${esc(cell.phase)} ${termClass(cell.view)}" title="${esc(title)}">${esc(labels.phases[cell.phase] ?? cell.phase)}<sub>${cell.view}</sub></span></td>`
     })
     const header = `${esc(node)} <span class="lg-commit">${esc(labels.view(replica.view))} · ${esc(labels.lowWaterMark(replica.lowWaterMark))}</span>`
     return `<tr data-node="${esc(node)}"><th class="lg-node">${header}</th>${cells.join('')}</tr>`
@@ -106,21 +115,23 @@ export function slotGridHtml(model: SlotGridModel, labels: GridLabels = englishG
 
 /** The grids' stylesheet (the report inlines it; the app loads it once). */
 export const gridCss = `
-.lg-table { border-collapse: separate; border-spacing: 2px; font: 12px/1.2 ui-monospace, SFMono-Regular, Menlo, monospace; }
-.lg-table th { font-weight: 600; color: #495057; text-align: center; padding: 0 2px; }
-.lg-table th.lg-node { text-align: left; white-space: nowrap; padding-right: 8px; }
+.lg-table.lg-table { width: auto; border-collapse: separate; border-spacing: 2px; font: 12px/1.2 ui-monospace, SFMono-Regular, Menlo, monospace; }
+.lg-table.lg-table th, .lg-table.lg-table td { font-weight: 600; color: #495057; text-align: center; padding: 0 2px; border: none; background: none; vertical-align: middle; }
+.lg-table.lg-table th.lg-node { text-align: left; white-space: nowrap; padding-right: 8px; }
 .lg-commit { font-weight: 400; color: #868e96; font-size: 11px; }
-.lg-gap { color: #868e96; font-weight: 400; white-space: nowrap; font-style: italic; min-width: 4em; }
-.lg-cell { min-width: 26px; height: 26px; padding: 0; vertical-align: middle; text-align: center; border-right: 3px solid transparent; }
+.lg-table.lg-table .lg-gap { color: #868e96; font-weight: 400; white-space: nowrap; font-style: italic; min-width: 4em; }
+.lg-table.lg-table .lg-cell { min-width: 26px; height: 26px; border-right: 3px solid transparent; }
+.lg-entry small, .lg-dropped small { display: block; font-size: 10px; font-weight: 400; max-width: 8em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .lg-entry, .lg-dropped { display: block; padding: 3px 2px; border: 1px solid #adb5bd; border-radius: 4px; color: #212529; cursor: default; }
 .lg-uncommitted .lg-entry { border-style: dashed; opacity: 0.85; }
 .lg-committed .lg-entry { border-color: #495057; font-weight: 700; }
-.lg-commit-point { border-right-color: #2b8a3e; }
+.lg-table.lg-table .lg-commit-point { border-right-color: #2b8a3e; }
 .lg-dropped { margin-top: 2px; color: #c92a2a; border-color: #e03131; text-decoration: line-through; text-decoration-thickness: 2px; opacity: 0.9; }
 .lg-below-water .lg-entry { opacity: 0.45; }
-.lg-checkpoint { border-right-color: #1c7ed6; }
+.lg-table.lg-table .lg-checkpoint { border-right-color: #1c7ed6; }
 .lg-reproposed .lg-entry { outline: 2px solid #f08c00; }
 .lg-conflict .lg-entry { outline: 2px solid #e03131; }
 .lg-phase-executed { font-weight: 700; }
 .lg-empty { color: #868e96; font-size: 13px; }
+${termColors.map((color, i) => `.lg-term-${i} { background: ${color}; }`).join('\n')}
 `
