@@ -118,18 +118,23 @@ function applyAppend(log: NodeLog, event: Extract<TraceEvent, { kind: 'append' }
     const op = ops.get(entryKey(index, term))
     log.entries.set(index, op === undefined ? { term } : { term, op })
   }
-  log.lastIndex = Math.max(...log.entries.keys(), 0)
+  // Entries past toIndex would have conflicted and been dropped above: the log ends here or later.
+  log.lastIndex = Math.max(log.lastIndex, event.toIndex)
 }
 
 function dropFrom(log: NodeLog, fromIndex: number, atMs: number, leader: string | undefined, leaderTerm: number, runs: [number, number][] | undefined, ops: Map<string, string>): void {
-  for (const [index, entry] of [...log.entries].sort((a, b) => a[0] - b[0])) {
-    if (index < fromIndex) continue
+  for (let index = fromIndex; index <= log.lastIndex; index += 1) {
+    const entry = log.entries.get(index)
+    if (entry === undefined) continue
     const term = (runs && termAt(runs, index)) ?? entry.term
     const op = entry.op ?? ops.get(entryKey(index, term))
     log.dropped.push({ index, term, ...(op === undefined ? {} : { op }), atMs, ...(leader === undefined ? {} : { leader }), leaderTerm })
     log.entries.delete(index)
   }
-  log.lastIndex = Math.max(...log.entries.keys(), 0)
+  // A log read from the middle of a run has holes: the last index is the last one held.
+  let last = Math.min(log.lastIndex, fromIndex - 1)
+  while (last > 0 && !log.entries.has(last)) last -= 1
+  log.lastIndex = last
 }
 
 /**

@@ -458,6 +458,7 @@ export const en = {
     scrub: 'Time to show the cluster at',
     now: 'Now',
     hint: 'Drag to any time: the canvas, the table, the grid, the event log and the message sequence show the cluster as it was.',
+    hintStored: 'Drag to any time: the canvas, the table and the grid show the cluster as it was.',
     leaderIs: 'Leader: {node} (term {term})',
     primaryIs: 'Primary: {node} (view {view})',
     noLeader: 'No leader',

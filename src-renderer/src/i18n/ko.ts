@@ -460,6 +460,7 @@ export const ko: Messages = {
     scrub: '클러스터를 볼 시각',
     now: '지금',
     hint: '아무 시각으로나 끌어 보세요. 캔버스, 표, 그리드, 이벤트 로그와 메시지 순서도가 그때의 클러스터를 보여 줍니다.',
+    hintStored: '아무 시각으로나 끌어 보세요. 캔버스, 표, 그리드가 그때의 클러스터를 보여 줍니다.',
     leaderIs: '리더: {node} (term {term})',
     primaryIs: '프라이머리: {node} (view {view})',
     noLeader: '리더 없음',
