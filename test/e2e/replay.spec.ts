@@ -76,7 +76,9 @@ test('scenario 5: scrub to the partition and see the cut links; after the heal t
     await shot(page, testInfo, 'replay-after-heal', 'replay')
   })
 
-  await test.step('the stored run replays from its run directory', async () => {
+  await test.step('the stored run replays from its run directory, opening at its end', async () => {
+    // A fresh page: nothing remembers where the live page's scrubber was.
+    await page.reload()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click()
     await page.getByTestId('run-row').first().getByTestId('run-open').click()
     const stored = page.getByTestId('run-replay')

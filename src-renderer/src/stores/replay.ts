@@ -26,11 +26,12 @@ export const useReplayStore = defineStore('replay', () => {
     useTimelineViewStore().follow = true
   }
 
-  function attach(id: string | undefined, following: boolean): void {
+  /** Another run: live, it starts at now; stored, at its end (`endMs`). The same run keeps its place. */
+  function attach(id: string | undefined, following: boolean, endMs: number): void {
     if (id === runId.value) return
     runId.value = id
     follow.value = following
-    atMs.value = 0
+    atMs.value = following ? 0 : endMs
     group.value = 0
   }
 
