@@ -20,6 +20,8 @@ export interface SlotCell {
   /** Every view the slot was pre-prepared in, ascending: more than one means a view change re-proposed it. */
   views: number[]
   digest?: string
+  /** The view it was executed in: a slot re-proposed after a view change was often executed before it. */
+  executedView?: number
   /** Conflicting messages about this slot this replica caught: "type from view". */
   conflicts: string[]
 }
@@ -58,6 +60,7 @@ export function buildSlotGrid(nodes: readonly string[], events: readonly TraceEv
         if (event.view > cell.view || slotPhases.indexOf(event.phase) > slotPhases.indexOf(cell.phase)) cell.phase = event.phase
         cell.view = event.view
         if (event.phase === 'pre-prepared' && !cell.views.includes(event.view)) cell.views.push(event.view)
+        if (event.phase === 'executed' && cell.executedView === undefined) cell.executedView = event.view
         if (event.digest !== undefined) cell.digest = event.digest
         replica.slots.set(event.seq, cell)
         lastSeq = Math.max(lastSeq, event.seq)

@@ -35,6 +35,20 @@ describe('the slot grid, built from slot / checkpoint / conflict / role events',
     expect(slotGridHtml(grid)).toContain('lg-reproposed')
   })
 
+  it('a slot executed in view 0 and re-proposed in view 1 stays executed (ringed as re-proposed)', () => {
+    const reproposed: TraceEvent[] = [
+      ...events.filter((event) => event.kind === 'slot' && event.seq === 1),
+      { t: 50, node: 'B', kind: 'slot', seq: 1, view: 1, phase: 'pre-prepared' },
+      { t: 51, node: 'B', kind: 'slot', seq: 1, view: 1, phase: 'committed' },
+    ]
+    const grid = buildSlotGrid(nodes, reproposed)
+    expect(grid.replicas.B!.slots.get(1)).toMatchObject({ phase: 'committed', view: 1, views: [0, 1], executedView: 0 })
+    const html = slotGridHtml(grid)
+    expect(html).toContain('data-phase="executed"')
+    expect(html).toContain('lg-reproposed')
+    expect(html).toContain('seq 1 · executed in view 0')
+  })
+
   it('marks conflicting messages, the stable checkpoint and the low water mark', () => {
     const grid = buildSlotGrid(nodes, events)
     expect(grid.replicas.B!.slots.get(2)!.conflicts).toEqual(['pre-prepare from A (view 0)'])

@@ -104,8 +104,11 @@ export function slotGridHtml(model: SlotGridModel, labels: GridLabels = englishG
       if (cell === undefined) return `<td class="${classes.filter(Boolean).join(' ')} lg-none" data-seq="${seq}"></td>`
       if (cell.views.length > 1) classes.push('lg-reproposed')
       if (cell.conflicts.length > 0) classes.push('lg-conflict')
-      const title = [labels.slot(seq, cell.phase, cell.view, cell.views, cell.digest), ...(cell.conflicts.length > 0 ? [`${labels.conflict}: ${cell.conflicts.join('; ')}`] : []), ...(below ? [labels.lowWaterMark(replica.lowWaterMark)] : [])].join('\n')
-      return `<td class="${classes.filter(Boolean).join(' ')}" data-seq="${seq}" data-phase="${esc(cell.phase)}"><span class="lg-entry lg-phase-${esc(cell.phase)} ${termClass(cell.view)}" title="${esc(title)}">${esc(labels.phases[cell.phase] ?? cell.phase)}<sub>${cell.view}</sub></span></td>`
+      // Executed once is executed for good: a re-proposal in a later view shows as the ring, not as a step back.
+      const shownPhase = cell.executedView !== undefined ? 'executed' : cell.phase
+      const executedEarlier = cell.executedView !== undefined && cell.phase !== 'executed' ? [labels.slot(seq, 'executed', cell.executedView, [], undefined)] : []
+      const title = [labels.slot(seq, cell.phase, cell.view, cell.views, cell.digest), ...executedEarlier, ...(cell.conflicts.length > 0 ? [`${labels.conflict}: ${cell.conflicts.join('; ')}`] : []), ...(below ? [labels.lowWaterMark(replica.lowWaterMark)] : [])].join('\n')
+      return `<td class="${classes.filter(Boolean).join(' ')}" data-seq="${seq}" data-phase="${esc(shownPhase)}"><span class="lg-entry lg-phase-${esc(shownPhase)} ${termClass(cell.view)}" title="${esc(title)}">${esc(labels.phases[shownPhase] ?? shownPhase)}<sub>${cell.view}</sub></span></td>`
     })
     const header = `${esc(node)} <span class="lg-commit">${esc(labels.view(replica.view))} · ${esc(labels.lowWaterMark(replica.lowWaterMark))}</span>`
     return `<tr data-node="${esc(node)}"><th class="lg-node">${header}</th>${cells.join('')}</tr>`
