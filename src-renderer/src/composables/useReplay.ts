@@ -27,6 +27,8 @@ export interface ReplaySource {
   refresh: Ref<number>
   atMs: Ref<number>
   group: Ref<number>
+  /** Off screen, a live run's refreshes read nothing; the panel catches up when it is seen again. */
+  visible: Ref<boolean>
 }
 
 export function useReplay(source: ReplaySource) {
@@ -45,7 +47,7 @@ export function useReplay(source: ReplaySource) {
 
   async function readTimeline(): Promise<void> {
     const read = source.reader.value
-    if (!read) return
+    if (!read || !source.visible.value) return
     const serial = ++timelineSerial
     try {
       const all = await readAllEvents(read, { kinds: [...replayKinds] }, replayEventsReadMax)
@@ -71,7 +73,7 @@ export function useReplay(source: ReplaySource) {
 
   async function readGrid(): Promise<void> {
     const read = source.reader.value
-    if (!read) return
+    if (!read || !source.visible.value) return
     const serial = ++gridSerial
     const atMs = source.atMs.value
     const kinds: string[] = isPbft.value ? [...slotGridKinds] : [...logGridKinds]
@@ -97,8 +99,8 @@ export function useReplay(source: ReplaySource) {
     }, gridReadDelayMs)
   }
 
-  watch([source.reader, source.refresh, source.group], () => void readTimeline(), { immediate: true })
-  watch([source.reader, source.atMs, source.group, source.refresh], scheduleGrid, { immediate: true })
+  watch([source.reader, source.refresh, source.group, source.visible], () => void readTimeline(), { immediate: true })
+  watch([source.reader, source.atMs, source.group, source.refresh, source.visible], scheduleGrid, { immediate: true })
   onScopeDispose(() => {
     if (gridTimer !== undefined) clearTimeout(gridTimer)
   })
