@@ -53,6 +53,18 @@ describe('the log grid, built from append / truncate / commit events', () => {
     expect(buildLogGrid(nodes, old).logs.A!.dropped).toMatchObject([{ index: 3, term: 1, atMs: 4521 }])
   })
 
+  it('a log read from the middle of a run (the recent past only) holds what it saw; a truncation ends it where it began', () => {
+    const late: TraceEvent[] = [
+      { t: 1, node: 'A', kind: 'append', fromIndex: 100, toIndex: 102, runs: [[100, 4]], persistMs: 0 },
+      { t: 2, node: 'A', kind: 'truncate', fromIndex: 101, toIndex: 102, term: 5, leader: 'B' },
+    ]
+    const grid = buildLogGrid(['A'], late)
+    expect([...grid.logs.A!.entries.keys()]).toEqual([100])
+    expect(grid.logs.A!.lastIndex).toBe(100)
+    expect(grid.logs.A!.dropped.map((entry) => entry.index)).toEqual([101, 102])
+    expect(grid.lastIndex).toBe(102)
+  })
+
   it('escapes what the trace says (a command is user text)', () => {
     const html = logGridHtml(buildLogGrid(['A'], [{ t: 1, node: 'A', kind: 'append', fromIndex: 1, toIndex: 1, runs: [[1, 1]], persistMs: 0, ops: ['SET <b>=1'] }]))
     expect(html).toContain('SET &lt;b&gt;=1')
