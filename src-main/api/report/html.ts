@@ -5,6 +5,8 @@
  */
 import type { RunRecord } from '../run-file.js'
 import type { RunSummary } from '../summary.js'
+import { gridCss } from './grids.js'
+import { logSectionHtml } from './log-section.js'
 import {
   describeInjected,
   describePlannedFault,
@@ -93,7 +95,7 @@ function page(title: string, body: string, meta: ReportMeta): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Consensus Lab ${esc(meta.labVersion)}">
 <title>${esc(title)}</title>
-<style>${styles}</style>
+<style>${styles}${gridCss}</style>
 </head>
 <body>
 <main>
@@ -126,6 +128,7 @@ export function buildRunReportHtml(record: RunRecord, meta: ReportMeta): string 
     section('charts', 'Over time', runCharts(record)),
     section('latency', 'Latency', latencyBlock(record)),
     section('faults', 'Fault schedule', faultBlock(record)),
+    ...logSections(record),
     section('messages', 'Messages', messageBlock(summary)),
     section('cluster', 'Cluster, network and workload', clusterBlock(record)),
     section('final-states', 'Final states', finalStatesBlock(record)),
@@ -133,6 +136,11 @@ export function buildRunReportHtml(record: RunRecord, meta: ReportMeta): string 
     section('environment', 'Environment', environmentBlock([record])),
   ].join('\n')
   return page(`${summary.name} — ${word} — Consensus Lab run report`, body, meta)
+}
+
+function logSections(record: RunRecord): string[] {
+  const log = logSectionHtml(record)
+  return log === undefined ? [] : [section('log', record.summary.protocol === 'pbft' ? 'The slots' : 'The log', log)]
 }
 
 function runHeader(record: RunRecord, word: VerdictWord): string {
