@@ -106,7 +106,7 @@ describe('sweep results', () => {
     const plan = planSweep(sweep, base)
     if (!plan.ok) throw new Error('plan')
     const result = (cellId: string, repetition: number, p50Ms: number, completed = true): SweepRunResult => ({
-      cellId, repetition, seed: 7 + repetition - 1, runDir: `runs/${cellId}-${repetition}`, completed, verdict: completed ? 'PASS' : 'INCOMPLETE',
+      cellId, repetition, seed: 7 + repetition - 1, runId: `${cellId}-${repetition}`, runDir: `runs/${cellId}-${repetition}`, completed, verdict: completed ? 'PASS' : 'INCOMPLETE',
       p50Ms, p99Ms: p50Ms * 2, throughput: 1000 / p50Ms, opsOk: 100, opsFail: 0, lostWrites: 0, elapsedMs: 3000,
     })
     const results = [

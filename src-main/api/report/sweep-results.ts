@@ -11,6 +11,9 @@ export interface SweepRunResult {
   cellId: string
   repetition: number
   seed: number
+  /** The run's id (its directory's name), for the app to open it; empty when it never started. */
+  runId: string
+  /** Relative to the sweep's directory. */
   runDir: string
   completed: boolean
   error?: string

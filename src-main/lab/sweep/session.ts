@@ -13,6 +13,7 @@ import { formatFieldErrors, yamlAliasCountMax } from '../../api/validate.js'
 import { verdictWord } from '../../api/report/analysis.js'
 import { summarizeSweep, sweepCsv, type PlannedCell, type SweepRunResult, type SweepSummary } from '../../api/report/sweep-results.js'
 import type { Experiment } from '../../api/experiment.js'
+import type { LabStreamMessage } from '../../api/lab-api.js'
 import { experimentFileBytesMax } from '../experiment-file.js'
 import { ExperimentRun, RunStartError } from '../runner.js'
 
@@ -124,7 +125,12 @@ export interface SweepProgress {
 }
 
 export interface SweepOptions {
+  /** Where sweep.json and the summary go. */
   dir: string
+  /** Where the runs' directories go (default dir/runs; the app keeps them with its other runs). */
+  runsDir?: string
+  /** Every run's live messages (frames, its end), as a single run sends them. */
+  onMessage?: (message: LabStreamMessage) => void
   onRunStart?: (progress: SweepProgress) => void
   onRunEnd?: (result: SweepRunResult, progress: SweepProgress) => void
 }
@@ -152,7 +158,7 @@ export class SweepSession {
 
   async run(): Promise<SweepOutcome> {
     const { dir } = this.options
-    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true })
+    fs.mkdirSync(this.runsDir(), { recursive: true })
     const runs = sweepRuns(this.loaded)
     const previous = readSweepState(dir)
     const wanted = new Set(runs.map((run) => run.experimentDigest))
@@ -191,11 +197,15 @@ export class SweepSession {
     return { summary, ran, reused, interrupted: this.interruptedBy }
   }
 
+  private runsDir(): string {
+    return this.options.runsDir ?? path.join(this.options.dir, 'runs')
+  }
+
   private async runOne(plan: SweepRunPlan): Promise<SweepRunResult> {
     const startedMs = performance.now()
     let run: ExperimentRun
     try {
-      run = new ExperimentRun(plan.experiment, { runsDir: path.join(this.options.dir, 'runs'), sourceText: `${JSON.stringify(plan.experiment, null, 2)}\n` })
+      run = new ExperimentRun(plan.experiment, { runsDir: this.runsDir(), sourceText: `${JSON.stringify(plan.experiment, null, 2)}\n`, onMessage: this.options.onMessage })
     } catch (error) {
       if (!(error instanceof RunStartError)) throw error
       return notStarted(plan, error.message, performance.now() - startedMs)
@@ -209,6 +219,7 @@ export class SweepSession {
         cellId: plan.cell.id,
         repetition: plan.repetition,
         seed: plan.experiment.seed,
+        runId: summary.runId,
         runDir: path.relative(this.options.dir, summary.runDir),
         completed: summary.completed,
         ...(summary.error === undefined ? {} : { error: summary.error }),
@@ -230,7 +241,7 @@ export class SweepSession {
 }
 
 function notStarted(plan: SweepRunPlan, error: string, elapsedMs: number): SweepRunResult {
-  return { cellId: plan.cell.id, repetition: plan.repetition, seed: plan.experiment.seed, runDir: '', completed: false, error, verdict: 'INCOMPLETE', p50Ms: null, p99Ms: null, throughput: 0, opsOk: 0, opsFail: 0, elapsedMs }
+  return { cellId: plan.cell.id, repetition: plan.repetition, seed: plan.experiment.seed, runId: '', runDir: '', completed: false, error, verdict: 'INCOMPLETE', p50Ms: null, p99Ms: null, throughput: 0, opsOk: 0, opsFail: 0, elapsedMs }
 }
 
 /** The per-phase breakdown, when the run's summary has one (runs with the log traced). */
