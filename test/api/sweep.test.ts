@@ -135,7 +135,8 @@ describe('sweep results', () => {
     const html = buildSweepReportHtml(summary, meta)
     expect(html).toContain('Latency against link delay (ms)')
     expect(html).toContain('pbft-f1-delay20ms / raft-f1-delay20ms')
-    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(3)
+    // Latency, throughput and ratio along the delay; none along f, which has one value.
+    expect((html.match(/<figure>/g) ?? []).length).toBe(3)
     expect(buildSweepReportMarkdown(summary, meta)).toContain('| pbft, f=1, delay 20 ms | 4 | 1/2 |')
   })
 })

@@ -33,11 +33,21 @@ interface Series {
 function seriesAlong(summary: SweepSummary, axis: NumericAxis): Series[] {
   const groups = new Map<string, SweepCellResult[]>()
   for (const cell of summary.cells) {
-    const { [axis]: _value, ...rest } = cell.coordinates
-    const name = cellLabel(rest as CellCoordinates)
+    const name = cellLabel(namingCoordinates(summary, cell.coordinates, axis)) 
     groups.set(name, [...(groups.get(name) ?? []), cell])
   }
   return [...groups.entries()].map(([name, cells]) => ({ name, cells: cells.sort((a, b) => (a.coordinates[axis] ?? 0) - (b.coordinates[axis] ?? 0)) }))
+}
+
+/** A cell's coordinates without `axis` and without the axes that have one value in the whole sweep (they tell no series apart). */
+function namingCoordinates(summary: SweepSummary, at: CellCoordinates, ...without: string[]): CellCoordinates {
+  const named: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(at)) {
+    if (without.includes(key)) continue
+    const values = new Set(summary.cells.map((cell) => JSON.stringify((cell.coordinates as Record<string, unknown>)[key])))
+    if (values.size > 1) named[key] = value
+  }
+  return named as CellCoordinates
 }
 
 function chart(xName: string, yName: string, series: LineSeriesOption[], xLog = false): EChartsOption {
@@ -45,8 +55,12 @@ function chart(xName: string, yName: string, series: LineSeriesOption[], xLog = 
     animation: false,
     color: chartPalette,
     textStyle: { fontFamily, color: '#343a40', fontSize: 11 },
-    grid: { left: 60, right: 24, top: 44, bottom: 42 },
-    legend: { top: 4, left: 'center', itemWidth: 18, itemHeight: 10, itemGap: 14, textStyle: { fontSize: 10 } },
+    // The legend stands at the right, one entry a line: lay out horizontally, names measured with
+    // server-side metrics overlap once a browser draws them in a wider font.
+    // Anchored on its left edge: a right-anchored legend is placed by the estimated width of its
+    // names and its ends are clipped when a browser's font runs wider.
+    grid: { left: 60, right: 200, top: 16, bottom: 42 },
+    legend: { orient: 'vertical', left: 572, top: 16, itemWidth: 18, itemHeight: 10, itemGap: 8, textStyle: { fontSize: 10 } },
     xAxis: { type: xLog ? 'log' : 'value', name: xName, nameLocation: 'middle', nameGap: 26, scale: true, axisLabel: { color: '#868e96' }, splitLine: { show: false } },
     yAxis: { type: 'value', name: yName, nameLocation: 'middle', nameGap: 44, axisLabel: { color: '#868e96' }, splitLine: { lineStyle: { color: '#edf0f2' } } },
     series,
@@ -89,7 +103,7 @@ function ratioChart(summary: SweepSummary, axis: NumericAxis): string | undefine
     const other = byOther.get(ratio.other)
     const value = other?.coordinates[axis]
     if (other === undefined || value === undefined) continue
-    const { [axis]: _value, protocol: _protocol, ...rest } = other.coordinates
+    const rest = namingCoordinates(summary, other.coordinates, axis, 'protocol')
     const name = `${other.protocol}/raft p50${Object.keys(rest).length > 0 ? `, ${cellLabel(rest)}` : ''}`
     groups.set(name, [...(groups.get(name) ?? []), [value, ratio.p50]])
   }
@@ -154,7 +168,8 @@ function variedText(varied: readonly AxisName[]): string {
 
 export function buildSweepReportHtml(summary: SweepSummary, meta: ReportMeta): string {
   const runs = summary.cells.reduce((sum, cell) => sum + cell.runs, 0)
-  const axes = numericAxes.filter((axis) => summary.varied.includes(axis))
+  // An axis with one value (f = 1 to match node counts) has nothing to draw a line along.
+  const axes = numericAxes.filter((axis) => new Set(summary.cells.map((cell) => cell.coordinates[axis])).size > 1)
   const charts = axes.flatMap((axis) => [latencyChart(summary, axis), throughputChart(summary, axis), ratioChart(summary, axis) ?? ''])
   const curve = throughputLatencyChart(summary)
   const body = [

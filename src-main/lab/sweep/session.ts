@@ -158,6 +158,7 @@ export class SweepSession {
 
   async run(): Promise<SweepOutcome> {
     const { dir } = this.options
+    fs.mkdirSync(dir, { recursive: true })
     fs.mkdirSync(this.runsDir(), { recursive: true })
     const runs = sweepRuns(this.loaded)
     const previous = readSweepState(dir)
