@@ -8,6 +8,8 @@ import type { RunSummary } from './summary.js'
 import type { TraceEvent } from './trace.js'
 import type { RunRecord } from './run-file.js'
 
+import type { SweepSummary } from './report/sweep-results.js'
+
 export interface LabInfo {
   host: 'electron' | 'browser'
   version: string
@@ -97,7 +99,45 @@ export interface RunFailed {
   message: string
 }
 
-export type LabStreamMessage = LiveFrame | RunEnded | RunFailed
+/** A sweep's state changed: a run of it started or ended, or the sweep finished or stopped. */
+export interface SweepUpdate {
+  kind: 'sweep'
+  listing: SweepListing
+  state: 'running' | 'finished' | 'stopped'
+}
+
+export type LabStreamMessage = LiveFrame | RunEnded | RunFailed | SweepUpdate
+
+/** The run of a sweep in progress (SweepListing.running). */
+export interface SweepRunning {
+  /** 0-based position among all the sweep's runs, and their count. */
+  index: number
+  total: number
+  cellId: string
+  repetition: number
+  /** Time left, estimated from the runs so far. */
+  etaMs: number
+}
+
+/** A sweep file the host ships, and what its runs so far show (LabApi.listSweeps). */
+export interface SweepListing {
+  file: string
+  name: string
+  description: string
+  descriptionKo?: string
+  repetitions: number
+  /** Cells × repetitions. */
+  runsTotal: number
+  /** Every cell with the figures of its runs so far (none run yet: no figures). Absent when the file is invalid. */
+  summary?: SweepSummary
+  /** The completed runs of each cell, by cell id: the app opens them (getRunRecord) and compares them. */
+  runIds: Record<string, string[]>
+  running?: SweepRunning
+  /** Why the file cannot run (an invalid sweep or a cell that breaks a protocol's rule). */
+  error?: string
+}
+
+export type StartSweepResult = { ok: true } | { ok: false; error: string }
 
 /**
  * A window of a run's trace (LabApi.readTrace). Times are experiment time (ms, 0 = the workload's
@@ -187,4 +227,13 @@ export interface LabApi {
    * Chromium through playwright-core), as base64 so that both transports carry it as plain text.
    */
   renderPdf(html: string): Promise<string>
+  /** The sweeps the host ships (experiments/sweeps), each with its results so far. */
+  listSweeps(): Promise<SweepListing[]>
+  /**
+   * Runs (or resumes) a sweep by file name: its runs one after another, each streamed like any run
+   * and kept with the others; 'sweep' messages say how far it is. Refused while a run is in progress.
+   */
+  startSweep(file: string): Promise<StartSweepResult>
+  /** Interrupts the sweep in progress: its run in progress is not kept, and is run again on resume. */
+  stopSweep(): Promise<void>
 }

@@ -42,6 +42,9 @@ export const labMethodArgs = {
   listRunDirectories: z.tuple([]),
   readTrace: z.tuple([runId, traceQuerySchema]),
   listExercises: z.tuple([]),
+  listSweeps: z.tuple([]),
+  startSweep: z.tuple([z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.sweep\.yaml$/, 'expected a sweep file name (name.sweep.yaml)')]),
+  stopSweep: z.tuple([]),
   renderPdf: z.tuple([z.string().min(1, 'expected the HTML of a report').max(reportHtmlCharsMax, `expected a report of at most ${reportHtmlCharsMax} characters`)]),
 } satisfies Record<LabCallMethod, z.ZodType>
 
@@ -87,6 +90,12 @@ export async function dispatchLabCall(api: LabApi, method: LabCallMethod, args: 
       return api.listExercises()
     case 'renderPdf':
       return api.renderPdf(values[0] as string)
+    case 'listSweeps':
+      return api.listSweeps()
+    case 'startSweep':
+      return api.startSweep(values[0] as string)
+    case 'stopSweep':
+      return api.stopSweep()
     default: {
       const unknownMethod: never = method
       throw new LabArgumentError(`unknown method ${String(unknownMethod)}`)

@@ -4,6 +4,7 @@
  *   check <run-dir | history.ndjson>... [--json]                 judge recorded histories
  *   report <run-dir | run-file>... --format html|md|csv|json|pdf reports and comparisons
  *   export <run-dir> --out FILE                                  one-file run for the app
+ *   sweep <sweep.yaml> | sweep report <dir>                      comparison sweeps (cli/sweep.ts)
  *   validate <experiment.yaml>...                                validate experiment files
  *   schema                                                       print the experiment JSON Schema
  *   exercise list|schema|run|grade ...                           the course (src-main/lab/exercise/command.ts)
@@ -29,6 +30,8 @@ const usage = `usage: npm run lab -- <command>
       Replays one seed of the deterministic simulator (see README).
   simulate --from-run <run dir> [--verbose] [--json]
       Plays a lab run's faults, as it carried them out, in the simulator (virtual time; see README).
+  sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run] | sweep report <dir> [--format ...]
+      Runs a comparison sweep (every cell of its axes, on real processes; resumes), or reports one.
   validate <experiment.yaml>...
       Validates experiment files; exit 2 on the first invalid one.
   schema
@@ -72,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'exercise': {
       const { runExerciseCommand } = await import('../lab/exercise/command.js')
       return runExerciseCommand(args, io)
+    }
+    case 'sweep': {
+      const { runSweepCommand } = await import('./sweep.js')
+      return runSweepCommand(args, io)
     }
     case 'validate': {
       const { validateCommand } = await import('./lab-run.js')

@@ -26,6 +26,9 @@ const lab: LabApi = {
   listRunDirectories: () => call('listRunDirectories'),
   readTrace: (runId: string, query: TraceQuery) => call('readTrace', runId, query),
   listExercises: () => call('listExercises'),
+  listSweeps: () => call('listSweeps'),
+  startSweep: (file) => call('startSweep', file),
+  stopSweep: () => call('stopSweep'),
   renderPdf: (html: string) => call('renderPdf', html),
   subscribe(listener: (message: LabStreamMessage) => void) {
     const forward = (_event: IpcRendererEvent, message: LabStreamMessage) => listener(message)

@@ -5,7 +5,9 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExerciseFileText, ExperimentFile, Fault, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, TraceQuery } from '../api/lab-api.js'
+import type { ExerciseFileText, ExperimentFile, Fault, FaultResult, LabApi, LabInfo, LabStreamMessage, RunDirectoryInfo, StartRunResult, StartSweepResult, SweepListing, SweepRunning, TraceQuery } from '../api/lab-api.js'
+import { summarizeSweep } from '../api/report/sweep-results.js'
+import { loadSweepFile, plannedCells, readSweepState, SweepSession, type SweepState } from './sweep/session.js'
 import { buildTraceIndex, parseTraceIndex, readTraceWindow, type TraceIndex } from './trace-index.js'
 import { validateExperimentText, type FieldError, type ValidationResult } from '../api/validate.js'
 import { ExperimentRun } from './runner.js'
@@ -17,6 +19,8 @@ export interface LabServiceOptions {
   /** The course's exercises (default: exercises/ beside the experiments folder). */
   exercisesDir?: string
   runsDir: string
+  /** The sweeps it ships (default: sweeps/ in the experiments folder). */
+  sweepsDir?: string
   host?: LabInfo['host']
   version?: string
   /**
@@ -39,6 +43,10 @@ export const runDirectoriesMax = 1000
 export function createLabService(options: LabServiceOptions): LabService {
   const listeners = new Set<(message: LabStreamMessage) => void>()
   let active: { run: ExperimentRun; finished: Promise<unknown> } | undefined
+  let activeSweep: { file: string; session: SweepSession; running?: SweepRunning; finished: Promise<unknown> } | undefined
+  const sweepsDir = options.sweepsDir ?? path.join(options.experimentsDir, 'sweeps')
+  const sweepDirOf = (name: string) => path.join(options.runsDir, 'sweeps', name.replace(/[^A-Za-z0-9_.-]+/g, '-'))
+  const listing = (file: string): SweepListing => describeSweep(sweepsDir, file, sweepDirOf, activeSweep?.file === file ? activeSweep.running : undefined)
   const broadcast = (message: LabStreamMessage) => {
     for (const listener of listeners) {
       try {
@@ -79,6 +87,7 @@ export function createLabService(options: LabServiceOptions): LabService {
     },
 
     async startRun(text: string): Promise<StartRunResult> {
+      if (activeSweep) return { ok: false, errors: [{ path: '', message: `sweep ${activeSweep.file} is in progress: stop it first` }] }
       if (active) return { ok: false, errors: [{ path: '', message: `run ${active.run.id} is still in progress: stop it first` }] }
       const result = validateExperimentText(text)
       if (!result.ok) return { ok: false, errors: result.errors }
@@ -135,7 +144,59 @@ export function createLabService(options: LabServiceOptions): LabService {
       return Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('base64')
     },
 
+    async listSweeps() {
+      if (!fs.existsSync(sweepsDir)) return []
+      return fs
+        .readdirSync(sweepsDir)
+        .filter((file) => file.endsWith('.sweep.yaml'))
+        .sort()
+        .slice(0, experimentFilesMax)
+        .map((file) => listing(file))
+    },
+
+    async startSweep(file: string): Promise<StartSweepResult> {
+      if (activeSweep) return { ok: false, error: `sweep ${activeSweep.file} is already in progress` }
+      if (active) return { ok: false, error: `run ${active.run.id} is still in progress: stop it first` }
+      const name = path.basename(file)
+      if (name !== file || !name.endsWith('.sweep.yaml') || !fs.existsSync(path.join(sweepsDir, name))) return { ok: false, error: `no sweep ${JSON.stringify(file)} in ${sweepsDir}` }
+      const loaded = loadSweepFile(path.join(sweepsDir, name))
+      if (!loaded.ok) return { ok: false, error: loaded.message }
+      const session = new SweepSession(loaded.loaded, {
+        dir: sweepDirOf(loaded.loaded.sweep.name),
+        runsDir: options.runsDir,
+        onMessage: broadcast,
+        onRunStart: (progress) => {
+          if (activeSweep === undefined) return
+          activeSweep.running = { index: progress.index, total: progress.total, cellId: progress.run.cell.id, repetition: progress.run.repetition, etaMs: progress.etaMs }
+          broadcast({ kind: 'sweep', listing: listing(name), state: 'running' })
+        },
+        onRunEnd: () => broadcast({ kind: 'sweep', listing: listing(name), state: 'running' }),
+      })
+      const finished = session
+        .run()
+        .then((outcome) => ({ state: outcome.interrupted === undefined ? ('finished' as const) : ('stopped' as const) }))
+        .catch((error: unknown) => {
+          console.error(`sweep ${name} failed:`, error)
+          return { state: 'stopped' as const }
+        })
+        .then(({ state }) => {
+          activeSweep = undefined
+          broadcast({ kind: 'sweep', listing: listing(name), state })
+        })
+      activeSweep = { file: name, session, finished }
+      return { ok: true }
+    },
+
+    async stopSweep() {
+      activeSweep?.session.interrupt('stopped from the app')
+    },
+
     async close(reason?: string) {
+      const sweep = activeSweep
+      if (sweep) {
+        sweep.session.interrupt(reason ?? 'the lab is closing')
+        await sweep.finished
+      }
       const running = active
       if (!running) return
       if (reason === undefined) running.run.stop()
@@ -144,6 +205,32 @@ export function createLabService(options: LabServiceOptions): LabService {
     },
   }
   return service
+}
+
+/** A sweep file and its results so far (its sweep.json under the runs folder). */
+function describeSweep(sweepsDir: string, file: string, sweepDirOf: (name: string) => string, running: SweepRunning | undefined): SweepListing {
+  const loaded = loadSweepFile(path.join(sweepsDir, file))
+  if (!loaded.ok) return { file, name: file, description: '', repetitions: 0, runsTotal: 0, runIds: {}, error: loaded.message }
+  const { sweep, cells, varied } = loaded.loaded
+  let results: SweepState['results'] = []
+  try {
+    results = readSweepState(sweepDirOf(sweep.name))?.results ?? []
+  } catch {
+    // A damaged sweep.json reads as no results: the sweep runs again from the start.
+  }
+  const runIds: Record<string, string[]> = {}
+  for (const result of results) if (result.completed && result.runId) runIds[result.cellId] = [...(runIds[result.cellId] ?? []), result.runId]
+  return {
+    file,
+    name: sweep.name,
+    description: sweep.description.trim(),
+    ...(sweep.descriptionKo ? { descriptionKo: sweep.descriptionKo.trim() } : {}),
+    repetitions: sweep.repetitions,
+    runsTotal: cells.length * sweep.repetitions,
+    summary: summarizeSweep({ name: sweep.name, description: sweep.description, varied, repetitions: sweep.repetitions }, plannedCells(cells), results),
+    runIds,
+    ...(running ? { running } : {}),
+  }
 }
 
 /** Exercise files bundled with the lab, at most experimentFilesMax, by name (they start with their number). */

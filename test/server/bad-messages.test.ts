@@ -7,7 +7,7 @@
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LiveFrame } from '../../src-main/api/lab-api.js'
+import type { LabStreamMessage, LiveFrame } from '../../src-main/api/lab-api.js'
 import { experimentTextCharsMax, labCallJsonBytesMax } from '../../src-main/api/lab-api.js'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
 import { connectWire, startServeProcess, type ServeProcess, type WireClient } from './support.js'
@@ -25,7 +25,7 @@ function experimentOfLength(chars: number, letter = '가'): string {
   return head + letter.repeat(chars - head.length - tail.length) + tail
 }
 
-const frameOf = (message: { kind: string; runId: string }) => message.kind === 'frame' && message.runId === runId
+const frameOf = (message: LabStreamMessage) => message.kind === 'frame' && message.runId === runId
 
 beforeAll(async () => {
   server = await startServeProcess(process.execPath, [path.join(repositoryRoot(), 'out/node/serve.js')])

@@ -53,7 +53,7 @@ const chartSize = { width: 760, height: 250 }
 
 type Cell = string | { html: string; className?: string }
 
-function table(headers: string[], rows: Cell[][], options: { numeric?: number[]; className?: string } = {}): string {
+export function table(headers: string[], rows: Cell[][], options: { numeric?: number[]; className?: string } = {}): string {
   const numeric = new Set(options.numeric ?? [])
   const th = headers.map((header, index) => `<th${numeric.has(index) ? ' class="num"' : ''}>${esc(header)}</th>`).join('')
   const body = rows
@@ -69,7 +69,7 @@ function table(headers: string[], rows: Cell[][], options: { numeric?: number[];
   return `<table${options.className ? ` class="${options.className}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`
 }
 
-function figure(option: EChartsOption, title: string, caption: string): string {
+export function figure(option: EChartsOption, title: string, caption: string): string {
   return `<figure><figcaption><strong>${esc(title)}</strong> ${esc(caption)}</figcaption>\n${renderChartSvg(option, chartSize, title)}\n</figure>`
 }
 
@@ -78,15 +78,15 @@ function badge(word: VerdictWord): string {
   return `<span class="badge ${tone}">${esc(word)}</span>`
 }
 
-function section(id: string, title: string, content: string): string {
+export function section(id: string, title: string, content: string): string {
   return `<section id="${id}">\n<h2>${esc(title)}</h2>\n${content}\n</section>`
 }
 
-function figures(items: [string, string][]): string {
+export function figures(items: [string, string][]): string {
   return `<dl class="figures">${items.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('')}</dl>`
 }
 
-function page(title: string, body: string, meta: ReportMeta): string {
+export function page(title: string, body: string, meta: ReportMeta): string {
   return `<!doctype html>
 <html lang="en">
 <head>

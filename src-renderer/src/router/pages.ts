@@ -7,6 +7,7 @@ import RunsPage from '../components/runs/RunsPage.vue'
 import ComparePage from '../components/compare/ComparePage.vue'
 import CoursePage from '../components/course/CoursePage.vue'
 import GradingPage from '../components/course/GradingPage.vue'
+import SweepsPage from '../components/sweeps/SweepsPage.vue'
 
 export const pages: Record<RouteName, Component> = {
   course: CoursePage,
@@ -16,6 +17,7 @@ export const pages: Record<RouteName, Component> = {
   run: RunPage,
   runs: RunsPage,
   compare: ComparePage,
+  sweeps: SweepsPage,
 }
 
 /** The top navigation, in order; `soon` marks a page whose features are still to come. */
@@ -26,5 +28,6 @@ export const navigation: { name: RouteName; labelKey: string; soon?: boolean }[]
   { name: 'run', labelKey: 'nav.run' },
   { name: 'runs', labelKey: 'nav.runs' },
   { name: 'compare', labelKey: 'nav.compare' },
+  { name: 'sweeps', labelKey: 'nav.sweeps' },
   { name: 'grading', labelKey: 'nav.grading' },
 ]

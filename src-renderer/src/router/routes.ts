@@ -1,9 +1,10 @@
 /**
  * A small hash router: the renderer is served from app:// and from a token URL, so the path and
  * query stay as they are and only the hash moves. #/runs/<id> opens a stored run; #/compare/<id>/<id>...
- * compares stored runs, the first being the baseline; #/course/<exercise id> opens an exercise.
+ * compares stored runs, the first being the baseline; #/course/<exercise id> opens an exercise;
+ * #/sweeps/<file> opens a sweep.
  */
-export const routeNames = ['course', 'grading', 'library', 'design', 'run', 'runs', 'compare'] as const
+export const routeNames = ['course', 'grading', 'library', 'design', 'run', 'runs', 'compare', 'sweeps'] as const
 export type RouteName = (typeof routeNames)[number]
 
 export interface Route {

@@ -93,6 +93,8 @@ export const useRunStore = defineStore('run', () => {
   }
 
   function receive(message: LabStreamMessage): void {
+    // A sweep's progress is the Sweeps page's; its runs' own messages come here like any run's.
+    if (message.kind === 'sweep') return
     if (phase.value === 'starting') {
       if (early.length < earlyMessagesMax) early.push(message)
       return

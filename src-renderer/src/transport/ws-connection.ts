@@ -175,6 +175,9 @@ export function wsConnection(options: WsConnectionOptions): LabConnection {
     listRunDirectories: () => call('listRunDirectories'),
     readTrace: (runId, query) => call('readTrace', runId, query),
     listExercises: () => call('listExercises'),
+    listSweeps: () => call('listSweeps'),
+    startSweep: (file) => call('startSweep', file),
+    stopSweep: () => call('stopSweep'),
     renderPdf: (html) => call('renderPdf', html),
     subscribe: (listener) => {
       streamListeners.add(listener)

@@ -42,7 +42,7 @@ beforeEach(() => handlers.clear())
 describe('Electron IPC host', () => {
   it('has one channel per LabApi call', () => {
     fixture()
-    expect([...handlers.keys()].sort()).toEqual(['lab:getRunRecord', 'lab:info', 'lab:injectFault', 'lab:listExercises', 'lab:listExperiments', 'lab:listRunDirectories', 'lab:readTrace', 'lab:renderPdf', 'lab:saveExperiment', 'lab:startRun', 'lab:stopRun', 'lab:validateExperiment'])
+    expect([...handlers.keys()].sort()).toEqual(['lab:getRunRecord', 'lab:info', 'lab:injectFault', 'lab:listExercises', 'lab:listExperiments', 'lab:listRunDirectories', 'lab:listSweeps', 'lab:readTrace', 'lab:renderPdf', 'lab:saveExperiment', 'lab:startRun', 'lab:startSweep', 'lab:stopRun', 'lab:stopSweep', 'lab:validateExperiment'])
   })
 
   it('answers the lab window and refuses any other sender or frame', async () => {

@@ -19,7 +19,7 @@ await import('../../../src-main/electron/preload')
 describe('Electron preload', () => {
   it('exposes exactly the LabApi as window.lab', () => {
     expect(Object.keys(exposed)).toEqual(['lab'])
-    expect(Object.keys(exposed.lab as object).sort()).toEqual(['getRunRecord', 'info', 'injectFault', 'listExercises', 'listExperiments', 'listRunDirectories', 'readTrace', 'renderPdf', 'saveExperiment', 'startRun', 'stopRun', 'subscribe', 'validateExperiment'])
+    expect(Object.keys(exposed.lab as object).sort()).toEqual(['getRunRecord', 'info', 'injectFault', 'listExercises', 'listExperiments', 'listRunDirectories', 'listSweeps', 'readTrace', 'renderPdf', 'saveExperiment', 'startRun', 'startSweep', 'stopRun', 'stopSweep', 'subscribe', 'validateExperiment'])
   })
 
   it('sends each call on its own channel and turns error replies into rejections', async () => {

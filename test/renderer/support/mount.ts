@@ -27,6 +27,9 @@ export function stubConnection(overrides: Partial<LabApi> = {}) {
     readTrace: vi.fn(async () => ({ events: [], matched: 0, omitted: 0, chunksRead: 0, bytesRead: 0 })),
     listExercises: vi.fn(async () => []),
     renderPdf: vi.fn(async () => ''),
+    listSweeps: vi.fn(async () => []),
+    startSweep: vi.fn(async () => ({ ok: true as const })),
+    stopSweep: vi.fn(async () => {}),
     subscribe: (listener) => {
       streamListeners.add(listener)
       return () => streamListeners.delete(listener)

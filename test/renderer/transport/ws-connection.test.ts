@@ -20,6 +20,9 @@ function stubApi() {
   const api: LabApi = {
     info: async () => ({ host: 'browser', version: 'test', platform: 'linux', nodeVersion: process.version, experimentsDir: '/x' }),
     listExperiments: async () => [],
+    listSweeps: async () => [],
+    startSweep: async () => ({ ok: true }),
+    stopSweep: async () => {},
     validateExperiment: async () => ({ ok: false, errors: [{ path: 'protocol', message: 'expected one of raft' }] }),
     saveExperiment: async (file) => ({ ok: true, file }),
     startRun: async () => ({ ok: true, runId: 'run-1' }),
