@@ -453,6 +453,7 @@ export const en = {
     ariaNone: 'none',
   },
   process: { starting: 'starting', up: 'up', crashed: 'crashed', paused: 'paused', exited: 'exited' },
+  roleName: { leader: 'leader', candidate: 'candidate', precandidate: 'pre-candidate', follower: 'follower', primary: 'primary', backup: 'backup', 'view-changing': 'changing view', down: 'down', unknown: 'unknown' },
   sequence: {
     title: 'Message sequence',
     label: 'Messages between nodes in the selected window',

@@ -455,6 +455,7 @@ export const ko: Messages = {
     ariaNone: '없음',
   },
   process: { starting: '시작 중', up: '동작 중', crashed: '중단됨', paused: '일시 정지', exited: '종료됨' },
+  roleName: { leader: '리더', candidate: '후보', precandidate: '사전 후보', follower: '팔로워', primary: '프라이머리', backup: '백업', 'view-changing': 'view 변경 중', down: '중단됨', unknown: '알 수 없음' },
   sequence: {
     title: '메시지 순서도',
     label: '선택한 구간에서 노드 사이에 오간 메시지',
