@@ -24,9 +24,9 @@ function traceHost(trace: TraceEvent[]): Partial<LabApi> {
   }
 }
 
-async function startedRun() {
+async function startedRun(locale: 'en' | 'ko' = 'en') {
   const trace: TraceEvent[] = []
-  const lab = setupLab(traceHost(trace))
+  const lab = setupLab(traceHost(trace), locale)
   const run = useRunStore()
   lab.api.subscribe((message) => run.receive(message))
   expect(await run.start(experimentText)).toBe(true)
@@ -118,6 +118,17 @@ describe('the live run page', () => {
     expect(wrapper.get('[data-testid=verdict]').text()).toContain('election-safety')
     expect(wrapper.get('[data-testid=verdict]').text()).toContain('1.20 ms / 8.50 ms')
     expect(wrapper.get('[data-testid=verdict-reads]').text()).toContain('Reads (log): 2,400')
+  })
+
+  it('names each invariant and what it promises in Korean, keeping its code name and the checker\'s detail', async () => {
+    const { lab, wrapper } = await startedRun('ko')
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
+    await flush()
+    const item = wrapper.get('[data-testid=verdict-invariant-election-safety]')
+    expect(item.text()).toContain('선거 안전성')
+    expect(item.text()).toContain('election-safety')
+    expect(item.text()).toContain('one leader per term')
+    expect(item.get('[data-testid=invariant-explain]').text()).toContain('한 term에 리더는 많아야 하나')
   })
 
   it('shows a violation with its witness', async () => {
