@@ -15,7 +15,7 @@ import { descriptorOf, protocolNames } from '../../../src-main/protocols/registr
 
 const hangul = /[\uac00-\ud7a3]/
 /** Names and units that read the same in Korean. */
-const sameInKorean = new Set(['app.title', 'report.format.html', 'report.format.md', 'report.format.csv', 'report.format.json', 'report.format.pdf', 'course.durationHint', 'language.en', 'protocol.raft', 'protocol.pbft', 'readMode.readindex', 'chart.term', 'chart.ms'])
+const sameInKorean = new Set(['words.view.term', 'app.title', 'report.format.html', 'report.format.md', 'report.format.csv', 'report.format.json', 'report.format.pdf', 'course.durationHint', 'language.en', 'protocol.raft', 'protocol.pbft', 'readMode.readindex', 'chart.term', 'chart.ms'])
 
 function entries(messages: object, prefix = ''): [string, string][] {
   return Object.entries(messages).flatMap(([key, value]) => (typeof value === 'object' ? entries(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value as string] as [string, string]]))
