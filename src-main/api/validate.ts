@@ -2,12 +2,13 @@
  * Turns experiment text (YAML or JSON) into a resolved Experiment, or into errors that each name
  * the path of the offending field and what was expected. Shared by the CLI, the hosts and the editor.
  */
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { nodeTargetKeywords as targetKeywords } from '../faults/fault.js'
 import { defaultNodeNames, experimentSchema, faultNodeNames, faultsMax, byzantineKindsOf, type Experiment, type ExperimentParsed } from './experiment.js'
 import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
+import { firstYamlSyntaxError } from './yaml-error.js'
 import { checkCommandBytes, encodedBytesMax, frameBytesMax } from '../protocols/common/wire-budget.js'
 import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../protocols/pbft/config.js'
 import type { Command } from '../protocols/types.js'
@@ -42,10 +43,11 @@ export function validateExperimentText(text: string): ValidationResult {
     const count = (value: number) => value.toLocaleString('en-US')
     return { ok: false, errors: [{ path: '', message: `expected an experiment of at most ${count(experimentTextCharsMax)} characters, got ${count(text.length)}` }] }
   }
-  const document = parseDocument(text, { prettyErrors: false })
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { prettyErrors: false, lineCounter })
   // The first error is the one to fix; the ones after it are mostly its echoes.
-  const syntaxError = document.errors[0]
-  if (syntaxError !== undefined) return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: ${clip(syntaxError.message.split('\n')[0]!)}` }] }
+  const syntaxError = firstYamlSyntaxError(document, lineCounter)
+  if (syntaxError !== undefined) return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: line ${syntaxError.line}: ${clip(syntaxError.message)}` }] }
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: yamlAliasCountMax })

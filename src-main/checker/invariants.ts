@@ -3,7 +3,7 @@
  * Each result says in a sentence what was checked and, when broken, the first place it broke.
  *
  * Which of them apply, what a leader is called and which roles lead come from the protocol's
- * descriptor (protocols/<name>/protocol.ts).
+ * descriptor (protocols/<name>/protocol.ts), read through the zod-free copy in protocol-facts.ts.
  *
  *   election-safety         at most one leader (Raft) / primary (PBFT view, primary-backup term) per term
  *   state-machine-safety    nodes that applied the same index applied the same sequence (equal chained hash)
@@ -23,9 +23,8 @@
  */
 import type { InvariantResult } from '../api/summary.js'
 import type { TraceEvent } from '../api/trace.js'
-import type { ProtocolName } from '../api/experiment.js'
-import type { TraceInvariantName, Vocabulary } from '../protocols/descriptor.js'
-import { descriptorOf } from '../protocols/registry.js'
+import type { ProtocolName } from '../api/protocol-names.js'
+import { protocolFacts, unknownProtocolFacts, type ProtocolFacts } from './protocol-facts.js'
 
 export interface FinalState {
   node: string
@@ -110,22 +109,12 @@ function moreText(count: number): string {
   return count > violationsListedMax ? `; and ${count - violationsListedMax} more` : ''
 }
 
-interface ProtocolFacts {
-  leaderRoles: readonly string[]
-  vocabulary: Vocabulary
-  invariants: readonly TraceInvariantName[]
-}
-
-/** An unknown protocol: either word means leader, and checks that only some protocols promise are skipped. */
-const unknownProtocolFacts: ProtocolFacts = {
-  leaderRoles: ['leader', 'primary'],
-  vocabulary: { term: 'term', leader: 'primary' },
-  invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
-}
-
 /** What the protocol's descriptor says about leaders, its words and the invariants that hold for it. */
 function factsOf(protocol: ProtocolName | undefined): ProtocolFacts {
-  return protocol === undefined ? unknownProtocolFacts : descriptorOf(protocol)
+  if (protocol === undefined) return unknownProtocolFacts
+  const facts = protocolFacts[protocol]
+  if (facts === undefined) throw new Error(`unknown protocol ${JSON.stringify(protocol)}: expected one of ${Object.keys(protocolFacts).join(', ')}`)
+  return facts
 }
 
 function electionSafety(trace: readonly TraceEvent[], protocol: ProtocolName | undefined): InvariantResult {

@@ -38,6 +38,10 @@ export class FrameAggregator {
 
   addEvents(events: TraceEvent[]): void {
     for (const event of events) {
+      // The cluster records a crash or an exit once the old process's channel is drained, so no
+      // status of that process comes after this; the sampling in take() alone misses a crash and
+      // restart that both fall between two frames (a late timer on a busy orchestrator).
+      if (event.kind === 'process' && (event.state === 'crashed' || event.state === 'exited')) this.statuses.delete(event.node)
       if (event.kind === 'send') this.messagesByType[event.type] = (this.messagesByType[event.type] ?? 0) + 1
       if (traceOnlyKinds.has(event.kind)) continue
       if (this.events.length < frameEventsMax) this.events.push(event)
@@ -58,7 +62,9 @@ export class FrameAggregator {
    * Closes the current interval: returns its frame and appends a series point. `t` and `originMs`
    * (experiment time 0) are on the trace's clock; the frame counts from `originMs`.
    */
-  take(t: number, originMs: number, processStates: Map<string, ProcessState>, leader: string | undefined): LiveFrame {
+  take(t: number, originMs: number, processStates: Map<string, ProcessState>, traceLeader: string | undefined): LiveFrame {
+    // The trace hears of a crash only once the old process's channel is drained (up to seconds).
+    const leader = traceLeader !== undefined && processStates.get(traceLeader) === 'up' ? traceLeader : undefined
     const nodes: NodeLiveStatus[] = [...processStates].map(([node, state]) => {
       // A process that stopped takes its status with it: a restarted one reports afresh, and until
       // then it is not what the old process was (a leader, say).

@@ -54,3 +54,11 @@ export function verdictTone(word: string): 'ok' | 'bad' | 'warn' | '' {
   if (word === 'UNDECIDED' || word === 'INCOMPLETE') return 'warn'
   return ''
 }
+
+/** Roles the messages name (roleName.*); a role a future protocol adds shows as it is reported until it gets its words. */
+const namedRoles = new Set(['leader', 'candidate', 'precandidate', 'follower', 'primary', 'backup', 'view-changing', 'down', 'unknown'])
+
+/** A role as the reader's language says it. */
+export function roleWord(t: (key: string) => string, role: string): string {
+  return namedRoles.has(role) ? t(`roleName.${role}`) : role
+}

@@ -44,13 +44,15 @@ describe('lab exercise', () => {
       'run', '2', '--answer', 'predict-first-leader=B', '--answer', 'leader-term-1=A', '--answer', 'voters=B, C, E', '--answer', 'first-term=7', '--answer', 'why-d=과반은 셋입니다.',
       '--student', '김민준', '--locale', 'ko', '--handin', handin, '--runs-dir', path.join(scratch, 'runs'),
     )
-    expect(stderr).toMatch(/completed/)
+    // --locale ko: the check and the progress are Korean, not only the exercise's own texts.
+    expect(stderr).toMatch(/실행 완료/)
     // One answer is wrong: exit 1, and the line says what the run showed and where to see it.
     expect(code, stderr).toBe(1)
     expect(stdout).toContain('2. 정상적인 리더 선출')
-    expect(stdout).toMatch(/right\s+leader-term-1: A/)
-    expect(stdout).toMatch(/wrong\s+first-term: 7 — the run shows 1 \(실시간 실행/)
-    expect(stdout).toMatch(/teacher\s+why-d/)
+    expect(stdout).toMatch(/맞음\s+leader-term-1: A/)
+    expect(stdout).toMatch(/틀림\s+first-term: 7 — 실행 결과 1 \(실시간 실행/)
+    expect(stdout).toMatch(/교사 채점\s+why-d/)
+    expect(stdout).not.toMatch(/\b(right|wrong|teacher|score)\b/)
     const files = unzipSync(new Uint8Array(fs.readFileSync(handin)))
     expect(JSON.parse(strFromU8(files['handin.json']!))).toMatchObject({ student: '김민준', exercise: { id: 'normal-election' } })
     expect(strFromU8(files['report.html']!)).toContain('정상적인 리더 선출')

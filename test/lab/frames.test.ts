@@ -27,6 +27,31 @@ describe('live frames', () => {
     expect(frames.take(1400, 1000, states([['A', 'up'], ['B', 'up']]), 'B').nodes[0]!.role).toBe('follower')
   })
 
+  it('a leader crashed and restarted between two frames is not drawn as leader from its old process\'s status', () => {
+    // Frames sample process states every 100 ms; a busy orchestrator's timer can fire late, so a
+    // crash and the restart after it may both fall between two samples. The process events say so.
+    const frames = new FrameAggregator('run')
+    frames.setStatus('A', status('leader', 1))
+    expect(frames.take(1100, 1000, states([['A', 'up']]), 'A').nodes[0]!.role).toBe('leader')
+    frames.addEvents([
+      { t: 1120, node: 'A', kind: 'process', state: 'crashed', detail: 'SIGKILL' },
+      { t: 1180, node: 'A', kind: 'process', state: 'up', detail: 'pid 2, recovered 3 WAL records' },
+    ])
+    const restarted = frames.take(1200, 1000, states([['A', 'up']]), undefined).nodes[0]!
+    expect(restarted.role).toBe('unknown')
+    expect(restarted.term).toBe(0)
+  })
+
+  it('a leader whose process is not up is not the frame\'s leader, whatever the trace last said', () => {
+    // The trace learns of a crash once the old process's channel is drained; the process state knows at once.
+    const frames = new FrameAggregator('run')
+    frames.setStatus('A', status('leader', 1))
+    expect(frames.take(1100, 1000, states([['A', 'crashed']]), 'A').leader).toBeUndefined()
+    expect(frames.series.at(-1)!.leader).toBeNull()
+    expect(frames.take(1200, 1000, states([['A', 'paused']]), 'A').leader).toBeUndefined()
+    expect(frames.take(1300, 1000, states([['A', 'up']]), 'A').leader).toBe('A')
+  })
+
   it('frames count on experiment time: 0 is the workload start, events and latencies included', () => {
     const frames = new FrameAggregator('run')
     frames.addEvents([{ t: 900, node: 'A', kind: 'role', role: 'follower', term: 0 }, { t: 1250, node: 'lab', kind: 'fault', fault: 'crash A' }])

@@ -5,9 +5,10 @@
  * the steps done, and each run's evidence: verdict, charts, and the log grid where the lab draws one.
  */
 import type { RunRecord } from '../run-file.js'
-import { verdictWord } from '../report/analysis.js'
+import { verdictWord, type VerdictWord } from '../report/analysis.js'
 import { commitIndexChartOption, latencyChartOption, throughputChartOption } from '../report/charts.js'
-import { escapeHtml as esc, formatLinearizable } from '../report/format.js'
+import { escapeHtml as esc } from '../report/format.js'
+import { invariantTitle } from '../report/invariant-text.js'
 import { renderChartSvg } from '../report/svg.js'
 import { describeMeasureValue, type AnswerValue, type ExerciseCheck, type QuestionStatus } from './check.js'
 import type { HandinManifest } from './handin.js'
@@ -69,6 +70,19 @@ const words = {
     en: 'The runs are in runs/ of this hand-in: import them on the lab’s Runs page to reopen them. handin.json holds the answers and the digests the grader checks.',
     ko: '실행 파일은 이 제출물의 runs/ 폴더에 있습니다. 랩의 실행 기록 화면에서 가져오면 다시 열 수 있습니다. handin.json에는 답과 채점기가 확인하는 다이제스트가 있습니다.',
   },
+  verdictWord: {
+    PASS: { en: 'PASS', ko: '통과' },
+    FAIL: { en: 'FAIL', ko: '실패' },
+    UNDECIDED: { en: 'UNDECIDED', ko: '판정 불가' },
+    'NOT CHECKED': { en: 'NOT CHECKED', ko: '검사 안 함' },
+    INCOMPLETE: { en: 'INCOMPLETE', ko: '미완료' },
+  } satisfies Record<VerdictWord, Localized>,
+  linearizableValue: {
+    yes: { en: 'yes', ko: '예' },
+    no: { en: 'NO', ko: '아니요' },
+    unknown: { en: 'unknown', ko: '알 수 없음' },
+    notChecked: { en: 'not checked', ko: '검사 안 함' },
+  },
   status: {
     right: { en: 'right', ko: '맞음' },
     wrong: { en: 'wrong', ko: '틀림' },
@@ -77,6 +91,13 @@ const words = {
     unanswered: { en: 'no answer', ko: '답 없음' },
   } satisfies Record<QuestionStatus, Localized>,
 } as const
+
+/** The verdict's linearizability answer in words (formatLinearizable's, localized). */
+function linearizableWord(value: boolean | 'unknown' | undefined): Localized {
+  if (value === undefined) return words.linearizableValue.notChecked
+  if (value === 'unknown') return words.linearizableValue.unknown
+  return value ? words.linearizableValue.yes : words.linearizableValue.no
+}
 
 export function buildHandinReportHtml(input: HandinReportInput): string {
   const { manifest, exercise, check } = input
@@ -183,16 +204,24 @@ function evidenceSection(input: HandinReportInput, w: Words): string {
     const record = input.runs[run.id]
     if (record === undefined) return `<h3>${esc(run.label ? w(run.label) : run.id)}</h3><p class="note">${esc(w(words.notMade))}</p>`
     const verdict = record.summary.verdict
-    const invariants = verdict?.invariants.map((invariant) => `<li class="${invariant.ok ? 'ok' : 'bad'}">${invariant.ok ? '✓' : '✗'} <strong>${esc(invariant.name)}</strong> <span class="note">${esc(invariant.detail)}</span></li>`).join('') ?? ''
+    const locale = input.manifest.locale
+    const invariants =
+      verdict?.invariants
+        .map((invariant) => {
+          const title = invariantTitle(invariant.name, locale)
+          const code = title === invariant.name ? '' : ` <span class="mono note">${esc(invariant.name)}</span>`
+          return `<li class="${invariant.ok ? 'ok' : 'bad'}">${invariant.ok ? '✓' : '✗'} <strong>${esc(title)}</strong>${code} <span class="note">${esc(invariant.detail)}</span></li>`
+        })
+        .join('') ?? ''
     const grid = input.renderLogGrid?.(record)
     const charts = [
-      [words.throughput, throughputChartOption(record)],
-      [words.latency, latencyChartOption(record)],
-      [words.commit, commitIndexChartOption(record)],
+      [words.throughput, throughputChartOption(record, locale)],
+      [words.latency, latencyChartOption(record, locale)],
+      [words.commit, commitIndexChartOption(record, locale)],
     ] as const
     return [
-      `<h3>${esc(run.label ? w(run.label) : run.id)} <span class="badge">${esc(verdictWord(record.summary))}</span></h3>`,
-      verdict ? `<p>${esc(w(words.linearizable))}: <strong>${esc(formatLinearizable(verdict.linearizable))}</strong></p><ul class="must">${invariants}</ul>` : '',
+      `<h3>${esc(run.label ? w(run.label) : run.id)} <span class="badge">${esc(w(words.verdictWord[verdictWord(record.summary)]))}</span></h3>`,
+      verdict ? `<p>${esc(w(words.linearizable))}: <strong>${esc(w(linearizableWord(verdict.linearizable)))}</strong></p><ul class="must">${invariants}</ul>` : '',
       verdict?.witness ? `<pre class="witness">${esc(verdict.witness)}</pre>` : '',
       ...charts.map(([label, option]) => `<figure><figcaption><strong>${esc(w(label))}</strong></figcaption>${renderChartSvg(option, chartSize, w(label))}</figure>`),
       grid ? `<figure><figcaption><strong>${esc(w(words.logGrid))}</strong></figcaption>${grid}</figure>` : '',

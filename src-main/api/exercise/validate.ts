@@ -2,10 +2,11 @@
  * Exercise text (YAML or JSON) to an Exercise, or errors that each name the path of the offending
  * field and what was expected, like experiment validation. Shared by the CLI, the hosts and the app.
  */
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import type { FieldError } from '../validate.js'
 import { yamlAliasCountMax, yamlErrorCharsMax } from '../validate.js'
+import { firstYamlSyntaxError } from '../yaml-error.js'
 import { measureCatalog, measureParamProblems, type MeasureValueKind } from './measure-names.js'
 import { exerciseSchema, type AnswerKind, type Exercise, type MeasureSpec } from './schema.js'
 
@@ -16,9 +17,10 @@ export const exerciseTextCharsMax = 200_000
 
 export function validateExerciseText(text: string): ExerciseValidation {
   if (text.length > exerciseTextCharsMax) return fail('', `expected an exercise of at most ${exerciseTextCharsMax.toLocaleString('en-US')} characters, got ${text.length.toLocaleString('en-US')}`)
-  const document = parseDocument(text, { prettyErrors: false })
-  const syntaxError = document.errors[0]
-  if (syntaxError !== undefined) return fail('', `not valid YAML or JSON: ${syntaxError.message.split('\n')[0]!.slice(0, yamlErrorCharsMax)}`)
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { prettyErrors: false, lineCounter })
+  const syntaxError = firstYamlSyntaxError(document, lineCounter)
+  if (syntaxError !== undefined) return fail('', `not valid YAML or JSON: line ${syntaxError.line}: ${syntaxError.message.slice(0, yamlErrorCharsMax)}`)
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: yamlAliasCountMax })

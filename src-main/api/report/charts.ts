@@ -32,6 +32,16 @@ const faultLabelsMax = 8
  */
 const fontFamily = 'Arial, Helvetica, "Liberation Sans", sans-serif'
 
+export type ChartLocale = 'en' | 'ko'
+
+/** The words a report chart draws, per locale. */
+const chartWords = {
+  en: { time: 'experiment time (s)', opsPerSecond: 'ops/s', throughput: 'throughput', latency: 'latency (ms)', commitIndex: 'commit index', fault: 'fault', noLeader: 'no leader' },
+  ko: { time: '실험 시간(초)', opsPerSecond: '연산/초', throughput: '처리량', latency: '지연 시간(ms)', commitIndex: '커밋 인덱스', fault: '장애', noLeader: '리더 없음' },
+} as const satisfies Record<ChartLocale, Record<string, string>>
+
+type ChartWords = (typeof chartWords)[ChartLocale]
+
 function base(): EChartsOption {
   return {
     animation: false,
@@ -42,10 +52,10 @@ function base(): EChartsOption {
   }
 }
 
-function timeAxis(endMs: number): EChartsOption['xAxis'] {
+function timeAxis(endMs: number, words: ChartWords = chartWords.en): EChartsOption['xAxis'] {
   return {
     type: 'value',
-    name: 'experiment time (s)',
+    name: words.time,
     nameLocation: 'middle',
     nameGap: 26,
     min: 0,
@@ -91,7 +101,7 @@ function shortLabel(label: string, max = 28): string {
   return label.length <= max ? label : `${label.slice(0, max - 1).trimEnd()}…`
 }
 
-function decorations(record: RunRecord): LineSeriesOption[] {
+function decorations(record: RunRecord, words: ChartWords = chartWords.en): LineSeriesOption[] {
   const endMs = experimentEndMs(record)
   const windows = faultWindows(record.summary, endMs)
   const labelled = windows.length <= faultLabelsMax
@@ -116,7 +126,7 @@ function decorations(record: RunRecord): LineSeriesOption[] {
   return [
     {
       type: 'line',
-      name: 'fault',
+      name: words.fault,
       data: offAxis,
       silent: true,
       color: faultColor,
@@ -132,7 +142,7 @@ function decorations(record: RunRecord): LineSeriesOption[] {
     },
     {
       type: 'line',
-      name: 'no leader',
+      name: words.noLeader,
       data: offAxis,
       silent: true,
       color: '#868e96',
@@ -143,43 +153,46 @@ function decorations(record: RunRecord): LineSeriesOption[] {
 }
 
 /** The legend of a time chart: its own series, then the fault and no-leader swatches. */
-function legendWith(names: string[]): EChartsOption['legend'] {
+function legendWith(names: string[], words: ChartWords): EChartsOption['legend'] {
   return {
     ...(base().legend as object),
-    data: [...names, { name: 'fault', icon: 'rect' }, { name: 'no leader', icon: 'rect' }],
+    data: [...names, { name: words.fault, icon: 'rect' }, { name: words.noLeader, icon: 'rect' }],
   }
 }
 
-export function throughputChartOption(record: RunRecord): EChartsOption {
+export function throughputChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
+  const words = chartWords[locale]
   const { points } = throughputOverTime(record)
   return {
     ...base(),
-    xAxis: timeAxis(experimentEndMs(record)),
-    yAxis: valueAxis('ops/s'),
-    legend: legendWith(['throughput']),
+    xAxis: timeAxis(experimentEndMs(record), words),
+    yAxis: valueAxis(words.opsPerSecond),
+    legend: legendWith([words.throughput], words),
     // A point sits at its bucket's end and holds for the bucket before it: step 'start'.
-    series: [line('throughput', steps(points), { step: 'start', areaStyle: { opacity: 0.08 } }), ...decorations(record)],
+    series: [line(words.throughput, steps(points), { step: 'start', areaStyle: { opacity: 0.08 } }), ...decorations(record, words)],
   }
 }
 
-export function latencyChartOption(record: RunRecord): EChartsOption {
+export function latencyChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
+  const words = chartWords[locale]
   const { p50, p99 } = latencyOverTime(record)
   return {
     ...base(),
-    xAxis: timeAxis(experimentEndMs(record)),
-    yAxis: valueAxis('latency (ms)', { min: 0 }),
-    legend: legendWith(['p50', 'p99']),
-    series: [line('p50', seconds(p50)), line('p99', seconds(p99), { lineStyle: { width: 1.5, type: 'solid' } }), ...decorations(record)],
+    xAxis: timeAxis(experimentEndMs(record), words),
+    yAxis: valueAxis(words.latency, { min: 0 }),
+    legend: legendWith(['p50', 'p99'], words),
+    series: [line('p50', seconds(p50)), line('p99', seconds(p99), { lineStyle: { width: 1.5, type: 'solid' } }), ...decorations(record, words)],
   }
 }
 
-export function commitIndexChartOption(record: RunRecord): EChartsOption {
+export function commitIndexChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
+  const words = chartWords[locale]
   return {
     ...base(),
-    xAxis: timeAxis(experimentEndMs(record)),
-    yAxis: valueAxis('commit index', { min: 0 }),
-    legend: legendWith(record.summary.nodeNames),
-    series: [...commitIndexOverTime(record).map((node) => line(node.node, seconds(node.points), { step: 'end' })), ...decorations(record)],
+    xAxis: timeAxis(experimentEndMs(record), words),
+    yAxis: valueAxis(words.commitIndex, { min: 0 }),
+    legend: legendWith(record.summary.nodeNames, words),
+    series: [...commitIndexOverTime(record).map((node) => line(node.node, seconds(node.points), { step: 'end' })), ...decorations(record, words)],
   }
 }
 

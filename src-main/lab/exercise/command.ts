@@ -19,17 +19,18 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { checkExercise, describeMeasureValue, parseAnswer, type Answers, type ExerciseCheck } from '../../api/exercise/check.js'
+import { checkExercise, describeMeasureValue, parseAnswer, type Answers, type ExerciseCheck, type QuestionStatus } from '../../api/exercise/check.js'
 import { buildHandinManifest, buildHandinZip, HandinError, handinBytesMax, openHandin } from '../../api/exercise/handin.js'
 import { gradeHandins, gradesCsv, type GradeInput, type GradeTable } from '../../api/exercise/grade.js'
 import { buildHandinReportHtml, type ReportLocale } from '../../api/exercise/report.js'
 import { exerciseJsonSchema } from '../../api/exercise/json-schema.js'
-import type { Exercise } from '../../api/exercise/schema.js'
+import type { Exercise, Localized } from '../../api/exercise/schema.js'
 import { labVersion } from '../report/environment.js'
 import { reportFontCss } from '../report/fonts.js'
 import { ChromiumMissingError, htmlToPdf } from '../report/pdf.js'
 import { defaultExercisesDir, findExercise, loadExerciseDir, type LoadedExercise } from './files.js'
 import { runExercise } from './run.js'
+import type { AutopilotLog } from './autopilot.js'
 import { onStopSignal } from '../signals.js'
 import type { ExperimentRun } from '../runner.js'
 
@@ -166,15 +167,16 @@ async function runCommand(args: string[], io: CommandIo): Promise<number> {
   const student = parsed.options.get('--student')?.[0] ?? ''
   if (handin !== undefined && student.trim() === '') return fail(io, 'a hand-in needs --student NAME')
   const runsDir = path.resolve(parsed.options.get('--runs-dir')?.[0] ?? 'runs')
+  const progress = formatRunProgress(locale)
   let active: ExperimentRun | undefined
   const removeSignals = onStopSignal((signal) => active?.interrupt(`interrupted by ${signal}`))
   const result = await runExercise(loaded, {
     runsDir,
     onActive: (run) => (active = run),
-    onRunStart: (run, runId) => io.stderr(`run ${run}: ${loaded.exercise.runs.find((candidate) => candidate.id === run)?.experiment} (${runId})\n`),
+    onRunStart: (run, runId) => io.stderr(progress.runStart(run, loaded.exercise.runs.find((candidate) => candidate.id === run)?.experiment ?? '', runId)),
     onRunEnd: (run, summary, steps) => {
-      for (const step of steps) io.stderr(`  step ${step.stepId} at ${(step.atMs / 1000).toFixed(2)} s: ${step.ok ? `done (${step.targets.join(', ')})` : `not done${step.error ? `: ${step.error}` : ''}`}\n`)
-      io.stderr(`  ${summary.completed ? 'completed' : `did not complete: ${summary.error}`} (${summary.runDir})\n`)
+      for (const step of steps) io.stderr(progress.step(step))
+      io.stderr(progress.runEnd(summary.completed, summary.error, summary.runDir))
     },
   })
   removeSignals()
@@ -185,27 +187,83 @@ async function runCommand(args: string[], io: CommandIo): Promise<number> {
   if (handin !== undefined) {
     const written = await writeHandin(handin, loaded, result.records, collected, check, { student, locale, pdf: parsed.flags.has('--pdf') })
     if (written !== undefined) return fail(io, written, exitFailed)
-    io.stderr(`wrote ${handin}\n`)
+    io.stderr(progress.wrote(handin))
   }
   if (incomplete.length > 0) return exitFailed
   const wrong = check.questions.some((question) => question.status === 'wrong' || question.status === 'unknown') || check.musts.some((must) => !must.ok)
   return wrong ? exitWrong : exitOk
 }
 
+/** The words of the CLI's check and progress lines; the exercise's own texts come localized from its file. */
+const cliWords = {
+  predicted: { en: 'predicted', ko: '예측' },
+  happened: { en: 'happened', ko: '실제' },
+  close: { en: 'close', ko: '근접' },
+  off: { en: 'off', ko: '벗어남' },
+  runShows: { en: 'the run shows', ko: '실행 결과' },
+  shown: { en: 'shown', ko: '보임' },
+  notShown: { en: 'NOT SHOWN', ko: '보이지 않음' },
+  score: { en: 'score', ko: '점수' },
+  forTeacher: { en: 'for the teacher', ko: '교사 채점' },
+  /** English keeps the status names scripts read; Korean says them as the hand-in report does. */
+  status: {
+    right: { en: 'right', ko: '맞음' },
+    wrong: { en: 'wrong', ko: '틀림' },
+    teacher: { en: 'teacher', ko: '교사 채점' },
+    unknown: { en: 'unknown', ko: '판단 불가' },
+    unanswered: { en: 'unanswered', ko: '답 없음' },
+  } satisfies Record<QuestionStatus, Localized>,
+  run: { en: 'run', ko: '실행' },
+  step: { en: 'step', ko: '단계' },
+  done: { en: 'done', ko: '완료' },
+  notDone: { en: 'not done', ko: '하지 못함' },
+  completed: { en: 'completed', ko: '실행 완료' },
+  notCompleted: { en: 'did not complete', ko: '실행이 끝까지 가지 못함' },
+  wrote: { en: 'wrote', ko: '저장함:' },
+} as const
+
+/** Display width: a Hangul syllable takes two terminal columns. */
+const columnsOf = (text: string): number => [...text].reduce((sum, char) => sum + (/[\uac00-\ud7a3]/.test(char) ? 2 : 1), 0)
+const padColumns = (text: string, columns: number): string => text + ' '.repeat(Math.max(0, columns - columnsOf(text)))
+
 export function formatCheck(exercise: Exercise, check: ExerciseCheck, locale: ReportLocale): string {
+  const w = (text: Localized): string => text[locale]
   const lines = [`${exercise.order}. ${exercise.title[locale]}`]
   for (const prediction of check.predictions) {
     const happened = prediction.runValue !== undefined ? describeMeasureValue(prediction.runValue) : (prediction.reason?.[locale] ?? '—')
-    lines.push(`  predicted ${prediction.predictionId}: ${describeMeasureValue(prediction.answer)}; happened: ${happened}${prediction.close === undefined ? '' : prediction.close ? ' (close)' : ' (off)'}`)
+    const closeness = prediction.close === undefined ? '' : ` (${w(prediction.close ? cliWords.close : cliWords.off)})`
+    lines.push(`  ${w(cliWords.predicted)} ${prediction.predictionId}: ${describeMeasureValue(prediction.answer)}; ${w(cliWords.happened)}: ${happened}${closeness}`)
   }
   for (const question of check.questions) {
     const detail =
-      question.status === 'wrong' ? ` — the run shows ${describeMeasureValue(question.runValue)} (${question.where?.[locale] ?? ''})` : question.status === 'unknown' ? ` — ${question.reason?.[locale] ?? ''}` : ''
-    lines.push(`  ${question.status.padEnd(10)} ${question.questionId}: ${describeMeasureValue(question.answer)}${detail}`)
+      question.status === 'wrong'
+        ? ` — ${w(cliWords.runShows)} ${describeMeasureValue(question.runValue)} (${question.where?.[locale] ?? ''})`
+        : question.status === 'unknown'
+          ? ` — ${question.reason?.[locale] ?? ''}`
+          : ''
+    lines.push(`  ${padColumns(w(cliWords.status[question.status]), 10)} ${question.questionId}: ${describeMeasureValue(question.answer)}${detail}`)
   }
-  for (const must of check.musts) lines.push(`  ${must.ok ? 'shown    ' : 'NOT SHOWN'}  ${must.text[locale]}${must.ok || !must.reason ? '' : ` — ${must.reason[locale]}`}`)
-  lines.push(`  score ${check.score.earned} / ${check.score.possible}${check.score.teacher > 0 ? `, ${check.score.teacher} for the teacher` : ''}`)
+  for (const must of check.musts) {
+    lines.push(`  ${padColumns(w(must.ok ? cliWords.shown : cliWords.notShown), 9)}  ${must.text[locale]}${must.ok || !must.reason ? '' : ` — ${must.reason[locale]}`}`)
+  }
+  const teacher = check.score.teacher > 0 ? (locale === 'ko' ? `, ${w(cliWords.forTeacher)} ${check.score.teacher}` : `, ${check.score.teacher} for the teacher`) : ''
+  lines.push(`  ${w(cliWords.score)} ${check.score.earned} / ${check.score.possible}${teacher}`)
   return `${lines.join('\n')}\n`
+}
+
+/** The progress lines `exercise run` prints on stderr while the runs are made. */
+export function formatRunProgress(locale: ReportLocale) {
+  const w = (text: Localized): string => text[locale]
+  const seconds = (ms: number): string => (locale === 'ko' ? `${(ms / 1000).toFixed(2)}초` : `${(ms / 1000).toFixed(2)} s`)
+  return {
+    runStart: (run: string, experiment: string, runId: string): string => `${w(cliWords.run)} ${run}: ${experiment} (${runId})\n`,
+    step: (step: AutopilotLog): string => {
+      const outcome = step.ok ? `${w(cliWords.done)} (${step.targets.join(', ')})` : `${w(cliWords.notDone)}${step.error ? `: ${step.error}` : ''}`
+      return locale === 'ko' ? `  ${w(cliWords.step)} ${step.stepId}, ${seconds(step.atMs)}: ${outcome}\n` : `  step ${step.stepId} at ${seconds(step.atMs)}: ${outcome}\n`
+    },
+    runEnd: (completed: boolean, error: string | undefined, runDir: string): string => `  ${completed ? w(cliWords.completed) : `${w(cliWords.notCompleted)}: ${error}`} (${runDir})\n`,
+    wrote: (file: string): string => `${w(cliWords.wrote)} ${file}\n`,
+  }
 }
 
 async function writeHandin(

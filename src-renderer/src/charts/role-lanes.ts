@@ -3,6 +3,7 @@ import type { CustomSeriesOption, CustomSeriesRenderItem, EChartsOption } from '
 import { graphic } from 'echarts/core'
 import type { LiveRun, RoleSegment } from '../live/live-run'
 import { baseOption, decorationSeries, seconds, type ChartContext } from './common'
+import { roleWord } from '../format'
 
 export const roleColors: Record<string, string> = {
   leader: '#2b8a3e',
@@ -59,7 +60,7 @@ export function buildRoleLanesOption(live: LiveRun, ctx: ChartContext): EChartsO
     live.segments.get(node)?.forEach((segment) => {
       const kind = segmentKind(segment)
       data.push({
-        name: `${node}: ${segment.process === 'up' ? segment.role : ctx.t(`process.${segment.process}`)} · ${ctx.t('chart.term')} ${segment.term}`,
+        name: `${node}: ${segment.process === 'up' ? roleWord(ctx.t, segment.role) : ctx.t(`process.${segment.process}`)} · ${ctx.t('chart.term')} ${segment.term}`,
         value: [seconds(segment.start), seconds(segment.end), lane, segment.term],
         itemStyle: { color: roleColors[kind] },
       })

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml'
 import { parseDurationMs } from '../../../src-main/api/duration'
+import { firstYamlSyntaxError } from '../../../src-main/api/yaml-error'
 import { clusterSchema, linkConditionsSchema, nodesMax, defaultNodeNames, type LinkConditions } from '../../../src-main/api/experiment'
 import type { FieldError } from '../../../src-main/api/validate'
 
@@ -63,7 +64,7 @@ const booleanOr = (value: unknown, fallback: boolean) => (typeof value === 'bool
 export function readDraft(text: string): DraftView {
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { lineCounter, prettyErrors: false })
-  const parseError = document.errors[0]
+  const parseError = firstYamlSyntaxError(document, lineCounter)
   const js: unknown = parseError ? {} : document.toJS()
   const root = isRecord(js) ? js : {}
   const cluster = isRecord(root.cluster) ? root.cluster : {}
@@ -76,7 +77,7 @@ export function readDraft(text: string): DraftView {
     : defaultNodeNames(Math.min(nodesMax, Math.max(0, Math.floor(numberOr(rawNodes, 3)))))
   const timeouts = Array.isArray(cluster.electionTimeoutMs) ? cluster.electionTimeoutMs : clusterDefaults.electionTimeoutMs
   return {
-    parseError: parseError ? { message: parseError.message.split('\n')[0], line: lineCounter.linePos(parseError.pos[0]).line } : undefined,
+    parseError,
     name: stringOr(root.name, 'experiment'),
     description: stringOr(root.description, ''),
     protocol: stringOr(root.protocol, ''),

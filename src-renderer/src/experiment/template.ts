@@ -23,12 +23,23 @@ faults: []
 `
 }
 
-/** A file name for "save a copy" from the experiment's name. */
-export function copyFileName(name: string, existing: readonly string[]): string {
-  const stem = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|-+$/g, '') || 'experiment'
+const fileStem = (name: string): string => name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|-+$/g, '') || 'experiment'
+
+/** The first of `stem.yaml`-like names (`suffix`, then `suffix-2`, ...) that no file has. */
+function freeFileName(stem: string, suffix: string, existing: readonly string[]): string {
   const taken = new Set(existing)
   for (let i = 1; ; i += 1) {
-    const file = i === 1 ? `${stem}-copy.yaml` : `${stem}-copy-${i}.yaml`
+    const file = i === 1 ? `${stem}${suffix}.yaml` : `${stem}${suffix}-${i}.yaml`
     if (!taken.has(file)) return file
   }
+}
+
+/** A file name for "save a copy" of an experiment that has a file already. */
+export function copyFileName(name: string, existing: readonly string[]): string {
+  return freeFileName(fileStem(name), '-copy', existing)
+}
+
+/** A file name for the first save of a new experiment: its own name; there is nothing it is a copy of. */
+export function newFileName(name: string, existing: readonly string[]): string {
+  return freeFileName(fileStem(name), '', existing)
 }

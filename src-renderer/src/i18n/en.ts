@@ -534,6 +534,11 @@ export const en = {
     conflict: 'conflicting messages',
     phase: { 'pre-prepared': 'pre-prepared', prepared: 'prepared', committed: 'committed', executed: 'executed' },
   },
+  words: {
+    view: { term: 'view', termChangesPerMinute: 'view changes (last 60 s)', roles: 'Roles and views per replica', terms: 'View changes per minute' },
+    primary: { leader: 'Primary', noLeader: 'none', leaderChanges: 'Primary changes', unavailable: 'Without a primary', legendLeader: 'primary', leaderless: 'no primary', decorations: 'faults and time without a primary' },
+  },
+  roleName: { leader: 'leader', candidate: 'candidate', precandidate: 'pre-candidate', follower: 'follower', primary: 'primary', backup: 'backup', 'view-changing': 'changing view', down: 'down', unknown: 'unknown' },
   sequence: {
     title: 'Message sequence',
     label: 'Messages between nodes in the selected window',

@@ -536,6 +536,11 @@ export const ko: Messages = {
     conflict: '모순된 메시지',
     phase: { 'pre-prepared': '사전 준비됨(pre-prepared)', prepared: '준비됨(prepared)', committed: '커밋됨(committed)', executed: '실행됨(executed)' },
   },
+  words: {
+    view: { term: 'view', termChangesPerMinute: 'view 변경(최근 60초)', roles: '복제본별 역할과 view', terms: '분당 view 변경' },
+    primary: { leader: '프라이머리', noLeader: '없음', leaderChanges: '프라이머리 교체 횟수', unavailable: '프라이머리가 없던 시간', legendLeader: '프라이머리', leaderless: '프라이머리 없음', decorations: '장애와 프라이머리 없는 시간' },
+  },
+  roleName: { leader: '리더', candidate: '후보', precandidate: '사전 후보', follower: '팔로워', primary: '프라이머리', backup: '백업', 'view-changing': 'view 변경 중', down: '중단됨', unknown: '알 수 없음' },
   sequence: {
     title: '메시지 순서도',
     label: '선택한 구간에서 노드 사이에 오간 메시지',

@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ExperimentFile } from '../../../src-main/api/lab-api'
+import { inLibraryOrder } from '../experiment/library-order'
 import { useConnectionStore } from './connection'
 
 export const useLibraryStore = defineStore('library', () => {
@@ -10,8 +11,9 @@ export const useLibraryStore = defineStore('library', () => {
   const error = ref<string>()
   const loaded = ref(false)
 
-  const bundled = computed(() => experiments.value.filter((file) => file.source === 'bundled'))
-  const saved = computed(() => experiments.value.filter((file) => file.source === 'user'))
+  // The course's order (scenario 1 to 12, then the rest), not the folder's alphabetical one.
+  const bundled = computed(() => inLibraryOrder(experiments.value.filter((file) => file.source === 'bundled')))
+  const saved = computed(() => inLibraryOrder(experiments.value.filter((file) => file.source === 'user')))
 
   async function refresh(): Promise<void> {
     loading.value = true

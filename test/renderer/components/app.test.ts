@@ -57,4 +57,23 @@ describe('the experiment library', () => {
     expect(useDraftStore().source).toBe('bundled')
     expect(useRouteStore().current.name).toBe('design')
   })
+
+  it('opens an experiment at the top of the designer, wherever the Library was scrolled to', async () => {
+    const lab = setupLab({
+      listExperiments: async () => [{ file: 'raft-3.yaml', name: 'raft-3', description: 'Three nodes.', protocol: 'raft', nodes: 3, text: 'name: raft-3\nprotocol: raft\n', source: 'bundled' as const }],
+    })
+    useRouteStore().go('library')
+    const wrapper = lab.mount(LibraryPage)
+    await flush()
+    window.scrollTo(0, 900)
+    expect(window.scrollY).toBe(900)
+    await wrapper.get('[data-testid=open-experiment]').trigger('click')
+    expect(useRouteStore().current.name).toBe('design')
+    expect(window.scrollY).toBe(0)
+    // Within one page (runs picked on Compare), the reader keeps their place.
+    useRouteStore().go('compare', 'run-1')
+    window.scrollTo(0, 700)
+    useRouteStore().go('compare', 'run-1', 'run-2')
+    expect(window.scrollY).toBe(700)
+  })
 })

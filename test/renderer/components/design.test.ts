@@ -83,17 +83,19 @@ describe('the designer', () => {
     expect(draft.view.network.delayMs).toBe(15)
   })
 
-  it('saves a copy under a file name it proposes, and shows a refusal from the lab at the fields', async () => {
+  it('saves a new experiment under its own name (not "-copy"), a saved one as a copy, and shows a refusal from the lab at the fields', async () => {
     const { lab, draft, wrapper } = openTemplate()
     await wrapper.get('[data-testid=save-copy]').trigger('click')
-    expect((wrapper.get('[data-testid=save-name]').element as HTMLInputElement).value).toBe('demo-copy.yaml')
+    expect((wrapper.get('[data-testid=save-name]').element as HTMLInputElement).value).toBe('demo.yaml')
     await wrapper.find('form.save').trigger('submit')
     await flush()
-    expect(lab.api.saveExperiment).toHaveBeenCalledWith('demo-copy.yaml', draft.text)
+    expect(lab.api.saveExperiment).toHaveBeenCalledWith('demo.yaml', draft.text)
     expect(draft.source).toBe('user')
     expect(draft.dirty).toBe(false)
-    vi.mocked(lab.api.saveExperiment).mockResolvedValueOnce({ ok: false, errors: [{ path: 'cluster.heartbeatMs', message: 'expected less than the election timeout (150 ms)' }] })
+    // Saved once, the next save is a copy of that file.
     await wrapper.get('[data-testid=save-copy]').trigger('click')
+    expect((wrapper.get('[data-testid=save-name]').element as HTMLInputElement).value).toBe('demo-copy.yaml')
+    vi.mocked(lab.api.saveExperiment).mockResolvedValueOnce({ ok: false, errors: [{ path: 'cluster.heartbeatMs', message: 'expected less than the election timeout (150 ms)' }] })
     await wrapper.find('form.save').trigger('submit')
     await flush()
     expect(wrapper.get('[data-testid=text-errors]').text()).toContain('cluster.heartbeatMs')

@@ -7,6 +7,7 @@ import RunPage from '../../../src-renderer/src/components/run/RunPage.vue'
 import { useRunStore } from '../../../src-renderer/src/stores/run'
 import { newExperimentText } from '../../../src-renderer/src/experiment/template'
 import { makeFrames } from '../fixtures/frames'
+import { vocabularyKey } from '../../../src-renderer/src/i18n/vocabulary'
 import { flush, setupLab } from '../support/mount'
 
 const experimentText = newExperimentText({ name: 'fixture', description: 'd', comment: 'c' }).replace('nodes: 3', 'nodes: 5')
@@ -24,12 +25,12 @@ function traceHost(trace: TraceEvent[]): Partial<LabApi> {
   }
 }
 
-async function startedRun() {
+async function startedRun(locale: 'en' | 'ko' = 'en', text = experimentText) {
   const trace: TraceEvent[] = []
-  const lab = setupLab(traceHost(trace))
+  const lab = setupLab(traceHost(trace), locale)
   const run = useRunStore()
   lab.api.subscribe((message) => run.receive(message))
-  expect(await run.start(experimentText)).toBe(true)
+  expect(await run.start(text)).toBe(true)
   const wrapper = lab.mount(RunPage, { global: { stubs: { TimelineGrid: true } }, attachTo: document.body })
   for (const frame of makeFrames({ seconds: 5, opsPerSecond: 1000, messageEventsPerFrame: 20 })) {
     trace.push(...frame.events)
@@ -118,6 +119,36 @@ describe('the live run page', () => {
     expect(wrapper.get('[data-testid=verdict]').text()).toContain('election-safety')
     expect(wrapper.get('[data-testid=verdict]').text()).toContain('1.20 ms / 8.50 ms')
     expect(wrapper.get('[data-testid=verdict-reads]').text()).toContain('Reads (log): 2,400')
+  })
+
+  it('names each invariant and what it promises in Korean, keeping its code name and the checker\'s detail', async () => {
+    const { lab, wrapper } = await startedRun('ko')
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
+    await flush()
+    const item = wrapper.get('[data-testid=verdict-invariant-election-safety]')
+    expect(item.text()).toContain('선거 안전성')
+    expect(item.text()).toContain('election-safety')
+    expect(item.text()).toContain('one leader per term')
+    expect(item.get('[data-testid=invariant-explain]').text()).toContain('한 term에 리더는 많아야 하나')
+  })
+
+  it('a PBFT run says view and primary, not term and leader, on the run page, its timelines and its verdict', async () => {
+    const pbftText = experimentText.replace('protocol: raft', 'protocol: pbft')
+    expect(pbftText).toContain('protocol: pbft')
+    const { lab, wrapper } = await startedRun('en', pbftText)
+    const page = () => wrapper.text()
+    expect(wrapper.get('[data-testid=run-leader]').element.previousElementSibling?.textContent).toBe('Primary')
+    // The timelines are stubbed on this page (their own test mounts them): their words come from
+    // the same table, read through the run's protocol.
+    expect(vocabularyKey('timeline.roles', 'pbft')).toBe('words.view.roles')
+    expect(vocabularyKey('timeline.roles', 'raft')).toBe('timeline.roles')
+    expect(page()).not.toMatch(/\bLeader\b/)
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary({ protocol: 'pbft' }) })
+    await flush()
+    const verdict = wrapper.get('[data-testid=verdict]').text()
+    expect(verdict).toContain('Primary changes')
+    expect(verdict).toContain('Without a primary')
+    expect(verdict).not.toMatch(/Leader changes|Without a leader/)
   })
 
   it('shows a violation with its witness', async () => {

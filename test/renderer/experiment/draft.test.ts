@@ -16,7 +16,7 @@ import {
   setLinkConditions,
   linkOverridesBetween,
 } from '../../../src-renderer/src/experiment/draft'
-import { copyFileName, newExperimentText } from '../../../src-renderer/src/experiment/template'
+import { copyFileName, newFileName, newExperimentText } from '../../../src-renderer/src/experiment/template'
 
 const template = newExperimentText({ name: 'demo', description: 'a demo', comment: 'keep this comment' })
 const ok = (result: { ok: true; text: string } | { ok: false; error: string }) => {
@@ -120,5 +120,7 @@ describe('the canvas and the text edit the same experiment', () => {
   it('names new nodes and copies sensibly', () => {
     expect(nextNodeName(['A', 'B', 'D'])).toBe('C')
     expect(copyFileName('Split brain (Raft)', ['split-brain-raft-copy.yaml'])).toBe('split-brain-raft-copy-2.yaml')
+    expect(newFileName('My experiment', [])).toBe('my-experiment.yaml')
+    expect(newFileName('My experiment', ['my-experiment.yaml'])).toBe('my-experiment-2.yaml')
   })
 })

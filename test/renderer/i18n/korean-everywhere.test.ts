@@ -9,10 +9,13 @@ import { describe, expect, it } from 'vitest'
 import { ko } from '../../../src-renderer/src/i18n/ko'
 import { validateExperimentText } from '../../../src-main/api/validate'
 import { chartFontFamily } from '../../../src-renderer/src/charts/common'
+import { invariantTexts } from '../../../src-main/api/report/invariant-text'
+import { traceInvariantNames } from '../../../src-main/protocols/descriptor'
+import { descriptorOf, protocolNames } from '../../../src-main/protocols/registry'
 
 const hangul = /[\uac00-\ud7a3]/
 /** Names and units that read the same in Korean. */
-const sameInKorean = new Set(['app.title', 'report.format.html', 'report.format.md', 'report.format.csv', 'report.format.json', 'report.format.pdf', 'course.durationHint', 'language.en', 'protocol.raft', 'protocol.pbft', 'readMode.readindex', 'chart.term', 'chart.ms'])
+const sameInKorean = new Set(['words.view.term', 'app.title', 'report.format.html', 'report.format.md', 'report.format.csv', 'report.format.json', 'report.format.pdf', 'course.durationHint', 'language.en', 'protocol.raft', 'protocol.pbft', 'readMode.readindex', 'chart.term', 'chart.ms'])
 
 function entries(messages: object, prefix = ''): [string, string][] {
   return Object.entries(messages).flatMap(([key, value]) => (typeof value === 'object' ? entries(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value as string] as [string, string]]))
@@ -58,6 +61,17 @@ describe('Korean everywhere', () => {
         return !result.ok || !hangul.test(result.experiment.descriptionKo ?? '')
       })
     expect(untranslated).toEqual([])
+  })
+
+  it('names every verdict invariant and its rule in Korean (the run view and the reports share them)', () => {
+    const names = [...traceInvariantNames, 'replicas-healthy', 'acknowledged-writes-kept', 'watch-complete', 'lease-expiry', 'live-leases-kept']
+    const untranslated = names.filter((name) => !hangul.test(invariantTexts[name]?.title.ko ?? '') || !hangul.test(invariantTexts[name]?.explain.ko ?? ''))
+    expect(untranslated).toEqual([])
+  })
+
+  it('says every role a protocol reports in Korean (the canvas, the role lanes)', () => {
+    const roles = [...new Set(protocolNames.flatMap((name) => descriptorOf(name).roles.map((role) => role.name)))]
+    expect(roles.filter((role) => !hangul.test((ko.roleName as Record<string, string>)[role] ?? ''))).toEqual([])
   })
 
   it('draws Hangul with the shipped font wherever text is drawn: every CSS font stack and the charts’ canvas name Noto Sans KR', () => {
