@@ -22,10 +22,14 @@ import type { Exercise, Question } from '../../src-main/api/exercise/schema.js'
 import { loadExerciseDir, type LoadedExercise } from '../../src-main/lab/exercise/files.js'
 import { runExercise } from '../../src-main/lab/exercise/run.js'
 import { handinReportHtml } from '../../src-main/lab/exercise/command.js'
-import { htmlToPdf } from '../../src-main/lab/report/pdf.js'
+import { openPdfPrinter, type PdfPrinter } from '../../src-main/lab/report/pdf.js'
 
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-course-'))
 afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }))
+// One Chromium prints every hand-in: a launch per print cost 9-13 s on a loaded machine.
+let printer: PdfPrinter | undefined
+const printPdf = async (html: string) => (printer ??= await openPdfPrinter()).print(html)
+afterAll(async () => printer?.close())
 const course = loadExerciseDir().exercises
 const handins: { file: string; bytes: Uint8Array }[] = []
 
@@ -151,11 +155,9 @@ describe('the course, each exercise end to end on real processes', () => {
 
     // Every exercise's hand-in prints as a Korean PDF whose text is text (pdftotext reads it back):
     // the frame, the answers' checks, and the evidence's invariants and chart words, not only titles.
-    // Cost: one Chromium launch per print, measured at 9.3-13.0 s a PDF (plus ~0.2 s of pdftotext)
-    // with the machine's load average at 24; this file took 472 s in all at load 21.
     const koreanHtml = locale === 'ko' ? html : (await handIn(loaded, records, answers, 'ko', '김민준')).html
     const pdfFile = path.join(runsDir, `${id}.pdf`)
-    fs.writeFileSync(pdfFile, await htmlToPdf(koreanHtml))
+    fs.writeFileSync(pdfFile, await printPdf(koreanHtml))
     const text = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' })
     expect(text).toContain('김민준')
     expect(text).toContain(exercise.title.ko)

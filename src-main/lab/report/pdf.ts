@@ -20,7 +20,13 @@ export function chromiumPath(): string {
   return process.env.CONSENSUS_LAB_CHROMIUM || defaultChromiumPath
 }
 
-export async function htmlToPdf(html: string, options: { chromium?: string } = {}): Promise<Uint8Array> {
+/** A Chromium kept open to print several reports (a class's hand-ins); close it when done. */
+export interface PdfPrinter {
+  print(html: string): Promise<Uint8Array>
+  close(): Promise<void>
+}
+
+export async function openPdfPrinter(options: { chromium?: string } = {}): Promise<PdfPrinter> {
   const executablePath = options.chromium ?? chromiumPath()
   if (!fs.existsSync(executablePath)) {
     throw new ChromiumMissingError(
@@ -29,24 +35,43 @@ export async function htmlToPdf(html: string, options: { chromium?: string } = {
   }
   const { chromium } = await import('playwright-core')
   const browser = await chromium.launch({ executablePath, args: chromiumArgs, timeout: chromiumTimeoutMs })
-  try {
-    const page = await browser.newPage()
-    page.setDefaultTimeout(chromiumTimeoutMs)
-    await page.route('**/*', (route) => route.abort())
-    await page.setContent(html, { waitUntil: 'load', timeout: chromiumTimeoutMs })
-    // Embedded fonts (a report's Korean) load after the page: print once they are in.
-    await page.evaluate('document.fonts.ready.then(() => true)')
-    await page.emulateMedia({ media: 'print' })
-    const pdf = await page.pdf({
-      format: 'A4',
-      printBackground: true,
-      margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
-      displayHeaderFooter: true,
-      headerTemplate: '<span></span>',
-      footerTemplate: '<div style="width:100%;font:9px sans-serif;color:#868e96;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
-    })
-    return new Uint8Array(pdf)
-  } finally {
-    await browser.close()
+  return {
+    async print(html: string) {
+      // A fresh page each time: nothing of one report (fonts, routes) reaches the next.
+      const page = await browser.newPage()
+      try {
+        return await printPage(page, html)
+      } finally {
+        await page.close()
+      }
+    },
+    close: () => browser.close(),
   }
+}
+
+export async function htmlToPdf(html: string, options: { chromium?: string } = {}): Promise<Uint8Array> {
+  const printer = await openPdfPrinter(options)
+  try {
+    return await printer.print(html)
+  } finally {
+    await printer.close()
+  }
+}
+
+async function printPage(page: import('playwright-core').Page, html: string): Promise<Uint8Array> {
+  page.setDefaultTimeout(chromiumTimeoutMs)
+  await page.route('**/*', (route) => route.abort())
+  await page.setContent(html, { waitUntil: 'load', timeout: chromiumTimeoutMs })
+  // Embedded fonts (a report's Korean) load after the page: print once they are in.
+  await page.evaluate('document.fonts.ready.then(() => true)')
+  await page.emulateMedia({ media: 'print' })
+  const pdf = await page.pdf({
+    format: 'A4',
+    printBackground: true,
+    margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
+    displayHeaderFooter: true,
+    headerTemplate: '<span></span>',
+    footerTemplate: '<div style="width:100%;font:9px sans-serif;color:#868e96;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+  })
+  return new Uint8Array(pdf)
 }
