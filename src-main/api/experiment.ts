@@ -6,10 +6,10 @@
 import { z } from 'zod'
 import { durationSchema, describeValue, timerMsMax } from './duration.js'
 import { utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
-import { injectorActionsOf, type InjectorAction } from '../protocols/descriptor.js'
+import { injectorActionsOf, type InjectorAction, type NodeSettings } from '../protocols/descriptor.js'
 import { raftReadModes } from '../protocols/raft/protocol.js'
 import { descriptorOf, protocolNames, protocols, type ProtocolName } from '../protocols/registry.js'
-import { assertNever } from '../protocols/types.js'
+import { assertNever, type NodeId } from '../protocols/types.js'
 import { faultKinds, type Fault, type FaultKind, type FaultOf } from '../faults/fault.js'
 
 /** The protocols, their Byzantine kinds and read modes come from their descriptors (protocols/registry.ts). */
@@ -493,4 +493,48 @@ export interface Experiment extends Omit<ExperimentParsed, 'cluster'> {
 
 export function defaultNodeNames(count: number): string[] {
   return Array.from({ length: count }, (_, index) => String.fromCharCode(65 + index))
+}
+
+/**
+ * What resolveNode reads of an experiment: its protocol, seed and flat cluster, whose protocol
+ * options (the descriptor's options.schema) sit beside the common fields. The simulator's replay
+ * hands it one with the simulator's tick.
+ */
+export interface NodeSource {
+  protocol: string
+  seed: number
+  cluster: {
+    nodes: readonly string[]
+    tickMs: number
+    durability?: 'fsync' | 'none'
+    byzantine: Readonly<Record<string, ByzantineSpec>>
+  } & Record<string, unknown>
+}
+
+/**
+ * One node's settings from a validated experiment: the one road from an experiment's milliseconds
+ * to a core's ticks (the descriptor's options schema and settingsOf), taken by the lab for each
+ * replica it starts and by `simulate --from-run`, so the two cannot drift. Throws with the paths
+ * when the protocol's options do not parse (validation reports the same before any run).
+ */
+export function resolveNode(experiment: NodeSource, id: NodeId): NodeSettings {
+  const { cluster } = experiment
+  const protocol = descriptorOf(experiment.protocol)
+  if (!cluster.nodes.includes(id)) throw new Error(`unknown node ${JSON.stringify(id)}: expected one of ${cluster.nodes.join(', ')}`)
+  // The cluster keeps every protocol's fields side by side; the descriptor takes its own.
+  const parsed = protocol.options.schema.strip().safeParse(cluster)
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `cluster.${issue.path.join('.')}: ${issue.message}`).join('; '))
+  const members = [...cluster.nodes]
+  const spec = cluster.byzantine[id]
+  return {
+    protocol: protocol.name,
+    id,
+    members,
+    seed: experiment.seed,
+    durability: cluster.durability ?? 'fsync',
+    tickMs: cluster.tickMs,
+    settings: protocol.settingsOf(parsed.data, { nodes: members, tickMs: cluster.tickMs }),
+    ...(spec === undefined ? {} : { byzantine: spec }),
+    liars: Object.keys(cluster.byzantine),
+  }
 }

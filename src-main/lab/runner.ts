@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Experiment } from '../api/experiment.js'
+import { resolveNode, type Experiment } from '../api/experiment.js'
 import type { Fault, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
@@ -24,7 +24,7 @@ import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
-import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
+import { Cluster, type ClusterLaunch, type ReplicaExit } from './cluster.js'
 import type { TimedFault } from '../faults/fault.js'
 import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
@@ -301,7 +301,7 @@ export class ExperimentRun {
 
   private async runPhases(): Promise<WorkloadStats> {
     const experiment = this.experiment
-    this.cluster = new Cluster(replicaBase(experiment), this.dir, this.epochNs, {
+    this.cluster = new Cluster(clusterLaunch(experiment), this.dir, this.epochNs, {
       onEvents: (node, events, status) => this.onReplicaEvents(node, events, status),
       onProcessEvent: (event) => this.onEvents([event]),
       onReplicaExit: (exit) => this.onReplicaExit(exit),
@@ -386,12 +386,10 @@ export class ExperimentRun {
       seed: experiment.seed,
       epochNs: this.epochNs.toString(),
       historyPath: path.join(this.dir, 'history.ndjson'),
-      f: experiment.cluster.f ?? Math.floor((experiment.cluster.nodes.length - 1) / 3),
+      // The protocol's settings are the cluster's, the same at every node.
+      settings: resolveNode(experiment, experiment.cluster.nodes[0]!).settings,
       finalReads: this.finalReadsPlan() === true,
       startMs: this.workloadStartMs,
-      readMode: experiment.cluster.readMode,
-      groups: experiment.cluster.groups,
-      keyRouting: replicaBase(experiment).keyRouting,
     }
   }
 
@@ -643,33 +641,13 @@ export function describeScriptStep(step: { command: string; outcome: string; val
   return `${step.command} → ${step.outcome}${value}${step.error ? ` (${step.error})` : ''}`
 }
 
-function replicaBase(experiment: Experiment): ReplicaConfigBase {
-  const { cluster } = experiment
+/** Each replica's settings from the experiment (resolveNode), and what every replica traces. */
+function clusterLaunch(experiment: Experiment): ClusterLaunch {
   return {
-    protocol: experiment.protocol,
-    members: cluster.nodes,
-    durability: cluster.durability,
-    seed: experiment.seed,
-    tickMs: cluster.tickMs,
-    electionTimeoutMs: cluster.electionTimeoutMs,
-    heartbeatMs: cluster.heartbeatMs,
-    firstElectionTimeoutMs: cluster.firstElectionTimeoutMs,
-    preVote: cluster.preVote,
-    readMode: cluster.readMode,
-    leaseDriftMs: cluster.leaseDriftMs,
-    checkQuorum: cluster.checkQuorum,
-    batchEntriesMax: cluster.batchEntriesMax,
-    inflightAppendsMax: cluster.inflightAppendsMax,
+    nodes: experiment.cluster.nodes.map((id) => resolveNode(experiment, id)),
     traceMessages: experiment.trace.messages,
     traceLog: experiment.trace.log,
-    groups: cluster.groups,
     watchHistoryMax: 100_000,
-    keyRouting: cluster.keyRouting === 'range' ? { kind: 'range', splits: cluster.rangeSplits } : { kind: 'hash' },
-    f: cluster.f,
-    requestTimeoutMs: cluster.requestTimeoutMs,
-    checkpointInterval: cluster.checkpointInterval,
-    byzantine: cluster.byzantine,
-    extra: {},
   }
 }
 

@@ -13,6 +13,7 @@ import { traceInvariantNames } from '../../src-main/protocols/descriptor.js'
 import { checkInvariants } from '../../src-main/checker/invariants.js'
 import { Simulation } from '../../src-main/sim/index.js'
 import { adapterFor } from '../../src-main/replica/adapters.js'
+import { replicaConfigSchema } from '../../src-main/replica/config.js'
 import { allowedActions } from '../../src-renderer/src/composables/useFaultInjector.js'
 
 /** Four nodes, so PBFT (n >= 3f + 1) takes a liar too. */
@@ -108,7 +109,9 @@ describe('the registry', () => {
 
   it('hands the replica the facts its descriptor states', () => {
     for (const descriptor of protocols) {
-      const adapter = adapterFor(descriptor.name as never)
+      const launch = replicaConfigSchema.parse({ id: 'A', protocol: descriptor.name, members: ['A', 'B', 'C', 'D'], dataDir: '/nonexistent' })
+      const adapter = adapterFor({ ...launch, secret: 'a run secret of at least sixteen characters' })
+      expect(adapter.readRoute).toBe(descriptor.reads.routeOf(launch.settings))
       expect(adapter.leaderRoles).toEqual(descriptor.leaderRoles)
       expect(adapter.appliedTermMatters).toBe(descriptor.appliedTermMatters)
       for (const role of descriptor.leaderRoles) expect(descriptor.roles.map((spec) => spec.name)).toContain(role)
