@@ -24,6 +24,8 @@ import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
+import type { ReadRoute } from '../protocols/descriptor.js'
+import { descriptorOf } from '../protocols/registry.js'
 import { Cluster, type ClusterLaunch, type ReplicaExit } from './cluster.js'
 import type { TimedFault } from '../faults/fault.js'
 import { FaultInjector, scheduledFaults } from './faults.js'
@@ -256,10 +258,17 @@ export class ExperimentRun {
   private acknowledgedWritesPlan(): true | string {
     const plan = this.finalReadsPlan()
     if (plan !== true) return plan
-    if (this.experiment.protocol !== 'pbft' && this.experiment.cluster.readMode === 'follower') {
-      return "reads in follower mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost"
+    if (this.reads().route === 'local') {
+      return `reads in ${this.reads().mode} mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost`
     }
     return true
+  }
+
+  /** How the protocol serves gets in this run, as its descriptor names and routes them. */
+  private reads(): { mode: string; route: ReadRoute } {
+    const protocol = descriptorOf(this.experiment.protocol)
+    const { settings } = resolveNode(this.experiment, this.experiment.cluster.nodes[0]!)
+    return { mode: protocol.reads.modeOf(settings), route: protocol.reads.routeOf(settings) }
   }
 
   /** Nodes that lied at some point of the run: the invariants hold the honest ones only. */
@@ -585,7 +594,7 @@ export class ExperimentRun {
       // In time order, as readers (fault windows, time without a leader after each) expect; records are
       // written as faults settle, and a restart settles only once its replica is up.
       faults: [...(this.faults?.injected ?? [])].sort((a, b) => a.atMs - b.atMs),
-      reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
+      reads: { mode: this.reads().mode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       lostWrites: reads.lostWrites,
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
