@@ -6,10 +6,10 @@
 import { z } from 'zod'
 import { durationSchema, describeValue, timerMsMax } from './duration.js'
 import { utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
-import { injectorActionsOf, type InjectorAction } from '../protocols/descriptor.js'
+import { injectorActionsOf, type InjectorAction, type NodeSettings } from '../protocols/descriptor.js'
 import { raftReadModes } from '../protocols/raft/protocol.js'
 import { descriptorOf, protocolNames, protocols, type ProtocolName } from '../protocols/registry.js'
-import { assertNever } from '../protocols/types.js'
+import { assertNever, type NodeId } from '../protocols/types.js'
 import { faultKinds, type Fault, type FaultKind, type FaultOf } from '../faults/fault.js'
 
 /** The protocols, their Byzantine kinds and read modes come from their descriptors (protocols/registry.ts). */
@@ -115,53 +115,48 @@ export const byzantineSchema = z.union([
 ])
 export type ByzantineSpec = z.output<typeof byzantineSchema>
 
-export const clusterSchema = z
-  .object({
-    /** A count (names become A, B, C, ...) or the names themselves. */
-    nodes: z.union([positiveInt(nodesMax), z.array(nodeName).min(1).max(nodesMax)]).default(3),
-    electionTimeoutMs: z
-      .tuple([protocolMs(), protocolMs()])
-      .default([150, 300])
-      .refine(([low, high]) => low <= high, 'expected [min, max] with min <= max'),
-    /**
-     * The first election timeout of named nodes (later ones are random again), to script who times
-     * out first: {A: 150}. Raft only.
-     */
-    firstElectionTimeoutMs: z.record(nodeName, protocolMs()).default({}),
-    heartbeatMs: protocolMs().default(50),
-    /** Resolution of protocol time: every timer is a whole number of ticks. */
-    tickMs: positiveNumber().min(tickMsMin, `expected at least ${tickMsMin} (ms)`).max(tickMsMax, `expected at most ${tickMsMax} (ms)`).default(5),
-    durability: z.enum(['fsync', 'none']).default('fsync'),
-    preVote: z.boolean().default(false),
-    checkQuorum: z.boolean().default(false),
-    /**
-     * How reads are served: 'log' (ordered like writes), 'readindex' (the leader confirms its
-     * leadership with a heartbeat round), 'lease' (the leader answers while its lease holds; needs
-     * checkQuorum), 'follower' (any node answers from its own copy: fast, may be stale).
-     */
-    readMode: z.enum(readModes).default('readindex'),
-    /** Taken off the leader's lease for clock drift between nodes (lease reads). */
-    leaseDriftMs: protocolMsOrZero('ms >= 0').default(20),
-    /** Raft only: independent Raft groups on the same nodes (MultiRaft), each owning a share of the keys. */
-    groups: positiveInt(64).default(1),
-    /** How keys map to groups: hash (spread evenly) or range (split points, keeps prefixes together). */
-    keyRouting: z.enum(['hash', 'range']).default('hash'),
-    /** For keyRouting range: G - 1 sorted split points; group i owns keys from split i-1 up to split i. */
-    rangeSplits: z.array(z.string()).max(63, 'expected at most 63 split points (64 groups)').default([]),
-    /** PBFT: faults tolerated; n must be at least 3f + 1. Default: the most n allows. */
-    f: z.number().int('expected a whole number').min(0, 'expected f >= 0').optional(),
-    /** Nodes that lie from the start, by name: {R2: equivocate, R5: equivocate}. */
-    byzantine: z.record(nodeName, byzantineSchema).default({}),
-    /** PBFT: a backup suspects the primary after this long without progress on a request. */
-    requestTimeoutMs: protocolMs().default(500),
-    /** PBFT: a checkpoint every this many sequence numbers. */
-    checkpointInterval: positiveInt(1024).default(32),
-    /** Upper bound of entries in one AppendEntries. */
-    batchEntriesMax: positiveInt(65_536).default(1024),
-    /** AppendEntries in flight per follower before the leader waits for acks. */
-    inflightAppendsMax: positiveInt(1024).default(64),
-  })
-  .strict()
+/** The cluster's fields every protocol shares; each protocol's own come from its descriptor (protocolOptionFields). */
+const commonClusterFields = {
+  /** A count (names become A, B, C, ...) or the names themselves. */
+  nodes: z.union([positiveInt(nodesMax), z.array(nodeName).min(1).max(nodesMax)]).default(3),
+  /** Resolution of protocol time: every timer is a whole number of ticks. */
+  tickMs: positiveNumber().min(tickMsMin, `expected at least ${tickMsMin} (ms)`).max(tickMsMax, `expected at most ${tickMsMax} (ms)`).default(5),
+  durability: z.enum(['fsync', 'none']).default('fsync'),
+  /** Nodes that lie from the start, by name: {R2: equivocate, R5: equivocate}. */
+  byzantine: z.record(nodeName, byzantineSchema).default({}),
+}
+
+/**
+ * Every protocol's option fields (its descriptor's options.schema, the one place they and their
+ * defaults live), side by side: the experiment keeps one flat `cluster`. Two protocols may share a
+ * field only by sharing its declaration (protocols/common/fields.ts), so a name has one meaning.
+ */
+function protocolOptionFields(): ProtocolOptionShape {
+  const fields: Record<string, z.ZodType> = {}
+  for (const descriptor of protocols) {
+    for (const [name, field] of Object.entries(descriptor.options.schema.shape)) {
+      if (Object.hasOwn(commonClusterFields, name)) throw new Error(`${descriptor.name} declares cluster.${name}, a field every protocol shares`)
+      if (fields[name] !== undefined && fields[name] !== field) throw new Error(`cluster.${name} is declared twice with different meanings (${descriptor.name} and another protocol): share one declaration`)
+      fields[name] = field as z.ZodType
+    }
+  }
+  // The descriptors' schemas are typed loosely (ZodRawShape); their options' types are not.
+  return fields as unknown as ProtocolOptionShape
+}
+
+/** Which protocols declare each option field (for "applies to ... only" errors). */
+export function protocolsWithField(field: string): string[] {
+  return protocols.filter((descriptor) => Object.hasOwn(descriptor.options.schema.shape, field)).map((descriptor) => descriptor.name)
+}
+
+/** Every protocol's experiment options at once (each descriptor's options type), as the resolved cluster holds them. */
+type DescriptorOptions<D> = D extends { options: { check(options: infer O, cluster: never): unknown } } ? O : never
+type Intersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never
+export type ProtocolOptions = Intersection<DescriptorOptions<(typeof protocols)[number]>>
+/** Each field as the schema takes it: anything may be written (the field's own schema checks it), nothing has to be. */
+type ProtocolOptionShape = { [K in keyof ProtocolOptions]-?: z.ZodDefault<z.ZodType<ProtocolOptions[K], unknown>> }
+
+export const clusterSchema = z.object({ ...commonClusterFields, ...protocolOptionFields() }).strict()
 
 const commandText = z.string().min(1)
 export const scriptStepSchema = z.union([
@@ -486,11 +481,57 @@ export type ExperimentParsed = z.output<typeof experimentSchema>
 export type FaultSpec = Fault & { at: number }
 export type NemesisSpec = z.output<typeof nemesisSchema>
 
+type CommonCluster = z.output<z.ZodObject<typeof commonClusterFields>>
+
 /** An experiment after validation and resolution: node names fixed, every default filled. */
 export interface Experiment extends Omit<ExperimentParsed, 'cluster'> {
-  cluster: Omit<ExperimentParsed['cluster'], 'nodes'> & { nodes: string[] }
+  cluster: Omit<CommonCluster, 'nodes'> & ProtocolOptions & { nodes: string[] }
 }
 
 export function defaultNodeNames(count: number): string[] {
   return Array.from({ length: count }, (_, index) => String.fromCharCode(65 + index))
+}
+
+/**
+ * What resolveNode reads of an experiment: its protocol, seed and flat cluster, whose protocol
+ * options (the descriptor's options.schema) sit beside the common fields. The simulator's replay
+ * hands it one with the simulator's tick.
+ */
+export interface NodeSource {
+  protocol: string
+  seed: number
+  cluster: {
+    nodes: readonly string[]
+    tickMs: number
+    durability?: 'fsync' | 'none'
+    byzantine: Readonly<Record<string, ByzantineSpec>>
+  } & Record<string, unknown>
+}
+
+/**
+ * One node's settings from a validated experiment: the one road from an experiment's milliseconds
+ * to a core's ticks (the descriptor's options schema and settingsOf), taken by the lab for each
+ * replica it starts and by `simulate --from-run`, so the two cannot drift. Throws with the paths
+ * when the protocol's options do not parse (validation reports the same before any run).
+ */
+export function resolveNode(experiment: NodeSource, id: NodeId): NodeSettings {
+  const { cluster } = experiment
+  const protocol = descriptorOf(experiment.protocol)
+  if (!cluster.nodes.includes(id)) throw new Error(`unknown node ${JSON.stringify(id)}: expected one of ${cluster.nodes.join(', ')}`)
+  // The cluster keeps every protocol's fields side by side; the descriptor takes its own.
+  const parsed = protocol.options.schema.strip().safeParse(cluster)
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `cluster.${issue.path.join('.')}: ${issue.message}`).join('; '))
+  const members = [...cluster.nodes]
+  const spec = cluster.byzantine[id]
+  return {
+    protocol: protocol.name,
+    id,
+    members,
+    seed: experiment.seed,
+    durability: cluster.durability ?? 'fsync',
+    tickMs: cluster.tickMs,
+    settings: protocol.settingsOf(parsed.data, { nodes: members, tickMs: cluster.tickMs }),
+    ...(spec === undefined ? {} : { byzantine: spec }),
+    liars: Object.keys(cluster.byzantine),
+  }
 }

@@ -5,12 +5,12 @@
 import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import { nodeTargetKeywords as targetKeywords } from '../faults/fault.js'
-import { defaultNodeNames, experimentSchema, faultNodeNames, faultsMax, byzantineKindsOf, type Experiment, type ExperimentParsed } from './experiment.js'
+import { defaultNodeNames, experimentSchema, faultNodeNames, faultsMax, byzantineKindsOf, protocolsWithField, type Experiment, type ExperimentParsed } from './experiment.js'
 import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
 import { firstYamlSyntaxError } from './yaml-error.js'
-import { checkCommandBytes, encodedBytesMax, frameBytesMax } from '../protocols/common/wire-budget.js'
-import { logWindowFor, maxFaults, pbftRequestBytesMax } from '../protocols/pbft/config.js'
+import { checkCommandBytes, encodedBytesMax } from '../protocols/common/wire-budget.js'
+import { descriptorOf } from '../protocols/registry.js'
 import type { Command } from '../protocols/types.js'
 import { experimentTextCharsMax } from './lab-api.js'
 
@@ -98,18 +98,6 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   }
   const { workload, cluster } = experiment
   errors.push(...protocolErrors(experiment))
-  for (const name of Object.keys(cluster.firstElectionTimeoutMs)) {
-    if (!known.has(name)) errors.push({ path: `cluster.firstElectionTimeoutMs.${name}`, message: unknownNode(name, nodes) })
-  }
-  if (cluster.readMode === 'lease' && !cluster.checkQuorum) {
-    errors.push({ path: 'cluster.readMode', message: 'lease reads need checkQuorum: true (followers must ignore votes while they hear from a leader)' })
-  }
-  if (cluster.readMode === 'lease' && cluster.leaseDriftMs >= cluster.electionTimeoutMs[0]) {
-    errors.push({ path: 'cluster.leaseDriftMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
-  }
-  if (cluster.heartbeatMs >= cluster.electionTimeoutMs[0]) {
-    errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${cluster.electionTimeoutMs[0]} ms)` })
-  }
   errors.push(...timingErrors(experiment))
   workload.discovery?.stops.forEach((stop, index) => {
     if (stop.instance > workload.discovery!.instances) {
@@ -165,13 +153,7 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
  */
 function timingErrors(experiment: Experiment): FieldError[] {
   const errors: FieldError[] = []
-  const { cluster, workload, nemesis } = experiment
-  if (cluster.electionTimeoutMs[0] < 2 * cluster.tickMs) {
-    errors.push({ path: 'cluster.electionTimeoutMs', message: `expected at least two ticks (2 × tickMs = ${2 * cluster.tickMs} ms), got ${cluster.electionTimeoutMs[0]} ms` })
-  }
-  if (cluster.heartbeatMs < cluster.tickMs) {
-    errors.push({ path: 'cluster.heartbeatMs', message: `expected at least one tick (${cluster.tickMs} ms), got ${cluster.heartbeatMs} ms` })
-  }
+  const { workload, nemesis } = experiment
   if (workload.warmup + workload.duration > timerMsMax) {
     errors.push({ path: 'workload.warmup', message: `expected warmup + duration (${workload.warmup + workload.duration} ms) to be at most ${timerMsMax} ms, the longest a timer can wait` })
   }
@@ -184,31 +166,30 @@ function timingErrors(experiment: Experiment): FieldError[] {
   return errors
 }
 
-/** What one protocol allows that another does not: PBFT's n >= 3f + 1, which liars exist where. */
+/**
+ * What the experiment's protocol allows (its descriptor's options.check: PBFT's n >= 3f + 1, Raft's
+ * lease rules and groups, election timing in ticks), the largest command it takes, which liars it
+ * has, and the two fields refused outside the protocol that declares them.
+ */
 function protocolErrors(experiment: Experiment): FieldError[] {
   const errors: FieldError[] = []
-  const { cluster, protocol } = experiment
-  const n = cluster.nodes.length
-  if (protocol === 'pbft') {
-    const fMax = Math.floor((n - 1) / 3)
-    if (n < 4) errors.push({ path: 'cluster.nodes', message: `PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got ${n}` })
-    else if (cluster.f !== undefined && n < 3 * cluster.f + 1) {
-      errors.push({ path: 'cluster.f', message: `PBFT with ${n} replicas tolerates at most f = ${fMax} (n >= 3f + 1); f = ${cluster.f} needs ${3 * cluster.f + 1}` })
-    } else errors.push(...pbftSizeErrors(experiment))
-  } else if (cluster.f !== undefined) {
-    errors.push({ path: 'cluster.f', message: `f applies to PBFT only, not ${protocol}` })
+  const { cluster, protocol: name } = experiment
+  const protocol = descriptorOf(name)
+  // Another protocol's fields are ignored, except these two, whose mere presence changes what a run is.
+  if (cluster.f !== undefined && !protocolsWithField('f').includes(name)) {
+    errors.push({ path: 'cluster.f', message: `f applies to ${protocolsWithField('f').map(labelOf).join(', ')} only, not ${name}` })
   }
-  if (cluster.groups > 1) {
-    if (protocol !== 'raft') errors.push({ path: 'cluster.groups', message: `several groups (MultiRaft) are for raft only, not ${protocol}` })
-    if (experiment.workload.discovery) errors.push({ path: 'workload.discovery', message: 'leases and watches need a single group (cluster.groups: 1)' })
-    if (cluster.keyRouting === 'range' && cluster.rangeSplits.length !== cluster.groups - 1) {
-      errors.push({ path: 'cluster.rangeSplits', message: `expected ${cluster.groups - 1} split points for ${cluster.groups} groups, got ${cluster.rangeSplits.length}` })
-    }
-    if (cluster.rangeSplits.some((split, index) => index > 0 && split <= cluster.rangeSplits[index - 1]!)) {
-      errors.push({ path: 'cluster.rangeSplits', message: 'expected split points in increasing order' })
-    }
+  if (cluster.groups > 1 && !protocolsWithField('groups').includes(name)) {
+    errors.push({ path: 'cluster.groups', message: `several groups (MultiRaft) are for ${protocolsWithField('groups').join(', ')} only, not ${name}` })
   }
-  const allowed = byzantineKindsOf(protocol)
+  // The cluster schema took these same fields already: this parse only picks the protocol's own.
+  const options = protocol.options.schema.strip().parse(cluster)
+  const facts = { nodes: cluster.nodes, tickMs: cluster.tickMs, byzantine: cluster.byzantine, leasesAndWatches: experiment.workload.discovery !== undefined }
+  const optionErrors = protocol.options.check(options, facts)
+  errors.push(...optionErrors)
+  const limit = protocol.host.commandLimit?.(protocol.settingsOf(options, facts), cluster.nodes)
+  if (optionErrors.length === 0 && limit !== undefined) errors.push(...commandSizeErrors(experiment, limit))
+  const allowed = byzantineKindsOf(name)
   const behaviours: { path: string; kind: string }[] = Object.entries(cluster.byzantine).map(([node, spec]) => ({
     path: `cluster.byzantine.${node}`,
     kind: typeof spec === 'string' ? spec : spec.kind,
@@ -221,7 +202,7 @@ function protocolErrors(experiment: Experiment): FieldError[] {
   })
   for (const { path, kind } of behaviours) {
     if (!allowed.includes(kind)) {
-      errors.push({ path, message: allowed.length === 0 ? `${protocol} has no Byzantine behaviours` : `${kind} is not a ${protocol} behaviour: expected one of ${allowed.join(', ')}` })
+      errors.push({ path, message: allowed.length === 0 ? `${name} has no Byzantine behaviours` : `${kind} is not a ${name} behaviour: expected one of ${allowed.join(', ')}` })
     }
   }
   for (const node of Object.keys(cluster.byzantine)) {
@@ -230,25 +211,17 @@ function protocolErrors(experiment: Experiment): FieldError[] {
   return errors
 }
 
+function labelOf(name: string): string {
+  return descriptorOf(name).label
+}
+
 /**
- * PBFT's view changes carry whole batches: a new-view holds up to (2f+2)·L of them, so a batch, and
- * with it the largest command, gets a share of a frame that shrinks with n and L
- * (pbftRequestBytesMax). Commands the workload, the script or a liar would send must fit it.
+ * A protocol may take smaller commands than a replica's frame allows (PBFT: its view changes carry
+ * whole batches, see HostHooks.commandLimit). Commands the workload, the script or a liar would
+ * send must fit it.
  */
-function pbftSizeErrors(experiment: Experiment): FieldError[] {
+function commandSizeErrors(experiment: Experiment, { bytesMax: limit, why }: { bytesMax: number; why: string }): FieldError[] {
   const { cluster, workload } = experiment
-  const n = cluster.nodes.length
-  const f = cluster.f ?? maxFaults(n)
-  const window = logWindowFor(cluster.checkpointInterval)
-  const limit = pbftRequestBytesMax(n, f, window)
-  const why = `PBFT with ${n} replicas (f = ${f}) and checkpointInterval ${cluster.checkpointInterval} (a log window of ${window}) puts up to ${(2 * f + 2) * window} batches in one new-view message`
-  const smallest = encodedBytesMax({ op: 'put', key: 'k0', value: 'v' } satisfies Command)
-  if (limit < smallest) {
-    let fitting = cluster.checkpointInterval - 1
-    while (fitting >= 1 && pbftRequestBytesMax(n, f, logWindowFor(fitting)) < smallest) fitting -= 1
-    const advice = fitting >= 1 ? `use checkpointInterval of at most ${fitting}, or fewer replicas` : 'use fewer replicas'
-    return [{ path: 'cluster.checkpointInterval', message: `${why}: even a batch of one small request would not fit in a frame (${frameBytesMax} bytes): ${advice}` }]
-  }
   const errors: FieldError[] = []
   const largest = largestWorkloadCommand(workload)
   if (largest && largest.bytes > limit) {

@@ -7,7 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { ReplicaLaunchConfig } from '../replica/config.js'
+import type { ReplicaLaunchInput } from '../replica/config.js'
+import type { NodeSettings } from '../protocols/descriptor.js'
 import type { ControlReport, ControlRequest, FinalState, ReplicaStatus } from '../replica/control.js'
 import type { LinkRules, PeerAddress } from '../replica/transport.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -76,7 +77,13 @@ export interface ClusterListener {
   onReplicaExit?(exit: ReplicaExit): void
 }
 
-export type ReplicaConfigBase = Omit<ReplicaLaunchConfig, 'id' | 'dataDir' | 'peerPort' | 'clientPort' | 'peers' | 'incarnation'>
+/** What the cluster starts its replicas from: each node's settings (api/experiment.ts resolveNode) and what every replica traces. */
+export interface ClusterLaunch {
+  nodes: readonly NodeSettings[]
+  traceMessages: boolean
+  traceLog: boolean
+  watchHistoryMax: number
+}
 
 export class Cluster {
   readonly replicas = new Map<string, ReplicaHandle>()
@@ -91,12 +98,12 @@ export class Cluster {
   private readonly secret = randomBytes(32).toString('base64')
 
   constructor(
-    private readonly base: ReplicaConfigBase,
+    private readonly launch: ClusterLaunch,
     private readonly runDir: string,
     private readonly epochNs: bigint,
     private readonly listener: ClusterListener,
   ) {
-    for (const id of base.members) this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0, started: 0 })
+    for (const { id } of launch.nodes) this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0, started: 0 })
     fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true })
   }
 
@@ -277,8 +284,13 @@ export class Cluster {
     const peers = [...this.replicas.values()]
       .filter((other) => other.id !== id && other.peerPort > 0)
       .map((other) => ({ id: other.id, host: '127.0.0.1', port: other.peerPort }))
-    const config: ReplicaLaunchConfig = {
-      ...this.base,
+    const { nodes, ...traced } = this.launch
+    const node = nodes.find((settings) => settings.id === id)!
+    const config: ReplicaLaunchInput = {
+      ...node,
+      ...traced,
+      protocol: node.protocol as ReplicaLaunchInput['protocol'],
+      settings: node.settings as Record<string, unknown>,
       id,
       dataDir: path.join(this.runDir, 'nodes', id),
       peerPort: replica.peerPort,

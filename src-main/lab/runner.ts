@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Experiment } from '../api/experiment.js'
+import { resolveNode, type Experiment } from '../api/experiment.js'
 import type { Fault, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
@@ -24,7 +24,9 @@ import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
-import { Cluster, type ReplicaConfigBase, type ReplicaExit } from './cluster.js'
+import type { ReadRoute } from '../protocols/descriptor.js'
+import { descriptorOf } from '../protocols/registry.js'
+import { Cluster, type ClusterLaunch, type ReplicaExit } from './cluster.js'
 import type { TimedFault } from '../faults/fault.js'
 import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
@@ -256,10 +258,17 @@ export class ExperimentRun {
   private acknowledgedWritesPlan(): true | string {
     const plan = this.finalReadsPlan()
     if (plan !== true) return plan
-    if (this.experiment.protocol !== 'pbft' && this.experiment.cluster.readMode === 'follower') {
-      return "reads in follower mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost"
+    if (this.reads().route === 'local') {
+      return `reads in ${this.reads().mode} mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost`
     }
     return true
+  }
+
+  /** How the protocol serves gets in this run, as its descriptor names and routes them. */
+  private reads(): { mode: string; route: ReadRoute } {
+    const protocol = descriptorOf(this.experiment.protocol)
+    const { settings } = resolveNode(this.experiment, this.experiment.cluster.nodes[0]!)
+    return { mode: protocol.reads.modeOf(settings), route: protocol.reads.routeOf(settings) }
   }
 
   /** Nodes that lied at some point of the run: the invariants hold the honest ones only. */
@@ -301,7 +310,7 @@ export class ExperimentRun {
 
   private async runPhases(): Promise<WorkloadStats> {
     const experiment = this.experiment
-    this.cluster = new Cluster(replicaBase(experiment), this.dir, this.epochNs, {
+    this.cluster = new Cluster(clusterLaunch(experiment), this.dir, this.epochNs, {
       onEvents: (node, events, status) => this.onReplicaEvents(node, events, status),
       onProcessEvent: (event) => this.onEvents([event]),
       onReplicaExit: (exit) => this.onReplicaExit(exit),
@@ -386,12 +395,10 @@ export class ExperimentRun {
       seed: experiment.seed,
       epochNs: this.epochNs.toString(),
       historyPath: path.join(this.dir, 'history.ndjson'),
-      f: experiment.cluster.f ?? Math.floor((experiment.cluster.nodes.length - 1) / 3),
+      // The protocol's settings are the cluster's, the same at every node.
+      settings: resolveNode(experiment, experiment.cluster.nodes[0]!).settings,
       finalReads: this.finalReadsPlan() === true,
       startMs: this.workloadStartMs,
-      readMode: experiment.cluster.readMode,
-      groups: experiment.cluster.groups,
-      keyRouting: replicaBase(experiment).keyRouting,
     }
   }
 
@@ -587,7 +594,7 @@ export class ExperimentRun {
       // In time order, as readers (fault windows, time without a leader after each) expect; records are
       // written as faults settle, and a restart settles only once its replica is up.
       faults: [...(this.faults?.injected ?? [])].sort((a, b) => a.atMs - b.atMs),
-      reads: { mode: experiment.protocol === 'pbft' ? 'ordered' : experiment.cluster.readMode, total: reads.reads, stale: reads.stale, examples: reads.examples },
+      reads: { mode: this.reads().mode, total: reads.reads, stale: reads.stale, examples: reads.examples },
       lostWrites: reads.lostWrites,
       script: this.scriptResults.length > 0 ? this.scriptResults : undefined,
       discovery: stats?.discovery,
@@ -643,33 +650,13 @@ export function describeScriptStep(step: { command: string; outcome: string; val
   return `${step.command} → ${step.outcome}${value}${step.error ? ` (${step.error})` : ''}`
 }
 
-function replicaBase(experiment: Experiment): ReplicaConfigBase {
-  const { cluster } = experiment
+/** Each replica's settings from the experiment (resolveNode), and what every replica traces. */
+function clusterLaunch(experiment: Experiment): ClusterLaunch {
   return {
-    protocol: experiment.protocol,
-    members: cluster.nodes,
-    durability: cluster.durability,
-    seed: experiment.seed,
-    tickMs: cluster.tickMs,
-    electionTimeoutMs: cluster.electionTimeoutMs,
-    heartbeatMs: cluster.heartbeatMs,
-    firstElectionTimeoutMs: cluster.firstElectionTimeoutMs,
-    preVote: cluster.preVote,
-    readMode: cluster.readMode,
-    leaseDriftMs: cluster.leaseDriftMs,
-    checkQuorum: cluster.checkQuorum,
-    batchEntriesMax: cluster.batchEntriesMax,
-    inflightAppendsMax: cluster.inflightAppendsMax,
+    nodes: experiment.cluster.nodes.map((id) => resolveNode(experiment, id)),
     traceMessages: experiment.trace.messages,
     traceLog: experiment.trace.log,
-    groups: cluster.groups,
     watchHistoryMax: 100_000,
-    keyRouting: cluster.keyRouting === 'range' ? { kind: 'range', splits: cluster.rangeSplits } : { kind: 'hash' },
-    f: cluster.f,
-    requestTimeoutMs: cluster.requestTimeoutMs,
-    checkpointInterval: cluster.checkpointInterval,
-    byzantine: cluster.byzantine,
-    extra: {},
   }
 }
 

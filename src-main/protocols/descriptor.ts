@@ -128,7 +128,11 @@ export type ClientStyle<S, M, P> =
       tentative?: {
         /** Whether a Ready has tentative work (so Readies without any keep their crash points). */
         hasWork(ready: Ready<M, P>): boolean
-        replies(core: ProtocolCore<M, P>, ready: Ready<M, P>, committed: CommittedState): (QuorumReply & { command: Command })[]
+        /**
+         * `readies`: one I/O turn's, in order (the replica hands a whole turn; the simulator one
+         * Ready at a time): tentative work a later Ready of the turn dropped gets no reply.
+         */
+        replies(core: ProtocolCore<M, P>, readies: readonly Ready<M, P>[], committed: CommittedState): (QuorumReply & { command: Command })[]
         quorum(settings: S): number
       }
     }
@@ -193,6 +197,36 @@ export interface HostHooks<S, M, P, B> {
   campaignInput?: { kind: string }
   /** Makes this node lie (or, with undefined, stop lying). */
   setByzantine?(core: ProtocolCore<M, P>, behaviour: B | undefined): void
+  /**
+   * For a traced send: the log positions the message is about (Raft: the entries an AppendEntries
+   * carries, the index a response acknowledges; PBFT: the sequence number), and whether it is a
+   * heartbeat (it carries nothing but liveness). Lets a diagram follow one request's messages.
+   */
+  describeMessage?(message: M): MessageFacts
+  /** The log entries a persisted record appends (Raft, MultiRaft), for the trace's append events. */
+  appendedEntries?(record: P): AppendedEntries | undefined
+  /**
+   * Whether the Readies of a flush that come before its first Ready with records to persist may be
+   * sent, applied and answered before that persist (and its fdatasync) instead of after. Their own
+   * records, if any, went to disk in an earlier flush, so nothing they apply or say depends on the
+   * later write. Raft opts in: a leader answers the writes an acknowledgement just committed without
+   * first waiting for the fdatasync of the next batch of proposals (the profile's "apply wait").
+   */
+  settleUnpersistedPrefixFirst?: boolean
+}
+
+/** What a traced message is about (HostHooks.describeMessage). */
+export interface MessageFacts {
+  /** First and last log index (or sequence number) the message carries or acknowledges. */
+  range?: [number, number]
+  heartbeat?: boolean
+}
+
+/** The entries one persisted record appends (HostHooks.appendedEntries); `group` for MultiRaft. */
+export interface AppendedEntries {
+  group?: number
+  fromIndex: number
+  entries: readonly { term: number; command: Command }[]
 }
 
 /** What a node's disk holds, as the simulator folds persisted records into it. */
@@ -310,6 +344,16 @@ export function injectorActionsOf(protocol: Pick<AnyProtocol, 'host' | 'byzantin
   if (protocol.host.campaignInput !== undefined) actions.push('campaign')
   if ((protocol.byzantine?.kinds.length ?? 0) > 0) actions.push('byzantine')
   return actions
+}
+
+/**
+ * How a node lies, as its core takes it: undefined for none or 'honest' (a live fault that ends the
+ * lie). The replica (at start and for a live fault) and the simulator's replay both read it here.
+ */
+export function behaviourOfSpec(protocol: Pick<AnyProtocol, 'byzantine' | 'label'>, spec: ByzantineSpec | undefined, context: { tickMs: number; liars: readonly NodeId[] }): unknown {
+  if (spec === undefined || spec === 'honest') return undefined
+  if (protocol.byzantine === undefined) throw new Error(`${protocol.label} has no Byzantine behaviours`)
+  return protocol.byzantine.behaviourOf(spec, context)
 }
 
 /**

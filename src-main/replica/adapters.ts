@@ -1,28 +1,64 @@
-/** The protocol a replica process runs, by name: its adapter's glue plus the facts its descriptor states. */
-import type { ProtocolName } from '../api/experiment.js'
+/**
+ * The protocol a replica process runs, as the host drives it: everything comes from the protocol's
+ * descriptor (protocols/registry.ts) and the node's settings (resolveNode); this file only binds
+ * them to the node (its seed, its secret, its members) and to the host's shape.
+ */
+import { behaviourOfSpec, type AnyProtocol, type ByzantineSpec } from '../protocols/descriptor.js'
+import { seededRandom } from '../protocols/common/random.js'
 import { descriptorOf } from '../protocols/registry.js'
-import type { AdapterGlue, ProtocolAdapter } from './host.js'
-import { raftAdapter } from './adapters/raft.js'
-import { multiRaftAdapter } from './adapters/multiraft.js'
-import { primaryBackupAdapter } from './adapters/primary-backup.js'
-import { pbftAdapter } from './adapters/pbft.js'
+import type { ProtocolCore } from '../protocols/types.js'
+import type { ReplicaConfig } from './config.js'
+import type { ClientPush, ProtocolAdapter } from './host.js'
+import { nodeCrypto } from './node-crypto.js'
 
 type AnyAdapter = ProtocolAdapter<{ type: string }, unknown>
+type AnyCore = ProtocolCore<{ type: string }, unknown>
 
-export function adapterFor(protocol: ProtocolName, groups = 1): AnyAdapter {
-  const descriptor = descriptorOf(protocol)
-  // MultiRaft reports "leader k/G", never a leader role: a node leads some groups and follows in
-  // others, and clients learn each group's leader from hints.
-  return { ...glueOf(protocol, groups), leaderRoles: descriptor.leaderRoles, appliedTermMatters: descriptor.appliedTermMatters }
+export function adapterFor(config: ReplicaConfig): AnyAdapter {
+  const protocol = descriptorOf(config.protocol)
+  const { settings, members } = config
+  const { host } = protocol
+  const behaviour = (spec: unknown) => behaviourOfSpec(protocol, spec as ByzantineSpec | undefined, { tickMs: config.tickMs, liars: config.liars })
+  const sharding = host.sharding?.(settings)
+  const campaignInput = host.campaignInput
+  const setByzantine = host.setByzantine
+  return {
+    createCore: (persisted) =>
+      protocol.createCore(settings, persisted, {
+        id: config.id,
+        members,
+        tickMs: config.tickMs,
+        random: (stream) => seededRandom(config.seed, stream),
+        auth: nodeCrypto(config.secret, members),
+        mutations: [],
+        byzantine: behaviour(config.byzantine),
+      }),
+    isMessage: (value): value is { type: string } => host.isMessage(value, settings),
+    appliedTermMatters: protocol.appliedTermMatters,
+    leaderRoles: protocol.leaderRoles,
+    readRoute: protocol.reads.routeOf(settings),
+    ...(sharding === undefined ? {} : { groupOfKey: (key: string) => sharding.groupOf(key) }),
+    ...(campaignInput === undefined ? {} : { campaign: (core: AnyCore, nowMs: number) => core.step({ ...campaignInput, nowMs } as never) }),
+    ...(setByzantine === undefined ? {} : { setByzantine: (core: AnyCore, spec: unknown) => setByzantine(core, behaviour(spec)) }),
+    ...(host.commandLimit === undefined ? {} : { commandBytesMax: host.commandLimit(settings, members).bytesMax }),
+    describeMessage: host.describeMessage,
+    appendedEntries: host.appendedEntries,
+    settleUnpersistedPrefixFirst: host.settleUnpersistedPrefixFirst ?? false,
+    ...(protocol.clients.kind === 'quorum' ? { replies: quorumReplies(protocol.clients) } : {}),
+  }
 }
 
-function glueOf(protocol: ProtocolName, groups: number): AdapterGlue<{ type: string }, unknown> {
-  switch (protocol) {
-    case 'raft':
-      return (groups > 1 ? multiRaftAdapter : raftAdapter) as unknown as AdapterGlue<{ type: string }, unknown>
-    case 'primary-backup':
-      return primaryBackupAdapter as unknown as AdapterGlue<{ type: string }, unknown>
-    case 'pbft':
-      return pbftAdapter as unknown as AdapterGlue<{ type: string }, unknown>
+/** Every replica answers every client (PBFT): replies go by client id, whichever connection it came on. */
+function quorumReplies(clients: Extract<AnyProtocol['clients'], { kind: 'quorum' }>): NonNullable<AnyAdapter['replies']> {
+  const push = (reply: { clientId: string; wire: unknown }): ClientPush => ({ clientId: reply.clientId, pbft: reply.wire })
+  const { tentative } = clients
+  return {
+    afterApply: (core, entry, result) => {
+      const reply = clients.replyFor(core, entry, result)
+      return reply === undefined ? undefined : push(reply)
+    },
+    fromReady: (ready) => clients.cachedReplies(ready).map(push),
+    pending: (ready) => clients.cachedReplies(ready).length > 0 || (tentative?.hasWork(ready) ?? false),
+    ...(tentative === undefined ? {} : { afterTurn: (core, readies, store) => tentative.replies(core, readies, store).map(push) }),
   }
 }

@@ -6,9 +6,13 @@
  */
 import fs from 'node:fs'
 import { z } from 'zod'
-import { protocolNames } from '../api/experiment.js'
+import { byzantineSchema, protocolNames, resolveNode } from '../api/experiment.js'
 
-export const replicaConfigSchema = z.object({
+/**
+ * A node's settings as resolveNode (api/experiment.ts) makes them from the experiment, plus what
+ * the process itself needs (its directory, ports, peers, the run's clock, what to trace).
+ */
+const launchSchema = z.object({
   id: z.string().min(1),
   protocol: z.enum(protocolNames),
   members: z.array(z.string().min(1)).min(1),
@@ -20,16 +24,12 @@ export const replicaConfigSchema = z.object({
   peers: z.array(z.object({ id: z.string(), host: z.string(), port: z.number().int() })).default([]),
   seed: z.number().int().default(1),
   tickMs: z.number().positive().default(5),
-  electionTimeoutMs: z.tuple([z.number().positive(), z.number().positive()]).default([150, 300]),
-  heartbeatMs: z.number().positive().default(50),
-  /** Scripted first election timeouts by node (each replica uses its own entry). */
-  firstElectionTimeoutMs: z.record(z.string(), z.number().positive()).default({}),
-  preVote: z.boolean().default(false),
-  readMode: z.enum(['log', 'readindex', 'lease', 'follower']).default('readindex'),
-  leaseDriftMs: z.number().min(0).default(20),
-  checkQuorum: z.boolean().default(false),
-  batchEntriesMax: z.number().int().positive().default(1024),
-  inflightAppendsMax: z.number().int().positive().default(64),
+  /** The protocol's settings in ticks (its descriptor's settingsOf); absent: its defaults, for a replica started by hand. */
+  settings: z.record(z.string(), z.unknown()).optional(),
+  /** How this node lies from the start, as the experiment wrote it. */
+  byzantine: byzantineSchema.optional(),
+  /** Every node lying from the start (PBFT's equivocators collude with them unless told otherwise). */
+  liars: z.array(z.string()).default([]),
   /** The run's clock origin, process.hrtime.bigint() as a decimal string; trace times are relative to it. */
   epochNs: z.string().regex(/^\d+$/).optional(),
   traceMessages: z.boolean().default(true),
@@ -39,21 +39,23 @@ export const replicaConfigSchema = z.object({
   incarnation: z.number().int().min(0).max(2 ** 20 - 1).default(0),
   /** Changes each state machine keeps for watches to replay. */
   watchHistoryMax: z.number().int().min(1).default(100_000),
-  /** MultiRaft: Raft groups in this process, and how keys map to them. */
-  groups: z.number().int().min(1).max(64).default(1),
-  keyRouting: z.union([z.object({ kind: z.literal('hash') }), z.object({ kind: z.literal('range'), splits: z.array(z.string()) })]).default({ kind: 'hash' }),
-  /** PBFT */
-  f: z.number().int().min(0).optional(),
-  requestTimeoutMs: z.number().positive().default(500),
-  checkpointInterval: z.number().int().positive().default(32),
-  /** Lying nodes of the cluster by name; each replica reads its own entry. */
-  byzantine: z.record(z.string(), z.unknown()).default({}),
-  /** Protocol-specific extras (PBFT's f, Byzantine behaviour, ...), validated by the protocol's adapter. */
-  extra: z.record(z.string(), z.unknown()).default({}),
 })
+
+export const replicaConfigSchema = launchSchema.refine((config) => config.members.includes(config.id), { message: 'expected one of members', path: ['id'] }).transform((config) => ({
+  ...config,
+  settings: config.settings ?? defaultSettings(config),
+}))
+
+/** The protocol's default settings for this cluster: what an experiment that names nothing else resolves to. */
+function defaultSettings(config: z.output<typeof launchSchema>): Record<string, unknown> {
+  const experiment = { protocol: config.protocol, seed: config.seed, cluster: { nodes: config.members, tickMs: config.tickMs, byzantine: {} } }
+  return resolveNode(experiment, config.id).settings as Record<string, unknown>
+}
 
 /** What travels on the command line. */
 export type ReplicaLaunchConfig = z.output<typeof replicaConfigSchema>
+/** What the orchestrator writes (resolveNode's NodeSettings plus the process's own fields). */
+export type ReplicaLaunchInput = z.input<typeof launchSchema>
 
 /**
  * The run's secret, shared by the cluster's replicas only: it keys the peer handshake and PBFT's

@@ -22,6 +22,7 @@ import { assertNever, type Command } from '../protocols/types.js'
 import { commandLabel } from '../api/script.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
+import type { AppendedEntries, MessageFacts, ReadRoute } from '../protocols/descriptor.js'
 import { appendOpsMax, applyHashEvery } from '../api/trace.js'
 import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
@@ -30,41 +31,33 @@ export const pendingRequestsMax = 100_000
 /** Per-message trace events per second; beyond it they are counted, not recorded. */
 export const messageEventsPerSecondMax = 4000
 
+/**
+ * The protocol as the host drives it, bound to this node (adapters.ts derives it from the
+ * protocol's descriptor and the node's settings).
+ */
 export interface ProtocolAdapter<M extends { type: string }, P> {
-  createCore(config: ReplicaConfig, persisted: P[]): ProtocolCore<M, P>
+  createCore(persisted: P[]): ProtocolCore<M, P>
   isMessage(value: unknown): value is M
   /**
-   * The descriptor's appliedTermMatters (protocols/<name>/protocol.ts): whether an applied entry's
-   * term is part of its identity; where it is not (PBFT's view), the state machine's hash leaves it out.
+   * The descriptor's appliedTermMatters: whether an applied entry's term is part of its identity;
+   * where it is not (PBFT's view), the state machine's hash leaves it out.
    */
   appliedTermMatters: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
-  groupOfKey?: (core: ProtocolCore<M, P>, key: string) => number
-  /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
-  readsThroughCore: boolean
+  groupOfKey?: (key: string) => number
+  /** How a get is served: through the core (a read input), ordered like a write, or from this node's copy at once. */
+  readRoute: ReadRoute
   /** Role names in which this node answers clients as the one that orders requests (the descriptor's leaderRoles). */
   leaderRoles: readonly string[]
   /** Starts an election at this node now, where the protocol has elections; `nowMs` as in every input. */
   campaign?: (core: ProtocolCore<M, P>, nowMs: number) => Ready<M, P>
-  /**
-   * Whether the Readies of a flush that come before its first Ready with records to persist may be
-   * sent, applied and answered before that persist (and its fdatasync) instead of after. Their own
-   * records, if any, went to disk in an earlier flush, so nothing they apply or say depends on the
-   * later write. Raft opts in: a leader answers the writes an acknowledgement just committed without
-   * first waiting for the fdatasync of the next batch of proposals (the profile's "apply wait").
-   */
-  settleUnpersistedPrefixFirst?: boolean
-  /** The largest client command this protocol takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
-  commandBytesMax?: (config: ReplicaConfig) => number
-  /** Makes this node lie (or stop lying), where the protocol has Byzantine behaviours. */
-  setByzantine?: (core: ProtocolCore<M, P>, behaviour: unknown) => void
-  /**
-   * For a traced send: the log positions the message is about (Raft: the entries an AppendEntries
-   * carries, the index a response acknowledges; PBFT: the sequence number), and whether it is a
-   * heartbeat (it carries nothing but liveness). Lets a diagram follow one request's messages.
-   */
+  /** The descriptor's HostHooks.settleUnpersistedPrefixFirst. */
+  settleUnpersistedPrefixFirst: boolean
+  /** The largest client command this configuration takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
+  commandBytesMax?: number
+  /** Makes this node lie (or stop lying, with 'honest') from a spec as an experiment writes it. */
+  setByzantine?: (core: ProtocolCore<M, P>, spec: unknown) => void
   describeMessage?: (message: M) => MessageFacts
-  /** The log entries a persisted record appends (Raft, MultiRaft), for the trace's append events. */
   appendedEntries?: (record: P) => AppendedEntries | undefined
   /**
    * Protocols in which every replica answers every client (PBFT) reply through these instead of
@@ -84,20 +77,7 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   }
 }
 
-export interface AppendedEntries {
-  group?: number
-  fromIndex: number
-  entries: readonly { term: number; command: Command }[]
-}
-
-export interface MessageFacts {
-  /** First and last log index (or sequence number) the message carries or acknowledges. */
-  range?: [number, number]
-  heartbeat?: boolean
-}
-
-/** What a protocol's replica adapter states itself; the rest comes from its descriptor (adapters.ts). */
-export type AdapterGlue<M extends { type: string }, P> = Omit<ProtocolAdapter<M, P>, 'appliedTermMatters' | 'leaderRoles'>
+export type { AppendedEntries, MessageFacts }
 
 /** A reply for a client addressed by its id, wherever it connected from. */
 export interface ClientPush {
@@ -181,7 +161,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.wal = wal
     this.recoveredRecords = recovery.records.length
     this.truncatedBytes = recovery.truncatedBytes
-    this.core = adapter.createCore(config, recovery.records)
+    this.core = adapter.createCore(recovery.records)
     this.transport = new PeerTransport({
       self: config.id,
       members: config.members,
@@ -351,7 +331,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   private storeForKey(command: AppliedEntry['command']): KeyValueStore {
     if (!this.adapter.groupOfKey) return this.kv
     const key = command.op === 'range' ? command.prefix : 'key' in command ? command.key : ''
-    return this.storeOf(this.adapter.groupOfKey(this.core, key))
+    return this.storeOf(this.adapter.groupOfKey(key))
   }
 
   private onClientRequest(connection: ClientConnection, request: ClientRequest): void {
@@ -359,18 +339,18 @@ export class ReplicaHost<M extends { type: string }, P> {
     if ('watch' in request) return this.watches.open(connection, request.id, request.watch.prefix, request.watch.fromRevision, this.kv)
     if ('cancelWatch' in request) return this.watches.cancel(connection, request.cancelWatch)
     const invalid =
-      checkCommand(request.cmd) ?? checkRequestBytes(request, this.adapter.commandBytesMax?.(this.config)) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
+      checkCommand(request.cmd) ?? checkRequestBytes(request, this.adapter.commandBytesMax) ?? (request.cmd.op === 'noop' ? 'noop is not a client command' : null)
     if (this.adapter.replies) this.route(request.clientId, connection)
     if (invalid) return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'invalid', message: invalid })
     if (this.pendingProposals.size + this.pendingReads.size >= pendingRequestsMax) {
       return connection.send({ id: request.id, ok: false, node: this.config.id, error: 'rejected' })
     }
     const isRead = request.cmd.op === 'get' || request.cmd.op === 'range'
-    if (isRead && this.config.readMode === 'follower') {
+    if (isRead && this.adapter.readRoute === 'local') {
       // Any node answers from its own copy, leader or not, caught up or not: fast and maybe stale.
       return connection.send(readReply({ id: request.id, node: this.config.id }, this.storeForKey(request.cmd).read(request.cmd)))
     }
-    if (isRead && this.adapter.readsThroughCore && this.config.readMode !== 'log') {
+    if (isRead && this.adapter.readRoute === 'core') {
       const readId = this.nextReadId++
       this.pendingReads.set(readId, { connection, requestId: request.id, request })
       this.queuedReads.push(readId)

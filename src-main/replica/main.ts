@@ -80,7 +80,7 @@ const buffer = new EventBuffer()
 /** Opens the WAL and builds the core; a damaged WAL ends the process here, saying which file and byte. */
 function createHost(config: ReplicaConfig, controlled: boolean, report: Report): AnyHost | undefined {
   try {
-    return new ReplicaHost(config, adapterFor(config.protocol, config.groups), {
+    return new ReplicaHost(config, adapterFor(config), {
       emit: (event) => (controlled ? buffer.push(event) : logStandalone(config, event)),
     }) as AnyHost
   } catch (error) {

@@ -15,7 +15,8 @@
  * Pure: the experiment comes in already parsed (the CLI host reads and validates the file).
  */
 import { describeFault, nodeTargetKeywords, nodeTargetOf, type ByzantineBehaviourSpec, type Fault, type LinkConditionsChange, type TimedFault } from '../faults/fault.js'
-import type { AnyProtocol } from '../protocols/descriptor.js'
+import { resolveNode } from '../api/experiment.js'
+import { behaviourOfSpec, type AnyProtocol, type NodeSettings } from '../protocols/descriptor.js'
 import { descriptorOf, protocolNames } from '../protocols/registry.js'
 import type { NodeId } from '../protocols/types.js'
 import { simFaultSupport } from './nemesis.js'
@@ -96,39 +97,40 @@ export function planReplay(experiment: ReplayExperiment, schedule: readonly Time
 }
 
 /**
- * The experiment's settings as the replica gets them (its descriptor's options and settingsOf), in
- * the simulator's ticks, with the cluster's size and, for a protocol with liars in the simulator
+ * The experiment's settings as the replica gets them (api/experiment.ts resolveNode), in the
+ * simulator's ticks, with the cluster's size and, for a protocol with liars in the simulator
  * (PBFT), each liar's behaviour as its core takes it. Where the simulator differs, the reasons.
  */
 function replaySettings(protocol: AnyProtocol, experiment: ReplayExperiment, reasons: string[], notes: string[]): ({ clusterSize: number } & Record<string, unknown>) | undefined {
-  const { cluster } = experiment
-  const nodes = [...cluster.nodes]
-  // The experiment's cluster keeps every protocol's fields side by side; the descriptor takes its own.
-  const parsed = protocol.options.schema.strip().safeParse(cluster)
-  if (!parsed.success) {
-    reasons.push(...parsed.error.issues.map((issue) => `cluster.${issue.path.join('.')}: ${issue.message}`))
+  const atSimTicks = { ...experiment, cluster: { ...experiment.cluster, tickMs } }
+  let nodes: NodeSettings[]
+  try {
+    nodes = experiment.cluster.nodes.map((id) => resolveNode(atSimTicks, id))
+  } catch (error) {
+    reasons.push((error as Error).message)
     return undefined
   }
-  const settings = protocol.settingsOf(parsed.data, { nodes, tickMs }) as Record<string, unknown>
+  // Every node of a cluster runs with the same protocol settings; only how it lies is its own.
+  const settings = nodes[0]!.settings as Record<string, unknown>
   const groups = settings.groups
   if (typeof groups === 'number' && groups > 1) reasons.push(`MultiRaft (cluster.groups ${groups}) is not in the simulator`)
-  const liars = Object.keys(cluster.byzantine)
-  const behaviourOf = protocol.byzantine?.behaviourOf
-  if (behaviourOf === undefined || protocol.sim.byzantineOf === undefined) {
+  const liars = nodes.filter((node) => node.byzantine !== undefined)
+  const clusterSize = nodes.length
+  if (protocol.byzantine === undefined || protocol.sim.byzantineOf === undefined) {
     if (liars.length > 0) reasons.push(`the simulator has no lying ${protocol.label} nodes (cluster.byzantine)`)
-    return { ...settings, clusterSize: nodes.length }
+    return { ...settings, clusterSize }
   }
   const byzantine: Record<NodeId, unknown> = {}
-  for (const [node, spec] of Object.entries(cluster.byzantine)) {
+  for (const node of liars) {
     try {
-      byzantine[node] = behaviourOf(spec, { tickMs, liars })
+      byzantine[node.id] = behaviourOfSpec(protocol, node.byzantine, { tickMs: node.tickMs, liars: node.liars })
     } catch (error) {
-      reasons.push(`cluster.byzantine.${node}: ${(error as Error).message}`)
+      reasons.push(`cluster.byzantine.${node.id}: ${(error as Error).message}`)
     }
   }
   notes.push(`${protocol.label}: authenticators are the simulator's keyed hash, not HMAC-SHA256`)
   // The run's liars, by node, where a seed's are drawn (PbftSimSettings.byzantine).
-  return { ...settings, clusterSize: nodes.length, byzantine }
+  return { ...settings, clusterSize, byzantine }
 }
 
 /** What a run recorded of one fault (summary.json's `faults`, api/summary.ts InjectedFault). */

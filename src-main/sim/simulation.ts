@@ -748,7 +748,7 @@ export class Simulation {
     if (clients.kind === 'quorum') for (const reply of clients.cachedReplies(ready)) actions.push(() => this.replyAsReplica(node, reply))
     const tentative = clients.kind === 'quorum' ? clients.tentative : undefined
     if (tentative !== undefined && tentative.hasWork(ready)) actions.push(() => {
-      if (node.core !== undefined) for (const reply of tentative.replies(node.core, ready, node.kv)) this.replyAsReplica(node, { ...reply, tentative: true })
+      if (node.core !== undefined) for (const reply of tentative.replies(node.core, [ready], node.kv)) this.replyAsReplica(node, { ...reply, tentative: true })
     })
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
     for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))

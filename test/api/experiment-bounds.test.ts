@@ -7,11 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { validateExperiment } from '../../src-main/api/validate.js'
 import { timerMsMax } from '../../src-main/api/duration.js'
 import { valueBytesMax } from '../../src-main/protocols/common/wire-budget.js'
-import { raftAdapter } from '../../src-main/replica/adapters/raft.js'
 import { replicaConfigSchema } from '../../src-main/replica/config.js'
-import { seededRandom } from '../../src-main/protocols/common/random.js'
-import { RaftCore } from '../../src-main/protocols/raft/core.js'
-import { raftTiming } from '../../src-main/replica/adapters/raft.js'
+import { resolveNode } from '../../src-main/api/experiment.js'
+import { adapterFor } from '../../src-main/replica/adapters.js'
 
 type Patch = Record<string, unknown>
 
@@ -104,10 +102,9 @@ describe('bounds on every field that could break a run', () => {
     expect(result.ok, JSON.stringify(!result.ok && result.errors)).toBe(true)
     if (!result.ok) return
     const cluster = result.experiment.cluster
-    const launch = replicaConfigSchema.parse({ id: 'A', protocol: 'raft', members: cluster.nodes, dataDir: '/nonexistent', tickMs: cluster.tickMs, electionTimeoutMs: cluster.electionTimeoutMs, heartbeatMs: cluster.heartbeatMs, leaseDriftMs: cluster.leaseDriftMs, firstElectionTimeoutMs: cluster.firstElectionTimeoutMs })
+    const launch = replicaConfigSchema.parse({ ...resolveNode(result.experiment, 'A'), dataDir: '/nonexistent' })
     const config = { ...launch, secret: 'a run secret of at least sixteen characters' }
-    const timing = raftTiming(config)
-    expect(() => new RaftCore({ ...timing.options, id: 'A', members: cluster.nodes, random: seededRandom(1), firstElectionTimeoutTicks: timing.ticks(60_000) })).not.toThrow()
-    expect(raftAdapter).toBeDefined()
+    expect(config.settings).toMatchObject({ electionTimeoutTicks: [60_000, 60_000], firstElectionTimeoutTicks: { A: 60_000 } })
+    expect(() => adapterFor(config).createCore([])).not.toThrow()
   })
 })

@@ -50,6 +50,13 @@ describe('lease reads across a pause', () => {
 })
 
 describe('read consistency modes', () => {
+  it('a run names the read path of its own protocol (primary-backup reads at its primary, PBFT orders them)', async () => {
+    const naive = await run('split-brain-primary-backup.yaml', 1000)
+    expect(naive.reads.mode).toBe('primary')
+    const pbft = await run('pbft-4-faulty-primary.yaml', 1000)
+    expect(pbft.reads.mode).toBe('ordered')
+  })
+
   for (const mode of ['log', 'readindex', 'lease']) {
     it(`${mode} reads are linearizable and never stale`, async () => {
       const summary = await run(`raft-3-reads-${mode}.yaml`, 2000)

@@ -3,9 +3,13 @@
  * modes, option defaults, injector actions) are derived from the descriptors in
  * protocols/registry.ts; this fails when any of them drifts from what the descriptors state.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { byzantineKindNames, byzantineKindsOf, injectorActionsFor, readModes } from '../../src-main/api/experiment.js'
+import { byzantineKindNames, byzantineKindsOf, injectorActionsFor, readModes, resolveNode } from '../../src-main/api/experiment.js'
+import { experimentJsonSchema } from '../../src-main/api/json-schema.js'
+import { protocolNames as checkerProtocolNames } from '../../src-main/api/protocol-names.js'
 import { validateExperiment } from '../../src-main/api/validate.js'
 import { protocolNames, descriptorOf, type ProtocolName } from '../../src-main/protocols/registry.js'
 import { raftMutationNames } from '../../src-main/protocols/raft/options.js'
@@ -13,6 +17,7 @@ import { traceInvariantNames } from '../../src-main/protocols/descriptor.js'
 import { checkInvariants } from '../../src-main/checker/invariants.js'
 import { Simulation } from '../../src-main/sim/index.js'
 import { adapterFor } from '../../src-main/replica/adapters.js'
+import { replicaConfigSchema } from '../../src-main/replica/config.js'
 import { allowedActions } from '../../src-renderer/src/composables/useFaultInjector.js'
 
 /** Four nodes, so PBFT (n >= 3f + 1) takes a liar too. */
@@ -108,10 +113,83 @@ describe('the registry', () => {
 
   it('hands the replica the facts its descriptor states', () => {
     for (const descriptor of protocols) {
-      const adapter = adapterFor(descriptor.name as never)
+      const launch = replicaConfigSchema.parse({ id: 'A', protocol: descriptor.name, members: ['A', 'B', 'C', 'D'], dataDir: '/nonexistent' })
+      const adapter = adapterFor({ ...launch, secret: 'a run secret of at least sixteen characters' })
+      expect(adapter.readRoute).toBe(descriptor.reads.routeOf(launch.settings))
       expect(adapter.leaderRoles).toEqual(descriptor.leaderRoles)
       expect(adapter.appliedTermMatters).toBe(descriptor.appliedTermMatters)
       for (const role of descriptor.leaderRoles) expect(descriptor.roles.map((spec) => spec.name)).toContain(role)
     }
+  })
+})
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+/** Source files of the lab and the renderer, as paths from the repository's root. */
+function sourceFiles(): string[] {
+  const walk = (directory: string): string[] =>
+    readdirSync(path.join(root, directory), { withFileTypes: true }).flatMap((entry) => {
+      const relative = path.posix.join(directory, entry.name)
+      return entry.isDirectory() ? walk(relative) : /\.(ts|vue)$/.test(entry.name) ? [relative] : []
+    })
+  return [...walk('src-main'), ...walk('src-renderer/src')]
+}
+
+/**
+ * Lists of protocol words that may live outside the protocol folders, each for a reason; every
+ * other one fails the test below. Their words are still checked against the descriptors.
+ */
+const listsAllowed: Record<string, string> = {
+  'src-main/api/protocol-names.ts': 'the checker loads no schema library (the registry imports zod); kept equal to the registry below',
+  'src-main/lab/soak/draw.ts': 'the soak’s own choice of what it draws: which protocols it soaks, which read modes stay linearizable under its faults',
+}
+
+describe('the descriptors are the only lists', () => {
+  it('make up the experiment’s cluster fields and the published JSON Schema', () => {
+    const common = ['nodes', 'tickMs', 'durability', 'byzantine']
+    const declared = new Set([...common, ...protocols.flatMap((descriptor) => Object.keys(descriptor.options.schema.shape))])
+    const schema = experimentJsonSchema() as { properties: Record<string, { properties: Record<string, unknown>; enum?: string[] }> }
+    const cluster = schema.properties.cluster!.properties
+    expect(Object.keys(cluster).sort()).toEqual([...declared].sort())
+    expect(schema.properties.protocol!.enum).toEqual([...protocolNames])
+    const published = JSON.parse(readFileSync(path.join(root, 'experiments/experiment.schema.json'), 'utf8'))
+    expect(Object.keys(published.properties.cluster.properties).sort()).toEqual([...declared].sort())
+    expect(JSON.stringify(published.properties.cluster.properties.byzantine)).toContain(JSON.stringify([...byzantineKindNames]))
+    expect([...checkerProtocolNames]).toEqual([...protocolNames])
+  })
+
+  it('turn an experiment into each node’s settings (resolveNode), the replica’s and the replay’s', () => {
+    for (const descriptor of protocols) {
+      const result = validateExperiment(experiment(descriptor.name, { tickMs: 10 }))
+      if (!result.ok) throw new Error(JSON.stringify(result.errors))
+      const options = descriptor.options.schema.parse({})
+      const node = resolveNode(result.experiment, 'B')
+      expect(node).toMatchObject({ protocol: descriptor.name, id: 'B', members: ['A', 'B', 'C', 'D'], tickMs: 10, liars: [] })
+      expect(node.settings).toEqual(descriptor.settingsOf(options, { nodes: ['A', 'B', 'C', 'D'], tickMs: 10 }))
+    }
+    expect(() => resolveNode({ protocol: 'raft', seed: 1, cluster: { nodes: ['A'], tickMs: 5, byzantine: {} } }, 'Z')).toThrow(/unknown node "Z"/)
+  })
+
+  it('leave no list of protocol names, Byzantine kinds, mutations or read modes elsewhere, and no switch on a protocol', () => {
+    const words = new Set<string>([
+      ...protocolNames,
+      ...protocols.flatMap((descriptor) => [...(descriptor.byzantine?.kinds ?? []), ...descriptor.mutations, ...descriptor.reads.modes]),
+    ])
+    const ownFolders = protocolNames.map((name) => `src-main/protocols/${name}/`)
+    const found: string[] = []
+    for (const file of sourceFiles()) {
+      if (ownFolders.some((folder) => file.startsWith(folder))) continue
+      const text = readFileSync(path.join(root, file), 'utf8')
+      for (const [, items] of text.matchAll(/\[([^[\]]*)\]/g)) {
+        const listed = [...items!.matchAll(/'([^']+)'/g)].map(([, word]) => word!).filter((word) => words.has(word))
+        if (listed.length < 2) continue
+        if (listsAllowed[file] === undefined) found.push(`${file}: [${listed.join(', ')}]`)
+      }
+      for (const [switched] of text.matchAll(/switch \([^)]*protocol[^)]*\) \{[^}]*?case '([^']+)'/g)) {
+        if (protocolNames.some((name) => switched.includes(`case '${name}'`))) found.push(`${file}: ${switched.split('\n')[0]} ...`)
+      }
+    }
+    expect(found, 'protocol facts belong in the protocol’s descriptor (src-main/protocols/<name>/protocol.ts)').toEqual([])
+    for (const file of Object.keys(listsAllowed)) expect(existsSync(path.join(root, file)), file).toBe(true)
   })
 })

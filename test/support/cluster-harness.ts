@@ -5,7 +5,11 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Cluster, type ReplicaConfigBase } from '../../src-main/lab/cluster.js'
+import { Cluster, type ClusterLaunch } from '../../src-main/lab/cluster.js'
+import { resolveNode, type ExperimentInput, type ProtocolName } from '../../src-main/api/experiment.js'
+import { formatFieldErrors, validateExperiment } from '../../src-main/api/validate.js'
+
+type ClusterInput = NonNullable<ExperimentInput['cluster']>
 import { LeaderTracker } from '../../src-main/lab/leadership.js'
 import type { TraceEvent } from '../../src-main/api/trace.js'
 import { ClusterConnections } from '../../src-main/lab/workload/connections.js'
@@ -29,36 +33,19 @@ export interface TestClient {
   close(): void
 }
 
-export function baseConfig(members: string[], overrides: Partial<ReplicaConfigBase> = {}): ReplicaConfigBase {
-  return {
-    protocol: 'raft',
-    members,
-    durability: 'fsync',
-    seed: 7,
-    tickMs: 5,
-    electionTimeoutMs: [150, 300],
-    heartbeatMs: 50,
-    firstElectionTimeoutMs: {},
-    preVote: false,
-    readMode: 'readindex',
-    leaseDriftMs: 20,
-    checkQuorum: false,
-    batchEntriesMax: 1024,
-    inflightAppendsMax: 64,
-    traceMessages: false,
-    traceLog: true,
-    groups: 1,
-    watchHistoryMax: 100_000,
-    keyRouting: { kind: 'hash' },
-    requestTimeoutMs: 500,
-    checkpointInterval: 32,
-    byzantine: {},
-    extra: {},
-    ...overrides,
-  }
+/** A test cluster as an experiment would state it: its protocol, its cluster fields, and the watch history kept. */
+export type TestClusterOptions = Partial<Omit<ClusterInput, 'nodes'>> & { protocol?: ProtocolName; watchHistoryMax?: number }
+
+/** The replicas' settings the lab would start them with for this cluster (validated, then resolveNode per node). */
+export function clusterLaunchFor(members: string[], options: TestClusterOptions = {}): ClusterLaunch {
+  const { protocol = 'raft', watchHistoryMax = 100_000, ...cluster } = options
+  const validated = validateExperiment({ protocol, seed: 7, cluster: { tickMs: 5, ...cluster, nodes: members } })
+  if (!validated.ok) throw new Error(`test cluster: ${formatFieldErrors(validated.errors)}`)
+  const nodes = members.map((id) => resolveNode(validated.experiment, id))
+  return { nodes, traceMessages: false, traceLog: true, watchHistoryMax }
 }
 
-export async function startTestCluster(members: string[], overrides: Partial<ReplicaConfigBase> = {}): Promise<TestCluster> {
+export async function startTestCluster(members: string[], options: TestClusterOptions = {}): Promise<TestCluster> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-test-'))
   const trace: TraceEvent[] = []
   const leaders = new LeaderTracker()
@@ -70,7 +57,7 @@ export async function startTestCluster(members: string[], overrides: Partial<Rep
     }
     for (const check of [...waiters]) check()
   }
-  const cluster = new Cluster(baseConfig(members, overrides), runDir, process.hrtime.bigint(), {
+  const cluster = new Cluster(clusterLaunchFor(members, options), runDir, process.hrtime.bigint(), {
     onEvents: (_node, events) => observe(events),
     onProcessEvent: (event) => observe([event]),
   })

@@ -61,14 +61,12 @@ function driveWorkload(experiment: Experiment, endpoint: string, runDir: string)
     seed: experiment.seed,
     epochNs: epochNs.toString(),
     historyPath: path.join(runDir, 'history.ndjson'),
-    f: 0,
     finalReads: false,
     // etcd is up and has a leader already: the experiment's 0 s (where warm-up starts) is when the
     // workload begins, connected (the engine takes the earlier of startMs and its own clock).
     startMs: Number.MAX_SAFE_INTEGER,
-    readMode: experiment.cluster.readMode,
-    groups: 1,
-    keyRouting: { kind: 'hash' },
+    // etcd's own client protocol drives it (etcdEndpoint): no descriptor of ours is read.
+    settings: undefined,
     etcdEndpoint: endpoint,
   }
   return new Promise<WorkloadStats>((resolve, reject) => {

@@ -6,8 +6,8 @@
 import { ClusterConnections } from './connections.js'
 import { LeaderClient, type ClientDriver } from './client.js'
 import { PbftClient } from './pbft-client.js'
-import { groupOfKey } from '../../protocols/multiraft/routing.js'
-import type { Command } from '../../protocols/types.js'
+import { descriptorOf } from '../../protocols/registry.js'
+import { assertNever, type Command } from '../../protocols/types.js'
 
 function commandKey(command: Command): string {
   if (command.op === 'range') return command.prefix
@@ -26,14 +26,20 @@ async function driverFor(config: WorkloadConfig, connections: ClusterConnections
     const { EtcdDriver } = await import('./etcd-driver.js')
     return EtcdDriver.connect(config.etcdEndpoint)
   }
-  switch (config.protocol) {
-    case 'raft':
-    case 'primary-backup':
-      return new LeaderClient(connections, config.workload.routing, config.readMode === 'follower', (command) =>
-        groupOfKey(commandKey(command), config.groups, config.keyRouting),
-      )
-    case 'pbft':
-      return new PbftClient(connections, config.f, Math.max(50, config.workload.timeoutMs / 4))
+  const protocol = descriptorOf(config.protocol)
+  const { clients } = protocol
+  switch (clients.kind) {
+    case 'leader': {
+      // MultiRaft: each group has a leader of its own, found by hints.
+      const sharding = protocol.host.sharding?.(config.settings)
+      const local = protocol.reads.routeOf(config.settings) === 'local'
+      return new LeaderClient(connections, config.workload.routing, local, (command) => sharding?.groupOf(commandKey(command)) ?? 0)
+    }
+    case 'quorum':
+      // f + 1 matching replies: at least one of them is honest.
+      return new PbftClient(connections, clients.replyQuorum(config.settings) - 1, Math.max(50, config.workload.timeoutMs / 4))
+    default:
+      return assertNever(clients, 'client style')
   }
 }
 

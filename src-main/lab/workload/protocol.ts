@@ -1,7 +1,6 @@
 /** The control channel between the orchestrator and the workload process. */
 import type { Experiment } from '../../api/experiment.js'
 import type { DiscoveryReport } from '../../api/summary.js'
-import type { KeyRouting } from '../../protocols/multiraft/routing.js'
 
 export interface NodeEndpoint {
   id: string
@@ -16,14 +15,13 @@ export interface WorkloadConfig {
   seed: number
   epochNs: string
   historyPath: string
-  /** Byzantine faults tolerated (PBFT): a client needs f + 1 matching replies. */
-  f: number
+  /**
+   * The protocol's settings, in ticks (resolveNode): its descriptor says from them how clients talk
+   * to it (reply quorum, read route, which group owns a key).
+   */
+  settings: unknown
   /** Read every touched key once more at the end, so a lost write shows in the history. */
   finalReads: boolean
-  readMode: Experiment['cluster']['readMode']
-  /** MultiRaft: clients find each group's leader separately. */
-  groups: number
-  keyRouting: KeyRouting
   /** ms since epoch at which the experiment's "0 s" is: script times count from it. */
   startMs: number
   /**

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { positiveInt, protocolMs } from '../common/fields.js'
 import { encodedBytesMax, frameBytesMax } from '../common/wire-budget.js'
-import { ticksOf, type ByzantineSpec, type ClusterFacts, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
+import { ticksOf, type ByzantineSpec, type ClusterFacts, type MessageFacts, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
 import type { Command, NodeId } from '../types.js'
 import { logWindowFor, maxFaults, pbftDefaults, pbftRequestBytesMax, primaryOf } from './config.js'
 import { PbftCore } from './core.js'
@@ -96,6 +96,21 @@ function behaviourOf(spec: ByzantineSpec, context: { tickMs: number; liars: read
 
 const messageTypes = new Set<string>(['Request', 'PrePrepare', 'Prepare', 'Commit', 'Checkpoint', 'ViewChange', 'ViewChangeAck', 'NewView', 'Status', 'CatchUp'] satisfies PbftMessage['type'][])
 
+/** The three phases and checkpoints name their sequence number; Status is the periodic liveness beat. */
+function describeMessage(message: PbftMessage): MessageFacts {
+  switch (message.type) {
+    case 'PrePrepare':
+    case 'Prepare':
+    case 'Commit':
+    case 'Checkpoint':
+      return { range: [message.seq, message.seq] }
+    case 'Status':
+      return { heartbeat: true }
+    default:
+      return {}
+  }
+}
+
 function quorumReply(reply: Reply) {
   return { clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view, wire: reply }
 }
@@ -141,8 +156,8 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
     // TOCS §5.1.3: a replica answers once a request is prepared; the client needs 2f+1 matching tentative replies of one view.
     tentative: {
       hasWork: (ready) => hasTentativeWork(ready as PbftReady),
-      replies: (core, ready, committed) =>
-        tentativeReplies(core as PbftCore, [ready as PbftReady], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
+      replies: (core, readies, committed) =>
+        tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
       quorum: (settings) => 2 * settings.f + 1,
     },
   },
@@ -176,6 +191,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       return { bytesMax: pbftRequestBytesMax(members.length, settings.f, settings.logWindowMax), why: newViewBatches(members.length, settings.f, settings.checkpointInterval, settings.logWindowMax) }
     },
     setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour),
+    describeMessage,
   },
 
   sim: pbftSim,

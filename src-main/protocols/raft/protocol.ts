@@ -16,6 +16,7 @@ import { RaftCore } from './core.js'
 import { checkRaftMessage, type RaftMessage, type RaftPersist } from './messages.js'
 import { raftByzantineKinds, raftMutationNames, type RaftByzantine, type RaftMutations } from './options.js'
 import { raftSim, type RaftSimSettings } from './sim.js'
+import { describeRaftAnyMessage, raftAppendedEntries } from './trace-facts.js'
 
 /** The lab's read modes: how a get is served. */
 export const raftReadModes = ['log', 'readindex', 'lease', 'follower'] as const
@@ -220,6 +221,10 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
       // Validation keeps lying nodes to single-group clusters; a MultiRaft core has no liars.
       if (core instanceof RaftCore) core.setByzantine(behaviour)
     },
+    describeMessage: describeRaftAnyMessage,
+    appendedEntries: raftAppendedEntries,
+    // A leader answers what an acknowledgement committed before the next batch's fdatasync (replica/host.ts).
+    settleUnpersistedPrefixFirst: true,
   },
 
   sim: raftSim,

@@ -6,6 +6,7 @@
 import type { AppliedEntry, Command, CommandResult, CoreEvent, NodeId, ProposedCommand } from '../../../src-main/protocols/types.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
 import { nodeCrypto } from '../../../src-main/replica/node-crypto.js'
+import { keyedHash } from '../../../src-main/sim/auth.js'
 import { ReplyQuorum } from '../../../src-main/protocols/pbft/client.js'
 import type { AcceptedReply } from '../../../src-main/protocols/pbft/client.js'
 import { tentativeReplies } from '../../../src-main/protocols/pbft/tentative.js'
@@ -266,19 +267,8 @@ export const put = (key: string, value: string): Command => ({ op: 'put', key, v
  * sweep tests protocol logic; the unit tests keep the real HMACs.
  */
 export function fastTestCrypto(members: readonly NodeId[]): PbftCrypto {
-  const hash = (seed: string, bytes: Uint8Array): string => {
-    let low = 0x811c9dc5
-    let high = 0x01000193
-    for (let index = 0; index < seed.length; index += 1) {
-      low = Math.imul(low ^ seed.charCodeAt(index), 0x01000193)
-      high = Math.imul(high ^ seed.charCodeAt(index), 0x5bd1e995)
-    }
-    for (let index = 0; index < bytes.length; index += 1) {
-      low = Math.imul(low ^ bytes[index], 0x01000193)
-      high = Math.imul(high ^ bytes[index], 0x5bd1e995) ^ (high >>> 15)
-    }
-    return (low >>> 0).toString(16).padStart(8, '0') + (high >>> 0).toString(16).padStart(8, '0')
-  }
+  // The simulator's keyed hash (sim/auth.ts), with each buffer's bytes hashed once.
+  const hash = keyedHash
   // Hash the bytes once per buffer (the core reuses one buffer for a message), then key it per pair.
   const memo = new WeakMap<Uint8Array, Uint8Array>()
   const encoder = new TextEncoder()
