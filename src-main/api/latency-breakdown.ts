@@ -29,6 +29,21 @@ export type RaftPhase = (typeof raftPhases)[number]
 export type PbftPhase = (typeof pbftPhases)[number]
 export type LatencyPhase = RaftPhase | PbftPhase
 
+/** Reports' names for the phases, and what each holds (the app has its own, in each language). */
+export const phaseDescriptions: Record<LatencyPhase, { label: string; meaning: string }> = {
+  'client-hop': { label: 'client hop', meaning: 'invoke until the leader began writing the entry: the trip, redirects, the wait for its batch' },
+  'leader-persist': { label: 'leader persist', meaning: 'the leader wrote and fsynced it' },
+  'replicate-ack': { label: 'replicate and ack', meaning: 'durable at the leader until committed: a majority durable and acknowledged' },
+  'commit-to-apply': { label: 'commit to apply', meaning: 'committed until the leader applied it' },
+  reply: { label: 'reply', meaning: 'applied until the client had the answer' },
+  request: { label: 'request', meaning: 'invoke until the primary pre-prepared its sequence number' },
+  'pre-prepare': { label: 'pre-prepare', meaning: 'until f+1 replicas had the pre-prepare' },
+  'prepare-quorum': { label: 'prepare quorum', meaning: 'until f+1 replicas were prepared (2f matching prepares each)' },
+  'commit-quorum': { label: 'commit quorum', meaning: 'until f+1 replicas committed (2f+1 commits each)' },
+  execute: { label: 'execute', meaning: 'until f+1 replicas executed it' },
+  replies: { label: 'replies', meaning: 'until the client had its matching replies' },
+}
+
 export interface LatencyPhaseSummary {
   phase: LatencyPhase
   p50Ms: number
