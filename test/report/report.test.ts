@@ -277,6 +277,13 @@ describe('the latency breakdown in reports', () => {
     expect(section.match(/<svg\b/g)).toHaveLength(1)
   })
 
+  it('Markdown lists p50, p99 and mean per phase, and says when there is none', () => {
+    const markdown = buildReport({ records: [withBreakdown(passing, raftBreakdown, 'raft note'), failing], format: 'md', meta })
+    expect(markdown).toMatch(/\| leader persist \| 2\.2\d* \| 8(\.0+)? \| 2\.5\d* \|/)
+    expect(markdown).toContain('raft note.')
+    expect(markdown).toContain('No breakdown: this run was recorded before the lab split latency by phase.')
+  })
+
   it('a run recorded before the breakdown existed says it has none, and why', () => {
     const html = buildReport({ records: [passing], format: 'html', meta })
     expect(html).toContain('No breakdown: this run was recorded before the lab split latency by phase.')
