@@ -222,6 +222,38 @@ describe('the Compare page', () => {
     expect(wrapper.findAll('[data-testid=percentiles-row]')[0]!.attributes('data-run-id')).toBe(primaryBackup.summary.runId)
   })
 
+  it('shows where the latency goes, run by run: p50 and p99 per phase, or why a run has no breakdown', async () => {
+    const { raft, primaryBackup } = await fixtureRecords()
+    const latencyBreakdown = [
+      { phase: 'client-hop', p50Ms: 1.25, p99Ms: 9, meanMs: 1.5 },
+      { phase: 'leader-persist', p50Ms: 2.5, p99Ms: 8, meanMs: 2.5 },
+      { phase: 'replicate-ack', p50Ms: 1, p99Ms: 4, meanMs: 1.2 },
+      { phase: 'commit-to-apply', p50Ms: 0.5, p99Ms: 2, meanMs: 0.4 },
+      { phase: 'reply', p50Ms: 0.75, p99Ms: 5, meanMs: 1 },
+    ] as const
+    const split = { ...raft, summary: { ...raft.summary, latencyBreakdown: [...latencyBreakdown], latencyBreakdownNote: '40 of 80 acknowledged operations split' } }
+    const unsplit = { ...primaryBackup, summary: { ...primaryBackup.summary, latencyBreakdownNote: 'primary-backup answers as soon as the primary applies' } }
+    const store = freshRepository()
+    await store.save(split, 'lab')
+    await store.save(unsplit, 'lab')
+    const lab = setupLab()
+    useRouteStore().go('compare', raft.summary.runId, primaryBackup.summary.runId)
+    const wrapper = lab.mount(ComparePage, { global: { stubs: { CompareChart: true, Echarts: true } } })
+    await settle()
+    const breakdown = wrapper.get('[data-testid=latency-breakdown]')
+    expect(breakdown.findAll('echarts-stub')).toHaveLength(1)
+    const rows = breakdown.get('[data-testid=breakdown-run-0]').findAll('tbody tr')
+    expect(rows.map((row) => row.findAll('td').map((cell) => cell.text()))).toEqual([
+      ['client hop', '1.25 ms', '9.00 ms'],
+      ['leader persist', '2.50 ms', '8.00 ms'],
+      ['replicate and ack', '1.00 ms', '4.00 ms'],
+      ['commit to apply', '0.50 ms', '2.00 ms'],
+      ['reply', '0.75 ms', '5.00 ms'],
+    ])
+    expect(breakdown.get('[data-testid=breakdown-run-0]').text()).toContain('40 of 80 acknowledged operations split')
+    expect(breakdown.get('[data-testid=breakdown-run-1] [data-testid=breakdown-none]').text()).toBe('No breakdown: primary-backup answers as soon as the primary applies')
+  })
+
   it('asks for runs when fewer than two are picked', async () => {
     const { raft } = await fixtureRecords()
     const store = freshRepository()
