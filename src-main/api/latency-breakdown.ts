@@ -177,7 +177,8 @@ export function raftMarks(operation: AcknowledgedOperation, events: BreakdownEve
   if (operation.node === undefined || operation.index === undefined) return { missing: 'no log index (a read served without the log)' }
   const key = keyOf(operation.node, operation.group)
   const index = operation.index
-  const append = lastBefore(events.appends.get(key), 4, operation.okMs, (at, list) => list[at]! <= index && index <= list[at + 1]!)
+  // An append of the index before the invoke holds an earlier entry (a term since overwritten): not this one.
+  const append = lastBefore(events.appends.get(key), 4, operation.invokeMs, operation.okMs, (at, list) => list[at]! <= index && index <= list[at + 1]!)
   if (append === undefined) return { missing: 'no append of its entry at its leader' }
   const writtenMs = append[2]!
   const writeStartMs = writtenMs - append[3]!
@@ -218,11 +219,11 @@ function ordered(marksMs: number[]): number[] {
   })
 }
 
-/** The last record (of `width` numbers; its time at position 2) at or before `untilMs` that matches. */
-function lastBefore(list: number[] | undefined, width: number, untilMs: number, matches: (at: number, list: number[]) => boolean): number[] | undefined {
+/** The last record (of `width` numbers; its time at position 2) from `fromMs` to `untilMs` that matches. */
+function lastBefore(list: number[] | undefined, width: number, fromMs: number, untilMs: number, matches: (at: number, list: number[]) => boolean): number[] | undefined {
   if (!list) return undefined
   let at = (upperBound(list, width, 2, untilMs) - 1) * width
-  for (let steps = 0; at >= 0 && steps < scanStepsMax; steps += 1, at -= width) if (matches(at, list)) return list.slice(at, at + width)
+  for (let steps = 0; at >= 0 && list[at + 2]! >= fromMs && steps < scanStepsMax; steps += 1, at -= width) if (matches(at, list)) return list.slice(at, at + width)
   return undefined
 }
 

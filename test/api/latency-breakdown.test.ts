@@ -91,6 +91,11 @@ describe('Raft: client hop, leader persist, replicate and ack, commit to apply, 
     expect(result.phases!.map((row) => row.p50Ms)).toEqual([2, 2.5, 1.5, 3, 0])
   })
 
+  it('never takes an append from before the invoke (an earlier entry at the same index) for the operation\'s', () => {
+    const earlier = [append('A', 5, 5, 5, 1), commit('A', 16, 6), apply('A', 17, 6)]
+    expect(raftMarks(acknowledgedOperations(history)[0]!, eventsOf(earlier))).toEqual({ missing: 'no append of its entry at its leader' })
+  })
+
   it('splits MultiRaft operations by their group', () => {
     const groups = [append('A', 14.5, 5, 5, 2.5, true, 0), commit('A', 15, 5, 0), apply('A', 15.5, 5, 0), append('A', 12, 5, 5, 1, true, 1), commit('A', 16, 5, 1), apply('A', 17, 5, 1)]
     const marks = raftMarks(acknowledgedOperations([invoke(1, 10), ok(1, 19, { node: 'A', index: 5, group: 1 })])[0]!, eventsOf(groups))
