@@ -296,7 +296,9 @@ describe('following one operation', () => {
     const lab = setupLab({
       readTrace: async (_runId, query) => {
         queries.push(query)
-        return { events: trace as never, matched: trace.length, omitted: 0, chunksRead: 1, bytesRead: 100 }
+        // readTrace answers in experiment time (0 = the workload's start, here 1000 ms on the run's clock).
+        const events = trace.map((event) => ({ ...event, t: event.t - 1000 }))
+        return { events: events as never, matched: events.length, omitted: 0, chunksRead: 1, bytesRead: 100 }
       },
     })
     const wrapper = lab.mount(OperationFollow, { props: { runId: raft.summary.runId } })
