@@ -504,6 +504,8 @@ export const en = {
   },
   process: { starting: 'starting', up: 'up', crashed: 'crashed', paused: 'paused', exited: 'exited' },
   sequence: {
+    bundled: 'Dense: {n} thick arrows each stand for several messages of one pair, type and fate (hover for the count)',
+    bundleCount: '{n} messages',
     title: 'Message sequence',
     label: 'Messages between nodes in the selected window',
     width: 'Window',

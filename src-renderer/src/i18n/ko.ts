@@ -506,6 +506,8 @@ export const ko: Messages = {
   },
   process: { starting: '시작 중', up: '동작 중', crashed: '중단됨', paused: '일시 정지', exited: '종료됨' },
   sequence: {
+    bundled: '조밀함: 굵은 화살표 {n}개가 각각 같은 쌍·유형·결과의 메시지 여러 개를 나타냅니다(올려 보면 개수)',
+    bundleCount: '메시지 {n}개',
     title: '메시지 순서도',
     label: '선택한 구간에서 노드 사이에 오간 메시지',
     width: '구간',
