@@ -266,6 +266,8 @@ describe('the latency breakdown in reports', () => {
     const section = html.slice(html.indexOf('<section id="breakdown">'), html.indexOf('</section>', html.indexOf('<section id="breakdown">')))
     expect(section).toContain('Where the latency goes')
     expect(section).toMatch(/<svg\b/)
+    // The bars are drawn, each phase in its colour (leader persist's blue), not just the axes.
+    expect(section.toLowerCase()).toMatch(/fill="(#1c7ed6|rgb\(28,\s*126,\s*214\))"/)
     expect(section).toMatch(/<td>leader persist<\/td><td class="num">2\.2\d*<\/td><td class="num">8(\.0+)?<\/td>/)
     expect(section).toContain('40 of 80 acknowledged operations split')
   })
