@@ -1,4 +1,5 @@
 import type { ProtocolName } from './experiment.js'
+import type { LatencyPhaseSummary } from './latency-breakdown.js'
 
 export interface LatencySummaryMs {
   p50: number
@@ -167,6 +168,14 @@ export interface RunSummary {
    * replicas-healthy fails on any. Absent in runs recorded before it existed.
    */
   replicaExits?: ReplicaExitReport[]
+  /**
+   * Where acknowledged operations' latency went, phase by phase, in the protocol's order (the
+   * phases of one operation add up to its latency; api/latency-breakdown.ts says how each is cut).
+   * Absent when no operation could be split: runs recorded before it, trace.log off, primary-backup.
+   */
+  latencyBreakdown?: LatencyPhaseSummary[]
+  /** What latencyBreakdown covers and leaves out, or why it is absent. */
+  latencyBreakdownNote?: string
   verdict?: Verdict
   runDir: string
   completed: boolean

@@ -62,6 +62,13 @@ function describeOutcome(summary: RunSummary): string {
   return `${word} (${failed.join(', ')})`
 }
 
+/** One line per phase (p50 and p99, ms), or why there is no breakdown. */
+function describeBreakdown(summary: RunSummary): string[] {
+  if (summary.latencyBreakdownNote === undefined) return []
+  const rows = (summary.latencyBreakdown ?? []).map((row) => `    ${row.phase.padEnd(16)} p50 ${row.p50Ms}  p99 ${row.p99Ms}  mean ${row.meanMs}`)
+  return [`  phases       ${summary.latencyBreakdownNote}`, ...rows]
+}
+
 export function formatSummary(summary: RunSummary): string {
   const lines = [
     `${summary.name}: ${summary.protocol}, ${summary.nodes} nodes, ${describeLoad(summary)}, durability ${summary.durability}, seed ${summary.seed}`,
@@ -71,6 +78,7 @@ export function formatSummary(summary: RunSummary): string {
     ...Object.entries(summary.latencyByOperationMs).map(
       ([operation, latency]) => `    ${operation.padEnd(10)} p50 ${latency.p50}  p99 ${latency.p99}  (${latency.count} ok)`,
     ),
+    ...describeBreakdown(summary),
     `  leadership   ${summary.leaderChanges} leader changes, highest term ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a leader`,
     ...(summary.groups ?? []).map(
       (group) => `    group ${String(group.group).padEnd(4)} led by ${group.leaders.join(', ') || 'nobody'}, ${group.leaderChanges} changes, ${group.unavailableMs.toFixed(0)} ms without a leader`,

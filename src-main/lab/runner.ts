@@ -14,6 +14,8 @@ import path from 'node:path'
 import { resolveNode, type Experiment } from '../api/experiment.js'
 import type { Fault, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
+import { readLatencyBreakdown } from './latency-breakdown.js'
+import { acknowledgedOperations, type AcknowledgedOperation } from '../api/latency-breakdown.js'
 import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
@@ -182,7 +184,9 @@ export class ExperimentRun {
     // A cause found while the run went on (the disk filled up) outranks what it led to; an
     // interrupted run is not a finished one, whatever its workload managed: no verdict is drawn.
     error = this.failure ?? this.interruptedBy ?? error
-    const summary = this.summarize(startedAt, stats, error, this.readStats())
+    const reads = this.readStats()
+    const summary = this.summarize(startedAt, stats, error, reads)
+    if (stats) Object.assign(summary, await this.latencyBreakdown(reads.operations))
     if (this.options.check !== false && stats && error === undefined) summary.verdict = await this.judge(stats, finalStates)
     this.writeSummary(summary)
     this.options.onMessage?.(summary.error !== undefined ? { kind: 'error', runId: this.id, message: summary.error } : { kind: 'end', runId: this.id, summary })
@@ -518,10 +522,22 @@ export class ExperimentRun {
     this.options.onMessage?.(frame)
   }
 
-  /** Reads by how fresh they were, and the acknowledged writes the final reads did not find. */
-  private readStats(): ReadStats & { lostWrites?: LostWritesSummary } {
+  /** The summary's latencyBreakdown, or why it has none; a failure to read the trace is said, never hidden. */
+  private async latencyBreakdown(operations: AcknowledgedOperation[]): Promise<Pick<RunSummary, 'latencyBreakdown' | 'latencyBreakdownNote'>> {
+    if (!this.experiment.trace.log) return { latencyBreakdownNote: 'trace.log is off: the run recorded no append, commit or slot events to split its operations' }
+    try {
+      const nodes = this.experiment.cluster.nodes.length
+      const result = await readLatencyBreakdown(path.join(this.dir, 'trace.ndjson'), this.experiment.protocol, nodes, operations)
+      return { ...(result.phases ? { latencyBreakdown: result.phases } : {}), latencyBreakdownNote: result.note }
+    } catch (caught) {
+      return { latencyBreakdownNote: `the trace could not be read: ${(caught as Error).message}` }
+    }
+  }
+
+  /** Reads by how fresh they were, the acknowledged writes the final reads did not find, and the acknowledged operations. */
+  private readStats(): ReadStats & { lostWrites?: LostWritesSummary; operations: AcknowledgedOperation[] } {
     const file = path.join(this.dir, 'history.ndjson')
-    if (!fs.existsSync(file)) return { reads: 0, stale: 0, examples: [] }
+    if (!fs.existsSync(file)) return { reads: 0, stale: 0, examples: [], operations: [] }
     const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
     const history: HistoryEvent[] = []
     for (const [index, line] of lines.entries()) {
@@ -532,7 +548,7 @@ export class ExperimentRun {
         if (index < lines.length - 1) throw caught
       }
     }
-    return { ...countStaleReads(history), lostWrites: findLostWrites(history) }
+    return { ...countStaleReads(history), lostWrites: findLostWrites(history), operations: acknowledgedOperations(history) }
   }
 
   private summarize(startedAt: string, stats: WorkloadStats | undefined, error: string | undefined, reads: ReadStats & { lostWrites?: LostWritesSummary }): RunSummary {

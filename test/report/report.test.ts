@@ -241,3 +241,53 @@ describe('what the reports compute', () => {
     expect(estimateWorkloadStartMs({ faults: [], faultEvents: [] })).toBeUndefined()
   })
 })
+
+describe('the latency breakdown in reports', () => {
+  const raftBreakdown = [
+    { phase: 'client-hop', p50Ms: 1.1, p99Ms: 9, meanMs: 1.5 },
+    { phase: 'leader-persist', p50Ms: 2.2, p99Ms: 8, meanMs: 2.5 },
+    { phase: 'replicate-ack', p50Ms: 1, p99Ms: 4, meanMs: 1.2 },
+    { phase: 'commit-to-apply', p50Ms: 0.3, p99Ms: 2, meanMs: 0.4 },
+    { phase: 'reply', p50Ms: 0.9, p99Ms: 5, meanMs: 1 },
+  ] as const
+  const pbftBreakdown = [
+    { phase: 'request', p50Ms: 3, p99Ms: 20, meanMs: 4 },
+    { phase: 'pre-prepare', p50Ms: 2, p99Ms: 9, meanMs: 2.4 },
+    { phase: 'prepare-quorum', p50Ms: 5.5, p99Ms: 30, meanMs: 6 },
+    { phase: 'commit-quorum', p50Ms: 6, p99Ms: 31, meanMs: 7 },
+    { phase: 'execute', p50Ms: 0.01, p99Ms: 0.1, meanMs: 0.02 },
+    { phase: 'replies', p50Ms: 4, p99Ms: 25, meanMs: 5 },
+  ] as const
+  const withBreakdown = (record: RunRecord, phases: readonly { phase: string; p50Ms: number; p99Ms: number; meanMs: number }[], note: string): RunRecord =>
+    ({ ...record, summary: { ...record.summary, latencyBreakdown: phases, latencyBreakdownNote: note } }) as RunRecord
+
+  it('a run report draws the phases as a stacked bar and lists p50, p99 and mean per phase with the note', () => {
+    const html = buildReport({ records: [withBreakdown(passing, raftBreakdown, '40 of 80 acknowledged operations split')], format: 'html', meta })
+    const section = html.slice(html.indexOf('<section id="breakdown">'), html.indexOf('</section>', html.indexOf('<section id="breakdown">')))
+    expect(section).toContain('Where the latency goes')
+    expect(section).toMatch(/<svg\b/)
+    // The bars are drawn, each phase in its colour (leader persist's blue), not just the axes.
+    expect(section.toLowerCase()).toMatch(/fill="(#1c7ed6|rgb\(28,\s*126,\s*214\))"/)
+    expect(section).toMatch(/<td>leader persist<\/td><td class="num">2\.2\d*<\/td><td class="num">8(\.0+)?<\/td>/)
+    expect(section).toContain('40 of 80 acknowledged operations split')
+  })
+
+  it('a comparison puts Raft and PBFT side by side, each with its own phases', () => {
+    const html = buildReport({ records: [withBreakdown(passing, raftBreakdown, 'raft note'), withBreakdown(failing, pbftBreakdown, 'pbft note')], format: 'html', meta })
+    const section = html.slice(html.indexOf('<section id="breakdown">'), html.indexOf('</section>', html.indexOf('<section id="breakdown">')))
+    for (const label of ['client hop', 'prepare quorum', 'commit quorum', 'raft note', 'pbft note']) expect(section).toContain(label)
+    expect(section.match(/<svg\b/g)).toHaveLength(1)
+  })
+
+  it('Markdown lists p50, p99 and mean per phase, and says when there is none', () => {
+    const markdown = buildReport({ records: [withBreakdown(passing, raftBreakdown, 'raft note'), failing], format: 'md', meta })
+    expect(markdown).toMatch(/\| leader persist \| 2\.2\d* \| 8(\.0+)? \| 2\.5\d* \|/)
+    expect(markdown).toContain('raft note.')
+    expect(markdown).toContain('No breakdown: this run was recorded before the lab split latency by phase.')
+  })
+
+  it('a run recorded before the breakdown existed says it has none, and why', () => {
+    const html = buildReport({ records: [passing], format: 'html', meta })
+    expect(html).toContain('No breakdown: this run was recorded before the lab split latency by phase.')
+  })
+})

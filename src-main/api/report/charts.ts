@@ -3,8 +3,10 @@
  * SVG on the server and the app can hand the same options to vue-echarts. Times are experiment
  * seconds (0 = the workload's start, the origin of the fault schedule).
  */
-import type { EChartsOption, LineSeriesOption, MarkAreaComponentOption, MarkLineComponentOption } from 'echarts'
+import type { BarSeriesOption, EChartsOption, LineSeriesOption, MarkAreaComponentOption, MarkLineComponentOption } from 'echarts'
 import type { RunRecord } from '../run-file.js'
+import type { RunSummary } from '../summary.js'
+import { phaseDescriptions, pbftPhases, raftPhases, type LatencyPhase } from '../latency-breakdown.js'
 import {
   commitIndexOverTime,
   experimentEndMs,
@@ -256,5 +258,38 @@ export function compareP99ChartOption(records: RunRecord[]): EChartsOption {
     xAxis: timeAxis(endMs),
     yAxis: valueAxis('p99 latency (ms)', { min: 0 }),
     series: records.map((record, index) => line(labels[index]!, seconds(latencyOverTime(record).p99))),
+  }
+}
+
+/** Raft's phases in blues and greens, PBFT's in warm colours, so two protocols side by side read apart. */
+export const phaseColors: Record<LatencyPhase, string> = {
+  'client-hop': '#a5d8ff', 'leader-persist': '#1c7ed6', 'replicate-ack': '#2b8a3e', 'commit-to-apply': '#8ce99a', reply: '#66d9e8',
+  request: '#ffd8a8', 'pre-prepare': '#f76707', 'prepare-quorum': '#c92a2a', 'commit-quorum': '#862e9c', execute: '#fcc2d7', replies: '#ffe066',
+}
+
+/**
+ * The latency breakdown as stacked bars, one per run: each phase's mean, so a bar adds up to the
+ * mean latency of the operations split (medians do not add up; the tables give p50 and p99).
+ * `phaseName`: the phase's name on screen (English in reports).
+ */
+export function latencyBreakdownChartOption(summaries: readonly Pick<RunSummary, 'latencyBreakdown'>[], labels: readonly string[], phaseName: (phase: LatencyPhase) => string = (phase) => phaseDescriptions[phase].label): EChartsOption {
+  const present = new Set(summaries.flatMap((summary) => summary.latencyBreakdown?.map((row) => row.phase) ?? []))
+  const phases = [...raftPhases, ...pbftPhases].filter((phase) => present.has(phase))
+  const series: BarSeriesOption[] = phases.map((phase) => ({
+    type: 'bar',
+    name: phaseName(phase),
+    stack: 'latency',
+    color: phaseColors[phase],
+    barMaxWidth: 28,
+    data: summaries.map((summary) => summary.latencyBreakdown?.find((row) => row.phase === phase)?.meanMs ?? null),
+  }))
+  const option = base()
+  return {
+    ...option,
+    grid: { left: 120, right: 24, top: 56, bottom: 36 },
+    legend: { ...(option.legend as object), type: 'plain' },
+    xAxis: { ...(valueAxis('mean latency by phase (ms)', { min: 0 }) as object), nameGap: 24 } as EChartsOption['xAxis'],
+    yAxis: { type: 'category', inverse: true, data: [...labels], axisLabel: { color: axisColor, width: 110, overflow: 'truncate' }, axisLine: { lineStyle: { color: axisColor } } },
+    series,
   }
 }

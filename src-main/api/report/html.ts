@@ -31,12 +31,14 @@ import {
   compareCdfChartOption,
   compareP99ChartOption,
   compareThroughputChartOption,
+  latencyBreakdownChartOption,
   latencyChartOption,
   runLabels,
   throughputChartOption,
 } from './charts.js'
 import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import { renderChartSvg } from './svg.js'
+import { phaseDescriptions } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 
 export interface ReportMeta {
@@ -127,6 +129,7 @@ export function buildRunReportHtml(record: RunRecord, meta: ReportMeta): string 
     section('verdict', 'Verdict', verdictBlock(summary)),
     section('charts', 'Over time', runCharts(record)),
     section('latency', 'Latency', latencyBlock(record)),
+    section('breakdown', 'Where the latency goes', breakdownBlock([record.summary], [record.summary.name])),
     section('faults', 'Fault schedule', faultBlock(record)),
     ...logSections(record),
     section('messages', 'Messages', messageBlock(summary)),
@@ -236,6 +239,23 @@ function latencyBlock(record: RunRecord): string {
   }
   const reads = describeReads(record.summary)
   if (reads) parts.push(`<p>Reads: ${esc(reads)}.</p>`)
+  return parts.join('\n')
+}
+
+/** The latency breakdown: stacked means, then each run's p50 and p99 per phase and what they cover. */
+function breakdownBlock(summaries: RunSummary[], labels: string[]): string {
+  const parts: string[] = []
+  if (summaries.some((summary) => summary.latencyBreakdown)) {
+    const caption = 'Mean time of each phase of the acknowledged operations split; a bar adds up to their mean latency. Each phase is cut at instants the run recorded (history and trace, one clock).'
+    parts.push(figure(latencyBreakdownChartOption(summaries, labels), 'Latency by phase.', caption))
+  }
+  summaries.forEach((summary, index) => {
+    const heading = summaries.length > 1 ? `<h3>${esc(labels[index]!)}</h3>\n` : ''
+    const rows = (summary.latencyBreakdown ?? []).map((row): Cell[] => [phaseDescriptions[row.phase].label, formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs), phaseDescriptions[row.phase].meaning])
+    const phaseTable = rows.length > 0 ? table(['phase', 'p50 (ms)', 'p99 (ms)', 'mean (ms)', 'from … to'], rows, { numeric: [1, 2, 3] }) : ''
+    const note = summary.latencyBreakdownNote ?? 'this run was recorded before the lab split latency by phase'
+    parts.push(`${heading}${phaseTable}<p class="note">${esc(rows.length > 0 ? note : `No breakdown: ${note}.`)}</p>`)
+  })
   return parts.join('\n')
 }
 
@@ -355,6 +375,7 @@ export function buildComparisonReportHtml(records: RunRecord[], baselineIndex: n
     comparisonHeader(records, labels, baselineIndex),
     section('runs', 'Runs', comparisonRuns(records, labels, baselineIndex)),
     section('latency', 'Latency', comparisonLatency(records, labels, baselineIndex)),
+    section('breakdown', 'Where the latency goes', breakdownBlock(records.map((record) => record.summary), labels)),
     section('throughput', 'Throughput', comparisonThroughput(records, labels, baselineIndex)),
     section('leaderless', 'Time without a leader around each fault', comparisonLeaderless(records, labels)),
     section('costs', 'Messages and bytes per acknowledged operation', comparisonCosts(records, labels, baselineIndex)),

@@ -4,6 +4,7 @@
  */
 import type { RunRecord } from '../run-file.js'
 import type { RunSummary } from '../summary.js'
+import { phaseDescriptions } from '../latency-breakdown.js'
 import {
   describeInjected,
   describePlannedFault,
@@ -22,6 +23,14 @@ import {
 import { runLabels } from './charts.js'
 import { describeReplicaExit, escapeMarkdownCell, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import type { ReportMeta } from './html.js'
+
+/** The breakdown's p50, p99 and mean per phase and its note, or why there is none. */
+function breakdownLines(summary: RunSummary): string[] {
+  const note = summary.latencyBreakdownNote ?? 'this run was recorded before the lab split latency by phase'
+  if (!summary.latencyBreakdown) return [`No breakdown: ${note}.`, '']
+  const rows = summary.latencyBreakdown.map((row) => [phaseDescriptions[row.phase].label, formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs)])
+  return [table(['phase', 'p50', 'p99', 'mean'], rows, [1, 2, 3]), '', `${note}.`, '']
+}
 
 function table(headers: string[], rows: string[][], numeric: number[] = []): string {
   const align = headers.map((_, index) => (numeric.includes(index) ? '---:' : '---'))
@@ -103,6 +112,7 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): str
   }
   const reads = describeReads(summary)
   if (reads) lines.push(`Reads: ${reads}.`, '')
+  lines.push('### Where the latency goes (ms)', '', ...breakdownLines(summary))
   lines.push('## Faults', '')
   const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec) => [formatSeconds(spec.at as number), describePlannedFault(spec)])
   lines.push(planned.length > 0 ? table(['at', 'scheduled fault'], planned, [0]) : 'No scheduled faults.', '')
@@ -162,6 +172,8 @@ export function buildComparisonReportMarkdown(records: RunRecord[], baselineInde
     ...percentileColumns.map((column) => `${formatMs(latency[column.key])}${index === baselineIndex ? '' : ` (${formatRatio(ratio(latency[column.key], base[column.key]))})`}`),
   ])
   lines.push('## Latency percentiles (ms)', '', table(['run', ...percentileColumns.map((column) => column.label)], latencyRows, [1, 2, 3, 4, 5]), '')
+  lines.push('## Where the latency goes (ms)', '')
+  records.forEach((record, index) => lines.push(`### ${named(index)}`, '', ...breakdownLines(record.summary)))
   const baseSummary = baseline.summary
   const baseCosts = operationCosts(baseSummary)
   const otherRows = records.map((record, index) => {

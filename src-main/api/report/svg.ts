@@ -4,7 +4,7 @@
  */
 import { init, use } from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
-import { LineChart } from 'echarts/charts'
+import { BarChart, LineChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent } from 'echarts/components'
 import type { EChartsOption } from 'echarts'
 
@@ -17,7 +17,7 @@ export interface SvgSize {
 
 export function renderChartSvg(option: EChartsOption, size: SvgSize, label: string): string {
   if (!registered) {
-    use([SVGRenderer, LineChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent])
+    use([SVGRenderer, LineChart, BarChart, GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent])
     registered = true
   }
   const chart = init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height })

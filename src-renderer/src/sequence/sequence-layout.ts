@@ -40,6 +40,8 @@ export interface SequenceArrow {
   sendT?: number
   endT: number
   reason?: string
+  /** Messages this arrow stands for: more than one when bundled (same sender, receiver, type and fate, sent in one band of pixels). */
+  count?: number
 }
 
 export interface SequenceLayout {
@@ -56,6 +58,43 @@ export const sequenceBounds = { arrowsMax: 400, eventsScannedMax: 20_000 } as co
 export interface SequenceOptions {
   /** Leave out heartbeats (empty AppendEntries) and their receipts: the messages that carry something stand out. */
   hideHeartbeats?: boolean
+  /**
+   * Past `arrowsAbove` arrows in the window, arrows of the same sender, receiver, type and fate whose
+   * sends fall in one band of `bandPx` pixels are drawn as one thicker arrow with their count.
+   */
+  bundle?: { arrowsAbove: number; bandPx: number }
+}
+
+/** Under load the window holds more arrows than a reader can tell apart: bundle past this many. */
+export const sequenceBundling = { arrowsAbove: 120, bandPx: 6 } as const
+
+/**
+ * One arrow per (sender, receiver, type, fate, band of `bandPx` pixels at the send), standing for
+ * every arrow in it: from their mean start to their mean end, with their count. In time order.
+ */
+export function bundleArrows(arrows: readonly SequenceArrow[], bandPx: number): SequenceArrow[] {
+  const bundles = new Map<string, { arrows: SequenceArrow[] }>()
+  for (const arrow of arrows) {
+    const key = `${arrow.from}\u0000${arrow.to}\u0000${arrow.type}\u0000${arrow.kind}\u0000${Math.floor(arrow.y1 / bandPx)}`
+    const bundle = bundles.get(key)
+    if (bundle) bundle.arrows.push(arrow)
+    else bundles.set(key, { arrows: [arrow] })
+  }
+  return [...bundles.values()].map(({ arrows: members }) => {
+    if (members.length === 1) return members[0]!
+    const mean = (pick: (arrow: SequenceArrow) => number) => members.reduce((sum, arrow) => sum + pick(arrow), 0) / members.length
+    const first = members[0]!
+    const reasons = [...new Set(members.flatMap((arrow) => (arrow.reason ? [arrow.reason] : [])))]
+    return {
+      ...first,
+      y1: mean((arrow) => arrow.y1),
+      y2: mean((arrow) => arrow.y2),
+      sendT: first.sendT,
+      endT: Math.max(...members.map((arrow) => arrow.endT)),
+      ...(reasons.length > 0 ? { reason: reasons.join(', ') } : {}),
+      count: members.length,
+    }
+  }).sort((a, b) => (a.sendT ?? a.endT) - (b.sendT ?? b.endT))
 }
 /** A drop this close after a send on the same channel is that send's fate (sender-side loss). */
 const dropMatchMs = 50
@@ -137,13 +176,14 @@ export function layoutSequence(
     for (const send of queue) if (!send.used && send.t >= window.from) arrow(from, to, type, 'open', send.t, window.to)
   }
   arrows.sort((a, b) => (a.sendT ?? a.endT) - (b.sendT ?? b.endT))
-  const shown = arrows.slice(0, arrowsMax)
+  const bundled = options.bundle && arrows.length > options.bundle.arrowsAbove ? bundleArrows(arrows, options.bundle.bandPx) : arrows
+  const shown = bundled.slice(0, arrowsMax)
   const tickCount = 5
   const ticks = Array.from({ length: tickCount + 1 }, (_, i) => {
     const t = window.from + (span * i) / tickCount
     return { y: y(t), t }
   })
-  return { window: { ...window }, lanes: nodes.map((node) => ({ node, x: laneX.get(node) as number })), arrows: shown, ticks, truncated: arrows.length - shown.length }
+  return { window: { ...window }, lanes: nodes.map((node) => ({ node, x: laneX.get(node) as number })), arrows: shown, ticks, truncated: bundled.length - shown.length }
 }
 
 export interface ArrowGroup {
@@ -155,7 +195,11 @@ export interface ArrowGroup {
   lines: string
   /** Every arrowhead (or, for drops, every cross) as one path. */
   heads: string
+  /** Arrows drawn, and the messages they stand for (more when some are bundles). */
   count: number
+  messages: number
+  /** Its arrows are bundles of several messages: drawn thicker. */
+  bundled: boolean
 }
 
 const headLengthPx = 7
@@ -169,11 +213,13 @@ const round1 = (value: number) => Math.round(value * 10) / 10
  * handful of DOM nodes instead of hundreds.
  */
 export function arrowGroups(arrows: readonly SequenceArrow[]): ArrowGroup[] {
-  const groups = new Map<string, { kind: ArrowKind; type: string; lines: string[]; heads: string[] }>()
+  const groups = new Map<string, { kind: ArrowKind; type: string; bundled: boolean; lines: string[]; heads: string[]; messages: number }>()
   for (const arrow of arrows) {
-    const key = `${arrow.kind}:${arrow.type}`
+    const bundled = (arrow.count ?? 1) > 1
+    const key = `${arrow.kind}:${arrow.type}${bundled ? ':bundle' : ''}`
     let group = groups.get(key)
-    if (group === undefined) groups.set(key, (group = { kind: arrow.kind, type: arrow.type, lines: [], heads: [] }))
+    if (group === undefined) groups.set(key, (group = { kind: arrow.kind, type: arrow.type, bundled, lines: [], heads: [], messages: 0 }))
+    group.messages += arrow.count ?? 1
     const { x1, y1, x2, y2 } = arrow
     group.lines.push(`M${round1(x1)} ${round1(y1)}L${round1(x2)} ${round1(y2)}`)
     if (arrow.kind === 'dropped') {
@@ -190,7 +236,7 @@ export function arrowGroups(arrows: readonly SequenceArrow[]): ArrowGroup[] {
       group.heads.push(`M${round1(x2)} ${round1(y2)}L${round1(bx - uy * headHalfWidthPx)} ${round1(by + ux * headHalfWidthPx)}L${round1(bx + uy * headHalfWidthPx)} ${round1(by - ux * headHalfWidthPx)}Z`)
     }
   }
-  return [...groups.entries()].map(([key, group]) => ({ key, kind: group.kind, type: group.type, lines: group.lines.join(''), heads: group.heads.join(''), count: group.lines.length }))
+  return [...groups.entries()].map(([key, group]) => ({ key, kind: group.kind, type: group.type, bundled: group.bundled, lines: group.lines.join(''), heads: group.heads.join(''), count: group.lines.length, messages: group.messages }))
 }
 
 /** The arrow nearest to (x, y) within `maxDistancePx`, for the hover description. */

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { encodeRunJson } from '../../../src-main/api/run-file'
 import RunsPage from '../../../src-renderer/src/components/runs/RunsPage.vue'
 import ComparePage from '../../../src-renderer/src/components/compare/ComparePage.vue'
+import OperationFollow from '../../../src-renderer/src/components/runs/OperationFollow.vue'
 import ToastHost from '../../../src-renderer/src/components/app/ToastHost.vue'
 import { useRunAutoSave } from '../../../src-renderer/src/composables/useRunAutoSave'
 import { useRouteStore } from '../../../src-renderer/src/stores/route'
@@ -222,6 +223,38 @@ describe('the Compare page', () => {
     expect(wrapper.findAll('[data-testid=percentiles-row]')[0]!.attributes('data-run-id')).toBe(primaryBackup.summary.runId)
   })
 
+  it('shows where the latency goes, run by run: p50 and p99 per phase, or why a run has no breakdown', async () => {
+    const { raft, primaryBackup } = await fixtureRecords()
+    const latencyBreakdown = [
+      { phase: 'client-hop', p50Ms: 1.25, p99Ms: 9, meanMs: 1.5 },
+      { phase: 'leader-persist', p50Ms: 2.5, p99Ms: 8, meanMs: 2.5 },
+      { phase: 'replicate-ack', p50Ms: 1, p99Ms: 4, meanMs: 1.2 },
+      { phase: 'commit-to-apply', p50Ms: 0.5, p99Ms: 2, meanMs: 0.4 },
+      { phase: 'reply', p50Ms: 0.75, p99Ms: 5, meanMs: 1 },
+    ] as const
+    const split = { ...raft, summary: { ...raft.summary, latencyBreakdown: [...latencyBreakdown], latencyBreakdownNote: '40 of 80 acknowledged operations split' } }
+    const unsplit = { ...primaryBackup, summary: { ...primaryBackup.summary, latencyBreakdownNote: 'primary-backup answers as soon as the primary applies' } }
+    const store = freshRepository()
+    await store.save(split, 'lab')
+    await store.save(unsplit, 'lab')
+    const lab = setupLab()
+    useRouteStore().go('compare', raft.summary.runId, primaryBackup.summary.runId)
+    const wrapper = lab.mount(ComparePage, { global: { stubs: { CompareChart: true, Echarts: true } } })
+    await settle()
+    const breakdown = wrapper.get('[data-testid=latency-breakdown]')
+    expect(breakdown.findAll('echarts-stub')).toHaveLength(1)
+    const rows = breakdown.get('[data-testid=breakdown-run-0]').findAll('tbody tr')
+    expect(rows.map((row) => row.findAll('td').map((cell) => cell.text()))).toEqual([
+      ['client hop', '1.25 ms', '9.00 ms'],
+      ['leader persist', '2.50 ms', '8.00 ms'],
+      ['replicate and ack', '1.00 ms', '4.00 ms'],
+      ['commit to apply', '0.50 ms', '2.00 ms'],
+      ['reply', '0.75 ms', '5.00 ms'],
+    ])
+    expect(breakdown.get('[data-testid=breakdown-run-0]').text()).toContain('40 of 80 acknowledged operations split')
+    expect(breakdown.get('[data-testid=breakdown-run-1] [data-testid=breakdown-none]').text()).toBe('No breakdown: primary-backup answers as soon as the primary applies')
+  })
+
   it('asks for runs when fewer than two are picked', async () => {
     const { raft } = await fixtureRecords()
     const store = freshRepository()
@@ -237,5 +270,54 @@ describe('the Compare page', () => {
     expect(useRouteStore().current.params).toEqual([raft.summary.runId, 'raft-2'])
     expect(wrapper.find('[data-testid=workload-warning]').exists()).toBe(false)
     expect(wrapper.findAll('[data-testid=percentiles-row]')).toHaveLength(2)
+  })
+})
+
+describe('following one operation', () => {
+  it('offers the slowest operations and shows the path of the one clicked: phases, the committing majority, each step', async () => {
+    const { raft } = await fixtureRecords()
+    const ns = 1e6
+    const history = [
+      { process: 1, type: 'invoke', f: 'put', key: 'fast', value: 'a', time: 1000 * ns },
+      { process: 1, type: 'ok', f: 'put', key: 'fast', time: 1002 * ns, node: 'A', index: 4 },
+      { process: 2, type: 'invoke', f: 'put', key: 'slow', value: 'b', time: 1010 * ns },
+      { process: 2, type: 'ok', f: 'put', key: 'slow', time: 1019 * ns, node: 'A', index: 5 },
+    ] as const
+    const trace = [
+      { t: 1014.5, node: 'A', kind: 'append', fromIndex: 5, toIndex: 5, runs: [[5, 1]], persistMs: 2.5, ops: ['put slow'] },
+      { t: 1013.8, node: 'C', kind: 'append', fromIndex: 5, toIndex: 5, runs: [[5, 1]], persistMs: 1 },
+      { t: 1016, node: 'A', kind: 'commit', index: 5 },
+      { t: 1017, node: 'A', kind: 'apply', index: 5, term: 1, hash: 'h' },
+    ]
+    const record = { ...raft, workloadStartMs: 1000, history: { events: [...history], total: 4, omitted: 0 } }
+    const store = freshRepository()
+    await store.save(record as typeof raft, 'lab')
+    const queries: unknown[] = []
+    const lab = setupLab({
+      readTrace: async (_runId, query) => {
+        queries.push(query)
+        // readTrace answers in experiment time (0 = the workload's start, here 1000 ms on the run's clock).
+        const events = trace.map((event) => ({ ...event, t: event.t - 1000 }))
+        return { events: events as never, matched: events.length, omitted: 0, chunksRead: 1, bytesRead: 100 }
+      },
+    })
+    const wrapper = lab.mount(OperationFollow, { props: { runId: raft.summary.runId } })
+    await settle()
+    const buttons = wrapper.findAll('[data-testid=follow-operation]')
+    expect(buttons.map((button) => button.text())).toEqual(['put slow · 9.00 ms at 0.010 s', 'put fast · 2.00 ms at 0.000 s'])
+    await buttons[0]!.trigger('click')
+    await settle()
+    // The window asked for is the operation's, in experiment time, and a little after its answer.
+    expect(queries).toEqual([{ fromMs: 10, toMs: 119, kinds: ['append', 'commit', 'apply', 'slot', 'send'] }])
+    expect(wrapper.findAll('[data-testid=follow-phases] .segment').map((segment) => segment.attributes('data-phase'))).toEqual(['client-hop', 'leader-persist', 'replicate-ack', 'commit-to-apply', 'reply'])
+    expect(wrapper.get('[data-testid=follow-quorum]').text()).toBe('Committed by the majority A, C')
+    expect(wrapper.findAll('[data-testid=follow-steps] tbody tr').map((row) => row.findAll('td').map((cell) => cell.text()).join(' | '))).toEqual([
+      '0 ms | client | invoked',
+      '3.80 ms | C | durable (persisted) · write and fsync 1.00 ms',
+      '4.50 ms | A | durable (persisted) · write and fsync 2.50 ms',
+      '6.00 ms | A | committed',
+      '7.00 ms | A | applied',
+      '9.00 ms | client | answer received',
+    ])
   })
 })

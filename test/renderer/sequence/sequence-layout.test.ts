@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageEvent } from '../../../src-renderer/src/live/live-run'
-import { layoutSequence } from '../../../src-renderer/src/sequence/sequence-layout'
+import { arrowGroups, bundleArrows, layoutSequence } from '../../../src-renderer/src/sequence/sequence-layout'
 
 const size = { width: 400, height: 300, top: 20, bottom: 10, side: 50 }
 const nodes = ['A', 'B', 'C']
@@ -71,5 +71,38 @@ describe('message sequence layout', () => {
     const layout = layoutSequence(events, nodes, { from: 0, to: 100 }, size, 300)
     expect(layout.arrows).toHaveLength(300)
     expect(layout.truncated).toBe(700)
+  })
+
+  it('under load, bundles the arrows of one channel, type and fate sent in one band of pixels into one arrow with their count', () => {
+    // 200 sends A→B in 5 ms of a 1 s window (115–120 ms: y 51 to 52.4, one 6 px band), all delivered; 1 to C far later.
+    const events: MessageEvent[] = []
+    for (let i = 0; i < 200; i += 1) events.push({ ...send(115 + i * 0.025, 'A', 'B'), id: i })
+    for (let i = 0; i < 200; i += 1) events.push({ ...recv(125 + i * 0.025, 'B', 'A'), id: i })
+    events.push({ ...send(800, 'A', 'C'), id: 500 }, { ...recv(801, 'C', 'A'), id: 500 })
+    events.sort((a, b) => a.t - b.t)
+    const layout = layoutSequence(events, nodes, { from: 0, to: 1000 }, size, 400, { bundle: { arrowsAbove: 100, bandPx: 6 } })
+    expect(layout.arrows.map((arrow) => [arrow.from, arrow.to, arrow.kind, arrow.count ?? 1])).toEqual([
+      ['A', 'B', 'delivered', 200],
+      ['A', 'C', 'delivered', 1],
+    ])
+    expect(layout.truncated).toBe(0)
+    const groups = arrowGroups(layout.arrows)
+    expect(groups.map((group) => [group.key, group.count, group.messages, group.bundled])).toEqual([
+      ['delivered:AppendEntries:bundle', 1, 200, true],
+      ['delivered:AppendEntries', 1, 1, false],
+    ])
+  })
+
+  it('does not bundle below the density, nor across fates, channels or bands', () => {
+    const events: MessageEvent[] = [
+      { ...send(100, 'A', 'B'), id: 1 }, { ...recv(101, 'B', 'A'), id: 1 },
+      { ...send(100.1, 'A', 'B'), id: 2 }, { t: 100.2, node: 'A', kind: 'drop', from: 'A', to: 'B', type: 'AppendEntries', reason: 'partition', id: 2 },
+      { ...send(100.2, 'B', 'A'), id: 3 }, { ...recv(101, 'A', 'B'), id: 3 },
+      { ...send(500, 'A', 'B'), id: 4 }, { ...recv(501, 'B', 'A'), id: 4 },
+    ]
+    events.sort((a, b) => a.t - b.t)
+    const plain = layoutSequence(events, nodes, { from: 0, to: 1000 }, size, 400, { bundle: { arrowsAbove: 100, bandPx: 6 } })
+    expect(plain.arrows.every((arrow) => arrow.count === undefined)).toBe(true)
+    expect(bundleArrows(plain.arrows, 6)).toHaveLength(4)
   })
 })
