@@ -6,6 +6,7 @@ import { raftAdapter } from './adapters/raft.js'
 import { multiRaftAdapter } from './adapters/multiraft.js'
 import { primaryBackupAdapter } from './adapters/primary-backup.js'
 import { pbftAdapter } from './adapters/pbft.js'
+import { parallelRaftAdapter } from './adapters/parallel-raft.js'
 
 type AnyAdapter = ProtocolAdapter<{ type: string }, unknown>
 
@@ -24,5 +25,7 @@ function glueOf(protocol: ProtocolName, groups: number): AdapterGlue<{ type: str
       return primaryBackupAdapter as unknown as AdapterGlue<{ type: string }, unknown>
     case 'pbft':
       return pbftAdapter as unknown as AdapterGlue<{ type: string }, unknown>
+    case 'parallel-raft':
+      return parallelRaftAdapter as unknown as AdapterGlue<{ type: string }, unknown>
   }
 }

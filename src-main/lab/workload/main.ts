@@ -29,6 +29,7 @@ async function driverFor(config: WorkloadConfig, connections: ClusterConnections
   switch (config.protocol) {
     case 'raft':
     case 'primary-backup':
+    case 'parallel-raft':
       return new LeaderClient(connections, config.workload.routing, config.readMode === 'follower', (command) =>
         groupOfKey(commandKey(command), config.groups, config.keyRouting),
       )
