@@ -156,6 +156,8 @@ export const clusterSchema = z
     requestTimeoutMs: protocolMs().default(500),
     /** PBFT: a checkpoint every this many sequence numbers. */
     checkpointInterval: positiveInt(1024).default(32),
+    /** ParallelRaft: each entry carries the keys of this many entries before it (its look-behind buffer; default 2). */
+    lookBehindEntries: positiveInt(64).optional(),
     /** Upper bound of entries in one AppendEntries. */
     batchEntriesMax: positiveInt(65_536).default(1024),
     /** AppendEntries in flight per follower before the leader waits for acks. */

@@ -196,6 +196,9 @@ function protocolErrors(experiment: Experiment): FieldError[] {
   } else if (cluster.f !== undefined) {
     errors.push({ path: 'cluster.f', message: `f applies to PBFT only, not ${protocol}` })
   }
+  if (cluster.lookBehindEntries !== undefined && protocol !== 'parallel-raft') {
+    errors.push({ path: 'cluster.lookBehindEntries', message: `a look-behind buffer applies to parallel-raft only, not ${protocol}` })
+  }
   if (cluster.groups > 1) {
     if (protocol !== 'raft') errors.push({ path: 'cluster.groups', message: `several groups (MultiRaft) are for raft only, not ${protocol}` })
     if (experiment.workload.discovery) errors.push({ path: 'workload.discovery', message: 'leases and watches need a single group (cluster.groups: 1)' })

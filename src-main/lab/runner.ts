@@ -669,7 +669,7 @@ function replicaBase(experiment: Experiment): ReplicaConfigBase {
     requestTimeoutMs: cluster.requestTimeoutMs,
     checkpointInterval: cluster.checkpointInterval,
     byzantine: cluster.byzantine,
-    extra: {},
+    extra: cluster.lookBehindEntries === undefined ? {} : { lookBehindEntries: cluster.lookBehindEntries },
   }
 }
 

@@ -14,7 +14,12 @@ export function adapterFor(protocol: ProtocolName, groups = 1): AnyAdapter {
   const descriptor = descriptorOf(protocol)
   // MultiRaft reports "leader k/G", never a leader role: a node leads some groups and follows in
   // others, and clients learn each group's leader from hints.
-  return { ...glueOf(protocol, groups), leaderRoles: descriptor.leaderRoles, appliedTermMatters: descriptor.appliedTermMatters }
+  return {
+    ...glueOf(protocol, groups),
+    leaderRoles: descriptor.leaderRoles,
+    appliedTermMatters: descriptor.appliedTermMatters,
+    appliesOutOfOrder: descriptor.sim.appliesOutOfOrder !== undefined,
+  }
 }
 
 function glueOf(protocol: ProtocolName, groups: number): AdapterGlue<{ type: string }, unknown> {

@@ -38,6 +38,11 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * term is part of its identity; where it is not (PBFT's view), the state machine's hash leaves it out.
    */
   appliedTermMatters: boolean
+  /**
+   * The descriptor's sim.appliesOutOfOrder (ParallelRaft): entries arrive by log index but not in
+   * index order, so the state machine counts what it applied instead of checking the index.
+   */
+  appliesOutOfOrder?: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
   groupOfKey?: (core: ProtocolCore<M, P>, key: string) => number
   /** Reads go to the core as read inputs (ReadIndex) instead of being ordered as proposals. */
@@ -97,7 +102,7 @@ export interface MessageFacts {
 }
 
 /** What a protocol's replica adapter states itself; the rest comes from its descriptor (adapters.ts). */
-export type AdapterGlue<M extends { type: string }, P> = Omit<ProtocolAdapter<M, P>, 'appliedTermMatters' | 'leaderRoles'>
+export type AdapterGlue<M extends { type: string }, P> = Omit<ProtocolAdapter<M, P>, 'appliedTermMatters' | 'leaderRoles' | 'appliesOutOfOrder'>
 
 /** A reply for a client addressed by its id, wherever it connected from. */
 export interface ClientPush {
@@ -539,10 +544,11 @@ export class ReplicaHost<M extends { type: string }, P> {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
       const applyStartMs = this.profile ? this.now() : 0
-      const result = store.apply(entry.index, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
+      const applyIndex = this.adapter.appliesOutOfOrder === true ? store.appliedIndex + 1 : entry.index
+      const result = store.apply(applyIndex, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
-      if (entry.index % applyHashEvery === 0) this.traceApply(group)
+      if (applyIndex % applyHashEvery === 0) this.traceApply(group)
       touched.add(group)
       if (!entry.tag) continue
       if (this.adapter.replies) {

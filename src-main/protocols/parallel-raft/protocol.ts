@@ -59,8 +59,11 @@ export const parallelRaftProtocol: ProtocolDescriptor<'parallel-raft', ParallelR
   // The leader confirms it still leads with a heartbeat round, then waits for entries touching the key.
   reads: { modes: ['readindex'], modeOf: () => 'readindex', routeOf: () => 'core' },
   mutations: parallelRaftMutationNames,
-  // Not log matching, leader append-only or a monotonic apply order: holes and out-of-order apply are the point.
-  invariants: ['election-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
+  // Not log matching, leader append-only or one apply order: holes and out-of-order apply are the point.
+  // The trace's apply hashes follow each node's own order, so the checks comparing them
+  // (state-machine-safety, committed-never-lost, final-state-agreement) do not hold either; the
+  // simulator checks each index and the per-key order instead (sim.appliesOutOfOrder).
+  invariants: ['election-safety', 'commit-monotonic'],
   leadership: 'per-term',
   appliedTermMatters: true,
   clients: { kind: 'leader' },
