@@ -79,8 +79,10 @@ function highestBallots(reports: readonly (readonly Slot[])[]): Map<number, Slot
 function dropInconsistent(index: number, lookBehindEntries: number, chosenAt: (index: number) => Chosen | undefined, best: Map<number, Slot>): void {
   for (let back = 1; back <= lookBehindEntries && index - back >= 1; back += 1) {
     const later = chosenAt(index)
+    if (later === undefined) return
+    // A hole becomes a noop, which touches nothing: no conflict with it, but look further back.
     const earlier = chosenAt(index - back)
-    if (later === undefined || earlier === undefined) return
+    if (earlier === undefined) continue
     const touched = keysOf(later.entry.command)
     if (!keysConflict(keysOf(earlier.entry.command), touched) || keysConflict(later.entry.behind[back - 1] ?? 'all', touched)) continue
     if (earlier.ballot === later.ballot) {

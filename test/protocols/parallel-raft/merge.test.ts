@@ -30,6 +30,13 @@ describe('mergeSlots', () => {
     expect(other.map((entry) => entry.command.op)).toEqual(['put', 'noop'])
   })
 
+  it('looks past a hole in the buffer: the pair two back is checked too (simulator seeds 829 and 1116 of the soak)', () => {
+    // Index 2 is a hole (a noop); index 3's buffer says index 1 touched z, but the slot of the
+    // higher ballot there touches a, as 3 does: 3 (ballot 2) goes.
+    const merged = mergeSlots({ term: 5, fromIndex: 1, lookBehindEntries: 2, committedAt: () => undefined, reports: [[slot(1, 4, 'a'), slot(3, 2, 'a', [['x'], ['z']])]] })
+    expect(merged.map((entry) => entry.command.op)).toEqual(['put', 'noop', 'noop'])
+  })
+
   it('never drops a committed entry below fromIndex: the later slot goes instead', () => {
     const committed = slot(1, 1, 'a')
     const merged = mergeSlots({ term: 5, fromIndex: 2, lookBehindEntries: 2, committedAt: (index) => (index === 1 ? committed : undefined), reports: [[slot(2, 4, 'a', [['z']])]] })
