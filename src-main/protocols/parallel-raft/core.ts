@@ -312,7 +312,9 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
       const end = takeWithinBudget(entries, appendBytesMax, encodedBytesMax, start)
       const batch = entries.slice(start, end).map(plainEntry)
       for (const entry of batch) progress.sentAtTick.set(entry.index, this.ticks)
-      ready.messages.push({ to: peer, message: this.appendMessage(batch) })
+      // In parallel with the leader's own write (Raft thesis §10.2.1): the leader counts itself a
+      // holder at once, but a commit needs an ack, which comes in a later step, after its write.
+      ready.messages.push({ to: peer, message: this.appendMessage(batch), leavesBefore: 'write' })
       start = end
     }
   }
