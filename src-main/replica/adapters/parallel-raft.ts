@@ -33,4 +33,7 @@ export const parallelRaftAdapter: AdapterGlue<ParallelRaftMessage, ParallelRaftP
   },
   isMessage: (value): value is ParallelRaftMessage => checkParallelRaftMessage(value) === null,
   readsThroughCore: true,
+  // As Raft's: a leader answers what an acknowledgement committed before the next batch's fdatasync
+  // (host.ts); what it applies then was written in an earlier flush.
+  settleUnpersistedPrefixFirst: true,
 }
