@@ -343,12 +343,14 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
     const resendTicks = resendHeartbeats * this.options.heartbeatTicks
     const missing: Entry[] = []
     if (progress.commitIndex === undefined) return missing
-    for (let index = progress.commitIndex + 1; index <= this.log.lastIndex; index += 1) {
+    let bytes = 0
+    for (let index = progress.commitIndex + 1; index <= this.log.lastIndex && bytes <= appendBytesMax; index += 1) {
       if (progress.acked.has(index)) continue
       const sentAt = progress.sentAtTick.get(index)
       if (sentAt !== undefined && this.ticks - sentAt < resendTicks) continue
-      missing.push(this.log.at(index)!)
-      if (encodedBytesMax(missing) > appendBytesMax) break
+      const entry = this.log.at(index)!
+      missing.push(entry)
+      bytes += encodedBytesMax(entry)
     }
     return missing
   }
