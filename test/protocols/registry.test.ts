@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { byzantineKindNames, byzantineKindsOf, injectorActionsFor, readModes } from '../../src-main/api/experiment.js'
 import { validateExperiment } from '../../src-main/api/validate.js'
 import { protocolNames, descriptorOf, type ProtocolName } from '../../src-main/protocols/registry.js'
+import { protocolNames as checkerProtocolNames } from '../../src-main/api/protocol-names.js'
 import { raftMutationNames } from '../../src-main/protocols/raft/options.js'
 import { traceInvariantNames } from '../../src-main/protocols/descriptor.js'
 import { checkInvariants } from '../../src-main/checker/invariants.js'
@@ -32,7 +33,11 @@ describe('the registry', () => {
   it('holds each protocol once, in its own folder', () => {
     expect(new Set(protocolNames).size).toBe(protocolNames.length)
     for (const name of protocolNames) expect(existsSync(new URL(`../../src-main/protocols/${name}/protocol.ts`, import.meta.url))).toBe(true)
-    expect(() => descriptorOf('paxos')).toThrow(/unknown protocol "paxos": expected one of raft, pbft, primary-backup/)
+    expect(() => descriptorOf('paxos')).toThrow(/unknown protocol "paxos": expected one of raft, pbft, primary-backup, parallel-raft/)
+  })
+
+  it('is the list `lab check` reads experiment.json against (kept apart so the checker loads no schema library)', () => {
+    expect([...checkerProtocolNames]).toEqual([...protocolNames])
   })
 
   it('is the experiment schema’s list of protocols', () => {

@@ -12,14 +12,19 @@ import { parallelRaftSim, type ParallelRaftSimSettings } from './sim.js'
 
 /** The longest look-behind buffer an experiment may ask for (each entry carries this many key lists). */
 export const lookBehindEntriesMax = 64
+/** PolarFS's N. */
+export const lookBehindEntriesDefault = 2
 
 export const parallelRaftMutationNames = ['ignoreLookBehindConflicts'] as const satisfies readonly (keyof ParallelRaftMutations)[]
 
 const optionsSchema = z
   .object({
     ...electionTimingFields,
-    /** N: each entry carries the keys of the N entries before it; PolarFS uses 2. */
-    lookBehindEntries: positiveInt(lookBehindEntriesMax).default(2),
+    /**
+     * N: each entry carries the keys of the N entries before it (lookBehindEntriesDefault when
+     * absent: the experiment's flat cluster holds the field for every protocol, so no default there).
+     */
+    lookBehindEntries: positiveInt(lookBehindEntriesMax).optional(),
   })
   .strict()
 
@@ -54,7 +59,7 @@ export const parallelRaftProtocol: ProtocolDescriptor<'parallel-raft', ParallelR
     const ticks = (ms: number) => ticksOf(ms, cluster.tickMs)
     const timeoutMin = Math.max(2, ticks(options.electionTimeoutMs[0]))
     const timeoutMax = Math.max(timeoutMin, ticks(options.electionTimeoutMs[1]))
-    return { electionTimeoutTicks: [timeoutMin, timeoutMax], heartbeatTicks: Math.min(timeoutMin - 1, ticks(options.heartbeatMs)), lookBehindEntries: options.lookBehindEntries }
+    return { electionTimeoutTicks: [timeoutMin, timeoutMax], heartbeatTicks: Math.min(timeoutMin - 1, ticks(options.heartbeatMs)), lookBehindEntries: options.lookBehindEntries ?? lookBehindEntriesDefault }
   },
   // The leader confirms it still leads with a heartbeat round, then waits for entries touching the key.
   reads: { modes: ['readindex'], modeOf: () => 'readindex', routeOf: () => 'core' },
