@@ -22,6 +22,7 @@
  */
 import type { HistoryEvent, TraceEvent } from './trace.js'
 import type { ProtocolName } from './experiment.js'
+import { descriptorOf, protocolNames } from '../protocols/registry.js'
 
 export const raftPhases = ['client-hop', 'leader-persist', 'replicate-ack', 'commit-to-apply', 'reply'] as const
 export const pbftPhases = ['request', 'pre-prepare', 'prepare-quorum', 'commit-quorum', 'execute', 'replies'] as const
@@ -264,7 +265,9 @@ function upperBound(list: number[], width: number, timeAt: number, t: number): n
 export function computeLatencyBreakdown(protocol: ProtocolName, nodes: number, operations: readonly AcknowledgedOperation[], events: BreakdownEvents): LatencyBreakdownResult {
   const acknowledged = operations.length
   const names = phasesOf(protocol)
-  if (names === undefined) return { operations: 0, acknowledged, note: 'primary-backup answers as soon as the primary applies: the run records no step of an operation inside it, only its whole latency' }
+  if (names === undefined) {
+    return { operations: 0, acknowledged, note: `${protocol} records no step of an operation inside it (its descriptor names no operationSteps): only its whole latency is measured` }
+  }
   const stride = Math.max(1, Math.ceil(acknowledged / breakdownOperationsMax))
   const f = Math.floor((nodes - 1) / 3)
   const durations: number[][] = names.map(() => [])
@@ -309,18 +312,6 @@ function round3(value: number): number {
 }
 
 export function phasesOf(protocol: ProtocolName): readonly LatencyPhase[] | undefined {
-  switch (protocol) {
-    case 'raft':
-      return raftPhases
-    case 'pbft':
-      return pbftPhases
-    case 'primary-backup':
-      return undefined
-    default:
-      return assertNeverProtocol(protocol)
-  }
-}
-
-function assertNeverProtocol(protocol: never): never {
-  throw new Error(`unknown protocol ${String(protocol)}`)
+  const steps = (protocolNames as readonly string[]).includes(protocol) ? descriptorOf(protocol).operationSteps : undefined
+  return steps === 'log' ? raftPhases : steps === 'slots' ? pbftPhases : undefined
 }

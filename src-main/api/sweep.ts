@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { parseDocument } from 'yaml'
 import { describeValue } from './duration.js'
 import { protocolNames, type Experiment } from './experiment.js'
+import { descriptorOf } from '../protocols/registry.js'
 import { validateExperiment, yamlAliasCountMax, type FieldError } from './validate.js'
 
 export const repetitionsMax = 20
@@ -140,9 +141,16 @@ export interface CellError {
 
 export type SweepPlan = { ok: true; cells: SweepCell[]; varied: AxisName[] } | { ok: false; errors: CellError[] }
 
-/** The nodes a protocol needs to tolerate f faults: Byzantine ones for PBFT, crashes for the others. */
+/**
+ * The nodes a protocol needs to tolerate f faults: a protocol whose clients wait for a quorum of
+ * matching replies tolerates Byzantine faults (3f + 1, as PBFT); one that trusts its leader, crashes (2f + 1).
+ */
 export function nodesForFaultTolerance(protocol: string, f: number): number {
-  return protocol === 'pbft' ? 3 * f + 1 : 2 * f + 1
+  return byzantineTolerant(protocol) ? 3 * f + 1 : 2 * f + 1
+}
+
+function byzantineTolerant(protocol: string): boolean {
+  return (protocolNames as readonly string[]).includes(protocol) && descriptorOf(protocol).clients.kind === 'quorum'
 }
 
 /** Every cell of the sweep (axes in axisOrder, the last varying fastest), each validated as an experiment. */
@@ -187,11 +195,11 @@ function cellInput(sweep: Sweep, baseInput: Record<string, unknown>, at: CellCoo
   const protocol = String(input.protocol)
   if (at.faultTolerance !== undefined) {
     setPath(input, 'cluster.nodes', nodesForFaultTolerance(protocol, at.faultTolerance))
-    if (protocol === 'pbft') setPath(input, 'cluster.f', at.faultTolerance)
+    if (byzantineTolerant(protocol)) setPath(input, 'cluster.f', at.faultTolerance)
     else deletePath(input, 'cluster.f')
   }
   if (at.nodes !== undefined) setPath(input, 'cluster.nodes', at.nodes)
-  if (protocol !== 'pbft') dropPbftOnly(input)
+  if (!byzantineTolerant(protocol)) dropPbftOnly(input)
   if (at.delayMs !== undefined) setPath(input, 'network.delayMs', at.delayMs)
   if (at.clients !== undefined) {
     setPath(input, 'workload.clients', at.clients)
@@ -246,20 +254,16 @@ export function repetitionSeed(experiment: Experiment, repetition: number): numb
 }
 
 /**
- * One-way replica-to-replica message delays on a write's critical path: Raft's AppendEntries and
- * its ack; PBFT with tentative execution pre-prepare and prepare (the client takes 2f + 1
- * tentative replies), three with commit when it must wait for committed replies. The lab's
- * network delay is on replica links only, so the client's hops add none.
+ * One-way replica-to-replica message delays on a write's critical path: a leader's append and its
+ * ack (Raft, ParallelRaft, primary-backup); for a quorum-reply protocol with tentative execution
+ * (PBFT) pre-prepare and prepare (the client takes 2f + 1 tentative replies), three with commit
+ * when it must wait for committed replies. The lab's network delay is on replica links only, so the
+ * client's hops add none.
  */
 export function criticalPathDelays(protocol: string): { delays: number; note: string } {
-  switch (protocol) {
-    case 'pbft':
-      return { delays: 2, note: 'pre-prepare, prepare (tentative execution; 3 with commit)' }
-    case 'primary-backup':
-      return { delays: 2, note: 'forward to the backup, its ack' }
-    default:
-      return { delays: 2, note: 'AppendEntries, its ack' }
-  }
+  return byzantineTolerant(protocol)
+    ? { delays: 2, note: 'pre-prepare, prepare (tentative execution; 3 with commit)' }
+    : { delays: 2, note: 'the leader\'s append, its ack' }
 }
 
 function cartesian<T>(lists: T[][]): T[][] {

@@ -24,6 +24,8 @@ export const protocolFacts: Record<ProtocolName, ProtocolFacts> = {
   },
   pbft: { leaderRoles: ['primary'], vocabulary: { term: 'view', leader: 'primary' }, invariants: everyProtocolKeeps },
   'primary-backup': { leaderRoles: ['primary'], vocabulary: { term: 'term', leader: 'primary' }, invariants: everyProtocolKeeps },
+  // Holes and out-of-order apply are the point: only these two of the trace's checks hold.
+  'parallel-raft': { leaderRoles: ['leader'], vocabulary: { term: 'term', leader: 'leader' }, invariants: ['election-safety', 'commit-monotonic'] },
 }
 
 /** An unknown protocol: either word means leader, and checks that only some protocols promise are skipped. */

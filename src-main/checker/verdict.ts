@@ -4,6 +4,7 @@
 import type { ProtocolName } from '../api/experiment.js'
 import type { Verdict, InvariantResult } from '../api/summary.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
+import type { ProtocolFacts } from './protocol-facts.js'
 import { checkInvariants, type FinalState } from './invariants.js'
 import { checkAcknowledgedWrites } from './acknowledged-writes.js'
 import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult, type OperationCounts } from './linearizability.js'
@@ -22,6 +23,8 @@ export interface VerdictOptions extends LinearizabilityOptions {
   faultyNodes?: readonly string[]
   /** The experiment's 0 s on the trace's clock, for the times replicas-healthy reports. */
   originMs?: number
+  /** The protocol's facts from its descriptor (see InvariantInput.facts). */
+  facts?: ProtocolFacts
 }
 
 export interface VerdictDetails {
@@ -44,7 +47,7 @@ export function buildVerdictDetails(
   const linearizability = checkLinearizability(history, { ...options, experimentZeroNs })
   const invariants: InvariantResult[] = trace === undefined
     ? []
-    : checkInvariants({ trace, protocol, finalStates: options.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs })
+    : checkInvariants({ trace, protocol, finalStates: options.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs, facts: options.facts })
   if (options.finalReads !== undefined) invariants.push(checkAcknowledgedWrites(history, options.finalReads))
   return { verdict: combineVerdict(history, linearizability, invariants), linearizability }
 }

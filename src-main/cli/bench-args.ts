@@ -3,7 +3,7 @@
  */
 import { parseDurationMs } from '../api/duration-text.js'
 
-export const benchSuites = ['raft', 'raft-vs-pbft', 'multiraft', 'checker', 'profile'] as const
+export const benchSuites = ['raft', 'raft-vs-pbft', 'raft-vs-parallel-raft', 'multiraft', 'checker', 'profile'] as const
 export type BenchSuite = (typeof benchSuites)[number]
 export const referenceSystems = ['etcd'] as const
 export type ReferenceSystem = (typeof referenceSystems)[number]
@@ -29,6 +29,9 @@ export interface BenchArgs {
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
   raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync
+  raft-vs-parallel-raft
+                Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links and on
+                links that lose 5% and jitter by 20 ms (where out-of-order acks should win)
   multiraft     3 nodes, 64 writers, 1/2/4/8 Raft groups on the same processes
   checker       the linearizability checker on 100,000-operation histories
   profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency

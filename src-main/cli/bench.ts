@@ -60,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return benchCheckerSuite(args)
     case 'raft-vs-pbft':
       return benchRaftVsPbft(args)
+    case 'raft-vs-parallel-raft':
+      return benchRaftVsParallelRaft(args)
     case 'multiraft':
       return benchMultiRaft(args)
     case 'profile':
@@ -185,7 +187,7 @@ async function repeat(shape: Omit<BenchShape, 'seed'>, args: BenchArgs, runsDir:
 }
 
 interface ProtocolRow {
-  protocol: 'raft' | 'pbft'
+  protocol: 'raft' | 'pbft' | 'parallel-raft'
   nodes: number
   clients: number
   throughput: number
@@ -234,6 +236,49 @@ function protocolTable(rows: ProtocolRow[], args: BenchArgs): string {
     lines.push(`| ${row.protocol} | ${row.nodes} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} | ${row.bytesPerOp} | ${ratio} |`)
   }
   return `${lines.join('\n')}\n`
+}
+
+/** The lossy links of the raft-vs-parallel-raft suite: VPN-grade jitter (reordering) and loss. */
+const lossyLinks = { delayMs: 5, jitterMs: 20, loss: 0.05 }
+/** A buffer long enough to cover the batches in flight at 64 writers, so a late batch rarely blocks the next. */
+const benchLookBehindEntries = 64
+
+async function benchRaftVsParallelRaft(args: BenchArgs): Promise<number> {
+  const rows: (ProtocolRow & { links: 'clean' | 'lossy' })[] = []
+  const { durationMs, warmupMs } = args
+  await inScratchRunsDir(async (runsDir) => {
+    for (const links of ['clean', 'lossy'] as const)
+      for (const clients of args.clients ?? [16, 64])
+        for (const protocol of ['raft', 'parallel-raft'] as const) {
+          const shape = {
+            protocol, nodes: args.nodes?.[0] ?? 3, clients, durability: args.durability?.[0] ?? 'fsync', durationMs, warmupMs,
+            ...(links === 'lossy' ? { links: lossyLinks } : {}),
+            ...(protocol === 'parallel-raft' ? { lookBehindEntries: benchLookBehindEntries } : {}),
+          }
+          const summaries = await repeat(shape, args, runsDir)
+          const perOp = (value: (summary: RunSummary) => number) => median(summaries.map((summary) => value(summary) / Math.max(1, summary.ops.ok)))
+          const row = { protocol, links, nodes: shape.nodes, clients, ...medians(summaries), messagesPerOp: round2(perOp((summary) => summary.messages.total)), bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)) }
+          rows.push(row)
+          if (!args.json) process.stderr.write(`  ${protocol} ${links} ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms p99 ${row.p99Ms} ms\n`)
+        }
+  })
+  if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+  else {
+    const lines = [
+      `Raft vs ParallelRaft on real processes (writes only, ${rows[0]?.nodes ?? 3} nodes, ${args.durability?.[0] ?? 'fsync'}, ${args.durationMs / 1000} s per run after ${args.warmupMs / 1000} s of warm-up, median of ${args.runs}; ` +
+        `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; look-behind ${benchLookBehindEntries}); ${loadLine()}`,
+      '',
+      '| links | protocol | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | throughput vs Raft | p99 vs Raft |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ]
+    for (const row of rows) {
+      const raft = rows.find((other) => other.protocol === 'raft' && other.links === row.links && other.clients === row.clients)
+      const versus = row.protocol === 'parallel-raft' && raft ? `| ${(row.throughput / raft.throughput).toFixed(2)}x | ${(row.p99Ms / raft.p99Ms).toFixed(2)}x |` : '| | |'
+      lines.push(`| ${row.links} | ${row.protocol} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} ${versus}`)
+    }
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+  return 0
 }
 
 interface GroupRow {

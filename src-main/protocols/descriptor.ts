@@ -235,6 +235,11 @@ export interface DurableLogWriter {
   append(term: number, key: string): void
   /** Drops every entry at index >= fromIndex. */
   truncateFrom(fromIndex: number): void
+  /**
+   * Writes the entry at `index`, leaving holes below it if the log is shorter and replacing what was
+   * there (ParallelRaft's logs have holes; a Raft log only appends and truncates).
+   */
+  place?(index: number, term: number, key: string): void
 }
 
 /** An entry as the simulator's checks compare it; `key` is entryKey(term, command, tag). */
@@ -268,6 +273,14 @@ export interface SimHooks<S, M, P, B, D extends S & { clusterSize: number }> {
   exercises?: readonly SimExercise[]
   /** The input that asks a leader to hand leadership to `target`, where the protocol has transfers. */
   transferInput?(target: NodeId): { kind: string }
+  /**
+   * Entries reach the state machine by log index but not in index order (ParallelRaft): each index
+   * once per incarnation, and two entries touching a common key (`keysOf`; 'all': every key) in
+   * index order. The simulator then checks that order per key instead of applied-in-order, keeps
+   * the state machine's own count of applied entries, leaves log matching out (logs have holes),
+   * and leaves read freshness to the linearizability check.
+   */
+  appliesOutOfOrder?: { keysOf(command: Command): readonly string[] | 'all' }
   /** A committed entry lives on at least this many durable logs, forever (Raft: a majority); undefined: no such promise. */
   durableQuorum?(clusterSize: number): number | undefined
   /** Folds one durable record into the node's durable log view. */
@@ -318,6 +331,12 @@ export interface ProtocolDescriptor<N extends string, O, S, M extends { type: st
   readonly mutations: readonly string[]
   readonly invariants: readonly TraceInvariantName[]
   readonly leadership: Leadership
+  /**
+   * Which of its trace events cut an operation into phases (api/latency-breakdown.ts): a leader's
+   * log (append, commit, apply by index: Raft) or a replica's slots (pre-prepared ... executed:
+   * PBFT). Absent: its runs record no step inside an operation, only its whole latency.
+   */
+  readonly operationSteps?: 'log' | 'slots'
   /**
    * Whether an applied entry's term is part of its identity (Raft: the term is part of the entry).
    * PBFT reports the view it executed in, which may differ between honest replicas for the same

@@ -3,11 +3,12 @@
  * the checker and the renderer read protocols from here (see descriptor.ts); nothing else lists them.
  */
 import type { AnyProtocol } from './descriptor.js'
+import { parallelRaftProtocol } from './parallel-raft/protocol.js'
 import { pbftProtocol } from './pbft/protocol.js'
 import { primaryBackupProtocol } from './primary-backup/protocol.js'
 import { raftProtocol } from './raft/protocol.js'
 
-export const protocols = [raftProtocol, pbftProtocol, primaryBackupProtocol] as const
+export const protocols = [raftProtocol, pbftProtocol, primaryBackupProtocol, parallelRaftProtocol] as const
 
 export type ProtocolName = (typeof protocols)[number]['name']
 export const protocolNames = protocols.map((protocol) => protocol.name) as [ProtocolName, ...ProtocolName[]]

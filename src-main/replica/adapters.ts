@@ -35,6 +35,7 @@ export function adapterFor(config: ReplicaConfig): AnyAdapter {
       }),
     isMessage: (value): value is { type: string } => host.isMessage(value, settings),
     appliedTermMatters: protocol.appliedTermMatters,
+    appliesOutOfOrder: protocol.sim.appliesOutOfOrder !== undefined,
     leaderRoles: protocol.leaderRoles,
     readRoute: protocol.reads.routeOf(settings),
     ...(sharding === undefined ? {} : { groupOfKey: (key: string) => sharding.groupOf(key) }),

@@ -43,6 +43,11 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
    * where it is not (PBFT's view), the state machine's hash leaves it out.
    */
   appliedTermMatters: boolean
+  /**
+   * The descriptor's sim.appliesOutOfOrder (ParallelRaft): entries arrive by log index but not in
+   * index order, so the state machine counts what it applied instead of checking the index.
+   */
+  appliesOutOfOrder?: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
   groupOfKey?: (key: string) => number
   /** How a get is served: through the core (a read input), ordered like a write, or from this node's copy at once. */
@@ -519,10 +524,11 @@ export class ReplicaHost<M extends { type: string }, P> {
       const group = entry.group ?? 0
       const store = this.storeOf(group)
       const applyStartMs = this.profile ? this.now() : 0
-      const result = store.apply(entry.index, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
+      const applyIndex = this.adapter.appliesOutOfOrder === true ? store.appliedIndex + 1 : entry.index
+      const result = store.apply(applyIndex, this.adapter.appliedTermMatters ? entry.term : 0, entry.command)
       if (group === 0) for (const change of store.lastChanges) changes.push(change)
       if (result.ok && group === 0) this.noteLease(entry.command)
-      if (entry.index % applyHashEvery === 0) this.traceApply(group)
+      if (applyIndex % applyHashEvery === 0) this.traceApply(group)
       touched.add(group)
       if (!entry.tag) continue
       if (this.adapter.replies) {

@@ -45,6 +45,27 @@ export class DurableLog implements DurableLogWriter {
     if (this.appendedSince !== undefined && this.appendedSince >= fromIndex) this.appendedSince = undefined
   }
 
+  /**
+   * Writes the entry at `index` (ParallelRaft): holes (term -1, no key) fill any gap below it, and
+   * replacing a different entry counts as dropping it, so the monitor re-checks that index.
+   */
+  place(index: number, term: number, key: string): void {
+    if (index < 1) throw new Error(`durable log: cannot place an entry at index ${index}`)
+    while (this.lastIndex < index - 1) {
+      this.terms.push(-1)
+      this.keys.push('')
+    }
+    if (index > this.lastIndex) {
+      this.terms.push(term)
+      this.keys.push(key)
+    } else {
+      if (this.keys[index] !== '' && this.keys[index] !== key) this.truncatedSince = Math.min(this.truncatedSince ?? index, index)
+      this.terms[index] = term
+      this.keys[index] = key
+    }
+    this.appendedSince = Math.min(this.appendedSince ?? index, index)
+  }
+
   /** Returns and clears the lowest index written since the last call (entries from it on are new). */
   takeAppended(): number | undefined {
     const from = this.appendedSince

@@ -8,7 +8,9 @@
  *   state-machine-safety   every node applies, at each index, the same (term, command, tag) as
  *                          whoever applied that index first: applied sequences are prefixes of one
  *                          another, across nodes and across restarts (a restarted node re-applies)
- *   applied-in-order       a node applies index i + 1 right after i (the core contract)
+ *   applied-in-order       a node applies index i + 1 right after i (the core contract); for a
+ *                          protocol that applies out of order (ParallelRaft), each index once per
+ *                          incarnation, and entries touching a common key in index order
  *   leader-completeness    a new leader's log holds every entry applied anywhere so far in an
  *                          earlier term
  *   committed-on-quorum    an entry applied anywhere stays on a quorum of durable logs, forever
@@ -77,6 +79,10 @@ export class SafetyMonitor {
   private readonly commitIndex = new Map<NodeId, number>()
   private readonly leading = new Map<NodeId, number>()
   private readonly quorum: number | undefined
+  /** Out-of-order protocols: what a command touches, and per node what it applied in this incarnation. */
+  private readonly keysOf: ((command: AppliedEntry['command']) => readonly string[] | 'all') | undefined
+  private readonly appliedSoFar = new Map<NodeId, AppliedSoFar>()
+  private committedCount = 0
 
   constructor(
     private readonly protocol: AnyProtocol,
@@ -86,6 +92,7 @@ export class SafetyMonitor {
     private readonly clock: Clock,
   ) {
     this.quorum = protocol.sim.durableQuorum?.(members.length)
+    this.keysOf = protocol.sim.appliesOutOfOrder?.keysOf
     for (const member of members) this.restarted(member)
   }
 
@@ -98,8 +105,14 @@ export class SafetyMonitor {
     return this.committed.length - 1
   }
 
+  /** How many indexes were applied anywhere (for out-of-order protocols, with holes below committedIndex). */
+  get committedEntries(): number {
+    return this.keysOf === undefined ? this.committedIndex : this.committedCount
+  }
+
   /** A new incarnation starts from an empty state machine and a fresh commit index. */
   restarted(node: NodeId): void {
+    this.appliedSoFar.set(node, { indexes: new Set(), lastOfKey: new Map(), lastBarrier: 0, highest: 0 })
     this.appliedIndex.set(node, 0)
     this.commitIndex.set(node, 0)
     this.leading.delete(node)
@@ -112,24 +125,50 @@ export class SafetyMonitor {
   /** `term`: the node's current term as it applies the entry. */
   onApplied(node: NodeId, entry: AppliedEntry, term: number): void {
     if (this.faulty.has(node)) return
-    const expected = (this.appliedIndex.get(node) ?? 0) + 1
-    if (entry.index !== expected) {
-      this.fail('applied-in-order', `${node} applied index ${entry.index} when ${expected} was next`)
-      return
+    if (this.keysOf !== undefined) {
+      if (!this.appliedInKeyOrder(node, entry, this.keysOf(entry.command))) return
+    } else {
+      const expected = (this.appliedIndex.get(node) ?? 0) + 1
+      if (entry.index !== expected) {
+        this.fail('applied-in-order', `${node} applied index ${entry.index} when ${expected} was next`)
+        return
+      }
+      this.appliedIndex.set(node, entry.index)
     }
-    this.appliedIndex.set(node, entry.index)
     const key = entryKey(this.protocol.appliedTermMatters ? entry.term : 0, entry.command, entry.tag)
-    if (entry.index < this.committed.length) {
+    if (entry.index < this.committed.length && this.committed[entry.index] !== undefined) {
       const first = this.committed[entry.index]
       if (first !== key) {
         this.fail('state-machine-safety', `${node} applied [${key}] at index ${entry.index}, where ${this.committedBy[entry.index]} applied [${first}]`)
       }
       return
     }
-    this.committed.push(key)
-    this.committedBy.push(`${node} (step ${this.clock.step})`)
-    this.committedTerm.push(term)
+    // In order, index is committed.length (a push); out of order it may leave holes below it.
+    this.committed[entry.index] = key
+    this.committedBy[entry.index] = `${node} (step ${this.clock.step})`
+    this.committedTerm[entry.index] = term
+    this.committedCount += 1
     this.checkOnQuorum(entry.index, entry.index)
+  }
+
+  /** Out of order: each index once per incarnation, and after every lower index it applied that touches a key it touches. */
+  private appliedInKeyOrder(node: NodeId, entry: AppliedEntry, keys: readonly string[] | 'all'): boolean {
+    const so = this.appliedSoFar.get(node)!
+    if (so.indexes.has(entry.index)) {
+      this.fail('applied-in-order', `${node} applied index ${entry.index} twice`)
+      return false
+    }
+    const touchedLater = keys === 'all' ? so.highest : Math.max(so.lastBarrier, ...keys.map((key) => so.lastOfKey.get(key) ?? 0))
+    if (keys.length > 0 && touchedLater > entry.index) {
+      this.fail('applied-in-order', `${node} applied index ${entry.index} (${keys === 'all' ? 'every key' : keys.join(', ')}) after index ${touchedLater}, which touches the same key`)
+      return false
+    }
+    so.indexes.add(entry.index)
+    if (keys === 'all') so.lastBarrier = Math.max(so.lastBarrier, entry.index)
+    else for (const key of keys) so.lastOfKey.set(key, Math.max(so.lastOfKey.get(key) ?? 0, entry.index))
+    // A barrier must follow every keyed entry before it, so keyed entries count toward `highest` too.
+    if (keys === 'all' || keys.length > 0) so.highest = Math.max(so.highest, entry.index)
+    return true
   }
 
   /** After every step of `node` (`status`: its core's, after the step): leadership, commit index, durable truncations. */
@@ -140,7 +179,7 @@ export class SafetyMonitor {
     const truncatedFrom = log?.takeTruncation()
     if (truncatedFrom !== undefined && truncatedFrom <= this.committedIndex) this.checkOnQuorum(truncatedFrom, this.committedIndex)
     const appendedFrom = log?.takeAppended()
-    if (appendedFrom !== undefined && this.protocol.appliedTermMatters) this.checkMatchingFrom(node, appendedFrom)
+    if (appendedFrom !== undefined && this.protocol.appliedTermMatters && this.keysOf === undefined) this.checkMatchingFrom(node, appendedFrom)
     if (core === undefined || status === undefined) return
     const previousCommit = this.commitIndex.get(node) ?? 0
     if (status.commitIndex < previousCommit) {
@@ -160,7 +199,8 @@ export class SafetyMonitor {
 
   /** Log matching over all durable logs of correct nodes (Raft §5.3); O(nodes² × log), for the end of a run. */
   checkLogMatching(): void {
-    if (!this.protocol.appliedTermMatters) return
+    // Out-of-order logs have holes and no log matching: nothing to compare.
+    if (!this.protocol.appliedTermMatters || this.keysOf !== undefined) return
     const nodes = this.members.filter((member) => !this.faulty.has(member))
     for (let first = 0; first < nodes.length; first += 1) {
       for (let second = first + 1; second < nodes.length; second += 1) this.checkPair(nodes[first], nodes[second])
@@ -188,7 +228,7 @@ export class SafetyMonitor {
     const entryAt = this.protocol.sim.logEntryAt
     if (entryAt === undefined) return
     for (let index = 1; index <= this.committedIndex; index += 1) {
-      if (this.committedTerm[index] >= term) continue
+      if (this.committed[index] === undefined || this.committedTerm[index] >= term) continue
       const entry = entryAt(core, index)
       if (entry?.key === this.committed[index]) continue
       const held = entry === undefined ? 'nothing' : `[${entry.key}]`
@@ -202,6 +242,7 @@ export class SafetyMonitor {
     const quorum = this.quorum
     if (quorum === undefined) return
     for (let index = from; index <= to; index += 1) {
+      if (this.committed[index] === undefined) continue
       const holders: NodeId[] = []
       for (const [node, log] of this.durable) if (!this.faulty.has(node) && log.keyAt(index) === this.committed[index]) holders.push(node)
       if (holders.length >= quorum) continue
@@ -240,4 +281,14 @@ export class SafetyMonitor {
       return
     }
   }
+}
+
+interface AppliedSoFar {
+  indexes: Set<number>
+  /** Per key, the highest index applied that touches it. */
+  lastOfKey: Map<string, number>
+  /** The highest index applied that touches every key. */
+  lastBarrier: number
+  /** The highest index applied that touches any key. */
+  highest: number
 }

@@ -98,6 +98,18 @@ describe('a bench row and a lab run of the same shape', () => {
     expect(ran.trace.messages).toBe(false)
   })
 
+  it('a raft-vs-parallel-raft row on lossy links is a file too: the look-behind buffer and the links from the start', () => {
+    const dir = scratchDir()
+    const shape = { protocol: 'parallel-raft' as const, nodes: 3, clients: 16, durability: 'fsync' as const, durationMs: 1000, warmupMs: 1000, seed: 1, links: { delayMs: 5, jitterMs: 20, loss: 0.05 }, lookBehindEntries: 64 }
+    const ran = benchExperiment(shape, dir)
+    const loaded = loadExperimentFile(benchExperimentPath(dir, benchExperimentInput(shape)))
+    if (!loaded.ok) throw new Error(loaded.message)
+    expect(loaded.experiment).toEqual(ran)
+    expect(ran.cluster.lookBehindEntries).toBe(64)
+    expect(ran.faults).toHaveLength(1)
+    expect(ran.name).toBe('bench-parallel-raft-3n-16c-fsync-lossy')
+  })
+
   it('the bench runs with a lab run`s options minus the checks after the load', () => {
     expect(benchRunOptions('/runs')).toEqual({ runsDir: '/runs', check: false, finalReads: false })
   })

@@ -159,7 +159,7 @@ describe('lab check on unreadable input: exit 2 and one line naming the file', (
     const dir = runDir('bad-protocol', { history: 'good/sequential.ndjson', protocol: 'paxos' })
     const { code, stderr } = await check(dir)
     expect(code).toBe(2)
-    expect(stderr).toBe(`lab check: ${path.join(dir, 'experiment.json')}: expected "protocol" to be one of raft, pbft, primary-backup, got "paxos"\n`)
+    expect(stderr).toBe(`lab check: ${path.join(dir, 'experiment.json')}: expected "protocol" to be one of raft, pbft, primary-backup, parallel-raft, got "paxos"\n`)
   })
 
   it('a malformed trace line', async () => {

@@ -26,7 +26,7 @@ function experimentFile(name: string, text: string): string {
 describe('lab run with an invalid experiment file', () => {
   const cases: [string, string, RegExp][] = [
     ['a rate that is not a number', 'protocol: raft\nworkload: {rate: fast}\n', /workload\.rate: expected a positive number of ops per second, got "fast"/],
-    ['an unknown protocol', 'protocol: paxos\n', /protocol: expected one of raft, pbft, primary-backup, got "paxos"/],
+    ['an unknown protocol', 'protocol: paxos\n', /protocol: expected one of raft, pbft, primary-backup, parallel-raft, got "paxos"/],
     ['a duration without a unit', 'protocol: raft\nworkload: {duration: 10}\n', /workload\.duration: expected a duration like 2s or 250ms, got 10/],
     ['a fault naming an unknown node', 'protocol: raft\nfaults: [{at: 1s, crash: Z}]\n', /faults\.0\.crash: unknown node "Z": expected one of A, B, C/],
     ['a fault after the end of the run', 'protocol: raft\nworkload: {duration: 2s}\nfaults: [{at: 5s, crash: leader}]\n', /faults\.0\.at: expected a time within the run \(2000 ms\), got 5000 ms/],

@@ -38,6 +38,7 @@ import {
 } from './charts.js'
 import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import { renderChartSvg } from './svg.js'
+import { vocabularyOf } from '../vocabulary.js'
 import { phaseDescriptions } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 
@@ -143,7 +144,7 @@ export function buildRunReportHtml(record: RunRecord, meta: ReportMeta): string 
 
 function logSections(record: RunRecord): string[] {
   const log = logSectionHtml(record)
-  return log === undefined ? [] : [section('log', record.summary.protocol === 'pbft' ? 'The slots' : 'The log', log)]
+  return log === undefined ? [] : [section('log', vocabularyOf(record.summary.protocol).term === 'view' ? 'The slots' : 'The log', log)]
 }
 
 function runHeader(record: RunRecord, word: VerdictWord): string {

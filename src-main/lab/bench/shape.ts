@@ -12,8 +12,15 @@ import type { Experiment, ExperimentInput } from '../../api/experiment.js'
 import { validateExperiment } from '../../api/validate.js'
 import type { RunOptions } from '../runner.js'
 
+/** Links as a `network` fault sets them from the start of the run (a lossy or jittery link). */
+export interface BenchLinks {
+  delayMs: number
+  jitterMs: number
+  loss: number
+}
+
 export interface BenchShape {
-  protocol?: 'raft' | 'pbft'
+  protocol?: 'raft' | 'pbft' | 'parallel-raft'
   nodes: number
   clients: number
   durability: 'fsync' | 'none'
@@ -21,16 +28,25 @@ export interface BenchShape {
   warmupMs: number
   seed: number
   groups?: number
+  links?: BenchLinks
+  /** ParallelRaft's look-behind buffer (cluster.lookBehindEntries). */
+  lookBehindEntries?: number
 }
 
 /** The experiment of one bench row, as a person would write it in a file. */
 export function benchExperimentInput(shape: BenchShape): ExperimentInput {
   const protocol = shape.protocol ?? 'raft'
   return {
-    name: `bench-${protocol}-${shape.nodes}n-${shape.clients}c-${shape.durability}${shape.groups ? `-g${shape.groups}` : ''}`,
+    name: `bench-${protocol}-${shape.nodes}n-${shape.clients}c-${shape.durability}${shape.groups ? `-g${shape.groups}` : ''}${shape.links ? '-lossy' : ''}`,
     protocol,
     seed: shape.seed,
-    cluster: { nodes: shape.nodes, durability: shape.durability, ...(shape.groups ? { groups: shape.groups } : {}) },
+    cluster: {
+      nodes: shape.nodes,
+      durability: shape.durability,
+      ...(shape.groups ? { groups: shape.groups } : {}),
+      ...(shape.lookBehindEntries ? { lookBehindEntries: shape.lookBehindEntries } : {}),
+    },
+    ...(shape.links ? { faults: [{ at: '0s', network: shape.links }] } : {}),
     workload: { duration: `${shape.durationMs}ms`, warmup: `${shape.warmupMs}ms`, clients: shape.clients, keys: 1000, mix: { get: 0, put: 1 }, valueBytes: 16 },
     trace: { messages: false },
   }

@@ -11,6 +11,7 @@ import type { TraceEvent } from '../../api/trace.js'
 import { parseHistoryNdjson } from '../../checker/history.js'
 import { checkInvariants, type FinalState } from '../../checker/invariants.js'
 import { buildVerdict, type VerdictOptions } from '../../checker/verdict.js'
+import { descriptorOf } from '../../protocols/registry.js'
 
 export interface RunVerdictInput {
   runDir: string
@@ -19,7 +20,9 @@ export interface RunVerdictInput {
   finalStates: readonly FinalState[]
 }
 
-export async function buildRunVerdict(input: RunVerdictInput, options: VerdictOptions = {}): Promise<Verdict> {
+export async function buildRunVerdict(input: RunVerdictInput, given: VerdictOptions = {}): Promise<Verdict> {
+  // The lab has every descriptor loaded: a protocol is judged by what its own descriptor states.
+  const options: VerdictOptions = { facts: descriptorOf(input.experiment.protocol), ...given }
   const file = path.join(input.runDir, 'history.ndjson')
   let text: string
   try {
@@ -35,7 +38,7 @@ export async function buildRunVerdict(input: RunVerdictInput, options: VerdictOp
 /** The history cannot be judged, but the trace still can. */
 function undecided(input: RunVerdictInput, options: VerdictOptions, reason: string): Verdict {
   const invariants = checkInvariants({
-    trace: input.trace, protocol: input.experiment.protocol, finalStates: input.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs,
+    trace: input.trace, protocol: input.experiment.protocol, finalStates: input.finalStates, faultyNodes: options.faultyNodes, originMs: options.originMs, facts: options.facts,
   })
   return { linearizable: 'unknown', invariants, witness: `Unknown: the history could not be read: ${reason}` }
 }

@@ -141,6 +141,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
   mutations: pbftMutationNames,
   invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
   leadership: 'per-term',
+  operationSteps: 'slots',
   // The view an entry was executed in is not part of it: a request committed in view v at one
   // replica may be executed by another after a view change, in view v + 1.
   appliedTermMatters: false,

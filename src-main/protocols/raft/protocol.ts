@@ -175,6 +175,7 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
   mutations: raftMutationNames,
   invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'leader-append-only', 'leader-completeness', 'final-state-agreement'],
   leadership: 'per-term',
+  operationSteps: 'log',
   appliedTermMatters: true,
   clients: { kind: 'leader' },
 

@@ -397,7 +397,7 @@ export const en = {
   },
   cluster: { title: 'Protocol and cluster' },
   workload: { title: 'Workload' },
-  protocol: { raft: 'Raft', pbft: 'PBFT', 'primary-backup': 'Primary-backup (naive)' },
+  protocol: { raft: 'Raft', pbft: 'PBFT', 'primary-backup': 'Primary-backup (naive)', 'parallel-raft': 'ParallelRaft' },
   readMode: { log: 'through the log', readindex: 'ReadIndex', lease: 'leader lease', follower: 'follower (may be stale)' },
   durability: { fsync: 'fsync every write', none: 'none (faster, unsafe)' },
   pbft: {

@@ -399,7 +399,7 @@ export const ko: Messages = {
   },
   cluster: { title: '프로토콜과 클러스터' },
   workload: { title: '워크로드' },
-  protocol: { raft: 'Raft', pbft: 'PBFT', 'primary-backup': '프라이머리-백업(단순)' },
+  protocol: { raft: 'Raft', pbft: 'PBFT', 'primary-backup': '프라이머리-백업(단순)', 'parallel-raft': '병렬 Raft(ParallelRaft)' },
   readMode: { log: '로그를 거쳐서', readindex: 'ReadIndex', lease: '리더 리스', follower: '팔로워(오래된 값일 수 있음)' },
   durability: { fsync: '쓰기마다 fsync', none: '없음(빠르지만 안전하지 않음)' },
   pbft: {
