@@ -89,6 +89,9 @@ test('scenario 5: scrub to the partition and see the cut links; after the heal t
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click()
     await page.getByTestId('run-row').first().getByTestId('run-open').click()
     const stored = page.getByTestId('run-replay')
+    // Below the run's figures, its latency breakdown and the operations to follow: scroll to it, as a
+    // person does (the grid reads nothing while it is off screen).
+    await stored.getByTestId('log-grid').scrollIntoViewIfNeeded()
     await expect(stored.getByTestId('replay-time')).toHaveText(/^[56]\.\d{3} s$/)
     await expect(stored.getByTestId('dropped-A-4')).toContainText('SET x=10')
     await stored.getByTestId('replay-scrub').fill('2500')

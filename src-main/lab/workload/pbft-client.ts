@@ -55,7 +55,7 @@ export class PbftClient implements ClientDriver {
       const request = { id, clientId, seq, cmd: command }
       const everyone = () => nodes.forEach((node) => this.connections.send(node, request))
       const retransmit = setInterval(everyone, this.retransmitMs)
-      const deadline = setTimeout(() => settle({ type: 'info', error: `no f+1 matching replies within ${timeoutMs} ms` }), timeoutMs)
+      const deadline = setTimeout(() => settle({ type: 'info', error: `no f+1 matching replies within ${Math.round(timeoutMs)} ms` }), timeoutMs)
       const settle = (outcome: Outcome) => {
         clearInterval(retransmit)
         clearTimeout(deadline)
