@@ -199,7 +199,8 @@ function cellInput(sweep: Sweep, baseInput: Record<string, unknown>, at: CellCoo
     else deletePath(input, 'cluster.f')
   }
   if (at.nodes !== undefined) setPath(input, 'cluster.nodes', at.nodes)
-  if (!byzantineTolerant(protocol)) dropPbftOnly(input)
+  // A quorum protocol's f means nothing to the others, which refuse it.
+  if (!byzantineTolerant(protocol)) deletePath(input, 'cluster.f')
   if (at.delayMs !== undefined) setPath(input, 'network.delayMs', at.delayMs)
   if (at.clients !== undefined) {
     setPath(input, 'workload.clients', at.clients)
@@ -215,11 +216,6 @@ function cellInput(sweep: Sweep, baseInput: Record<string, unknown>, at: CellCoo
   }
   input.name = `${sweep.name} ${cellId(at)}`.slice(0, 80)
   return input
-}
-
-/** A PBFT base's f means nothing to the other protocols, which refuse it. */
-function dropPbftOnly(input: Record<string, unknown>): void {
-  deletePath(input, 'cluster.f')
 }
 
 export function cellId(at: CellCoordinates): string {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { describeValue } from './describe.js'
+import { ticksOf } from '../descriptor.js'
 
 export { describeValue }
 
@@ -54,6 +55,16 @@ export const electionTimingFields = {
     .refine(([low, high]) => low <= high, 'expected [min, max] with min <= max'),
   /** A leader (primary) is heard at least this often. */
   heartbeatMs: protocolMs().default(50),
+}
+
+/**
+ * Election timing in ticks, as Raft and ParallelRaft run it: a timeout of at least two ticks and a
+ * heartbeat at least one tick below it.
+ */
+export function electionTimingTicks(options: { electionTimeoutMs: readonly [number, number]; heartbeatMs: number }, tickMs: number): { electionTimeoutTicks: [number, number]; heartbeatTicks: number } {
+  const timeoutMin = Math.max(2, ticksOf(options.electionTimeoutMs[0], tickMs))
+  const timeoutMax = Math.max(timeoutMin, ticksOf(options.electionTimeoutMs[1], tickMs))
+  return { electionTimeoutTicks: [timeoutMin, timeoutMax], heartbeatTicks: Math.min(timeoutMin - 1, ticksOf(options.heartbeatMs, tickMs)) }
 }
 
 /** The rules election timing obeys in ticks: an election timeout of two ticks, a heartbeat of one, below the timeout. */

@@ -4,8 +4,8 @@
  * that wait for pending entries touching their key, and one deliberate bug.
  */
 import { z } from 'zod'
-import { electionTimingErrors, electionTimingFields, positiveInt } from '../common/fields.js'
-import { ticksOf, type ProtocolDescriptor } from '../descriptor.js'
+import { electionTimingErrors, electionTimingFields, electionTimingTicks, positiveInt } from '../common/fields.js'
+import type { ProtocolDescriptor } from '../descriptor.js'
 import { ParallelRaftCore, type ParallelRaftMutations } from './core.js'
 import { checkParallelRaftMessage, type ParallelRaftMessage, type ParallelRaftPersist } from './messages.js'
 import { parallelRaftSim, type ParallelRaftSimSettings } from './sim.js'
@@ -56,10 +56,7 @@ export const parallelRaftProtocol: ProtocolDescriptor<'parallel-raft', ParallelR
     ],
   },
   settingsOf(options, cluster) {
-    const ticks = (ms: number) => ticksOf(ms, cluster.tickMs)
-    const timeoutMin = Math.max(2, ticks(options.electionTimeoutMs[0]))
-    const timeoutMax = Math.max(timeoutMin, ticks(options.electionTimeoutMs[1]))
-    return { electionTimeoutTicks: [timeoutMin, timeoutMax], heartbeatTicks: Math.min(timeoutMin - 1, ticks(options.heartbeatMs)), lookBehindEntries: options.lookBehindEntries ?? lookBehindEntriesDefault }
+    return { ...electionTimingTicks(options, cluster.tickMs), lookBehindEntries: options.lookBehindEntries ?? lookBehindEntriesDefault }
   },
   // The leader confirms it still leads with a heartbeat round, then waits for entries touching the key.
   reads: { modes: ['readindex'], modeOf: () => 'readindex', routeOf: () => 'core' },

@@ -6,7 +6,7 @@
  * they follow `settings.groups`.
  */
 import { z } from 'zod'
-import { electionTimingErrors, electionTimingFields, nodeName, positiveInt, protocolMs, protocolMsOrZero } from '../common/fields.js'
+import { electionTimingErrors, electionTimingFields, electionTimingTicks, nodeName, positiveInt, protocolMs, protocolMsOrZero } from '../common/fields.js'
 import { ticksOf, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
 import { assertNever } from '../types.js'
 import type { NodeId, ProtocolCore } from '../types.js'
@@ -105,12 +105,11 @@ function groupErrors(options: RaftExperimentOptions, cluster: { byzantine: Reado
 
 function settingsOf(options: RaftExperimentOptions, cluster: { tickMs: number }): RaftSettings {
   const ticks = (ms: number) => ticksOf(ms, cluster.tickMs)
-  const timeoutMin = Math.max(2, ticks(options.electionTimeoutMs[0]))
-  const timeoutMax = Math.max(timeoutMin, ticks(options.electionTimeoutMs[1]))
+  const timing = electionTimingTicks(options, cluster.tickMs)
+  const timeoutMin = timing.electionTimeoutTicks[0]
   const first = Object.entries(options.firstElectionTimeoutMs).map(([node, ms]) => [node, ticks(ms)] as const)
   return {
-    electionTimeoutTicks: [timeoutMin, timeoutMax],
-    heartbeatTicks: Math.min(timeoutMin - 1, ticks(options.heartbeatMs)),
+    ...timing,
     ...(first.length > 0 ? { firstElectionTimeoutTicks: Object.fromEntries(first) } : {}),
     preVote: options.preVote,
     checkQuorum: options.checkQuorum || options.readMode === 'lease',
