@@ -33,14 +33,13 @@ import type { TimedFault } from '../faults/fault.js'
 import { FaultInjector, scheduledFaults } from './faults.js'
 import { nemesisSchedule } from './nemesis.js'
 import { FrameAggregator, frameIntervalMs } from './frames.js'
+import { ConvergenceWatch } from './convergence.js'
 import { LeaderTracker, computeLeadership } from './leadership.js'
 import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
 import { errorLine, logSize, readLogFrom } from './exit-reason.js'
 import { finalReadKeysMax, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './workload/protocol.js'
 
-/** How long the end of a run waits for every running replica to reach the same applied index. */
-const convergenceWaitMs = 3000
 /**
  * Extra time the workload gets beyond its warm-up and duration (operations still in flight, final
  * reads) before the run gives up on it.
@@ -367,26 +366,28 @@ export class ExperimentRun {
   }
 
   /**
-   * Gives replication a moment to finish after the last operation, so the final states compare the
-   * same index; a cluster still partitioned simply runs out the bound.
+   * Gives replication time to finish after the last operation, so the final states compare the
+   * same index: as long as the replicas behind keep catching up (bounded), while a cluster still
+   * partitioned gives up once nothing moves.
    */
   private waitForConvergence(): Promise<void> {
-    const converged = () => {
-      const up = [...this.cluster!.replicas.values()].filter((replica) => replica.state === 'up')
-      const applied = new Set(up.map((replica) => replica.status?.appliedIndex ?? -1))
-      return applied.size <= 1
-    }
-    if (converged()) return Promise.resolve()
+    const watch = new ConvergenceWatch(this.now())
+    const appliedIndexes = () =>
+      [...this.cluster!.replicas.values()].filter((replica) => replica.state === 'up').map((replica) => replica.status?.appliedIndex ?? -1)
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(), convergenceWaitMs)
-      const finish = () => {
+      let timer: NodeJS.Timeout | undefined
+      const check = () => {
         clearTimeout(timer)
+        const now = this.now()
+        if (watch.observe(appliedIndexes(), now) === 'waiting') {
+          timer = setTimeout(check, watch.remainingMs(now))
+          return
+        }
         this.convergenceCheck = undefined
         resolve()
       }
-      this.convergenceCheck = () => {
-        if (converged()) finish()
-      }
+      this.convergenceCheck = check
+      check()
     })
   }
 
