@@ -24,6 +24,8 @@ export interface BenchArgs {
   groups?: number[]
   /** Where to write each configuration's experiment file (what `lab run` of that row runs). */
   experimentsDir?: string
+  /** raft-vs-parallel-raft: the same shapes in the simulator (virtual time) instead of on processes. */
+  sim?: boolean
 }
 
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
@@ -31,7 +33,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
   raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync
   raft-vs-parallel-raft
                 Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links and on
-                links that lose 5% and jitter by 20 ms (where out-of-order acks should win)
+                links that lose 5% and jitter by 20 ms (where out-of-order acks should win);
+                with --sim, the same experiments in the simulator: virtual time, the network and
+                a modelled fsync (1 ms) the only costs, each run checked; seconds, any machine
   multiraft     3 nodes, 64 writers, 1/2/4/8 Raft groups on the same processes
   checker       the linearizability checker on 100,000-operation histories
   profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency
@@ -48,6 +52,7 @@ options:
                         only these configurations
   --experiments DIR     write each configuration's experiment file there: \`npm run lab -- run\`
                         of that file is the same run as the bench's row
+  --sim                 raft-vs-parallel-raft only: run the shapes in the simulator (--runs seeds)
   --json                rows as JSON on stdout`
 
 export type ParsedBenchArgs = { ok: true; args: BenchArgs } | { ok: false; error: string }
@@ -60,6 +65,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   let suite: BenchSuite | undefined
   let quick = false
   let json = false
+  let sim = false
   let runs: number | undefined
   let durationMs: number | undefined
   let warmupMs: number | undefined
@@ -75,6 +81,9 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         break
       case '--json':
         json = true
+        break
+      case '--sim':
+        sim = true
         break
       case '--runs': {
         const text = value()
@@ -132,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     }
   }
   if (suite === undefined) return { ok: false, error: 'which suite?' }
+  if (sim && suite !== 'raft-vs-parallel-raft') return { ok: false, error: `--sim runs the raft-vs-parallel-raft suite in the simulator; ${suite} runs on processes only` }
   if (vs !== undefined && suite !== 'raft') return { ok: false, error: `--vs ${vs} compares the raft suite (Raft against another Raft); ${suite} has no counterpart` }
   return {
     ok: true,
@@ -144,6 +154,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       vs,
       ...lists,
       experimentsDir,
+      ...(sim ? { sim } : {}),
     },
   }
 }

@@ -116,6 +116,24 @@ export interface Scenario {
   workload: WorkloadRates
 }
 
+/**
+ * A benchmark's load and disks in place of the seed's draws (sim/bench.ts): two protocols then
+ * run the same workload on the same modelled network and disks, and differ only in themselves.
+ */
+export interface SimShape {
+  workload?: Partial<WorkloadRates>
+  /** Every node's fsync, in µs. */
+  fsyncUs?: number
+  /** When the clients start (a warm-up in which the first leader is elected), in µs. */
+  workloadStartUs?: number
+}
+
+export function shapedScenario(scenario: Scenario, shape: SimShape | undefined): Scenario {
+  if (shape === undefined) return scenario
+  const clocks = shape.fsyncUs === undefined ? scenario.clocks : scenario.clocks.map((clock) => ({ ...clock, fsyncUs: shape.fsyncUs! }))
+  return { ...scenario, clocks, workload: { ...scenario.workload, ...shape.workload } }
+}
+
 /** A replayed experiment's cluster (see replay.ts): its nodes, settings and network. */
 export interface ReplayedCluster {
   members: NodeId[]

@@ -36,7 +36,7 @@ import { SimNetwork } from './network.js'
 import { EventQueue } from './queue.js'
 import { checkHistory, replayCommand, type SimResult, type SimRunCounts } from './result.js'
 import type { FaultReplay } from './replay.js'
-import { describeScenario, drawScenario, tickUs, type FaultProfile, type NodeClock, type Scenario } from './scenario.js'
+import { describeScenario, drawScenario, shapedScenario, tickUs, type FaultProfile, type NodeClock, type Scenario, type SimShape } from './scenario.js'
 import { TraceHasher } from './trace-hash.js'
 import { simCrypto } from './auth.js'
 
@@ -61,6 +61,8 @@ export interface SimOptions {
    * only bounds it).
    */
   replay?: FaultReplay
+  /** A benchmark's workload and disks instead of the seed's (sim/bench.ts). */
+  shape?: SimShape
 }
 
 export const safetyStepsDefault = 3_000
@@ -191,7 +193,7 @@ export class Simulation {
     this.protocol = descriptorOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
     this.stepsMax = validateSteps(options.stepsMax ?? (options.replay === undefined ? safetyStepsDefault : safetyStepsLimit))
-    this.scenario = drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay)
+    this.scenario = shapedScenario(drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay), options.shape)
     const { seed, members, settings } = this.scenario
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
@@ -206,7 +208,7 @@ export class Simulation {
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
     for (const node of this.nodes) this.start(node, node.clock.phaseUs)
-    for (const client of this.workload.clients) if (!client.isProbe) this.schedule(this.workload.thinkUs(), { kind: 'invoke', client: client.process })
+    for (const client of this.workload.clients) if (!client.isProbe) this.schedule((options.shape?.workloadStartUs ?? 0) + this.workload.thinkUs(), { kind: 'invoke', client: client.process })
     for (const action of nemesisActions) {
       const afterUs = this.nemesis.nextUs(action)
       if (afterUs !== undefined) this.schedule(afterUs, { kind: 'nemesis', action })

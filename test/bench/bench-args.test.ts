@@ -47,11 +47,20 @@ describe('bench arguments', () => {
     expect(errorOf('raft', '--clients', '--json')).toBe('--clients needs a comma-separated list of whole numbers from 1 to 1024, like 1,16,64, got "--json"')
     expect(errorOf('raft', '--durability', 'sync')).toBe('--durability needs fsync, none or fsync,none, got "sync"')
     expect(errorOf('raft', '--experiments')).toBe('--experiments needs a directory')
+    expect(errorOf('raft-vs-pbft', '--sim')).toBe('--sim runs the raft-vs-parallel-raft suite in the simulator; raft-vs-pbft runs on processes only')
   })
 })
 
 describe('bench profile arguments', () => {
   it('profile is a suite; its configuration is the first value of each list', () => {
     expect(parseBenchArgs(['profile', '--clients', '64', '--durability', 'none'])).toMatchObject({ ok: true, args: { suite: 'profile', clients: [64], durability: ['none'] } })
+  })
+})
+
+describe('bench --sim', () => {
+  it('runs raft-vs-parallel-raft in the simulator; the process runs are the default', () => {
+    expect(parseBenchArgs(['raft-vs-parallel-raft', '--sim', '--runs', '5'])).toMatchObject({ ok: true, args: { suite: 'raft-vs-parallel-raft', sim: true, runs: 5 } })
+    const processes = parseBenchArgs(['raft-vs-parallel-raft'])
+    expect(processes.ok && processes.args.sim).toBeFalsy()
   })
 })
