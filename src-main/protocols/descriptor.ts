@@ -76,9 +76,14 @@ export interface ClusterFacts {
   leasesAndWatches: boolean
 }
 
-/** How the design form shows one option: its field, and the input that edits it. */
+/**
+ * How the design form shows one option: its field, and the input that edits it. Bounds and
+ * defaults are read from the field's schema (api/protocol-form.ts); labels and help text are the
+ * renderer's messages `option.<field>` and `optionHelp.<field>` (the field's name when missing).
+ */
 export type FormField =
-  | { field: string; input: 'number'; unit?: 'ms' }
+  /** `absentMeans`: what an absent optional field stands for, where the schema can hold no default. */
+  | { field: string; input: 'number'; unit?: 'ms'; absentMeans?: number }
   | { field: string; input: 'range'; unit: 'ms' }
   | { field: string; input: 'toggle' }
   | { field: string; input: 'choice'; choices: readonly string[] }

@@ -3,8 +3,8 @@
  * registry line (here the mock below adds it to protocols/registry.ts's list). Validation, the
  * published schema, resolveNode, the replica's core, its read route and the checker's words then
  * follow its descriptor with no other file changed. (Not covered here: the simulator, which also
- * needs a real core, and the renderer's design form, whose fields are not yet read from
- * options.form; see README "How it is built".)
+ * needs a real core; the renderer's design form draws the same protocol's fields in
+ * test/renderer/components/cluster-form.test.ts.)
  */
 import { describe, expect, it, vi } from 'vitest'
 import { resolveNode } from '../../src-main/api/experiment.js'
