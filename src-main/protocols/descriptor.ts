@@ -57,10 +57,16 @@ export type TraceInvariantName = (typeof traceInvariantNames)[number]
  */
 export type Leadership = 'per-term' | 'at-once'
 
-/** A problem with an experiment for this protocol: the path of the field and what was expected. */
+/**
+ * A problem with an experiment for this protocol: the path of the field, what was expected (in
+ * English), and a stable code with the values the message names, so the lab can say it in other
+ * languages (api/validation-text.ts holds the texts by code).
+ */
 export interface OptionError {
   path: string
   message: string
+  code?: string
+  params?: Readonly<Record<string, string | number | boolean | undefined>>
 }
 
 /** A Byzantine behaviour as an experiment writes it: a kind, or a kind with its parameters. */

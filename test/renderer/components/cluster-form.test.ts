@@ -83,6 +83,16 @@ describe('the cluster form follows the protocol descriptor', () => {
     expect([lookBehind.attributes('placeholder'), lookBehind.attributes('max')]).toEqual(['2', '64'])
   })
 
+  it('says a validation error in Korean at its field on the Korean page, from the same check `lab validate` runs', async () => {
+    const { draft, wrapper } = openForm('raft', 'ko')
+    draft.setText(draft.text.replace('heartbeatMs: 50', 'heartbeatMs: 500'))
+    await flush()
+    expect(wrapper.get('[data-path="cluster.heartbeatMs"] [data-testid=field-error]').text()).toBe('하트비트는 선거 타임아웃(150 ms)보다 짧아야 합니다.')
+    draft.setText(draft.text.replace('protocol: raft', 'protocol: pbft'))
+    await flush()
+    expect(wrapper.get('[data-path="cluster.nodes"] [data-testid=field-error]').text()).toBe('PBFT에는 복제본이 적어도 4개 필요합니다(n >= 3f + 1, f >= 1). 받은 개수: 3')
+  })
+
   it('labels and explains every option in Korean', () => {
     const { wrapper } = openForm('raft', 'ko')
     expect(wrapper.get('[data-path="cluster.preVote"] label').text()).toBe('사전 투표(pre-vote)')
