@@ -135,9 +135,18 @@ describe('sweep results', () => {
     const meta = { generatedAt: '2026-12-06T00:00:00.000Z', labVersion: 'test' }
     const html = buildSweepReportHtml(summary, meta)
     expect(html).toContain('Latency against link delay (ms)')
+    expect(html).toContain('pbft theory')
     expect(html).toContain('pbft-f1-delay20ms / raft-f1-delay20ms')
     // Latency, throughput and ratio along the delay; none along f, which has one value.
     expect((html.match(/<figure>/g) ?? []).length).toBe(3)
     expect(buildSweepReportMarkdown(summary, meta)).toContain('| pbft, f=1, delay 20 ms | 4 | 1/2 |')
+    // In Korean: the charts' axes, legends and captions, the tables and the page.
+    const ko = buildSweepReportHtml(summary, meta, 'ko')
+    expect(ko).toContain('<html lang="ko">')
+    for (const words of ['링크 지연(ms)에 따른 지연 시간', '지연 시간(ms)', 'pbft 이론', '셀', '반복', 'PBFT / Raft']) expect(ko).toContain(words)
+    for (const english of ['Latency against', 'latency (ms)', 'pbft theory', 'Cells', 'repetitions', 'Made by']) expect(ko).not.toContain(english)
+    const koMarkdown = buildSweepReportMarkdown(summary, meta, 'ko')
+    expect(koMarkdown).toContain('| pbft, f=1, 지연 20 ms | 4 | 1/2 |')
+    expect(koMarkdown).toContain('# 스윕: pair')
   })
 })
