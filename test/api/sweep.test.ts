@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { planSweep, validateSweepText, type Sweep } from '../../src-main/api/sweep.js'
+import { planSweep, sweepEta, validateSweepText, type Sweep } from '../../src-main/api/sweep.js'
 import { distinguishable, spreadOf, summarizeSweep, sweepCsv, type SweepRunResult } from '../../src-main/api/report/sweep-results.js'
 import { buildSweepReportHtml, buildSweepReportMarkdown } from '../../src-main/api/report/sweep-report.js'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
@@ -148,5 +148,17 @@ describe('sweep results', () => {
     const koMarkdown = buildSweepReportMarkdown(summary, meta, 'ko')
     expect(koMarkdown).toContain('| pbft, f=1, 지연 20 ms | 4 | 1/2 |')
     expect(koMarkdown).toContain('# 스윕: pair')
+  })
+})
+
+describe('a sweep\'s time left', () => {
+  it('is whole seconds below 90 s and whole minutes from there, never 0 s (the CLI and the Sweeps page say the same)', () => {
+    expect([0, 1499, 89_400, 89_600, 150_000].map(sweepEta)).toEqual([
+      { unit: 'seconds', n: 1 },
+      { unit: 'seconds', n: 1 },
+      { unit: 'seconds', n: 89 },
+      { unit: 'minutes', n: 2 },
+      { unit: 'minutes', n: 3 },
+    ])
   })
 })

@@ -12,17 +12,8 @@ import { useDraftStore } from '../../../src-renderer/src/stores/draft'
 import { flush, setupLab } from '../support/mount'
 
 vi.mock('../../../src-main/protocols/registry.js', async (importOriginal) => {
-  const registry = await importOriginal<typeof import('../../../src-main/protocols/registry.js')>()
-  const { soloProtocol } = await import('../../protocols/fixtures/solo-protocol.js')
-  // The one registry line.
-  const protocols = [...registry.protocols, soloProtocol]
-  const protocolNames = protocols.map((protocol) => protocol.name)
-  const descriptorOf = (name: string) => {
-    const found = protocols.find((protocol) => protocol.name === name)
-    if (found === undefined) throw new Error(`unknown protocol ${JSON.stringify(name)}: expected one of ${protocolNames.join(', ')}`)
-    return found
-  }
-  return { ...registry, protocols, protocolNames, descriptorOf }
+  const { withSolo } = await import('../../protocols/fixtures/solo-registry.js')
+  return withSolo(await importOriginal<typeof import('../../../src-main/protocols/registry.js')>())
 })
 
 function openForm(protocol: string, locale: 'en' | 'ko' = 'en') {
