@@ -143,7 +143,7 @@ describe('sweep results', () => {
     // In Korean: the charts' axes, legends and captions, the tables and the page.
     const ko = buildSweepReportHtml(summary, meta, 'ko')
     expect(ko).toContain('<html lang="ko">')
-    for (const words of ['링크 지연(ms)에 따른 지연 시간', '지연 시간(ms)', 'pbft 이론', '셀', '반복', 'PBFT / Raft']) expect(ko).toContain(words)
+    for (const words of ['링크 지연(ms)에 따른 지연 시간', '지연 시간(ms)', 'pbft 이론', '칸', '반복', 'PBFT / Raft']) expect(ko).toContain(words)
     for (const english of ['Latency against', 'latency (ms)', 'pbft theory', 'Cells', 'repetitions', 'Made by']) expect(ko).not.toContain(english)
     const koMarkdown = buildSweepReportMarkdown(summary, meta, 'ko')
     expect(koMarkdown).toContain('| pbft, f=1, 지연 20 ms | 4 | 1/2 |')

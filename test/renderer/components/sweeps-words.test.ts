@@ -37,7 +37,7 @@ describe('the Sweeps page speaks the page’s language', () => {
   it('draws its charts, cells and verdicts in Korean on the Korean page', async () => {
     const wrapper = await mountSweeps('ko')
     const charts = wrapper.get('[data-testid=sweep-charts]').html()
-    for (const words of ['링크 지연(ms)에 따른 지연 시간', '지연 시간(ms)', '연산/초', 'raft 이론', '실선']) expect(charts).toContain(words)
+    for (const words of ['링크 지연(ms)에 따른 지연 시간', '지연 시간(ms)', '초당 연산', 'raft 이론', '실선']) expect(charts).toContain(words)
     for (const english of ['Latency against', 'latency (ms)', 'theory', 'solid']) expect(charts).not.toContain(english)
     expect(wrapper.text()).toContain('pbft, 지연 20 ms')
     expect(wrapper.text()).toContain('통과')
