@@ -88,7 +88,7 @@ function unitOf(field: string | undefined): string | undefined {
 export function fieldErrorText(error: CodedError, locale: ValidationLocale): string {
   if (locale === 'en' || error.code === undefined) return error.message
   const text = korean[error.code]
-  return text === undefined ? error.message : text(error.params ?? {}, error.message)
+  return text === undefined ? error.message : text(error.params ?? {})
 }
 
 /** Errors one a line, each with its path (and the file when given), as the CLI prints them. */
@@ -118,7 +118,7 @@ const koExpected: Record<string, string> = {
 }
 const withUnit = (value: unknown, params: ErrorParams) => (params.unit === 'ms' ? `${String(value)} ms` : params.unit === 'bytes' ? `${String(value)}바이트` : String(value))
 
-type KoreanText = (params: ErrorParams, english: string) => string
+type KoreanText = (params: ErrorParams) => string
 
 const korean: Record<string, KoreanText> = {
   // zod's own kinds
