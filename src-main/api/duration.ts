@@ -9,11 +9,11 @@ export const durationSchema = z
   .transform((text, ctx) => {
     const ms = parseDurationMs(text)
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like 2s or 250ms, got ${JSON.stringify(text)}` })
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 2s or 250ms, got ${JSON.stringify(text)}`, params: { code: 'duration', got: JSON.stringify(text) } })
       return z.NEVER
     }
     if (ms > timerMsMax) {
-      ctx.addIssue({ code: 'custom', message: `expected at most ${timerMsMax} ms (about 24.8 days, the longest a timer can wait), got ${ms} ms` })
+      ctx.addIssue({ code: 'custom', message: `expected at most ${timerMsMax} ms (about 24.8 days, the longest a timer can wait), got ${ms} ms`, params: { code: 'durationAboveTimer', max: timerMsMax, got: ms } })
       return z.NEVER
     }
     return ms

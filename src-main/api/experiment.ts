@@ -11,6 +11,7 @@ import { raftReadModes } from '../protocols/raft/protocol.js'
 import { descriptorOf, protocolNames, protocols, type ProtocolName } from '../protocols/registry.js'
 import { assertNever, type NodeId } from '../protocols/types.js'
 import { faultKinds, type Fault, type FaultKind, type FaultOf } from '../faults/fault.js'
+import { codeOfIssue, neutralValue } from './validation-text.js'
 
 /** The protocols, their Byzantine kinds and read modes come from their descriptors (protocols/registry.ts). */
 export { protocolNames, type ProtocolName }
@@ -105,7 +106,7 @@ export const byzantineSchema = z.union([
     .object({
       kind: z.enum(byzantineKindNames),
       /** equivocate: the value a forged batch writes instead of the client's. */
-      forgedValue: z.string().refine((value) => utf8Bytes(value) <= valueBytesMax, `expected a value of at most ${valueBytesMax} bytes`).optional(),
+      forgedValue: z.string().refine((value) => utf8Bytes(value) <= valueBytesMax, { message: `expected a value of at most ${valueBytesMax} bytes`, params: { code: 'valueTooLarge', max: valueBytesMax } }).optional(),
       /** equivocate: the liars that tell the same lie to the same victims. */
       colluders: z.array(nodeName).optional(),
       /** slow-primary: how long it sits on each pre-prepare. */
@@ -180,7 +181,7 @@ export const mixSchema = z
     cas: nonNegativeNumber().default(0),
   })
   .strict()
-  .refine((mix) => mix.get + mix.put + mix.delete + mix.cas > 0, 'expected at least one operation with a weight above 0')
+  .refine((mix) => mix.get + mix.put + mix.delete + mix.cas > 0, { message: 'expected at least one operation with a weight above 0', params: { code: 'mixEmpty' } })
 
 /** Scenario 11: service instances register with a lease and keep it alive; watchers follow them. */
 export const discoverySchema = z
@@ -188,14 +189,14 @@ export const discoverySchema = z
     service: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected a service name of letters, digits, - or _').default('api'),
     instances: positiveInt(64).default(3),
     /** Each instance's lease time-to-live. */
-    ttl: durationSchema.refine((ms) => ms > 0, 'expected a TTL above 0, like 3s').default(3000),
-    keepAliveEvery: durationSchema.refine((ms) => ms > 0, 'expected an interval above 0, like 1s').default(1000),
+    ttl: durationSchema.refine((ms) => ms > 0, { message: 'expected a TTL above 0, like 3s', params: { code: 'positiveDuration', example: '3s' } }).default(3000),
+    keepAliveEvery: durationSchema.refine((ms) => ms > 0, { message: 'expected an interval above 0, like 1s', params: { code: 'positiveDuration', example: '1s' } }).default(1000),
     /** Instances that die (stop keeping their lease alive) at a time. */
     stops: z.array(z.object({ at: durationSchema, instance: z.number().int().min(1) }).strict()).max(64, 'expected at most 64 stops').default([]),
     watchers: positiveInt(16).default(1),
   })
   .strict()
-  .refine((discovery) => discovery.keepAliveEvery < discovery.ttl, { message: 'expected keepAliveEvery shorter than ttl, or every lease would expire', path: ['keepAliveEvery'] })
+  .refine((discovery) => discovery.keepAliveEvery < discovery.ttl, { message: 'expected keepAliveEvery shorter than ttl, or every lease would expire', path: ['keepAliveEvery'], params: { code: 'keepAliveBelowTtl' } })
 
 export const workloadSchema = z
   .object({
@@ -244,9 +245,9 @@ const partitionOptions = z
   .strict()
 /** `partition: [[A, B], [C, D, E]]`, or with options: `partition: {groups: [[A], [B, C]], oneWay: true}`. */
 const partitionValue = z.unknown().transform((value, ctx): z.output<typeof partitionOptions> => {
-  const parsed = Array.isArray(value) ? partitionGroups.safeParse(value) : partitionOptions.safeParse(value)
+  const parsed = Array.isArray(value) ? partitionGroups.safeParse(value, { reportInput: true }) : partitionOptions.safeParse(value, { reportInput: true })
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((part) => part as string | number) })
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path.map((part) => part as string | number), params: codeOfIssue(issue) })
     return z.NEVER
   }
   return Array.isArray(parsed.data) ? { groups: parsed.data } : parsed.data
@@ -320,7 +321,7 @@ export { faultKinds, type Fault, type FaultKind }
 /** Parses one fault as written ({crash: leader}, {cut: [A, B]}, ...) with errors at the right path. */
 export function parseFaultSyntax(value: unknown, ctx: z.RefinementCtx, pathPrefix: (string | number)[] = []): Fault | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: `expected a fault like {at: 2s, crash: leader}, got ${describeValue(value)}`, path: pathPrefix })
+    ctx.addIssue({ code: 'custom', message: `expected a fault like {at: 2s, crash: leader}, got ${describeValue(value)}`, path: pathPrefix, params: { code: 'faultShape', got: neutralValue(value) } })
     return undefined
   }
   const keys = Object.keys(value).filter((key) => key !== 'at')
@@ -330,14 +331,15 @@ export function parseFaultSyntax(value: unknown, ctx: z.RefinementCtx, pathPrefi
       unknown.length > 0
         ? `unknown fault ${unknown.join(', ')}: expected one of ${faultKinds.join(', ')}`
         : `expected exactly one of ${faultKinds.join(', ')}${keys.length > 1 ? `, got ${keys.join(' and ')}` : ''}`
-    ctx.addIssue({ code: 'custom', message, path: pathPrefix })
+    const params = unknown.length > 0 ? { code: 'faultUnknown', kinds: unknown.join(', '), expected: faultKinds.join(', ') } : { code: 'faultOneKind', expected: faultKinds.join(', '), got: keys.length > 1 ? keys.join(', ') : undefined }
+    ctx.addIssue({ code: 'custom', message, path: pathPrefix, params })
     return undefined
   }
   const kind = keys[0] as FaultKind
   const syntax = faultSyntax[kind] as SyntaxForm<FaultKind, z.ZodType>
-  const parsed = syntax.value.safeParse((value as Record<string, unknown>)[kind])
+  const parsed = syntax.value.safeParse((value as Record<string, unknown>)[kind], { reportInput: true })
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...pathPrefix, kind, ...issue.path.map((part) => part as string | number)] })
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...pathPrefix, kind, ...issue.path.map((part) => part as string | number)], params: codeOfIssue(issue) })
     return undefined
   }
   return syntax.toFault(parsed.data)
@@ -407,7 +409,7 @@ export const faultSchema = z.unknown().transform((value, ctx): Fault => {
   const fault = parseFaultSyntax({ [kind]: written }, ctx)
   if (fault === undefined) return z.NEVER
   if (!sameJson(fault, value)) {
-    ctx.addIssue({ code: 'custom', message: `expected a ${kind} fault without other fields, like ${JSON.stringify(fault)}` })
+    ctx.addIssue({ code: 'custom', message: `expected a ${kind} fault without other fields, like ${JSON.stringify(fault)}`, params: { code: 'faultExtraFields', kind, example: JSON.stringify(fault) } })
     return z.NEVER
   }
   return fault
@@ -423,9 +425,10 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 /** One entry of the schedule: `{at: 2s, crash: leader}` parsed into `{at: 2000, kind: 'crash', target: 'leader'}`. */
 export const scheduledFaultSchema = z.unknown().transform((value, ctx) => {
-  const at = durationSchema.safeParse((value as { at?: unknown } | null)?.at)
+  const at = durationSchema.safeParse((value as { at?: unknown } | null)?.at, { reportInput: true })
   if (!at.success) {
-    ctx.addIssue({ code: 'custom', message: at.error.issues[0]?.message ?? 'expected a duration', path: ['at'] })
+    const issue = at.error.issues[0]
+    ctx.addIssue({ code: 'custom', message: issue?.message ?? 'expected a duration', path: ['at'], params: issue ? codeOfIssue(issue) : { code: 'duration' } })
     return z.NEVER
   }
   const fault = parseFaultSyntax(value, ctx)
@@ -436,9 +439,9 @@ export const scheduledFaultSchema = z.unknown().transform((value, ctx) => {
 export const nemesisSchema = z
   .object({
     /** Mean time between faults (exponential). */
-    meanInterval: durationSchema.refine((ms) => ms > 0, 'expected an interval above 0, like 2s').default(2000),
+    meanInterval: durationSchema.refine((ms) => ms > 0, { message: 'expected an interval above 0, like 2s', params: { code: 'positiveDuration', example: '2s' } }).default(2000),
     /** How long each fault lasts before it is healed. */
-    faultDuration: durationSchema.refine((ms) => ms > 0, 'expected a duration above 0, like 1s').default(1000),
+    faultDuration: durationSchema.refine((ms) => ms > 0, { message: 'expected a duration above 0, like 1s', params: { code: 'positiveDuration', example: '1s' } }).default(1000),
     /** clockSkew makes a lease-reading leader's reads unsafe, as the lease scenario shows. */
     faults: z.array(z.enum(['crash', 'pause', 'partition', 'cut', 'loss', 'delay', 'slowDisk', 'clockSkew'])).min(1).default(['crash', 'pause', 'partition', 'loss']),
   })

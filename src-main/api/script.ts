@@ -4,11 +4,13 @@
  */
 import type { Command } from '../protocols/types.js'
 
-export type ParsedScriptCommand = { ok: true; command: Command } | { ok: false; message: string }
+/** A refusal says which form was expected (validation's `scriptForm` code says it in other languages). */
+export type ParsedScriptCommand = { ok: true; command: Command } | { ok: false; message: string; expected: string }
 
 const forms = 'SET key=value, DELETE key, GET key, CAS key expected new, or RANGE prefix'
 
 export function parseScriptCommand(text: string): ParsedScriptCommand {
+  const refuse = (expected: string): ParsedScriptCommand => ({ ok: false, message: `expected ${expected}, got ${JSON.stringify(text)}`, expected })
   const trimmed = text.trim()
   const [verbRaw, ...rest] = trimmed.split(/\s+/)
   const verb = (verbRaw ?? '').toUpperCase()
@@ -16,21 +18,21 @@ export function parseScriptCommand(text: string): ParsedScriptCommand {
   switch (verb) {
     case 'SET': {
       const match = /^([^=\s]+)\s*=\s*(.*)$/.exec(argument)
-      if (!match) return { ok: false, message: `expected SET key=value, got ${JSON.stringify(text)}` }
+      if (!match) return refuse('SET key=value')
       return { ok: true, command: { op: 'put', key: match[1]!, value: match[2]! } }
     }
     case 'DELETE':
     case 'GET':
-      if (rest.length !== 1) return { ok: false, message: `expected ${verb} key, got ${JSON.stringify(text)}` }
+      if (rest.length !== 1) return refuse(`${verb} key`)
       return { ok: true, command: verb === 'GET' ? { op: 'get', key: rest[0]! } : { op: 'delete', key: rest[0]! } }
     case 'CAS':
-      if (rest.length !== 3) return { ok: false, message: `expected CAS key expected new, got ${JSON.stringify(text)}` }
+      if (rest.length !== 3) return refuse('CAS key expected new')
       return { ok: true, command: { op: 'cas', key: rest[0]!, expected: rest[1] === 'nil' ? null : rest[1]!, value: rest[2]! } }
     case 'RANGE':
-      if (rest.length !== 1) return { ok: false, message: `expected RANGE prefix, got ${JSON.stringify(text)}` }
+      if (rest.length !== 1) return refuse('RANGE prefix')
       return { ok: true, command: { op: 'range', prefix: rest[0]! } }
     default:
-      return { ok: false, message: `expected ${forms}, got ${JSON.stringify(text)}` }
+      return refuse(forms)
   }
 }
 

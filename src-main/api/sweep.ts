@@ -244,6 +244,16 @@ export function cellLabel(at: CellCoordinates): string {
   return parts.length > 0 ? parts.join(', ') : 'base'
 }
 
+/**
+ * A sweep's time left as a person reads it: whole seconds up to 90 s, whole minutes beyond (at
+ * least 1 s). The CLI's progress line and the Sweeps page say it each in their own words.
+ */
+export function sweepEta(ms: number): { unit: 'seconds' | 'minutes'; n: number } {
+  const seconds = Math.max(1, Math.round(ms / 1000))
+  return seconds < etaSecondsMax ? { unit: 'seconds', n: seconds } : { unit: 'minutes', n: Math.round(seconds / 60) }
+}
+const etaSecondsMax = 90
+
 /** The seed of a cell's repetition (1-based): repetitions differ, cells of one repetition share it. */
 export function repetitionSeed(experiment: Experiment, repetition: number): number {
   return (experiment.seed + repetition - 1) % 2 ** 32

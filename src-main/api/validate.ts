@@ -13,8 +13,15 @@ import { checkCommandBytes, encodedBytesMax } from '../protocols/common/wire-bud
 import { descriptorOf } from '../protocols/registry.js'
 import type { Command } from '../protocols/types.js'
 import { experimentTextCharsMax } from './lab-api.js'
+import { codeOfIssue, neutralValue, type CodedError } from './validation-text.js'
 
-export interface FieldError {
+export { fieldErrorText, formatFieldErrors, type ValidationLocale } from './validation-text.js'
+
+/**
+ * One problem: the path of the field, what was expected in English (`message`, what the CLI
+ * prints), and a stable `code` with its values, which validation-text.ts says in Korean.
+ */
+export interface FieldError extends CodedError {
   /** Dotted path into the document, e.g. "workload.rate" or "faults.2.crash". */
   path: string
   message: string
@@ -23,11 +30,6 @@ export interface FieldError {
 export type ValidationResult = { ok: true; experiment: Experiment } | { ok: false; errors: FieldError[] }
 
 const nodeTargetKeywords: ReadonlySet<string> = new Set(targetKeywords)
-
-export function formatFieldErrors(errors: FieldError[], source?: string): string {
-  const where = source ? `${source}: ` : ''
-  return errors.map((error) => `${where}${error.path || '(top level)'}: ${error.message}`).join('\n')
-}
 
 /**
  * Aliases a document may resolve: a real experiment needs a handful; a "billion laughs" document
@@ -41,20 +43,25 @@ export const yamlErrorCharsMax = 200
 export function validateExperimentText(text: string): ValidationResult {
   if (text.length > experimentTextCharsMax) {
     const count = (value: number) => value.toLocaleString('en-US')
-    return { ok: false, errors: [{ path: '', message: `expected an experiment of at most ${count(experimentTextCharsMax)} characters, got ${count(text.length)}` }] }
+    return { ok: false, errors: [{ path: '', message: `expected an experiment of at most ${count(experimentTextCharsMax)} characters, got ${count(text.length)}`, code: 'textTooLong', params: { max: count(experimentTextCharsMax), got: count(text.length) } }] }
   }
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { prettyErrors: false, lineCounter })
   // The first error is the one to fix; the ones after it are mostly its echoes.
   const syntaxError = firstYamlSyntaxError(document, lineCounter)
-  if (syntaxError !== undefined) return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: line ${syntaxError.line}: ${clip(syntaxError.message)}` }] }
+  if (syntaxError !== undefined) {
+    const detail = clip(syntaxError.message)
+    return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: line ${syntaxError.line}: ${detail}`, code: 'yamlSyntax', params: { line: syntaxError.line, detail } }] }
+  }
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: yamlAliasCountMax })
   } catch (error) {
     // The library throws a ReferenceError for an alias count that indicates a resource exhaustion attack.
-    const why = error instanceof ReferenceError ? `more than ${yamlAliasCountMax} YAML aliases to expand` : clip((error as Error).message)
-    return { ok: false, errors: [{ path: '', message: `not a usable YAML document: ${why}` }] }
+    const aliases = error instanceof ReferenceError
+    const why = aliases ? `more than ${yamlAliasCountMax} YAML aliases to expand` : clip((error as Error).message)
+    const code = aliases ? { code: 'yamlAliases', params: { max: yamlAliasCountMax } } : { code: 'yamlUnusable', params: { detail: why } }
+    return { ok: false, errors: [{ path: '', message: `not a usable YAML document: ${why}`, ...code }] }
   }
   return validateExperiment(value)
 }
@@ -65,9 +72,10 @@ function clip(message: string): string {
 
 export function validateExperiment(input: unknown): ValidationResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { ok: false, errors: [{ path: '', message: `expected an object with protocol, cluster, workload, got ${describeValue(input)}` }] }
+    return { ok: false, errors: [{ path: '', message: `expected an object with protocol, cluster, workload, got ${describeValue(input)}`, code: 'notAnExperiment', params: { got: neutralValue(input) } }] }
   }
-  const parsed = experimentSchema.safeParse(input)
+  // reportInput: the refused value goes into each error's params (the Korean text names it too).
+  const parsed = experimentSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) }
   const experiment = resolve(parsed.data)
   const errors = crossFieldErrors(experiment)
@@ -79,7 +87,7 @@ function zodErrors(error: z.ZodError): FieldError[] {
     let message = issue.message
     if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
     if (issue.code === 'invalid_union' && /Invalid input/.test(message)) message = 'expected one of the forms this field accepts'
-    return { path: issue.path.map(String).join('.'), message }
+    return { path: issue.path.map(String).join('.'), message, ...codeOfIssue(issue) }
   })
 }
 
@@ -94,53 +102,57 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
   const known = new Set(nodes)
   if (known.size !== nodes.length) {
     const duplicates = nodes.filter((name, index) => nodes.indexOf(name) !== index)
-    errors.push({ path: 'cluster.nodes', message: `node names must be unique, ${[...new Set(duplicates)].join(', ')} repeated` })
+    const names = [...new Set(duplicates)].join(', ')
+    errors.push({ path: 'cluster.nodes', message: `node names must be unique, ${names} repeated`, code: 'duplicateNodes', params: { names } })
   }
   const { workload, cluster } = experiment
   errors.push(...protocolErrors(experiment))
   errors.push(...timingErrors(experiment))
   workload.discovery?.stops.forEach((stop, index) => {
     if (stop.instance > workload.discovery!.instances) {
-      errors.push({ path: `workload.discovery.stops.${index}.instance`, message: `expected an instance from 1 to ${workload.discovery!.instances}` })
+      errors.push({ path: `workload.discovery.stops.${index}.instance`, message: `expected an instance from 1 to ${workload.discovery!.instances}`, code: 'discoveryInstance', params: { max: workload.discovery!.instances } })
     }
-    if (stop.at > workload.duration) errors.push({ path: `workload.discovery.stops.${index}.at`, message: `expected a time within the run (${workload.duration} ms)` })
+    if (stop.at > workload.duration) errors.push({ path: `workload.discovery.stops.${index}.at`, message: `expected a time within the run (${workload.duration} ms)`, code: 'timeWithinRun', params: { durationMs: workload.duration } })
   })
   if (workload.clients === 0 && workload.rate === undefined && workload.script.length === 0 && !workload.discovery) {
-    errors.push({ path: 'workload', message: 'expected clients, rate or script: the workload would send nothing' })
+    errors.push({ path: 'workload', message: 'expected clients, rate or script: the workload would send nothing', code: 'workloadEmpty' })
   }
   workload.script.forEach((step, index) => {
     const text = typeof step === 'string' ? step : step.cmd
     const parsed = parseScriptCommand(text)
     const tooLarge = parsed.ok ? checkCommandBytes(parsed.command) : null
-    if (!parsed.ok || tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: parsed.ok ? tooLarge! : parsed.message })
+    const stepPath = `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`
+    if (!parsed.ok) errors.push({ path: stepPath, message: parsed.message, code: 'scriptForm', params: { expected: parsed.expected, got: JSON.stringify(text) } })
+    else if (tooLarge) errors.push({ path: stepPath, message: tooLarge, code: 'commandTooLarge', params: { detail: tooLarge } })
     if (typeof step !== 'string' && step.via !== undefined && !known.has(step.via)) {
-      errors.push({ path: `workload.script.${index}.via`, message: unknownNode(step.via, nodes) })
+      errors.push({ path: `workload.script.${index}.via`, ...unknownNode(step.via, nodes) })
     }
     const at = typeof step === 'string' ? undefined : step.at
     if (at !== undefined && at > workload.duration) {
-      errors.push({ path: `workload.script.${index}.at`, message: `expected a time within the run (${workload.duration} ms), got ${at} ms` })
+      errors.push({ path: `workload.script.${index}.at`, ...outsideRun(workload.duration, at) })
     }
   })
   experiment.faults.forEach((fault, index) => {
     const path = `faults.${index}`
     if (fault.at > workload.duration) {
-      errors.push({ path: `${path}.at`, message: `expected a time within the run (${workload.duration} ms), got ${fault.at} ms` })
+      errors.push({ path: `${path}.at`, ...outsideRun(workload.duration, fault.at) })
     }
     for (const { path: namePath, name, keywords } of faultNodeNames(fault)) {
       if (known.has(name) || (keywords && nodeTargetKeywords.has(name))) continue
-      errors.push({ path: `${path}.${namePath}`, message: unknownNode(name, nodes, keywords) })
+      errors.push({ path: `${path}.${namePath}`, ...unknownNode(name, nodes, keywords) })
     }
     if (fault.kind === 'partition') {
       // A node in two groups, or a bridge that is also in a group, has no one meaning.
       const seen = new Set<string>()
       for (const { path: namePath, name } of faultNodeNames(fault)) {
-        if (seen.has(name)) errors.push({ path: `${path}.${namePath}`, message: namePath.endsWith('bridge') ? `${name} is the bridge and in a group` : `${name} is in two groups` })
+        const bridge = namePath.endsWith('bridge')
+        if (seen.has(name)) errors.push({ path: `${path}.${namePath}`, message: bridge ? `${name} is the bridge and in a group` : `${name} is in two groups`, code: bridge ? 'bridgeInGroup' : 'nodeInTwoGroups', params: { name } })
         seen.add(name)
       }
     }
     if (fault.kind === 'cut' || fault.kind === 'cutOneWay' || fault.kind === 'link') {
       const [first, second] = faultNodeNames(fault)
-      if (first!.name === second!.name) errors.push({ path: `${path}.${fault.kind}`, message: 'expected two different nodes' })
+      if (first!.name === second!.name) errors.push({ path: `${path}.${fault.kind}`, message: 'expected two different nodes', code: 'sameNodeTwice' })
     }
   })
   return errors
@@ -155,12 +167,13 @@ function timingErrors(experiment: Experiment): FieldError[] {
   const errors: FieldError[] = []
   const { workload, nemesis } = experiment
   if (workload.warmup + workload.duration > timerMsMax) {
-    errors.push({ path: 'workload.warmup', message: `expected warmup + duration (${workload.warmup + workload.duration} ms) to be at most ${timerMsMax} ms, the longest a timer can wait` })
+    const total = workload.warmup + workload.duration
+    errors.push({ path: 'workload.warmup', message: `expected warmup + duration (${total} ms) to be at most ${timerMsMax} ms, the longest a timer can wait`, code: 'warmupTooLong', params: { total, max: timerMsMax } })
   }
   if (nemesis) {
     const expected = Math.round(workload.duration / (nemesis.meanInterval + nemesis.faultDuration))
     if (expected > faultsMax) {
-      errors.push({ path: 'nemesis', message: `expected about ${expected} faults, more than the ${faultsMax} a run may schedule: lengthen meanInterval or faultDuration` })
+      errors.push({ path: 'nemesis', message: `expected about ${expected} faults, more than the ${faultsMax} a run may schedule: lengthen meanInterval or faultDuration`, code: 'nemesisTooMany', params: { expected, max: faultsMax } })
     }
   }
   return errors
@@ -177,10 +190,12 @@ function protocolErrors(experiment: Experiment): FieldError[] {
   const protocol = descriptorOf(name)
   // Another protocol's fields are ignored, except these two, whose mere presence changes what a run is.
   if (cluster.f !== undefined && !protocolsWithField('f').includes(name)) {
-    errors.push({ path: 'cluster.f', message: `f applies to ${protocolsWithField('f').map(labelOf).join(', ')} only, not ${name}` })
+    const owners = protocolsWithField('f').map(labelOf).join(', ')
+    errors.push({ path: 'cluster.f', message: `f applies to ${owners} only, not ${name}`, code: 'fieldOnlyFor', params: { field: 'f', protocols: owners, protocol: name } })
   }
   if (cluster.groups > 1 && !protocolsWithField('groups').includes(name)) {
-    errors.push({ path: 'cluster.groups', message: `several groups (MultiRaft) are for ${protocolsWithField('groups').join(', ')} only, not ${name}` })
+    const owners = protocolsWithField('groups').join(', ')
+    errors.push({ path: 'cluster.groups', message: `several groups (MultiRaft) are for ${owners} only, not ${name}`, code: 'groupsOnlyFor', params: { protocols: owners, protocol: name } })
   }
   // The cluster schema took these same fields already: this parse only picks the protocol's own.
   const options = protocol.options.schema.strip().parse(cluster)
@@ -202,11 +217,12 @@ function protocolErrors(experiment: Experiment): FieldError[] {
   })
   for (const { path, kind } of behaviours) {
     if (!allowed.includes(kind)) {
-      errors.push({ path, message: allowed.length === 0 ? `${name} has no Byzantine behaviours` : `${kind} is not a ${name} behaviour: expected one of ${allowed.join(', ')}` })
+      if (allowed.length === 0) errors.push({ path, message: `${name} has no Byzantine behaviours`, code: 'noByzantine', params: { protocol: name } })
+      else errors.push({ path, message: `${kind} is not a ${name} behaviour: expected one of ${allowed.join(', ')}`, code: 'notABehaviour', params: { kind, protocol: name, kinds: allowed.join(', ') } })
     }
   }
   for (const node of Object.keys(cluster.byzantine)) {
-    if (!cluster.nodes.includes(node)) errors.push({ path: `cluster.byzantine.${node}`, message: unknownNode(node, cluster.nodes) })
+    if (!cluster.nodes.includes(node)) errors.push({ path: `cluster.byzantine.${node}`, ...unknownNode(node, cluster.nodes) })
   }
   return errors
 }
@@ -226,17 +242,18 @@ function commandSizeErrors(experiment: Experiment, { bytesMax: limit, why }: { b
   const largest = largestWorkloadCommand(workload)
   if (largest && largest.bytes > limit) {
     const room = Math.floor((limit - largest.emptyBytes) / largest.values)
-    errors.push({ path: 'workload.valueBytes', message: `${why}, so a command may take at most ${limit} bytes here; a ${largest.op} with valueBytes ${workload.valueBytes} takes ${largest.bytes}: use valueBytes of at most ${room}` })
+    const params = { why, limit, op: largest.op, valueBytes: workload.valueBytes, bytes: largest.bytes, room }
+    errors.push({ path: 'workload.valueBytes', message: `${why}, so a command may take at most ${limit} bytes here; a ${largest.op} with valueBytes ${workload.valueBytes} takes ${largest.bytes}: use valueBytes of at most ${room}`, code: 'valueBytesTooLarge', params })
   }
   workload.script.forEach((step, index) => {
     const parsed = parseScriptCommand(typeof step === 'string' ? step : step.cmd)
     const tooLarge = parsed.ok ? checkCommandBytes(parsed.command, limit) : null
-    if (tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: `${why}: ${tooLarge}` })
+    if (tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: `${why}: ${tooLarge}`, code: 'commandTooLarge', params: { detail: `${why}: ${tooLarge}` } })
   })
   for (const [node, spec] of Object.entries(cluster.byzantine)) {
     if (typeof spec === 'string' || spec.forgedValue === undefined) continue
     const bytes = encodedBytesMax({ op: 'put', key: 'k'.repeat(16), value: spec.forgedValue } satisfies Command)
-    if (bytes > limit) errors.push({ path: `cluster.byzantine.${node}.forgedValue`, message: `${why}: a forged write of ${bytes} bytes is larger than the ${limit} a command may have here` })
+    if (bytes > limit) errors.push({ path: `cluster.byzantine.${node}.forgedValue`, message: `${why}: a forged write of ${bytes} bytes is larger than the ${limit} a command may have here`, code: 'forgedValueTooLarge', params: { why, bytes, limit } })
   }
   return errors
 }
@@ -253,7 +270,12 @@ function largestWorkloadCommand(workload: Experiment['workload']): { op: 'put' |
   return undefined
 }
 
-function unknownNode(name: string, nodes: string[], keywords = false): string {
-  const extra = keywords ? `, or one of ${[...nodeTargetKeywords].join(', ')}` : ''
-  return `unknown node ${JSON.stringify(name)}: expected one of ${nodes.join(', ')}${extra}`
+function unknownNode(name: string, nodes: readonly string[], keywords = false): Omit<FieldError, 'path'> {
+  const words = keywords ? [...nodeTargetKeywords].join(', ') : undefined
+  const extra = words ? `, or one of ${words}` : ''
+  return { message: `unknown node ${JSON.stringify(name)}: expected one of ${nodes.join(', ')}${extra}`, code: 'unknownNode', params: { name, nodes: nodes.join(', '), keywords: words } }
+}
+
+function outsideRun(durationMs: number, atMs: number): Omit<FieldError, 'path'> {
+  return { message: `expected a time within the run (${durationMs} ms), got ${atMs} ms`, code: 'timeWithinRun', params: { durationMs, got: atMs } }
 }

@@ -11,6 +11,7 @@ import { onStopSignal, signalExitCode, type StopSignal } from '../lab/signals.js
 import type { RunSummary } from '../api/summary.js'
 import { verdictWord } from '../api/report/analysis.js'
 import { assertNever } from '../protocols/types.js'
+import { validationLocales, type ValidationLocale } from '../api/validation-text.js'
 
 /** `lab run` exit codes (README): 2 is an invalid experiment file, nothing started. */
 const exitCompleted = 0
@@ -18,7 +19,19 @@ const exitViolation = 1
 const exitIncomplete = 3
 const exitUndecided = 4
 
-export async function runCommand(args: string[], usage: string): Promise<number> {
+/** `--locale en|ko` (the language of validation errors), taken out of the arguments. */
+function takeLocale(args: string[]): { ok: true; locale: ValidationLocale; rest: string[] } | { ok: false; message: string } {
+  const index = args.indexOf('--locale')
+  if (index < 0) return { ok: true, locale: 'en', rest: args }
+  const value = args[index + 1]
+  if (!(validationLocales as readonly string[]).includes(value ?? '')) return { ok: false, message: `--locale: expected ${validationLocales.join(' or ')}, got ${JSON.stringify(value ?? '')}` }
+  return { ok: true, locale: value as ValidationLocale, rest: [...args.slice(0, index), ...args.slice(index + 2)] }
+}
+
+export async function runCommand(allArgs: string[], usage: string): Promise<number> {
+  const localeOption = takeLocale(allArgs)
+  if (!localeOption.ok) return fail(localeOption.message)
+  const { locale, rest: args } = localeOption
   const flags = new Set(args.filter((arg) => arg.startsWith('--')))
   const runsDirIndex = args.indexOf('--runs-dir')
   const runsDir = runsDirIndex >= 0 ? args[runsDirIndex + 1] : undefined
@@ -28,7 +41,7 @@ export async function runCommand(args: string[], usage: string): Promise<number>
   if (unknown.length > 0) return fail(`unknown option ${unknown.join(', ')}\n${usage}`)
   const files = args.filter((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--runs-dir')
   if (files.length !== 1) return fail(`run needs exactly one experiment file\n${usage}`)
-  const loaded = loadExperimentFile(files[0]!)
+  const loaded = loadExperimentFile(files[0]!, locale)
   if (!loaded.ok) return fail(loaded.message)
   const experiment = loaded.experiment
   const runsRoot = path.resolve(runsDir ?? 'runs')
@@ -88,10 +101,13 @@ function checkedExitCode(summary: RunSummary): number {
   }
 }
 
-export function validateCommand(files: string[], usage: string): number {
+export function validateCommand(args: string[], usage: string): number {
+  const localeOption = takeLocale(args)
+  if (!localeOption.ok) return fail(localeOption.message)
+  const { locale, rest: files } = localeOption
   if (files.length === 0) return fail(`validate needs at least one file\n${usage}`)
   for (const file of files) {
-    const loaded = loadExperimentFile(file)
+    const loaded = loadExperimentFile(file, locale)
     if (!loaded.ok) return fail(loaded.message)
     process.stdout.write(`${file}: ok (${loaded.experiment.protocol}, ${loaded.experiment.cluster.nodes.length} nodes)\n`)
   }

@@ -12,8 +12,9 @@
 import fs from 'node:fs'
 
 const usage = `usage: npm run lab -- <command>
-  run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads]
+  run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads] [--locale en|ko]
       Runs the experiment on real replica processes; prints progress on stderr and a summary.
+      --locale ko  say an invalid experiment's errors in Korean
       --json   print the summary as JSON on stdout
       --check  exit 1 when the verdict finds a violation (non-linearizable, a broken invariant, a
                replica that died), 4 when it is undecided; 3 means the run could not complete
@@ -32,8 +33,8 @@ const usage = `usage: npm run lab -- <command>
       Plays a lab run's faults, as it carried them out, in the simulator (virtual time; see README).
   sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run] | sweep report <dir> [--format ...]
       Runs a comparison sweep (every cell of its axes, on real processes; resumes), or reports one.
-  validate <experiment.yaml>...
-      Validates experiment files; exit 2 on the first invalid one.
+  validate <experiment.yaml>... [--locale en|ko]
+      Validates experiment files; exit 2 on the first invalid one (its errors in Korean with --locale ko).
   schema
       Prints the JSON Schema of the experiment format.
   exercise list | schema | run <exercise> [...] | grade <folder>... [--csv FILE]

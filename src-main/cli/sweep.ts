@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
-import { sweepSchema } from '../api/sweep.js'
+import { sweepEta, sweepSchema } from '../api/sweep.js'
 import { formatMs, formatCount, formatRatio } from '../api/report/format.js'
 import { buildSweepReportHtml, buildSweepReportMarkdown } from '../api/report/sweep-report.js'
 import { sweepCsv, type SweepSummary } from '../api/report/sweep-results.js'
@@ -99,8 +99,8 @@ export async function runSweepCommand(args: string[], io: IO): Promise<number> {
 }
 
 function formatEta(ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000))
-  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`
+  const eta = sweepEta(ms)
+  return eta.unit === 'seconds' ? `${eta.n} s` : `${eta.n} min`
 }
 
 export function formatSweepTable(summary: SweepSummary): string {

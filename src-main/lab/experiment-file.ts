@@ -4,7 +4,7 @@
  * block the read forever and a 50 MB binary would be parsed as YAML for seconds.
  */
 import fs from 'node:fs'
-import { formatFieldErrors, validateExperimentText } from '../api/validate.js'
+import { formatFieldErrors, validateExperimentText, type ValidationLocale } from '../api/validate.js'
 import { experimentTextCharsMax } from '../api/lab-api.js'
 import type { Experiment } from '../api/experiment.js'
 
@@ -15,7 +15,8 @@ export const experimentFileBytesMax = 3 * experimentTextCharsMax
 
 const expected = 'expected an experiment file (YAML or JSON)'
 
-export function loadExperimentFile(file: string): LoadedExperiment {
+/** `locale`: the language of the validation errors (the file's own problems, unreadable and so on, stay English). */
+export function loadExperimentFile(file: string, locale: ValidationLocale = 'en'): LoadedExperiment {
   const refuse = (why: string): LoadedExperiment => ({ ok: false, message: `${file}: ${why}` })
   let bytes: Buffer
   try {
@@ -33,7 +34,7 @@ export function loadExperimentFile(file: string): LoadedExperiment {
   const text = utf8Text(bytes)
   if (text === undefined) return refuse(`not a text file: ${expected}`)
   const result = validateExperimentText(text)
-  if (!result.ok) return { ok: false, message: formatFieldErrors(result.errors, file) }
+  if (!result.ok) return { ok: false, message: formatFieldErrors(result.errors, file, locale) }
   return { ok: true, experiment: result.experiment, text }
 }
 

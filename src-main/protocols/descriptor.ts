@@ -57,10 +57,16 @@ export type TraceInvariantName = (typeof traceInvariantNames)[number]
  */
 export type Leadership = 'per-term' | 'at-once'
 
-/** A problem with an experiment for this protocol: the path of the field and what was expected. */
+/**
+ * A problem with an experiment for this protocol: the path of the field, what was expected (in
+ * English), and a stable code with the values the message names, so the lab can say it in other
+ * languages (api/validation-text.ts holds the texts by code).
+ */
 export interface OptionError {
   path: string
   message: string
+  code?: string
+  params?: Readonly<Record<string, string | number | boolean | undefined>>
 }
 
 /** A Byzantine behaviour as an experiment writes it: a kind, or a kind with its parameters. */
@@ -76,9 +82,14 @@ export interface ClusterFacts {
   leasesAndWatches: boolean
 }
 
-/** How the design form shows one option: its field, and the input that edits it. */
+/**
+ * How the design form shows one option: its field, and the input that edits it. Bounds and
+ * defaults are read from the field's schema (api/protocol-form.ts); labels and help text are the
+ * renderer's messages `option.<field>` and `optionHelp.<field>` (the field's name when missing).
+ */
 export type FormField =
-  | { field: string; input: 'number'; unit?: 'ms' }
+  /** `absentMeans`: what an absent optional field stands for, where the schema can hold no default. */
+  | { field: string; input: 'number'; unit?: 'ms'; absentMeans?: number }
   | { field: string; input: 'range'; unit: 'ms' }
   | { field: string; input: 'toggle' }
   | { field: string; input: 'choice'; choices: readonly string[] }

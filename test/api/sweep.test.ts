@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { planSweep, validateSweepText, type Sweep } from '../../src-main/api/sweep.js'
+import { planSweep, sweepEta, validateSweepText, type Sweep } from '../../src-main/api/sweep.js'
 import { distinguishable, spreadOf, summarizeSweep, sweepCsv, type SweepRunResult } from '../../src-main/api/report/sweep-results.js'
 import { buildSweepReportHtml, buildSweepReportMarkdown } from '../../src-main/api/report/sweep-report.js'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
@@ -46,7 +46,7 @@ describe('planning a sweep', () => {
     expect(plan.ok).toBe(false)
     if (plan.ok) return
     expect(plan.errors.map((error) => error.cell)).toEqual(['pbft, 3 nodes'])
-    expect(plan.errors[0]!.errors[0]).toEqual({ path: 'cluster.nodes', message: 'PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got 3' })
+    expect(plan.errors[0]!.errors[0]).toMatchObject({ path: 'cluster.nodes', message: 'PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got 3' })
   })
 
   it('lays a variant\'s faults over the base and refuses one that names a node a cell lacks', () => {
@@ -54,7 +54,8 @@ describe('planning a sweep', () => {
     const plan = planSweep(sweep, base)
     expect(plan.ok).toBe(false)
     if (plan.ok) return
-    expect(plan.errors).toEqual([{ cell: '3 nodes, E down', errors: [{ path: 'faults.0.crash', message: 'unknown node "E": expected one of A, B, C, or one of leader, follower, minority, random, crashed, paused' }] }])
+    // Each error also carries its code for other languages (api/validation-text.ts).
+    expect(plan.errors).toMatchObject([{ cell: '3 nodes, E down', errors: [{ path: 'faults.0.crash', message: 'unknown node "E": expected one of A, B, C, or one of leader, follower, minority, random, crashed, paused' }] }])
   })
 
   it('names the field and what was expected in a bad sweep file', () => {
@@ -134,9 +135,30 @@ describe('sweep results', () => {
     const meta = { generatedAt: '2026-12-06T00:00:00.000Z', labVersion: 'test' }
     const html = buildSweepReportHtml(summary, meta)
     expect(html).toContain('Latency against link delay (ms)')
+    expect(html).toContain('pbft theory')
     expect(html).toContain('pbft-f1-delay20ms / raft-f1-delay20ms')
     // Latency, throughput and ratio along the delay; none along f, which has one value.
     expect((html.match(/<figure>/g) ?? []).length).toBe(3)
     expect(buildSweepReportMarkdown(summary, meta)).toContain('| pbft, f=1, delay 20 ms | 4 | 1/2 |')
+    // In Korean: the charts' axes, legends and captions, the tables and the page.
+    const ko = buildSweepReportHtml(summary, meta, 'ko')
+    expect(ko).toContain('<html lang="ko">')
+    for (const words of ['링크 지연(ms)에 따른 지연 시간', '지연 시간(ms)', 'pbft 이론', '칸', '반복', 'PBFT / Raft']) expect(ko).toContain(words)
+    for (const english of ['Latency against', 'latency (ms)', 'pbft theory', 'Cells', 'repetitions', 'Made by']) expect(ko).not.toContain(english)
+    const koMarkdown = buildSweepReportMarkdown(summary, meta, 'ko')
+    expect(koMarkdown).toContain('| pbft, f=1, 지연 20 ms | 4 | 1/2 |')
+    expect(koMarkdown).toContain('# 스윕: pair')
+  })
+})
+
+describe('a sweep\'s time left', () => {
+  it('is whole seconds below 90 s and whole minutes from there, never 0 s (the CLI and the Sweeps page say the same)', () => {
+    expect([0, 1499, 89_400, 89_600, 150_000].map(sweepEta)).toEqual([
+      { unit: 'seconds', n: 1 },
+      { unit: 'seconds', n: 1 },
+      { unit: 'seconds', n: 89 },
+      { unit: 'minutes', n: 2 },
+      { unit: 'minutes', n: 3 },
+    ])
   })
 })

@@ -41,7 +41,7 @@ test('a sweep runs from the app, fills its matrix, and two cells open in Compare
   for (const cell of cells) {
     const row = page.getByTestId(`cell-${cell}`)
     await expect(row).toContainText('done')
-    await expect(row).toContainText('PASS')
+    await expect(row).toContainText('Pass')
     await expect(row.locator('td.num').nth(2)).toHaveText(/\d+(\.\d+)? ms/)
   }
   await expect(page.getByTestId('sweep-ratios')).toContainText('pbft-f1-delay5ms / raft-f1-delay5ms')
@@ -62,6 +62,11 @@ test('a sweep runs from the app, fills its matrix, and two cells open in Compare
   await page.getByRole('link', { name: '스윕', exact: true }).click()
   await page.getByTestId('sweep-raft-vs-pbft-quick').click()
   await expect(page.getByTestId('sweep-progress')).toContainText('실행 4개 중 4개 완료')
+  // The charts, the cells' labels and verdicts in Korean too.
+  await expect(page.getByTestId('sweep-charts')).toContainText('링크 지연(ms)에 따른 지연 시간')
+  await expect(page.getByTestId('sweep-charts')).not.toContainText('Latency against')
+  await expect(page.getByTestId('cell-pbft-f1-delay5ms')).toContainText('pbft, f=1, 지연 5 ms')
+  await expect(page.getByTestId('cell-pbft-f1-delay5ms')).toContainText('통과')
   await screenshot(page, testInfo, 'sweep-done-ko')
   expect(problems).toEqual([])
 })

@@ -3,8 +3,8 @@
  * registry line (here the mock below adds it to protocols/registry.ts's list). Validation, the
  * published schema, resolveNode, the replica's core, its read route and the checker's words then
  * follow its descriptor with no other file changed. (Not covered here: the simulator, which also
- * needs a real core, and the renderer's design form, whose fields are not yet read from
- * options.form; see README "How it is built".)
+ * needs a real core; the renderer's design form draws the same protocol's fields in
+ * test/renderer/components/cluster-form.test.ts.)
  */
 import { describe, expect, it, vi } from 'vitest'
 import { resolveNode } from '../../src-main/api/experiment.js'
@@ -15,17 +15,8 @@ import { adapterFor } from '../../src-main/replica/adapters.js'
 import { replicaConfigSchema } from '../../src-main/replica/config.js'
 
 vi.mock('../../src-main/protocols/registry.js', async (importOriginal) => {
-  const registry = await importOriginal<typeof import('../../src-main/protocols/registry.js')>()
-  const { soloProtocol } = await import('./fixtures/solo-protocol.js')
-  // The one registry line.
-  const protocols = [...registry.protocols, soloProtocol]
-  const protocolNames = protocols.map((protocol) => protocol.name)
-  const descriptorOf = (name: string) => {
-    const found = protocols.find((protocol) => protocol.name === name)
-    if (found === undefined) throw new Error(`unknown protocol ${JSON.stringify(name)}: expected one of ${protocolNames.join(', ')}`)
-    return found
-  }
-  return { ...registry, protocols, protocolNames, descriptorOf }
+  const { withSolo } = await import('./fixtures/solo-registry.js')
+  return withSolo(await importOriginal<typeof import('../../src-main/protocols/registry.js')>())
 })
 
 const solo = (cluster: Record<string, unknown> = {}) => ({ protocol: 'solo', cluster: { nodes: 3, tickMs: 10, ...cluster }, workload: { duration: '1s', clients: 1 } })

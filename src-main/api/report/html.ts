@@ -89,9 +89,13 @@ export function figures(items: [string, string][]): string {
   return `<dl class="figures">${items.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('')}</dl>`
 }
 
-export function page(title: string, body: string, meta: ReportMeta): string {
+/** The page around a report's body; `locale` sets its language and the footer's (the sweep report is in Korean too). */
+export function page(title: string, body: string, meta: ReportMeta, locale: 'en' | 'ko' = 'en'): string {
+  const made = locale === 'ko'
+    ? `Consensus Lab ${esc(meta.labVersion)}로 ${esc(formatTime(meta.generatedAt))}에 만들었습니다. 이 파일 하나로 열리며 스크립트도 네트워크도 쓰지 않습니다.`
+    : `Made by Consensus Lab ${esc(meta.labVersion)} on ${esc(formatTime(meta.generatedAt))}. Self-contained: no scripts, no network.`
   return `<!doctype html>
-<html lang="en">
+<html lang="${locale}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
@@ -103,7 +107,7 @@ export function page(title: string, body: string, meta: ReportMeta): string {
 <body>
 <main>
 ${body}
-<footer>Made by Consensus Lab ${esc(meta.labVersion)} on ${esc(formatTime(meta.generatedAt))}. Self-contained: no scripts, no network.</footer>
+<footer>${made}</footer>
 </main>
 </body>
 </html>

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { describeValue } from './describe.js'
-import { ticksOf } from '../descriptor.js'
+import { ticksOf, type OptionError } from '../descriptor.js'
 
 export { describeValue }
 
@@ -52,7 +52,7 @@ export const electionTimingFields = {
   electionTimeoutMs: z
     .tuple([protocolMs(), protocolMs()])
     .default([150, 300])
-    .refine(([low, high]) => low <= high, 'expected [min, max] with min <= max'),
+    .refine(([low, high]) => low <= high, { message: 'expected [min, max] with min <= max', params: { code: 'rangeOrder' } }),
   /** A leader (primary) is heard at least this often. */
   heartbeatMs: protocolMs().default(50),
 }
@@ -68,13 +68,13 @@ export function electionTimingTicks(options: { electionTimeoutMs: readonly [numb
 }
 
 /** The rules election timing obeys in ticks: an election timeout of two ticks, a heartbeat of one, below the timeout. */
-export function electionTimingErrors(options: { electionTimeoutMs: readonly [number, number]; heartbeatMs: number }, tickMs: number): { path: string; message: string }[] {
-  const errors: { path: string; message: string }[] = []
+export function electionTimingErrors(options: { electionTimeoutMs: readonly [number, number]; heartbeatMs: number }, tickMs: number): OptionError[] {
+  const errors: OptionError[] = []
   const [timeoutMin] = options.electionTimeoutMs
-  if (options.heartbeatMs >= timeoutMin) errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${timeoutMin} ms)` })
+  if (options.heartbeatMs >= timeoutMin) errors.push({ path: 'cluster.heartbeatMs', message: `expected less than the election timeout (${timeoutMin} ms)`, code: 'heartbeatBelowTimeout', params: { timeoutMs: timeoutMin } })
   if (timeoutMin < 2 * tickMs) {
-    errors.push({ path: 'cluster.electionTimeoutMs', message: `expected at least two ticks (2 × tickMs = ${2 * tickMs} ms), got ${timeoutMin} ms` })
+    errors.push({ path: 'cluster.electionTimeoutMs', message: `expected at least two ticks (2 × tickMs = ${2 * tickMs} ms), got ${timeoutMin} ms`, code: 'timeoutTwoTicks', params: { minMs: 2 * tickMs, got: timeoutMin } })
   }
-  if (options.heartbeatMs < tickMs) errors.push({ path: 'cluster.heartbeatMs', message: `expected at least one tick (${tickMs} ms), got ${options.heartbeatMs} ms` })
+  if (options.heartbeatMs < tickMs) errors.push({ path: 'cluster.heartbeatMs', message: `expected at least one tick (${tickMs} ms), got ${options.heartbeatMs} ms`, code: 'heartbeatOneTick', params: { tickMs, got: options.heartbeatMs } })
   return errors
 }

@@ -52,7 +52,7 @@ export const parallelRaftProtocol: ProtocolDescriptor<'parallel-raft', ParallelR
     form: [
       { field: 'electionTimeoutMs', input: 'range', unit: 'ms' },
       { field: 'heartbeatMs', input: 'number', unit: 'ms' },
-      { field: 'lookBehindEntries', input: 'number' },
+      { field: 'lookBehindEntries', input: 'number', absentMeans: lookBehindEntriesDefault },
     ],
   },
   settingsOf(options, cluster) {

@@ -40,9 +40,10 @@ const slowPrimaryDelayMsDefault = 200
 
 function check(options: PbftExperimentOptions, cluster: ClusterFacts): OptionError[] {
   const n = cluster.nodes.length
-  if (n < 4) return [{ path: 'cluster.nodes', message: `PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got ${n}` }]
+  if (n < 4) return [{ path: 'cluster.nodes', message: `PBFT needs at least 4 replicas (n >= 3f + 1 with f >= 1), got ${n}`, code: 'pbftTooFewReplicas', params: { n } }]
   if (options.f !== undefined && n < 3 * options.f + 1) {
-    return [{ path: 'cluster.f', message: `PBFT with ${n} replicas tolerates at most f = ${maxFaults(n)} (n >= 3f + 1); f = ${options.f} needs ${3 * options.f + 1}` }]
+    const params = { n, fMax: maxFaults(n), f: options.f, needed: 3 * options.f + 1 }
+    return [{ path: 'cluster.f', message: `PBFT with ${n} replicas tolerates at most f = ${params.fMax} (n >= 3f + 1); f = ${options.f} needs ${params.needed}`, code: 'pbftFaultsTooMany', params }]
   }
   return checkpointErrors(options, cluster.nodes)
 }
@@ -61,7 +62,9 @@ function checkpointErrors(options: PbftExperimentOptions, nodes: readonly NodeId
   while (fitting >= 1 && pbftRequestBytesMax(n, f, logWindowFor(fitting)) < smallest) fitting -= 1
   const advice = fitting >= 1 ? `use checkpointInterval of at most ${fitting}, or fewer replicas` : 'use fewer replicas'
   const why = newViewBatches(n, f, options.checkpointInterval)
-  return [{ path: 'cluster.checkpointInterval', message: `${why}: even a batch of one small request would not fit in a frame (${frameBytesMax} bytes): ${advice}` }]
+  const window = logWindowFor(options.checkpointInterval)
+  const params = { n, f, interval: options.checkpointInterval, window, batches: (2 * f + 2) * window, frameBytes: frameBytesMax, fitting: fitting >= 1 ? fitting : undefined }
+  return [{ path: 'cluster.checkpointInterval', message: `${why}: even a batch of one small request would not fit in a frame (${frameBytesMax} bytes): ${advice}`, code: 'pbftCheckpointTooLarge', params }]
 }
 
 function newViewBatches(n: number, f: number, checkpointInterval: number, window = logWindowFor(checkpointInterval)): string {

@@ -75,13 +75,16 @@ export interface RaftSettings {
 function check(options: RaftExperimentOptions, cluster: { nodes: readonly NodeId[]; tickMs: number; byzantine: Readonly<Record<NodeId, unknown>>; leasesAndWatches: boolean }): OptionError[] {
   const errors: OptionError[] = []
   for (const name of Object.keys(options.firstElectionTimeoutMs)) {
-    if (!cluster.nodes.includes(name)) errors.push({ path: `cluster.firstElectionTimeoutMs.${name}`, message: `unknown node ${JSON.stringify(name)}: expected one of ${cluster.nodes.join(', ')}` })
+    if (!cluster.nodes.includes(name)) {
+      const params = { name, nodes: cluster.nodes.join(', ') }
+      errors.push({ path: `cluster.firstElectionTimeoutMs.${name}`, message: `unknown node ${JSON.stringify(name)}: expected one of ${params.nodes}`, code: 'unknownNode', params })
+    }
   }
   if (options.readMode === 'lease' && !options.checkQuorum) {
-    errors.push({ path: 'cluster.readMode', message: 'lease reads need checkQuorum: true (followers must ignore votes while they hear from a leader)' })
+    errors.push({ path: 'cluster.readMode', message: 'lease reads need checkQuorum: true (followers must ignore votes while they hear from a leader)', code: 'leaseNeedsCheckQuorum' })
   }
   if (options.readMode === 'lease' && options.leaseDriftMs >= options.electionTimeoutMs[0]) {
-    errors.push({ path: 'cluster.leaseDriftMs', message: `expected less than the election timeout (${options.electionTimeoutMs[0]} ms)` })
+    errors.push({ path: 'cluster.leaseDriftMs', message: `expected less than the election timeout (${options.electionTimeoutMs[0]} ms)`, code: 'leaseDriftBelowTimeout', params: { timeoutMs: options.electionTimeoutMs[0] } })
   }
   errors.push(...electionTimingErrors(options, cluster.tickMs))
   if (options.groups > 1) errors.push(...groupErrors(options, cluster))
@@ -90,15 +93,16 @@ function check(options: RaftExperimentOptions, cluster: { nodes: readonly NodeId
 
 function groupErrors(options: RaftExperimentOptions, cluster: { byzantine: Readonly<Record<NodeId, unknown>>; leasesAndWatches: boolean }): OptionError[] {
   const errors: OptionError[] = []
-  if (cluster.leasesAndWatches) errors.push({ path: 'workload.discovery', message: 'leases and watches need a single group (cluster.groups: 1)' })
+  if (cluster.leasesAndWatches) errors.push({ path: 'workload.discovery', message: 'leases and watches need a single group (cluster.groups: 1)', code: 'singleGroupForLeases' })
   for (const node of Object.keys(cluster.byzantine)) {
-    errors.push({ path: `cluster.byzantine.${node}`, message: 'lying Raft nodes need a single group (cluster.groups: 1): MultiRaft has no Byzantine behaviours' })
+    errors.push({ path: `cluster.byzantine.${node}`, message: 'lying Raft nodes need a single group (cluster.groups: 1): MultiRaft has no Byzantine behaviours', code: 'singleGroupForByzantine' })
   }
   if (options.keyRouting === 'range' && options.rangeSplits.length !== options.groups - 1) {
-    errors.push({ path: 'cluster.rangeSplits', message: `expected ${options.groups - 1} split points for ${options.groups} groups, got ${options.rangeSplits.length}` })
+    const params = { expected: options.groups - 1, groups: options.groups, got: options.rangeSplits.length }
+    errors.push({ path: 'cluster.rangeSplits', message: `expected ${params.expected} split points for ${params.groups} groups, got ${params.got}`, code: 'rangeSplitCount', params })
   }
   if (options.rangeSplits.some((split, index) => index > 0 && split <= options.rangeSplits[index - 1]!)) {
-    errors.push({ path: 'cluster.rangeSplits', message: 'expected split points in increasing order' })
+    errors.push({ path: 'cluster.rangeSplits', message: 'expected split points in increasing order', code: 'rangeSplitOrder' })
   }
   return errors
 }

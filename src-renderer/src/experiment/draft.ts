@@ -25,15 +25,13 @@ export interface DraftView {
   nodes: string[]
   nodesForm: 'count' | 'list'
   cluster: {
-    electionTimeoutMs: [number, number]
-    heartbeatMs: number
     tickMs: number
     durability: string
-    preVote: boolean
-    checkQuorum: boolean
-    readMode: string
-    /** PBFT: Byzantine replicas to tolerate; absent means the most n allows. */
-    f?: number
+    /**
+     * The cluster's fields as written, for the protocol's own options (api/protocol-form.ts): the
+     * form shows a wrong or missing one with its default, and validation reports it.
+     */
+    written: Record<string, unknown>
   }
   network: LinkConditions
   workload: { duration: string; clients: number; rate?: number; keys: number; get: number; put: number }
@@ -58,7 +56,6 @@ export type EditResult = { ok: true; text: string } | { ok: false; error: string
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback)
 const stringOr = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback)
-const booleanOr = (value: unknown, fallback: boolean) => (typeof value === 'boolean' ? value : fallback)
 
 /** Reads what it can; wrong or missing values show their defaults (validation reports them). */
 export function readDraft(text: string): DraftView {
@@ -75,7 +72,6 @@ export function readDraft(text: string): DraftView {
   const nodes = Array.isArray(rawNodes)
     ? rawNodes.map(String)
     : defaultNodeNames(Math.min(nodesMax, Math.max(0, Math.floor(numberOr(rawNodes, 3)))))
-  const timeouts = Array.isArray(cluster.electionTimeoutMs) ? cluster.electionTimeoutMs : clusterDefaults.electionTimeoutMs
   return {
     parseError,
     name: stringOr(root.name, 'experiment'),
@@ -84,14 +80,9 @@ export function readDraft(text: string): DraftView {
     nodes,
     nodesForm: Array.isArray(rawNodes) ? 'list' : 'count',
     cluster: {
-      electionTimeoutMs: [numberOr(timeouts[0], clusterDefaults.electionTimeoutMs[0]), numberOr(timeouts[1], clusterDefaults.electionTimeoutMs[1])],
-      heartbeatMs: numberOr(cluster.heartbeatMs, clusterDefaults.heartbeatMs),
       tickMs: numberOr(cluster.tickMs, clusterDefaults.tickMs),
       durability: stringOr(cluster.durability, clusterDefaults.durability),
-      preVote: booleanOr(cluster.preVote, clusterDefaults.preVote),
-      checkQuorum: booleanOr(cluster.checkQuorum, clusterDefaults.checkQuorum),
-      readMode: stringOr(cluster.readMode, clusterDefaults.readMode),
-      f: typeof cluster.f === 'number' ? cluster.f : undefined,
+      written: cluster,
     },
     network: {
       delayMs: numberOr(network.delayMs, networkDefaults.delayMs),

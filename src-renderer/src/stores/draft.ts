@@ -31,7 +31,6 @@ export const useDraftStore = defineStore('draft', () => {
   const validation = computed(() => validateExperimentText(text.value))
   const errors = computed<FieldError[]>(() => (validation.value.ok ? [] : validation.value.errors))
   const dirty = computed(() => text.value !== savedText.value)
-  const faultsTolerated = computed(() => draft.pbftFaultsTolerated(view.value.nodes.length))
   const canStart = computed(() => loaded.value && validation.value.ok)
 
   function open(experiment: Pick<ExperimentFile, 'file' | 'text' | 'source'>): void {
@@ -101,7 +100,7 @@ export const useDraftStore = defineStore('draft', () => {
 
   return {
     text, file, source, positions, editError, saveErrors,
-    loaded, view, validation, errors, dirty, faultsTolerated, canStart,
+    loaded, view, validation, errors, dirty, canStart,
     open, openNew, setText, addNode, removeNode, renameNode, setNodeCount, setField, moveNode, setLinkConditions, saveCopy,
   }
 })

@@ -52,7 +52,7 @@ describe('the designer', () => {
     expect(wrapper.get('[data-testid=nodes-error]').text()).toContain('PBFT needs at least 4 replicas')
     draft.setNodeCount(5)
     await flush()
-    await wrapper.get('[data-testid=field-pbft-f]').setValue('2')
+    await wrapper.get('[data-testid=option-f]').setValue('2')
     expect(draft.text).toContain('f: 2')
     expect(wrapper.get('[data-path="cluster.f"] [data-testid=field-error]').text()).toContain('f = 2 needs 7')
     expect(wrapper.get('[data-testid=start-blocker]').text()).toContain('cluster.f')

@@ -15,7 +15,7 @@ import { descriptorOf, protocolNames } from '../../../src-main/protocols/registr
 
 const hangul = /[\uac00-\ud7a3]/
 /** Names and units that read the same in Korean. */
-const sameInKorean = new Set(['words.view.term', 'app.title', 'report.format.html', 'report.format.md', 'report.format.csv', 'report.format.json', 'report.format.pdf', 'course.durationHint', 'language.en', 'protocol.raft', 'protocol.pbft', 'readMode.readindex', 'chart.term', 'chart.ms'])
+const sameInKorean = new Set(['words.view.term', 'app.title', 'report.format.html', 'report.format.md', 'report.format.csv', 'report.format.json', 'report.format.pdf', 'course.durationHint', 'language.en', 'protocol.raft', 'protocol.pbft', 'optionChoice.readMode.readindex', 'chart.term', 'chart.ms'])
 
 function entries(messages: object, prefix = ''): [string, string][] {
   return Object.entries(messages).flatMap(([key, value]) => (typeof value === 'object' ? entries(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value as string] as [string, string]]))
@@ -72,6 +72,17 @@ describe('Korean everywhere', () => {
   it('says every role a protocol reports in Korean (the canvas, the role lanes)', () => {
     const roles = [...new Set(protocolNames.flatMap((name) => descriptorOf(name).roles.map((role) => role.name)))]
     expect(roles.filter((role) => !hangul.test((ko.roleName as Record<string, string>)[role] ?? ''))).toEqual([])
+  })
+
+  it('labels and explains every protocol option the design form shows in Korean (its descriptor’s options.form)', () => {
+    const messages = ko as unknown as { option: Record<string, string>; optionHelp: Record<string, string>; optionChoice: Record<string, Record<string, string>> }
+    const untranslated = protocolNames.flatMap((name) =>
+      descriptorOf(name).options.form.flatMap((field) => {
+        const words = [messages.option[field.field], messages.optionHelp[field.field], ...(field.input === 'choice' ? field.choices.filter((choice) => choice !== 'readindex').map((choice) => messages.optionChoice[field.field]?.[choice]) : [])]
+        return words.some((text) => !hangul.test(text ?? '')) ? [`${name}.${field.field}`] : []
+      }),
+    )
+    expect(untranslated).toEqual([])
   })
 
   it('draws Hangul with the shipped font wherever text is drawn: every CSS font stack and the charts’ canvas name Noto Sans KR', () => {

@@ -1,0 +1,74 @@
+/**
+ * Validation errors carry a stable code and its values, so the app and `lab validate --locale ko`
+ * can say them in Korean; English stays the message as it always was. Every error an experiment can
+ * get here (the schema's, validate.ts's own, each protocol descriptor's rules) has a code with a
+ * Korean text: a new error without one fails this test.
+ */
+import { describe, expect, it } from 'vitest'
+import { validateExperimentText, type FieldError } from '../../src-main/api/validate.js'
+import { fieldErrorText, formatFieldErrors } from '../../src-main/api/validation-text.js'
+
+const hangul = /[\uac00-\ud7a3]/
+
+/** One experiment text per kind of mistake, and what its Korean must say. */
+const cases: [what: string, text: string, korean: RegExp][] = [
+  ['a rate that is not a number', 'protocol: raft\nworkload: {rate: fast}\n', /숫자.*"fast"/],
+  ['an unknown protocol', 'protocol: paxos\n', /raft, pbft.*"paxos"/],
+  ['an unknown field', 'protocol: raft\nworkload: {clinets: 4}\n', /알 수 없는 필드: clinets/],
+  ['a duration without a unit', 'protocol: raft\nworkload: {duration: 10}\n', /2s.*250ms/],
+  ['a heartbeat above the protocol maximum', 'protocol: raft\ncluster: {heartbeatMs: 70000}\n', /60000 ms 이하/],
+  ['a tick below its minimum', 'protocol: raft\ncluster: {tickMs: 0}\n', /1.*이상/],
+  ['too many nodes', 'protocol: raft\ncluster: {nodes: 16}\n', /15 이하/],
+  ['a fractional count', 'protocol: raft\nworkload: {clients: 1.5}\n', /정수/],
+  ['a bad node name', 'protocol: raft\ncluster: {nodes: ["a b", C]}\n', /노드 이름/],
+  ['a fault naming an unknown node', 'protocol: raft\nfaults: [{at: 1s, crash: Z}]\n', /알 수 없는 노드 "Z".*A, B, C/],
+  ['a fault after the end of the run', 'protocol: raft\nworkload: {duration: 2s}\nfaults: [{at: 5s, crash: leader}]\n', /2000 ms.*5000 ms/],
+  ['a fault of no kind', 'protocol: raft\nfaults: [{at: 1s, explode: A}]\n', /장애/],
+  ['duplicate node names', 'protocol: raft\ncluster: {nodes: [A, B, A]}\n', /겹칩니다.*A/],
+  ['a partition with a node twice', 'protocol: raft\nfaults: [{at: 1s, partition: [[A, B], [B, C]]}]\n', /B.*두 그룹/],
+  ['a workload that sends nothing', 'protocol: raft\nworkload: {clients: 0}\n', /아무것도 보내지 않/],
+  ['a mix of zero weights', 'protocol: raft\nworkload: {mix: {get: 0, put: 0}}\n', /가중치/],
+  ['a script command the lab does not know', 'protocol: raft\nworkload: {script: ["MOVE x y"]}\n', /명령/],
+  ['a heartbeat not below the election timeout (a descriptor rule)', 'protocol: raft\ncluster: {heartbeatMs: 500}\n', /선거 타임아웃\(150 ms\)보다 짧/],
+  ['lease reads without check quorum (Raft’s rule)', 'protocol: raft\ncluster: {readMode: lease}\n', /checkQuorum: true/],
+  ['PBFT with three replicas (PBFT’s rule)', 'protocol: pbft\ncluster: {nodes: 3}\n', /PBFT.*4개.*3/],
+  ['PBFT with an f its replicas cannot tolerate', 'protocol: pbft\ncluster: {nodes: 4, f: 2}\n', /f = 2.*7/],
+  ['f for Raft', 'protocol: raft\ncluster: {f: 1}\n', /PBFT.*raft/],
+  ['a behaviour Raft does not have', 'protocol: raft\ncluster: {byzantine: {A: equivocate}}\n', /equivocate.*fake-ack/],
+  ['warmup and duration past the longest timer', 'protocol: raft\nworkload: {warmup: 20000m, duration: 20000m}\n', /타이머/],
+  ['an election timeout range upside down', 'protocol: raft\ncluster: {electionTimeoutMs: [300, 150]}\n', /최소.*최대/],
+  ['a cut from a node to itself', 'protocol: raft\nfaults: [{at: 1s, cut: [A, A]}]\n', /서로 다른 두 노드/],
+  ['a fault with two kinds', 'protocol: raft\nfaults: [{at: 1s, crash: leader, pause: B}]\n', /정확히 하나.*crash, pause/],
+  ['a partition group that is not a list', 'protocol: raft\nfaults: [{at: 1s, partition: {groups: 3}}]\n', /목록/],
+  ['broken YAML', 'protocol: raft\nworkload: {clients: [\n', /2번째 줄/],
+  ['not a mapping', '- 1\n- 2\n', /매핑/],
+]
+
+function errorsOf(text: string): FieldError[] {
+  const result = validateExperimentText(text)
+  if (result.ok) throw new Error(`expected errors for ${JSON.stringify(text)}`)
+  return result.errors
+}
+
+describe('validation errors in Korean', () => {
+  it.each(cases)('%s: has a code and reads in Korean, and English is the message as before', (_what, text, korean) => {
+    const errors = errorsOf(text)
+    for (const error of errors) {
+      expect(error.code, JSON.stringify(error)).toBeTypeOf('string')
+      expect(fieldErrorText(error, 'en')).toBe(error.message)
+      expect(fieldErrorText(error, 'ko'), JSON.stringify(error)).toMatch(hangul)
+    }
+    expect(errors.map((error) => fieldErrorText(error, 'ko')).join('\n')).toMatch(korean)
+  })
+
+  it('keeps the path and the file in a formatted list, in either language', () => {
+    const errors = errorsOf('protocol: raft\ncluster: {heartbeatMs: 500}\n')
+    expect(formatFieldErrors(errors, 'x.yaml')).toBe('x.yaml: cluster.heartbeatMs: expected less than the election timeout (150 ms)')
+    expect(formatFieldErrors(errors, 'x.yaml', 'ko')).toBe('x.yaml: cluster.heartbeatMs: 하트비트는 선거 타임아웃(150 ms)보다 짧아야 합니다.')
+  })
+
+  it('falls back to the English message for an error without a known code, never to nothing', () => {
+    expect(fieldErrorText({ path: 'x', message: 'something new' }, 'ko')).toBe('something new')
+    expect(fieldErrorText({ path: 'x', message: 'something new', code: 'no-such-code' }, 'ko')).toBe('something new')
+  })
+})
