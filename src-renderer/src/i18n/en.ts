@@ -130,6 +130,12 @@ export const en = {
     what: 'Step',
     client: 'client',
     persistTook: 'write and fsync {ms}',
+    chosen: 'Following {op}',
+    clear: 'Stop following',
+    noRecord: 'Could not read the run’s history: {error}',
+    dotHint: 'Click a dot to follow its operation (once the run has ended).',
+    dotAfterRun: 'Operations can be followed from a dot once the run has ended (its history is read then).',
+    dotUnknown: 'No acknowledged operation of the stored history matches that dot.',
     steps: {
       invoke: 'invoked',
       persist: 'durable (persisted)',
@@ -605,6 +611,10 @@ export const en = {
     hideHeartbeats: 'Collapse heartbeats',
     eventsOmitted: '{n} later message events of this window not read: narrow it or pick a type',
     kind: { delivered: 'delivered', dropped: 'dropped', open: 'not received in this window' },
+    following: 'Following {f} {key}: its {n} messages, request and answer stand out',
+    pickAfterRun: 'Operations can be followed from an arrow once the run has ended (its history is read then).',
+    pickNothing: 'That arrow carried no acknowledged operation (a heartbeat, a bundle, or an entry never answered).',
+    client: { request: 'request', answer: 'answer' },
   },
   log: {
     title: 'Event log',

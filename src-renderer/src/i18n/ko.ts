@@ -132,6 +132,12 @@ export const ko: Messages = {
     what: '단계',
     client: '클라이언트',
     persistTook: '쓰기와 fsync {ms}',
+    chosen: '따라가는 연산: {op}',
+    clear: '따라가기 그만',
+    noRecord: '실행 기록을 읽지 못했습니다: {error}',
+    dotHint: '점을 누르면 그 연산을 따라갑니다(실행이 끝난 뒤).',
+    dotAfterRun: '점으로 연산을 따라가는 것은 실행이 끝난 뒤에 할 수 있습니다(그때 기록을 읽습니다).',
+    dotUnknown: '저장된 기록에서 이 점에 맞는 확인 응답된 연산이 없습니다.',
     steps: {
       invoke: '호출',
       persist: '저장 완료(영속화)',
@@ -607,6 +613,10 @@ export const ko: Messages = {
     hideHeartbeats: '하트비트 접기',
     eventsOmitted: '이 구간의 나중 메시지 이벤트 {n}개는 읽지 않았습니다. 구간을 좁히거나 종류를 고르세요',
     kind: { delivered: '전달됨', dropped: '유실됨', open: '이 구간 안에서 수신되지 않음' },
+    following: '{f} {key} 따라가는 중: 이 연산의 메시지 {n}개와 요청, 응답이 도드라집니다',
+    pickAfterRun: '화살표로 연산을 따라가는 것은 실행이 끝난 뒤에 할 수 있습니다(그때 기록을 읽습니다).',
+    pickNothing: '이 화살표는 확인 응답된 연산을 싣지 않았습니다(하트비트, 묶음 화살표, 또는 응답받지 못한 엔트리).',
+    client: { request: '요청', answer: '응답' },
   },
   log: {
     title: '이벤트 로그',

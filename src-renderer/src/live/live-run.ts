@@ -72,6 +72,8 @@ export interface LatencySample {
   t: number
   ms: number
   f: string
+  /** The history's process that ran it: with `t`, it names the operation. */
+  p?: number
 }
 
 export interface SecondPercentiles {
