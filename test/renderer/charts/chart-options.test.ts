@@ -3,7 +3,7 @@ import { init } from 'echarts/core'
 import type { EChartsOption, SeriesOption } from 'echarts'
 import { registerCharts } from '../../../src-renderer/src/charts/setup'
 import { LiveRun } from '../../../src-renderer/src/live/live-run'
-import type { ChartContext } from '../../../src-renderer/src/charts/common'
+import { faultLabelBounds, faultLabelSlots, type ChartContext } from '../../../src-renderer/src/charts/common'
 import { buildRoleLanesOption, segmentKind } from '../../../src-renderer/src/charts/role-lanes'
 import { buildCommitOption, buildLagOption, buildLatencyOption, buildMessagesOption, buildTermOption, buildThroughputOption } from '../../../src-renderer/src/charts/index-charts'
 import { makeFrames } from '../fixtures/frames'
@@ -109,5 +109,43 @@ describe('fault labels', () => {
     expect(describeFault({ t: 1, node: 'lab', kind: 'fault', fault: 'crash C', detail: 'C' })).toBe('crash C')
     expect(describeFault({ t: 1, node: 'lab', kind: 'fault', fault: 'crash leader', detail: 'C' })).toBe('crash leader (C)')
     expect(describeFault({ t: 1, node: 'lab', kind: 'fault', fault: 'heal all' })).toBe('heal all')
+  })
+})
+
+describe('fault labels close together', () => {
+  const fault = (t: number, name: string) => ({ t, node: 'lab', kind: 'fault' as const, fault: name })
+
+  it('two faults 100 ms apart get labels in different slots, neither folded', () => {
+    const slots = faultLabelSlots([fault(12_000, 'crash leader'), fault(12_100, 'partition')], 30_000)
+    expect(slots).toEqual([
+      { shown: true, side: 'left', column: 0, alsoHere: 0 },
+      { shown: true, side: 'right', column: 0, alsoHere: 0 },
+    ])
+  })
+
+  it('a burst of faults fills the columns on both sides, then folds the rest into the label before them ("+n")', () => {
+    const burst = Array.from({ length: 7 }, (_, i) => fault(12_000, `f${i}`))
+    const slots = faultLabelSlots(burst, 30_000)
+    expect(slots.filter((slot) => slot.shown)).toHaveLength(4)
+    expect(slots.slice(4)).toEqual([{ shown: false, into: 3 }, { shown: false, into: 3 }, { shown: false, into: 3 }])
+    expect(slots[3]).toMatchObject({ shown: true, alsoHere: 3 })
+    // Far apart, every label sits next to its own line.
+    expect(faultLabelSlots([fault(2_000, 'a'), fault(20_000, 'b')], 30_000).map((slot) => slot.shown && slot.column)).toEqual([0, 0])
+  })
+
+  it('drawn (ECharts SVG, server side), labels of faults 100 ms apart do not share pixels, and a long one is cut', () => {
+    const live = new LiveRun('run-fixture', ['A', 'B', 'C'])
+    for (const frame of makeFrames({ seconds: 30, opsPerSecond: 100, nodes: ['A', 'B', 'C'] })) live.ingest(frame)
+    const faults = [fault(12_000, 'crash leader'), fault(12_100, 'partition [[A,B],[C]] with a long description of the groups'), fault(20_000, 'heal all')]
+    const ctx: ChartContext = { t: (key) => key, nowMs: live.now, faults, leaderless: [], pointsMax: 300 }
+    const chart = init(null, null, { renderer: 'svg', ssr: true, width: 600, height: 190 })
+    chart.setOption(buildThroughputOption(live, ctx))
+    const svg = chart.renderToSVGString()
+    chart.dispose()
+    // Each label is vertical text: its column is the x of its rotation and its side of the line.
+    const labels = [...svg.matchAll(/<text[^>]*y="(-?[\d.]+)"[^>]*transform="matrix\(0,-1,1,0,([\d.]+),[\d.]+\)"[^>]*>(⚡[^<]*)<\/text>/g)].map((match) => ({ x: Number(match[2]) + Number(match[1]), text: match[3]! }))
+    expect(labels.map((label) => label.text.slice(0, 8))).toEqual(['⚡ crash ', '⚡ partit', '⚡ heal a'])
+    expect(Math.abs(labels[0]!.x - labels[1]!.x)).toBeGreaterThanOrEqual(faultLabelBounds.labelColumnPx)
+    expect(labels[1]!.text.endsWith('…')).toBe(true)
   })
 })
