@@ -592,7 +592,17 @@ export const en = {
   },
   words: {
     view: { term: 'view', termChangesPerMinute: 'view changes (last 60 s)', roles: 'Roles and views per replica', terms: 'View changes per minute' },
-    primary: { leader: 'Primary', noLeader: 'none', leaderChanges: 'Primary changes', unavailable: 'Without a primary', legendLeader: 'primary', leaderless: 'no primary', decorations: 'faults and time without a primary' },
+    primary: {
+      leader: 'Primary', noLeader: 'none', leaderChanges: 'Primary changes', unavailable: 'Without a primary', legendLeader: 'primary', leaderless: 'no primary', decorations: 'faults and time without a primary',
+      faultsTitle: 'Time without a primary around each fault',
+      summaryNote: 'Messages and bytes sent by all replicas per acknowledged operation. Time without a primary is exact, from the trace.',
+    },
+    mixed: {
+      leaderChanges: 'Leader / primary changes',
+      unavailable: 'Without a leader / primary',
+      faultsTitle: 'Time without a leader (Raft) or primary (PBFT) around each fault',
+      summaryNote: 'Messages and bytes sent by all replicas per acknowledged operation. Time without a leader (or, for PBFT, a primary) is exact, from the trace.',
+    },
   },
   roleName: { leader: 'leader', candidate: 'candidate', precandidate: 'pre-candidate', follower: 'follower', primary: 'primary', backup: 'backup', 'view-changing': 'changing view', down: 'down', unknown: 'unknown' },
   sequence: {

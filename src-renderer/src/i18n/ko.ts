@@ -594,7 +594,17 @@ export const ko: Messages = {
   },
   words: {
     view: { term: 'view', termChangesPerMinute: 'view 변경(최근 60초)', roles: '복제본별 역할과 view', terms: '분당 view 변경' },
-    primary: { leader: '프라이머리', noLeader: '없음', leaderChanges: '프라이머리 교체 횟수', unavailable: '프라이머리가 없던 시간', legendLeader: '프라이머리', leaderless: '프라이머리 없음', decorations: '장애와 프라이머리 없는 시간' },
+    primary: {
+      leader: '프라이머리', noLeader: '없음', leaderChanges: '프라이머리 교체 횟수', unavailable: '프라이머리가 없던 시간', legendLeader: '프라이머리', leaderless: '프라이머리 없음', decorations: '장애와 프라이머리 없는 시간',
+      faultsTitle: '장애 전후로 프라이머리가 없던 시간',
+      summaryNote: '확인 응답된 연산 하나당 모든 복제본이 보낸 메시지와 바이트입니다. 프라이머리가 없던 시간은 트레이스에서 구한 정확한 값입니다.',
+    },
+    mixed: {
+      leaderChanges: '리더/프라이머리 교체 횟수',
+      unavailable: '리더/프라이머리가 없던 시간',
+      faultsTitle: '장애 전후로 리더(Raft)나 프라이머리(PBFT)가 없던 시간',
+      summaryNote: '확인 응답된 연산 하나당 모든 복제본이 보낸 메시지와 바이트입니다. 리더(PBFT는 프라이머리)가 없던 시간은 트레이스에서 구한 정확한 값입니다.',
+    },
   },
   roleName: { leader: '리더', candidate: '후보', precandidate: '사전 후보', follower: '팔로워', primary: '프라이머리', backup: '백업', 'view-changing': 'view 변경 중', down: '중단됨', unknown: '알 수 없음' },
   sequence: {
