@@ -16,6 +16,8 @@ export interface ChartContext {
   leaderless: Interval[]
   /** Upper bound of points per series after downsampling (about the chart's width in pixels). */
   pointsMax: number
+  /** The plot's width on screen, px, when the chart knows it: fault labels are packed in it. */
+  plotWidthPx?: number
 }
 
 /**
@@ -29,8 +31,8 @@ export const decorationBounds = { faultMarkersMax: 200, leaderlessAreasMax: 300 
 
 /**
  * How fault labels are packed. A label is written up along its marker (vertical text), so it takes
- * a column `labelColumnPx` wide beside the line. The plot is assumed no wider than `plotWidthPx` (a
- * timeline in the two-column grid): a wider one only spaces labels more. `labelCharsMax`: longer
+ * a column `labelColumnPx` wide beside the line, in pixels of the plot as drawn (ChartContext's
+ * plotWidthPx; `plotWidthPx` here when a chart does not know it). `labelCharsMax`: longer
  * labels end in "…", and none is drawn longer than `labelLengthPxMax` (the smallest chart's plot
  * height); the whole text is in the chart's description and the event log.
  */
@@ -47,10 +49,10 @@ export type FaultLabelSlot =
  * each up to columnsPerSideMax columns out; a fault with no free column is folded into the label
  * nearest before it ("+1"). `faults` in time order; times in ms on an axis from 0 to `axisEndMs`.
  */
-export function faultLabelSlots(faults: readonly { t: number }[], axisEndMs: number, bounds = faultLabelBounds): FaultLabelSlot[] {
-  const pxPerMs = bounds.plotWidthPx / Math.max(1, axisEndMs)
+export function faultLabelSlots(faults: readonly { t: number }[], axisEndMs: number, plotWidthPx: number = faultLabelBounds.plotWidthPx, bounds = faultLabelBounds): FaultLabelSlot[] {
+  const pxPerMs = plotWidthPx / Math.max(1, axisEndMs)
   const taken: [number, number][] = []
-  const free = (from: number, to: number) => from >= 0 && to <= bounds.plotWidthPx && taken.every(([a, b]) => to <= a || from >= b)
+  const free = (from: number, to: number) => from >= 0 && to <= plotWidthPx && taken.every(([a, b]) => to <= a || from >= b)
   const slots: FaultLabelSlot[] = []
   let lastShown = -1
   faults.forEach((fault, index) => {
@@ -123,7 +125,7 @@ export function describeFault(fault: FaultEvent): string {
 export function decorationSeries(ctx: ChartContext): LineSeriesOption {
   const faults = ctx.faults.slice(-decorationBounds.faultMarkersMax)
   const intervals = ctx.leaderless.slice(-decorationBounds.leaderlessAreasMax)
-  const slots = faultLabelSlots(faults, Math.max(1, Math.ceil(ctx.nowMs / 1000)) * 1000)
+  const slots = faultLabelSlots(faults, Math.max(1, Math.ceil(ctx.nowMs / 1000)) * 1000, ctx.plotWidthPx)
   return {
     type: 'line',
     id: 'decorations',

@@ -133,19 +133,27 @@ describe('fault labels close together', () => {
     expect(faultLabelSlots([fault(2_000, 'a'), fault(20_000, 'b')], 30_000).map((slot) => slot.shown && slot.column)).toEqual([0, 0])
   })
 
-  it('drawn (ECharts SVG, server side), labels of faults 100 ms apart do not share pixels, and a long one is cut', () => {
-    const live = new LiveRun('run-fixture', ['A', 'B', 'C'])
-    for (const frame of makeFrames({ seconds: 30, opsPerSecond: 100, nodes: ['A', 'B', 'C'] })) live.ingest(frame)
-    const faults = [fault(12_000, 'crash leader'), fault(12_100, 'partition [[A,B],[C]] with a long description of the groups'), fault(20_000, 'heal all')]
-    const ctx: ChartContext = { t: (key) => key, nowMs: live.now, faults, leaderless: [], pointsMax: 300 }
-    const chart = init(null, null, { renderer: 'svg', ssr: true, width: 600, height: 190 })
-    chart.setOption(buildThroughputOption(live, ctx))
-    const svg = chart.renderToSVGString()
-    chart.dispose()
-    // Each label is vertical text: its column is the x of its rotation and its side of the line.
-    const labels = [...svg.matchAll(/<text[^>]*y="(-?[\d.]+)"[^>]*transform="matrix\(0,-1,1,0,([\d.]+),[\d.]+\)"[^>]*>(⚡[^<]*)<\/text>/g)].map((match) => ({ x: Number(match[2]) + Number(match[1]), text: match[3]! }))
-    expect(labels.map((label) => label.text.slice(0, 8))).toEqual(['⚡ crash ', '⚡ partit', '⚡ heal a'])
-    expect(Math.abs(labels[0]!.x - labels[1]!.x)).toBeGreaterThanOrEqual(faultLabelBounds.labelColumnPx)
-    expect(labels[1]!.text.endsWith('…')).toBe(true)
-  })
+  for (const widthPx of [600, 1400]) {
+    it(`drawn ${widthPx} px wide (ECharts SVG, server side), labels of faults 53-280 ms apart do not share pixels, and a long one is cut`, () => {
+      const live = new LiveRun('run-fixture', ['A', 'B', 'C'])
+      for (const frame of makeFrames({ seconds: 9, opsPerSecond: 100, nodes: ['A', 'B', 'C'] })) live.ingest(frame)
+      // The times of a real run (y11-bursts on a loaded machine): a scheduled crash, a partition by
+      // hand 53 ms later, a scheduled pause, a heal by hand and the scheduled resume 53 ms apart.
+      const faults = [
+        fault(3_009.6, 'crash follower'), fault(3_062.3, 'partition [[A,B],[C]] with a long description of the groups'), fault(3_341.3, 'pause follower'),
+        fault(4_979.2, 'heal all'), fault(5_032.5, 'resume paused'),
+      ]
+      // The chart knows its plot's width (TimelineChart measures it): the grid's margins are 76 px.
+      const ctx: ChartContext = { t: (key) => key, nowMs: live.now, faults, leaderless: [], pointsMax: 300, plotWidthPx: widthPx - 76 }
+      const chart = init(null, null, { renderer: 'svg', ssr: true, width: widthPx, height: 190 })
+      chart.setOption(buildThroughputOption(live, ctx))
+      const svg = chart.renderToSVGString()
+      chart.dispose()
+      // Each label is vertical text (rotated -90°): its column's centre is the rotation's x plus its y.
+      const labels = [...svg.matchAll(/<text[^>]*y="(-?[\d.]+)"[^>]*transform="matrix\(0,-1,1,0,([\d.]+),[\d.]+\)"[^>]*>(⚡[^<]*)<\/text>/g)].map((match) => ({ x: Number(match[2]) + Number(match[1]), text: match[3]! }))
+      expect(labels.map((label) => label.text.slice(0, 8))).toEqual(['⚡ crash ', '⚡ partit', '⚡ pause ', '⚡ heal a', '⚡ resume'])
+      for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(Math.abs(a.x - b.x), `${a.text} / ${b.text}`).toBeGreaterThanOrEqual(faultLabelBounds.labelColumnPx - 0.5)
+      expect(labels[1]!.text.endsWith('…')).toBe(true)
+    })
+  }
 })
