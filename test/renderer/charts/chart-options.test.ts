@@ -133,6 +133,29 @@ describe('fault labels close together', () => {
     expect(faultLabelSlots([fault(2_000, 'a'), fault(20_000, 'b')], 30_000).map((slot) => slot.shown && slot.column)).toEqual([0, 0])
   })
 
+  it('at the width they are drawn, no two shown labels share a pixel (random bursts; seeded)', () => {
+    const seed = Number(process.env.FAULT_LABELS_SEED ?? 11)
+    console.log(`fault label packing: seed ${seed} (replay: FAULT_LABELS_SEED=${seed} npx vitest run test/renderer/charts/chart-options.test.ts)`)
+    let state = seed
+    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const { labelColumnPx, lineGapPx } = faultLabelBounds
+    for (let round = 0; round < 300; round += 1) {
+      const axisEndMs = 5_000 + Math.floor(random() * 60_000)
+      const plotWidthPx = 200 + Math.floor(random() * 1400)
+      const times = Array.from({ length: 1 + Math.floor(random() * 12) }, () => Math.floor(random() * axisEndMs)).sort((x, y) => x - y)
+      const slots = faultLabelSlots(times.map((t) => ({ t })), axisEndMs, plotWidthPx)
+      const bands = slots.flatMap((slot, i) => {
+        if (!slot.shown) return []
+        const x = (times[i]! / axisEndMs) * plotWidthPx
+        const near = lineGapPx + slot.column * labelColumnPx
+        return [slot.side === 'left' ? [x - near - labelColumnPx, x - near] : [x + near, x + near + labelColumnPx]]
+      })
+      for (const [i, [from, to]] of bands.entries()) for (const [otherFrom, otherTo] of bands.slice(i + 1)) expect(to <= otherFrom + 1e-9 || from >= otherTo - 1e-9, `round ${round}`).toBe(true)
+      // Nothing is lost: every fault is shown or counted in a shown label.
+      expect(slots.reduce((sum, slot) => sum + (slot.shown ? 1 + slot.alsoHere : 0), 0)).toBe(times.length)
+    }
+  })
+
   for (const widthPx of [600, 1400]) {
     it(`drawn ${widthPx} px wide (ECharts SVG, server side), labels of faults 53-280 ms apart do not share pixels, and a long one is cut`, () => {
       const live = new LiveRun('run-fixture', ['A', 'B', 'C'])
