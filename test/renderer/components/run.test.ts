@@ -7,7 +7,7 @@ import RunPage from '../../../src-renderer/src/components/run/RunPage.vue'
 import { useRunStore } from '../../../src-renderer/src/stores/run'
 import { useFollowedOperationStore } from '../../../src-renderer/src/stores/followed-operation'
 import { useTimelineViewStore } from '../../../src-renderer/src/stores/timeline-view'
-import { defineComponent } from 'vue'
+import { defineComponent, type Component } from 'vue'
 import { newExperimentText } from '../../../src-renderer/src/experiment/template'
 import { makeFrames } from '../fixtures/frames'
 import { vocabularyKey } from '../../../src-renderer/src/i18n/vocabulary'
@@ -28,7 +28,7 @@ function traceHost(trace: TraceEvent[]): Partial<LabApi> {
   }
 }
 
-async function startedRun(locale: 'en' | 'ko' = 'en', text = experimentText, stubs: Record<string, unknown> = { TimelineGrid: true }) {
+async function startedRun(locale: 'en' | 'ko' = 'en', text = experimentText, stubs: Record<string, boolean | Component> = { TimelineGrid: true }) {
   const trace: TraceEvent[] = []
   const lab = setupLab(traceHost(trace), locale)
   const run = useRunStore()
@@ -278,13 +278,13 @@ describe('following one operation on the run page', () => {
     { process: 3, type: 'ok', f: 'put', key: 'k', time: 3009 * ns, node: 'A', index: 5000 },
   ]
 
-  async function endedRun(stubs?: Record<string, unknown>) {
+  async function endedRun(stubs?: Record<string, boolean | Component>) {
     const { lab, run, wrapper } = await startedRun('en', experimentText, stubs)
     ;(lab.api.readTrace as ReturnType<typeof vi.fn>).mockImplementation(traceHost([...operationTrace]).readTrace!)
     lab.api.getRunRecord = vi.fn(async () => ({ summary: summary(), workloadStartMs: 0, history: { events: history, total: 2, omitted: 0 } }) as never)
     lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
     // The ended page's list of operations reads the run's record.
-    await vi.waitFor(() => expect(useFollowedOperationStore().record).toBeDefined())
+    await vi.waitFor(() => expect(useFollowedOperationStore().record).toBeDefined(), { timeout: 5000 })
     await flush()
     return { lab, run, wrapper }
   }
@@ -294,12 +294,14 @@ describe('following one operation on the run page', () => {
     const pick = wrapper.findAll('[data-testid=follow-operation]')
     expect(pick.map((button) => button.text())).toEqual(['put k · 9.00 ms at 3.000 s'])
     await pick[0]!.trigger('click')
-    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined())
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
     await flush()
     const diagram = wrapper.get('[data-testid=sequence-diagram]')
     // The window moved to the operation, in the narrowest width that holds it.
     expect(diagram.get('[data-testid=sequence-window]').text()).toBe('2.979 s – 3.030 s')
     expect(diagram.get('svg.diagram').classes()).toContain('focused')
+    // The diagram reads the new window, then draws the operation's messages over the rest.
+    await vi.waitFor(() => expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(2), { timeout: 5000 })
     const highlighted = diagram.findAll('g.arrows[data-highlight]')
     expect(highlighted.map((group) => [group.attributes('data-kind'), group.attributes('data-messages')])).toEqual([
       ['delivered', '1'],
@@ -317,22 +319,23 @@ describe('following one operation on the run page', () => {
   it('follows the operation an arrow carried when it is clicked, and says when an arrow carried none', async () => {
     const { wrapper } = await endedRun()
     useTimelineViewStore().focusAt(3004)
-    await flush()
     const diagram = wrapper.get('[data-testid=sequence-diagram]')
+    // The diagram has read and drawn this window's messages (B's answer to A among them).
+    const shafts = () => diagram.findAll('g.arrows path.shafts').map((path) => path.attributes('d')).join('')
+    await vi.waitFor(() => expect(shafts()).toContain('M225 230L70 233.9'), { timeout: 5000 })
     const svg = diagram.get('svg.diagram')
     // Lanes: A at x 70, B at 225, C at 380; 100 ms from 2954 ms over 392 px from y 34.
     const at = (x: number, t: number) => ({ clientX: x, clientY: 34 + ((t - 2954) / 100) * 392 })
     await svg.trigger('mousemove', at(147.5, 3004.5)) // B's answer to A, acknowledging index 5000
     await svg.trigger('click')
-    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined())
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
     expect(useFollowedOperationStore().chosen).toMatchObject({ process: 3, key: 'k', index: 5000 })
-    await flush()
-    expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(2)
+    await vi.waitFor(() => expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(2), { timeout: 5000 })
     // Following it moved the window onto it (50 ms); back to the 100 ms the coordinates above assume.
     expect(useTimelineViewStore().windowWidthMs).toBe(50)
     useTimelineViewStore().windowWidthMs = 100
     useTimelineViewStore().focusAt(3004)
-    await flush()
+    await vi.waitFor(() => expect(shafts()).toContain('M70 224.1L380 226.9'), { timeout: 5000 })
     await svg.trigger('mousemove', at(302.5, 3003.025)) // A's message to C carried nothing of it
     await svg.trigger('click')
     await vi.waitFor(() => expect(diagram.find('[data-testid=sequence-pick-note]').exists()).toBe(true))
@@ -354,7 +357,7 @@ describe('following one operation on the run page', () => {
     await flush()
     expect(run.phase).toBe('ended')
     latency().vm.$emit('item', { seriesIndex: 0, data: [3.009, 9, 3, 3009.0004] })
-    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined())
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
     expect(useFollowedOperationStore().chosen).toMatchObject({ process: 3, index: 5000 })
     expect(useFollowedOperationStore().path?.messageKeys).toEqual(['A:900', 'B:77'])
     // A p50 line's point, or a dot of another process, is no operation.
