@@ -44,11 +44,12 @@ export const useFollowedOperationStore = defineStore('followedOperation', () => 
     record.value = undefined
     recordError.value = undefined
     try {
-      // The stored record when there is one (an imported run exists nowhere else); a store that cannot
-      // be read is no reason not to ask the lab, whose error is the one reported.
-      const stored = await useRunsStore()
-        .loadRecord(id)
-        .catch(() => undefined)
+      // The stored record when there is one (an imported run exists nowhere else), after the save of a
+      // run that just ended (the record is not fetched twice); a store that cannot be read is no
+      // reason not to ask the lab, whose error is the one reported.
+      const runs = useRunsStore()
+      await runs.saved(id)
+      const stored = await runs.loadRecord(id).catch(() => undefined)
       const loaded = stored ?? (await useConnectionStore().api().getRunRecord(id))
       if (runId.value === id) record.value = loaded
     } catch (caught) {
