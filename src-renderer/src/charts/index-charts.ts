@@ -77,6 +77,15 @@ export function buildTermOption(live: LiveRun, ctx: ChartContext): EChartsOption
 }
 
 /** Completed operations' latency as dots, with p50 and p99 per second as lines. Log scale: faults make outliers. */
+export const latencyDotsSeriesIndex = 0
+
+/** The operation a clicked latency dot stands for: its history process and completion time (experiment ms). */
+export function latencyDotOperation(params: { seriesIndex?: number; data?: unknown }): { process: number; okMs: number } | undefined {
+  if (params.seriesIndex !== latencyDotsSeriesIndex || !Array.isArray(params.data)) return undefined
+  const [, , process, okMs] = params.data as unknown[]
+  return typeof process === 'number' && process >= 0 && typeof okMs === 'number' ? { process, okMs } : undefined
+}
+
 export function buildLatencyOption(live: LiveRun, ctx: ChartContext, dotsMax: number = chartBounds.latencyDotsMax): EChartsOption {
   const samples = thinScatter(live.latencies.toArray(), dotsMax)
   const percentiles = live.percentiles.toArray()
@@ -87,7 +96,8 @@ export function buildLatencyOption(live: LiveRun, ctx: ChartContext, dotsMax: nu
     large: true,
     largeThreshold: 400,
     itemStyle: { color: 'rgba(47, 111, 219, 0.35)' },
-    data: samples.map((sample) => [seconds(sample.t), Math.max(0.01, sample.ms)]),
+    // The process and exact completion time ride along (not drawn): a click on a dot follows its operation.
+    data: samples.map((sample) => [seconds(sample.t), Math.max(0.01, sample.ms), sample.p ?? -1, sample.t]),
   }
   const line = (name: string, pick: 'p50' | 'p99', color: string): LineSeriesOption => ({
     type: 'line',

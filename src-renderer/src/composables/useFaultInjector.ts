@@ -65,6 +65,11 @@ export function useFaultInjector() {
     for (const node of current?.latest ?? []) out[node.node] = { role: node.role, process: node.process, term: node.term, leader: node.node === current?.leader }
     return out
   })
+  /** Links cut in at least one direction as the lab applied them, "A|B" (names sorted), for the canvas. */
+  const cut = computed(() => {
+    void version.value
+    return [...new Set((live.value?.cutLinks ?? []).map((pair) => [...pair].sort().join('|')))]
+  })
   const leader = computed(() => {
     void version.value
     return live.value?.leader
@@ -94,5 +99,5 @@ export function useFaultInjector() {
   }
   const groups = computed(() => partitionGroups(nodes.value, groupOf.value))
 
-  return { selected, selectedLink, partitioning, groupOf, groups, busy, log, nodes, status, leader, canInject, allowed, inject, cycleGroup, isolate, splitMinority }
+  return { selected, selectedLink, partitioning, groupOf, groups, busy, log, nodes, status, cut, leader, canInject, allowed, inject, cycleGroup, isolate, splitMinority }
 }

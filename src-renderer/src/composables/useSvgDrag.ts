@@ -11,7 +11,7 @@ export interface Dragging {
 
 export function useSvgDrag(
   svg: Ref<SVGSVGElement | undefined>,
-  handlers: { move: (id: string, point: { x: number; y: number }) => void; click: (id: string) => void },
+  handlers: { move: (id: string, point: { x: number; y: number }) => void; click: (id: string) => void; drop?: (id: string) => void },
   slopPx = 3,
 ) {
   let active: (Dragging & { startX: number; startY: number }) | undefined
@@ -49,6 +49,7 @@ export function useSvgDrag(
     const { id, moved } = active
     active = undefined
     if (!moved) handlers.click(id)
+    else handlers.drop?.(id)
   }
 
   return { down, move, up }

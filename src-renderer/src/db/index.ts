@@ -1,6 +1,7 @@
 /** The app's one run store; tests swap in their own (a fresh database per test). */
 import { RunRepository } from './run-repository'
 import { CourseRepository } from './course-repository'
+import { LayoutRepository } from './layout-repository'
 
 let repository: RunRepository | undefined
 
@@ -12,6 +13,7 @@ export function runRepository(): RunRepository {
 export function setRunRepository(next: RunRepository | undefined): void {
   repository = next
   course = undefined
+  layouts = undefined
 }
 
 let course: CourseRepository | undefined
@@ -20,6 +22,14 @@ let course: CourseRepository | undefined
 export function courseRepository(): CourseRepository {
   course ??= new CourseRepository(runRepository().db)
   return course
+}
+
+let layouts: LayoutRepository | undefined
+
+/** The topology layouts people dragged, in the same database. */
+export function layoutRepository(): LayoutRepository {
+  layouts ??= new LayoutRepository(runRepository().db)
+  return layouts
 }
 
 export { RunRepository, RunImportError, normalizeTags, runEditBounds } from './run-repository'

@@ -130,6 +130,12 @@ export const en = {
     what: 'Step',
     client: 'client',
     persistTook: 'write and fsync {ms}',
+    chosen: 'Following {op}',
+    clear: 'Stop following',
+    noRecord: 'Could not read the run’s history: {error}',
+    dotHint: 'Click a dot to follow its operation (once the run has ended).',
+    dotAfterRun: 'Operations can be followed from a dot once the run has ended (its history is read then).',
+    dotUnknown: 'No acknowledged operation of the stored history matches that dot.',
     steps: {
       invoke: 'invoked',
       persist: 'durable (persisted)',
@@ -604,7 +610,17 @@ export const en = {
   },
   words: {
     view: { term: 'view', termChangesPerMinute: 'view changes (last 60 s)', roles: 'Roles and views per replica', terms: 'View changes per minute' },
-    primary: { leader: 'Primary', noLeader: 'none', leaderChanges: 'Primary changes', unavailable: 'Without a primary', legendLeader: 'primary', leaderless: 'no primary', decorations: 'faults and time without a primary' },
+    primary: {
+      leader: 'Primary', noLeader: 'none', leaderChanges: 'Primary changes', unavailable: 'Without a primary', legendLeader: 'primary', leaderless: 'no primary', decorations: 'faults and time without a primary',
+      faultsTitle: 'Time without a primary around each fault',
+      summaryNote: 'Messages and bytes sent by all replicas per acknowledged operation. Time without a primary is exact, from the trace.',
+    },
+    mixed: {
+      leaderChanges: 'Leader / primary changes',
+      unavailable: 'Without a leader / primary',
+      faultsTitle: 'Time without a leader (Raft) or primary (PBFT) around each fault',
+      summaryNote: 'Messages and bytes sent by all replicas per acknowledged operation. Time without a leader (or, for PBFT, a primary) is exact, from the trace.',
+    },
   },
   roleName: { leader: 'leader', candidate: 'candidate', precandidate: 'pre-candidate', follower: 'follower', primary: 'primary', backup: 'backup', 'view-changing': 'changing view', down: 'down', unknown: 'unknown' },
   sequence: {
@@ -623,6 +639,10 @@ export const en = {
     hideHeartbeats: 'Collapse heartbeats',
     eventsOmitted: '{n} later message events of this window not read: narrow it or pick a type',
     kind: { delivered: 'delivered', dropped: 'dropped', open: 'not received in this window' },
+    following: 'Following {f} {key}: its {n} messages, request and answer stand out',
+    pickAfterRun: 'Operations can be followed from an arrow once the run has ended (its history is read then).',
+    pickNothing: 'That arrow carried no acknowledged operation (a heartbeat, a bundle, or an entry never answered).',
+    client: { request: 'request', answer: 'answer' },
   },
   log: {
     title: 'Event log',

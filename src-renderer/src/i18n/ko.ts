@@ -132,6 +132,12 @@ export const ko: Messages = {
     what: '단계',
     client: '클라이언트',
     persistTook: '쓰기와 fsync {ms}',
+    chosen: '따라가는 연산: {op}',
+    clear: '따라가기 그만',
+    noRecord: '실행 기록을 읽지 못했습니다: {error}',
+    dotHint: '점을 누르면 그 연산을 따라갑니다(실행이 끝난 뒤).',
+    dotAfterRun: '점으로 연산을 따라가는 것은 실행이 끝난 뒤에 할 수 있습니다(그때 기록을 읽습니다).',
+    dotUnknown: '저장된 기록에서 이 점에 맞는 확인 응답된 연산이 없습니다.',
     steps: {
       invoke: '호출',
       persist: '저장 완료(영속화)',
@@ -605,7 +611,17 @@ export const ko: Messages = {
   },
   words: {
     view: { term: 'view', termChangesPerMinute: 'view 변경(최근 60초)', roles: '복제본별 역할과 view', terms: '분당 view 변경' },
-    primary: { leader: '프라이머리', noLeader: '없음', leaderChanges: '프라이머리 교체 횟수', unavailable: '프라이머리가 없던 시간', legendLeader: '프라이머리', leaderless: '프라이머리 없음', decorations: '장애와 프라이머리 없는 시간' },
+    primary: {
+      leader: '프라이머리', noLeader: '없음', leaderChanges: '프라이머리 교체 횟수', unavailable: '프라이머리가 없던 시간', legendLeader: '프라이머리', leaderless: '프라이머리 없음', decorations: '장애와 프라이머리 없는 시간',
+      faultsTitle: '장애 전후로 프라이머리가 없던 시간',
+      summaryNote: '확인 응답된 연산 하나당 모든 복제본이 보낸 메시지와 바이트입니다. 프라이머리가 없던 시간은 트레이스에서 구한 정확한 값입니다.',
+    },
+    mixed: {
+      leaderChanges: '리더/프라이머리 교체 횟수',
+      unavailable: '리더/프라이머리가 없던 시간',
+      faultsTitle: '장애 전후로 리더(Raft)나 프라이머리(PBFT)가 없던 시간',
+      summaryNote: '확인 응답된 연산 하나당 모든 복제본이 보낸 메시지와 바이트입니다. 리더(PBFT는 프라이머리)가 없던 시간은 트레이스에서 구한 정확한 값입니다.',
+    },
   },
   roleName: { leader: '리더', candidate: '후보', precandidate: '사전 후보', follower: '팔로워', primary: '프라이머리', backup: '백업', 'view-changing': 'view 변경 중', down: '중단됨', unknown: '알 수 없음' },
   sequence: {
@@ -624,6 +640,10 @@ export const ko: Messages = {
     hideHeartbeats: '하트비트 접기',
     eventsOmitted: '이 구간의 나중 메시지 이벤트 {n}개는 읽지 않았습니다. 구간을 좁히거나 종류를 고르세요',
     kind: { delivered: '전달됨', dropped: '유실됨', open: '이 구간 안에서 수신되지 않음' },
+    following: '{f} {key} 따라가는 중: 이 연산의 메시지 {n}개와 요청, 응답이 도드라집니다',
+    pickAfterRun: '화살표로 연산을 따라가는 것은 실행이 끝난 뒤에 할 수 있습니다(그때 기록을 읽습니다).',
+    pickNothing: '이 화살표는 확인 응답된 연산을 싣지 않았습니다(하트비트, 묶음 화살표, 또는 응답받지 못한 엔트리).',
+    client: { request: '요청', answer: '응답' },
   },
   log: {
     title: '이벤트 로그',

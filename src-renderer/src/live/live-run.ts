@@ -72,6 +72,8 @@ export interface LatencySample {
   t: number
   ms: number
   f: string
+  /** The history's process that ran it: with `t`, it names the operation. */
+  p?: number
 }
 
 export interface SecondPercentiles {
@@ -118,6 +120,11 @@ export class LiveRun {
   readonly faults = new RingBuffer<FaultEvent>(liveBounds.faultsMax)
   readonly lag = new Map<string, LagState>()
   latest: NodeLiveStatus[] = []
+  /**
+   * The directed links the lab has cut, from its newest `links` event: what it applied, so a
+   * partition shows once it is in force (not when it was asked for or scheduled).
+   */
+  cutLinks: [string, string][] = []
   leader: string | undefined
   ops = { ok: 0, fail: 0, info: 0 }
   eventsOmitted = 0
@@ -308,6 +315,7 @@ export class LiveRun {
         if (event.kind !== 'drop') continue
       }
       if (event.kind === 'fault') this.faults.push(event)
+      if (event.kind === 'links') this.cutLinks = event.cut
       this.logEvents.push(event)
     }
   }

@@ -42,6 +42,11 @@ export interface SequenceArrow {
   reason?: string
   /** Messages this arrow stands for: more than one when bundled (same sender, receiver, type and fate, sent in one band of pixels). */
   count?: number
+  /** The message's id at its sender, and the log indexes or sequence numbers it carried (from its send). */
+  id?: number
+  range?: [number, number]
+  /** A message of the followed operation: drawn over the dimmed rest, never bundled. */
+  highlight?: boolean
 }
 
 export interface SequenceLayout {
@@ -63,6 +68,8 @@ export interface SequenceOptions {
    * sends fall in one band of `bandPx` pixels are drawn as one thicker arrow with their count.
    */
   bundle?: { arrowsAbove: number; bandPx: number }
+  /** Messages to bring forward, "sender:id" (the followed operation's): marked, and never bundled. */
+  highlight?: ReadonlySet<string>
 }
 
 /** Under load the window holds more arrows than a reader can tell apart: bundle past this many. */
@@ -74,13 +81,18 @@ export const sequenceBundling = { arrowsAbove: 120, bandPx: 6 } as const
  */
 export function bundleArrows(arrows: readonly SequenceArrow[], bandPx: number): SequenceArrow[] {
   const bundles = new Map<string, { arrows: SequenceArrow[] }>()
+  const kept: SequenceArrow[] = []
   for (const arrow of arrows) {
+    if (arrow.highlight) {
+      kept.push(arrow)
+      continue
+    }
     const key = `${arrow.from}\u0000${arrow.to}\u0000${arrow.type}\u0000${arrow.kind}\u0000${Math.floor(arrow.y1 / bandPx)}`
     const bundle = bundles.get(key)
     if (bundle) bundle.arrows.push(arrow)
     else bundles.set(key, { arrows: [arrow] })
   }
-  return [...bundles.values()].map(({ arrows: members }) => {
+  return [...kept, ...[...bundles.values()].map(({ arrows: members }) => {
     if (members.length === 1) return members[0]!
     const mean = (pick: (arrow: SequenceArrow) => number) => members.reduce((sum, arrow) => sum + pick(arrow), 0) / members.length
     const first = members[0]!
@@ -94,7 +106,7 @@ export function bundleArrows(arrows: readonly SequenceArrow[], bandPx: number): 
       ...(reasons.length > 0 ? { reason: reasons.join(', ') } : {}),
       count: members.length,
     }
-  }).sort((a, b) => (a.sendT ?? a.endT) - (b.sendT ?? b.endT))
+  })].sort((a, b) => (a.sendT ?? a.endT) - (b.sendT ?? b.endT))
 }
 /** A drop this close after a send on the same channel is that send's fate (sender-side loss). */
 const dropMatchMs = 50
@@ -104,6 +116,8 @@ export const sequenceLookbackMs = 2_000
 interface PendingSend {
   t: number
   used: boolean
+  id?: number
+  range?: [number, number]
 }
 
 export function layoutSequence(
@@ -134,13 +148,19 @@ export function layoutSequence(
     return send && !send.used ? send : undefined
   }
   const arrows: SequenceArrow[] = []
-  const arrow = (from: string, to: string, type: string, kind: ArrowKind, sendT: number | undefined, endT: number, reason?: string) => {
+  const arrow = (from: string, to: string, type: string, kind: ArrowKind, sendT: number | undefined, endT: number, reason: string | undefined, message: { id?: number; range?: [number, number] }) => {
     const x1 = laneX.get(from)
     const x2full = laneX.get(to)
     if (x1 === undefined || x2full === undefined) return
     const startT = sendT ?? window.from
     const x2 = kind === 'dropped' ? x1 + (x2full - x1) * 0.55 : x2full
-    arrows.push({ from, to, type, kind, x1, y1: y(startT), x2, y2: y(endT), clippedStart: startT < window.from, sendT, endT, reason })
+    const highlight = message.id !== undefined && options.highlight?.has(`${from}:${message.id}`) === true
+    arrows.push({
+      from, to, type, kind, x1, y1: y(startT), x2, y2: y(endT), clippedStart: startT < window.from, sendT, endT, reason,
+      ...(message.id !== undefined ? { id: message.id } : {}),
+      ...(message.range ? { range: message.range } : {}),
+      ...(highlight ? { highlight } : {}),
+    })
   }
 
   for (const event of events.slice(0, sequenceBounds.eventsScannedMax)) {
@@ -150,14 +170,14 @@ export function layoutSequence(
         if (event.id !== undefined) heartbeats.add(`${event.node}\u0000${event.id}`)
         continue
       }
-      const pending = { t: event.t, used: false }
+      const pending: PendingSend = { t: event.t, used: false, ...(event.id !== undefined ? { id: event.id } : {}), ...(event.range ? { range: event.range } : {}) }
       channel(event.node, event.to, event.type).push(pending)
       if (event.id !== undefined) byId.set(`${event.node}\u0000${event.id}`, pending)
     } else if (event.kind === 'recv') {
       if (event.id !== undefined && heartbeats.has(`${event.from}\u0000${event.id}`)) continue
       const send = pairedSend(event.from, event.node, event.type, event.id, () => channel(event.from, event.node, event.type).find((pending) => !pending.used && pending.t <= event.t))
       if (send) send.used = true
-      if (event.t >= window.from) arrow(event.from, event.node, event.type, 'delivered', send?.t, event.t)
+      if (event.t >= window.from) arrow(event.from, event.node, event.type, 'delivered', send?.t, event.t, undefined, { id: event.id ?? send?.id, range: send?.range })
     } else if (event.kind === 'drop') {
       if (event.id !== undefined && heartbeats.has(`${event.from}\u0000${event.id}`)) continue
       const send = pairedSend(event.from, event.to, event.type, event.id, () => {
@@ -168,16 +188,17 @@ export function layoutSequence(
         return undefined
       })
       if (send) send.used = true
-      if (event.t >= window.from) arrow(event.from, event.to, event.type, 'dropped', send?.t ?? event.t, event.t, event.reason)
+      if (event.t >= window.from) arrow(event.from, event.to, event.type, 'dropped', send?.t ?? event.t, event.t, event.reason, { id: event.id ?? send?.id, range: send?.range })
     }
   }
   for (const [key, queue] of channels) {
     const [from, to, type] = key.split('\u0000')
-    for (const send of queue) if (!send.used && send.t >= window.from) arrow(from, to, type, 'open', send.t, window.to)
+    for (const send of queue) if (!send.used && send.t >= window.from) arrow(from, to, type, 'open', send.t, window.to, undefined, send)
   }
   arrows.sort((a, b) => (a.sendT ?? a.endT) - (b.sendT ?? b.endT))
   const bundled = options.bundle && arrows.length > options.bundle.arrowsAbove ? bundleArrows(arrows, options.bundle.bandPx) : arrows
-  const shown = bundled.slice(0, arrowsMax)
+  // The followed operation's arrows are drawn whatever the cap leaves out.
+  const shown = [...bundled.slice(0, arrowsMax), ...bundled.slice(arrowsMax).filter((arrow) => arrow.highlight)]
   const tickCount = 5
   const ticks = Array.from({ length: tickCount + 1 }, (_, i) => {
     const t = window.from + (span * i) / tickCount
@@ -187,7 +208,7 @@ export function layoutSequence(
 }
 
 export interface ArrowGroup {
-  /** `${kind}:${type}` */
+  /** `${kind}:${type}`, with `:bundle` and `:highlight` when they apply */
   key: string
   kind: ArrowKind
   type: string
@@ -200,6 +221,8 @@ export interface ArrowGroup {
   messages: number
   /** Its arrows are bundles of several messages: drawn thicker. */
   bundled: boolean
+  /** Its arrows are the followed operation's messages. */
+  highlight: boolean
 }
 
 const headLengthPx = 7
@@ -213,12 +236,13 @@ const round1 = (value: number) => Math.round(value * 10) / 10
  * handful of DOM nodes instead of hundreds.
  */
 export function arrowGroups(arrows: readonly SequenceArrow[]): ArrowGroup[] {
-  const groups = new Map<string, { kind: ArrowKind; type: string; bundled: boolean; lines: string[]; heads: string[]; messages: number }>()
+  const groups = new Map<string, { kind: ArrowKind; type: string; bundled: boolean; highlight: boolean; lines: string[]; heads: string[]; messages: number }>()
   for (const arrow of arrows) {
     const bundled = (arrow.count ?? 1) > 1
-    const key = `${arrow.kind}:${arrow.type}${bundled ? ':bundle' : ''}`
+    const highlight = arrow.highlight === true
+    const key = `${arrow.kind}:${arrow.type}${bundled ? ':bundle' : ''}${highlight ? ':highlight' : ''}`
     let group = groups.get(key)
-    if (group === undefined) groups.set(key, (group = { kind: arrow.kind, type: arrow.type, bundled, lines: [], heads: [], messages: 0 }))
+    if (group === undefined) groups.set(key, (group = { kind: arrow.kind, type: arrow.type, bundled, highlight, lines: [], heads: [], messages: 0 }))
     group.messages += arrow.count ?? 1
     const { x1, y1, x2, y2 } = arrow
     group.lines.push(`M${round1(x1)} ${round1(y1)}L${round1(x2)} ${round1(y2)}`)
@@ -236,7 +260,10 @@ export function arrowGroups(arrows: readonly SequenceArrow[]): ArrowGroup[] {
       group.heads.push(`M${round1(x2)} ${round1(y2)}L${round1(bx - uy * headHalfWidthPx)} ${round1(by + ux * headHalfWidthPx)}L${round1(bx + uy * headHalfWidthPx)} ${round1(by - ux * headHalfWidthPx)}Z`)
     }
   }
-  return [...groups.entries()].map(([key, group]) => ({ key, kind: group.kind, type: group.type, bundled: group.bundled, lines: group.lines.join(''), heads: group.heads.join(''), count: group.lines.length, messages: group.messages }))
+  // Highlighted groups last: SVG draws them over the dimmed rest.
+  return [...groups.entries()]
+    .map(([key, group]) => ({ key, kind: group.kind, type: group.type, bundled: group.bundled, highlight: group.highlight, lines: group.lines.join(''), heads: group.heads.join(''), count: group.lines.length, messages: group.messages }))
+    .sort((a, b) => Number(a.highlight) - Number(b.highlight))
 }
 
 /** The arrow nearest to (x, y) within `maxDistancePx`, for the hover description. */

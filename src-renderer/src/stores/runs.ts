@@ -74,11 +74,27 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   /** Fetches a finished run's record from the lab and stores it unless it is stored already. */
+  /** Saves in progress by run id: a reader of the same record waits for it instead of fetching it again. */
+  const saving = new Map<string, Promise<unknown>>()
+
   async function saveFromLab(runId: string): Promise<{ saved: boolean; run: RunRow }> {
-    const record = await useConnectionStore().api().getRunRecord(runId)
-    const result = await runRepository().saveIfAbsent(record, 'lab')
-    await refresh()
-    return result
+    const save = (async () => {
+      const record = await useConnectionStore().api().getRunRecord(runId)
+      const result = await runRepository().saveIfAbsent(record, 'lab')
+      await refresh()
+      return result
+    })()
+    saving.set(runId, save)
+    try {
+      return await save
+    } finally {
+      saving.delete(runId)
+    }
+  }
+
+  /** Resolves once a save of `runId` in progress has ended (at once when there is none), whether it worked or not. */
+  async function saved(runId: string): Promise<void> {
+    await saving.get(runId)?.catch(() => undefined)
   }
 
   /** Throws RunFileError or RunImportError (nothing stored) for a file it cannot take. */
@@ -116,7 +132,7 @@ export const useRunsStore = defineStore('runs', () => {
     filters.value = { ...emptyFilters }
   }
 
-  return { rows, loaded, error, storage, filters, filtered, protocols, verdicts, tags, storedBytes, refresh, estimateStorage, saveFromLab, importFile, edit, remove, restore, loadRecord, find, clearFilters }
+  return { rows, loaded, error, storage, filters, filtered, protocols, verdicts, tags, storedBytes, refresh, estimateStorage, saveFromLab, saved, importFile, edit, remove, restore, loadRecord, find, clearFilters }
 })
 
 function message(error: unknown): string {

@@ -3,7 +3,7 @@ import { init } from 'echarts/core'
 import type { EChartsOption, SeriesOption } from 'echarts'
 import { registerCharts } from '../../../src-renderer/src/charts/setup'
 import { LiveRun } from '../../../src-renderer/src/live/live-run'
-import type { ChartContext } from '../../../src-renderer/src/charts/common'
+import { faultLabelBounds, faultLabelSlots, type ChartContext } from '../../../src-renderer/src/charts/common'
 import { buildRoleLanesOption, segmentKind } from '../../../src-renderer/src/charts/role-lanes'
 import { buildCommitOption, buildLagOption, buildLatencyOption, buildMessagesOption, buildTermOption, buildThroughputOption } from '../../../src-renderer/src/charts/index-charts'
 import { makeFrames } from '../fixtures/frames'
@@ -110,4 +110,73 @@ describe('fault labels', () => {
     expect(describeFault({ t: 1, node: 'lab', kind: 'fault', fault: 'crash leader', detail: 'C' })).toBe('crash leader (C)')
     expect(describeFault({ t: 1, node: 'lab', kind: 'fault', fault: 'heal all' })).toBe('heal all')
   })
+})
+
+describe('fault labels close together', () => {
+  const fault = (t: number, name: string) => ({ t, node: 'lab', kind: 'fault' as const, fault: name })
+
+  it('two faults 100 ms apart get labels in different slots, neither folded', () => {
+    const slots = faultLabelSlots([fault(12_000, 'crash leader'), fault(12_100, 'partition')], 30_000)
+    expect(slots).toEqual([
+      { shown: true, side: 'left', column: 0, alsoHere: 0 },
+      { shown: true, side: 'right', column: 0, alsoHere: 0 },
+    ])
+  })
+
+  it('a burst of faults fills the columns on both sides, then folds the rest into the label before them ("+n")', () => {
+    const burst = Array.from({ length: 7 }, (_, i) => fault(12_000, `f${i}`))
+    const slots = faultLabelSlots(burst, 30_000)
+    expect(slots.filter((slot) => slot.shown)).toHaveLength(4)
+    expect(slots.slice(4)).toEqual([{ shown: false, into: 3 }, { shown: false, into: 3 }, { shown: false, into: 3 }])
+    expect(slots[3]).toMatchObject({ shown: true, alsoHere: 3 })
+    // Far apart, every label sits next to its own line.
+    expect(faultLabelSlots([fault(2_000, 'a'), fault(20_000, 'b')], 30_000).map((slot) => slot.shown && slot.column)).toEqual([0, 0])
+  })
+
+  it('at the width they are drawn, no two shown labels share a pixel (random bursts; seeded)', () => {
+    const seed = Number(process.env.FAULT_LABELS_SEED ?? 11)
+    console.log(`fault label packing: seed ${seed} (replay: FAULT_LABELS_SEED=${seed} npx vitest run test/renderer/charts/chart-options.test.ts)`)
+    let state = seed
+    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const { labelColumnPx, lineGapPx } = faultLabelBounds
+    for (let round = 0; round < 300; round += 1) {
+      const axisEndMs = 5_000 + Math.floor(random() * 60_000)
+      const plotWidthPx = 200 + Math.floor(random() * 1400)
+      const times = Array.from({ length: 1 + Math.floor(random() * 12) }, () => Math.floor(random() * axisEndMs)).sort((x, y) => x - y)
+      const slots = faultLabelSlots(times.map((t) => ({ t })), axisEndMs, plotWidthPx)
+      const bands = slots.flatMap((slot, i) => {
+        if (!slot.shown) return []
+        const x = (times[i]! / axisEndMs) * plotWidthPx
+        const near = lineGapPx + slot.column * labelColumnPx
+        return [slot.side === 'left' ? [x - near - labelColumnPx, x - near] : [x + near, x + near + labelColumnPx]]
+      })
+      for (const [i, [from, to]] of bands.entries()) for (const [otherFrom, otherTo] of bands.slice(i + 1)) expect(to <= otherFrom + 1e-9 || from >= otherTo - 1e-9, `round ${round}`).toBe(true)
+      // Nothing is lost: every fault is shown or counted in a shown label.
+      expect(slots.reduce((sum, slot) => sum + (slot.shown ? 1 + slot.alsoHere : 0), 0)).toBe(times.length)
+    }
+  })
+
+  for (const widthPx of [600, 1400]) {
+    it(`drawn ${widthPx} px wide (ECharts SVG, server side), labels of faults 53-280 ms apart do not share pixels, and a long one is cut`, () => {
+      const live = new LiveRun('run-fixture', ['A', 'B', 'C'])
+      for (const frame of makeFrames({ seconds: 9, opsPerSecond: 100, nodes: ['A', 'B', 'C'] })) live.ingest(frame)
+      // The times of a real run (y11-bursts on a loaded machine): a scheduled crash, a partition by
+      // hand 53 ms later, a scheduled pause, a heal by hand and the scheduled resume 53 ms apart.
+      const faults = [
+        fault(3_009.6, 'crash follower'), fault(3_062.3, 'partition [[A,B],[C]] with a long description of the groups'), fault(3_341.3, 'pause follower'),
+        fault(4_979.2, 'heal all'), fault(5_032.5, 'resume paused'),
+      ]
+      // The chart knows its plot's width (TimelineChart measures it): the grid's margins are 76 px.
+      const ctx: ChartContext = { t: (key) => key, nowMs: live.now, faults, leaderless: [], pointsMax: 300, plotWidthPx: widthPx - 76 }
+      const chart = init(null, null, { renderer: 'svg', ssr: true, width: widthPx, height: 190 })
+      chart.setOption(buildThroughputOption(live, ctx))
+      const svg = chart.renderToSVGString()
+      chart.dispose()
+      // Each label is vertical text (rotated -90°): its column's centre is the rotation's x plus its y.
+      const labels = [...svg.matchAll(/<text[^>]*y="(-?[\d.]+)"[^>]*transform="matrix\(0,-1,1,0,([\d.]+),[\d.]+\)"[^>]*>(⚡[^<]*)<\/text>/g)].map((match) => ({ x: Number(match[2]) + Number(match[1]), text: match[3]! }))
+      expect(labels.map((label) => label.text.slice(0, 8))).toEqual(['⚡ crash ', '⚡ partit', '⚡ pause ', '⚡ heal a', '⚡ resume'])
+      for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) expect(Math.abs(a.x - b.x), `${a.text} / ${b.text}`).toBeGreaterThanOrEqual(faultLabelBounds.labelColumnPx - 0.5)
+      expect(labels[1]!.text.endsWith('…')).toBe(true)
+    })
+  }
 })

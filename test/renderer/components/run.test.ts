@@ -5,6 +5,9 @@ import type { LabApi, TraceQuery } from '../../../src-main/api/lab-api'
 import type { TraceEvent } from '../../../src-main/api/trace'
 import RunPage from '../../../src-renderer/src/components/run/RunPage.vue'
 import { useRunStore } from '../../../src-renderer/src/stores/run'
+import { useFollowedOperationStore } from '../../../src-renderer/src/stores/followed-operation'
+import { useTimelineViewStore } from '../../../src-renderer/src/stores/timeline-view'
+import { defineComponent, type Component } from 'vue'
 import { newExperimentText } from '../../../src-renderer/src/experiment/template'
 import { makeFrames } from '../fixtures/frames'
 import { vocabularyKey } from '../../../src-renderer/src/i18n/vocabulary'
@@ -25,13 +28,13 @@ function traceHost(trace: TraceEvent[]): Partial<LabApi> {
   }
 }
 
-async function startedRun(locale: 'en' | 'ko' = 'en', text = experimentText) {
+async function startedRun(locale: 'en' | 'ko' = 'en', text = experimentText, stubs: Record<string, boolean | Component> = { TimelineGrid: true }) {
   const trace: TraceEvent[] = []
   const lab = setupLab(traceHost(trace), locale)
   const run = useRunStore()
   lab.api.subscribe((message) => run.receive(message))
   expect(await run.start(text)).toBe(true)
-  const wrapper = lab.mount(RunPage, { global: { stubs: { TimelineGrid: true } }, attachTo: document.body })
+  const wrapper = lab.mount(RunPage, { global: { stubs }, attachTo: document.body })
   for (const frame of makeFrames({ seconds: 5, opsPerSecond: 1000, messageEventsPerFrame: 20 })) {
     trace.push(...frame.events)
     lab.emit(frame)
@@ -98,6 +101,30 @@ describe('the live run page', () => {
     await flush()
     expect(lab.api.injectFault).toHaveBeenNthCalledWith(1, 'run-fixture', { kind: 'partition', groups: [['B', 'C', 'D', 'E'], ['A']] })
     expect(lab.api.injectFault).toHaveBeenNthCalledWith(2, 'run-fixture', { kind: 'heal' })
+  })
+
+  it('draws a partition on the injector\'s canvas once the lab applied it, not while it is drawn or asked for', async () => {
+    const { lab, wrapper } = await startedRun()
+    const cutOnInjector = () => wrapper.findAll('[data-testid=fault-injector] g.link[data-cut]').map((link) => link.get('line.hit').attributes('data-testid'))
+    await wrapper.get('[data-testid=partition-mode]').trigger('click')
+    const isolate = wrapper.findAll('[data-testid=partition-picker] button').find((button) => button.text() === 'Isolate the leader')
+    await isolate?.trigger('click')
+    // Being drawn: the groups are ringed and the links between them marked as planned, none cut.
+    expect(wrapper.findAll('[data-testid=fault-injector] g.link.planned')).toHaveLength(4)
+    expect(cutOnInjector()).toEqual([])
+    await wrapper.get('[data-testid=apply-partition]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenCalledWith('run-fixture', { kind: 'partition', groups: [['B', 'C', 'D', 'E'], ['A']] })
+    // Asked for, not yet applied: nothing is cut on the canvas.
+    expect(cutOnInjector()).toEqual([])
+    const last = makeFrames({ seconds: 5, opsPerSecond: 1000 }).at(-1)!
+    const links = (t: number, cut: [string, string][]) => ({ ...last, t, events: [{ t: t - 50, node: 'lab', kind: 'links' as const, cut }], eventsOmitted: 0 })
+    const isolated: [string, string][] = ['B', 'C', 'D', 'E'].flatMap((node) => [['A', node], [node, 'A']] as [string, string][])
+    lab.emit(links(5100, isolated))
+    await vi.waitFor(() => expect(cutOnInjector()).toEqual(['link-A-B', 'link-A-C', 'link-A-D', 'link-A-E']))
+    // Healed when the lab says the links are whole again.
+    lab.emit(links(5200, []))
+    await vi.waitFor(() => expect(cutOnInjector()).toEqual([]))
   })
 
   it('shows a refused injection as the lab explained it', async () => {
@@ -219,14 +246,123 @@ describe('the live run page', () => {
     expect(groups.length).toBeGreaterThan(0)
     expect(groups.some((group) => group.attributes('data-kind') === 'delivered')).toBe(true)
     expect(wrapper.findAll('[data-testid=log-row]').length).toBeGreaterThan(0)
-    // The log grid reads the trace on its own debounce timer too, so the event log's read is found
-    // among the calls made after the click rather than assumed to be the last one.
-    const readTrace = vi.mocked(lab.api.readTrace)
-    const callsBefore = readTrace.mock.calls.length
+    const readsBefore = vi.mocked(lab.api.readTrace).mock.calls.length
     await wrapper.get('[data-testid=log-kind-fault]').trigger('click')
     await flush()
-    const kindsReadAfter = readTrace.mock.calls.slice(callsBefore).map(([, query]) => query.kinds)
-    expect(kindsReadAfter).toContainEqual(['fault'])
+    // The click made the log read fault events only. (Not "the last read": the diagram and the
+    // replay re-read on their one-second tick, which a loaded machine lets fire in between.)
+    const readsSince = vi.mocked(lab.api.readTrace).mock.calls.slice(readsBefore).map(([, query]) => query.kinds)
+    expect(readsSince).toContainEqual(['fault'])
     expect(wrapper.text()).toContain('No events match.')
+  })
+})
+
+describe('following one operation on the run page', () => {
+  /** One put answered by A at index 5000: A's AppendEntries to B carried it, B's answer acknowledged it. */
+  const operationTrace: TraceEvent[] = [
+    { t: 3001, node: 'A', kind: 'append', fromIndex: 5000, toIndex: 5000, runs: [[5000, 1]], persistMs: 0.5, ops: ['put k'] },
+    { t: 3002, node: 'A', kind: 'send', to: 'B', type: 'AppendEntries', bytes: 90, id: 900, range: [5000, 5000] },
+    { t: 3003, node: 'B', kind: 'recv', from: 'A', type: 'AppendEntries', bytes: 90, id: 900 },
+    { t: 3003.5, node: 'B', kind: 'append', fromIndex: 5000, toIndex: 5000, runs: [[5000, 1]], persistMs: 0.4 },
+    { t: 3004, node: 'B', kind: 'send', to: 'A', type: 'AppendEntriesResponse', bytes: 30, id: 77, range: [5000, 5000] },
+    { t: 3005, node: 'A', kind: 'recv', from: 'B', type: 'AppendEntriesResponse', bytes: 30, id: 77 },
+    { t: 3005.5, node: 'A', kind: 'commit', index: 5000 },
+    { t: 3006, node: 'A', kind: 'apply', index: 5000, term: 1, hash: 'h' },
+    // Another message of the same moment, carrying nothing of it.
+    { t: 3002.5, node: 'A', kind: 'send', to: 'C', type: 'AppendEntries', bytes: 20, id: 901, heartbeat: false },
+    { t: 3003.2, node: 'C', kind: 'recv', from: 'A', type: 'AppendEntries', bytes: 20, id: 901 },
+  ]
+  const ns = 1e6
+  const history = [
+    { process: 3, type: 'invoke', f: 'put', key: 'k', value: 'v', time: 3000 * ns },
+    { process: 3, type: 'ok', f: 'put', key: 'k', time: 3009 * ns, node: 'A', index: 5000 },
+  ]
+
+  async function endedRun(stubs?: Record<string, boolean | Component>) {
+    const { lab, run, wrapper } = await startedRun('en', experimentText, stubs)
+    ;(lab.api.readTrace as ReturnType<typeof vi.fn>).mockImplementation(traceHost([...operationTrace]).readTrace!)
+    lab.api.getRunRecord = vi.fn(async () => ({ summary: summary(), workloadStartMs: 0, history: { events: history, total: 2, omitted: 0 } }) as never)
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
+    // The ended page's list of operations reads the run's record.
+    await vi.waitFor(() => expect(useFollowedOperationStore().record).toBeDefined(), { timeout: 5000 })
+    await flush()
+    return { lab, run, wrapper }
+  }
+
+  it('brings a picked operation\'s messages, request and answer forward in the sequence diagram and dims the rest', async () => {
+    const { wrapper } = await endedRun()
+    const pick = wrapper.findAll('[data-testid=follow-operation]')
+    expect(pick.map((button) => button.text())).toEqual(['put k · 9.00 ms at 3.000 s'])
+    await pick[0]!.trigger('click')
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
+    await flush()
+    const diagram = wrapper.get('[data-testid=sequence-diagram]')
+    // The window moved to the operation, in the narrowest width that holds it.
+    expect(diagram.get('[data-testid=sequence-window]').text()).toBe('2.979 s – 3.030 s')
+    expect(diagram.get('svg.diagram').classes()).toContain('focused')
+    // The diagram reads the new window, then draws the operation's messages over the rest.
+    await vi.waitFor(() => expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(2), { timeout: 5000 })
+    const highlighted = diagram.findAll('g.arrows[data-highlight]')
+    expect(highlighted.map((group) => [group.attributes('data-kind'), group.attributes('data-messages')])).toEqual([
+      ['delivered', '1'],
+      ['delivered', '1'],
+    ])
+    expect(highlighted.map((group) => group.classes()).flat()).not.toContain('bundle')
+    expect(diagram.findAll('g.arrows:not([data-highlight])').length).toBeGreaterThan(0)
+    expect(diagram.findAll('[data-testid=sequence-client-mark]').map((mark) => mark.attributes('data-step'))).toEqual(['request', 'answer'])
+    expect(diagram.get('[data-testid=sequence-following]').text()).toContain('Following put k: its 2 messages')
+    await diagram.get('[data-testid=sequence-unfollow]').trigger('click')
+    await flush()
+    expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(0)
+    expect(diagram.get('svg.diagram').classes()).not.toContain('focused')
+  })
+  it('follows the operation an arrow carried when it is clicked, and says when an arrow carried none', async () => {
+    const { wrapper } = await endedRun()
+    useTimelineViewStore().focusAt(3004)
+    const diagram = wrapper.get('[data-testid=sequence-diagram]')
+    // The diagram has read and drawn this window's messages (B's answer to A among them).
+    const shafts = () => diagram.findAll('g.arrows path.shafts').map((path) => path.attributes('d')).join('')
+    await vi.waitFor(() => expect(shafts()).toContain('M225 230L70 233.9'), { timeout: 5000 })
+    const svg = diagram.get('svg.diagram')
+    // Lanes: A at x 70, B at 225, C at 380; 100 ms from 2954 ms over 392 px from y 34.
+    const at = (x: number, t: number) => ({ clientX: x, clientY: 34 + ((t - 2954) / 100) * 392 })
+    await svg.trigger('mousemove', at(147.5, 3004.5)) // B's answer to A, acknowledging index 5000
+    await svg.trigger('click')
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
+    expect(useFollowedOperationStore().chosen).toMatchObject({ process: 3, key: 'k', index: 5000 })
+    await vi.waitFor(() => expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(2), { timeout: 5000 })
+    // Following it moved the window onto it (50 ms); back to the 100 ms the coordinates above assume.
+    expect(useTimelineViewStore().windowWidthMs).toBe(50)
+    useTimelineViewStore().windowWidthMs = 100
+    useTimelineViewStore().focusAt(3004)
+    await vi.waitFor(() => expect(shafts()).toContain('M70 224.1L380 226.9'), { timeout: 5000 })
+    await svg.trigger('mousemove', at(302.5, 3003.025)) // A's message to C carried nothing of it
+    await svg.trigger('click')
+    await vi.waitFor(() => expect(diagram.find('[data-testid=sequence-pick-note]').exists()).toBe(true))
+    expect(diagram.get('[data-testid=sequence-pick-note]').text()).toContain('carried no acknowledged operation')
+  })
+
+  it('follows the operation of a latency dot clicked, and says why not while the run goes on', async () => {
+    // The chart without ECharts (no canvas here), with its slots.
+    const chartStub = defineComponent({ name: 'TimelineChartStub', props: ['title', 'build', 'context', 'height', 'testId'], emits: ['item'], template: '<div><slot name="legend" /><slot name="footer" /></div>' })
+    const { lab, run, wrapper } = await startedRun('en', experimentText, { TimelineChart: chartStub })
+    const latency = () => wrapper.findAllComponents(chartStub).find((chart) => chart.props('testId') === 'chart-latency')!
+    // The dot's data: seconds, ms, the history's process, its answer in experiment ms.
+    latency().vm.$emit('item', { seriesIndex: 0, data: [3.009, 9, 3, 3009] })
+    await flush()
+    expect(wrapper.get('[data-testid=latency-dot-note]').text()).toBe('Operations can be followed from a dot once the run has ended (its history is read then).')
+    lab.api.getRunRecord = vi.fn(async () => ({ summary: summary(), workloadStartMs: 0, history: { events: history, total: 2, omitted: 0 } }) as never)
+    ;(lab.api.readTrace as ReturnType<typeof vi.fn>).mockImplementation(traceHost([...operationTrace]).readTrace!)
+    lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
+    await flush()
+    expect(run.phase).toBe('ended')
+    latency().vm.$emit('item', { seriesIndex: 0, data: [3.009, 9, 3, 3009.0004] })
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
+    expect(useFollowedOperationStore().chosen).toMatchObject({ process: 3, index: 5000 })
+    expect(useFollowedOperationStore().path?.messageKeys).toEqual(['A:900', 'B:77'])
+    // A p50 line's point, or a dot of another process, is no operation.
+    latency().vm.$emit('item', { seriesIndex: 0, data: [3.009, 9, 4, 3009] })
+    await vi.waitFor(() => expect(wrapper.get('[data-testid=latency-dot-note]').text()).not.toContain('Click a dot'))
+    expect(wrapper.get('[data-testid=latency-dot-note]').text()).toBe('No acknowledged operation of the stored history matches that dot.')
   })
 })

@@ -6,7 +6,7 @@
  */
 import 'fake-indexeddb/auto'
 import { defineComponent, h } from 'vue'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { encodeRunJson } from '../../../src-main/api/run-file'
 import RunsPage from '../../../src-renderer/src/components/runs/RunsPage.vue'
 import ComparePage from '../../../src-renderer/src/components/compare/ComparePage.vue'
@@ -274,6 +274,32 @@ describe('the Compare page', () => {
 })
 
 describe('following one operation', () => {
+  it('the run that just ended is read once: the list waits for its save instead of fetching the record again', async () => {
+    const { raft } = await fixtureRecords()
+    freshRepository()
+    let fetched = 0
+    const waiting: (() => void)[] = []
+    let released = false
+    const lab = setupLab({
+      getRunRecord: async () => {
+        fetched += 1
+        // The lab answers once the test says so: the list is opened while the save is under way.
+        if (!released) await new Promise<void>((resolve) => waiting.push(resolve))
+        return raft
+      },
+    })
+    const Host = defineComponent({ setup: () => useRunAutoSave(), render: () => h(ToastHost) })
+    lab.mount(Host)
+    lab.emit({ kind: 'end', runId: raft.summary.runId, summary: raft.summary })
+    await flush()
+    const wrapper = lab.mount(OperationFollow, { props: { runId: raft.summary.runId } })
+    await flush()
+    released = true
+    for (const resolve of waiting) resolve()
+    await vi.waitFor(() => expect(wrapper.findAll('[data-testid=follow-operation]').length).toBeGreaterThan(0))
+    expect(fetched).toBe(1)
+  })
+
   it('offers the slowest operations and shows the path of the one clicked: phases, the committing majority, each step', async () => {
     const { raft } = await fixtureRecords()
     const ns = 1e6

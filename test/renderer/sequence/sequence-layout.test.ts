@@ -105,4 +105,31 @@ describe('message sequence layout', () => {
     expect(plain.arrows.every((arrow) => arrow.count === undefined)).toBe(true)
     expect(bundleArrows(plain.arrows, 6)).toHaveLength(4)
   })
+
+  it('marks the followed operation\'s messages (by sender and id, receipt or drop alike), keeps them out of bundles, and draws them past the cap', () => {
+    // 200 busy A→B sends in one band, among them A's message 7 carrying index 42; and B's ack 900 of it, dropped.
+    const events: MessageEvent[] = []
+    for (let i = 0; i < 200; i += 1) events.push({ ...send(115 + i * 0.025, 'A', 'B'), id: i, ...(i === 7 ? { range: [42, 42] as [number, number] } : {}) })
+    for (let i = 0; i < 200; i += 1) events.push({ ...recv(125 + i * 0.025, 'B', 'A'), id: i })
+    events.push({ ...send(130, 'B', 'A', 'AppendEntriesResponse'), id: 900, range: [42, 42] })
+    events.push({ t: 131, node: 'B', kind: 'drop', from: 'B', to: 'A', type: 'AppendEntriesResponse', reason: 'loss', id: 900 })
+    // The same id from another sender is another message.
+    events.push({ ...send(140, 'C', 'A'), id: 7 }, { ...recv(141, 'A', 'C'), id: 7 })
+    events.sort((a, b) => a.t - b.t)
+    const highlight = new Set(['A:7', 'B:900'])
+    const layout = layoutSequence(events, nodes, { from: 0, to: 1000 }, size, 1, { bundle: { arrowsAbove: 100, bandPx: 6 }, highlight })
+    const marked = layout.arrows.filter((arrow) => arrow.highlight)
+    expect(marked.map((arrow) => [arrow.from, arrow.to, arrow.kind, arrow.id, arrow.range, arrow.count ?? 1])).toEqual([
+      ['A', 'B', 'delivered', 7, [42, 42], 1],
+      ['B', 'A', 'dropped', 900, [42, 42], 1],
+    ])
+    // The cap of one arrow left out the rest, never the followed ones.
+    expect(layout.arrows).toHaveLength(3)
+    const groups = arrowGroups(layout.arrows)
+    expect(groups.map((group) => [group.key, group.highlight])).toEqual([
+      ['delivered:AppendEntries:bundle', false],
+      ['delivered:AppendEntries:highlight', true],
+      ['dropped:AppendEntriesResponse:highlight', true],
+    ])
+  })
 })
