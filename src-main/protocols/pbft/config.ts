@@ -42,6 +42,8 @@ export const pbftBounds = {
   viewChangesPerReplicaMax: 4,
   /** Backoff doubles the timeout at most this many times. */
   backoffExponentMax: 6,
+  /** Read-only requests (TOCS §5.1.3) waiting for what was prepared before them to execute; more are dropped. */
+  readOnlyPendingMax: 8192,
 } as const
 
 /** The largest f that n replicas tolerate (n >= 3f+1). */

@@ -187,6 +187,11 @@ export interface Reply {
    * tentative replies of one view (f+1 matching committed ones otherwise). Absent on committed replies.
    */
   tentative?: true
+  /**
+   * TOCS §5.1.3: the answer to a read-only request, from this replica's committed state once every
+   * request it had prepared when the read arrived executed. A client needs 2f+1 matching ones.
+   */
+  readOnly?: true
 }
 
 /**
@@ -332,5 +337,7 @@ export interface PbftOptions {
 export interface PbftMutations {
   /** Executes a batch tentatively once its pre-prepare is accepted, not once it is prepared. */
   tentativeBeforePrepared?: boolean
+  /** Answers a read-only request at once from the committed state, not waiting for what it had prepared to execute. */
+  readOnlyBeforeExecuted?: boolean
 }
-export const pbftMutationNames = ['tentativeBeforePrepared'] as const
+export const pbftMutationNames = ['tentativeBeforePrepared', 'readOnlyBeforeExecuted'] as const
