@@ -20,8 +20,10 @@ export type SimEvent =
    * A client's request reaches a node. It carries the command, because the node acts on it even
    * if the client has given up meanwhile (that is why a timed-out write is indefinite).
    * `requiredIndex`: the highest index applied anywhere when the client invoked it (read freshness).
+   * `ordered`: a get to be ordered like a write even where reads have a path of their own (a quorum
+   * client's retransmission of a read-only request, TOCS §5.1.3).
    */
-  | { kind: 'request'; client: number; opId: number; node: NodeId; command: Command; tag: RequestTag; requiredIndex: number }
+  | { kind: 'request'; client: number; opId: number; node: NodeId; command: Command; tag: RequestTag; requiredIndex: number; ordered?: true }
   /**
    * A node's answer reaches a client. 'quorum' style replies also carry the result's identity
    * (JSON), which f+1 replicas must agree on, and the replica's view.

@@ -90,6 +90,8 @@ interface SimReply {
   command?: Command
   /** Executed before it committed: it counts only with tentativeReplyQuorum matching ones of the same view. */
   tentative?: boolean
+  /** A read-only request's answer (TOCS §5.1.3): it counts only with readOnlyReplyQuorum matching ones. */
+  readOnly?: boolean
 }
 
 export type Phase = 'safety' | 'liveness' | 'done'
@@ -112,7 +114,7 @@ export interface SimNode {
   kv: KeyValueStore
   /** Client requests waiting for the core: proposals by tag "clientId#seq", reads by read id. */
   proposals: Map<string, PendingRequest>
-  reads: Map<number, PendingRequest & { key: string; requiredIndex: number }>
+  reads: Map<number, PendingRequest & { key: string; requiredIndex: number; tag: RequestTag }>
   /** A crash armed to land inside the node's next Ready. */
   crashArmed: { restartAfterUs: number | undefined } | undefined
   /** Its timers fire this many times late (the slow-timers fault; the seed's clock.timerFactor otherwise). */
@@ -171,6 +173,8 @@ export class Simulation {
   private readonly replyQuorum: number
   /** Matching tentative replies of one view a client needs ('quorum' style with tentative execution). */
   private readonly tentativeReplyQuorum: number
+  /** Matching read-only replies a client needs ('quorum' style with read-only requests, reads routed through the core). */
+  private readonly readOnlyReplyQuorum: number
   private readIdNext = 1
   /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
   private readonly executedCommands = new Map<string, string>()
@@ -202,6 +206,7 @@ export class Simulation {
     this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
     this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
     this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
+    this.readOnlyReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.readOnly !== undefined ? this.protocol.clients.readOnly.quorum(settings) : Number.POSITIVE_INFINITY
     this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
@@ -447,10 +452,10 @@ export class Simulation {
     if (node.paused || node.blocked) return this.defer(node, event)
     const pending = { client: event.client, opId: event.opId }
     if (event.command.op === 'get' && this.readRoute === 'local') return this.serveLocalRead(node, event, pending)
-    if (event.command.op === 'get' && this.readRoute === 'core') {
+    if (event.command.op === 'get' && this.readRoute === 'core' && event.ordered !== true) {
       const readId = this.readIdNext
       this.readIdNext += 1
-      node.reads.set(readId, { ...pending, key: event.command.key, requiredIndex: event.requiredIndex })
+      node.reads.set(readId, { ...pending, key: event.command.key, requiredIndex: event.requiredIndex, tag: event.tag })
       this.stepCore(node, { kind: 'read', readIds: [readId], keys: [event.command.key] })
       return `read ${readId}`
     }
@@ -496,10 +501,14 @@ export class Simulation {
     const active = client.isProbe ? this.phase === 'liveness' && !this.probeAcked : this.phase === 'safety' && !this.workload.atCapacity
     if (!active || client.op !== undefined) return 'idle'
     const op = this.workload.invoke(client, this.clock.timeUs)
-    const request: SimEvent = {
-      kind: 'request', client: client.process, opId: op.opId, node: op.node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex,
+    // A quorum client's read-only request (TOCS §5.1.3) goes to every replica; anything else to one node.
+    const readOnly = op.command.op === 'get' && this.readRoute === 'core' && this.readOnlyReplyQuorum !== Number.POSITIVE_INFINITY
+    for (const node of readOnly ? this.scenario.members : [op.node]) {
+      const request: SimEvent = {
+        kind: 'request', client: client.process, opId: op.opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex,
+      }
+      this.schedule(this.network.clientDelayUs(), request)
     }
-    this.schedule(this.network.clientDelayUs(), request)
     this.schedule(this.clientTimeoutUs, { kind: 'timeout', client: client.process, opId: op.opId })
     return `op${op.opId} ${op.f} ${op.key} -> ${op.node}`
   }
@@ -508,10 +517,11 @@ export class Simulation {
     const op = client.op
     if (op?.opId !== opId) return 'stale'
     if (this.protocol.clients.kind === 'quorum' && op.retransmits < clientRetransmitsMax) {
-      // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their timers.
+      // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their
+      // timers. A read-only request that got no 2f+1 matching replies is now ordered (TOCS §5.1.3).
       op.retransmits += 1
       for (const node of this.scenario.members) {
-        const request: SimEvent = { kind: 'request', client: client.process, opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex }
+        const request: SimEvent = { kind: 'request', client: client.process, opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex, ordered: true }
         this.schedule(this.network.clientDelayUs(), request)
       }
       this.schedule(this.clientTimeoutUs, { kind: 'timeout', client: client.process, opId })
@@ -815,6 +825,14 @@ export class Simulation {
     if (pending === undefined) return
     node.reads.delete(readId)
     const result = node.kv.read({ op: 'get', key: pending.key })
+    const clients = this.protocol.clients
+    if (clients.kind === 'quorum' && clients.readOnly !== undefined) {
+      // A read-only reply owes nothing to what some replica applied: only to the writes that
+      // completed before the read began, which the history's linearizability check judges.
+      const reply = node.core === undefined ? undefined : clients.readOnly.replyFor(node.core, pending.tag, result)
+      if (reply !== undefined) this.replyAsReplica(node, { ...reply, command: { op: 'get', key: pending.key }, readOnly: true })
+      return
+    }
     // Out of order, the store's count is no index to compare: the history check judges the read.
     if (this.protocol.sim.appliesOutOfOrder === undefined) this.monitor.readServed(node.id, node.kv.appliedIndex, pending.requiredIndex, `read ${readId} of ${pending.key} (op${pending.opId})`)
     this.reply(node, pending, { type: 'ok', value: result.ok ? (result.value ?? null) : null })
@@ -850,10 +868,12 @@ export class Simulation {
     const outcome: Outcome = forged
       ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
       : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
-    const resultKey = `${reply.tentative === true ? `tentative@${reply.view} ` : ''}${executed ?? '?'} => ${JSON.stringify(result)}`
+    const kind = reply.readOnly === true ? 'read-only ' : reply.tentative === true ? `tentative@${reply.view} ` : ''
+    const resultKey = `${kind}${executed ?? '?'} => ${JSON.stringify(result)}`
+    const quorum = reply.readOnly === true ? this.readOnlyReplyQuorum : reply.tentative === true ? this.tentativeReplyQuorum : undefined
     const event: SimEvent = {
       kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey, view: reply.view,
-      ...(reply.tentative === true ? { quorum: this.tentativeReplyQuorum } : {}),
+      ...(quorum === undefined ? {} : { quorum }),
     }
     this.schedule(this.network.clientDelayUs(), event)
   }

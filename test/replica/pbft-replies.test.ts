@@ -29,4 +29,34 @@ describe('PBFT replies on real processes', () => {
       connections.close()
     }
   })
+
+  it('a get is a read-only request (TOCS §5.1.3): answered unordered by every replica, accepted on 2f+1 matching replies', { timeout: 60_000 }, async () => {
+    running = await startTestCluster(['A', 'B', 'C', 'D'], { protocol: 'pbft', f: 1 })
+    const connections = new ClusterConnections(running.cluster.clientEndpoints())
+    try {
+      const client = new PbftClient(connections, 1, 200, true)
+      expect((await client.execute('writer', 1, { op: 'put', key: 'k', value: 'v' }, 10_000)).type).toBe('ok')
+      const executedBefore = Math.max(...running.trace.flatMap((event) => (event.kind === 'commit' ? [event.index] : [])))
+      const read = await client.execute('reader', 1, { op: 'get', key: 'k' }, 10_000)
+      expect(read).toMatchObject({ type: 'ok', value: 'v' })
+      // An ordered reply names the sequence number the request ran at; read-only ones do not.
+      expect(read.type === 'ok' ? read.seq : 'not ok').toBeUndefined()
+      expect(read.type === 'ok' ? read.node.split(',').length : 0).toBeGreaterThanOrEqual(3)
+      const executedAfter = Math.max(...running.trace.flatMap((event) => (event.kind === 'commit' ? [event.index] : [])))
+      expect(executedAfter).toBe(executedBefore)
+    } finally {
+      connections.close()
+    }
+  })
+
+  it('with readOnlyRequests off a get is ordered like a write', { timeout: 60_000 }, async () => {
+    running = await startTestCluster(['A', 'B', 'C', 'D'], { protocol: 'pbft', f: 1, readOnlyRequests: false })
+    const connections = new ClusterConnections(running.cluster.clientEndpoints())
+    try {
+      const read = await new PbftClient(connections, 1, 200, false).execute('reader', 1, { op: 'get', key: 'k' }, 10_000)
+      expect(read).toMatchObject({ type: 'ok', value: null, seq: 1 })
+    } finally {
+      connections.close()
+    }
+  })
 })

@@ -19,6 +19,12 @@ const optionsSchema = z
     requestTimeoutMs: protocolMs().default(500),
     /** A checkpoint every this many sequence numbers. */
     checkpointInterval: positiveInt(1024).default(32),
+    /**
+     * Read-only requests (TOCS §5.1.3): a get goes to every replica, which answers it without
+     * ordering it, and the client takes 2f+1 matching replies (else it has the get ordered).
+     * Off: gets are ordered like writes.
+     */
+    readOnlyRequests: z.boolean().default(true),
   })
   .strict()
 
@@ -33,6 +39,8 @@ export interface PbftSettings {
   /** L: the high water mark is h + L (logWindowFor(checkpointInterval) in a replica). */
   logWindowMax: number
   batchMax: number
+  /** Gets are read-only requests (TOCS §5.1.3) rather than ordered ones. */
+  readOnly: boolean
 }
 
 /** A slow primary holds each pre-prepare this long when the experiment does not say. */
@@ -76,6 +84,7 @@ function settingsOf(options: PbftExperimentOptions, cluster: { nodes: readonly N
     checkpointInterval: options.checkpointInterval,
     logWindowMax: logWindowFor(options.checkpointInterval),
     batchMax: pbftDefaults.batchMax,
+    readOnly: options.readOnlyRequests,
   }
 }
 
@@ -132,11 +141,16 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       { field: 'f', input: 'faults' },
       { field: 'requestTimeoutMs', input: 'number', unit: 'ms' },
       { field: 'checkpointInterval', input: 'number' },
+      { field: 'readOnlyRequests', input: 'toggle' },
     ],
   },
   settingsOf,
-  // The read-only optimization is not implemented: a get is ordered like a write.
-  reads: { modes: ['ordered'], modeOf: () => 'ordered', routeOf: () => 'log' },
+  // Read-only requests go through the core's read path (it holds each until what was prepared before it executed); otherwise a get is ordered like a write.
+  reads: {
+    modes: ['ordered', 'read-only'],
+    modeOf: (settings) => (settings.readOnly ? 'read-only' : 'ordered'),
+    routeOf: (settings) => (settings.readOnly ? 'core' : 'log'),
+  },
   byzantine: { kinds: byzantineKinds, behaviourOf },
   mutations: pbftMutationNames,
   invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
@@ -159,6 +173,14 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       hasWork: (ready) => hasTentativeWork(ready as PbftReady),
       replies: (core, readies, committed) =>
         tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
+      quorum: (settings) => 2 * settings.f + 1,
+    },
+    // TOCS §5.1.3: a read-only request needs 2f+1 matching replies.
+    readOnly: {
+      replyFor(core, tag, result) {
+        const reply = (core as PbftCore).readOnlyReply(tag, result)
+        return reply === undefined ? undefined : quorumReply(reply)
+      },
       quorum: (settings) => 2 * settings.f + 1,
     },
   },
