@@ -1,7 +1,8 @@
 /**
  * PBFT in the simulator: up to f Byzantine replicas drawn per seed (they are left out of every
- * safety check); requests are ordered like writes (gets included: PBFT has no read path through the
- * core); replicas answer tentatively once a request is prepared (TOCS §5.1.3, as the replica process
+ * safety check); on half the seeds gets are read-only requests (TOCS §5.1.3: multicast, answered
+ * through the core's read path, 2f+1 matching replies, ordered on retransmission), on the others
+ * they are ordered like writes; replicas answer tentatively once a request is prepared (TOCS §5.1.3, as the replica process
  * does), and clients wait for f+1 matching committed replies or 2f+1 matching tentative ones of one
  * view, and retransmit to every replica when they hear nothing (§4.1), as the descriptor's quorum
  * style says.
