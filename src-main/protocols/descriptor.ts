@@ -145,6 +145,12 @@ export type ClientStyle<S, M, P> =
         replyFor(core: ProtocolCore<M, P>, tag: RequestTag, result: CommandResult): QuorumReply | undefined
         quorum(settings: S): number
       }
+      /**
+       * Digest replies (PBFT, TOCS §5.1.1): the digest a reply without its result carries for
+       * `result`, with the cores' digest function; a client accepts a result only with matching
+       * digests and the result in full from one replica at least.
+       */
+      resultDigest?(result: CommandResult, digest: (bytes: Uint8Array) => string): string
     }
 
 /** What a tentative reply is computed over: the committed state machine, read only. */
@@ -157,7 +163,9 @@ export interface CommittedState {
 export interface QuorumReply {
   clientId: string
   seq: number
-  result: CommandResult
+  /** Absent in a digest reply (PBFT, TOCS §5.1.1), which carries `resultDigest` instead. */
+  result?: CommandResult
+  resultDigest?: string
   view: number
   /** What travels to the client (the replica pushes it as is). */
   wire: unknown

@@ -26,9 +26,10 @@ export type SimEvent =
   | { kind: 'request'; client: number; opId: number; node: NodeId; command: Command; tag: RequestTag; requiredIndex: number; ordered?: true }
   /**
    * A node's answer reaches a client. 'quorum' style replies also carry the result's identity
-   * (JSON), which f+1 replicas must agree on, and the replica's view.
+   * (JSON), which f+1 replicas must agree on, and the replica's view. A digest reply (PBFT, TOCS
+   * §5.1.1) has no outcome: it counts toward its result only once a full reply brought the outcome.
    */
-  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome: Outcome; resultKey?: string; view?: number; quorum?: number }
+  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome?: Outcome; resultKey?: string; view?: number; quorum?: number }
   /** A client starts its next operation. */
   | { kind: 'invoke'; client: number }
   | { kind: 'timeout'; client: number; opId: number }
@@ -50,7 +51,7 @@ export function describeEvent(event: SimEvent): string {
     case 'request':
       return `request op${event.opId} client ${event.client} -> ${event.node}`
     case 'reply':
-      return `reply op${event.opId} ${event.node} -> client ${event.client}: ${describeOutcome(event.outcome)}`
+      return `reply op${event.opId} ${event.node} -> client ${event.client}: ${event.outcome === undefined ? `digest ${event.resultKey ?? ''}` : describeOutcome(event.outcome)}`
     case 'invoke':
       return `invoke client ${event.client}`
     case 'timeout':

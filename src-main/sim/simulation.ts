@@ -84,7 +84,9 @@ type PendingRequest = { client: number; opId: number }
 interface SimReply {
   clientId: string
   seq: number
-  result: CommandResult
+  /** Absent in a digest reply (TOCS §5.1.1), which carries resultDigest. */
+  result?: CommandResult
+  resultDigest?: string
   view: number
   /** The command the replica executed under that tag, when it knows (not for cached replies). */
   command?: Command
@@ -175,6 +177,8 @@ export class Simulation {
   private readonly tentativeReplyQuorum: number
   /** Matching read-only replies a client needs ('quorum' style with read-only requests, reads routed through the core). */
   private readonly readOnlyReplyQuorum: number
+  /** The cores' digest function, as a client uses it to match digest replies with a full one. */
+  private readonly clientDigest: (bytes: Uint8Array) => string
   private readIdNext = 1
   /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
   private readonly executedCommands = new Map<string, string>()
@@ -206,6 +210,7 @@ export class Simulation {
     this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
     this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
     this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
+    this.clientDigest = simCrypto(members).digest
     this.readOnlyReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.readOnly !== undefined ? this.protocol.clients.readOnly.quorum(settings) : Number.POSITIVE_INFINITY
     this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
@@ -483,16 +488,22 @@ export class Simulation {
     const client = this.workload.clients[event.client]
     const op = client.op
     if (op?.opId !== event.opId) return 'stale: the client is past that operation'
+    let outcome = event.outcome
     if (event.resultKey !== undefined) {
       const replicas = op.replies.get(event.resultKey) ?? new Set<NodeId>()
       replicas.add(event.node)
       op.replies.set(event.resultKey, replicas)
+      if (outcome !== undefined) op.fullOutcomes.set(event.resultKey, outcome)
+      outcome = op.fullOutcomes.get(event.resultKey)
       const quorum = event.quorum ?? this.replyQuorum
       if (replicas.size < quorum) return `${replicas.size} of ${quorum} matching replies`
+      // Matching digests without the result in full: the client waits (and retransmits) for it.
+      if (outcome === undefined) return `${replicas.size} matching digests, no full reply yet`
     }
-    this.workload.complete(client, event.outcome, this.clock.timeUs, event.node)
+    if (outcome === undefined) return 'no outcome'
+    this.workload.complete(client, outcome, this.clock.timeUs, event.node)
     if (event.view !== undefined && this.protocol.clients.kind === 'quorum') client.leaderHint = this.protocol.clients.leaderOfView(this.scenario.members, event.view)
-    if (client.isProbe && event.outcome.type === 'ok') this.probeAcked = true
+    if (client.isProbe && outcome.type === 'ok') this.probeAcked = true
     this.scheduleNextInvoke(client)
     return ''
   }
@@ -861,18 +872,27 @@ export class Simulation {
     if (client === undefined) return // a Byzantine replica's invention
     const op = client.op?.tag.seq === reply.seq ? client.op : undefined
     const result = reply.result
+    const clients = this.protocol.clients
+    // A full result is matched by its digest where replies may be digests (TOCS §5.1.1).
+    const identity =
+      result === undefined
+        ? reply.resultDigest
+        : clients.kind === 'quorum' && clients.resultDigest !== undefined ? clients.resultDigest(result, this.clientDigest) : JSON.stringify(result)
+    if (identity === undefined) return
     // The command behind the result: a forged request answers under the client's tag, and its
     // replies must neither count with the real ones nor pass for the client's own result.
     const executed = reply.command !== undefined ? commandText(reply.command) : this.executedCommands.get(`${reply.clientId}#${reply.seq}`)
     const forged = op !== undefined && executed !== undefined && executed !== commandText(op.command)
-    const outcome: Outcome = forged
-      ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
-      : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
+    const outcome: Outcome | undefined = result === undefined
+      ? undefined
+      : forged
+        ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
+        : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
     const kind = reply.readOnly === true ? 'read-only ' : reply.tentative === true ? `tentative@${reply.view} ` : ''
-    const resultKey = `${kind}${executed ?? '?'} => ${JSON.stringify(result)}`
+    const resultKey = `${kind}${executed ?? '?'} => ${identity}`
     const quorum = reply.readOnly === true ? this.readOnlyReplyQuorum : reply.tentative === true ? this.tentativeReplyQuorum : undefined
     const event: SimEvent = {
-      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey, view: reply.view,
+      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, ...(outcome === undefined ? {} : { outcome }), resultKey, view: reply.view,
       ...(quorum === undefined ? {} : { quorum }),
     }
     this.schedule(this.network.clientDelayUs(), event)

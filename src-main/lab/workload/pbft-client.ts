@@ -17,11 +17,17 @@
  * takes 2f+1 matching read-only replies. Concurrent writes to the key can keep them from matching:
  * after retransmitMs the client sends the same request (same timestamp) to be ordered, to the
  * primary and then to everyone, as any request; whichever quorum completes first answers.
+ *
+ * Replies may be digests (TOCS §5.1.1, the cluster's digestReplies): the replica a request
+ * designates sends the result, the others its SHA-256 digest, and ReplyQuorum accepts a result only
+ * with enough matching digests and the result in full. Without the full one (a faulty designated
+ * replica) the client's retransmission gets every replica's full reply from its reply cache.
  */
 import { ReplyQuorum } from '../../protocols/pbft/index.js'
 import type { Reply } from '../../protocols/pbft/index.js'
 import type { Command } from '../../protocols/types.js'
 import type { ClientResponse } from '../../replica/client-server.js'
+import { sha256Digest } from '../../replica/node-crypto.js'
 import type { ClientDriver, Outcome } from './client.js'
 import type { ClusterConnections } from './connections.js'
 
@@ -79,7 +85,7 @@ export class PbftClient implements ClientDriver {
         this.waitingById.delete(id)
         resolve(outcome)
       }
-      const waiting: Waiting = { quorum: new ReplyQuorum(clientId, seq, this.f), settle, refusals: new Map(), everyone }
+      const waiting: Waiting = { quorum: new ReplyQuorum(clientId, seq, this.f, sha256Digest), settle, refusals: new Map(), everyone }
       this.waiting.set(key, waiting)
       this.waitingById.set(id, waiting)
       if (readOnly) for (const node of nodes) this.connections.send(node, { id, clientId, seq, cmd: command })

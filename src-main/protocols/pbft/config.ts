@@ -130,6 +130,8 @@ export interface PbftConfig {
   n: number
   f: number
   myIndex: number
+  /** TOCS §5.1.1: replicas other than the designated one answer with the result's digest. */
+  digestReplies: boolean
   requestTimeoutTicks: number
   statusIntervalTicks: number
   checkpointInterval: number
@@ -155,6 +157,7 @@ export function resolveConfig(options: PbftOptions): PbftConfig {
     n,
     f,
     myIndex,
+    digestReplies: options.digestReplies ?? false,
     requestTimeoutTicks: options.requestTimeoutTicks ?? pbftDefaults.requestTimeoutTicks,
     statusIntervalTicks: options.statusIntervalTicks ?? pbftDefaults.statusIntervalTicks,
     checkpointInterval: options.checkpointInterval ?? pbftDefaults.checkpointInterval,

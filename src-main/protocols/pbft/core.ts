@@ -14,7 +14,8 @@ import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, Propos
 import { seededRandom, hashString } from '../common/random.js'
 import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
-import { batchDigest, chainNext, genesisChain, messageDigest } from './canonical.js'
+import { batchDigest, chainNext, genesisChain, messageDigest, resultDigestOf } from './canonical.js'
+import { designatedReplier } from './client.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
 import { ClientTable, requestKey } from './clients.js'
 import { digestCharsMax, normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
@@ -252,7 +253,19 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (this.byzantine?.kind === 'silent') return undefined
     // The client has 2f+1 tentative replies of this view coming, unless it asked again for lack of them.
     if (answered && answered.view === this.view && !answered.askedAgain) return undefined
-    return reply
+    return this.digestUnlessDesignated(reply, answered?.askedAgain === true)
+  }
+
+  /**
+   * Digest replies (TOCS §5.1.1): a replica the request does not designate sends the result's
+   * digest, unless the client asked again (it may lack the full result: the designated replica may
+   * be faulty). Replies from the reply cache, which answer retransmissions, always go in full.
+   */
+  private digestUnlessDesignated(reply: Reply, askedAgain: boolean): Reply {
+    if (!this.config.digestReplies || askedAgain || reply.result === undefined) return reply
+    if (designatedReplier(this.config.members, reply.clientId, reply.timestamp) === this.id) return reply
+    const { result, ...rest } = reply
+    return { ...rest, resultDigest: resultDigestOf(this.crypto.digest, result) }
   }
 
   /**
@@ -265,7 +278,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (this.byzantine?.kind === 'silent' || batch.view !== this.view || this.viewChanging) return undefined
     if (batch.seq <= this.lastExecuted || this.tentativeDigests.get(batch.seq) === undefined) return undefined
     this.tentativeAnswered.set(requestKey(request.tag), { view: batch.view, askedAgain: false })
-    return {
+    return this.digestUnlessDesignated({
       type: 'Reply',
       view: batch.view,
       timestamp: request.tag.seq,
@@ -275,7 +288,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       index: 0,
       seq: batch.seq,
       tentative: true,
-    }
+    }, false)
   }
 
   /**
@@ -286,7 +299,8 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
    */
   readOnlyReply(tag: RequestTag, result: CommandResult): Reply | undefined {
     if (this.byzantine?.kind === 'silent') return undefined
-    return { type: 'Reply', view: this.view, timestamp: tag.seq, clientId: tag.clientId, replica: this.id, result, index: this.lastExecuted, readOnly: true }
+    const reply: Reply = { type: 'Reply', view: this.view, timestamp: tag.seq, clientId: tag.clientId, replica: this.id, result, index: this.lastExecuted, readOnly: true }
+    return this.digestUnlessDesignated(reply, false)
   }
 
   setByzantine(behaviour: ByzantineBehaviour | ByzantineKind | undefined): void {

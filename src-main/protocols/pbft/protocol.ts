@@ -5,6 +5,7 @@ import { encodedBytesMax, frameBytesMax } from '../common/wire-budget.js'
 import { ticksOf, type ByzantineSpec, type ClusterFacts, type MessageFacts, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
 import type { Command, NodeId } from '../types.js'
 import { logWindowFor, maxFaults, pbftDefaults, pbftRequestBytesMax, primaryOf } from './config.js'
+import { resultDigestOf } from './canonical.js'
 import { PbftCore } from './core.js'
 import { pbftSim, type PbftSimSettings } from './sim.js'
 import { committedReaderOf, hasTentativeWork, tentativeReplies } from './tentative.js'
@@ -25,6 +26,11 @@ const optionsSchema = z
      * Off: gets are ordered like writes.
      */
     readOnlyRequests: z.boolean().default(true),
+    /**
+     * Digest replies (TOCS §5.1.1): one replica, designated by the request, answers in full; the
+     * others send the result's digest (until the client asks again). Off: every reply is full.
+     */
+    digestReplies: z.boolean().default(true),
   })
   .strict()
 
@@ -41,6 +47,8 @@ export interface PbftSettings {
   batchMax: number
   /** Gets are read-only requests (TOCS §5.1.3) rather than ordered ones. */
   readOnly: boolean
+  /** Replicas but the designated one answer with the result's digest (TOCS §5.1.1). */
+  digestReplies: boolean
 }
 
 /** A slow primary holds each pre-prepare this long when the experiment does not say. */
@@ -85,6 +93,7 @@ function settingsOf(options: PbftExperimentOptions, cluster: { nodes: readonly N
     logWindowMax: logWindowFor(options.checkpointInterval),
     batchMax: pbftDefaults.batchMax,
     readOnly: options.readOnlyRequests,
+    digestReplies: options.digestReplies,
   }
 }
 
@@ -121,7 +130,14 @@ function describeMessage(message: PbftMessage): MessageFacts {
 }
 
 function quorumReply(reply: Reply) {
-  return { clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view, wire: reply }
+  return {
+    clientId: reply.clientId,
+    seq: reply.timestamp,
+    ...(reply.result === undefined ? {} : { result: reply.result }),
+    ...(reply.resultDigest === undefined ? {} : { resultDigest: reply.resultDigest }),
+    view: reply.view,
+    wire: reply,
+  }
 }
 
 export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, PbftSettings, PbftMessage, PbftPersist, ByzantineBehaviour, PbftSimSettings> = {
@@ -142,6 +158,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       { field: 'requestTimeoutMs', input: 'number', unit: 'ms' },
       { field: 'checkpointInterval', input: 'number' },
       { field: 'readOnlyRequests', input: 'toggle' },
+      { field: 'digestReplies', input: 'toggle' },
     ],
   },
   settingsOf,
@@ -175,6 +192,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
         tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
       quorum: (settings) => 2 * settings.f + 1,
     },
+    resultDigest: (result, digest) => resultDigestOf(digest, result),
     // TOCS §5.1.3: a read-only request needs 2f+1 matching replies.
     readOnly: {
       replyFor(core, tag, result) {
@@ -186,7 +204,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
   },
 
   createCore(settings, persisted, env) {
-    const { f, requestTimeoutTicks, statusIntervalTicks, checkpointInterval, logWindowMax, batchMax } = settings
+    const { f, requestTimeoutTicks, statusIntervalTicks, checkpointInterval, logWindowMax, batchMax, digestReplies } = settings
     const mutations: PbftMutations = {}
     for (const name of env.mutations) mutations[name as keyof PbftMutations] = true
     return new PbftCore({
@@ -197,6 +215,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       checkpointInterval,
       logWindowMax,
       batchMax,
+      digestReplies,
       id: env.id,
       members: [...env.members],
       crypto: env.auth,

@@ -76,18 +76,20 @@ export const pbftSim: SimHooks<PbftSettings, PbftMessage, PbftPersist, Byzantine
     const checkpointInterval = pick(random, [4, 8, 16])
     const byzantine = drawByzantine(random, clusterSize, f)
     const requestTimeoutTicks = randomInt(random, 20, 40)
+    const statusIntervalTicks = randomInt(random, 5, 20)
     return {
       clusterSize,
       f,
       byzantine,
       requestTimeoutTicks,
-      statusIntervalTicks: randomInt(random, 5, 20),
+      statusIntervalTicks,
       checkpointInterval,
       logWindowMax: checkpointInterval * pick(random, [2, 4]),
       batchMax: pick(random, [1, 4, 16]),
       // Read from a value already drawn, not drawn anew: every later draw of a seed (clocks,
       // network, faults, workload) stays what it was before read-only requests existed.
       readOnly: requestTimeoutTicks % 2 === 0,
+      digestReplies: statusIntervalTicks % 2 === 0,
     }
   },
 
@@ -95,7 +97,7 @@ export const pbftSim: SimHooks<PbftSettings, PbftMessage, PbftPersist, Byzantine
     const liars = Object.entries(settings.byzantine).map(([id, behaviour]) => `${id} ${behaviour.kind}`)
     return `${settings.clusterSize} replicas (f=${settings.f}), Byzantine: ${liars.length > 0 ? liars.join(', ') : 'none'}, ` +
       `request timeout ${settings.requestTimeoutTicks} ticks, status every ${settings.statusIntervalTicks}, ` +
-      `checkpoint every ${settings.checkpointInterval}, window ${settings.logWindowMax}, batch ${settings.batchMax}, gets ${settings.readOnly ? 'read-only' : 'ordered'}`
+      `checkpoint every ${settings.checkpointInterval}, window ${settings.logWindowMax}, batch ${settings.batchMax}, gets ${settings.readOnly ? 'read-only' : 'ordered'}, ${settings.digestReplies ? 'digest' : 'full'} replies`
   },
 
   byzantineOf: (settings, id) => settings.byzantine[id],

@@ -237,7 +237,7 @@ export class Cluster {
   }
 
   accepted(clientId: string, seq: number): AcceptedReply | undefined {
-    const quorum = new ReplyQuorum(clientId, seq, this.f)
+    const quorum = new ReplyQuorum(clientId, seq, this.f, this.crypto.digest)
     let accepted: AcceptedReply | undefined
     for (const reply of this.replies) accepted = quorum.add(reply) ?? accepted
     return accepted

@@ -126,7 +126,7 @@ describe('PBFT normal case (§4.2)', () => {
     cluster.deliverAll()
     const resent = cluster.replies.slice(repliesBefore)
     expect(resent.map((r) => r.replica).sort()).toEqual(cluster.members)
-    expect(resent.every((r) => r.timestamp === 1 && r.result.ok)).toBe(true)
+    expect(resent.every((r) => r.timestamp === 1 && r.result?.ok === true)).toBe(true)
     for (const id of cluster.members) expect(cluster.applied.get(id)).toHaveLength(1)
     expect(cluster.messagesOfType('PrePrepare')).toHaveLength(0)
   })
