@@ -98,6 +98,14 @@ interface SimReply {
 
 export type Phase = 'safety' | 'liveness' | 'done'
 
+/** Between a reply's kind and what it agrees on, in a quorum reply's result key. */
+const resultKeySeparator = ' | '
+
+/** A result key without its kind: what full replies of any kind supply the outcome for. */
+function identityOfKey(resultKey: string): string {
+  return resultKey.slice(resultKey.indexOf(resultKeySeparator) + resultKeySeparator.length)
+}
+
 /** One simulated replica: a core while it is up, and what survives it (its records). */
 export interface SimNode {
   readonly id: NodeId
@@ -493,10 +501,16 @@ export class Simulation {
       const replicas = op.replies.get(event.resultKey) ?? new Set<NodeId>()
       replicas.add(event.node)
       op.replies.set(event.resultKey, replicas)
-      if (outcome !== undefined) op.fullOutcomes.set(event.resultKey, outcome)
-      outcome = op.fullOutcomes.get(event.resultKey)
       const quorum = event.quorum ?? this.replyQuorum
-      if (replicas.size < quorum) return `${replicas.size} of ${quorum} matching replies`
+      op.replyQuorums.set(event.resultKey, quorum)
+      const identity = identityOfKey(event.resultKey)
+      if (outcome !== undefined) op.fullOutcomes.set(identity, outcome)
+      outcome = op.fullOutcomes.get(identity)
+      // A full reply may complete the count of another kind (the designated replica committed while
+      // the others answered tentatively, by digest); a digest reply only its own.
+      const counted = event.outcome !== undefined ? [...op.replies.keys()].filter((key) => identityOfKey(key) === identity) : [event.resultKey]
+      const complete = counted.some((key) => op.replies.get(key)!.size >= op.replyQuorums.get(key)!)
+      if (!complete) return `${replicas.size} of ${quorum} matching replies`
       // Matching digests without the result in full: the client waits (and retransmits) for it.
       if (outcome === undefined) return `${replicas.size} matching digests, no full reply yet`
     }
@@ -888,8 +902,8 @@ export class Simulation {
       : forged
         ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
         : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
-    const kind = reply.readOnly === true ? 'read-only ' : reply.tentative === true ? `tentative@${reply.view} ` : ''
-    const resultKey = `${kind}${executed ?? '?'} => ${identity}`
+    const kind = reply.readOnly === true ? 'read-only' : reply.tentative === true ? `tentative@${reply.view}` : 'committed'
+    const resultKey = `${kind}${resultKeySeparator}${executed ?? '?'} => ${identity}`
     const quorum = reply.readOnly === true ? this.readOnlyReplyQuorum : reply.tentative === true ? this.tentativeReplyQuorum : undefined
     const event: SimEvent = {
       kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, ...(outcome === undefined ? {} : { outcome }), resultKey, view: reply.view,

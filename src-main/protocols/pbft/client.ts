@@ -32,15 +32,16 @@ export function designatedReplier(members: readonly NodeId[], clientId: string, 
   return members[hashString(`${clientId}#${timestamp}`) % members.length]!
 }
 
-interface Bucket {
-  replicas: Map<NodeId, Reply>
-  /** The full result behind the bucket's digest, once a replica sent it. */
-  result?: CommandResult
-}
-
 /** Collects replies for one outstanding request (clientId, timestamp). */
 export class ReplyQuorum {
-  private readonly buckets = new Map<string, Bucket>()
+  /** Replies by what they agree on (the result's digest), then by kind (committed, tentative@view, read-only), then by replica. */
+  private readonly byIdentity = new Map<string, Map<string, Map<NodeId, Reply>>>()
+  /**
+   * Full results by identity. A full reply only supplies the bytes behind a digest, so the one that
+   * completes a count may be of another kind (the designated replica answered committed while the
+   * others answered tentatively): it is the digests that must reach the count.
+   */
+  private readonly fullResults = new Map<string, CommandResult>()
 
   /**
    * `digest`: PbftCrypto's digest, with which digest replies (TOCS §5.1.1) are matched against a
@@ -55,27 +56,34 @@ export class ReplyQuorum {
 
   /**
    * Adds a reply; returns the accepted result once enough replicas agree, else undefined. A result
-   * is accepted only when one of the matching replies carried it in full: the digests say that
-   * enough replicas agree, the full reply says on what.
+   * is accepted only when one reply at least carried it in full: the digests say that enough
+   * replicas agree, the full reply says on what.
    */
   add(reply: Reply): AcceptedReply | undefined {
     if (reply.clientId !== this.clientId || reply.timestamp !== this.timestamp) return undefined
-    const tentative = reply.tentative === true
-    const readOnly = reply.readOnly === true
     const identity = this.identityOf(reply)
     if (identity === undefined) return undefined
     // Read-only replies come from each replica's own committed state, at no agreed point: only 2f+1
     // matching ones say that an honest replica which saw every completed write agrees (core.ts onReadOnly).
-    const kind = readOnly ? 'read-only' : tentative ? `tentative@${reply.view}` : 'committed'
-    const key = `${kind}:${identity}`
-    const bucket = this.buckets.get(key) ?? { replicas: new Map<NodeId, Reply>() }
+    const kind = reply.readOnly === true ? 'read-only' : reply.tentative === true ? `tentative@${reply.view}` : 'committed'
+    const kinds = this.byIdentity.get(identity) ?? new Map<string, Map<NodeId, Reply>>()
+    this.byIdentity.set(identity, kinds)
+    const replicas = kinds.get(kind) ?? new Map<NodeId, Reply>()
+    kinds.set(kind, replicas)
     // Keyed by replica: a replica that answers twice still counts once.
-    bucket.replicas.set(reply.replica, reply)
-    if (reply.result !== undefined) bucket.result = reply.result
-    this.buckets.set(key, bucket)
-    if (bucket.replicas.size < (tentative || readOnly ? 2 * this.f + 1 : this.f + 1) || bucket.result === undefined) return undefined
-    const matching = [...bucket.replicas.values()]
-    return { result: bucket.result, view: Math.max(...matching.map((r) => r.view)), replicas: matching.map((r) => r.replica), tentative, readOnly }
+    replicas.set(reply.replica, reply)
+    if (reply.result !== undefined) this.fullResults.set(identity, reply.result)
+    const result = this.fullResults.get(identity)
+    if (result === undefined) return undefined
+    // A full reply may complete a count of another kind; a digest reply only its own.
+    for (const [countedKind, counted] of reply.result !== undefined ? kinds : [[kind, replicas] as const]) {
+      const quorumOfKind = countedKind === 'committed' ? this.f + 1 : 2 * this.f + 1
+      if (counted.size < quorumOfKind) continue
+      const matching = [...counted.values()]
+      const readOnly = countedKind === 'read-only'
+      return { result, view: Math.max(...matching.map((r) => r.view)), replicas: matching.map((r) => r.replica), tentative: countedKind.startsWith('tentative'), readOnly }
+    }
+    return undefined
   }
 
   /** What matching replies agree on: the result's digest (full results are digested here), or the result itself without a digest function. */

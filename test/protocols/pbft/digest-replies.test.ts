@@ -68,4 +68,14 @@ describe('PBFT digest replies (TOCS §5.1.1)', () => {
     expect(quorum.add({ ...reply('R3', wrong, true), resultDigest: resultDigestOf(digest, right) })).toBeUndefined()
     expect(quorum.add(reply('R2', right, true))).toMatchObject({ result: right, replicas: ['R0', 'R1', 'R2'] })
   })
+
+  it('the full result may come in a reply of another kind: 2f+1 tentative digests and the designated replica\'s committed reply', () => {
+    const digest = (bytes: Uint8Array) => `d${Buffer.from(bytes).toString('hex')}`
+    const result: CommandResult = { ok: true, revision: 1 }
+    const base = { type: 'Reply' as const, view: 0, timestamp: 1, clientId: 'bob', index: 0 }
+    const quorum = new ReplyQuorum('bob', 1, 1, digest)
+    // Under load the designated replica committed before it executed tentatively; the others answered tentatively, by digest.
+    for (const replica of ['R0', 'R1', 'R3']) expect(quorum.add({ ...base, replica, tentative: true, resultDigest: resultDigestOf(digest, result) })).toBeUndefined()
+    expect(quorum.add({ ...base, replica: 'R2', result })).toMatchObject({ result, tentative: true, replicas: ['R0', 'R1', 'R3'] })
+  })
 })
