@@ -30,7 +30,7 @@ export interface BenchArgs {
 
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
-  raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync
+  raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync and none (each against Raft of its own)
   raft-vs-parallel-raft
                 Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links and on
                 links that lose 5% and jitter by 20 ms (where out-of-order acks should win);

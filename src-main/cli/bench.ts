@@ -17,6 +17,7 @@ import { onStopSignal, signalExitCode } from '../lab/signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
 import type { PhaseRecord } from '../replica/phase-profile.js'
+import { raftVsPbftTable, type ProtocolRow } from '../lab/bench/protocol-table.js'
 import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
 interface Measured {
@@ -186,56 +187,36 @@ async function repeat(shape: Omit<BenchShape, 'seed'>, args: BenchArgs, runsDir:
   return summaries
 }
 
-interface ProtocolRow {
-  protocol: 'raft' | 'pbft' | 'parallel-raft'
-  nodes: number
-  clients: number
-  throughput: number
-  p50Ms: number
-  p99Ms: number
-  messagesPerOp: number
-  bytesPerOp: number
-}
-
 async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
   const rows: ProtocolRow[] = []
   const { durationMs, warmupMs } = args
+  const durabilities = args.durability ?? (['fsync', 'none'] as const)
   await inScratchRunsDir(async (runsDir) => {
     for (const [raftNodes, pbftNodes] of [[3, 4], [5, 7]] as const)
       for (const clients of args.clients ?? (args.runs === 1 && durationMs <= 1000 ? [1, 16] : [1, 16, 64]))
-        for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {
-          const summaries = await repeat({ protocol, nodes, clients, durability: 'fsync', durationMs, warmupMs }, args, runsDir)
-          const perOp = (value: (summary: RunSummary) => number) => median(summaries.map((summary) => value(summary) / Math.max(1, summary.ops.ok)))
-          const row: ProtocolRow = {
-            protocol,
-            nodes,
-            clients,
-            ...medians(summaries),
-            messagesPerOp: round2(perOp((summary) => summary.messages.total)),
-            bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
+        for (const durability of durabilities)
+          for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {
+            const summaries = await repeat({ protocol, nodes, clients, durability, durationMs, warmupMs }, args, runsDir)
+            const perOp = (value: (summary: RunSummary) => number) => median(summaries.map((summary) => value(summary) / Math.max(1, summary.ops.ok)))
+            const row: ProtocolRow = {
+              protocol,
+              nodes,
+              clients,
+              durability,
+              ...medians(summaries),
+              messagesPerOp: round2(perOp((summary) => summary.messages.total)),
+              bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
+            }
+            rows.push(row)
+            if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients ${durability}: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
           }
-          rows.push(row)
-          if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
-        }
   })
+  const heading =
+    `Raft vs PBFT on real processes (writes only, ${durabilities.join(' and ')}, ${durationMs / 1000} s per run after ${warmupMs / 1000} s of warm-up, median of ${args.runs}; ` +
+    `ratios against Raft of the same durability); ${loadLine()}`
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-  else process.stdout.write(protocolTable(rows, args))
+  else process.stdout.write(raftVsPbftTable(rows, heading))
   return 0
-}
-
-function protocolTable(rows: ProtocolRow[], args: BenchArgs): string {
-  const lines = [
-    `Raft vs PBFT on real processes (writes only, fsync, ${args.durationMs / 1000} s per run after ${args.warmupMs / 1000} s of warm-up, median of ${args.runs}); ${loadLine()}`,
-    '',
-    '| protocol | nodes | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | bytes/op | p50 vs Raft |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ]
-  for (const row of rows) {
-    const raft = rows.find((other) => other.protocol === 'raft' && other.clients === row.clients && other.nodes === (row.nodes === 4 ? 3 : 5))
-    const ratio = row.protocol === 'pbft' && raft ? `${(row.p50Ms / raft.p50Ms).toFixed(2)}x` : ''
-    lines.push(`| ${row.protocol} | ${row.nodes} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} | ${row.bytesPerOp} | ${ratio} |`)
-  }
-  return `${lines.join('\n')}\n`
 }
 
 /** The lossy links of the raft-vs-parallel-raft suite: VPN-grade jitter (reordering) and loss. */
@@ -261,7 +242,7 @@ async function benchRaftVsParallelRaft(args: BenchArgs): Promise<number> {
           const shape = parallelRaftShape(protocol, links, clients, args)
           const summaries = await repeat(shape, args, runsDir)
           const perOp = (value: (summary: RunSummary) => number) => median(summaries.map((summary) => value(summary) / Math.max(1, summary.ops.ok)))
-          const row = { protocol, links, nodes: shape.nodes, clients, ...medians(summaries), messagesPerOp: round2(perOp((summary) => summary.messages.total)), bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)) }
+          const row = { protocol, links, nodes: shape.nodes, clients, durability: shape.durability, ...medians(summaries), messagesPerOp: round2(perOp((summary) => summary.messages.total)), bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)) }
           rows.push(row)
           if (!args.json) process.stderr.write(`  ${protocol} ${links} ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms p99 ${row.p99Ms} ms\n`)
         }

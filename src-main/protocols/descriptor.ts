@@ -10,7 +10,7 @@
  * Pure like the cores: zod for the options, nothing with I/O, so the renderer can bundle it.
  */
 import type { z } from 'zod'
-import type { AppliedEntry, Command, CommandResult, CoreStatus, NodeId, ProtocolCore, Random, Ready } from './types.js'
+import type { AppliedEntry, Command, CommandResult, CoreStatus, NodeId, ProtocolCore, Random, Ready, RequestTag } from './types.js'
 
 /** The one ms-to-ticks rule: protocol time in whole ticks, at least one. */
 export function ticksOf(ms: number, tickMs: number): number {
@@ -146,6 +146,22 @@ export type ClientStyle<S, M, P> =
         replies(core: ProtocolCore<M, P>, readies: readonly Ready<M, P>[], committed: CommittedState): (QuorumReply & { command: Command })[]
         quorum(settings: S): number
       }
+      /**
+       * Read-only requests (PBFT, TOCS §5.1.3), where reads.routeOf says 'core': the client sends a
+       * get to every replica, each answers it through the core's read path without ordering it,
+       * and the client needs `quorum` matching replies; lacking them it sends the get again to be
+       * ordered (`ordered` on the request). `replyFor` builds the reply to a released read.
+       */
+      readOnly?: {
+        replyFor(core: ProtocolCore<M, P>, tag: RequestTag, result: CommandResult): QuorumReply | undefined
+        quorum(settings: S): number
+      }
+      /**
+       * Digest replies (PBFT, TOCS §5.1.1): the digest a reply without its result carries for
+       * `result`, with the cores' digest function; a client accepts a result only with matching
+       * digests and the result in full from one replica at least.
+       */
+      resultDigest?(result: CommandResult, digest: (bytes: Uint8Array) => string): string
     }
 
 /** What a tentative reply is computed over: the committed state machine, read only. */
@@ -158,7 +174,9 @@ export interface CommittedState {
 export interface QuorumReply {
   clientId: string
   seq: number
-  result: CommandResult
+  /** Absent in a digest reply (PBFT, TOCS §5.1.1), which carries `resultDigest` instead. */
+  result?: CommandResult
+  resultDigest?: string
   view: number
   /** What travels to the client (the replica pushes it as is). */
   wire: unknown

@@ -52,7 +52,7 @@ export function adapterFor(config: ReplicaConfig): AnyAdapter {
 /** Every replica answers every client (PBFT): replies go by client id, whichever connection it came on. */
 function quorumReplies(clients: Extract<AnyProtocol['clients'], { kind: 'quorum' }>): NonNullable<AnyAdapter['replies']> {
   const push = (reply: { clientId: string; wire: unknown }): ClientPush => ({ clientId: reply.clientId, pbft: reply.wire })
-  const { tentative } = clients
+  const { tentative, readOnly } = clients
   return {
     afterApply: (core, entry, result) => {
       const reply = clients.replyFor(core, entry, result)
@@ -61,5 +61,13 @@ function quorumReplies(clients: Extract<AnyProtocol['clients'], { kind: 'quorum'
     fromReady: (ready) => clients.cachedReplies(ready).map(push),
     pending: (ready) => clients.cachedReplies(ready).length > 0 || (tentative?.hasWork(ready) ?? false),
     ...(tentative === undefined ? {} : { afterTurn: (core, readies, store) => tentative.replies(core, readies, store).map(push) }),
+    ...(readOnly === undefined
+      ? {}
+      : {
+          readOnly: (core, tag, result) => {
+            const reply = readOnly.replyFor(core, tag, result)
+            return reply === undefined ? undefined : push(reply)
+          },
+        }),
   }
 }

@@ -15,6 +15,11 @@ export interface CommandRequest {
   clientId: string
   seq: number
   cmd: Command
+  /**
+   * Order this get like a write, even where reads have a path of their own: a PBFT client's
+   * fallback when its read-only request (TOCS §5.1.3) got no 2f+1 matching replies.
+   */
+  ordered?: true
 }
 
 /** Streams every change under `prefix` with revision >= fromRevision (0: from now on), until cancelled. */
@@ -172,7 +177,8 @@ export function isClientRequest(body: unknown): body is ClientRequest {
   if (typeof request !== 'object' || request === null || !Number.isInteger(request.id)) return false
   if ('cmd' in request) {
     const cmd = request.cmd as Record<string, unknown> | null
-    return typeof request.clientId === 'string' && Number.isInteger(request.seq) && typeof cmd === 'object' && cmd !== null && typeof cmd.op === 'string'
+    const ordered = request.ordered === undefined || request.ordered === true
+    return typeof request.clientId === 'string' && Number.isInteger(request.seq) && typeof cmd === 'object' && cmd !== null && typeof cmd.op === 'string' && ordered
   }
   if ('watch' in request) {
     const watch = request.watch as Record<string, unknown> | null

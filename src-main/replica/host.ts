@@ -17,7 +17,7 @@ import { checkRequestBytes } from '../protocols/common/wire-budget.js'
 import { PeerTransport, type LinkRules, type PeerAddress, type TransportEvent } from './transport.js'
 import { ClientServer, type ClientConnection, type ClientRequest, type ClientResponse, type CommandRequest } from './client-server.js'
 import type { ReplicaStatus } from './control.js'
-import type { CoreEvent, CommandResult, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection } from '../protocols/types.js'
+import type { CoreEvent, CommandResult, ProposedCommand, ProtocolCore, Ready, AppliedEntry, Rejection, RequestTag } from '../protocols/types.js'
 import { assertNever, type Command } from '../protocols/types.js'
 import { commandLabel } from '../api/script.js'
 import { seededRandom } from '../protocols/common/random.js'
@@ -79,6 +79,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
      * replies, computed without changing the store); `readies` are the turn's, in order.
      */
     afterTurn?(core: ProtocolCore<M, P>, readies: readonly Ready<M, P>[], store: KeyValueStore): ClientPush[]
+    /** The reply to a read the core released (PBFT's read-only requests), by the client's tag; undefined: none. */
+    readOnly?(core: ProtocolCore<M, P>, tag: RequestTag, result: CommandResult): ClientPush | undefined
   }
 }
 
@@ -355,7 +357,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       // Any node answers from its own copy, leader or not, caught up or not: fast and maybe stale.
       return connection.send(readReply({ id: request.id, node: this.config.id }, this.storeForKey(request.cmd).read(request.cmd)))
     }
-    if (isRead && this.adapter.readRoute === 'core') {
+    if (isRead && this.adapter.readRoute === 'core' && request.ordered !== true) {
       const readId = this.nextReadId++
       this.pendingReads.set(readId, { connection, requestId: request.id, request })
       this.queuedReads.push(readId)
@@ -574,7 +576,10 @@ export class ReplicaHost<M extends { type: string }, P> {
     const pending = this.pendingReads.get(readId)
     if (!pending) return
     this.pendingReads.delete(readId)
-    pending.connection.send(readReply({ id: pending.requestId, node: this.config.id }, this.storeForKey(pending.request.cmd).read(pending.request.cmd)))
+    const result = this.storeForKey(pending.request.cmd).read(pending.request.cmd)
+    const readOnly = this.adapter.replies?.readOnly
+    if (readOnly) return this.push(readOnly(this.core, { clientId: pending.request.clientId, seq: pending.request.seq }, result))
+    pending.connection.send(readReply({ id: pending.requestId, node: this.config.id }, result))
   }
 
   private answerRejection(rejection: Rejection): void {

@@ -8,6 +8,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { NodeId } from '../protocols/types.js'
 import type { PbftCrypto } from '../protocols/pbft/types.js'
 
+/** PBFT's digest on real processes: SHA-256, base64. Clients use it too, to match digest replies (TOCS §5.1.1). */
+export function sha256Digest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64')
+}
+
 export function nodeCrypto(secret: string, members: readonly NodeId[]): PbftCrypto {
   const keys = new Map<string, Buffer>()
   const pairKey = (a: NodeId, b: NodeId): Buffer => {
@@ -25,7 +30,7 @@ export function nodeCrypto(secret: string, members: readonly NodeId[]): PbftCryp
   const macBytes = (from: NodeId, to: NodeId, bytes: Uint8Array): Buffer =>
     createHmac('sha256', pairKey(from, to)).update(`${from}>${to}\u0000`).update(bytes).digest()
   return {
-    digest: (bytes) => createHash('sha256').update(bytes).digest('base64'),
+    digest: sha256Digest,
     mac: (from, to, bytes) => macBytes(from, to, bytes).toString('base64'),
     verify: (from, to, bytes, received) => {
       if (!members.includes(from) || !members.includes(to)) return false

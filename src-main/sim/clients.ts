@@ -32,6 +32,13 @@ export interface ClientOp {
   retransmits: number
   /** 'quorum' style: the replicas that answered, by result (JSON), until one result has enough. */
   replies: Map<string, Set<NodeId>>
+  /**
+   * The outcome behind each result (by the part of its key after the kind), once a replica answered
+   * with it in full (digest replies, TOCS §5.1.1): a full reply of any kind supplies it.
+   */
+  fullOutcomes: Map<string, Outcome>
+  /** The matching replies each result key needs (its kind's quorum). */
+  replyQuorums: Map<string, number>
   /** A read allowed to be stale (a follower read): kept out of the history the checker judges. */
   unrecorded: boolean
 }
@@ -106,7 +113,7 @@ export class Workload {
     const { f, key, command } = client.isProbe ? probeCommand(client) : this.drawCommand(client)
     const node = client.leaderHint ?? this.members[randomInt(this.random, 0, this.members.length - 1)]
     const op: ClientOp = {
-      opId: this.opIdNext, f, key, command, tag: { clientId: client.id, seq: client.seq }, node, invokeUs: nowUs, retransmits: 0, replies: new Map(),
+      opId: this.opIdNext, f, key, command, tag: { clientId: client.id, seq: client.seq }, node, invokeUs: nowUs, retransmits: 0, replies: new Map(), fullOutcomes: new Map(), replyQuorums: new Map(),
       unrecorded: this.readsMayBeStale && f === 'get',
     }
     this.opIdNext += 1

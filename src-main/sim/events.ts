@@ -20,13 +20,16 @@ export type SimEvent =
    * A client's request reaches a node. It carries the command, because the node acts on it even
    * if the client has given up meanwhile (that is why a timed-out write is indefinite).
    * `requiredIndex`: the highest index applied anywhere when the client invoked it (read freshness).
+   * `ordered`: a get to be ordered like a write even where reads have a path of their own (a quorum
+   * client's retransmission of a read-only request, TOCS §5.1.3).
    */
-  | { kind: 'request'; client: number; opId: number; node: NodeId; command: Command; tag: RequestTag; requiredIndex: number }
+  | { kind: 'request'; client: number; opId: number; node: NodeId; command: Command; tag: RequestTag; requiredIndex: number; ordered?: true }
   /**
    * A node's answer reaches a client. 'quorum' style replies also carry the result's identity
-   * (JSON), which f+1 replicas must agree on, and the replica's view.
+   * (JSON), which f+1 replicas must agree on, and the replica's view. A digest reply (PBFT, TOCS
+   * §5.1.1) has no outcome: it counts toward its result only once a full reply brought the outcome.
    */
-  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome: Outcome; resultKey?: string; view?: number; quorum?: number }
+  | { kind: 'reply'; client: number; opId: number; node: NodeId; outcome?: Outcome; resultKey?: string; view?: number; quorum?: number }
   /** A client starts its next operation. */
   | { kind: 'invoke'; client: number }
   | { kind: 'timeout'; client: number; opId: number }
@@ -48,7 +51,7 @@ export function describeEvent(event: SimEvent): string {
     case 'request':
       return `request op${event.opId} client ${event.client} -> ${event.node}`
     case 'reply':
-      return `reply op${event.opId} ${event.node} -> client ${event.client}: ${describeOutcome(event.outcome)}`
+      return `reply op${event.opId} ${event.node} -> client ${event.client}: ${event.outcome === undefined ? `digest ${event.resultKey ?? ''}` : describeOutcome(event.outcome)}`
     case 'invoke':
       return `invoke client ${event.client}`
     case 'timeout':

@@ -86,15 +86,27 @@ type PendingRequest = { client: number; opId: number }
 interface SimReply {
   clientId: string
   seq: number
-  result: CommandResult
+  /** Absent in a digest reply (TOCS §5.1.1), which carries resultDigest. */
+  result?: CommandResult
+  resultDigest?: string
   view: number
   /** The command the replica executed under that tag, when it knows (not for cached replies). */
   command?: Command
   /** Executed before it committed: it counts only with tentativeReplyQuorum matching ones of the same view. */
   tentative?: boolean
+  /** A read-only request's answer (TOCS §5.1.3): it counts only with readOnlyReplyQuorum matching ones. */
+  readOnly?: boolean
 }
 
 export type Phase = 'safety' | 'liveness' | 'done'
+
+/** Between a reply's kind and what it agrees on, in a quorum reply's result key. */
+const resultKeySeparator = ' | '
+
+/** A result key without its kind: what full replies of any kind supply the outcome for. */
+function identityOfKey(resultKey: string): string {
+  return resultKey.slice(resultKey.indexOf(resultKeySeparator) + resultKeySeparator.length)
+}
 
 /** One simulated replica: a core while it is up, and what survives it (its records). */
 export interface SimNode {
@@ -114,7 +126,7 @@ export interface SimNode {
   kv: KeyValueStore
   /** Client requests waiting for the core: proposals by tag "clientId#seq", reads by read id. */
   proposals: Map<string, PendingRequest>
-  reads: Map<number, PendingRequest & { key: string; requiredIndex: number }>
+  reads: Map<number, PendingRequest & { key: string; requiredIndex: number; tag: RequestTag }>
   /** A crash armed to land inside the node's next Ready. */
   crashArmed: { restartAfterUs: number | undefined } | undefined
   /** Its timers fire this many times late (the slow-timers fault; the seed's clock.timerFactor otherwise). */
@@ -173,6 +185,10 @@ export class Simulation {
   private readonly replyQuorum: number
   /** Matching tentative replies of one view a client needs ('quorum' style with tentative execution). */
   private readonly tentativeReplyQuorum: number
+  /** Matching read-only replies a client needs ('quorum' style with read-only requests, reads routed through the core). */
+  private readonly readOnlyReplyQuorum: number
+  /** The cores' digest function, as a client uses it to match digest replies with a full one. */
+  private readonly clientDigest: (bytes: Uint8Array) => string
   private readIdNext = 1
   /** What correct nodes executed under each tag (first execution), for validity and forged replies. */
   private readonly executedCommands = new Map<string, string>()
@@ -204,6 +220,8 @@ export class Simulation {
     this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
     this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
     this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
+    this.clientDigest = simCrypto(members).digest
+    this.readOnlyReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.readOnly !== undefined ? this.protocol.clients.readOnly.quorum(settings) : Number.POSITIVE_INFINITY
     this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
@@ -449,10 +467,10 @@ export class Simulation {
     if (node.paused || node.blocked) return this.defer(node, event)
     const pending = { client: event.client, opId: event.opId }
     if (event.command.op === 'get' && this.readRoute === 'local') return this.serveLocalRead(node, event, pending)
-    if (event.command.op === 'get' && this.readRoute === 'core') {
+    if (event.command.op === 'get' && this.readRoute === 'core' && event.ordered !== true) {
       const readId = this.readIdNext
       this.readIdNext += 1
-      node.reads.set(readId, { ...pending, key: event.command.key, requiredIndex: event.requiredIndex })
+      node.reads.set(readId, { ...pending, key: event.command.key, requiredIndex: event.requiredIndex, tag: event.tag })
       this.stepCore(node, { kind: 'read', readIds: [readId], keys: [event.command.key] })
       return `read ${readId}`
     }
@@ -480,16 +498,28 @@ export class Simulation {
     const client = this.workload.clients[event.client]
     const op = client.op
     if (op?.opId !== event.opId) return 'stale: the client is past that operation'
+    let outcome = event.outcome
     if (event.resultKey !== undefined) {
       const replicas = op.replies.get(event.resultKey) ?? new Set<NodeId>()
       replicas.add(event.node)
       op.replies.set(event.resultKey, replicas)
       const quorum = event.quorum ?? this.replyQuorum
-      if (replicas.size < quorum) return `${replicas.size} of ${quorum} matching replies`
+      op.replyQuorums.set(event.resultKey, quorum)
+      const identity = identityOfKey(event.resultKey)
+      if (outcome !== undefined) op.fullOutcomes.set(identity, outcome)
+      outcome = op.fullOutcomes.get(identity)
+      // A full reply may complete the count of another kind (the designated replica committed while
+      // the others answered tentatively, by digest); a digest reply only its own.
+      const counted = event.outcome !== undefined ? [...op.replies.keys()].filter((key) => identityOfKey(key) === identity) : [event.resultKey]
+      const complete = counted.some((key) => op.replies.get(key)!.size >= op.replyQuorums.get(key)!)
+      if (!complete) return `${replicas.size} of ${quorum} matching replies`
+      // Matching digests without the result in full: the client waits (and retransmits) for it.
+      if (outcome === undefined) return `${replicas.size} matching digests, no full reply yet`
     }
-    this.workload.complete(client, event.outcome, this.clock.timeUs, event.node)
+    if (outcome === undefined) return 'no outcome'
+    this.workload.complete(client, outcome, this.clock.timeUs, event.node)
     if (event.view !== undefined && this.protocol.clients.kind === 'quorum') client.leaderHint = this.protocol.clients.leaderOfView(this.scenario.members, event.view)
-    if (client.isProbe && event.outcome.type === 'ok') this.probeAcked = true
+    if (client.isProbe && outcome.type === 'ok') this.probeAcked = true
     this.scheduleNextInvoke(client)
     return ''
   }
@@ -498,10 +528,14 @@ export class Simulation {
     const active = client.isProbe ? this.phase === 'liveness' && !this.probeAcked : this.phase === 'safety' && !this.workload.atCapacity
     if (!active || client.op !== undefined) return 'idle'
     const op = this.workload.invoke(client, this.clock.timeUs)
-    const request: SimEvent = {
-      kind: 'request', client: client.process, opId: op.opId, node: op.node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex,
+    // A quorum client's read-only request (TOCS §5.1.3) goes to every replica; anything else to one node.
+    const readOnly = op.command.op === 'get' && this.readRoute === 'core' && this.readOnlyReplyQuorum !== Number.POSITIVE_INFINITY
+    for (const node of readOnly ? this.scenario.members : [op.node]) {
+      const request: SimEvent = {
+        kind: 'request', client: client.process, opId: op.opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex,
+      }
+      this.schedule(this.network.clientDelayUs(), request)
     }
-    this.schedule(this.network.clientDelayUs(), request)
     this.schedule(this.clientTimeoutUs, { kind: 'timeout', client: client.process, opId: op.opId })
     return `op${op.opId} ${op.f} ${op.key} -> ${op.node}`
   }
@@ -510,10 +544,11 @@ export class Simulation {
     const op = client.op
     if (op?.opId !== opId) return 'stale'
     if (this.protocol.clients.kind === 'quorum' && op.retransmits < clientRetransmitsMax) {
-      // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their timers.
+      // PBFT §4.1: the same request (same timestamp) to every replica; backups relay it and start their
+      // timers. A read-only request that got no 2f+1 matching replies is now ordered (TOCS §5.1.3).
       op.retransmits += 1
       for (const node of this.scenario.members) {
-        const request: SimEvent = { kind: 'request', client: client.process, opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex }
+        const request: SimEvent = { kind: 'request', client: client.process, opId, node, command: op.command, tag: op.tag, requiredIndex: this.monitor.committedIndex, ordered: true }
         this.schedule(this.network.clientDelayUs(), request)
       }
       this.schedule(this.clientTimeoutUs, { kind: 'timeout', client: client.process, opId })
@@ -817,6 +852,14 @@ export class Simulation {
     if (pending === undefined) return
     node.reads.delete(readId)
     const result = node.kv.read({ op: 'get', key: pending.key })
+    const clients = this.protocol.clients
+    if (clients.kind === 'quorum' && clients.readOnly !== undefined) {
+      // A read-only reply owes nothing to what some replica applied: only to the writes that
+      // completed before the read began, which the history's linearizability check judges.
+      const reply = node.core === undefined ? undefined : clients.readOnly.replyFor(node.core, pending.tag, result)
+      if (reply !== undefined) this.replyAsReplica(node, { ...reply, command: { op: 'get', key: pending.key }, readOnly: true })
+      return
+    }
     // Out of order, the store's count is no index to compare: the history check judges the read.
     if (this.protocol.sim.appliesOutOfOrder === undefined) this.monitor.readServed(node.id, node.kv.appliedIndex, pending.requiredIndex, `read ${readId} of ${pending.key} (op${pending.opId})`)
     this.reply(node, pending, { type: 'ok', value: result.ok ? (result.value ?? null) : null })
@@ -845,17 +888,28 @@ export class Simulation {
     if (client === undefined) return // a Byzantine replica's invention
     const op = client.op?.tag.seq === reply.seq ? client.op : undefined
     const result = reply.result
+    const clients = this.protocol.clients
+    // A full result is matched by its digest where replies may be digests (TOCS §5.1.1).
+    const identity =
+      result === undefined
+        ? reply.resultDigest
+        : clients.kind === 'quorum' && clients.resultDigest !== undefined ? clients.resultDigest(result, this.clientDigest) : JSON.stringify(result)
+    if (identity === undefined) return
     // The command behind the result: a forged request answers under the client's tag, and its
     // replies must neither count with the real ones nor pass for the client's own result.
     const executed = reply.command !== undefined ? commandText(reply.command) : this.executedCommands.get(`${reply.clientId}#${reply.seq}`)
     const forged = op !== undefined && executed !== undefined && executed !== commandText(op.command)
-    const outcome: Outcome = forged
-      ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
-      : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
-    const resultKey = `${reply.tentative === true ? `tentative@${reply.view} ` : ''}${executed ?? '?'} => ${JSON.stringify(result)}`
+    const outcome: Outcome | undefined = result === undefined
+      ? undefined
+      : forged
+        ? { type: 'info', error: `answered for a command it did not issue: ${executed}` }
+        : !result.ok ? { type: 'fail', error: result.error } : op?.f === 'get' ? { type: 'ok', value: result.value ?? null } : { type: 'ok' }
+    const kind = reply.readOnly === true ? 'read-only' : reply.tentative === true ? `tentative@${reply.view}` : 'committed'
+    const resultKey = `${kind}${resultKeySeparator}${executed ?? '?'} => ${identity}`
+    const quorum = reply.readOnly === true ? this.readOnlyReplyQuorum : reply.tentative === true ? this.tentativeReplyQuorum : undefined
     const event: SimEvent = {
-      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, outcome, resultKey, view: reply.view,
-      ...(reply.tentative === true ? { quorum: this.tentativeReplyQuorum } : {}),
+      kind: 'reply', client: client.process, opId: op?.opId ?? -1, node: node.id, ...(outcome === undefined ? {} : { outcome }), resultKey, view: reply.view,
+      ...(quorum === undefined ? {} : { quorum }),
     }
     this.schedule(this.network.clientDelayUs(), event)
   }

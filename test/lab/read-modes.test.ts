@@ -50,11 +50,11 @@ describe('lease reads across a pause', () => {
 })
 
 describe('read consistency modes', () => {
-  it('a run names the read path of its own protocol (primary-backup reads at its primary, PBFT orders them)', async () => {
+  it('a run names the read path of its own protocol (primary-backup reads at its primary, PBFT sends read-only requests)', async () => {
     const naive = await run('split-brain-primary-backup.yaml', 1000)
     expect(naive.reads.mode).toBe('primary')
     const pbft = await run('pbft-4-faulty-primary.yaml', 1000)
-    expect(pbft.reads.mode).toBe('ordered')
+    expect(pbft.reads.mode).toBe('read-only')
   })
 
   for (const mode of ['log', 'readindex', 'lease']) {

@@ -11,11 +11,23 @@
  * refusal may be a Byzantine replica's lie. The client takes f+1 matching refusals (at least one
  * from an honest replica, so no honest replica orders the request) as a definite `fail` with the
  * reason, and on the first refusal asks every replica at once rather than waiting to retransmit.
+ *
+ * With read-only requests on (TOCS §5.1.3; the cluster's readOnlyRequests), a get or range goes to
+ * every replica at once, each answers it from its own state without ordering it, and the client
+ * takes 2f+1 matching read-only replies. Concurrent writes to the key can keep them from matching:
+ * after retransmitMs the client sends the same request (same timestamp) to be ordered, to the
+ * primary and then to everyone, as any request; whichever quorum completes first answers.
+ *
+ * Replies may be digests (TOCS §5.1.1, the cluster's digestReplies): the replica a request
+ * designates sends the result, the others its SHA-256 digest, and ReplyQuorum accepts a result only
+ * with enough matching digests and the result in full. Without the full one (a faulty designated
+ * replica) the client's retransmission gets every replica's full reply from its reply cache.
  */
 import { ReplyQuorum } from '../../protocols/pbft/index.js'
 import type { Reply } from '../../protocols/pbft/index.js'
 import type { Command } from '../../protocols/types.js'
 import type { ClientResponse } from '../../replica/client-server.js'
+import { sha256Digest } from '../../replica/node-crypto.js'
 import type { ClientDriver, Outcome } from './client.js'
 import type { ClusterConnections } from './connections.js'
 
@@ -42,6 +54,8 @@ export class PbftClient implements ClientDriver {
     private readonly connections: ClusterConnections,
     private readonly f: number,
     private readonly retransmitMs: number,
+    /** Gets and ranges go out as read-only requests first (TOCS §5.1.3). */
+    private readonly readOnly = false,
   ) {
     connections.onPush = (node, frame) => this.onPush(node, frame)
   }
@@ -52,9 +66,17 @@ export class PbftClient implements ClientDriver {
     const key = `${clientId}:${seq}`
     const id = this.connections.newRequestId()
     return new Promise<Outcome>((resolve) => {
-      const request = { id, clientId, seq, cmd: command }
+      const readOnly = this.readOnly && (command.op === 'get' || command.op === 'range')
+      const request = { id, clientId, seq, cmd: command, ...(readOnly ? { ordered: true as const } : {}) }
+      const primary = () => nodes[this.view % nodes.length]!
       const everyone = () => nodes.forEach((node) => this.connections.send(node, request))
-      const retransmit = setInterval(everyone, this.retransmitMs)
+      let orderedSent = !readOnly
+      const retransmit = setInterval(() => {
+        if (orderedSent) return everyone()
+        // No 2f+1 matching read-only replies in time (concurrent writes, a slow replica): have it ordered.
+        orderedSent = true
+        this.connections.send(primary(), request)
+      }, this.retransmitMs)
       const deadline = setTimeout(() => settle({ type: 'info', error: `no f+1 matching replies within ${Math.round(timeoutMs)} ms` }), timeoutMs)
       const settle = (outcome: Outcome) => {
         clearInterval(retransmit)
@@ -63,10 +85,11 @@ export class PbftClient implements ClientDriver {
         this.waitingById.delete(id)
         resolve(outcome)
       }
-      const waiting: Waiting = { quorum: new ReplyQuorum(clientId, seq, this.f), settle, refusals: new Map(), everyone }
+      const waiting: Waiting = { quorum: new ReplyQuorum(clientId, seq, this.f, sha256Digest), settle, refusals: new Map(), everyone }
       this.waiting.set(key, waiting)
       this.waitingById.set(id, waiting)
-      this.connections.send(via ?? nodes[this.view % nodes.length]!, request)
+      if (readOnly) for (const node of nodes) this.connections.send(node, { id, clientId, seq, cmd: command })
+      else this.connections.send(via ?? primary(), request)
     })
   }
 

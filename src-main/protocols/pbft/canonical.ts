@@ -5,6 +5,7 @@
  * command that lacks the field.
  */
 import type { ClientRequest, PbftCrypto, PbftMessage, Unsigned } from './types.js'
+import type { CommandResult } from '../types.js'
 
 const encoder = new TextEncoder()
 
@@ -59,6 +60,11 @@ export function canonicalBytes(message: Unsigned | PbftMessage): Uint8Array {
     return encoder.encode(stableJson(header))
   }
   return encoder.encode(stableJson(rest))
+}
+
+/** A result's digest as a digest reply carries it (TOCS §5.1.1); `digest` is PbftCrypto's. */
+export function resultDigestOf(digest: (bytes: Uint8Array) => string, result: CommandResult): string {
+  return digest(encoder.encode(stableJson(result)))
 }
 
 export function batchDigest(crypto: PbftCrypto, batch: ClientRequest[]): string {

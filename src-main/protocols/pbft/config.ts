@@ -42,6 +42,8 @@ export const pbftBounds = {
   viewChangesPerReplicaMax: 4,
   /** Backoff doubles the timeout at most this many times. */
   backoffExponentMax: 6,
+  /** Read-only requests (TOCS §5.1.3) waiting for what was prepared before them to execute; more are dropped. */
+  readOnlyPendingMax: 8192,
 } as const
 
 /** The largest f that n replicas tolerate (n >= 3f+1). */
@@ -128,6 +130,8 @@ export interface PbftConfig {
   n: number
   f: number
   myIndex: number
+  /** TOCS §5.1.1: replicas other than the designated one answer with the result's digest. */
+  digestReplies: boolean
   requestTimeoutTicks: number
   statusIntervalTicks: number
   checkpointInterval: number
@@ -153,6 +157,7 @@ export function resolveConfig(options: PbftOptions): PbftConfig {
     n,
     f,
     myIndex,
+    digestReplies: options.digestReplies ?? false,
     requestTimeoutTicks: options.requestTimeoutTicks ?? pbftDefaults.requestTimeoutTicks,
     statusIntervalTicks: options.statusIntervalTicks ?? pbftDefaults.statusIntervalTicks,
     checkpointInterval: options.checkpointInterval ?? pbftDefaults.checkpointInterval,

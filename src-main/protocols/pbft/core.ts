@@ -14,7 +14,8 @@ import type { AppliedEntry, CommandResult, CoreInput, CoreStatus, NodeId, Propos
 import { seededRandom, hashString } from '../common/random.js'
 import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
-import { batchDigest, chainNext, genesisChain, messageDigest } from './canonical.js'
+import { batchDigest, chainNext, genesisChain, messageDigest, resultDigestOf } from './canonical.js'
+import { designatedReplier } from './client.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
 import { ClientTable, requestKey } from './clients.js'
 import { digestCharsMax, normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
@@ -107,6 +108,13 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   private readonly tentativeTimestamps = new Map<string, number>()
   /** Tentative replies sent, by request: the committed reply then goes out only when the client asked again. */
   private readonly tentativeAnswered = new Map<string, { view: number; askedAgain: boolean }>()
+
+  /**
+   * Read-only requests (TOCS §5.1.3) by read id, in arrival order, each with the highest sequence
+   * number this replica had prepared when it arrived: it is answered from the committed state once
+   * execution has reached that number (see onReadOnly).
+   */
+  private readonly readOnly: { readId: number; afterSeq: number }[] = []
 
   private readonly requests = new RequestBook()
   /** The backup's request timer (§4.5.2), as the tick at which it expires. */
@@ -204,14 +212,14 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
         this.onPropose(input.proposals)
         break
       case 'read':
-        // PBFT orders reads like any request (§4.1; the read-only optimization is not implemented).
-        for (const readId of input.readIds) this.outbox.ready.rejections.push({ kind: 'read', readId, reason: 'dropped' })
+        this.onReadOnly(input.readIds)
         break
       default:
         assertNever(input, 'core input')
     }
     this.issuePrePrepares()
     this.executeTentatively()
+    this.releaseReadOnly()
     this.refreshRequestTimer()
     if (this.lastExecuted !== this.reportedExecuted) {
       this.reportedExecuted = this.lastExecuted
@@ -245,7 +253,19 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (this.byzantine?.kind === 'silent') return undefined
     // The client has 2f+1 tentative replies of this view coming, unless it asked again for lack of them.
     if (answered && answered.view === this.view && !answered.askedAgain) return undefined
-    return reply
+    return this.digestUnlessDesignated(reply, answered?.askedAgain === true)
+  }
+
+  /**
+   * Digest replies (TOCS §5.1.1): a replica the request does not designate sends the result's
+   * digest, unless the client asked again (it may lack the full result: the designated replica may
+   * be faulty). Replies from the reply cache, which answer retransmissions, always go in full.
+   */
+  private digestUnlessDesignated(reply: Reply, askedAgain: boolean): Reply {
+    if (!this.config.digestReplies || askedAgain || reply.result === undefined) return reply
+    if (designatedReplier(this.config.members, reply.clientId, reply.timestamp) === this.id) return reply
+    const { result, ...rest } = reply
+    return { ...rest, resultDigest: resultDigestOf(this.crypto.digest, result) }
   }
 
   /**
@@ -258,7 +278,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     if (this.byzantine?.kind === 'silent' || batch.view !== this.view || this.viewChanging) return undefined
     if (batch.seq <= this.lastExecuted || this.tentativeDigests.get(batch.seq) === undefined) return undefined
     this.tentativeAnswered.set(requestKey(request.tag), { view: batch.view, askedAgain: false })
-    return {
+    return this.digestUnlessDesignated({
       type: 'Reply',
       view: batch.view,
       timestamp: request.tag.seq,
@@ -268,7 +288,19 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
       index: 0,
       seq: batch.seq,
       tentative: true,
-    }
+    }, false)
+  }
+
+  /**
+   * The reply to a read-only request (TOCS §5.1.3) released in `ready.reads`, from the result the
+   * driver read off its committed state. It is never cached and never counts as an execution of
+   * the client's timestamp: the client may still send the same request to be ordered. Undefined
+   * when this replica is Byzantine-silent.
+   */
+  readOnlyReply(tag: RequestTag, result: CommandResult): Reply | undefined {
+    if (this.byzantine?.kind === 'silent') return undefined
+    const reply: Reply = { type: 'Reply', view: this.view, timestamp: tag.seq, clientId: tag.clientId, replica: this.id, result, index: this.lastExecuted, readOnly: true }
+    return this.digestUnlessDesignated(reply, false)
   }
 
   setByzantine(behaviour: ByzantineBehaviour | ByzantineKind | undefined): void {
@@ -444,6 +476,40 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
   }
 
   // ---------------------------------------------------------------- client requests
+
+  /**
+   * Read-only requests (TOCS §5.1.3): no ordering, each replica answers from its own state and the
+   * client needs 2f+1 matching replies. The paper answers from the tentative state once every
+   * request reflected in it has committed; here a read waits until execution reaches the highest
+   * sequence number this replica had *prepared* when the read arrived, prepared-but-not-yet-
+   * tentatively-executed ones (behind a gap) included, and is answered from the committed state.
+   * Why that suffices: a write that completed before the read began was prepared by 2f+1 replicas
+   * (its 2f+1 tentative replies, or the commit certificate behind f+1 committed ones), which share
+   * an honest replica with the read's 2f+1 repliers; that replica's answer reflects the write, and
+   * the others' match it. The paper's rule alone misses a write this replica prepared behind a gap.
+   */
+  private onReadOnly(readIds: readonly number[]): void {
+    const afterSeq = this.mutations.readOnlyBeforeExecuted === true ? 0 : this.preparedSeqMax()
+    for (const readId of readIds) {
+      if (this.readOnly.length >= pbftBounds.readOnlyPendingMax) this.outbox.ready.rejections.push({ kind: 'read', readId, reason: 'dropped' })
+      else this.readOnly.push({ readId, afterSeq })
+    }
+  }
+
+  /** The highest sequence number prepared here in any view (a certificate kept across view changes counts), or executed. */
+  private preparedSeqMax(): number {
+    let highest = this.lastExecuted
+    for (const slot of this.log.values()) if ((slot.prepared || slot.preparedCert !== undefined) && slot.seq > highest) highest = slot.seq
+    return highest
+  }
+
+  /** Hands the driver every read-only request whose prepared prefix has executed. */
+  private releaseReadOnly(): void {
+    if (!this.readOnly.some((read) => read.afterSeq <= this.lastExecuted)) return
+    const waiting = this.readOnly.filter((read) => read.afterSeq > this.lastExecuted)
+    for (const read of this.readOnly) if (read.afterSeq <= this.lastExecuted) this.outbox.ready.reads.push({ readId: read.readId })
+    this.readOnly.splice(0, this.readOnly.length, ...waiting)
+  }
 
   private onPropose(proposals: ProposedCommand[]): void {
     const forward: ClientRequest[] = []

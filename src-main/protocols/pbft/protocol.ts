@@ -5,6 +5,7 @@ import { encodedBytesMax, frameBytesMax } from '../common/wire-budget.js'
 import { ticksOf, type ByzantineSpec, type ClusterFacts, type MessageFacts, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
 import type { Command, NodeId } from '../types.js'
 import { logWindowFor, maxFaults, pbftDefaults, pbftRequestBytesMax, primaryOf } from './config.js'
+import { resultDigestOf } from './canonical.js'
 import { PbftCore } from './core.js'
 import { pbftSim, type PbftSimSettings } from './sim.js'
 import { committedReaderOf, hasTentativeWork, tentativeReplies } from './tentative.js'
@@ -19,6 +20,17 @@ const optionsSchema = z
     requestTimeoutMs: protocolMs().default(500),
     /** A checkpoint every this many sequence numbers. */
     checkpointInterval: positiveInt(1024).default(32),
+    /**
+     * Read-only requests (TOCS §5.1.3): a get goes to every replica, which answers it without
+     * ordering it, and the client takes 2f+1 matching replies (else it has the get ordered).
+     * Off: gets are ordered like writes.
+     */
+    readOnlyRequests: z.boolean().default(true),
+    /**
+     * Digest replies (TOCS §5.1.1): one replica, designated by the request, answers in full; the
+     * others send the result's digest (until the client asks again). Off: every reply is full.
+     */
+    digestReplies: z.boolean().default(true),
   })
   .strict()
 
@@ -33,6 +45,10 @@ export interface PbftSettings {
   /** L: the high water mark is h + L (logWindowFor(checkpointInterval) in a replica). */
   logWindowMax: number
   batchMax: number
+  /** Gets are read-only requests (TOCS §5.1.3) rather than ordered ones. */
+  readOnly: boolean
+  /** Replicas but the designated one answer with the result's digest (TOCS §5.1.1). */
+  digestReplies: boolean
 }
 
 /** A slow primary holds each pre-prepare this long when the experiment does not say. */
@@ -79,6 +95,8 @@ function settingsOf(options: PbftExperimentOptions, cluster: { nodes: readonly N
     checkpointInterval: options.checkpointInterval,
     logWindowMax: logWindowFor(options.checkpointInterval),
     batchMax: pbftDefaults.batchMax,
+    readOnly: options.readOnlyRequests,
+    digestReplies: options.digestReplies,
   }
 }
 
@@ -115,7 +133,14 @@ function describeMessage(message: PbftMessage): MessageFacts {
 }
 
 function quorumReply(reply: Reply) {
-  return { clientId: reply.clientId, seq: reply.timestamp, result: reply.result, view: reply.view, wire: reply }
+  return {
+    clientId: reply.clientId,
+    seq: reply.timestamp,
+    ...(reply.result === undefined ? {} : { result: reply.result }),
+    ...(reply.resultDigest === undefined ? {} : { resultDigest: reply.resultDigest }),
+    view: reply.view,
+    wire: reply,
+  }
 }
 
 export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, PbftSettings, PbftMessage, PbftPersist, ByzantineBehaviour, PbftSimSettings> = {
@@ -135,11 +160,17 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       { field: 'f', input: 'faults' },
       { field: 'requestTimeoutMs', input: 'number', unit: 'ms' },
       { field: 'checkpointInterval', input: 'number' },
+      { field: 'readOnlyRequests', input: 'toggle' },
+      { field: 'digestReplies', input: 'toggle' },
     ],
   },
   settingsOf,
-  // The read-only optimization is not implemented: a get is ordered like a write.
-  reads: { modes: ['ordered'], modeOf: () => 'ordered', routeOf: () => 'log' },
+  // Read-only requests go through the core's read path (it holds each until what was prepared before it executed); otherwise a get is ordered like a write.
+  reads: {
+    modes: ['ordered', 'read-only'],
+    modeOf: (settings) => (settings.readOnly ? 'read-only' : 'ordered'),
+    routeOf: (settings) => (settings.readOnly ? 'core' : 'log'),
+  },
   byzantine: { kinds: byzantineKinds, behaviourOf },
   mutations: pbftMutationNames,
   invariants: ['election-safety', 'state-machine-safety', 'committed-never-lost', 'commit-monotonic', 'final-state-agreement'],
@@ -164,10 +195,19 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
         tentativeReplies(core as PbftCore, readies as PbftReady[], committedReaderOf(committed)).map(({ reply, command }) => ({ ...quorumReply(reply), command })),
       quorum: (settings) => 2 * settings.f + 1,
     },
+    resultDigest: (result, digest) => resultDigestOf(digest, result),
+    // TOCS §5.1.3: a read-only request needs 2f+1 matching replies.
+    readOnly: {
+      replyFor(core, tag, result) {
+        const reply = (core as PbftCore).readOnlyReply(tag, result)
+        return reply === undefined ? undefined : quorumReply(reply)
+      },
+      quorum: (settings) => 2 * settings.f + 1,
+    },
   },
 
   createCore(settings, persisted, env) {
-    const { f, requestTimeoutTicks, statusIntervalTicks, checkpointInterval, logWindowMax, batchMax } = settings
+    const { f, requestTimeoutTicks, statusIntervalTicks, checkpointInterval, logWindowMax, batchMax, digestReplies } = settings
     const mutations: PbftMutations = {}
     for (const name of env.mutations) mutations[name as keyof PbftMutations] = true
     return new PbftCore({
@@ -178,6 +218,7 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
       checkpointInterval,
       logWindowMax,
       batchMax,
+      digestReplies,
       id: env.id,
       members: [...env.members],
       crypto: env.auth,

@@ -1,7 +1,8 @@
 /**
  * PBFT in the simulator: up to f Byzantine replicas drawn per seed (they are left out of every
- * safety check); requests are ordered like writes (gets included: PBFT has no read path through the
- * core); replicas answer tentatively once a request is prepared (TOCS §5.1.3, as the replica process
+ * safety check); on half the seeds gets are read-only requests (TOCS §5.1.3: multicast, answered
+ * through the core's read path, 2f+1 matching replies, ordered on retransmission), on the others
+ * they are ordered like writes; replicas answer tentatively once a request is prepared (TOCS §5.1.3, as the replica process
  * does), and clients wait for f+1 matching committed replies or 2f+1 matching tentative ones of one
  * view, and retransmit to every replica when they hear nothing (§4.1), as the descriptor's quorum
  * style says.
@@ -73,15 +74,22 @@ export const pbftSim: SimHooks<PbftSettings, PbftMessage, PbftPersist, Byzantine
     const clusterSize = pick(random, [4, 4, 7])
     const f = maxFaults(clusterSize)
     const checkpointInterval = pick(random, [4, 8, 16])
+    const byzantine = drawByzantine(random, clusterSize, f)
+    const requestTimeoutTicks = randomInt(random, 20, 40)
+    const statusIntervalTicks = randomInt(random, 5, 20)
     return {
       clusterSize,
       f,
-      byzantine: drawByzantine(random, clusterSize, f),
-      requestTimeoutTicks: randomInt(random, 20, 40),
-      statusIntervalTicks: randomInt(random, 5, 20),
+      byzantine,
+      requestTimeoutTicks,
+      statusIntervalTicks,
       checkpointInterval,
       logWindowMax: checkpointInterval * pick(random, [2, 4]),
       batchMax: pick(random, [1, 4, 16]),
+      // Read from a value already drawn, not drawn anew: every later draw of a seed (clocks,
+      // network, faults, workload) stays what it was before read-only requests existed.
+      readOnly: requestTimeoutTicks % 2 === 0,
+      digestReplies: statusIntervalTicks % 2 === 0,
     }
   },
 
@@ -89,7 +97,7 @@ export const pbftSim: SimHooks<PbftSettings, PbftMessage, PbftPersist, Byzantine
     const liars = Object.entries(settings.byzantine).map(([id, behaviour]) => `${id} ${behaviour.kind}`)
     return `${settings.clusterSize} replicas (f=${settings.f}), Byzantine: ${liars.length > 0 ? liars.join(', ') : 'none'}, ` +
       `request timeout ${settings.requestTimeoutTicks} ticks, status every ${settings.statusIntervalTicks}, ` +
-      `checkpoint every ${settings.checkpointInterval}, window ${settings.logWindowMax}, batch ${settings.batchMax}`
+      `checkpoint every ${settings.checkpointInterval}, window ${settings.logWindowMax}, batch ${settings.batchMax}, gets ${settings.readOnly ? 'read-only' : 'ordered'}, ${settings.digestReplies ? 'digest' : 'full'} replies`
   },
 
   byzantineOf: (settings, id) => settings.byzantine[id],

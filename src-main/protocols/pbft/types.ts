@@ -177,7 +177,13 @@ export interface Reply {
   timestamp: number
   clientId: string
   replica: NodeId
-  result: CommandResult
+  /**
+   * The result; absent in a digest reply (TOCS §5.1.1), which carries `resultDigest` instead: only
+   * the replica the request designates (designatedReplier) sends it in full the first time.
+   */
+  result?: CommandResult
+  /** resultDigestOf(result): what a digest reply carries in place of the result. */
+  resultDigest?: string
   /** This replica's execution counter for the request (trace only; not part of the match). */
   index: number
   /** The sequence number the request executed at (trace only; not part of the match). */
@@ -187,6 +193,11 @@ export interface Reply {
    * tentative replies of one view (f+1 matching committed ones otherwise). Absent on committed replies.
    */
   tentative?: true
+  /**
+   * TOCS §5.1.3: the answer to a read-only request, from this replica's committed state once every
+   * request it had prepared when the read arrived executed. A client needs 2f+1 matching ones.
+   */
+  readOnly?: true
 }
 
 /**
@@ -318,6 +329,11 @@ export interface PbftOptions {
   logWindowMax?: number
   /** Requests in one pre-prepare. */
   batchMax?: number
+  /**
+   * Digest replies (TOCS §5.1.1): only the replica a request designates answers with the full
+   * result; the others send its digest, until the client asks again (then everyone answers in full).
+   */
+  digestReplies?: boolean
   /** Bytes of requests in one batch; default pbftBatchBytesMax(n, f, L), which keeps view changes within a frame. */
   batchBytesMax?: number
   /** Bytes of batches in one CatchUp; default catchUpBytesMax. */
@@ -332,5 +348,7 @@ export interface PbftOptions {
 export interface PbftMutations {
   /** Executes a batch tentatively once its pre-prepare is accepted, not once it is prepared. */
   tentativeBeforePrepared?: boolean
+  /** Answers a read-only request at once from the committed state, not waiting for what it had prepared to execute. */
+  readOnlyBeforeExecuted?: boolean
 }
-export const pbftMutationNames = ['tentativeBeforePrepared'] as const
+export const pbftMutationNames = ['tentativeBeforePrepared', 'readOnlyBeforeExecuted'] as const

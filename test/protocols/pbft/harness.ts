@@ -91,6 +91,9 @@ export class Cluster {
   dropIf: ((envelope: Envelope) => boolean) | undefined
   sent = 0
   readonly sentByType = new Map<string, number>()
+  /** Read-only requests handed to the cores (TOCS §5.1.3), by read id. */
+  private readonly readOnlyRequests = new Map<number, { tag: { clientId: string; seq: number }; key: string }>()
+  private readIdNext = 1
 
   constructor(private readonly options: ClusterOptions) {
     this.members = options.names ?? Array.from({ length: options.n }, (_, index) => `R${index}`)
@@ -152,6 +155,11 @@ export class Cluster {
       if (reply) this.replies.push(reply)
     }
     this.replies.push(...ready.replies)
+    for (const { readId } of ready.reads) {
+      const read = this.readOnlyRequests.get(readId)
+      const reply = read === undefined ? undefined : core.readOnlyReply(read.tag, applyCommand(kv, { op: 'get', key: read.key }))
+      if (reply) this.replies.push(reply)
+    }
     if (this.options.tentative) {
       // The toy state machine has no revisions: tentative results carry revision 0.
       const reader = { valueOf: (key: string) => kv.get(key) ?? null, revision: 0 }
@@ -170,6 +178,16 @@ export class Cluster {
     const proposal = { command, tag: { clientId, seq } }
     for (const id of to) if (!this.down.has(id)) this.propose(id, [proposal])
     return proposal
+  }
+
+  /** A read-only get (TOCS §5.1.3), multicast to `to` as the client does; each replica answers on its own. */
+  readOnly(clientId: string, seq: number, key: string, to: NodeId[] = this.members): void {
+    for (const id of to) {
+      if (this.down.has(id)) continue
+      const readId = this.readIdNext++
+      this.readOnlyRequests.set(readId, { tag: { clientId, seq }, key })
+      this.step(id, { kind: 'read', readIds: [readId] })
+    }
   }
 
   tick(ids: NodeId[] = this.members, count = 1): void {
@@ -219,7 +237,7 @@ export class Cluster {
   }
 
   accepted(clientId: string, seq: number): AcceptedReply | undefined {
-    const quorum = new ReplyQuorum(clientId, seq, this.f)
+    const quorum = new ReplyQuorum(clientId, seq, this.f, this.crypto.digest)
     let accepted: AcceptedReply | undefined
     for (const reply of this.replies) accepted = quorum.add(reply) ?? accepted
     return accepted

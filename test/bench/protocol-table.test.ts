@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { raftRowBeside, raftVsPbftTable, type ProtocolRow } from '../../src-main/lab/bench/protocol-table.js'
+
+function row(protocol: ProtocolRow['protocol'], nodes: number, durability: ProtocolRow['durability'], p50Ms: number, throughput: number): ProtocolRow {
+  return { protocol, nodes, clients: 1, durability, throughput, p50Ms, p99Ms: p50Ms * 3, messagesPerOp: 10, bytesPerOp: 1000 }
+}
+
+describe('raft-vs-pbft table', () => {
+  const rows = [row('raft', 3, 'fsync', 2, 400), row('pbft', 4, 'fsync', 4, 200), row('raft', 3, 'none', 0.5, 1600), row('pbft', 4, 'none', 1, 400)]
+
+  it('labels every row with its durability, fsync and none side by side', () => {
+    const table = raftVsPbftTable(rows, 'heading')
+    expect(table).toContain('| pbft | 4 | 1 | fsync | 200 | 4.000 |')
+    expect(table).toContain('| pbft | 4 | 1 | none | 400 | 1.000 |')
+  })
+
+  it('holds a PBFT row against the Raft row of the same durability, never across durabilities', () => {
+    expect(raftRowBeside(rows, rows[3]!)).toBe(rows[2])
+    expect(raftRowBeside(rows, rows[1]!)).toBe(rows[0])
+    const table = raftVsPbftTable(rows, 'heading')
+    // none: 1 ms over Raft's 0.5 ms; fsync: 4 ms over 2 ms; throughput 400/1600 and 200/400.
+    expect(table).toContain('| pbft | 4 | 1 | none | 400 | 1.000 | 3.000 | 10 | 1000 | 2.00x | 0.25x |')
+    expect(table).toContain('| pbft | 4 | 1 | fsync | 200 | 4.000 | 12.000 | 10 | 1000 | 2.00x | 0.50x |')
+  })
+
+  it('leaves the ratio empty when the matching Raft row was not run', () => {
+    const table = raftVsPbftTable([row('raft', 3, 'fsync', 2, 400), row('pbft', 4, 'none', 1, 400)], 'heading')
+    expect(table).toContain('| pbft | 4 | 1 | none | 400 | 1.000 | 3.000 | 10 | 1000 |  |  |')
+  })
+})
