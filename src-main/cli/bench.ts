@@ -295,7 +295,7 @@ async function benchRaftVsParallelRaftSim(args: BenchArgs): Promise<number> {
           return result
         })
         const row = {
-          protocol, links, nodes: shape.nodes, clients, ...medianOf(results),
+          protocol, links, nodes: shape.nodes, clients, durability: shape.durability, ...medianOf(results),
           messagesPerOp: round2(median(results.map((result) => result.messagesPerOp))), bytesPerOp: 0, ops: median(results.map((result) => result.measuredOps)),
         }
         rows.push(row)
