@@ -240,6 +240,12 @@ export interface DurableLogWriter {
    * there (ParallelRaft's logs have holes; a Raft log only appends and truncates).
    */
   place?(index: number, term: number, key: string): void
+  /**
+   * Raft §7: a snapshot through (index, term) became durable. A log holding that entry keeps
+   * everything (the simulator's view of a disk still knows what the snapshot covers); any other log
+   * is replaced by the committed entries through `index`, which the snapshot stands for.
+   */
+  installSnapshot?(index: number, term: number): void
 }
 
 /** An entry as the simulator's checks compare it; `key` is entryKey(term, command, tag). */

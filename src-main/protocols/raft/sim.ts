@@ -75,6 +75,9 @@ export const raftSim: SimHooks<RaftSettings, RaftMessage | MultiRaftMessage, Raf
         for (const entry of record.entries) log.append(entry.term, entryKey(entry.term, entry.command, entry.tag))
         return
       }
+      case 'snapshot':
+        if (log.installSnapshot === undefined) throw new Error('this durable log cannot take a snapshot record')
+        return log.installSnapshot(record.index, record.term)
       default:
         return assertNever(record, 'raft persist record')
     }
