@@ -878,18 +878,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    */
   private installSnapshot(snapshot: RaftSnapshot, leader: NodeId): void {
     const lastIndexBefore = this.log.lastIndex
-    let kept: boolean
-    if (this.mutations.keepConflictingSuffixOnInstall && lastIndexBefore > snapshot.index && !this.log.matches(snapshot.index, snapshot.term)) {
-      // MUTATION keepConflictingSuffixOnInstall: the entries after the snapshot's index came from a
-      // log that disagrees with the leader's there, so they need not match the leader's either.
-      const suffix = this.log.slice(snapshot.index + 1, lastIndexBefore)
-      this.log.resetTo(snapshot.index, snapshot.term)
-      this.log.append(suffix.filter((entry) => entry.term >= snapshot.term))
-      kept = true
-    } else {
-      kept = installIntoLog(this.log, snapshot.index, snapshot.term)
-    }
-    this.persistSnapshot(snapshot)
+    const kept = installIntoLog(this.log, snapshot.index, snapshot.term)
+    // MUTATION installSnapshotUnpersisted: the answer below leaves with nothing on disk to back it.
+    if (!this.mutations.installSnapshotUnpersisted) this.persistSnapshot(snapshot)
     this.snapshot = snapshot
     this.snapshotRequested = undefined
     this.appliedBytesSinceSnapshot = 0
@@ -1123,6 +1114,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (progress.state !== 'snapshot' || snapshot === undefined || snapshot.index !== response.snapshotIndex) return
     // Only the answer to the latest chunk moves the transfer: duplicates and late answers would start copies of it.
     if (!progress.snapshotChunkSent || response.offset !== progress.snapshotSentOffset) return
+    progress.snapshotHeartbeatsUnanswered = 0
     if (response.receivedBytes > snapshot.data.length) return this.note(`ignored InstallSnapshotResponse from ${from}: ${response.receivedBytes} bytes of ${snapshot.data.length}`)
     // Fewer bytes than before: the follower lost its partial copy (a restart) and starts again.
     progress.snapshotAckedBytes = response.receivedBytes
@@ -1191,7 +1183,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (this.options.readMode === 'lease') this.reads.startRound([], this.commitIndex, this.ticks, this.nowMs)
     for (const [peer, progress] of this.progress) {
       progress.probeSent = false
-      progress.snapshotChunkSent = false // the heartbeat resends a lost chunk
+      // A chunk still unanswered waits a few heartbeats before it goes again (the follower may be down).
+      if (progress.state === 'snapshot' && progress.snapshotChunkSent && !progress.snapshotResendDue()) {
+        this.sendEmptyAppend(peer, progress)
+        continue
+      }
+      progress.snapshotChunkSent = false
       if (this.sendAppends(peer, progress) === 0) this.sendEmptyAppend(peer, progress)
     }
   }
@@ -1216,16 +1213,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   }
 
   /**
-   * An AppendEntries without entries at nextIndex - 1: not counted in the window. A follower that
-   * needs the snapshot gets its current chunk again instead (it carries the read round as well).
+   * An AppendEntries without entries at nextIndex - 1: not counted in the window. One to a follower
+   * that needs the snapshot is at the log's base instead (the entries below it are gone): it still
+   * carries the read round and the leader's authority, and a follower it matches says so.
    */
   private sendEmptyAppend(peer: NodeId, progress: Progress): void {
-    if (progress.state === 'snapshot' || progress.nextIndex <= this.log.baseIndex) {
-      progress.snapshotChunkSent = false
-      this.sendSnapshotChunk(peer, progress)
-      return
-    }
-    this.sendAppend(peer, progress, progress.nextIndex, [])
+    this.sendAppend(peer, progress, Math.max(progress.nextIndex, this.log.baseIndex + 1), [])
   }
 
   /** The next chunk of the snapshot (entering snapshot state first); returns how many went out (0 or 1). */

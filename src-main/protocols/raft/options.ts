@@ -14,7 +14,7 @@ export const raftMutationNames = [
   'readWithoutQuorumCheck',
   'leaseFromTicks',
   'snapshotPastCommit',
-  'keepConflictingSuffixOnInstall',
+  'installSnapshotUnpersisted',
 ] as const
 export type RaftMutation = (typeof raftMutationNames)[number]
 
@@ -33,8 +33,11 @@ export interface RaftMutations {
   leaseFromTicks?: boolean
   /** Snapshot the whole log, uncommitted tail included, counting it as committed (§7 snapshots only committed state). */
   snapshotPastCommit?: boolean
-  /** A follower installing a snapshot keeps its log after the snapshot's index even when its entry there has another term (§7 keeps it only when it matches). */
-  keepConflictingSuffixOnInstall?: boolean
+  /**
+   * A follower installs a leader's snapshot and acknowledges it without making it durable (§7: the
+   * snapshot is saved before the reply): the leader counts entries that a crash takes away.
+   */
+  installSnapshotUnpersisted?: boolean
 }
 
 // Every flag has a name and every name a flag: this fails to compile when the two drift apart.

@@ -78,6 +78,13 @@ export class Inflights {
   }
 }
 
+/**
+ * A chunk that went unanswered is sent again after this many heartbeats (the heartbeats between
+ * are empty AppendEntries): a follower that is down does not get a chunk, up to appendBytesMax,
+ * at every heartbeat.
+ */
+export const snapshotResendHeartbeats = 4
+
 export class Progress {
   matchIndex = 0
   state: ProgressState = 'probe'
@@ -100,6 +107,8 @@ export class Progress {
   snapshotChunkSent = false
   /** The offset of the latest chunk sent: only the answer to it moves the transfer on. */
   snapshotSentOffset = 0
+  /** Heartbeats since the follower last answered a chunk: a chunk is resent only every snapshotResendHeartbeats. */
+  snapshotHeartbeatsUnanswered = 0
 
   constructor(
     public nextIndex: number,
@@ -123,11 +132,20 @@ export class Progress {
     }
   }
 
+  /** At a heartbeat in snapshot state: whether the chunk out has waited long enough to be sent again. */
+  snapshotResendDue(): boolean {
+    this.snapshotHeartbeatsUnanswered += 1
+    if (this.snapshotHeartbeatsUnanswered < snapshotResendHeartbeats) return false
+    this.snapshotHeartbeatsUnanswered = 0
+    return true
+  }
+
   becomeSnapshot(snapshot: RaftSnapshot): void {
     this.state = 'snapshot'
     this.snapshot = snapshot
     this.snapshotAckedBytes = 0
     this.snapshotChunkSent = false
+    this.snapshotHeartbeatsUnanswered = 0
     this.probeSent = false
     this.inflights.reset()
   }

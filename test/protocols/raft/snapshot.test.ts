@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import { RaftCore, recoverState } from '../../../src-main/protocols/raft/index.js'
 import type { AppendEntries, InstallSnapshot, InstallSnapshotResponse, LogEntry, RaftPersist } from '../../../src-main/protocols/raft/index.js'
+import { snapshotResendHeartbeats } from '../../../src-main/protocols/raft/progress.js'
 import { Cluster, decodeApplied, defaultOptions, encodeApplied, ofType, put } from './harness.js'
 
 const noop = (term: number): LogEntry => ({ term, command: { op: 'noop' } })
@@ -124,7 +125,7 @@ describe('Raft §7: InstallSnapshot brings a follower whose entries were compact
     expect(cluster.persisted.get('n3')!.some((record) => record.kind === 'snapshot')).toBe(false)
   })
 
-  it('a lost chunk is sent again by the next heartbeat, from the bytes the follower acknowledged', () => {
+  it('a lost chunk is sent again after snapshotResendHeartbeats heartbeats, from the bytes the follower acknowledged; the heartbeats between are empty appends at the base', () => {
     const cluster = leaderCompactedPastDownFollower(200)
     cluster.tickAll(defaultOptions.heartbeatTicks)
     cluster.stabilize((envelope) => envelope.message.type !== 'InstallSnapshot')
@@ -132,6 +133,11 @@ describe('Raft §7: InstallSnapshot brings a follower whose entries were compact
     cluster.deliverOne(ofType('InstallSnapshotResponse', 'n3', 'n1'))
     const lost = cluster.drop(ofType('InstallSnapshot', 'n1', 'n3'))
     expect((lost[0]!.message as InstallSnapshot).offset).toBe(200)
+    cluster.tick('n1', defaultOptions.heartbeatTicks * (snapshotResendHeartbeats - 1))
+    expect(cluster.inFlight(ofType('InstallSnapshot', 'n1', 'n3'))).toEqual([])
+    const base = cluster.core('n1').logBaseIndex()
+    expect(cluster.inFlight(ofType('AppendEntries', 'n1', 'n3')).map((envelope) => (envelope.message as AppendEntries).prevLogIndex)).toEqual(
+      Array.from({ length: snapshotResendHeartbeats - 1 }, () => base))
     cluster.tick('n1', defaultOptions.heartbeatTicks)
     const resent = cluster.inFlight(ofType('InstallSnapshot', 'n1', 'n3'))
     expect(resent.map((envelope) => (envelope.message as InstallSnapshot).offset)).toEqual([200])
@@ -147,7 +153,7 @@ describe('Raft §7: InstallSnapshot brings a follower whose entries were compact
     cluster.deliverOne(ofType('InstallSnapshot', 'n1', 'n3'))
     cluster.deliverOne(ofType('InstallSnapshotResponse', 'n3', 'n1'))
     cluster.restart('n3')
-    cluster.tick('n1', defaultOptions.heartbeatTicks)
+    cluster.tick('n1', defaultOptions.heartbeatTicks * snapshotResendHeartbeats)
     cluster.stabilize()
     const offsets = cluster.sent.filter(ofType('InstallSnapshot', 'n1', 'n3')).map((envelope) => (envelope.message as InstallSnapshot).offset)
     // 200 went to the crashed incarnation; the heartbeat resends it; the new incarnation holds nothing, so back to 0.
