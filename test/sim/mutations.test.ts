@@ -21,9 +21,11 @@ const huntSeedsMaxDefault = 600
 /**
  * leaseFromTicks needs a lease-mode seed whose leader's timers run late while it is cut off and a
  * read reaches it after its successor committed: measured over seeds 1..2500, ~1 seed in 300
- * (third catch at seed 1136).
+ * (third catch at seed 1136). Since half the seeds compact their logs (issue 15), the schedules of
+ * those seeds changed: measured again over 1..2500, catches at 794, 1136, 1592, 1824 and 1983, so
+ * ~1 in 500 and the third at 1592; the budget leaves room above that.
  */
-const huntSeedsMaxOf: Record<string, number> = { leaseFromTicks: 1_600 }
+const huntSeedsMaxOf: Record<string, number> = { leaseFromTicks: 2_000 }
 
 /** The properties each bug must break; a hunt that ends in anything else would be a false alarm. */
 const expectedChecks: Record<string, CheckName[]> = {
