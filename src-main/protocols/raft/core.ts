@@ -917,11 +917,15 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (index <= this.log.baseIndex) return
     if (index > this.appliedIndex) throw new Error(`raft ${this.id}: a snapshot through ${index}, past appliedIndex ${this.appliedIndex}`)
     const snapshot: RaftSnapshot = { index, term: this.log.term(index), members: [...this.options.members], data }
-    this.log.compactThrough(index)
+    // etcd's SnapshotCatchUpEntries: entries just below the snapshot stay in memory, so a follower
+    // a little behind gets AppendEntries rather than the whole snapshot. The persisted log still
+    // starts after the snapshot (persistSnapshot): a restart needs none of them.
+    const compactThrough = index - (this.options.snapshotCatchUpEntries ?? 0)
+    if (compactThrough > this.log.baseIndex) this.log.compactThrough(compactThrough)
     this.persistSnapshot(snapshot)
     this.snapshot = snapshot
     this.appliedBytesSinceSnapshot = 0
-    this.note(`snapshot through ${index} (term ${snapshot.term}, ${data.length} bytes): log compacted, ${this.log.lastIndex - index} entries kept`)
+    this.note(`snapshot through ${index} (term ${snapshot.term}, ${data.length} bytes): log compacted through ${this.log.baseIndex}, ${this.log.lastIndex - this.log.baseIndex} entries kept`)
   }
 
   /**

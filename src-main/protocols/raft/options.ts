@@ -108,6 +108,11 @@ export interface RaftOptions {
   snapshotEntries?: number
   /** The same, counted in applied entry bytes (whichever threshold comes first). */
   snapshotBytes?: number
+  /**
+   * Entries kept in memory below a snapshot's index (etcd's SnapshotCatchUpEntries), so a follower
+   * slightly behind catches up by AppendEntries instead of a whole snapshot. Default 0.
+   */
+  snapshotCatchUpEntries?: number
   /** Bytes per InstallSnapshot chunk. Default appendBytesMax of wire-budget.ts (etcd's MaxSizePerMsg). */
   snapshotChunkBytesMax?: number
   /** The node's persisted records, oldest first, replayed to rebuild term, vote and log after a restart. */
@@ -169,7 +174,7 @@ export function validateOptions(options: RaftOptions): void {
   if (options.leaseDriftTicks !== undefined && !isInRange(options.leaseDriftTicks, 0, timeoutMin - 1)) {
     fail(`leaseDriftTicks must be an integer in [0, ${timeoutMin - 1}]`)
   }
-  for (const name of ['snapshotEntries', 'snapshotBytes'] as const) {
+  for (const name of ['snapshotEntries', 'snapshotBytes', 'snapshotCatchUpEntries'] as const) {
     const value = options[name]
     if (value !== undefined && !isInRange(value, 0, Number.MAX_SAFE_INTEGER)) fail(`${name} must be a non-negative integer (0: never snapshot), got ${value}`)
   }

@@ -36,6 +36,26 @@ describe('Raft §7: a node compacts its log into a snapshot of its state machine
     expect(cluster.violations).toEqual([])
   })
 
+  for (const catchUp of [0, 3]) {
+    it(`snapshotCatchUpEntries ${catchUp}: ${catchUp > 0 ? 'a follower a little behind gets AppendEntries, the entries below the snapshot being still in memory' : 'a follower a little behind needs the snapshot'}`, () => {
+      const cluster = new Cluster({ options: { snapshotEntries: 5, snapshotCatchUpEntries: catchUp } })
+      cluster.elect('n1')
+      cluster.propose('n1', ...puts(3))
+      cluster.stabilize() // n2 holds 1..4
+      cluster.crash('n2')
+      cluster.propose('n1', ...puts(3, 'late'))
+      cluster.stabilize() // a snapshot through 7 on n1
+      expect(cluster.core('n1').latestSnapshot()!.index).toBe(7)
+      expect(cluster.core('n1').logBaseIndex()).toBe(7 - catchUp)
+      cluster.restart('n2')
+      cluster.tickAll(defaultOptions.heartbeatTicks)
+      cluster.stabilize()
+      expect(cluster.snapshotsInstalled.map((snapshot) => snapshot.id)).toEqual(catchUp > 0 ? [] : ['n2'])
+      expect(cluster.core('n2').status().appliedIndex).toBe(7)
+      expect(cluster.violations).toEqual([])
+    })
+  }
+
   it('the snapshotBytes threshold counts applied entry bytes', () => {
     const cluster = new Cluster({ options: { snapshotBytes: 1000 } })
     cluster.elect('n1')
