@@ -484,7 +484,10 @@ export class ReplicaHost<M extends { type: string }, P> {
     const snapshotAt = start - 1
     this.wal.write(persist.slice(0, snapshotAt).filter((record) => !isSnapshotRecord(record)))
     this.wal.sync()
-    this.wal.startOver(persist.slice(snapshotAt))
+    const startMs = this.now()
+    const bytes = this.wal.startOver(persist.slice(snapshotAt))
+    const index = (persist[snapshotAt] as { index?: number }).index
+    this.trace({ kind: 'note', text: `WAL: new segment from the snapshot through ${index} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms` })
   }
 
   /** Raft §7: a leader's snapshot replaces the state machine (its record is durable by now). */
@@ -500,7 +503,9 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (snapshotInput === undefined || this.kv.appliedIndex !== index) {
       throw new Error(`replica ${this.config.id}: the core asked for a snapshot through ${index}, the state machine applied ${this.kv.appliedIndex}`)
     }
+    const startMs = this.now()
     const data = this.kv.serialize()
+    this.trace({ kind: 'note', text: `state machine serialized through ${index}: ${data.length} bytes in ${round3(this.now() - startMs)} ms` })
     this.snapshotsTaken += 1
     this.stepAndSchedule(snapshotInput(index, data))
   }

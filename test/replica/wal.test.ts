@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
+import { preallocationBytes, WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
 
 const directories: string[] = []
 function tempDir(): string {
@@ -221,7 +221,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
     expect(wal.bytes).toBeLessThan(before)
     wal.append(entries(501, 2))
     wal.close()
-    expect(fs.readdirSync(directory).sort()).toEqual(['snapshot-000000000400.bin', 'wal.log'])
+    expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log.spare').sort()).toEqual(['snapshot-000000000400.bin', 'wal.log'])
     const records = reopen(directory)
     expect(records[0]).toEqual(snapshot(400, 7))
     expect(records.slice(1).map((record) => record.n)).toEqual([...Array.from({ length: 102 }, (_, at) => 401 + at)])
@@ -233,7 +233,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
     wal.startOver([snapshot(10, 1)])
     wal.startOver([snapshot(20, 2), ...entries(21, 1)])
     wal.close()
-    expect(fs.readdirSync(directory).sort()).toEqual(['snapshot-000000000020.bin', 'wal.log'])
+    expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log.spare').sort()).toEqual(['snapshot-000000000020.bin', 'wal.log'])
     expect(reopen(directory)[0]).toEqual(snapshot(20, 2))
   })
 
@@ -257,7 +257,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
         expect(records.slice(1).map((record) => record.n)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
       }
       // Whatever the interrupted attempt left is gone; only the live segment's snapshot stays.
-      expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log')).toEqual([step === 'segment-swapped' ? 'snapshot-000000000018.bin' : 'snapshot-000000000010.bin'])
+      expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log' && name !== 'wal.log.spare')).toEqual([step === 'segment-swapped' ? 'snapshot-000000000018.bin' : 'snapshot-000000000010.bin'])
     })
   }
 
@@ -270,6 +270,23 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
     expect(() => WriteAheadLog.open<Rec>(directory, 'none')).toThrow(/snapshot-000000000010\.bin is corrupt.*expects 1000 bytes/)
     fs.rmSync(path.join(directory, 'snapshot-000000000010.bin'))
     expect(() => WriteAheadLog.open<Rec>(directory, 'none')).toThrow(WalCorruptError)
+  })
+
+  it('the next segment goes into a spare zero-filled ahead of time, and a log opened from it reads its records and a clean end', async () => {
+    const directory = tempDir()
+    const { wal } = WriteAheadLog.open<Rec>(directory, 'fsync')
+    wal.startOver([snapshot(10, 1), ...entries(11, 3)])
+    await wal.spareDone()
+    expect(fs.statSync(path.join(directory, 'wal.log.spare')).size).toBe(preallocationBytes)
+    wal.startOver([snapshot(20, 2), ...entries(21, 3)])
+    // The spare became the live segment: its size is the spare's (a new file would be the records' size plus the zero-fill rounding).
+    expect(fs.statSync(walFile(directory)).size).toBe(preallocationBytes)
+    wal.append(entries(24, 2))
+    await wal.spareDone()
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(20, 2))
+    expect(records.slice(1).map((record) => record.n)).toEqual([21, 22, 23, 24, 25])
   })
 
   it('refuses to append a snapshot record: it only ever starts a segment', () => {
