@@ -32,6 +32,8 @@ export interface DraftView {
     preVote: boolean
     checkQuorum: boolean
     readMode: string
+    /** Raft §7: compact the log every this many applied entries (0: never). */
+    snapshotEntries: number
     /** PBFT: Byzantine replicas to tolerate; absent means the most n allows. */
     f?: number
   }
@@ -91,6 +93,7 @@ export function readDraft(text: string): DraftView {
       preVote: booleanOr(cluster.preVote, clusterDefaults.preVote),
       checkQuorum: booleanOr(cluster.checkQuorum, clusterDefaults.checkQuorum),
       readMode: stringOr(cluster.readMode, clusterDefaults.readMode),
+      snapshotEntries: numberOr(cluster.snapshotEntries, clusterDefaults.snapshotEntries),
       f: typeof cluster.f === 'number' ? cluster.f : undefined,
     },
     network: {

@@ -418,6 +418,8 @@ export const en = {
     pbftF: 'Byzantine faults to tolerate (f)',
     preVote: 'Pre-vote',
     checkQuorum: 'Check quorum',
+    snapshotEntries: 'Snapshot every (entries)',
+    snapshotEntriesHint: 'compacts the log; 0: never',
     readMode: 'Reads',
     delayMs: 'Delay',
     jitterMs: 'Jitter',

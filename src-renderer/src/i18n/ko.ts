@@ -420,6 +420,8 @@ export const ko: Messages = {
     pbftF: '견딜 비잔틴 장애 수(f)',
     preVote: '사전 투표(pre-vote)',
     checkQuorum: '쿼럼 확인(check quorum)',
+    snapshotEntries: '스냅샷 간격(엔트리 수)',
+    snapshotEntriesHint: '로그를 압축합니다. 0이면 하지 않음',
     readMode: '읽기 방식',
     delayMs: '지연',
     jitterMs: '지터',
