@@ -33,6 +33,13 @@ export interface Lease {
   keys: Set<string>
 }
 
+/**
+ * Watch history a snapshot carries, by bytes: the newest changes that fit. Changes carry their
+ * values, so 100,000 of them can be gigabytes with big values; a restored store answers a watch
+ * from an older revision with "compacted", as etcd does after a compaction.
+ */
+export const snapshotHistoryBytesMax = 8 * 1024 * 1024
+
 /** The layout of a serialized store; bumped when it changes, and a snapshot of another version is refused. */
 const snapshotVersion = 1
 const snapshotPackr = new Packr({ useRecords: false, mapsAsObjects: true })
@@ -97,7 +104,7 @@ export class KeyValueStore {
         return [key, value, lease ?? null]
       }),
       leases: [...this.leases.keys()].sort().map((lease) => [lease, this.leases.get(lease)!.ttlMs]),
-      changes: this.changes,
+      changes: newestWithin(this.changes, snapshotHistoryBytesMax),
     }
     return snapshotPackr.pack(snapshot)
   }
@@ -269,6 +276,17 @@ export class KeyValueStore {
     this.hashHigh = high
     this.hashLow = low
   }
+}
+
+function newestWithin(changes: readonly ChangeEvent[], bytesMax: number): ChangeEvent[] {
+  let bytes = 0
+  let start = changes.length
+  while (start > 0) {
+    bytes += encodedBytesMax(changes[start - 1])
+    if (bytes > bytesMax) break
+    start -= 1
+  }
+  return changes.slice(start)
 }
 
 function snapshotProblem(snapshot: StoreSnapshot): string | undefined {

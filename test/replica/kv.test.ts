@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyValueStore, watchHistoryMax } from '../../src-main/kv/store.js'
+import { KeyValueStore, snapshotHistoryBytesMax, watchHistoryMax } from '../../src-main/kv/store.js'
 import { encodedBytesMax, messageBytesMax, rangeBytesMax, rangeEntriesMax, valueBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 import type { Command } from '../../src-main/protocols/types.js'
 
@@ -134,6 +134,20 @@ describe('snapshots of the state machine (Raft §7)', () => {
     const next: Command = { op: 'lease-revoke', lease: 'L1' }
     expect(restored.apply(6, 1, next)).toEqual(original.apply(6, 1, next))
     expect([restored.applyHash, restored.digest(), restored.size]).toEqual([original.applyHash, original.digest(), original.size])
+  })
+
+  it('carries only the newest watch history that fits snapshotHistoryBytesMax: an older revision is compacted after a restore', () => {
+    const store = new KeyValueStore()
+    const value = 'v'.repeat(64 * 1024)
+    const puts = Math.ceil((2 * snapshotHistoryBytesMax) / value.length)
+    for (let index = 1; index <= puts; index += 1) store.apply(index, 1, { op: 'put', key: `k${index % 10}`, value })
+    const bytes = store.serialize()
+    expect(bytes.length).toBeLessThan(snapshotHistoryBytesMax + 10 * value.length + 64 * 1024)
+    const restored = KeyValueStore.restore(bytes)
+    expect(store.changesSince(1)).toBeDefined()
+    expect(restored.changesSince(1)).toBeUndefined()
+    expect(restored.changesSince(puts)).toEqual(store.changesSince(puts))
+    expect([restored.digest(), restored.applyHash, restored.revision]).toEqual([store.digest(), store.applyHash, store.revision])
   })
 
   it('two stores that applied the same sequence serialize to the same bytes', () => {
