@@ -38,7 +38,7 @@ export interface Lease {
  * values, so 100,000 of them can be gigabytes with big values; a restored store answers a watch
  * from an older revision with "compacted", as etcd does after a compaction.
  */
-export const snapshotHistoryBytesMax = 8 * 1024 * 1024
+export const snapshotHistoryBytesMax = 1024 * 1024
 
 /** The layout of a serialized store; bumped when it changes, and a snapshot of another version is refused. */
 const snapshotVersion = 1

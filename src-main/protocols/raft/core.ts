@@ -920,12 +920,28 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     // etcd's SnapshotCatchUpEntries: entries just below the snapshot stay in memory, so a follower
     // a little behind gets AppendEntries rather than the whole snapshot. The persisted log still
     // starts after the snapshot (persistSnapshot): a restart needs none of them.
-    const compactThrough = index - (this.options.snapshotCatchUpEntries ?? 0)
+    const compactThrough = this.catchUpStart(index)
     if (compactThrough > this.log.baseIndex) this.log.compactThrough(compactThrough)
     this.persistSnapshot(snapshot)
     this.snapshot = snapshot
     this.appliedBytesSinceSnapshot = 0
     this.note(`snapshot through ${index} (term ${snapshot.term}, ${data.length} bytes): log compacted through ${this.log.baseIndex}, ${this.log.lastIndex - this.log.baseIndex} entries kept`)
+  }
+
+  /**
+   * Where to compact a log snapshotted through `index`: snapshotCatchUpEntries below it stay, but no
+   * more than half of snapshotBytes of them (big values would otherwise keep gigabytes in memory).
+   */
+  private catchUpStart(index: number): number {
+    const through = Math.max(this.log.baseIndex, index - (this.options.snapshotCatchUpEntries ?? 0))
+    const keptBytesMax = Math.floor((this.options.snapshotBytes ?? 0) / 2)
+    if (keptBytesMax === 0) return through
+    let bytes = 0
+    for (let at = index; at > through; at -= 1) {
+      bytes += entryBytes(this.log.entry(at))
+      if (bytes > keptBytesMax) return at
+    }
+    return through
   }
 
   /**

@@ -56,6 +56,22 @@ describe('Raft §7: a node compacts its log into a snapshot of its state machine
     })
   }
 
+  it('the entries kept below a snapshot are at most half of snapshotBytes, whatever snapshotCatchUpEntries says', () => {
+    const cluster = new Cluster({ options: { snapshotEntries: 10, snapshotBytes: 2000, snapshotCatchUpEntries: 1000 } })
+    cluster.elect('n1')
+    const big = (index: number) => put(`big${index}`, 'x'.repeat(300))
+    for (let index = 0; index < 12; index += 1) {
+      cluster.propose('n1', big(index))
+      cluster.stabilize()
+    }
+    const core = cluster.core('n1')
+    const snapshot = core.latestSnapshot()!
+    const kept = cluster.log('n1').filter((_, position) => core.logBaseIndex() + 1 + position <= snapshot.index)
+    expect(kept.length).toBeGreaterThan(0)
+    expect(kept.length).toBeLessThan(5) // ~330 bytes each: at most 1000 bytes' worth, not 1000 entries
+    expect(cluster.violations).toEqual([])
+  })
+
   it('the snapshotBytes threshold counts applied entry bytes', () => {
     const cluster = new Cluster({ options: { snapshotBytes: 1000 } })
     cluster.elect('n1')
