@@ -202,19 +202,30 @@ describe('write-ahead log', () => {
 })
 
 describe('segments: a snapshot record starts the log over (Raft §7)', () => {
+  // A segment change zero-fills the next one with asynchronous writes: wait for them before the
+  // directory is removed (afterEach of this block runs before the file's).
+  const tracked: WriteAheadLog<unknown>[] = []
+  function openTracked<P>(directory: string, durability: 'fsync' | 'none'): ReturnType<typeof WriteAheadLog.open<P>> {
+    const opened = WriteAheadLog.open<P>(directory, durability)
+    tracked.push(opened.wal as WriteAheadLog<unknown>)
+    return opened
+  }
+  afterEach(async () => {
+    await Promise.all(tracked.splice(0).map((wal) => wal.spareDone()))
+  })
   type Rec = { kind: string; index?: number; data?: Uint8Array; n?: number }
   const snapshot = (index: number, fill: number): Rec => ({ kind: 'snapshot', index, data: new Uint8Array(1000).fill(fill) })
   const entries = (from: number, count: number): Rec[] => Array.from({ length: count }, (_, at) => ({ kind: 'entries', n: from + at }))
 
   function reopen(directory: string): Rec[] {
-    const { wal, recovery } = WriteAheadLog.open<Rec>(directory, 'fsync')
+    const { wal, recovery } = openTracked<Rec>(directory, 'fsync')
     wal.close()
     return recovery.records.map((record) => (record.data ? { ...record, data: new Uint8Array(record.data) } : record))
   }
 
   it('keeps the snapshot in a file of its own, drops the segment before it, and a restart reads the snapshot and the tail only', () => {
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<Rec>(directory, 'fsync')
+    const { wal } = openTracked<Rec>(directory, 'fsync')
     wal.append(entries(1, 500))
     const before = wal.bytes
     wal.startOver([snapshot(400, 7), ...entries(401, 100)])
@@ -229,7 +240,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
 
   it('a second snapshot removes the first one’s file', () => {
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<Rec>(directory, 'none')
+    const { wal } = openTracked<Rec>(directory, 'none')
     wal.startOver([snapshot(10, 1)])
     wal.startOver([snapshot(20, 2), ...entries(21, 1)])
     wal.close()
@@ -241,7 +252,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
   for (const step of ['snapshot-file-written', 'next-segment-written', 'segment-swapped'] as const) {
     it(`a crash at ${step} leaves a log that opens whole: the old segment or the new one, every record of it`, () => {
       const directory = tempDir()
-      const { wal } = WriteAheadLog.open<Rec>(directory, 'fsync')
+      const { wal } = openTracked<Rec>(directory, 'fsync')
       wal.startOver([snapshot(10, 1), ...entries(11, 5)])
       wal.append(entries(16, 5))
       wal.onStartOverStep = (at) => {
@@ -263,7 +274,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
 
   it('refuses to start when the snapshot the log starts from is missing or damaged, naming the file', () => {
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<Rec>(directory, 'none')
+    const { wal } = openTracked<Rec>(directory, 'none')
     wal.startOver([snapshot(10, 1)])
     wal.close()
     flipByte(path.join(directory, 'snapshot-000000000010.bin'), 3)
@@ -274,7 +285,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
 
   it('the next segment goes into a spare zero-filled ahead of time, and a log opened from it reads its records and a clean end', async () => {
     const directory = tempDir()
-    const { wal } = WriteAheadLog.open<Rec>(directory, 'fsync')
+    const { wal } = openTracked<Rec>(directory, 'fsync')
     wal.startOver([snapshot(10, 1), ...entries(11, 3)])
     await wal.spareDone()
     expect(fs.statSync(path.join(directory, 'wal.log.spare')).size).toBe(preallocationBytes)
@@ -290,7 +301,7 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
   })
 
   it('refuses to append a snapshot record: it only ever starts a segment', () => {
-    const { wal } = WriteAheadLog.open<Rec>(tempDir(), 'none')
+    const { wal } = openTracked<Rec>(tempDir(), 'none')
     expect(() => wal.append([snapshot(3, 1)])).toThrow(/starts a segment/)
     wal.close()
   })
