@@ -10,6 +10,7 @@
 import type { Command, CommandResult } from '../protocols/types.js'
 import { assertNever } from '../protocols/types.js'
 import { encodedBytesMax, rangeBytesMax, rangeEntriesMax } from '../protocols/common/wire-budget.js'
+import { Packr } from 'msgpackr'
 
 /** Keys and bytes one range read may return; a larger result is refused (see range below). */
 export { rangeBytesMax, rangeEntriesMax }
@@ -30,6 +31,31 @@ export interface ChangeEvent {
 export interface Lease {
   ttlMs: number
   keys: Set<string>
+}
+
+/**
+ * Watch history a snapshot carries, by bytes: the newest changes that fit. Changes carry their
+ * values, so 100,000 of them can be gigabytes with big values; a restored store answers a watch
+ * from an older revision with "compacted", as etcd does after a compaction.
+ */
+export const snapshotHistoryBytesMax = 1024 * 1024
+
+/** The layout of a serialized store; bumped when it changes, and a snapshot of another version is refused. */
+const snapshotVersion = 1
+const snapshotPackr = new Packr({ useRecords: false, mapsAsObjects: true })
+
+/** What a snapshot holds: everything apply() depends on and everything a watch or the checker reads. */
+interface StoreSnapshot {
+  v: number
+  appliedIndex: number
+  appliedTerm: number
+  revision: number
+  hash: [number, number]
+  /** [key, value, lease or null], in key order so equal stores serialize to equal bytes. */
+  data: [string, string, string | null][]
+  /** [lease, ttlMs], in lease order; the keys attached to each are the data rows naming it. */
+  leases: [string, number][]
+  changes: ChangeEvent[]
 }
 
 export class KeyValueStore {
@@ -58,6 +84,59 @@ export class KeyValueStore {
     this.mixHash(term, command)
     this.lastChanges = []
     return this.execute(command)
+  }
+
+  /**
+   * The whole state as bytes (Raft §7 snapshots): contents, leases and the keys attached to them,
+   * the watch history and revision, the applied index and term, and the applied-sequence hash.
+   * Deterministic: two stores that applied the same sequence give the same bytes.
+   */
+  serialize(): Uint8Array {
+    const keys = [...this.data.keys()].sort()
+    const snapshot: StoreSnapshot = {
+      v: snapshotVersion,
+      appliedIndex: this.appliedIndex,
+      appliedTerm: this.appliedTerm,
+      revision: this.revision,
+      hash: [this.hashHigh, this.hashLow],
+      data: keys.map((key) => {
+        const { value, lease } = this.data.get(key)!
+        return [key, value, lease ?? null]
+      }),
+      leases: [...this.leases.keys()].sort().map((lease) => [lease, this.leases.get(lease)!.ttlMs]),
+      changes: newestWithin(this.changes, snapshotHistoryBytesMax),
+    }
+    return snapshotPackr.pack(snapshot)
+  }
+
+  /** A store as `serialize` left it; a damaged or foreign snapshot is a clear error, never a half-restored store. */
+  static restore(bytes: Uint8Array, historyMax = watchHistoryMax): KeyValueStore {
+    let snapshot: StoreSnapshot
+    try {
+      snapshot = snapshotPackr.unpack(bytes) as StoreSnapshot
+    } catch (error) {
+      throw new Error(`state machine snapshot of ${bytes.length} bytes cannot be decoded: ${(error as Error).message}`)
+    }
+    const problem = snapshotProblem(snapshot)
+    if (problem !== undefined) throw new Error(`state machine snapshot of ${bytes.length} bytes: ${problem}`)
+    const store = new KeyValueStore(historyMax)
+    store.appliedIndex = snapshot.appliedIndex
+    store.appliedTerm = snapshot.appliedTerm
+    store.revision = snapshot.revision
+    ;[store.hashHigh, store.hashLow] = snapshot.hash
+    for (const [lease, ttlMs] of snapshot.leases) store.leases.set(lease, { ttlMs, keys: new Set() })
+    for (const [key, value, lease] of snapshot.data) {
+      if (lease === null) {
+        store.data.set(key, { value })
+        continue
+      }
+      const attached = store.leases.get(lease)
+      if (attached === undefined) throw new Error(`state machine snapshot: key ${JSON.stringify(key)} names lease ${lease}, which it does not hold`)
+      store.data.set(key, { value, lease })
+      attached.keys.add(key)
+    }
+    store.changes.push(...snapshot.changes.slice(-historyMax))
+    return store
   }
 
   /** A read served outside the log (ReadIndex, lease or follower read): no index, no hash change. */
@@ -197,6 +276,33 @@ export class KeyValueStore {
     this.hashHigh = high
     this.hashLow = low
   }
+}
+
+function newestWithin(changes: readonly ChangeEvent[], bytesMax: number): ChangeEvent[] {
+  let bytes = 0
+  let start = changes.length
+  while (start > 0) {
+    bytes += encodedBytesMax(changes[start - 1])
+    if (bytes > bytesMax) break
+    start -= 1
+  }
+  return changes.slice(start)
+}
+
+function snapshotProblem(snapshot: StoreSnapshot): string | undefined {
+  if (typeof snapshot !== 'object' || snapshot === null) return 'not an object'
+  if (snapshot.v !== snapshotVersion) return `version ${String(snapshot.v)}, this build reads version ${snapshotVersion}`
+  const counts = [snapshot.appliedIndex, snapshot.appliedTerm, snapshot.revision]
+  if (!counts.every((count) => Number.isSafeInteger(count) && count >= 0)) return 'appliedIndex, appliedTerm and revision must be non-negative integers'
+  if (!Array.isArray(snapshot.hash) || snapshot.hash.length !== 2 || !snapshot.hash.every(Number.isInteger)) return 'hash must be two integers'
+  if (!Array.isArray(snapshot.data) || !snapshot.data.every((row) => Array.isArray(row) && typeof row[0] === 'string' && typeof row[1] === 'string' && (row[2] === null || typeof row[2] === 'string'))) {
+    return 'data must be [key, value, lease|null] rows'
+  }
+  if (!Array.isArray(snapshot.leases) || !snapshot.leases.every((row) => Array.isArray(row) && typeof row[0] === 'string' && typeof row[1] === 'number')) {
+    return 'leases must be [lease, ttlMs] rows'
+  }
+  if (!Array.isArray(snapshot.changes)) return 'changes must be an array'
+  return undefined
 }
 
 function unknownLease(lease: string): CommandResult {

@@ -224,6 +224,13 @@ export interface HostHooks<S, M, P, B> {
   sharding?(settings: S): Sharding | undefined
   /** The input that fires this node's election timer now (the campaign fault); absent where there are no elections. */
   campaignInput?: { kind: string }
+  /**
+   * Raft §7: the input that hands the state machine's snapshot through `index` back to the core,
+   * after a Ready asked for it (takeSnapshot); absent where the core never asks.
+   */
+  snapshotInput?(index: number, data: Uint8Array): { kind: string }
+  /** The snapshot a core rebuilt from its records: the driver restores its state machine from it first. */
+  recoveredSnapshot?(core: ProtocolCore<M, P>): { index: number; data: Uint8Array } | undefined
   /** Makes this node lie (or, with undefined, stop lying). */
   setByzantine?(core: ProtocolCore<M, P>, behaviour: B | undefined): void
   /**
@@ -269,6 +276,12 @@ export interface DurableLogWriter {
    * there (ParallelRaft's logs have holes; a Raft log only appends and truncates).
    */
   place?(index: number, term: number, key: string): void
+  /**
+   * Raft §7: a snapshot through (index, term) became durable. A log holding that entry keeps
+   * everything (the simulator's view of a disk still knows what the snapshot covers); any other log
+   * is replaced by the committed entries through `index`, which the snapshot stands for.
+   */
+  installSnapshot?(index: number, term: number): void
 }
 
 /** An entry as the simulator's checks compare it; `key` is entryKey(term, command, tag). */
@@ -287,8 +300,12 @@ export type SimExercise = 'slow-nodes' | 'big-values' | 'read-heavy'
 
 /** The seeded simulator's hooks; `D` is the settings a seed draws (the protocol's settings and more). */
 export interface SimHooks<S, M, P, B, D extends S & { clusterSize: number }> {
-  /** Protocol knobs drawn per seed (cluster size included), so seeds explore configurations. */
-  drawSettings(random: Random): D
+  /**
+   * Protocol knobs drawn per seed (cluster size included), so seeds explore configurations.
+   * `laterRandom`: a stream of its own for knobs added later, so that drawing them does not
+   * reshuffle every existing seed's scenario (the mutation hunts' seed bounds were measured on them).
+   */
+  drawSettings(random: Random, laterRandom: Random): D
   describeSettings(settings: D): string
   /** A node's Byzantine behaviour in this seed. */
   byzantineOf?(settings: D, id: NodeId): B | undefined
@@ -314,6 +331,8 @@ export interface SimHooks<S, M, P, B, D extends S & { clusterSize: number }> {
   durableQuorum?(clusterSize: number): number | undefined
   /** Folds one durable record into the node's durable log view. */
   foldDurable(log: DurableLogWriter, record: P): void
+  /** The log's base (Raft §7): entries at or below it are compacted into a snapshot, whose state the simulation checks instead. */
+  logBaseIndex?(core: ProtocolCore<M, P>): number
   /** The in-memory log entry at `index`, for leader completeness; undefined when not derivable. */
   logEntryAt?(core: ProtocolCore<M, P>, index: number): LogEntryView | undefined
   /**

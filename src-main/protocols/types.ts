@@ -117,7 +117,10 @@ export interface OutboundMessage<M> {
  *      Messages marked `leavesBefore` may leave during this step (see OutboundMessage); nothing
  *      below may leave the node before the records are durable.
  *   2. send the other `messages`.
- *   3. apply `applied` to the state machine in order and reply to the tagged clients.
+ *   3. install `installSnapshot` into the state machine (replacing its whole state), if set; then
+ *      apply `applied` in order and reply to the tagged clients; then, if `takeSnapshot` is set,
+ *      serialize the state machine as it now stands (it has applied exactly takeSnapshot.index)
+ *      and hand it back to the core (Raft: a 'snapshot' input).
  *   4. serve `reads` from the state machine (after step 3, so they see those entries).
  *   5. answer `rejections`.
  * `events` are only for the trace and may be emitted at any point. The core states what must be
@@ -136,6 +139,13 @@ export interface Ready<M, P> {
   reads: ReadyRead[]
   rejections: Rejection[]
   events: CoreEvent[]
+  /** Raft §7: the state machine should snapshot itself once it applied through `index` (see step 3). */
+  takeSnapshot?: { index: number }
+  /**
+   * Raft §7: a leader's snapshot, durable in `persist`, replaces the state machine: it now stands as
+   * after applying `index` (of term `term`), and `applied` continues from index + 1.
+   */
+  installSnapshot?: { index: number; term: number; data: Uint8Array }
 }
 
 /**

@@ -33,6 +33,11 @@ export interface ReplicaStatus extends CoreStatus {
   messagesSent: number
   bytesSent: number
   sentByType: Record<string, number>
+  /** Raft §7, since this process started: snapshots its state machine took, and ones it installed from a leader. */
+  snapshotsTaken: number
+  snapshotsInstalled: number
+  /** The index its latest snapshot covers (0: none): its log holds only what follows. */
+  snapshotIndex: number
 }
 
 export interface FinalState {

@@ -1,5 +1,5 @@
 /**
- * Write-ahead log: an append-only file of checksummed records, one file per replica.
+ * Write-ahead log: an append-only file of checksummed records, one live file per replica.
  * Record layout: [u32 payload length][u32 crc32 of payload][msgpack payload].
  * `append` returns only after the bytes are written and, with durability fsync, fdatasync'd:
  * the replica calls it before anything it persisted leaves the process.
@@ -17,6 +17,18 @@
  * - anything else (a valid record further on, a complete record with a bad checksum, a length no
  *   write could have had): corruption. The log is left untouched and open refuses, naming the file
  *   and the byte, rather than silently dropping acknowledged records (a vote among them).
+ *
+ * Segments and snapshots (Raft §7). A record that carries a snapshot (`kind: 'snapshot'` with
+ * `data` bytes) starts a new segment (`startOver`): its bytes go to a snapshot file of their own
+ * (written to a temporary name, fsync'd, renamed, directory fsync'd); the new segment, holding the
+ * record without its bytes (it names the file, their length and checksum) and the records that
+ * follow it, is written to wal.log.next and fsync'd, then renamed over wal.log (and the directory
+ * fsync'd): that rename is what removes the segment before it. The core guarantees that those
+ * records alone rebuild its state (RaftPersist). A kill -9 at any point leaves either the old
+ * segment whole or the new one whole; open() then removes what the other attempt left behind
+ * (wal.log.next, snapshot files the live segment does not name, temporary files, a spare).
+ * After a segment change the next segment's file (wal.log.spare) is zero-filled with asynchronous
+ * writes, so the next change only writes its records into it and renames it.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -38,6 +50,41 @@ export const damageScanChecksumBytesMax = 256 * 1024 * 1024
 const zeroChunk = Buffer.alloc(1024 * 1024)
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true })
+
+const liveName = 'wal.log'
+const nextName = 'wal.log.next'
+/** A segment file zero-filled ahead of time, off the event loop, for the next segment change. */
+const spareName = 'wal.log.spare'
+const snapshotFilePattern = /^snapshot-\d+\.bin(\.tmp)?$/
+
+/** Where startOver stands, for tests that stop the process there (a kill -9 between two of its steps). */
+export type StartOverStep = 'snapshot-file-written' | 'next-segment-written' | 'segment-swapped'
+
+/** A record carrying a snapshot's bytes: they are kept in a file of their own, outside the log. */
+interface SnapshotRecord {
+  kind: 'snapshot'
+  index: number
+  data: Uint8Array
+}
+
+/** The same record as the log holds it: the file its bytes are in, their length and checksum. */
+interface SnapshotMarker {
+  kind: 'snapshot'
+  index: number
+  dataFile: string
+  dataBytes: number
+  dataCrc: number
+}
+
+export function isSnapshotRecord(record: unknown): record is SnapshotRecord {
+  const fields = record as Partial<SnapshotRecord> | null
+  return typeof fields === 'object' && fields !== null && fields.kind === 'snapshot' && fields.data instanceof Uint8Array && Number.isSafeInteger(fields.index)
+}
+
+function isSnapshotMarker(record: unknown): record is SnapshotMarker {
+  const fields = record as Partial<SnapshotMarker> | null
+  return typeof fields === 'object' && fields !== null && fields.kind === 'snapshot' && typeof fields.dataFile === 'string'
+}
 
 export type Durability = 'fsync' | 'none'
 
@@ -71,8 +118,22 @@ export class WriteAheadLog<P> {
   syncs = 0
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
+  /** Called after each step of startOver (tests throw there to stand for a kill -9 at that point). */
+  onStartOverStep: ((step: StartOverStep) => void) | undefined
+  /** Segments started (snapshots taken or installed) since the log was opened. */
+  segmentsStarted = 0
+  /**
+   * The spare segment: zero-filling and fsyncing a new file's space ahead took ~100 ms of a
+   * snapshot's stall on a loaded disk (long enough for followers to start an election), so after
+   * each segment change the next one is prepared with asynchronous writes, and used if ready.
+   */
+  private spare: 'none' | 'preparing' | 'ready' = 'none'
+  private spareSettled: Promise<void> = Promise.resolve()
+  private closed = false
+
   private constructor(
-    private readonly fd: number,
+    private readonly dataDir: string,
+    private fd: number,
     private readonly durability: Durability,
     private sizeBytes: number,
     private allocatedBytes: number,
@@ -81,13 +142,18 @@ export class WriteAheadLog<P> {
   /** Opens (or creates) `dataDir/wal.log`; throws WalCorruptError, having written nothing, on corruption. */
   static open<P>(dataDir: string, durability: Durability, options: WalOpenOptions = {}): { wal: WriteAheadLog<P>; recovery: WalRecovery<P> } {
     fs.mkdirSync(dataDir, { recursive: true })
-    const file = path.join(dataDir, 'wal.log')
+    const file = path.join(dataDir, liveName)
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT)
     try {
       const fileBytes = fs.fstatSync(fd).size
       const reader = new ChunkedReader(fd, fileBytes, options.readChunkBytes ?? walReadChunkBytes)
       const records: P[] = []
       const validBytes = readRecords(reader, (record) => records.push(record as P))
+      // Only the first record of a segment can be a snapshot; its bytes come back from their file.
+      const named = isSnapshotMarker(records[0]) ? records[0].dataFile : undefined
+      if (named !== undefined) records[0] = readSnapshotFile(dataDir, records[0] as SnapshotMarker) as P
+      removeLeftovers(dataDir, named)
+      fs.rmSync(path.join(dataDir, spareName), { force: true }) // perhaps half zero-filled when the process died
       const damageEnd = reader.nonZeroEnd(validBytes)
       if (damageEnd > validBytes) {
         const corruption = corruptionAt(reader, validBytes, damageEnd)
@@ -95,7 +161,7 @@ export class WriteAheadLog<P> {
         zeroRange(fd, validBytes, damageEnd)
         fs.fsyncSync(fd)
       }
-      const wal = new WriteAheadLog<P>(fd, durability, validBytes, fileBytes)
+      const wal = new WriteAheadLog<P>(dataDir, fd, durability, validBytes, fileBytes)
       // Zero-fill (and fsync) the space ahead now, at start, rather than in the first write: that
       // write is a replica's first vote, and a cold 8 MiB fill took 100-300 ms on a busy disk.
       wal.ensureAllocated(validBytes + 1)
@@ -121,18 +187,8 @@ export class WriteAheadLog<P> {
    */
   write(records: readonly P[]): number {
     if (records.length === 0) return 0
-    const parts: Buffer[] = []
-    let total = 0
-    for (const record of records) {
-      const payload = packr.pack(record)
-      assertReadable(payload, record)
-      const header = Buffer.allocUnsafe(headerBytes)
-      header.writeUInt32BE(payload.length, 0)
-      header.writeUInt32BE(zlib.crc32(payload), 4)
-      parts.push(header, payload)
-      total += headerBytes + payload.length
-    }
-    const buffer = Buffer.concat(parts, total)
+    if (records.some(isSnapshotRecord)) throw new Error('wal: a snapshot record starts a segment (startOver), it is never appended')
+    const buffer = encodeRecords(records)
     this.ensureAllocated(this.sizeBytes + buffer.length)
     let written = 0
     while (written < buffer.length) {
@@ -141,6 +197,88 @@ export class WriteAheadLog<P> {
     this.sizeBytes += buffer.length
     this.writes += 1
     return buffer.length
+  }
+
+  /**
+   * A new segment: `records` start with a snapshot record, and with it they stand for everything
+   * the log held (see the file comment for the steps and why a kill -9 anywhere is safe). Durable
+   * when it returns, whatever the durability (with none: written, not fsync'd).
+   */
+  startOver(records: readonly P[]): number {
+    const [first, ...rest] = records
+    if (!isSnapshotRecord(first) || rest.some(isSnapshotRecord)) throw new Error('wal: a new segment starts with its one snapshot record')
+    const dataFile = `snapshot-${String(first.index).padStart(12, '0')}.bin`
+    writeFileAtomically(this.dataDir, dataFile, first.data, this.durability)
+    this.onStartOverStep?.('snapshot-file-written')
+    const { data, ...fields } = first
+    const marker = { ...fields, dataFile, dataBytes: data.length, dataCrc: zlib.crc32(data) }
+    const buffer = encodeRecords([marker as P, ...rest])
+    const nextFile = path.join(this.dataDir, nextName)
+    // A ready spare is already zero-filled and durable: writing into it changes no size, and an
+    // fdatasync covers it. Otherwise a new file, whose size the fsync must cover too.
+    const useSpare = this.spare === 'ready' && buffer.length <= preallocationBytes
+    if (useSpare) {
+      fs.renameSync(path.join(this.dataDir, spareName), nextFile)
+      this.spare = 'none'
+    }
+    const fd = fs.openSync(nextFile, useSpare ? fs.constants.O_RDWR : fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC)
+    let allocatedBytes = 0
+    try {
+      for (let written = 0; written < buffer.length; ) written += fs.writeSync(fd, buffer, written, buffer.length - written, written)
+      allocatedBytes = useSpare ? preallocationBytes : buffer.length
+      if (this.durability === 'fsync') {
+        if (useSpare) fs.fdatasyncSync(fd)
+        else fs.fsyncSync(fd)
+      }
+      this.onStartOverStep?.('next-segment-written')
+      fs.renameSync(nextFile, path.join(this.dataDir, liveName))
+      if (this.durability === 'fsync') syncDirectory(this.dataDir)
+    } catch (error) {
+      fs.closeSync(fd)
+      throw error
+    }
+    fs.closeSync(this.fd)
+    this.fd = fd
+    this.sizeBytes = buffer.length
+    this.allocatedBytes = allocatedBytes
+    this.segmentsStarted += 1
+    this.onStartOverStep?.('segment-swapped')
+    removeLeftovers(this.dataDir, dataFile)
+    this.ensureAllocated(this.sizeBytes + 1)
+    this.prepareSpare()
+    return buffer.length
+  }
+
+  /** Resolves once the spare segment being prepared is ready (or given up on); for tests. */
+  spareDone(): Promise<void> {
+    return this.spareSettled
+  }
+
+  /** Zero-fills (and fsyncs) the spare segment with asynchronous writes, so no turn of the event loop waits for it. */
+  private prepareSpare(): void {
+    if (this.spare !== 'none') return
+    this.spare = 'preparing'
+    const file = path.join(this.dataDir, spareName)
+    const prepare = async (): Promise<void> => {
+      const handle = await fs.promises.open(file, 'w')
+      try {
+        for (let position = 0; position < preallocationBytes; position += zeroChunk.length) {
+          await handle.write(zeroChunk, 0, Math.min(zeroChunk.length, preallocationBytes - position), position)
+        }
+        if (this.durability === 'fsync') await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    }
+    this.spareSettled = prepare().then(
+      () => {
+        if (!this.closed) this.spare = 'ready'
+      },
+      // No spare: the next segment change makes its file the slow way. Never worse than without one.
+      () => {
+        this.spare = 'none'
+      },
+    )
   }
 
   /** Makes everything written so far durable (with durability fsync; a no-op with none). */
@@ -157,6 +295,7 @@ export class WriteAheadLog<P> {
   }
 
   close(): void {
+    this.closed = true
     fs.closeSync(this.fd)
   }
 
@@ -180,6 +319,70 @@ export function walRecordOffsets<P>(file: string, options: WalOpenOptions = {}):
     return listed
   } finally {
     fs.closeSync(fd)
+  }
+}
+
+function encodeRecords(records: readonly unknown[]): Buffer {
+  const parts: Buffer[] = []
+  let total = 0
+  for (const record of records) {
+    const payload = packr.pack(record)
+    assertReadable(payload, record)
+    const header = Buffer.allocUnsafe(headerBytes)
+    header.writeUInt32BE(payload.length, 0)
+    header.writeUInt32BE(zlib.crc32(payload), 4)
+    parts.push(header, payload)
+    total += headerBytes + payload.length
+  }
+  return Buffer.concat(parts, total)
+}
+
+/** Temporary name, write, fsync, rename, fsync the directory: the file is whole or absent. */
+function writeFileAtomically(dataDir: string, name: string, data: Uint8Array, durability: Durability): void {
+  const temporary = path.join(dataDir, `${name}.tmp`)
+  const fd = fs.openSync(temporary, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC)
+  try {
+    for (let written = 0; written < data.length; ) written += fs.writeSync(fd, data, written, data.length - written)
+    if (durability === 'fsync') fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(temporary, path.join(dataDir, name))
+  if (durability === 'fsync') syncDirectory(dataDir)
+}
+
+function syncDirectory(dataDir: string): void {
+  const fd = fs.openSync(dataDir, 'r')
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** The snapshot bytes a segment's first record names; missing or damaged bytes refuse the start. */
+function readSnapshotFile(dataDir: string, marker: SnapshotMarker): SnapshotRecord {
+  const file = path.join(dataDir, marker.dataFile)
+  if (path.basename(marker.dataFile) !== marker.dataFile || !snapshotFilePattern.test(marker.dataFile)) {
+    throw new WalCorruptError(path.join(dataDir, liveName), 0, `its snapshot record names ${JSON.stringify(marker.dataFile)}, not a snapshot file`)
+  }
+  let data: Buffer
+  try {
+    data = fs.readFileSync(file)
+  } catch (error) {
+    throw new WalCorruptError(file, 0, `the snapshot the log starts from cannot be read (${(error as Error).message})`)
+  }
+  if (data.length !== marker.dataBytes || zlib.crc32(data) !== marker.dataCrc) {
+    throw new WalCorruptError(file, 0, `the snapshot holds ${data.length} bytes of checksum ${zlib.crc32(data)}, the log expects ${marker.dataBytes} bytes of checksum ${marker.dataCrc}`)
+  }
+  const { dataFile: _file, dataBytes: _bytes, dataCrc: _crc, ...fields } = marker
+  return { ...fields, data }
+}
+
+/** What an interrupted or finished startOver leaves: the next segment unrenamed, snapshot files the live segment does not name. */
+function removeLeftovers(dataDir: string, keep: string | undefined): void {
+  for (const name of fs.readdirSync(dataDir)) {
+    if (name === nextName || (snapshotFilePattern.test(name) && name !== keep)) fs.rmSync(path.join(dataDir, name), { force: true })
   }
 }
 

@@ -9,7 +9,13 @@ export { entryKey, commandText } from '../protocols/common/entry-key.js'
  *
  * Each slot keeps the entry's term and identity key (see entryKey); index 0 is the term-0 sentinel.
  */
+/** The committed entry at an index, as the monitor recorded it (for a snapshot that replaces a log). */
+export type CommittedEntryAt = (index: number) => { term: number; key: string } | undefined
+
 export class DurableLog implements DurableLogWriter {
+  /** `committedAt`: where a snapshot's entries come from (see installSnapshot). */
+  constructor(private readonly committedAt?: CommittedEntryAt) {}
+
   private readonly terms: number[] = [0]
   private readonly keys: string[] = ['']
   /** Lowest index dropped since the monitor last looked (undefined: nothing dropped). */
@@ -64,6 +70,24 @@ export class DurableLog implements DurableLogWriter {
       this.keys[index] = key
     }
     this.appendedSince = Math.min(this.appendedSince ?? index, index)
+  }
+
+  /**
+   * Raft §7. A log that holds (index, term) only compacts, and this view keeps its entries. Any
+   * other log is replaced by the snapshot, which stands for the committed entries through `index`:
+   * they are taken from the monitor's record (the simulation checks the snapshot's state against
+   * the committed prefix when it is installed), so the quorum and log-matching checks go on seeing
+   * what the disk now holds. An index nobody applied gets a key no entry has.
+   */
+  installSnapshot(index: number, term: number): void {
+    if (this.termAt(index) === term) return
+    if (this.committedAt === undefined) throw new Error('durable log: a snapshot record, but no committed entries to stand for it')
+    this.truncateFrom(1)
+    for (let at = 1; at <= index; at += 1) {
+      const entry = this.committedAt(at)
+      if (at === index) this.append(term, entry?.term === term ? entry.key : `snapshot-only@${index}`)
+      else this.append(entry?.term ?? -1, entry?.key ?? `snapshot-only@${at}`)
+    }
   }
 
   /** Returns and clears the lowest index written since the last call (entries from it on are new). */

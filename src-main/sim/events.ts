@@ -14,6 +14,11 @@ export type SimEvent =
   | { kind: 'tick'; node: NodeId; token: number }
   /** A node's slow fsync finishes: the rest of its Ready goes out (`incarnation`: unless it crashed meanwhile). */
   | { kind: 'synced'; node: NodeId; incarnation: number }
+  /**
+   * Raft §7: a node's state machine, serialized after it applied `index` as its core asked, goes
+   * back to the core (a step of its own, as a replica would hand it back after the Ready).
+   */
+  | { kind: 'snapshot'; node: NodeId; incarnation: number; index: number; data: Uint8Array }
   /** `received`: it already reached the node, which was paused; it is handled now, on resume. */
   | { kind: 'deliver'; from: NodeId; to: NodeId; message: { type: string }; received?: true }
   /**
@@ -46,6 +51,8 @@ export function describeEvent(event: SimEvent): string {
       return `tick ${event.node}`
     case 'synced':
       return `fsync done ${event.node}`
+    case 'snapshot':
+      return `snapshot ${event.node} through ${event.index} (${event.data.length} bytes)`
     case 'deliver':
       return `${event.from}->${event.to} ${describeMessage(event.message)}`
     case 'request':
@@ -74,6 +81,11 @@ export function describeMessage(message: { type: string }): string {
   if (typeof fields.term === 'number') parts.push(`t${fields.term}`)
   if (typeof fields.view === 'number') parts.push(`v${fields.view}`)
   if (Array.isArray(fields.entries) && fields.entries.length > 0) parts.push(`+${fields.entries.length}`)
+  // Raft's snapshot chunks and their answers: which bytes, and how far the follower got.
+  const chunk = message as { snapshotIndex?: unknown; offset?: unknown; totalBytes?: unknown; data?: unknown; receivedBytes?: unknown; done?: unknown }
+  if (typeof chunk.snapshotIndex === 'number') parts.push(`@${chunk.snapshotIndex}`)
+  if (typeof chunk.offset === 'number' && chunk.data instanceof Uint8Array) parts.push(`[${chunk.offset}+${chunk.data.length}/${String(chunk.totalBytes)}]`)
+  if (typeof chunk.receivedBytes === 'number') parts.push(chunk.done === true ? 'done' : `has ${chunk.receivedBytes} (chunk ${String(chunk.offset)})`)
   return parts.join(' ')
 }
 

@@ -73,6 +73,8 @@ export class SafetyMonitor {
    * leaders of later terms must hold it (Raft's leader completeness is about higher terms).
    */
   private readonly committedTerm: number[] = [0]
+  /** committedEntryTerm[i]: the term of the entry applied at index i (what a snapshot through i stands for). */
+  private readonly committedEntryTerm: number[] = [0]
   private readonly leaderOfTerm = new Map<number, NodeId>()
   /** Per node: index applied last in this incarnation, commit index last seen, term it leads (if it does). */
   private readonly appliedIndex = new Map<NodeId, number>()
@@ -118,6 +120,17 @@ export class SafetyMonitor {
     this.leading.delete(node)
   }
 
+  /** The node's state machine was replaced by a snapshot through `index` (installed, or restored on a restart). */
+  restoredSnapshot(node: NodeId, index: number): void {
+    this.appliedIndex.set(node, index)
+  }
+
+  /** The entry applied at `index` (term and identity key), if any node applied it. */
+  committedEntryAt(index: number): { term: number; key: string } | undefined {
+    const key = this.committed[index]
+    return key === undefined || index < 1 ? undefined : { term: this.committedEntryTerm[index]!, key }
+  }
+
   crashed(node: NodeId): void {
     this.leading.delete(node)
   }
@@ -147,6 +160,7 @@ export class SafetyMonitor {
     this.committed[entry.index] = key
     this.committedBy[entry.index] = `${node} (step ${this.clock.step})`
     this.committedTerm[entry.index] = term
+    this.committedEntryTerm[entry.index] = entry.term
     this.committedCount += 1
     this.checkOnQuorum(entry.index, entry.index)
   }
@@ -227,7 +241,9 @@ export class SafetyMonitor {
     this.leaderOfTerm.set(term, node)
     const entryAt = this.protocol.sim.logEntryAt
     if (entryAt === undefined) return
-    for (let index = 1; index <= this.committedIndex; index += 1) {
+    // Below the log's base the entries are compacted: the snapshot's state was checked against them when taken or installed.
+    const base = this.protocol.sim.logBaseIndex?.(core) ?? 0
+    for (let index = base + 1; index <= this.committedIndex; index += 1) {
       if (this.committed[index] === undefined || this.committedTerm[index] >= term) continue
       const entry = entryAt(core, index)
       if (entry?.key === this.committed[index]) continue

@@ -32,6 +32,9 @@ export interface SimRunCounts {
   staleReadsAllowed: number
   /** Follower reads served (all kept out of the history). */
   followerReads: number
+  /** Raft §7: snapshots a state machine took, and snapshots a node installed from its leader. */
+  snapshotsTaken: number
+  snapshotsInstalled: number
 }
 
 export interface SimResult {

@@ -144,7 +144,7 @@ export interface ReplayedCluster {
 export function drawScenario(seed: number, protocol: AnyProtocol, profile: FaultProfile, replay?: ReplayedCluster): Scenario {
   if (replay !== undefined) return replayScenario(seed, protocol, replay)
   const random = seededRandom(seed, `sim:scenario:${protocol.name}`)
-  const settings = protocol.sim.drawSettings(random) as Scenario['settings']
+  const settings = protocol.sim.drawSettings(random, seededRandom(seed, `sim:scenario-later:${protocol.name}`)) as Scenario['settings']
   const members = Array.from({ length: settings.clusterSize }, (_, index) => `n${index + 1}`)
   const drift = random() * clockDriftMax
   const clocks = members.map(() => ({

@@ -28,7 +28,7 @@ import { assertNever } from '../protocols/types.js'
 import type { AppliedEntry, Command, CommandResult, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
 import { KeyValueStore } from '../kv/store.js'
 import { Workload, type Outcome, type SimClient } from './clients.js'
-import { commandText, DurableLog } from './durable-log.js'
+import { commandText, DurableLog, type CommittedEntryAt } from './durable-log.js'
 import { describeEvent, type SimEvent } from './events.js'
 import { SafetyMonitor, type Violation } from './monitor.js'
 import { Nemesis, nemesisActions, simFaultSupport, type ClusterView, type CrashLanding, type SimFault } from './nemesis.js'
@@ -168,7 +168,10 @@ export class Simulation {
   readonly clock = { step: 0, timeUs: 0 }
   readonly counts: SimRunCounts = {
     crashes: 0, crashesMidReady: 0, restarts: 0, cuts: 0, pauses: 0, coreSteps: 0, transfers: 0, slowSyncs: 0, staleReadsAllowed: 0, followerReads: 0,
+    snapshotsTaken: 0, snapshotsInstalled: 0,
   }
+  /** The applied-sequence hash of the first node to apply each index: what a snapshot through it must hold. */
+  private readonly applyHashAt = new Map<number, string>()
   phase: Phase = 'safety'
   result: SimResult | undefined
   private readonly hasher = new TraceHasher()
@@ -222,7 +225,8 @@ export class Simulation {
     this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
     this.clientDigest = simCrypto(members).digest
     this.readOnlyReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.readOnly !== undefined ? this.protocol.clients.readOnly.quorum(settings) : Number.POSITIVE_INFINITY
-    this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index]))
+    // A snapshot that replaces a durable log stands for the committed entries the monitor has seen.
+    this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index], (at) => this.monitor.committedEntryAt(at)))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
     this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
     for (const node of this.nodes) this.start(node, node.clock.phaseUs)
@@ -309,6 +313,13 @@ export class Simulation {
       }
       case 'synced':
         return this.onSynced(event)
+      case 'snapshot': {
+        const node = this.node(event.node)
+        if (node.core === undefined || node.incarnation !== event.incarnation) return 'stale: the node crashed meanwhile'
+        if (node.blocked) return this.defer(node, event)
+        this.stepCore(node, this.protocol.host.snapshotInput!(event.index, event.data) as CoreInput<AnyMessage>)
+        return ''
+      }
       case 'deliver':
         return this.onDeliver(event)
       case 'request':
@@ -364,6 +375,8 @@ export class Simulation {
       this.monitor.fail('core-assertion', `${node.id} could not start from its ${node.records.length} records: ${(error as Error).message}`)
       return
     }
+    const snapshot = this.protocol.host.recoveredSnapshot?.(node.core)
+    if (snapshot !== undefined) this.restoreSnapshot(node, snapshot, 'restored on restart')
     this.schedule(firstTickAfterUs, { kind: 'tick', node: node.id, token: node.tickToken })
   }
 
@@ -777,10 +790,17 @@ export class Simulation {
       (ready.persist.length > 0 ? outbound.leavesBefore : undefined) === before
     for (const outbound of ready.messages) if (leaves(outbound, 'write')) actions.push(() => this.send(node, outbound))
     for (const record of ready.persist) actions.push(() => this.persist(node, record))
+    // Once a snapshot's Ready is written, the records before it are obsolete: drop them, as the WAL drops its segments.
+    const snapshotAt = ready.persist.findIndex((record) => (record as { kind?: string }).kind === 'snapshot')
+    if (snapshotAt >= 0) actions.push(() => this.dropRecordsBefore(node, ready.persist[snapshotAt]))
     for (const outbound of ready.messages) if (leaves(outbound, 'sync')) actions.push(() => this.send(node, outbound))
     const syncedFrom = actions.length
     for (const outbound of ready.messages) if (leaves(outbound, undefined)) actions.push(() => this.send(node, outbound))
+    const install = ready.installSnapshot
+    if (install !== undefined) actions.push(() => this.restoreSnapshot(node, install, 'installed'))
     for (const entry of ready.applied) actions.push(() => this.apply(node, entry))
+    const take = ready.takeSnapshot
+    if (take !== undefined) actions.push(() => this.takeSnapshot(node, take.index))
     const clients = this.protocol.clients
     if (clients.kind === 'quorum') for (const reply of clients.cachedReplies(ready)) actions.push(() => this.replyAsReplica(node, reply))
     const tentative = clients.kind === 'quorum' ? clients.tentative : undefined
@@ -790,6 +810,43 @@ export class Simulation {
     for (const read of ready.reads) actions.push(() => this.serveRead(node, read.readId))
     for (const rejection of ready.rejections) actions.push(() => this.answerRejection(node, rejection))
     return { actions, syncedFrom }
+  }
+
+  private dropRecordsBefore(node: SimNode, snapshotRecord: unknown): void {
+    const at = node.records.lastIndexOf(snapshotRecord)
+    if (at > 0) node.records.splice(0, at)
+  }
+
+  /** The state machine as the core asked, handed back in a step of its own. */
+  private takeSnapshot(node: SimNode, index: number): void {
+    if (node.kv.appliedIndex !== index) {
+      this.monitor.fail('core-assertion', `${node.id} asked for a snapshot through ${index}, but its state machine applied ${node.kv.appliedIndex}`)
+      return
+    }
+    this.counts.snapshotsTaken += 1
+    this.schedule(0, { kind: 'snapshot', node: node.id, incarnation: node.incarnation, index, data: node.kv.serialize() })
+  }
+
+  /**
+   * A snapshot replaces the state machine. Its state must be exactly the committed prefix through
+   * its index: the chained hash of the applied sequence (KeyValueStore.applyHash) must equal the
+   * one a node had right after applying that index itself.
+   */
+  private restoreSnapshot(node: SimNode, snapshot: { index: number; data: Uint8Array }, how: string): void {
+    try {
+      node.kv = KeyValueStore.restore(snapshot.data)
+    } catch (error) {
+      this.monitor.fail('core-assertion', `${node.id}: snapshot through ${snapshot.index} ${how} cannot be read: ${(error as Error).message}`)
+      return
+    }
+    if (how === 'installed') this.counts.snapshotsInstalled += 1
+    this.monitor.restoredSnapshot(node.id, snapshot.index)
+    if (this.faulty.has(node.id)) return
+    const expected = this.applyHashAt.get(snapshot.index)
+    if (node.kv.appliedIndex !== snapshot.index || expected !== node.kv.applyHash) {
+      const what = expected === undefined ? 'an index no node applied' : `the state after applying index ${snapshot.index} was ${expected}`
+      this.monitor.fail('state-machine-safety', `${node.id} ${how} a snapshot through ${snapshot.index} whose state is index ${node.kv.appliedIndex}, hash ${node.kv.applyHash}; ${what}`)
+    }
   }
 
   private persist(node: SimNode, record: unknown): void {
@@ -813,6 +870,7 @@ export class Simulation {
     const outOfOrder = this.protocol.sim.appliesOutOfOrder !== undefined
     if (!outOfOrder && entry.index !== node.kv.appliedIndex + 1) return // out of order: the monitor has flagged it
     const result = node.kv.apply(outOfOrder ? node.kv.appliedIndex + 1 : entry.index, entry.term, entry.command)
+    if (!outOfOrder && !this.faulty.has(node.id) && !this.applyHashAt.has(entry.index)) this.applyHashAt.set(entry.index, node.kv.applyHash)
     if (entry.tag === undefined) return
     if (!this.faulty.has(node.id)) this.checkValidity(entry.tag, entry.command)
     const clients = this.protocol.clients
@@ -1079,10 +1137,10 @@ function convergedOnLeader(statuses: readonly CoreStatus[]): boolean {
   return statuses.every((status) => status.commitIndex === leader.lastIndex && status.appliedIndex === leader.appliedIndex)
 }
 
-function newNode(id: NodeId, clock: NodeClock): SimNode {
+function newNode(id: NodeId, clock: NodeClock, committedAt: CommittedEntryAt): SimNode {
   return {
     id, clock, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
-    durable: new DurableLog(), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
+    durable: new DurableLog(committedAt), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
     timerFactor: clock.timerFactor, clockRate: 1, clockBaseUs: 0, clockBaseMs: 0, fsyncUs: clock.fsyncUs, blocked: false, afterSync: [],
   }
 }

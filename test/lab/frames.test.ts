@@ -6,7 +6,7 @@ import type { ProcessState } from '../../src-main/lab/cluster'
 function status(role: string, term: number): ReplicaStatus {
   return {
     id: 'A', role, term, commitIndex: 3, lastIndex: 3, appliedIndex: 3,
-    walBytes: 0, walWrites: 0, walSyncs: 0, framesRejected: 0, flushes: 0, proposalsBatched: 0, messagesSent: 0, bytesSent: 0, sentByType: {},
+    walBytes: 0, walWrites: 0, walSyncs: 0, framesRejected: 0, flushes: 0, proposalsBatched: 0, messagesSent: 0, bytesSent: 0, sentByType: {}, snapshotsTaken: 0, snapshotsInstalled: 0, snapshotIndex: 0,
   }
 }
 

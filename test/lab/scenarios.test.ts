@@ -93,6 +93,20 @@ describe('shipped scenarios on real processes', () => {
     expect(passed(summary), failures(summary)).toBe(true)
   })
 
+  it('a node down for a long time comes back through a snapshot: InstallSnapshot in the trace, then the same state as the others', { timeout: 120_000 }, async () => {
+    const { summary, trace, finalStates } = await runScenario('raft-3-follower-down-snapshot.yaml')
+    expect(passed(summary), failures(summary)).toBe(true)
+    const restartAt = trace.find((event) => event.kind === 'fault' && event.fault.startsWith('restart'))!.t
+    const chunksToC = trace.filter((event) => event.kind === 'send' && event.type === 'InstallSnapshot' && event.to === 'C' && event.t > restartAt)
+    expect(chunksToC.length, 'the leader sends C its snapshot after C restarts').toBeGreaterThan(0)
+    const installed = trace.filter((event) => event.kind === 'note' && event.node === 'C' && event.text.startsWith('installed snapshot through'))
+    expect(installed.length, 'C installs it').toBeGreaterThan(0)
+    const [a, c] = ['A', 'C'].map((node) => finalStates.find((state) => state.node === node)!)
+    expect(c!.appliedIndex).toBe(a!.appliedIndex)
+    expect(c!.hash).toBe(a!.hash)
+    expect(c!.kvDigest).toBe(a!.kvDigest)
+  })
+
   it('scenario 5: the old leader never acknowledges SET x=10, C wins term 2, and A and B discard the entry', async () => {
     const { summary, trace } = await runScenario('raft-5-partition-conflict.yaml')
     expect(scriptOutcome(summary, 'SET x=10').outcome).not.toBe('ok')

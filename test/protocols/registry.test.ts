@@ -86,6 +86,20 @@ describe('the registry', () => {
     }
   })
 
+  it('declares Raft\'s snapshot setting (cluster.snapshotEntries, snapshotBytes), with its default, its form field and clear errors', () => {
+    const raft = descriptorOf('raft')
+    const options = raft.options.schema.parse({}) as { snapshotEntries: number; snapshotBytes: number }
+    expect([options.snapshotEntries, options.snapshotBytes]).toEqual([10_000, 64 * 1024 * 1024])
+    expect(raft.options.form.map((field) => field.field)).toContain('snapshotEntries')
+    expect(errorsOf(experiment('raft', { snapshotEntries: 0, snapshotBytes: 0 }))).toEqual([])
+    expect(errorsOf(experiment('raft', { snapshotEntries: -1 }))).toEqual(['cluster.snapshotEntries: expected 0 (never) or more entries'])
+    expect(errorsOf(experiment('raft', { snapshotEntries: 2.5 }))).toEqual(['cluster.snapshotEntries: expected a whole number of entries'])
+    expect(errorsOf(experiment('raft', { snapshotBytes: 'lots' }))[0]).toMatch(/^cluster\.snapshotBytes:/)
+    // The core gets it; MultiRaft groups do not compact (yet).
+    const settings = raft.settingsOf(options as never, { nodes: ['A', 'B', 'C'], tickMs: 5 }) as { snapshotEntries: number }
+    expect(settings.snapshotEntries).toBe(10_000)
+  })
+
   it('has the defaults the experiment schema fills in', () => {
     for (const descriptor of protocols) {
       const result = validateExperiment(experiment(descriptor.name))

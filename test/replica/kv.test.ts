@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { KeyValueStore, watchHistoryMax } from '../../src-main/kv/store.js'
+import { KeyValueStore, snapshotHistoryBytesMax, watchHistoryMax } from '../../src-main/kv/store.js'
 import { encodedBytesMax, messageBytesMax, rangeBytesMax, rangeEntriesMax, valueBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 import type { Command } from '../../src-main/protocols/types.js'
 
@@ -111,5 +111,52 @@ describe('key-value state machine', () => {
   it('refuses to apply out of order: that would be a broken invariant, not an input error', () => {
     const store = new KeyValueStore()
     expect(() => store.apply(2, 1, { op: 'noop' })).toThrow(/out of order/)
+  })
+})
+
+describe('snapshots of the state machine (Raft §7)', () => {
+  const commands: Command[] = [
+    { op: 'lease-grant', lease: 'L1', ttlMs: 5000 },
+    { op: 'put', key: 'svc/a', value: '1', lease: 'L1' },
+    { op: 'put', key: 'plain', value: 'p' },
+    { op: 'put', key: 'svc/b', value: '2', lease: 'L1' },
+    { op: 'delete', key: 'plain' },
+  ]
+
+  it('a restored store holds the same contents, leases, revision, watch history, applied index and hash, and goes on identically', () => {
+    const original = applyAll(commands)
+    const restored = KeyValueStore.restore(original.serialize())
+    expect([restored.appliedIndex, restored.appliedTerm, restored.revision, restored.applyHash, restored.digest()])
+      .toEqual([original.appliedIndex, original.appliedTerm, original.revision, original.applyHash, original.digest()])
+    expect(restored.changesSince(1)).toEqual(original.changesSince(1))
+    expect([...restored.leases.get('L1')!.keys].sort()).toEqual(['svc/a', 'svc/b'])
+    // The same next command gives the same result, revision and hash on both.
+    const next: Command = { op: 'lease-revoke', lease: 'L1' }
+    expect(restored.apply(6, 1, next)).toEqual(original.apply(6, 1, next))
+    expect([restored.applyHash, restored.digest(), restored.size]).toEqual([original.applyHash, original.digest(), original.size])
+  })
+
+  it('carries only the newest watch history that fits snapshotHistoryBytesMax: an older revision is compacted after a restore', () => {
+    const store = new KeyValueStore()
+    const value = 'v'.repeat(64 * 1024)
+    const puts = Math.ceil((2 * snapshotHistoryBytesMax) / value.length)
+    for (let index = 1; index <= puts; index += 1) store.apply(index, 1, { op: 'put', key: `k${index % 10}`, value })
+    const bytes = store.serialize()
+    expect(bytes.length).toBeLessThan(snapshotHistoryBytesMax + 10 * value.length + 64 * 1024)
+    const restored = KeyValueStore.restore(bytes)
+    expect(store.changesSince(1)).toBeDefined()
+    expect(restored.changesSince(1)).toBeUndefined()
+    expect(restored.changesSince(puts)).toEqual(store.changesSince(puts))
+    expect([restored.digest(), restored.applyHash, restored.revision]).toEqual([store.digest(), store.applyHash, store.revision])
+  })
+
+  it('two stores that applied the same sequence serialize to the same bytes', () => {
+    expect(Buffer.from(applyAll(commands).serialize()).equals(Buffer.from(applyAll(commands).serialize()))).toBe(true)
+  })
+
+  it('a damaged or foreign snapshot is refused with a clear error', () => {
+    expect(() => KeyValueStore.restore(new Uint8Array([0xc1, 0x00]))).toThrow(/state machine snapshot of 2 bytes/)
+    const bytes = applyAll(commands).serialize()
+    expect(() => KeyValueStore.restore(bytes.subarray(0, bytes.length - 10))).toThrow(/cannot be decoded|state machine snapshot/)
   })
 })

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
+import { preallocationBytes, WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
 
 const directories: string[] = []
 function tempDir(): string {
@@ -198,5 +198,111 @@ describe('write-ahead log', () => {
     expect(listed.map((item) => item.record.n)).toEqual([1, 2, 3])
     expect(listed[0]!.offsetBytes).toBe(0)
     expect(listed[1]!.offsetBytes).toBe(ends[0])
+  })
+})
+
+describe('segments: a snapshot record starts the log over (Raft §7)', () => {
+  // A segment change zero-fills the next one with asynchronous writes: wait for them before the
+  // directory is removed (afterEach of this block runs before the file's).
+  const tracked: WriteAheadLog<unknown>[] = []
+  function openTracked<P>(directory: string, durability: 'fsync' | 'none'): ReturnType<typeof WriteAheadLog.open<P>> {
+    const opened = WriteAheadLog.open<P>(directory, durability)
+    tracked.push(opened.wal as WriteAheadLog<unknown>)
+    return opened
+  }
+  afterEach(async () => {
+    await Promise.all(tracked.splice(0).map((wal) => wal.spareDone()))
+  })
+  type Rec = { kind: string; index?: number; data?: Uint8Array; n?: number }
+  const snapshot = (index: number, fill: number): Rec => ({ kind: 'snapshot', index, data: new Uint8Array(1000).fill(fill) })
+  const entries = (from: number, count: number): Rec[] => Array.from({ length: count }, (_, at) => ({ kind: 'entries', n: from + at }))
+
+  function reopen(directory: string): Rec[] {
+    const { wal, recovery } = openTracked<Rec>(directory, 'fsync')
+    wal.close()
+    return recovery.records.map((record) => (record.data ? { ...record, data: new Uint8Array(record.data) } : record))
+  }
+
+  it('keeps the snapshot in a file of its own, drops the segment before it, and a restart reads the snapshot and the tail only', () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 500))
+    const before = wal.bytes
+    wal.startOver([snapshot(400, 7), ...entries(401, 100)])
+    expect(wal.bytes).toBeLessThan(before)
+    wal.append(entries(501, 2))
+    wal.close()
+    expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log.spare').sort()).toEqual(['snapshot-000000000400.bin', 'wal.log'])
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(400, 7))
+    expect(records.slice(1).map((record) => record.n)).toEqual([...Array.from({ length: 102 }, (_, at) => 401 + at)])
+  })
+
+  it('a second snapshot removes the first one’s file', () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'none')
+    wal.startOver([snapshot(10, 1)])
+    wal.startOver([snapshot(20, 2), ...entries(21, 1)])
+    wal.close()
+    expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log.spare').sort()).toEqual(['snapshot-000000000020.bin', 'wal.log'])
+    expect(reopen(directory)[0]).toEqual(snapshot(20, 2))
+  })
+
+  // A thrown error at a step stands for kill -9 there: what was written stays, nothing after runs.
+  for (const step of ['snapshot-file-written', 'next-segment-written', 'segment-swapped'] as const) {
+    it(`a crash at ${step} leaves a log that opens whole: the old segment or the new one, every record of it`, () => {
+      const directory = tempDir()
+      const { wal } = openTracked<Rec>(directory, 'fsync')
+      wal.startOver([snapshot(10, 1), ...entries(11, 5)])
+      wal.append(entries(16, 5))
+      wal.onStartOverStep = (at) => {
+        if (at === step) throw new Error(`killed at ${at}`)
+      }
+      expect(() => wal.startOver([snapshot(18, 2), ...entries(19, 2)])).toThrow(/killed/)
+      const records = reopen(directory)
+      if (step === 'segment-swapped') {
+        expect(records[0]).toEqual(snapshot(18, 2))
+        expect(records.slice(1).map((record) => record.n)).toEqual([19, 20])
+      } else {
+        expect(records[0]).toEqual(snapshot(10, 1))
+        expect(records.slice(1).map((record) => record.n)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+      }
+      // Whatever the interrupted attempt left is gone; only the live segment's snapshot stays.
+      expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log' && name !== 'wal.log.spare')).toEqual([step === 'segment-swapped' ? 'snapshot-000000000018.bin' : 'snapshot-000000000010.bin'])
+    })
+  }
+
+  it('refuses to start when the snapshot the log starts from is missing or damaged, naming the file', () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'none')
+    wal.startOver([snapshot(10, 1)])
+    wal.close()
+    flipByte(path.join(directory, 'snapshot-000000000010.bin'), 3)
+    expect(() => WriteAheadLog.open<Rec>(directory, 'none')).toThrow(/snapshot-000000000010\.bin is corrupt.*expects 1000 bytes/)
+    fs.rmSync(path.join(directory, 'snapshot-000000000010.bin'))
+    expect(() => WriteAheadLog.open<Rec>(directory, 'none')).toThrow(WalCorruptError)
+  })
+
+  it('the next segment goes into a spare zero-filled ahead of time, and a log opened from it reads its records and a clean end', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.startOver([snapshot(10, 1), ...entries(11, 3)])
+    await wal.spareDone()
+    expect(fs.statSync(path.join(directory, 'wal.log.spare')).size).toBe(preallocationBytes)
+    wal.startOver([snapshot(20, 2), ...entries(21, 3)])
+    // The spare became the live segment: its size is the spare's (a new file would be the records' size plus the zero-fill rounding).
+    expect(fs.statSync(walFile(directory)).size).toBe(preallocationBytes)
+    wal.append(entries(24, 2))
+    await wal.spareDone()
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(20, 2))
+    expect(records.slice(1).map((record) => record.n)).toEqual([21, 22, 23, 24, 25])
+  })
+
+  it('refuses to append a snapshot record: it only ever starts a segment', () => {
+    const { wal } = openTracked<Rec>(tempDir(), 'none')
+    expect(() => wal.append([snapshot(3, 1)])).toThrow(/starts a segment/)
+    wal.close()
   })
 })

@@ -36,6 +36,7 @@ function fakeCore(status: Partial<CoreStatus>, log: { term: number; command: Com
     step: () => { throw new Error('not steppable') },
     status: () => full,
     entryAt: (index: number) => log[index - 1],
+    logBaseIndex: () => 0,
   } as unknown as ProtocolCore<{ type: string }, unknown>
 }
 

@@ -21,9 +21,12 @@ const huntSeedsMaxDefault = 600
 /**
  * leaseFromTicks needs a lease-mode seed whose leader's timers run late while it is cut off and a
  * read reaches it after its successor committed: measured over seeds 1..2500, ~1 seed in 300
- * (third catch at seed 1136).
+ * (third catch at seed 1136). Since half the seeds compact their logs (issue 15), the schedules of
+ * those seeds changed: measured again over 1..2500, catches at 794, 1136, 1592, 1824 and 1983, so
+ * ~1 in 500 and the third at 1592; with entries kept below each snapshot (catch-up), the hunt's
+ * catches are 117, 794 and 1136. The budget leaves room above both.
  */
-const huntSeedsMaxOf: Record<string, number> = { leaseFromTicks: 1_600 }
+const huntSeedsMaxOf: Record<string, number> = { leaseFromTicks: 2_000 }
 
 /** The properties each bug must break; a hunt that ends in anything else would be a false alarm. */
 const expectedChecks: Record<string, CheckName[]> = {
@@ -34,6 +37,11 @@ const expectedChecks: Record<string, CheckName[]> = {
   truncateOnStaleAppend: ['committed-on-quorum', 'core-assertion', 'state-machine-safety', 'leader-completeness', 'log-matching', 'liveness'],
   readWithoutQuorumCheck: ['read-freshness', 'linearizability'],
   leaseFromTicks: ['read-freshness', 'linearizability'],
+  // Uncommitted entries counted as committed: they are applied, then lost or overwritten.
+  snapshotPastCommit: ['committed-on-quorum', 'state-machine-safety', 'leader-completeness', 'log-matching', 'core-assertion', 'commit-regression'],
+  // The follower's next entries land past the end of what its disk holds (the simulator's disk model
+  // refuses the record: "appends at X to a durable log ending at Y"), or a crash loses what it acknowledged.
+  installSnapshotUnpersisted: ['core-assertion', 'committed-on-quorum', 'log-matching', 'state-machine-safety', 'leader-completeness'],
 }
 
 describe('the simulator catches every Raft mutation within a bounded number of seeds', () => {

@@ -33,6 +33,10 @@ export function raftSeedSweep(part: number, parts: number, file: string): void {
         expect(count).toBeGreaterThan(seeds.length / 20)
       }
       expect(coverage.staleReadsAllowed).toBeGreaterThan(0)
+      // Half the seeds compact (Raft §7): snapshots were taken, and followers installed them from leaders.
+      expect(Object.keys(coverage.drawn.snapshotEntries ?? {}).sort()).toEqual(['0', '20', '3', '50', '8'])
+      expect(coverage.snapshotsTaken).toBeGreaterThan(seeds.length)
+      expect(coverage.snapshotsInstalled).toBeGreaterThan(seeds.length / 10)
       for (const count of [coverage.crashes, coverage.crashesMidReady, coverage.cuts, coverage.pauses, coverage.lost, coverage.duplicated]) {
         expect(count).toBeGreaterThan(seeds.length / 10)
       }

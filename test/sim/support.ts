@@ -66,6 +66,9 @@ export interface Coverage {
   /** Seeds with slow timers or a slow disk drawn, and seeds with big values. */
   slowNodeSeeds: number
   bigValueSeeds: number
+  /** Raft §7: snapshots taken and installed (from a leader) over the sweep. */
+  snapshotsTaken: number
+  snapshotsInstalled: number
 }
 
 export function emptyCoverage(): Coverage {
@@ -73,11 +76,12 @@ export function emptyCoverage(): Coverage {
     seeds: 0, steps: 0, drawn: {}, crashes: 0, crashesMidReady: 0, cuts: 0, pauses: 0, lost: 0, duplicated: 0,
     clientOps: { ok: 0, fail: 0, info: 0 }, committed: 0, virtualSeconds: 0,
     transfers: 0, slowSyncs: 0, followerReads: 0, staleReadsAllowed: 0, slowNodeSeeds: 0, bigValueSeeds: 0,
+    snapshotsTaken: 0, snapshotsInstalled: 0,
   }
 }
 
 /** Settings worth counting (the rest, like timeouts, have too many values to list). */
-const countedSettings = ['clusterSize', 'preVote', 'checkQuorum', 'batchEntriesMax', 'readMode']
+const countedSettings = ['clusterSize', 'preVote', 'checkQuorum', 'batchEntriesMax', 'readMode', 'snapshotEntries']
 
 export function addCoverage(coverage: Coverage, result: SimResult): void {
   coverage.seeds += 1
@@ -103,6 +107,8 @@ export function addCoverage(coverage: Coverage, result: SimResult): void {
   coverage.slowSyncs += result.counts.slowSyncs
   coverage.followerReads += result.counts.followerReads
   coverage.staleReadsAllowed += result.counts.staleReadsAllowed
+  coverage.snapshotsTaken += result.counts.snapshotsTaken ?? 0
+  coverage.snapshotsInstalled += result.counts.snapshotsInstalled ?? 0
   if (result.scenario.some((line) => line.includes('x late') || line.includes('fsync') || /slow timers every/.test(line))) coverage.slowNodeSeeds += 1
   if (result.scenario.some((line) => line.includes('of writes big'))) coverage.bigValueSeeds += 1
 }

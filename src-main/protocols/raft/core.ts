@@ -12,17 +12,20 @@ import type {
   Rejection,
   RequestTag,
 } from '../types.js'
-import { RaftLog, recoverState } from './log.js'
+import { installIntoLog, RaftLog, recoverState } from './log.js'
 import type {
   AppendEntries,
   AppendEntriesResponse,
+  InstallSnapshot,
+  InstallSnapshotResponse,
   LogEntry,
   PreVoteResponse,
   RaftMessage,
   RaftPersist,
+  RaftSnapshot,
   RequestVote,
 } from './messages.js'
-import { byteBudgets, readsPendingMaxDefault, validateOptions } from './options.js'
+import { byteBudgets, readsPendingMaxDefault, snapshotBytesMax, validateOptions } from './options.js'
 import type { RaftByzantine, RaftMutations, RaftOptions } from './options.js'
 import { Progress } from './progress.js'
 import type { ProgressState } from './progress.js'
@@ -40,12 +43,25 @@ export type RaftReady = Ready<RaftMessage, RaftPersist>
  * Everything that can happen to a Raft node comes through `step` (etcd's one door): the common
  * inputs, plus the two that only Raft has. `transfer`: thesis §3.10, hand leadership to `target`
  * (a non-leader notes it and ignores it). `campaign`: the election timer fires now (the lab's
- * campaign fault); a leader ignores it.
+ * campaign fault); a leader ignores it. `snapshot`: the state machine's serialized state after
+ * applying `index`, the answer to a Ready's takeSnapshot (Raft §7).
  */
 export type RaftInput =
   | CoreInput<RaftMessage>
   | { kind: 'transfer'; target: NodeId; nowMs?: number }
   | { kind: 'campaign'; nowMs?: number }
+  | { kind: 'snapshot'; index: number; data: Uint8Array; nowMs?: number }
+
+/** A follower assembling a leader's snapshot from its chunks (Raft §7): installed only once whole. */
+interface IncomingSnapshot {
+  term: number
+  index: number
+  snapshotTerm: number
+  members: NodeId[]
+  totalBytes: number
+  chunks: Uint8Array[]
+  bytes: number
+}
 
 /** A follower as the leader sees it; for tests, the simulator and traces. */
 export interface FollowerProgressView {
@@ -76,11 +92,14 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private readonly electionTimeoutMin: number
   private readonly readsPendingMax: number
   private readonly budgets: ReturnType<typeof byteBudgets>
+  private readonly snapshotChunkBytesMax: number
 
   // Durable state (Figure 2); every change goes out as a persist record in the same Ready.
   private term: number
   private votedFor: NodeId | null
   private readonly log: RaftLog
+  /** The latest snapshot (taken here or installed from a leader); the log's base is at or below its index. */
+  private snapshot: RaftSnapshot | undefined
 
   // Volatile state.
   private role: RaftRole = 'follower'
@@ -121,6 +140,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    */
   private voteHold: { ticksLeft: number; sinceMs: number | undefined } | undefined
   private ready: RaftReady = emptyReady()
+  /** The index of the snapshot asked of the driver and not yet handed back. */
+  private snapshotRequested: number | undefined
+  /** Entry bytes applied since the latest snapshot (for the snapshotBytes threshold). */
+  private appliedBytesSinceSnapshot = 0
+  private incomingSnapshot: IncomingSnapshot | undefined
 
   constructor(options: RaftOptions) {
     validateOptions(options)
@@ -133,6 +157,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.electionTimeoutMin = options.electionTimeoutTicks[0]
     this.readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
     this.budgets = byteBudgets(options)
+    this.snapshotChunkBytesMax = options.snapshotChunkBytesMax ?? this.budgets.appendBytesMax
     const recovered = recoverState(options.persisted ?? [])
     if (recovered.votedFor !== null && !this.memberSet.has(recovered.votedFor)) {
       throw new Error(`raft recovery: persisted vote for ${recovered.votedFor}, not a member`)
@@ -142,6 +167,16 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     // vote twice in one term, once before and once after a restart.
     this.votedFor = this.mutations.forgetVoteOnRestart ? null : recovered.votedFor
     this.log = recovered.log
+    this.snapshot = recovered.snapshot
+    if (this.snapshot !== undefined) {
+      const members = new Set(this.snapshot.members)
+      if (members.size !== this.memberSet.size || options.members.some((member) => !members.has(member))) {
+        throw new Error(`raft recovery: the snapshot through ${this.snapshot.index} was taken under members ${this.snapshot.members.join(', ')}, not ${options.members.join(', ')}`)
+      }
+      // A snapshot holds only committed state, and the driver restores its state machine from it.
+      this.commitIndex = this.snapshot.index
+      this.appliedIndex = this.snapshot.index
+    }
     this.byzantine = options.byzantine
     if (this.term > 0 && options.checkQuorum) this.voteHold = { ticksLeft: this.electionTimeoutMin, sinceMs: undefined }
     this.resetElectionTimer()
@@ -171,6 +206,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
           break
         case 'campaign':
           this.onCampaign()
+          break
+        case 'snapshot':
+          this.onSnapshotTaken(input.index, input.data)
           break
         default:
           assertNever(input, 'raft core input')
@@ -206,19 +244,32 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     return status
   }
 
+  /**
+   * The snapshot recovered from the persisted records (or the latest since): a driver that builds a
+   * core from records restores its state machine from this before handling any Ready.
+   */
+  latestSnapshot(): RaftSnapshot | undefined {
+    return this.snapshot
+  }
+
+  /** The log's base: entries at or below it are compacted into the snapshot. */
+  logBaseIndex(): number {
+    return this.log.baseIndex
+  }
+
   /** The durable part of the state, as recovery would rebuild it. */
   hardState(): { term: number; votedFor: NodeId | null } {
     return { term: this.term, votedFor: this.votedFor }
   }
 
-  /** The entry at `index` (1..lastIndex), or undefined; for checkers. Do not mutate it. */
+  /** The entry at `index` (above the log's base, up to lastIndex), or undefined; for checkers. Do not mutate it. */
   entryAt(index: number): LogEntry | undefined {
-    return index >= 1 && index <= this.log.lastIndex ? this.log.entry(index) : undefined
+    return index > this.log.baseIndex && index <= this.log.lastIndex ? this.log.entry(index) : undefined
   }
 
-  /** The term at `index` (0 for the sentinel), or undefined past the end. */
+  /** The term at `index` (the base's included), or undefined when compacted or past the end. */
   termAt(index: number): number | undefined {
-    return index >= 0 && index <= this.log.lastIndex ? this.log.term(index) : undefined
+    return index >= this.log.baseIndex && index <= this.log.lastIndex ? this.log.term(index) : undefined
   }
 
   /** A follower's replication state, on the leader only. */
@@ -235,6 +286,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private run(action: () => void): RaftReady {
     const termBefore = this.term
     action()
+    this.maybeRequestSnapshot()
     this.assertInvariants(termBefore)
     const ready = this.ready
     this.ready = emptyReady()
@@ -250,6 +302,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (this.term < termBefore) fail(`term went from ${termBefore} down to ${this.term}`)
     if (this.commitIndex > this.log.lastIndex) fail(`commitIndex ${this.commitIndex} > lastIndex ${this.log.lastIndex}`)
     if (this.appliedIndex !== this.commitIndex) fail(`appliedIndex ${this.appliedIndex} != commitIndex ${this.commitIndex}`)
+    if (this.log.baseIndex > this.commitIndex) fail(`log compacted through ${this.log.baseIndex}, past commitIndex ${this.commitIndex}`)
     if (this.log.lastTerm > this.term) fail(`log holds term ${this.log.lastTerm} beyond the current term`)
     if (this.role === 'leader' && this.leader !== this.id) fail(`leader but leader field is ${this.leader}`)
     if (this.role === 'candidate' && this.votedFor !== this.id) fail(`candidate that voted for ${this.votedFor}`)
@@ -527,7 +580,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
         this.note(`ignored RequestVote from ${from} for term ${message.term}: restarted less than an election timeout ago`)
         return
       }
-      const leader = message.type === 'AppendEntries' ? from : undefined
+      const leader = message.type === 'AppendEntries' || message.type === 'InstallSnapshot' ? from : undefined
       this.becomeFollower(message.term, leader)
     } else if (!termNeutral && message.term < this.term) {
       this.answerStaleTerm(from, message)
@@ -559,6 +612,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       case 'TimeoutNow':
         this.onTimeoutNow(from)
         break
+      case 'InstallSnapshot':
+        this.onInstallSnapshot(from, message)
+        break
+      case 'InstallSnapshotResponse':
+        if (this.role === 'leader') this.onInstallSnapshotResponse(from, message)
+        break
       default:
         assertNever(message, 'raft message')
     }
@@ -583,6 +642,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       })
     } else if (message.type === 'RequestVote') {
       this.send(from, { type: 'RequestVoteResponse', term: this.term, voteGranted: false })
+    } else if (message.type === 'InstallSnapshot') {
+      this.send(from, { type: 'InstallSnapshotResponse', term: this.term, snapshotIndex: 0, offset: 0, receivedBytes: 0, done: false, readSeq: 0 })
     }
   }
 
@@ -679,7 +740,29 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   // Replication: follower side
 
   /** Here request.term === this.term. */
-  private onAppendEntries(from: NodeId, request: AppendEntries): void {
+  private onAppendEntries(from: NodeId, received: AppendEntries): void {
+    const request = this.trimToBase(received)
+    if (typeof request === 'string') return this.note(`ignored AppendEntries from ${from}: ${request}`)
+    this.acceptAppend(from, request)
+  }
+
+  /**
+   * A request reaching below the log's base (Raft §7): the entries there are compacted, and
+   * committed (a snapshot holds only committed state), so every later leader holds the same ones
+   * (Leader Completeness). The request is cut to start at the base, whose term the log kept; the
+   * one check left is that the request's entry at the base, if it has one, has that term.
+   */
+  private trimToBase(request: AppendEntries): AppendEntries | string {
+    const base = this.log.baseIndex
+    if (request.prevLogIndex >= base) return request
+    const below = base - request.prevLogIndex
+    if (request.entries.length >= below && request.entries[below - 1].term !== this.log.baseTerm) {
+      return `its entry at ${base} has term ${request.entries[below - 1].term}, the snapshot's has term ${this.log.baseTerm}`
+    }
+    return { ...request, prevLogIndex: base, prevLogTerm: this.log.baseTerm, entries: request.entries.slice(below) }
+  }
+
+  private acceptAppend(from: NodeId, request: AppendEntries): void {
     const impossible = this.impossibleAppend(from, request)
     if (impossible !== undefined) {
       this.note(`ignored AppendEntries from ${from}: ${impossible}`)
@@ -729,6 +812,152 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       conflictTerm: 0,
       readSeq: request.readSeq,
     })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Snapshots (Raft §7)
+
+  /** Here request.term === this.term. Chunks are taken in order; the snapshot is installed whole. */
+  private onInstallSnapshot(from: NodeId, request: InstallSnapshot): void {
+    const impossible = this.impossibleSnapshot(from, request)
+    if (impossible !== undefined) return this.note(`ignored InstallSnapshot from ${from}: ${impossible}`)
+    if (this.role !== 'follower') this.becomeFollower(this.term, from)
+    else this.learnLeader(from)
+    this.electionElapsed = 0
+    const answer = (receivedBytes: number, done: boolean): void => this.send(from, {
+      type: 'InstallSnapshotResponse',
+      term: this.term,
+      snapshotIndex: request.snapshotIndex,
+      offset: request.offset,
+      receivedBytes,
+      done,
+      readSeq: request.readSeq,
+    })
+    // Everything it covers is committed here already: nothing to install, the leader may go on.
+    if (request.snapshotIndex <= this.commitIndex) return answer(request.totalBytes, true)
+    let incoming = this.incomingSnapshot
+    let same = incoming !== undefined && incoming.term === this.term && incoming.index === request.snapshotIndex &&
+      incoming.snapshotTerm === request.snapshotTerm && incoming.totalBytes === request.totalBytes
+    if (request.offset === 0 && !(same && incoming!.bytes > 0)) {
+      incoming = { term: this.term, index: request.snapshotIndex, snapshotTerm: request.snapshotTerm, members: request.members, totalBytes: request.totalBytes, chunks: [], bytes: 0 }
+      this.incomingSnapshot = incoming
+      same = true
+    }
+    if (!same || request.offset !== incoming!.bytes) return answer(same ? incoming!.bytes : 0, false)
+    incoming!.chunks.push(request.data)
+    incoming!.bytes += request.data.length
+    if (incoming!.bytes < incoming!.totalBytes) return answer(incoming!.bytes, false)
+    this.incomingSnapshot = undefined
+    const { index, snapshotTerm, members, chunks, totalBytes } = incoming!
+    this.installSnapshot({ index, term: snapshotTerm, members, data: concatBytes(chunks, totalBytes) }, from)
+    answer(totalBytes, true)
+  }
+
+  /** What no honest leader of this term sends; see impossibleAppend. */
+  private impossibleSnapshot(from: NodeId, request: InstallSnapshot): string | undefined {
+    if (this.role === 'leader') return `a second leader in term ${this.term} (this node leads it)`
+    if (this.leader !== undefined && this.leader !== from) return `a second leader in term ${this.term} (${this.leader} leads it)`
+    if (request.snapshotTerm > request.term) return `snapshotTerm ${request.snapshotTerm} beyond its term ${request.term}`
+    if (request.snapshotIndex < 1) return 'a snapshot through index 0'
+    if (request.totalBytes > snapshotBytesMax) return `a snapshot of ${request.totalBytes} bytes, more than snapshotBytesMax ${snapshotBytesMax}`
+    if (request.offset + request.data.length > request.totalBytes) return `chunk [${request.offset}, ${request.offset + request.data.length}) beyond ${request.totalBytes} bytes`
+    const members = new Set(request.members)
+    if (members.size !== this.memberSet.size || this.options.members.some((member) => !members.has(member))) {
+      return `taken under members ${request.members.join(', ')}, not this cluster's`
+    }
+    if (request.snapshotIndex <= this.commitIndex && this.termAt(request.snapshotIndex) !== undefined && this.termAt(request.snapshotIndex) !== request.snapshotTerm) {
+      return `it contradicts committed index ${request.snapshotIndex}`
+    }
+    return undefined
+  }
+
+  /**
+   * Raft §7: a log holding the snapshot's last entry keeps what follows it; any other log is
+   * discarded. The state machine is replaced (installSnapshot in the Ready, after the record is
+   * durable) and everything through the snapshot counts as committed and applied.
+   */
+  private installSnapshot(snapshot: RaftSnapshot, leader: NodeId): void {
+    const lastIndexBefore = this.log.lastIndex
+    const kept = installIntoLog(this.log, snapshot.index, snapshot.term)
+    // MUTATION installSnapshotUnpersisted: the answer below leaves with nothing on disk to back it.
+    if (!this.mutations.installSnapshotUnpersisted) this.persistSnapshot(snapshot)
+    this.snapshot = snapshot
+    this.snapshotRequested = undefined
+    this.appliedBytesSinceSnapshot = 0
+    this.commitIndex = snapshot.index
+    this.appliedIndex = snapshot.index
+    this.ready.installSnapshot = { index: snapshot.index, term: snapshot.term, data: snapshot.data }
+    this.ready.events.push({ kind: 'commit', index: snapshot.index })
+    const what = kept ? `kept the log after it (through ${this.log.lastIndex})` : `discarded the log (through ${lastIndexBefore})`
+    this.note(`installed snapshot through ${snapshot.index} (term ${snapshot.term}, ${snapshot.data.length} bytes) from ${leader}; ${what}`)
+  }
+
+  /** After each step: asks the driver for a snapshot once a threshold of applied entries or bytes is reached. */
+  private maybeRequestSnapshot(): void {
+    if (this.snapshotRequested !== undefined) return
+    const entriesMax = this.options.snapshotEntries ?? 0
+    const bytesMax = this.options.snapshotBytes ?? 0
+    const byEntries = entriesMax > 0 && this.appliedIndex - (this.snapshot?.index ?? 0) >= entriesMax
+    const byBytes = bytesMax > 0 && this.appliedBytesSinceSnapshot >= bytesMax
+    if (!byEntries && !byBytes) return
+    // MUTATION snapshotPastCommit: snapshots the whole log, its uncommitted tail counted as committed
+    // (and applied) so the state machine can include it.
+    if (this.mutations.snapshotPastCommit && this.log.lastIndex > this.commitIndex) this.commitTo(this.log.lastIndex)
+    this.snapshotRequested = this.appliedIndex
+    this.ready.takeSnapshot = { index: this.appliedIndex }
+  }
+
+  /** The driver's answer to takeSnapshot: record the snapshot, then drop the log through it. */
+  private onSnapshotTaken(index: number, data: Uint8Array): void {
+    if (index !== this.snapshotRequested) {
+      // An installed snapshot overtook the request (it cleared it), or the driver is confused.
+      return this.note(`ignored a snapshot through ${index}: the snapshot asked for is ${this.snapshotRequested ?? 'none'}`)
+    }
+    this.snapshotRequested = undefined
+    if (index <= this.log.baseIndex) return
+    if (index > this.appliedIndex) throw new Error(`raft ${this.id}: a snapshot through ${index}, past appliedIndex ${this.appliedIndex}`)
+    const snapshot: RaftSnapshot = { index, term: this.log.term(index), members: [...this.options.members], data }
+    // etcd's SnapshotCatchUpEntries: entries just below the snapshot stay in memory, so a follower
+    // a little behind gets AppendEntries rather than the whole snapshot. The persisted log still
+    // starts after the snapshot (persistSnapshot): a restart needs none of them.
+    const compactThrough = this.catchUpStart(index)
+    if (compactThrough > this.log.baseIndex) this.log.compactThrough(compactThrough)
+    this.persistSnapshot(snapshot)
+    this.snapshot = snapshot
+    this.appliedBytesSinceSnapshot = 0
+    this.note(`snapshot through ${index} (term ${snapshot.term}, ${data.length} bytes): log compacted through ${this.log.baseIndex}, ${this.log.lastIndex - this.log.baseIndex} entries kept`)
+  }
+
+  /**
+   * Where to compact a log snapshotted through `index`: snapshotCatchUpEntries below it stay, but no
+   * more than half of snapshotBytes of them (big values would otherwise keep gigabytes in memory).
+   */
+  private catchUpStart(index: number): number {
+    const through = Math.max(this.log.baseIndex, index - (this.options.snapshotCatchUpEntries ?? 0))
+    const keptBytesMax = Math.floor((this.options.snapshotBytes ?? 0) / 2)
+    if (keptBytesMax === 0) return through
+    let bytes = 0
+    for (let at = index; at > through; at -= 1) {
+      bytes += entryBytes(this.log.entry(at))
+      if (bytes > keptBytesMax) return at
+    }
+    return through
+  }
+
+  /**
+   * The snapshot record, then the hard state and the log after the snapshot's index written again
+   * (the log must already be compacted or reset to it): with those three durable, every record
+   * before the snapshot is obsolete, and a driver may drop them (WAL segments, simulator records).
+   */
+  private persistSnapshot(snapshot: RaftSnapshot): void {
+    this.ready.persist.push({ kind: 'snapshot', ...snapshot })
+    this.ready.persist.push({ kind: 'hardState', term: this.term, votedFor: this.votedFor })
+    if (this.log.lastIndex === snapshot.index) return
+    let fromIndex = snapshot.index + 1
+    for (const chunk of chunkByBytes(this.log.slice(fromIndex, this.log.lastIndex), this.budgets.entriesRecordBytesMax, entryBytes)) {
+      this.ready.persist.push({ kind: 'entries', fromIndex, entries: chunk })
+      fromIndex += chunk.length
+    }
   }
 
   private learnLeader(from: NodeId): void {
@@ -876,6 +1105,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     const probeConfirmed = progress.state === 'probe' && matchIndex === progress.matchIndex
     if (!advanced && !probeConfirmed) return
     if (progress.state === 'probe') progress.becomeReplicate()
+    else if (progress.state === 'snapshot' && progress.matchIndex >= progress.snapshot!.index) progress.becomeReplicate()
     if (this.maybeCommit()) this.broadcastAppend()
     else this.sendAppendsOrCommit(from, progress)
     if (this.transfer?.target === from && progress.matchIndex === this.log.lastIndex) this.sendTimeoutNow(from)
@@ -884,6 +1114,32 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private sendTimeoutNow(target: NodeId): void {
     this.leaseForfeited = true
     this.send(target, { type: 'TimeoutNow', term: this.term })
+  }
+
+  private onInstallSnapshotResponse(from: NodeId, response: InstallSnapshotResponse): void {
+    const progress = this.progress.get(from)
+    if (progress === undefined) return this.note(`ignored InstallSnapshotResponse from ${from}: no progress kept for it`)
+    if (response.readSeq > this.reads.seq || response.snapshotIndex > this.log.lastIndex) {
+      return this.note(`ignored InstallSnapshotResponse from ${from}: read round ${response.readSeq} or index ${response.snapshotIndex} never sent`)
+    }
+    progress.recentActive = true
+    if (response.snapshotIndex === 0) return // an answer to a request of an older term
+    if (response.readSeq > progress.readAckSeq) {
+      progress.readAckSeq = response.readSeq
+      this.confirmReads()
+    }
+    // Installed (or not needed): the follower's log matches through the snapshot's index.
+    if (response.done) return this.onAppendAccepted(from, progress, response.snapshotIndex)
+    const snapshot = progress.snapshot
+    if (progress.state !== 'snapshot' || snapshot === undefined || snapshot.index !== response.snapshotIndex) return
+    // Only the answer to the latest chunk moves the transfer: duplicates and late answers would start copies of it.
+    if (!progress.snapshotChunkSent || response.offset !== progress.snapshotSentOffset) return
+    progress.snapshotHeartbeatsUnanswered = 0
+    if (response.receivedBytes > snapshot.data.length) return this.note(`ignored InstallSnapshotResponse from ${from}: ${response.receivedBytes} bytes of ${snapshot.data.length}`)
+    // Fewer bytes than before: the follower lost its partial copy (a restart) and starts again.
+    progress.snapshotAckedBytes = response.receivedBytes
+    progress.snapshotChunkSent = false
+    this.sendSnapshotChunk(from, progress)
   }
 
   private onAppendRejected(from: NodeId, progress: Progress, response: AppendEntriesResponse): void {
@@ -925,6 +1181,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       const applied: AppliedEntry = { index, term: entry.term, command: entry.command }
       if (entry.tag !== undefined) applied.tag = entry.tag
       this.ready.applied.push(applied)
+      this.appliedBytesSinceSnapshot += entryBytes(entry)
     }
     this.appliedIndex = this.commitIndex
   }
@@ -946,6 +1203,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (this.options.readMode === 'lease') this.reads.startRound([], this.commitIndex, this.ticks, this.nowMs)
     for (const [peer, progress] of this.progress) {
       progress.probeSent = false
+      // A chunk still unanswered waits a few heartbeats before it goes again (the follower may be down).
+      if (progress.state === 'snapshot' && progress.snapshotChunkSent && !progress.snapshotResendDue()) {
+        this.sendEmptyAppend(peer, progress)
+        continue
+      }
+      progress.snapshotChunkSent = false
       if (this.sendAppends(peer, progress) === 0) this.sendEmptyAppend(peer, progress)
     }
   }
@@ -956,6 +1219,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    * bytes, but at least one entry. Returns how many requests went out.
    */
   private sendAppends(peer: NodeId, progress: Progress): number {
+    // The follower needs entries at or below the base (prevLogIndex < base): only the snapshot has them.
+    if (progress.state === 'snapshot' || progress.nextIndex <= this.log.baseIndex) return this.sendSnapshotChunk(peer, progress)
     let sent = 0
     while (sent < this.options.inflightAppendsMax && !progress.paused && progress.nextIndex <= this.log.lastIndex) {
       const fromIndex = progress.nextIndex
@@ -967,9 +1232,41 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     return sent
   }
 
-  /** An AppendEntries without entries at nextIndex - 1: not counted in the window. */
+  /**
+   * An AppendEntries without entries at nextIndex - 1: not counted in the window. One to a follower
+   * that needs the snapshot is at the log's base instead (the entries below it are gone): it still
+   * carries the read round and the leader's authority, and a follower it matches says so.
+   */
   private sendEmptyAppend(peer: NodeId, progress: Progress): void {
-    this.sendAppend(peer, progress, progress.nextIndex, [])
+    this.sendAppend(peer, progress, Math.max(progress.nextIndex, this.log.baseIndex + 1), [])
+  }
+
+  /** The next chunk of the snapshot (entering snapshot state first); returns how many went out (0 or 1). */
+  private sendSnapshotChunk(peer: NodeId, progress: Progress): number {
+    if (progress.state !== 'snapshot') {
+      const snapshot = this.snapshot
+      if (snapshot === undefined) throw new Error(`raft ${this.id}: log compacted through ${this.log.baseIndex} without a snapshot`)
+      this.note(`sending the snapshot through ${snapshot.index} to ${peer}: it needs index ${progress.nextIndex}, compacted`)
+      progress.becomeSnapshot(snapshot)
+    }
+    if (progress.snapshotChunkSent) return 0
+    const snapshot = progress.snapshot!
+    const offset = progress.snapshotAckedBytes
+    const end = Math.min(snapshot.data.length, offset + this.snapshotChunkBytesMax)
+    progress.snapshotChunkSent = true
+    progress.snapshotSentOffset = offset
+    this.send(peer, {
+      type: 'InstallSnapshot',
+      term: this.term,
+      snapshotIndex: snapshot.index,
+      snapshotTerm: snapshot.term,
+      members: snapshot.members,
+      offset,
+      totalBytes: snapshot.data.length,
+      data: snapshot.data.subarray(offset, end),
+      readSeq: this.reads.seq,
+    })
+    return 1
   }
 
   private sendAppend(peer: NodeId, progress: Progress, fromIndex: number, entries: LogEntry[]): void {
@@ -1097,4 +1394,16 @@ function markDurability(ready: RaftReady): void {
   ready.mustSync = ready.persist.length > 0
   if (!ready.persist.every((record) => record.kind === 'entries')) return
   for (const outbound of ready.messages) if (outbound.message.type === 'AppendEntries') outbound.leavesBefore = 'write'
+}
+
+/** The chunks of a snapshot, in order, as one array of `totalBytes`. */
+function concatBytes(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]
+  const data = new Uint8Array(totalBytes)
+  let offset = 0
+  for (const chunk of chunks) {
+    data.set(chunk, offset)
+    offset += chunk.length
+  }
+  return data
 }

@@ -10,7 +10,7 @@ import type { Command, NodeId, RequestTag } from '../types.js'
  * The sender is never inside a message: the driver supplies it as the input's `from`.
  */
 
-/** One slot of the replicated log. Index 0 is an empty sentinel of term 0; real entries start at 1. */
+/** One slot of the replicated log. Real entries start at index 1; index 0 is the empty base of term 0. */
 export interface LogEntry {
   term: number
   command: Command
@@ -23,10 +23,29 @@ export interface LogEntry {
  *   hardState: the current term and the vote cast in it (Raft Figure 2 "persistent state").
  *   entries:   drop every entry at index >= fromIndex, then append `entries` (a leader's append is
  *              fromIndex = lastIndex + 1 with nothing to drop; a follower's conflict repair drops).
+ *   snapshot:  the state machine through `index` (Raft §7): if the log holds `index` with `term`,
+ *              drop the entries through it and keep the rest; otherwise discard the whole log. Either
+ *              way the log's base becomes (index, term). The core always follows it, in the same
+ *              Ready, with a hardState record and entries records rewriting the log after `index`:
+ *              once those are durable, every record before the snapshot is obsolete and a driver may
+ *              drop it (WAL segments). Until then the older records still hold the same log.
  */
 export type RaftPersist =
   | { kind: 'hardState'; term: number; votedFor: NodeId | null }
   | { kind: 'entries'; fromIndex: number; entries: LogEntry[] }
+  | ({ kind: 'snapshot' } & RaftSnapshot)
+
+/**
+ * A state machine snapshot: opaque bytes from the driver's state machine, taken after applying
+ * `index` (whose term was `term`). `members` is the configuration it was taken under (today the
+ * fixed member list; a membership change will make it the latest configuration at `index`).
+ */
+export interface RaftSnapshot {
+  index: number
+  term: number
+  members: NodeId[]
+  data: Uint8Array
+}
 
 /** Raft §5.2: a candidate asks for a vote; `transfer` is set when a TimeoutNow started the election (§3.10). */
 export interface RequestVote {
@@ -95,6 +114,38 @@ export interface AppendEntriesResponse {
   readSeq: number
 }
 
+/**
+ * Raft §7: one chunk of the leader's snapshot, `data` being bytes [offset, offset + data.length) of
+ * totalBytes. The follower installs the snapshot only once the last chunk arrives.
+ */
+export interface InstallSnapshot {
+  type: 'InstallSnapshot'
+  term: number
+  snapshotIndex: number
+  snapshotTerm: number
+  members: NodeId[]
+  offset: number
+  totalBytes: number
+  data: Uint8Array
+  readSeq: number
+}
+
+/**
+ * A snapshotIndex of 0 answers a request of an older term (only its term means anything).
+ * `receivedBytes`: how much of the snapshot at snapshotIndex the follower holds in a row (the next
+ * chunk it wants starts there); `done`: it has installed it, or already had everything through it.
+ */
+export interface InstallSnapshotResponse {
+  type: 'InstallSnapshotResponse'
+  term: number
+  snapshotIndex: number
+  /** The offset of the chunk this answers: the leader acts only on the answer to its latest chunk. */
+  offset: number
+  receivedBytes: number
+  done: boolean
+  readSeq: number
+}
+
 /** Leadership transfer (thesis §3.10): the leader tells a caught-up follower to start an election now. */
 export interface TimeoutNow {
   type: 'TimeoutNow'
@@ -109,6 +160,8 @@ export type RaftMessage =
   | AppendEntries
   | AppendEntriesResponse
   | TimeoutNow
+  | InstallSnapshot
+  | InstallSnapshotResponse
 
 export type RaftMessageType = RaftMessage['type']
 
@@ -120,6 +173,8 @@ export const raftMessageTypes: readonly RaftMessageType[] = [
   'AppendEntries',
   'AppendEntriesResponse',
   'TimeoutNow',
+  'InstallSnapshot',
+  'InstallSnapshotResponse',
 ]
 
 export type MessageCheck = { ok: true; message: RaftMessage } | { ok: false; error: string }
@@ -163,6 +218,11 @@ function checkFields(type: RaftMessageType, value: Record<string, unknown>): str
       )
     case 'TimeoutNow':
       return counts('term')
+    case 'InstallSnapshot':
+      return counts('term', 'snapshotIndex', 'snapshotTerm', 'offset', 'totalBytes', 'readSeq') ?? checkMembers(value.members) ??
+        (value.data instanceof Uint8Array ? null : 'data must be bytes')
+    case 'InstallSnapshotResponse':
+      return counts('term', 'snapshotIndex', 'offset', 'receivedBytes', 'readSeq') ?? flags('done')
     default:
       return assertNever(type, 'raft message type')
   }
@@ -179,6 +239,10 @@ function checkEntries(entries: unknown): string | null {
   return null
 }
 
+function checkMembers(members: unknown): string | null {
+  if (!Array.isArray(members) || !members.every((member) => typeof member === 'string')) return 'members must be an array of node ids'
+  return null
+}
 
 function checkTag(tag: unknown): string | null {
   if (tag === undefined) return null

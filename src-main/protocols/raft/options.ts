@@ -13,6 +13,8 @@ export const raftMutationNames = [
   'truncateOnStaleAppend',
   'readWithoutQuorumCheck',
   'leaseFromTicks',
+  'snapshotPastCommit',
+  'installSnapshotUnpersisted',
 ] as const
 export type RaftMutation = (typeof raftMutationNames)[number]
 
@@ -29,6 +31,13 @@ export interface RaftMutations {
   readWithoutQuorumCheck?: boolean
   /** The leader lease is counted in the leader's ticks, not on its monotonic clock (a leader whose timers run late keeps it too long). */
   leaseFromTicks?: boolean
+  /** Snapshot the whole log, uncommitted tail included, counting it as committed (§7 snapshots only committed state). */
+  snapshotPastCommit?: boolean
+  /**
+   * A follower installs a leader's snapshot and acknowledges it without making it durable (§7: the
+   * snapshot is saved before the reply): the leader counts entries that a crash takes away.
+   */
+  installSnapshotUnpersisted?: boolean
 }
 
 // Every flag has a name and every name a flag: this fails to compile when the two drift apart.
@@ -92,6 +101,20 @@ export interface RaftOptions {
   tickMs?: number
   /** Reads waiting at the leader; beyond this a read is rejected as 'dropped'. Default readsPendingMaxDefault. */
   readsPendingMax?: number
+  /**
+   * Raft §7: ask the driver for a snapshot once this many entries were applied since the last one
+   * (0 or undefined: never compact). The driver answers with a 'snapshot' input.
+   */
+  snapshotEntries?: number
+  /** The same, counted in applied entry bytes (whichever threshold comes first). */
+  snapshotBytes?: number
+  /**
+   * Entries kept in memory below a snapshot's index (etcd's SnapshotCatchUpEntries), so a follower
+   * slightly behind catches up by AppendEntries instead of a whole snapshot. Default 0.
+   */
+  snapshotCatchUpEntries?: number
+  /** Bytes per InstallSnapshot chunk. Default appendBytesMax of wire-budget.ts (etcd's MaxSizePerMsg). */
+  snapshotChunkBytesMax?: number
   /** The node's persisted records, oldest first, replayed to rebuild term, vote and log after a restart. */
   persisted?: readonly RaftPersist[]
   mutations?: RaftMutations
@@ -99,6 +122,8 @@ export interface RaftOptions {
 }
 
 export const readsPendingMaxDefault = 100_000
+/** The largest snapshot a follower accepts from a leader: bounds the buffer of chunks it assembles. */
+export const snapshotBytesMax = 1024 * 1024 * 1024
 
 /** The byte budgets a core runs with: the options' values, or the lab's (wire-budget.ts). */
 export function byteBudgets(options: RaftOptions): { appendBytesMax: number; inflightBytesMax: number; entriesRecordBytesMax: number } {
@@ -148,6 +173,13 @@ export function validateOptions(options: RaftOptions): void {
   if (options.tickMs !== undefined && !(Number.isFinite(options.tickMs) && options.tickMs > 0)) fail(`tickMs must be a positive number, got ${options.tickMs}`)
   if (options.leaseDriftTicks !== undefined && !isInRange(options.leaseDriftTicks, 0, timeoutMin - 1)) {
     fail(`leaseDriftTicks must be an integer in [0, ${timeoutMin - 1}]`)
+  }
+  for (const name of ['snapshotEntries', 'snapshotBytes', 'snapshotCatchUpEntries'] as const) {
+    const value = options[name]
+    if (value !== undefined && !isInRange(value, 0, Number.MAX_SAFE_INTEGER)) fail(`${name} must be a non-negative integer (0: never snapshot), got ${value}`)
+  }
+  if (options.snapshotChunkBytesMax !== undefined && !isInRange(options.snapshotChunkBytesMax, 1, messageBytesMax / 2)) {
+    fail(`snapshotChunkBytesMax must be in [1, ${messageBytesMax / 2}]`)
   }
   const readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
   if (!isInRange(readsPendingMax, 1, Number.MAX_SAFE_INTEGER)) fail('readsPendingMax must be a positive integer')

@@ -1,3 +1,6 @@
+import { assertNever } from '../types.js'
+import type { RaftSnapshot } from './messages.js'
+
 /**
  * The leader's view of one follower (etcd's tracker.Progress, simplified).
  *
@@ -6,8 +9,12 @@
  *   replicate: the follower's log is known to match through matchIndex; the leader streams entries,
  *              advancing nextIndex optimistically as it sends, up to inflightAppendsMax unacknowledged
  *              AppendEntries. Any rejection drops back to probe.
+ *   snapshot:  the entries the follower needs are compacted away (nextIndex - 1 < the log's base);
+ *              the leader sends its snapshot in chunks, one at a time, each after the previous one
+ *              was acknowledged (a heartbeat resends a lost one), and no AppendEntries with entries.
+ *              Done, the follower matches through the snapshot's index and goes to replicate.
  */
-export type ProgressState = 'probe' | 'replicate'
+export type ProgressState = 'probe' | 'replicate' | 'snapshot'
 
 /**
  * A bounded FIFO of the in-flight AppendEntries (a ring buffer): the last index each carried and
@@ -71,6 +78,13 @@ export class Inflights {
   }
 }
 
+/**
+ * A chunk that went unanswered is sent again after this many heartbeats (the heartbeats between
+ * are empty AppendEntries): a follower that is down does not get a chunk, up to appendBytesMax,
+ * at every heartbeat.
+ */
+export const snapshotResendHeartbeats = 4
+
 export class Progress {
   matchIndex = 0
   state: ProgressState = 'probe'
@@ -83,6 +97,18 @@ export class Progress {
   /** leaderCommit of the latest AppendEntries sent. */
   sentCommit = 0
   readonly inflights: Inflights
+  /**
+   * In snapshot state: the snapshot being sent (kept even if the leader compacts again meanwhile,
+   * so a slow transfer still finishes), the bytes the follower acknowledged holding, and whether a
+   * chunk is out.
+   */
+  snapshot: RaftSnapshot | undefined
+  snapshotAckedBytes = 0
+  snapshotChunkSent = false
+  /** The offset of the latest chunk sent: only the answer to it moves the transfer on. */
+  snapshotSentOffset = 0
+  /** Heartbeats since the follower last answered a chunk: a chunk is resent only every snapshotResendHeartbeats. */
+  snapshotHeartbeatsUnanswered = 0
 
   constructor(
     public nextIndex: number,
@@ -94,7 +120,34 @@ export class Progress {
 
   /** Whether an AppendEntries carrying entries may be sent now. */
   get paused(): boolean {
-    return this.state === 'probe' ? this.probeSent : this.inflights.full
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent
+      case 'replicate':
+        return this.inflights.full
+      case 'snapshot':
+        return true
+      default:
+        return assertNever(this.state, 'progress state')
+    }
+  }
+
+  /** At a heartbeat in snapshot state: whether the chunk out has waited long enough to be sent again. */
+  snapshotResendDue(): boolean {
+    this.snapshotHeartbeatsUnanswered += 1
+    if (this.snapshotHeartbeatsUnanswered < snapshotResendHeartbeats) return false
+    this.snapshotHeartbeatsUnanswered = 0
+    return true
+  }
+
+  becomeSnapshot(snapshot: RaftSnapshot): void {
+    this.state = 'snapshot'
+    this.snapshot = snapshot
+    this.snapshotAckedBytes = 0
+    this.snapshotChunkSent = false
+    this.snapshotHeartbeatsUnanswered = 0
+    this.probeSent = false
+    this.inflights.reset()
   }
 
   becomeProbe(nextIndex: number): void {
@@ -104,6 +157,7 @@ export class Progress {
     this.state = 'probe'
     this.nextIndex = nextIndex
     this.probeSent = false
+    this.snapshot = undefined
     this.inflights.reset()
   }
 
@@ -111,6 +165,7 @@ export class Progress {
     this.state = 'replicate'
     this.nextIndex = this.matchIndex + 1
     this.probeSent = false
+    this.snapshot = undefined
     this.inflights.reset()
   }
 
@@ -149,10 +204,11 @@ export class Progress {
    * Whether a rejection of the AppendEntries whose prevLogIndex was `rejectedIndex` is out of date:
    * a prefix already known to match cannot be rejected now (a reordered answer from before the
    * follower caught up), and in probe state only the answer to the current probe
-   * (prevLogIndex = nextIndex - 1) counts.
+   * (prevLogIndex = nextIndex - 1) counts. While a snapshot is on its way, the follower is known
+   * to lack the entries: a rejection (of a heartbeat) tells nothing.
    */
   isStaleRejection(rejectedIndex: number): boolean {
-    if (rejectedIndex <= this.matchIndex) return true
+    if (rejectedIndex <= this.matchIndex || this.state === 'snapshot') return true
     return this.state === 'probe' && rejectedIndex !== this.nextIndex - 1
   }
 }

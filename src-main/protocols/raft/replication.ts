@@ -30,8 +30,8 @@ export interface ConflictHint {
  */
 export function conflictHint(log: RaftLog, prevLogIndex: number): ConflictHint {
   if (prevLogIndex > log.lastIndex) return { conflictIndex: log.lastIndex + 1, conflictTerm: 0 }
+  if (prevLogIndex <= log.baseIndex) throw new Error(`conflict hint at index ${prevLogIndex}: the base ${log.baseIndex} always matches`)
   const conflictTerm = log.term(prevLogIndex)
-  if (conflictTerm === 0) throw new Error(`conflict hint at index ${prevLogIndex}: the sentinel always matches`)
   return { conflictIndex: log.firstIndexWithTermAtLeast(conflictTerm), conflictTerm }
 }
 

@@ -22,7 +22,7 @@ function pick<T>(random: Random, values: readonly T[]): T {
 }
 
 export const raftSim: SimHooks<RaftSettings, RaftMessage | MultiRaftMessage, RaftPersist | MultiRaftPersist, RaftByzantine, RaftSimSettings> = {
-  drawSettings(random) {
+  drawSettings(random, laterRandom) {
     // A narrow timeout range makes split votes (two candidates in one term) common: that is where
     // vote bookkeeping bugs show. A wide one gives quick, clean elections.
     const timeoutMin = pick(random, [8, 10, 12])
@@ -37,6 +37,11 @@ export const raftSim: SimHooks<RaftSettings, RaftMessage | MultiRaftMessage, Raf
       inflightAppendsMax: pick(random, [1, 2, 4, 16]),
       readMode: 'readindex',
       leaseDriftTicks: 0,
+      // Half the seeds compact, often (a handful of entries), and send snapshots in small chunks,
+      // so InstallSnapshot meets crashes, partitions and loss; the other half never compact.
+      snapshotEntries: laterRandom() < 0.5 ? 0 : pick(laterRandom, [3, 8, 20, 50]),
+      snapshotBytes: 0,
+      snapshotChunkBytesMax: pick(laterRandom, [4096, 32_768, 262_144]),
       // The simulator drives one group: its checks read one log per node.
       groups: 1,
       keyRouting: { kind: 'hash' },
@@ -55,7 +60,8 @@ export const raftSim: SimHooks<RaftSettings, RaftMessage | MultiRaftMessage, Raf
     return `${settings.clusterSize} nodes, election timeout ${low}..${high} ticks, heartbeat ${settings.heartbeatTicks}, ` +
       `preVote ${settings.preVote ? 'on' : 'off'}, checkQuorum ${settings.checkQuorum ? 'on' : 'off'}, ` +
       `batch ${settings.batchEntriesMax}, inflight ${settings.inflightAppendsMax}, reads ${settings.readMode}` +
-      (settings.readMode === 'lease' ? ` (drift ${settings.leaseDriftTicks} ticks)` : '')
+      (settings.readMode === 'lease' ? ` (drift ${settings.leaseDriftTicks} ticks)` : '') +
+      (settings.snapshotEntries > 0 ? `, snapshot every ${settings.snapshotEntries} entries (chunks of ${settings.snapshotChunkBytesMax} bytes)` : '')
   },
 
   exercises: ['slow-nodes', 'big-values', 'read-heavy'],
@@ -75,10 +81,15 @@ export const raftSim: SimHooks<RaftSettings, RaftMessage | MultiRaftMessage, Raf
         for (const entry of record.entries) log.append(entry.term, entryKey(entry.term, entry.command, entry.tag))
         return
       }
+      case 'snapshot':
+        if (log.installSnapshot === undefined) throw new Error('this durable log cannot take a snapshot record')
+        return log.installSnapshot(record.index, record.term)
       default:
         return assertNever(record, 'raft persist record')
     }
   },
+
+  logBaseIndex: (core) => (core as RaftCore).logBaseIndex(),
 
   logEntryAt(core, index) {
     const entry = (core as RaftCore).entryAt(index)

@@ -416,6 +416,7 @@ export const en = {
     requestTimeoutMs: 'Request timeout',
     checkpointInterval: 'Checkpoint interval',
     lookBehindEntries: 'Look-behind buffer (entries)',
+    snapshotEntries: 'Snapshot every (entries)',
   },
   optionHelp: {
     electionTimeoutMs: 'Each timeout is drawn from this range; a node that hears no leader for that long starts an election.',
@@ -427,6 +428,7 @@ export const en = {
     requestTimeoutMs: 'A backup that sees no progress on a request for this long suspects the primary and asks for a view change.',
     checkpointInterval: 'A checkpoint every this many sequence numbers.',
     lookBehindEntries: 'Each entry carries the keys of this many entries before it, so a follower can apply entries that do not conflict out of order (PolarFS’s N).',
+    snapshotEntries: 'Every this many applied entries the state machine is snapshotted and the log before it compacted (§7); 0: never.',
   },
   optionChoice: {
     readMode: { log: 'through the log', readindex: 'ReadIndex', lease: 'leader lease', follower: 'follower (may be stale)' },

@@ -417,6 +417,7 @@ export const ko: Messages = {
     requestTimeoutMs: '요청 타임아웃',
     checkpointInterval: '체크포인트 간격',
     lookBehindEntries: '룩비하인드 버퍼(엔트리 수)',
+    snapshotEntries: '스냅샷 간격(엔트리 수)',
   },
   optionHelp: {
     electionTimeoutMs: '타임아웃은 이 범위에서 무작위로 정해집니다. 그동안 리더의 소식을 듣지 못한 노드는 선거를 시작합니다.',
@@ -428,6 +429,7 @@ export const ko: Messages = {
     requestTimeoutMs: '백업이 이 시간 동안 요청이 진행되지 않으면 프라이머리를 의심하고 뷰 변경을 요청합니다.',
     checkpointInterval: '시퀀스 번호 이만큼마다 체크포인트를 만듭니다.',
     lookBehindEntries: '각 엔트리가 앞선 이만큼의 엔트리가 쓰는 키를 함께 실어서, 팔로워가 서로 겹치지 않는 엔트리를 순서와 상관없이 적용할 수 있습니다(PolarFS의 N).',
+    snapshotEntries: '적용된 엔트리가 이만큼 쌓일 때마다 상태 머신의 스냅샷을 찍고 그 앞의 로그를 압축합니다(§7). 0이면 하지 않습니다.',
   },
   optionChoice: {
     readMode: { log: '로그를 거쳐서', readindex: 'ReadIndex', lease: '리더 리스', follower: '팔로워(오래된 값일 수 있음)' },

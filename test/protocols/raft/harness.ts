@@ -69,6 +69,8 @@ export class Cluster {
   readonly events = new Map<NodeId, CoreEvent[]>()
   /** Every message ever sent, for assertions about what went out. */
   readonly sent: Envelope[] = []
+  readonly snapshotsTaken: { id: NodeId; index: number }[] = []
+  readonly snapshotsInstalled: { id: NodeId; index: number }[] = []
   private readonly cores = new Map<NodeId, RaftCore>()
   private readonly incarnations = new Map<NodeId, number>()
   /** index -> the entry applied there (by anyone): the state machine's history. */
@@ -129,8 +131,11 @@ export class Cluster {
       random: seededRandom(this.seed, `${id}#${incarnation}`),
       persisted: [...(this.persisted.get(id) ?? [])],
     }
-    this.cores.set(id, new RaftCore(options))
-    this.applied.set(id, [])
+    const core = new RaftCore(options)
+    this.cores.set(id, core)
+    // The state machine here is the list of applied entries; a snapshot is that list, encoded.
+    const snapshot = core.latestSnapshot()
+    this.applied.set(id, snapshot === undefined ? [] : decodeApplied(snapshot.data))
   }
 
   role(id: NodeId): string {
@@ -162,7 +167,7 @@ export class Cluster {
   log(id: NodeId): LogEntry[] {
     const core = this.core(id)
     const entries: LogEntry[] = []
-    for (let index = 1; index <= core.status().lastIndex; index += 1) entries.push(core.entryAt(index)!)
+    for (let index = core.logBaseIndex() + 1; index <= core.status().lastIndex; index += 1) entries.push(core.entryAt(index)!)
     return entries
   }
 
@@ -331,9 +336,11 @@ export class Cluster {
   private checkPair(a: NodeId, b: NodeId): void {
     const logA = this.core(a)
     const logB = this.core(b)
+    // Below either base the entries are compacted: the snapshots' contents are checked as applied entries.
+    const base = Math.max(logA.logBaseIndex(), logB.logBaseIndex())
     let index = Math.min(logA.status().lastIndex, logB.status().lastIndex)
-    while (index > 0 && logA.termAt(index) !== logB.termAt(index)) index -= 1
-    for (; index > 0; index -= 1) {
+    while (index > base && logA.termAt(index) !== logB.termAt(index)) index -= 1
+    for (; index > base; index -= 1) {
       const entryA = logA.entryAt(index)!
       const entryB = logB.entryAt(index)!
       if (entryA.term !== entryB.term || entryKey(entryA) !== entryKey(entryB)) {
@@ -351,7 +358,14 @@ export class Cluster {
       this.sent.push(envelope)
     }
     for (const event of ready.events) this.onEvent(id, core, event)
+    if (ready.installSnapshot !== undefined) this.onInstall(id, ready.installSnapshot)
     for (const entry of ready.applied) this.onApplied(id, entry)
+    if (ready.takeSnapshot !== undefined) {
+      const applied = this.applied.get(id)!
+      if (applied.length !== ready.takeSnapshot.index) this.violation(`${id} asked for a snapshot through ${ready.takeSnapshot.index} having applied ${applied.length}`)
+      this.snapshotsTaken.push({ id, index: ready.takeSnapshot.index })
+      this.step(id, { kind: 'snapshot', index: ready.takeSnapshot.index, data: encodeApplied(applied) })
+    }
     for (const { readId } of ready.reads) this.onRead(id, core, readId)
     for (const rejection of ready.rejections) listOf(this.rejections, id).push(rejection)
   }
@@ -365,11 +379,27 @@ export class Cluster {
     }
     this.leaderOfTerm.set(event.term, id)
     for (const [index, applied] of this.appliedAnywhere) {
+      if (index < core.logBaseIndex()) continue // compacted: its snapshot was checked when installed or taken
       if (core.termAt(index) !== applied.term) {
         this.violation(`leader completeness: ${id}, leader of term ${event.term}, lacks applied index ${index}`)
         return
       }
     }
+  }
+
+  /** A snapshot replaces the state machine: every entry it holds must be what was applied anywhere at its index. */
+  private onInstall(id: NodeId, snapshot: { index: number; data: Uint8Array }): void {
+    const entries = decodeApplied(snapshot.data)
+    if (entries.length !== snapshot.index) this.violation(`${id} installed a snapshot through ${snapshot.index} holding ${entries.length} entries`)
+    for (const entry of entries) {
+      const earlier = this.appliedAnywhere.get(entry.index)
+      if (earlier === undefined || earlier.term !== entry.term || earlier.key !== entryKey(entry)) {
+        this.violation(`state machine safety: ${id} installed a snapshot holding term ${entry.term} at index ${entry.index}, never applied so anywhere`)
+        break
+      }
+    }
+    this.applied.set(id, entries)
+    this.snapshotsInstalled.push({ id, index: snapshot.index })
   }
 
   private onApplied(id: NodeId, entry: AppliedEntry): void {
@@ -439,4 +469,13 @@ export function ofType(type: RaftMessage['type'], from?: NodeId, to?: NodeId): (
 
 export function between(from: NodeId | undefined, to: NodeId | undefined): (envelope: Envelope) => boolean {
   return (envelope) => (from === undefined || envelope.from === from) && (to === undefined || envelope.to === to)
+}
+
+/** The test state machine's snapshot format: its applied entries as JSON. */
+export function encodeApplied(entries: readonly AppliedEntry[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(entries))
+}
+
+export function decodeApplied(data: Uint8Array): AppliedEntry[] {
+  return JSON.parse(new TextDecoder().decode(data)) as AppliedEntry[]
 }
