@@ -417,6 +417,8 @@ export const en = {
     checkpointInterval: 'Checkpoint interval',
     lookBehindEntries: 'Look-behind buffer (entries)',
     snapshotEntries: 'Snapshot every (entries)',
+    readOnlyRequests: 'Read-only requests',
+    digestReplies: 'Digest replies',
   },
   optionHelp: {
     electionTimeoutMs: 'Each timeout is drawn from this range; a node that hears no leader for that long starts an election.',
@@ -429,6 +431,8 @@ export const en = {
     checkpointInterval: 'A checkpoint every this many sequence numbers.',
     lookBehindEntries: 'Each entry carries the keys of this many entries before it, so a follower can apply entries that do not conflict out of order (PolarFS’s N).',
     snapshotEntries: 'Every this many applied entries the state machine is snapshotted and the log before it compacted (§7); 0: never.',
+    readOnlyRequests: 'A get goes to every replica and is answered from its state once what it had prepared has executed; the client needs 2f+1 matching answers and falls back to an ordered request (Castro and Liskov §5.1.3).',
+    digestReplies: 'Only the replica a request designates sends the full result; the others send its digest (Castro and Liskov §5.1.1).',
   },
   optionChoice: {
     readMode: { log: 'through the log', readindex: 'ReadIndex', lease: 'leader lease', follower: 'follower (may be stale)' },

@@ -418,6 +418,8 @@ export const ko: Messages = {
     checkpointInterval: '체크포인트 간격',
     lookBehindEntries: '룩비하인드 버퍼(엔트리 수)',
     snapshotEntries: '스냅샷 간격(엔트리 수)',
+    readOnlyRequests: '읽기 전용 요청',
+    digestReplies: '다이제스트 응답',
   },
   optionHelp: {
     electionTimeoutMs: '타임아웃은 이 범위에서 무작위로 정해집니다. 그동안 리더의 소식을 듣지 못한 노드는 선거를 시작합니다.',
@@ -430,6 +432,8 @@ export const ko: Messages = {
     checkpointInterval: '시퀀스 번호 이만큼마다 체크포인트를 만듭니다.',
     lookBehindEntries: '각 엔트리가 앞선 이만큼의 엔트리가 쓰는 키를 함께 실어서, 팔로워가 서로 겹치지 않는 엔트리를 순서와 상관없이 적용할 수 있습니다(PolarFS의 N).',
     snapshotEntries: '적용된 엔트리가 이만큼 쌓일 때마다 상태 머신의 스냅샷을 찍고 그 앞의 로그를 압축합니다(§7). 0이면 하지 않습니다.',
+    readOnlyRequests: 'get을 모든 복제본에 보내고, 각 복제본은 자기가 준비(prepare)한 요청까지 실행된 뒤 자기 상태에서 답합니다. 클라이언트는 일치하는 답 2f+1개가 필요하며, 모이지 않으면 순서를 정하는 요청으로 다시 보냅니다(Castro와 Liskov §5.1.3).',
+    digestReplies: '요청이 지정한 복제본 하나만 결과 전체를 보내고, 나머지는 그 다이제스트만 보냅니다(Castro와 Liskov §5.1.1).',
   },
   optionChoice: {
     readMode: { log: '로그를 거쳐서', readindex: 'ReadIndex', lease: '리더 리스', follower: '팔로워(오래된 값일 수 있음)' },

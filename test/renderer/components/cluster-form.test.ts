@@ -43,18 +43,18 @@ describe('the cluster form follows the protocol descriptor', () => {
     expect(wrapper.get('[data-path="cluster.holdMs"] [data-testid=field-error]').text()).toBe('expected at most ten ticks (50 ms)')
   })
 
-  it('shows PBFT only what applies to PBFT: f, its request timeout and checkpoint interval, no Raft fields', () => {
+  it('shows PBFT only what applies to PBFT: f, its request timeout, checkpoint interval, read-only requests and digest replies, no Raft fields', () => {
     const { wrapper } = openForm('pbft')
-    expect(shownPaths(wrapper)).toEqual(['cluster.nodes', 'cluster.tickMs', 'cluster.durability', 'cluster.f', 'cluster.requestTimeoutMs', 'cluster.checkpointInterval'])
+    expect(shownPaths(wrapper)).toEqual(['cluster.nodes', 'cluster.tickMs', 'cluster.durability', 'cluster.f', 'cluster.requestTimeoutMs', 'cluster.checkpointInterval', 'cluster.readOnlyRequests', 'cluster.digestReplies'])
     expect(wrapper.text()).not.toMatch(/Election timeout|Heartbeat|Pre-vote|Check quorum|Reads/)
     expect((wrapper.get('[data-testid=option-requestTimeoutMs]').element as HTMLInputElement).value).toBe('500')
     const interval = wrapper.get('[data-testid=option-checkpointInterval]')
     expect([interval.attributes('min'), interval.attributes('max'), interval.attributes('step')]).toEqual(['1', '1024', '1'])
   })
 
-  it('shows Raft its election timing, pre-vote, read mode and check quorum, and writes what is edited', async () => {
+  it('shows Raft its election timing, pre-vote, read mode, check quorum and snapshot interval, and writes what is edited', async () => {
     const { draft, wrapper } = openForm('raft')
-    expect(shownPaths(wrapper)).toEqual(['cluster.nodes', 'cluster.tickMs', 'cluster.durability', 'cluster.electionTimeoutMs', 'cluster.heartbeatMs', 'cluster.preVote', 'cluster.readMode', 'cluster.checkQuorum'])
+    expect(shownPaths(wrapper)).toEqual(['cluster.nodes', 'cluster.tickMs', 'cluster.durability', 'cluster.electionTimeoutMs', 'cluster.heartbeatMs', 'cluster.preVote', 'cluster.readMode', 'cluster.checkQuorum', 'cluster.snapshotEntries'])
     expect((wrapper.get('[data-testid=option-readMode]').element as HTMLSelectElement).value).toBe('readindex')
     await wrapper.get('[data-testid=option-preVote]').setValue(true)
     await wrapper.get('[data-testid=option-readMode]').setValue('lease')
