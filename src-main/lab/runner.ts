@@ -46,6 +46,11 @@ import { finalReadKeysMax, type WorkloadConfig, type WorkloadReport, type Worklo
  */
 export const workloadGraceMs = 30_000
 /**
+ * How long the end of a run waits for a fault still being applied (a restarting replica); well
+ * inside the replica start timeout, so a held restart is called off rather than failed.
+ */
+const faultsInProgressGraceMs = 4000
+/**
  * Disk space held from the start of a run and given back just before summary.json is written, so a
  * run whose disk fills up can still record that it failed and why.
  */
@@ -156,7 +161,10 @@ export class ExperimentRun {
     let finalStates: FinalState[] = []
     try {
       stats = await this.runPhases()
-      if (this.interruptedBy === undefined) await this.waitForConvergence()
+      if (this.interruptedBy === undefined) {
+        await this.waitForFaultsInProgress()
+        await this.waitForConvergence()
+      }
       finalStates = await this.cluster!.finalStates()
     } catch (caught) {
       error = describeRunError((caught as Error).message)
@@ -363,6 +371,23 @@ export class ExperimentRun {
     } finally {
       this.endFaults()
     }
+  }
+
+  /**
+   * A restart the experiment asked for that is still starting when the workload ends (a loaded
+   * machine can take seconds to start a replica) gets a grace to finish, so the final states
+   * include the restarted node and its catch-up is judged. A restart held longer than that is
+   * still "not carried out" when the cluster shuts down (faults.ts), never waited for until the
+   * start timeout calls it failed.
+   */
+  private async waitForFaultsInProgress(): Promise<void> {
+    if (this.faults === undefined) return
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, faultsInProgressGraceMs)
+    })
+    await Promise.race([this.faults.settled(), grace])
+    clearTimeout(timer)
   }
 
   /**
