@@ -234,7 +234,6 @@ const simFsyncUs = 1000
 async function benchRaftVsParallelRaft(args: BenchArgs): Promise<number> {
   if (args.sim) return benchRaftVsParallelRaftSim(args)
   const rows: (ProtocolRow & { links: 'clean' | 'lossy' })[] = []
-  const { durationMs, warmupMs } = args
   await inScratchRunsDir(async (runsDir) => {
     for (const links of ['clean', 'lossy'] as const)
       for (const clients of args.clients ?? [16, 64])
@@ -248,22 +247,29 @@ async function benchRaftVsParallelRaft(args: BenchArgs): Promise<number> {
         }
   })
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-  else {
-    const lines = [
+  else
+    printParallelRaftTable(
+      rows,
       `Raft vs ParallelRaft on real processes (writes only, ${rows[0]?.nodes ?? 3} nodes, ${args.durability?.[0] ?? 'fsync'}, ${args.durationMs / 1000} s per run after ${args.warmupMs / 1000} s of warm-up, median of ${args.runs}; ` +
         `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; look-behind ${benchLookBehindEntries}); ${loadLine()}`,
-      '',
-      '| links | protocol | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | throughput vs Raft | p99 vs Raft |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-    ]
-    for (const row of rows) {
-      const raft = rows.find((other) => other.protocol === 'raft' && other.links === row.links && other.clients === row.clients)
-      const versus = row.protocol === 'parallel-raft' && raft ? `| ${(row.throughput / raft.throughput).toFixed(2)}x | ${(row.p99Ms / raft.p99Ms).toFixed(2)}x |` : '| | |'
-      lines.push(`| ${row.links} | ${row.protocol} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} ${versus}`)
-    }
-    process.stdout.write(`${lines.join('\n')}\n`)
-  }
+    )
   return 0
+}
+
+/** Raft and ParallelRaft rows side by side, each ParallelRaft row against Raft's of the same links and clients. */
+function printParallelRaftTable(rows: (ProtocolRow & { links: 'clean' | 'lossy' })[], title: string): void {
+  const lines = [
+    title,
+    '',
+    '| links | protocol | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | throughput vs Raft | p99 vs Raft |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const row of rows) {
+    const raft = rows.find((other) => other.protocol === 'raft' && other.links === row.links && other.clients === row.clients)
+    const versus = row.protocol === 'parallel-raft' && raft ? `| ${(row.throughput / raft.throughput).toFixed(2)}x | ${(row.p99Ms / raft.p99Ms).toFixed(2)}x |` : '| | |'
+    lines.push(`| ${row.links} | ${row.protocol} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} ${versus}`)
+  }
+  process.stdout.write(`${lines.join('\n')}\n`)
 }
 
 function parallelRaftShape(protocol: 'raft' | 'parallel-raft', links: 'clean' | 'lossy', clients: number, args: BenchArgs): Omit<BenchShape, 'seed'> {
@@ -302,22 +308,13 @@ async function benchRaftVsParallelRaftSim(args: BenchArgs): Promise<number> {
         if (!args.json) process.stderr.write(`  ${protocol} ${links} ${clients} clients: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms p99 ${row.p99Ms} ms (virtual time)\n`)
       }
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-  else {
-    const lines = [
+  else
+    printParallelRaftTable(
+      rows,
       `Raft vs ParallelRaft in the simulator (virtual time: network delay, jitter, loss and a modelled fsync of ${simFsyncUs / 1000} ms are the only costs; ` +
         `writes only, ${rows[0]?.nodes ?? 3} nodes, ${args.durability?.[0] ?? 'fsync'}, clients start after ${args.warmupMs / 1000} s, at most ${simBenchOpsMax.toLocaleString('en')} operations per run, median of seeds 1..${args.runs}; ` +
         `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; look-behind ${benchLookBehindEntries}; every run's history checked linearizable)`,
-      '',
-      '| links | protocol | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | throughput vs Raft | p99 vs Raft |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-    ]
-    for (const row of rows) {
-      const raft = rows.find((other) => other.protocol === 'raft' && other.links === row.links && other.clients === row.clients)
-      const versus = row.protocol === 'parallel-raft' && raft ? `| ${(row.throughput / raft.throughput).toFixed(2)}x | ${(row.p99Ms / raft.p99Ms).toFixed(2)}x |` : '| | |'
-      lines.push(`| ${row.links} | ${row.protocol} | ${row.clients} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.messagesPerOp} ${versus}`)
-    }
-    process.stdout.write(`${lines.join('\n')}\n`)
-  }
+    )
   for (const line of broken) process.stderr.write(`bench: a simulated run failed its checks, no figures for it: ${line}\n`)
   return broken.length > 0 ? 1 : 0
 }
