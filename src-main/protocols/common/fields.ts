@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { describeValue } from './describe.js'
-import { ticksOf, type OptionError } from '../descriptor.js'
+import { ticksOf, type FormField, type OptionError } from '../descriptor.js'
 
 export { describeValue }
 
@@ -61,6 +61,12 @@ export const electionTimingFields = {
  * Election timing in ticks, as Raft and ParallelRaft run it: a timeout of at least two ticks and a
  * heartbeat at least one tick below it.
  */
+/** The design form's fields for the election timing every leader-based protocol takes (with electionTimingErrors). */
+export const electionTimingForm: readonly FormField[] = [
+  { field: 'electionTimeoutMs', input: 'range', unit: 'ms' },
+  { field: 'heartbeatMs', input: 'number', unit: 'ms' },
+]
+
 export function electionTimingTicks(options: { electionTimeoutMs: readonly [number, number]; heartbeatMs: number }, tickMs: number): { electionTimeoutTicks: [number, number]; heartbeatTicks: number } {
   const timeoutMin = Math.max(2, ticksOf(options.electionTimeoutMs[0], tickMs))
   const timeoutMax = Math.max(timeoutMin, ticksOf(options.electionTimeoutMs[1], tickMs))

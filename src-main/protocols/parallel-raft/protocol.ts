@@ -4,7 +4,7 @@
  * that wait for pending entries touching their key, and one deliberate bug.
  */
 import { z } from 'zod'
-import { electionTimingErrors, electionTimingFields, electionTimingTicks, positiveInt } from '../common/fields.js'
+import { electionTimingErrors, electionTimingForm, electionTimingFields, electionTimingTicks, positiveInt } from '../common/fields.js'
 import type { ProtocolDescriptor } from '../descriptor.js'
 import { ParallelRaftCore, type ParallelRaftMutations } from './core.js'
 import { checkParallelRaftMessage, type ParallelRaftMessage, type ParallelRaftPersist } from './messages.js'
@@ -50,8 +50,7 @@ export const parallelRaftProtocol: ProtocolDescriptor<'parallel-raft', ParallelR
     schema: optionsSchema,
     check: (options, cluster) => electionTimingErrors(options, cluster.tickMs),
     form: [
-      { field: 'electionTimeoutMs', input: 'range', unit: 'ms' },
-      { field: 'heartbeatMs', input: 'number', unit: 'ms' },
+      ...electionTimingForm,
       { field: 'lookBehindEntries', input: 'number', absentMeans: lookBehindEntriesDefault },
     ],
   },

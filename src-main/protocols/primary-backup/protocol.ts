@@ -3,7 +3,7 @@
  * alone, no terms, no quorums, no liars of its own (it needs none to lose data).
  */
 import { z } from 'zod'
-import { electionTimingErrors, electionTimingFields } from '../common/fields.js'
+import { electionTimingErrors, electionTimingForm, electionTimingFields } from '../common/fields.js'
 import { ticksOf, type ProtocolDescriptor } from '../descriptor.js'
 import { isPrimaryBackupMessage, PrimaryBackupCore, type PrimaryBackupMessage, type PrimaryBackupPersist } from './core.js'
 import { primaryBackupSim, type PrimaryBackupSimSettings } from './sim.js'
@@ -30,8 +30,7 @@ export const primaryBackupProtocol: ProtocolDescriptor<'primary-backup', Primary
     schema: optionsSchema,
     check: (options, cluster) => electionTimingErrors(options, cluster.tickMs),
     form: [
-      { field: 'electionTimeoutMs', input: 'range', unit: 'ms' },
-      { field: 'heartbeatMs', input: 'number', unit: 'ms' },
+      ...electionTimingForm,
     ],
   },
   settingsOf(options, cluster) {

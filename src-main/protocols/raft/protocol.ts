@@ -6,7 +6,7 @@
  * they follow `settings.groups`.
  */
 import { z } from 'zod'
-import { electionTimingErrors, electionTimingFields, electionTimingTicks, nodeName, positiveInt, protocolMs, protocolMsOrZero } from '../common/fields.js'
+import { electionTimingErrors, electionTimingForm, electionTimingFields, electionTimingTicks, nodeName, positiveInt, protocolMs, protocolMsOrZero } from '../common/fields.js'
 import { ticksOf, type OptionError, type ProtocolDescriptor } from '../descriptor.js'
 import { assertNever } from '../types.js'
 import type { NodeId, ProtocolCore } from '../types.js'
@@ -191,8 +191,7 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
     schema: optionsSchema,
     check,
     form: [
-      { field: 'electionTimeoutMs', input: 'range', unit: 'ms' },
-      { field: 'heartbeatMs', input: 'number', unit: 'ms' },
+      ...electionTimingForm,
       { field: 'preVote', input: 'toggle' },
       { field: 'readMode', input: 'choice', choices: raftReadModes },
       { field: 'checkQuorum', input: 'toggle' },
