@@ -269,8 +269,9 @@ export class ExperimentRun {
   private acknowledgedWritesPlan(): true | string {
     const plan = this.finalReadsPlan()
     if (plan !== true) return plan
-    if (this.reads().route === 'local') {
-      return `reads in ${this.reads().mode} mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost`
+    const reads = this.reads()
+    if (reads.route === 'local') {
+      return `reads in ${reads.mode} mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost`
     }
     return true
   }
