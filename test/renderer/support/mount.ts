@@ -1,12 +1,19 @@
 /** Mounting helpers for component tests: a fresh Pinia, the real i18n, and a LabConnection whose API is a test stub. */
-import { mount, type ComponentMountingOptions } from '@vue/test-utils'
+import { enableAutoUnmount, mount, type ComponentMountingOptions } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Component } from 'vue'
-import { vi } from 'vitest'
+import { afterEach, vi } from 'vitest'
 import type { LabApi, LabStreamMessage } from '../../../src-main/api/lab-api'
 import { createLabI18n } from '../../../src-renderer/src/i18n'
 import type { ConnectionState, LabConnection } from '../../../src-renderer/src/transport/connection'
 import { useConnectionStore } from '../../../src-renderer/src/stores/connection'
+
+/*
+ * A page left mounted after its test goes on running: a child it mounts later calls a store inside
+ * its setup, and Pinia then makes that old test's Pinia the active one, so the next test's
+ * `useXStore()` reads a store no component of its own uses (run.test.ts's window stayed at 0 ms).
+ */
+enableAutoUnmount(afterEach)
 
 export function stubConnection(overrides: Partial<LabApi> = {}) {
   let state: ConnectionState = { status: 'connected' }
