@@ -18,6 +18,7 @@
  */
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import { RaftCore } from '../../../src-main/protocols/raft/index.js'
+import type { ConfigChange } from '../../../src-main/protocols/raft/config.js'
 import type { LogEntry, RaftInput, RaftMessage, RaftOptions, RaftPersist } from '../../../src-main/protocols/raft/index.js'
 import type { AppliedEntry, Command, CoreEvent, NodeId, Rejection } from '../../../src-main/protocols/types.js'
 
@@ -81,8 +82,12 @@ export class Cluster {
   private readonly clocks = new Map<NodeId, number>()
   private appliedMax = 0
 
+  /** The cluster as created: every node, also one added later, starts from this configuration. */
+  readonly bootstrap: readonly NodeId[]
+
   constructor(private readonly config: ClusterConfig = {}) {
     this.ids = config.ids ?? ['n1', 'n2', 'n3']
+    this.bootstrap = [...this.ids]
     this.seed = config.seed ?? 1
     for (const id of this.ids) {
       this.persisted.set(id, [])
@@ -113,6 +118,21 @@ export class Cluster {
     this.drop((envelope) => envelope.to === id)
   }
 
+  /**
+   * A brand-new node with an empty disk (thesis §4.1): it starts from the bootstrap configuration,
+   * which does not list it, so it waits for a leader to add it.
+   */
+  addNode(id: NodeId): void {
+    if (this.ids.includes(id)) throw new Error(`${id} already exists`)
+    this.ids.push(id)
+    this.persisted.set(id, [])
+    this.start(id)
+  }
+
+  reconfigure(leader: NodeId, change: ConfigChange): void {
+    this.step(leader, { kind: 'reconfigure', change })
+  }
+
   /** A new incarnation built from the node's persisted records; volatile state starts over. */
   restart(id: NodeId): void {
     if (this.cores.has(id)) this.crash(id)
@@ -127,7 +147,7 @@ export class Cluster {
       ...this.config.options,
       ...this.config.nodeOptions?.[id],
       id,
-      members: this.ids,
+      members: this.bootstrap,
       random: seededRandom(this.seed, `${id}#${incarnation}`),
       persisted: [...(this.persisted.get(id) ?? [])],
     }
