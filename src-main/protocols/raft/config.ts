@@ -98,20 +98,26 @@ export function checkConfig(value: unknown): string | null {
  */
 export class ConfigHistory {
   private base: RaftConfig
+  /** The log's base index when the base configuration was last set from it (0: the bootstrap). */
+  private baseIndex: number
   /** Configuration entries above the base, oldest first. */
   private entries: { index: number; config: RaftConfig }[] = []
 
-  constructor(base: RaftConfig) {
+  constructor(base: RaftConfig, baseIndex: number) {
     this.base = base
+    this.baseIndex = baseIndex
   }
 
   get latest(): RaftConfig {
     return this.entries.length === 0 ? this.base : this.entries[this.entries.length - 1].config
   }
 
-  /** The index of the latest configuration entry, or 0 when the configuration is the base's. */
+  /**
+   * Where the latest configuration is known to be in force from: its entry's index, or, when that
+   * entry is compacted, the snapshot's index (0: the bootstrap configuration).
+   */
   get latestIndex(): number {
-    return this.entries.length === 0 ? 0 : this.entries[this.entries.length - 1].index
+    return this.entries.length === 0 ? this.baseIndex : this.entries[this.entries.length - 1].index
   }
 
   /** The configuration in force at `index`: the latest entry at or below it, else the base's. */
@@ -136,12 +142,14 @@ export class ConfigHistory {
   /** The log's base moved up to `index`: the configuration there becomes the base. */
   compactedThrough(index: number): void {
     this.base = this.at(index)
+    this.baseIndex = index
     this.entries = this.entries.filter((entry) => entry.index > index)
   }
 
   /** The log was replaced by a snapshot's (the whole log discarded, or kept above `index`). */
   reset(index: number, base: RaftConfig): void {
     this.base = base
+    this.baseIndex = index
     this.entries = this.entries.filter((entry) => entry.index > index)
   }
 }

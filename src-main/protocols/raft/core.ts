@@ -168,7 +168,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.log = recovered.log
     this.snapshot = recovered.snapshot
     const bootstrap: RaftConfig = { voters: [...options.members], learners: [] }
-    this.configs = new ConfigHistory(this.snapshot === undefined ? bootstrap : snapshotConfig(this.snapshot))
+    this.configs = new ConfigHistory(this.snapshot === undefined ? bootstrap : snapshotConfig(this.snapshot), this.log.baseIndex)
     for (let index = this.log.baseIndex + 1; index <= this.log.lastIndex; index += 1) {
       const config = this.log.entry(index).config
       if (config !== undefined) this.configs.appended(index, config)
@@ -258,7 +258,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   /**
    * The configuration in force here (the latest in the log, committed or not), the index of the
-   * entry that made it (0: the bootstrap's or the snapshot's), and whether that entry is committed.
+   * entry that made it (the snapshot's index once that entry is compacted, 0 for the bootstrap
+   * configuration), and whether that entry is committed.
    */
   configuration(): { voters: readonly NodeId[]; learners: readonly NodeId[]; index: number; committed: boolean } {
     const { voters, learners } = this.configs.latest
@@ -321,11 +322,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (this.role === 'leader' && this.leader !== this.id) fail(`leader but leader field is ${this.leader}`)
     if (this.role === 'candidate' && this.votedFor !== this.id) fail(`candidate that voted for ${this.votedFor}`)
     if (this.role !== 'leader' && this.progress.size > 0) fail(`progress tracked by a ${this.role}`)
-    if (this.role === 'leader' && this.progress.size !== this.replicas().length) {
+    if (this.role === 'leader' && this.replicas().some((node) => !this.progress.has(node))) {
       fail(`progress for ${[...this.progress.keys()].join(', ')}, replicas ${this.replicas().join(', ')}`)
     }
-    if (this.role !== 'follower' && !isVoter(this.config, this.id) && this.configs.latestIndex <= this.commitIndex) {
-      fail(`a ${this.role} outside the committed configuration (${describeConfig(this.config)})`)
+    if (this.role !== 'follower' && !this.mayCampaign()) {
+      fail(`a ${this.role} that may not campaign: neither a voter nor removed by a change still uncommitted (${describeConfig(this.config)})`)
     }
   }
 
@@ -375,18 +376,33 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     return [...nodes]
   }
 
-  /** Only a voter campaigns: a learner, a removed server or one not yet told it joined waits. */
+  /**
+   * A voter campaigns; so does a voter removed by a change not known to be committed (thesis §4.2.2:
+   * it may still be needed, e.g. a leader that removed itself and restarted holds the only copy of
+   * the entries the rest need; it does not count its own vote). A learner, a removed server that
+   * knows its removal committed, and a node not yet told it joined wait.
+   */
   private mayCampaign(): boolean {
-    return isVoter(this.config, this.id)
+    if (isVoter(this.config, this.id)) return true
+    const index = this.configs.latestIndex
+    return index > this.commitIndex && isVoter(this.configs.at(index - 1), this.id)
   }
 
-  /** Leader: one progress per replica, new ones probing from `nextIndex` (a new leader's noop, a change's entry). */
+  /**
+   * Leader: one progress per replica, new ones probing from `nextIndex` (a new leader's noop, a
+   * change's entry). A server the configuration no longer lists keeps its progress until it holds
+   * the latest configuration entry and was sent a commit index covering it: it then knows it is out
+   * and does not campaign (§4.2.3). One that never answers again is kept (heartbeats only).
+   */
   private syncProgress(nextIndex = this.log.lastIndex + 1): void {
     const replicas = this.replicas()
     for (const node of replicas) {
       if (!this.progress.has(node)) this.progress.set(node, new Progress(nextIndex, this.options.inflightAppendsMax, this.budgets.inflightBytesMax))
     }
-    for (const node of [...this.progress.keys()]) if (!replicas.includes(node)) this.progress.delete(node)
+    const latest = this.configs.latestIndex
+    for (const [node, progress] of this.progress) {
+      if (!replicas.includes(node) && progress.matchIndex >= latest && progress.sentCommit >= latest) this.progress.delete(node)
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -553,10 +569,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.progress = new Map()
   }
 
+  /** Grants from voters of the current configuration (this node's own only while it is one). */
   private votesGranted(): number {
     let granted = 0
-    for (const vote of this.votes.values()) if (vote) granted += 1
+    for (const [node, vote] of this.votes) if (vote && isVoter(this.config, node)) granted += 1
     return granted
+  }
+
+  private votesRefused(): number {
+    let refused = 0
+    for (const vote of this.votes.values()) if (!vote) refused += 1
+    return refused
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -797,7 +820,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (grantedCount >= this.quorum) {
       if (this.role === 'precandidate') this.becomeCandidate(false)
       else this.becomeLeader()
-    } else if (this.votes.size - grantedCount >= this.quorum) {
+    } else if (this.votesRefused() >= this.quorum) {
       // A majority said no: this campaign cannot win; wait as a follower for someone who can.
       this.becomeFollower(this.term, undefined)
     }
@@ -1199,6 +1222,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     }
     if (response.success) this.onAppendAccepted(from, progress, response.matchIndex)
     else this.onAppendRejected(from, progress, response)
+    if (this.role === 'leader' && !isMember(this.config, from)) this.syncProgress()
   }
 
   /**
@@ -1499,11 +1523,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    * voter, it never campaigns again.
    */
   private afterConfigCommit(): void {
+    // The commit index first reaches the servers this change removed, so they know not to campaign.
+    this.broadcastAppend()
     if (isVoter(this.config, this.id)) {
       this.syncProgress()
       return
     }
-    this.broadcastAppend()
     this.note(`removed from the configuration (${describeConfig(this.config)}), now committed: stepping down`)
     this.becomeFollower(this.term, undefined)
   }

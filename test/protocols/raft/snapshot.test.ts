@@ -288,7 +288,7 @@ describe('Raft §7, Figure 13: what a follower keeps when it installs a snapshot
     const core = follower([], 2)
     const ready = core.step({ kind: 'message', from: 'n1', message: { ...chunk(4, 1, 2), members: ['n1', 'n2', 'n9'], learners: ['n4'] } })
     expect(ready.installSnapshot?.index).toBe(4)
-    expect(core.configuration()).toMatchObject({ voters: ['n1', 'n2', 'n9'], learners: ['n4'], index: 0, committed: true })
+    expect(core.configuration()).toMatchObject({ voters: ['n1', 'n2', 'n9'], learners: ['n4'], index: 4, committed: true })
     const restarted = new RaftCore({ ...defaultOptions, id: 'n2', members, random: seededRandom(1, 'n2'), persisted: ready.persist })
     expect(restarted.configuration()).toMatchObject({ voters: ['n1', 'n2', 'n9'], learners: ['n4'] })
   })
