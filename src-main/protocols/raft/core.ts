@@ -1523,12 +1523,14 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    * voter, it never campaigns again.
    */
   private afterConfigCommit(): void {
-    // The commit index first reaches the servers this change removed, so they know not to campaign.
-    this.broadcastAppend()
     if (isVoter(this.config, this.id)) {
+      if (this.progress.size === this.replicas().length) return // nobody removed is still tracked
+      // The commit index first reaches the servers this change removed, so they know not to campaign.
+      this.broadcastAppend()
       this.syncProgress()
       return
     }
+    this.broadcastAppend()
     this.note(`removed from the configuration (${describeConfig(this.config)}), now committed: stepping down`)
     this.becomeFollower(this.term, undefined)
   }
