@@ -13,6 +13,8 @@ import type {
   RequestTag,
 } from '../types.js'
 import { installIntoLog, RaftLog, recoverState } from './log.js'
+import { applyChange, checkConfig, ConfigHistory, describeChange, describeConfig, isMember, isVoter, replicasOf } from './config.js'
+import type { ConfigChange, RaftConfig } from './config.js'
 import type {
   AppendEntries,
   AppendEntriesResponse,
@@ -44,13 +46,16 @@ export type RaftReady = Ready<RaftMessage, RaftPersist>
  * inputs, plus the two that only Raft has. `transfer`: thesis §3.10, hand leadership to `target`
  * (a non-leader notes it and ignores it). `campaign`: the election timer fires now (the lab's
  * campaign fault); a leader ignores it. `snapshot`: the state machine's serialized state after
- * applying `index`, the answer to a Ready's takeSnapshot (Raft §7).
+ * applying `index`, the answer to a Ready's takeSnapshot (Raft §7). `reconfigure`: the leader appends
+ * a single-server configuration change (thesis §4.1); a refusal is a 'dropped' rejection with `tag`
+ * and a note saying why.
  */
 export type RaftInput =
   | CoreInput<RaftMessage>
   | { kind: 'transfer'; target: NodeId; nowMs?: number }
   | { kind: 'campaign'; nowMs?: number }
   | { kind: 'snapshot'; index: number; data: Uint8Array; nowMs?: number }
+  | { kind: 'reconfigure'; change: ConfigChange; tag?: RequestTag; nowMs?: number }
 
 /** A follower assembling a leader's snapshot from its chunks (Raft §7): installed only once whole. */
 interface IncomingSnapshot {
@@ -58,6 +63,7 @@ interface IncomingSnapshot {
   index: number
   snapshotTerm: number
   members: NodeId[]
+  learners: NodeId[]
   totalBytes: number
   chunks: Uint8Array[]
   bytes: number
@@ -86,9 +92,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   readonly id: NodeId
   private readonly options: RaftOptions
   private readonly mutations: RaftMutations
-  private readonly peers: readonly NodeId[]
-  private readonly memberSet: ReadonlySet<NodeId>
-  private readonly quorum: number
+  /** The configuration in force (the latest in the log, thesis §4.1) and those before it in the log. */
+  private readonly configs: ConfigHistory
   private readonly electionTimeoutMin: number
   private readonly readsPendingMax: number
   private readonly budgets: ReturnType<typeof byteBudgets>
@@ -151,28 +156,24 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.options = options
     this.id = options.id
     this.mutations = options.mutations ?? {}
-    this.peers = options.members.filter((member) => member !== options.id)
-    this.memberSet = new Set(options.members)
-    this.quorum = quorumOf(options.members.length)
     this.electionTimeoutMin = options.electionTimeoutTicks[0]
     this.readsPendingMax = options.readsPendingMax ?? readsPendingMaxDefault
     this.budgets = byteBudgets(options)
     this.snapshotChunkBytesMax = options.snapshotChunkBytesMax ?? this.budgets.appendBytesMax
     const recovered = recoverState(options.persisted ?? [])
-    if (recovered.votedFor !== null && !this.memberSet.has(recovered.votedFor)) {
-      throw new Error(`raft recovery: persisted vote for ${recovered.votedFor}, not a member`)
-    }
     this.term = recovered.term
     // MUTATION forgetVoteOnRestart: the vote is durable state (Figure 2); dropping it lets this node
     // vote twice in one term, once before and once after a restart.
     this.votedFor = this.mutations.forgetVoteOnRestart ? null : recovered.votedFor
     this.log = recovered.log
     this.snapshot = recovered.snapshot
+    const bootstrap: RaftConfig = { voters: [...options.members], learners: [] }
+    this.configs = new ConfigHistory(this.snapshot === undefined ? bootstrap : snapshotConfig(this.snapshot), this.log.baseIndex)
+    for (let index = this.log.baseIndex + 1; index <= this.log.lastIndex; index += 1) {
+      const config = this.log.entry(index).config
+      if (config !== undefined) this.configs.appended(index, config)
+    }
     if (this.snapshot !== undefined) {
-      const members = new Set(this.snapshot.members)
-      if (members.size !== this.memberSet.size || options.members.some((member) => !members.has(member))) {
-        throw new Error(`raft recovery: the snapshot through ${this.snapshot.index} was taken under members ${this.snapshot.members.join(', ')}, not ${options.members.join(', ')}`)
-      }
       // A snapshot holds only committed state, and the driver restores its state machine from it.
       this.commitIndex = this.snapshot.index
       this.appliedIndex = this.snapshot.index
@@ -209,6 +210,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
           break
         case 'snapshot':
           this.onSnapshotTaken(input.index, input.data)
+          break
+        case 'reconfigure':
+          this.onReconfigure(input.change, input.tag)
           break
         default:
           assertNever(input, 'raft core input')
@@ -250,6 +254,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    */
   latestSnapshot(): RaftSnapshot | undefined {
     return this.snapshot
+  }
+
+  /**
+   * The configuration in force here (the latest in the log, committed or not), the index of the
+   * entry that made it (the snapshot's index once that entry is compacted, 0 for the bootstrap
+   * configuration), and whether that entry is committed.
+   */
+  configuration(): { voters: readonly NodeId[]; learners: readonly NodeId[]; index: number; committed: boolean } {
+    const { voters, learners } = this.configs.latest
+    const index = this.configs.latestIndex
+    return { voters, learners, index, committed: index <= this.commitIndex }
   }
 
   /** The log's base: entries at or below it are compacted into the snapshot. */
@@ -306,8 +321,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (this.log.lastTerm > this.term) fail(`log holds term ${this.log.lastTerm} beyond the current term`)
     if (this.role === 'leader' && this.leader !== this.id) fail(`leader but leader field is ${this.leader}`)
     if (this.role === 'candidate' && this.votedFor !== this.id) fail(`candidate that voted for ${this.votedFor}`)
-    if ((this.role === 'leader') !== (this.progress.size > 0) && this.peers.length > 0) {
-      fail(`progress tracked by a ${this.role}`)
+    if (this.role !== 'leader' && this.progress.size > 0) fail(`progress tracked by a ${this.role}`)
+    if (this.role === 'leader' && this.replicas().some((node) => !this.progress.has(node))) {
+      fail(`progress for ${[...this.progress.keys()].join(', ')}, replicas ${this.replicas().join(', ')}`)
+    }
+    if (this.role !== 'follower' && !this.mayCampaign()) {
+      fail(`a ${this.role} that may not campaign: neither a voter nor removed by a change still uncommitted (${describeConfig(this.config)})`)
     }
   }
 
@@ -327,6 +346,63 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     }
     if (this.leader !== undefined) event.leader = this.leader
     this.ready.events.push(event)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Configuration (thesis §4.1): the latest in the log is in force, committed or not
+
+  private get config(): RaftConfig {
+    return this.configs.latest
+  }
+
+  /** A majority of the current configuration's voters. */
+  private get quorum(): number {
+    return quorumOf(this.config.voters.length)
+  }
+
+  /** Voters other than this node: the ones asked for votes. */
+  private voterPeers(): NodeId[] {
+    return this.config.voters.filter((voter) => voter !== this.id)
+  }
+
+  /**
+   * Everyone a leader replicates to: the current configuration's members and, until the change that
+   * removed them commits, the committed configuration's. A removed server thus receives the entry
+   * that removes it (so it knows not to campaign, thesis §4.2.3) without counting in any majority.
+   */
+  private replicas(): NodeId[] {
+    const nodes = new Set(replicasOf(this.config, this.id))
+    for (const node of replicasOf(this.configs.at(this.commitIndex), this.id)) nodes.add(node)
+    return [...nodes]
+  }
+
+  /**
+   * A voter campaigns; so does a voter removed by a change not known to be committed (thesis §4.2.2:
+   * it may still be needed, e.g. a leader that removed itself and restarted holds the only copy of
+   * the entries the rest need; it does not count its own vote). A learner, a removed server that
+   * knows its removal committed, and a node not yet told it joined wait.
+   */
+  private mayCampaign(): boolean {
+    if (isVoter(this.config, this.id)) return true
+    const index = this.configs.latestIndex
+    return index > this.commitIndex && isVoter(this.configs.at(index - 1), this.id)
+  }
+
+  /**
+   * Leader: one progress per replica, new ones probing from `nextIndex` (a new leader's noop, a
+   * change's entry). A server the configuration no longer lists keeps its progress until it holds
+   * the latest configuration entry and was sent a commit index covering it: it then knows it is out
+   * and does not campaign (§4.2.3). One that never answers again is kept (heartbeats only).
+   */
+  private syncProgress(nextIndex = this.log.lastIndex + 1): void {
+    const replicas = this.replicas()
+    for (const node of replicas) {
+      if (!this.progress.has(node)) this.progress.set(node, new Progress(nextIndex, this.options.inflightAppendsMax, this.budgets.inflightBytesMax))
+    }
+    const latest = this.configs.latestIndex
+    for (const [node, progress] of this.progress) {
+      if (!replicas.includes(node) && progress.matchIndex >= latest && progress.sentCommit >= latest) this.progress.delete(node)
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -361,6 +437,10 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private appendToLog(entries: LogEntry[]): void {
     let fromIndex = this.log.lastIndex + 1
     this.log.append(entries)
+    for (let position = 0; position < entries.length; position += 1) {
+      const config = entries[position].config
+      if (config !== undefined) this.adoptConfig(fromIndex + position, config)
+    }
     for (const chunk of chunkByBytes(entries, this.budgets.entriesRecordBytesMax, entryBytes)) {
       this.ready.persist.push({ kind: 'entries', fromIndex, entries: chunk })
       fromIndex += chunk.length
@@ -383,9 +463,18 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       if (runs.length === 0 || runs[runs.length - 1]![1] !== term) runs.push([index, term])
     }
     this.log.truncateFrom(fromIndex)
+    const configBefore = this.configs.latestIndex
+    this.configs.truncatedFrom(fromIndex)
+    if (this.configs.latestIndex !== configBefore) this.note(`configuration entry at ${configBefore} truncated: back to ${describeConfig(this.config)}`)
     const event: CoreEvent = { kind: 'truncate', fromIndex, term: this.term, toIndex, runs }
     if (this.leader !== undefined) event.leader = this.leader
     this.ready.events.push(event)
+  }
+
+  /** A configuration entry is in the log at `index`: it is in force from now on (thesis §4.1). */
+  private adoptConfig(index: number, config: RaftConfig): void {
+    this.configs.appended(index, config)
+    this.note(`configuration at ${index}: ${describeConfig(config)}`)
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -422,7 +511,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     }
     const lastLogIndex = this.log.lastIndex
     const lastLogTerm = this.log.lastTerm
-    for (const peer of this.peers) this.send(peer, { type: 'PreVote', term: this.term + 1, lastLogIndex, lastLogTerm })
+    for (const peer of this.voterPeers()) this.send(peer, { type: 'PreVote', term: this.term + 1, lastLogIndex, lastLogTerm })
   }
 
   private becomeCandidate(transfer: boolean): void {
@@ -444,7 +533,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       lastLogTerm: this.log.lastTerm,
       transfer,
     }
-    for (const peer of this.peers) this.send(peer, request)
+    for (const peer of this.voterPeers()) this.send(peer, request)
   }
 
   private becomeLeader(): void {
@@ -460,8 +549,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.reads = new ReadTracker()
     this.transfer = undefined
     this.leaseForfeited = false
-    const nextIndex = this.log.lastIndex + 1
-    this.progress = new Map(this.peers.map((peer) => [peer, new Progress(nextIndex, this.options.inflightAppendsMax, this.budgets.inflightBytesMax)]))
+    this.progress = new Map()
+    this.syncProgress()
     this.emitRole()
     // §5.4.2 and §8: only an entry of its own term lets a new leader commit what earlier terms left
     // uncommitted, and ReadIndex needs one committed before it can serve reads.
@@ -480,10 +569,17 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.progress = new Map()
   }
 
+  /** Grants from voters of the current configuration (this node's own only while it is one). */
   private votesGranted(): number {
     let granted = 0
-    for (const vote of this.votes.values()) if (vote) granted += 1
+    for (const [node, vote] of this.votes) if (vote && isVoter(this.config, node)) granted += 1
     return granted
+  }
+
+  private votesRefused(): number {
+    let refused = 0
+    for (const vote of this.votes.values()) if (!vote) refused += 1
+    return refused
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -494,11 +590,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.electionElapsed += 1
     if (this.voteHold !== undefined && this.voteHold.ticksLeft > 0) this.voteHold.ticksLeft -= 1
     if (this.role === 'leader') this.tickLeader()
-    else if (this.electionElapsed >= this.electionTimeout && !this.holdsVotes()) this.startElection()
+    else if (this.electionElapsed >= this.electionTimeout && this.mayCampaign() && !this.holdsVotes()) this.startElection()
   }
 
   private onCampaign(): void {
     if (this.role === 'leader') return
+    if (!this.mayCampaign()) return this.note(`campaign ignored: not a voter (${describeConfig(this.config)})`)
     if (this.holdsVotes()) {
       this.note('campaign postponed: restarted less than an election timeout ago, a lease granted before may still run')
       return
@@ -553,9 +650,9 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   /** Whether a majority (this node included) answered during the window now ending; starts a new window. */
   private takeQuorumActive(): boolean {
-    let active = 1
-    for (const progress of this.progress.values()) {
-      if (progress.recentActive) active += 1
+    let active = isVoter(this.config, this.id) ? 1 : 0
+    for (const [node, progress] of this.progress) {
+      if (progress.recentActive && isVoter(this.config, node)) active += 1
       progress.recentActive = false
     }
     return active >= this.quorum
@@ -565,8 +662,10 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   // Messages: term rules first (Figure 2 "all servers"), then per type
 
   private onMessage(from: NodeId, message: RaftMessage): void {
-    if (from === this.id || !this.memberSet.has(from)) {
-      this.note(`ignored ${message.type} from ${from}: not a peer`)
+    // Thesis §4.1: requests are processed whatever this node's configuration says (a leader may know
+    // of a configuration this node has not seen yet); only votes are counted by configuration.
+    if (from === this.id) {
+      this.note(`ignored ${message.type} from itself`)
       return
     }
     // A pre-vote and a granted pre-vote answer carry a term nobody has entered yet: never adopt it.
@@ -713,6 +812,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   /** Counts an answer in the current campaign (pre-vote or vote). */
   private onVoteAnswer(from: NodeId, granted: boolean): void {
+    if (!isVoter(this.config, from)) return this.note(`ignored a vote answer from ${from}: not a voter (${describeConfig(this.config)})`)
     // A grant is never taken back within a campaign; a later refusal is an answer to an older request.
     if (this.votes.get(from) === true) return
     this.votes.set(from, granted)
@@ -720,13 +820,14 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (grantedCount >= this.quorum) {
       if (this.role === 'precandidate') this.becomeCandidate(false)
       else this.becomeLeader()
-    } else if (this.votes.size - grantedCount >= this.quorum) {
+    } else if (this.votesRefused() >= this.quorum) {
       // A majority said no: this campaign cannot win; wait as a follower for someone who can.
       this.becomeFollower(this.term, undefined)
     }
   }
 
   private onTimeoutNow(from: NodeId): void {
+    if (!this.mayCampaign()) return this.note(`ignored TimeoutNow from ${from}: not a voter (${describeConfig(this.config)})`)
     if (this.role !== 'follower' || this.leader !== from) {
       // Only this term's leader may send it; anyone else (a liar, a confused peer) is ignored.
       this.note(`ignored TimeoutNow from ${from}: not the leader this ${this.role} follows in term ${this.term}`)
@@ -839,7 +940,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     let same = incoming !== undefined && incoming.term === this.term && incoming.index === request.snapshotIndex &&
       incoming.snapshotTerm === request.snapshotTerm && incoming.totalBytes === request.totalBytes
     if (request.offset === 0 && !(same && incoming!.bytes > 0)) {
-      incoming = { term: this.term, index: request.snapshotIndex, snapshotTerm: request.snapshotTerm, members: request.members, totalBytes: request.totalBytes, chunks: [], bytes: 0 }
+      incoming = { term: this.term, index: request.snapshotIndex, snapshotTerm: request.snapshotTerm, members: request.members, learners: request.learners, totalBytes: request.totalBytes, chunks: [], bytes: 0 }
       this.incomingSnapshot = incoming
       same = true
     }
@@ -848,8 +949,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     incoming!.bytes += request.data.length
     if (incoming!.bytes < incoming!.totalBytes) return answer(incoming!.bytes, false)
     this.incomingSnapshot = undefined
-    const { index, snapshotTerm, members, chunks, totalBytes } = incoming!
-    this.installSnapshot({ index, term: snapshotTerm, members, data: concatBytes(chunks, totalBytes) }, from)
+    const { index, snapshotTerm, members, learners, chunks, totalBytes } = incoming!
+    this.installSnapshot({ index, term: snapshotTerm, members, learners, data: concatBytes(chunks, totalBytes) }, from)
     answer(totalBytes, true)
   }
 
@@ -861,10 +962,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (request.snapshotIndex < 1) return 'a snapshot through index 0'
     if (request.totalBytes > snapshotBytesMax) return `a snapshot of ${request.totalBytes} bytes, more than snapshotBytesMax ${snapshotBytesMax}`
     if (request.offset + request.data.length > request.totalBytes) return `chunk [${request.offset}, ${request.offset + request.data.length}) beyond ${request.totalBytes} bytes`
-    const members = new Set(request.members)
-    if (members.size !== this.memberSet.size || this.options.members.some((member) => !members.has(member))) {
-      return `taken under members ${request.members.join(', ')}, not this cluster's`
-    }
+    const configError = checkConfig({ voters: request.members, learners: request.learners })
+    if (configError !== null) return `its configuration: ${configError}`
     if (request.snapshotIndex <= this.commitIndex && this.termAt(request.snapshotIndex) !== undefined && this.termAt(request.snapshotIndex) !== request.snapshotTerm) {
       return `it contradicts committed index ${request.snapshotIndex}`
     }
@@ -879,6 +978,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private installSnapshot(snapshot: RaftSnapshot, leader: NodeId): void {
     const lastIndexBefore = this.log.lastIndex
     const kept = installIntoLog(this.log, snapshot.index, snapshot.term)
+    if (!kept) this.configs.truncatedFrom(snapshot.index + 1)
+    this.configs.reset(snapshot.index, snapshotConfig(snapshot))
     // MUTATION installSnapshotUnpersisted: the answer below leaves with nothing on disk to back it.
     if (!this.mutations.installSnapshotUnpersisted) this.persistSnapshot(snapshot)
     this.snapshot = snapshot
@@ -916,12 +1017,16 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.snapshotRequested = undefined
     if (index <= this.log.baseIndex) return
     if (index > this.appliedIndex) throw new Error(`raft ${this.id}: a snapshot through ${index}, past appliedIndex ${this.appliedIndex}`)
-    const snapshot: RaftSnapshot = { index, term: this.log.term(index), members: [...this.options.members], data }
+    const { voters, learners } = this.configs.at(index)
+    const snapshot: RaftSnapshot = { index, term: this.log.term(index), members: [...voters], learners: [...learners], data }
     // etcd's SnapshotCatchUpEntries: entries just below the snapshot stay in memory, so a follower
     // a little behind gets AppendEntries rather than the whole snapshot. The persisted log still
     // starts after the snapshot (persistSnapshot): a restart needs none of them.
     const compactThrough = this.catchUpStart(index)
-    if (compactThrough > this.log.baseIndex) this.log.compactThrough(compactThrough)
+    if (compactThrough > this.log.baseIndex) {
+      this.log.compactThrough(compactThrough)
+      this.configs.compactedThrough(compactThrough)
+    }
     this.persistSnapshot(snapshot)
     this.snapshot = snapshot
     this.appliedBytesSinceSnapshot = 0
@@ -1049,6 +1154,42 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   }
 
   /**
+   * Thesis §4.1, single-server changes: the entry takes effect here (and on each follower) as soon as
+   * it is in the log. Two rules keep every two configurations in force at once a single change
+   * apart, so their majorities overlap: at most one change is uncommitted at a time, and a new leader
+   * first commits an entry of its own term (its noop), which proves that no change left by an earlier
+   * leader can still commit beside its own (the bug found in 2015).
+   */
+  private onReconfigure(change: ConfigChange, tag: RequestTag | undefined): void {
+    const refusal = this.reconfigureRefusal(change)
+    if (typeof refusal === 'string') {
+      this.note(`configuration change (${describeChange(change)}) refused: ${refusal}`)
+      return this.reject({ kind: 'proposal', tag }, this.transfer?.target)
+    }
+    const entry: LogEntry = { term: this.term, command: { op: 'noop' }, config: refusal }
+    if (tag !== undefined) entry.tag = tag
+    this.appendToLog([entry])
+    this.syncProgress(this.log.lastIndex)
+    for (const [peer, progress] of this.progress) this.sendAppends(peer, progress)
+    if (this.maybeCommit()) this.broadcastAppend()
+  }
+
+  /** The configuration after `change`, or why this node does not append it now. */
+  private reconfigureRefusal(change: ConfigChange): RaftConfig | string {
+    if (this.role !== 'leader') return 'not the leader'
+    if (this.transfer !== undefined) return `transferring leadership to ${this.transfer.target}`
+    // MUTATION configChangeWithoutNoop: a change before this term's first commit (the 2015 bug).
+    if (this.log.term(this.commitIndex) !== this.term && !this.mutations.configChangeWithoutNoop) {
+      return `no entry of term ${this.term} committed yet (thesis §4.1: the leader's noop comes first)`
+    }
+    // MUTATION twoChangesPending: a second change while one is uncommitted.
+    if (this.configs.latestIndex > this.commitIndex && !this.mutations.twoChangesPending) {
+      return `the change at index ${this.configs.latestIndex} is not committed yet`
+    }
+    return applyChange(this.config, change)
+  }
+
+  /**
    * A leader that refuses (stepping down, transferring, overloaded) answers 'dropped', hinting at
    * its successor when it knows one; anyone else answers 'not-leader' with the leader it follows,
    * or 'no-leader'.
@@ -1081,6 +1222,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     }
     if (response.success) this.onAppendAccepted(from, progress, response.matchIndex)
     else this.onAppendRejected(from, progress, response)
+    if (this.role === 'leader' && !isMember(this.config, from)) this.syncProgress()
   }
 
   /**
@@ -1154,9 +1296,11 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    * saw it, so it is committed only indirectly, by a later entry of the leader's own term.
    */
   private maybeCommit(): boolean {
-    const matches = [this.log.lastIndex]
-    for (const progress of this.progress.values()) matches.push(progress.matchIndex)
-    const index = quorumValue(matches, this.quorum)
+    const config = this.config
+    // Only voters count, this leader included only while it is one (thesis §4.2.2: a leader that is
+    // removing itself replicates its removal without counting itself).
+    const matches = config.voters.map((voter) => voter === this.id ? this.log.lastIndex : this.progress.get(voter)?.matchIndex ?? 0)
+    const index = quorumValue(matches, quorumOf(config.voters.length))
     if (index <= this.commitIndex) return false
     // MUTATION commitPreviousTermByCounting: skipping the term check is exactly the Figure 8 bug.
     if (this.log.term(index) !== this.term && !this.mutations.commitPreviousTermByCounting) return false
@@ -1261,6 +1405,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
       snapshotIndex: snapshot.index,
       snapshotTerm: snapshot.term,
       members: snapshot.members,
+      learners: snapshot.learners ?? [],
       offset,
       totalBytes: snapshot.data.length,
       data: snapshot.data.subarray(offset, end),
@@ -1289,8 +1434,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    * electionTimeoutTicks[0] ticks. No lease reads meanwhile, nor after a TimeoutNow (see holdsLease).
    */
   private startTransfer(target: NodeId): void {
-    if (this.role !== 'leader' || target === this.id || !this.memberSet.has(target)) {
-      const why = !this.memberSet.has(target) ? 'not a member' : this.role === 'leader' ? 'already leader' : 'not the leader'
+    if (this.role !== 'leader' || target === this.id || !isVoter(this.config, target)) {
+      const why = !isVoter(this.config, target) ? 'not a voter' : this.role === 'leader' ? 'already leader' : 'not the leader'
       this.note(`leadership transfer to ${target} ignored: ${why}`)
       return
     }
@@ -1363,6 +1508,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   }
 
   private afterLeaderCommit(): void {
+    if (this.configs.latestIndex > 0 && this.configs.latestIndex <= this.commitIndex) this.afterConfigCommit()
+    if (this.role !== 'leader') return
     if (this.log.term(this.commitIndex) === this.term) {
       const waiting = this.reads.takeAwaitingCommit()
       if (waiting.length > 0) this.startReadRound(waiting)
@@ -1370,10 +1517,27 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.serveReads()
   }
 
+  /**
+   * The latest configuration is committed: servers it removed no longer get entries, and a leader it
+   * removed steps down (thesis §4.2.2), once it has told the others the new commit index. Not being a
+   * voter, it never campaigns again.
+   */
+  private afterConfigCommit(): void {
+    if (isVoter(this.config, this.id)) {
+      if (this.progress.size === this.replicas().length) return // nobody removed is still tracked
+      // The commit index first reaches the servers this change removed, so they know not to campaign.
+      this.broadcastAppend()
+      this.syncProgress()
+      return
+    }
+    this.broadcastAppend()
+    this.note(`removed from the configuration (${describeConfig(this.config)}), now committed: stepping down`)
+    this.becomeFollower(this.term, undefined)
+  }
+
   /** A round is confirmed once a majority (this leader included) answered a request carrying its seq. */
   private confirmReads(): void {
-    const acknowledged = [this.reads.seq]
-    for (const progress of this.progress.values()) acknowledged.push(progress.readAckSeq)
+    const acknowledged = this.config.voters.map((voter) => voter === this.id ? this.reads.seq : this.progress.get(voter)?.readAckSeq ?? 0)
     this.reads.confirmThrough(quorumValue(acknowledged, this.quorum))
     this.serveReads()
   }
@@ -1406,4 +1570,9 @@ function concatBytes(chunks: readonly Uint8Array[], totalBytes: number): Uint8Ar
     offset += chunk.length
   }
   return data
+}
+
+/** The configuration a snapshot was taken under (records from before membership changes have no learners). */
+function snapshotConfig(snapshot: RaftSnapshot): RaftConfig {
+  return { voters: snapshot.members, learners: snapshot.learners ?? [] }
 }

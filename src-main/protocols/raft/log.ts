@@ -167,6 +167,7 @@ export function recoverState(records: readonly RaftPersist[]): RecoveredState {
         }
         installIntoLog(log, record.index, record.term)
         snapshot = { index: record.index, term: record.term, members: record.members, data: record.data }
+        if (record.learners !== undefined) snapshot.learners = record.learners
         break
       default:
         assertNever(record, `raft persist record ${position}`)

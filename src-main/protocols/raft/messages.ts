@@ -1,6 +1,8 @@
 import { assertNever } from '../types.js'
 import { checkCommand } from '../common/command-check.js'
 import type { Command, NodeId, RequestTag } from '../types.js'
+import { checkConfig } from './config.js'
+import type { RaftConfig } from './config.js'
 
 /**
  * Raft's messages, persisted records and log entries. All plain data: they cross the wire as msgpack
@@ -10,11 +12,16 @@ import type { Command, NodeId, RequestTag } from '../types.js'
  * The sender is never inside a message: the driver supplies it as the input's `from`.
  */
 
-/** One slot of the replicated log. Real entries start at index 1; index 0 is the empty base of term 0. */
+/**
+ * One slot of the replicated log. Real entries start at index 1; index 0 is the empty base of term 0.
+ * A configuration entry (thesis §4.1) has `config`, the whole configuration after its change, and a
+ * noop command, so state machines skip it like a leader's noop.
+ */
 export interface LogEntry {
   term: number
   command: Command
   tag?: RequestTag
+  config?: RaftConfig
 }
 
 /**
@@ -37,13 +44,16 @@ export type RaftPersist =
 
 /**
  * A state machine snapshot: opaque bytes from the driver's state machine, taken after applying
- * `index` (whose term was `term`). `members` is the configuration it was taken under (today the
- * fixed member list; a membership change will make it the latest configuration at `index`).
+ * `index` (whose term was `term`). `members` (the voters) and `learners` are the configuration in
+ * force at `index` (the latest configuration entry at or below it): the log that held that entry is
+ * gone, so the snapshot carries it. `learners` is absent in records written before membership
+ * changes existed (none then).
  */
 export interface RaftSnapshot {
   index: number
   term: number
   members: NodeId[]
+  learners?: NodeId[]
   data: Uint8Array
 }
 
@@ -123,7 +133,9 @@ export interface InstallSnapshot {
   term: number
   snapshotIndex: number
   snapshotTerm: number
+  /** The configuration at snapshotIndex: voters and learners. */
   members: NodeId[]
+  learners: NodeId[]
   offset: number
   totalBytes: number
   data: Uint8Array
@@ -219,7 +231,7 @@ function checkFields(type: RaftMessageType, value: Record<string, unknown>): str
     case 'TimeoutNow':
       return counts('term')
     case 'InstallSnapshot':
-      return counts('term', 'snapshotIndex', 'snapshotTerm', 'offset', 'totalBytes', 'readSeq') ?? checkMembers(value.members) ??
+      return counts('term', 'snapshotIndex', 'snapshotTerm', 'offset', 'totalBytes', 'readSeq') ?? checkMembers(value.members) ?? checkMembers(value.learners) ??
         (value.data instanceof Uint8Array ? null : 'data must be bytes')
     case 'InstallSnapshotResponse':
       return counts('term', 'snapshotIndex', 'offset', 'receivedBytes', 'readSeq') ?? flags('done')
@@ -233,10 +245,16 @@ function checkEntries(entries: unknown): string | null {
   for (let position = 0; position < entries.length; position += 1) {
     const entry: unknown = entries[position]
     if (!isRecord(entry) || !isCount(entry.term)) return `entries[${position}].term must be a non-negative integer`
-    const error = checkCommand(entry.command) ?? checkTag(entry.tag)
+    const error = checkCommand(entry.command) ?? checkTag(entry.tag) ?? checkEntryConfig(entry)
     if (error !== null) return `entries[${position}]: ${error}`
   }
   return null
+}
+
+function checkEntryConfig(entry: Record<string, unknown>): string | null {
+  if (entry.config === undefined) return null
+  if (!isRecord(entry.command) || entry.command.op !== 'noop') return 'a configuration entry must carry a noop command'
+  return checkConfig(entry.config)
 }
 
 function checkMembers(members: unknown): string | null {

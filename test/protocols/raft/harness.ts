@@ -9,7 +9,13 @@
  *   leader completeness   a new leader holds every entry applied anywhere so far;
  *   state machine safety  no two nodes apply different entries at one index, each applies in order;
  *   log matching          checked on demand by checkLogMatching();
- *   linearizable reads    a served read reflects every entry applied anywhere before it was issued.
+ *   linearizable reads    a served read reflects every entry applied anywhere before it was issued;
+ *   configurations        (membership changes, thesis ch. 4) a new leader's configuration is the
+ *                         newest committed one or a single change from it. Single-server changes
+ *                         make any two configurations one change apart share a member in every
+ *                         pair of majorities, so a leader so configured was elected by voters
+ *                         overlapping every majority that committed anything: with election safety
+ *                         per term, this is what rules out two leaders elected by disjoint majorities.
  * A core that throws (an invariant assertion) is recorded as a violation and taken down.
  *
  * Each node has a monotonic clock, carried as `nowMs` by every input it gets: a tick moves it on by
@@ -18,6 +24,7 @@
  */
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import { RaftCore } from '../../../src-main/protocols/raft/index.js'
+import type { ConfigChange } from '../../../src-main/protocols/raft/config.js'
 import type { LogEntry, RaftInput, RaftMessage, RaftOptions, RaftPersist } from '../../../src-main/protocols/raft/index.js'
 import type { AppliedEntry, Command, CoreEvent, NodeId, Rejection } from '../../../src-main/protocols/types.js'
 
@@ -76,13 +83,19 @@ export class Cluster {
   /** index -> the entry applied there (by anyone): the state machine's history. */
   private readonly appliedAnywhere = new Map<number, { term: number; key: string }>()
   private readonly leaderOfTerm = new Map<number, NodeId>()
+  /** The newest configuration any node has reported committed (remembered across crashes, as a checker would). */
+  private committedConfig: { index: number; voters: readonly NodeId[]; learners: readonly NodeId[] } | undefined
   private readonly readIssuedAt = new Map<number, number>()
   private readonly cutLinks = new Set<string>()
   private readonly clocks = new Map<NodeId, number>()
   private appliedMax = 0
 
+  /** The cluster as created: every node, also one added later, starts from this configuration. */
+  readonly bootstrap: readonly NodeId[]
+
   constructor(private readonly config: ClusterConfig = {}) {
     this.ids = config.ids ?? ['n1', 'n2', 'n3']
+    this.bootstrap = [...this.ids]
     this.seed = config.seed ?? 1
     for (const id of this.ids) {
       this.persisted.set(id, [])
@@ -113,6 +126,21 @@ export class Cluster {
     this.drop((envelope) => envelope.to === id)
   }
 
+  /**
+   * A brand-new node with an empty disk (thesis §4.1): it starts from the bootstrap configuration,
+   * which does not list it, so it waits for a leader to add it.
+   */
+  addNode(id: NodeId): void {
+    if (this.ids.includes(id)) throw new Error(`${id} already exists`)
+    this.ids.push(id)
+    this.persisted.set(id, [])
+    this.start(id)
+  }
+
+  reconfigure(leader: NodeId, change: ConfigChange): void {
+    this.step(leader, { kind: 'reconfigure', change })
+  }
+
   /** A new incarnation built from the node's persisted records; volatile state starts over. */
   restart(id: NodeId): void {
     if (this.cores.has(id)) this.crash(id)
@@ -127,7 +155,7 @@ export class Cluster {
       ...this.config.options,
       ...this.config.nodeOptions?.[id],
       id,
-      members: this.ids,
+      members: this.bootstrap,
       random: seededRandom(this.seed, `${id}#${incarnation}`),
       persisted: [...(this.persisted.get(id) ?? [])],
     }
@@ -352,6 +380,8 @@ export class Cluster {
 
   private absorb(id: NodeId, core: RaftCore, ready: ReturnType<RaftCore['step']>): void {
     this.persisted.get(id)!.push(...ready.persist)
+    const config = core.configuration()
+    if (config.committed && config.index > (this.committedConfig?.index ?? -1)) this.committedConfig = config
     for (const { to, message } of ready.messages) {
       const envelope = { from: id, to, message }
       this.network.push(envelope)
@@ -378,12 +408,24 @@ export class Cluster {
       this.violation(`election safety: ${previous} and ${id} both lead term ${event.term}`)
     }
     this.leaderOfTerm.set(event.term, id)
+    this.checkLeaderConfig(id, core, event.term)
     for (const [index, applied] of this.appliedAnywhere) {
       if (index < core.logBaseIndex()) continue // compacted: its snapshot was checked when installed or taken
       if (core.termAt(index) !== applied.term) {
         this.violation(`leader completeness: ${id}, leader of term ${event.term}, lacks applied index ${index}`)
         return
       }
+    }
+  }
+
+  private checkLeaderConfig(id: NodeId, core: RaftCore, term: number): void {
+    const committed = this.committedConfig
+    if (committed === undefined) return
+    const config = core.configuration()
+    const apart = changesApart(config, committed)
+    if (apart > 1) {
+      this.violation(`configurations: ${id}, leader of term ${term}, runs voters ${config.voters.join(', ')} (entry ${config.index}), ` +
+        `${apart} changes from the newest committed voters ${committed.voters.join(', ')} (entry ${committed.index})`)
     }
   }
 
@@ -442,6 +484,18 @@ function listOf<T>(map: Map<NodeId, T[]>, id: NodeId): T[] {
     map.set(id, list)
   }
   return list
+}
+
+/** How many nodes have a different role (voter, learner, absent) in two configurations. */
+function changesApart(
+  a: { voters: readonly NodeId[]; learners: readonly NodeId[] },
+  b: { voters: readonly NodeId[]; learners: readonly NodeId[] },
+): number {
+  const roleIn = (config: typeof a, node: NodeId): string => config.voters.includes(node) ? 'voter' : config.learners.includes(node) ? 'learner' : 'absent'
+  const nodes = new Set([...a.voters, ...a.learners, ...b.voters, ...b.learners])
+  let apart = 0
+  for (const node of nodes) if (roleIn(a, node) !== roleIn(b, node)) apart += 1
+  return apart
 }
 
 function linkKey(from: NodeId, to: NodeId): string {

@@ -4,7 +4,7 @@
  * flags to prove it notices the same breaches on its own.)
  */
 import { describe, expect, it } from 'vitest'
-import { deposedLeaderRead, figure8, staleAppend, staleCandidate, voteAcrossRestart } from './scenarios.js'
+import { changeBeforeNoop, deposedLeaderRead, figure8, staleAppend, staleCandidate, twoPendingChanges, voteAcrossRestart } from './scenarios.js'
 
 describe('mutation flags break the property they name', () => {
   it('commitPreviousTermByCounting: the Figure 8 schedule applies an entry that a later leader overwrites', () => {
@@ -37,6 +37,30 @@ describe('mutation flags break the property they name', () => {
     expect(broken.role('n1')).toBe('leader')
     expect(broken.role('n2')).toBe('leader')
     expect(broken.violations).toEqual(['election safety: n1 and n2 both lead term 1'])
+  })
+
+  it('configChangeWithoutNoop: a new leader\'s change and an earlier leader\'s make two disjoint majorities (the 2015 bug)', () => {
+    const correct = changeBeforeNoop({})
+    expect(correct.changeAppended).toBe(false)
+    expect(correct.cluster.violations).toEqual([])
+
+    const broken = changeBeforeNoop({ configChangeWithoutNoop: true })
+    expect(broken.changeAppended).toBe(true)
+    expect(broken.cluster.role('n1')).toBe('leader')
+    expect(broken.cluster.violations.join('\n')).toMatch(/leader completeness: n1/)
+    // Caught at the election too: n1's configuration is two changes from the newest committed one.
+    expect(broken.cluster.violations.join('\n')).toMatch(/configurations: n1, leader of term 3, .* 2 changes from the newest committed/)
+  })
+
+  it('twoChangesPending: a write committed by the newest configuration is lost to a leader of the oldest', () => {
+    const correct = twoPendingChanges({})
+    expect(correct.writeApplied).toBe(false)
+    expect(correct.cluster.violations).toEqual([])
+
+    const broken = twoPendingChanges({ twoChangesPending: true })
+    expect(broken.writeApplied).toBe(true)
+    expect(broken.cluster.violations.join('\n')).toMatch(/leader completeness: n2/)
+    expect(broken.cluster.violations.join('\n')).toMatch(/configurations: n2, leader of term 2, .* 2 changes from the newest committed/)
   })
 
   it('truncateOnStaleAppend: a stale AppendEntries erases an acknowledged, committed entry', () => {

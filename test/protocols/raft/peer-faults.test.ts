@@ -117,14 +117,15 @@ describe('impossible messages from peers are noted and ignored', () => {
   it('a message from a node outside the cluster', () => {
     const cluster = settled()
     deliver(cluster, 'n9', 'n1', { ...ack, matchIndex: 2, readSeq: 0 })
-    expect(notes(cluster, 'n1')).toContain('ignored AppendEntriesResponse from n9: not a peer')
+    // Thesis §4.1: messages are handled whatever the configuration says; a leader keeps no progress for n9.
+    expect(notes(cluster, 'n1')).toContain('ignored AppendEntriesResponse from n9: no progress kept for it')
     stillServing(cluster)
   })
 
   it('a leadership transfer to a non-member', () => {
     const cluster = settled()
     cluster.transfer('n1', 'n9')
-    expect(notes(cluster, 'n1')).toContain('leadership transfer to n9 ignored: not a member')
+    expect(notes(cluster, 'n1')).toContain('leadership transfer to n9 ignored: not a voter')
     stillServing(cluster)
   })
 

@@ -127,3 +127,66 @@ export function deposedLeaderRead(mutations: RaftMutations): Cluster {
   cluster.stabilize()
   return cluster
 }
+
+/** n1 leads n1..n3 (or `ids`), and each of `learners` has joined as a learner, committed everywhere. */
+export function withLearners(mutations: RaftMutations, learners: string[], ids = ['n1', 'n2', 'n3']): Cluster {
+  const cluster = new Cluster({ ids: [...ids], options: { mutations } })
+  cluster.elect('n1')
+  for (const learner of learners) {
+    cluster.addNode(learner)
+    cluster.reconfigure('n1', { kind: 'addLearner', node: learner })
+    cluster.stabilize()
+  }
+  return cluster
+}
+
+/**
+ * The single-server bug found in 2015 (thesis §4.1), with learners. n1 leads n1..n4 (learner n5)
+ * and promotes n5; only n5 gets the entry, then n1 crashes. n2 wins term 2 with n3 and n4 and at once
+ * proposes removing n4, before its noop commits. Its configuration {n1, n2, n3} needs only n2 and
+ * n3: both entries commit. n1 returns under its own {n1..n5} and wins with n4 and n5, whose logs are
+ * no newer than its own: two majorities that do not overlap, and n1 lacks what n2 committed. With
+ * the noop rule n2's change is refused: its noop needs n4 too, and n4 would then refuse n1.
+ * Returns the cluster and whether n2's change was appended.
+ */
+export function changeBeforeNoop(mutations: RaftMutations): { cluster: Cluster; changeAppended: boolean } {
+  const cluster = withLearners(mutations, ['n5'], ['n1', 'n2', 'n3', 'n4'])
+  cluster.reconfigure('n1', { kind: 'promote', node: 'n5' })
+  cluster.deliverOne(ofType('AppendEntries', 'n1', 'n5'))
+  cluster.drop()
+  cluster.crash('n1')
+
+  cluster.electWith('n2', ['n3', 'n4'])
+  cluster.reconfigure('n2', { kind: 'remove', node: 'n4' })
+  const changeAppended = cluster.core('n2').configuration().voters.length === 3
+  const n2n3 = (envelope: Envelope): boolean => fromTo('n2', 'n3')(envelope) || fromTo('n3', 'n2')(envelope)
+  cluster.stabilize(n2n3)
+  cluster.drop()
+  cluster.crash('n2')
+
+  cluster.restart('n1')
+  cluster.electWith('n1', ['n4', 'n5'])
+  cluster.stabilize()
+  return { cluster, changeAppended }
+}
+
+/**
+ * Two changes pending at once. n1 leads n1..n3 with learners n4 and n5 and promotes both without
+ * waiting: its latest configuration {n1..n5} lets n1, n4 and n5 commit a write, while n2 and n3,
+ * still under {n1, n2, n3}, elect n2 without it. The one-change rule refuses the second promotion,
+ * and under {n1..n4} n1 and n4 alone commit nothing. Returns whether n1 applied the write.
+ */
+export function twoPendingChanges(mutations: RaftMutations): { cluster: Cluster; writeApplied: boolean } {
+  const cluster = withLearners(mutations, ['n4', 'n5'])
+  cluster.reconfigure('n1', { kind: 'promote', node: 'n4' })
+  cluster.reconfigure('n1', { kind: 'promote', node: 'n5' })
+  cluster.propose('n1', put('x', 'only-on-the-new-majority'))
+  const newcomers = (envelope: Envelope): boolean => ['n4', 'n5'].includes(envelope.from) || ['n4', 'n5'].includes(envelope.to)
+  cluster.stabilize(newcomers)
+  const writeApplied = cluster.applied.get('n1')!.some((entry) => entry.command.op === 'put')
+  cluster.drop()
+  cluster.crash('n1')
+  cluster.electWith('n2', ['n3'])
+  cluster.stabilize()
+  return { cluster, writeApplied }
+}

@@ -207,7 +207,7 @@ describe('Raft §7, Figure 13: what a follower keeps when it installs a snapshot
   }
   const chunk = (snapshotIndex: number, snapshotTerm: number, term: number): InstallSnapshot => {
     const data = encodeApplied(Array.from({ length: snapshotIndex }, (_, position) => ({ index: position + 1, term: snapshotTerm, command: { op: 'noop' as const } })))
-    return { type: 'InstallSnapshot', term, snapshotIndex, snapshotTerm, members, offset: 0, totalBytes: data.length, data, readSeq: 0 }
+    return { type: 'InstallSnapshot', term, snapshotIndex, snapshotTerm, members, learners: [], offset: 0, totalBytes: data.length, data, readSeq: 0 }
   }
 
   it('a log that holds the snapshot’s last entry keeps the entries after it', () => {
@@ -277,10 +277,19 @@ describe('Raft §7, Figure 13: what a follower keeps when it installs a snapshot
     expect(ready.events.some((event) => event.kind === 'note' && /the snapshot's has term 1/.test(event.text))).toBe(true)
   })
 
-  it('a snapshot taken under other members is refused with a note', () => {
+  it('a snapshot whose configuration is malformed is refused with a note', () => {
     const core = follower([], 2)
-    const ready = core.step({ kind: 'message', from: 'n1', message: { ...chunk(4, 1, 2), members: ['n1', 'n2', 'n9'] } })
+    const ready = core.step({ kind: 'message', from: 'n1', message: { ...chunk(4, 1, 2), members: [], learners: ['n2'] } })
     expect(ready.installSnapshot).toBeUndefined()
-    expect(ready.events.some((event) => event.kind === 'note' && /taken under members/.test(event.text))).toBe(true)
+    expect(ready.events.some((event) => event.kind === 'note' && /config.voters must be a non-empty array/.test(event.text))).toBe(true)
+  })
+
+  it('a snapshot taken under another configuration installs it: the log that held it is gone (thesis §4.1, §5)', () => {
+    const core = follower([], 2)
+    const ready = core.step({ kind: 'message', from: 'n1', message: { ...chunk(4, 1, 2), members: ['n1', 'n2', 'n9'], learners: ['n4'] } })
+    expect(ready.installSnapshot?.index).toBe(4)
+    expect(core.configuration()).toMatchObject({ voters: ['n1', 'n2', 'n9'], learners: ['n4'], index: 4, committed: true })
+    const restarted = new RaftCore({ ...defaultOptions, id: 'n2', members, random: seededRandom(1, 'n2'), persisted: ready.persist })
+    expect(restarted.configuration()).toMatchObject({ voters: ['n1', 'n2', 'n9'], learners: ['n4'] })
   })
 })
