@@ -85,7 +85,7 @@ describe('Byzantine scenarios', () => {
     expect(passed(summary), failures(summary)).toBe(true)
   })
 
-  it('replicas that lie to clients (forged results, forged digests, to read-only gets too) change no client's answer: f+1 and 2f+1 matching replies', async () => {
+  it('replicas that lie to clients (forged results, forged digests, to read-only gets too) change no answer a client accepts (f+1 and 2f+1 matching replies)', async () => {
     const file = path.join(runsDir, 'pbft-7-lying-replies.yaml')
     fs.writeFileSync(file, [
       'name: pbft-7-lying-replies',
