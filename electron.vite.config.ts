@@ -39,7 +39,8 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/renderer'),
       chunkSizeWarningLimit: 2000,
-      minify: true,
+      // CONSENSUS_LAB_UNMINIFIED=1 keeps function names, for a CPU profile of the page (test/e2e/ui-load.spec.ts).
+      minify: !process.env.CONSENSUS_LAB_UNMINIFIED,
       rolldownOptions: { input: resolve(root, 'src-renderer/index.html') },
     },
   },

@@ -105,7 +105,7 @@ export const byzantineSchema = z.union([
   z
     .object({
       kind: z.enum(byzantineKindNames),
-      /** equivocate: the value a forged batch writes instead of the client's. */
+      /** equivocate: the value a forged batch writes instead of the client's; lie-reply, lie-reply-digest: the value a forged read returns. */
       forgedValue: z.string().refine((value) => utf8Bytes(value) <= valueBytesMax, { message: `expected a value of at most ${valueBytesMax} bytes`, params: { code: 'valueTooLarge', max: valueBytesMax } }).optional(),
       /** equivocate: the liars that tell the same lie to the same victims. */
       colluders: z.array(nodeName).optional(),

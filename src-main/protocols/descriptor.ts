@@ -124,7 +124,8 @@ export type ClientStyle<S, M, P> =
   | { kind: 'leader' }
   | {
       kind: 'quorum'
-      replyQuorum(settings: S): number
+      /** `mutations`: the run's deliberate bugs (the simulator's); a client-side one may lower the count. */
+      replyQuorum(settings: S, mutations: readonly string[]): number
       /** The reply a replica sends for an applied tagged entry; undefined when it sends none. */
       replyFor(core: ProtocolCore<M, P>, entry: AppliedEntry, result: CommandResult): QuorumReply | undefined
       /** Replies the core re-sends from its cache (for retransmitted requests). */

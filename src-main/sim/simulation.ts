@@ -221,7 +221,7 @@ export class Simulation {
     this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'), this.readRoute === 'local')
     this.faulty = new Set(this.protocol.sim.faultyNodes?.(settings) ?? [])
     this.clientTimeoutUs = this.protocol.sim.clientTimeoutTicks(settings) * tickUs
-    this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings) : 1
+    this.replyQuorum = this.protocol.clients.kind === 'quorum' ? this.protocol.clients.replyQuorum(settings, this.mutations) : 1
     this.tentativeReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.tentative !== undefined ? this.protocol.clients.tentative.quorum(settings) : Number.POSITIVE_INFINITY
     this.clientDigest = simCrypto(members).digest
     this.readOnlyReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.readOnly !== undefined ? this.protocol.clients.readOnly.quorum(settings) : Number.POSITIVE_INFINITY

@@ -4,14 +4,18 @@
  * (long tasks) while every timeline is on screen. Prints one line of numbers for README.
  *   CONSENSUS_LAB_LOAD_CLIENTS (default 32), CONSENSUS_LAB_LOAD_SECONDS (default 15),
  *   CONSENSUS_LAB_LOAD_DURABILITY (default none: without fsync the cluster goes as fast as the CPU allows)
+ *   CONSENSUS_LAB_LOAD_PROFILE=1: also a CPU profile of the page over the window, printed as the
+ *   functions on the stack during long tasks (build with CONSENSUS_LAB_UNMINIFIED=1 for names)
  */
 import { expect, test } from '@playwright/test'
 import { startLabServer, type LabServer } from './fixtures/lab-server'
 import { screenshot } from './flows/raft-failover'
+import { PageProfile, installFrameProbes, pageFigures, readFrameProbes } from './fixtures/page-profile'
 
 const clients = Number(process.env.CONSENSUS_LAB_LOAD_CLIENTS ?? 32)
 const measureSeconds = Number(process.env.CONSENSUS_LAB_LOAD_SECONDS ?? 15)
 const durability = process.env.CONSENSUS_LAB_LOAD_DURABILITY ?? 'none'
+const profiling = process.env.CONSENSUS_LAB_LOAD_PROFILE === '1'
 let lab: LabServer | undefined
 
 test.afterEach(async ({}, testInfo) => {
@@ -56,11 +60,9 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
   await expect(page.getByTestId('run-leader')).toHaveText(/^[A-E]$/, { timeout: 60_000 })
   await expect(page.getByTestId('run-ops')).not.toHaveText(/^0\s/, { timeout: 30_000 })
 
-  await page.evaluate(() => {
-    const tasks: number[] = []
-    ;(window as unknown as { labLongTasks: number[] }).labLongTasks = tasks
-    new PerformanceObserver((list) => list.getEntries().forEach((entry) => tasks.push(entry.duration))).observe({ type: 'longtask' })
-  })
+  await installFrameProbes(page)
+  const profile = profiling ? new PageProfile(page) : undefined
+  await profile?.start()
   const opsBefore = await opsOk(page)
   measuring = true
   const started = Date.now()
@@ -68,7 +70,9 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
   measuring = false
   const seconds = (Date.now() - started) / 1000
   const opsAfter = await opsOk(page)
-  const tasks = await page.evaluate(() => (window as unknown as { labLongTasks: number[] }).labLongTasks)
+  const probes = await readFrameProbes(page)
+  const tasks = probes.longTasks.map((task) => task.durationMs)
+  if (profile) console.log(await profile.stop(probes.longTasks))
   await screenshot(page, testInfo, 'ui-under-load')
 
   const busyMs = tasks.reduce((sum, ms) => sum + ms, 0)
@@ -82,8 +86,7 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
     eventsOmittedPerSecond: Math.round(received.omitted / seconds),
     latencySamplesPerSecond: Math.round(received.latencies / seconds),
     kibPerSecond: Math.round(received.bytes / 1024 / seconds),
-    mainThreadLongTaskShare: `${((busyMs / (seconds * 1000)) * 100).toFixed(1)}%`,
-    longestTaskMs: Math.round(Math.max(0, ...tasks)),
+    ...pageFigures(probes, seconds),
     cpus: (await import('node:os')).cpus().length,
     loadAverage: (await import('node:os')).loadavg()[0].toFixed(1),
   }

@@ -85,6 +85,28 @@ describe('Byzantine scenarios', () => {
     expect(passed(summary), failures(summary)).toBe(true)
   })
 
+  it('replicas that lie to clients (forged results, forged digests, to read-only gets too) change no answer a client accepts (f+1 and 2f+1 matching replies)', async () => {
+    const file = path.join(runsDir, 'pbft-7-lying-replies.yaml')
+    fs.writeFileSync(file, [
+      'name: pbft-7-lying-replies',
+      'protocol: pbft',
+      'seed: 11',
+      'cluster: { nodes: 7 }',
+      'workload: { duration: 3s, clients: 4, keys: 5, timeoutMs: 3000 }',
+      'faults:',
+      '  - { at: 0s, byzantine: { node: C, behaviour: lie-reply } }',
+      '  - { at: 0s, byzantine: { node: F, behaviour: lie-reply-digest } }',
+      '',
+    ].join('\n'))
+    const { summary } = await run(file)
+    const trace = fs.readFileSync(path.join(summary.runDir, 'trace.ndjson'), 'utf8').split('\n').filter((line) => line !== '')
+    const notes = trace.map((line) => JSON.parse(line) as { node: string; kind: string; text?: string }).filter((event) => event.kind === 'note')
+    expect(notes.filter((event) => event.text === 'byzantine lie-reply').map((event) => event.node)).toContain('C')
+    expect(notes.filter((event) => event.text === 'byzantine lie-reply-digest').map((event) => event.node)).toContain('F')
+    expect(summary.ops.ok).toBeGreaterThan(0)
+    expect(passed(summary), failures(summary)).toBe(true)
+  })
+
   it('scenario 9: one lying Raft node makes acknowledged writes disappear, and the checker catches it', async () => {
     const { summary } = await run('raft-3-liar.yaml')
     const caught = summary.verdict?.linearizable === false || ['state-machine-safety', 'leader-completeness'].some((name) => invariant(summary, name)?.ok === false)

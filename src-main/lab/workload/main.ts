@@ -39,7 +39,7 @@ async function driverFor(config: WorkloadConfig, connections: ClusterConnections
       // f + 1 matching replies: at least one of them is honest.
       return new PbftClient(
         connections,
-        clients.replyQuorum(config.settings) - 1,
+        clients.replyQuorum(config.settings, []) - 1,
         Math.max(50, config.workload.timeoutMs / 4),
         clients.readOnly !== undefined && protocol.reads.routeOf(config.settings) === 'core',
       )

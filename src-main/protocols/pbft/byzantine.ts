@@ -4,11 +4,11 @@
  * 'forge-auth'), so honest replicas must defeat it with quorums, not with authentication.
  */
 import { assertNever } from '../types.js'
-import type { Command, NodeId, Random } from '../types.js'
+import type { Command, CommandResult, NodeId, Random } from '../types.js'
 import { sign } from './auth.js'
-import { batchDigest, tamperedDigest } from './canonical.js'
+import { batchDigest, resultDigestOf, tamperedDigest } from './canonical.js'
 import { pbftDefaults } from './config.js'
-import type { ByzantineBehaviour, ClientRequest, PbftCrypto, PbftMessage, Unsigned } from './types.js'
+import type { ByzantineBehaviour, ClientRequest, PbftCrypto, PbftMessage, Reply, Unsigned } from './types.js'
 
 export interface RewriteContext {
   me: NodeId
@@ -54,7 +54,10 @@ export function rewriteOwnMessage(
       return equivocate(behaviour, message, receivers, context)
     case 'phantom':
     case 'slow-primary':
-      // phantom adds messages on ticks; slow-primary delays pre-prepares in the outbox.
+    case 'lie-reply':
+    case 'lie-reply-digest':
+      // phantom adds messages on ticks; slow-primary delays pre-prepares in the outbox; the reply
+      // liars lie to clients (lyingReply), never to replicas.
       return unchanged
     default:
       return assertNever(behaviour, 'Byzantine behaviour')
@@ -124,4 +127,28 @@ function garbageMac(random: Random): string {
   let text = ''
   for (let index = 0; index < 8; index += 1) text += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0')
   return text
+}
+
+/**
+ * The result a reply liar claims instead of `result`. It depends on nothing but `result` and
+ * `forgedValue`, so every liar tells the same lie and f of them send matching replies. Each lie is
+ * one a history shows: a read of a value nobody wrote, a write said refused that took effect, a
+ * refused compare-and-set said done.
+ */
+export function forgedResult(result: CommandResult, forgedValue: string): CommandResult {
+  if (!result.ok) return { ok: true }
+  if (result.entries !== undefined) return { ok: true, entries: [['forged', forgedValue]], ...(result.revision === undefined ? {} : { revision: result.revision }) }
+  if ('value' in result) return { ...result, value: forgedValue }
+  return { ok: false, error: 'invalid', message: 'refused (a Byzantine replica says so)' }
+}
+
+/**
+ * `reply` (honest, full or digest, as the replica would send it) as a reply liar sends it.
+ * `honestResult` is the result behind a digest reply, which carries only its digest.
+ */
+export function lyingReply(behaviour: ByzantineBehaviour | undefined, reply: Reply, honestResult: CommandResult, crypto: PbftCrypto): Reply {
+  if (behaviour?.kind !== 'lie-reply' && behaviour?.kind !== 'lie-reply-digest') return reply
+  const forged = forgedResult(honestResult, behaviour.forgedValue ?? pbftDefaults.forgedValue)
+  if (reply.result === undefined) return { ...reply, resultDigest: resultDigestOf(crypto.digest, forged) }
+  return behaviour.kind === 'lie-reply' ? { ...reply, result: forged } : reply
 }

@@ -16,6 +16,7 @@ import { chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
 import { verifyFor } from './auth.js'
 import { batchDigest, chainNext, genesisChain, messageDigest, resultDigestOf } from './canonical.js'
 import { designatedReplier } from './client.js'
+import { lyingReply } from './byzantine.js'
 import { CheckpointStore, isCheckpointProof } from './checkpoints.js'
 import { ClientTable, requestKey } from './clients.js'
 import { digestCharsMax, normalizeByzantine, pbftBounds, primaryOf, resolveConfig } from './config.js'
@@ -262,10 +263,13 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
    * be faulty). Replies from the reply cache, which answer retransmissions, always go in full.
    */
   private digestUnlessDesignated(reply: Reply, askedAgain: boolean): Reply {
-    if (!this.config.digestReplies || askedAgain || reply.result === undefined) return reply
-    if (designatedReplier(this.config.members, reply.clientId, reply.timestamp) === this.id) return reply
-    const { result, ...rest } = reply
-    return { ...rest, resultDigest: resultDigestOf(this.crypto.digest, result) }
+    const result = reply.result
+    if (result === undefined) return reply
+    if (!this.config.digestReplies || askedAgain || designatedReplier(this.config.members, reply.clientId, reply.timestamp) === this.id) {
+      return lyingReply(this.byzantine, reply, result, this.crypto)
+    }
+    const { result: _full, ...rest } = reply
+    return lyingReply(this.byzantine, { ...rest, resultDigest: resultDigestOf(this.crypto.digest, result) }, result, this.crypto)
   }
 
   /**
@@ -537,7 +541,7 @@ export class PbftCore implements ProtocolCore<PbftMessage, PbftPersist> {
     switch (freshness) {
       case 'last': {
         const cached = this.clients.cachedReply(request.tag)
-        if (cached) this.outbox.ready.replies.push({ ...cached, view: this.view })
+        if (cached) this.outbox.ready.replies.push(cached.result === undefined ? { ...cached, view: this.view } : lyingReply(this.byzantine, { ...cached, view: this.view }, cached.result, this.crypto))
         return
       }
       case 'stale':

@@ -110,6 +110,9 @@ function behaviourOf(spec: ByzantineSpec, context: { tickMs: number; liars: read
       return { kind, forgedValue: fields.forgedValue, colluders: fields.colluders ?? [...context.liars] }
     case 'slow-primary':
       return { kind, delayTicks: ticksOf(fields.delayMs ?? slowPrimaryDelayMsDefault, context.tickMs) }
+    case 'lie-reply':
+    case 'lie-reply-digest':
+      return { kind, forgedValue: fields.forgedValue }
     default:
       return { kind } as ByzantineBehaviour
   }
@@ -181,7 +184,8 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
   appliedTermMatters: false,
   clients: {
     kind: 'quorum',
-    replyQuorum: (settings) => settings.f + 1,
+    // f+1: at least one of them is honest. The mutation trusts f, which f liars can all be.
+    replyQuorum: (settings, mutations) => (mutations.includes('acceptFMatchingReplies') ? settings.f : settings.f + 1),
     replyFor(core, entry, result) {
       const reply = (core as PbftCore).reply(entry, result)
       return reply === undefined ? undefined : quorumReply(reply)

@@ -16,7 +16,7 @@ import { maxFaults } from './config.js'
 import type { PbftStatus } from './core.js'
 import type { PbftSettings } from './protocol.js'
 import { byzantineKinds } from './types.js'
-import type { ByzantineBehaviour, PbftMessage, PbftPersist } from './types.js'
+import type { ByzantineBehaviour, ByzantineKind, PbftMessage, PbftPersist } from './types.js'
 
 /** A seed's PBFT settings: the replicas' own, and the Byzantine replicas it draws. */
 export type PbftSimSettings = PbftSettings & {
@@ -32,7 +32,17 @@ function pick<T>(random: Random, values: readonly T[]): T {
   return values[randomInt(random, 0, values.length - 1)]
 }
 
-function drawByzantine(random: Random, clusterSize: number, f: number): Record<NodeId, ByzantineBehaviour> {
+/** The kinds every seed drew before the reply liars existed; drawn from the seed's first stream, so those seeds keep their liars. */
+const messageLiarKinds = byzantineKinds.filter((kind) => kind !== 'lie-reply' && kind !== 'lie-reply-digest')
+const replyLiarKinds = ['lie-reply', 'lie-reply-digest'] as const
+/** Chance that a drawn liar lies to clients instead (drawn from the later stream). */
+const replyLiarPercent = 30
+
+/**
+ * `laterRandom` turns some liars into reply liars, whose forgeries agree with each other (the f+1
+ * reply rule's test), without reshuffling what the other seeds draw.
+ */
+function drawByzantine(random: Random, laterRandom: Random, clusterSize: number, f: number): Record<NodeId, ByzantineBehaviour> {
   if (random() * 100 >= byzantineSeedsPercent) return {}
   const members = Array.from({ length: clusterSize }, (_, index) => `n${index + 1}`)
   const count = randomInt(random, 1, f)
@@ -41,7 +51,10 @@ function drawByzantine(random: Random, clusterSize: number, f: number): Record<N
     const candidate = pick(random, members)
     if (!liars.includes(candidate)) liars.push(candidate)
   }
-  const kinds = liars.map(() => pick(random, byzantineKinds))
+  const kinds: ByzantineKind[] = liars.map(() => pick(random, messageLiarKinds))
+  liars.forEach((_, index) => {
+    if (laterRandom() * 100 < replyLiarPercent) kinds[index] = pick(laterRandom, replyLiarKinds)
+  })
   // Equivocators collude: they split the honest replicas the same way (still at most f of them).
   const equivocators = liars.filter((_, index) => kinds[index] === 'equivocate')
   const behaviours: Record<NodeId, ByzantineBehaviour> = {}
@@ -51,7 +64,7 @@ function drawByzantine(random: Random, clusterSize: number, f: number): Record<N
   return behaviours
 }
 
-function behaviourOf(kind: (typeof byzantineKinds)[number], equivocators: NodeId[], random: Random): ByzantineBehaviour {
+function behaviourOf(kind: ByzantineKind, equivocators: NodeId[], random: Random): ByzantineBehaviour {
   switch (kind) {
     case 'equivocate':
       return { kind, colluders: equivocators }
@@ -63,6 +76,8 @@ function behaviourOf(kind: (typeof byzantineKinds)[number], equivocators: NodeId
     case 'forge-auth':
     case 'lie-checkpoint':
     case 'forge-view-change':
+    case 'lie-reply':
+    case 'lie-reply-digest':
       return { kind }
     default:
       return assertNever(kind, 'Byzantine kind')
@@ -70,11 +85,11 @@ function behaviourOf(kind: (typeof byzantineKinds)[number], equivocators: NodeId
 }
 
 export const pbftSim: SimHooks<PbftSettings, PbftMessage, PbftPersist, ByzantineBehaviour, PbftSimSettings> = {
-  drawSettings(random) {
+  drawSettings(random, laterRandom) {
     const clusterSize = pick(random, [4, 4, 7])
     const f = maxFaults(clusterSize)
     const checkpointInterval = pick(random, [4, 8, 16])
-    const byzantine = drawByzantine(random, clusterSize, f)
+    const byzantine = drawByzantine(random, laterRandom, clusterSize, f)
     const requestTimeoutTicks = randomInt(random, 20, 40)
     const statusIntervalTicks = randomInt(random, 5, 20)
     return {

@@ -280,6 +280,8 @@ export const byzantineKinds = [
   'slow-primary',
   'lie-checkpoint',
   'forge-view-change',
+  'lie-reply',
+  'lie-reply-digest',
 ] as const
 export type ByzantineKind = (typeof byzantineKinds)[number]
 
@@ -310,6 +312,18 @@ export type ByzantineBehaviour =
    * its new-view would see every backup reject it, view after view.
    */
   | { kind: 'forge-view-change' }
+  /**
+   * Every reply it sends a client (committed, tentative, read-only, from the cache) carries a
+   * forged result (forgedResult: a get reads `forgedValue`, a write says it was refused, a refusal
+   * says it succeeded); a digest reply carries the forged result's digest. Every liar forges alike,
+   * so f of them agree: only a client that waits for f+1 (2f+1) matching replies is safe.
+   */
+  | { kind: 'lie-reply'; forgedValue?: string }
+  /**
+   * Its full replies are honest, its digest replies (TOCS §5.1.1) carry the digest of the forged
+   * result: they match a 'lie-reply' liar's full reply, never the honest one.
+   */
+  | { kind: 'lie-reply-digest'; forgedValue?: string }
 
 export interface PbftOptions {
   id: NodeId
@@ -350,5 +364,10 @@ export interface PbftMutations {
   tentativeBeforePrepared?: boolean
   /** Answers a read-only request at once from the committed state, not waiting for what it had prepared to execute. */
   readOnlyBeforeExecuted?: boolean
+  /**
+   * The client's side: accepts a committed result once f matching replies name it, not f+1 (the
+   * descriptor's replyQuorum; the core itself ignores it). f liars then answer for the cluster.
+   */
+  acceptFMatchingReplies?: boolean
 }
-export const pbftMutationNames = ['tentativeBeforePrepared', 'readOnlyBeforeExecuted'] as const
+export const pbftMutationNames = ['tentativeBeforePrepared', 'readOnlyBeforeExecuted', 'acceptFMatchingReplies'] as const

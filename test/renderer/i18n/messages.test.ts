@@ -5,7 +5,7 @@ import { en } from '../../../src-renderer/src/i18n/en'
 import { ko } from '../../../src-renderer/src/i18n/ko'
 import { pickLocale } from '../../../src-renderer/src/i18n'
 import { nodeActions } from '../../../src-renderer/src/composables/useFaultInjector'
-import { protocolNames } from '../../../src-main/api/experiment'
+import { byzantineKindNames, protocolNames } from '../../../src-main/api/experiment'
 import { appReportFormats } from '../../../src-renderer/src/reports/report-files'
 import { verdictKey } from '../../../src-renderer/src/format'
 import { exerciseStatuses } from '../../../src-renderer/src/stores/course'
@@ -56,6 +56,7 @@ describe('English and Korean', () => {
       phase: ['idle', 'starting', 'running', 'stopping', 'ended', 'failed'],
       process: ['starting', 'up', 'crashed', 'paused', 'exited'],
       'injector.action': [...nodeActions, 'byzantine'],
+      'injector.kind': byzantineKindNames,
       'connection.pill': ['connecting', 'connected', 'lost'],
       'connection.lost.unreachable': ['title', 'body'],
       'connection.lost.rejected': ['title', 'body'],
