@@ -47,7 +47,7 @@ export async function runCommand(allArgs: string[], usage: string): Promise<numb
   const runsRoot = path.resolve(runsDir ?? 'runs')
   const runsDirProblem = runsDirectoryProblem(runsRoot)
   if (runsDirProblem !== undefined) return fail(`--runs-dir ${runsDir ?? 'runs'}: ${runsDirProblem}`)
-  const progress = new ProgressLine(process.stderr, experiment.workload.duration)
+  const progress = new ProgressLine(process.stderr, experiment.workload.duration, experiment.protocol)
   let run: ExperimentRun
   try {
     run = new ExperimentRun(experiment, {
