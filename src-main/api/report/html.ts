@@ -39,6 +39,7 @@ import {
 import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import { renderChartSvg } from './svg.js'
 import { leadershipWords } from './words.js'
+import { koreanFontFamily } from './fonts.js'
 import { phaseDescriptions } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 
@@ -89,8 +90,12 @@ export function figures(items: [string, string][]): string {
   return `<dl class="figures">${items.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('')}</dl>`
 }
 
-/** The page around a report's body; `locale` sets its language and the footer's (the sweep report is in Korean too). */
-export function page(title: string, body: string, meta: ReportMeta, locale: 'en' | 'ko' = 'en'): string {
+/**
+ * The page around a report's body; `locale` sets its language and the footer's (the sweep report is
+ * in Korean too). `fontCss`: @font-face rules embedding Noto Sans KR (fonts.ts), so a Korean page
+ * shows its Hangul on a machine without a Korean font.
+ */
+export function page(title: string, body: string, meta: ReportMeta, locale: 'en' | 'ko' = 'en', fontCss = ''): string {
   const made = locale === 'ko'
     ? `Consensus Lab ${esc(meta.labVersion)}로 ${esc(formatTime(meta.generatedAt))}에 만들었습니다. 이 파일 하나로 열리며 스크립트도 네트워크도 쓰지 않습니다.`
     : `Made by Consensus Lab ${esc(meta.labVersion)} on ${esc(formatTime(meta.generatedAt))}. Self-contained: no scripts, no network.`
@@ -102,7 +107,7 @@ export function page(title: string, body: string, meta: ReportMeta, locale: 'en'
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Consensus Lab ${esc(meta.labVersion)}">
 <title>${esc(title)}</title>
-<style>${styles}${gridCss}</style>
+<style>${fontCss}${styles}${gridCss}${fontCss ? `\nbody { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "${koreanFontFamily}", sans-serif; }` : ''}</style>
 </head>
 <body>
 <main>
