@@ -16,7 +16,7 @@ import { csvFileName, loadSweepFile, SweepSession, summaryFileName, stateFileNam
 import { labVersion } from '../lab/report/environment.js'
 import { ChromiumMissingError, htmlToPdf } from '../lab/report/pdf.js'
 
-export const sweepUsage = `usage: npm run lab -- sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run]
+export const sweepUsage = `usage: npm run lab -- sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run] [--locale en|ko]
        npm run lab -- sweep report <sweep dir> [--format html|md|csv|json|pdf] [--out FILE] [--locale en|ko]
        npm run lab -- sweep schema
   Runs every cell of the sweep on real replica processes, one run after another, into DIR
@@ -31,20 +31,24 @@ interface IO {
 
 const barWidth = 24
 
-export async function runSweepCommand(args: string[], io: IO): Promise<number> {
+export async function runSweepCommand(allArgs: string[], io: IO): Promise<number> {
   const fail = (message: string, code = 2) => {
     io.stderr(`lab sweep: ${message}\n`)
     return code
   }
-  if (args[0] === 'schema') {
+  if (allArgs[0] === 'schema') {
     io.stdout(`${JSON.stringify(sweepJsonSchema(), null, 2)}\n`)
     return 0
   }
-  if (args[0] === 'report') return reportCommand(args.slice(1), io, fail)
-  if (args.includes('--help') || args.includes('-h')) {
+  if (allArgs[0] === 'report') return reportCommand(allArgs.slice(1), io, fail)
+  if (allArgs.includes('--help') || allArgs.includes('-h')) {
     io.stdout(`${sweepUsage}\n`)
     return 0
   }
+  // --locale ko: an invalid sweep file's errors (and its cells') in Korean.
+  const localeOption = takeLocale(allArgs)
+  if (!localeOption.ok) return fail(localeOption.message)
+  const { locale, rest: args } = localeOption
   const known = new Set(['--runs-dir', '--restart', '--dry-run'])
   const unknown = args.filter((arg) => arg.startsWith('--') && !known.has(arg))
   if (unknown.length > 0) return fail(`unknown option ${unknown.join(', ')}\n${sweepUsage}`)
@@ -53,7 +57,7 @@ export async function runSweepCommand(args: string[], io: IO): Promise<number> {
   if (runsDirIndex >= 0 && (runsDir === undefined || runsDir.startsWith('--'))) return fail('--runs-dir needs a directory')
   const files = args.filter((arg, index) => !arg.startsWith('--') && (runsDirIndex < 0 || index !== runsDirIndex + 1))
   if (files.length !== 1) return fail(`expected one sweep file\n${sweepUsage}`)
-  const loaded = loadSweepFile(files[0]!)
+  const loaded = loadSweepFile(files[0]!, locale)
   if (!loaded.ok) {
     io.stderr(`${loaded.message}\n`)
     return 2
