@@ -7,11 +7,13 @@
  * Pure: the lab reads the base experiment file and runs the cells (src-main/lab/sweep).
  */
 import { z } from 'zod'
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { describeValue } from './duration.js'
 import { protocolNames, type Experiment } from './experiment.js'
 import { descriptorOf } from '../protocols/registry.js'
 import { validateExperiment, yamlAliasCountMax, type FieldError } from './validate.js'
+import { firstYamlSyntaxError } from './yaml-error.js'
+import { codeOfIssue, neutralValue } from './validation-text.js'
 
 export const repetitionsMax = 20
 export const sweepCellsMax = 400
@@ -74,7 +76,7 @@ export const sweepSchema = z
     repetitions: wholeNumber(1, repetitionsMax).default(1),
   })
   .strict()
-  .refine((sweep) => (sweep.base === undefined) !== (sweep.experiment === undefined), { message: 'expected either base (an experiment file) or experiment (inline), not both or neither', path: ['base'] })
+  .refine((sweep) => (sweep.base === undefined) !== (sweep.experiment === undefined), { message: 'expected either base (an experiment file) or experiment (inline), not both or neither', path: ['base'], params: { code: 'sweepBaseOrExperiment' } })
 
 export type SweepInput = z.input<typeof sweepSchema>
 export type Sweep = z.output<typeof sweepSchema>
@@ -83,22 +85,25 @@ export type SweepValidation = { ok: true; sweep: Sweep } | { ok: false; errors: 
 
 /** Parses a sweep file's text (YAML or JSON); errors name the field and what was expected. */
 export function validateSweepText(text: string): SweepValidation {
-  const document = parseDocument(text, { prettyErrors: false })
-  const syntaxError = document.errors[0]
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { prettyErrors: false, lineCounter })
+  // The line the mistake is on (an unclosed bracket: where it opened), as for experiments.
+  const syntaxError = firstYamlSyntaxError(document, lineCounter)
   if (syntaxError !== undefined) {
-    // An error at the end of the text (an unclosed bracket) is on the last line with text.
-    const line = text.slice(0, Math.min(syntaxError.pos[0], text.trimEnd().length)).split('\n').length
-    return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON (line ${line}): ${syntaxError.message.split('\n')[0]!.slice(0, 200)}` }] }
+    const detail = syntaxError.message.slice(0, 200)
+    return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: line ${syntaxError.line}: ${detail}`, code: 'yamlSyntax', params: { line: syntaxError.line, detail, yamlCode: syntaxError.code } }] }
   }
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: yamlAliasCountMax })
   } catch (error) {
-    const why = error instanceof ReferenceError ? `more than ${yamlAliasCountMax} YAML aliases to expand` : (error as Error).message.slice(0, 200)
-    return { ok: false, errors: [{ path: '', message: `not a usable YAML document: ${why}` }] }
+    const aliases = error instanceof ReferenceError
+    const why = aliases ? `more than ${yamlAliasCountMax} YAML aliases to expand` : (error as Error).message.slice(0, 200)
+    const code = aliases ? { code: 'yamlAliases', params: { max: yamlAliasCountMax } } : { code: 'yamlUnusable', params: { detail: why } }
+    return { ok: false, errors: [{ path: '', message: `not a usable YAML document: ${why}`, ...code }] }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, errors: [{ path: '', message: `expected a sweep: an object with name, base or experiment, and axes, got ${describeValue(value)}` }] }
+    return { ok: false, errors: [{ path: '', message: `expected a sweep: an object with name, base or experiment, and axes, got ${describeValue(value)}`, code: 'notASweep', params: { got: neutralValue(value) } }] }
   }
   const parsed = sweepSchema.safeParse(value)
   if (parsed.success) return { ok: true, sweep: parsed.data }
@@ -107,6 +112,7 @@ export function validateSweepText(text: string): SweepValidation {
     errors: parsed.error.issues.map((issue) => ({
       path: issue.path.map(String).join('.'),
       message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message,
+      ...codeOfIssue(issue),
     })),
   }
 }
@@ -158,7 +164,7 @@ export function planSweep(sweep: Sweep, baseInput: Record<string, unknown>): Swe
   const varied = axisOrder.filter((axis) => sweep.axes[axis] !== undefined)
   const combinations = cartesian(varied.map((axis) => (sweep.axes[axis] as unknown[]).map((value) => [axis, value] as const)))
   if (combinations.length > sweepCellsMax) {
-    return { ok: false, errors: [{ cell: '(all)', errors: [{ path: 'axes', message: `expected at most ${sweepCellsMax} cells, the axes make ${combinations.length}` }] }] }
+    return { ok: false, errors: [{ cell: '(all)', errors: [{ path: 'axes', message: `expected at most ${sweepCellsMax} cells, the axes make ${combinations.length}`, code: 'sweepTooManyCells', params: { max: sweepCellsMax, got: combinations.length } }] }] }
   }
   const cells: SweepCell[] = []
   const errors: CellError[] = []

@@ -51,7 +51,7 @@ export function validateExperimentText(text: string): ValidationResult {
   const syntaxError = firstYamlSyntaxError(document, lineCounter)
   if (syntaxError !== undefined) {
     const detail = clip(syntaxError.message)
-    return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: line ${syntaxError.line}: ${detail}`, code: 'yamlSyntax', params: { line: syntaxError.line, detail } }] }
+    return { ok: false, errors: [{ path: '', message: `not valid YAML or JSON: line ${syntaxError.line}: ${detail}`, code: 'yamlSyntax', params: { line: syntaxError.line, detail, yamlCode: syntaxError.code } }] }
   }
   let value: unknown
   try {

@@ -120,6 +120,39 @@ const withUnit = (value: unknown, params: ErrorParams) => (params.unit === 'ms' 
 
 type KoreanText = (params: ErrorParams) => string
 
+/** The YAML parser's own errors (the yaml package's codes), as a student reads them. */
+const koYamlProblems: Record<string, string> = {
+  MISSING_CHAR: '닫는 따옴표나 괄호가 없습니다(이 줄에서 연 것이 닫히지 않았습니다).',
+  BAD_INDENT: '들여쓰기가 맞지 않습니다.',
+  TAB_AS_INDENT: '들여쓰기에 탭을 썼습니다. YAML은 공백으로만 들여씁니다.',
+  DUPLICATE_KEY: '같은 키가 두 번 있습니다.',
+  BLOCK_AS_IMPLICIT_KEY: '키 자리에 블록(여러 줄 값)이 왔습니다. 키 뒤에 콜론(:)이 빠졌을 수 있습니다.',
+  MULTILINE_IMPLICIT_KEY: '키가 여러 줄에 걸쳐 있습니다. 키 뒤에 콜론(:)이 빠졌을 수 있습니다.',
+  UNEXPECTED_TOKEN: '이 자리에 올 수 없는 문자가 있습니다.',
+  BAD_SCALAR_START: '값을 이 문자로 시작할 수 없습니다. 따옴표로 감싸 보세요.',
+  BAD_DQ_ESCAPE: '큰따옴표 문자열 안의 이스케이프(\\...)가 잘못되었습니다.',
+  BLOCK_IN_FLOW: '{ } 나 [ ] 안에는 여러 줄 블록을 쓸 수 없습니다.',
+  KEY_OVER_1024_CHARS: '키가 1024자보다 깁니다.',
+  MULTIPLE_DOCS: '문서가 여러 개입니다(---). 파일 하나에는 문서 하나만 씁니다.',
+  BAD_ALIAS: '별칭(*이름)이 잘못되었습니다.',
+  MULTIPLE_ANCHORS: '한 값에 앵커(&)가 여러 개입니다.',
+  MULTIPLE_TAGS: '한 값에 태그(!)가 여러 개입니다.',
+  BAD_DIRECTIVE: '지시문(%)이 잘못되었습니다.',
+  TAG_RESOLVE_FAILED: '알 수 없는 태그(!)입니다.',
+}
+
+/** What a file was meant to be (the `kind` of a file refusal), with its subject particle. */
+const koFileKinds: Record<string, string> = {
+  experiment: '실험 파일(YAML 또는 JSON)',
+  exercise: '연습 파일(YAML)',
+  sweep: '스윕 파일(YAML 또는 JSON)',
+}
+const koFileProblems: Record<string, string> = {
+  directory: '폴더입니다',
+  'not-regular': '일반 파일이 아닙니다',
+  'not-text': '텍스트 파일이 아닙니다',
+}
+
 const korean: Record<string, KoreanText> = {
   // zod's own kinds
   type: (p) => `${koExpected[String(p.expected)] ?? `${String(p.expected)} 값을`} 써야 합니다. 받은 값: ${got(p)}`,
@@ -149,8 +182,15 @@ const korean: Record<string, KoreanText> = {
   faultOneKind: (p) => `장애 하나에는 다음 중 정확히 하나만 씁니다: ${p.expected}${p.got ? `. 받은 값: ${p.got}` : ''}`,
   faultExtraFields: (p) => `다른 필드가 없는 ${p.kind} 장애여야 합니다. 예: ${p.example}`,
   // validate.ts
+  notAFile: (p) => `${koFileProblems[String(p.problem)] ?? String(p.problem)}. ${koFileKinds[String(p.kind)] ?? String(p.kind)}이어야 합니다.`,
+  fileTooLarge: (p) => `파일이 너무 큽니다(${p.size}). ${koFileKinds[String(p.kind)] ?? String(p.kind)}은 최대 ${p.max}자까지입니다.`,
+  fileUnreadable: (p) => `${koFileKinds[String(p.kind)] ?? String(p.kind)}을 읽을 수 없습니다(${p.reason === 'ENOENT' ? '그런 파일이 없습니다' : p.reason === 'EACCES' ? '읽을 권한이 없습니다' : String(p.reason)}).`,
+  notAnExercise: (p) => `id, title, runs, questions가 있는 매핑이어야 합니다. 받은 값: ${got(p)}`,
+  notASweep: (p) => `name, base 또는 experiment, axes가 있는 매핑이어야 합니다. 받은 값: ${got(p)}`,
+  sweepBaseOrExperiment: () => 'base(실험 파일)와 experiment(파일 안에 쓴 실험) 중 정확히 하나를 써야 합니다.',
+  sweepTooManyCells: (p) => `셀은 최대 ${p.max}개까지입니다. 축들이 만드는 셀: ${p.got}개`,
   textTooLong: (p) => `실험은 최대 ${p.max}자까지입니다. 받은 길이: ${p.got}자`,
-  yamlSyntax: (p) => `YAML이나 JSON으로 읽을 수 없습니다: ${p.line}번째 줄: ${p.detail}`,
+  yamlSyntax: (p) => `YAML이나 JSON으로 읽을 수 없습니다: ${p.line}번째 줄: ${koYamlProblems[String(p.yamlCode)] ?? p.detail}`,
   yamlAliases: (p) => `쓸 수 없는 YAML 문서입니다: 펼칠 YAML 별칭(alias)이 ${p.max}개를 넘습니다.`,
   yamlUnusable: (p) => `쓸 수 없는 YAML 문서입니다: ${p.detail}`,
   notAnExperiment: (p) => `protocol, cluster, workload가 있는 매핑이어야 합니다. 받은 값: ${got(p)}`,

@@ -3,12 +3,14 @@
  * out (often the last line); the mistake is where it opened. So the line is that of the innermost
  * quoted scalar or flow collection that encloses the error, else the error's own position.
  */
-import { isCollection, isScalar, LineCounter, visit, type Document, type Node as YamlNode } from 'yaml'
+import { isCollection, isScalar, LineCounter, visit, type Document, type ErrorCode, type Node as YamlNode } from 'yaml'
 
 export interface YamlSyntaxError {
   message: string
   /** 1-based. */
   line: number
+  /** The parser's code (MISSING_CHAR, BAD_INDENT, ...): validation-text.ts says it in Korean. */
+  code: ErrorCode
 }
 
 /** The first error of a document parsed with this lineCounter, at its own line; undefined when it has none. */
@@ -17,7 +19,7 @@ export function firstYamlSyntaxError(document: Document, lineCounter: LineCounte
   if (error === undefined) return undefined
   const at = error.pos[0]
   const opened = error.code === 'MISSING_CHAR' || error.code === 'BAD_INDENT' ? openedAt(document, at) : undefined
-  return { message: error.message.split('\n')[0]!, line: lineCounter.linePos(opened ?? at).line }
+  return { message: error.message.split('\n')[0]!, line: lineCounter.linePos(opened ?? at).line, code: error.code }
 }
 
 /** The start of the innermost quoted scalar or flow collection whose range holds `at`. */

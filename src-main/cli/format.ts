@@ -3,6 +3,7 @@ import type { LiveFrame } from '../api/lab-api.js'
 import type { RunSummary } from '../api/summary.js'
 import { faultLagShownMs, invariantState, verdictWord } from '../api/report/analysis.js'
 import { describeReplicaExit } from '../api/report/format.js'
+import { vocabularyOf } from '../api/vocabulary.js'
 
 const barWidth = 24
 
@@ -13,6 +14,8 @@ export class ProgressLine {
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly durationMs: number,
+    /** Whose words the line speaks: PBFT's view and primary, Raft's term and leader. */
+    private readonly protocol: string,
   ) {}
 
   update(frame: LiveFrame): void {
@@ -22,7 +25,8 @@ export class ProgressLine {
     const fraction = Math.min(1, elapsedMs / this.durationMs)
     const filled = Math.round(fraction * barWidth)
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`
-    const leader = frame.leader ? `leader ${frame.leader} term ${leaderNode?.term ?? '?'}` : 'no leader'
+    const words = vocabularyOf(this.protocol)
+    const leader = frame.leader ? `${words.leader} ${frame.leader} ${words.term} ${leaderNode?.term ?? '?'}` : `no ${words.leader}`
     const text = `${bar} ${(elapsedMs / 1000).toFixed(1)}s/${(this.durationMs / 1000).toFixed(1)}s  ops ${frame.ops.ok} ok ${frame.ops.fail} fail ${frame.ops.info} info  ${leader}`
     if (this.stream.isTTY) {
       this.stream.write(`\r${text.padEnd(100)}`)
@@ -70,6 +74,7 @@ function describeBreakdown(summary: RunSummary): string[] {
 }
 
 export function formatSummary(summary: RunSummary): string {
+  const words = vocabularyOf(summary.protocol)
   const lines = [
     `${summary.name}: ${summary.protocol}, ${summary.nodes} nodes, ${describeLoad(summary)}, durability ${summary.durability}, seed ${summary.seed}`,
     `  ops          ${summary.ops.ok} ok, ${summary.ops.fail} fail, ${summary.ops.info} info in ${(summary.durationMs / 1000).toFixed(2)} s`,
@@ -79,9 +84,9 @@ export function formatSummary(summary: RunSummary): string {
       ([operation, latency]) => `    ${operation.padEnd(10)} p50 ${latency.p50}  p99 ${latency.p99}  (${latency.count} ok)`,
     ),
     ...describeBreakdown(summary),
-    `  leadership   ${summary.leaderChanges} leader changes, highest term ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a leader`,
+    `  leadership   ${summary.leaderChanges} ${words.leader} changes, highest ${words.term} ${summary.terms}, ${summary.unavailableMs.toFixed(0)} ms without a ${words.leader}`,
     ...(summary.groups ?? []).map(
-      (group) => `    group ${String(group.group).padEnd(4)} led by ${group.leaders.join(', ') || 'nobody'}, ${group.leaderChanges} changes, ${group.unavailableMs.toFixed(0)} ms without a leader`,
+      (group) => `    group ${String(group.group).padEnd(4)} led by ${group.leaders.join(', ') || 'nobody'}, ${group.leaderChanges} changes, ${group.unavailableMs.toFixed(0)} ms without a ${words.leader}`,
     ),
     `  messages     ${summary.messages.total} (${(summary.messages.bytes / 1024).toFixed(0)} KiB): ${Object.entries(summary.messages.byType).map(([type, count]) => `${type} ${count}`).join(', ')}`,
   ]

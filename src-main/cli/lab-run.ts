@@ -20,7 +20,7 @@ const exitIncomplete = 3
 const exitUndecided = 4
 
 /** `--locale en|ko` (the language of validation errors), taken out of the arguments. */
-function takeLocale(args: string[]): { ok: true; locale: ValidationLocale; rest: string[] } | { ok: false; message: string } {
+export function takeLocale(args: string[]): { ok: true; locale: ValidationLocale; rest: string[] } | { ok: false; message: string } {
   const index = args.indexOf('--locale')
   if (index < 0) return { ok: true, locale: 'en', rest: args }
   const value = args[index + 1]
@@ -47,7 +47,7 @@ export async function runCommand(allArgs: string[], usage: string): Promise<numb
   const runsRoot = path.resolve(runsDir ?? 'runs')
   const runsDirProblem = runsDirectoryProblem(runsRoot)
   if (runsDirProblem !== undefined) return fail(`--runs-dir ${runsDir ?? 'runs'}: ${runsDirProblem}`)
-  const progress = new ProgressLine(process.stderr, experiment.workload.duration)
+  const progress = new ProgressLine(process.stderr, experiment.workload.duration, experiment.protocol)
   let run: ExperimentRun
   try {
     run = new ExperimentRun(experiment, {

@@ -7,15 +7,17 @@ import path from 'node:path'
 import { z } from 'zod'
 import { sweepEta, sweepSchema } from '../api/sweep.js'
 import { formatMs, formatCount, formatRatio } from '../api/report/format.js'
-import { buildSweepReportHtml, buildSweepReportMarkdown } from '../api/report/sweep-report.js'
-import { sweepCsv, type SweepSummary } from '../api/report/sweep-results.js'
+import { sweepExportText } from '../api/report/sweep-report.js'
+import type { SweepSummary } from '../api/report/sweep-results.js'
+import { reportFontCss } from '../lab/report/fonts.js'
+import { takeLocale } from './lab-run.js'
 import { onStopSignal, signalExitCode, type StopSignal } from '../lab/signals.js'
 import { csvFileName, loadSweepFile, SweepSession, summaryFileName, stateFileName, sweepRuns } from '../lab/sweep/session.js'
 import { labVersion } from '../lab/report/environment.js'
 import { ChromiumMissingError, htmlToPdf } from '../lab/report/pdf.js'
 
-export const sweepUsage = `usage: npm run lab -- sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run]
-       npm run lab -- sweep report <sweep dir> [--format html|md|csv|json|pdf] [--out FILE]
+export const sweepUsage = `usage: npm run lab -- sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run] [--locale en|ko]
+       npm run lab -- sweep report <sweep dir> [--format html|md|csv|json|pdf] [--out FILE] [--locale en|ko]
        npm run lab -- sweep schema
   Runs every cell of the sweep on real replica processes, one run after another, into DIR
   (default runs/sweeps/<sweep name>); run the same command again to resume an interrupted sweep
@@ -29,20 +31,24 @@ interface IO {
 
 const barWidth = 24
 
-export async function runSweepCommand(args: string[], io: IO): Promise<number> {
+export async function runSweepCommand(allArgs: string[], io: IO): Promise<number> {
   const fail = (message: string, code = 2) => {
     io.stderr(`lab sweep: ${message}\n`)
     return code
   }
-  if (args[0] === 'schema') {
+  if (allArgs[0] === 'schema') {
     io.stdout(`${JSON.stringify(sweepJsonSchema(), null, 2)}\n`)
     return 0
   }
-  if (args[0] === 'report') return reportCommand(args.slice(1), io, fail)
-  if (args.includes('--help') || args.includes('-h')) {
+  if (allArgs[0] === 'report') return reportCommand(allArgs.slice(1), io, fail)
+  if (allArgs.includes('--help') || allArgs.includes('-h')) {
     io.stdout(`${sweepUsage}\n`)
     return 0
   }
+  // --locale ko: an invalid sweep file's errors (and its cells') in Korean.
+  const localeOption = takeLocale(allArgs)
+  if (!localeOption.ok) return fail(localeOption.message)
+  const { locale, rest: args } = localeOption
   const known = new Set(['--runs-dir', '--restart', '--dry-run'])
   const unknown = args.filter((arg) => arg.startsWith('--') && !known.has(arg))
   if (unknown.length > 0) return fail(`unknown option ${unknown.join(', ')}\n${sweepUsage}`)
@@ -51,7 +57,7 @@ export async function runSweepCommand(args: string[], io: IO): Promise<number> {
   if (runsDirIndex >= 0 && (runsDir === undefined || runsDir.startsWith('--'))) return fail('--runs-dir needs a directory')
   const files = args.filter((arg, index) => !arg.startsWith('--') && (runsDirIndex < 0 || index !== runsDirIndex + 1))
   if (files.length !== 1) return fail(`expected one sweep file\n${sweepUsage}`)
-  const loaded = loadSweepFile(files[0]!)
+  const loaded = loadSweepFile(files[0]!, locale)
   if (!loaded.ok) {
     io.stderr(`${loaded.message}\n`)
     return 2
@@ -123,7 +129,11 @@ export function formatSweepTable(summary: SweepSummary): string {
   return `${lines.join('\n')}\n`
 }
 
-async function reportCommand(args: string[], io: IO, fail: (message: string, code?: number) => number): Promise<number> {
+async function reportCommand(allArgs: string[], io: IO, fail: (message: string, code?: number) => number): Promise<number> {
+  // --locale ko: the report's words in Korean (the HTML and PDF embed the Korean font they need).
+  const localeOption = takeLocale(allArgs)
+  if (!localeOption.ok) return fail(localeOption.message)
+  const { locale, rest: args } = localeOption
   const formats = ['html', 'md', 'csv', 'json', 'pdf'] as const
   let format: (typeof formats)[number] | undefined
   let out: string | undefined
@@ -154,20 +164,16 @@ async function reportCommand(args: string[], io: IO, fail: (message: string, cod
   let output: string | Uint8Array
   switch (format) {
     case 'html':
-      output = buildSweepReportHtml(summary, meta)
-      break
     case 'md':
-      output = buildSweepReportMarkdown(summary, meta)
-      break
     case 'csv':
-      output = sweepCsv(summary)
+      output = await sweepExportText(summary, format, meta, locale, reportFontCss)
       break
     case 'json':
       output = `${JSON.stringify(summary, null, 2)}\n`
       break
     case 'pdf':
       try {
-        output = await htmlToPdf(buildSweepReportHtml(summary, meta))
+        output = await htmlToPdf(await sweepExportText(summary, 'html', meta, locale, reportFontCss))
       } catch (error) {
         if (error instanceof ChromiumMissingError) return fail(error.message, 3)
         return fail(`Chromium could not print the report: ${(error as Error).message.split('\n')[0]}`, 3)

@@ -1,10 +1,12 @@
 /**
  * Reads an experiment file from disk and validates it; errors name the file and the field, fit on
- * one line, and never echo the file back. The file is looked at before it is read: a FIFO would
- * block the read forever and a 50 MB binary would be parsed as YAML for seconds.
+ * one line, never echo the file back, and speak the reader's language (en, ko). The exercise and
+ * sweep files are read the same way (readTextFile).
  */
 import fs from 'node:fs'
 import { formatFieldErrors, validateExperimentText, type ValidationLocale } from '../api/validate.js'
+import { fieldErrorText, type ErrorParams } from '../api/validation-text.js'
+import { exerciseTextCharsMax } from '../api/exercise/validate.js'
 import { experimentTextCharsMax } from '../api/lab-api.js'
 import type { Experiment } from '../api/experiment.js'
 
@@ -13,26 +15,59 @@ export type LoadedExperiment = { ok: true; experiment: Experiment; text: string 
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit, so no file above this fits the API's limit. */
 export const experimentFileBytesMax = 3 * experimentTextCharsMax
 
-const expected = 'expected an experiment file (YAML or JSON)'
+/** The kinds of text file the lab reads, what each is called, and its bound in characters. */
+export const textFileKinds = {
+  experiment: { expected: 'an experiment file (YAML or JSON)', charsMax: experimentTextCharsMax },
+  exercise: { expected: 'an exercise file (YAML)', charsMax: exerciseTextCharsMax },
+  sweep: { expected: 'a sweep file (YAML or JSON)', charsMax: experimentTextCharsMax },
+} as const
+export type TextFileKind = keyof typeof textFileKinds
 
-/** `locale`: the language of the validation errors (the file's own problems, unreadable and so on, stay English). */
-export function loadExperimentFile(file: string, locale: ValidationLocale = 'en'): LoadedExperiment {
-  const refuse = (why: string): LoadedExperiment => ({ ok: false, message: `${file}: ${why}` })
+/** A file the lab would not read: English `message`, and a code for the reader's language. */
+export interface FileRefusal {
+  message: string
+  code: 'notAFile' | 'fileTooLarge' | 'fileUnreadable'
+  params: ErrorParams
+}
+
+/**
+ * A text file of one kind, looked at before it is read (a FIFO would block the read forever; a
+ * 50 MB binary would be parsed as YAML for seconds), or why not. UTF-8 takes at most 3 bytes per
+ * UTF-16 code unit, so no file above 3 bytes a character fits the kind's bound.
+ */
+export function readTextFile(file: string, kind: TextFileKind): { ok: true; text: string } | { ok: false; refusal: FileRefusal } {
+  const { expected, charsMax } = textFileKinds[kind]
+  const notAFile = (problem: 'directory' | 'not-regular' | 'not-text', why: string) => ({ ok: false as const, refusal: { message: `${why}: expected ${expected}`, code: 'notAFile' as const, params: { kind, problem } } })
   let bytes: Buffer
   try {
     const info = fs.statSync(file)
-    if (info.isDirectory()) return refuse(`is a directory: ${expected}`)
-    if (!info.isFile()) return refuse(`not a regular file: ${expected}`)
-    if (info.size > experimentFileBytesMax) {
-      return refuse(`${megabytes(info.size)} is too large: ${expected} of at most ${experimentTextCharsMax.toLocaleString('en-US')} characters`)
+    if (info.isDirectory()) return notAFile('directory', 'is a directory')
+    if (!info.isFile()) return notAFile('not-regular', 'not a regular file')
+    if (info.size > 3 * charsMax) {
+      const max = charsMax.toLocaleString('en-US')
+      return { ok: false, refusal: { message: `${megabytes(info.size)} is too large: expected ${expected} of at most ${max} characters`, code: 'fileTooLarge', params: { kind, size: megabytes(info.size), max } } }
     }
     bytes = fs.readFileSync(file)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    return refuse(`cannot read the experiment file (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})`)
+    const reason = code ?? (error as Error).message
+    return { ok: false, refusal: { message: `cannot read the ${kind} file (${code === 'ENOENT' ? 'no such file' : reason})`, code: 'fileUnreadable', params: { kind, reason } } }
   }
   const text = utf8Text(bytes)
-  if (text === undefined) return refuse(`not a text file: ${expected}`)
+  if (text === undefined) return notAFile('not-text', 'not a text file')
+  return { ok: true, text }
+}
+
+/** A refusal as the CLI prints it: the file, then why, in the reader's language. */
+export function formatFileRefusal(file: string, refusal: FileRefusal, locale: ValidationLocale = 'en'): string {
+  return `${file}: ${fieldErrorText({ path: '', ...refusal }, locale)}`
+}
+
+/** `locale`: the language of the refusal and of the validation errors. */
+export function loadExperimentFile(file: string, locale: ValidationLocale = 'en'): LoadedExperiment {
+  const read = readTextFile(file, 'experiment')
+  if (!read.ok) return { ok: false, message: formatFileRefusal(file, read.refusal, locale) }
+  const text = read.text
   const result = validateExperimentText(text)
   if (!result.ok) return { ok: false, message: formatFieldErrors(result.errors, file, locale) }
   return { ok: true, experiment: result.experiment, text }

@@ -16,7 +16,7 @@ import type { Fault, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } fr
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import { readLatencyBreakdown } from './latency-breakdown.js'
 import { acknowledgedOperations, type AcknowledgedOperation } from '../api/latency-breakdown.js'
-import type { LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
+import type { InjectedFault, LatencySummaryMs, LostWritesSummary, RunSummary, ScriptStepResult, Verdict } from '../api/summary.js'
 import { buildRunVerdict } from './checker/run-verdict.js'
 import type { HistoryEvent, TraceEvent } from '../api/trace.js'
 import { countStaleReads, type ReadStats } from './stale-reads.js'
@@ -328,7 +328,7 @@ export class ExperimentRun {
       onReplicaExit: (exit) => this.onReplicaExit(exit),
     })
     this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), () => Math.max(0, this.now() - this.workloadStartMs))
-    this.faults.onRecord = (fault) => this.recordFaultEvent(fault.action, fault.targets, fault.detail)
+    this.faults.onRecord = (fault) => this.recordFaultEvent(fault)
     this.faults.onLinksChanged = (cut) => this.onEvents([{ t: this.now(), node: 'lab', kind: 'links', cut }])
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
@@ -524,8 +524,14 @@ export class ExperimentRun {
     this.frames.addEvents(events)
   }
 
-  private recordFaultEvent(fault: string, targets: string[], detail?: string): void {
-    this.onEvents([{ t: this.now(), node: 'lab', kind: 'fault', fault, detail: [targets.join(', '), detail].filter(Boolean).join(' — ') || undefined }])
+  /**
+   * A fault's trace event (and so its live marker) sits at the time the fault was applied, its
+   * record's atMs, not when the record is written: a restart is recorded once its replica is up,
+   * which on a loaded machine is seconds after it began (one clock with summary.json's faults).
+   */
+  private recordFaultEvent(fault: InjectedFault): void {
+    const detail = [fault.targets.join(', '), fault.detail].filter(Boolean).join(' — ') || undefined
+    this.onEvents([{ t: this.workloadStartMs + fault.atMs, node: 'lab', kind: 'fault', fault: fault.action, detail }])
   }
 
   /** Keeps message totals across restarts: a restarted replica counts from zero again. */

@@ -65,7 +65,7 @@ describe('planning a sweep', () => {
       ['name: s\nexperiment: {}\naxes: {clients: [1], rate: [100]}\n', /axes\.rate: expected clients or rate, not both/],
       ['name: s\nexperiment: {}\naxes: {protocols: [raft]}\n', /axes: unknown field protocols/],
       ['name: s\nexperiment: {}\naxes: {protocol: [raft]}\nrepetitions: 50\n', /repetitions: expected at most 20/],
-      ['name: s\naxes: {protocol: [raft\n', /not valid YAML or JSON \(line 2\)/],
+      ['name: s\naxes: {protocol: [raft\n', /not valid YAML or JSON: line 2: /],
     ]
     for (const [text, expected] of cases) {
       const result = validateSweepText(text)

@@ -120,7 +120,7 @@ describe('the comparison report', () => {
     expect(html).toMatch(/clients 4 vs 3/)
     expect(html).toMatch(/class="badge pass">PASS</)
     expect(html).toMatch(/class="badge fail">FAIL</)
-    expect(html).toContain('Time without a leader around each fault')
+    expect(html).toContain('Time without a leader / primary around each fault') // Raft beside primary-backup
     expect(html.match(/<svg\b/g)?.length).toBeGreaterThanOrEqual(3)
     expect(externalReferences(html)).toEqual([])
   })

@@ -7,6 +7,7 @@ import type { z } from 'zod'
 import type { FieldError } from '../validate.js'
 import { yamlAliasCountMax, yamlErrorCharsMax } from '../validate.js'
 import { firstYamlSyntaxError } from '../yaml-error.js'
+import { codeOfIssue, neutralValue, type ErrorCode } from '../validation-text.js'
 import { measureCatalog, measureParamProblems, type MeasureValueKind } from './measure-names.js'
 import { exerciseSchema, type AnswerKind, type Exercise, type MeasureSpec } from './schema.js'
 
@@ -20,18 +21,23 @@ export function validateExerciseText(text: string): ExerciseValidation {
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { prettyErrors: false, lineCounter })
   const syntaxError = firstYamlSyntaxError(document, lineCounter)
-  if (syntaxError !== undefined) return fail('', `not valid YAML or JSON: line ${syntaxError.line}: ${syntaxError.message.slice(0, yamlErrorCharsMax)}`)
+  if (syntaxError !== undefined) {
+    const detail = syntaxError.message.slice(0, yamlErrorCharsMax)
+    return fail('', `not valid YAML or JSON: line ${syntaxError.line}: ${detail}`, { code: 'yamlSyntax', params: { line: syntaxError.line, detail, yamlCode: syntaxError.code } })
+  }
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: yamlAliasCountMax })
   } catch (error) {
-    return fail('', `not a usable YAML document: ${error instanceof ReferenceError ? `more than ${yamlAliasCountMax} YAML aliases to expand` : (error as Error).message.slice(0, yamlErrorCharsMax)}`)
+    if (error instanceof ReferenceError) return fail('', `not a usable YAML document: more than ${yamlAliasCountMax} YAML aliases to expand`, { code: 'yamlAliases', params: { max: yamlAliasCountMax } })
+    const detail = (error as Error).message.slice(0, yamlErrorCharsMax)
+    return fail('', `not a usable YAML document: ${detail}`, { code: 'yamlUnusable', params: { detail } })
   }
   return validateExercise(value)
 }
 
 export function validateExercise(input: unknown): ExerciseValidation {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return fail('', 'expected an object with id, title, runs, questions')
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return fail('', 'expected an object with id, title, runs, questions', { code: 'notAnExercise', params: { got: neutralValue(input) } })
   const parsed = exerciseSchema.safeParse(input)
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) }
   const exercise = parsed.data as Exercise
@@ -39,15 +45,15 @@ export function validateExercise(input: unknown): ExerciseValidation {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, exercise }
 }
 
-function fail(path: string, message: string): ExerciseValidation {
-  return { ok: false, errors: [{ path, message }] }
+function fail(path: string, message: string, coded?: ErrorCode): ExerciseValidation {
+  return { ok: false, errors: [{ path, message, ...coded }] }
 }
 
 function zodErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => {
     let message = issue.message
     if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
-    return { path: issue.path.map(String).join('.'), message }
+    return { path: issue.path.map(String).join('.'), message, ...codeOfIssue(issue) }
   })
 }
 

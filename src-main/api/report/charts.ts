@@ -7,6 +7,7 @@ import type { BarSeriesOption, EChartsOption, LineSeriesOption, MarkAreaComponen
 import type { RunRecord } from '../run-file.js'
 import type { RunSummary } from '../summary.js'
 import { phaseDescriptions, pbftPhases, raftPhases, type LatencyPhase } from '../latency-breakdown.js'
+import { leadershipWords } from './words.js'
 import {
   commitIndexOverTime,
   experimentEndMs,
@@ -36,13 +37,19 @@ const fontFamily = 'Arial, Helvetica, "Liberation Sans", sans-serif'
 
 export type ChartLocale = 'en' | 'ko'
 
-/** The words a report chart draws, per locale. */
-const chartWords = {
-  en: { time: 'experiment time (s)', opsPerSecond: 'ops/s', throughput: 'throughput', latency: 'latency (ms)', commitIndex: 'commit index', fault: 'fault', noLeader: 'no leader' },
-  ko: { time: '실험 시간(초)', opsPerSecond: '연산/초', throughput: '처리량', latency: '지연 시간(ms)', commitIndex: '커밋 인덱스', fault: '장애', noLeader: '리더 없음' },
-} as const satisfies Record<ChartLocale, Record<string, string>>
+/** The words a report chart draws, per locale; "no leader" is the record's own word (no primary for PBFT). */
+const chartWordsByLocale = {
+  en: { time: 'experiment time (s)', opsPerSecond: 'ops/s', throughput: 'throughput', latency: 'latency (ms)', commitIndex: 'commit index', fault: 'fault', noLeader: (leader: string) => `no ${leader}` },
+  ko: { time: '실험 시간(초)', opsPerSecond: '연산/초', throughput: '처리량', latency: '지연 시간(ms)', commitIndex: '커밋 인덱스', fault: '장애', noLeader: (leaderKo: string) => `${leaderKo} 없음` },
+} as const
 
-type ChartWords = (typeof chartWords)[ChartLocale]
+type ChartWords = Omit<(typeof chartWordsByLocale)[ChartLocale], 'noLeader'> & { noLeader: string }
+
+function chartWords(record: RunRecord, locale: ChartLocale): ChartWords {
+  const words = chartWordsByLocale[locale]
+  const leadership = leadershipWords([record])
+  return { ...words, noLeader: words.noLeader(locale === 'ko' ? leadership.leaderKo : leadership.leader) }
+}
 
 function base(): EChartsOption {
   return {
@@ -54,7 +61,7 @@ function base(): EChartsOption {
   }
 }
 
-function timeAxis(endMs: number, words: ChartWords = chartWords.en): EChartsOption['xAxis'] {
+function timeAxis(endMs: number, words: Pick<ChartWords, 'time'> = chartWordsByLocale.en): EChartsOption['xAxis'] {
   return {
     type: 'value',
     name: words.time,
@@ -103,7 +110,7 @@ function shortLabel(label: string, max = 28): string {
   return label.length <= max ? label : `${label.slice(0, max - 1).trimEnd()}…`
 }
 
-function decorations(record: RunRecord, words: ChartWords = chartWords.en): LineSeriesOption[] {
+function decorations(record: RunRecord, words: ChartWords): LineSeriesOption[] {
   const endMs = experimentEndMs(record)
   const windows = faultWindows(record.summary, endMs)
   const labelled = windows.length <= faultLabelsMax
@@ -163,7 +170,7 @@ function legendWith(names: string[], words: ChartWords): EChartsOption['legend']
 }
 
 export function throughputChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
-  const words = chartWords[locale]
+  const words = chartWords(record, locale)
   const { points } = throughputOverTime(record)
   return {
     ...base(),
@@ -176,7 +183,7 @@ export function throughputChartOption(record: RunRecord, locale: ChartLocale = '
 }
 
 export function latencyChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
-  const words = chartWords[locale]
+  const words = chartWords(record, locale)
   const { p50, p99 } = latencyOverTime(record)
   return {
     ...base(),
@@ -188,7 +195,7 @@ export function latencyChartOption(record: RunRecord, locale: ChartLocale = 'en'
 }
 
 export function commitIndexChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
-  const words = chartWords[locale]
+  const words = chartWords(record, locale)
   return {
     ...base(),
     xAxis: timeAxis(experimentEndMs(record), words),

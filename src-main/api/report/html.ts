@@ -38,7 +38,8 @@ import {
 } from './charts.js'
 import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import { renderChartSvg } from './svg.js'
-import { vocabularyOf } from '../vocabulary.js'
+import { leadershipWords } from './words.js'
+import { koreanFontFamily } from './fonts.js'
 import { phaseDescriptions } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 
@@ -89,8 +90,12 @@ export function figures(items: [string, string][]): string {
   return `<dl class="figures">${items.map(([label, value]) => `<div><dt>${esc(label)}</dt><dd>${esc(value)}</dd></div>`).join('')}</dl>`
 }
 
-/** The page around a report's body; `locale` sets its language and the footer's (the sweep report is in Korean too). */
-export function page(title: string, body: string, meta: ReportMeta, locale: 'en' | 'ko' = 'en'): string {
+/**
+ * The page around a report's body; `locale` sets its language and the footer's (the sweep report is
+ * in Korean too). `fontCss`: @font-face rules embedding Noto Sans KR (fonts.ts), so a Korean page
+ * shows its Hangul on a machine without a Korean font.
+ */
+export function page(title: string, body: string, meta: ReportMeta, locale: 'en' | 'ko' = 'en', fontCss = ''): string {
   const made = locale === 'ko'
     ? `Consensus Lab ${esc(meta.labVersion)}로 ${esc(formatTime(meta.generatedAt))}에 만들었습니다. 이 파일 하나로 열리며 스크립트도 네트워크도 쓰지 않습니다.`
     : `Made by Consensus Lab ${esc(meta.labVersion)} on ${esc(formatTime(meta.generatedAt))}. Self-contained: no scripts, no network.`
@@ -102,7 +107,7 @@ export function page(title: string, body: string, meta: ReportMeta, locale: 'en'
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Consensus Lab ${esc(meta.labVersion)}">
 <title>${esc(title)}</title>
-<style>${styles}${gridCss}</style>
+<style>${fontCss}${styles}${gridCss}${fontCss ? `\nbody { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "${koreanFontFamily}", sans-serif; }` : ''}</style>
 </head>
 <body>
 <main>
@@ -148,7 +153,7 @@ export function buildRunReportHtml(record: RunRecord, meta: ReportMeta): string 
 
 function logSections(record: RunRecord): string[] {
   const log = logSectionHtml(record)
-  return log === undefined ? [] : [section('log', vocabularyOf(record.summary.protocol).term === 'view' ? 'The slots' : 'The log', log)]
+  return log === undefined ? [] : [section('log', leadershipWords([record]).term === 'view' ? 'The slots' : 'The log', log)]
 }
 
 function runHeader(record: RunRecord, word: VerdictWord): string {
@@ -178,12 +183,13 @@ function keyFigures(record: RunRecord): string {
   const summary = record.summary
   const latency = latencyPercentiles(record)
   const costs = operationCosts(summary)
+  const { leader, term } = leadershipWords([record])
   return figures([
     ['operations', `${formatCount(summary.ops.ok)} ok · ${formatCount(summary.ops.fail)} fail · ${formatCount(summary.ops.info)} unknown`],
     ['throughput', `${formatCount(summary.throughput, 1)} ops/s over ${formatSeconds(summary.durationMs)}`],
     ['latency p50 / p99', `${formatMs(latency.p50)} / ${formatMs(latency.p99)} ms`],
-    ['without a leader', `${formatCount(summary.unavailableMs)} ms (${percentOf(summary.unavailableMs, summary.durationMs)})`],
-    ['leader changes', `${summary.leaderChanges} (highest term ${summary.terms})`],
+    [`without a ${leader}`, `${formatCount(summary.unavailableMs)} ms (${percentOf(summary.unavailableMs, summary.durationMs)})`],
+    [`${leader} changes`, `${summary.leaderChanges} (highest ${term} ${summary.terms})`],
     ['per acknowledged op', `${formatCount(costs.messagesPerOp, 1)} messages · ${formatBytes(costs.bytesPerOp)}`],
   ])
 }
@@ -219,7 +225,7 @@ function verdictBlock(summary: RunSummary): string {
 }
 
 function runCharts(record: RunRecord): string {
-  const shading = 'Red: fault windows (crash to restart, partition to heal) and dashed lines at each injected fault; grey: no leader.'
+  const shading = `Red: fault windows (crash to restart, partition to heal) and dashed lines at each injected fault; grey: no ${leadershipWords([record]).leader}.`
   return [
     '<p class="note">Time 0 is the start of the workload, the clock the fault schedule counts from; the processes\' start-up before it is left out.</p>',
     figure(throughputChartOption(record), 'Throughput.', `Acknowledged operations per second. ${shading}`),
@@ -275,6 +281,7 @@ function faultBlock(record: RunRecord): string {
     parts.push(`<p>Nemesis: random ${esc(nemesis.faults.join(', '))} faults, one every ${esc(formatSeconds(nemesis.meanInterval))} on average, each lasting ${esc(formatSeconds(nemesis.faultDuration))} (seed ${experiment.seed}).</p>`)
   }
   parts.push('<h3>Injected (what happened, and on whom)</h3>')
+  const { leader } = leadershipWords([record])
   const around = leaderlessAroundFaults(record)
   if (around.length === 0) parts.push('<p>No faults were injected.</p>')
   else {
@@ -286,9 +293,9 @@ function faultBlock(record: RunRecord): string {
       ...(details ? [fault.detail ?? ''] : []),
       `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`,
     ])
-    const headers = ['at', 'fault', 'on', ...(details ? ['detail'] : []), 'no leader until the next fault']
+    const headers = ['at', 'fault', 'on', ...(details ? ['detail'] : []), `no ${leader} until the next fault`]
     parts.push(table(headers, rows, { numeric: [0, headers.length - 1] }))
-    parts.push('<p class="note">Time without a leader is read from the 100 ms series; the run\'s exact total, from the trace, is ' + esc(`${formatCount(record.summary.unavailableMs)} ms`) + '.</p>')
+    parts.push(`<p class="note">Time without a ${leader} is read from the 100 ms series; the run's exact total, from the trace, is ${esc(`${formatCount(record.summary.unavailableMs)} ms`)}.</p>`)
   }
   if (planned.length > around.length) parts.push(`<p class="warning">${planned.length - around.length} scheduled fault(s) are not among the injected ones: the run may have ended first, or an injection failed.</p>`)
   return parts.join('\n')
@@ -382,7 +389,7 @@ export function buildComparisonReportHtml(records: RunRecord[], baselineIndex: n
     section('latency', 'Latency', comparisonLatency(records, labels, baselineIndex)),
     section('breakdown', 'Where the latency goes', breakdownBlock(records.map((record) => record.summary), labels)),
     section('throughput', 'Throughput', comparisonThroughput(records, labels, baselineIndex)),
-    section('leaderless', 'Time without a leader around each fault', comparisonLeaderless(records, labels)),
+    section('leaderless', `Time without a ${leadershipWords(records).leader} around each fault`, comparisonLeaderless(records, labels)),
     section('costs', 'Messages and bytes per acknowledged operation', comparisonCosts(records, labels, baselineIndex)),
     section('verdicts', 'Verdicts', comparisonVerdicts(records, labels)),
     section('environment', 'Environment', environmentBlock(records)),
@@ -472,14 +479,16 @@ function comparisonLeaderless(records: RunRecord[], labels: string[]): string {
   records.forEach((record, index) => {
     const around = leaderlessAroundFaults(record)
     const changes = record.summary.leaderChanges
-    const totals: Cell[] = [{ html: `${swatch(index)}${esc(labels[index]!)}` }, { html: 'whole run', className: 'nowrap' }, '', `${formatCount(record.summary.unavailableMs)} ms`, `${changes} leader change${changes === 1 ? '' : 's'}`]
+    const changeWord = `${leadershipWords([record]).leader} change${changes === 1 ? '' : 's'}`
+    const totals: Cell[] = [{ html: `${swatch(index)}${esc(labels[index]!)}` }, { html: 'whole run', className: 'nowrap' }, '', `${formatCount(record.summary.unavailableMs)} ms`, `${changes} ${changeWord}`]
     rows.push(totals)
     for (const { fault, untilMs, leaderlessMs } of around) {
       rows.push(['', formatSeconds(fault.atMs), describeInjected(fault), `${formatCount(leaderlessMs)} ms`, `until ${formatSeconds(untilMs)}`])
     }
   })
-  return `${table(['run', 'at', 'fault', 'no leader', 'window'], rows, { numeric: [3] })}
-<p class="note">Per fault: time without a leader from the fault until the next fault (or the end), read from the 100 ms series. Whole run: exact, from the trace. Each run ends at ${records.map((record, index) => `${esc(labels[index]!)} ${formatSeconds(Math.round(experimentEndMs(record)))}`).join(', ')}.</p>`
+  const { leader } = leadershipWords(records)
+  return `${table(['run', 'at', 'fault', `no ${leader}`, 'window'], rows, { numeric: [3] })}
+<p class="note">Per fault: time without a ${leader} from the fault until the next fault (or the end), read from the 100 ms series. Whole run: exact, from the trace. Each run ends at ${records.map((record, index) => `${esc(labels[index]!)} ${formatSeconds(Math.round(experimentEndMs(record)))}`).join(', ')}.</p>`
 }
 
 function comparisonCosts(records: RunRecord[], labels: string[], baselineIndex: number): string {

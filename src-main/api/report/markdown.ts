@@ -23,6 +23,7 @@ import {
 import { runLabels } from './charts.js'
 import { describeReplicaExit, escapeMarkdownCell, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
 import type { ReportMeta } from './html.js'
+import { leadershipWords } from './words.js'
 
 /** The breakdown's p50, p99 and mean per phase and its note, or why there is none. */
 function breakdownLines(summary: RunSummary): string[] {
@@ -75,6 +76,7 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): str
   const experiment = record.experiment
   const latency = latencyPercentiles(record)
   const costs = operationCosts(summary)
+  const words = leadershipWords([record])
   const lines: string[] = [
     `# ${summary.name} — ${verdictWord(summary)}`,
     '',
@@ -91,8 +93,8 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): str
       [
         ['operations', `${summary.ops.ok} ok, ${summary.ops.fail} fail, ${summary.ops.info} unknown`],
         ['throughput', `${formatCount(summary.throughput, 1)} ops/s over ${formatSeconds(summary.durationMs)}`],
-        ['time without a leader', `${formatCount(summary.unavailableMs)} ms`],
-        ['leader changes', `${summary.leaderChanges} (highest term ${summary.terms})`],
+        [`time without a ${words.leader}`, `${formatCount(summary.unavailableMs)} ms`],
+        [`${words.leader} changes`, `${summary.leaderChanges} (highest ${words.term} ${summary.terms})`],
         ['messages per acknowledged op', formatCount(costs.messagesPerOp, 2)],
         ['bytes per acknowledged op', formatBytes(costs.bytesPerOp)],
       ],
@@ -124,7 +126,7 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): str
       fault.targets.join(', ') || '(all links)',
       `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`,
     ])
-    lines.push(table(['at', 'injected fault', 'on', 'no leader until the next fault'], rows, [0, 3]), '')
+    lines.push(table(['at', 'injected fault', 'on', `no ${words.leader} until the next fault`], rows, [0, 3]), '')
   }
   lines.push('## Messages', '')
   const types = Object.entries(summary.messages.byType).sort((a, b) => b[1] - a[1])
@@ -188,11 +190,12 @@ export function buildComparisonReportMarkdown(records: RunRecord[], baselineInde
       `${formatBytes(costs.bytesPerOp)}${relative(costs.bytesPerOp, baseCosts.bytesPerOp)}`,
     ]
   })
-  lines.push('## Throughput, availability and cost', '', table(['run', 'ops/s', 'no leader', 'messages / op', 'bytes / op'], otherRows, [1, 2, 3, 4]), '')
+  const { leader } = leadershipWords(records)
+  lines.push('## Throughput, availability and cost', '', table(['run', 'ops/s', `no ${leader}`, 'messages / op', 'bytes / op'], otherRows, [1, 2, 3, 4]), '')
   const faultRows = records.flatMap((record, index) =>
     leaderlessAroundFaults(record).map(({ fault, untilMs, leaderlessMs }) => [labels[index]!, formatSeconds(fault.atMs), describeInjected(fault), `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`]),
   )
-  if (faultRows.length > 0) lines.push('## Time without a leader around each fault', '', table(['run', 'at', 'fault', 'no leader until the next fault'], faultRows, [1, 3]), '')
+  if (faultRows.length > 0) lines.push(`## Time without a ${leader} around each fault`, '', table(['run', 'at', 'fault', `no ${leader} until the next fault`], faultRows, [1, 3]), '')
   lines.push('## Verdicts', '')
   records.forEach((record, index) => lines.push(`### ${labels[index]} — ${verdictWord(record.summary)}`, '', ...verdictLines(record.summary), ''))
   lines.push('## Environment', '', environmentTable(records), '')

@@ -9,7 +9,8 @@ import { cellLabel, type AxisName, type CellCoordinates } from '../sweep.js'
 import { chartPalette, type ChartLocale } from './charts.js'
 import { escapeHtml as esc, escapeMarkdownCell, formatCount, formatMs, formatRatio } from './format.js'
 import { figure, figures, page, section, table, type ReportMeta } from './html.js'
-import type { Spread, SweepCellResult, SweepSummary } from './sweep-results.js'
+import { sweepCsv, type Spread, type SweepCellResult, type SweepSummary } from './sweep-results.js'
+import { assertNever } from '../../protocols/types.js'
 
 const numericAxes = ['delayMs', 'faultTolerance', 'nodes', 'clients', 'rate'] as const
 type NumericAxis = (typeof numericAxes)[number]
@@ -268,8 +269,11 @@ function variedText(varied: readonly AxisName[], words: SweepWords): string {
   return varied.length > 0 ? varied.join(', ') : words.none
 }
 
-/** `locale`: the language of every word (the app passes its page's; the CLI writes English). */
-export function buildSweepReportHtml(summary: SweepSummary, meta: ReportMeta, locale: ChartLocale = 'en'): string {
+/**
+ * `locale`: the language of every word (the app passes its page's; the CLI English unless --locale).
+ * `fontCss` embeds the Korean font (see sweepExportText).
+ */
+export function buildSweepReportHtml(summary: SweepSummary, meta: ReportMeta, locale: ChartLocale = 'en', fontCss = ''): string {
   const words = sweepWords[locale]
   const runs = summary.cells.reduce((sum, cell) => sum + cell.runs, 0)
   // An axis with one value (f = 1 to match node counts) has nothing to draw a line along.
@@ -289,7 +293,29 @@ export function buildSweepReportHtml(summary: SweepSummary, meta: ReportMeta, lo
     summary.ratios.length > 0 ? section('ratios', words.ratios, table([...words.ratioHeaders], ratioRows(summary, words))) : '',
     charts.length > 0 || curve ? section('charts', words.charts, [...charts, curve ?? ''].join('\n')) : '',
   ].join('\n')
-  return page(words.title(summary.name), body, meta, locale)
+  return page(words.title(summary.name), body, meta, locale, fontCss)
+}
+
+export type SweepExportFormat = 'html' | 'md' | 'csv'
+
+/**
+ * A sweep's exported file in a language, as the app saves it and `lab sweep report` writes it.
+ * `fontCssFor(draft)` gives the @font-face rules for the characters of a draft of the page (the
+ * CLI reads the font from disk, the app from its bundle): a Korean page embeds what it shows.
+ */
+export async function sweepExportText(summary: SweepSummary, format: SweepExportFormat, meta: ReportMeta, locale: ChartLocale, fontCssFor: (draft: string) => Promise<string>): Promise<string> {
+  switch (format) {
+    case 'html': {
+      if (locale === 'en') return buildSweepReportHtml(summary, meta)
+      return buildSweepReportHtml(summary, meta, locale, await fontCssFor(buildSweepReportHtml(summary, meta, locale)))
+    }
+    case 'md':
+      return buildSweepReportMarkdown(summary, meta, locale)
+    case 'csv':
+      return sweepCsv(summary, locale)
+    default:
+      return assertNever(format, 'sweep export format')
+  }
 }
 
 export function buildSweepReportMarkdown(summary: SweepSummary, meta: ReportMeta, locale: ChartLocale = 'en'): string {

@@ -199,8 +199,21 @@ export const sweepCsvHeader = [
   'theory_ms', 'verdicts', 'lost_writes',
 ] as const
 
-/** One row per cell; empty fields where a figure does not exist (never a made-up zero). */
-export function sweepCsv(summary: SweepSummary): string {
+/** The same columns named in Korean, for the file saved from the Korean page (`--locale ko`). */
+export const sweepCsvHeaderKo: Record<(typeof sweepCsvHeader)[number], string> = {
+  cell: '셀', protocol: '프로토콜', nodes: '노드 수', fault_tolerance: '견디는 장애 수(f)', delay_ms: '링크 지연(ms)', clients: '클라이언트 수',
+  rate: '요청률(연산/초)', durability: '내구성', variant: '변형', runs: '실행 수', runs_completed: '완료한 실행 수',
+  p50_ms_median: 'p50(ms) 중앙값', p50_ms_min: 'p50(ms) 최소', p50_ms_max: 'p50(ms) 최대', p50_ms_ci95_low: 'p50(ms) 95% 신뢰구간 하한', p50_ms_ci95_high: 'p50(ms) 95% 신뢰구간 상한',
+  p99_ms_median: 'p99(ms) 중앙값', p99_ms_min: 'p99(ms) 최소', p99_ms_max: 'p99(ms) 최대',
+  throughput_median: '처리량(연산/초) 중앙값', throughput_min: '처리량(연산/초) 최소', throughput_max: '처리량(연산/초) 최대',
+  theory_ms: '이론 지연(ms)', verdicts: '판정', lost_writes: '잃어버린 쓰기',
+}
+
+/**
+ * One row per cell; empty fields where a figure does not exist (never a made-up zero). `locale`
+ * names the columns (Korean for the Korean page); the rows are the same in every language.
+ */
+export function sweepCsv(summary: SweepSummary, locale: 'en' | 'ko' = 'en'): string {
   const number = (value: number | undefined) => (value === undefined ? '' : String(Math.round(value * 1000) / 1000))
   const rows = summary.cells.map((cell) => {
     const at = cell.coordinates
@@ -214,7 +227,8 @@ export function sweepCsv(summary: SweepSummary): string {
       number(cell.theoryMs), Object.entries(cell.verdicts).map(([word, count]) => `${word} ${count}`).join('; '), String(cell.lostWrites),
     ]
   })
-  return [sweepCsvHeader as readonly string[], ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n'
+  const header = locale === 'ko' ? sweepCsvHeader.map((column) => sweepCsvHeaderKo[column]) : [...sweepCsvHeader]
+  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n'
 }
 
 function csvField(value: string): string {

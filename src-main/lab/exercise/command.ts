@@ -155,13 +155,14 @@ async function runCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseArgs(args, ['--answers', '--answer', '--student', '--handin', '--locale', '--runs-dir', '--exercises'], ['--json', '--pdf'])
   if (typeof parsed === 'string') return fail(io, parsed)
   if (parsed.positional.length !== 1) return fail(io, `exercise run needs exactly one exercise (an id, its number, or a file)\n${exerciseUsage}`)
-  const found = findExercise(parsed.positional[0]!, parsed.options.get('--exercises')?.[0] ?? defaultExercisesDir())
+  const locale = (parsed.options.get('--locale')?.[0] ?? 'en') as ReportLocale
+  if (locale !== 'en' && locale !== 'ko') return fail(io, `--locale expects en or ko, got ${JSON.stringify(locale)}`)
+  // The exercise's file refusals and errors, and its experiments', in the chosen language too.
+  const found = findExercise(parsed.positional[0]!, parsed.options.get('--exercises')?.[0] ?? defaultExercisesDir(), undefined, locale)
   if (!found.ok) return fail(io, found.message)
   const { loaded } = found
   const collected = collectAnswers(loaded.exercise, parsed)
   if (typeof collected === 'string') return fail(io, collected)
-  const locale = (parsed.options.get('--locale')?.[0] ?? 'en') as ReportLocale
-  if (locale !== 'en' && locale !== 'ko') return fail(io, `--locale expects en or ko, got ${JSON.stringify(locale)}`)
   const handin = parsed.options.get('--handin')?.[0]
   if (handin !== undefined && !handin.endsWith('.zip')) return fail(io, `--handin expects a .zip file name, got ${handin}`)
   const student = parsed.options.get('--student')?.[0] ?? ''

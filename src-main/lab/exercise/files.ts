@@ -4,10 +4,10 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { formatFieldErrors } from '../../api/validate.js'
-import { exerciseTextCharsMax, validateExerciseText } from '../../api/exercise/validate.js'
+import { formatFieldErrors, type ValidationLocale } from '../../api/validate.js'
+import { validateExerciseText } from '../../api/exercise/validate.js'
 import type { Exercise } from '../../api/exercise/schema.js'
-import { loadExperimentFile } from '../experiment-file.js'
+import { formatFileRefusal, loadExperimentFile, readTextFile } from '../experiment-file.js'
 import { repositoryRoot } from '../paths.js'
 import type { Experiment } from '../../api/experiment.js'
 
@@ -32,23 +32,17 @@ export function defaultExperimentsDir(): string {
   return path.join(repositoryRoot(), 'experiments')
 }
 
-export function loadExerciseFile(file: string, experimentsDir = defaultExperimentsDir()): ExerciseLoad {
-  let text: string
-  try {
-    const info = fs.statSync(file)
-    if (!info.isFile()) return { ok: false, message: `${file}: not a regular file: expected an exercise file (YAML)` }
-    if (info.size > exerciseTextCharsMax * 3) return { ok: false, message: `${file}: too large for an exercise file` }
-    text = fs.readFileSync(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    return { ok: false, message: `${file}: cannot read the exercise file (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})` }
-  }
+/** `locale`: the language of the refusal and of the errors (the exercise's and its experiments'). */
+export function loadExerciseFile(file: string, experimentsDir = defaultExperimentsDir(), locale: ValidationLocale = 'en'): ExerciseLoad {
+  const read = readTextFile(file, 'exercise')
+  if (!read.ok) return { ok: false, message: formatFileRefusal(file, read.refusal, locale) }
+  const text = read.text
   const result = validateExerciseText(text)
-  if (!result.ok) return { ok: false, message: formatFieldErrors(result.errors, file) }
+  if (!result.ok) return { ok: false, message: formatFieldErrors(result.errors, file, locale) }
   const experiments: LoadedExercise['experiments'] = {}
   for (const [index, run] of result.exercise.runs.entries()) {
     const experimentFile = path.join(experimentsDir, run.experiment)
-    const loaded = loadExperimentFile(experimentFile)
+    const loaded = loadExperimentFile(experimentFile, locale)
     if (!loaded.ok) return { ok: false, message: `${file}: runs.${index}.experiment: ${loaded.message}` }
     experiments[run.id] = { file: experimentFile, text: loaded.text, experiment: loaded.experiment }
   }
@@ -56,7 +50,7 @@ export function loadExerciseFile(file: string, experimentsDir = defaultExperimen
 }
 
 /** Every exercise of a folder, in course order; the ones that do not load are returned as problems. */
-export function loadExerciseDir(dir = defaultExercisesDir(), experimentsDir = defaultExperimentsDir()): { exercises: LoadedExercise[]; problems: string[] } {
+export function loadExerciseDir(dir = defaultExercisesDir(), experimentsDir = defaultExperimentsDir(), locale: ValidationLocale = 'en'): { exercises: LoadedExercise[]; problems: string[] } {
   if (!fs.existsSync(dir)) return { exercises: [], problems: [] }
   const files = fs
     .readdirSync(dir)
@@ -66,7 +60,7 @@ export function loadExerciseDir(dir = defaultExercisesDir(), experimentsDir = de
   const exercises: LoadedExercise[] = []
   const problems: string[] = []
   for (const name of files) {
-    const result = loadExerciseFile(path.join(dir, name), experimentsDir)
+    const result = loadExerciseFile(path.join(dir, name), experimentsDir, locale)
     if (result.ok) exercises.push(result.loaded)
     else problems.push(result.message)
   }
@@ -75,11 +69,14 @@ export function loadExerciseDir(dir = defaultExercisesDir(), experimentsDir = de
 }
 
 /** An exercise by id (from the course folder) or by file path. */
-export function findExercise(idOrFile: string, dir = defaultExercisesDir(), experimentsDir = defaultExperimentsDir()): ExerciseLoad {
-  if (/\.ya?ml$/i.test(idOrFile) || idOrFile.includes('/')) return loadExerciseFile(idOrFile, experimentsDir)
-  const { exercises, problems } = loadExerciseDir(dir, experimentsDir)
+export function findExercise(idOrFile: string, dir = defaultExercisesDir(), experimentsDir = defaultExperimentsDir(), locale: ValidationLocale = 'en'): ExerciseLoad {
+  if (/\.ya?ml$/i.test(idOrFile) || idOrFile.includes('/')) return loadExerciseFile(idOrFile, experimentsDir, locale)
+  const { exercises, problems } = loadExerciseDir(dir, experimentsDir, locale)
   const found = exercises.find((candidate) => candidate.exercise.id === idOrFile || String(candidate.exercise.order) === idOrFile)
   if (found) return { ok: true, loaded: found }
   const known = exercises.map((candidate) => `${candidate.exercise.order} ${candidate.exercise.id}`).join(', ')
-  return { ok: false, message: `no exercise ${JSON.stringify(idOrFile)} in ${dir}${known ? `: expected one of ${known}` : ''}${problems.length > 0 ? `\n${problems.join('\n')}` : ''}` }
+  const missing = locale === 'ko'
+    ? `${dir}에 연습 ${JSON.stringify(idOrFile)}이(가) 없습니다${known ? `. 다음 중 하나여야 합니다: ${known}` : ''}`
+    : `no exercise ${JSON.stringify(idOrFile)} in ${dir}${known ? `: expected one of ${known}` : ''}`
+  return { ok: false, message: `${missing}${problems.length > 0 ? `\n${problems.join('\n')}` : ''}` }
 }

@@ -9,12 +9,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseDocument } from 'yaml'
 import { planSweep, repetitionSeed, validateSweepText, type AxisName, type Sweep, type SweepCell } from '../../api/sweep.js'
-import { formatFieldErrors, yamlAliasCountMax } from '../../api/validate.js'
+import { formatFieldErrors, yamlAliasCountMax, type ValidationLocale } from '../../api/validate.js'
 import { verdictWord } from '../../api/report/analysis.js'
 import { summarizeSweep, sweepCsv, type PlannedCell, type SweepRunResult, type SweepSummary } from '../../api/report/sweep-results.js'
 import type { Experiment } from '../../api/experiment.js'
 import type { LabStreamMessage } from '../../api/lab-api.js'
-import { experimentFileBytesMax } from '../experiment-file.js'
+import { formatFileRefusal, readTextFile } from '../experiment-file.js'
 import { ExperimentRun, RunStartError } from '../runner.js'
 
 /** Beyond its workload, a run may take this long (start, final reads, verdict) before it is interrupted. */
@@ -34,40 +34,27 @@ export interface LoadedSweep {
 export type SweepLoad = { ok: true; loaded: LoadedSweep } | { ok: false; message: string }
 
 /** Reads and plans a sweep file: every cell validated as an experiment; errors name the file and the cell. */
-export function loadSweepFile(file: string): SweepLoad {
-  const text = readText(file, 'a sweep file (YAML or JSON)')
-  if (typeof text !== 'string') return { ok: false, message: text.error }
+export function loadSweepFile(file: string, locale: ValidationLocale = 'en'): SweepLoad {
+  const read = readTextFile(file, 'sweep')
+  if (!read.ok) return { ok: false, message: formatFileRefusal(file, read.refusal, locale) }
+  const text = read.text
   const validated = validateSweepText(text)
-  if (!validated.ok) return { ok: false, message: formatFieldErrors(validated.errors, file) }
+  if (!validated.ok) return { ok: false, message: formatFieldErrors(validated.errors, file, locale) }
   const sweep = validated.sweep
   let baseInput: Record<string, unknown>
   if (sweep.base !== undefined) {
     const baseFile = path.resolve(path.dirname(file), sweep.base)
-    const baseText = readText(baseFile, 'an experiment file (YAML or JSON)')
-    if (typeof baseText !== 'string') return { ok: false, message: `${file}: base: ${baseText.error}` }
-    const parsed = parseObject(baseText)
+    const baseRead = readTextFile(baseFile, 'experiment')
+    if (!baseRead.ok) return { ok: false, message: `${file}: base: ${formatFileRefusal(baseFile, baseRead.refusal, locale)}` }
+    const parsed = parseObject(baseRead.text)
     if (typeof parsed === 'string') return { ok: false, message: `${file}: base: ${baseFile}: ${parsed}` }
     baseInput = parsed
   } else baseInput = sweep.experiment!
   const plan = planSweep(sweep, baseInput)
   if (!plan.ok) {
-    return { ok: false, message: plan.errors.map((error) => `${file}: cell ${error.cell}: ${formatFieldErrors(error.errors).replace(/\n/g, `\n${file}: cell ${error.cell}: `)}`).join('\n') }
+    return { ok: false, message: plan.errors.map((error) => `${file}: cell ${error.cell}: ${formatFieldErrors(error.errors, undefined, locale).replace(/\n/g, `\n${file}: cell ${error.cell}: `)}`).join('\n') }
   }
   return { ok: true, loaded: { file, text, sweep, cells: plan.cells, varied: plan.varied } }
-}
-
-function readText(file: string, expected: string): string | { error: string } {
-  try {
-    const info = fs.statSync(file)
-    if (!info.isFile()) return { error: `${file}: not a regular file: expected ${expected}` }
-    if (info.size > experimentFileBytesMax) return { error: `${file}: too large: expected ${expected}` }
-    const text = fs.readFileSync(file, 'utf8')
-    if (text.includes('\u0000') || text.includes('\ufffd')) return { error: `${file}: not a text file: expected ${expected}` }
-    return text
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    return { error: `${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)})` }
-  }
 }
 
 function parseObject(text: string): Record<string, unknown> | string {

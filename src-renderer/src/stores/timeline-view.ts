@@ -2,7 +2,11 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
-export const sequenceWidthsMs = [50, 100, 250, 500, 1000, 2000] as const
+/**
+ * The diagram's window widths. The wide ones hold a slow operation (a write held up by a partition
+ * or a crashed leader takes seconds) from its request to its answer; bundling keeps them readable.
+ */
+export const sequenceWidthsMs = [50, 100, 250, 500, 1000, 2000, 5000, 10_000] as const
 /** Following the live edge, the window ends this far back so in-flight messages have arrived. */
 export const followLagMs = 300
 

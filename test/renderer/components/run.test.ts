@@ -278,10 +278,10 @@ describe('following one operation on the run page', () => {
     { process: 3, type: 'ok', f: 'put', key: 'k', time: 3009 * ns, node: 'A', index: 5000 },
   ]
 
-  async function endedRun(stubs?: Record<string, boolean | Component>) {
+  async function endedRun(stubs?: Record<string, boolean | Component>, events: typeof history = history) {
     const { lab, run, wrapper } = await startedRun('en', experimentText, stubs)
     ;(lab.api.readTrace as ReturnType<typeof vi.fn>).mockImplementation(traceHost([...operationTrace]).readTrace!)
-    lab.api.getRunRecord = vi.fn(async () => ({ summary: summary(), workloadStartMs: 0, history: { events: history, total: 2, omitted: 0 } }) as never)
+    lab.api.getRunRecord = vi.fn(async () => ({ summary: summary(), workloadStartMs: 0, history: { events, total: events.length, omitted: 0 } }) as never)
     lab.emit({ kind: 'end', runId: 'run-fixture', summary: summary() })
     // The ended page's list of operations reads the run's record.
     await vi.waitFor(() => expect(useFollowedOperationStore().record).toBeDefined(), { timeout: 5000 })
@@ -316,6 +316,21 @@ describe('following one operation on the run page', () => {
     expect(diagram.findAll('g.arrows[data-highlight]')).toHaveLength(0)
     expect(diagram.get('svg.diagram').classes()).not.toContain('focused')
   })
+  it('brings a slow operation into sight too: a window wide enough for its request and answer (3 s: a partition healed under it)', async () => {
+    // The e2e's dot sweep starts at the top of the latency chart: the slowest operations, which no
+    // window held (2 s at most), so the request and the answer were both outside the diagram.
+    const slow = [
+      { process: 3, type: 'invoke', f: 'put', key: 'k', value: 'v', time: 3000 * ns },
+      { process: 3, type: 'ok', f: 'put', key: 'k', time: 6000 * ns, node: 'A', index: 5000 },
+    ]
+    const { wrapper } = await endedRun(undefined, slow)
+    await wrapper.findAll('[data-testid=follow-operation]')[0]!.trigger('click')
+    await vi.waitFor(() => expect(useFollowedOperationStore().path).toBeDefined(), { timeout: 5000 })
+    await flush()
+    const diagram = wrapper.get('[data-testid=sequence-diagram]')
+    expect(diagram.findAll('[data-testid=sequence-client-mark]').map((mark) => mark.attributes('data-step'))).toEqual(['request', 'answer'])
+  })
+
   it('follows the operation an arrow carried when it is clicked, and says when an arrow carried none', async () => {
     const { wrapper } = await endedRun()
     useTimelineViewStore().focusAt(3004)
