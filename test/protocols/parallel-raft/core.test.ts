@@ -176,3 +176,37 @@ describe('catch-up', () => {
     expect(cluster.appliedIndexes('n3').sort()).toEqual([1, 2])
   })
 })
+
+describe('the look-behind buffer on the wire and on disk', () => {
+  // Sent in full, every entry cost N key lists in each Append and each WAL record: with N = 64 that
+  // was most of ParallelRaft's bytes and of its leader's encoding time (README, benchmarks).
+  const keyListsIn = (entries: readonly { behind?: readonly unknown[] }[]) => entries.reduce((sum, entry) => sum + (entry.behind?.length ?? 0), 0)
+  const keysOfBatch = (first: number, count: number) => Array.from({ length: count }, (_, position) => put(`k${first + position}`, 'v'))
+
+  it('a batch of consecutive entries carries the buffer in full once: each other entry chains to the one before it', () => {
+    const cluster = led(64)
+    cluster.propose('n1', ...keysOfBatch(0, 70))
+    cluster.deliver()
+    const ready = cluster.propose('n1', ...keysOfBatch(70, 40))
+    const appends = ready.messages.flatMap((out) => (out.message.type === 'Append' && out.message.entries.length > 0 ? [out.message] : []))
+    expect(appends).toHaveLength(2)
+    for (const append of appends) expect(keyListsIn(append.entries)).toBe(64)
+    const records = ready.persist.flatMap((record) => (record.kind === 'slots' ? [record] : []))
+    expect(records).toHaveLength(1)
+    expect(keyListsIn(records[0]!.slots)).toBe(64)
+  })
+
+  it('a follower, and a node restarted from its disk, rebuild every buffer exactly as the leader wrote it', () => {
+    const cluster = led(64)
+    cluster.propose('n1', ...keysOfBatch(0, 70))
+    cluster.propose('n1', ...keysOfBatch(70, 40))
+    cluster.deliver()
+    cluster.start('n2')
+    for (let index = 1; index <= 110; index += 1) {
+      const written = cluster.core('n1').entryAt(index)!.behind
+      expect(written).toHaveLength(Math.min(64, index - 1))
+      expect(cluster.core('n3').entryAt(index)?.behind).toEqual(written)
+      expect(cluster.core('n2').entryAt(index)?.behind).toEqual(written)
+    }
+  })
+})
