@@ -79,6 +79,8 @@ describe('the cluster form follows the protocol descriptor', () => {
     expect(shownPaths(wrapper)).toEqual(['cluster.nodes', 'cluster.tickMs', 'cluster.durability', 'cluster.electionTimeoutMs', 'cluster.heartbeatMs', 'cluster.lookBehindEntries'])
     const lookBehind = wrapper.get('[data-testid=option-lookBehindEntries]')
     expect([lookBehind.attributes('placeholder'), lookBehind.attributes('max')]).toEqual(['2', '64'])
+    // Its words come from its descriptor: the renderer's messages have none for it.
+    expect(wrapper.get('[data-path="cluster.lookBehindEntries"] label').text()).toBe('Look-behind buffer (entries)')
   })
 
   it('says a validation error in Korean at its field on the Korean page, from the same check `lab validate` runs', async () => {
