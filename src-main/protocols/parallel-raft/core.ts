@@ -48,6 +48,11 @@ export interface ParallelRaftOptions {
 export const heldProposalsMax = 4096
 /** Reads waiting at a leader; more are refused. */
 export const pendingReadsMax = 4096
+/**
+ * Indexes an acknowledgement names besides the message's own: entries held in this term that the
+ * follower does not know committed, acknowledged again so a lost acknowledgement costs no resend.
+ */
+export const reackedIndexesMax = 1024
 /** Heartbeats after which an unacknowledged entry is sent again. */
 const resendHeartbeats = 2
 
@@ -385,8 +390,27 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
     const before = this.log.committed.index
     this.learnCommitted(message)
     if (this.log.committed.index > before) ready.events.push({ kind: 'commit', index: this.log.committed.index })
-    const acked = entries.map((entry) => entry.index)
+    const acked = this.heldUncommitted(entries)
     ready.messages.push({ to: from, message: { type: 'AppendAck', term: this.term, success: true, acked, commitIndex: this.log.committed.index, round: message.round } })
+  }
+
+  /**
+   * What an acknowledgement names: the message's entries and, again, every other entry held in this
+   * term that this node does not know committed. Acknowledgements are not cumulative as Raft's
+   * are (a hole below does not stop one), so one lost on the way left the leader blind to those
+   * entries until it re-sent them two heartbeats later, and on a lossy link an entry no
+   * acknowledgement reached held back every entry beyond its look-behind buffer that long.
+   */
+  private heldUncommitted(entries: readonly Entry[]): number[] {
+    const acked = entries.map((entry) => entry.index)
+    const named = new Set(acked)
+    let again = 0
+    for (let index = this.log.committed.index + 1; index <= this.log.lastIndex && again < reackedIndexesMax; index += 1) {
+      if (named.has(index) || this.log.committed.has(index) || this.log.at(index)?.ballot !== this.term) continue
+      acked.push(index)
+      again += 1
+    }
+    return acked
   }
 
   /** Committed at the leader and held here as the leader's own (this term's ballot): the same entry. */

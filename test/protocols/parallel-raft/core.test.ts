@@ -210,3 +210,18 @@ describe('the look-behind buffer on the wire and on disk', () => {
     }
   })
 })
+
+describe('acknowledgements that get lost', () => {
+  it('a lost acknowledgement is repaired by the next: a follower acknowledges every entry it holds in this term that it does not know committed', () => {
+    const cluster = led()
+    cluster.drop(to('n3'))
+    cluster.propose('n1', put('a', '1'))
+    cluster.deliver(to('n2'))
+    // n2 holds index 1, but its acknowledgement is lost; n3 hears nothing.
+    cluster.drop(() => true)
+    cluster.propose('n1', put('b', '2'))
+    cluster.deliver((message) => message.to === 'n2' || (message.to === 'n1' && message.from === 'n2'))
+    // Without waiting for a resend two heartbeats later, the leader learns n2 holds 1 too.
+    expect(cluster.appliedIndexes('n1').sort()).toEqual([1, 2])
+  })
+})
