@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Cluster, put, type InFlight } from './harness.js'
+import { checkParallelRaftMessage } from '../../../src-main/protocols/parallel-raft/messages.js'
 
 const to = (...nodes: string[]) => (message: InFlight) => nodes.includes(message.to)
 const appendTo = (node: string, index: number) => (message: InFlight) =>
@@ -194,6 +195,15 @@ describe('the look-behind buffer on the wire and on disk', () => {
     const records = ready.persist.flatMap((record) => (record.kind === 'slots' ? [record] : []))
     expect(records).toHaveLength(1)
     expect(keyListsIn(records[0]!.slots)).toBe(64)
+  })
+
+  it('a replica refuses an Append whose chained entry does not follow the entry just below it (it could not rebuild the buffer)', () => {
+    const entry = (index: number, buffer: object) => ({ index, term: 1, command: put(`k${index}`, 'v'), ...buffer })
+    const append = (entries: object[]) => ({ type: 'Append', term: 1, entries, commitIndex: 0, committed: [], round: 1 })
+    expect(checkParallelRaftMessage(append([entry(1, { behind: [] }), entry(2, { chained: 1 })]))).toBeNull()
+    expect(checkParallelRaftMessage(append([entry(2, { chained: 1 })]))).toMatch(/entry 2 is chained/)
+    expect(checkParallelRaftMessage(append([entry(1, { behind: [] }), entry(3, { chained: 2 })]))).toMatch(/entry 3 is chained/)
+    expect(checkParallelRaftMessage(append([entry(1, { behind: [] }), entry(2, { chained: 1, behind: [] })]))).toMatch(/both behind and chained/)
   })
 
   it('a follower, and a node restarted from its disk, rebuild every buffer exactly as the leader wrote it', () => {
