@@ -308,11 +308,17 @@ export const faultSyntax = {
     ({ node, behaviour }) => ({ kind: 'byzantine', target: node, behaviour }),
     (fault) => ({ node: fault.target, behaviour: fault.behaviour }),
   ),
-  /** Adds this much latency to every fsync of a node (a slow or overloaded disk). */
+  /** Adds this much latency to every fsync of a node (a slow or overloaded disk), and up to jitterMs more at random (a jittery one). */
   slowDisk: form(
-    z.object({ node: faultTarget, ms: z.number().min(0, 'expected ms >= 0').max(slowDiskMsMax, `expected at most ${slowDiskMsMax} ms`) }).strict(),
-    ({ node, ms }) => ({ kind: 'slowDisk', target: node, ms }),
-    (fault) => ({ node: fault.target, ms: fault.ms }),
+    z
+      .object({
+        node: faultTarget,
+        ms: z.number().min(0, 'expected ms >= 0').max(slowDiskMsMax, `expected at most ${slowDiskMsMax} ms`),
+        jitterMs: z.number().min(0, 'expected jitterMs >= 0').max(slowDiskMsMax, `expected at most ${slowDiskMsMax} ms`).optional(),
+      })
+      .strict(),
+    ({ node, ms, jitterMs }) => ({ kind: 'slowDisk', target: node, ms, ...(jitterMs ? { jitterMs } : {}) }),
+    (fault) => ({ node: fault.target, ms: fault.ms, ...(fault.jitterMs ? { jitterMs: fault.jitterMs } : {}) }),
   ),
 } as const satisfies { [K in FaultKind]: SyntaxForm<K, z.ZodType> }
 

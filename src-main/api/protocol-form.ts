@@ -6,7 +6,7 @@
  * (validate.ts): the form shows its errors at the field's path.
  */
 import { z } from 'zod'
-import type { FormField } from '../protocols/descriptor.js'
+import type { FormField, FormFieldText } from '../protocols/descriptor.js'
 import { assertNever } from '../protocols/types.js'
 import { descriptorOf, protocolNames } from '../protocols/registry.js'
 
@@ -26,6 +26,8 @@ interface FieldBase {
   /** The renderer's messages for its label and help text (absent message: the field's name, no help). */
   labelKey: string
   helpKey: string
+  /** The descriptor's own words, used where the renderer has no message. */
+  text?: FormFieldText
 }
 
 export type ProtocolFormField = FieldBase &
@@ -57,7 +59,7 @@ export function protocolFormOf(protocol: string): ProtocolFormField[] {
 function formFieldOf(field: FormField, schema: z.ZodType | undefined, protocol: string): ProtocolFormField {
   if (schema === undefined) throw new Error(`${protocol}'s form shows ${field.field}, which its options schema does not declare`)
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema
-  const base: FieldBase = { field: field.field, path: `cluster.${field.field}`, labelKey: `option.${field.field}`, helpKey: `optionHelp.${field.field}` }
+  const base: FieldBase = { field: field.field, path: `cluster.${field.field}`, labelKey: `option.${field.field}`, helpKey: `optionHelp.${field.field}`, ...(field.text === undefined ? {} : { text: field.text }) }
   switch (field.input) {
     case 'number':
       return { ...base, input: 'number', unit: field.unit, bounds: boundsOf(json), default: numberOr(json.default), absentMeans: field.absentMeans }

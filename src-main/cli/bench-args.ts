@@ -32,8 +32,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
   raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync and none (each against Raft of its own)
   raft-vs-parallel-raft
-                Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links and on
-                links that lose 5% and jitter by 20 ms (where out-of-order acks should win);
+                Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links, on
+                links that lose 5% and jitter by 20 ms, and on a jittery disk (0..10 ms more per
+                fsync on every node): where out-of-order acks should win;
                 with --sim, the same experiments in the simulator: virtual time, the network and
                 a modelled fsync (1 ms) the only costs, each run checked; seconds, any machine
   multiraft     3 nodes, 64 writers, 1/2/4/8 Raft groups on the same processes

@@ -221,6 +221,12 @@ async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
 
 /** The lossy links of the raft-vs-parallel-raft suite: VPN-grade jitter (reordering) and loss. */
 const lossyLinks = { delayMs: 5, jitterMs: 20, loss: 0.05 }
+/** A jittery disk (PolarFS's case): every node's fsyncs take 0..this many ms more, drawn per fsync from the seed. */
+const jitteryDiskMs = 10
+/** What a row's cluster runs on: clean loopback, lossy links, or clean links and a jittery disk on every node. */
+const benchConditions = ['clean', 'lossy', 'jittery disk'] as const
+type BenchConditions = (typeof benchConditions)[number]
+
 /** A buffer long enough to cover the batches in flight at 64 writers, so a late batch rarely blocks the next. */
 const benchLookBehindEntries = 64
 
@@ -233,9 +239,9 @@ const simFsyncUs = 1000
 
 async function benchRaftVsParallelRaft(args: BenchArgs): Promise<number> {
   if (args.sim) return benchRaftVsParallelRaftSim(args)
-  const rows: (ProtocolRow & { links: 'clean' | 'lossy' })[] = []
+  const rows: (ProtocolRow & { links: BenchConditions })[] = []
   await inScratchRunsDir(async (runsDir) => {
-    for (const links of ['clean', 'lossy'] as const)
+    for (const links of benchConditions)
       for (const clients of args.clients ?? [16, 64])
         for (const protocol of ['raft', 'parallel-raft'] as const) {
           const shape = parallelRaftShape(protocol, links, clients, args)
@@ -251,17 +257,17 @@ async function benchRaftVsParallelRaft(args: BenchArgs): Promise<number> {
     printParallelRaftTable(
       rows,
       `Raft vs ParallelRaft on real processes (writes only, ${rows[0]?.nodes ?? 3} nodes, ${args.durability?.[0] ?? 'fsync'}, ${args.durationMs / 1000} s per run after ${args.warmupMs / 1000} s of warm-up, median of ${args.runs}; ` +
-        `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; look-behind ${benchLookBehindEntries}); ${loadLine()}`,
+        `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; jittery disk: 0..${jitteryDiskMs} ms more per fsync; look-behind ${benchLookBehindEntries}); ${loadLine()}`,
     )
   return 0
 }
 
 /** Raft and ParallelRaft rows side by side, each ParallelRaft row against Raft's of the same links and clients. */
-function printParallelRaftTable(rows: (ProtocolRow & { links: 'clean' | 'lossy' })[], title: string): void {
+function printParallelRaftTable(rows: (ProtocolRow & { links: BenchConditions })[], title: string): void {
   const lines = [
     title,
     '',
-    '| links | protocol | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | throughput vs Raft | p99 vs Raft |',
+    '| conditions | protocol | clients | throughput (ops/s) | p50 (ms) | p99 (ms) | messages/op | throughput vs Raft | p99 vs Raft |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const row of rows) {
@@ -272,10 +278,11 @@ function printParallelRaftTable(rows: (ProtocolRow & { links: 'clean' | 'lossy' 
   process.stdout.write(`${lines.join('\n')}\n`)
 }
 
-function parallelRaftShape(protocol: 'raft' | 'parallel-raft', links: 'clean' | 'lossy', clients: number, args: BenchArgs): Omit<BenchShape, 'seed'> {
+function parallelRaftShape(protocol: 'raft' | 'parallel-raft', links: BenchConditions, clients: number, args: BenchArgs): Omit<BenchShape, 'seed'> {
   return {
     protocol, nodes: args.nodes?.[0] ?? 3, clients, durability: args.durability?.[0] ?? 'fsync', durationMs: args.durationMs, warmupMs: args.warmupMs,
     ...(links === 'lossy' ? { links: lossyLinks } : {}),
+    ...(links === 'jittery disk' ? { diskJitterMs: jitteryDiskMs } : {}),
     ...(protocol === 'parallel-raft' ? { lookBehindEntries: benchLookBehindEntries } : {}),
   }
 }
@@ -287,9 +294,9 @@ function parallelRaftShape(protocol: 'raft' | 'parallel-raft', links: 'clean' | 
 async function benchRaftVsParallelRaftSim(args: BenchArgs): Promise<number> {
   const { simulateExperiment, simBenchOpsMax } = await import('../sim/bench.js')
   const { scheduledFaults } = await import('../lab/faults.js')
-  const rows: (ProtocolRow & { links: 'clean' | 'lossy'; messagesPerOp: number; ops: number })[] = []
+  const rows: (ProtocolRow & { links: BenchConditions; messagesPerOp: number; ops: number })[] = []
   const broken: string[] = []
-  for (const links of ['clean', 'lossy'] as const)
+  for (const links of benchConditions)
     for (const clients of args.clients ?? [1, 16, 64])
       for (const protocol of ['raft', 'parallel-raft'] as const) {
         const shape = parallelRaftShape(protocol, links, clients, args)
@@ -313,7 +320,7 @@ async function benchRaftVsParallelRaftSim(args: BenchArgs): Promise<number> {
       rows,
       `Raft vs ParallelRaft in the simulator (virtual time: network delay, jitter, loss and a modelled fsync of ${simFsyncUs / 1000} ms are the only costs; ` +
         `writes only, ${rows[0]?.nodes ?? 3} nodes, ${args.durability?.[0] ?? 'fsync'}, clients start after ${args.warmupMs / 1000} s, at most ${simBenchOpsMax.toLocaleString('en')} operations per run, median of seeds 1..${args.runs}; ` +
-        `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; look-behind ${benchLookBehindEntries}; every run's history checked linearizable)`,
+        `lossy: delay ${lossyLinks.delayMs} ms, jitter ${lossyLinks.jitterMs} ms, loss ${lossyLinks.loss * 100}%; jittery disk: 0..${jitteryDiskMs} ms more per fsync; look-behind ${benchLookBehindEntries}; every run's history checked linearizable)`,
     )
   for (const line of broken) process.stderr.write(`bench: a simulated run failed its checks, no figures for it: ${line}\n`)
   return broken.length > 0 ? 1 : 0

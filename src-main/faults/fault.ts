@@ -56,8 +56,11 @@ export type Fault =
   | { kind: 'link'; from: NodeId; to: NodeId; conditions: LinkConditionsChange }
   /** The node's clock (timers, leases) runs at `factor` times real time. */
   | { kind: 'clockSkew'; target: NodeTarget; factor: number }
-  /** Every fsync of the node takes `ms` longer (0: a healthy disk again). */
-  | { kind: 'slowDisk'; target: NodeTarget; ms: number }
+  /**
+   * Every fsync of the node takes `ms` longer (0: a healthy disk again), plus, with `jitterMs`, a
+   * random 0..jitterMs more drawn per fsync from the run's seed (a jittery disk).
+   */
+  | { kind: 'slowDisk'; target: NodeTarget; ms: number; jitterMs?: number }
   /** The node starts lying, or stops (`honest`). */
   | { kind: 'byzantine'; target: NodeTarget; behaviour: ByzantineBehaviourSpec | 'honest' }
 
@@ -213,7 +216,7 @@ export function describeFault(fault: Fault): string {
     case 'clockSkew':
       return `clock of ${fault.target} runs at ${fault.factor}x`
     case 'slowDisk':
-      return `slow disk ${fault.target} +${fault.ms} ms per fsync`
+      return `slow disk ${fault.target} +${fault.ms} ms per fsync${fault.jitterMs ? ` and 0..${fault.jitterMs} ms more at random` : ''}`
     case 'byzantine':
       return `byzantine ${fault.target}: ${typeof fault.behaviour === 'string' ? fault.behaviour : fault.behaviour.kind}`
     default:

@@ -209,8 +209,8 @@ export class Cluster {
     this.send(id, { type: 'campaign' })
   }
 
-  setSlowDisk(id: string, ms: number): void {
-    this.send(id, { type: 'slow-disk', ms })
+  setSlowDisk(id: string, ms: number, jitterMs = 0): void {
+    this.send(id, { type: 'slow-disk', ms, jitterMs })
   }
 
   /** Asks every running replica for its applied index, hash chain and state digest. */

@@ -172,7 +172,7 @@ export class FaultInjector {
       case 'resume':
         return this.cluster.resume(node)
       case 'slowDisk':
-        return this.cluster.setSlowDisk(node, fault.ms)
+        return this.cluster.setSlowDisk(node, fault.ms, fault.jitterMs ?? 0)
       case 'campaign':
         return this.cluster.campaign(node)
       case 'byzantine':

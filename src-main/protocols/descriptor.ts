@@ -83,11 +83,23 @@ export interface ClusterFacts {
 }
 
 /**
+ * An option's words as its protocol's folder states them: English, and Korean if it has them. The
+ * form uses them where the renderer's messages have none, so a new protocol's form reads well
+ * without a renderer change (the renderer's messages, when present, win).
+ */
+export interface FormFieldText {
+  label: string
+  help?: string
+  ko?: { label: string; help?: string }
+}
+
+/**
  * How the design form shows one option: its field, and the input that edits it. Bounds and
  * defaults are read from the field's schema (api/protocol-form.ts); labels and help text are the
- * renderer's messages `option.<field>` and `optionHelp.<field>` (the field's name when missing).
+ * renderer's messages `option.<field>` and `optionHelp.<field>`, else the field's own `text`, else
+ * the field's name.
  */
-export type FormField =
+export type FormField = { text?: FormFieldText } & (
   /** `absentMeans`: what an absent optional field stands for, where the schema can hold no default. */
   | { field: string; input: 'number'; unit?: 'ms'; absentMeans?: number }
   | { field: string; input: 'range'; unit: 'ms' }
@@ -95,6 +107,7 @@ export type FormField =
   | { field: string; input: 'choice'; choices: readonly string[] }
   /** PBFT's f: 'the most n tolerates' or a number, with the replicas it needs. */
   | { field: string; input: 'faults' }
+)
 
 export interface OptionsSpec<O> {
   /**

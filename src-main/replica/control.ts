@@ -15,7 +15,7 @@ export type ControlRequest =
   | { type: 'peers'; peers: PeerAddress[] }
   | { type: 'link-rules'; rules: LinkRules }
   | { type: 'final-state' }
-  | { type: 'slow-disk'; ms: number }
+  | { type: 'slow-disk'; ms: number; jitterMs?: number }
   | { type: 'campaign' }
   | { type: 'clock-rate'; factor: number }
   | { type: 'byzantine'; behaviour: unknown }

@@ -154,6 +154,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   /** Messages this node sends in answer to a heartbeat (their receipt is liveness, too). */
   private readonly heartbeatReplies = new WeakSet<object>()
   private readonly profile: PhaseProfile | undefined
+  /** The jittery disk's draws: the run's seed, this node, this incarnation (a restart draws anew). */
+  private readonly diskRandom: () => number
   private messageEventsThisSecond = 0
   private messageEventsSecond = 0
   messageEventsDropped = 0
@@ -169,6 +171,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   ) {
     this.epochNs = config.epochNs ? BigInt(config.epochNs) : process.hrtime.bigint()
     this.profile = PhaseProfile.fromEnvironment(config.id)
+    this.diskRandom = seededRandom(config.seed, `disk:${config.id}:${config.incarnation}`)
     this.stores = [new KeyValueStore(config.watchHistoryMax)]
     const { wal, recovery } = WriteAheadLog.open<P>(config.dataDir, config.durability)
     this.wal = wal
@@ -262,10 +265,14 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.trace({ kind: 'note', text: `clock runs at ${factor}x` })
   }
 
-  /** Every later fsync takes this much longer, blocking the replica as a slow synchronous disk would. */
-  setSlowDisk(ms: number): void {
-    this.wal.extraSyncMs = ms
-    this.trace({ kind: 'note', text: ms > 0 ? `slow disk: +${ms} ms per fsync` : 'disk speed restored' })
+  /**
+   * Every later fsync takes `ms` longer, and up to `jitterMs` more drawn per fsync from the run's
+   * seed, blocking the replica as a slow (or jittery) synchronous disk would.
+   */
+  setSlowDisk(ms: number, jitterMs = 0): void {
+    this.wal.slowDown({ extraMs: ms, jitterMs, random: this.diskRandom })
+    const jitter = jitterMs > 0 ? ` and 0..${jitterMs} ms more at random` : ''
+    this.trace({ kind: 'note', text: ms > 0 || jitterMs > 0 ? `slow disk: +${ms} ms per fsync${jitter}` : 'disk speed restored' })
   }
 
   stop(): void {

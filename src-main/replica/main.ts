@@ -135,7 +135,7 @@ function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report
         case 'link-rules':
           return host.setLinkRules(request.rules)
         case 'slow-disk':
-          return host.setSlowDisk(request.ms)
+          return host.setSlowDisk(request.ms, request.jitterMs ?? 0)
         case 'byzantine':
           if (!host.setByzantine(request.behaviour)) host.trace({ kind: 'note', text: `${config.protocol} has no Byzantine behaviours` })
           return

@@ -110,9 +110,20 @@ export class WalCorruptError extends Error {
   }
 }
 
+/** A slow (extraMs) or jittery (jitterMs, drawn per fsync from random, in [0, 1)) disk. */
+export interface SlowDisk {
+  extraMs: number
+  jitterMs: number
+  random: () => number
+}
+
 export class WriteAheadLog<P> {
-  /** Added to every fsync (the slow-disk fault); the thread blocks, as in a real slow fdatasync. */
-  extraSyncMs = 0
+  /**
+   * The slow-disk fault: added to every fsync, plus 0..jitterMs drawn per fsync; the thread blocks,
+   * as in a real slow fdatasync. `extraSyncMsTotal` sums what was added (what the fault cost).
+   */
+  private slowness: SlowDisk = { extraMs: 0, jitterMs: 0, random: () => 0 }
+  extraSyncMsTotal = 0
   /** Writes and fdatasyncs done (the first are one per batch of records, the second one per durable batch). */
   writes = 0
   syncs = 0
@@ -281,12 +292,21 @@ export class WriteAheadLog<P> {
     )
   }
 
+  /** From now on every fsync takes `extraMs` longer, and 0..jitterMs more drawn from `random`. */
+  slowDown(slowness: SlowDisk): void {
+    this.slowness = slowness
+  }
+
   /** Makes everything written so far durable (with durability fsync; a no-op with none). */
   sync(): void {
     if (this.durability !== 'fsync') return
     fs.fdatasyncSync(this.fd)
     this.syncs += 1
-    if (this.extraSyncMs > 0) Atomics.wait(this.sleepCell, 0, 0, this.extraSyncMs)
+    const { extraMs, jitterMs, random } = this.slowness
+    const addedMs = extraMs + (jitterMs > 0 ? random() * jitterMs : 0)
+    if (addedMs <= 0) return
+    this.extraSyncMsTotal += addedMs
+    Atomics.wait(this.sleepCell, 0, 0, addedMs)
   }
 
   /** Bytes of records (not counting the zero-filled space ahead). */

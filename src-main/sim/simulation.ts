@@ -140,6 +140,8 @@ export interface SimNode {
   clockBaseMs: number
   /** How long one fsync blocks the node: its disk's (clock.fsyncUs) plus a slowDisk fault's. */
   fsyncUs: number
+  /** A jittery disk (slowDisk's jitterMs): each fsync blocks 0..this much longer, drawn per fsync. */
+  fsyncJitterUs: number
   /** In a slow fsync: the rest of a Ready waits in afterSync, and events wait in `deferred`. */
   blocked: boolean
   afterSync: (() => void)[]
@@ -204,6 +206,8 @@ export class Simulation {
   private slowNodes = true
   /** Draws random fault targets (follower, random, minority); made on first use. */
   private faultTargetRandom: Random | undefined
+  /** Draws of the jittery disk, a stream of their own: a run without one draws nothing else differently. */
+  private diskJitterRandom: Random | undefined
 
   constructor(readonly options: SimOptions) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
@@ -633,6 +637,7 @@ export class Simulation {
         // A persist delay in virtual time: each Ready with records blocks the node this much longer.
         return this.onTargets(fault.target, (node) => {
           node.fsyncUs = node.clock.fsyncUs + Math.round(fault.ms * 1000)
+          node.fsyncJitterUs = Math.round((fault.jitterMs ?? 0) * 1000)
           return ''
         })
       case 'byzantine':
@@ -676,6 +681,13 @@ export class Simulation {
       paused: nodes.filter((node) => node.core !== undefined && node.paused).map((node) => node.id),
       leader: this.leader()?.id,
     }
+  }
+
+  /** A jittery disk's extra block for one fsync, in 0..fsyncJitterUs. */
+  private fsyncJitterOf(node: SimNode): number {
+    if (node.fsyncJitterUs <= 0) return 0
+    this.diskJitterRandom ??= seededRandom(this.scenario.seed, 'sim:disk-jitter')
+    return randomInt(this.diskJitterRandom, 0, node.fsyncJitterUs)
   }
 
   /** The runner's stream name: a replayed run picks random targets from the same numbers. */
@@ -760,7 +772,7 @@ export class Simulation {
     node.status = core.status()
     const armed = node.crashArmed
     const { actions, syncedFrom } = this.readyActions(node, ready)
-    const slowSync = armed === undefined && this.slowNodes && node.fsyncUs > 0 && ready.mustSync
+    const slowSync = armed === undefined && this.slowNodes && (node.fsyncUs > 0 || node.fsyncJitterUs > 0) && ready.mustSync
     const done = armed !== undefined ? randomInt(this.random, 0, actions.length) : slowSync ? syncedFrom : actions.length
     for (let index = 0; index < done; index += 1) actions[index]()
     if (slowSync) {
@@ -768,7 +780,7 @@ export class Simulation {
       node.blocked = true
       node.afterSync = actions.slice(syncedFrom)
       this.counts.slowSyncs += 1
-      this.schedule(node.fsyncUs, { kind: 'synced', node: node.id, incarnation: node.incarnation })
+      this.schedule(node.fsyncUs + this.fsyncJitterOf(node), { kind: 'synced', node: node.id, incarnation: node.incarnation })
     }
     if (armed !== undefined) {
       this.counts.crashesMidReady += 1
@@ -1141,7 +1153,7 @@ function newNode(id: NodeId, clock: NodeClock, committedAt: CommittedEntryAt): S
   return {
     id, clock, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
     durable: new DurableLog(committedAt), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
-    timerFactor: clock.timerFactor, clockRate: 1, clockBaseUs: 0, clockBaseMs: 0, fsyncUs: clock.fsyncUs, blocked: false, afterSync: [],
+    timerFactor: clock.timerFactor, clockRate: 1, clockBaseUs: 0, clockBaseMs: 0, fsyncUs: clock.fsyncUs, fsyncJitterUs: 0, blocked: false, afterSync: [],
   }
 }
 

@@ -32,7 +32,7 @@ export const faultSamples: Record<FaultKind, { written: Record<string, unknown>;
   campaign: { written: { campaign: 'C' }, fault: { kind: 'campaign', target: 'C' }, words: 'campaign C' },
   clockSkew: { written: { clockSkew: { node: 'A', factor: 0.5 } }, fault: { kind: 'clockSkew', target: 'A', factor: 0.5 }, words: 'clock of A runs at 0.5x' },
   byzantine: { written: { byzantine: { node: 'B', behaviour: 'fake-ack' } }, fault: { kind: 'byzantine', target: 'B', behaviour: 'fake-ack' }, words: 'byzantine B: fake-ack' },
-  slowDisk: { written: { slowDisk: { node: 'A', ms: 20 } }, fault: { kind: 'slowDisk', target: 'A', ms: 20 }, words: 'slow disk A +20 ms per fsync' },
+  slowDisk: { written: { slowDisk: { node: 'A', ms: 20, jitterMs: 5 } }, fault: { kind: 'slowDisk', target: 'A', ms: 20, jitterMs: 5 }, words: 'slow disk A +20 ms per fsync and 0..5 ms more at random' },
 }
 
 function parseWritten(value: unknown): { fault?: Fault; issues: string[] } {
@@ -121,7 +121,7 @@ function recordingCluster() {
     restart: async (node: string) => record('restart')(node),
     pause: record('pause'),
     resume: record('resume'),
-    setSlowDisk: record('slowDisk'),
+    setSlowDisk: (node: string, ms: number, jitterMs: number) => void calls.push(`slowDisk ${node} ${ms} ${jitterMs}`),
     campaign: record('campaign'),
     setByzantine: record('byzantine'),
     setClockRate: record('clockRate'),
@@ -157,7 +157,7 @@ describe("the runner's injector", () => {
         case 'byzantine':
           return expect(calls).toEqual(['byzantine B "fake-ack"'])
         case 'slowDisk':
-          return expect(calls).toEqual(['slowDisk A 20'])
+          return expect(calls).toEqual(['slowDisk A 20 5'])
         case 'partition':
           return expect([blocked('A', 'C'), blocked('C', 'B'), blocked('A', 'B')]).toEqual([true, true, false])
         case 'isolate':

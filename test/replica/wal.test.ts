@@ -74,6 +74,20 @@ function expectRefusal(directory: string, offsetBytes: number): WalCorruptError 
 }
 
 describe('write-ahead log', () => {
+  it('on a jittery disk, blocks each fsync the slow disk\'s extra ms plus 0..jitterMs drawn per fsync from its seeded stream', () => {
+    const { wal } = WriteAheadLog.open<{ n: number }>(tempDir(), 'fsync')
+    const draws = [0, 0.5, 0.25]
+    wal.slowDown({ extraMs: 1, jitterMs: 4, random: () => draws.shift()! })
+    for (const n of [1, 2, 3]) wal.append([{ n }])
+    expect(wal.syncs).toBe(3)
+    expect(draws).toEqual([])
+    expect(wal.extraSyncMsTotal).toBe(3 * 1 + (0 + 2 + 1))
+    wal.slowDown({ extraMs: 0, jitterMs: 0, random: () => 1 })
+    wal.append([{ n: 4 }])
+    expect(wal.extraSyncMsTotal).toBe(6)
+    wal.close()
+  })
+
   it('returns every appended record, in order, after reopening', () => {
     const directory = tempDir()
     const { wal } = WriteAheadLog.open<{ n: number }>(directory, 'fsync')

@@ -421,8 +421,8 @@ export function describePlannedFault(spec: Record<string, unknown>): string {
       return `link ${link.from} -> ${link.to} ${conditions(link)}`
     }
     case 'slowDisk': {
-      const slow = value as { node: string; ms: number }
-      return `slow disk ${slow.node} +${slow.ms} ms per fsync`
+      const slow = value as { node: string; ms: number; jitterMs?: number }
+      return `slow disk ${slow.node} +${slow.ms} ms per fsync${slow.jitterMs ? ` and 0..${slow.jitterMs} ms more at random` : ''}`
     }
     default:
       return `${kind} ${typeof value === 'string' ? value : JSON.stringify(value)}`

@@ -31,13 +31,15 @@ export interface BenchShape {
   links?: BenchLinks
   /** ParallelRaft's look-behind buffer (cluster.lookBehindEntries). */
   lookBehindEntries?: number
+  /** A jittery disk on every node from the start: each fsync 0..this many ms longer (slowDisk jitterMs). */
+  diskJitterMs?: number
 }
 
 /** The experiment of one bench row, as a person would write it in a file. */
 export function benchExperimentInput(shape: BenchShape): ExperimentInput {
   const protocol = shape.protocol ?? 'raft'
   return {
-    name: `bench-${protocol}-${shape.nodes}n-${shape.clients}c-${shape.durability}${shape.groups ? `-g${shape.groups}` : ''}${shape.links ? '-lossy' : ''}`,
+    name: `bench-${protocol}-${shape.nodes}n-${shape.clients}c-${shape.durability}${shape.groups ? `-g${shape.groups}` : ''}${shape.links ? '-lossy' : ''}${shape.diskJitterMs ? '-jittery-disk' : ''}`,
     protocol,
     seed: shape.seed,
     cluster: {
@@ -46,10 +48,19 @@ export function benchExperimentInput(shape: BenchShape): ExperimentInput {
       ...(shape.groups ? { groups: shape.groups } : {}),
       ...(shape.lookBehindEntries ? { lookBehindEntries: shape.lookBehindEntries } : {}),
     },
-    ...(shape.links ? { faults: [{ at: '0s', network: shape.links }] } : {}),
+    ...(shape.links || shape.diskJitterMs ? { faults: startFaults(shape) } : {}),
     workload: { duration: `${shape.durationMs}ms`, warmup: `${shape.warmupMs}ms`, clients: shape.clients, keys: 1000, mix: { get: 0, put: 1 }, valueBytes: 16 },
     trace: { messages: false },
   }
+}
+
+/** The faults in force from the start: lossy links, a jittery disk on every node (nodes are named A, B, C, ...). */
+function startFaults(shape: BenchShape): Record<string, unknown>[] {
+  const names = Array.from({ length: shape.nodes }, (_, position) => String.fromCharCode(65 + position))
+  return [
+    ...(shape.links ? [{ at: '0s', network: shape.links }] : []),
+    ...(shape.diskJitterMs ? names.map((node) => ({ at: '0s', slowDisk: { node, ms: 0, jitterMs: shape.diskJitterMs } })) : []),
+  ]
 }
 
 /**

@@ -132,7 +132,7 @@ function faultKindOf(fault: Fault): SoakFaultKind | undefined {
     case 'network':
       return (fault.conditions.loss ?? 0) > 0 ? 'loss' : undefined
     case 'slowDisk':
-      return fault.ms > 0 ? 'slowDisk' : undefined
+      return fault.ms > 0 || (fault.jitterMs ?? 0) > 0 ? 'slowDisk' : undefined
     case 'clockSkew':
       return fault.factor !== 1 ? 'clockSkew' : undefined
     case 'restart':

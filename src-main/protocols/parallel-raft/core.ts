@@ -16,12 +16,13 @@
  * Pure: ticks and messages in, a Ready out (types.ts gives the order: persist, send, apply, read,
  * reject). Every record must be fsync'd before anything else of its Ready leaves (mustSync).
  */
-import { appendBytesMax, encodedBytesMax, messageBytesMax, takeWithinBudget } from '../common/wire-budget.js'
+import { appendBytesMax, encodedBytesMax, messageBytesMax } from '../common/wire-budget.js'
 import type { CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, Ready, RequestTag } from '../types.js'
 import { assertNever, emptyReady } from '../types.js'
 import { keysOf, type TouchedKeys } from './keys.js'
 import { SparseLog } from './log.js'
 import { mergeSlots } from './merge.js'
+import { packEntries, unpackEntries, type Packed } from './packing.js'
 import type { Append, AppendAck, Entry, ParallelRaftMessage, ParallelRaftPersist, RequestVote, Slot, Vote } from './messages.js'
 
 export type ParallelRaftRole = 'leader' | 'candidate' | 'follower'
@@ -47,6 +48,11 @@ export interface ParallelRaftOptions {
 export const heldProposalsMax = 4096
 /** Reads waiting at a leader; more are refused. */
 export const pendingReadsMax = 4096
+/**
+ * Indexes an acknowledgement names besides the message's own: entries held in this term that the
+ * follower does not know committed, acknowledged again so a lost acknowledgement costs no resend.
+ */
+export const reackedIndexesMax = 1024
 /** Heartbeats after which an unacknowledged entry is sent again. */
 const resendHeartbeats = 2
 
@@ -159,7 +165,7 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
         this.votedFor = record.votedFor
         return
       case 'slots':
-        for (const slot of record.slots) this.log.put(slot)
+        for (const slot of unpackEntries(record.slots)) this.log.put(slot)
         return
       default:
         assertNever(record, 'persisted record')
@@ -300,26 +306,35 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
       if (!this.log.committed.has(slot.index)) leading.holders.set(slot.index, new Set([this.id]))
       if (slot.tag !== undefined) leading.inflight.set(slot.index, slot.tag)
     }
-    ready.persist.push({ kind: 'slots', slots })
-    for (const peer of this.peers) this.sendEntries(peer, entries, ready)
+    ready.persist.push({ kind: 'slots', slots: packEntries(slots) })
+    const packed = packEntries(entries.map(plainEntry))
+    for (const peer of this.peers) this.sendEntries(peer, entries, packed, ready)
     this.commitReady(ready)
   }
 
-  private sendEntries(peer: NodeId, entries: readonly Entry[], ready: PrReady): void {
+  /** `packed`: packEntries of `entries`, computed once for every peer. */
+  private sendEntries(peer: NodeId, entries: readonly Entry[], packed: readonly Packed<Entry>[], ready: PrReady): void {
     const progress = this.leading!.progress.get(peer)!
     let start = 0
     while (start < entries.length) {
-      const end = takeWithinBudget(entries, appendBytesMax, encodedBytesMax, start)
-      const batch = entries.slice(start, end).map(plainEntry)
+      // The first entry of a message cannot chain to one before it: it goes in full.
+      const batch: Packed<Entry>[] = [plainEntry(entries[start]!)]
+      let bytes = encodedBytesMax(batch[0])
+      for (let next = start + 1; next < entries.length; next += 1) {
+        const size = encodedBytesMax(packed[next])
+        if (bytes + size > appendBytesMax) break
+        batch.push(packed[next]!)
+        bytes += size
+      }
       for (const entry of batch) progress.sentAtTick.set(entry.index, this.ticks)
       // In parallel with the leader's own write (Raft thesis §10.2.1): the leader counts itself a
       // holder at once, but a commit needs an ack, which comes in a later step, after its write.
       ready.messages.push({ to: peer, message: this.appendMessage(batch), leavesBefore: 'write' })
-      start = end
+      start += batch.length
     }
   }
 
-  private appendMessage(entries: Entry[]): Append {
+  private appendMessage(entries: Packed<Entry>[]): Append {
     const leading = this.leading!
     return { type: 'Append', term: this.term, entries, commitIndex: this.log.committed.index, committed: this.log.committed.list(), round: leading.round }
   }
@@ -333,7 +348,7 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
     for (const peer of this.peers) {
       const missing = this.missingAt(peer)
       if (missing.length === 0) ready.messages.push({ to: peer, message: this.appendMessage([]) })
-      else this.sendEntries(peer, missing, ready)
+      else this.sendEntries(peer, missing, packEntries(missing.map(plainEntry)), ready)
     }
   }
 
@@ -363,19 +378,39 @@ export class ParallelRaftCore implements ProtocolCore<ParallelRaftMessage, Paral
     if (message.term > this.term || this.role !== 'follower' || this.leader !== from) this.becomeFollower(message.term, from, ready)
     this.electionElapsed = 0
     const accepted: Slot[] = []
-    for (const entry of message.entries) {
+    const entries = unpackEntries(message.entries)
+    for (const entry of entries) {
       const held = this.log.at(entry.index)
       if (held !== undefined && held.ballot === this.term) continue
       const slot: Slot = { ...entry, ballot: this.term }
       this.log.put(slot)
       accepted.push(slot)
     }
-    if (accepted.length > 0) ready.persist.push({ kind: 'slots', slots: accepted })
+    if (accepted.length > 0) ready.persist.push({ kind: 'slots', slots: packEntries(accepted) })
     const before = this.log.committed.index
     this.learnCommitted(message)
     if (this.log.committed.index > before) ready.events.push({ kind: 'commit', index: this.log.committed.index })
-    const acked = message.entries.map((entry) => entry.index)
+    const acked = this.heldUncommitted(entries)
     ready.messages.push({ to: from, message: { type: 'AppendAck', term: this.term, success: true, acked, commitIndex: this.log.committed.index, round: message.round } })
+  }
+
+  /**
+   * What an acknowledgement names: the message's entries and, again, every other entry held in this
+   * term that this node does not know committed. Acknowledgements are not cumulative as Raft's
+   * are (a hole below does not stop one), so one lost on the way left the leader blind to those
+   * entries until it re-sent them two heartbeats later, and on a lossy link an entry no
+   * acknowledgement reached held back every entry beyond its look-behind buffer that long.
+   */
+  private heldUncommitted(entries: readonly Entry[]): number[] {
+    const acked = entries.map((entry) => entry.index)
+    const named = new Set(acked)
+    let again = 0
+    for (let index = this.log.committed.index + 1; index <= this.log.lastIndex && again < reackedIndexesMax; index += 1) {
+      if (named.has(index) || this.log.committed.has(index) || this.log.at(index)?.ballot !== this.term) continue
+      acked.push(index)
+      again += 1
+    }
+    return acked
   }
 
   /** Committed at the leader and held here as the leader's own (this term's ballot): the same entry. */

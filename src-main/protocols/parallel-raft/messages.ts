@@ -6,6 +6,7 @@
 import { checkCommand, checkRequestTag } from '../common/command-check.js'
 import type { Command, NodeId, RequestTag } from '../types.js'
 import type { TouchedKeys } from './keys.js'
+import { checkChains, type Packed } from './packing.js'
 
 /**
  * One log entry as the leader of `term` first proposed it. `behind[k]` is what entry index - 1 - k
@@ -30,10 +31,13 @@ export interface Slot extends Entry {
   ballot: number
 }
 
-/** Recovery folds the records in order: the last `state` wins, a later slot replaces an earlier one at its index. */
+/**
+ * Recovery folds the records in order: the last `state` wins, a later slot replaces an earlier one
+ * at its index. Slots are packed (packing.ts): a buffer that repeats the slot before it is chained.
+ */
 export type ParallelRaftPersist =
   | { kind: 'state'; term: number; votedFor: NodeId | null }
-  | { kind: 'slots'; slots: Slot[] }
+  | { kind: 'slots'; slots: Packed<Slot>[] }
 
 /** A candidate asks for a vote and for every entry it may lack: those at `fromIndex` and above. */
 export interface RequestVote {
@@ -59,7 +63,8 @@ export interface Vote {
 export interface Append {
   type: 'Append'
   term: number
-  entries: Entry[]
+  /** Packed (packing.ts): an entry right after its predecessor carries its buffer as `chained`. */
+  entries: Packed<Entry>[]
   commitIndex: number
   committed: number[]
   round: number
@@ -92,7 +97,7 @@ export function checkParallelRaftMessage(value: unknown): string | null {
     case 'Append':
       if (!isCount(fields.commitIndex) || !isCount(fields.round)) return 'Append.commitIndex and round must be non-negative integers'
       if (!Array.isArray(fields.committed) || !fields.committed.every(isCount)) return 'Append.committed must be a list of indexes'
-      return checkList(fields.entries, checkEntry)
+      return checkList(fields.entries, checkPackedEntry) ?? checkChains(fields.entries as { index: number; chained?: number }[])
     case 'AppendAck':
       if (typeof fields.success !== 'boolean' || !isCount(fields.commitIndex) || !isCount(fields.round)) return 'AppendAck has a bad success, commitIndex or round'
       return Array.isArray(fields.acked) && fields.acked.every(isCount) ? null : 'AppendAck.acked must be a list of indexes'
@@ -116,6 +121,15 @@ function checkEntry(value: unknown): string | null {
   if (!isCount(fields.index) || fields.index === 0 || !isCount(fields.term)) return 'entry.index and term must be positive integers'
   if (!Array.isArray(fields.behind) || !fields.behind.every(isTouchedKeys)) return 'entry.behind must be a list of key lists or "all"'
   return checkCommand(fields.command) ?? checkRequestTag(fields.tag)
+}
+
+function checkPackedEntry(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'entry must be an object'
+  const fields = value as Record<string, unknown>
+  if (fields.chained === undefined) return checkEntry(value)
+  if (fields.behind !== undefined) return 'entry has both behind and chained'
+  if (!isCount(fields.chained) || fields.chained === 0) return 'entry.chained must be a positive integer'
+  return checkEntry({ ...fields, behind: [] })
 }
 
 function checkSlot(value: unknown): string | null {

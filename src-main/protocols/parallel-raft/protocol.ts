@@ -51,7 +51,20 @@ export const parallelRaftProtocol: ProtocolDescriptor<'parallel-raft', ParallelR
     check: (options, cluster) => electionTimingErrors(options, cluster.tickMs),
     form: [
       ...electionTimingForm,
-      { field: 'lookBehindEntries', input: 'number', absentMeans: lookBehindEntriesDefault },
+      {
+        field: 'lookBehindEntries',
+        input: 'number',
+        absentMeans: lookBehindEntriesDefault,
+        // Its words live here, not in the renderer's messages: a protocol's folder carries its own.
+        text: {
+          label: 'Look-behind buffer (entries)',
+          help: 'Each entry carries the keys of this many entries before it, so a follower can apply entries that do not conflict out of order (PolarFS’s N).',
+          ko: {
+            label: '룩비하인드 버퍼(엔트리 수)',
+            help: '각 엔트리가 앞선 이만큼의 엔트리가 쓰는 키를 함께 실어서, 팔로워가 서로 겹치지 않는 엔트리를 순서와 상관없이 적용할 수 있습니다(PolarFS의 N).',
+          },
+        },
+      },
     ],
   },
   settingsOf(options, cluster) {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Cluster, put, type InFlight } from './harness.js'
+import { checkParallelRaftMessage } from '../../../src-main/protocols/parallel-raft/messages.js'
 
 const to = (...nodes: string[]) => (message: InFlight) => nodes.includes(message.to)
 const appendTo = (node: string, index: number) => (message: InFlight) =>
@@ -174,5 +175,63 @@ describe('catch-up', () => {
     }
     expect(cluster.core('n3').status().commitIndex).toBe(2)
     expect(cluster.appliedIndexes('n3').sort()).toEqual([1, 2])
+  })
+})
+
+describe('the look-behind buffer on the wire and on disk', () => {
+  // Sent in full, every entry cost N key lists in each Append and each WAL record: with N = 64 that
+  // was most of ParallelRaft's bytes and of its leader's encoding time (README, benchmarks).
+  const keyListsIn = (entries: readonly { behind?: readonly unknown[] }[]) => entries.reduce((sum, entry) => sum + (entry.behind?.length ?? 0), 0)
+  const keysOfBatch = (first: number, count: number) => Array.from({ length: count }, (_, position) => put(`k${first + position}`, 'v'))
+
+  it('a batch of consecutive entries carries the buffer in full once: each other entry chains to the one before it', () => {
+    const cluster = led(64)
+    cluster.propose('n1', ...keysOfBatch(0, 70))
+    cluster.deliver()
+    const ready = cluster.propose('n1', ...keysOfBatch(70, 40))
+    const appends = ready.messages.flatMap((out) => (out.message.type === 'Append' && out.message.entries.length > 0 ? [out.message] : []))
+    expect(appends).toHaveLength(2)
+    for (const append of appends) expect(keyListsIn(append.entries)).toBe(64)
+    const records = ready.persist.flatMap((record) => (record.kind === 'slots' ? [record] : []))
+    expect(records).toHaveLength(1)
+    expect(keyListsIn(records[0]!.slots)).toBe(64)
+  })
+
+  it('a replica refuses an Append whose chained entry does not follow the entry just below it (it could not rebuild the buffer)', () => {
+    const entry = (index: number, buffer: object) => ({ index, term: 1, command: put(`k${index}`, 'v'), ...buffer })
+    const append = (entries: object[]) => ({ type: 'Append', term: 1, entries, commitIndex: 0, committed: [], round: 1 })
+    expect(checkParallelRaftMessage(append([entry(1, { behind: [] }), entry(2, { chained: 1 })]))).toBeNull()
+    expect(checkParallelRaftMessage(append([entry(2, { chained: 1 })]))).toMatch(/entry 2 is chained/)
+    expect(checkParallelRaftMessage(append([entry(1, { behind: [] }), entry(3, { chained: 2 })]))).toMatch(/entry 3 is chained/)
+    expect(checkParallelRaftMessage(append([entry(1, { behind: [] }), entry(2, { chained: 1, behind: [] })]))).toMatch(/both behind and chained/)
+  })
+
+  it('a follower, and a node restarted from its disk, rebuild every buffer exactly as the leader wrote it', () => {
+    const cluster = led(64)
+    cluster.propose('n1', ...keysOfBatch(0, 70))
+    cluster.propose('n1', ...keysOfBatch(70, 40))
+    cluster.deliver()
+    cluster.start('n2')
+    for (let index = 1; index <= 110; index += 1) {
+      const written = cluster.core('n1').entryAt(index)!.behind
+      expect(written).toHaveLength(Math.min(64, index - 1))
+      expect(cluster.core('n3').entryAt(index)?.behind).toEqual(written)
+      expect(cluster.core('n2').entryAt(index)?.behind).toEqual(written)
+    }
+  })
+})
+
+describe('acknowledgements that get lost', () => {
+  it('a lost acknowledgement is repaired by the next: a follower acknowledges every entry it holds in this term that it does not know committed', () => {
+    const cluster = led()
+    cluster.drop(to('n3'))
+    cluster.propose('n1', put('a', '1'))
+    cluster.deliver(to('n2'))
+    // n2 holds index 1, but its acknowledgement is lost; n3 hears nothing.
+    cluster.drop(() => true)
+    cluster.propose('n1', put('b', '2'))
+    cluster.deliver((message) => message.to === 'n2' || (message.to === 'n1' && message.from === 'n2'))
+    // Without waiting for a resend two heartbeats later, the leader learns n2 holds 1 too.
+    expect(cluster.appliedIndexes('n1').sort()).toEqual([1, 2])
   })
 })

@@ -34,13 +34,20 @@ describe('the cluster form follows the protocol descriptor', () => {
     const hold = wrapper.get('[data-testid=option-holdMs]')
     expect((hold.element as HTMLInputElement).value).toBe('40')
     expect(hold.attributes('min')).toBe('0')
-    expect(wrapper.get('[data-path="cluster.holdMs"] label').text()).toBe('holdMs (ms)')
+    expect(wrapper.get('[data-path="cluster.holdMs"] label').text()).toBe('Hold time (ms)')
+    expect(wrapper.get('[data-path="cluster.holdMs"] .hint').text()).toBe('How long the soloist holds a request before it applies it.')
     await hold.setValue('500')
     await hold.trigger('change')
     await flush()
     expect(draft.text).toContain('holdMs: 500')
     // The same check `lab validate` runs (the descriptor's options.check), at its field.
     expect(wrapper.get('[data-path="cluster.holdMs"] [data-testid=field-error]').text()).toBe('expected at most ten ticks (50 ms)')
+  })
+
+  it('labels and explains a new protocol’s option in the words its descriptor carries, in Korean on the Korean page', () => {
+    const { wrapper } = openForm('solo', 'ko')
+    expect(wrapper.get('[data-path="cluster.holdMs"] label').text()).toBe('보류 시간 (ms)')
+    expect(wrapper.get('[data-path="cluster.holdMs"] .hint').text()).toBe('솔로이스트가 요청을 적용하기 전에 붙잡아 두는 시간입니다.')
   })
 
   it('shows PBFT only what applies to PBFT: f, its request timeout, checkpoint interval, read-only requests and digest replies, no Raft fields', () => {
@@ -72,6 +79,8 @@ describe('the cluster form follows the protocol descriptor', () => {
     expect(shownPaths(wrapper)).toEqual(['cluster.nodes', 'cluster.tickMs', 'cluster.durability', 'cluster.electionTimeoutMs', 'cluster.heartbeatMs', 'cluster.lookBehindEntries'])
     const lookBehind = wrapper.get('[data-testid=option-lookBehindEntries]')
     expect([lookBehind.attributes('placeholder'), lookBehind.attributes('max')]).toEqual(['2', '64'])
+    // Its words come from its descriptor: the renderer's messages have none for it.
+    expect(wrapper.get('[data-path="cluster.lookBehindEntries"] label').text()).toBe('Look-behind buffer (entries)')
   })
 
   it('says a validation error in Korean at its field on the Korean page, from the same check `lab validate` runs', async () => {

@@ -74,11 +74,12 @@ describe('Korean everywhere', () => {
     expect(roles.filter((role) => !hangul.test((ko.roleName as Record<string, string>)[role] ?? ''))).toEqual([])
   })
 
-  it('labels and explains every protocol option the design form shows in Korean (its descriptor’s options.form)', () => {
+  it('labels and explains every protocol option the design form shows in Korean (its descriptor’s options.form; the messages, else the field’s own text.ko)', () => {
     const messages = ko as unknown as { option: Record<string, string>; optionHelp: Record<string, string>; optionChoice: Record<string, Record<string, string>> }
     const untranslated = protocolNames.flatMap((name) =>
       descriptorOf(name).options.form.flatMap((field) => {
-        const words = [messages.option[field.field], messages.optionHelp[field.field], ...(field.input === 'choice' ? field.choices.filter((choice) => choice !== 'readindex').map((choice) => messages.optionChoice[field.field]?.[choice]) : [])]
+        const own = field.text?.ko
+        const words = [messages.option[field.field] ?? own?.label, messages.optionHelp[field.field] ?? own?.help, ...(field.input === 'choice' ? field.choices.filter((choice) => choice !== 'readindex').map((choice) => messages.optionChoice[field.field]?.[choice]) : [])]
         return words.some((text) => !hangul.test(text ?? '')) ? [`${name}.${field.field}`] : []
       }),
     )
