@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ReplicaLaunchInput } from '../replica/config.js'
-import type { NodeSettings } from '../protocols/descriptor.js'
+import type { MembershipChange, NodeSettings } from '../protocols/descriptor.js'
 import type { ControlReport, ControlRequest, FinalState, ReplicaStatus } from '../replica/control.js'
 import type { LinkRules, PeerAddress } from '../replica/transport.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -96,6 +96,12 @@ export class Cluster {
    * and sent over each replica's control channel, never put on a command line or in an environment.
    */
   private readonly secret = randomBytes(32).toString('base64')
+  /** Every node's settings: the launch's, plus nodes added to the running cluster (addNode). */
+  private readonly nodeSettings: NodeSettings[]
+  /** Nodes added to the running cluster: they start from the voters they were added to, which do not list them. */
+  private readonly joined = new Set<string>()
+  /** Nodes removed from the cluster (removeNode): stopped for good, in no peer list, never restarted. */
+  private readonly removed = new Set<string>()
 
   constructor(
     private readonly launch: ClusterLaunch,
@@ -103,6 +109,7 @@ export class Cluster {
     private readonly epochNs: bigint,
     private readonly listener: ClusterListener,
   ) {
+    this.nodeSettings = [...launch.nodes]
     for (const { id } of launch.nodes) this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0, started: 0 })
     fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true })
   }
@@ -151,7 +158,62 @@ export class Cluster {
   }
 
   clientEndpoints(): { id: string; host: string; port: number }[] {
-    return [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.clientPort }))
+    return [...this.replicas.values()].filter((replica) => !this.removed.has(replica.id)).map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.clientPort }))
+  }
+
+  /** Whether `id` was removed from the cluster (removeNode). */
+  isRemoved(id: string): boolean {
+    return this.removed.has(id)
+  }
+
+  /**
+   * Starts a node that joins the running cluster (Raft membership changes): a fresh data directory
+   * and new ports; it learns every running replica's address and they learn its. Its settings'
+   * `members` are the voters it starts from (they do not list it): it is nobody's voter until the
+   * leader adds it as a learner (reconfigure), and it gets the log or a snapshot from the leader.
+   */
+  async addNode(settings: NodeSettings): Promise<void> {
+    const { id } = settings
+    if (this.closed) throw new Error(`cannot add ${id}: the cluster is shut down`)
+    if (this.replicas.has(id)) throw new Error(`cannot add ${id}: the cluster already has a node ${id}`)
+    if (settings.members.includes(id)) throw new Error(`cannot add ${id}: the members it starts from must not list it`)
+    fs.rmSync(path.join(this.runDir, 'nodes', id), { recursive: true, force: true })
+    this.nodeSettings.push(settings)
+    this.joined.add(id)
+    this.replicas.set(id, { id, state: 'starting', peerPort: 0, clientPort: 0, started: 0 })
+    await this.spawn(id)
+    // Everyone learns the newcomer's address; the newcomer's clock starts with it.
+    this.broadcastPeers()
+  }
+
+  /** Asks `id` to propose a single-server configuration change (only the leader appends it). */
+  reconfigure(id: string, change: MembershipChange): void {
+    this.send(id, { type: 'reconfigure', change })
+  }
+
+  /**
+   * Takes a node out of the cluster for good, once its removal committed: every other replica stops
+   * dialling it and refuses it, and its process is stopped (asked to shut down; killed if it hangs).
+   */
+  async removeNode(id: string): Promise<void> {
+    const replica = this.handle(id)
+    if (this.removed.has(id)) return
+    this.removed.add(id)
+    for (const other of this.replicas.values()) if (other.id !== id) this.send(other.id, { type: 'remove-peer', node: id })
+    const child = replica.child
+    const exited = this.waitForExit(replica)
+    if (child && child.exitCode === null && child.signalCode === null) {
+      if (replica.state === 'paused' || replica.state === 'starting') this.kill(replica)
+      else {
+        replica.stopRequest = 'shutdown'
+        this.send(id, { type: 'shutdown' })
+      }
+      const timer = setTimeout(() => this.kill(replica), shutdownGraceMs)
+      await exited
+      clearTimeout(timer)
+    }
+    replica.state = 'exited'
+    this.processEvent(id, 'exited', 'removed from the cluster')
   }
 
   async crash(id: string): Promise<void> {
@@ -167,6 +229,7 @@ export class Cluster {
 
   async restart(id: string): Promise<void> {
     const replica = this.handle(id)
+    if (this.removed.has(id)) throw new Error(`cannot restart ${id}: it was removed from the cluster`)
     if (replica.state === 'up' || replica.state === 'starting') return
     if (replica.state === 'paused') {
       this.resume(id)
@@ -271,21 +334,22 @@ export class Cluster {
   }
 
   private peerAddresses(): PeerAddress[] {
-    return [...this.replicas.values()].map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
+    return [...this.replicas.values()].filter((replica) => !this.removed.has(replica.id)).map((replica) => ({ id: replica.id, host: '127.0.0.1', port: replica.peerPort }))
   }
 
   private broadcastPeers(): void {
     const peers = this.peerAddresses()
-    for (const id of this.nodeIds) this.send(id, { type: 'peers', peers })
+    for (const id of this.nodeIds) if (!this.removed.has(id)) this.send(id, { type: 'peers', peers })
   }
 
   private spawn(id: string, retryOnPortTaken = true): Promise<void> {
     const replica = this.handle(id)
     const peers = [...this.replicas.values()]
-      .filter((other) => other.id !== id && other.peerPort > 0)
+      .filter((other) => other.id !== id && other.peerPort > 0 && !this.removed.has(other.id))
       .map((other) => ({ id: other.id, host: '127.0.0.1', port: other.peerPort }))
-    const { nodes, ...traced } = this.launch
-    const node = nodes.find((settings) => settings.id === id)!
+    const { traceMessages, traceLog, watchHistoryMax } = this.launch
+    const traced = { traceMessages, traceLog, watchHistoryMax }
+    const node = this.nodeSettings.find((settings) => settings.id === id)!
     const config: ReplicaLaunchInput = {
       ...node,
       ...traced,
@@ -298,6 +362,7 @@ export class Cluster {
       peers,
       epochNs: this.epochNs.toString(),
       incarnation: replica.started,
+      joining: this.joined.has(id),
     }
     replica.started += 1
     const log = fs.openSync(path.join(this.runDir, 'logs', `${id}.log`), 'a')

@@ -245,6 +245,14 @@ export interface HostHooks<S, M, P, B> {
   snapshotInput?(index: number, data: Uint8Array): { kind: string }
   /** The snapshot a core rebuilt from its records: the driver restores its state machine from it first. */
   recoveredSnapshot?(core: ProtocolCore<M, P>): { index: number; data: Uint8Array } | undefined
+  /**
+   * Thesis ch. 4: the input that asks this node (the leader) to append a single-server
+   * configuration change; absent where the membership is fixed. A node that is not the leader, or
+   * cannot change the configuration now, refuses it (a note in its trace says why).
+   */
+  reconfigureInput?(change: MembershipChange): { kind: string }
+  /** The configuration in force at this node (the latest in its log) and whether it is committed; with reconfigureInput. */
+  configuration?(core: ProtocolCore<M, P>): MembershipView | undefined
   /** Makes this node lie (or, with undefined, stop lying). */
   setByzantine?(core: ProtocolCore<M, P>, behaviour: B | undefined): void
   /**
@@ -263,6 +271,20 @@ export interface HostHooks<S, M, P, B> {
    * first waiting for the fdatasync of the next batch of proposals (the profile's "apply wait").
    */
   settleUnpersistedPrefixFirst?: boolean
+}
+
+/** One single-server membership change (HostHooks.reconfigureInput): join as a learner, become a voter, leave. */
+export interface MembershipChange {
+  kind: 'addLearner' | 'promote' | 'remove'
+  node: NodeId
+}
+
+/** A node's view of the configuration (HostHooks.configuration): `index` is the entry that made it (0: the bootstrap members). */
+export interface MembershipView {
+  voters: readonly NodeId[]
+  learners: readonly NodeId[]
+  index: number
+  committed: boolean
 }
 
 /** What a traced message is about (HostHooks.describeMessage). */

@@ -46,6 +46,8 @@ export function adapterFor(config: ReplicaConfig): AnyAdapter {
     appendedEntries: host.appendedEntries,
     settleUnpersistedPrefixFirst: host.settleUnpersistedPrefixFirst ?? false,
     ...(host.snapshotInput === undefined ? {} : { snapshotInput: (index: number, data: Uint8Array) => host.snapshotInput!(index, data) as never }),
+    ...(host.reconfigureInput === undefined ? {} : { reconfigureInput: host.reconfigureInput }),
+    ...(host.configuration === undefined ? {} : { configuration: (core: AnyCore) => host.configuration!(core as never) }),
     ...(host.recoveredSnapshot === undefined ? {} : { recoveredSnapshot: (core: AnyCore) => host.recoveredSnapshot!(core as never) }),
     ...(protocol.clients.kind === 'quorum' ? { replies: quorumReplies(protocol.clients) } : {}),
   }

@@ -37,18 +37,29 @@ const launchSchema = z.object({
   traceLog: z.boolean().default(true),
   /** How many times this replica was started before in this run: its message ids start above the earlier ones'. */
   incarnation: z.number().int().min(0).max(2 ** 20 - 1).default(0),
+  /**
+   * A node added to a running cluster (Raft membership changes): `members` are the cluster's voters
+   * as the bootstrap configuration, which does not list this node; it starts with an empty data
+   * directory, never campaigns, and learns the configuration from the leader's log or snapshot.
+   */
+  joining: z.boolean().default(false),
   /** Changes each state machine keeps for watches to replay. */
   watchHistoryMax: z.number().int().min(1).default(100_000),
 })
 
-export const replicaConfigSchema = launchSchema.refine((config) => config.members.includes(config.id), { message: 'expected one of members', path: ['id'] }).transform((config) => ({
+export const replicaConfigSchema = launchSchema
+  .refine((config) => config.joining || config.members.includes(config.id), { message: 'expected one of members (or joining: true for a node added to a running cluster)', path: ['id'] })
+  .refine((config) => !config.joining || !config.members.includes(config.id), { message: 'a joining node is not one of the members it starts from', path: ['id'] })
+  .transform((config) => ({
   ...config,
   settings: config.settings ?? defaultSettings(config),
 }))
 
 /** The protocol's default settings for this cluster: what an experiment that names nothing else resolves to. */
 function defaultSettings(config: z.output<typeof launchSchema>): Record<string, unknown> {
-  const experiment = { protocol: config.protocol, seed: config.seed, cluster: { nodes: config.members, tickMs: config.tickMs, byzantine: {} } }
+  // A joining node is resolved as one more node of the cluster: its bootstrap members do not list it.
+  const nodes = config.joining ? [...config.members, config.id] : config.members
+  const experiment = { protocol: config.protocol, seed: config.seed, cluster: { nodes, tickMs: config.tickMs, byzantine: {} } }
   return resolveNode(experiment, config.id).settings as Record<string, unknown>
 }
 

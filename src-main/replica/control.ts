@@ -4,6 +4,7 @@
  */
 import type { TraceEvent } from '../api/trace.js'
 import type { CoreStatus } from '../protocols/types.js'
+import type { MembershipChange, MembershipView } from '../protocols/descriptor.js'
 import type { LinkRules, PeerAddress } from './transport.js'
 
 export type ControlRequest =
@@ -17,6 +18,10 @@ export type ControlRequest =
   | { type: 'final-state' }
   | { type: 'slow-disk'; ms: number; jitterMs?: number }
   | { type: 'campaign' }
+  /** Raft membership: propose this single-server change at this node (the leader appends it; others refuse, with a note). */
+  | { type: 'reconfigure'; change: MembershipChange }
+  /** A node removed from the cluster: stop dialling it and refuse its connections. */
+  | { type: 'remove-peer'; node: string }
   | { type: 'clock-rate'; factor: number }
   | { type: 'byzantine'; behaviour: unknown }
   | { type: 'shutdown' }
@@ -38,6 +43,8 @@ export interface ReplicaStatus extends CoreStatus {
   snapshotsInstalled: number
   /** The index its latest snapshot covers (0: none): its log holds only what follows. */
   snapshotIndex: number
+  /** Raft: the configuration in force at this node (membership changes); absent where the membership is fixed. */
+  configuration?: MembershipView
 }
 
 export interface FinalState {

@@ -22,7 +22,7 @@ import { assertNever, type Command } from '../protocols/types.js'
 import { commandLabel } from '../api/script.js'
 import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
-import type { AppendedEntries, MessageFacts, ReadRoute } from '../protocols/descriptor.js'
+import type { AppendedEntries, MembershipChange, MembershipView, MessageFacts, ReadRoute } from '../protocols/descriptor.js'
 import { appendOpsMax, applyHashEvery } from '../api/trace.js'
 import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
@@ -60,6 +60,9 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   settleUnpersistedPrefixFirst: boolean
   /** Raft §7: the input that hands the state machine's snapshot back to the core (HostHooks.snapshotInput). */
   snapshotInput?: (index: number, data: Uint8Array) => Parameters<ProtocolCore<M, P>['step']>[0]
+  /** Raft membership changes (HostHooks.reconfigureInput and configuration). */
+  reconfigureInput?: (change: MembershipChange) => { kind: string }
+  configuration?: (core: ProtocolCore<M, P>) => MembershipView | undefined
   /** The snapshot the core rebuilt from its records (HostHooks.recoveredSnapshot). */
   recoveredSnapshot?: (core: ProtocolCore<M, P>) => { index: number; data: Uint8Array } | undefined
   /** The largest client command this configuration takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
@@ -254,6 +257,25 @@ export class ReplicaHost<M extends { type: string }, P> {
     return true
   }
 
+  /**
+   * Proposes a single-server membership change at this node; returns false when the protocol (or
+   * this configuration of it: MultiRaft) has no membership changes. A node that is not the leader,
+   * or cannot change the configuration now, refuses it: its trace says why.
+   */
+  reconfigure(change: MembershipChange): boolean {
+    const input = this.adapter.reconfigureInput
+    if (input === undefined || this.adapter.configuration?.(this.core) === undefined) return false
+    this.trace({ kind: 'note', text: `asked to change the configuration: ${change.kind} ${change.node}` })
+    this.stepAndSchedule(input(change) as Parameters<ProtocolCore<M, P>['step']>[0])
+    return true
+  }
+
+  /** A node removed from the cluster: no longer dialled, its connections refused. */
+  removePeer(node: string): void {
+    this.transport.removePeer(node)
+    this.trace({ kind: 'note', text: `peer ${node} removed: no longer connected` })
+  }
+
   /** Protocol time runs at `factor` times real time on this node (the clock-skew fault). */
   setClockRate(factor: number): void {
     if (this.tickTimer) clearInterval(this.tickTimer)
@@ -289,6 +311,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
       snapshotIndex: this.adapter.recoveredSnapshot?.(this.core)?.index ?? 0,
+      ...this.configurationStatus(),
       flushes: this.flushes,
       proposalsBatched: this.proposalsBatched,
       walWrites: this.wal.writes,
@@ -298,6 +321,11 @@ export class ReplicaHost<M extends { type: string }, P> {
       bytesSent: this.transport.bytesSent,
       sentByType: { ...this.transport.sentByType },
     }
+  }
+
+  private configurationStatus(): { configuration?: MembershipView } {
+    const view = this.adapter.configuration?.(this.core)
+    return view === undefined ? {} : { configuration: { voters: [...view.voters], learners: [...view.learners], index: view.index, committed: view.committed } }
   }
 
   messageStats() {
@@ -313,7 +341,9 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   private onPeerMessage(from: string, message: { type: string }): boolean {
-    if (!this.config.members.includes(from) || !this.adapter.isMessage(message)) return false
+    // The transport admits the members at start and every peer learned since (membership changes);
+    // the core decides what a message from outside its configuration means (thesis §4.1).
+    if (!this.transport.admits(from) || !this.adapter.isMessage(message)) return false
     this.stepAndSchedule({ kind: 'message', from, message })
     return true
   }

@@ -139,6 +139,11 @@ function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report
         case 'byzantine':
           if (!host.setByzantine(request.behaviour)) host.trace({ kind: 'note', text: `${config.protocol} has no Byzantine behaviours` })
           return
+        case 'reconfigure':
+          if (!host.reconfigure(request.change)) host.trace({ kind: 'note', text: `${config.protocol} has no membership changes` })
+          return
+        case 'remove-peer':
+          return host.removePeer(request.node)
         case 'clock-rate':
           return host.setClockRate(request.factor)
         case 'campaign':

@@ -81,7 +81,10 @@ export type TraceAdmission = (kind: 'send' | 'drop') => boolean
 
 export interface TransportOptions {
   self: NodeId
-  /** The cluster's members: only they may connect (and only after the handshake). */
+  /**
+   * The cluster's members at start: only they, and peers added later (setPeers; removePeer takes
+   * one out), may connect, and only after the handshake.
+   */
   members: readonly NodeId[]
   /** The run's secret, for the handshake. */
   secret: string
@@ -133,6 +136,8 @@ export class PeerTransport {
   private readonly server: net.Server
   private readonly outbound = new Map<NodeId, Outbound>()
   private readonly inbound = new Set<net.Socket>()
+  /** Authenticated inbound connections and who dialled them (removePeer closes a removed peer's). */
+  private readonly inboundPeers = new Map<net.Socket, NodeId>()
   private unauthenticatedInbound = 0
   private readonly handshakeKey: Buffer
   private rules: LinkRules = noLinkFaults
@@ -141,6 +146,8 @@ export class PeerTransport {
   private readonly pendingWrites = new Map<NodeId, PendingFrames>()
   private nextMessageId: number
   private settleWaiters: (() => void)[] = []
+  /** Who may connect: the members at start plus peers learned since (a membership change), minus removed ones. */
+  private readonly admitted: Set<NodeId>
   /** Frames and connections refused: malformed or unexpected frames, failed handshakes. */
   framesRejected = 0
   messagesSent = 0
@@ -152,6 +159,7 @@ export class PeerTransport {
     if (!Number.isInteger(incarnation) || incarnation < 0 || incarnation >= incarnationsMax) throw new Error(`incarnation ${incarnation} outside [0, ${incarnationsMax})`)
     this.nextMessageId = incarnation * messageIdsPerIncarnation
     this.handshakeKey = handshakeKey(options.secret)
+    this.admitted = new Set(options.members)
     this.server = net.createServer((socket) => this.acceptInbound(socket))
     this.server.on('error', () => undefined)
   }
@@ -163,6 +171,7 @@ export class PeerTransport {
   setPeers(peers: PeerAddress[]): void {
     for (const address of peers) {
       if (address.id === this.options.self) continue
+      this.admitted.add(address.id)
       const existing = this.outbound.get(address.id)
       if (existing && existing.address.port === address.port && existing.address.host === address.host) continue
       if (existing) this.dropOutbound(existing)
@@ -170,6 +179,22 @@ export class PeerTransport {
       this.outbound.set(address.id, peer)
       this.connect(peer)
     }
+  }
+
+  /**
+   * A peer removed from the cluster: no longer dialled, its connections closed, and its handshakes
+   * refused from now on.
+   */
+  removePeer(id: NodeId): void {
+    this.admitted.delete(id)
+    const peer = this.outbound.get(id)
+    if (peer) this.dropOutbound(peer)
+    for (const [socket, from] of this.inboundPeers) if (from === id) socket.destroy()
+  }
+
+  /** Whether `id` may connect now. */
+  admits(id: NodeId): boolean {
+    return this.admitted.has(id)
   }
 
   /**
@@ -378,7 +403,7 @@ export class PeerTransport {
       clearTimeout(timer)
     }
     const timer = setTimeout(() => this.refuse(socket, address, 'the handshake timed out'), this.options.handshakeTimeoutMs ?? handshakeTimeoutMs)
-    const handshake = new InboundHandshake(this.options.self, this.options.members, this.handshakeKey, socket)
+    const handshake = new InboundHandshake(this.options.self, (id) => this.admitted.has(id), this.handshakeKey, socket)
     let receive: ((chunk: Buffer) => void) | undefined
     socket.on('data', (chunk: Buffer) => {
       if (receive) return receive(chunk)
@@ -386,6 +411,7 @@ export class PeerTransport {
       if (step.kind === 'waiting') return
       if (step.kind === 'refused') return this.refuse(socket, step.peer ?? address, `handshake: ${step.reason}`)
       settle()
+      this.inboundPeers.set(socket, step.peer)
       receive = this.receiver(socket, step.peer)
       if (step.rest.length > 0) receive(step.rest)
     })
@@ -397,6 +423,7 @@ export class PeerTransport {
       }
       clearTimeout(timer)
       this.inbound.delete(socket)
+      this.inboundPeers.delete(socket)
     })
   }
 
@@ -433,7 +460,7 @@ class InboundHandshake {
 
   constructor(
     private readonly self: NodeId,
-    private readonly members: readonly NodeId[],
+    private readonly admits: (id: NodeId) => boolean,
     private readonly key: Buffer,
     private readonly socket: net.Socket,
   ) {}
@@ -458,7 +485,7 @@ class InboundHandshake {
 
   private onHello(body: unknown): InboundStep | undefined {
     if (!isHello(body)) return { kind: 'refused', reason: 'expected a hello' }
-    if (!this.members.includes(body.hello) || body.hello === this.self) return { kind: 'refused', reason: `${JSON.stringify(body.hello)} is not a peer` }
+    if (!this.admits(body.hello) || body.hello === this.self) return { kind: 'refused', reason: `${JSON.stringify(body.hello)} is not a peer` }
     if (body.to !== this.self) return { kind: 'refused', reason: `hello for ${JSON.stringify(body.to)} reached ${this.self}`, peer: body.hello }
     this.binding = {
       dialer: body.hello,

@@ -13,6 +13,16 @@ describe('replica arguments', () => {
     if (!parsed.ok) expect(parsed.message).toMatch(/must not carry the secret/)
   })
 
+  it('take a node joining a running cluster from members that do not list it, and only with joining set', () => {
+    const joining = { ...launch, id: 'D' }
+    const refused = parseReplicaArgs(['--config', JSON.stringify(joining)])
+    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/id: expected one of members \(or joining: true/) })
+    const parsed = parseReplicaArgs(['--config', JSON.stringify({ ...joining, joining: true })])
+    expect(parsed).toMatchObject({ ok: true, config: { id: 'D', members: ['A', 'B', 'C'], joining: true } })
+    const listed = parseReplicaArgs(['--config', JSON.stringify({ ...launch, joining: true })])
+    expect(listed).toMatchObject({ ok: false, message: expect.stringMatching(/a joining node is not one of the members/) })
+  })
+
   it('take a secret file for a replica started by hand', () => {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-config-'))
     try {

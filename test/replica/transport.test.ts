@@ -130,6 +130,36 @@ describe('the peer handshake', () => {
     expect(rejections(a.events)).toEqual([expect.stringMatching(/"Mallory" is not a peer/)])
   })
 
+  it('admits a peer learned after start (a membership change), and refuses it again once removed, no longer dialling it', async () => {
+    const a = await node('A')
+    // C is new: the members at start (A, B) do not list it, as for a node added to a running cluster.
+    const c = await node('C')
+    c.transport.setPeers([{ id: 'A', host: '127.0.0.1', port: a.port }])
+    sendMessage(c, 'A')
+    await until(() => rejections(a.events).length > 0, 'the refusal of C before A knows it')
+    expect(rejections(a.events)).toEqual([expect.stringMatching(/"C" is not a peer/)])
+    expect(a.received).toEqual([])
+
+    a.transport.setPeers([{ id: 'C', host: '127.0.0.1', port: c.port }])
+    expect(a.transport.admits('C')).toBe(true)
+    await until(() => a.received.some((item) => item.from === 'C'), "C's message, once A learned of C (C redials)")
+    sendMessage(a, 'C')
+    await until(() => c.received.some((item) => item.from === 'A'), "A's message to C")
+
+    a.transport.removePeer('C')
+    expect(a.transport.admits('C')).toBe(false)
+    const refusedBefore = rejections(a.events).length
+    const deliveredBefore = a.received.length
+    sendMessage(c, 'A')
+    await until(() => rejections(a.events).length > refusedBefore, "the refusal of C's redial once removed")
+    expect(rejections(a.events).slice(refusedBefore)[0]).toMatch(/"C" is not a peer/)
+    expect(a.received.length).toBe(deliveredBefore)
+    // A no longer dials C: a message to it has no connection to go on.
+    const eventsBefore = a.events.length
+    sendMessage(a, 'C')
+    expect(a.events.slice(eventsBefore)).toContainEqual(expect.objectContaining({ kind: 'drop', to: 'C', reason: 'unknown-peer' }))
+  })
+
   it('refuses a peer with another secret, whichever side dials, and delivers nothing', async () => {
     const a = await node('A')
     const b = await node('B', 'another-secret-for-this-test-0123456789')

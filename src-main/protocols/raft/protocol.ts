@@ -254,6 +254,9 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
     campaignInput: { kind: 'campaign' },
     snapshotInput: (index, data) => ({ kind: 'snapshot', index, data }),
     recoveredSnapshot: (core) => (core instanceof RaftCore ? core.latestSnapshot() : undefined),
+    // Membership changes exist for single-group Raft only (validation refuses them for MultiRaft).
+    reconfigureInput: (change) => ({ kind: 'reconfigure', change }),
+    configuration: (core) => (core instanceof RaftCore ? core.configuration() : undefined),
     setByzantine(core, behaviour) {
       // Validation keeps lying nodes to single-group clusters; a MultiRaft core has no liars.
       if (core instanceof RaftCore) core.setByzantine(behaviour)
