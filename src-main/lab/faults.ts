@@ -359,7 +359,8 @@ export class FaultInjector {
     if (fault.kind === 'addNode' || fault.kind === 'promote') return [fault.node]
     const target = nodeTargetOf(fault)
     if (target === undefined) return linkFaultNodes(fault)
-    const replicas = [...this.cluster.replicas.values()]
+    // A removed node is no longer a member: `crashed` or `random` never picks it.
+    const replicas = [...this.cluster.replicas.values()].filter((replica) => !this.cluster.isRemoved(replica.id))
     const view = {
       members: this.cluster.nodeIds.filter((node) => !this.cluster.isRemoved(node)),
       up: replicas.filter((replica) => replica.state === 'up').map((replica) => replica.id),

@@ -304,3 +304,14 @@ describe('membership faults in an experiment file', () => {
     ])
   })
 })
+
+describe("the runner's injector after a removal", () => {
+  it('never picks a removed node for a role target (restart: crashed, random)', async () => {
+    const { injector, cluster, calls } = membershipInjector()
+    const replicas = cluster.replicas as unknown as Map<string, { state: string }>
+    replicas.get('C')!.state = 'exited'
+    ;(cluster as unknown as { isRemoved: (id: string) => boolean }).isRemoved = (id) => id === 'C'
+    const injected = await injector.inject({ kind: 'restart', target: 'crashed' })
+    expect([injected.outcome, injected.detail, calls]).toEqual(['applied', 'no node matched the target at that moment', []])
+  })
+})
