@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { faultSchema, parseFaultSyntax, printFaultSyntax } from '../../src-main/api/experiment.js'
 import { validateExperimentText } from '../../src-main/api/validate.js'
 import { describePlannedFault } from '../../src-main/api/report/analysis.js'
+import { faultKindOfDescription } from '../../src-main/api/exercise/steps.js'
 import { describeFault, faultKinds, partitionCuts, resolveNodeTarget, type Fault, type FaultKind } from '../../src-main/faults/fault.js'
 import { FaultInjector } from '../../src-main/lab/faults.js'
 import type { Cluster } from '../../src-main/lab/cluster.js'
@@ -58,6 +59,7 @@ describe('the fault union', () => {
       expect(faultSchema.parse(sample.fault)).toEqual(sample.fault)
       expect(describeFault(sample.fault)).toBe(sample.words)
       expect(describePlannedFault({ at: 1000, ...sample.fault })).toBe(describePlannedFault({ at: 1000, ...sample.written }))
+      expect(faultKindOfDescription(sample.words)).toBe(kind)
     })
   }
 
