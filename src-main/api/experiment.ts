@@ -320,6 +320,12 @@ export const faultSyntax = {
     ({ node, ms, jitterMs }) => ({ kind: 'slowDisk', target: node, ms, ...(jitterMs ? { jitterMs } : {}) }),
     (fault) => ({ node: fault.target, ms: fault.ms, ...(fault.jitterMs ? { jitterMs: fault.jitterMs } : {}) }),
   ),
+  /** Membership (Raft): a fresh node joins the running cluster as a learner (a new name). */
+  addNode: form(nodeName, (node) => ({ kind: 'addNode', node }), (fault) => fault.node),
+  /** Membership (Raft): a learner added earlier becomes a voter. */
+  promote: form(nodeName, (node) => ({ kind: 'promote', node }), (fault) => fault.node),
+  /** Membership (Raft): the node leaves the configuration and stops for good (leader: the leader removes itself). */
+  removeNode: form(faultTarget, (target) => ({ kind: 'removeNode', target }), (fault) => fault.target),
 } as const satisfies { [K in FaultKind]: SyntaxForm<K, z.ZodType> }
 
 export { faultKinds, type Fault, type FaultKind }
@@ -386,6 +392,11 @@ export function faultNodeNames(fault: Fault): { path: string; name: string; keyw
       return [{ path: 'cutOneWay.0', name: fault.from, keywords: false }, { path: 'cutOneWay.1', name: fault.to, keywords: false }]
     case 'link':
       return [{ path: 'link.from', name: fault.from, keywords: false }, { path: 'link.to', name: fault.to, keywords: false }]
+    case 'promote':
+      return [{ path: fault.kind, name: fault.node, keywords: false }]
+    case 'removeNode':
+      return [{ path: fault.kind, name: fault.target, keywords: true }]
+    case 'addNode': // a new name, not one of the cluster's: validate checks it is not taken
     case 'heal':
     case 'network':
       return []

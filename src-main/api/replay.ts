@@ -82,11 +82,12 @@ export function applyReplayEvent(state: ReplayState, event: TraceEvent, group = 
       node.term = event.term
       return
     case 'process':
-      node.process = event.state === 'resumed' ? 'up' : event.state
+      // A removed node (membership change) is gone for good, as one that exited.
+      node.process = event.state === 'resumed' ? 'up' : event.state === 'removed' ? 'exited' : event.state
       // A node that went down leads nothing; it says its role again when it is back.
-      if (event.state === 'crashed' || event.state === 'exited') {
+      if (event.state === 'crashed' || event.state === 'exited' || event.state === 'removed') {
         node.leader = false
-        node.role = event.state
+        node.role = event.state === 'removed' ? 'exited' : event.state
         node.knownLeader = undefined
       }
       if (event.state === 'up') {

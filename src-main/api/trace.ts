@@ -52,7 +52,7 @@ export type TraceEvent =
    */
   | { t: number; node: string; kind: 'drop'; from: string; to: string; type: string; reason: string; id?: number; ids?: number[] }
   | { t: number; node: string; kind: 'fault'; fault: string; detail?: string }
-  | { t: number; node: string; kind: 'process'; state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited'; detail?: string }
+  | { t: number; node: string; kind: 'process'; state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited' | 'removed'; detail?: string }
   | { t: number; node: string; kind: 'note'; text: string }
   | { t: number; node: string; kind: 'frame-error'; peer: string; reason: string }
   | { t: number; node: string; kind: 'stats'; messagesSent: Record<string, number>; bytesSent: number; messageEventsDropped: number }

@@ -4,7 +4,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { nodeTargetKeywords as targetKeywords } from '../faults/fault.js'
+import { isMembershipFault, nodeTargetKeywords as targetKeywords } from '../faults/fault.js'
 import { defaultNodeNames, experimentSchema, faultNodeNames, faultsMax, byzantineKindsOf, protocolsWithField, type Experiment, type ExperimentParsed } from './experiment.js'
 import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
@@ -132,14 +132,20 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
       errors.push({ path: `workload.script.${index}.at`, ...outsideRun(workload.duration, at) })
     }
   })
+  errors.push(...membershipErrors(experiment))
+  // Nodes an addNode brings in may be named by the faults too (crash D, removeNode D).
+  const added = experiment.faults.flatMap((fault) => (fault.kind === 'addNode' ? [fault.node] : []))
+  const faultNodes = [...nodes, ...added.filter((name) => !known.has(name))]
   experiment.faults.forEach((fault, index) => {
     const path = `faults.${index}`
     if (fault.at > workload.duration) {
       errors.push({ path: `${path}.at`, ...outsideRun(workload.duration, fault.at) })
     }
+    // A promote names a node added earlier: membershipErrors says so when it is not.
+    if (fault.kind === 'promote') return
     for (const { path: namePath, name, keywords } of faultNodeNames(fault)) {
-      if (known.has(name) || (keywords && nodeTargetKeywords.has(name))) continue
-      errors.push({ path: `${path}.${namePath}`, ...unknownNode(name, nodes, keywords) })
+      if (faultNodes.includes(name) || (keywords && nodeTargetKeywords.has(name))) continue
+      errors.push({ path: `${path}.${namePath}`, ...unknownNode(name, faultNodes, keywords) })
     }
     if (fault.kind === 'partition') {
       // A node in two groups, or a bridge that is also in a group, has no one meaning.
@@ -155,6 +161,41 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
       if (first!.name === second!.name) errors.push({ path: `${path}.${fault.kind}`, message: 'expected two different nodes', code: 'sameNodeTwice' })
     }
   })
+  return errors
+}
+
+/**
+ * Membership changes: Raft only (one group); an addNode brings a name not taken yet, and a promote
+ * names a node an addNode brought in before it (in the schedule's order: time, then the file's).
+ */
+function membershipErrors(experiment: Experiment): FieldError[] {
+  const errors: FieldError[] = []
+  const { protocol, cluster } = experiment
+  const raftOnly = protocol !== 'raft' || cluster.groups > 1
+  const taken = new Set(cluster.nodes)
+  const added = new Set<string>()
+  const inScheduleOrder = experiment.faults.map((fault, index) => ({ fault, index })).sort((a, b) => a.fault.at - b.fault.at || a.index - b.index)
+  for (const { fault, index } of inScheduleOrder) {
+    if (!isMembershipFault(fault)) continue
+    const path = `faults.${index}.${fault.kind}`
+    if (raftOnly) {
+      const what = protocol === 'raft' ? 'raft with several groups (MultiRaft)' : protocol
+      errors.push({ path, message: `membership changes are Raft only (one group), not ${what}`, code: 'membershipRaftOnly', params: { protocol: what } })
+      continue
+    }
+    if (fault.kind === 'addNode') {
+      if (taken.has(fault.node)) {
+        errors.push({ path, message: `${fault.node} is already a node of this cluster: an added node needs a new name`, code: 'nodeNameTaken', params: { name: fault.node } })
+        continue
+      }
+      taken.add(fault.node)
+      added.add(fault.node)
+    }
+    if (fault.kind === 'promote' && !added.has(fault.node)) {
+      const message = `${fault.node} was never added: promote names a node an earlier addNode brought in${added.size > 0 ? ` (${[...added].join(', ')})` : ''}`
+      errors.push({ path, message, code: 'promoteNotAdded', params: { name: fault.node, added: [...added].join(', ') || undefined } })
+    }
+  }
   return errors
 }
 

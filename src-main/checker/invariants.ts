@@ -13,7 +13,7 @@
  *   leader-append-only      (Raft) a leader never truncates its own log
  *   leader-completeness     (Raft) a new leader applies every entry applied anywhere before its election identically
  *   final-state-agreement   nodes that end at the same applied index hold the same hash and KV digest
- *   replicas-healthy        no replica process exited unless the experiment stopped it (a crash fault,
+ *   replicas-healthy        no replica process exited unless the experiment stopped it (a crash fault, a removeNode,
  *                           the run's own shutdown): an uncaught error, a failed assertion, running out
  *                           of memory or an outside kill is a broken run
  *
@@ -159,8 +159,11 @@ function replicasHealthy(trace: readonly TraceEvent[], originMs: number): Invari
   const processEvents = trace.filter((event): event is ProcessEvent => event.kind === 'process')
   const exits = processEvents.filter((event) => event.state === 'exited').sort((a, b) => a.t - b.t)
   if (exits.length === 0) {
+    // Crashes and removals (membership changes) are the experiment's doing.
     const crashes = processEvents.filter((event) => event.state === 'crashed').length
-    return { name, ok: true, detail: `no replica exited on its own${crashes > 0 ? ` (${plural(crashes, 'crash')} by the experiment)` : ''}` }
+    const removals = processEvents.filter((event) => event.state === 'removed').length
+    const stopped = [...(crashes > 0 ? [plural(crashes, 'crash')] : []), ...(removals > 0 ? [plural(removals, 'removal')] : [])]
+    return { name, ok: true, detail: `no replica exited on its own${stopped.length > 0 ? ` (${stopped.join(' and ')} by the experiment)` : ''}` }
   }
   // Older traces carry the whole stack: its first line is the error.
   const reason = (event: ProcessEvent) => event.detail?.split('\n')[0]?.trim() || 'no reason recorded'

@@ -63,6 +63,15 @@ export type Fault =
   | { kind: 'slowDisk'; target: NodeTarget; ms: number; jitterMs?: number }
   /** The node starts lying, or stops (`honest`). */
   | { kind: 'byzantine'; target: NodeTarget; behaviour: ByzantineBehaviourSpec | 'honest' }
+  /**
+   * Membership changes (Raft only). A fresh node (new data directory and ports) starts and joins
+   * the running cluster as a learner: it catches up but does not vote.
+   */
+  | { kind: 'addNode'; node: NodeId }
+  /** A learner added by addNode becomes a voter. */
+  | { kind: 'promote'; node: NodeId }
+  /** The node leaves the configuration (once that committed, its process stops for good); the leader may remove itself. */
+  | { kind: 'removeNode'; target: NodeTarget }
 
 export type FaultKind = Fault['kind']
 export type FaultOf<K extends FaultKind> = Extract<Fault, { kind: K }>
@@ -71,6 +80,7 @@ export type FaultOf<K extends FaultKind> = Extract<Fault, { kind: K }>
 const faultKindSet = {
   crash: true, restart: true, pause: true, resume: true, partition: true, isolate: true, cut: true, cutOneWay: true,
   heal: true, network: true, link: true, campaign: true, clockSkew: true, byzantine: true, slowDisk: true,
+  addNode: true, promote: true, removeNode: true,
 } as const satisfies Record<FaultKind, true>
 export const faultKinds = Object.keys(faultKindSet) as FaultKind[]
 
@@ -86,7 +96,10 @@ export function nodeTargetOf(fault: Fault): NodeTarget | undefined {
     case 'clockSkew':
     case 'slowDisk':
     case 'byzantine':
+    case 'removeNode':
       return fault.target
+    case 'addNode':
+    case 'promote':
     case 'partition':
     case 'cut':
     case 'cutOneWay':
@@ -120,6 +133,9 @@ export function linkFaultNodes(fault: Fault): NodeId[] {
     case 'byzantine':
     case 'heal':
     case 'network':
+    case 'addNode':
+    case 'promote':
+    case 'removeNode':
       return []
     default:
       return assertNever(fault, 'fault')
@@ -219,6 +235,12 @@ export function describeFault(fault: Fault): string {
       return `slow disk ${fault.target} +${fault.ms} ms per fsync${fault.jitterMs ? ` and 0..${fault.jitterMs} ms more at random` : ''}`
     case 'byzantine':
       return `byzantine ${fault.target}: ${typeof fault.behaviour === 'string' ? fault.behaviour : fault.behaviour.kind}`
+    case 'addNode':
+      return `add node ${fault.node} (learner)`
+    case 'promote':
+      return `promote ${fault.node} to voter`
+    case 'removeNode':
+      return `remove node ${fault.target}`
     default:
       return assertNever(fault, 'fault')
   }
@@ -238,4 +260,9 @@ export function describeConditions(conditions: LinkConditionsChange): string {
 export interface TimedFault {
   atMs: number
   fault: Fault
+}
+
+/** Membership changes: Raft only, and carried out through the leader (not on a process or a link). */
+export function isMembershipFault(fault: Fault): fault is FaultOf<'addNode' | 'promote' | 'removeNode'> {
+  return fault.kind === 'addNode' || fault.kind === 'promote' || fault.kind === 'removeNode'
 }

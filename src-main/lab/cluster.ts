@@ -213,7 +213,8 @@ export class Cluster {
       clearTimeout(timer)
     }
     replica.state = 'exited'
-    this.processEvent(id, 'exited', 'removed from the cluster')
+    // Stopped by the experiment (a membership change), not an exit on its own.
+    this.processEvent(id, 'removed', 'removed from the cluster')
   }
 
   async crash(id: string): Promise<void> {
@@ -484,7 +485,7 @@ export class Cluster {
     return replica.ended ?? Promise.resolve()
   }
 
-  private processEvent(node: string, state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited', detail: string): void {
+  private processEvent(node: string, state: 'up' | 'crashed' | 'paused' | 'resumed' | 'exited' | 'removed', detail: string): void {
     this.listener.onProcessEvent({ t: this.now(), node, kind: 'process', state, detail })
   }
 }

@@ -10,15 +10,30 @@
  * When the run ends, faults still waiting for their node are not carried out, and say so; a
  * restart still starting when the cluster shuts down is not carried out either, never "failed".
  * Every fault's record says when it was due and when it was applied (experiment time).
+ *
+ * Membership changes (Raft) queue on the node they change, like node faults, and go to whoever
+ * leads: a change a leader refuses (one change at a time; none before its own term's first entry
+ * commits) or that a deposed leader never appended is proposed again to the leader of the moment,
+ * until the leader's committed configuration shows it, within membershipChangeMaxMs.
  */
 import type { Experiment, LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
 import { describeFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
+import type { MembershipChange, MembershipView, NodeSettings } from '../protocols/descriptor.js'
 import type { Random } from '../protocols/types.js'
+import type { TraceEvent } from '../api/trace.js'
 import { assertNever } from '../protocols/types.js'
 import type { LinkRules, OutgoingRule } from '../replica/transport.js'
 import { StartCancelledError, type Cluster } from './cluster.js'
 import type { LeaderTracker } from './leadership.js'
+
+/** How long a membership change may take from its first proposal to its commit before it failed. */
+export const membershipChangeMaxMs = 20_000
+/**
+ * How long one proposal waits for its commit, a refusal or a new leader before it is sent again (a
+ * leader busy catching a learner up may take a while, and stays leader: proposing again is harmless).
+ */
+const membershipAttemptMs = 3000
 
 /** What became of a fault on one of its nodes. */
 type NodeResult =
@@ -48,6 +63,17 @@ export class FaultInjector {
   onLinksChanged: (cut: [string, string][]) => void = () => undefined
   /** The cut links last reported, as sorted "from>to" keys. */
   private reportedCut = ''
+  /**
+   * Membership changes: the settings of a node added to the running cluster, which starts from the
+   * voters given (undefined: this run cannot add nodes).
+   */
+  joiningSettings?: (node: string, voters: readonly string[]) => NodeSettings
+  /** Called after a node joined or left (the runner tells the workload and the frames). */
+  onMembersChanged: () => void = () => undefined
+  /** Per node, how many configuration changes it refused (its trace notes), to propose again. */
+  private readonly refusals = new Map<string, number>()
+  /** Conditions a membership change waits for, checked again whenever a replica reports. */
+  private readonly watchers = new Set<() => void>()
 
   constructor(
     private readonly cluster: Cluster,
@@ -58,6 +84,14 @@ export class FaultInjector {
     private readonly clock: () => number = () => 0,
   ) {
     this.network = { ...network }
+  }
+
+  /** A replica reported (events and its status): membership changes waiting for one check again. */
+  observe(events: readonly TraceEvent[]): void {
+    for (const event of events) {
+      if (event.kind === 'note' && event.text.startsWith('configuration change (') && event.text.includes(') refused')) this.refusals.set(event.node, (this.refusals.get(event.node) ?? 0) + 1)
+    }
+    for (const watcher of [...this.watchers]) watcher()
   }
 
   /** Sends every replica its link rules (conditions plus cuts). */
@@ -146,6 +180,7 @@ export class FaultInjector {
         await this.applyOnNode(fault, node)
         return { node, outcome: 'applied', atMs, doneAtMs: this.clock() }
       } catch (caught) {
+        if (caught instanceof RunEndedError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: caught.message }
         if (caught instanceof StartCancelledError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `the run ended while ${node} was still starting (${Math.round(this.clock() - atMs)} ms after the restart began)` }
         return { node, outcome: 'failed', atMs: this.clock(), error: (caught as Error).message }
       }
@@ -179,9 +214,110 @@ export class FaultInjector {
         return this.cluster.setByzantine(node, fault.behaviour)
       case 'clockSkew':
         return this.cluster.setClockRate(node, fault.factor)
+      case 'addNode':
+        return this.addNode(node)
+      case 'promote':
+        if (!this.cluster.replicas.has(node) || this.cluster.isRemoved(node)) throw new Error(`${node} is not in the cluster: add it (addNode) before promoting it`)
+        return this.changeConfiguration({ kind: 'promote', node }, (configuration) => configuration.voters.includes(node))
+      case 'removeNode':
+        return this.removeNode(node)
       default:
         return assertNever(fault, 'node fault')
     }
+  }
+
+  /** Starts a fresh node that joins the running cluster, and has the leader add it as a learner. */
+  private async addNode(node: string): Promise<void> {
+    if (this.joiningSettings === undefined) throw new Error('this run cannot add nodes')
+    if (this.cluster.replicas.has(node)) throw new Error(`the cluster already has a node ${node}`)
+    const voters = (await this.committedConfiguration(membershipChangeMaxMs, 'a leader to learn the voters from')).voters
+    await this.cluster.addNode(this.joiningSettings(node, voters))
+    this.applyLinkRules()
+    this.onMembersChanged()
+    await this.changeConfiguration({ kind: 'addLearner', node }, (configuration) => configuration.learners.includes(node) || configuration.voters.includes(node))
+  }
+
+  /**
+   * Has the leader commit the node's removal, then stops the node for good. A leader that removes
+   * itself steps down once that committed (thesis §4.2.2); it is stopped as soon as it is no longer
+   * needed for the commit, and the remaining voters elect a leader among themselves.
+   */
+  private async removeNode(node: string): Promise<void> {
+    if (this.cluster.isRemoved(node)) return
+    await this.changeConfiguration({ kind: 'remove', node }, (configuration) => !configuration.voters.includes(node) && !configuration.learners.includes(node))
+    await this.cluster.removeNode(node)
+    this.onMembersChanged()
+  }
+
+  /**
+   * Proposes `change` to whoever leads until the leader's committed configuration satisfies `done`:
+   * again after a refusal (once the refusing leader's commit index moved), after a change of leader,
+   * or after membershipAttemptMs without an answer.
+   */
+  private async changeConfiguration(change: MembershipChange, done: (configuration: MembershipView) => boolean): Promise<void> {
+    const deadlineMs = this.clock() + membershipChangeMaxMs
+    const isDone = () => {
+      const configuration = this.leaderConfiguration()
+      return configuration !== undefined && configuration.committed && done(configuration)
+    }
+    let proposals = 0
+    while (!isDone()) {
+      const remainingMs = deadlineMs - this.clock()
+      if (remainingMs <= 0) throw new Error(`${describeChange(change)} not committed within ${membershipChangeMaxMs} ms (${proposals} proposals to the leader of the moment)`)
+      const leader = this.leaders.leader()
+      if (leader === undefined || this.cluster.replicas.get(leader)?.state !== 'up') {
+        await this.until(() => this.leaders.leader() !== undefined && this.cluster.replicas.get(this.leaders.leader()!)?.state === 'up', remainingMs)
+        continue
+      }
+      const refusedBefore = this.refusals.get(leader) ?? 0
+      this.cluster.reconfigure(leader, change)
+      proposals += 1
+      const stillLeader = () => this.leaders.leader() === leader && this.cluster.replicas.get(leader)?.state === 'up'
+      await this.until(() => isDone() || !stillLeader() || (this.refusals.get(leader) ?? 0) > refusedBefore, Math.min(remainingMs, membershipAttemptMs))
+      if (isDone() || !stillLeader() || (this.refusals.get(leader) ?? 0) === refusedBefore) continue
+      // Refused: the leader's pending change or its own term's first entry must commit first.
+      const commitIndex = this.cluster.replicas.get(leader)?.status?.commitIndex ?? 0
+      await this.until(() => isDone() || !stillLeader() || (this.cluster.replicas.get(leader)?.status?.commitIndex ?? 0) > commitIndex, Math.min(deadlineMs - this.clock(), membershipAttemptMs))
+    }
+  }
+
+  /** The configuration the current leader holds, if a leader is known and reports one. */
+  private leaderConfiguration(): MembershipView | undefined {
+    const leader = this.leaders.leader()
+    return leader === undefined ? undefined : this.cluster.replicas.get(leader)?.status?.configuration
+  }
+
+  /** Waits (bounded) for a leader whose configuration is committed, and returns that configuration. */
+  private async committedConfiguration(waitMs: number, what: string): Promise<MembershipView> {
+    const committed = () => {
+      const configuration = this.leaderConfiguration()
+      return configuration?.committed === true ? configuration : undefined
+    }
+    if (!(await this.until(() => committed() !== undefined, waitMs))) throw new Error(`no ${what} within ${waitMs} ms`)
+    return committed()!
+  }
+
+  /**
+   * Resolves true once `condition` holds (checked now and whenever a replica reports), false after
+   * `waitMs`; throws RunEndedError when the run ends first.
+   */
+  private until(condition: () => boolean, waitMs: number): Promise<boolean> {
+    if (condition()) return Promise.resolve(true)
+    if (this.endedBecause !== undefined) return Promise.reject(new RunEndedError(this.endedBecause))
+    return new Promise<boolean>((resolve, reject) => {
+      const finish = (result: boolean | Error) => {
+        clearTimeout(timer)
+        this.watchers.delete(watcher)
+        if (result instanceof Error) reject(result)
+        else resolve(result)
+      }
+      const watcher = () => {
+        if (condition()) finish(true)
+      }
+      const timer = setTimeout(() => finish(condition()), Math.max(0, waitMs))
+      this.watchers.add(watcher)
+      void this.ended.then(() => finish(new RunEndedError(this.endedBecause ?? 'the run ended')))
+    })
   }
 
   private applyToLinks(fault: LinkFault, targets: string[]): void {
@@ -219,11 +355,14 @@ export class FaultInjector {
   }
 
   resolveTargets(fault: Fault): string[] {
+    // The node an addNode or promote names need not exist yet (it is queued after the addNode).
+    if (fault.kind === 'addNode' || fault.kind === 'promote') return [fault.node]
     const target = nodeTargetOf(fault)
     if (target === undefined) return linkFaultNodes(fault)
-    const replicas = [...this.cluster.replicas.values()]
+    // A removed node is no longer a member: `crashed` or `random` never picks it.
+    const replicas = [...this.cluster.replicas.values()].filter((replica) => !this.cluster.isRemoved(replica.id))
     const view = {
-      members: this.cluster.nodeIds,
+      members: this.cluster.nodeIds.filter((node) => !this.cluster.isRemoved(node)),
       up: replicas.filter((replica) => replica.state === 'up').map((replica) => replica.id),
       crashed: replicas.filter((replica) => replica.state === 'crashed' || replica.state === 'exited').map((replica) => replica.id),
       paused: replicas.filter((replica) => replica.state === 'paused').map((replica) => replica.id),
@@ -250,7 +389,7 @@ export class FaultInjector {
 }
 
 /** Faults on a node's process, carried out one at a time per node. */
-type NodeFault = FaultOf<'crash' | 'restart' | 'pause' | 'resume' | 'slowDisk' | 'campaign' | 'byzantine' | 'clockSkew'>
+type NodeFault = FaultOf<'crash' | 'restart' | 'pause' | 'resume' | 'slowDisk' | 'campaign' | 'byzantine' | 'clockSkew' | 'addNode' | 'promote' | 'removeNode'>
 /** Faults on links (isolate too: it only changes link rules), in force at once. */
 type LinkFault = Exclude<Fault, NodeFault>
 
@@ -264,6 +403,9 @@ function isNodeFault(fault: Fault): fault is NodeFault {
     case 'campaign':
     case 'byzantine':
     case 'clockSkew':
+    case 'addNode':
+    case 'promote':
+    case 'removeNode':
       return true
     case 'isolate':
     case 'partition':
@@ -275,6 +417,22 @@ function isNodeFault(fault: Fault): fault is NodeFault {
       return false
     default:
       return assertNever(fault, 'fault')
+  }
+}
+
+/** The run ended while a membership change waited: it is not carried out (never "failed"). */
+class RunEndedError extends Error {}
+
+function describeChange(change: MembershipChange): string {
+  switch (change.kind) {
+    case 'addLearner':
+      return `adding ${change.node} as a learner`
+    case 'promote':
+      return `promoting ${change.node}`
+    case 'remove':
+      return `removing ${change.node}`
+    default:
+      return assertNever(change.kind, 'membership change')
   }
 }
 

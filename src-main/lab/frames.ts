@@ -41,7 +41,7 @@ export class FrameAggregator {
       // The cluster records a crash or an exit once the old process's channel is drained, so no
       // status of that process comes after this; the sampling in take() alone misses a crash and
       // restart that both fall between two frames (a late timer on a busy orchestrator).
-      if (event.kind === 'process' && (event.state === 'crashed' || event.state === 'exited')) this.statuses.delete(event.node)
+      if (event.kind === 'process' && (event.state === 'crashed' || event.state === 'exited' || event.state === 'removed')) this.statuses.delete(event.node)
       if (event.kind === 'send') this.messagesByType[event.type] = (this.messagesByType[event.type] ?? 0) + 1
       if (traceOnlyKinds.has(event.kind)) continue
       if (this.events.length < frameEventsMax) this.events.push(event)

@@ -95,7 +95,7 @@ export class LeaderTracker {
     if (event.kind === 'process') {
       if (event.state === 'up' || event.state === 'resumed') this.down.delete(event.node)
       else this.down.add(event.node)
-      if (event.state === 'crashed' || event.state === 'exited') this.roles.delete(event.node)
+      if (event.state === 'crashed' || event.state === 'exited' || event.state === 'removed') this.roles.delete(event.node)
     }
   }
 

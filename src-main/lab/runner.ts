@@ -26,7 +26,7 @@ import { captureEnvironment } from './report/environment.js'
 import { latencyPercentiles } from '../api/report/analysis.js'
 import type { FinalState, ReplicaStatus } from '../replica/control.js'
 import { seededRandom } from '../protocols/common/random.js'
-import type { ReadRoute } from '../protocols/descriptor.js'
+import type { NodeSettings, ReadRoute } from '../protocols/descriptor.js'
 import { descriptorOf } from '../protocols/registry.js'
 import { Cluster, type ClusterLaunch, type ReplicaExit } from './cluster.js'
 import type { TimedFault } from '../faults/fault.js'
@@ -329,6 +329,11 @@ export class ExperimentRun {
     })
     this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), () => Math.max(0, this.now() - this.workloadStartMs))
     this.faults.onRecord = (fault) => this.recordFaultEvent(fault)
+    this.faults.joiningSettings = (id, voters) => joiningSettings(experiment, id, voters)
+    // The workload's clients reach an added node too (a removed one stops answering; they go elsewhere).
+    this.faults.onMembersChanged = () => {
+      if (this.workload?.connected) this.workload.send({ type: 'endpoints', nodes: this.cluster!.clientEndpoints() })
+    }
     this.faults.onLinksChanged = (cut) => this.onEvents([{ t: this.now(), node: 'lab', kind: 'links', cut }])
     const schedule = [...scheduledFaults(experiment), ...nemesisSchedule(experiment)].sort((a, b) => a.atMs - b.atMs)
     // Faults at 0 s are the initial conditions: in force before the first election.
@@ -507,6 +512,7 @@ export class ExperimentRun {
     this.frames.setStatus(node, status)
     this.countMessages(node, status)
     this.onEvents(events)
+    this.faults?.observe(events)
     this.convergenceCheck?.()
   }
 
@@ -545,6 +551,12 @@ export class ExperimentRun {
     }
     entry.pidCounters = status
     this.messageTotals.set(node, entry)
+  }
+
+  /** Every node of the run: the experiment's, then those added while it ran (membership changes). */
+  private nodeNames(): string[] {
+    const added = this.cluster?.nodeIds.filter((id) => !this.experiment.cluster.nodes.includes(id)) ?? []
+    return [...this.experiment.cluster.nodes, ...added]
   }
 
   /** The start-up before the experiment's 0 s is left out of the live view (it is in the trace). */
@@ -614,8 +626,9 @@ export class ExperimentRun {
       runId: this.id,
       name: experiment.name,
       protocol: experiment.protocol,
-      nodes: experiment.cluster.nodes.length,
-      nodeNames: experiment.cluster.nodes,
+      // Nodes added during the run (membership changes) too, removed ones included.
+      nodes: this.nodeNames().length,
+      nodeNames: this.nodeNames(),
       seed: experiment.seed,
       durability: experiment.cluster.durability,
       clients: experiment.workload.rate === undefined ? experiment.workload.clients : 0,
@@ -707,6 +720,15 @@ function clusterLaunch(experiment: Experiment): ClusterLaunch {
     traceLog: experiment.trace.log,
     watchHistoryMax: 100_000,
   }
+}
+
+/**
+ * The settings of a node added to the running cluster: the experiment's settings for it, starting
+ * from the voters in force (which do not list it) with a fresh data directory (Cluster.addNode).
+ */
+function joiningSettings(experiment: Experiment, id: string, voters: readonly string[]): NodeSettings {
+  const settings = resolveNode({ ...experiment, cluster: { ...experiment.cluster, nodes: [...experiment.cluster.nodes, id] } }, id)
+  return { ...settings, members: [...voters] }
 }
 
 /** Percentiles of an encoded HdrHistogram (µs) in ms: the report's own computation, without the count. */

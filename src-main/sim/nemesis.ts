@@ -60,6 +60,11 @@ export function simFaultSupport(fault: Fault, protocol: { readonly name: string 
       return { modelled: true }
     case 'byzantine':
       return { modelled: false, reason: `a ${protocol.name} node gets its Byzantine behaviour when the simulated cluster starts (cluster.byzantine), not in the middle of a run` }
+    case 'addNode':
+    case 'promote':
+    case 'removeNode':
+      // The simulated cluster's members are fixed when it starts; membership changes run on real processes only.
+      return { modelled: false, reason: `${fault.kind} is a membership change, which the simulator does not replay yet: its cluster keeps the members it started with (run it in the lab)` }
     default:
       return assertNever(fault, 'fault')
   }

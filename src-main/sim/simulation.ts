@@ -641,6 +641,9 @@ export class Simulation {
           return ''
         })
       case 'byzantine':
+      case 'addNode':
+      case 'promote':
+      case 'removeNode':
         return `not modelled: ${simFaultSupport(fault, this.protocol).reason}`
       case 'transfer': {
         const node = this.node(fault.node)

@@ -156,6 +156,12 @@ describe('replicas healthy: no replica exits unless the experiment stops it', ()
     expect(healthy).toEqual({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash by the experiment)' })
   })
 
+  it('holds when a node was removed from the cluster by the experiment (a membership change)', () => {
+    const removed = { t: 4000, node: 'C', kind: 'process' as const, state: 'removed' as const, detail: 'removed from the cluster' }
+    const healthy = result('replicas-healthy', [up(0, 'A'), up(0, 'B'), up(0, 'C'), crashed(2000, 'C'), removed])
+    expect(healthy).toEqual({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash and 1 removal by the experiment)' })
+  })
+
   it('names the node, the experiment time and the first line of the error of each replica that died on its own', () => {
     const trace = [up(0, 'A'), up(0, 'B'), exited(7106.4, 'B', 'Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)'), exited(7491, 'C', 'killed by SIGKILL, not by the experiment')]
     const broken = result('replicas-healthy', trace, 'raft', { originMs: 500 })

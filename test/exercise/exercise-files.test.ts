@@ -65,7 +65,7 @@ describe('exercise validation', () => {
     expect(errorsOf(valid.replace('    answer: node\n    check: { measure: leader-after, step: crash-leader }', '    answer: boolean\n    check: { measure: leader-after, step: crash-leader }'))).toEqual([
       'questions.0.check.measure: leader-after gives a node, which a boolean answer cannot be checked against (use node or choice)',
     ])
-    expect(errorsOf(valid.replace('do: { crash: leader }', 'do: { smash: leader }'))).toEqual(['runs.0.steps.0.do: unknown fault smash: expected one of crash, restart, pause, resume, partition, isolate, cut, cutOneWay, heal, network, link, campaign, clockSkew, byzantine, slowDisk'])
+    expect(errorsOf(valid.replace('do: { crash: leader }', 'do: { smash: leader }'))).toEqual(['runs.0.steps.0.do: unknown fault smash: expected one of crash, restart, pause, resume, partition, isolate, cut, cutOneWay, heal, network, link, campaign, clockSkew, byzantine, slowDisk, addNode, promote, removeNode'])
   })
 
   it('refuses YAML that is not an object, with one line', () => {

@@ -115,6 +115,31 @@ faults:
     expect(plan.reasons.join('\n')).toMatch(/MultiRaft/)
     expect(plan.reasons.join('\n')).toMatch(/the fault at 1 s \(byzantine\)/)
   })
+
+  it('refuses a schedule with membership changes, saying the simulated cluster keeps its members', () => {
+    const experiment = experimentOf(`
+name: grows
+protocol: raft
+cluster: {nodes: 3}
+workload: {duration: 4s}
+faults:
+  - {at: 1s, addNode: D}
+  - {at: 2s, promote: D}
+  - {at: 3s, removeNode: leader}
+`)
+    const schedule: TimedFault[] = [
+      { atMs: 1000, fault: { kind: 'addNode', node: 'D' } },
+      { atMs: 2000, fault: { kind: 'promote', node: 'D' } },
+      { atMs: 3000, fault: { kind: 'removeNode', target: 'leader' } },
+    ]
+    const plan = planReplay(experiment, schedule, { source: 'x', command: 'y' })
+    expect(plan.ok).toBe(false)
+    if (plan.ok) return
+    expect(plan.reasons).toEqual(['addNode at 1 s', 'promote at 2 s', 'removeNode at 3 s'].map((what) => {
+      const [kind, , at] = what.split(' ')
+      return `the fault at ${at} s (${kind}): ${kind} is a membership change, which the simulator does not replay yet: its cluster keeps the members it started with (run it in the lab)`
+    }))
+  })
 })
 
 describe('a real run replayed in the simulator', () => {

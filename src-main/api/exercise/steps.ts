@@ -53,6 +53,8 @@ export function stepProgress(steps: readonly Step[], observations: StepObservati
 export function faultKindOfDescription(action: string): string {
   if (action.startsWith('clock of ')) return 'clockSkew'
   if (action.startsWith('slow disk ')) return 'slowDisk'
+  if (action.startsWith('add node ')) return 'addNode'
+  if (action.startsWith('remove node ')) return 'removeNode'
   if (/^cut \S+ -> /.test(action)) return 'cutOneWay'
   return action.split(' ')[0] ?? ''
 }

@@ -424,6 +424,12 @@ export function describePlannedFault(spec: Record<string, unknown>): string {
       const slow = value as { node: string; ms: number; jitterMs?: number }
       return `slow disk ${slow.node} +${slow.ms} ms per fsync${slow.jitterMs ? ` and 0..${slow.jitterMs} ms more at random` : ''}`
     }
+    case 'addNode':
+      return `add node ${String(value)} (learner)`
+    case 'promote':
+      return `promote ${String(value)} to voter`
+    case 'removeNode':
+      return `remove node ${String(value)}`
     default:
       return `${kind} ${typeof value === 'string' ? value : JSON.stringify(value)}`
   }

@@ -144,6 +144,9 @@ function faultKindOf(fault: Fault): SoakFaultKind | undefined {
     case 'heal':
     case 'link':
     case 'byzantine':
+    case 'addNode':
+    case 'promote':
+    case 'removeNode':
       return undefined
     default:
       return assertNever(fault, 'fault')
