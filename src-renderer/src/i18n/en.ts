@@ -585,7 +585,7 @@ export const en = {
     aria: 'Fault markers: {faults}. Time without a leader: {leaderless}.',
     ariaNone: 'none',
   },
-  process: { starting: 'starting', up: 'up', crashed: 'crashed', paused: 'paused', exited: 'exited' },
+  process: { starting: 'starting', up: 'up', crashed: 'crashed', paused: 'paused', exited: 'exited', resumed: 'resumed', removed: 'removed from the cluster' },
   replay: {
     title: 'Replay',
     scrub: 'Time to show the cluster at',

@@ -585,7 +585,7 @@ export const ko: Messages = {
     aria: '장애 표시: {faults}. 리더가 없던 시간: {leaderless}.',
     ariaNone: '없음',
   },
-  process: { starting: '시작 중', up: '동작 중', crashed: '중단됨', paused: '일시 정지', exited: '종료됨' },
+  process: { starting: '시작 중', up: '동작 중', crashed: '중단됨', paused: '일시 정지', exited: '종료됨', resumed: '재개됨', removed: '클러스터에서 제거됨' },
   replay: {
     title: '재생',
     scrub: '클러스터를 볼 시각',

@@ -43,7 +43,7 @@ export function describeEvent(event: TraceEvent, t: Translate): string {
     case 'fault':
       return t('event.fault', { fault: describeFault(event) })
     case 'process':
-      return t('event.process', { state: event.state, detail: event.detail ?? '' })
+      return t('event.process', { state: t(`process.${event.state}`), detail: event.detail ?? '' })
     case 'note':
       return event.text
     case 'frame-error':
