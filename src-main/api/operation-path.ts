@@ -48,6 +48,18 @@ export function operationPath(operation: AcknowledgedOperation, events: readonly
   const steps: PathStep[] = [{ afterMs: 0, node: 'client', step: 'invoke' }]
   const sentKeys = new Set<string>()
   const reached = new Set<string>()
+  const acknowledged = new Set<string>()
+  /**
+   * A Raft follower's acknowledgement names only its match index, which under batching is past the
+   * entry: the first acknowledgement a follower sends after it persisted the entry, at or past it,
+   * is the one that acknowledged it. (PBFT's messages name their own sequence number.)
+   */
+  const acknowledges = (event: Extract<TraceEvent, { kind: 'send' }>): boolean => {
+    if (protocol === 'pbft' || position === undefined || event.node === operation.node || event.range === undefined) return false
+    if (acknowledged.has(event.node) || !reached.has(`${event.node}:persist`) || event.range[1] < position) return false
+    acknowledged.add(event.node)
+    return true
+  }
   for (const event of sorted) {
     if (event.t < operation.invokeMs) continue
     const step = pathStep(event, operation, position, after)
@@ -58,7 +70,7 @@ export function operationPath(operation: AcknowledgedOperation, events: readonly
       reached.add(`${step.node}:${step.step}`)
       steps.push(step)
     }
-    if (event.kind === 'send' && event.id !== undefined && covers(event.range)) sentKeys.add(`${event.node}:${event.id}`)
+    if (event.kind === 'send' && event.id !== undefined && (covers(event.range) || acknowledges(event))) sentKeys.add(`${event.node}:${event.id}`)
   }
   steps.push({ afterMs: after(operation.okMs), node: 'client', step: 'reply' })
   const f = Math.floor((nodes - 1) / 3)

@@ -48,6 +48,18 @@ describe('the path of one Raft operation', () => {
     expect(operationPath(put, trace, 'raft', 3).messageKeys.sort()).toEqual(['A:41', 'A:42', 'C:7'])
   })
 
+  it("counts a follower's acknowledgement of a batch past the entry: it names only its match index", () => {
+    // As replicas trace them: an AppendEntriesResponse's range is [matchIndex, matchIndex].
+    const batched: TraceEvent[] = [
+      ...trace.filter((event) => !(event.kind === 'send' && event.node === 'C')),
+      { t: 14, node: 'C', kind: 'send', to: 'A', type: 'AppendEntriesResponse', bytes: 30, id: 7, range: [6, 6] },
+      { t: 15, node: 'C', kind: 'send', to: 'A', type: 'AppendEntriesResponse', bytes: 30, id: 8, range: [9, 9] }, // a later batch
+      { t: 15.2, node: 'B', kind: 'send', to: 'A', type: 'AppendEntriesResponse', bytes: 30, id: 3, range: [3, 3] }, // before B holds it
+      { t: 16.1, node: 'B', kind: 'send', to: 'A', type: 'AppendEntriesResponse', bytes: 30, id: 4, range: [6, 6] },
+    ]
+    expect(operationPath(put, batched, 'raft', 3).messageKeys.sort()).toEqual(['A:41', 'A:42', 'B:4', 'C:7'])
+  })
+
   it('gives the phases of the breakdown, adding up to the latency', () => {
     const path = operationPath(put, trace, 'raft', 3)
     expect(path.phases).toEqual([
