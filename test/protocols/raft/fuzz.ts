@@ -20,13 +20,17 @@ const livenessRoundsMax = 400
 const logMatchingEvery = 50
 
 export function seedsToRun(): number[] {
-  const replay = process.env.RAFT_SEED
-  if (replay !== undefined && replay !== '') return [Number(replay)]
-  const count = Number(process.env.RAFT_SEEDS ?? seedsDefault)
-  return Array.from({ length: count }, (_, index) => index + 1)
+  return seedsFromEnvironment('RAFT_SEED', 'RAFT_SEEDS', seedsDefault)
 }
 
-function pick<T>(random: Random, values: readonly T[]): T {
+/** One seed to replay (`replayVariable`), or seeds 1..n (`countVariable`, else `count`). */
+export function seedsFromEnvironment(replayVariable: string, countVariable: string, count: number): number[] {
+  const replay = process.env[replayVariable]
+  if (replay !== undefined && replay !== '') return [Number(replay)]
+  return Array.from({ length: Number(process.env[countVariable] ?? count) }, (_, index) => index + 1)
+}
+
+export function pick<T>(random: Random, values: readonly T[]): T {
   return values[randomInt(random, 0, values.length - 1)]
 }
 

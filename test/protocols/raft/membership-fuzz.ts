@@ -14,6 +14,7 @@ import { randomInt, seededRandom } from '../../../src-main/protocols/common/rand
 import type { RaftMutations } from '../../../src-main/protocols/raft/index.js'
 import type { NodeId, Random } from '../../../src-main/protocols/types.js'
 import { Cluster, put } from './harness.js'
+import { pick, seedsFromEnvironment } from './fuzz.js'
 import type { TunableOptions } from './harness.js'
 
 const seedsDefault = 150
@@ -24,14 +25,7 @@ const logMatchingEvery = 50
 const sparesMax = 4
 
 export function membershipSeedsToRun(): number[] {
-  const replay = process.env.RAFT_MEMBERSHIP_SEED
-  if (replay !== undefined && replay !== '') return [Number(replay)]
-  const count = Number(process.env.RAFT_MEMBERSHIP_SEEDS ?? seedsDefault)
-  return Array.from({ length: count }, (_, index) => index + 1)
-}
-
-function pick<T>(random: Random, values: readonly T[]): T {
-  return values[randomInt(random, 0, values.length - 1)]
+  return seedsFromEnvironment('RAFT_MEMBERSHIP_SEED', 'RAFT_MEMBERSHIP_SEEDS', seedsDefault)
 }
 
 function drawConfig(random: Random) {
