@@ -8,6 +8,8 @@ export const chromiumPath = process.env.CONSENSUS_LAB_CHROMIUM ?? '/usr/bin/chro
 
 export default defineConfig({
   testDir: 'test/e2e',
+  // Every temporary file of the run (labs' data folders, their runs) goes to one folder, removed at the end.
+  globalSetup: './test/support/playwright-global-setup.ts',
   outputDir: 'test-results',
   timeout: 180_000,
   expect: { timeout: 20_000 },

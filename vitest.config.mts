@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src-main/**/*.test.ts', 'src-renderer/**/*.test.ts'],
     exclude: ['test/e2e/**', 'node_modules/**'],
+    // Every temporary file of the run goes to one folder, removed when the run ends.
+    globalSetup: ['test/support/vitest-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Real-process tests spawn replicas; two cores are shared, so files run a few at a time.

@@ -2,7 +2,10 @@
  * Raft on real processes: separate OS processes, TCP on 127.0.0.1, WAL with fsync.
  * Each test waits on facts from the trace (a leader, a commit), never on fixed sleeps.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { preallocationBytes } from '../../src-main/replica/wal.js'
 import { leadersByTerm, startTestCluster, type TestCluster } from '../support/cluster-harness.js'
 
 let running: TestCluster | undefined
@@ -54,6 +57,21 @@ describe('a Raft cluster of real processes', () => {
     const answer = await client.run({ op: 'get', key: 'key0' }, 8000)
     expect(answer).toMatchObject({ type: 'ok', value: 'value0' })
     expectOneLeaderPerTerm(cluster)
+  })
+
+  it('leaves each WAL trimmed to its records when the run ends, not the zero-filled space kept ahead while it ran', async () => {
+    running = await startTestCluster(['A', 'B', 'C'])
+    const cluster = running
+    await cluster.until(() => cluster.leaders.leader() !== undefined, 'a leader')
+    const client = cluster.client()
+    expect((await client.run({ op: 'put', key: 'k', value: 'v' })).type).toBe('ok')
+    const walOf = (node: string) => path.join(cluster.runDir, 'nodes', node, 'wal.log')
+    expect(fs.statSync(walOf('A')).size, 'space kept ahead while running').toBeGreaterThanOrEqual(preallocationBytes)
+    await cluster.cluster.shutdown()
+    for (const node of ['A', 'B', 'C']) {
+      expect(fs.statSync(walOf(node)).size, `${node}'s wal.log`).toBeLessThan(64 * 1024)
+      expect(fs.readdirSync(path.dirname(walOf(node))), `${node}'s folder`).toEqual(['wal.log'])
+    }
   })
 
   it('cannot commit in a partitioned-away minority, while the majority can', async () => {

@@ -314,6 +314,34 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
     expect(records.slice(1).map((record) => record.n)).toEqual([21, 22, 23, 24, 25])
   })
 
+  it('closes trimmed to its records: neither the zero-filled space ahead nor the spare stays on disk, and the log reopens whole and takes appends', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.startOver([snapshot(10, 1), ...entries(11, 3)])
+    wal.append(entries(14, 2))
+    await wal.spareDone()
+    expect(fs.statSync(walFile(directory)).size).toBeGreaterThanOrEqual(preallocationBytes)
+    const recordBytes = wal.bytes
+    wal.close()
+    expect(fs.statSync(walFile(directory)).size).toBe(recordBytes)
+    expect(fs.existsSync(path.join(directory, 'wal.log.spare'))).toBe(false)
+
+    const reopened = openTracked<Rec>(directory, 'fsync')
+    expect(reopened.recovery.truncatedBytes).toBe(0)
+    reopened.wal.append(entries(16, 1))
+    reopened.wal.close()
+    expect(reopen(directory).slice(1).map((record) => record.n)).toEqual([11, 12, 13, 14, 15, 16])
+  })
+
+  it('a spare still being zero-filled when the log closes is removed once filled', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.startOver([snapshot(10, 1)])
+    wal.close()
+    await wal.spareDone()
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('wal.log'))).toEqual(['wal.log'])
+  })
+
   it('refuses to append a snapshot record: it only ever starts a segment', () => {
     const { wal } = openTracked<Rec>(tempDir(), 'none')
     expect(() => wal.append([snapshot(3, 1)])).toThrow(/starts a segment/)

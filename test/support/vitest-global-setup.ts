@@ -1,0 +1,5 @@
+import { makeScratchTmpdir } from './scratch-tmpdir'
+
+export default function setup(): () => void {
+  return makeScratchTmpdir('vitest')
+}
