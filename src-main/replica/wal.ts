@@ -29,6 +29,13 @@
  * (wal.log.next, snapshot files the live segment does not name, temporary files, a spare).
  * After a segment change the next segment's file (wal.log.spare) is zero-filled with asynchronous
  * writes, so the next change only writes its records into it and renames it.
+ *
+ * A replica's own snapshot writes its file ahead of the segment change, off the event loop
+ * (`writeSnapshotFile`: asynchronous writes and fsyncs, the bytes produced slice by slice between
+ * them), and hands the snapshot to its core only once that file is durable; the segment change
+ * then finds the file written and only writes the segment. The order on disk is the same (file
+ * durable, then the segment naming it), so the same kill -9 analysis holds; a file still being
+ * written is never taken for a leftover.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -59,6 +66,19 @@ const snapshotFilePattern = /^snapshot-\d+\.bin(\.tmp)?$/
 
 /** Where startOver stands, for tests that stop the process there (a kill -9 between two of its steps). */
 export type StartOverStep = 'snapshot-file-written' | 'next-segment-written' | 'segment-swapped'
+
+/** The snapshot file of the snapshot through `index`. */
+function snapshotFileName(index: number): string {
+  return `snapshot-${String(index).padStart(12, '0')}.bin`
+}
+
+/** The log was closed while a snapshot file was being written: the file was abandoned (and removed). */
+export class WalClosedError extends Error {
+  constructor(what: string) {
+    super(`wal: closed while ${what}`)
+    this.name = 'WalClosedError'
+  }
+}
 
 /** A record carrying a snapshot's bytes: they are kept in a file of their own, outside the log. */
 interface SnapshotRecord {
@@ -141,6 +161,10 @@ export class WriteAheadLog<P> {
   private spare: 'none' | 'preparing' | 'ready' = 'none'
   private spareSettled: Promise<void> = Promise.resolve()
   private closed = false
+  /** Snapshot files being written by writeSnapshotFile: a segment change must not remove them. */
+  private readonly snapshotFilesWriting = new Set<string>()
+  /** Snapshot files written by writeSnapshotFile and durable, by index, until a segment change names one (or removes them). */
+  private readonly snapshotFilesReady = new Map<number, { dataFile: string; dataBytes: number; dataCrc: number }>()
 
   private constructor(
     private readonly dataDir: string,
@@ -163,7 +187,7 @@ export class WriteAheadLog<P> {
       // Only the first record of a segment can be a snapshot; its bytes come back from their file.
       const named = isSnapshotMarker(records[0]) ? records[0].dataFile : undefined
       if (named !== undefined) records[0] = readSnapshotFile(dataDir, records[0] as SnapshotMarker) as P
-      removeLeftovers(dataDir, named)
+      removeLeftovers(dataDir, named === undefined ? [] : [named])
       fs.rmSync(path.join(dataDir, spareName), { force: true }) // perhaps half zero-filled when the process died
       const damageEnd = reader.nonZeroEnd(validBytes)
       if (damageEnd > validBytes) {
@@ -218,11 +242,17 @@ export class WriteAheadLog<P> {
   startOver(records: readonly P[]): number {
     const [first, ...rest] = records
     if (!isSnapshotRecord(first) || rest.some(isSnapshotRecord)) throw new Error('wal: a new segment starts with its one snapshot record')
-    const dataFile = `snapshot-${String(first.index).padStart(12, '0')}.bin`
-    writeFileAtomically(this.dataDir, dataFile, first.data, this.durability)
-    this.onStartOverStep?.('snapshot-file-written')
     const { data, ...fields } = first
-    const marker = { ...fields, dataFile, dataBytes: data.length, dataCrc: zlib.crc32(data) }
+    const dataCrc = zlib.crc32(data)
+    const written = this.snapshotFilesReady.get(first.index)
+    const dataFile = written?.dataFile ?? snapshotFileName(first.index)
+    if (written === undefined) {
+      writeFileAtomically(this.dataDir, dataFile, data, this.durability)
+      this.onStartOverStep?.('snapshot-file-written')
+    } else if (written.dataBytes !== data.length || written.dataCrc !== dataCrc) {
+      throw new Error(`wal: the snapshot through ${first.index} differs from the file written ahead for it (${data.length} bytes, crc ${dataCrc}; the file: ${written.dataBytes} bytes, crc ${written.dataCrc})`)
+    }
+    const marker = { ...fields, dataFile, dataBytes: data.length, dataCrc }
     const buffer = encodeRecords([marker as P, ...rest])
     const nextFile = path.join(this.dataDir, nextName)
     // A ready spare is already zero-filled and durable: writing into it changes no size, and an
@@ -254,10 +284,42 @@ export class WriteAheadLog<P> {
     this.allocatedBytes = allocatedBytes
     this.segmentsStarted += 1
     this.onStartOverStep?.('segment-swapped')
-    removeLeftovers(this.dataDir, dataFile)
+    this.snapshotFilesReady.clear() // the segment names one of them; removeLeftovers removes the others
+    removeLeftovers(this.dataDir, [dataFile, ...[...this.snapshotFilesWriting].flatMap((name) => [name, `${name}.tmp`])])
     this.ensureAllocated(this.sizeBytes + 1)
     this.prepareSpare()
     return buffer.length
+  }
+
+  /**
+   * Raft §7 without stalling the replica: writes the bytes of the snapshot through `index`, as
+   * `pieces` produces them, to the file a later startOver of that snapshot names (temporary name,
+   * fsync, rename, directory fsync, all asynchronous), and resolves with them once that file is
+   * durable (the bytes as the file holds them). Each piece is asked for only once the one before it
+   * was handed to the disk, so the event loop runs between pieces: a piece is the unit of work the
+   * caller chooses (a slice of an encoding). Rejects with WalClosedError when the log is closed
+   * meanwhile (the file is removed).
+   */
+  async writeSnapshotFile(index: number, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+    const dataFile = snapshotFileName(index)
+    if (this.closed) throw new WalClosedError(`writing ${dataFile}`)
+    if (this.snapshotFilesWriting.has(dataFile)) throw new Error(`wal: ${dataFile} is already being written`)
+    const temporary = path.join(this.dataDir, `${dataFile}.tmp`)
+    this.snapshotFilesWriting.add(dataFile)
+    try {
+      const written = await writePieces(temporary, pieces, this.durability, () => this.closed)
+      if (this.closed) throw new WalClosedError(`writing ${dataFile}`)
+      await fs.promises.rename(temporary, path.join(this.dataDir, dataFile))
+      if (this.durability === 'fsync') await syncDirectoryAsync(this.dataDir)
+      this.snapshotFilesReady.set(index, { dataFile, dataBytes: written.data.length, dataCrc: written.crc })
+      this.onStartOverStep?.('snapshot-file-written')
+      return written.data
+    } catch (error) {
+      await fs.promises.rm(temporary, { force: true })
+      throw error
+    } finally {
+      this.snapshotFilesWriting.delete(dataFile)
+    }
   }
 
   /** Resolves once the spare segment being prepared is ready (or given up on); for tests. */
@@ -383,6 +445,34 @@ function writeFileAtomically(dataDir: string, name: string, data: Uint8Array, du
   if (durability === 'fsync') syncDirectory(dataDir)
 }
 
+/** The pieces written in order to a new file, fsync'd: their bytes and their crc32. */
+async function writePieces(file: string, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, durability: Durability, closed: () => boolean): Promise<{ data: Buffer; crc: number }> {
+  const handle = await fs.promises.open(file, 'w')
+  const parts: Uint8Array[] = []
+  let crc = 0
+  try {
+    for await (const piece of pieces) {
+      crc = zlib.crc32(piece, crc)
+      parts.push(piece)
+      for (let written = 0; written < piece.length; ) written += (await handle.write(piece, written, piece.length - written)).bytesWritten
+      if (closed()) throw new WalClosedError(`writing ${path.basename(file)}`)
+    }
+    if (durability === 'fsync') await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return { data: Buffer.concat(parts), crc }
+}
+
+async function syncDirectoryAsync(dataDir: string): Promise<void> {
+  const handle = await fs.promises.open(dataDir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 function syncDirectory(dataDir: string): void {
   const fd = fs.openSync(dataDir, 'r')
   try {
@@ -412,9 +502,9 @@ function readSnapshotFile(dataDir: string, marker: SnapshotMarker): SnapshotReco
 }
 
 /** What an interrupted or finished startOver leaves: the next segment unrenamed, snapshot files the live segment does not name. */
-function removeLeftovers(dataDir: string, keep: string | undefined): void {
+function removeLeftovers(dataDir: string, keep: readonly string[]): void {
   for (const name of fs.readdirSync(dataDir)) {
-    if (name === nextName || (snapshotFilePattern.test(name) && name !== keep)) fs.rmSync(path.join(dataDir, name), { force: true })
+    if (name === nextName || (snapshotFilePattern.test(name) && !keep.includes(name))) fs.rmSync(path.join(dataDir, name), { force: true })
   }
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { preallocationBytes, WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
+import { preallocationBytes, WalClosedError, WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
 
 const directories: string[] = []
 function tempDir(): string {
@@ -285,6 +285,71 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
       expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log' && name !== 'wal.log.spare')).toEqual([step === 'segment-swapped' ? 'snapshot-000000000018.bin' : 'snapshot-000000000010.bin'])
     })
   }
+
+  /** A snapshot's bytes in pieces, each asked for only after the one before it was written; `held` stops after the first until released. */
+  async function* piecesOf(data: Uint8Array, pieceBytes: number, held?: Promise<void>): AsyncGenerator<Uint8Array> {
+    for (let start = 0; start < data.length; start += pieceBytes) {
+      yield data.subarray(start, start + pieceBytes)
+      if (start === 0 && held !== undefined) await held
+    }
+  }
+
+  it('a snapshot file written ahead (off the event loop) is the one its segment change names: the change writes only the segment', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 30))
+    const steps: string[] = []
+    wal.onStartOverStep = (step) => steps.push(step)
+    const record = snapshot(25, 9)
+    const data = await wal.writeSnapshotFile(25, piecesOf(record.data!, 300))
+    expect(Buffer.from(data).equals(Buffer.from(record.data!))).toBe(true)
+    expect(steps).toEqual(['snapshot-file-written'])
+    const fileBefore = fs.statSync(path.join(directory, 'snapshot-000000000025.bin'))
+    wal.startOver([record, ...entries(26, 5)])
+    expect(steps, 'the file is not written a second time').toEqual(['snapshot-file-written', 'next-segment-written', 'segment-swapped'])
+    expect(fs.statSync(path.join(directory, 'snapshot-000000000025.bin')).ino).toBe(fileBefore.ino)
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(record)
+    expect(records.slice(1).map((at) => at.n)).toEqual([26, 27, 28, 29, 30])
+  })
+
+  it('a segment change does not remove a snapshot file still being written; a kill before its own change leaves the old log whole', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    let release!: () => void
+    const writing = wal.writeSnapshotFile(50, piecesOf(new Uint8Array(1000).fill(5), 100, new Promise((resolve) => (release = resolve))))
+    await vi.waitFor(() => expect(fs.readdirSync(directory)).toContain('snapshot-000000000050.bin.tmp'))
+    wal.startOver([snapshot(40, 4), ...entries(41, 20)]) // say an installed snapshot, meanwhile
+    expect(fs.readdirSync(directory)).toContain('snapshot-000000000050.bin.tmp')
+    release()
+    await writing
+    expect(fs.readdirSync(directory)).toContain('snapshot-000000000050.bin')
+    // Killed here (before the segment change naming it): the log is the segment from 40, and the unnamed file goes.
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(40, 4))
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual(['snapshot-000000000040.bin'])
+  })
+
+  it('a log closed while a snapshot file is being written abandons it: WalClosedError, and no file left', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    let release!: () => void
+    const writing = wal.writeSnapshotFile(7, piecesOf(new Uint8Array(1000).fill(3), 100, new Promise((resolve) => (release = resolve))))
+    await vi.waitFor(() => expect(fs.readdirSync(directory)).toContain('snapshot-000000000007.bin.tmp'))
+    wal.close()
+    release()
+    await expect(writing).rejects.toBeInstanceOf(WalClosedError)
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual([])
+  })
+
+  it('refuses a segment change whose snapshot differs from the file written ahead for it', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'none')
+    await wal.writeSnapshotFile(12, piecesOf(new Uint8Array(1000).fill(1), 1000))
+    expect(() => wal.startOver([snapshot(12, 2)])).toThrow(/differs from the file written ahead/)
+    wal.close()
+  })
 
   it('refuses to start when the snapshot the log starts from is missing or damaged, naming the file', () => {
     const directory = tempDir()
