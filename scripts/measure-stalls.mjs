@@ -7,6 +7,8 @@
  * replica, the longest gap, how many gaps passed 50 / 100 / 250 ms, the snapshots it took and how
  * long their steps ran on the event loop, and the elections of the run.
  *
+ * The replicas run from CONSENSUS_LAB_NODE_DIR when set (another build's out/node, to compare).
+ *
  *   npm run build:node
  *   node scripts/measure-stalls.mjs experiments/raft-3-full-load.yaml --snapshot-entries 2000 --duration 60
  */
@@ -57,7 +59,7 @@ try {
 async function readStalls(traceFile) {
   const nodes = new Map()
   const of = (node) => {
-    if (!nodes.has(node)) nodes.set(node, { gapsMs: [], serializeMs: [], snapshotFileMs: [], segmentMs: [], leaderTerms: [] })
+    if (!nodes.has(node)) nodes.set(node, { gapsMs: [], captureMs: [], serializeMs: [], snapshotFileMs: [], segmentMs: [], leaderTerms: [] })
     return nodes.get(node)
   }
   const lines = readline.createInterface({ input: fs.createReadStream(traceFile), crlfDelay: Infinity })
@@ -72,7 +74,8 @@ async function readStalls(traceFile) {
     // Synchronous snapshots: "...: N bytes in X ms"; asynchronous ones: the capture and the longest slice are the event loop's share.
     else if ((match = /^state machine serialized through \d+: \d+ bytes in ([\d.]+) ms/.exec(event.text))) at.serializeMs.push(Number(match[1]))
     else if ((match = /^state machine serialized .*captured in ([\d.]+) ms, encoded in \d+ slices of at most ([\d.]+) ms.*durable after ([\d.]+) ms/.exec(event.text))) {
-      at.serializeMs.push(Math.max(Number(match[1]), Number(match[2])))
+      at.captureMs.push(Number(match[1]))
+      at.serializeMs.push(Number(match[2]))
       at.snapshotFileMs.push(Number(match[3]))
     }
     else if ((match = /^WAL: new segment .* in ([\d.]+) ms/.exec(event.text))) at.segmentMs.push(Number(match[1]))
@@ -84,7 +87,9 @@ function report(nodes) {
   for (const [node, at] of [...nodes].sort(([a], [b]) => a.localeCompare(b))) {
     const counts = gapBoundsMs.map((bound) => `${at.gapsMs.filter((gap) => gap >= bound).length} >= ${bound} ms`).join(', ')
     console.log(`${node}: longest gap between ticks ${fmt(Math.max(0, ...at.gapsMs))} ms (${counts}); led in terms [${at.leaderTerms.join(', ')}]`)
-    console.log(`   snapshots ${at.serializeMs.length}: longest serialization step on the event loop ${spread(at.serializeMs)}; snapshot file written off the loop ${spread(at.snapshotFileMs)}; segment change ${spread(at.segmentMs)}`)
+    const capture = at.captureMs.length > 0 ? `capture ${spread(at.captureMs)}; ` : ''
+    console.log(`   snapshots ${at.serializeMs.length}, on the event loop: ${capture}serialization (its longest slice, when sliced) ${spread(at.serializeMs)}; segment change ${spread(at.segmentMs)}`)
+    if (at.snapshotFileMs.length > 0) console.log(`   the snapshot file written off the event loop in ${spread(at.snapshotFileMs)}`)
   }
 }
 

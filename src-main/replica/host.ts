@@ -535,6 +535,10 @@ export class ReplicaHost<M extends { type: string }, P> {
    * The turn's records: appended, except that a snapshot record starts a new segment holding it and
    * the records after it (the core follows it with everything its state needs), and the segment
    * before it goes (wal.ts startOver). Records of the turn before the snapshot are written first.
+   * This node's own snapshot (its file already written) changes segment in the background: the live
+   * segment takes every record meanwhile, those after the snapshot record included (they rewrite
+   * what it holds, or are new), so it stays whole and current until the swap. A leader's snapshot
+   * installed here changes segment at once: the answer to the leader must not leave before it.
    */
   private writeRecords(persist: readonly P[]): void {
     let start = persist.length
@@ -544,12 +548,21 @@ export class ReplicaHost<M extends { type: string }, P> {
       return
     }
     const snapshotAt = start - 1
-    this.wal.write(persist.slice(0, snapshotAt).filter((record) => !isSnapshotRecord(record)))
-    this.wal.sync()
+    const index = (persist[snapshotAt] as { index: number }).index
     const startMs = this.now()
+    const traceDone = (bytes: number, onLoopMs: number) =>
+      this.trace({ kind: 'note', text: `WAL: new segment from the snapshot through ${index} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms, ${round3(onLoopMs)} ms of it on the event loop` })
+    const before = persist.slice(0, snapshotAt).filter((record) => !isSnapshotRecord(record))
+    if (this.wal.canStartOverInBackground(index)) {
+      // Into the live segment first, so that only later turns' records are copied behind the new one's.
+      this.wal.write([...before, ...persist.slice(start)])
+      this.wal.startOverInBackground(persist.slice(snapshotAt), traceDone)
+      return
+    }
+    this.wal.write(before)
+    this.wal.sync()
     const bytes = this.wal.startOver(persist.slice(snapshotAt))
-    const index = (persist[snapshotAt] as { index?: number }).index
-    this.trace({ kind: 'note', text: `WAL: new segment from the snapshot through ${index} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms` })
+    traceDone(bytes, this.now() - startMs)
   }
 
   /** Raft §7: a leader's snapshot replaces the state machine (its record is durable by now). */

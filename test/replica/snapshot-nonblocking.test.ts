@@ -104,7 +104,9 @@ describe('a replica taking a snapshot does not stall (Raft §7, issue 15)', () =
     release()
     await waitFor(listeners, () => host.status().snapshotsTaken === 1 && host.status().snapshotIndex === heldIndex, `the snapshot through ${heldIndex} to reach the core`)
     await put('after')
-    expect(trace.some((event) => event.kind === 'note' && event.text.startsWith(`WAL: new segment from the snapshot through ${heldIndex}`))).toBe(true)
+    const segmentChanged = () => trace.some((event) => event.kind === 'note' && event.text.startsWith(`WAL: new segment from the snapshot through ${heldIndex}`))
+    await waitFor(listeners, segmentChanged, 'the WAL to start its segment from the snapshot')
+    await put('after the new segment')
 
     // On disk: the segment starts from that snapshot, whose bytes restore the state machine at its index.
     host.stop()

@@ -343,6 +343,89 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
     expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual([])
   })
 
+  /** An own snapshot's segment change in the background, as the replica does it: the records after the snapshot record go to the live segment first. */
+  async function startInBackground(wal: WriteAheadLog<Rec>, record: Rec, rest: Rec[]): Promise<{ done: Promise<number> }> {
+    await wal.writeSnapshotFile(record.index!, piecesOf(record.data!, 250))
+    wal.write(rest)
+    let finished!: (bytes: number) => void
+    const done = new Promise<number>((resolve) => (finished = resolve))
+    expect(wal.startOverInBackground([record, ...rest], (bytes) => finished(bytes))).toBe(true)
+    return { done }
+  }
+
+  it('a segment change in the background: the live segment takes appends meanwhile and stays whole; the new one gets them behind its records', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 30))
+    const { done } = await startInBackground(wal, snapshot(25, 6), entries(26, 5))
+    wal.append(entries(31, 3))
+    // Until the swap, the live file is the old segment, every record in it (a kill -9 now restarts from it).
+    expect(walRecordOffsets<Rec>(walFile(directory)).map(({ record }) => record.n).filter((n) => n !== undefined).slice(-8)).toEqual([26, 27, 28, 29, 30, 31, 32, 33])
+    await done
+    wal.append(entries(34, 1))
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(25, 6))
+    expect(records.slice(1).map((record) => record.n)).toEqual([26, 27, 28, 29, 30, 31, 32, 33, 34])
+  })
+
+  // A copy of the directory at a step is what a kill -9 there leaves (the kernel holds every write made).
+  for (const step of ['next-segment-written', 'segment-swapped'] as const) {
+    it(`a segment change in the background killed at ${step} leaves a log that opens whole, nothing appended meanwhile lost`, async () => {
+      const directory = tempDir()
+      const atKill = tempDir()
+      const { wal } = openTracked<Rec>(directory, 'fsync')
+      wal.append(entries(1, 12))
+      wal.onStartOverStep = (at) => {
+        if (at === step) fs.cpSync(directory, atKill, { recursive: true })
+      }
+      const { done } = await startInBackground(wal, snapshot(10, 2), entries(11, 2))
+      wal.append(entries(13, 2))
+      await done
+      wal.close()
+      const records = reopen(atKill)
+      const tail = records.slice(1).map((record) => record.n)
+      if (step === 'segment-swapped') {
+        expect(records[0]).toEqual(snapshot(10, 2))
+        expect(tail).toEqual([11, 12, 13, 14])
+      } else {
+        expect(records[0]!.kind).toBe('entries')
+        expect(records.map((record) => record.n).slice(-4)).toEqual([11, 12, 13, 14])
+      }
+    })
+  }
+
+  it('a log closed during a segment change in the background keeps its old segment whole and drops the new one', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 12))
+    await startInBackground(wal, snapshot(10, 2), entries(11, 2))
+    wal.append(entries(13, 1))
+    wal.close()
+    await vi.waitFor(() => expect(fs.readdirSync(directory)).not.toContain('wal.log.next'))
+    const records = reopen(directory)
+    // 1..12, then 11 and 12 again (the records after the snapshot record, rewritten into it), then 13.
+    expect(records.map((record) => record.n)).toEqual([...Array.from({ length: 12 }, (_, at) => 1 + at), 11, 12, 13])
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual([])
+  })
+
+  it('a segment change at once (an installed snapshot) while one runs in the background finishes that one first', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 12))
+    const steps: string[] = []
+    wal.onStartOverStep = (at) => steps.push(at)
+    const { done } = await startInBackground(wal, snapshot(10, 2), entries(11, 2))
+    wal.startOver([snapshot(20, 3), ...entries(21, 1)])
+    expect(steps).toEqual(['snapshot-file-written', 'next-segment-written', 'segment-swapped', 'snapshot-file-written', 'next-segment-written', 'segment-swapped'])
+    wal.append(entries(22, 1))
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(20, 3))
+    expect(records.slice(1).map((record) => record.n)).toEqual([21, 22])
+    void done // finished synchronously: its callback never comes
+  })
+
   it('refuses a segment change whose snapshot differs from the file written ahead for it', async () => {
     const directory = tempDir()
     const { wal } = openTracked<Rec>(directory, 'none')
