@@ -16,6 +16,8 @@ import { Packr } from 'msgpackr'
 export { rangeBytesMax, rangeEntriesMax }
 /** Changes kept for watches; a watch from an older revision gets a "compacted" error. */
 export const watchHistoryMax = 100_000
+/** Dropped changes of the watch history are removed from memory in batches of at least this many (see KeyValueStore.changes). */
+const changesDropBatchMin = 1024
 /** Leases alive at once. */
 export const leasesMax = 100_000
 
@@ -136,8 +138,18 @@ export class KeyValueStore {
 
   private readonly data = new Map<string, { value: string; lease?: string }>()
   readonly leases = new Map<string, Lease>()
-  /** Newest last; bounded by watchHistoryMax. */
-  private readonly changes: ChangeEvent[] = []
+  /**
+   * Newest last; the history is changes[changesFrom..], at most historyMax of them. The changes
+   * before changesFrom are dropped in batches (dropping the oldest one from a full array at every
+   * apply moved the whole array each time: ~0.3 ms an apply at 100,000 changes on a loaded machine).
+   */
+  private changes: ChangeEvent[] = []
+  /**
+   * encodedBytesMax of each change, in step with `changes`: a snapshot finds the newest changes that
+   * fit its budget by summing these, not by measuring thousands of changes while the replica waits.
+   */
+  private changeBytes: number[] = []
+  private changesFrom = 0
   private hashHigh = 0
   private hashLow = 0
   appliedIndex = 0
@@ -182,7 +194,7 @@ export class KeyValueStore {
       hash: [this.hashHigh, this.hashLow],
       rows: [...this.data],
       leases: [...this.leases].map(([lease, { ttlMs }]): [string, number] => [lease, ttlMs]),
-      changes: newestWithin(this.changes, snapshotHistoryBytesMax),
+      changes: newestWithin(this.changes, this.changeBytes, this.changesFrom, snapshotHistoryBytesMax),
     }
   }
 
@@ -212,7 +224,7 @@ export class KeyValueStore {
       store.data.set(key, { value, lease })
       attached.keys.add(key)
     }
-    store.changes.push(...snapshot.changes.slice(-historyMax))
+    for (const change of snapshot.changes.slice(-historyMax)) store.keepChange(change)
     return store
   }
 
@@ -227,12 +239,14 @@ export class KeyValueStore {
    */
   changesSince(fromRevision: number): ChangeEvent[] | undefined {
     if (fromRevision <= this.compactedRevision()) return undefined
-    return this.changes.filter((change) => change.revision >= fromRevision)
+    const since: ChangeEvent[] = []
+    for (let at = this.changesFrom; at < this.changes.length; at += 1) if (this.changes[at]!.revision >= fromRevision) since.push(this.changes[at]!)
+    return since
   }
 
   /** Revisions at or below this one are no longer available to watches. */
   compactedRevision(): number {
-    const oldest = this.changes[0]?.revision
+    const oldest = this.changes[this.changesFrom]?.revision
     return oldest === undefined ? this.revision : oldest - 1
   }
 
@@ -343,9 +357,18 @@ export class KeyValueStore {
   }
 
   private record(change: ChangeEvent): void {
-    this.changes.push(change)
+    this.keepChange(change)
     this.lastChanges.push(change)
-    if (this.changes.length > this.historyMax) this.changes.splice(0, this.changes.length - this.historyMax)
+  }
+
+  private keepChange(change: ChangeEvent): void {
+    this.changes.push(change)
+    this.changeBytes.push(encodedBytesMax(change))
+    this.changesFrom = Math.max(this.changesFrom, this.changes.length - this.historyMax)
+    if (this.changesFrom < Math.max(changesDropBatchMin, this.historyMax / 4)) return
+    this.changes = this.changes.slice(this.changesFrom)
+    this.changeBytes = this.changeBytes.slice(this.changesFrom)
+    this.changesFrom = 0
   }
 
   private mixHash(term: number, command: Command): void {
@@ -355,11 +378,11 @@ export class KeyValueStore {
   }
 }
 
-function newestWithin(changes: readonly ChangeEvent[], bytesMax: number): ChangeEvent[] {
+function newestWithin(changes: readonly ChangeEvent[], changeBytes: readonly number[], from: number, bytesMax: number): ChangeEvent[] {
   let bytes = 0
   let start = changes.length
-  while (start > 0) {
-    bytes += encodedBytesMax(changes[start - 1])
+  while (start > from) {
+    bytes += changeBytes[start - 1]!
     if (bytes > bytesMax) break
     start -= 1
   }

@@ -109,6 +109,20 @@ describe('key-value state machine', () => {
     expect(store.changesSince(11)).toHaveLength(watchHistoryMax)
   })
 
+  it('keeps exactly the newest historyMax changes, before and after the dropped ones leave memory, and a snapshot carries no more', () => {
+    const historyMax = 10
+    const store = new KeyValueStore(historyMax)
+    for (const applied of [500, 1030, 2600]) {
+      for (let index = store.appliedIndex + 1; index <= applied; index += 1) store.apply(index, 1, { op: 'put', key: `k${index % 7}`, value: String(index) })
+      expect(store.compactedRevision()).toBe(applied - historyMax)
+      expect(store.changesSince(applied - historyMax)).toBeUndefined()
+      expect(store.changesSince(applied - historyMax + 1)!.map((change) => change.revision)).toEqual(Array.from({ length: historyMax }, (_, at) => applied - historyMax + 1 + at))
+      const restored = KeyValueStore.restore(store.serialize(), historyMax)
+      expect(restored.compactedRevision()).toBe(applied - historyMax)
+      expect(restored.changesSince(applied - historyMax + 1)).toEqual(store.changesSince(applied - historyMax + 1))
+    }
+  })
+
   it('refuses to apply out of order: that would be a broken invariant, not an input error', () => {
     const store = new KeyValueStore()
     expect(() => store.apply(2, 1, { op: 'noop' })).toThrow(/out of order/)
