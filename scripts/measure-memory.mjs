@@ -66,7 +66,7 @@ async function measure(snapshotEntries) {
   const code = await new Promise((resolve) => lab.on('exit', resolve))
   clearInterval(timer)
   const leader = /leader ([A-Za-z0-9_-]+) term/.exec(output)?.[1]
-  console.log(`\nsnapshotEntries ${snapshotEntries}: lab exited ${code}; ${output.match(/ops .*|throughput .*|verdict .*/g)?.join('; ')}`)
+  console.log(`\nsnapshotEntries ${snapshotEntries}: lab exited ${code}; ${output.match(/ops .*|throughput .*|leadership .*|verdict .*/g)?.join('; ')}`)
   // RSS; the WAL's records; everything in the data directory as allocated on disk (the WAL's zero-filled space ahead and snapshot files included).
   console.log('   s  ' + nodesOf(rows).map((node) => `${node}: RSS MiB  WAL MiB  disk MiB`).join('  '))
   for (const row of rows) {
