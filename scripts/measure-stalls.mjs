@@ -78,6 +78,8 @@ async function readStalls(traceFile) {
       at.serializeMs.push(Number(match[2]))
       at.snapshotFileMs.push(Number(match[3]))
     }
+    // A segment change in the background notes its event loop share after the total.
+    else if ((match = /^WAL: new segment .* in [\d.]+ ms, ([\d.]+) ms of it on the event loop/.exec(event.text))) at.segmentMs.push(Number(match[1]))
     else if ((match = /^WAL: new segment .* in ([\d.]+) ms/.exec(event.text))) at.segmentMs.push(Number(match[1]))
   }
   return nodes
