@@ -556,7 +556,10 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (this.wal.canStartOverInBackground(index)) {
       // Into the live segment first, so that only later turns' records are copied behind the new one's.
       this.wal.write([...before, ...persist.slice(start)])
-      this.wal.startOverInBackground(persist.slice(snapshotAt), traceDone)
+      const beginStartMs = this.now()
+      this.wal.startOverInBackground(persist.slice(snapshotAt), (bytes, finishMs) => traceDone(bytes, beginMs + finishMs))
+      // Encoding the new segment's records and opening its file happen here, on the event loop, too.
+      const beginMs = this.now() - beginStartMs
       return
     }
     this.wal.write(before)
