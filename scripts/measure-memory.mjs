@@ -8,6 +8,9 @@
  *
  *   npm run build:node
  *   node scripts/measure-memory.mjs experiments/raft-3-full-load.yaml --snapshot-entries 0,10000 --every 10
+ *   node scripts/measure-memory.mjs experiments/raft-3-full-load.yaml --snapshot-entries 10000 --duration 600 --every 20
+ *
+ * --duration (seconds) replaces the experiment's workload duration.
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -18,17 +21,26 @@ import YAML from 'yaml'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'snapshot-entries': { type: 'string', default: '0,10000' }, every: { type: 'string', default: '10' } },
+  options: {
+    'snapshot-entries': { type: 'string', default: '0,10000' },
+    every: { type: 'string', default: '10' },
+    duration: { type: 'string' },
+  },
 })
 const [experimentFile] = positionals
 if (experimentFile === undefined) {
-  console.error('usage: node scripts/measure-memory.mjs <experiment.yaml> [--snapshot-entries 0,10000] [--every 10]')
+  console.error('usage: node scripts/measure-memory.mjs <experiment.yaml> [--snapshot-entries 0,10000] [--every 10] [--duration 600]')
   process.exit(2)
 }
 const everyMs = Number(values.every) * 1000
 const settings = values['snapshot-entries'].split(',').map(Number)
+const durationSeconds = values.duration === undefined ? undefined : Number(values.duration)
 if (!(everyMs > 0) || settings.some((value) => !Number.isInteger(value) || value < 0)) {
   console.error('--every must be a positive number of seconds, --snapshot-entries whole numbers >= 0')
+  process.exit(2)
+}
+if (durationSeconds !== undefined && !(Number.isInteger(durationSeconds) && durationSeconds > 0)) {
+  console.error('--duration must be a whole number of seconds > 0')
   process.exit(2)
 }
 
@@ -40,6 +52,7 @@ for (const snapshotEntries of settings) await measure(snapshotEntries)
 async function measure(snapshotEntries) {
   const experiment = YAML.parse(fs.readFileSync(experimentFile, 'utf8'))
   experiment.cluster = { ...experiment.cluster, snapshotEntries }
+  if (durationSeconds !== undefined) experiment.workload = { ...experiment.workload, duration: `${durationSeconds}s` }
   experiment.name = `${experiment.name}-snapshot-${snapshotEntries}`
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'measure-memory-'))
   const file = path.join(runsDir, 'experiment.yaml')
@@ -53,7 +66,7 @@ async function measure(snapshotEntries) {
   const code = await new Promise((resolve) => lab.on('exit', resolve))
   clearInterval(timer)
   const leader = /leader ([A-Za-z0-9_-]+) term/.exec(output)?.[1]
-  console.log(`\nsnapshotEntries ${snapshotEntries}: lab exited ${code}; ${output.match(/ops .*|throughput .*|verdict .*/g)?.join('; ')}`)
+  console.log(`\nsnapshotEntries ${snapshotEntries}: lab exited ${code}; ${output.match(/ops .*|throughput .*|leadership .*|verdict .*/g)?.join('; ')}`)
   // RSS; the WAL's records; everything in the data directory as allocated on disk (the WAL's zero-filled space ahead and snapshot files included).
   console.log('   s  ' + nodesOf(rows).map((node) => `${node}: RSS MiB  WAL MiB  disk MiB`).join('  '))
   for (const row of rows) {

@@ -119,8 +119,9 @@ export interface OutboundMessage<M> {
  *   2. send the other `messages`.
  *   3. install `installSnapshot` into the state machine (replacing its whole state), if set; then
  *      apply `applied` in order and reply to the tagged clients; then, if `takeSnapshot` is set,
- *      serialize the state machine as it now stands (it has applied exactly takeSnapshot.index)
- *      and hand it back to the core (Raft: a 'snapshot' input).
+ *      capture the state machine as it now stands (it has applied exactly takeSnapshot.index)
+ *      and hand its bytes back to the core (Raft: a 'snapshot' input), at once or later, after
+ *      other inputs (the replica writes the snapshot's file first, off its event loop).
  *   4. serve `reads` from the state machine (after step 3, so they see those entries).
  *   5. answer `rejections`.
  * `events` are only for the trace and may be emitted at any point. The core states what must be

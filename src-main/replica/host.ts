@@ -8,8 +8,8 @@
  * AppendEntries happen without any timer.
  */
 import type { ReplicaConfig } from './config.js'
-import { isSnapshotRecord, WriteAheadLog, type StartOverStep } from './wal.js'
-import { KeyValueStore, type ChangeEvent } from '../kv/store.js'
+import { isSnapshotRecord, WalClosedError, WriteAheadLog, type StartOverStep } from './wal.js'
+import { encodeStoreSnapshot, KeyValueStore, type ChangeEvent, type StoreSnapshotCapture } from '../kv/store.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
 import { checkCommand } from '../protocols/common/command-check.js'
@@ -30,6 +30,11 @@ import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 export const pendingRequestsMax = 100_000
 /** Per-message trace events per second; beyond it they are counted, not recorded. */
 export const messageEventsPerSecondMax = 4000
+/**
+ * A gap between two ticks at least this long is traced as a stall of the event loop (a
+ * synchronous snapshot, a slow fsync, a long GC): what followers see as a silent leader.
+ */
+export const tickGapNoteMsMin = 50
 
 /**
  * The protocol as the host drives it, bound to this node (adapters.ts derives it from the
@@ -108,6 +113,11 @@ export const clientRoutesMax = 100_000
 export interface HostHooks {
   /** Trace events, in the order they happened. */
   emit(event: TraceEvent): void
+  /**
+   * Tests: awaited once the first piece of the snapshot through `index` went to its file; the rest
+   * of the snapshot waits for it (a snapshot held mid-write, to show that the node goes on meanwhile).
+   */
+  snapshotWriting?: (index: number) => Promise<void>
 }
 
 interface PendingReply {
@@ -139,6 +149,10 @@ export class ReplicaHost<M extends { type: string }, P> {
   private accumulated: AnyReady[] = []
   private flushScheduled = false
   private tickTimer?: NodeJS.Timeout
+  /** Snapshots being written, one after another (takeSnapshot). */
+  private snapshotWrites: Promise<void> = Promise.resolve()
+  /** Real time (performance.now) of the last tick, for the stall notes (tickGapNoteMsMin). */
+  private lastTickRealMs: number | undefined
   /** The node's clock (see nodeClockMs) reads clockBaseMs at real time clockBaseRealMs, and runs at clockRate. */
   private clockRate = 1
   private clockBaseMs = 0
@@ -280,6 +294,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   setClockRate(factor: number): void {
     if (this.tickTimer) clearInterval(this.tickTimer)
     this.tickTimer = undefined
+    this.lastTickRealMs = undefined
     this.clockBaseMs = this.nodeClockMs()
     this.clockBaseRealMs = performance.now()
     this.clockRate = factor
@@ -354,12 +369,20 @@ export class ReplicaHost<M extends { type: string }, P> {
    * which every input carries, so a pause, a slow fsync or starved timers cannot stretch it.
    */
   private onTick(): void {
+    this.noteTickGap()
     this.stepAndSchedule({ kind: 'tick' })
     if (!this.adapter.leaderRoles.includes(this.role)) return
     for (const lease of this.leaseClock.expired(this.nodeClockMs())) {
       this.queuedProposals.push({ command: { op: 'lease-revoke', lease, expired: true } })
       this.trace({ kind: 'note', text: `lease ${lease} expired: revoking it` })
     }
+  }
+
+  private noteTickGap(): void {
+    const nowMs = performance.now()
+    const gapMs = this.lastTickRealMs === undefined ? 0 : nowMs - this.lastTickRealMs
+    this.lastTickRealMs = nowMs
+    if (gapMs >= tickGapNoteMsMin) this.trace({ kind: 'note', text: `${round3(gapMs)} ms without a tick (the event loop was busy, or the process paused)` })
   }
 
   /**
@@ -512,6 +535,10 @@ export class ReplicaHost<M extends { type: string }, P> {
    * The turn's records: appended, except that a snapshot record starts a new segment holding it and
    * the records after it (the core follows it with everything its state needs), and the segment
    * before it goes (wal.ts startOver). Records of the turn before the snapshot are written first.
+   * This node's own snapshot (its file already written) changes segment in the background: the live
+   * segment takes every record meanwhile, those after the snapshot record included (they rewrite
+   * what it holds, or are new), so it stays whole and current until the swap. A leader's snapshot
+   * installed here changes segment at once: the answer to the leader must not leave before it.
    */
   private writeRecords(persist: readonly P[]): void {
     let start = persist.length
@@ -521,12 +548,24 @@ export class ReplicaHost<M extends { type: string }, P> {
       return
     }
     const snapshotAt = start - 1
-    this.wal.write(persist.slice(0, snapshotAt).filter((record) => !isSnapshotRecord(record)))
-    this.wal.sync()
+    const index = (persist[snapshotAt] as { index: number }).index
     const startMs = this.now()
+    const traceDone = (bytes: number, onLoopMs: number) =>
+      this.trace({ kind: 'note', text: `WAL: new segment from the snapshot through ${index} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms, ${round3(onLoopMs)} ms of it on the event loop` })
+    const before = persist.slice(0, snapshotAt).filter((record) => !isSnapshotRecord(record))
+    if (this.wal.canStartOverInBackground(index)) {
+      // Into the live segment first, so that only later turns' records are copied behind the new one's.
+      this.wal.write([...before, ...persist.slice(start)])
+      const beginStartMs = this.now()
+      this.wal.startOverInBackground(persist.slice(snapshotAt), (bytes, finishMs) => traceDone(bytes, beginMs + finishMs))
+      // Encoding the new segment's records and opening its file happen here, on the event loop, too.
+      const beginMs = this.now() - beginStartMs
+      return
+    }
+    this.wal.write(before)
+    this.wal.sync()
     const bytes = this.wal.startOver(persist.slice(snapshotAt))
-    const index = (persist[snapshotAt] as { index?: number }).index
-    this.trace({ kind: 'note', text: `WAL: new segment from the snapshot through ${index} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms` })
+    traceDone(bytes, this.now() - startMs)
   }
 
   /** Raft §7: a leader's snapshot replaces the state machine (its record is durable by now). */
@@ -536,17 +575,55 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.traceApply(0)
   }
 
-  /** The state machine as it stands now (it applied exactly `index`), handed back to the core in a step of its own. */
+  /**
+   * Raft §7 without stalling: the state machine as it stands now (it applied exactly `index`) is
+   * captured at once (references, not copies), then encoded slice by slice into its snapshot file
+   * with asynchronous writes while this node goes on ticking, appending and applying; only once
+   * that file is durable does the core get the snapshot (a step of its own), and the segment change
+   * that follows finds the file written. Snapshots are written one after another.
+   */
   private takeSnapshot(index: number): void {
-    const snapshotInput = this.adapter.snapshotInput
-    if (snapshotInput === undefined || this.kv.appliedIndex !== index) {
+    if (this.adapter.snapshotInput === undefined || this.kv.appliedIndex !== index) {
       throw new Error(`replica ${this.config.id}: the core asked for a snapshot through ${index}, the state machine applied ${this.kv.appliedIndex}`)
     }
     const startMs = this.now()
-    const data = this.kv.serialize()
-    this.trace({ kind: 'note', text: `state machine serialized through ${index}: ${data.length} bytes in ${round3(this.now() - startMs)} ms` })
+    const capture = this.kv.captureSnapshot()
+    const captureMs = this.now() - startMs
+    this.snapshotWrites = this.snapshotWrites.then(() => this.writeSnapshot(index, capture, captureMs))
+  }
+
+  private async writeSnapshot(index: number, capture: StoreSnapshotCapture, captureMs: number): Promise<void> {
+    const startMs = this.now()
+    const slices = { count: 0, msMax: 0, msTotal: 0 }
+    let data: Uint8Array
+    try {
+      data = await this.wal.writeSnapshotFile(index, this.snapshotPieces(index, timedSlices(encodeStoreSnapshot(capture), slices)))
+    } catch (error) {
+      if (error instanceof WalClosedError) return // stopped meanwhile: nothing to hand over
+      // A disk that fails a snapshot is a disk the replica cannot trust: stop loudly, as a failed sync write would.
+      process.nextTick(() => {
+        throw error
+      })
+      return
+    }
+    const onLoop = `captured in ${round3(captureMs)} ms, encoded in ${slices.count} slices of at most ${round3(slices.msMax)} ms (${round3(slices.msTotal)} ms in all)`
+    this.trace({ kind: 'note', text: `state machine serialized through ${index}: ${data.length} bytes, ${onLoop}; its file durable after ${round3(this.now() - startMs)} ms` })
     this.snapshotsTaken += 1
-    this.stepAndSchedule(snapshotInput(index, data))
+    this.stepAndSchedule(this.adapter.snapshotInput!(index, data))
+  }
+
+  /** The snapshot's pieces, held after the first one while the hooks' snapshotWriting says so (tests). */
+  private snapshotPieces(index: number, pieces: Iterable<Uint8Array>): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
+    const hold = this.hooks.snapshotWriting
+    if (hold === undefined) return pieces
+    return (async function* () {
+      let first = true
+      for (const piece of pieces) {
+        yield piece
+        if (first) await hold(index)
+        first = false
+      }
+    })()
   }
 
   private stampProposals(proposals: readonly ProposedCommand[], phase: 'proposedMs' | 'persistedMs'): void {
@@ -845,6 +922,20 @@ function readKey(command: AppliedEntry['command'] | undefined): string {
 
 function tagKey(tag: { clientId: string; seq: number }): string {
   return `${tag.clientId}:${tag.seq}`
+}
+
+/** The pieces as they come, counting them and timing each one's production (the event loop's share of a snapshot). */
+function* timedSlices(pieces: Iterator<Uint8Array, void, void>, slices: { count: number; msMax: number; msTotal: number }): Generator<Uint8Array, void, void> {
+  for (;;) {
+    const startMs = performance.now()
+    const next = pieces.next()
+    const sliceMs = performance.now() - startMs
+    slices.msMax = Math.max(slices.msMax, sliceMs)
+    slices.msTotal += sliceMs
+    if (next.done === true) return
+    slices.count += 1
+    yield next.value
+  }
 }
 
 /**

@@ -29,6 +29,13 @@
  * (wal.log.next, snapshot files the live segment does not name, temporary files, a spare).
  * After a segment change the next segment's file (wal.log.spare) is zero-filled with asynchronous
  * writes, so the next change only writes its records into it and renames it.
+ *
+ * A replica's own snapshot writes its file ahead of the segment change, off the event loop
+ * (`writeSnapshotFile`: asynchronous writes and fsyncs, the bytes produced slice by slice between
+ * them), and hands the snapshot to its core only once that file is durable; the segment change
+ * then finds the file written and only writes the segment. The order on disk is the same (file
+ * durable, then the segment naming it), so the same kill -9 analysis holds; a file still being
+ * written is never taken for a leftover.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -59,6 +66,32 @@ const snapshotFilePattern = /^snapshot-\d+\.bin(\.tmp)?$/
 
 /** Where startOver stands, for tests that stop the process there (a kill -9 between two of its steps). */
 export type StartOverStep = 'snapshot-file-written' | 'next-segment-written' | 'segment-swapped'
+
+/** The snapshot file of the snapshot through `index`. */
+function snapshotFileName(index: number): string {
+  return `snapshot-${String(index).padStart(12, '0')}.bin`
+}
+
+/** A segment change: the next segment's open file, its records, and the appends to copy behind them. */
+interface SegmentChange {
+  fd: number
+  nextFile: string
+  dataFile: string
+  head: Buffer
+  tail: Buffer[]
+  tailBytes: number
+  /** Zero-filled and durable bytes of the file (the spare's): writes within them change no size. */
+  allocatedBytes: number
+  state: 'writing' | 'finishing' | 'done' | 'abandoned'
+}
+
+/** The log was closed while a snapshot file was being written: the file was abandoned (and removed). */
+export class WalClosedError extends Error {
+  constructor(what: string) {
+    super(`wal: closed while ${what}`)
+    this.name = 'WalClosedError'
+  }
+}
 
 /** A record carrying a snapshot's bytes: they are kept in a file of their own, outside the log. */
 interface SnapshotRecord {
@@ -141,6 +174,12 @@ export class WriteAheadLog<P> {
   private spare: 'none' | 'preparing' | 'ready' = 'none'
   private spareSettled: Promise<void> = Promise.resolve()
   private closed = false
+  /** Snapshot files being written by writeSnapshotFile: a segment change must not remove them. */
+  private readonly snapshotFilesWriting = new Set<string>()
+  /** Snapshot files written by writeSnapshotFile and durable, by index, until a segment change names one (or removes them). */
+  private readonly snapshotFilesReady = new Map<number, { dataFile: string; dataBytes: number; dataCrc: number }>()
+  /** A segment change being written in the background (startOverInBackground), until it is swapped in. */
+  private segmentChange: SegmentChange | undefined
 
   private constructor(
     private readonly dataDir: string,
@@ -163,7 +202,7 @@ export class WriteAheadLog<P> {
       // Only the first record of a segment can be a snapshot; its bytes come back from their file.
       const named = isSnapshotMarker(records[0]) ? records[0].dataFile : undefined
       if (named !== undefined) records[0] = readSnapshotFile(dataDir, records[0] as SnapshotMarker) as P
-      removeLeftovers(dataDir, named)
+      removeLeftovers(dataDir, named === undefined ? [] : [named])
       fs.rmSync(path.join(dataDir, spareName), { force: true }) // perhaps half zero-filled when the process died
       const damageEnd = reader.nonZeroEnd(validBytes)
       if (damageEnd > validBytes) {
@@ -207,57 +246,194 @@ export class WriteAheadLog<P> {
     }
     this.sizeBytes += buffer.length
     this.writes += 1
+    // A segment change under way: the new segment needs these records too, behind its own.
+    if (this.segmentChange !== undefined) {
+      this.segmentChange.tail.push(buffer)
+      this.segmentChange.tailBytes += buffer.length
+    }
     return buffer.length
   }
 
   /**
    * A new segment: `records` start with a snapshot record, and with it they stand for everything
    * the log held (see the file comment for the steps and why a kill -9 anywhere is safe). Durable
-   * when it returns, whatever the durability (with none: written, not fsync'd).
+   * when it returns, whatever the durability (with none: written, not fsync'd). A segment change
+   * still under way (startOverInBackground) is finished first.
    */
   startOver(records: readonly P[]): number {
+    if (this.segmentChange !== undefined) this.finishSegmentChange(this.segmentChange, 'now')
+    const change = this.openNextSegment(records)
+    try {
+      for (let written = 0; written < change.head.length; ) written += fs.writeSync(change.fd, change.head, written, change.head.length - written, written)
+    } catch (error) {
+      fs.closeSync(change.fd)
+      throw error
+    }
+    return this.completeSegmentChange(change)
+  }
+
+  /**
+   * startOver off the event loop, for a snapshot whose file writeSnapshotFile wrote ahead: the new
+   * segment's records are written and fsync'd asynchronously while the live segment goes on taking
+   * appends (it stays whole and current throughout); once they are durable, the appends made
+   * meanwhile are copied behind them (they are records the new segment needs too), fsync'd, and
+   * the segment swapped, all in one short step. The caller has written `records` after the
+   * snapshot record to the live segment already (they rewrite what it holds). Returns false (and
+   * does nothing) when the snapshot's file was not written ahead: then startOver it is. `onDone` gets the new segment's
+   * bytes and the time its last step took on the event loop.
+   */
+  startOverInBackground(records: readonly P[], onDone: (bytes: number, onLoopMs: number) => void): boolean {
+    const first = records[0]
+    if (!isSnapshotRecord(first) || !this.canStartOverInBackground(first.index)) return false
+    if (this.segmentChange !== undefined) this.finishSegmentChange(this.segmentChange, 'now')
+    const change = this.openNextSegment(records)
+    this.segmentChange = change
+    const written = async (): Promise<void> => {
+      for (let at = 0; at < change.head.length && change.state === 'writing'; ) {
+        at += await new Promise<number>((resolve, reject) => fs.write(change.fd, change.head, at, change.head.length - at, at, (error, bytes) => (error ? reject(error) : resolve(bytes))))
+      }
+      if (this.durability === 'fsync' && change.state === 'writing') await new Promise<void>((resolve, reject) => fs.fdatasync(change.fd, (error) => (error ? reject(error) : resolve())))
+    }
+    const abandoned = (): boolean => {
+      if (change.state !== 'abandoned') return false
+      fs.closeSync(change.fd)
+      fs.rmSync(change.nextFile, { force: true })
+      return true
+    }
+    written().then(
+      () => {
+        if (abandoned() || change.state !== 'writing') return // abandoned at close, or finished synchronously meanwhile
+        const startMs = performance.now()
+        const bytes = this.finishSegmentChange(change, 'head-durable')
+        onDone(bytes, performance.now() - startMs)
+      },
+      (error: unknown) => {
+        if (abandoned() || change.state !== 'writing') return
+        // A disk that fails the new segment is a disk the replica cannot trust: stop loudly, as a failed sync write would.
+        process.nextTick(() => {
+          throw error
+        })
+      },
+    )
+    return true
+  }
+
+  /** Whether the snapshot through `index` can change segment in the background: its file was written ahead. */
+  canStartOverInBackground(index: number): boolean {
+    return this.snapshotFilesReady.has(index)
+  }
+
+  /**
+   * The new segment's file, open, with its records encoded (`head`): the spare when it is ready
+   * (zero-filled and durable: writing into it changes no size), else a new file.
+   */
+  private openNextSegment(records: readonly P[]): SegmentChange {
     const [first, ...rest] = records
     if (!isSnapshotRecord(first) || rest.some(isSnapshotRecord)) throw new Error('wal: a new segment starts with its one snapshot record')
-    const dataFile = `snapshot-${String(first.index).padStart(12, '0')}.bin`
-    writeFileAtomically(this.dataDir, dataFile, first.data, this.durability)
-    this.onStartOverStep?.('snapshot-file-written')
     const { data, ...fields } = first
-    const marker = { ...fields, dataFile, dataBytes: data.length, dataCrc: zlib.crc32(data) }
-    const buffer = encodeRecords([marker as P, ...rest])
+    const dataCrc = zlib.crc32(data)
+    const written = this.snapshotFilesReady.get(first.index)
+    const dataFile = written?.dataFile ?? snapshotFileName(first.index)
+    if (written === undefined) {
+      writeFileAtomically(this.dataDir, dataFile, data, this.durability)
+      this.onStartOverStep?.('snapshot-file-written')
+    } else if (written.dataBytes !== data.length || written.dataCrc !== dataCrc) {
+      throw new Error(`wal: the snapshot through ${first.index} differs from the file written ahead for it (${data.length} bytes, crc ${dataCrc}; the file: ${written.dataBytes} bytes, crc ${written.dataCrc})`)
+    }
+    const marker = { ...fields, dataFile, dataBytes: data.length, dataCrc }
+    const head = encodeRecords([marker as P, ...rest])
     const nextFile = path.join(this.dataDir, nextName)
-    // A ready spare is already zero-filled and durable: writing into it changes no size, and an
-    // fdatasync covers it. Otherwise a new file, whose size the fsync must cover too.
-    const useSpare = this.spare === 'ready' && buffer.length <= preallocationBytes
+    const useSpare = this.spare === 'ready' && head.length <= preallocationBytes
     if (useSpare) {
       fs.renameSync(path.join(this.dataDir, spareName), nextFile)
       this.spare = 'none'
     }
     const fd = fs.openSync(nextFile, useSpare ? fs.constants.O_RDWR : fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC)
-    let allocatedBytes = 0
+    return { fd, nextFile, dataFile, head, tail: [], tailBytes: 0, allocatedBytes: useSpare ? preallocationBytes : 0, state: 'writing' }
+  }
+
+  /**
+   * Makes a segment change whole now, from wherever it stands: 'now' writes its records
+   * synchronously (an asynchronous write of the same bytes may still be under way: they land on the
+   * same bytes, identical), 'head-durable' only what was appended meanwhile.
+   */
+  private finishSegmentChange(change: SegmentChange, from: 'now' | 'head-durable'): number {
+    change.state = 'finishing'
     try {
-      for (let written = 0; written < buffer.length; ) written += fs.writeSync(fd, buffer, written, buffer.length - written, written)
-      allocatedBytes = useSpare ? preallocationBytes : buffer.length
-      if (this.durability === 'fsync') {
-        if (useSpare) fs.fdatasyncSync(fd)
-        else fs.fsyncSync(fd)
+      const parts = from === 'now' ? [change.head, ...change.tail] : change.tail
+      let position = from === 'now' ? 0 : change.head.length
+      for (const part of parts) {
+        for (let written = 0; written < part.length; ) written += fs.writeSync(change.fd, part, written, part.length - written, position + written)
+        position += part.length
       }
-      this.onStartOverStep?.('next-segment-written')
-      fs.renameSync(nextFile, path.join(this.dataDir, liveName))
-      if (this.durability === 'fsync') syncDirectory(this.dataDir)
     } catch (error) {
-      fs.closeSync(fd)
+      fs.closeSync(change.fd)
       throw error
     }
+    return this.completeSegmentChange(change)
+  }
+
+  /** The new segment's records are written: fsync them, swap the segment in, drop what it replaces. */
+  private completeSegmentChange(change: SegmentChange): number {
+    const sizeBytes = change.head.length + change.tailBytes
+    try {
+      if (this.durability === 'fsync') {
+        // Within the spare's zero-filled space an fdatasync is enough; beyond it the size changed.
+        if (sizeBytes <= change.allocatedBytes) fs.fdatasyncSync(change.fd)
+        else fs.fsyncSync(change.fd)
+      }
+      this.onStartOverStep?.('next-segment-written')
+      fs.renameSync(change.nextFile, path.join(this.dataDir, liveName))
+      if (this.durability === 'fsync') syncDirectory(this.dataDir)
+    } catch (error) {
+      fs.closeSync(change.fd)
+      throw error
+    } finally {
+      change.state = 'done'
+      this.segmentChange = undefined
+    }
     fs.closeSync(this.fd)
-    this.fd = fd
-    this.sizeBytes = buffer.length
-    this.allocatedBytes = allocatedBytes
+    this.fd = change.fd
+    this.sizeBytes = sizeBytes
+    this.allocatedBytes = Math.max(change.allocatedBytes, sizeBytes)
     this.segmentsStarted += 1
     this.onStartOverStep?.('segment-swapped')
-    removeLeftovers(this.dataDir, dataFile)
+    this.snapshotFilesReady.clear() // the segment names one of them; removeLeftovers removes the others
+    removeLeftovers(this.dataDir, [change.dataFile, ...[...this.snapshotFilesWriting].flatMap((name) => [name, `${name}.tmp`])])
     this.ensureAllocated(this.sizeBytes + 1)
     this.prepareSpare()
-    return buffer.length
+    return sizeBytes
+  }
+
+  /**
+   * Raft §7 without stalling the replica: writes the bytes of the snapshot through `index`, as
+   * `pieces` produces them, to the file a later startOver of that snapshot names (temporary name,
+   * fsync, rename, directory fsync, all asynchronous), and resolves with them once that file is
+   * durable (the bytes as the file holds them). Each piece is asked for only once the one before it
+   * was handed to the disk, so the event loop runs between pieces: a piece is the unit of work the
+   * caller chooses (a slice of an encoding). Rejects with WalClosedError when the log is closed
+   * meanwhile (the file is removed).
+   */
+  async writeSnapshotFile(index: number, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+    const dataFile = snapshotFileName(index)
+    if (this.closed) throw new WalClosedError(`writing ${dataFile}`)
+    if (this.snapshotFilesWriting.has(dataFile)) throw new Error(`wal: ${dataFile} is already being written`)
+    const temporary = path.join(this.dataDir, `${dataFile}.tmp`)
+    this.snapshotFilesWriting.add(dataFile)
+    try {
+      const written = await writePieces(temporary, pieces, this.durability, () => this.closed)
+      if (this.closed) throw new WalClosedError(`writing ${dataFile}`)
+      await fs.promises.rename(temporary, path.join(this.dataDir, dataFile))
+      if (this.durability === 'fsync') await syncDirectoryAsync(this.dataDir)
+      this.snapshotFilesReady.set(index, { dataFile, dataBytes: written.data.length, dataCrc: written.crc })
+      this.onStartOverStep?.('snapshot-file-written')
+      return written.data
+    } catch (error) {
+      await fs.promises.rm(temporary, { force: true })
+      throw error
+    } finally {
+      this.snapshotFilesWriting.delete(dataFile)
+    }
   }
 
   /** Resolves once the spare segment being prepared is ready (or given up on); for tests. */
@@ -323,6 +499,13 @@ export class WriteAheadLog<P> {
   close(): void {
     if (this.closed) return
     this.closed = true
+    const change = this.segmentChange
+    if (change !== undefined) {
+      // Abandoned: the live segment is whole; the half-written next one goes once its writes are
+      // over (closing its descriptor under them could let them land in a file opened later).
+      change.state = 'abandoned'
+      this.segmentChange = undefined
+    }
     try {
       fs.ftruncateSync(this.fd, this.sizeBytes)
     } finally {
@@ -383,6 +566,34 @@ function writeFileAtomically(dataDir: string, name: string, data: Uint8Array, du
   if (durability === 'fsync') syncDirectory(dataDir)
 }
 
+/** The pieces written in order to a new file, fsync'd: their bytes and their crc32. */
+async function writePieces(file: string, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, durability: Durability, closed: () => boolean): Promise<{ data: Buffer; crc: number }> {
+  const handle = await fs.promises.open(file, 'w')
+  const parts: Uint8Array[] = []
+  let crc = 0
+  try {
+    for await (const piece of pieces) {
+      crc = zlib.crc32(piece, crc)
+      parts.push(piece)
+      for (let written = 0; written < piece.length; ) written += (await handle.write(piece, written, piece.length - written)).bytesWritten
+      if (closed()) throw new WalClosedError(`writing ${path.basename(file)}`)
+    }
+    if (durability === 'fsync') await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return { data: Buffer.concat(parts), crc }
+}
+
+async function syncDirectoryAsync(dataDir: string): Promise<void> {
+  const handle = await fs.promises.open(dataDir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 function syncDirectory(dataDir: string): void {
   const fd = fs.openSync(dataDir, 'r')
   try {
@@ -412,9 +623,9 @@ function readSnapshotFile(dataDir: string, marker: SnapshotMarker): SnapshotReco
 }
 
 /** What an interrupted or finished startOver leaves: the next segment unrenamed, snapshot files the live segment does not name. */
-function removeLeftovers(dataDir: string, keep: string | undefined): void {
+function removeLeftovers(dataDir: string, keep: readonly string[]): void {
   for (const name of fs.readdirSync(dataDir)) {
-    if (name === nextName || (snapshotFilePattern.test(name) && name !== keep)) fs.rmSync(path.join(dataDir, name), { force: true })
+    if (name === nextName || (snapshotFilePattern.test(name) && !keep.includes(name))) fs.rmSync(path.join(dataDir, name), { force: true })
   }
 }
 

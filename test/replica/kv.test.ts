@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { KeyValueStore, snapshotHistoryBytesMax, watchHistoryMax } from '../../src-main/kv/store.js'
+import { encodeStoreSnapshot, KeyValueStore, snapshotHistoryBytesMax, snapshotRowsPerSlice, watchHistoryMax } from '../../src-main/kv/store.js'
+import { Packr } from 'msgpackr'
 import { encodedBytesMax, messageBytesMax, rangeBytesMax, rangeEntriesMax, valueBytesMax } from '../../src-main/protocols/common/wire-budget.js'
 import type { Command } from '../../src-main/protocols/types.js'
 
@@ -108,6 +109,20 @@ describe('key-value state machine', () => {
     expect(store.changesSince(11)).toHaveLength(watchHistoryMax)
   })
 
+  it('keeps exactly the newest historyMax changes, before and after the dropped ones leave memory, and a snapshot carries no more', () => {
+    const historyMax = 10
+    const store = new KeyValueStore(historyMax)
+    for (const applied of [500, 1030, 2600]) {
+      for (let index = store.appliedIndex + 1; index <= applied; index += 1) store.apply(index, 1, { op: 'put', key: `k${index % 7}`, value: String(index) })
+      expect(store.compactedRevision()).toBe(applied - historyMax)
+      expect(store.changesSince(applied - historyMax)).toBeUndefined()
+      expect(store.changesSince(applied - historyMax + 1)!.map((change) => change.revision)).toEqual(Array.from({ length: historyMax }, (_, at) => applied - historyMax + 1 + at))
+      const restored = KeyValueStore.restore(store.serialize(), historyMax)
+      expect(restored.compactedRevision()).toBe(applied - historyMax)
+      expect(restored.changesSince(applied - historyMax + 1)).toEqual(store.changesSince(applied - historyMax + 1))
+    }
+  })
+
   it('refuses to apply out of order: that would be a broken invariant, not an input error', () => {
     const store = new KeyValueStore()
     expect(() => store.apply(2, 1, { op: 'noop' })).toThrow(/out of order/)
@@ -152,6 +167,33 @@ describe('snapshots of the state machine (Raft §7)', () => {
 
   it('two stores that applied the same sequence serialize to the same bytes', () => {
     expect(Buffer.from(applyAll(commands).serialize()).equals(Buffer.from(applyAll(commands).serialize()))).toBe(true)
+  })
+
+  it('a capture is the state at its index: encoded later, after the store applied more, it restores to that state', () => {
+    const store = new KeyValueStore()
+    const rows = 3 * snapshotRowsPerSlice + 7
+    for (let index = 1; index <= rows; index += 1) store.apply(index, 1, { op: 'put', key: `k${(index * 7919) % rows}`, value: `v${index}` })
+    const expected = KeyValueStore.restore(store.serialize())
+    const pieces = encodeStoreSnapshot(store.captureSnapshot())
+    const first = pieces.next()
+    // The store moves on while the capture waits to be encoded: overwrites, deletes, new keys.
+    for (let index = rows + 1; index <= rows + 500; index += 1) {
+      store.apply(index, 2, index % 2 === 0 ? { op: 'put', key: `k${index % rows}`, value: 'later' } : { op: 'delete', key: `k${index % rows}` })
+    }
+    const parts = [first.value as Uint8Array, ...pieces]
+    expect(parts.length, 'encoded in slices, not in one piece').toBeGreaterThan(3)
+    const restored = KeyValueStore.restore(Buffer.concat(parts))
+    expect([restored.appliedIndex, restored.revision, restored.applyHash, restored.digest(), restored.size])
+      .toEqual([expected.appliedIndex, expected.revision, expected.applyHash, expected.digest(), expected.size])
+    expect(restored.changesSince(rows - 10)).toEqual(expected.changesSince(rows - 10))
+  })
+
+  it('the sliced encoding is one plain msgpack map, byte for byte what msgpackr makes of the same snapshot object', () => {
+    const store = applyAll(commands)
+    for (let index = commands.length + 1; index <= 2 * snapshotRowsPerSlice + 3; index += 1) store.apply(index, 1, { op: 'put', key: `x${index}`, value: String(index) })
+    const bytes = store.serialize()
+    const packr = new Packr({ useRecords: false, mapsAsObjects: true })
+    expect(Buffer.from(packr.pack(packr.unpack(bytes))).equals(Buffer.from(bytes))).toBe(true)
   })
 
   it('a damaged or foreign snapshot is refused with a clear error', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { preallocationBytes, WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
+import { preallocationBytes, WalClosedError, WalCorruptError, WriteAheadLog, walRecordBytesMax, walRecordOffsets } from '../../src-main/replica/wal.js'
 
 const directories: string[] = []
 function tempDir(): string {
@@ -285,6 +285,154 @@ describe('segments: a snapshot record starts the log over (Raft §7)', () => {
       expect(fs.readdirSync(directory).filter((name) => name !== 'wal.log' && name !== 'wal.log.spare')).toEqual([step === 'segment-swapped' ? 'snapshot-000000000018.bin' : 'snapshot-000000000010.bin'])
     })
   }
+
+  /** A snapshot's bytes in pieces, each asked for only after the one before it was written; `held` stops after the first until released. */
+  async function* piecesOf(data: Uint8Array, pieceBytes: number, held?: Promise<void>): AsyncGenerator<Uint8Array> {
+    for (let start = 0; start < data.length; start += pieceBytes) {
+      yield data.subarray(start, start + pieceBytes)
+      if (start === 0 && held !== undefined) await held
+    }
+  }
+
+  it('a snapshot file written ahead (off the event loop) is the one its segment change names: the change writes only the segment', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 30))
+    const steps: string[] = []
+    wal.onStartOverStep = (step) => steps.push(step)
+    const record = snapshot(25, 9)
+    const data = await wal.writeSnapshotFile(25, piecesOf(record.data!, 300))
+    expect(Buffer.from(data).equals(Buffer.from(record.data!))).toBe(true)
+    expect(steps).toEqual(['snapshot-file-written'])
+    const fileBefore = fs.statSync(path.join(directory, 'snapshot-000000000025.bin'))
+    wal.startOver([record, ...entries(26, 5)])
+    expect(steps, 'the file is not written a second time').toEqual(['snapshot-file-written', 'next-segment-written', 'segment-swapped'])
+    expect(fs.statSync(path.join(directory, 'snapshot-000000000025.bin')).ino).toBe(fileBefore.ino)
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(record)
+    expect(records.slice(1).map((at) => at.n)).toEqual([26, 27, 28, 29, 30])
+  })
+
+  it('a segment change does not remove a snapshot file still being written; a kill before its own change leaves the old log whole', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    let release!: () => void
+    const writing = wal.writeSnapshotFile(50, piecesOf(new Uint8Array(1000).fill(5), 100, new Promise((resolve) => (release = resolve))))
+    await vi.waitFor(() => expect(fs.readdirSync(directory)).toContain('snapshot-000000000050.bin.tmp'))
+    wal.startOver([snapshot(40, 4), ...entries(41, 20)]) // say an installed snapshot, meanwhile
+    expect(fs.readdirSync(directory)).toContain('snapshot-000000000050.bin.tmp')
+    release()
+    await writing
+    expect(fs.readdirSync(directory)).toContain('snapshot-000000000050.bin')
+    // Killed here (before the segment change naming it): the log is the segment from 40, and the unnamed file goes.
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(40, 4))
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual(['snapshot-000000000040.bin'])
+  })
+
+  it('a log closed while a snapshot file is being written abandons it: WalClosedError, and no file left', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    let release!: () => void
+    const writing = wal.writeSnapshotFile(7, piecesOf(new Uint8Array(1000).fill(3), 100, new Promise((resolve) => (release = resolve))))
+    await vi.waitFor(() => expect(fs.readdirSync(directory)).toContain('snapshot-000000000007.bin.tmp'))
+    wal.close()
+    release()
+    await expect(writing).rejects.toBeInstanceOf(WalClosedError)
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual([])
+  })
+
+  /** An own snapshot's segment change in the background, as the replica does it: the records after the snapshot record go to the live segment first. */
+  async function startInBackground(wal: WriteAheadLog<Rec>, record: Rec, rest: Rec[]): Promise<{ done: Promise<number> }> {
+    await wal.writeSnapshotFile(record.index!, piecesOf(record.data!, 250))
+    wal.write(rest)
+    let finished!: (bytes: number) => void
+    const done = new Promise<number>((resolve) => (finished = resolve))
+    expect(wal.startOverInBackground([record, ...rest], (bytes) => finished(bytes))).toBe(true)
+    return { done }
+  }
+
+  it('a segment change in the background: the live segment takes appends meanwhile and stays whole; the new one gets them behind its records', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 30))
+    const { done } = await startInBackground(wal, snapshot(25, 6), entries(26, 5))
+    wal.append(entries(31, 3))
+    // Until the swap, the live file is the old segment, every record in it (a kill -9 now restarts from it).
+    expect(walRecordOffsets<Rec>(walFile(directory)).map(({ record }) => record.n).filter((n) => n !== undefined).slice(-8)).toEqual([26, 27, 28, 29, 30, 31, 32, 33])
+    await done
+    wal.append(entries(34, 1))
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(25, 6))
+    expect(records.slice(1).map((record) => record.n)).toEqual([26, 27, 28, 29, 30, 31, 32, 33, 34])
+  })
+
+  // A copy of the directory at a step is what a kill -9 there leaves (the kernel holds every write made).
+  for (const step of ['next-segment-written', 'segment-swapped'] as const) {
+    it(`a segment change in the background killed at ${step} leaves a log that opens whole, nothing appended meanwhile lost`, async () => {
+      const directory = tempDir()
+      const atKill = tempDir()
+      const { wal } = openTracked<Rec>(directory, 'fsync')
+      wal.append(entries(1, 12))
+      wal.onStartOverStep = (at) => {
+        if (at === step) fs.cpSync(directory, atKill, { recursive: true })
+      }
+      const { done } = await startInBackground(wal, snapshot(10, 2), entries(11, 2))
+      wal.append(entries(13, 2))
+      await done
+      wal.close()
+      const records = reopen(atKill)
+      const tail = records.slice(1).map((record) => record.n)
+      if (step === 'segment-swapped') {
+        expect(records[0]).toEqual(snapshot(10, 2))
+        expect(tail).toEqual([11, 12, 13, 14])
+      } else {
+        expect(records[0]!.kind).toBe('entries')
+        expect(records.map((record) => record.n).slice(-4)).toEqual([11, 12, 13, 14])
+      }
+    })
+  }
+
+  it('a log closed during a segment change in the background keeps its old segment whole and drops the new one', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 12))
+    await startInBackground(wal, snapshot(10, 2), entries(11, 2))
+    wal.append(entries(13, 1))
+    wal.close()
+    await vi.waitFor(() => expect(fs.readdirSync(directory)).not.toContain('wal.log.next'))
+    const records = reopen(directory)
+    // 1..12, then 11 and 12 again (the records after the snapshot record, rewritten into it), then 13.
+    expect(records.map((record) => record.n)).toEqual([...Array.from({ length: 12 }, (_, at) => 1 + at), 11, 12, 13])
+    expect(fs.readdirSync(directory).filter((name) => name.startsWith('snapshot-'))).toEqual([])
+  })
+
+  it('a segment change at once (an installed snapshot) while one runs in the background finishes that one first', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'fsync')
+    wal.append(entries(1, 12))
+    const steps: string[] = []
+    wal.onStartOverStep = (at) => steps.push(at)
+    const { done } = await startInBackground(wal, snapshot(10, 2), entries(11, 2))
+    wal.startOver([snapshot(20, 3), ...entries(21, 1)])
+    expect(steps).toEqual(['snapshot-file-written', 'next-segment-written', 'segment-swapped', 'snapshot-file-written', 'next-segment-written', 'segment-swapped'])
+    wal.append(entries(22, 1))
+    wal.close()
+    const records = reopen(directory)
+    expect(records[0]).toEqual(snapshot(20, 3))
+    expect(records.slice(1).map((record) => record.n)).toEqual([21, 22])
+    void done // finished synchronously: its callback never comes
+  })
+
+  it('refuses a segment change whose snapshot differs from the file written ahead for it', async () => {
+    const directory = tempDir()
+    const { wal } = openTracked<Rec>(directory, 'none')
+    await wal.writeSnapshotFile(12, piecesOf(new Uint8Array(1000).fill(1), 1000))
+    expect(() => wal.startOver([snapshot(12, 2)])).toThrow(/differs from the file written ahead/)
+    wal.close()
+  })
 
   it('refuses to start when the snapshot the log starts from is missing or damaged, naming the file', () => {
     const directory = tempDir()

@@ -29,7 +29,7 @@ import type {
 } from './messages.js'
 import { byteBudgets, readsPendingMaxDefault, snapshotBytesMax, validateOptions } from './options.js'
 import type { RaftByzantine, RaftMutations, RaftOptions } from './options.js'
-import { Progress } from './progress.js'
+import { Progress, snapshotChunksInflightMax } from './progress.js'
 import type { ProgressState } from './progress.js'
 import { ReadTracker } from './reads.js'
 import { appendRange, conflictHint, entryBytes, nextIndexAfterRejection, quorumOf, quorumValue } from './replication.js'
@@ -1274,14 +1274,12 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (response.done) return this.onAppendAccepted(from, progress, response.snapshotIndex)
     const snapshot = progress.snapshot
     if (progress.state !== 'snapshot' || snapshot === undefined || snapshot.index !== response.snapshotIndex) return
-    // Only the answer to the latest chunk moves the transfer: duplicates and late answers would start copies of it.
-    if (!progress.snapshotChunkSent || response.offset !== progress.snapshotSentOffset) return
-    progress.snapshotHeartbeatsUnanswered = 0
     if (response.receivedBytes > snapshot.data.length) return this.note(`ignored InstallSnapshotResponse from ${from}: ${response.receivedBytes} bytes of ${snapshot.data.length}`)
-    // Fewer bytes than before: the follower lost its partial copy (a restart) and starts again.
-    progress.snapshotAckedBytes = response.receivedBytes
-    progress.snapshotChunkSent = false
-    this.sendSnapshotChunk(from, progress)
+    // A chunk past the bytes the follower holds was not taken: one before it was lost (or the
+    // follower restarted and holds nothing). Otherwise the chunk was taken, or was a duplicate.
+    if (response.offset > response.receivedBytes) progress.snapshotGap(response.receivedBytes)
+    else progress.snapshotAcknowledged(response.receivedBytes)
+    this.sendSnapshotChunks(from, progress)
   }
 
   private onAppendRejected(from: NodeId, progress: Progress, response: AppendEntriesResponse): void {
@@ -1347,12 +1345,14 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     if (this.options.readMode === 'lease') this.reads.startRound([], this.commitIndex, this.ticks, this.nowMs)
     for (const [peer, progress] of this.progress) {
       progress.probeSent = false
-      // A chunk still unanswered waits a few heartbeats before it goes again (the follower may be down).
-      if (progress.state === 'snapshot' && progress.snapshotChunkSent && !progress.snapshotResendDue()) {
-        this.sendEmptyAppend(peer, progress)
-        continue
+      // Chunks still unanswered wait a few heartbeats before they go again (the follower may be down).
+      if (progress.state === 'snapshot' && progress.snapshotInflight) {
+        if (!progress.snapshotResendDue()) {
+          this.sendEmptyAppend(peer, progress)
+          continue
+        }
+        progress.snapshotResendUnacknowledged()
       }
-      progress.snapshotChunkSent = false
       if (this.sendAppends(peer, progress) === 0) this.sendEmptyAppend(peer, progress)
     }
   }
@@ -1364,7 +1364,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
    */
   private sendAppends(peer: NodeId, progress: Progress): number {
     // The follower needs entries at or below the base (prevLogIndex < base): only the snapshot has them.
-    if (progress.state === 'snapshot' || progress.nextIndex <= this.log.baseIndex) return this.sendSnapshotChunk(peer, progress)
+    if (progress.state === 'snapshot' || progress.nextIndex <= this.log.baseIndex) return this.sendSnapshotChunks(peer, progress)
     let sent = 0
     while (sent < this.options.inflightAppendsMax && !progress.paused && progress.nextIndex <= this.log.lastIndex) {
       const fromIndex = progress.nextIndex
@@ -1385,33 +1385,41 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     this.sendAppend(peer, progress, Math.max(progress.nextIndex, this.log.baseIndex + 1), [])
   }
 
-  /** The next chunk of the snapshot (entering snapshot state first); returns how many went out (0 or 1). */
-  private sendSnapshotChunk(peer: NodeId, progress: Progress): number {
+  /**
+   * The next chunks of the snapshot (entering snapshot state first), while fewer than
+   * snapshotChunksInflightMax chunks' bytes are unacknowledged; returns how many went out.
+   */
+  private sendSnapshotChunks(peer: NodeId, progress: Progress): number {
     if (progress.state !== 'snapshot') {
       const snapshot = this.snapshot
       if (snapshot === undefined) throw new Error(`raft ${this.id}: log compacted through ${this.log.baseIndex} without a snapshot`)
       this.note(`sending the snapshot through ${snapshot.index} to ${peer}: it needs index ${progress.nextIndex}, compacted`)
       progress.becomeSnapshot(snapshot)
     }
-    if (progress.snapshotChunkSent) return 0
     const snapshot = progress.snapshot!
-    const offset = progress.snapshotAckedBytes
-    const end = Math.min(snapshot.data.length, offset + this.snapshotChunkBytesMax)
-    progress.snapshotChunkSent = true
-    progress.snapshotSentOffset = offset
-    this.send(peer, {
-      type: 'InstallSnapshot',
-      term: this.term,
-      snapshotIndex: snapshot.index,
-      snapshotTerm: snapshot.term,
-      members: snapshot.members,
-      learners: snapshot.learners ?? [],
-      offset,
-      totalBytes: snapshot.data.length,
-      data: snapshot.data.subarray(offset, end),
-      readSeq: this.reads.seq,
-    })
-    return 1
+    const windowBytes = snapshotChunksInflightMax * this.snapshotChunkBytesMax
+    let sent = 0
+    // An empty snapshot still goes, as one empty chunk per call.
+    while (progress.snapshotSentBytes < snapshot.data.length || (snapshot.data.length === 0 && sent === 0)) {
+      if (progress.snapshotSentBytes - progress.snapshotAckedBytes >= windowBytes) break
+      const offset = progress.snapshotSentBytes
+      const end = Math.min(snapshot.data.length, offset + this.snapshotChunkBytesMax)
+      this.send(peer, {
+        type: 'InstallSnapshot',
+        term: this.term,
+        snapshotIndex: snapshot.index,
+        snapshotTerm: snapshot.term,
+        members: snapshot.members,
+        learners: snapshot.learners ?? [],
+        offset,
+        totalBytes: snapshot.data.length,
+        data: snapshot.data.subarray(offset, end),
+        readSeq: this.reads.seq,
+      })
+      progress.snapshotSentBytes = end
+      sent += 1
+    }
+    return sent
   }
 
   private sendAppend(peer: NodeId, progress: Progress, fromIndex: number, entries: LogEntry[]): void {

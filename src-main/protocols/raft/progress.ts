@@ -10,9 +10,12 @@ import type { RaftSnapshot } from './messages.js'
  *              advancing nextIndex optimistically as it sends, up to inflightAppendsMax unacknowledged
  *              AppendEntries. Any rejection drops back to probe.
  *   snapshot:  the entries the follower needs are compacted away (nextIndex - 1 < the log's base);
- *              the leader sends its snapshot in chunks, one at a time, each after the previous one
- *              was acknowledged (a heartbeat resends a lost one), and no AppendEntries with entries.
- *              Done, the follower matches through the snapshot's index and goes to replicate.
+ *              the leader sends its snapshot in chunks, up to snapshotChunksInflightMax of them
+ *              unacknowledged (pipelined, as etcd and the thesis §5.4.1 suggest), and no
+ *              AppendEntries with entries. A follower takes chunks in order and answers each with
+ *              the bytes it holds; an answer to a chunk it could not take (one before it was lost)
+ *              sends the leader back to those bytes, as do heartbeats without answers. Done, the
+ *              follower matches through the snapshot's index and goes to replicate.
  */
 export type ProgressState = 'probe' | 'replicate' | 'snapshot'
 
@@ -84,6 +87,8 @@ export class Inflights {
  * at every heartbeat.
  */
 export const snapshotResendHeartbeats = 4
+/** InstallSnapshot chunks a leader has out to one follower at most, unacknowledged. */
+export const snapshotChunksInflightMax = 4
 
 export class Progress {
   matchIndex = 0
@@ -99,14 +104,17 @@ export class Progress {
   readonly inflights: Inflights
   /**
    * In snapshot state: the snapshot being sent (kept even if the leader compacts again meanwhile,
-   * so a slow transfer still finishes), the bytes the follower acknowledged holding, and whether a
-   * chunk is out.
+   * so a slow transfer still finishes), the bytes the follower acknowledged holding, and where the
+   * chunks sent end (the next new chunk starts there).
    */
   snapshot: RaftSnapshot | undefined
   snapshotAckedBytes = 0
-  snapshotChunkSent = false
-  /** The offset of the latest chunk sent: only the answer to it moves the transfer on. */
-  snapshotSentOffset = 0
+  snapshotSentBytes = 0
+  /**
+   * Where an answer about a lost chunk last sent the transfer back to: the other answers of the
+   * same window say the same and must not send it back again (only a heartbeat timeout does).
+   */
+  snapshotResentFrom: number | undefined
   /** Heartbeats since the follower last answered a chunk: a chunk is resent only every snapshotResendHeartbeats. */
   snapshotHeartbeatsUnanswered = 0
 
@@ -132,6 +140,36 @@ export class Progress {
     }
   }
 
+  /** Whether chunks are out that the follower has not acknowledged. */
+  get snapshotInflight(): boolean {
+    return this.snapshotSentBytes > this.snapshotAckedBytes
+  }
+
+  /** The follower holds `receivedBytes` of the snapshot: the transfer goes on from there. */
+  snapshotAcknowledged(receivedBytes: number): void {
+    this.snapshotHeartbeatsUnanswered = 0
+    this.snapshotAckedBytes = Math.max(this.snapshotAckedBytes, receivedBytes)
+    this.snapshotSentBytes = Math.max(this.snapshotSentBytes, this.snapshotAckedBytes)
+  }
+
+  /**
+   * The follower answered a chunk it could not take, holding `receivedBytes` (a chunk before it was
+   * lost, or the follower restarted): send again from there, once per such point.
+   */
+  snapshotGap(receivedBytes: number): void {
+    this.snapshotHeartbeatsUnanswered = 0
+    if (this.snapshotResentFrom === receivedBytes) return
+    this.snapshotResentFrom = receivedBytes
+    this.snapshotAckedBytes = receivedBytes
+    this.snapshotSentBytes = receivedBytes
+  }
+
+  /** No answer for snapshotResendHeartbeats heartbeats: everything unacknowledged goes again. */
+  snapshotResendUnacknowledged(): void {
+    this.snapshotSentBytes = this.snapshotAckedBytes
+    this.snapshotResentFrom = undefined
+  }
+
   /** At a heartbeat in snapshot state: whether the chunk out has waited long enough to be sent again. */
   snapshotResendDue(): boolean {
     this.snapshotHeartbeatsUnanswered += 1
@@ -144,7 +182,8 @@ export class Progress {
     this.state = 'snapshot'
     this.snapshot = snapshot
     this.snapshotAckedBytes = 0
-    this.snapshotChunkSent = false
+    this.snapshotSentBytes = 0
+    this.snapshotResentFrom = undefined
     this.snapshotHeartbeatsUnanswered = 0
     this.probeSent = false
     this.inflights.reset()

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import { RaftCore, recoverState } from '../../../src-main/protocols/raft/index.js'
 import type { AppendEntries, InstallSnapshot, InstallSnapshotResponse, LogEntry, RaftPersist } from '../../../src-main/protocols/raft/index.js'
-import { snapshotResendHeartbeats } from '../../../src-main/protocols/raft/progress.js'
+import { snapshotChunksInflightMax, snapshotResendHeartbeats } from '../../../src-main/protocols/raft/progress.js'
 import { Cluster, decodeApplied, defaultOptions, encodeApplied, ofType, put } from './harness.js'
+import { seedsFromEnvironment } from './fuzz.js'
 
 const noop = (term: number): LogEntry => ({ term, command: { op: 'noop' } })
 const puts = (count: number, prefix = 'k') => Array.from({ length: count }, (_, index) => put(`${prefix}${index}`, 'x'.repeat(40)))
@@ -161,7 +162,18 @@ describe('Raft §7: InstallSnapshot brings a follower whose entries were compact
     expect(cluster.persisted.get('n3')!.some((record) => record.kind === 'snapshot')).toBe(false)
   })
 
-  it('a lost chunk is sent again after snapshotResendHeartbeats heartbeats, from the bytes the follower acknowledged; the heartbeats between are empty appends at the base', () => {
+  it('the leader keeps snapshotChunksInflightMax chunks out without waiting for answers, one more for each chunk acknowledged', () => {
+    const cluster = leaderCompactedPastDownFollower(200)
+    cluster.tickAll(defaultOptions.heartbeatTicks)
+    cluster.stabilize((envelope) => envelope.message.type !== 'InstallSnapshot')
+    const offsets = () => cluster.inFlight(ofType('InstallSnapshot', 'n1', 'n3')).map((envelope) => (envelope.message as InstallSnapshot).offset)
+    expect(offsets()).toEqual(Array.from({ length: snapshotChunksInflightMax }, (_, at) => at * 200))
+    cluster.deliverOne(ofType('InstallSnapshot', 'n1', 'n3'))
+    cluster.deliverOne(ofType('InstallSnapshotResponse', 'n3', 'n1'))
+    expect(offsets()).toEqual(Array.from({ length: snapshotChunksInflightMax }, (_, at) => (at + 1) * 200))
+  })
+
+  it('lost chunks are sent again after snapshotResendHeartbeats heartbeats, from the bytes the follower acknowledged; the heartbeats between are empty appends at the base', () => {
     const cluster = leaderCompactedPastDownFollower(200)
     cluster.tickAll(defaultOptions.heartbeatTicks)
     cluster.stabilize((envelope) => envelope.message.type !== 'InstallSnapshot')
@@ -176,7 +188,26 @@ describe('Raft §7: InstallSnapshot brings a follower whose entries were compact
       Array.from({ length: snapshotResendHeartbeats - 1 }, () => base))
     cluster.tick('n1', defaultOptions.heartbeatTicks)
     const resent = cluster.inFlight(ofType('InstallSnapshot', 'n1', 'n3'))
-    expect(resent.map((envelope) => (envelope.message as InstallSnapshot).offset)).toEqual([200])
+    expect(resent.map((envelope) => (envelope.message as InstallSnapshot).offset)).toEqual(Array.from({ length: snapshotChunksInflightMax }, (_, at) => (at + 1) * 200))
+    cluster.stabilize()
+    expect(cluster.snapshotsInstalled.map((snapshot) => snapshot.id)).toEqual(['n3'])
+    expect(cluster.violations).toEqual([])
+  })
+
+  it('a chunk lost in the middle of a window: the follower answers the next ones with the bytes it holds, and the leader goes back there once, without waiting for a heartbeat', () => {
+    const cluster = leaderCompactedPastDownFollower(200)
+    cluster.tickAll(defaultOptions.heartbeatTicks)
+    cluster.stabilize((envelope) => envelope.message.type !== 'InstallSnapshot')
+    cluster.deliverOne(ofType('InstallSnapshot', 'n1', 'n3')) // 0 arrives
+    cluster.drop((envelope) => envelope.message.type === 'InstallSnapshot' && (envelope.message as InstallSnapshot).offset === 200)
+    cluster.deliverOne(ofType('InstallSnapshot', 'n1', 'n3')) // 400: out of order, not taken
+    cluster.deliverOne(ofType('InstallSnapshot', 'n1', 'n3')) // 600: the same
+    const answers = cluster.inFlight(ofType('InstallSnapshotResponse', 'n3', 'n1')).map((envelope) => envelope.message as InstallSnapshotResponse)
+    expect(answers.map((answer) => [answer.offset, answer.receivedBytes])).toEqual([[0, 200], [400, 200], [600, 200]])
+    cluster.stabilize((envelope) => envelope.message.type === 'InstallSnapshotResponse')
+    const sent = cluster.sent.filter(ofType('InstallSnapshot', 'n1', 'n3')).map((envelope) => (envelope.message as InstallSnapshot).offset)
+    // The window, one more for the answer to 0 (800), then back to 200 once (the answer to 600 says the same as the one to 400).
+    expect(sent.slice(0, snapshotChunksInflightMax + 1 + snapshotChunksInflightMax)).toEqual([0, 200, 400, 600, 800, 200, 400, 600, 800])
     cluster.stabilize()
     expect(cluster.snapshotsInstalled.map((snapshot) => snapshot.id)).toEqual(['n3'])
     expect(cluster.violations).toEqual([])
@@ -192,11 +223,43 @@ describe('Raft §7: InstallSnapshot brings a follower whose entries were compact
     cluster.tick('n1', defaultOptions.heartbeatTicks * snapshotResendHeartbeats)
     cluster.stabilize()
     const offsets = cluster.sent.filter(ofType('InstallSnapshot', 'n1', 'n3')).map((envelope) => (envelope.message as InstallSnapshot).offset)
-    // 200 went to the crashed incarnation; the heartbeat resends it; the new incarnation holds nothing, so back to 0.
-    expect(offsets.slice(0, 4)).toEqual([0, 200, 200, 0])
+    // 200..800 went to the crashed incarnation; the heartbeat resends them; the new incarnation holds nothing, so back to 0.
+    const window = snapshotChunksInflightMax
+    expect(offsets.slice(0, window + 1 + window + 1)).toEqual([0, 200, 400, 600, 800, 200, 400, 600, 800, 0])
     expect(cluster.snapshotsInstalled.map((snapshot) => snapshot.id)).toEqual(['n3'])
     expect(cluster.violations).toEqual([])
   })
+
+  // Randomized: seeded draws of loss and reordering; RAFT_SEED=<seed> replays one (see fuzz.ts).
+  for (const seed of seedsFromEnvironment('RAFT_SEED', 'RAFT_SNAPSHOT_SEEDS', 20)) {
+    it(`chunks lost, duplicated and reordered at random still install the leader's snapshot whole (seed ${seed}; replay: RAFT_SEED=${seed} npx vitest run test/protocols/raft/snapshot.test.ts)`, () => {
+      const random = seededRandom(seed, 'snapshot-chunks')
+      const cluster = leaderCompactedPastDownFollower(64)
+      const snapshot = cluster.core('n1').latestSnapshot()!
+      const isTransfer = (envelope: { message: { type: string } }) => envelope.message.type === 'InstallSnapshot' || envelope.message.type === 'InstallSnapshotResponse'
+      const lossRate = random() * 0.4
+      const duplicateRate = random() * 0.2
+      for (let step = 0; step < 20_000 && !cluster.snapshotsInstalled.some((installed) => installed.id === 'n3'); step += 1) {
+        const inFlight = cluster.inFlight()
+        if (inFlight.length === 0 || random() < 0.02) {
+          cluster.tick('n1', defaultOptions.heartbeatTicks)
+          continue
+        }
+        const position = Math.floor(random() * inFlight.length) // any message in flight: reordering
+        const envelope = inFlight[position]!
+        const draw = random()
+        if (isTransfer(envelope) && draw < lossRate) cluster.drop((candidate) => candidate === envelope)
+        else cluster.deliverAt(cluster.inFlight().indexOf(envelope), isTransfer(envelope) && draw < lossRate + duplicateRate)
+      }
+      expect(cluster.snapshotsInstalled.filter((installed) => installed.id === 'n3'), `seed ${seed}: installed once`).toEqual([{ id: 'n3', index: snapshot.index }])
+      expect(Buffer.from(cluster.core('n3').latestSnapshot()!.data).equals(Buffer.from(snapshot.data)), `seed ${seed}: the same bytes`).toBe(true)
+      cluster.stabilize()
+      cluster.propose('n1', put('after', '1'))
+      cluster.stabilize()
+      expect(cluster.applied.get('n3')!.at(-1)!.index).toBe(cluster.applied.get('n1')!.at(-1)!.index)
+      expect(cluster.violations).toEqual([])
+    })
+  }
 })
 
 describe('Raft §7, Figure 13: what a follower keeps when it installs a snapshot', () => {
