@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       return runCheckCommand(args, io)
     }
     case 'report': {
-      const special = specialFileAmong(args, ['--format', '--out', '--baseline'])
+      const special = specialFileAmong(args, ['--format', '--out', '--baseline', '--locale'])
       if (special !== undefined) return fail(`lab report: ${special}`)
       const { runReportCommand } = await import('../lab/report/command.js')
       return runReportCommand(args, io)
