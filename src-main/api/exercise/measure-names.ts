@@ -34,6 +34,8 @@ export const measureCatalog = {
   'script-ok': { params: ['command'], value: 'boolean' },
   'script-value': { params: ['command'], value: 'text' },
   'caught-up': { params: ['node'], value: 'boolean' },
+  'snapshot-installed': { params: ['node'], value: 'boolean' },
+  'final-voters': { params: [], value: 'nodes' },
   'faults-tolerated': { params: [], value: 'number' },
   'latency-p50': { params: ['operation'], value: 'duration' },
   throughput: { params: [], value: 'number' },
