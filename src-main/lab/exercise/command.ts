@@ -53,6 +53,16 @@ export const exerciseUsage = `usage: lab exercise <command>
   grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR] [--locale en|ko]
                                      grades hand-ins: students x questions, altered hand-ins flagged`
 
+/** The same in Korean (`lab exercise help --locale ko`); commands and options stay as typed. */
+export const exerciseUsageKo = `사용법: lab exercise <명령>
+  list [--json] [--locale en|ko]     과정의 연습을 순서대로 보여 줍니다
+  schema                             연습 형식의 JSON Schema
+  run <id | 번호 | file.yaml> [--answers FILE] [--answer ID=VALUE]... [--student NAME]
+      [--handin FILE.zip] [--pdf] [--locale en|ko] [--runs-dir DIR] [--json]
+                                     연습의 실행을 만들고(손으로 하는 단계는 대신 합니다) 답을 채점합니다
+  grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR] [--locale en|ko]
+                                     제출물 채점: 학생 × 질문, 바뀐 제출물은 표시합니다`
+
 export async function runExerciseCommand(args: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = args
   switch (command) {
@@ -68,7 +78,7 @@ export async function runExerciseCommand(args: string[], io: CommandIo): Promise
     case undefined:
     case 'help':
     case '--help':
-      io.stdout(`${exerciseUsage}\n`)
+      io.stdout(`${rest.some((arg, index) => arg === '--locale=ko' || (arg === '--locale' && rest[index + 1] === 'ko')) ? exerciseUsageKo : exerciseUsage}\n`)
       return command === undefined ? exitBadInput : exitOk
     default:
       io.stderr(`lab exercise: unknown command ${JSON.stringify(command)}\n${exerciseUsage}\n`)

@@ -36,6 +36,12 @@ export const reportUsage = `usage: lab report <run-dir | run-file>... [--format 
   The format follows --out's extension when --format is not given (else html); without --out the report goes to stdout.
   --locale ko writes a run report in Korean (HTML and PDF embed the Korean font; CSV and JSON are data).`
 
+/** The same in Korean (`lab report --help --locale ko`). */
+export const reportUsageKo = `사용법: lab report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
+  실행 하나는 실행 보고서, 여럿은 첫 번째(또는 --baseline N, 1부터 셈)와 비교한 보고서가 됩니다.
+  --format이 없으면 --out의 확장자로 형식을 정하고(없으면 html), --out이 없으면 stdout에 씁니다.
+  --locale ko는 실행 보고서를 한국어로 씁니다(HTML과 PDF에는 한국어 글꼴을 넣고, CSV와 JSON은 데이터입니다).`
+
 export const exportUsage = `usage: lab export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
   Writes the run as a single file that the app imports (default: ./<run id>.ndjson.gz).`
 
@@ -78,7 +84,8 @@ export async function runReportCommand(args: string[], io: CommandIo): Promise<n
     return code
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(`${reportUsage}\n`)
+    const korean = args.some((arg, index) => arg === '--locale=ko' || (arg === '--locale' && args[index + 1] === 'ko'))
+    io.stdout(`${korean ? reportUsageKo : reportUsage}\n`)
     return exitOk
   }
   const parsed = parseArgs(args, ['--format', '--out', '--baseline', '--locale'], [])
