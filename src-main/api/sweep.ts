@@ -57,8 +57,8 @@ export const sweepAxesSchema = z
     variant: axisValues(sweepVariantSchema).optional(),
   })
   .strict()
-  .refine((axes) => !(axes.faultTolerance && axes.nodes), { message: 'expected faultTolerance or nodes, not both', path: ['faultTolerance'] })
-  .refine((axes) => !(axes.clients && axes.rate), { message: 'expected clients or rate, not both', path: ['rate'] })
+  .refine((axes) => !(axes.faultTolerance && axes.nodes), { message: 'expected faultTolerance or nodes, not both', path: ['faultTolerance'], params: { code: 'sweepAxesExclusive', params: { first: 'faultTolerance', second: 'nodes' } } })
+  .refine((axes) => !(axes.clients && axes.rate), { message: 'expected clients or rate, not both', path: ['rate'], params: { code: 'sweepAxesExclusive', params: { first: 'clients', second: 'rate' } } })
 
 export const sweepSchema = z
   .object({
@@ -182,7 +182,7 @@ export function planSweep(sweep: Sweep, baseInput: Record<string, unknown>): Swe
     const label = cellLabel(coordinates)
     const duplicate = seen.get(id)
     if (duplicate !== undefined) {
-      errors.push({ cell: label, errors: [{ path: 'axes', message: `the same cell as ${duplicate} (an axis repeats a value)` }] })
+      errors.push({ cell: label, errors: [{ path: 'axes', message: `the same cell as ${duplicate} (an axis repeats a value)`, code: 'sweepSameCell', params: { cell: duplicate } }] })
       continue
     }
     seen.set(id, label)

@@ -153,6 +153,10 @@ const koFileProblems: Record<string, string> = {
   'not-text': '텍스트 파일이 아닙니다',
 }
 
+/** What an exercise id names (exerciseIdTwice) and the kind of value a measure gives. */
+const koIdKinds: Record<string, string> = { run: '실행', step: '단계', question: '질문' }
+const koValueKinds: Record<string, string> = { node: '노드', nodes: '노드 목록', number: '숫자', duration: '시간', boolean: '참/거짓', text: '글', texts: '글 목록' }
+
 const korean: Record<string, KoreanText> = {
   // zod's own kinds
   type: (p) => `${koExpected[String(p.expected)] ?? `${String(p.expected)} 값을`} 써야 합니다. 받은 값: ${got(p)}`,
@@ -189,6 +193,20 @@ const korean: Record<string, KoreanText> = {
   notASweep: (p) => `name, base 또는 experiment, axes가 있는 매핑이어야 합니다. 받은 값: ${got(p)}`,
   sweepBaseOrExperiment: () => 'base(실험 파일)와 experiment(파일 안에 쓴 실험) 중 정확히 하나를 써야 합니다.',
   sweepTooManyCells: (p) => `셀은 최대 ${p.max}개까지입니다. 축들이 만드는 셀: ${p.got}개`,
+  sweepAxesExclusive: (p) => `축 ${p.first}와(과) ${p.second}는 함께 쓸 수 없습니다. 둘 중 하나만 쓰세요.`,
+  sweepSameCell: (p) => `${p.cell}와(과) 같은 셀입니다(한 축에 같은 값이 두 번 있습니다).`,
+  // exercise files: fields that name each other
+  exerciseTooLong: (p) => `연습 파일은 최대 ${p.max}자까지입니다. 받은 길이: ${p.got}자`,
+  exerciseIdTwice: (p) => `${koIdKinds[String(p.what)] ?? String(p.what)} id ${p.id}가 두 번 쓰였습니다${p.what === 'question' ? '(예측과 질문은 id를 함께 씁니다)' : ''}.`,
+  exerciseUnknownRun: (p) => `알 수 없는 실행 ${p.run}: 다음 중 하나여야 합니다: ${p.runs}`,
+  exerciseUnknownStep: (p) => `실행 ${p.run}에 ${p.step} 단계가 없습니다${p.steps ? `. 다음 중 하나여야 합니다: ${p.steps}` : '(이 실행에는 단계가 없습니다)'}.`,
+  measureTakesNo: (p) => `${p.measure}는 ${p.param}를 받지 않습니다.`,
+  measureNeedsMoment: (p) => `${p.measure}에는 step과 fault 중 정확히 하나(재기 시작하는 순간)가 필요합니다.`,
+  measureNeeds: (p) => `${p.measure}에는 ${p.param}가 필요합니다.`,
+  measureAnswerMismatch: (p) => `${p.measure}는 ${koValueKinds[String(p.value)] ?? String(p.value)} 값을 내므로 ${p.answer} 답과 비교할 수 없습니다(${p.fitting} 중 하나를 쓰세요).`,
+  choiceNeedsOptions: () => '선택형 답(choice)에는 보기(options)가 필요합니다.',
+  textTakesNoCheck: () => '글로 쓰는 답(text)은 교사가 채점하므로 check를 받지 않습니다.',
+  answerNeedsCheck: (p) => `${p.answer} 답에는 check가 필요합니다(교사가 채점하게 하려면 answer: text로 쓰세요).`,
   textTooLong: (p) => `실험은 최대 ${p.max}자까지입니다. 받은 길이: ${p.got}자`,
   yamlSyntax: (p) => `YAML이나 JSON으로 읽을 수 없습니다: ${p.line}번째 줄: ${koYamlProblems[String(p.yamlCode)] ?? p.detail}`,
   yamlAliases: (p) => `쓸 수 없는 YAML 문서입니다: 펼칠 YAML 별칭(alias)이 ${p.max}개를 넘습니다.`,

@@ -22,9 +22,9 @@ const usage = `usage: npm run lab -- <command>
   check <run-dir | history.ndjson>... [--json] [--budget DURATION]
       Judges recorded histories: exit 0 linearizable, 1 not, 2 unknown or unreadable; several
       targets are checked in one process (a table; the exit code of the worst).
-  report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
+  report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
       One run: a run report; several: a comparison against the first (or the N-th).
-      The format follows --out's extension when --format is not given.
+      The format follows --out's extension when --format is not given; --locale ko: a Korean run report.
   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
       Writes the run as one file the app imports (default ./<run id>.ndjson.gz).
   simulate <raft | primary-backup | pbft> [--seed N] [...]
@@ -37,8 +37,42 @@ const usage = `usage: npm run lab -- <command>
       Validates experiment files; exit 2 on the first invalid one (its errors in Korean with --locale ko).
   schema
       Prints the JSON Schema of the experiment format.
-  exercise list | schema | run <exercise> [...] | grade <folder>... [--csv FILE]
-      The course: list the exercises, run one and check answers, grade hand-ins (lab exercise help).`
+  exercise list | schema | run <exercise> [...] | grade <folder>... [--csv FILE] [--locale en|ko]
+      The course: list the exercises, run one and check answers, grade hand-ins (lab exercise help).
+  help [--locale ko]
+      This text (in Korean with --locale ko).`
+
+/** The same usage in Korean (`lab help --locale ko`): the commands and options stay as typed. */
+const usageKo = `사용법: npm run lab -- <명령>
+  run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads] [--locale en|ko]
+      실험을 실제 복제본 프로세스로 실행합니다. 진행 상황은 stderr에, 요약은 stdout에 씁니다.
+      --locale ko  잘못된 실험의 오류를 한국어로 말합니다
+      --json   요약을 JSON으로 stdout에 씁니다
+      --check  판정이 위반(선형화 불가, 깨진 불변식, 죽은 복제본)이면 1로, 판단할 수 없으면 4로 끝납니다.
+               3은 실행이 끝까지 가지 못했다는 뜻입니다
+      Ctrl-C, SIGTERM, SIGHUP은 실행을 멈춥니다. 실행 디렉터리는 남고 종료 코드는 128 + n입니다.
+  check <run-dir | history.ndjson>... [--json] [--budget DURATION]
+      기록된 이력을 판정합니다. 0 선형화 가능, 1 불가, 2 판단 불가나 읽을 수 없음. 여러 대상을 한
+      프로세스에서 검사하고(표 하나), 가장 나쁜 결과의 종료 코드를 냅니다.
+  report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
+      실행 하나는 실행 보고서, 여럿은 첫 번째(또는 N번째)와 비교한 보고서가 됩니다.
+      --format이 없으면 --out의 확장자로 형식을 정합니다. --locale ko는 실행 보고서를 한국어로 씁니다.
+  export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
+      실행을 앱이 가져올 수 있는 파일 하나로 씁니다(기본: ./<run id>.ndjson.gz).
+  simulate <raft | primary-backup | pbft> [--seed N] [...]
+      결정론적 시뮬레이터의 시드 하나를 다시 돌립니다(README 참고).
+  simulate --from-run <run dir> [--verbose] [--json]
+      실제 실행에서 일어난 장애를 그대로 시뮬레이터에서 재생합니다(가상 시간, README 참고).
+  sweep <sweep.yaml> [--runs-dir DIR] [--restart] [--dry-run] | sweep report <dir> [--format ...] [--locale en|ko]
+      비교 스윕을 실행하거나(축의 모든 셀을 실제 프로세스로, 이어서 하기 가능) 그 보고서를 씁니다.
+  validate <experiment.yaml>... [--locale en|ko]
+      실험 파일을 검사합니다. 처음 잘못된 파일에서 2로 끝납니다(--locale ko면 오류를 한국어로).
+  schema
+      실험 형식의 JSON Schema를 출력합니다.
+  exercise list | schema | run <exercise> [...] | grade <folder>... [--csv FILE] [--locale en|ko]
+      과정: 연습 목록, 연습 하나를 실행하고 답 채점, 제출물 채점(lab exercise help --locale ko).
+  help [--locale ko]
+      이 안내(--locale ko면 한국어).`
 
 const io = { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) }
 
@@ -56,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       return runCheckCommand(args, io)
     }
     case 'report': {
-      const special = specialFileAmong(args, ['--format', '--out', '--baseline'])
+      const special = specialFileAmong(args, ['--format', '--out', '--baseline', '--locale'])
       if (special !== undefined) return fail(`lab report: ${special}`)
       const { runReportCommand } = await import('../lab/report/command.js')
       return runReportCommand(args, io)
@@ -93,12 +127,17 @@ export async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
-      process.stdout.write(`${usage}\n`)
+      process.stdout.write(`${koreanAsked(args) ? usageKo : usage}\n`)
       return command === undefined ? 2 : 0
     default:
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage}\n`)
       return 2
   }
+}
+
+/** `--locale ko` (or `--locale=ko`) among the arguments: the reader asked for Korean. */
+function koreanAsked(args: readonly string[]): boolean {
+  return args.some((arg, index) => arg === '--locale=ko' || (arg === '--locale' && args[index + 1] === 'ko'))
 }
 
 /**

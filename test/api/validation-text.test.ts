@@ -4,9 +4,14 @@
  * get here (the schema's, validate.ts's own, each protocol descriptor's rules) has a code with a
  * Korean text: a new error without one fails this test.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { validateExperimentText, type FieldError } from '../../src-main/api/validate.js'
-import { fieldErrorText, formatFieldErrors } from '../../src-main/api/validation-text.js'
+import { fieldErrorText, formatFieldErrors, type CodedError } from '../../src-main/api/validation-text.js'
+import { validateExerciseText } from '../../src-main/api/exercise/validate.js'
+import { planSweep, validateSweepText } from '../../src-main/api/sweep.js'
+import { repositoryRoot } from '../../src-main/lab/paths.js'
 
 const hangul = /[\uac00-\ud7a3]/
 
@@ -72,3 +77,68 @@ describe('validation errors in Korean', () => {
     expect(fieldErrorText({ path: 'x', message: 'something new', code: 'no-such-code' }, 'ko')).toBe('something new')
   })
 })
+
+/**
+ * The exercise and sweep rules that compare fields (a step or run that does not exist, an answer the
+ * measure cannot be checked against, two axes that exclude each other) are coded too: each one of
+ * this corpus has a Korean text, English staying the message as before.
+ */
+describe('exercise and sweep cross-field errors in Korean', () => {
+  const exercise = fs.readFileSync(path.join(repositoryRoot(), 'exercises', '06-leader-crash.yaml'), 'utf8')
+  const exerciseCases: [what: string, text: string, korean: RegExp][] = [
+    ['a check on a step that does not exist', exercise.replace('step: crash-leader }\n  - id: new-term', 'step: crash-the-leader }\n  - id: new-term'), /crash-the-leader.*crash-leader, restart/],
+    ['a parameter the measure does not take', exercise.replace('check: { measure: lost-writes }\n  - id: linearizable', 'check: { measure: lost-writes, term: 2 }\n  - id: linearizable'), /lost-writes.*term/],
+    ['a measure without its moment', exercise.replace('check: { measure: term-after, step: crash-leader }', 'check: { measure: term-after }'), /term-after.*step.*fault/],
+    ['a measure without its parameter', exercise.replace('check: { measure: term-after, step: crash-leader }', 'check: { measure: leader-of-term }'), /leader-of-term.*term/],
+    ['an answer the measure cannot be checked against', exercise.replace('    answer: node\n    check: { measure: leader-after', '    answer: boolean\n    check: { measure: leader-after'), /leader-after.*노드.*boolean/],
+    ['a question naming an unknown run', exercise.replace('    answer: number\n    check: { measure: lost-writes }', '    answer: number\n    run: other\n    check: { measure: lost-writes }'), /other.*main/],
+    ['a run id used twice', exercise.replace('runs:\n  - id: main\n    experiment: raft-5-leader-crash-by-hand.yaml\n', 'runs:\n  - id: main\n    experiment: raft-5-leader-crash-by-hand.yaml\n    steps: []\n  - id: main\n    experiment: raft-5-leader-crash-by-hand.yaml\n'), /main.*두 번/],
+    ['a question id used twice', exercise.replace('  - id: new-term\n', '  - id: new-leader\n'), /new-leader.*두 번/],
+    ['a step id used twice', exercise.replace('      - id: restart\n', '      - id: crash-leader\n'), /crash-leader.*두 번/],
+    ['a text answer with a check', exercise.replace('    answer: number\n    check: { measure: lost-writes }', '    answer: text\n    check: { measure: lost-writes }'), /교사/],
+    ['a checked answer without a check', exercise.replace('    answer: boolean\n    check: { measure: linearizable }\n', '    answer: boolean\n'), /check/],
+    ['a choice without options', exercise.replace('    answer: boolean\n    check: { measure: linearizable }\n', '    answer: choice\n    check: { measure: linearizable }\n'), /보기/],
+  ]
+
+  it.each(exerciseCases)('an exercise with %s: coded, Korean, English unchanged', (_what, text, korean) => {
+    const result = validateExerciseText(text)
+    if (result.ok) throw new Error('expected errors')
+    for (const error of result.errors) {
+      expect(error.code, JSON.stringify(error)).toBeTypeOf('string')
+      expect(fieldErrorText(error, 'en')).toBe(error.message)
+      expect(fieldErrorText(error, 'ko'), JSON.stringify(error)).toMatch(hangul)
+    }
+    expect(result.errors.map((error) => fieldErrorText(error, 'ko')).join('\n')).toMatch(korean)
+  })
+
+  const sweepCases: [what: string, errors: () => CodedError[], korean: RegExp][] = [
+    ['faultTolerance and nodes together', () => sweepErrors('name: s\nexperiment: {}\naxes: {faultTolerance: [1], nodes: [3]}\n'), /faultTolerance.*nodes/],
+    ['clients and rate together', () => sweepErrors('name: s\nexperiment: {}\naxes: {clients: [1], rate: [10]}\n'), /clients.*rate/],
+    ['an axis that repeats a value', () => cellErrors('name: s\nexperiment: {protocol: raft}\naxes: {delayMs: [5, 5]}\n'), /같은 셀/],
+  ]
+
+  it.each(sweepCases)('a sweep with %s: coded, Korean, English unchanged', (_what, errorsOf, korean) => {
+    const errors = errorsOf()
+    expect(errors.length).toBeGreaterThan(0)
+    for (const error of errors) {
+      expect(error.code, JSON.stringify(error)).toBeTypeOf('string')
+      expect(fieldErrorText(error, 'en')).toBe(error.message)
+      expect(fieldErrorText(error, 'ko'), JSON.stringify(error)).toMatch(hangul)
+    }
+    expect(errors.map((error) => fieldErrorText(error, 'ko')).join('\n')).toMatch(korean)
+  })
+})
+
+function sweepErrors(text: string): CodedError[] {
+  const result = validateSweepText(text)
+  if (result.ok) throw new Error('expected errors')
+  return result.errors
+}
+
+function cellErrors(text: string): CodedError[] {
+  const result = validateSweepText(text)
+  if (!result.ok) throw new Error(JSON.stringify(result.errors))
+  const plan = planSweep(result.sweep, { protocol: 'raft', workload: { duration: '1s' } })
+  if (plan.ok) throw new Error('expected cell errors')
+  return plan.errors.flatMap((cell) => cell.errors)
+}

@@ -5,7 +5,9 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { ExerciseCheck } from '../../src-main/api/exercise/check.js'
-import { formatCheck, formatRunProgress } from '../../src-main/lab/exercise/command.js'
+import { formatCheck, formatExerciseList, formatGradeTable, formatRunProgress } from '../../src-main/lab/exercise/command.js'
+import { gradesCsv, type GradeTable } from '../../src-main/api/exercise/grade.js'
+import { loadExerciseDir } from '../../src-main/lab/exercise/files.js'
 import { findExercise } from '../../src-main/lab/exercise/files.js'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
 
@@ -63,5 +65,46 @@ describe('lab exercise run --locale ko', () => {
     expect(text).toContain('  NOT SHOWN  a new leader — none')
     expect(text).toContain('  score 1 / 4, 1 for the teacher')
     expect(formatRunProgress('en').step({ stepId: 's1', atMs: 1500, ok: true, targets: ['A'] })).toBe('  step s1 at 1.50 s: done (A)\n')
+  })
+})
+
+/** A graded class: one whole hand-in, one altered after the check, one that is no hand-in at all. */
+const graded: GradeTable = {
+  columns: [{ exerciseId: exercise.id, exerciseOrder: 1, questionId: 'q1' }, { exerciseId: exercise.id, exerciseOrder: 1, questionId: 'q2' }],
+  rows: [
+    { file: 'kim.zip', student: '김민준', exerciseId: exercise.id, exerciseOrder: 1, createdAt: '', integrity: 'ok', problems: [], notes: [{ en: 'made with another version', ko: '다른 버전으로 만들었습니다' }], statuses: { q1: 'right', q2: 'teacher' }, texts: { q2: '과반' }, earned: 1, possible: 1, teacher: 1 },
+    { file: 'lee.zip', student: '이서연', exerciseId: exercise.id, exerciseOrder: 1, createdAt: '', integrity: 'altered', problems: [{ en: 'run main was altered', ko: '실행 main이 바뀌었습니다' }], notes: [], statuses: { q1: 'wrong', q2: 'unanswered' }, texts: {}, earned: 0, possible: 1, teacher: 0 },
+    { file: 'junk.zip', student: '', exerciseId: '', exerciseOrder: 0, createdAt: '', integrity: 'unreadable', problems: [{ en: 'not a hand-in', ko: '제출물이 아닙니다' }], notes: [], statuses: {}, texts: {}, earned: 0, possible: 0, teacher: 0 },
+  ],
+}
+/** English words of ours that must not remain in a Korean line (ids, file names and digits may). */
+const englishWords = /\b(run|runs|questions|by hand|altered|note|ok|ALTERED|UNREADABLE|right|wrong|teacher|unanswered|for the teacher)\b/
+
+describe('lab exercise list and grade --locale ko', () => {
+  it('lists the course in Korean: each title and its counts', () => {
+    const exercises = loadExerciseDir().exercises.map((loaded) => loaded.exercise)
+    const lines = formatExerciseList(exercises, 'ko').trimEnd().split('\n')
+    expect(lines).toHaveLength(exercises.length)
+    for (const [index, line] of lines.entries()) {
+      expect(line).toContain(exercises[index]!.title.ko)
+      if (!exercises[index]!.title.ko.includes(exercises[index]!.title.en)) expect(line).not.toContain(exercises[index]!.title.en)
+      expect(line.replace(exercises[index]!.id, '')).not.toMatch(englishWords)
+      expect(line).toMatch(/실행 \d+개, 질문 \d+개/)
+    }
+    expect(formatExerciseList(exercises, 'en')).toContain(`${exercises[0]!.title.en} / ${exercises[0]!.title.ko}`)
+  })
+
+  it('grades in Korean: integrity, statuses, problems and notes, and the CSV’s words', () => {
+    const lines = formatGradeTable(graded, 'ko').trimEnd().split('\n')
+    for (const line of lines) expect(line.replace(/\(\w+\.zip\)|\bq\d\b|\bmain\b/g, ''), line).not.toMatch(englishWords)
+    expect(lines.join('\n')).toMatch(/김민준 .* 온전함 .*q1=맞음 q2=교사 채점/)
+    expect(lines.join('\n')).toContain('    변경됨: 실행 main이 바뀌었습니다')
+    expect(lines.join('\n')).toContain('    참고: 다른 버전으로 만들었습니다')
+    expect(lines.join('\n')).toMatch(/읽을 수 없음/)
+    const csv = gradesCsv(graded, 'ko').split('\n')
+    expect(csv[0]).toMatch(/^학생,연습,파일,무결성,문제,점수,만점,교사 채점,/)
+    expect(csv[1]).toContain('맞음,교사 채점: 과반')
+    expect(formatGradeTable(graded, 'en')).toContain('    altered: run main was altered')
+    expect(gradesCsv(graded).split('\n')[0]).toMatch(/^student,exercise,file,integrity,problems,score,possible,for the teacher,/)
   })
 })

@@ -4,8 +4,9 @@
  * show what the exercise says they must, the right answers pass, wrong answers fail with the value
  * from the run and where to see it, and the hand-in renders (HTML for every exercise, and for every
  * exercise a Korean PDF read back with pdftotext). The hand-ins are then graded as a class, with one
- * altered run and one altered answer caught. The twelve are split over two test files so the two
- * test workers share them (one file of twelve was the suite's long pole: 342 s of 670).
+ * altered run and one altered answer caught. The exercises are split over test files so the two
+ * test workers share them (one file of twelve was the suite's long pole: 342 s of 670): 1-6, 7-12,
+ * and 13 on (issue 15's snapshot and membership scenarios).
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -63,6 +64,12 @@ const rightAnswers: Record<string, (runs: ExerciseRuns, exercise: Exercise) => R
     'log-linearizable': 'yes',
     'when-follower': 'When stale is fine.',
   }),
+  'follower-down-snapshot': (runs) => ({ 'c-snapshot': 'yes', 'c-caught-up': 'yes', lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-snapshot': 'The entries were compacted away.' }),
+  'remove-leader': (runs, exercise) => {
+    const removed = runs.main!.summary.faults.find((fault) => fault.action.startsWith('remove node'))!.targets[0]!
+    const remaining = runs.main!.experiment.cluster.nodes.filter((node) => node !== removed)
+    return { 'new-leader': measured(exercise, runs, 'new-leader'), leaderless: `${measured(exercise, runs, 'leaderless')}ms`, 'final-voters': remaining.join(', '), lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-step-down': 'Its log must carry the change.' }
+  },
 }
 
 function parsedAnswers(exercise: Exercise, raw: Record<string, unknown>): Answers {
@@ -200,9 +207,10 @@ export function courseSuite(fromOrder: number, toOrder: number): void {
       const byFile = new Map(table.rows.map((row) => [row.file, row]))
       for (const { file } of handins) expect(byFile.get(file), file).toMatchObject({ integrity: 'ok', problems: [] })
       expect(byFile.get('run-altered.zip')!.integrity).toBe('altered')
-      expect(byFile.get('run-altered.zip')!.problems.join('\n')).toMatch(/was altered after the answers were checked/)
+      expect(byFile.get('run-altered.zip')!.problems.map((problem) => problem.en).join('\n')).toMatch(/was altered after the answers were checked/)
+      expect(byFile.get('run-altered.zip')!.problems.map((problem) => problem.ko).join('\n')).toMatch(/바뀌었습니다/)
       expect(byFile.get('answer-altered.zip')!.integrity).toBe('altered')
-      expect(byFile.get('answer-altered.zip')!.problems.join('\n')).toMatch(/manifest digest does not match/)
+      expect(byFile.get('answer-altered.zip')!.problems.map((problem) => problem.en).join('\n')).toMatch(/manifest digest does not match/)
       expect(byFile.get('not-a-handin.zip')!.integrity).toBe('unreadable')
       expect(table.columns.length).toBe(course.reduce((sum, loaded) => sum + loaded.exercise.questions.length, 0))
       const csv = gradesCsv(table).trim().split('\n')

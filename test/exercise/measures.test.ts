@@ -42,3 +42,40 @@ describe('time without a leader after a fault', () => {
     expect(result).toMatchObject({ ok: true, value: Math.round(963.71531 - 808.1369960000002) })
   })
 })
+
+describe('snapshots and membership (issue 15)', () => {
+  const withStatus = async (statuses: Record<string, Record<string, unknown> | undefined>) => {
+    const record = await loadRunDirectory(fixture)
+    record.finalStates = record.finalStates.map((state) => ({ ...state, status: statuses[state.node] }))
+    return runViewOf(record)
+  }
+
+  it('snapshot-installed: whether the node installed a leader’s snapshot since it last started', async () => {
+    const view = await withStatus({ A: { snapshotsInstalled: 0 }, C: { snapshotsInstalled: 2 } })
+    expect(measure({ measure: 'snapshot-installed', node: 'C' }, { view, steps: [] })).toMatchObject({ ok: true, value: true })
+    expect(measure({ measure: 'snapshot-installed', node: 'A' }, { view, steps: [] })).toMatchObject({ ok: true, value: false })
+  })
+
+  it('snapshot-installed: unknown for a node without a final state, or a run that did not count them', async () => {
+    const view = await withStatus({ A: {} })
+    for (const node of ['A', 'Z']) {
+      const result = measure({ measure: 'snapshot-installed', node }, { view, steps: [] })
+      expect(result.ok, node).toBe(false)
+      if (!result.ok) expect(result.reason.ko).toMatch(/[\uac00-\ud7a3]/)
+    }
+  })
+
+  it('final-voters: the voters the replicas ended with, sorted', async () => {
+    const configuration = { voters: ['C', 'A', 'B'], learners: [], index: 9, committed: true }
+    const view = await withStatus({ A: { configuration }, C: { configuration } })
+    expect(measure({ measure: 'final-voters' }, { view, steps: [] })).toMatchObject({ ok: true, value: ['A', 'B', 'C'] })
+  })
+
+  it('final-voters: unknown when the replicas disagree (a change under way) or report no configuration', async () => {
+    const disagree = await withStatus({ A: { configuration: { voters: ['A', 'B', 'C'] } }, C: { configuration: { voters: ['A', 'C'] } } })
+    const result = measure({ measure: 'final-voters' }, { view: disagree, steps: [] })
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.reason.en).toMatch(/different configurations: A,B,C \/ A,C/)
+    expect(measure({ measure: 'final-voters' }, { view: await withStatus({}), steps: [] }).ok).toBe(false)
+  })
+})

@@ -52,7 +52,7 @@ describe('the HTML run report', () => {
     // The only http(s) strings left are the SVG namespace declarations.
     const urls = new Set(html.match(/https?:\/\/[^"'\s<>)]+/g) ?? [])
     expect([...urls].sort()).toEqual(['http://www.w3.org/1999/xlink', 'http://www.w3.org/2000/svg'])
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`)
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"`)
   })
 
   it('has the experiment and its YAML, the cluster, the schedule, the verdict with its witness, percentiles and the environment', () => {

@@ -161,7 +161,7 @@ export interface OpenedHandin {
   /** The runs by the exercise's run ids; a run whose file is missing or unreadable is absent. */
   runs: Record<string, RunRecord>
   /** What does not add up: a run file or the answers changed since they were checked. Empty when whole. */
-  problems: string[]
+  problems: Localized[]
 }
 
 /** Opens a hand-in and checks its digests; a file that is no hand-in at all throws HandinError. */
@@ -184,23 +184,24 @@ export async function openHandin(bytes: Uint8Array): Promise<OpenedHandin> {
   const checked = manifestSchema.safeParse(parsed)
   if (!checked.success) throw new HandinError(`handin.json is not a hand-in manifest: ${checked.error.issues[0]?.path.join('.') ?? ''} ${checked.error.issues[0]?.message ?? ''}`.trim())
   const manifest = checked.data as unknown as HandinManifest
-  const problems: string[] = []
+  const problems: Localized[] = []
   const exerciseText = files['exercise.yaml'] ? strFromU8(files['exercise.yaml']) : ''
-  if ((await sha256Hex(exerciseText)) !== manifest.exercise.digest) problems.push('exercise.yaml was changed after the answers were checked')
+  if ((await sha256Hex(exerciseText)) !== manifest.exercise.digest) problems.push({ en: 'exercise.yaml was changed after the answers were checked', ko: '답을 채점한 뒤 exercise.yaml이 바뀌었습니다' })
   const { digest, ...unsigned } = manifest
-  if ((await sha256Hex(canonicalJson(digestedPart(unsigned)))) !== digest) problems.push('the answers or their checks were changed after they were checked (the manifest digest does not match)')
+  if ((await sha256Hex(canonicalJson(digestedPart(unsigned)))) !== digest) problems.push({ en: 'the answers or their checks were changed after they were checked (the manifest digest does not match)', ko: '채점한 뒤 답이나 채점 결과가 바뀌었습니다(매니페스트의 다이제스트가 맞지 않습니다)' })
   const runs: Record<string, RunRecord> = {}
   for (const entry of manifest.runs) {
     const file = files[entry.file]
     if (file === undefined) {
-      problems.push(`run ${entry.run} (${entry.runId}) is missing from the hand-in`)
+      problems.push({ en: `run ${entry.run} (${entry.runId}) is missing from the hand-in`, ko: `제출물에 실행 ${entry.run}(${entry.runId})이 없습니다` })
       continue
     }
-    if ((await sha256Hex(file)) !== entry.digest) problems.push(`run ${entry.run} (${entry.runId}) was altered after the answers were checked (its digest does not match)`)
+    if ((await sha256Hex(file)) !== entry.digest) problems.push({ en: `run ${entry.run} (${entry.runId}) was altered after the answers were checked (its digest does not match)`, ko: `답을 채점한 뒤 실행 ${entry.run}(${entry.runId})이 바뀌었습니다(다이제스트가 맞지 않습니다)` })
     try {
       runs[entry.run] = await decodeRunFile(file)
     } catch (error) {
-      problems.push(`run ${entry.run} (${entry.runId}) cannot be read: ${(error as Error).message}`)
+      const why = (error as Error).message
+      problems.push({ en: `run ${entry.run} (${entry.runId}) cannot be read: ${why}`, ko: `실행 ${entry.run}(${entry.runId})을 읽을 수 없습니다: ${why}` })
     }
   }
   return { manifest, exerciseText, runs, problems }

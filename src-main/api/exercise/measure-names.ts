@@ -34,6 +34,8 @@ export const measureCatalog = {
   'script-ok': { params: ['command'], value: 'boolean' },
   'script-value': { params: ['command'], value: 'text' },
   'caught-up': { params: ['node'], value: 'boolean' },
+  'snapshot-installed': { params: ['node'], value: 'boolean' },
+  'final-voters': { params: [], value: 'nodes' },
   'faults-tolerated': { params: [], value: 'number' },
   'latency-p50': { params: ['operation'], value: 'duration' },
   throughput: { params: [], value: 'number' },
@@ -47,19 +49,27 @@ export const measureNames = Object.keys(measureCatalog) as [MeasureName, ...Meas
 
 const allParams: MeasureParam[] = ['term', 'node', 'step', 'fault', 'command', 'instance', 'operation']
 
+/** A parameter's problem: its English message, and its code with values for other languages. */
+export interface MeasureParamProblem {
+  param: string
+  message: string
+  code: 'measureTakesNo' | 'measureNeedsMoment' | 'measureNeeds'
+  params: { measure: string; param?: string }
+}
+
 /** Problems with a measure's parameters, as messages keyed by the parameter's name ('' for the spec). */
-export function measureParamProblems(spec: { measure: MeasureName } & Partial<Record<MeasureParam, unknown>>): { param: string; message: string }[] {
+export function measureParamProblems(spec: { measure: MeasureName } & Partial<Record<MeasureParam, unknown>>): MeasureParamProblem[] {
   const rules: readonly ParamRule[] = measureCatalog[spec.measure].params
   const wanted = new Set<MeasureParam>(rules.flatMap((rule) => (rule === 'moment' ? (['step', 'fault'] as const) : [rule])))
-  const problems: { param: string; message: string }[] = []
+  const problems: MeasureParamProblem[] = []
   for (const param of allParams) {
-    if (spec[param] !== undefined && !wanted.has(param)) problems.push({ param, message: `${spec.measure} takes no ${param}` })
+    if (spec[param] !== undefined && !wanted.has(param)) problems.push({ param, message: `${spec.measure} takes no ${param}`, code: 'measureTakesNo', params: { measure: spec.measure, param } })
   }
   for (const rule of rules) {
     if (rule === 'moment') {
       const given = (spec.step !== undefined ? 1 : 0) + (spec.fault !== undefined ? 1 : 0)
-      if (given !== 1) problems.push({ param: '', message: `${spec.measure} needs exactly one of step or fault (the moment it measures from)` })
-    } else if (spec[rule] === undefined) problems.push({ param: '', message: `${spec.measure} needs ${rule}` })
+      if (given !== 1) problems.push({ param: '', message: `${spec.measure} needs exactly one of step or fault (the moment it measures from)`, code: 'measureNeedsMoment', params: { measure: spec.measure } })
+    } else if (spec[rule] === undefined) problems.push({ param: '', message: `${spec.measure} needs ${rule}`, code: 'measureNeeds', params: { measure: spec.measure, param: rule } })
   }
   return problems
 }

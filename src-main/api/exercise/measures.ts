@@ -37,6 +37,8 @@ const where = {
   cluster: L('Design → Protocol and cluster', '설계 → 프로토콜과 클러스터'),
   latency: L('Runs → the run → latency by operation', '실행 기록 → 해당 실행 → 연산별 지연 시간'),
   discovery: L('Live run → Event log (kind note) and the run report (service discovery)', '실시간 실행 → 이벤트 로그(note), 실행 보고서(서비스 디스커버리)'),
+  snapshot: L('Live run → Event log (message InstallSnapshot) and the run report (final states)', '실시간 실행 → 이벤트 로그(InstallSnapshot 메시지), 실행 보고서(최종 상태)'),
+  configuration: L('Live run → the cluster canvas and the run report (final states: each node’s configuration)', '실시간 실행 → 클러스터 그림, 실행 보고서(최종 상태: 노드별 구성)'),
 } satisfies Record<string, Localized>
 
 export function measure(spec: MeasureSpec, context: MeasureContext): MeasureResult {
@@ -105,6 +107,10 @@ export function measure(spec: MeasureSpec, context: MeasureContext): MeasureResu
       return scriptMeasure(name, spec.command ?? '', view)
     case 'caught-up':
       return caughtUp(spec.node ?? '', view)
+    case 'snapshot-installed':
+      return snapshotInstalled(spec.node ?? '', view)
+    case 'final-voters':
+      return finalVoters(view)
     case 'faults-tolerated': {
       const { experiment } = view.record
       const n = experiment.cluster.nodes.length
@@ -273,6 +279,38 @@ function caughtUp(node: string, view: RunView): MeasureResult {
   const most = Math.max(...states.map((state) => state.appliedIndex))
   const reference = states.find((state) => state.appliedIndex === most)!
   return value(own.appliedIndex === most && own.hash === reference.hash, where.commit)
+}
+
+/** What a replica's final state says of snapshots and membership (its status, as the replica reported it). */
+interface FinalStatus {
+  snapshotsInstalled?: number
+  configuration?: { voters?: string[]; committed?: boolean }
+}
+
+const statusOf = (state: { [field: string]: unknown }): FinalStatus => (typeof state.status === 'object' && state.status !== null ? (state.status as FinalStatus) : {})
+
+/**
+ * Raft §7: whether `node` installed a snapshot from a leader after its process last started (the
+ * count restarts with the process, so this is the catching-up of its last life).
+ */
+function snapshotInstalled(node: string, view: RunView): MeasureResult {
+  const own = view.record.finalStates.find((state) => state.node === node)
+  if (own === undefined) return unknown(L(`the run has no final state of ${node}`, `${node}의 최종 상태가 없습니다`), where.snapshot)
+  const installed = statusOf(own).snapshotsInstalled
+  if (installed === undefined) return unknown(L('this run was recorded before replicas counted installed snapshots', '이 실행은 복제본이 설치한 스냅샷을 세기 전에 기록되었습니다'), where.snapshot)
+  return value(installed > 0, where.snapshot)
+}
+
+/**
+ * The voters of the configuration the cluster ended with: the one its running replicas agree on.
+ * Unknown when they end in different configurations (a change still under way) or report none.
+ */
+function finalVoters(view: RunView): MeasureResult {
+  const configurations = view.record.finalStates.map((state) => statusOf(state).configuration).filter((configuration) => configuration?.voters !== undefined)
+  if (configurations.length === 0) return unknown(L('no replica reported its configuration (a cluster without membership changes, or a run recorded before)', '구성을 알린 복제본이 없습니다(멤버십 변경이 없는 클러스터이거나 그 전에 기록된 실행)'), where.configuration)
+  const sets = distinct(configurations.map((configuration) => [...configuration!.voters!].sort().join(',')))
+  if (sets.length > 1) return unknown(L(`the replicas ended in different configurations: ${sets.join(' / ')}`, `복제본들이 서로 다른 구성으로 끝났습니다: ${sets.join(' / ')}`), where.configuration)
+  return value(sets[0]!.split(','), where.configuration)
 }
 
 function instanceGone(instance: number, view: RunView): MeasureResult {

@@ -17,7 +17,7 @@ export type ExerciseValidation = { ok: true; exercise: Exercise } | { ok: false;
 export const exerciseTextCharsMax = 200_000
 
 export function validateExerciseText(text: string): ExerciseValidation {
-  if (text.length > exerciseTextCharsMax) return fail('', `expected an exercise of at most ${exerciseTextCharsMax.toLocaleString('en-US')} characters, got ${text.length.toLocaleString('en-US')}`)
+  if (text.length > exerciseTextCharsMax) return fail('', `expected an exercise of at most ${exerciseTextCharsMax.toLocaleString('en-US')} characters, got ${text.length.toLocaleString('en-US')}`, { code: 'exerciseTooLong', params: { max: exerciseTextCharsMax, got: text.length } })
   const lineCounter = new LineCounter()
   const document = parseDocument(text, { prettyErrors: false, lineCounter })
   const syntaxError = firstYamlSyntaxError(document, lineCounter)
@@ -70,38 +70,41 @@ const answersFor: Record<MeasureValueKind, readonly AnswerKind[]> = {
 
 function crossFieldErrors(exercise: Exercise): FieldError[] {
   const errors: FieldError[] = []
+  const push = (path: string, message: string, code: string, params: ErrorCode['params'] = {}) => errors.push({ path, message, code, params })
   const runIds = exercise.runs.map((run) => run.id)
-  duplicates(runIds).forEach((id) => errors.push({ path: 'runs', message: `run id ${id} is used twice` }))
-  exercise.runs.forEach((run, index) => duplicates(run.steps.map((step) => step.id)).forEach((id) => errors.push({ path: `runs.${index}.steps`, message: `step id ${id} is used twice` })))
+  duplicates(runIds).forEach((id) => push('runs', `run id ${id} is used twice`, 'exerciseIdTwice', { id, what: 'run' }))
+  exercise.runs.forEach((run, index) => duplicates(run.steps.map((step) => step.id)).forEach((id) => push(`runs.${index}.steps`, `step id ${id} is used twice`, 'exerciseIdTwice', { id, what: 'step' })))
   const questionIds = [...exercise.predict.map((question) => question.id), ...exercise.questions.map((question) => question.id)]
-  duplicates(questionIds).forEach((id) => errors.push({ path: 'questions', message: `question id ${id} is used twice (predictions and questions share ids)` }))
+  duplicates(questionIds).forEach((id) => push('questions', `question id ${id} is used twice (predictions and questions share ids)`, 'exerciseIdTwice', { id, what: 'question' }))
   const runIdOf = (run: string | undefined) => run ?? runIds[0]!
   const checkRun = (path: string, run: string | undefined) => {
-    if (run !== undefined && !runIds.includes(run)) errors.push({ path: `${path}.run`, message: `unknown run ${run}: expected one of ${runIds.join(', ')}` })
+    if (run !== undefined && !runIds.includes(run)) push(`${path}.run`, `unknown run ${run}: expected one of ${runIds.join(', ')}`, 'exerciseUnknownRun', { run, runs: runIds.join(', ') })
   }
   const checkSpec = (path: string, run: string | undefined, spec: MeasureSpec, answer?: AnswerKind) => {
-    for (const problem of measureParamProblems(spec)) errors.push({ path: problem.param ? `${path}.${problem.param}` : path, message: problem.message })
+    for (const problem of measureParamProblems(spec)) push(problem.param ? `${path}.${problem.param}` : path, problem.message, problem.code, problem.params)
     const steps = exercise.runs.find((candidate) => candidate.id === runIdOf(run))?.steps ?? []
     if (spec.step !== undefined && !steps.some((step) => step.id === spec.step)) {
-      errors.push({ path: `${path}.step`, message: `unknown step ${spec.step} of run ${runIdOf(run)}${steps.length > 0 ? `: expected one of ${steps.map((step) => step.id).join(', ')}` : ' (it has no steps)'}` })
+      const stepIds = steps.map((step) => step.id).join(', ')
+      push(`${path}.step`, `unknown step ${spec.step} of run ${runIdOf(run)}${steps.length > 0 ? `: expected one of ${stepIds}` : ' (it has no steps)'}`, 'exerciseUnknownStep', { step: spec.step, run: runIdOf(run), steps: stepIds })
     }
     const valueKind = measureCatalog[spec.measure].value
     if (answer !== undefined && !answersFor[valueKind].includes(answer)) {
-      errors.push({ path: `${path}.measure`, message: `${spec.measure} gives a ${valueKind}, which a ${answer} answer cannot be checked against (use ${answersFor[valueKind].join(' or ')})` })
+      const fitting = answersFor[valueKind].join(' or ')
+      push(`${path}.measure`, `${spec.measure} gives a ${valueKind}, which a ${answer} answer cannot be checked against (use ${fitting})`, 'measureAnswerMismatch', { measure: spec.measure, value: valueKind, answer, fitting: answersFor[valueKind].join(', ') })
     }
   }
   exercise.predict.forEach((prediction, index) => {
     const path = `predict.${index}`
     checkRun(path, prediction.run)
-    if (prediction.answer === 'choice' && !prediction.options) errors.push({ path: `${path}.options`, message: 'a choice needs options' })
+    if (prediction.answer === 'choice' && !prediction.options) push(`${path}.options`, 'a choice needs options', 'choiceNeedsOptions')
     if (prediction.compare) checkSpec(`${path}.compare`, prediction.run, prediction.compare, prediction.answer)
   })
   exercise.questions.forEach((question, index) => {
     const path = `questions.${index}`
     checkRun(path, question.run)
-    if (question.answer === 'choice' && !question.options) errors.push({ path: `${path}.options`, message: 'a choice needs options' })
-    if (question.answer === 'text' && question.check) errors.push({ path: `${path}.check`, message: 'a text answer is left for the teacher: it takes no check' })
-    if (question.answer !== 'text' && !question.check) errors.push({ path: `${path}.check`, message: `a ${question.answer} answer needs a check (or make it answer: text, for the teacher)` })
+    if (question.answer === 'choice' && !question.options) push(`${path}.options`, 'a choice needs options', 'choiceNeedsOptions')
+    if (question.answer === 'text' && question.check) push(`${path}.check`, 'a text answer is left for the teacher: it takes no check', 'textTakesNoCheck')
+    if (question.answer !== 'text' && !question.check) push(`${path}.check`, `a ${question.answer} answer needs a check (or make it answer: text, for the teacher)`, 'answerNeedsCheck', { answer: question.answer })
     if (question.check) checkSpec(`${path}.check`, question.run, question.check, question.answer)
   })
   exercise.must.forEach((must, index) => {

@@ -478,10 +478,3 @@ export function operationLatencies(summary: RunSummary): OperationLatency[] {
     .map(([operation, latency]) => ({ operation, count: latency.count, p50: latency.p50, p90: latency.p90, p99: latency.p99, p999: latency.p999, max: latency.max }))
     .sort((a, b) => b.count - a.count)
 }
-
-/** "375 reads (readindex), 37 certainly stale"; undefined for runs made before reads were counted. */
-export function describeReads(summary: RunSummary): string | undefined {
-  const reads = (summary as Partial<RunSummary>).reads
-  if (!reads) return undefined
-  return `${reads.total} reads (${reads.mode}), ${reads.stale} certainly stale`
-}

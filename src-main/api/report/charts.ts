@@ -8,6 +8,7 @@ import type { RunRecord } from '../run-file.js'
 import type { RunSummary } from '../summary.js'
 import { phaseDescriptions, pbftPhases, raftPhases, type LatencyPhase } from '../latency-breakdown.js'
 import { leadershipWords } from './words.js'
+import { koreanFontFamily } from './fonts.js'
 import {
   commitIndexOverTime,
   experimentEndMs,
@@ -31,9 +32,12 @@ const faultLabelsMax = 8
 /**
  * Server-side rendering has no canvas to measure text, so ECharts lays labels out with Helvetica's
  * widths: fonts with those metrics (Arial, and Liberation Sans where Arial is missing) keep legends
- * and labels from overlapping.
+ * and labels from overlapping. Hangul is in none of them: it comes from the Noto Sans KR a Korean
+ * report embeds (a chart's font-family wins over the page's, so the chart must name it too, or a
+ * machine without a Korean font draws its Korean axis names as boxes). Single quotes: ECharts
+ * writes the family into a double-quoted style attribute, which a double quote would cut short.
  */
-const fontFamily = 'Arial, Helvetica, "Liberation Sans", sans-serif'
+const fontFamily = `Arial, Helvetica, 'Liberation Sans', '${koreanFontFamily}', sans-serif`
 
 export type ChartLocale = 'en' | 'ko'
 
@@ -42,6 +46,12 @@ const chartWordsByLocale = {
   en: { time: 'experiment time (s)', opsPerSecond: 'ops/s', throughput: 'throughput', latency: 'latency (ms)', commitIndex: 'commit index', fault: 'fault', noLeader: (leader: string) => `no ${leader}` },
   ko: { time: '실험 시간(초)', opsPerSecond: '연산/초', throughput: '처리량', latency: '지연 시간(ms)', commitIndex: '커밋 인덱스', fault: '장애', noLeader: (leaderKo: string) => `${leaderKo} 없음` },
 } as const
+
+/** The latency CDF's axes, per locale. */
+const cdfWords = {
+  en: { latency: 'latency (ms, log scale)', share: 'operations at or below (%)' },
+  ko: { latency: '지연 시간(ms, 로그 눈금)', share: '이 시간 안에 끝난 연산(%)' },
+} as const satisfies Record<ChartLocale, { latency: string; share: string }>
 
 type ChartWords = Omit<(typeof chartWordsByLocale)[ChartLocale], 'noLeader'> & { noLeader: string }
 
@@ -210,14 +220,14 @@ function cdfSeries(name: string, record: RunRecord): LineSeriesOption {
   return line(name, points, { step: 'end' })
 }
 
-function cdfAxes(records: RunRecord[]): Pick<EChartsOption, 'xAxis' | 'yAxis'> {
+function cdfAxes(records: RunRecord[], locale: ChartLocale = 'en'): Pick<EChartsOption, 'xAxis' | 'yAxis'> {
   const latencies = records.flatMap((record) => latencyDistribution(record).map((point) => point.latencyMs)).filter((ms) => ms > 0)
   const low = latencies.length ? Math.pow(10, Math.floor(Math.log10(Math.min(...latencies)))) : 0.1
   const high = latencies.length ? Math.pow(10, Math.ceil(Math.log10(Math.max(...latencies)))) : 1000
   return {
     xAxis: {
       type: 'log',
-      name: 'latency (ms, log scale)',
+      name: cdfWords[locale].latency,
       nameLocation: 'middle',
       nameGap: 26,
       min: low,
@@ -226,13 +236,13 @@ function cdfAxes(records: RunRecord[]): Pick<EChartsOption, 'xAxis' | 'yAxis'> {
       axisLine: { lineStyle: { color: axisColor } },
       splitLine: { lineStyle: { color: '#edf0f2' } },
     },
-    yAxis: valueAxis('operations at or below (%)', { min: 0, max: 100, interval: 25 }),
+    yAxis: valueAxis(cdfWords[locale].share, { min: 0, max: 100, interval: 25 }),
   }
 }
 
 /** The latency CDF from the HdrHistogram: what share of operations finished within x ms. */
-export function cdfChartOption(record: RunRecord): EChartsOption {
-  return { ...base(), ...cdfAxes([record]), legend: { show: false }, series: [cdfSeries(record.summary.name, record)] }
+export function cdfChartOption(record: RunRecord, locale: ChartLocale = 'en'): EChartsOption {
+  return { ...base(), ...cdfAxes([record], locale), legend: { show: false }, series: [cdfSeries(record.summary.name, record)] }
 }
 
 /** Display names for runs in a comparison: the run name, made unique with its position. */
@@ -277,9 +287,14 @@ export const phaseColors: Record<LatencyPhase, string> = {
 /**
  * The latency breakdown as stacked bars, one per run: each phase's mean, so a bar adds up to the
  * mean latency of the operations split (medians do not add up; the tables give p50 and p99).
- * `phaseName`: the phase's name on screen (English in reports).
+ * `phaseName` and `axisName`: the phase's name and the axis's in the page's or report's language.
  */
-export function latencyBreakdownChartOption(summaries: readonly Pick<RunSummary, 'latencyBreakdown'>[], labels: readonly string[], phaseName: (phase: LatencyPhase) => string = (phase) => phaseDescriptions[phase].label): EChartsOption {
+export function latencyBreakdownChartOption(
+  summaries: readonly Pick<RunSummary, 'latencyBreakdown'>[],
+  labels: readonly string[],
+  phaseName: (phase: LatencyPhase) => string = (phase) => phaseDescriptions[phase].label,
+  axisName = 'mean latency by phase (ms)',
+): EChartsOption {
   const present = new Set(summaries.flatMap((summary) => summary.latencyBreakdown?.map((row) => row.phase) ?? []))
   const phases = [...raftPhases, ...pbftPhases].filter((phase) => present.has(phase))
   const series: BarSeriesOption[] = phases.map((phase) => ({
@@ -295,7 +310,7 @@ export function latencyBreakdownChartOption(summaries: readonly Pick<RunSummary,
     ...option,
     grid: { left: 120, right: 24, top: 56, bottom: 36 },
     legend: { ...(option.legend as object), type: 'plain' },
-    xAxis: { ...(valueAxis('mean latency by phase (ms)', { min: 0 }) as object), nameGap: 24 } as EChartsOption['xAxis'],
+    xAxis: { ...(valueAxis(axisName, { min: 0 }) as object), nameGap: 24 } as EChartsOption['xAxis'],
     yAxis: { type: 'category', inverse: true, data: [...labels], axisLabel: { color: axisColor, width: 110, overflow: 'truncate' }, axisLine: { lineStyle: { color: axisColor } } },
     series,
   }

@@ -38,6 +38,22 @@ export const englishGridLabels: GridLabels = {
   phases: { 'pre-prepared': 'PP', prepared: 'P', committed: 'C', executed: 'E' },
 }
 
+/** The same labels in Korean, as the app's Korean page says them (i18n ko.ts `grid`), for Korean reports. */
+export const koreanGridLabels: GridLabels = {
+  node: '노드',
+  gap: (count) => `… 엔트리 ${count.toLocaleString('en-US')}개 …`,
+  commit: (index) => `커밋 ${index}`,
+  entry: (index, term, op) => `인덱스 ${index} · term ${term}${op ? ` · ${op}` : ''}`,
+  dropped: (index, term, op, atS, leader, leaderTerm) => `인덱스 ${index} · term ${term}${op ? ` · ${op}` : ''}: ${atS}초에 버려짐, ${leader ?? '리더'}(term ${leaderTerm})의 로그와 충돌`,
+  empty: '아직 로그 엔트리가 없습니다.',
+  view: (view) => `뷰 ${view}`,
+  slot: (seq, phase, view, views, digest) => `seq ${seq} · view ${view}에서 ${phase}${views.length > 1 ? ` · 제안된 view ${views.join(', ')}` : ''}${digest ? ` · ${digest}` : ''}`,
+  lowWaterMark: (seq) => `낮은 워터마크 ${seq}`,
+  conflict: '모순된 메시지',
+  // PP / P / C / E: the protocol's own abbreviations, the same in every language.
+  phases: englishGridLabels.phases,
+}
+
 /** Eight term colours, light enough for a dark label; term t takes colour t mod 8. */
 export const termColors = ['#d0ebff', '#d3f9d8', '#ffe8cc', '#e5dbff', '#fff3bf', '#ffdeeb', '#c3fae8', '#e9ecef']
 

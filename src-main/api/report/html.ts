@@ -10,7 +10,6 @@ import { logSectionHtml } from './log-section.js'
 import {
   describeInjected,
   describePlannedFault,
-  describeReads,
   invariantState,
   operationLatencies,
   experimentEndMs,
@@ -36,11 +35,12 @@ import {
   runLabels,
   throughputChartOption,
 } from './charts.js'
-import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
+import { describeReplicaExit, escapeHtml as esc, formatBytes, formatCount, formatMs, formatRatio, formatSeconds } from './format.js'
 import { renderChartSvg } from './svg.js'
 import { leadershipWords } from './words.js'
+import { invariantExplanation, invariantTitle } from './invariant-text.js'
+import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 import { koreanFontFamily } from './fonts.js'
-import { phaseDescriptions } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 
 export interface ReportMeta {
@@ -77,9 +77,9 @@ export function figure(option: EChartsOption, title: string, caption: string): s
   return `<figure><figcaption><strong>${esc(title)}</strong> ${esc(caption)}</figcaption>\n${renderChartSvg(option, chartSize, title)}\n</figure>`
 }
 
-function badge(word: VerdictWord): string {
+function badge(word: VerdictWord, said: string = word): string {
   const tone = word === 'PASS' ? 'pass' : word === 'FAIL' || word === 'INCOMPLETE' ? 'fail' : 'unknown'
-  return `<span class="badge ${tone}">${esc(word)}</span>`
+  return `<span class="badge ${tone}">${esc(said)}</span>`
 }
 
 export function section(id: string, title: string, content: string): string {
@@ -103,11 +103,11 @@ export function page(title: string, body: string, meta: ReportMeta, locale: 'en'
 <html lang="${locale}">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Consensus Lab ${esc(meta.labVersion)}">
 <title>${esc(title)}</title>
-<style>${fontCss}${styles}${gridCss}${fontCss ? `\nbody { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "${koreanFontFamily}", sans-serif; }` : ''}</style>
+<style>${fontCss}${styles}${gridCss}${fontCss ? koreanFontStacks : ''}</style>
 </head>
 <body>
 <main>
@@ -118,6 +118,19 @@ ${body}
 </html>
 `
 }
+
+/**
+ * With the Korean font embedded, every font stack of the page names it, first: the body's, the
+ * monospace one of run ids, the experiment file and the log grid, and the charts' text. A stack
+ * without it draws Hangul from no font, a box on a machine without a Korean font; and with a system
+ * font ahead of it, text laid out while its Hangul slice was still loading kept the system font's
+ * boxes after the slice had loaded (seen in Chromium on a report's first headings and bold figures).
+ * Noto Sans KR has Latin too. (The page's CSP must let data: fonts in as well.)
+ */
+const koreanFontStacks = `
+body { font-family: "${koreanFontFamily}", system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
+.run-id, pre, code, .lg-table.lg-table { font-family: "${koreanFontFamily}", ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+svg.chart text { font-family: "${koreanFontFamily}", Arial, Helvetica, sans-serif !important; }`
 
 function formatTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC')
@@ -130,191 +143,224 @@ function percentOf(part: number, whole: number): string {
 // ---------------------------------------------------------------------------------------------
 // Run report
 
-export function buildRunReportHtml(record: RunRecord, meta: ReportMeta): string {
+/** The report's words for a locale, with the run's leadership words in that language. */
+function wordsFor(records: readonly RunRecord[], locale: RunReportLocale): { w: RunReportWords; lw: LeaderWords } {
+  const leadership = leadershipWords(records)
+  const lw = locale === 'ko' ? { leader: leadership.leaderKo, term: leadership.term.split(' / ').map((word) => leaderWordsKo[word] ?? word).join(' / ') } : { leader: leadership.leader, term: leadership.term }
+  return { w: runReportWords[locale], lw }
+}
+
+/**
+ * `locale`: the language of every word the report says (the app passes its page's; the CLI English
+ * unless --locale). `fontCss`: @font-face rules embedding the Korean slices its text needs.
+ */
+export function buildRunReportHtml(record: RunRecord, meta: ReportMeta, locale: RunReportLocale = 'en', fontCss = ''): string {
   const summary = record.summary
+  const { w, lw } = wordsFor([record], locale)
   const word = verdictWord(summary)
   const body = [
-    runHeader(record, word),
-    keyFigures(record),
-    section('verdict', 'Verdict', verdictBlock(summary)),
-    section('charts', 'Over time', runCharts(record)),
-    section('latency', 'Latency', latencyBlock(record)),
-    section('breakdown', 'Where the latency goes', breakdownBlock([record.summary], [record.summary.name])),
-    section('faults', 'Fault schedule', faultBlock(record)),
-    ...logSections(record),
-    section('messages', 'Messages', messageBlock(summary)),
-    section('cluster', 'Cluster, network and workload', clusterBlock(record)),
-    section('final-states', 'Final states', finalStatesBlock(record)),
-    section('experiment', 'Experiment', experimentBlock(record)),
-    section('environment', 'Environment', environmentBlock([record])),
+    runHeader(record, word, w),
+    keyFigures(record, w, lw),
+    section('verdict', w.section.verdict, verdictBlock(summary, w, locale)),
+    section('charts', w.section.charts, runCharts(record, w, lw, locale)),
+    section('latency', w.section.latency, latencyBlock(record, w)),
+    section('breakdown', w.section.breakdown, breakdownBlock([record.summary], [record.summary.name], w)),
+    section('faults', w.section.faults, faultBlock(record, w, lw)),
+    ...logSections(record, w, locale),
+    section('messages', w.section.messages, messageBlock(summary, w)),
+    section('cluster', w.section.cluster, clusterBlock(record, w)),
+    section('final-states', w.section.finalStates, finalStatesBlock(record, w)),
+    section('experiment', w.section.experiment, experimentBlock(record, w)),
+    section('environment', w.section.environment, environmentBlock([record], w)),
   ].join('\n')
-  return page(`${summary.name} — ${word} — Consensus Lab run report`, body, meta)
+  return page(w.title(summary.name, w.verdictWord[word]), body, meta, locale, fontCss)
 }
 
-function logSections(record: RunRecord): string[] {
-  const log = logSectionHtml(record)
-  return log === undefined ? [] : [section('log', leadershipWords([record]).term === 'view' ? 'The slots' : 'The log', log)]
+function logSections(record: RunRecord, w: RunReportWords, locale: RunReportLocale): string[] {
+  const log = logSectionHtml(record, locale)
+  return log === undefined ? [] : [section('log', leadershipWords([record]).term === 'view' ? w.section.slots : w.section.log, log)]
 }
 
-function runHeader(record: RunRecord, word: VerdictWord): string {
+function runHeader(record: RunRecord, word: VerdictWord, w: RunReportWords): string {
   const summary = record.summary
-  const description = record.experiment.description ? `<p class="description">${esc(record.experiment.description)}</p>` : ''
-  const subtitle = [
-    summary.protocol,
-    `${summary.nodes} nodes (${summary.nodeNames.join(', ')})`,
-    workloadShape(summary),
-    `seed ${summary.seed}`,
-    `started ${formatTime(summary.startedAt)}`,
-  ]
+  const description = runDescription(record, w === runReportWords.ko ? 'ko' : 'en')
+  const subtitle = [summary.protocol, w.nodes(summary.nodes, summary.nodeNames.join(', ')), workloadShape(summary, w), w.seed(summary.seed), w.started(formatTime(summary.startedAt))]
   return `<header>
-<p class="kicker">Consensus Lab · run report</p>
-<h1>${esc(summary.name)} ${badge(word)}</h1>
+<p class="kicker">${esc(w.kicker)}</p>
+<h1>${esc(summary.name)} ${badge(word, w.verdictWord[word])}</h1>
 <p class="subtitle">${subtitle.map(esc).join(' · ')}</p>
-<p class="run-id">run ${esc(summary.runId)}</p>
-${description}
+<p class="run-id">${esc(w.runId(summary.runId))}</p>
+${description ? `<p class="description">${esc(description)}</p>` : ''}
 </header>`
 }
 
-function workloadShape(summary: RunSummary): string {
-  return summary.rate !== undefined ? `open loop at ${summary.rate} ops/s` : `${summary.clients} client${summary.clients === 1 ? '' : 's'}`
+/** The experiment's description in the report's language: its Korean one when it has one. */
+function runDescription(record: RunRecord, locale: RunReportLocale): string | undefined {
+  const experiment = record.experiment as RunRecord['experiment'] & { descriptionKo?: string }
+  return locale === 'ko' ? (experiment.descriptionKo ?? experiment.description) : experiment.description
 }
 
-function keyFigures(record: RunRecord): string {
+function workloadShape(summary: RunSummary, w: RunReportWords = runReportWords.en): string {
+  return summary.rate !== undefined ? w.openLoop(summary.rate) : w.clients(summary.clients)
+}
+
+function keyFigures(record: RunRecord, w: RunReportWords, lw: LeaderWords): string {
   const summary = record.summary
   const latency = latencyPercentiles(record)
   const costs = operationCosts(summary)
-  const { leader, term } = leadershipWords([record])
+  const f = w.figure
   return figures([
-    ['operations', `${formatCount(summary.ops.ok)} ok · ${formatCount(summary.ops.fail)} fail · ${formatCount(summary.ops.info)} unknown`],
-    ['throughput', `${formatCount(summary.throughput, 1)} ops/s over ${formatSeconds(summary.durationMs)}`],
-    ['latency p50 / p99', `${formatMs(latency.p50)} / ${formatMs(latency.p99)} ms`],
-    [`without a ${leader}`, `${formatCount(summary.unavailableMs)} ms (${percentOf(summary.unavailableMs, summary.durationMs)})`],
-    [`${leader} changes`, `${summary.leaderChanges} (highest ${term} ${summary.terms})`],
-    ['per acknowledged op', `${formatCount(costs.messagesPerOp, 1)} messages · ${formatBytes(costs.bytesPerOp)}`],
+    [f.operations, f.operationsValue(formatCount(summary.ops.ok), formatCount(summary.ops.fail), formatCount(summary.ops.info))],
+    [f.throughput, f.throughputValue(formatCount(summary.throughput, 1), formatSeconds(summary.durationMs))],
+    [f.latency, `${formatMs(latency.p50)} / ${formatMs(latency.p99)} ms`],
+    [f.withoutLeader(lw), `${formatCount(summary.unavailableMs)} ms (${percentOf(summary.unavailableMs, summary.durationMs)})`],
+    [f.leaderChanges(lw), f.leaderChangesValue(summary.leaderChanges, lw, summary.terms)],
+    [f.perOp, f.perOpValue(formatCount(costs.messagesPerOp, 1), formatBytes(costs.bytesPerOp))],
   ])
 }
 
-function verdictBlock(summary: RunSummary): string {
+function linearizableText(value: boolean | 'unknown' | undefined, w: RunReportWords): string {
+  const words = w.verdict.linearizableValue
+  if (value === undefined) return words.notChecked
+  if (value === 'unknown') return words.unknown
+  return value ? words.yes : words.no
+}
+
+function verdictBlock(summary: RunSummary, w: RunReportWords = runReportWords.en, locale: RunReportLocale = 'en'): string {
+  const v = w.verdict
   const parts: string[] = []
-  if (!summary.completed) parts.push(`<p class="error">The run did not complete: ${esc(summary.error ?? 'no reason recorded')}</p>`)
+  if (!summary.completed) parts.push(`<p class="error">${esc(v.incomplete(summary.error ?? v.noReason))}</p>`)
   const exits = summary.replicaExits ?? []
   if (exits.length > 0) {
-    const items = exits.map((exit) => `<li>${esc(describeReplicaExit(exit))}</li>`).join('\n')
-    parts.push(`<p class="error">Replicas that exited on their own (not by the experiment): the run broke.</p>\n<ul class="replica-exits">\n${items}\n</ul>`)
+    const items = exits.map((exit) => `<li>${esc(locale === 'en' ? describeReplicaExit(exit) : v.replicaExit(exit.node, (exit.atMs / 1000).toFixed(2), exit.reason))}</li>`).join('\n')
+    parts.push(`<p class="error">${esc(v.replicaExits)}</p>\n<ul class="replica-exits">\n${items}\n</ul>`)
   }
   const verdict = summary.verdict
   if (!verdict) {
-    parts.push('<p>The run was not checked (no verdict recorded).</p>')
+    parts.push(`<p>${esc(v.notChecked)}</p>`)
     return parts.join('\n')
   }
-  parts.push(`<p>Linearizable: <strong>${esc(formatLinearizable(verdict.linearizable))}</strong></p>`)
+  parts.push(`<p>${esc(v.linearizable)}: <strong>${esc(linearizableText(verdict.linearizable, w))}</strong></p>`)
   if (verdict.invariants.length > 0) {
-    const rows = verdict.invariants.map((invariant): Cell[] => [
-      { html: { ok: 'ok', broken: 'BROKEN', unknown: 'unknown' }[invariantState(invariant)], className: { ok: 'ok', broken: 'bad', unknown: 'warn' }[invariantState(invariant)] },
-      { html: esc(invariant.name), className: 'nowrap' },
-      invariant.detail,
-    ])
-    parts.push(table(['', 'invariant', 'detail'], rows, { className: 'invariants' }))
+    const rows = verdict.invariants.map((invariant): Cell[] => {
+      const state = invariantState(invariant)
+      return [{ html: esc(v.state[state]), className: { ok: 'ok', broken: 'bad', unknown: 'warn' }[state] }, invariantCell(invariant.name, locale), invariant.detail]
+    })
+    parts.push(table(['', v.invariant, v.detail], rows, { className: 'invariants' }))
   }
-  if (verdict.witness) parts.push(`<h3>Witness</h3>\n<pre class="witness">${esc(verdict.witness)}</pre>`)
+  if (verdict.witness) parts.push(`<h3>${esc(v.witness)}</h3>\n<pre class="witness">${esc(verdict.witness)}</pre>`)
   if (summary.script && summary.script.length > 0) {
     const rows = summary.script.map((step): Cell[] => [String(step.index + 1), step.command, step.outcome, step.value === undefined ? '' : JSON.stringify(step.value), step.error ?? ''])
-    parts.push(`<h3>Scripted commands</h3>\n${table(['#', 'command', 'outcome', 'value', 'error'], rows, { numeric: [0] })}`)
+    parts.push(`<h3>${esc(v.script)}</h3>\n${table(v.scriptHeaders, rows, { numeric: [0] })}`)
   }
   return parts.join('\n')
 }
 
-function runCharts(record: RunRecord): string {
-  const shading = `Red: fault windows (crash to restart, partition to heal) and dashed lines at each injected fault; grey: no ${leadershipWords([record]).leader}.`
+/** An invariant's name: its code name in English; in Korean its title and rule, the code name beside. */
+function invariantCell(name: string, locale: RunReportLocale): Cell {
+  if (locale === 'en') return { html: esc(name), className: 'nowrap' }
+  const title = invariantTitle(name, locale)
+  const rule = invariantExplanation(name, locale)
+  return { html: `<strong>${esc(title)}</strong>${title === name ? '' : ` <span class="run-id">${esc(name)}</span>`}${rule ? `<br><span class="note">${esc(rule)}</span>` : ''}` }
+}
+
+function runCharts(record: RunRecord, w: RunReportWords, lw: LeaderWords, locale: RunReportLocale): string {
+  const c = w.charts
+  const shading = c.shading(lw)
   return [
-    '<p class="note">Time 0 is the start of the workload, the clock the fault schedule counts from; the processes\' start-up before it is left out.</p>',
-    figure(throughputChartOption(record), 'Throughput.', `Acknowledged operations per second. ${shading}`),
-    figure(latencyChartOption(record), 'Latency over time.', `p50 and p99 of the operations completed in each 100 ms frame (sampled). ${shading}`),
-    figure(commitIndexChartOption(record), 'Commit index per node.', `As each replica last reported it; a crashed node's line stays flat. ${shading}`),
-    figure(cdfChartOption(record), 'Latency CDF.', 'Share of measured operations completed within a latency, from the HdrHistogram (µs precision).'),
+    `<p class="note">${esc(c.timeNote)}</p>`,
+    figure(throughputChartOption(record, locale), c.throughput, `${c.throughputCaption} ${shading}`),
+    figure(latencyChartOption(record, locale), c.latency, `${c.latencyCaption} ${shading}`),
+    figure(commitIndexChartOption(record, locale), c.commitIndex, `${c.commitIndexCaption} ${shading}`),
+    figure(cdfChartOption(record, locale), c.cdf, c.cdfCaption),
   ].join('\n')
 }
 
-function latencyBlock(record: RunRecord): string {
+function latencyBlock(record: RunRecord, w: RunReportWords): string {
+  const l = w.latency
   const latency = latencyPercentiles(record)
-  const warmup = record.experiment.workload.warmup ? ` after a ${formatSeconds(record.experiment.workload.warmup)} warm-up` : ''
+  const warmup = record.experiment.workload.warmup ? l.warmup(formatSeconds(record.experiment.workload.warmup)) : ''
   const rows: Cell[][] = [[...percentileColumns.map((column) => formatMs(latency[column.key])), formatMs(latency.mean), formatCount(latency.count)]]
   const parts = [
-    table([...percentileColumns.map((column) => `${column.label} (ms)`), 'mean (ms)', 'operations'], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] }),
-    `<p class="note">Every acknowledged operation${esc(warmup)} is in the histogram; failed and unknown-outcome operations are not.</p>`,
+    table([...percentileColumns.map((column) => l.percentileMs(column.label)), l.meanMs, l.operations], rows, { numeric: [0, 1, 2, 3, 4, 5, 6] }),
+    `<p class="note">${esc(l.histogramNote(warmup))}</p>`,
   ]
   const byOperation = operationLatencies(record.summary)
   if (byOperation.length > 0) {
     const operationRows = byOperation.map((operation): Cell[] => [operation.operation, formatCount(operation.count), ...percentileColumns.map((column) => formatMs(operation[column.key]))])
-    parts.push(`<h3>By operation</h3>\n${table(['operation', 'count', ...percentileColumns.map((column) => `${column.label} (ms)`)], operationRows, { numeric: [1, 2, 3, 4, 5, 6] })}`)
+    parts.push(`<h3>${esc(l.byOperation)}</h3>\n${table([l.operation, l.count, ...percentileColumns.map((column) => l.percentileMs(column.label))], operationRows, { numeric: [1, 2, 3, 4, 5, 6] })}`)
   }
-  const reads = describeReads(record.summary)
-  if (reads) parts.push(`<p>Reads: ${esc(reads)}.</p>`)
+  const reads = record.summary.reads as RunSummary['reads'] | undefined
+  if (reads) parts.push(`<p>${esc(l.reads(reads.total, reads.mode, reads.stale))}</p>`)
   return parts.join('\n')
 }
 
 /** The latency breakdown: stacked means, then each run's p50 and p99 per phase and what they cover. */
-function breakdownBlock(summaries: RunSummary[], labels: string[]): string {
+function breakdownBlock(summaries: RunSummary[], labels: string[], w: RunReportWords = runReportWords.en): string {
+  const b = w.breakdown
   const parts: string[] = []
   if (summaries.some((summary) => summary.latencyBreakdown)) {
-    const caption = 'Mean time of each phase of the acknowledged operations split; a bar adds up to their mean latency. Each phase is cut at instants the run recorded (history and trace, one clock).'
-    parts.push(figure(latencyBreakdownChartOption(summaries, labels), 'Latency by phase.', caption))
+    const option = latencyBreakdownChartOption(summaries, labels, b.phase, b.axis)
+    parts.push(figure(option, b.chart, b.caption))
   }
   summaries.forEach((summary, index) => {
     const heading = summaries.length > 1 ? `<h3>${esc(labels[index]!)}</h3>\n` : ''
-    const rows = (summary.latencyBreakdown ?? []).map((row): Cell[] => [phaseDescriptions[row.phase].label, formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs), phaseDescriptions[row.phase].meaning])
-    const phaseTable = rows.length > 0 ? table(['phase', 'p50 (ms)', 'p99 (ms)', 'mean (ms)', 'from … to'], rows, { numeric: [1, 2, 3] }) : ''
-    const note = summary.latencyBreakdownNote ?? 'this run was recorded before the lab split latency by phase'
-    parts.push(`${heading}${phaseTable}<p class="note">${esc(rows.length > 0 ? note : `No breakdown: ${note}.`)}</p>`)
+    const rows = (summary.latencyBreakdown ?? []).map((row): Cell[] => [b.phase(row.phase), formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs), b.meaning(row.phase)])
+    const phaseTable = rows.length > 0 ? table(b.headers, rows, { numeric: [1, 2, 3] }) : ''
+    // The run's own note is the lab's English sentence about what it split; Korean says it has none.
+    const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : rows.length > 0 ? '' : b.old
+    parts.push(`${heading}${phaseTable}${note ? `<p class="note">${esc(rows.length > 0 ? note : b.none(note))}</p>` : ''}`)
   })
   return parts.join('\n')
 }
 
-function faultBlock(record: RunRecord): string {
+function faultBlock(record: RunRecord, w: RunReportWords, lw: LeaderWords): string {
+  const f = w.faults
   const experiment = record.experiment
   const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec): Cell[] => [formatSeconds(spec.at as number), describePlannedFault(spec)])
   const parts: string[] = []
-  parts.push('<h3>Scheduled (the experiment file)</h3>')
-  parts.push(planned.length > 0 ? table(['at', 'fault'], planned, { numeric: [0] }) : '<p>No scheduled faults.</p>')
+  parts.push(`<h3>${esc(f.scheduled)}</h3>`)
+  parts.push(planned.length > 0 ? table([f.at, f.fault], planned, { numeric: [0] }) : `<p>${esc(f.noScheduled)}</p>`)
   if (experiment.nemesis) {
     const nemesis = experiment.nemesis
-    parts.push(`<p>Nemesis: random ${esc(nemesis.faults.join(', '))} faults, one every ${esc(formatSeconds(nemesis.meanInterval))} on average, each lasting ${esc(formatSeconds(nemesis.faultDuration))} (seed ${experiment.seed}).</p>`)
+    parts.push(`<p>${esc(f.nemesis(nemesis.faults.join(', '), formatSeconds(nemesis.meanInterval), formatSeconds(nemesis.faultDuration), experiment.seed))}</p>`)
   }
-  parts.push('<h3>Injected (what happened, and on whom)</h3>')
-  const { leader } = leadershipWords([record])
+  parts.push(`<h3>${esc(f.injected)}</h3>`)
   const around = leaderlessAroundFaults(record)
-  if (around.length === 0) parts.push('<p>No faults were injected.</p>')
+  if (around.length === 0) parts.push(`<p>${esc(f.noInjected)}</p>`)
   else {
     const details = around.some(({ fault }) => fault.detail)
     const rows = around.map(({ fault, untilMs, leaderlessMs }): Cell[] => [
       formatSeconds(fault.atMs),
       describeInjected(fault),
-      fault.targets.join(', ') || '(all links)',
+      fault.targets.join(', ') || f.allLinks,
       ...(details ? [fault.detail ?? ''] : []),
-      `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`,
+      f.leaderlessOf(formatCount(leaderlessMs), formatCount(untilMs - fault.atMs)),
     ])
-    const headers = ['at', 'fault', 'on', ...(details ? ['detail'] : []), `no ${leader} until the next fault`]
+    const headers = [f.at, f.fault, f.on, ...(details ? [f.detail] : []), f.untilNext(lw)]
     parts.push(table(headers, rows, { numeric: [0, headers.length - 1] }))
-    parts.push(`<p class="note">Time without a ${leader} is read from the 100 ms series; the run's exact total, from the trace, is ${esc(`${formatCount(record.summary.unavailableMs)} ms`)}.</p>`)
+    parts.push(`<p class="note">${esc(f.leaderlessNote(lw, `${formatCount(record.summary.unavailableMs)} ms`))}</p>`)
   }
-  if (planned.length > around.length) parts.push(`<p class="warning">${planned.length - around.length} scheduled fault(s) are not among the injected ones: the run may have ended first, or an injection failed.</p>`)
+  if (planned.length > around.length) parts.push(`<p class="warning">${esc(f.missing(planned.length - around.length))}</p>`)
   return parts.join('\n')
 }
 
-function messageBlock(summary: RunSummary): string {
+function messageBlock(summary: RunSummary, w: RunReportWords): string {
+  const m = w.messages
   const costs = operationCosts(summary)
   const types = Object.entries(summary.messages.byType).sort((a, b) => b[1] - a[1])
   const rows = types.map(([type, count]): Cell[] => [type, formatCount(count), percentOf(count, summary.messages.total)])
   return `${figures([
-    ['messages sent', formatCount(summary.messages.total)],
-    ['bytes sent', formatBytes(summary.messages.bytes)],
-    ['messages per acknowledged op', formatCount(costs.messagesPerOp, 2)],
-    ['bytes per acknowledged op', formatBytes(costs.bytesPerOp)],
+    [m.sent, formatCount(summary.messages.total)],
+    [m.bytes, formatBytes(summary.messages.bytes)],
+    [m.perOp, formatCount(costs.messagesPerOp, 2)],
+    [m.bytesPerOp, formatBytes(costs.bytesPerOp)],
   ])}
-${rows.length > 0 ? table(['message type', 'sent', 'share'], rows, { numeric: [1, 2] }) : ''}`
+${rows.length > 0 ? table(m.headers, rows, { numeric: [1, 2] }) : ''}`
 }
 
-function clusterBlock(record: RunRecord): string {
+function clusterBlock(record: RunRecord, w: RunReportWords): string {
+  const c = w.cluster
   const experiment = record.experiment
   const cluster = experiment.cluster
   const network = experiment.network
@@ -323,53 +369,55 @@ function clusterBlock(record: RunRecord): string {
     .filter(([, weight]) => weight > 0)
     .map(([f, weight]) => `${f} ${weight}`)
     .join(', ')
+  const load = workload.rate !== undefined ? c.openLoop(workload.rate) : c.closedLoop(workload.clients)
   const settings: [string, string][] = [
-    ['protocol', experiment.protocol],
-    ['nodes', cluster.nodes.join(', ')],
-    ['durability', cluster.durability],
-    ['election timeout', `${cluster.electionTimeoutMs[0]}–${cluster.electionTimeoutMs[1]} ms`],
-    ['heartbeat', `${cluster.heartbeatMs} ms (tick ${cluster.tickMs} ms)`],
-    ['pre-vote / check quorum', `${cluster.preVote ? 'on' : 'off'} / ${cluster.checkQuorum ? 'on' : 'off'}`],
-    ['links', `delay ${network.delayMs} ms ± ${network.jitterMs} ms, loss ${network.loss * 100} %, duplicate ${network.duplicate * 100} %, reorder ${network.reorder * 100} %`],
-    ['workload', `${formatSeconds(workload.duration)}${workload.warmup ? ` after ${formatSeconds(workload.warmup)} warm-up` : ''}, ${workload.rate !== undefined ? `${workload.rate} ops/s open loop` : `${workload.clients} closed-loop clients`}`],
-    ['operations', `${mix} on ${workload.keys} keys (${workload.distribution}), ${workload.valueBytes}-byte values`],
-    ['client', `timeout ${workload.timeoutMs} ms, routing ${workload.routing}`],
+    [c.protocol, experiment.protocol],
+    [c.nodes, cluster.nodes.join(', ')],
+    [c.durability, cluster.durability],
+    [c.electionTimeout, `${cluster.electionTimeoutMs[0]}–${cluster.electionTimeoutMs[1]} ms`],
+    [c.heartbeat, c.heartbeatValue(cluster.heartbeatMs, cluster.tickMs)],
+    [c.preVote, `${cluster.preVote ? c.on : c.off} / ${cluster.checkQuorum ? c.on : c.off}`],
+    [c.links, c.linksValue(network.delayMs, network.jitterMs, network.loss * 100, network.duplicate * 100, network.reorder * 100)],
+    [c.workload, c.workloadValue(formatSeconds(workload.duration), workload.warmup ? formatSeconds(workload.warmup) : undefined, load)],
+    [c.operations, c.operationsValue(mix, workload.keys, workload.distribution, workload.valueBytes)],
+    [c.client, c.clientValue(workload.timeoutMs, workload.routing)],
   ]
-  return table(['setting', 'value'], settings, { className: 'settings' })
+  return table(c.headers, settings, { className: 'settings' })
 }
 
-function finalStatesBlock(record: RunRecord): string {
-  if (record.finalStates.length === 0) return '<p>No final states were recorded (the run ended before the replicas reported them).</p>'
+function finalStatesBlock(record: RunRecord, w: RunReportWords): string {
+  const s = w.finalStates
+  if (record.finalStates.length === 0) return `<p>${esc(s.none)}</p>`
   const rows = record.finalStates.map((state): Cell[] => [state.node, formatCount(state.appliedIndex), state.hash, String(state.kvDigest ?? ''), state.keys === undefined ? '' : formatCount(state.keys)])
   const reported = new Set(record.finalStates.map((state) => state.node))
   const missing = record.summary.nodeNames.filter((node) => !reported.has(node))
-  const note = missing.length > 0 ? `<p class="note">No final state from ${esc(missing.join(', '))} (down at the end of the run).</p>` : ''
-  return `${table(['node', 'applied index', 'applied hash', 'KV digest', 'keys'], rows, { numeric: [1, 4] })}\n${note}`
+  const note = missing.length > 0 ? `<p class="note">${esc(s.missing(missing.join(', ')))}</p>` : ''
+  return `${table(s.headers, rows, { numeric: [1, 4] })}\n${note}`
 }
 
-function experimentBlock(record: RunRecord): string {
+function experimentBlock(record: RunRecord, w: RunReportWords): string {
   const source = record.experimentSource
   const text = source ?? JSON.stringify(record.experiment, null, 2)
-  const what = source ? 'The experiment file as written:' : 'The resolved experiment (the original file was not kept):'
-  return `<p>${what}</p>\n<pre class="source">${esc(text)}</pre>`
+  return `<p>${esc(source ? w.experiment.asWritten : w.experiment.resolved)}</p>\n<pre class="source">${esc(text)}</pre>`
 }
 
-function environmentBlock(records: RunRecord[]): string {
+function environmentBlock(records: RunRecord[], w: RunReportWords = runReportWords.en): string {
+  const e = w.environment
   const labels = runLabels(records)
-  const headers = records.length > 1 ? ['', ...labels] : ['', 'value']
+  const headers = records.length > 1 ? ['', ...labels] : ['', e.value]
   const rowOf = (label: string, value: (record: RunRecord) => string): Cell[] => [label, ...records.map(value)]
   const rows = [
-    rowOf('machine', (record) => record.environment.machine),
-    rowOf('CPUs', (record) => String(record.environment.cpus)),
-    rowOf('memory', (record) => formatBytes(record.environment.memoryBytes)),
-    rowOf('OS', (record) => record.environment.os),
+    rowOf(e.machine, (record) => record.environment.machine),
+    rowOf(e.cpus, (record) => String(record.environment.cpus)),
+    rowOf(e.memory, (record) => formatBytes(record.environment.memoryBytes)),
+    rowOf(e.os, (record) => record.environment.os),
     rowOf('Node.js', (record) => record.environment.node),
     rowOf('Consensus Lab', (record) => record.environment.labVersion),
   ]
   const notes = records.flatMap((record, index) => {
     const prefix = records.length > 1 ? `${labels[index]}: ` : ''
     const items: string[] = []
-    if (record.environment.capturedAt === 'export') items.push(`${prefix}the run directory did not record its environment; this is the machine that exported it.`)
+    if (record.environment.capturedAt === 'export') items.push(`${prefix}${e.exported}`)
     for (const note of [record.trace?.note, record.history?.note]) if (note) items.push(`${prefix}${note}.`)
     return items
   })

@@ -8,11 +8,13 @@ import { latencyPercentiles, operationCosts, ratio, verdictWord, workloadDiffere
 import { buildReportCsv } from './csv.js'
 import { buildComparisonReportHtml, buildRunReportHtml, type ReportMeta } from './html.js'
 import { buildComparisonReportMarkdown, buildRunReportMarkdown } from './markdown.js'
+import type { RunReportLocale } from './run-report-words.js'
 
 export type { ReportMeta } from './html.js'
 export { buildComparisonReportHtml, buildRunReportHtml } from './html.js'
 export { buildComparisonReportMarkdown, buildRunReportMarkdown } from './markdown.js'
 export { buildReportCsv } from './csv.js'
+export { runReportWords, type RunReportLocale } from './run-report-words.js'
 
 export const reportFormats = ['html', 'md', 'csv', 'json', 'pdf'] as const
 export type ReportFormat = (typeof reportFormats)[number]
@@ -26,6 +28,13 @@ export interface ReportRequest {
   /** Index into records of the run the others are compared with (default 0). */
   baselineIndex?: number
   meta: ReportMeta
+  /**
+   * The language of a run report (HTML, Markdown, and the PDF printed from the HTML); default
+   * English. CSV and JSON are data, and a comparison report is in English.
+   */
+  locale?: RunReportLocale
+  /** @font-face rules for a Korean HTML report (buildReportText fills them in). */
+  fontCss?: string
 }
 
 export function buildReport(request: ReportRequest): string {
@@ -34,16 +43,27 @@ export function buildReport(request: ReportRequest): string {
   const baselineIndex = request.baselineIndex ?? 0
   if (baselineIndex < 0 || baselineIndex >= records.length) throw new Error(`the baseline must be one of the ${records.length} runs`)
   const single = records.length === 1
+  const locale = request.locale ?? 'en'
   switch (format) {
     case 'html':
-      return single ? buildRunReportHtml(records[0]!, meta) : buildComparisonReportHtml(records, baselineIndex, meta)
+      return single ? buildRunReportHtml(records[0]!, meta, locale, request.fontCss) : buildComparisonReportHtml(records, baselineIndex, meta)
     case 'md':
-      return single ? buildRunReportMarkdown(records[0]!, meta) : buildComparisonReportMarkdown(records, baselineIndex, meta)
+      return single ? buildRunReportMarkdown(records[0]!, meta, locale) : buildComparisonReportMarkdown(records, baselineIndex, meta)
     case 'csv':
       return buildReportCsv(records)
     case 'json':
       return `${JSON.stringify(single ? records[0]!.summary : comparisonJson(records, baselineIndex), null, 2)}\n`
   }
+}
+
+/**
+ * The report, with the Korean font embedded where its text needs it: `fontCssFor` turns a draft's
+ * text into @font-face rules (the CLI reads the slices from disk, the app from its bundle).
+ */
+export async function buildReportText(request: ReportRequest, fontCssFor: (draft: string) => Promise<string>): Promise<string> {
+  const draft = buildReport(request)
+  if (request.format !== 'html' || (request.locale ?? 'en') === 'en' || request.records.length !== 1) return draft
+  return buildReport({ ...request, fontCss: await fontCssFor(draft) })
 }
 
 /** Several runs as JSON: their summaries, and each run's key figures with ratios to the baseline. */

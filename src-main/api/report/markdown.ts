@@ -4,11 +4,9 @@
  */
 import type { RunRecord } from '../run-file.js'
 import type { RunSummary } from '../summary.js'
-import { phaseDescriptions } from '../latency-breakdown.js'
 import {
   describeInjected,
   describePlannedFault,
-  describeReads,
   invariantState,
   operationLatencies,
   latencyPercentiles,
@@ -21,16 +19,21 @@ import {
   type Percentiles,
 } from './analysis.js'
 import { runLabels } from './charts.js'
-import { describeReplicaExit, escapeMarkdownCell, formatBytes, formatCount, formatLinearizable, formatMs, formatRatio, formatSeconds } from './format.js'
+import { describeReplicaExit, escapeMarkdownCell, formatBytes, formatCount, formatMs, formatRatio, formatSeconds } from './format.js'
 import type { ReportMeta } from './html.js'
 import { leadershipWords } from './words.js'
+import { invariantTitle } from './invariant-text.js'
+import { leaderWordsKo, runReportWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 
 /** The breakdown's p50, p99 and mean per phase and its note, or why there is none. */
-function breakdownLines(summary: RunSummary): string[] {
-  const note = summary.latencyBreakdownNote ?? 'this run was recorded before the lab split latency by phase'
-  if (!summary.latencyBreakdown) return [`No breakdown: ${note}.`, '']
-  const rows = summary.latencyBreakdown.map((row) => [phaseDescriptions[row.phase].label, formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs)])
-  return [table(['phase', 'p50', 'p99', 'mean'], rows, [1, 2, 3]), '', `${note}.`, '']
+function breakdownLines(summary: RunSummary, w: RunReportWords = runReportWords.en): string[] {
+  const b = w.breakdown
+  // The run's own note is the lab's English sentence about what it split; Korean keeps to its own words.
+  const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : b.old
+  if (!summary.latencyBreakdown) return [b.none(note), '']
+  const rows = summary.latencyBreakdown.map((row) => [b.phase(row.phase), formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs)])
+  const table_ = table([b.headers[0]!, 'p50', 'p99', w.latency.mean], rows, [1, 2, 3])
+  return w === runReportWords.en ? [table_, '', `${note}.`, ''] : [table_, '']
 }
 
 function table(headers: string[], rows: string[][], numeric: number[] = []): string {
@@ -52,18 +55,23 @@ function tidy(lines: string[]): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`
 }
 
-function verdictLines(summary: RunSummary): string[] {
+function verdictLines(summary: RunSummary, w: RunReportWords = runReportWords.en, locale: RunReportLocale = 'en'): string[] {
+  const v = w.verdict
   const lines: string[] = []
-  if (!summary.completed) lines.push(`The run did not complete: ${summary.error ?? 'no reason recorded'}`, '')
+  if (!summary.completed) lines.push(v.incomplete(summary.error ?? v.noReason), '')
   const exits = summary.replicaExits ?? []
-  if (exits.length > 0) lines.push('Replicas that exited on their own (not by the experiment): the run broke.', '', ...exits.map((exit) => `- ${describeReplicaExit(exit)}`), '')
+  const exitLine = (exit: (typeof exits)[number]) => (locale === 'en' ? describeReplicaExit(exit) : v.replicaExit(exit.node, (exit.atMs / 1000).toFixed(2), exit.reason))
+  if (exits.length > 0) lines.push(v.replicaExits, '', ...exits.map((exit) => `- ${exitLine(exit)}`), '')
   const verdict = summary.verdict
-  if (!verdict) return [...lines, 'The run was not checked (no verdict recorded).']
-  lines.push(`Linearizable: **${formatLinearizable(verdict.linearizable)}**`, '')
+  if (!verdict) return [...lines, v.notChecked]
+  const linearizable = verdict.linearizable === undefined ? v.linearizableValue.notChecked : verdict.linearizable === 'unknown' ? v.linearizableValue.unknown : verdict.linearizable ? v.linearizableValue.yes : v.linearizableValue.no
+  lines.push(`${v.linearizable}: **${linearizable}**`, '')
   if (verdict.invariants.length > 0) {
-    lines.push(table(['', 'invariant', 'detail'], verdict.invariants.map((invariant) => [{ ok: 'ok', broken: '**BROKEN**', unknown: '**unknown**' }[invariantState(invariant)], invariant.name, invariant.detail])), '')
+    const state = (invariant: (typeof verdict.invariants)[number]) => ({ ok: v.state.ok, broken: `**${v.state.broken}**`, unknown: `**${v.state.unknown}**` })[invariantState(invariant)]
+    const name = (invariant: (typeof verdict.invariants)[number]) => (locale === 'en' ? invariant.name : `${invariantTitle(invariant.name, locale)} (${invariant.name})`)
+    lines.push(table(['', v.invariant, v.detail], verdict.invariants.map((invariant) => [state(invariant), name(invariant), invariant.detail])), '')
   }
-  if (verdict.witness) lines.push('Witness:', '', fenced(verdict.witness, 'text'), '')
+  if (verdict.witness) lines.push(`${v.witness}:`, '', fenced(verdict.witness, 'text'), '')
   return lines
 }
 
@@ -71,82 +79,90 @@ function percentileRow(latency: Percentiles): string[] {
   return [...percentileColumns.map((column) => formatMs(latency[column.key])), formatMs(latency.mean), formatCount(latency.count)]
 }
 
-export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta): string {
+/** `locale`: the language of every word the report says (names, details and the file stay as written). */
+export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta, locale: RunReportLocale = 'en'): string {
+  const w = runReportWords[locale]
   const summary = record.summary
-  const experiment = record.experiment
+  const experiment = record.experiment as RunRecord['experiment'] & { descriptionKo?: string }
   const latency = latencyPercentiles(record)
   const costs = operationCosts(summary)
-  const words = leadershipWords([record])
+  const leadership = leadershipWords([record])
+  const lw = locale === 'ko' ? { leader: leadership.leaderKo, term: leaderWordsKo[leadership.term] ?? leadership.term } : { leader: leadership.leader, term: leadership.term }
+  const l = w.latency
   const lines: string[] = [
-    `# ${summary.name} — ${verdictWord(summary)}`,
+    `# ${summary.name} — ${w.verdictWord[verdictWord(summary)]}`,
     '',
-    `${summary.protocol}, ${summary.nodes} nodes (${summary.nodeNames.join(', ')}), seed ${summary.seed}, started ${summary.startedAt}. Run \`${summary.runId}\`.`,
+    w.markdown.header(summary.protocol, w.nodes(summary.nodes, summary.nodeNames.join(', ')), summary.seed, summary.startedAt, summary.runId),
     '',
   ]
-  if (experiment.description) lines.push(`> ${experiment.description.trim().replace(/\n/g, '\n> ')}`, '')
-  lines.push('## Verdict', '', ...verdictLines(summary), '')
+  const description = locale === 'ko' ? (experiment.descriptionKo ?? experiment.description) : experiment.description
+  if (description) lines.push(`> ${description.trim().replace(/\n/g, '\n> ')}`, '')
+  lines.push(`## ${w.section.verdict}`, '', ...verdictLines(summary, w, locale), '')
   lines.push(
-    '## Results',
+    `## ${w.section.results}`,
     '',
     table(
-      ['measure', 'value'],
+      [w.markdown.measure, w.markdown.value],
       [
-        ['operations', `${summary.ops.ok} ok, ${summary.ops.fail} fail, ${summary.ops.info} unknown`],
-        ['throughput', `${formatCount(summary.throughput, 1)} ops/s over ${formatSeconds(summary.durationMs)}`],
-        [`time without a ${words.leader}`, `${formatCount(summary.unavailableMs)} ms`],
-        [`${words.leader} changes`, `${summary.leaderChanges} (highest ${words.term} ${summary.terms})`],
-        ['messages per acknowledged op', formatCount(costs.messagesPerOp, 2)],
-        ['bytes per acknowledged op', formatBytes(costs.bytesPerOp)],
+        [w.figure.operations, w.markdown.operationsValue(summary.ops.ok, summary.ops.fail, summary.ops.info)],
+        [w.figure.throughput, w.figure.throughputValue(formatCount(summary.throughput, 1), formatSeconds(summary.durationMs))],
+        [w.markdown.timeWithoutLeader(lw), `${formatCount(summary.unavailableMs)} ms`],
+        [w.figure.leaderChanges(lw), w.figure.leaderChangesValue(summary.leaderChanges, lw, summary.terms)],
+        [w.messages.perOp, formatCount(costs.messagesPerOp, 2)],
+        [w.messages.bytesPerOp, formatBytes(costs.bytesPerOp)],
       ],
     ),
     '',
-    '### Latency percentiles (ms)',
+    `### ${l.markdownPercentiles}`,
     '',
-    table([...percentileColumns.map((column) => column.label), 'mean', 'operations'], [percentileRow(latency)], [0, 1, 2, 3, 4, 5, 6]),
+    table([...percentileColumns.map((column) => column.label), l.mean, l.operations], [percentileRow(latency)], [0, 1, 2, 3, 4, 5, 6]),
     '',
-    'From the run\'s HdrHistogram of acknowledged operations (µs precision).',
+    l.markdownHistogram,
     '',
   )
   const byOperation = operationLatencies(summary)
   if (byOperation.length > 0) {
     const rows = byOperation.map((operation) => [operation.operation, formatCount(operation.count), ...percentileColumns.map((column) => formatMs(operation[column.key]))])
-    lines.push('### By operation (ms)', '', table(['operation', 'count', ...percentileColumns.map((column) => column.label)], rows, [1, 2, 3, 4, 5, 6]), '')
+    lines.push(`### ${l.markdownByOperation}`, '', table([l.operation, l.count, ...percentileColumns.map((column) => column.label)], rows, [1, 2, 3, 4, 5, 6]), '')
   }
-  const reads = describeReads(summary)
-  if (reads) lines.push(`Reads: ${reads}.`, '')
-  lines.push('### Where the latency goes (ms)', '', ...breakdownLines(summary))
-  lines.push('## Faults', '')
+  const reads = (summary as Partial<RunSummary>).reads
+  if (reads) lines.push(l.reads(reads.total, reads.mode, reads.stale), '')
+  lines.push(`### ${l.markdownBreakdown}`, '', ...breakdownLines(summary, w))
+  lines.push(`## ${w.markdown.faults}`, '')
+  const f = w.faults
   const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec) => [formatSeconds(spec.at as number), describePlannedFault(spec)])
-  lines.push(planned.length > 0 ? table(['at', 'scheduled fault'], planned, [0]) : 'No scheduled faults.', '')
+  lines.push(planned.length > 0 ? table([f.at, f.scheduledFault], planned, [0]) : f.noScheduled, '')
   const around = leaderlessAroundFaults(record)
   if (around.length > 0) {
     const rows = around.map(({ fault, untilMs, leaderlessMs }) => [
       formatSeconds(fault.atMs),
       describeInjected(fault),
-      fault.targets.join(', ') || '(all links)',
-      `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`,
+      fault.targets.join(', ') || f.allLinks,
+      f.leaderlessOf(formatCount(leaderlessMs), formatCount(untilMs - fault.atMs)),
     ])
-    lines.push(table(['at', 'injected fault', 'on', `no ${words.leader} until the next fault`], rows, [0, 3]), '')
+    lines.push(table(w.markdown.injectedHeaders(lw), rows, [0, 3]), '')
   }
-  lines.push('## Messages', '')
+  lines.push(`## ${w.section.messages}`, '')
   const types = Object.entries(summary.messages.byType).sort((a, b) => b[1] - a[1])
-  lines.push(table(['message type', 'sent'], [...types.map(([type, count]) => [type, formatCount(count)]), ['**total**', `**${formatCount(summary.messages.total)}** (${formatBytes(summary.messages.bytes)})`]], [1]), '')
-  lines.push('## Experiment', '', fenced(record.experimentSource ?? JSON.stringify(experiment, null, 2), record.experimentSource ? 'yaml' : 'json'), '')
-  lines.push('## Environment', '', environmentTable([record]), '')
-  lines.push(`_Charts are in the HTML and PDF reports (\`lab report <run> --format html\`). Made by Consensus Lab ${meta.labVersion} on ${meta.generatedAt}._`, '')
+  const total = [`**${w.markdown.total}**`, `**${formatCount(summary.messages.total)}** (${formatBytes(summary.messages.bytes)})`]
+  lines.push(table(w.messages.headers.slice(0, 2), [...types.map(([type, count]) => [type, formatCount(count)]), total], [1]), '')
+  lines.push(`## ${w.section.experiment}`, '', fenced(record.experimentSource ?? JSON.stringify(experiment, null, 2), record.experimentSource ? 'yaml' : 'json'), '')
+  lines.push(`## ${w.section.environment}`, '', environmentTable([record], w), '')
+  lines.push(`_${w.markdown.made(meta.labVersion, meta.generatedAt)}_`, '')
   return tidy(lines)
 }
 
-function environmentTable(records: RunRecord[]): string {
+function environmentTable(records: RunRecord[], w: RunReportWords = runReportWords.en): string {
+  const e = w.environment
   const labels = runLabels(records)
-  const headers = records.length > 1 ? ['', ...labels] : ['', 'value']
+  const headers = records.length > 1 ? ['', ...labels] : ['', e.value]
   const row = (label: string, value: (record: RunRecord) => string) => [label, ...records.map(value)]
   return table(headers, [
-    row('machine', (record) => record.environment.machine),
-    row('CPUs', (record) => String(record.environment.cpus)),
-    row('OS', (record) => record.environment.os),
+    row(e.machine, (record) => record.environment.machine),
+    row(e.cpus, (record) => String(record.environment.cpus)),
+    row(e.os, (record) => record.environment.os),
     row('Node.js', (record) => record.environment.node),
-    row('Consensus Lab', (record) => `${record.environment.labVersion}${record.environment.capturedAt === 'export' ? ' (recorded at export)' : ''}`),
+    row('Consensus Lab', (record) => `${record.environment.labVersion}${record.environment.capturedAt === 'export' ? w.markdown.recordedAtExport : ''}`),
   ])
 }
 

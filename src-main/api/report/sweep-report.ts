@@ -111,9 +111,10 @@ export function sweepCellLabel(cell: Pick<SweepCellResult, 'label' | 'coordinate
 }
 
 /** Hangul comes from the app's (or the page's) Noto Sans KR; Latin keeps the metrics the layout was measured with. */
+/** Single quotes: ECharts writes the family into a double-quoted style attribute, which a double quote would cut short. */
 const fontFamilies: Record<ChartLocale, string> = {
-  en: 'Arial, Helvetica, "Liberation Sans", sans-serif',
-  ko: 'Arial, Helvetica, "Liberation Sans", "Noto Sans KR", sans-serif',
+  en: "Arial, Helvetica, 'Liberation Sans', sans-serif",
+  ko: "Arial, Helvetica, 'Liberation Sans', 'Noto Sans KR', sans-serif",
 }
 
 interface Series {

@@ -1,11 +1,11 @@
 /**
  * `lab exercise`: the course without the app.
  *
- *   exercise list [--json]
+ *   exercise list [--json] [--locale en|ko]
  *   exercise schema
  *   exercise run <id | order | file.yaml> [--answers FILE] [--answer ID=VALUE]... [--student NAME]
  *                [--handin FILE.zip] [--pdf] [--locale en|ko] [--runs-dir DIR] [--json]
- *   exercise grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR]
+ *   exercise grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR] [--locale en|ko]
  *
  * run: makes the exercise's runs on real processes (its by-hand steps done by the autopilot), checks
  * the answers (a YAML/JSON file of id: value, predictions and questions alike, and/or --answer
@@ -21,7 +21,7 @@ import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { checkExercise, describeMeasureValue, parseAnswer, type Answers, type ExerciseCheck, type QuestionStatus } from '../../api/exercise/check.js'
 import { buildHandinManifest, buildHandinZip, HandinError, handinBytesMax, openHandin } from '../../api/exercise/handin.js'
-import { gradeHandins, gradesCsv, type GradeInput, type GradeTable } from '../../api/exercise/grade.js'
+import { gradeHandins, gradesCsv, integrityKo, statusKo, type GradeInput, type GradeTable } from '../../api/exercise/grade.js'
 import { buildHandinReportHtml, type ReportLocale } from '../../api/exercise/report.js'
 import { exerciseJsonSchema } from '../../api/exercise/json-schema.js'
 import type { Exercise, Localized } from '../../api/exercise/schema.js'
@@ -45,13 +45,23 @@ const exitBadInput = 2
 const exitFailed = 3
 
 export const exerciseUsage = `usage: lab exercise <command>
-  list [--json]                      the course's exercises, in order
+  list [--json] [--locale en|ko]     the course's exercises, in order
   schema                             the JSON Schema of the exercise format
   run <id | number | file.yaml> [--answers FILE] [--answer ID=VALUE]... [--student NAME]
       [--handin FILE.zip] [--pdf] [--locale en|ko] [--runs-dir DIR] [--json]
                                      makes the exercise's runs (steps done for you), checks the answers
-  grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR]
+  grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR] [--locale en|ko]
                                      grades hand-ins: students x questions, altered hand-ins flagged`
+
+/** The same in Korean (`lab exercise help --locale ko`); commands and options stay as typed. */
+export const exerciseUsageKo = `사용법: lab exercise <명령>
+  list [--json] [--locale en|ko]     과정의 연습을 순서대로 보여 줍니다
+  schema                             연습 형식의 JSON Schema
+  run <id | 번호 | file.yaml> [--answers FILE] [--answer ID=VALUE]... [--student NAME]
+      [--handin FILE.zip] [--pdf] [--locale en|ko] [--runs-dir DIR] [--json]
+                                     연습의 실행을 만들고(손으로 하는 단계는 대신 합니다) 답을 채점합니다
+  grade <folder | hand-in.zip>... [--csv FILE] [--json] [--exercises DIR] [--locale en|ko]
+                                     제출물 채점: 학생 × 질문, 바뀐 제출물은 표시합니다`
 
 export async function runExerciseCommand(args: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = args
@@ -68,7 +78,7 @@ export async function runExerciseCommand(args: string[], io: CommandIo): Promise
     case undefined:
     case 'help':
     case '--help':
-      io.stdout(`${exerciseUsage}\n`)
+      io.stdout(`${rest.some((arg, index) => arg === '--locale=ko' || (arg === '--locale' && rest[index + 1] === 'ko')) ? exerciseUsageKo : exerciseUsage}\n`)
       return command === undefined ? exitBadInput : exitOk
     default:
       io.stderr(`lab exercise: unknown command ${JSON.stringify(command)}\n${exerciseUsage}\n`)
@@ -102,20 +112,37 @@ function parseArgs(args: string[], valued: string[], bare: string[]): Parsed | s
   return parsed
 }
 
+/** `--locale en|ko` (default en), or a message for any other value. */
+function localeOf(parsed: Parsed): ReportLocale | string {
+  const locale = parsed.options.get('--locale')?.[0] ?? 'en'
+  return locale === 'en' || locale === 'ko' ? locale : `--locale expects en or ko, got ${JSON.stringify(locale)}`
+}
+
 function listCommand(args: string[], io: CommandIo): number {
-  const parsed = parseArgs(args, ['--dir'], ['--json'])
+  const parsed = parseArgs(args, ['--dir', '--locale'], ['--json'])
   if (typeof parsed === 'string') return fail(io, parsed)
-  const { exercises, problems } = loadExerciseDir(parsed.options.get('--dir')?.[0] ?? defaultExercisesDir())
+  const locale = localeOf(parsed)
+  if (locale !== 'en' && locale !== 'ko') return fail(io, locale)
+  const { exercises, problems } = loadExerciseDir(parsed.options.get('--dir')?.[0] ?? defaultExercisesDir(), undefined, locale)
   if (parsed.flags.has('--json')) {
     io.stdout(`${JSON.stringify(exercises.map(({ exercise, file }) => ({ id: exercise.id, order: exercise.order, scenario: exercise.scenario, title: exercise.title, runs: exercise.runs.map((run) => run.experiment), questions: exercise.questions.length, file })), null, 2)}\n`)
-  } else {
-    for (const { exercise } of exercises) {
-      const steps = exercise.runs.reduce((sum, run) => sum + run.steps.length, 0)
-      io.stdout(`${String(exercise.order).padStart(2)}  ${exercise.id.padEnd(20)} ${exercise.title.en} / ${exercise.title.ko}  (${exercise.runs.length} run${exercise.runs.length > 1 ? 's' : ''}, ${exercise.questions.length} questions${steps > 0 ? `, ${steps} by hand` : ''})\n`)
-    }
-  }
+  } else io.stdout(formatExerciseList(exercises.map(({ exercise }) => exercise), locale))
   for (const problem of problems) io.stderr(`${problem}\n`)
   return problems.length > 0 ? exitBadInput : exitOk
+}
+
+/** The course one exercise a line: English names both titles (as it always has), Korean its own. */
+export function formatExerciseList(exercises: readonly Exercise[], locale: ReportLocale): string {
+  return exercises
+    .map((exercise) => {
+      const steps = exercise.runs.reduce((sum, run) => sum + run.steps.length, 0)
+      const runs = exercise.runs.length
+      const questions = exercise.questions.length
+      const head = `${String(exercise.order).padStart(2)}  ${exercise.id.padEnd(20)} `
+      if (locale === 'ko') return `${head}${exercise.title.ko}  (실행 ${runs}개, 질문 ${questions}개${steps > 0 ? `, 손으로 하는 단계 ${steps}개` : ''})\n`
+      return `${head}${exercise.title.en} / ${exercise.title.ko}  (${runs} run${runs > 1 ? 's' : ''}, ${questions} questions${steps > 0 ? `, ${steps} by hand` : ''})\n`
+    })
+    .join('')
 }
 
 /** Answers from a file (id: value) and --answer flags, each parsed for its question's kind. */
@@ -313,8 +340,10 @@ export async function handinReportHtml(input: Omit<Parameters<typeof buildHandin
 }
 
 async function gradeCommand(args: string[], io: CommandIo): Promise<number> {
-  const parsed = parseArgs(args, ['--csv', '--exercises'], ['--json'])
+  const parsed = parseArgs(args, ['--csv', '--exercises', '--locale'], ['--json'])
   if (typeof parsed === 'string') return fail(io, parsed)
+  const locale = localeOf(parsed)
+  if (locale !== 'en' && locale !== 'ko') return fail(io, locale)
   if (parsed.positional.length === 0) return fail(io, `exercise grade needs a folder of hand-ins or hand-in files\n${exerciseUsage}`)
   const files: string[] = []
   for (const target of parsed.positional) {
@@ -339,23 +368,27 @@ async function gradeCommand(args: string[], io: CommandIo): Promise<number> {
   const csvFile = parsed.options.get('--csv')?.[0]
   if (csvFile !== undefined) {
     try {
-      fs.writeFileSync(csvFile, gradesCsv(table))
+      fs.writeFileSync(csvFile, gradesCsv(table, locale))
     } catch (error) {
       return fail(io, `cannot write ${csvFile}: ${(error as Error).message}`, exitFailed)
     }
-    io.stderr(`wrote ${csvFile}\n`)
+    io.stderr(formatRunProgress(locale).wrote(csvFile))
   }
-  io.stdout(parsed.flags.has('--json') ? `${JSON.stringify(table, null, 2)}\n` : formatTable(table))
+  io.stdout(parsed.flags.has('--json') ? `${JSON.stringify(table, null, 2)}\n` : formatGradeTable(table, locale))
   return table.rows.some((row) => row.integrity !== 'ok') ? exitWrong : exitOk
 }
 
-function formatTable(table: GradeTable): string {
+/** One line a hand-in, then what was altered and what is worth a look, in the reader's language. */
+export function formatGradeTable(table: GradeTable, locale: ReportLocale): string {
+  const ko = locale === 'ko'
   const lines: string[] = []
   for (const row of table.rows) {
-    const statuses = Object.entries(row.statuses).map(([question, status]) => `${question}=${status}`).join(' ')
-    lines.push(`${row.student || '?'}  ${row.exerciseId}  ${row.integrity.toUpperCase()}  ${row.earned}/${row.possible}${row.teacher > 0 ? ` +${row.teacher} for the teacher` : ''}  ${statuses}  (${row.file})`)
-    for (const problem of row.problems) lines.push(`    altered: ${problem}`)
-    for (const note of row.notes) lines.push(`    note: ${note}`)
+    const statuses = Object.entries(row.statuses).map(([question, status]) => `${question}=${ko ? statusKo[status] : status}`).join(' ')
+    const integrity = ko ? integrityKo[row.integrity] : row.integrity.toUpperCase()
+    const teacher = row.teacher > 0 ? (ko ? ` +교사 채점 ${row.teacher}` : ` +${row.teacher} for the teacher`) : ''
+    lines.push(`${row.student || '?'}  ${row.exerciseId}  ${integrity}  ${row.earned}/${row.possible}${teacher}  ${statuses}  (${row.file})`)
+    for (const problem of row.problems) lines.push(`    ${ko ? '변경됨' : 'altered'}: ${problem[locale]}`)
+    for (const note of row.notes) lines.push(`    ${ko ? '참고' : 'note'}: ${note[locale]}`)
   }
   return `${lines.join('\n')}\n`
 }

@@ -1,8 +1,8 @@
 /**
  * `lab report` and `lab export`.
  *
- *   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
- *     One run: a run report. Several: a comparison report against the first (or the N-th, from 1).
+ *   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
+ *     One run: a run report (in Korean with --locale ko). Several: a comparison report against the first (or the N-th, from 1).
  *     The format defaults to the --out file's extension, else html; without --out the report goes
  *     to stdout (pdf needs --out).
  *   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
@@ -15,8 +15,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { RunFileError, runFileEncodingFor, type RunRecord } from '../../api/run-file.js'
-import { buildReport, reportFileExtensions, reportFormats, type ReportFormat } from '../../api/report/index.js'
-import { buildRunReportHtml, buildComparisonReportHtml } from '../../api/report/html.js'
+import { buildReportText, reportFileExtensions, reportFormats, type ReportFormat, type RunReportLocale } from '../../api/report/index.js'
+import { reportFontCss } from './fonts.js'
 import { formatBytes } from '../../api/report/format.js'
 import { labVersion } from './environment.js'
 import { ChromiumMissingError, htmlToPdf } from './pdf.js'
@@ -31,9 +31,16 @@ export const exitOk = 0
 export const exitBadInput = 2
 export const exitFailed = 3
 
-export const reportUsage = `usage: lab report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N]
+export const reportUsage = `usage: lab report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
   One run gives a run report; several give a comparison report against the first (or --baseline N, counting from 1).
-  The format follows --out's extension when --format is not given (else html); without --out the report goes to stdout.`
+  The format follows --out's extension when --format is not given (else html); without --out the report goes to stdout.
+  --locale ko writes a run report in Korean (HTML and PDF embed the Korean font; CSV and JSON are data).`
+
+/** The same in Korean (`lab report --help --locale ko`). */
+export const reportUsageKo = `사용법: lab report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
+  실행 하나는 실행 보고서, 여럿은 첫 번째(또는 --baseline N, 1부터 셈)와 비교한 보고서가 됩니다.
+  --format이 없으면 --out의 확장자로 형식을 정하고(없으면 html), --out이 없으면 stdout에 씁니다.
+  --locale ko는 실행 보고서를 한국어로 씁니다(HTML과 PDF에는 한국어 글꼴을 넣고, CSV와 JSON은 데이터입니다).`
 
 export const exportUsage = `usage: lab export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
   Writes the run as a single file that the app imports (default: ./<run id>.ndjson.gz).`
@@ -77,10 +84,11 @@ export async function runReportCommand(args: string[], io: CommandIo): Promise<n
     return code
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(`${reportUsage}\n`)
+    const korean = args.some((arg, index) => arg === '--locale=ko' || (arg === '--locale' && args[index + 1] === 'ko'))
+    io.stdout(`${korean ? reportUsageKo : reportUsage}\n`)
     return exitOk
   }
-  const parsed = parseArgs(args, ['--format', '--out', '--baseline'], [])
+  const parsed = parseArgs(args, ['--format', '--out', '--baseline', '--locale'], [])
   if (!parsed.ok) return fail(`${parsed.error}\n${reportUsage}`)
   const { positional, options } = parsed.value
   if (positional.length === 0) return fail(`expected at least one run directory or run file\n${reportUsage}`)
@@ -92,6 +100,8 @@ export async function runReportCommand(args: string[], io: CommandIo): Promise<n
   const format: ReportFormat | undefined = (requested as ReportFormat | undefined) ?? (out ? formatFromFile(out) : 'html')
   if (!format) return fail(`cannot tell the format from ${out}: add --format ${reportFormats.join('|')}`)
   if (format === 'pdf' && !out) return fail('a PDF report needs --out FILE.pdf')
+  const locale = options.get('--locale') ?? 'en'
+  if (locale !== 'en' && locale !== 'ko') return fail(`--locale expects en or ko, got ${JSON.stringify(locale)}`)
   const baselineText = options.get('--baseline') ?? '1'
   const baseline = Number(baselineText)
   if (!Number.isInteger(baseline) || baseline < 1 || baseline > positional.length) {
@@ -107,15 +117,16 @@ export async function runReportCommand(args: string[], io: CommandIo): Promise<n
   const meta = { generatedAt: new Date().toISOString(), labVersion: labVersion() }
   const baselineIndex = baseline - 1
   let output: string | Uint8Array
+  const request = { records, baselineIndex, meta, locale: locale as RunReportLocale }
   if (format === 'pdf') {
-    const html = records.length === 1 ? buildRunReportHtml(records[0]!, meta) : buildComparisonReportHtml(records, baselineIndex, meta)
+    const html = await buildReportText({ ...request, format: 'html' }, reportFontCss)
     try {
       output = await htmlToPdf(html)
     } catch (error) {
       if (error instanceof ChromiumMissingError) return fail(error.message, exitFailed)
       return fail(`Chromium could not print the report: ${(error as Error).message.split('\n')[0]}`, exitFailed)
     }
-  } else output = buildReport({ records, format, baselineIndex, meta })
+  } else output = await buildReportText({ ...request, format }, reportFontCss)
   if (!out) {
     io.stdout(output as string)
     return exitOk

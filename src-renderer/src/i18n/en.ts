@@ -700,6 +700,10 @@ export const en = {
     frameError: 'bad frame from {peer}: {reason}',
     stats: 'sent {bytes} B; {dropped} message events not traced',
   },
+  // z12b: the Course page's heading counts the exercises (issue 15's joined the twelve).
+  courseCounted: {
+    title: 'Course: {n} exercises',
+  },
 }
 
 export type Messages = typeof en

@@ -700,4 +700,8 @@ export const ko: Messages = {
     frameError: '{peer}에게서 잘못된 프레임: {reason}',
     stats: '{bytes} B 전송, 추적하지 못한 메시지 이벤트 {dropped}개',
   },
+  // z12b: the Course page's heading counts the exercises (issue 15's joined the twelve).
+  courseCounted: {
+    title: '과정: 연습 {n}개',
+  },
 }

@@ -4,7 +4,7 @@
  */
 import { reportHtmlCharsMax, type LabApi } from '../../../src-main/api/lab-api'
 import { encodeRunFile, type RunFileEncoding, type RunRecord } from '../../../src-main/api/run-file'
-import { buildReport, reportFileExtensions, type ReportFormat, type ReportMeta } from '../../../src-main/api/report/index'
+import { buildReportText, reportFileExtensions, type ReportFormat, type ReportMeta, type RunReportLocale } from '../../../src-main/api/report/index'
 
 export const appReportFormats = ['html', 'md', 'csv', 'json', 'pdf'] as const satisfies readonly ReportFormat[]
 export const runFileEncodings = ['json', 'ndjson.gz'] as const satisfies readonly RunFileEncoding[]
@@ -43,16 +43,22 @@ export async function buildReportFile(request: {
   baselineIndex?: number
   meta: ReportMeta
   api: Pick<LabApi, 'renderPdf'>
+  /** The page's language: a run report is written in it (a comparison stays English). */
+  locale?: RunReportLocale
+  /** @font-face rules for a Korean HTML report's text (the app's own font slices). */
+  fontCssFor?: (draft: string) => Promise<string>
 }): Promise<FileToSave> {
   const { records, format, meta } = request
   const fileName = reportFileName(records, format)
+  const fontCssFor = request.fontCssFor ?? (async () => '')
+  const textRequest = { records, baselineIndex: request.baselineIndex, meta, locale: request.locale }
   if (format === 'pdf') {
-    const html = buildReport({ records, format: 'html', baselineIndex: request.baselineIndex, meta })
+    const html = await buildReportText({ ...textRequest, format: 'html' }, fontCssFor)
     if (html.length > reportHtmlCharsMax) throw new Error(`the report is too large to print (${html.length} characters, at most ${reportHtmlCharsMax}); export it as HTML and print that from a browser`)
     const bytes = base64ToBytes(await request.api.renderPdf(html))
     return { blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mimeTypes.pdf }), fileName }
   }
-  const text = buildReport({ records, format, baselineIndex: request.baselineIndex, meta })
+  const text = await buildReportText({ ...textRequest, format }, fontCssFor)
   return { blob: new Blob([text], { type: mimeTypes[format] }), fileName }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The shipped Noto Sans KR covers every Korean UI string: each Hangul (and other non-Latin)
- * character of the ko messages, the exercise texts and the scenario descriptions lies in a slice
+ * character of the ko messages, the exercise texts, the scenario descriptions and the lab's own
+ * Korean (validation errors, report words, CLI messages in src-main) lies in a slice
  * the app ships, in both weights it ships (regular text and bold buttons, headings). A string
  * added later with a syllable no shipped slice holds would draw as tofu (□) on a machine without
  * a Korean font: this test names the string and the character.
@@ -31,6 +32,20 @@ function shippedTexts(): [string, string][] {
   )
 }
 
+/**
+ * The Korean written in the lab's own code, which reaches the page, the HTML and PDF reports and
+ * the hand-ins: validation errors (api/validation-text.ts), report and chart words, the CLI's
+ * messages. Read from the sources, so a string added anywhere there is covered without a list.
+ */
+function sourceTexts(): [string, string][] {
+  const root = repositoryRoot()
+  return ['src-main/api', 'src-main/lab', 'src-main/cli'].flatMap((folder) =>
+    (fs.readdirSync(path.join(root, folder), { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => [`${folder}/${file}`, fs.readFileSync(path.join(root, folder, file), 'utf8')] as [string, string]),
+  )
+}
+
 describe('the shipped Korean font covers the UI', () => {
   const slices = shippedSlices()
   for (const weight of appFontWeights) {
@@ -39,7 +54,7 @@ describe('the shipped Korean font covers the UI', () => {
       expect(ranges.length).toBeGreaterThan(0)
       const covered = (codePoint: number) => ranges.some(([from, to]) => codePoint >= from && codePoint <= to)
       const missing: string[] = []
-      for (const [key, text] of [...entries(ko), ...shippedTexts()]) {
+      for (const [key, text] of [...entries(ko), ...shippedTexts(), ...sourceTexts()]) {
         for (const character of new Set(text)) {
           if (needsKoreanFont.test(character) && !covered(character.codePointAt(0)!)) missing.push(`${key}: “${character}” U+${character.codePointAt(0)!.toString(16)}`)
         }

@@ -30,6 +30,21 @@ describe('report and run files from the app', () => {
     expect(api.renderPdf).not.toHaveBeenCalled()
   })
 
+  it('writes a run report in the page’s language: Korean with the app’s font, printed as it is', async () => {
+    const { raft } = await fixtureRecords()
+    const printed: string[] = []
+    const api = { renderPdf: vi.fn(async (html: string) => (printed.push(html), Buffer.from('%PDF-1.7').toString('base64'))) }
+    const fontCssFor = vi.fn(async (draft: string) => (/[\uac00-\ud7a3]/.test(draft) ? "@font-face{font-family:'Noto Sans KR'}" : ''))
+    const html = await (await buildReportFile({ records: [raft], format: 'html', meta, api, locale: 'ko', fontCssFor })).blob.text()
+    expect(html).toContain('<h2>판정</h2>')
+    expect(html).toContain("@font-face{font-family:'Noto Sans KR'}")
+    const markdown = await (await buildReportFile({ records: [raft], format: 'md', meta, api, locale: 'ko', fontCssFor })).blob.text()
+    expect(markdown).toContain('## 판정')
+    await buildReportFile({ records: [raft], format: 'pdf', meta, api, locale: 'ko', fontCssFor })
+    expect(printed[0]).toContain('<h2>판정</h2>')
+    expect(printed[0]).toContain("@font-face{font-family:'Noto Sans KR'}")
+  })
+
   it('has the host print the HTML report to PDF and hands back its bytes', async () => {
     const { raft } = await fixtureRecords()
     const printed: string[] = []
