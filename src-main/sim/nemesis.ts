@@ -36,11 +36,18 @@ export type SimOnlyFault =
 
 export type SimFault = Fault | SimOnlyFault
 
+/** What simFaultSupport reads of a protocol's descriptor. */
+export interface SupportedProtocol {
+  readonly name: string
+  readonly label: string
+  readonly host: { readonly reconfigureInput?: unknown; readonly configuration?: unknown }
+}
+
 /**
  * Whether the simulator can play a lab fault: every kind has its case, and the ones it cannot
  * model say why (a replayed schedule that holds one is refused before it runs).
  */
-export function simFaultSupport(fault: Fault, protocol: { readonly name: string }): { modelled: true; reason?: undefined } | { modelled: false; reason: string } {
+export function simFaultSupport(fault: Fault, protocol: SupportedProtocol): { modelled: true; reason?: undefined } | { modelled: false; reason: string } {
   switch (fault.kind) {
     case 'crash':
     case 'restart':
@@ -63,8 +70,9 @@ export function simFaultSupport(fault: Fault, protocol: { readonly name: string 
     case 'addNode':
     case 'promote':
     case 'removeNode':
-      // The simulated cluster's members are fixed when it starts; membership changes run on real processes only.
-      return { modelled: false, reason: `${fault.kind} is a membership change, which the simulator does not replay yet: its cluster keeps the members it started with (run it in the lab)` }
+      // Carried out as the lab does (simulation.ts onMembership): through whoever leads, until committed.
+      if (protocol.host.reconfigureInput !== undefined && protocol.host.configuration !== undefined) return { modelled: true }
+      return { modelled: false, reason: `${fault.kind} is a membership change, and ${protocol.label} has none` }
     default:
       return assertNever(fault, 'fault')
   }
@@ -103,7 +111,8 @@ const crashAfterAppendUsMax = 2 * tickUs
 export class Nemesis {
   constructor(
     private readonly rates: NemesisRates,
-    private readonly members: readonly NodeId[],
+    /** The cluster's nodes now (membership changes add and remove some). */
+    private readonly members: () => readonly NodeId[],
     private readonly random: Random,
   ) {}
 
@@ -206,7 +215,7 @@ export class Nemesis {
    */
   private isolate(node: NodeId): Scheduled[] {
     return [
-      { afterUs: 0, fault: { kind: 'partition', groups: [[node], this.members.filter((member) => member !== node)] } },
+      { afterUs: 0, fault: { kind: 'partition', groups: [[node], this.members().filter((member) => member !== node)] } },
       { afterUs: this.exponentialUs(this.rates.partitionLastsUs) + 1, fault: { kind: 'heal' } },
     ]
   }
