@@ -98,6 +98,8 @@ export function describeSimFault(fault: SimFault, landing?: CrashLanding): strin
   switch (fault.kind) {
     case 'transfer':
       return `transfer leadership ${fault.node} -> ${fault.target}`
+    case 'reconfigure':
+      return `${fault.change.kind} ${fault.change.node} asked of ${fault.node} directly`
     case 'slow-timers':
       return fault.timerFactor === 1 ? `timers of ${fault.node} on time again` : `timers of ${fault.node} ${fault.timerFactor.toFixed(1)}x late`
     case 'crash':

@@ -157,6 +157,11 @@ export class SafetyMonitor {
     return smallest
   }
 
+  /** The configuration with the highest index any correct node has known committed, in the whole run so far. */
+  get newestCommittedConfiguration(): IndexedConfiguration | undefined {
+    return this.newestCommitted
+  }
+
   /** A new incarnation starts from an empty state machine and a fresh commit index. */
   restarted(node: NodeId): void {
     this.appliedSoFar.set(node, { indexes: new Set(), lastOfKey: new Map(), lastBarrier: 0, highest: 0 })

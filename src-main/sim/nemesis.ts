@@ -25,6 +25,7 @@ import type { Fault, FaultOf } from '../faults/fault.js'
 import { randomInt } from '../protocols/common/random.js'
 import { assertNever } from '../protocols/types.js'
 import type { CoreEvent, NodeId, Random } from '../protocols/types.js'
+import type { MembershipChange } from '../protocols/descriptor.js'
 import { tickUs, timerFactorMax, type NemesisRates } from './scenario.js'
 
 /** Faults only the simulator draws (see above); a lab experiment cannot write them. */
@@ -33,6 +34,11 @@ export type SimOnlyFault =
   | { kind: 'transfer'; node: NodeId; target: NodeId }
   /** The node's timers fire `timerFactor` times late from now on (1: on time again); its clock stays true. */
   | { kind: 'slow-timers'; node: NodeId; timerFactor: number }
+  /**
+   * The leader `node` is asked for a change at once, whatever else is under way (the lab's injector
+   * waits for each change to commit first): the core alone must refuse what it cannot take.
+   */
+  | { kind: 'reconfigure'; node: NodeId; change: MembershipChange }
 
 export type SimFault = Fault | SimOnlyFault
 
@@ -88,15 +94,23 @@ export interface CrashLanding {
   restartAfterUs: number
 }
 
-export type NemesisAction = 'partition' | 'crash' | 'pause' | 'transfer' | 'slow-timers'
-export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause', 'transfer', 'slow-timers']
+export type NemesisAction = 'partition' | 'crash' | 'pause' | 'transfer' | 'slow-timers' | 'membership'
+export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause', 'transfer', 'slow-timers', 'membership']
 
 /** What the nemesis may look at: who is up, who leads. */
 export interface ClusterView {
   members: readonly NodeId[]
   up: readonly NodeId[]
   leader: NodeId | undefined
+  /** With membership changes: the newest committed configuration, and the name a joining node may take (none: enough joined). */
+  configuration?: { voters: readonly NodeId[]; learners: readonly NodeId[] }
+  spare?: NodeId
+  /** A membership change of the schedule is under way (queued changes go one at a time). */
+  changing?: boolean
 }
+
+/** Voters a membership strike leaves at least: it removes no voter from a cluster this small. */
+const membersMin = 2
 
 /** A fault to apply `afterUs` from now (0: at once). */
 export interface Scheduled {
@@ -114,6 +128,8 @@ export class Nemesis {
     /** The cluster's nodes now (membership changes add and remove some). */
     private readonly members: () => readonly NodeId[],
     private readonly random: Random,
+    /** Membership strikes draw from a stream of their own. */
+    private readonly membershipRandom: Random = random,
   ) {}
 
   /** The mean interval of an action; undefined when this seed never does it. */
@@ -129,6 +145,8 @@ export class Nemesis {
         return this.rates.transferEveryUs
       case 'slow-timers':
         return this.rates.slowTimersEveryUs
+      case 'membership':
+        return this.rates.membershipEveryUs
       default:
         return assertNever(action, 'nemesis action')
     }
@@ -181,6 +199,8 @@ export class Nemesis {
         ]
         return leader !== undefined && this.random() < 0.6 ? [...slow, ...this.isolate(leader)] : slow
       }
+      case 'membership':
+        return this.strikeMembership(view)
       default:
         return assertNever(action, 'nemesis action')
     }
@@ -190,7 +210,7 @@ export class Nemesis {
    * Reactive faults after a node's step. `leading`: the node is a leader after the step;
    * `appendedAsLeader`: it stored client entries as leader in this step.
    */
-  react(node: NodeId, events: readonly CoreEvent[], leading: boolean, appendedAsLeader: boolean): Scheduled[] {
+  react(node: NodeId, events: readonly CoreEvent[], leading: boolean, appendedAsLeader: boolean, view?: () => ClusterView): Scheduled[] {
     const elected = leading && events.some((event) => event.kind === 'role')
     const committed = leading && events.some((event) => event.kind === 'commit')
     const votedForOther = events.some((event) => event.kind === 'vote' && event.votedFor !== node)
@@ -205,7 +225,33 @@ export class Nemesis {
       const afterUs = randomInt(this.random, 0, crashAfterAppendUsMax)
       return [{ afterUs, fault: { kind: 'crash', target: node }, landing: { midReady: false, restartAfterUs: this.restartAfterUs() } }]
     }
+    // Before its noop commits, a change it proposes races one an earlier leader left uncommitted (the 2015 bug).
+    if (elected && view !== undefined && this.percent(this.rates.membershipOnElectionPercent ?? 0)) return this.strikeMembership(view())
     return []
+  }
+
+  /** One single-server change: a spare node joins, a learner is promoted, or a member (the leader, often) leaves. */
+  private strikeMembership(view: ClusterView): Scheduled[] {
+    const config = view.configuration
+    if (config === undefined) return []
+    const random = this.membershipRandom
+    // Asked of the leader directly (racing whatever is under way), or queued as the lab's faults are.
+    const direct = view.leader !== undefined && random() * 100 < (this.rates.membershipDirectPercent ?? 0)
+    if (!direct && view.changing === true) return []
+    const roll = random()
+    if (roll < 0.35 && view.spare !== undefined && !direct) return [{ afterUs: 0, fault: { kind: 'addNode', node: view.spare } }]
+    let change: MembershipChange | undefined
+    if (roll < 0.7 && config.learners.length > 0) {
+      change = { kind: 'promote', node: config.learners[randomInt(random, 0, config.learners.length - 1)] }
+    } else {
+      // Voters stay at least membersMin (the last voter cannot leave, and one alone makes dull schedules).
+      const members = config.voters.length > membersMin ? [...config.voters, ...config.learners] : [...config.learners]
+      if (members.length === 0) return []
+      const leader = view.leader !== undefined && members.includes(view.leader) && random() < 0.4 ? view.leader : undefined
+      change = { kind: 'remove', node: leader ?? members[randomInt(random, 0, members.length - 1)] }
+    }
+    if (direct) return [{ afterUs: 0, fault: { kind: 'reconfigure', node: view.leader!, change } }]
+    return [{ afterUs: 0, fault: change.kind === 'promote' ? { kind: 'promote', node: change.node } : { kind: 'removeNode', target: change.node } }]
   }
 
   /**

@@ -22,7 +22,8 @@
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
 import { partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
-import type { AnyProtocol, MembershipChange, MembershipView } from '../protocols/descriptor.js'
+import type { AnyProtocol, MembershipChange } from '../protocols/descriptor.js'
+import type { IndexedConfiguration } from '../checker/configurations.js'
 import { descriptorOf, type ProtocolName } from '../protocols/registry.js'
 import { assertNever } from '../protocols/types.js'
 import type { AppliedEntry, Command, CommandResult, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
@@ -63,7 +64,17 @@ export interface SimOptions {
   replay?: FaultReplay
   /** A benchmark's workload and disks instead of the seed's (sim/bench.ts). */
   shape?: SimShape
+  /**
+   * The nemesis also changes the membership (protocols with membership changes: Raft): spare nodes
+   * join as learners, learners are promoted, members (the leader too) are removed, at a rate drawn
+   * per seed and, in half the seeds, at once when a leader is elected. Off by default, so every
+   * other seed runs what it always ran.
+   */
+  membership?: boolean
 }
+
+/** Nodes that may join over a run with membership changes, beyond the seed's own. */
+export const sparesMax = 3
 
 export const safetyStepsDefault = 3_000
 /** Seeds feed 32-bit generators; larger ones would alias smaller ones. */
@@ -84,6 +95,8 @@ export const membershipChangeMaxUs = 20_000_000
  * commit, and asking again a leader that appended the change is refused harmlessly.
  */
 const membershipRetryUs = 5 * tickUs
+/** A proposal neither committed nor refused for this long is made again to the leader of the moment (the lab's membershipAttemptMs). */
+const membershipAttemptUs = 3_000_000
 /** Membership changes waiting their turn at most; past it a change is refused (a runaway schedule). */
 export const membershipQueueMax = 64
 
@@ -94,6 +107,8 @@ interface MembershipTask {
   proposals: number
   /** The leader it was last proposed to, in which term, at which commit index, when. */
   last?: { leader: NodeId; term: number; commitIndex: number; atUs: number }
+  /** A removal asked of the node it removes, while it led (thesis §4.2.2). */
+  proposedToItself?: boolean
 }
 
 type AnyMessage = { type: string }
@@ -244,11 +259,11 @@ export class Simulation {
     this.protocol = descriptorOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
     this.stepsMax = validateSteps(options.stepsMax ?? (options.replay === undefined ? safetyStepsDefault : safetyStepsLimit))
-    this.scenario = shapedScenario(drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay), options.shape)
+    this.scenario = shapedScenario(drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay, options.membership === true), options.shape)
     const { seed, members, settings } = this.scenario
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
-    this.nemesis = new Nemesis(this.scenario.nemesis, () => this.memberIds(), seededRandom(seed, 'sim:nemesis'))
+    this.nemesis = new Nemesis(this.scenario.nemesis, () => this.memberIds(), seededRandom(seed, 'sim:nemesis'), seededRandom(seed, 'sim:nemesis-membership'))
     this.readRoute = this.protocol.reads.routeOf(settings)
     this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'), this.readRoute === 'local')
     this.faulty = new Set(this.protocol.sim.faultyNodes?.(settings) ?? [])
@@ -684,6 +699,16 @@ export class Simulation {
         this.stepCore(node, transferInput(fault.target) as CoreInput<AnyMessage>)
         return ''
       }
+      case 'reconfigure': {
+        const node = this.node(fault.node)
+        const reconfigureInput = this.protocol.host.reconfigureInput
+        if (node.core === undefined || node.paused || node.blocked || reconfigureInput === undefined) return 'not running'
+        // Convergence is on the final configuration from now on; a node this removes runs on, outside it.
+        this.membershipUsed = true
+        this.counts.changesAskedDirectly = (this.counts.changesAskedDirectly ?? 0) + 1
+        this.stepCore(node, reconfigureInput(fault.change) as CoreInput<AnyMessage>)
+        return ''
+      }
       case 'slow-timers': {
         // The timer already set keeps its time; the ones after it stretch (or stop stretching).
         const node = this.node(fault.node)
@@ -1027,14 +1052,22 @@ export class Simulation {
     const role = node.status?.role
     const leading = role !== undefined && this.protocol.leaderRoles.includes(role)
     const appendedAsLeader = leading && proposed && ready.persist.length > 0
-    for (const scheduled of this.nemesis.react(node.id, ready.events, leading, appendedAsLeader)) {
+    for (const scheduled of this.nemesis.react(node.id, ready.events, leading, appendedAsLeader, () => this.clusterView())) {
       this.scheduleFault(scheduled.afterUs, scheduled.fault, scheduled.landing)
     }
   }
 
   private clusterView(): ClusterView {
     const up = this.nodes.filter((node) => node.core !== undefined).map((node) => node.id)
-    return { members: this.memberIds(), up, leader: this.leader()?.id }
+    const view: ClusterView = { members: this.memberIds(), up, leader: this.leader()?.id }
+    if (this.scenario.nemesis.membershipEveryUs === undefined) return view
+    // One change at a time, as the lab's schedules make them: no new one while one is under way.
+    const configuration = this.newestCommittedConfiguration()
+    if (configuration !== undefined) view.configuration = configuration
+    view.changing = this.membershipTasks.length > 0
+    const joined = this.nodes.length - this.scenario.members.length
+    if (joined < sparesMax) view.spare = `n${this.nodes.length + 1}`
+    return view
   }
 
   /** The up, correct node in a leader role with the highest term. */
@@ -1088,6 +1121,7 @@ export class Simulation {
     const clock: NodeClock = { phaseUs: randomInt(random, 0, tickUs - 1), periodUs: tickUs, timerFactor: 1, fsyncUs: 0 }
     const node = newNode(id, [...voters], clock, (at) => this.monitor.committedEntryAt(at))
     this.nodes.push(node)
+    this.counts.joins = (this.counts.joins ?? 0) + 1
     this.monitor.addNode(id, node.durable)
     this.workload.setMembers(this.memberIds())
     this.start(node, clock.phaseUs)
@@ -1114,7 +1148,12 @@ export class Simulation {
     } else if (this.changeCommitted(task.change)) {
       this.membershipTasks.shift()
       note = `${describeMembershipChange(task.change)} committed after ${task.proposals} proposal(s)`
-      if (task.change.kind === 'remove') note += `; ${this.retire(this.node(task.change.node))}`
+      this.counts.changesCommitted = (this.counts.changesCommitted ?? 0) + 1
+      if (task.change.kind === 'remove') {
+        this.counts.removals = (this.counts.removals ?? 0) + 1
+        if (task.proposedToItself === true) this.counts.leaderRemovals = (this.counts.leaderRemovals ?? 0) + 1
+        note += `; ${this.retire(this.node(task.change.node))}`
+      }
     } else if (this.clock.timeUs > task.deadlineUs) {
       this.membershipTasks.shift()
       note = `failed: ${describeMembershipChange(task.change)} not committed within ${membershipChangeMaxUs / 1000} ms (${task.proposals} proposals to the leader of the moment)`
@@ -1133,24 +1172,23 @@ export class Simulation {
     if (node.paused || node.blocked) return `${leader.id} leads but cannot take it now`
     const { term, commitIndex } = leader.status
     const last = task.last
-    if (last !== undefined && last.leader === leader.id && last.term === term && (last.commitIndex === commitIndex || this.clock.timeUs - last.atUs < membershipRetryUs)) {
-      return `waiting on ${leader.id}`
-    }
+    const sinceUs = last === undefined ? 0 : this.clock.timeUs - last.atUs
+    const sameLeader = last !== undefined && last.leader === leader.id && last.term === term
+    if (sameLeader && sinceUs < membershipAttemptUs && (last.commitIndex === commitIndex || sinceUs < membershipRetryUs)) return `waiting on ${leader.id}`
     task.last = { leader: leader.id, term, commitIndex, atUs: this.clock.timeUs }
     task.proposals += 1
+    if (task.change.kind === 'remove' && task.change.node === leader.id) task.proposedToItself = true
     this.stepCore(node, this.protocol.host.reconfigureInput!(task.change) as CoreInput<AnyMessage>)
     return `proposed to ${leader.id} (term ${term}), proposal ${task.proposals}`
   }
 
-  /** The configuration with the highest index that an up, correct node knows committed. */
-  private newestCommittedConfiguration(): MembershipView | undefined {
-    let newest: MembershipView | undefined
-    for (const node of this.nodes) {
-      if (node.core === undefined || this.faulty.has(node.id)) continue
-      const view = this.protocol.host.configuration?.(node.core)
-      if (view?.committed === true && (newest === undefined || view.index > newest.index)) newest = view
-    }
-    return newest
+  /**
+   * The configuration with the highest index any correct node has known committed, over the whole
+   * run (the monitor remembers it across crashes): a committed configuration is never undone, so a
+   * node still up with an older one cannot make a change look done.
+   */
+  private newestCommittedConfiguration(): IndexedConfiguration | undefined {
+    return this.monitor.newestCommittedConfiguration
   }
 
   /** Whether the newest committed configuration shows the change (the lab asks the leader's). */
@@ -1204,6 +1242,8 @@ export class Simulation {
     this.livenessStartStep = this.clock.step
     this.livenessDeadlineUs = this.clock.timeUs + this.protocol.sim.livenessTicksMax(this.scenario.settings) * tickUs
     this.queue.removeWhere((event) => event.kind === 'nemesis' || event.kind === 'fault')
+    // As when a lab run ends: a change not committed by now is not carried out (one appended may still commit).
+    const abandoned = this.membershipTasks.splice(0).map((task) => describeMembershipChange(task.change))
     this.slowNodes = false
     this.network.heal()
     this.network.calm()
@@ -1220,7 +1260,8 @@ export class Simulation {
     }
     const probe = this.workload.clients.find((client) => client.isProbe)!
     this.schedule(0, { kind: 'invoke', client: probe.process })
-    return `bound ${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks`
+    const notCarriedOut = abandoned.length === 0 ? '' : `; membership changes not carried out: ${abandoned.join(', ')}`
+    return `bound ${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks${notCarriedOut}`
   }
 
   private checkLiveness(): void {
@@ -1234,7 +1275,9 @@ export class Simulation {
     const states = this.nodes.map((node) => describeStatus(node)).join('; ')
     const bound = overTime ? `${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
     const probe = this.probeAcked ? 'the probe write was acknowledged' : 'the probe write was never acknowledged'
-    this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}`)
+    const pending = this.membershipTasks.map((task) => `${describeMembershipChange(task.change)} (${task.proposals} proposals)`)
+    const changing = pending.length === 0 ? '' : `; membership changes not committed: ${pending.join(', ')}`
+    this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}${changing}`)
     this.finish(false)
   }
 

@@ -15,13 +15,17 @@ export const raftMutationNames = [
   'leaseFromTicks',
   'snapshotPastCommit',
   'installSnapshotUnpersisted',
+  // Membership: caught by the simulator's seeds with membership changes (`--membership`).
+  'twoChangesPending',
 ] as const
 /**
- * Membership-change bugs. Kept off the descriptor's list (the lab's `--mutation`) until the lab's
- * simulator drives membership changes: the seeded membership schedules of
- * test/protocols/raft/membership-fuzz.ts are what catch them today.
+ * Membership-change bugs the simulator does not reach: kept off the descriptor's list (the lab's
+ * `--mutation`). configChangeWithoutNoop needs a change appended by a leader before its noop while
+ * another leader's change is uncommitted and then elected over: none of 1000 seeds with membership
+ * changes got there (nor 2000 of the core's membership schedules); the crafted schedule
+ * changeBeforeNoop (test/protocols/raft/scenarios.ts) shows it.
  */
-export const raftMembershipMutationNames = ['configChangeWithoutNoop', 'twoChangesPending'] as const
+export const raftMembershipMutationNames = ['configChangeWithoutNoop'] as const
 export type RaftMutation = (typeof raftMutationNames)[number] | (typeof raftMembershipMutationNames)[number]
 
 export interface RaftMutations {
