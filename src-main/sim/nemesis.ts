@@ -16,10 +16,12 @@
  *
  * What it draws is the lab's own fault union (src-main/faults/fault.ts), with concrete node names:
  * crash, restart, pause, resume, partition (an isolation is a partition of one node; one-way and
- * bridged splits are partitions with options) and heal. Two kinds are the simulator's alone
- * (SimOnlyFault), because a lab run cannot inject them: a leadership transfer (the replica has no
- * control message for it) and slow timers (a real process cannot make its timers late while its
- * clock stays true; the lab's nearest fault, clockSkew, changes both).
+ * bridged splits are partitions with options) and heal; with membership changes on, addNode,
+ * promote and removeNode. Three kinds are the simulator's alone (SimOnlyFault), because a lab run
+ * cannot inject them: a leadership transfer (the replica has no control message for it), slow
+ * timers (a real process cannot make its timers late while its clock stays true; the lab's nearest
+ * fault, clockSkew, changes both), and a change asked of the leader directly, racing one under way
+ * (the lab's injector waits for each change to commit).
  */
 import type { Fault, FaultOf } from '../faults/fault.js'
 import { randomInt } from '../protocols/common/random.js'
