@@ -33,6 +33,11 @@ const huntSeedsMaxOf: Record<string, number> = { leaseFromTicks: 2_000, twoChang
  * 158, 222, 256, 269, 324, 336 and 370 (the core's own assertion, or the configurations check).
  */
 const huntOptionsOf: Record<string, { membership?: true }> = { twoChangesPending: { membership: true } }
+/**
+ * Bugs no seed reaches, shown by a crafted schedule instead: configChangeWithoutNoop was not caught
+ * in seeds 1..1000 of `--membership` (test/sim/membership-mutations.test.ts plays the 2015 bug).
+ */
+const craftedScheduleOf: Record<string, string> = { configChangeWithoutNoop: 'test/sim/membership-mutations.test.ts' }
 
 /** The properties each bug must break; a hunt that ends in anything else would be a false alarm. */
 const expectedChecks: Record<string, CheckName[]> = {
@@ -51,6 +56,7 @@ const expectedChecks: Record<string, CheckName[]> = {
   // A removal appended on top of an uncommitted one leaves a leader outside its own configuration (the core's
   // assertion), or elects a leader two changes from the committed configuration.
   twoChangesPending: ['core-assertion', 'configurations', 'leader-completeness', 'state-machine-safety', 'committed-on-quorum', 'election-safety'],
+  configChangeWithoutNoop: ['configurations'],
 }
 
 describe('the simulator catches every Raft mutation within a bounded number of seeds', () => {
@@ -58,7 +64,7 @@ describe('the simulator catches every Raft mutation within a bounded number of s
     expect(Object.keys(expectedChecks).sort()).toEqual([...descriptorOf('raft').mutations].sort())
   })
 
-  for (const mutation of Object.keys(expectedChecks)) {
+  for (const mutation of Object.keys(expectedChecks).filter((name) => craftedScheduleOf[name] === undefined)) {
     const huntSeedsMax = huntSeedsMaxOf[mutation] ?? huntSeedsMaxDefault
     const extra = huntOptionsOf[mutation] ?? {}
     it(`${mutation}: caught ${catchesWanted} times within ${huntSeedsMax} seeds, by the property it breaks`, { timeout: 400 * huntSeedsMax }, () => {
