@@ -28,6 +28,11 @@ export type TraceEvent =
    * `runs` are the dropped entries' terms ([first index, term]). (Older traces: fromIndex and term only.)
    */
   | { t: number; node: string; kind: 'truncate'; fromIndex: number; term: number; toIndex?: number; runs?: [number, number][]; leader?: string; group?: number }
+  /**
+   * Raft: the configuration in force at this node (the latest in its log, from entry `index`; 0: the
+   * members it started from) changed or became committed; also at each start of its core.
+   */
+  | { t: number; node: string; kind: 'config'; voters: string[]; learners: string[]; index: number; committed: boolean; group?: number }
   /** PBFT: sequence number `seq` reached `phase` at this replica, in `view`; `digest`: the batch's, shortened. */
   | { t: number; node: string; kind: 'slot'; seq: number; view: number; phase: SlotPhase; digest?: string }
   /** PBFT: a checkpoint became stable here: the low water mark is `seq`. */

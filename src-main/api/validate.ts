@@ -165,6 +165,15 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
 }
 
 /**
+ * The refusal of a membership change outside single-group Raft, at `path`: experiment validation
+ * and exercise validation (a step's fault on a run's experiment) give the same one.
+ */
+export function membershipRaftOnlyError(path: string, protocol: string, groups: number): FieldError {
+  const what = protocol === 'raft' && groups > 1 ? 'raft with several groups (MultiRaft)' : protocol
+  return { path, message: `membership changes are Raft only (one group), not ${what}`, code: 'membershipRaftOnly', params: { protocol: what } }
+}
+
+/**
  * Membership changes: Raft only (one group); an addNode brings a name not taken yet, and a promote
  * names a node an addNode brought in before it (in the schedule's order: time, then the file's).
  */
@@ -179,8 +188,7 @@ function membershipErrors(experiment: Experiment): FieldError[] {
     if (!isMembershipFault(fault)) continue
     const path = `faults.${index}.${fault.kind}`
     if (raftOnly) {
-      const what = protocol === 'raft' ? 'raft with several groups (MultiRaft)' : protocol
-      errors.push({ path, message: `membership changes are Raft only (one group), not ${what}`, code: 'membershipRaftOnly', params: { protocol: what } })
+      errors.push(membershipRaftOnlyError(path, protocol, cluster.groups))
       continue
     }
     if (fault.kind === 'addNode') {

@@ -6,6 +6,10 @@
  * descriptor (protocols/<name>/protocol.ts), read through the zod-free copy in protocol-facts.ts.
  *
  *   election-safety         at most one leader (Raft) / primary (PBFT view, primary-backup term) per term
+ *   election-safety-per-configuration
+ *                           (Raft runs that change membership) every leader was elected under the newest
+ *                           committed configuration or one change from it, and no term had two leaders
+ *                           (configurations.ts)
  *   state-machine-safety    nodes that applied the same index applied the same sequence (equal chained hash)
  *   committed-never-lost    a node never changes what it applied at an index (also across restarts)
  *                           and never truncates its log at or below what it had committed or applied
@@ -25,6 +29,7 @@ import type { InvariantResult } from '../api/summary.js'
 import type { TraceEvent } from '../api/trace.js'
 import type { ProtocolName } from '../api/protocol-names.js'
 import { protocolFacts, unknownProtocolFacts, type ProtocolFacts } from './protocol-facts.js'
+import { checkConfigurationsInTrace } from './configurations.js'
 
 export interface FinalState {
   node: string
@@ -93,6 +98,9 @@ function checkOneLog(input: InvariantInput): InvariantResult[] {
   const facts = factsOf(input.protocol, input.facts)
   const applies = facts.invariants
   const results = [electionSafety(trace, facts)]
+  // Only where the trace shows a membership change (Raft): then per configuration, with the leaders and configurations as witness.
+  const configurations = checkConfigurationsInTrace(trace, facts.leaderRoles, violationsListedMax)
+  if (configurations !== undefined) results.push(configurations)
   if (applies.includes('state-machine-safety')) results.push(stateMachineSafety(trace))
   if (applies.includes('committed-never-lost')) results.push(committedNeverLost(trace))
   if (applies.includes('commit-monotonic')) results.push(commitMonotonic(trace))

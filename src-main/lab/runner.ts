@@ -60,7 +60,7 @@ const reserveFile = '.record-reserve'
 const interruptWorkloadGraceMs = 3000
 
 /** Trace kinds kept in memory for the verdict and leadership; the file keeps every event. */
-const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'process', 'fault'])
+const retainedKinds = new Set<TraceEvent['kind']>(['role', 'term', 'vote', 'commit', 'apply', 'truncate', 'process', 'fault', 'config'])
 
 export interface RunOptions {
   runsDir: string

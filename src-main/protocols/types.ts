@@ -82,6 +82,10 @@ export type SlotPhase = 'pre-prepared' | 'prepared' | 'committed' | 'executed'
  *   checkpoint: PBFT: a checkpoint became stable (the low water mark moved to `seq`).
  *   conflict:   PBFT: `from` sent a message that contradicts what it (or the primary) said before for
  *               the same view and sequence number: proof that `from` is faulty.
+ *   config:     Raft: the configuration in force here changed (the latest in its log, from entry
+ *               `index`; 0: the members it started from), or became committed; also at a core's first
+ *               step, so a trace knows every node's configuration (the checker's election safety per
+ *               configuration reads it).
  */
 export type CoreEvent = (
   | { kind: 'role'; role: string; term: number; leader?: NodeId }
@@ -92,6 +96,7 @@ export type CoreEvent = (
   | { kind: 'slot'; seq: number; view: number; phase: SlotPhase; digest?: string }
   | { kind: 'checkpoint'; seq: number }
   | { kind: 'conflict'; seq: number; view: number; from: NodeId; type: string }
+  | { kind: 'config'; voters: NodeId[]; learners: NodeId[]; index: number; committed: boolean }
   | { kind: 'note'; text: string }
 ) & { group?: number }
 

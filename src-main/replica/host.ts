@@ -831,6 +831,10 @@ export class ReplicaHost<M extends { type: string }, P> {
         return this.trace({ kind: 'checkpoint', seq: event.seq })
       case 'conflict':
         return this.trace({ kind: 'conflict', seq: event.seq, view: event.view, from: event.from, type: event.type })
+      case 'config': {
+        const { voters, learners, index, committed } = event
+        return this.trace(withGroup({ kind: 'config', voters, learners, index, committed }, event.group))
+      }
       case 'note':
         return this.trace({ kind: 'note', text: event.text })
       default:

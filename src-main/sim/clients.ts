@@ -80,7 +80,7 @@ export class Workload {
   /** `readsMayBeStale`: gets are follower reads, which the history leaves out (see SimProtocol.readRoute). */
   constructor(
     private readonly rates: WorkloadRates,
-    private readonly members: readonly NodeId[],
+    private members: readonly NodeId[],
     private readonly random: Random,
     private readonly readsMayBeStale = false,
   ) {
@@ -88,6 +88,11 @@ export class Workload {
       const isProbe = index === rates.clients
       return { process: index, id: isProbe ? 'probe' : `c${index + 1}`, isProbe, seq: 0, op: undefined, leaderHint: undefined }
     })
+  }
+
+  /** The nodes a client without a leader hint picks from, after a membership change. */
+  setMembers(members: readonly NodeId[]): void {
+    this.members = [...members]
   }
 
   clientById(id: string): SimClient | undefined {

@@ -22,6 +22,7 @@ export const simulateUsage = `usage: npm run lab -- simulate <${protocolNames.jo
   --faults PROFILE      ${faultProfiles.join(' | ')} (default all)
   --steps N             steps of the safety phase (default ${safetyStepsDefault})
   --keep-going          do not stop at the first broken property: report the first break of each
+  --membership          the nemesis also adds, promotes and removes nodes (raft)
   --verbose             print the scenario and every step (one seed)
   --json                print the result(s) as JSON`
 
@@ -35,6 +36,7 @@ interface SimulateArgs {
   faults: FaultProfile
   stepsMax: number | undefined
   keepGoing: boolean
+  membership: boolean
   verbose: boolean
   json: boolean
 }
@@ -60,6 +62,7 @@ export async function runSimulateCommand(args: string[], io: SimulateIo): Promis
 
 function optionsOf(args: SimulateArgs, seed: number, recordSteps: boolean): SimOptions {
   const options: SimOptions = { protocol: args.protocol, seed, mutations: args.mutations, faults: args.faults, recordSteps, keepGoing: args.keepGoing }
+  if (args.membership) options.membership = true
   if (args.stepsMax !== undefined) options.stepsMax = args.stepsMax
   return options
 }
@@ -120,7 +123,7 @@ export function parseSimulateArgs(args: readonly string[]): SimulateArgs | strin
   const [protocol, ...rest] = args
   if (protocol === undefined || protocol.startsWith('--')) return 'name the protocol to simulate first'
   if (!(protocolNames as readonly string[]).includes(protocol)) return `unknown protocol ${JSON.stringify(protocol)} (expected ${protocolNames.join(', ')})`
-  const parsed: SimulateArgs = { protocol: protocol as ProtocolName, seeds: [1], mutations: [], faults: 'all', stepsMax: undefined, keepGoing: false, verbose: false, json: false }
+  const parsed: SimulateArgs = { protocol: protocol as ProtocolName, seeds: [1], mutations: [], faults: 'all', stepsMax: undefined, keepGoing: false, membership: false, verbose: false, json: false }
   for (let index = 0; index < rest.length; index += 1) {
     const flag = rest[index]
     const value = rest[index + 1]
@@ -165,6 +168,9 @@ function applyFlag(parsed: SimulateArgs, flag: string, value: string | undefined
     }
     case '--keep-going':
       parsed.keepGoing = true
+      return undefined
+    case '--membership':
+      parsed.membership = true
       return undefined
     case '--verbose':
       parsed.verbose = true

@@ -44,6 +44,8 @@ export type SimEvent =
   | { kind: 'fault'; fault: SimFault; landing?: CrashLanding }
   /** The safety phase ends: everything is healed and restarted. */
   | { kind: 'phase'; phase: 'liveness' }
+  /** The membership change at the head of the queue is looked at: done, proposed (again) to the leader, or given up. */
+  | { kind: 'membership' }
 
 export function describeEvent(event: SimEvent): string {
   switch (event.kind) {
@@ -69,6 +71,8 @@ export function describeEvent(event: SimEvent): string {
       return describeSimFault(event.fault, event.landing)
     case 'phase':
       return `phase ${event.phase}: heal, restart, resume; loss off`
+    case 'membership':
+      return 'membership change'
     default:
       return assertNever(event, 'sim event')
   }
@@ -94,6 +98,8 @@ export function describeSimFault(fault: SimFault, landing?: CrashLanding): strin
   switch (fault.kind) {
     case 'transfer':
       return `transfer leadership ${fault.node} -> ${fault.target}`
+    case 'reconfigure':
+      return `${fault.change.kind} ${fault.change.node} asked of ${fault.node} directly`
     case 'slow-timers':
       return fault.timerFactor === 1 ? `timers of ${fault.node} on time again` : `timers of ${fault.node} ${fault.timerFactor.toFixed(1)}x late`
     case 'crash':

@@ -22,13 +22,16 @@
  *                          before the read was invoked
  *   validity               an applied request is one a client issued, under the tag it issued it
  *                          with (checked by the simulation, which knows what clients issued)
+ *   configurations         (membership changes) a new leader's configuration is the newest one known
+ *                          committed or one change from it (checker/configurations.ts)
  *
  * Byzantine nodes (`faulty`) are left out of every check: safety is promised to correct nodes only.
  * "Applied anywhere" stands for "committed": a correct node applies only what is committed.
  */
 import type { AppliedEntry, CoreStatus, NodeId, ProtocolCore } from '../protocols/types.js'
 import { entryKey, type DurableLog } from './durable-log.js'
-import type { AnyProtocol } from '../protocols/descriptor.js'
+import type { AnyProtocol, MembershipView } from '../protocols/descriptor.js'
+import { leaderConfigurationProblem, majorityOf, type IndexedConfiguration } from '../checker/configurations.js'
 
 export const checkNames = [
   'election-safety',
@@ -41,6 +44,7 @@ export const checkNames = [
   'commit-regression',
   'read-freshness',
   'validity',
+  'configurations',
   'core-assertion',
   'linearizability',
   'liveness',
@@ -85,12 +89,17 @@ export class SafetyMonitor {
   private readonly keysOf: ((command: AppliedEntry['command']) => readonly string[] | 'all') | undefined
   private readonly appliedSoFar = new Map<NodeId, AppliedSoFar>()
   private committedCount = 0
+  /** The newest configuration any node has known committed (membership changes), and each node's latest one. */
+  private newestCommitted: IndexedConfiguration | undefined
+  private readonly latestConfiguration = new Map<NodeId, MembershipView>()
+  /** A configuration other than the starting members was seen: quorums follow the configurations from then on. */
+  private membershipChanged = false
 
   constructor(
     private readonly protocol: AnyProtocol,
-    private readonly members: readonly NodeId[],
+    private readonly members: NodeId[],
     private readonly faulty: ReadonlySet<NodeId>,
-    private readonly durable: ReadonlyMap<NodeId, DurableLog>,
+    private readonly durable: Map<NodeId, DurableLog>,
     private readonly clock: Clock,
   ) {
     this.quorum = protocol.sim.durableQuorum?.(members.length)
@@ -110,6 +119,47 @@ export class SafetyMonitor {
   /** How many indexes were applied anywhere (for out-of-order protocols, with holes below committedIndex). */
   get committedEntries(): number {
     return this.keysOf === undefined ? this.committedIndex : this.committedCount
+  }
+
+  /** A node joined the running cluster (a membership change) with an empty disk. */
+  addNode(node: NodeId, log: DurableLog): void {
+    this.members.push(node)
+    this.durable.set(node, log)
+    this.restarted(node)
+  }
+
+  /**
+   * What `node`'s core holds as its configuration now: the newest committed one is remembered (as a
+   * checker reading the trace would), and each node's latest one bounds the quorum (see quorumNow).
+   */
+  noteConfiguration(node: NodeId, core: ProtocolCore<{ type: string }, unknown>): MembershipView | undefined {
+    const view = this.protocol.host.configuration?.(core)
+    if (view === undefined || this.faulty.has(node)) return view
+    this.latestConfiguration.set(node, view)
+    if (view.index > 0) this.membershipChanged = true
+    if (view.committed && view.index > (this.newestCommitted?.index ?? -1)) this.newestCommitted = { voters: view.voters, learners: view.learners, index: view.index }
+    return view
+  }
+
+  /**
+   * The durable copies a committed entry needs. Without membership changes, a majority of the
+   * members. With them, the smallest majority among the newest committed configuration and every
+   * node's latest one: an entry is committed by a majority of the configuration its leader runs
+   * (the latest in its log, committed or not), which is at most one change from the newest
+   * committed one, and a later committed configuration's majority holds it too (its entry's commit
+   * needed a majority holding the whole log before it). Holders are counted on every durable log,
+   * learners' and removed nodes' included, so the check never fails a correct run mid-change.
+   */
+  private quorumNow(): number | undefined {
+    if (this.quorum === undefined || !this.membershipChanged) return this.quorum
+    let smallest = this.newestCommitted === undefined ? this.quorum : majorityOf(this.newestCommitted)
+    for (const view of this.latestConfiguration.values()) smallest = Math.min(smallest, majorityOf(view))
+    return smallest
+  }
+
+  /** The configuration with the highest index any correct node has known committed, in the whole run so far. */
+  get newestCommittedConfiguration(): IndexedConfiguration | undefined {
+    return this.newestCommitted
   }
 
   /** A new incarnation starts from an empty state machine and a fresh commit index. */
@@ -195,6 +245,7 @@ export class SafetyMonitor {
     const appendedFrom = log?.takeAppended()
     if (appendedFrom !== undefined && this.protocol.appliedTermMatters && this.keysOf === undefined) this.checkMatchingFrom(node, appendedFrom)
     if (core === undefined || status === undefined) return
+    const configuration = this.noteConfiguration(node, core)
     const previousCommit = this.commitIndex.get(node) ?? 0
     if (status.commitIndex < previousCommit) {
       this.fail('commit-regression', `${node}'s commit index went from ${previousCommit} down to ${status.commitIndex} without a restart`)
@@ -202,7 +253,7 @@ export class SafetyMonitor {
     this.commitIndex.set(node, status.commitIndex)
     const isLeader = this.protocol.leaderRoles.includes(status.role)
     if (!isLeader) this.leading.delete(node)
-    else if (this.leading.get(node) !== status.term) this.becameLeader(node, status.term, core)
+    else if (this.leading.get(node) !== status.term) this.becameLeader(node, status.term, core, configuration)
   }
 
   /** A read was served at `node` from a state machine at `appliedIndex`; `requiredIndex` was committed before it was invoked. */
@@ -226,8 +277,10 @@ export class SafetyMonitor {
     this.violations.push({ check, detail, step: this.clock.step, timeUs: this.clock.timeUs })
   }
 
-  private becameLeader(node: NodeId, term: number, core: ProtocolCore<{ type: string }, unknown>): void {
+  private becameLeader(node: NodeId, term: number, core: ProtocolCore<{ type: string }, unknown>, configuration: MembershipView | undefined): void {
     this.leading.set(node, term)
+    const problem = configuration === undefined ? undefined : leaderConfigurationProblem(node, configuration, this.newestCommitted)
+    if (problem !== undefined) this.fail('configurations', `leader of term ${term}: ${problem}`)
     if (this.protocol.leadership === 'at-once') {
       const leaders = [...this.leading.keys()]
       if (leaders.length > 1) this.fail('split-brain', `${leaders.join(' and ')} are ${this.protocol.leaderRoles[0]} at the same time`)
@@ -255,7 +308,7 @@ export class SafetyMonitor {
 
   /** Each committed index in [from, to] must still be on a quorum of correct nodes' durable logs. */
   private checkOnQuorum(from: number, to: number): void {
-    const quorum = this.quorum
+    const quorum = this.quorumNow()
     if (quorum === undefined) return
     for (let index = from; index <= to; index += 1) {
       if (this.committed[index] === undefined) continue

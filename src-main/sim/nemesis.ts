@@ -16,15 +16,18 @@
  *
  * What it draws is the lab's own fault union (src-main/faults/fault.ts), with concrete node names:
  * crash, restart, pause, resume, partition (an isolation is a partition of one node; one-way and
- * bridged splits are partitions with options) and heal. Two kinds are the simulator's alone
- * (SimOnlyFault), because a lab run cannot inject them: a leadership transfer (the replica has no
- * control message for it) and slow timers (a real process cannot make its timers late while its
- * clock stays true; the lab's nearest fault, clockSkew, changes both).
+ * bridged splits are partitions with options) and heal; with membership changes on, addNode,
+ * promote and removeNode. Three kinds are the simulator's alone (SimOnlyFault), because a lab run
+ * cannot inject them: a leadership transfer (the replica has no control message for it), slow
+ * timers (a real process cannot make its timers late while its clock stays true; the lab's nearest
+ * fault, clockSkew, changes both), and a change asked of the leader directly, racing one under way
+ * (the lab's injector waits for each change to commit).
  */
 import type { Fault, FaultOf } from '../faults/fault.js'
 import { randomInt } from '../protocols/common/random.js'
 import { assertNever } from '../protocols/types.js'
 import type { CoreEvent, NodeId, Random } from '../protocols/types.js'
+import type { MembershipChange } from '../protocols/descriptor.js'
 import { tickUs, timerFactorMax, type NemesisRates } from './scenario.js'
 
 /** Faults only the simulator draws (see above); a lab experiment cannot write them. */
@@ -33,14 +36,26 @@ export type SimOnlyFault =
   | { kind: 'transfer'; node: NodeId; target: NodeId }
   /** The node's timers fire `timerFactor` times late from now on (1: on time again); its clock stays true. */
   | { kind: 'slow-timers'; node: NodeId; timerFactor: number }
+  /**
+   * The leader `node` is asked for a change at once, whatever else is under way (the lab's injector
+   * waits for each change to commit first): the core alone must refuse what it cannot take.
+   */
+  | { kind: 'reconfigure'; node: NodeId; change: MembershipChange }
 
 export type SimFault = Fault | SimOnlyFault
+
+/** What simFaultSupport reads of a protocol's descriptor. */
+export interface SupportedProtocol {
+  readonly name: string
+  readonly label: string
+  readonly host: { readonly reconfigureInput?: unknown; readonly configuration?: unknown }
+}
 
 /**
  * Whether the simulator can play a lab fault: every kind has its case, and the ones it cannot
  * model say why (a replayed schedule that holds one is refused before it runs).
  */
-export function simFaultSupport(fault: Fault, protocol: { readonly name: string }): { modelled: true; reason?: undefined } | { modelled: false; reason: string } {
+export function simFaultSupport(fault: Fault, protocol: SupportedProtocol): { modelled: true; reason?: undefined } | { modelled: false; reason: string } {
   switch (fault.kind) {
     case 'crash':
     case 'restart':
@@ -63,8 +78,9 @@ export function simFaultSupport(fault: Fault, protocol: { readonly name: string 
     case 'addNode':
     case 'promote':
     case 'removeNode':
-      // The simulated cluster's members are fixed when it starts; membership changes run on real processes only.
-      return { modelled: false, reason: `${fault.kind} is a membership change, which the simulator does not replay yet: its cluster keeps the members it started with (run it in the lab)` }
+      // Carried out as the lab does (simulation.ts onMembership): through whoever leads, until committed.
+      if (protocol.host.reconfigureInput !== undefined && protocol.host.configuration !== undefined) return { modelled: true }
+      return { modelled: false, reason: `${fault.kind} is a membership change, and ${protocol.label} has none` }
     default:
       return assertNever(fault, 'fault')
   }
@@ -80,15 +96,23 @@ export interface CrashLanding {
   restartAfterUs: number
 }
 
-export type NemesisAction = 'partition' | 'crash' | 'pause' | 'transfer' | 'slow-timers'
-export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause', 'transfer', 'slow-timers']
+export type NemesisAction = 'partition' | 'crash' | 'pause' | 'transfer' | 'slow-timers' | 'membership'
+export const nemesisActions: readonly NemesisAction[] = ['partition', 'crash', 'pause', 'transfer', 'slow-timers', 'membership']
 
 /** What the nemesis may look at: who is up, who leads. */
 export interface ClusterView {
   members: readonly NodeId[]
   up: readonly NodeId[]
   leader: NodeId | undefined
+  /** With membership changes: the newest committed configuration, and the name a joining node may take (none: enough joined). */
+  configuration?: { voters: readonly NodeId[]; learners: readonly NodeId[] }
+  spare?: NodeId
+  /** A membership change of the schedule is under way (queued changes go one at a time). */
+  changing?: boolean
 }
+
+/** Voters a membership strike leaves at least: it removes no voter from a cluster this small. */
+const membersMin = 2
 
 /** A fault to apply `afterUs` from now (0: at once). */
 export interface Scheduled {
@@ -103,8 +127,11 @@ const crashAfterAppendUsMax = 2 * tickUs
 export class Nemesis {
   constructor(
     private readonly rates: NemesisRates,
-    private readonly members: readonly NodeId[],
+    /** The cluster's nodes now (membership changes add and remove some). */
+    private readonly members: () => readonly NodeId[],
     private readonly random: Random,
+    /** Membership strikes draw from a stream of their own. */
+    private readonly membershipRandom: Random = random,
   ) {}
 
   /** The mean interval of an action; undefined when this seed never does it. */
@@ -120,6 +147,8 @@ export class Nemesis {
         return this.rates.transferEveryUs
       case 'slow-timers':
         return this.rates.slowTimersEveryUs
+      case 'membership':
+        return this.rates.membershipEveryUs
       default:
         return assertNever(action, 'nemesis action')
     }
@@ -172,6 +201,8 @@ export class Nemesis {
         ]
         return leader !== undefined && this.random() < 0.6 ? [...slow, ...this.isolate(leader)] : slow
       }
+      case 'membership':
+        return this.strikeMembership(view)
       default:
         return assertNever(action, 'nemesis action')
     }
@@ -181,7 +212,7 @@ export class Nemesis {
    * Reactive faults after a node's step. `leading`: the node is a leader after the step;
    * `appendedAsLeader`: it stored client entries as leader in this step.
    */
-  react(node: NodeId, events: readonly CoreEvent[], leading: boolean, appendedAsLeader: boolean): Scheduled[] {
+  react(node: NodeId, events: readonly CoreEvent[], leading: boolean, appendedAsLeader: boolean, view?: () => ClusterView): Scheduled[] {
     const elected = leading && events.some((event) => event.kind === 'role')
     const committed = leading && events.some((event) => event.kind === 'commit')
     const votedForOther = events.some((event) => event.kind === 'vote' && event.votedFor !== node)
@@ -196,7 +227,33 @@ export class Nemesis {
       const afterUs = randomInt(this.random, 0, crashAfterAppendUsMax)
       return [{ afterUs, fault: { kind: 'crash', target: node }, landing: { midReady: false, restartAfterUs: this.restartAfterUs() } }]
     }
+    // Before its noop commits, a change it proposes races one an earlier leader left uncommitted (the 2015 bug).
+    if (elected && view !== undefined && this.percent(this.rates.membershipOnElectionPercent ?? 0)) return this.strikeMembership(view())
     return []
+  }
+
+  /** One single-server change: a spare node joins, a learner is promoted, or a member (the leader, often) leaves. */
+  private strikeMembership(view: ClusterView): Scheduled[] {
+    const config = view.configuration
+    if (config === undefined) return []
+    const random = this.membershipRandom
+    // Asked of the leader directly (racing whatever is under way), or queued as the lab's faults are.
+    const direct = view.leader !== undefined && random() * 100 < (this.rates.membershipDirectPercent ?? 0)
+    if (!direct && view.changing === true) return []
+    const roll = random()
+    if (roll < 0.35 && view.spare !== undefined && !direct) return [{ afterUs: 0, fault: { kind: 'addNode', node: view.spare } }]
+    let change: MembershipChange | undefined
+    if (roll < 0.7 && config.learners.length > 0) {
+      change = { kind: 'promote', node: config.learners[randomInt(random, 0, config.learners.length - 1)] }
+    } else {
+      // Voters stay at least membersMin (the last voter cannot leave, and one alone makes dull schedules).
+      const members = config.voters.length > membersMin ? [...config.voters, ...config.learners] : [...config.learners]
+      if (members.length === 0) return []
+      const leader = view.leader !== undefined && members.includes(view.leader) && random() < 0.4 ? view.leader : undefined
+      change = { kind: 'remove', node: leader ?? members[randomInt(random, 0, members.length - 1)] }
+    }
+    if (direct) return [{ afterUs: 0, fault: { kind: 'reconfigure', node: view.leader!, change } }]
+    return [{ afterUs: 0, fault: change.kind === 'promote' ? { kind: 'promote', node: change.node } : { kind: 'removeNode', target: change.node } }]
   }
 
   /**
@@ -206,7 +263,7 @@ export class Nemesis {
    */
   private isolate(node: NodeId): Scheduled[] {
     return [
-      { afterUs: 0, fault: { kind: 'partition', groups: [[node], this.members.filter((member) => member !== node)] } },
+      { afterUs: 0, fault: { kind: 'partition', groups: [[node], this.members().filter((member) => member !== node)] } },
       { afterUs: this.exponentialUs(this.rates.partitionLastsUs) + 1, fault: { kind: 'heal' } },
     ]
   }

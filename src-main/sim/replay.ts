@@ -19,7 +19,7 @@ import { resolveNode } from '../api/experiment.js'
 import { behaviourOfSpec, type AnyProtocol, type NodeSettings } from '../protocols/descriptor.js'
 import { descriptorOf, protocolNames } from '../protocols/registry.js'
 import type { NodeId } from '../protocols/types.js'
-import { simFaultSupport } from './nemesis.js'
+import { simFaultSupport, type SimFault } from './nemesis.js'
 import { loopbackDelayUs, loopbackJitterMeanUs, ratesWithConditions } from './network.js'
 import { tickUs, type NetworkRates, type ReplayedCluster } from './scenario.js'
 
@@ -47,7 +47,7 @@ export interface FaultReplay extends ReplayedCluster {
   /** The command that replays it again. */
   command: string
   /** In time order; `atUs` in virtual time from the start. */
-  faults: { atUs: number; fault: Fault }[]
+  faults: { atUs: number; fault: SimFault }[]
   /** The safety phase lasts as long as the run's workload did. */
   durationUs: number
   /** What the replay plays differently from the run, in words (printed with the result). */

@@ -35,6 +35,16 @@ export interface SimRunCounts {
   /** Raft §7: snapshots a state machine took, and snapshots a node installed from its leader. */
   snapshotsTaken: number
   snapshotsInstalled: number
+  /**
+   * Membership changes (with membership faults or SimOptions.membership): nodes that joined, changes
+   * of the schedule that committed (of them, removals, and removals of the node that led when
+   * asked), and changes asked of a leader directly.
+   */
+  joins?: number
+  changesCommitted?: number
+  removals?: number
+  leaderRemovals?: number
+  changesAskedDirectly?: number
 }
 
 export interface SimResult {
@@ -76,6 +86,7 @@ export interface ReplayOptions {
   faults?: FaultProfile
   stepsMax?: number
   keepGoing?: boolean
+  membership?: boolean
 }
 
 /** `npm run lab -- simulate raft --seed 1234 [--mutation m] [--faults f] [--steps n]`; defaults are left out. */
@@ -85,6 +96,7 @@ export function replayCommand(options: ReplayOptions, stepsDefault: number): str
   if (options.faults !== undefined && options.faults !== 'all') parts.push('--faults', options.faults)
   if (options.stepsMax !== undefined && options.stepsMax !== stepsDefault) parts.push('--steps', String(options.stepsMax))
   if (options.keepGoing === true) parts.push('--keep-going')
+  if (options.membership === true) parts.push('--membership')
   return parts.join(' ')
 }
 

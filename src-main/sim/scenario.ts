@@ -91,6 +91,15 @@ export interface NemesisRates {
   /** Slow timers ('slow-nodes' protocols): a node, mostly the leader, whose ticks come late for a while. */
   slowTimersEveryUs: number | undefined
   slowTimersLastUs: number
+  /**
+   * Membership changes (only when asked: SimOptions.membership): a node joins as a learner, a
+   * learner is promoted, or a member (the leader too) is removed, through whoever leads.
+   */
+  membershipEveryUs?: number
+  /** Reactive: a change asked of a leader the moment it is elected, before its noop commits (the 2015 bug's window). */
+  membershipOnElectionPercent?: number
+  /** Share of changes asked of the leader directly, racing one under way (SimOnlyFault 'reconfigure'). */
+  membershipDirectPercent?: number
 }
 
 export interface WorkloadRates {
@@ -141,7 +150,7 @@ export interface ReplayedCluster {
   network: NetworkRates
 }
 
-export function drawScenario(seed: number, protocol: AnyProtocol, profile: FaultProfile, replay?: ReplayedCluster): Scenario {
+export function drawScenario(seed: number, protocol: AnyProtocol, profile: FaultProfile, replay?: ReplayedCluster, membership = false): Scenario {
   if (replay !== undefined) return replayScenario(seed, protocol, replay)
   const random = seededRandom(seed, `sim:scenario:${protocol.name}`)
   const settings = protocol.sim.drawSettings(random, seededRandom(seed, `sim:scenario-later:${protocol.name}`)) as Scenario['settings']
@@ -171,6 +180,8 @@ export function drawScenario(seed: number, protocol: AnyProtocol, profile: Fault
     workload.bigValuePercent = randomInt(random, 10, 60)
     workload.bigValueBytesMax = randomInt(random, 1024, bigValueBytesMax)
   }
+  // A stream of its own, and only when asked: every seed without membership changes draws what it drew.
+  if (membership && protocol.host.reconfigureInput !== undefined) drawMembership(seededRandom(seed, 'sim:scenario-membership'), nemesis)
   return { seed, protocol, profile, settings, members, clocks, network, nemesis, workload }
 }
 
@@ -280,6 +291,13 @@ function drawNemesis(random: Random, profile: FaultProfile): NemesisRates {
   }
 }
 
+/** How often the membership changes, and in half the seeds, a change asked of each new leader at once half the time. */
+function drawMembership(random: Random, nemesis: NemesisRates): void {
+  nemesis.membershipEveryUs = randomInt(random, 20 * tickUs, 150 * tickUs)
+  nemesis.membershipOnElectionPercent = random() < 0.5 ? 0 : 50
+  nemesis.membershipDirectPercent = random() < 0.5 ? 0 : 40
+}
+
 function drawWorkload(random: Random): WorkloadRates {
   const getPercent = randomInt(random, 10, 50)
   return {
@@ -313,6 +331,10 @@ export function describeScenario(scenario: Scenario): string[] {
       (workload.bigValuePercent > 0 ? `, ${workload.bigValuePercent}% of writes big (up to ${workload.bigValueBytesMax} bytes)` : ''),
     `nodes: ${members.map((id, index) => describeClock(id, clocks[index])).join(', ')}; transfers ${every(nemesis.transferEveryUs)}; ` +
       `slow timers ${every(nemesis.slowTimersEveryUs)}`,
+    ...(nemesis.membershipEveryUs === undefined
+      ? []
+      : [`membership: changes ${every(nemesis.membershipEveryUs)}, at a new leader ${percent(nemesis.membershipOnElectionPercent ?? 0)}, ` +
+          `asked directly ${percent(nemesis.membershipDirectPercent ?? 0)}`]),
   ]
 }
 

@@ -22,7 +22,8 @@
  */
 import { randomInt, seededRandom } from '../protocols/common/random.js'
 import { partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
-import type { AnyProtocol } from '../protocols/descriptor.js'
+import type { AnyProtocol, MembershipChange } from '../protocols/descriptor.js'
+import type { IndexedConfiguration } from '../checker/configurations.js'
 import { descriptorOf, type ProtocolName } from '../protocols/registry.js'
 import { assertNever } from '../protocols/types.js'
 import type { AppliedEntry, Command, CommandResult, CoreInput, CoreStatus, NodeId, OutboundMessage, ProtocolCore, Random, Ready, Rejection, RequestTag } from '../protocols/types.js'
@@ -63,7 +64,17 @@ export interface SimOptions {
   replay?: FaultReplay
   /** A benchmark's workload and disks instead of the seed's (sim/bench.ts). */
   shape?: SimShape
+  /**
+   * The nemesis also changes the membership (protocols with membership changes: Raft): spare nodes
+   * join as learners, learners are promoted, members (the leader too) are removed, at a rate drawn
+   * per seed and, in half the seeds, at once when a leader is elected. Off by default, so every
+   * other seed runs what it always ran.
+   */
+  membership?: boolean
 }
+
+/** Nodes that may join over a run with membership changes, beyond the seed's own. */
+export const sparesMax = 3
 
 export const safetyStepsDefault = 3_000
 /** Seeds feed 32-bit generators; larger ones would alias smaller ones. */
@@ -76,6 +87,29 @@ export const livenessStepsMax = 200_000
 export const clientRetransmitsMax = 8
 /** Events a paused node holds for its resume; beyond it they are lost (a full socket buffer). */
 export const deferredPerNodeMax = 10_000
+/** How long a membership change may take from its fault to its commit before it failed (the lab's membershipChangeMaxMs). */
+export const membershipChangeMaxUs = 20_000_000
+/**
+ * A leader that was asked for a change and has not committed it is asked again once its commit
+ * index moved and this long passed: a refusal (its noop or a change still uncommitted) waits for a
+ * commit, and asking again a leader that appended the change is refused harmlessly.
+ */
+const membershipRetryUs = 5 * tickUs
+/** A proposal neither committed nor refused for this long is made again to the leader of the moment (the lab's membershipAttemptMs). */
+const membershipAttemptUs = 3_000_000
+/** Membership changes waiting their turn at most; past it a change is refused (a runaway schedule). */
+export const membershipQueueMax = 64
+
+/** A membership change under way: proposed to whoever leads until the newest committed configuration shows it. */
+interface MembershipTask {
+  change: MembershipChange
+  deadlineUs: number
+  proposals: number
+  /** The leader it was last proposed to, in which term, at which commit index, when. */
+  last?: { leader: NodeId; term: number; commitIndex: number; atUs: number }
+  /** A removal asked of the node it removes, while it led (thesis §4.2.2). */
+  proposedToItself?: boolean
+}
 
 type AnyMessage = { type: string }
 type AnyCore = ProtocolCore<AnyMessage, unknown>
@@ -112,6 +146,10 @@ function identityOfKey(resultKey: string): string {
 export interface SimNode {
   readonly id: NodeId
   readonly clock: NodeClock
+  /** The members its core starts from: the cluster's, or for a node added later, the voters it joined (they do not list it). */
+  readonly startMembers: readonly NodeId[]
+  /** Taken out of the cluster by a membership change and stopped for good (never restarted). */
+  removed: boolean
   core: AnyCore | undefined
   /** The core's status after its latest step (a core changes only when it steps, and some compute it dearly). */
   status: CoreStatus | undefined
@@ -208,6 +246,11 @@ export class Simulation {
   private faultTargetRandom: Random | undefined
   /** Draws of the jittery disk, a stream of their own: a run without one draws nothing else differently. */
   private diskJitterRandom: Random | undefined
+  /** Membership changes in fault order, one at a time (as the lab queues them), and whether a poll is queued. */
+  private readonly membershipTasks: MembershipTask[] = []
+  private membershipPolling = false
+  /** A membership fault happened: the liveness phase converges on the final configuration. */
+  private membershipUsed = false
 
   constructor(readonly options: SimOptions) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > seedMax) {
@@ -216,11 +259,11 @@ export class Simulation {
     this.protocol = descriptorOf(options.protocol)
     this.mutations = validateMutations(this.protocol, options.mutations ?? [])
     this.stepsMax = validateSteps(options.stepsMax ?? (options.replay === undefined ? safetyStepsDefault : safetyStepsLimit))
-    this.scenario = shapedScenario(drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay), options.shape)
+    this.scenario = shapedScenario(drawScenario(options.seed, this.protocol, options.faults ?? 'all', options.replay, options.membership === true), options.shape)
     const { seed, members, settings } = this.scenario
     this.random = seededRandom(seed, 'sim:crash-points')
     this.network = new SimNetwork(this.scenario.network, seededRandom(seed, 'sim:network'))
-    this.nemesis = new Nemesis(this.scenario.nemesis, members, seededRandom(seed, 'sim:nemesis'))
+    this.nemesis = new Nemesis(this.scenario.nemesis, () => this.memberIds(), seededRandom(seed, 'sim:nemesis'), seededRandom(seed, 'sim:nemesis-membership'))
     this.readRoute = this.protocol.reads.routeOf(settings)
     this.workload = new Workload(this.scenario.workload, members, seededRandom(seed, 'sim:workload'), this.readRoute === 'local')
     this.faulty = new Set(this.protocol.sim.faultyNodes?.(settings) ?? [])
@@ -230,9 +273,9 @@ export class Simulation {
     this.clientDigest = simCrypto(members).digest
     this.readOnlyReplyQuorum = this.protocol.clients.kind === 'quorum' && this.protocol.clients.readOnly !== undefined ? this.protocol.clients.readOnly.quorum(settings) : Number.POSITIVE_INFINITY
     // A snapshot that replaces a durable log stands for the committed entries the monitor has seen.
-    this.nodes = members.map((id, index) => newNode(id, this.scenario.clocks[index], (at) => this.monitor.committedEntryAt(at)))
+    this.nodes = members.map((id, index) => newNode(id, members, this.scenario.clocks[index], (at) => this.monitor.committedEntryAt(at)))
     const durable = new Map(this.nodes.map((node) => [node.id, node.durable]))
-    this.monitor = new SafetyMonitor(this.protocol, members, this.faulty, durable, this.clock)
+    this.monitor = new SafetyMonitor(this.protocol, [...members], this.faulty, durable, this.clock)
     for (const node of this.nodes) this.start(node, node.clock.phaseUs)
     for (const client of this.workload.clients) if (!client.isProbe) this.schedule((options.shape?.workloadStartUs ?? 0) + this.workload.thinkUs(), { kind: 'invoke', client: client.process })
     for (const action of nemesisActions) {
@@ -338,6 +381,8 @@ export class Simulation {
         return this.onNemesis(event.action)
       case 'fault':
         return this.applyFault(event.fault, event.landing)
+      case 'membership':
+        return this.onMembership()
       case 'phase':
         throw new Error('sim: phase events are never queued')
       default:
@@ -372,7 +417,7 @@ export class Simulation {
     const { members, settings } = this.scenario
     try {
       node.core = this.protocol.createCore(settings, [...node.records], {
-        id: node.id, members, tickMs: tickUs / 1000, random: () => random, auth: simCrypto(members), mutations: this.mutations, byzantine: this.protocol.sim.byzantineOf?.(settings, node.id),
+        id: node.id, members: node.startMembers, tickMs: tickUs / 1000, random: () => random, auth: simCrypto(members), mutations: this.mutations, byzantine: this.protocol.sim.byzantineOf?.(settings, node.id),
       })
       node.status = node.core.status()
     } catch (error) {
@@ -384,8 +429,8 @@ export class Simulation {
     this.schedule(firstTickAfterUs, { kind: 'tick', node: node.id, token: node.tickToken })
   }
 
-  /** The process dies: volatile state and pending requests go; records stay. */
-  private crash(node: SimNode, restartAfterUs: number | undefined): void {
+  /** The process dies: volatile state and pending requests go; records stay. `counted`: a crash (not a removal). */
+  private crash(node: SimNode, restartAfterUs: number | undefined, counted = true): void {
     node.core = undefined
     node.status = undefined
     node.tickToken += 1
@@ -397,7 +442,7 @@ export class Simulation {
     node.blocked = false
     node.afterSync = []
     this.monitor.crashed(node.id)
-    this.counts.crashes += 1
+    if (counted) this.counts.crashes += 1
     if (restartAfterUs !== undefined) this.schedule(restartAfterUs, { kind: 'fault', fault: { kind: 'restart', target: node.id } })
   }
 
@@ -641,16 +686,27 @@ export class Simulation {
           return ''
         })
       case 'byzantine':
+        return `not modelled: ${simFaultSupport(fault, this.protocol).reason}`
       case 'addNode':
       case 'promote':
       case 'removeNode':
-        return `not modelled: ${simFaultSupport(fault, this.protocol).reason}`
+        return this.membershipFault(fault)
       case 'transfer': {
         const node = this.node(fault.node)
         const transferInput = this.protocol.sim.transferInput
         if (node.core === undefined || node.paused || node.blocked || transferInput === undefined) return 'not running'
         this.counts.transfers += 1
         this.stepCore(node, transferInput(fault.target) as CoreInput<AnyMessage>)
+        return ''
+      }
+      case 'reconfigure': {
+        const node = this.node(fault.node)
+        const reconfigureInput = this.protocol.host.reconfigureInput
+        if (node.core === undefined || node.paused || node.blocked || reconfigureInput === undefined) return 'not running'
+        // Convergence is on the final configuration from now on; a node this removes runs on, outside it.
+        this.membershipUsed = true
+        this.counts.changesAskedDirectly = (this.counts.changesAskedDirectly ?? 0) + 1
+        this.stepCore(node, reconfigureInput(fault.change) as CoreInput<AnyMessage>)
         return ''
       }
       case 'slow-timers': {
@@ -678,7 +734,8 @@ export class Simulation {
   private targetView() {
     const nodes = this.nodes
     return {
-      members: this.scenario.members,
+      // Every node there is (a removed one too, so that a fault naming it finds it down).
+      members: nodes.map((node) => node.id),
       up: nodes.filter((node) => node.core !== undefined && !node.paused).map((node) => node.id),
       crashed: nodes.filter((node) => node.core === undefined).map((node) => node.id),
       paused: nodes.filter((node) => node.core !== undefined && node.paused).map((node) => node.id),
@@ -710,14 +767,14 @@ export class Simulation {
   /** A new cut replaces the one before (a pending heal may end it early): one shape at a time. */
   private partitionFault(fault: FaultOf<'partition'>): string {
     this.network.heal()
-    for (const [from, to] of partitionCuts(fault, this.scenario.members)) this.network.cut([from], [to])
+    for (const [from, to] of partitionCuts(fault, this.memberIds())) this.network.cut([from], [to])
     this.counts.cuts += 1
     return ''
   }
 
   /** The lab's isolate: on top of the cuts in force. */
   private isolateFault(node: SimNode): string {
-    const others = this.scenario.members.filter((member) => member !== node.id)
+    const others = this.memberIds().filter((member) => member !== node.id)
     this.network.cut([node.id], others)
     this.network.cut(others, [node.id])
     this.counts.cuts += 1
@@ -725,6 +782,7 @@ export class Simulation {
   }
 
   private restartFault(node: SimNode): string {
+    if (node.removed) return 'removed from the cluster: never restarted'
     if (node.core !== undefined) return 'already up'
     this.counts.restarts += 1
     this.start(node, node.clock.periodUs)
@@ -880,6 +938,8 @@ export class Simulation {
   }
 
   private apply(node: SimNode, entry: AppliedEntry): void {
+    // The configuration this node commits under, before the committed-on-quorum check counts copies.
+    if (this.membershipUsed && node.core !== undefined) this.monitor.noteConfiguration(node.id, node.core)
     this.monitor.onApplied(node.id, entry, node.status?.term ?? 0)
     // Out of order (ParallelRaft): the store counts the entries it applied; the monitor checks their order per key.
     const outOfOrder = this.protocol.sim.appliesOutOfOrder !== undefined
@@ -992,14 +1052,22 @@ export class Simulation {
     const role = node.status?.role
     const leading = role !== undefined && this.protocol.leaderRoles.includes(role)
     const appendedAsLeader = leading && proposed && ready.persist.length > 0
-    for (const scheduled of this.nemesis.react(node.id, ready.events, leading, appendedAsLeader)) {
+    for (const scheduled of this.nemesis.react(node.id, ready.events, leading, appendedAsLeader, () => this.clusterView())) {
       this.scheduleFault(scheduled.afterUs, scheduled.fault, scheduled.landing)
     }
   }
 
   private clusterView(): ClusterView {
     const up = this.nodes.filter((node) => node.core !== undefined).map((node) => node.id)
-    return { members: this.scenario.members, up, leader: this.leader()?.id }
+    const view: ClusterView = { members: this.memberIds(), up, leader: this.leader()?.id }
+    if (this.scenario.nemesis.membershipEveryUs === undefined) return view
+    // One change at a time, as the lab's schedules make them: no new one while one is under way.
+    const configuration = this.newestCommittedConfiguration()
+    if (configuration !== undefined) view.configuration = configuration
+    view.changing = this.membershipTasks.length > 0
+    const joined = this.nodes.length - this.scenario.members.length
+    if (joined < sparesMax) view.spare = `n${this.nodes.length + 1}`
+    return view
   }
 
   /** The up, correct node in a leader role with the highest term. */
@@ -1015,6 +1083,157 @@ export class Simulation {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Membership changes (Raft thesis ch. 4), carried out as the lab's injector does (lab/faults.ts)
+
+  /** The nodes in the cluster now: every node there is, but those removed. */
+  private memberIds(): NodeId[] {
+    return this.nodes.filter((node) => !node.removed).map((node) => node.id)
+  }
+
+  /** addNode starts a fresh node and queues its addLearner; promote and removeNode queue their change. */
+  private membershipFault(fault: FaultOf<'addNode' | 'promote' | 'removeNode'>): string {
+    const support = simFaultSupport(fault, this.protocol)
+    if (!support.modelled) return `not modelled: ${support.reason}`
+    switch (fault.kind) {
+      case 'addNode':
+        return this.addNode(fault.node)
+      case 'promote': {
+        const node = this.nodes.find((candidate) => candidate.id === fault.node)
+        if (node === undefined || node.removed) return `failed: ${fault.node} is not in the cluster (add it before promoting it)`
+        return this.queueChange({ kind: 'promote', node: fault.node })
+      }
+      case 'removeNode':
+        return this.onTargets(fault.target, (node) => node.removed ? 'already removed' : this.queueChange({ kind: 'remove', node: node.id }))
+      default:
+        return assertNever(fault, 'membership fault')
+    }
+  }
+
+  /**
+   * A new node with an empty disk starts from the newest committed configuration's voters (which do
+   * not list it, so it waits to be added, thesis §4.1), and its addLearner is queued.
+   */
+  private addNode(id: NodeId): string {
+    if (this.nodes.some((node) => node.id === id)) return `failed: the cluster already has a node ${id}`
+    const voters = this.newestCommittedConfiguration()?.voters ?? this.scenario.members
+    // A stream of its own per joining node: no other draw of the seed moves.
+    const random = seededRandom(this.scenario.seed, `sim:join:${id}`)
+    const clock: NodeClock = { phaseUs: randomInt(random, 0, tickUs - 1), periodUs: tickUs, timerFactor: 1, fsyncUs: 0 }
+    const node = newNode(id, [...voters], clock, (at) => this.monitor.committedEntryAt(at))
+    this.nodes.push(node)
+    this.counts.joins = (this.counts.joins ?? 0) + 1
+    this.monitor.addNode(id, node.durable)
+    this.workload.setMembers(this.memberIds())
+    this.start(node, clock.phaseUs)
+    return `started from voters ${voters.join(', ')}; ${this.queueChange({ kind: 'addLearner', node: id })}`
+  }
+
+  private queueChange(change: MembershipChange): string {
+    if (this.membershipTasks.length >= membershipQueueMax) return `failed: ${membershipQueueMax} membership changes already wait`
+    this.membershipUsed = true
+    this.membershipTasks.push({ change, deadlineUs: this.clock.timeUs + membershipChangeMaxUs, proposals: 0 })
+    if (!this.membershipPolling) {
+      this.membershipPolling = true
+      this.schedule(0, { kind: 'membership' })
+    }
+    return `${describeMembershipChange(change)} queued (${this.membershipTasks.length} waiting)`
+  }
+
+  /** The change at the head of the queue: done once committed, else proposed (again) to the leader, or given up past its time. */
+  private onMembership(): string {
+    const task = this.membershipTasks[0]
+    let note: string
+    if (task === undefined) {
+      note = 'nothing to change'
+    } else if (this.changeCommitted(task.change)) {
+      this.membershipTasks.shift()
+      note = `${describeMembershipChange(task.change)} committed after ${task.proposals} proposal(s)`
+      this.counts.changesCommitted = (this.counts.changesCommitted ?? 0) + 1
+      if (task.change.kind === 'remove') {
+        this.counts.removals = (this.counts.removals ?? 0) + 1
+        if (task.proposedToItself === true) this.counts.leaderRemovals = (this.counts.leaderRemovals ?? 0) + 1
+        note += `; ${this.retire(this.node(task.change.node))}`
+      }
+    } else if (this.clock.timeUs > task.deadlineUs) {
+      this.membershipTasks.shift()
+      note = `failed: ${describeMembershipChange(task.change)} not committed within ${membershipChangeMaxUs / 1000} ms (${task.proposals} proposals to the leader of the moment)`
+    } else {
+      note = this.proposeChange(task)
+    }
+    this.membershipPolling = this.membershipTasks.length > 0
+    if (this.membershipPolling) this.schedule(tickUs, { kind: 'membership' })
+    return note
+  }
+
+  private proposeChange(task: MembershipTask): string {
+    const leader = this.leader()
+    if (leader === undefined) return 'no leader to propose it to'
+    const node = this.node(leader.id)
+    if (node.paused || node.blocked) return `${leader.id} leads but cannot take it now`
+    const { term, commitIndex } = leader.status
+    const last = task.last
+    const sinceUs = last === undefined ? 0 : this.clock.timeUs - last.atUs
+    const sameLeader = last !== undefined && last.leader === leader.id && last.term === term
+    if (sameLeader && sinceUs < membershipAttemptUs && (last.commitIndex === commitIndex || sinceUs < membershipRetryUs)) return `waiting on ${leader.id}`
+    task.last = { leader: leader.id, term, commitIndex, atUs: this.clock.timeUs }
+    task.proposals += 1
+    if (task.change.kind === 'remove' && task.change.node === leader.id) task.proposedToItself = true
+    this.stepCore(node, this.protocol.host.reconfigureInput!(task.change) as CoreInput<AnyMessage>)
+    return `proposed to ${leader.id} (term ${term}), proposal ${task.proposals}`
+  }
+
+  /**
+   * The configuration with the highest index any correct node has known committed, over the whole
+   * run (the monitor remembers it across crashes): a committed configuration is never undone, so a
+   * node still up with an older one cannot make a change look done.
+   */
+  private newestCommittedConfiguration(): IndexedConfiguration | undefined {
+    return this.monitor.newestCommittedConfiguration
+  }
+
+  /** Whether the newest committed configuration shows the change (the lab asks the leader's). */
+  private changeCommitted(change: MembershipChange): boolean {
+    const view = this.newestCommittedConfiguration()
+    if (view === undefined) return false
+    switch (change.kind) {
+      case 'addLearner':
+        return view.learners.includes(change.node) || view.voters.includes(change.node)
+      case 'promote':
+        return view.voters.includes(change.node)
+      case 'remove':
+        return !view.voters.includes(change.node) && !view.learners.includes(change.node)
+      default:
+        return assertNever(change.kind, 'membership change')
+    }
+  }
+
+  /** A node whose removal committed stops for good (the lab stops its process); its disk stays for the checks. */
+  private retire(node: SimNode): string {
+    node.removed = true
+    if (node.core !== undefined) this.crash(node, undefined, false)
+    this.workload.setMembers(this.memberIds())
+    return `${node.id} stopped for good`
+  }
+
+  /**
+   * Convergence after membership changes: no change still under way, and the leader's committed
+   * configuration is the final one; every member of it (voters and learners) is up, has committed
+   * the leader's whole log and applied as much as it. A removed node need not converge.
+   */
+  private convergedInFinalConfiguration(): boolean {
+    if (this.membershipTasks.length > 0) return false
+    const leader = this.leader()
+    if (leader === undefined) return false
+    const view = this.protocol.host.configuration?.(this.node(leader.id).core!)
+    if (view === undefined || !view.committed) return false
+    return [...view.voters, ...view.learners].every((id) => {
+      const node = this.nodes.find((candidate) => candidate.id === id)
+      if (node === undefined || node.core === undefined || node.paused || node.removed) return false
+      return node.status!.commitIndex === leader.status.lastIndex && node.status!.appliedIndex === leader.status.appliedIndex
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Phases
 
   /** Heal everything, restart and resume every node, quiet the nemesis; the probe client starts. */
@@ -1023,12 +1242,15 @@ export class Simulation {
     this.livenessStartStep = this.clock.step
     this.livenessDeadlineUs = this.clock.timeUs + this.protocol.sim.livenessTicksMax(this.scenario.settings) * tickUs
     this.queue.removeWhere((event) => event.kind === 'nemesis' || event.kind === 'fault')
+    // As when a lab run ends: a change not committed by now is not carried out (one appended may still commit).
+    const abandoned = this.membershipTasks.splice(0).map((task) => describeMembershipChange(task.change))
     this.slowNodes = false
     this.network.heal()
     this.network.calm()
     for (const node of this.nodes) {
       node.crashArmed = undefined
       if (node.clockRate !== 1) this.setClockRate(node, 1)
+      if (node.removed) continue
       if (node.core === undefined) {
         this.counts.restarts += 1
         this.start(node, node.clock.periodUs)
@@ -1038,7 +1260,8 @@ export class Simulation {
     }
     const probe = this.workload.clients.find((client) => client.isProbe)!
     this.schedule(0, { kind: 'invoke', client: probe.process })
-    return `bound ${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks`
+    const notCarriedOut = abandoned.length === 0 ? '' : `; membership changes not carried out: ${abandoned.join(', ')}`
+    return `bound ${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks${notCarriedOut}`
   }
 
   private checkLiveness(): void {
@@ -1052,13 +1275,16 @@ export class Simulation {
     const states = this.nodes.map((node) => describeStatus(node)).join('; ')
     const bound = overTime ? `${this.protocol.sim.livenessTicksMax(this.scenario.settings)} ticks` : `${livenessStepsMax} steps`
     const probe = this.probeAcked ? 'the probe write was acknowledged' : 'the probe write was never acknowledged'
-    this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}`)
+    const pending = this.membershipTasks.map((task) => `${describeMembershipChange(task.change)} (${task.proposals} proposals)`)
+    const changing = pending.length === 0 ? '' : `; membership changes not committed: ${pending.join(', ')}`
+    this.monitor.fail('liveness', `no convergence within ${bound} of healing: ${probe}; ${states}${changing}`)
     this.finish(false)
   }
 
   /** The probe write is acknowledged, and the correct nodes, all up and running, agree (the descriptor's sim.converged). */
   private converged(): boolean {
     if (!this.probeAcked) return false
+    if (this.membershipUsed) return this.convergedInFinalConfiguration()
     const statuses: CoreStatus[] = []
     for (const node of this.nodes) {
       if (this.faulty.has(node.id)) continue
@@ -1152,19 +1378,33 @@ function convergedOnLeader(statuses: readonly CoreStatus[]): boolean {
   return statuses.every((status) => status.commitIndex === leader.lastIndex && status.appliedIndex === leader.appliedIndex)
 }
 
-function newNode(id: NodeId, clock: NodeClock, committedAt: CommittedEntryAt): SimNode {
+function newNode(id: NodeId, startMembers: readonly NodeId[], clock: NodeClock, committedAt: CommittedEntryAt): SimNode {
   return {
-    id, clock, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
+    id, clock, startMembers, removed: false, core: undefined, status: undefined, incarnation: 0, paused: false, deferred: [], tickToken: 0, records: [],
     durable: new DurableLog(committedAt), kv: new KeyValueStore(), proposals: new Map(), reads: new Map(), crashArmed: undefined,
     timerFactor: clock.timerFactor, clockRate: 1, clockBaseUs: 0, clockBaseMs: 0, fsyncUs: clock.fsyncUs, fsyncJitterUs: 0, blocked: false, afterSync: [],
   }
 }
 
 export function describeStatus(node: SimNode): string {
+  if (node.removed) return `${node.id} removed`
   if (node.core === undefined) return `${node.id} down`
   const status = node.status!
   const leader = status.leader === undefined ? '' : ` leader=${status.leader}`
   return `${node.id}${node.paused ? ' paused' : ''} ${status.role} t${status.term}${leader} commit ${status.commitIndex}/${status.lastIndex} applied ${status.appliedIndex}`
+}
+
+function describeMembershipChange(change: MembershipChange): string {
+  switch (change.kind) {
+    case 'addLearner':
+      return `add ${change.node} as a learner`
+    case 'promote':
+      return `promote ${change.node}`
+    case 'remove':
+      return `remove ${change.node}`
+    default:
+      return assertNever(change.kind, 'membership change')
+  }
 }
 
 function tagKey(tag: { clientId: string; seq: number }): string {

@@ -33,6 +33,10 @@ function expectPass(summary: RunSummary): void {
   expect(verdict?.linearizable === true && broken.length === 0, [`linearizable: ${verdict?.linearizable}`, ...broken, verdict?.witness ?? ''].join('\n')).toBe(true)
   expect(summary.lostWrites, 'final reads judged every acknowledged write').toMatchObject({ lost: 0, finalReadsFound: true })
   expect(summary.lostWrites!.acknowledged).toBeGreaterThan(0)
+  // The replicas trace their configurations, so the verdict checks election safety per configuration.
+  const perConfiguration = verdict?.invariants.find((invariant) => invariant.name === 'election-safety-per-configuration')
+  expect(perConfiguration, 'the verdict names election-safety-per-configuration').toMatchObject({ ok: true })
+  expect(perConfiguration!.detail).toMatch(/^[1-9]\d* election\(s\): each leader was elected under the newest committed configuration or one change from it/)
 }
 
 /** Every membership fault of the schedule was carried out (with what the record says when not). */

@@ -116,7 +116,7 @@ faults:
     expect(plan.reasons.join('\n')).toMatch(/the fault at 1 s \(byzantine\)/)
   })
 
-  it('refuses a schedule with membership changes, saying the simulated cluster keeps its members', () => {
+  it('plays membership changes on Raft (they are carried out through the leader), and says why a protocol without them cannot', () => {
     const experiment = experimentOf(`
 name: grows
 protocol: raft
@@ -133,12 +133,16 @@ faults:
       { atMs: 3000, fault: { kind: 'removeNode', target: 'leader' } },
     ]
     const plan = planReplay(experiment, schedule, { source: 'x', command: 'y' })
-    expect(plan.ok).toBe(false)
-    if (plan.ok) return
-    expect(plan.reasons).toEqual(['addNode at 1 s', 'promote at 2 s', 'removeNode at 3 s'].map((what) => {
-      const [kind, , at] = what.split(' ')
-      return `the fault at ${at} s (${kind}): ${kind} is a membership change, which the simulator does not replay yet: its cluster keeps the members it started with (run it in the lab)`
-    }))
+    expect(plan.ok, plan.ok ? '' : plan.reasons.join('\n')).toBe(true)
+    // Experiment validation refuses membership faults outside Raft; a schedule built by hand still meets the simulator's refusal.
+    const pbft = experimentOf(`
+name: pbft-grows
+protocol: pbft
+cluster: {nodes: 4}
+workload: {duration: 4s}
+`)
+    const refused = planReplay(pbft, schedule.slice(0, 1), { source: 'x', command: 'y' })
+    expect(refused).toEqual({ ok: false, reasons: ['the fault at 1 s (addNode): addNode is a membership change, and PBFT has none'] })
   })
 })
 

@@ -115,12 +115,13 @@ export function addCoverage(coverage: Coverage, result: SimResult): void {
 
 /** Runs each seed; returns the failures as printable reports (empty when all passed). */
 export function runSeeds(
-  seeds: readonly number[], options: Omit<SimOptions, 'seed'>, file: string, coverage?: Coverage,
+  seeds: readonly number[], options: Omit<SimOptions, 'seed'>, file: string, coverage?: Coverage, each?: (result: SimResult) => void,
 ): string[] {
   const failures: string[] = []
   for (const seed of seeds) {
     const result = simulate({ ...options, seed })
     if (coverage !== undefined) addCoverage(coverage, result)
+    each?.(result)
     if (!result.ok) failures.push(describeFailure(result, vitestReplay(seed, file)))
   }
   return failures

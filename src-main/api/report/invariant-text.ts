@@ -52,6 +52,12 @@ export const invariantTexts: Readonly<Record<string, InvariantText>> = {
     '리더 완전성',
     '새 리더는 자신이 선출되기 전에 커밋된 엔트리를 모두 가지고 있습니다.',
   ),
+  'election-safety-per-configuration': text(
+    'Election safety per configuration',
+    'Every leader was elected under the newest committed configuration or one change from it, so no two leaders were elected by disjoint majorities; no term had two leaders (runs that change membership).',
+    '구성별 선거 안전성',
+    '모든 리더는 가장 최근에 커밋된 구성이나 그로부터 한 번 바뀐 구성에서 선출되었으므로, 겹치지 않는 두 과반이 각각 리더를 뽑은 적이 없습니다. 한 term에 리더가 둘인 적도 없습니다(멤버십을 바꾸는 실행).',
+  ),
   'final-state-agreement': text(
     'Final states agree',
     'Nodes that end at the same applied index hold the same state.',

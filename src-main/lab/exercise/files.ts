@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { formatFieldErrors, type ValidationLocale } from '../../api/validate.js'
+import { formatFieldErrors, membershipRaftOnlyError, type FieldError, type ValidationLocale } from '../../api/validate.js'
+import { isMembershipFault } from '../../faults/fault.js'
 import { validateExerciseText } from '../../api/exercise/validate.js'
 import type { Exercise } from '../../api/exercise/schema.js'
 import { formatFileRefusal, loadExperimentFile, readTextFile } from '../experiment-file.js'
@@ -46,7 +47,22 @@ export function loadExerciseFile(file: string, experimentsDir = defaultExperimen
     if (!loaded.ok) return { ok: false, message: `${file}: runs.${index}.experiment: ${loaded.message}` }
     experiments[run.id] = { file: experimentFile, text: loaded.text, experiment: loaded.experiment }
   }
+  const stepErrors = membershipStepErrors(result.exercise, experiments)
+  if (stepErrors.length > 0) return { ok: false, message: formatFieldErrors(stepErrors, file, locale) }
   return { ok: true, loaded: { file, text, exercise: result.exercise, experiments } }
+}
+
+/** A step that changes the membership, on a run whose experiment is not single-group Raft: refused as the experiment would be. */
+function membershipStepErrors(exercise: Exercise, experiments: LoadedExercise['experiments']): FieldError[] {
+  const errors: FieldError[] = []
+  exercise.runs.forEach((run, runIndex) => {
+    const { protocol, cluster } = experiments[run.id]!.experiment
+    if (protocol === 'raft' && cluster.groups <= 1) return
+    run.steps.forEach((step, stepIndex) => {
+      if (isMembershipFault(step.do)) errors.push(membershipRaftOnlyError(`runs.${runIndex}.steps.${stepIndex}.do`, protocol, cluster.groups))
+    })
+  })
+  return errors
 }
 
 /** Every exercise of a folder, in course order; the ones that do not load are returned as problems. */

@@ -94,6 +94,8 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private readonly mutations: RaftMutations
   /** The configuration in force (the latest in the log, thesis §4.1) and those before it in the log. */
   private readonly configs: ConfigHistory
+  /** What the last config event described (traceConfiguration); undefined before the first step. */
+  private configTraced: { config: RaftConfig; index: number; committed: boolean } | undefined
   private readonly electionTimeoutMin: number
   private readonly readsPendingMax: number
   private readonly budgets: ReturnType<typeof byteBudgets>
@@ -302,6 +304,7 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
     const termBefore = this.term
     action()
     this.maybeRequestSnapshot()
+    this.traceConfiguration()
     this.assertInvariants(termBefore)
     const ready = this.ready
     this.ready = emptyReady()
@@ -332,6 +335,18 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
 
   private send(to: NodeId, message: RaftMessage): void {
     this.ready.messages.push({ to, message })
+  }
+
+  /** A config event when the configuration in force (or whether it is committed) differs from the one last traced. */
+  private traceConfiguration(): void {
+    // By reference: every change of configuration (an append, a truncation, a snapshot) is a new object.
+    const config = this.configs.latest
+    const index = this.configs.latestIndex
+    const committed = index <= this.commitIndex
+    const traced = this.configTraced
+    if (traced !== undefined && traced.config === config && traced.index === index && traced.committed === committed) return
+    this.configTraced = { config, index, committed }
+    this.ready.events.push({ kind: 'config', voters: [...config.voters], learners: [...config.learners], index, committed })
   }
 
   private note(text: string): void {

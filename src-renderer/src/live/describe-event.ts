@@ -2,7 +2,7 @@
 import type { TraceEvent } from '../../../src-main/api/trace'
 import { describeFault, type Translate } from '../charts/common'
 
-export const logKinds = ['role', 'term', 'vote', 'commit', 'apply', 'append', 'truncate', 'slot', 'checkpoint', 'conflict', 'fault', 'links', 'process', 'send', 'recv', 'drop', 'note', 'frame-error', 'stats'] as const
+export const logKinds = ['role', 'term', 'vote', 'commit', 'apply', 'append', 'truncate', 'config', 'slot', 'checkpoint', 'conflict', 'fault', 'links', 'process', 'send', 'recv', 'drop', 'note', 'frame-error', 'stats'] as const
 
 /** Term runs as text: "2" or "1, 2 from 5". */
 function describeRuns(runs: readonly [number, number][]): string {
@@ -26,6 +26,10 @@ export function describeEvent(event: TraceEvent, t: Translate): string {
       return t('event.truncateRange', { fromIndex: event.fromIndex, toIndex: event.toIndex, terms: describeRuns(event.runs), leader: event.leader ?? '–', term: event.term })
     case 'append':
       return t('event.append', { fromIndex: event.fromIndex, toIndex: event.toIndex, terms: describeRuns(event.runs), ms: event.persistMs })
+    case 'config': {
+      const state = t(event.committed ? 'event.configCommitted' : 'event.configPending')
+      return t('event.config', { index: event.index, state, voters: event.voters.join(', '), learners: event.learners.length === 0 ? '–' : event.learners.join(', ') })
+    }
     case 'slot':
       return t('event.slot', { seq: event.seq, phase: event.phase, view: event.view })
     case 'checkpoint':

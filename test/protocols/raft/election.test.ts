@@ -236,13 +236,15 @@ describe('Raft §5.2 leader election', () => {
   it('role, term and vote events trace every transition', () => {
     const cluster = new Cluster()
     cluster.elect('n1')
-    expect(cluster.events.get('n1')!.filter((event) => event.kind !== 'commit')).toEqual([
+    // Each core's first step traces the configuration it starts from (and a commit may make it committed).
+    expect(cluster.events.get('n1')![0]).toEqual({ kind: 'config', voters: ['n1', 'n2', 'n3'], learners: [], index: 0, committed: true })
+    expect(cluster.events.get('n1')!.filter((event) => event.kind !== 'commit' && event.kind !== 'config')).toEqual([
       { kind: 'term', term: 1 },
       { kind: 'vote', term: 1, votedFor: 'n1' },
       { kind: 'role', role: 'candidate', term: 1 },
       { kind: 'role', role: 'leader', term: 1, leader: 'n1' },
     ])
-    expect(cluster.events.get('n2')).toEqual([
+    expect(cluster.events.get('n2')!.filter((event) => event.kind !== 'config')).toEqual([
       { kind: 'term', term: 1 },
       { kind: 'role', role: 'follower', term: 1 },
       { kind: 'vote', term: 1, votedFor: 'n1' },

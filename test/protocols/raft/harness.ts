@@ -22,6 +22,7 @@
  * tickMs, and `elapse` moves it on without a tick (a node whose timers run late: a slow fsync, a
  * stalled event loop). A restart keeps it (the machine's clock does not restart with the process).
  */
+import { leaderConfigurationProblem } from '../../../src-main/checker/configurations.js'
 import { seededRandom } from '../../../src-main/protocols/common/random.js'
 import { RaftCore } from '../../../src-main/protocols/raft/index.js'
 import type { ConfigChange } from '../../../src-main/protocols/raft/config.js'
@@ -419,14 +420,8 @@ export class Cluster {
   }
 
   private checkLeaderConfig(id: NodeId, core: RaftCore, term: number): void {
-    const committed = this.committedConfig
-    if (committed === undefined) return
-    const config = core.configuration()
-    const apart = changesApart(config, committed)
-    if (apart > 1) {
-      this.violation(`configurations: ${id}, leader of term ${term}, runs voters ${config.voters.join(', ')} (entry ${config.index}), ` +
-        `${apart} changes from the newest committed voters ${committed.voters.join(', ')} (entry ${committed.index})`)
-    }
+    const problem = leaderConfigurationProblem(id, core.configuration(), this.committedConfig)
+    if (problem !== undefined) this.violation(`configurations: leader of term ${term}: ${problem}`)
   }
 
   /** A snapshot replaces the state machine: every entry it holds must be what was applied anywhere at its index. */
@@ -484,18 +479,6 @@ function listOf<T>(map: Map<NodeId, T[]>, id: NodeId): T[] {
     map.set(id, list)
   }
   return list
-}
-
-/** How many nodes have a different role (voter, learner, absent) in two configurations. */
-function changesApart(
-  a: { voters: readonly NodeId[]; learners: readonly NodeId[] },
-  b: { voters: readonly NodeId[]; learners: readonly NodeId[] },
-): number {
-  const roleIn = (config: typeof a, node: NodeId): string => config.voters.includes(node) ? 'voter' : config.learners.includes(node) ? 'learner' : 'absent'
-  const nodes = new Set([...a.voters, ...a.learners, ...b.voters, ...b.learners])
-  let apart = 0
-  for (const node of nodes) if (roleIn(a, node) !== roleIn(b, node)) apart += 1
-  return apart
 }
 
 function linkKey(from: NodeId, to: NodeId): string {

@@ -238,3 +238,19 @@ describe('replacing a crashed server with a fresh one (new id, empty disk)', () 
     expect(cluster.violations).toEqual([])
   })
 })
+
+describe('the trace follows the configuration (config events, for the checker)', () => {
+  it('a node traces the configuration it starts from, each change it appends, and the moment it commits', () => {
+    const cluster = new Cluster({ ids: ['n1', 'n2', 'n3'] })
+    cluster.elect('n1') // its noop is entry 1: the change is entry 2
+    cluster.addNode('n4')
+    cluster.reconfigure('n1', { kind: 'addLearner', node: 'n4' })
+    cluster.stabilize()
+    const configs = cluster.events.get('n1')!.filter((event) => event.kind === 'config')
+    expect(configs).toEqual([
+      { kind: 'config', voters: ['n1', 'n2', 'n3'], learners: [], index: 0, committed: true },
+      { kind: 'config', voters: ['n1', 'n2', 'n3'], learners: ['n4'], index: 2, committed: false },
+      { kind: 'config', voters: ['n1', 'n2', 'n3'], learners: ['n4'], index: 2, committed: true },
+    ])
+  })
+})

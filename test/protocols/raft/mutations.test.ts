@@ -49,7 +49,7 @@ describe('mutation flags break the property they name', () => {
     expect(broken.cluster.role('n1')).toBe('leader')
     expect(broken.cluster.violations.join('\n')).toMatch(/leader completeness: n1/)
     // Caught at the election too: n1's configuration is two changes from the newest committed one.
-    expect(broken.cluster.violations.join('\n')).toMatch(/configurations: n1, leader of term 3, .* 2 changes from the newest committed/)
+    expect(broken.cluster.violations.join('\n')).toMatch(/configurations: leader of term 3: n1 was elected under .* 2 changes from the newest committed/)
   })
 
   it('twoChangesPending: a write committed by the newest configuration is lost to a leader of the oldest', () => {
@@ -60,7 +60,7 @@ describe('mutation flags break the property they name', () => {
     const broken = twoPendingChanges({ twoChangesPending: true })
     expect(broken.writeApplied).toBe(true)
     expect(broken.cluster.violations.join('\n')).toMatch(/leader completeness: n2/)
-    expect(broken.cluster.violations.join('\n')).toMatch(/configurations: n2, leader of term 2, .* 2 changes from the newest committed/)
+    expect(broken.cluster.violations.join('\n')).toMatch(/configurations: leader of term 2: n2 was elected under .* 2 changes from the newest committed/)
   })
 
   it('truncateOnStaleAppend: a stale AppendEntries erases an acknowledged, committed entry', () => {
