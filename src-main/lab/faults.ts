@@ -18,7 +18,7 @@
  */
 import type { Experiment, LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
-import { describeFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
+import { describeFault, isMembershipFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
 import type { MembershipChange, MembershipView, NodeSettings } from '../protocols/descriptor.js'
 import type { Random } from '../protocols/types.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -74,6 +74,8 @@ export class FaultInjector {
    * voters given (undefined: this run cannot add nodes).
    */
   joiningSettings?: (node: string, voters: readonly string[]) => NodeSettings
+  /** Why this run takes no membership change (not single-group Raft); undefined where it does. */
+  membershipRefusal?: string
   /** Called after a node joined or left (the runner tells the workload and the frames). */
   onMembersChanged: () => void = () => undefined
   /** Per node, how many configuration changes it refused (its trace notes), to propose again. */
@@ -155,6 +157,7 @@ export class FaultInjector {
 
   private async fire(fault: Fault, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
     if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}` }
+    if (isMembershipFault(fault) && this.membershipRefusal !== undefined) return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${this.membershipRefusal}` }
     let targets: string[]
     try {
       targets = this.resolveTargets(fault)
