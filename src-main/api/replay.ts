@@ -126,6 +126,11 @@ export function applyReplayEvent(state: ReplayState, event: TraceEvent, group = 
 export function buildReplayTimeline(nodes: readonly string[], events: readonly TraceEvent[], group = 0): ReplayTimeline {
   const sorted = events.filter((event) => (replayKinds as readonly string[]).includes(event.kind)).sort((a, b) => a.t - b.t)
   const state = initialReplayState(nodes)
+  // Before the first leader traced its configuration the cluster had the bootstrap one, which is
+  // what that first leader reports (no change is made without a leader): nodes added later are
+  // not drawn at the start either.
+  const firstMembers = sorted.find((event) => event.kind === 'members')
+  if (firstMembers !== undefined) applyReplayEvent(state, { ...firstMembers, t: Number.NEGATIVE_INFINITY }, group)
   const snapshots: ReplayState[] = [cloneState(state)]
   sorted.forEach((event, i) => {
     applyReplayEvent(state, event, group)

@@ -102,8 +102,9 @@ describe('replay of membership changes: the configuration as it was at the chose
     return Object.fromEntries(replayMembers(timeline, state).map((node) => [node, state.nodes[node]!.member]))
   }
 
-  it('before D started, the canvas holds the three voters only', () => {
+  it('before D started, the canvas holds the three voters only, from the start of the run (before the first leader said so)', () => {
     expect(membersAt(500)).toEqual({ A: 'voter', B: 'voter', C: 'voter' })
+    expect(membersAt(-1000)).toEqual({ A: 'voter', B: 'voter', C: 'voter' })
   })
   it('D joins (started, not yet in the configuration), then is a learner, then a voter', () => {
     expect(membersAt(1050)).toEqual({ A: 'voter', B: 'voter', C: 'voter', D: 'joining' })
