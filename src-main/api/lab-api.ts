@@ -48,7 +48,8 @@ export type { Fault } from '../faults/fault.js'
 import type { Fault } from '../faults/fault.js'
 
 /** `atMs`: when the lab carried the fault out, in experiment time (as summary.faults[].atMs). */
-export type FaultResult = { ok: true; targets: string[]; atMs?: number } | { ok: false; error: string; atMs?: number }
+/** `detail` of a fault carried out: what the lab adds about how (a leader's removal: whether it handed over). */
+export type FaultResult = { ok: true; targets: string[]; atMs?: number; detail?: string } | { ok: false; error: string; atMs?: number }
 
 /**
  * A node's place in a Raft configuration: a voter, a learner (catches up, does not vote), joining

@@ -318,7 +318,7 @@ export class ExperimentRun {
   async inject(fault: Fault): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
     const injected = await this.faults.inject(fault)
-    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs) }
+    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs), ...(injected.detail === undefined ? {} : { detail: injected.detail }) }
     return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs) }
   }
 

@@ -73,6 +73,8 @@ test('the injector adds D, promotes it and removes the leader; the canvas and th
     expect(removed).toMatch(/^[ABCD]$/)
     await injector.getByTestId('inject-remove-leader').click()
     await expect(log).toContainText(/Remove the leader \([ABCD]\) — done \([ABCD]\)/, { timeout: 30_000 })
+    // The lab says how: the leader handed its leadership over before its removal.
+    await expect(log.getByTestId('injected-detail').first()).toContainText(/leadership transferred to [ABCD] in \d+ ms/)
     await expect(injector.getByTestId(`node-${removed}`)).toHaveAttribute('data-member', 'removed')
     await expect(injector.getByTestId(`node-state-${removed}`)).toHaveText('removed')
     const remaining = ['A', 'B', 'C', 'D'].filter((node) => node !== removed)

@@ -88,7 +88,8 @@ export function useFaultInjector() {
   const partitioning = ref(false)
   const groupOf = ref<Record<string, number>>({})
   const busy = ref(false)
-  const log = ref<{ at: number; label: string; ok: boolean; message: string }[]>([])
+  /** `detail`: what the lab said of how a fault was carried out (a leader's removal: handed over or not). */
+  const log = ref<{ at: number; label: string; ok: boolean; message: string; detail?: string }[]>([])
 
   const nodes = computed(() => {
     void version.value
@@ -120,7 +121,8 @@ export function useFaultInjector() {
     busy.value = true
     try {
       const result = await run.inject(fault)
-      log.value = [{ at: result.atMs ?? live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error }, ...log.value].slice(0, injectedLogMax)
+      const entry = { at: result.atMs ?? live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error, ...(result.ok && result.detail !== undefined ? { detail: result.detail } : {}) }
+      log.value = [entry, ...log.value].slice(0, injectedLogMax)
     } finally {
       busy.value = false
     }

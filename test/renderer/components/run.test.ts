@@ -407,10 +407,12 @@ describe('membership changes on the live run page (Raft)', () => {
     await injector().get('[data-testid=inject-add-node]').trigger('click')
     await flush()
     expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'addNode', node: 'G' })
+    vi.mocked(lab.api.injectFault).mockResolvedValueOnce({ ok: true, targets: ['A'], detail: 'leadership transferred to B in 12 ms, before the removal' })
     await injector().get('[data-testid=inject-remove-leader]').trigger('click')
     await flush()
     expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'removeNode', target: 'leader' })
-    expect(injector().get('[data-testid=injected-log]').text()).toContain('Remove the leader (A)')
+    expect(injector().get('[data-testid=injected-log]').text()).toContain('Remove the leader (A) — done (A)')
+    expect(injector().get('[data-testid=injected-detail]').text()).toContain('leadership transferred to B')
 
     lab.emit(membershipFrame(5200, { A: 'voter', B: 'voter', C: 'removed', D: 'voter', E: 'voter', F: 'voter' }))
     await vi.waitFor(() => expect(injector().get('[data-testid=node-C]').classes()).toContain('removed'))
