@@ -100,6 +100,15 @@ export function injectorActionsFor(protocol: string): InjectorAction[] {
   return (protocolNames as readonly string[]).includes(protocol) ? injectorActionsOf(descriptorOf(protocol)) : []
 }
 
+/**
+ * Why a cluster of `protocol` with `groups` groups takes no membership change (addNode, promote,
+ * removeNode), in the words validation uses; undefined where it does (Raft, one group).
+ */
+export function membershipUnavailable(protocol: string, groups: number): { protocol: string } | undefined {
+  if (protocol === 'raft' && groups <= 1) return undefined
+  return { protocol: protocol === 'raft' ? 'raft with several groups (MultiRaft)' : protocol }
+}
+
 export const byzantineSchema = z.union([
   z.enum(byzantineKindNames, { error: (issue) => `expected one of ${byzantineKindNames.join(', ')}, got ${describeValue(issue.input)}` }),
   z

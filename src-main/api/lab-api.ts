@@ -48,11 +48,20 @@ export type { Fault } from '../faults/fault.js'
 import type { Fault } from '../faults/fault.js'
 
 /** `atMs`: when the lab carried the fault out, in experiment time (as summary.faults[].atMs). */
-export type FaultResult = { ok: true; targets: string[]; atMs?: number } | { ok: false; error: string; atMs?: number }
+/** `detail` of a fault carried out: what the lab adds about how (a leader's removal: whether it handed over). */
+export type FaultResult = { ok: true; targets: string[]; atMs?: number; detail?: string } | { ok: false; error: string; atMs?: number }
+
+/**
+ * A node's place in a Raft configuration: a voter, a learner (catches up, does not vote), joining
+ * (started, not yet in the leader's configuration), or removed (gone for good).
+ */
+export type MemberRole = 'voter' | 'learner' | 'joining' | 'removed'
 
 export interface NodeLiveStatus {
   node: string
   process: 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
+  /** Raft: its place in the leader's configuration; absent where the membership is fixed (PBFT, MultiRaft). */
+  member?: MemberRole
   role: string
   term: number
   commitIndex: number

@@ -7,10 +7,11 @@
  * every replaySnapshotEvery events: a seek finds its place by binary search and folds at most that
  * many events onto the nearest snapshot before it.
  */
+import type { MemberRole } from './lab-api.js'
 import type { TraceEvent } from './trace.js'
 
 /** The trace kinds a replay needs; nothing else changes what the canvas draws. */
-export const replayKinds = ['role', 'term', 'process', 'links'] as const
+export const replayKinds = ['role', 'term', 'process', 'links', 'members'] as const
 
 /** A snapshot of the cluster every this many state events (memory: one state per snapshot). */
 export const replaySnapshotEvery = 256
@@ -29,12 +30,16 @@ export interface ReplayNode {
   knownLeader?: string
   /** Experiment time of the node's last role change (ms). */
   sinceMs?: number
+  /** Raft: its place in the configuration at that moment; absent while the membership is fixed. */
+  member?: MemberRole
 }
 
 export interface ReplayState {
   nodes: Record<string, ReplayNode>
   /** Directed links (from, to) cut by the lab at that moment. */
   cut: [string, string][]
+  /** Raft: the leader's configuration at that moment (`members` events); absent before the first. */
+  members?: { voters: string[]; learners: string[]; committed: boolean }
 }
 
 export interface ReplayTimeline {
@@ -56,13 +61,28 @@ function isLeaderRole(role: string): boolean {
 }
 
 function cloneState(state: ReplayState): ReplayState {
-  return { nodes: Object.fromEntries(Object.entries(state.nodes).map(([node, value]) => [node, { ...value }])), cut: state.cut }
+  const clone: ReplayState = { nodes: Object.fromEntries(Object.entries(state.nodes).map(([node, value]) => [node, { ...value }])), cut: state.cut }
+  if (state.members !== undefined) clone.members = state.members
+  return clone
+}
+
+/** A node's place in `members`; a removed node stays removed (it never comes back). */
+function memberRoleIn(members: NonNullable<ReplayState['members']>, node: string, before: MemberRole | undefined): MemberRole {
+  if (before === 'removed') return 'removed'
+  if (members.voters.includes(node)) return 'voter'
+  return members.learners.includes(node) ? 'learner' : 'joining'
 }
 
 /** Folds one event into `state` (mutating it); events of unknown nodes or other groups change nothing. */
 export function applyReplayEvent(state: ReplayState, event: TraceEvent, group = 0): void {
   if (event.kind === 'links') {
     state.cut = event.cut.map(([from, to]) => [from, to])
+    return
+  }
+  if (event.kind === 'members') {
+    const members = { voters: [...event.voters], learners: [...event.learners], committed: event.committed }
+    state.members = members
+    for (const [name, node] of Object.entries(state.nodes)) node.member = memberRoleIn(members, name, node.member)
     return
   }
   const node = state.nodes[event.node]
@@ -85,6 +105,7 @@ export function applyReplayEvent(state: ReplayState, event: TraceEvent, group = 
       // A removed node (membership change) is gone for good, as one that exited.
       node.process = event.state === 'resumed' ? 'up' : event.state === 'removed' ? 'exited' : event.state
       // A node that went down leads nothing; it says its role again when it is back.
+      if (event.state === 'removed') node.member = 'removed'
       if (event.state === 'crashed' || event.state === 'exited' || event.state === 'removed') {
         node.leader = false
         node.role = event.state === 'removed' ? 'exited' : event.state
@@ -105,6 +126,11 @@ export function applyReplayEvent(state: ReplayState, event: TraceEvent, group = 
 export function buildReplayTimeline(nodes: readonly string[], events: readonly TraceEvent[], group = 0): ReplayTimeline {
   const sorted = events.filter((event) => (replayKinds as readonly string[]).includes(event.kind)).sort((a, b) => a.t - b.t)
   const state = initialReplayState(nodes)
+  // Before the first leader traced its configuration the cluster had the bootstrap one, which is
+  // what that first leader reports (no change is made without a leader): nodes added later are
+  // not drawn at the start either.
+  const firstMembers = sorted.find((event) => event.kind === 'members')
+  if (firstMembers !== undefined) applyReplayEvent(state, { ...firstMembers, t: Number.NEGATIVE_INFINITY }, group)
   const snapshots: ReplayState[] = [cloneState(state)]
   sorted.forEach((event, i) => {
     applyReplayEvent(state, event, group)
@@ -132,6 +158,19 @@ export function replayStateAt(timeline: ReplayTimeline, atMs: number): ReplaySta
   const state = cloneState(timeline.snapshots[snapshotIndex]!)
   for (let i = snapshotIndex * replaySnapshotEvery; i < count; i += 1) applyReplayEvent(state, timeline.events[i]!, timeline.group)
   return state
+}
+
+/**
+ * The nodes that belong on the canvas at that moment: every node while the membership is fixed;
+ * with membership changes, the members then (voters and learners), the nodes joining that have
+ * started, and those already removed (drawn as gone); a node not yet started is left out.
+ */
+export function replayMembers(timeline: ReplayTimeline, state: ReplayState): string[] {
+  if (state.members === undefined) return timeline.nodes
+  return timeline.nodes.filter((node) => {
+    const value = state.nodes[node]
+    return value !== undefined && (value.member === 'voter' || value.member === 'learner' || value.member === 'removed' || value.process !== 'starting')
+  })
 }
 
 /** Whom the cluster follows at that moment: the leader (primary) of the highest term (view) any up node claims. */

@@ -42,6 +42,11 @@ export type TraceEvent =
   /** The lab's link faults from `t` on: every directed link (from, to) that is cut. Node 'lab'. */
   | { t: number; node: string; kind: 'links'; cut: [string, string][] }
   /**
+   * Raft membership: the configuration the leader holds from `t` on (voters and learners; in force
+   * once in its log, `committed` once a majority has it), each time it changes. Node 'lab'.
+   */
+  | { t: number; node: string; kind: 'members'; voters: string[]; learners: string[]; committed: boolean }
+  /**
    * Messages. `id` names one message (unique per sender, across its restarts): its send, receipt and
    * drop carry the same id (traces before message ids have none). `range`: the log indexes (Raft) or
    * sequence numbers (PBFT) the message carries or acknowledges; `heartbeat`: it carries only

@@ -191,6 +191,11 @@ export class Cluster {
     this.send(id, { type: 'reconfigure', change })
   }
 
+  /** Asks `id`, if it leads, to hand leadership to `target` (Raft §3.10; others ignore it, with a note). */
+  transferLeader(id: string, target: string): void {
+    this.send(id, { type: 'transfer-leader', target })
+  }
+
   /**
    * Takes a node out of the cluster for good, once its removal committed: every other replica stops
    * dialling it and refuses it, and its process is stopped (asked to shut down; killed if it hangs).

@@ -18,7 +18,7 @@
  */
 import type { Experiment, LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
-import { describeFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
+import { describeFault, isMembershipFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
 import type { MembershipChange, MembershipView, NodeSettings } from '../protocols/descriptor.js'
 import type { Random } from '../protocols/types.js'
 import type { TraceEvent } from '../api/trace.js'
@@ -34,10 +34,16 @@ export const membershipChangeMaxMs = 20_000
  * leader busy catching a learner up may take a while, and stays leader: proposing again is harmless).
  */
 const membershipAttemptMs = 3000
+/**
+ * How long a removal of the leader waits for the leadership it hands over to reach another voter
+ * before the leader removes itself instead. The core abandons a transfer after an election timeout;
+ * this only bounds the wait when the new leader's election is slow to show in the trace.
+ */
+export const leadershipTransferMaxMs = 2000
 
 /** What became of a fault on one of its nodes. */
 type NodeResult =
-  | { node: string; outcome: 'applied'; atMs: number; doneAtMs: number }
+  | { node: string; outcome: 'applied'; atMs: number; doneAtMs: number; note?: string }
   | { node: string; outcome: 'failed'; atMs: number; error: string }
   | { node: string; outcome: 'not-carried-out'; atMs: number; why: string }
 
@@ -68,6 +74,8 @@ export class FaultInjector {
    * voters given (undefined: this run cannot add nodes).
    */
   joiningSettings?: (node: string, voters: readonly string[]) => NodeSettings
+  /** Why this run takes no membership change (not single-group Raft); undefined where it does. */
+  membershipRefusal?: string
   /** Called after a node joined or left (the runner tells the workload and the frames). */
   onMembersChanged: () => void = () => undefined
   /** Per node, how many configuration changes it refused (its trace notes), to propose again. */
@@ -149,6 +157,7 @@ export class FaultInjector {
 
   private async fire(fault: Fault, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
     if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}` }
+    if (isMembershipFault(fault) && this.membershipRefusal !== undefined) return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${this.membershipRefusal}` }
     let targets: string[]
     try {
       targets = this.resolveTargets(fault)
@@ -177,8 +186,8 @@ export class FaultInjector {
       if (this.endedBecause !== undefined) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: this.endedBecause }
       const atMs = this.clock()
       try {
-        await this.applyOnNode(fault, node)
-        return { node, outcome: 'applied', atMs, doneAtMs: this.clock() }
+        const note = await this.applyOnNode(fault, node)
+        return { node, outcome: 'applied', atMs, doneAtMs: this.clock(), ...(note === undefined ? {} : { note }) }
       } catch (caught) {
         if (caught instanceof RunEndedError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: caught.message }
         if (caught instanceof StartCancelledError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `the run ended while ${node} was still starting (${Math.round(this.clock() - atMs)} ms after the restart began)` }
@@ -195,30 +204,41 @@ export class FaultInjector {
     return result
   }
 
-  private async applyOnNode(fault: NodeFault, node: string): Promise<void> {
+  /** Carries out `fault` on `node`; resolves with what its record should add, if anything. */
+  private async applyOnNode(fault: NodeFault, node: string): Promise<string | undefined> {
     switch (fault.kind) {
       case 'crash':
-        return this.cluster.crash(node)
+        await this.cluster.crash(node)
+        return undefined
       case 'restart':
         await this.cluster.restart(node)
-        return this.applyLinkRules()
+        this.applyLinkRules()
+        return undefined
       case 'pause':
-        return this.cluster.pause(node)
+        await this.cluster.pause(node)
+        return undefined
       case 'resume':
-        return this.cluster.resume(node)
+        await this.cluster.resume(node)
+        return undefined
       case 'slowDisk':
-        return this.cluster.setSlowDisk(node, fault.ms, fault.jitterMs ?? 0)
+        this.cluster.setSlowDisk(node, fault.ms, fault.jitterMs ?? 0)
+        return undefined
       case 'campaign':
-        return this.cluster.campaign(node)
+        this.cluster.campaign(node)
+        return undefined
       case 'byzantine':
-        return this.cluster.setByzantine(node, fault.behaviour)
+        this.cluster.setByzantine(node, fault.behaviour)
+        return undefined
       case 'clockSkew':
-        return this.cluster.setClockRate(node, fault.factor)
+        this.cluster.setClockRate(node, fault.factor)
+        return undefined
       case 'addNode':
-        return this.addNode(node)
+        await this.addNode(node)
+        return undefined
       case 'promote':
         if (!this.cluster.replicas.has(node) || this.cluster.isRemoved(node)) throw new Error(`${node} is not in the cluster: add it (addNode) before promoting it`)
-        return this.changeConfiguration({ kind: 'promote', node }, (configuration) => configuration.voters.includes(node))
+        await this.changeConfiguration({ kind: 'promote', node }, (configuration) => configuration.voters.includes(node))
+        return undefined
       case 'removeNode':
         return this.removeNode(node)
       default:
@@ -238,15 +258,43 @@ export class FaultInjector {
   }
 
   /**
-   * Has the leader commit the node's removal, then stops the node for good. A leader that removes
-   * itself steps down once that committed (thesis §4.2.2); it is stopped as soon as it is no longer
-   * needed for the commit, and the remaining voters elect a leader among themselves.
+   * Has the leader commit the node's removal, then stops the node for good. The leader's own removal
+   * is graceful (thesis §3.10, §4.2.2): it first hands leadership to an up-to-date voter, and the new
+   * leader commits the removal, so the cluster is never without a leader for an election timeout. If
+   * the transfer does not happen in time, the leader removes itself and steps down once that
+   * committed; the remaining voters then elect a leader among themselves. Resolves with which way
+   * a leader's removal went.
    */
-  private async removeNode(node: string): Promise<void> {
-    if (this.cluster.isRemoved(node)) return
+  private async removeNode(node: string): Promise<string | undefined> {
+    if (this.cluster.isRemoved(node)) return undefined
+    const handover = this.leaders.leader() === node ? await this.handOverLeadership(node) : undefined
     await this.changeConfiguration({ kind: 'remove', node }, (configuration) => !configuration.voters.includes(node) && !configuration.learners.includes(node))
     await this.cluster.removeNode(node)
     this.onMembersChanged()
+    return handover
+  }
+
+  /**
+   * Asks `leader` to hand leadership to the voter (up, not itself) with the longest log, and waits
+   * (bounded) for another node to lead. Resolves with what happened, in words for the fault's record.
+   */
+  private async handOverLeadership(leader: string): Promise<string> {
+    const voters = this.cluster.replicas.get(leader)?.status?.configuration?.voters ?? []
+    const candidates = voters
+      .filter((voter) => voter !== leader && !this.cluster.isRemoved(voter) && this.cluster.replicas.get(voter)?.state === 'up')
+      .sort((a, b) => (this.cluster.replicas.get(b)?.status?.lastIndex ?? 0) - (this.cluster.replicas.get(a)?.status?.lastIndex ?? 0))
+    const target = candidates[0]
+    if (target === undefined) return 'leadership not transferred (no other voter up): the leader removed itself'
+    const startedMs = this.clock()
+    this.cluster.transferLeader(leader, target)
+    const someoneElseLeads = () => {
+      const now = this.leaders.leader()
+      return now !== undefined && now !== leader && this.cluster.replicas.get(now)?.state === 'up'
+    }
+    if (await this.until(someoneElseLeads, leadershipTransferMaxMs)) {
+      return `leadership transferred to ${this.leaders.leader()} in ${Math.round(this.clock() - startedMs)} ms, before the removal`
+    }
+    return `leadership transfer to ${target} not done within ${leadershipTransferMaxMs} ms: the leader removed itself`
   }
 
   /**
@@ -444,6 +492,7 @@ function combineResults(fault: Fault, results: NodeResult[], scheduledAtMs: numb
   const atMs = Math.max(scheduledAtMs, ...results.map((result) => result.atMs))
   const notes: string[] = []
   if (fault.kind === 'restart' && applied.length > 0) notes.push(`up after ${Math.round(Math.max(...applied.map((result) => result.doneAtMs - result.atMs)))} ms`)
+  for (const result of applied) if (result.note !== undefined) notes.push(results.length > 1 ? `${result.node}: ${result.note}` : result.note)
   const targets = applied.map((result) => result.node)
   if (failed.length > 0) {
     const errors = failed.map((result) => (results.length > 1 ? `${result.node}: ${result.error}` : result.error))

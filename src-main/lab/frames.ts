@@ -7,7 +7,7 @@
  * trace. Frames carry the cluster's state changes only: messages, appends, commits and applies come
  * by the thousand per second and are read from the run's trace instead (LabApi.readTrace).
  */
-import type { LiveFrame, NodeLiveStatus } from '../api/lab-api.js'
+import type { LiveFrame, MemberRole, NodeLiveStatus } from '../api/lab-api.js'
 import type { RunSeriesPoint } from '../api/run-file.js'
 import type { TraceEvent } from '../api/trace.js'
 import type { ReplicaStatus } from '../replica/control.js'
@@ -32,6 +32,10 @@ export class FrameAggregator {
   private readonly statuses = new Map<string, ReplicaStatus>()
   private readonly ops = { ok: 0, fail: 0, info: 0 }
   private readonly previousOps = { ok: 0, fail: 0, info: 0 }
+  /** Raft: the leader's configuration from the newest `members` event (undefined: fixed membership so far). */
+  private members?: { voters: readonly string[]; learners: readonly string[] }
+  /** Nodes removed from the cluster (membership changes): gone for good. */
+  private readonly removed = new Set<string>()
   readonly series: SeriesPoint[] = []
 
   constructor(private readonly runId: string) {}
@@ -42,6 +46,8 @@ export class FrameAggregator {
       // status of that process comes after this; the sampling in take() alone misses a crash and
       // restart that both fall between two frames (a late timer on a busy orchestrator).
       if (event.kind === 'process' && (event.state === 'crashed' || event.state === 'exited' || event.state === 'removed')) this.statuses.delete(event.node)
+      if (event.kind === 'process' && event.state === 'removed') this.removed.add(event.node)
+      if (event.kind === 'members') this.members = { voters: event.voters, learners: event.learners }
       if (event.kind === 'send') this.messagesByType[event.type] = (this.messagesByType[event.type] ?? 0) + 1
       if (traceOnlyKinds.has(event.kind)) continue
       if (this.events.length < frameEventsMax) this.events.push(event)
@@ -70,9 +76,11 @@ export class FrameAggregator {
       // then it is not what the old process was (a leader, say).
       if (state === 'crashed' || state === 'exited' || state === 'starting') this.statuses.delete(node)
       const status = this.statuses.get(node)
+      const member = this.memberRole(node)
       return {
         node,
         process: state,
+        ...(member === undefined ? {} : { member }),
         role: state === 'crashed' || state === 'exited' ? 'down' : (status?.role ?? 'unknown'),
         term: status?.term ?? 0,
         commitIndex: status?.commitIndex ?? 0,
@@ -98,6 +106,15 @@ export class FrameAggregator {
     this.latencies = []
     this.messagesByType = {}
     return frame
+  }
+
+  /** The node's place in the newest configuration the lab traced; undefined while the membership is fixed. */
+  private memberRole(node: string): MemberRole | undefined {
+    if (this.removed.has(node)) return 'removed'
+    const members = this.members
+    if (members === undefined) return undefined
+    if (members.voters.includes(node)) return 'voter'
+    return members.learners.includes(node) ? 'learner' : 'joining'
   }
 
   private seriesPoint(t: number, nodes: NodeLiveStatus[], leader: string | undefined): SeriesPoint {

@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { resolveNode, type Experiment } from '../api/experiment.js'
+import { membershipUnavailable, resolveNode, type Experiment } from '../api/experiment.js'
 import type { Fault, FaultResult, LabStreamMessage, TraceQuery, TraceWindow } from '../api/lab-api.js'
 import { TraceIndexBuilder, readTraceWindow } from './trace-index.js'
 import { readLatencyBreakdown } from './latency-breakdown.js'
@@ -100,6 +100,8 @@ export class ExperimentRun {
   private readonly scriptResults: ScriptStepResult[] = []
   private convergenceCheck?: () => void
   private traceClosed = false
+  /** The configuration last traced as a `members` event (voters|learners|committed). */
+  private membersTraced = ''
   /** Replicas that ended without the lab asking (also in the trace), for the summary. */
   private readonly replicaExits: ReplicaExit[] = []
   /** Why the run cannot complete, found while it ran (a full disk); the first cause wins. */
@@ -316,7 +318,7 @@ export class ExperimentRun {
   async inject(fault: Fault): Promise<FaultResult> {
     if (!this.faults) return { ok: false, error: 'the cluster is not running' }
     const injected = await this.faults.inject(fault)
-    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs) }
+    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs), ...(injected.detail === undefined ? {} : { detail: injected.detail }) }
     return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs) }
   }
 
@@ -330,6 +332,8 @@ export class ExperimentRun {
     this.faults = new FaultInjector(this.cluster, this.leaders, experiment.network, seededRandom(experiment.seed, 'faults'), () => Math.max(0, this.now() - this.workloadStartMs))
     this.faults.onRecord = (fault) => this.recordFaultEvent(fault)
     this.faults.joiningSettings = (id, voters) => joiningSettings(experiment, id, voters)
+    const membership = membershipUnavailable(experiment.protocol, experiment.cluster.groups)
+    if (membership !== undefined) this.faults.membershipRefusal = `membership changes are Raft only (one group), not ${membership.protocol}`
     // The workload's clients reach an added node too (a removed one stops answering; they go elsewhere).
     this.faults.onMembersChanged = () => {
       if (this.workload?.connected) this.workload.send({ type: 'endpoints', nodes: this.cluster!.clientEndpoints() })
@@ -512,6 +516,7 @@ export class ExperimentRun {
     this.frames.setStatus(node, status)
     this.countMessages(node, status)
     this.onEvents(events)
+    this.traceMembers(node, status)
     this.faults?.observe(events)
     this.convergenceCheck?.()
   }
@@ -528,6 +533,19 @@ export class ExperimentRun {
     }
     this.traceFile.write(lines.join('\n') + '\n')
     this.frames.addEvents(events)
+  }
+
+  /**
+   * Raft membership: traces the leader's configuration (a `members` event) each time it changes, so
+   * the live view and the replay draw who is a voter, a learner, or no member at each moment.
+   */
+  private traceMembers(node: string, status: ReplicaStatus): void {
+    const configuration = status.configuration
+    if (configuration === undefined || node !== this.leaders.leader()) return
+    const key = `${configuration.voters.join(',')}|${configuration.learners.join(',')}|${configuration.committed}`
+    if (key === this.membersTraced) return
+    this.membersTraced = key
+    this.onEvents([{ t: this.now(), node: 'lab', kind: 'members', voters: [...configuration.voters], learners: [...configuration.learners], committed: configuration.committed }])
   }
 
   /**

@@ -47,6 +47,7 @@ export function adapterFor(config: ReplicaConfig): AnyAdapter {
     settleUnpersistedPrefixFirst: host.settleUnpersistedPrefixFirst ?? false,
     ...(host.snapshotInput === undefined ? {} : { snapshotInput: (index: number, data: Uint8Array) => host.snapshotInput!(index, data) as never }),
     ...(host.reconfigureInput === undefined ? {} : { reconfigureInput: host.reconfigureInput }),
+    ...(protocol.sim.transferInput === undefined ? {} : { transferInput: protocol.sim.transferInput }),
     ...(host.configuration === undefined ? {} : { configuration: (core: AnyCore) => host.configuration!(core as never) }),
     ...(host.recoveredSnapshot === undefined ? {} : { recoveredSnapshot: (core: AnyCore) => host.recoveredSnapshot!(core as never) }),
     ...(protocol.clients.kind === 'quorum' ? { replies: quorumReplies(protocol.clients) } : {}),

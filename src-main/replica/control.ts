@@ -20,6 +20,8 @@ export type ControlRequest =
   | { type: 'campaign' }
   /** Raft membership: propose this single-server change at this node (the leader appends it; others refuse, with a note). */
   | { type: 'reconfigure'; change: MembershipChange }
+  /** Raft §3.10: this node, if it leads, hands leadership to `target` (others ignore it, with a note). */
+  | { type: 'transfer-leader'; target: string }
   /** A node removed from the cluster: stop dialling it and refuse its connections. */
   | { type: 'remove-peer'; node: string }
   | { type: 'clock-rate'; factor: number }

@@ -67,6 +67,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   snapshotInput?: (index: number, data: Uint8Array) => Parameters<ProtocolCore<M, P>['step']>[0]
   /** Raft membership changes (HostHooks.reconfigureInput and configuration). */
   reconfigureInput?: (change: MembershipChange) => { kind: string }
+  /** Raft §3.10: the input that asks a leader to hand leadership to `target` (the descriptor's sim.transferInput). */
+  transferInput?: (target: string) => { kind: string }
   configuration?: (core: ProtocolCore<M, P>) => MembershipView | undefined
   /** The snapshot the core rebuilt from its records (HostHooks.recoveredSnapshot). */
   recoveredSnapshot?: (core: ProtocolCore<M, P>) => { index: number; data: Uint8Array } | undefined
@@ -281,6 +283,19 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (input === undefined || this.adapter.configuration?.(this.core) === undefined) return false
     this.trace({ kind: 'note', text: `asked to change the configuration: ${change.kind} ${change.node}` })
     this.stepAndSchedule(input(change) as Parameters<ProtocolCore<M, P>['step']>[0])
+    return true
+  }
+
+  /**
+   * Asks this node to hand leadership to `target` (a graceful removal of the leader); returns false
+   * when the protocol has no transfers. A node that does not lead, or a target that is no voter,
+   * ignores it: its trace says why.
+   */
+  transferLeadership(target: string): boolean {
+    const input = this.adapter.transferInput
+    // A MultiRaft core has no configuration, and no single leader to transfer.
+    if (input === undefined || this.adapter.configuration?.(this.core) === undefined) return false
+    this.stepAndSchedule(input(target) as Parameters<ProtocolCore<M, P>['step']>[0])
     return true
   }
 

@@ -142,6 +142,9 @@ function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report
         case 'reconfigure':
           if (!host.reconfigure(request.change)) host.trace({ kind: 'note', text: `${config.protocol} has no membership changes` })
           return
+        case 'transfer-leader':
+          if (!host.transferLeadership(request.target)) host.trace({ kind: 'note', text: `${config.protocol} has no leadership transfer` })
+          return
         case 'remove-peer':
           return host.removePeer(request.node)
         case 'clock-rate':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildReplayTimeline, cutPairs, replayLeader, replaySnapshotEvery, replayStateAt } from '../../src-main/api/replay'
+import { buildReplayTimeline, cutPairs, replayLeader, replayMembers, replaySnapshotEvery, replayStateAt } from '../../src-main/api/replay'
 import type { TraceEvent } from '../../src-main/api/trace'
 
 const nodes = ['A', 'B', 'C']
@@ -79,5 +79,47 @@ describe('the cluster at time T, rebuilt from the trace', () => {
     const state = replayStateAt(grouped, 10)
     expect(state.nodes.A!.leader).toBe(false)
     expect(state.nodes.B!.leader).toBe(true)
+  })
+})
+
+describe('replay of membership changes: the configuration as it was at the chosen time', () => {
+  // Three nodes grow by D (a learner, then a voter), and C leaves.
+  const grow: TraceEvent[] = [
+    { t: -500, node: 'A', kind: 'process', state: 'up' },
+    { t: -500, node: 'B', kind: 'process', state: 'up' },
+    { t: -500, node: 'C', kind: 'process', state: 'up' },
+    { t: 100, node: 'A', kind: 'role', role: 'leader', term: 1 },
+    { t: 101, node: 'lab', kind: 'members', voters: ['A', 'B', 'C'], learners: [], committed: true },
+    { t: 1000, node: 'D', kind: 'process', state: 'up' },
+    { t: 1100, node: 'lab', kind: 'members', voters: ['A', 'B', 'C'], learners: ['D'], committed: true },
+    { t: 2000, node: 'lab', kind: 'members', voters: ['A', 'B', 'C', 'D'], learners: [], committed: true },
+    { t: 3000, node: 'lab', kind: 'members', voters: ['A', 'B', 'D'], learners: [], committed: true },
+    { t: 3100, node: 'C', kind: 'process', state: 'removed', detail: 'removed from the cluster' },
+  ]
+  const timeline = buildReplayTimeline(['A', 'B', 'C', 'D'], grow)
+  const membersAt = (atMs: number) => {
+    const state = replayStateAt(timeline, atMs)
+    return Object.fromEntries(replayMembers(timeline, state).map((node) => [node, state.nodes[node]!.member]))
+  }
+
+  it('before D started, the canvas holds the three voters only, from the start of the run (before the first leader said so)', () => {
+    expect(membersAt(500)).toEqual({ A: 'voter', B: 'voter', C: 'voter' })
+    expect(membersAt(-1000)).toEqual({ A: 'voter', B: 'voter', C: 'voter' })
+  })
+  it('D joins (started, not yet in the configuration), then is a learner, then a voter', () => {
+    expect(membersAt(1050)).toEqual({ A: 'voter', B: 'voter', C: 'voter', D: 'joining' })
+    expect(membersAt(1500)).toEqual({ A: 'voter', B: 'voter', C: 'voter', D: 'learner' })
+    expect(membersAt(2500)).toEqual({ A: 'voter', B: 'voter', C: 'voter', D: 'voter' })
+  })
+  it('C, out of the configuration and stopped, is removed from then on; scrubbing back shows it a voter again', () => {
+    expect(membersAt(4000)).toEqual({ A: 'voter', B: 'voter', C: 'removed', D: 'voter' })
+    expect(replayStateAt(timeline, 4000).members).toEqual({ voters: ['A', 'B', 'D'], learners: [], committed: true })
+    expect(membersAt(2500).C).toBe('voter')
+  })
+  it('a run without membership events draws every node, with no member field', () => {
+    const fixed = buildReplayTimeline(nodes, events)
+    const state = replayStateAt(fixed, 200)
+    expect(replayMembers(fixed, state)).toEqual(nodes)
+    expect(state.nodes.A!.member).toBeUndefined()
   })
 })

@@ -11,7 +11,7 @@ import { validateExperimentText } from '../../src-main/api/validate.js'
 import { describePlannedFault } from '../../src-main/api/report/analysis.js'
 import { faultKindOfDescription } from '../../src-main/api/exercise/steps.js'
 import { describeFault, faultKinds, partitionCuts, resolveNodeTarget, type Fault, type FaultKind } from '../../src-main/faults/fault.js'
-import { FaultInjector } from '../../src-main/lab/faults.js'
+import { FaultInjector, leadershipTransferMaxMs } from '../../src-main/lab/faults.js'
 import type { Cluster } from '../../src-main/lab/cluster.js'
 import type { LeaderTracker } from '../../src-main/lab/leadership.js'
 import { seededRandom } from '../../src-main/protocols/common/random.js'
@@ -168,9 +168,18 @@ function recordingCluster(refuseFirst = 0) {
       report([])
     },
     removeNode: async (node: string) => void calls.push(`removeNode ${node}`),
+    // Leadership transfer: the target leads at once (as it reports), unless transfers are ignored.
+    transferLeader: (node: string, target: string) => {
+      calls.push(`transfer ${node} to ${target}`)
+      if (!recording.transfersIgnored) {
+        recording.leader = target
+        report([])
+      }
+    },
   }
-  const leaders = { leader: () => 'A' }
-  return { cluster: cluster as unknown as Cluster, leaders: leaders as unknown as LeaderTracker, calls, rules, observers }
+  const recording = { leader: 'A', transfersIgnored: false }
+  const leaders = { leader: () => recording.leader }
+  return { cluster: cluster as unknown as Cluster, leaders: leaders as unknown as LeaderTracker, calls, rules, observers, recording }
 }
 
 /** An injector on a recording cluster that can add nodes (their settings name the voters they start from). */
@@ -230,8 +239,9 @@ describe("the runner's injector", () => {
         case 'promote':
           return expect([injected.outcome, injected.detail]).toEqual(['failed', 'failed: D is not in the cluster: add it (addNode) before promoting it'])
         case 'removeNode':
-          // The leader removes itself: the removal commits, then its process stops for good.
-          return expect([injected.outcome, ...calls]).toEqual(['applied', 'reconfigure A remove A', 'removeNode A'])
+          // The leader hands over to the up voter (B is paused), C commits A's removal, then A stops for good.
+          expect(injected.detail).toMatch(/^leadership transferred to C in \d+ ms, before the removal$/)
+          return expect([injected.outcome, ...calls]).toEqual(['applied', 'transfer A to C', 'reconfigure C remove A', 'removeNode A'])
         default:
           return kind satisfies never
       }
@@ -240,6 +250,15 @@ describe("the runner's injector", () => {
 })
 
 describe("the runner's injector: membership changes", () => {
+  it('removes a leader that does not hand over in time itself: it proposes its own removal, and the record says so', async () => {
+    const { injector, calls, recording } = membershipInjector()
+    recording.transfersIgnored = true
+    const injected = await injector.inject({ kind: 'removeNode', target: 'leader' })
+    expect(injected.outcome).toBe('applied')
+    expect(injected.detail).toBe(`leadership transfer to C not done within ${leadershipTransferMaxMs} ms: the leader removed itself`)
+    expect(calls).toEqual(['transfer A to C', 'reconfigure A remove A', 'removeNode A'])
+  })
+
   it('adds a node as a learner from the voters in force, promotes it, and removes a voter, each through the leader', async () => {
     const { injector, calls, cluster } = membershipInjector()
     let membersChanged = 0

@@ -76,4 +76,19 @@ describe('live frames', () => {
     expect(frame.events.map((event) => event.kind)).toEqual(['role'])
     expect(frame.messagesByType).toEqual({ AppendEntries: 1 })
   })
+
+  it('says each node\'s place in the configuration the lab traced: voter, learner, joining, removed (Raft membership changes)', () => {
+    const frames = new FrameAggregator('run')
+    // Before any configuration is traced the membership is fixed: no member field at all.
+    expect(frames.take(1100, 1000, states([['A', 'up'], ['B', 'up']]), 'A').nodes.map((node) => node.member)).toEqual([undefined, undefined])
+    frames.addEvents([{ t: 1150, node: 'lab', kind: 'members', voters: ['A', 'B', 'C'], learners: ['D'], committed: true }])
+    const grown = frames.take(1200, 1000, states([['A', 'up'], ['B', 'up'], ['C', 'up'], ['D', 'up'], ['E', 'starting']]), 'A')
+    expect(Object.fromEntries(grown.nodes.map((node) => [node.node, node.member]))).toEqual({ A: 'voter', B: 'voter', C: 'voter', D: 'learner', E: 'joining' })
+    frames.addEvents([
+      { t: 1250, node: 'lab', kind: 'members', voters: ['A', 'B', 'D'], learners: [], committed: true },
+      { t: 1260, node: 'C', kind: 'process', state: 'removed', detail: 'removed from the cluster' },
+    ])
+    const after = frames.take(1300, 1000, states([['A', 'up'], ['B', 'up'], ['C', 'exited'], ['D', 'up']]), 'A')
+    expect(Object.fromEntries(after.nodes.map((node) => [node.node, node.member]))).toEqual({ A: 'voter', B: 'voter', C: 'removed', D: 'voter' })
+  })
 })

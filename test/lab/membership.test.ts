@@ -13,17 +13,26 @@ import { ExperimentRun } from '../../src-main/lab/runner.js'
 import { repositoryRoot } from '../../src-main/lab/paths.js'
 import type { RunSummary } from '../../src-main/api/summary.js'
 import type { FinalState } from '../../src-main/replica/control.js'
+import type { TraceEvent } from '../../src-main/api/trace.js'
+import { computeLeadership } from '../../src-main/lab/leadership.js'
 
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-membership-'))
 afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }))
 
-async function run(file: string): Promise<{ summary: RunSummary; finalStates: FinalState[] }> {
+async function run(file: string): Promise<{ summary: RunSummary; finalStates: FinalState[]; electionTimeoutMinMs: number }> {
   const loaded = loadExperimentFile(path.join(repositoryRoot(), 'experiments', file))
   if (!loaded.ok) throw new Error(loaded.message)
   const summary = await new ExperimentRun(loaded.experiment, { runsDir }).execute()
   expect(summary.completed, summary.error).toBe(true)
   const finalStates = JSON.parse(fs.readFileSync(path.join(summary.runDir, 'final-states.json'), 'utf8')) as FinalState[]
-  return { summary, finalStates }
+  const [electionTimeoutMinMs] = (loaded.experiment.cluster as unknown as { electionTimeoutMs: [number, number] }).electionTimeoutMs
+  return { summary, finalStates, electionTimeoutMinMs: electionTimeoutMinMs! }
+}
+
+/** The run's trace, as its file holds it. */
+function readTrace(summary: RunSummary): TraceEvent[] {
+  const text = fs.readFileSync(path.join(summary.runDir, 'trace.ndjson'), 'utf8')
+  return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as TraceEvent)
 }
 
 /** The verdict PASS (linearizable, every invariant holds), and no acknowledged write lost; else what failed. */
@@ -42,7 +51,8 @@ function expectPass(summary: RunSummary): void {
 /** Every membership fault of the schedule was carried out (with what the record says when not). */
 function expectMembershipApplied(summary: RunSummary, count: number): void {
   const membership = summary.faults.filter((fault) => /^(add node|promote|remove node) /.test(fault.action))
-  expect(membership.map((fault) => `${fault.action}: ${fault.outcome}${fault.detail ? ` (${fault.detail})` : ''}`)).toEqual(membership.map((fault) => `${fault.action}: applied`))
+  const described = membership.map((fault) => `${fault.action}: ${fault.outcome}${fault.detail ? ` (${fault.detail})` : ''}`)
+  expect(membership.map((fault) => `${fault.action}: ${fault.outcome}`), described.join('\n')).toEqual(membership.map((fault) => `${fault.action}: applied`))
   expect(membership).toHaveLength(count)
 }
 
@@ -66,11 +76,20 @@ describe('membership changes as faults (Raft, real processes)', () => {
     expectPass(summary)
   }, 120_000)
 
-  it('removes the leader of five: it commits its own removal and stops, the four others elect a leader and end alike', async () => {
-    const { summary, finalStates } = await run('raft-5-remove-leader.yaml')
+  it('removes the leader of five gracefully: it hands leadership to an up-to-date voter, which commits the removal; the cluster is never without a leader for an election timeout, and the four others end alike', async () => {
+    const { summary, finalStates, electionTimeoutMinMs } = await run('raft-5-remove-leader.yaml')
     expectMembershipApplied(summary, 1)
-    const removed = summary.faults.find((fault) => fault.action === 'remove node leader')!.targets
+    const fault = summary.faults.find((candidate) => candidate.action === 'remove node leader')!
+    const removed = fault.targets
     expect(removed).toHaveLength(1)
+    // The trace's own facts: from the first leader on, every interval in which no running node led.
+    const trace = readTrace(summary)
+    const leadership = computeLeadership(trace, 0, Math.max(...trace.map((event) => event.t)))
+    const firstLeaderMs = leadership.tenures[0]!.fromMs
+    const gaps = computeLeadership(trace, firstLeaderMs, Math.max(...trace.map((event) => event.t))).leaderlessIntervals.map((gap) => Math.round(gap.toMs - gap.fromMs))
+    expect(Math.max(0, ...gaps), `leaderless intervals after the first election (ms): ${gaps.join(', ')}; election timeout ${electionTimeoutMinMs} ms`).toBeLessThan(electionTimeoutMinMs)
+    expect(leadership.tenures.some((tenure) => tenure.node !== removed[0] && tenure.fromMs > firstLeaderMs), 'another node leads after the removal').toBe(true)
+    expect(fault.detail, 'the fault record says the leadership went to another voter').toMatch(/^leadership transferred to [A-E] in \d+ ms/)
     expectFinalConfiguration(finalStates, ['A', 'B', 'C', 'D', 'E'].filter((node) => node !== removed[0]))
     expectPass(summary)
   }, 120_000)

@@ -22,6 +22,9 @@ export const roleColors: Record<string, string> = {
   other: '#66d9e8',
 }
 
+/** A learner's lane (membership changes): catching up, no vote. */
+const learnerColor = '#a5d8ff'
+
 /** Process state wins over role: a crashed leader is drawn crashed. */
 export function segmentKind(segment: Pick<RoleSegment, 'role' | 'process'>): string {
   if (segment.process !== 'up') return segment.process
@@ -59,10 +62,12 @@ export function buildRoleLanesOption(live: LiveRun, ctx: ChartContext): EChartsO
   live.nodes.forEach((node, lane) => {
     live.segments.get(node)?.forEach((segment) => {
       const kind = segmentKind(segment)
+      // A learner's bar is pale: it catches up but does not vote (membership changes).
+      const learner = segment.nonVoting === true ? ` (${ctx.t('membership.member.learner')})` : ''
       data.push({
-        name: `${node}: ${segment.process === 'up' ? roleWord(ctx.t, segment.role) : ctx.t(`process.${segment.process}`)} · ${ctx.t('chart.term')} ${segment.term}`,
+        name: `${node}: ${segment.process === 'up' ? roleWord(ctx.t, segment.role) : ctx.t(`process.${segment.process}`)}${learner} · ${ctx.t('chart.term')} ${segment.term}`,
         value: [seconds(segment.start), seconds(segment.end), lane, segment.term],
-        itemStyle: { color: roleColors[kind] },
+        itemStyle: { color: segment.nonVoting === true ? learnerColor : roleColors[kind]! },
       })
     })
   })

@@ -707,6 +707,27 @@ export const en = {
   courseCounted: {
     title: 'Course: {n} exercises',
   },
+  // Raft membership changes (issue 15): the canvas's member words, the injector's membership actions.
+  membership: {
+    member: { voter: 'voter', learner: 'learner', joining: 'joining', removed: 'removed' },
+    column: 'Member',
+    event: 'configuration: voters {voters}; learners {learners} ({state})',
+    committed: 'committed',
+    pending: 'not committed yet',
+    none: '–',
+    title: 'Membership',
+    addNode: 'Add node {node}',
+    promote: 'Promote {node}',
+    remove: 'Remove {node}',
+    removeLeader: 'Remove the leader ({node})',
+    noLeaderToRemove: 'No leader to remove',
+    unavailable: 'Membership changes need Raft with one group; this run is {protocol}.',
+    multiRaft: 'MultiRaft (several groups)',
+    pickLearner: 'Promote takes a learner: select one on the canvas.',
+    pickMember: 'Select a member to remove it.',
+    nodesMax: 'The cluster has the most nodes a run may have ({max}).',
+    hint: 'Add starts a fresh node as a learner; promote makes a learner a voter; remove takes a node out for good (the leader hands over its leadership first).',
+  },
 }
 
 export type Messages = typeof en

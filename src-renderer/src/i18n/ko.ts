@@ -707,4 +707,25 @@ export const ko: Messages = {
   courseCounted: {
     title: '과정: 연습 {n}개',
   },
+  // Raft 멤버십 변경(이슈 15): 캔버스의 구성원 낱말, 장애 주입기의 멤버십 동작.
+  membership: {
+    member: { voter: '투표자', learner: '학습자', joining: '합류 중', removed: '제거됨' },
+    column: '구성원',
+    event: '구성: 투표자 {voters}, 학습자 {learners} ({state})',
+    committed: '커밋됨',
+    pending: '아직 커밋 안 됨',
+    none: '없음',
+    title: '멤버십',
+    addNode: '노드 {node} 추가',
+    promote: '{node} 승격',
+    remove: '{node} 제거',
+    removeLeader: '리더 제거({node})',
+    noLeaderToRemove: '제거할 리더가 없음',
+    unavailable: '멤버십 변경은 그룹이 하나인 Raft에서만 됩니다. 이 실행은 {protocol}입니다.',
+    multiRaft: 'MultiRaft(그룹 여럿)',
+    pickLearner: '승격은 학습자에게만 됩니다. 캔버스에서 학습자를 고르세요.',
+    pickMember: '제거할 구성원을 고르세요.',
+    nodesMax: '클러스터가 실행에 둘 수 있는 노드 수의 최대({max})에 이르렀습니다.',
+    hint: '추가는 새 노드를 학습자로 띄웁니다. 승격은 학습자를 투표자로 만듭니다. 제거는 노드를 영영 뺍니다(리더는 먼저 리더 자리를 넘깁니다).',
+  },
 }

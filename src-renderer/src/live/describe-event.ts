@@ -2,7 +2,7 @@
 import type { TraceEvent } from '../../../src-main/api/trace'
 import { describeFault, type Translate } from '../charts/common'
 
-export const logKinds = ['role', 'term', 'vote', 'commit', 'apply', 'append', 'truncate', 'config', 'slot', 'checkpoint', 'conflict', 'fault', 'links', 'process', 'send', 'recv', 'drop', 'note', 'frame-error', 'stats'] as const
+export const logKinds = ['role', 'term', 'vote', 'commit', 'apply', 'append', 'truncate', 'config', 'slot', 'checkpoint', 'conflict', 'fault', 'links', 'members', 'process', 'send', 'recv', 'drop', 'note', 'frame-error', 'stats'] as const
 
 /** Term runs as text: "2" or "1, 2 from 5". */
 function describeRuns(runs: readonly [number, number][]): string {
@@ -38,6 +38,12 @@ export function describeEvent(event: TraceEvent, t: Translate): string {
       return t('event.conflict', { from: event.from, type: event.type, view: event.view, seq: event.seq })
     case 'links':
       return event.cut.length === 0 ? t('event.linksHealed') : t('event.links', { links: event.cut.map(([from, to]) => `${from}→${to}`).join(' ') })
+    case 'members':
+      return t('membership.event', {
+        voters: event.voters.join(', '),
+        learners: event.learners.length > 0 ? event.learners.join(', ') : t('membership.none'),
+        state: t(event.committed ? 'membership.committed' : 'membership.pending'),
+      })
     case 'send':
       return t('event.send', { type: event.type, to: event.to, bytes: event.bytes })
     case 'recv':

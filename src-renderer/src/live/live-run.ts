@@ -55,6 +55,8 @@ export interface RoleSegment {
   role: string
   term: number
   process: NodeLiveStatus['process']
+  /** Raft membership changes: a learner (or a node joining) is drawn apart from a voter. */
+  nonVoting?: true
 }
 
 export interface Interval {
@@ -119,6 +121,8 @@ export class LiveRun {
   readonly messageEvents = new RingBuffer<MessageEvent>(liveBounds.messageEventsMax)
   readonly faults = new RingBuffer<FaultEvent>(liveBounds.faultsMax)
   readonly lag = new Map<string, LagState>()
+  /** Nodes removed from the cluster (membership changes): their lane ends at the removal. */
+  readonly removed = new Set<string>()
   latest: NodeLiveStatus[] = []
   /**
    * The directed links the lab has cut, from its newest `links` event: what it applied, so a
@@ -245,13 +249,22 @@ export class LiveRun {
   private trackSegments(frame: LiveFrame): void {
     for (const status of frame.nodes) {
       const lane = this.segments.get(status.node)
-      if (lane === undefined) continue
+      if (lane === undefined || this.removed.has(status.node)) continue
       const open = lane.last()
-      if (open !== undefined && open.role === status.role && open.term === status.term && open.process === status.process) {
+      if (status.member === 'removed') {
+        // Gone for good: the lane ends here rather than running on as a node that is down.
+        this.removed.add(status.node)
+        if (open !== undefined) open.end = frame.t
+        continue
+      }
+      const nonVoting = status.member === 'learner' || status.member === 'joining'
+      if (open !== undefined && open.role === status.role && open.term === status.term && open.process === status.process && (open.nonVoting === true) === nonVoting) {
         open.end = frame.t
       } else {
         if (open !== undefined) open.end = frame.t
-        lane.push({ start: open?.end ?? Math.max(0, frame.t - 100), end: frame.t, role: status.role, term: status.term, process: status.process })
+        const segment: RoleSegment = { start: open?.end ?? Math.max(0, frame.t - 100), end: frame.t, role: status.role, term: status.term, process: status.process }
+        if (nonVoting) segment.nonVoting = true
+        lane.push(segment)
       }
     }
   }

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest'
 import type { RunSummary } from '../../../src-main/api/summary'
-import type { LabApi, TraceQuery } from '../../../src-main/api/lab-api'
+import type { LabApi, LiveFrame, NodeLiveStatus, TraceQuery } from '../../../src-main/api/lab-api'
 import type { TraceEvent } from '../../../src-main/api/trace'
 import RunPage from '../../../src-renderer/src/components/run/RunPage.vue'
 import { useRunStore } from '../../../src-renderer/src/stores/run'
@@ -379,5 +379,53 @@ describe('following one operation on the run page', () => {
     latency().vm.$emit('item', { seriesIndex: 0, data: [3.009, 9, 4, 3009] })
     await vi.waitFor(() => expect(wrapper.get('[data-testid=latency-dot-note]').text()).not.toContain('Click a dot'))
     expect(wrapper.get('[data-testid=latency-dot-note]').text()).toBe('No acknowledged operation of the stored history matches that dot.')
+  })
+})
+
+describe('membership changes on the live run page (Raft)', () => {
+  /** A frame after the fixture's, with each node's place in the configuration. */
+  function membershipFrame(t: number, members: Record<string, NodeLiveStatus['member']>): LiveFrame {
+    const nodes: NodeLiveStatus[] = Object.entries(members).map(([node, member]) => ({
+      node, member, process: member === 'removed' ? 'exited' : 'up', role: member === 'removed' ? 'down' : node === 'A' ? 'leader' : 'follower', term: 2, commitIndex: 9, appliedIndex: 9, lastIndex: 9,
+    }))
+    return { kind: 'frame', runId: 'run-fixture', t, nodes, leader: 'A', ops: { ok: 4800, fail: 0, info: 3 }, latencies: [], events: [], eventsOmitted: 0, messagesByType: {} }
+  }
+
+  it('draws an added learner hollow and labelled, promotes it and adds the next node through the lab, and greys a removed node with no links', async () => {
+    const { lab, wrapper } = await startedRun()
+    lab.emit(membershipFrame(5100, { A: 'voter', B: 'voter', C: 'voter', D: 'voter', E: 'voter', F: 'learner' }))
+    const injector = () => wrapper.get('[data-testid=fault-injector]')
+    // The injector follows the frames a few times a second.
+    await vi.waitFor(() => expect(injector().get('[data-testid=node-F]').classes()).toContain('learner'))
+    expect(injector().get('[data-testid=node-state-F]').text()).toBe('learner · 2')
+    expect(injector().get('[data-testid=inject-add-node]').text()).toBe('Add node G')
+    await injector().get('[data-testid=node-F]').trigger('pointerdown')
+    expect(injector().get('[data-testid=selected-node]').text()).toContain('learner')
+    await injector().get('[data-testid=inject-promote]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'promote', node: 'F' })
+    await injector().get('[data-testid=inject-add-node]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'addNode', node: 'G' })
+    vi.mocked(lab.api.injectFault).mockResolvedValueOnce({ ok: true, targets: ['A'], detail: 'leadership transferred to B in 12 ms, before the removal' })
+    await injector().get('[data-testid=inject-remove-leader]').trigger('click')
+    await flush()
+    expect(lab.api.injectFault).toHaveBeenLastCalledWith('run-fixture', { kind: 'removeNode', target: 'leader' })
+    expect(injector().get('[data-testid=injected-log]').text()).toContain('Remove the leader (A) — done (A)')
+    expect(injector().get('[data-testid=injected-detail]').text()).toContain('leadership transferred to B')
+
+    lab.emit(membershipFrame(5200, { A: 'voter', B: 'voter', C: 'removed', D: 'voter', E: 'voter', F: 'voter' }))
+    await vi.waitFor(() => expect(injector().get('[data-testid=node-C]').classes()).toContain('removed'))
+    expect(injector().get('[data-testid=node-state-C]').text()).toBe('removed')
+    expect(injector().get('[data-testid=node-F]').classes()).not.toContain('learner')
+    expect(injector().findAll('[data-testid^=link-]').map((link) => link.attributes('data-testid')).filter((id) => id!.split('-').includes('C'))).toEqual([])
+  })
+
+  it('disables the membership actions with the reason outside single-group Raft', async () => {
+    const { wrapper } = await startedRun('en', experimentText.replace('protocol: raft', 'protocol: pbft'))
+    const add = wrapper.get('[data-testid=inject-add-node]')
+    expect(add.attributes('disabled')).toBeDefined()
+    expect(add.attributes('title')).toBe('Membership changes need Raft with one group; this run is PBFT.')
+    expect(wrapper.get('[data-testid=membership-hint]').text()).toBe('Membership changes need Raft with one group; this run is PBFT.')
   })
 })

@@ -57,6 +57,7 @@ describe('English and Korean', () => {
       process: ['starting', 'up', 'crashed', 'paused', 'exited'],
       'injector.action': [...nodeActions, 'byzantine'],
       'injector.kind': byzantineKindNames,
+      'membership.member': ['voter', 'learner', 'joining', 'removed'],
       'connection.pill': ['connecting', 'connected', 'lost'],
       'connection.lost.unreachable': ['title', 'body'],
       'connection.lost.rejected': ['title', 'body'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LiveRun, liveBounds } from '../../../src-renderer/src/live/live-run'
 import { makeFrames } from '../fixtures/frames'
+import type { LiveFrame, NodeLiveStatus } from '../../../src-main/api/lab-api'
 
 function runOf(frames = makeFrames({ seconds: 30, opsPerSecond: 2000, crashLeaderAtMs: 10_000, electionMs: 400 })) {
   const live = new LiveRun('run-fixture', ['A', 'B', 'C', 'D', 'E'])
@@ -72,5 +73,28 @@ describe('LiveRun folds frames into bounded timelines', () => {
     expect(live.messageEvents.size).toBeLessThanOrEqual(liveBounds.messageEventsMax)
     expect(live.percentiles.size).toBeLessThanOrEqual(liveBounds.secondsMax)
     for (const lane of live.segments.values()) expect(lane.size).toBeLessThanOrEqual(liveBounds.segmentsPerNodeMax)
+  })
+})
+
+describe('LiveRun follows membership changes (Raft)', () => {
+  const up = (node: string, member: NodeLiveStatus['member'], role = 'follower'): NodeLiveStatus => ({ node, process: 'up', member, role, term: 1, commitIndex: 5, appliedIndex: 5, lastIndex: 5 })
+  const frame = (t: number, nodes: NodeLiveStatus[]): LiveFrame => ({ kind: 'frame', runId: 'r', t, nodes, leader: 'A', ops: { ok: 0, fail: 0, info: 0 }, latencies: [], events: [], eventsOmitted: 0, messagesByType: {} })
+
+  it('grows a lane for an added node, draws its learner time apart, and ends the lane of a removed node', () => {
+    const live = new LiveRun('r', ['A', 'B', 'C'])
+    live.ingest(frame(100, [up('A', 'voter', 'leader'), up('B', 'voter'), up('C', 'voter')]))
+    live.ingest(frame(200, [up('A', 'voter', 'leader'), up('B', 'voter'), up('C', 'voter'), up('D', 'learner')]))
+    live.ingest(frame(300, [up('A', 'voter', 'leader'), up('B', 'voter'), up('C', 'voter'), up('D', 'voter')]))
+    const removedC: NodeLiveStatus = { node: 'C', process: 'exited', member: 'removed', role: 'down', term: 1, commitIndex: 5, appliedIndex: 5, lastIndex: 5 }
+    live.ingest(frame(400, [up('A', 'voter', 'leader'), up('B', 'voter'), removedC, up('D', 'voter')]))
+    live.ingest(frame(500, [up('A', 'voter', 'leader'), up('B', 'voter'), removedC, up('D', 'voter')]))
+    expect(live.nodes).toEqual(['A', 'B', 'C', 'D'])
+    expect(live.segments.get('D')!.toArray().map((segment) => [segment.start, segment.end, segment.nonVoting === true])).toEqual([
+      [100, 300, true],
+      [300, 500, false],
+    ])
+    // C's lane ends when it left: no 'exited' bar running on to the end of the run.
+    expect(live.segments.get('C')!.toArray().map((segment) => [segment.end, segment.process])).toEqual([[400, 'up']])
+    expect(live.segments.get('A')!.last()!.end).toBe(500)
   })
 })

@@ -1,10 +1,19 @@
 /** Where nodes sit on the canvas when nobody dragged them: evenly on a circle, the first at the top. */
+import type { MemberRole } from '../../../../src-main/api/lab-api'
+
 /** What the canvas shows of a live node. */
 export interface NodeBadge {
   role: string
   process: 'starting' | 'up' | 'crashed' | 'paused' | 'exited'
   term: number
   leader: boolean
+  /** Raft membership changes: its place in the configuration; absent while the membership is fixed. */
+  member?: MemberRole
+}
+
+/** A node that is in the cluster but does not vote (a learner, or one joining): drawn hollow and dashed. */
+export function isNonVoting(badge: NodeBadge | undefined): boolean {
+  return badge?.member === 'learner' || badge?.member === 'joining'
 }
 
 export interface Point {
