@@ -298,7 +298,8 @@ export interface MessageFacts {
 export interface AppendedEntries {
   group?: number
   fromIndex: number
-  entries: readonly { term: number; command: Command }[]
+  /** `label`: what the log grid shows for an entry that is more than its command (a configuration entry's command is a noop). */
+  entries: readonly { term: number; command: Command; label?: string }[]
 }
 
 /** What a node's disk holds, as the simulator folds persisted records into it. */

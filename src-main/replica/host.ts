@@ -684,7 +684,7 @@ export class ReplicaHost<M extends { type: string }, P> {
         const runs = current.runs
         if (runs.length === 0 || runs[runs.length - 1]![1] !== entry.term) runs.push([appended.fromIndex + position, entry.term])
         if (!current.ops) return
-        if (current.ops.length < appendOpsMax) current.ops.push(commandLabel(entry.command))
+        if (current.ops.length < appendOpsMax) current.ops.push(entry.label ?? commandLabel(entry.command))
         else current.opsOmitted += 1
       })
       current.toIndex = toIndex

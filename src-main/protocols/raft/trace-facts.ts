@@ -5,7 +5,7 @@
  */
 import type { AppendedEntries, MessageFacts } from '../descriptor.js'
 import type { MultiRaftMessage, MultiRaftPersist } from '../multiraft/core.js'
-import type { RaftMessage, RaftPersist } from './messages.js'
+import type { LogEntry, RaftMessage, RaftPersist } from './messages.js'
 
 /** The entries an AppendEntries carries, the index a success acknowledges; an empty AppendEntries is a heartbeat. */
 export function describeRaftMessage(message: RaftMessage): MessageFacts {
@@ -35,6 +35,19 @@ export function describeRaftAnyMessage(message: RaftMessage | MultiRaftMessage):
 }
 
 export function raftAppendedEntries(record: RaftPersist | MultiRaftPersist): AppendedEntries | undefined {
-  if ('g' in record) return record.r.kind === 'entries' ? { group: record.g, fromIndex: record.r.fromIndex, entries: record.r.entries } : undefined
-  return record.kind === 'entries' ? { fromIndex: record.fromIndex, entries: record.entries } : undefined
+  if ('g' in record) return record.r.kind === 'entries' ? { group: record.g, fromIndex: record.r.fromIndex, entries: labelled(record.r.entries) } : undefined
+  return record.kind === 'entries' ? { fromIndex: record.fromIndex, entries: labelled(record.entries) } : undefined
+}
+
+/**
+ * A configuration entry carries a noop command: without a label of its own the log grid drew a
+ * membership change as a second NOOP of the leader's term.
+ */
+function labelled(entries: readonly LogEntry[]): AppendedEntries['entries'] {
+  if (!entries.some((entry) => entry.config)) return entries
+  return entries.map((entry) => {
+    if (!entry.config) return entry
+    const { voters, learners } = entry.config
+    return { ...entry, label: `CONFIG voters ${voters.join(',')}${learners.length > 0 ? ` learners ${learners.join(',')}` : ''}` }
+  })
 }
