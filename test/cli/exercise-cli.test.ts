@@ -25,7 +25,7 @@ describe('lab exercise', () => {
     const { code, stdout } = lab('list', '--json')
     expect(code).toBe(0)
     const listed = JSON.parse(stdout) as { id: string; order: number; title: { ko: string } }[]
-    expect(listed.map((exercise) => exercise.order)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    expect(listed.map((exercise) => exercise.order)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
     expect(listed[1]).toMatchObject({ id: 'normal-election', title: { ko: '정상적인 리더 선출' } })
   })
 

@@ -33,10 +33,10 @@ test('a student walks the leader-crash exercise in Korean and hands it in; the t
   await page.goto(lab.url)
   await page.getByTestId('language').selectOption('ko')
 
-  // The course: the twelve scenarios and issue 15's two, in order, none started.
+  // The course: the twelve scenarios and issue 15's four, in order, none started.
   await page.getByRole('link', { name: '과정' }).click()
-  await expect(page.getByRole('heading', { name: '과정: 연습 14개' })).toBeVisible()
-  await expect(page.locator('[data-testid^="exercise-"]')).toHaveCount(14)
+  await expect(page.getByRole('heading', { name: '과정: 연습 16개' })).toBeVisible()
+  await expect(page.locator('[data-testid^="exercise-"]')).toHaveCount(16)
   await expect(page.getByTestId('status-leader-crash')).toHaveAttribute('data-status', 'not-started')
   // Hangul is drawn with the shipped font: no Korean font is installed on the test machine.
   await expect.poll(() => page.evaluate(() => [...document.fonts].some((face) => face.family.replace(/"/g, '') === 'Noto Sans KR' && face.status === 'loaded'))).toBe(true)

@@ -65,10 +65,12 @@ const rightAnswers: Record<string, (runs: ExerciseRuns, exercise: Exercise) => R
     'when-follower': 'When stale is fine.',
   }),
   'follower-down-snapshot': (runs) => ({ 'c-snapshot': 'yes', 'c-caught-up': 'yes', lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-snapshot': 'The entries were compacted away.' }),
+  'grow-to-5': (runs) => ({ 'final-voters': 'A, B, C, D, E', 'e-caught-up': 'yes', lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-learner': 'It would count toward the majority before it holds the log.' }),
+  'replace-crashed-node': (runs) => ({ 'final-voters': 'A, B, D', 'd-caught-up': 'yes', lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-add-first': 'Two of two would be needed.' }),
   'remove-leader': (runs, exercise) => {
     const removed = runs.main!.summary.faults.find((fault) => fault.action.startsWith('remove node'))!.targets[0]!
     const remaining = runs.main!.experiment.cluster.nodes.filter((node) => node !== removed)
-    return { 'new-leader': measured(exercise, runs, 'new-leader'), leaderless: `${measured(exercise, runs, 'leaderless')}ms`, 'final-voters': remaining.join(', '), lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-step-down': 'Its log must carry the change.' }
+    return { 'new-leader': measured(exercise, runs, 'new-leader'), leaderless: `${measured(exercise, runs, 'leaderless')}ms`, 'final-voters': remaining.join(', '), lost: runs.main!.summary.lostWrites!.lost, linearizable: 'yes', 'why-hand-over': 'No election timeout without a leader.' }
   },
 }
 

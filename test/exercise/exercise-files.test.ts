@@ -14,12 +14,12 @@ import { repositoryRoot } from '../../src-main/lab/paths.js'
 const hangul = /[\uac00-\ud7a3]/
 
 describe('the course', () => {
-  it('has the twelve scenarios in order, then issue 15’s (a snapshot, removing the leader), all loading', () => {
+  it('has the twelve scenarios in order, then issue 15’s (a snapshot, removing the leader, growing to five, replacing a crashed node), all loading', () => {
     const { exercises, problems } = loadExerciseDir()
     expect(problems).toEqual([])
-    expect(exercises.map((loaded) => loaded.exercise.order)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
-    expect(exercises.map((loaded) => loaded.exercise.scenario)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, undefined, undefined])
-    expect(exercises.slice(12).map((loaded) => loaded.exercise.runs[0]!.experiment)).toEqual(['raft-3-follower-down-snapshot.yaml', 'raft-5-remove-leader.yaml'])
+    expect(exercises.map((loaded) => loaded.exercise.order)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+    expect(exercises.map((loaded) => loaded.exercise.scenario)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, undefined, undefined, undefined, undefined])
+    expect(exercises.slice(12).map((loaded) => loaded.exercise.runs[0]!.experiment)).toEqual(['raft-3-follower-down-snapshot.yaml', 'raft-5-remove-leader.yaml', 'raft-3-grow-to-5.yaml', 'raft-3-replace-crashed-node.yaml'])
   })
 
   it('tells every exercise in Korean as well as English', () => {
