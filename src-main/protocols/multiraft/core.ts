@@ -53,13 +53,9 @@ export interface MultiRaftOptions extends Omit<RaftOptions, 'random' | 'persiste
 
 /**
  * A MultiRaft Ready: Ready's takeSnapshot and installSnapshot stay unset (a driver that knows one
- * state machine must never act on a group's); these name the group, several may come in one step,
- * and the driver handles them at Ready's step 3, each against its group's state machine.
+ * state machine must never act on a group's); its takeSnapshots and installSnapshots name the group.
  */
-export interface MultiReady extends Ready<MultiRaftMessage, MultiRaftPersist> {
-  takeSnapshots?: { group: number; index: number }[]
-  installSnapshots?: { group: number; index: number; term: number; data: Uint8Array }[]
-}
+export type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
 
 /** The inputs of every core, plus a group's snapshot: the answer to a takeSnapshots item. */
 export type MultiRaftInput = CoreInput<MultiRaftMessage> | { kind: 'snapshot'; group: number; index: number; data: Uint8Array; nowMs?: number }
