@@ -242,9 +242,9 @@ export interface HostHooks<S, M, P, B> {
    * Raft §7: the input that hands the state machine's snapshot through `index` back to the core,
    * after a Ready asked for it (takeSnapshot); absent where the core never asks.
    */
-  snapshotInput?(index: number, data: Uint8Array): { kind: string }
+  snapshotInput?(index: number, data: Uint8Array, group?: number): { kind: string }
   /** The snapshot a core rebuilt from its records: the driver restores its state machine from it first. */
-  recoveredSnapshot?(core: ProtocolCore<M, P>): { index: number; data: Uint8Array } | undefined
+  recoveredSnapshot?(core: ProtocolCore<M, P>, group?: number): { index: number; data: Uint8Array } | undefined
   /**
    * Thesis ch. 4: the input that asks this node (the leader) to append a single-server
    * configuration change; absent where the membership is fixed. A node that is not the leader, or

@@ -152,6 +152,13 @@ export interface Ready<M, P> {
    * after applying `index` (of term `term`), and `applied` continues from index + 1.
    */
   installSnapshot?: { index: number; term: number; data: Uint8Array }
+  /**
+   * MultiRaft: takeSnapshot and installSnapshot of its groups, each naming its group (several may
+   * come in one step), handled at step 3 against that group's state machine: installs first, then
+   * `applied`, then snapshots. A snapshot's answer is a 'snapshot' input naming the group.
+   */
+  takeSnapshots?: { group: number; index: number }[]
+  installSnapshots?: { group: number; index: number; term: number; data: Uint8Array }[]
 }
 
 /**

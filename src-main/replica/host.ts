@@ -8,7 +8,7 @@
  * AppendEntries happen without any timer.
  */
 import type { ReplicaConfig } from './config.js'
-import { isSnapshotRecord, WalClosedError, WriteAheadLog, type StartOverStep } from './wal.js'
+import { snapshotOf, WalClosedError, WriteAheadLog, type StartOverStep } from './wal.js'
 import { encodeStoreSnapshot, KeyValueStore, type ChangeEvent, type StoreSnapshotCapture } from '../kv/store.js'
 import { WatchHub } from './watches.js'
 import { LeaseClock } from './lease-clock.js'
@@ -55,6 +55,8 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   appliesOutOfOrder?: boolean
   /** MultiRaft: which group owns a key (its state machine answers for the key). */
   groupOfKey?: (key: string) => number
+  /** MultiRaft: how many groups (each with its state machine and its snapshot). */
+  groups?: number
   /** How a get is served: through the core (a read input), ordered like a write, or from this node's copy at once. */
   readRoute: ReadRoute
   /** Role names in which this node answers clients as the one that orders requests (the descriptor's leaderRoles). */
@@ -64,14 +66,14 @@ export interface ProtocolAdapter<M extends { type: string }, P> {
   /** The descriptor's HostHooks.settleUnpersistedPrefixFirst. */
   settleUnpersistedPrefixFirst: boolean
   /** Raft §7: the input that hands the state machine's snapshot back to the core (HostHooks.snapshotInput). */
-  snapshotInput?: (index: number, data: Uint8Array) => Parameters<ProtocolCore<M, P>['step']>[0]
+  snapshotInput?: (index: number, data: Uint8Array, group?: number) => Parameters<ProtocolCore<M, P>['step']>[0]
   /** Raft membership changes (HostHooks.reconfigureInput and configuration). */
   reconfigureInput?: (change: MembershipChange) => { kind: string }
   /** Raft §3.10: the input that asks a leader to hand leadership to `target` (the descriptor's sim.transferInput). */
   transferInput?: (target: string) => { kind: string }
   configuration?: (core: ProtocolCore<M, P>) => MembershipView | undefined
   /** The snapshot the core rebuilt from its records (HostHooks.recoveredSnapshot). */
-  recoveredSnapshot?: (core: ProtocolCore<M, P>) => { index: number; data: Uint8Array } | undefined
+  recoveredSnapshot?: (core: ProtocolCore<M, P>, group?: number) => { index: number; data: Uint8Array } | undefined
   /** The largest client command this configuration takes (PBFT's is smaller: its certificates carry batches); default commandBytesMax. */
   commandBytesMax?: number
   /** Makes this node lie (or stop lying, with 'honest') from a spec as an experiment writes it. */
@@ -198,9 +200,18 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.truncatedBytes = recovery.truncatedBytes
     this.wal.onStartOverStep = killAtStartOverStep(config.id)
     this.core = adapter.createCore(recovery.records)
-    // A restart loads the snapshot the log starts from, and the core replays only the entries after it.
-    const snapshot = adapter.recoveredSnapshot?.(this.core)
-    if (snapshot !== undefined) this.stores[0] = KeyValueStore.restore(snapshot.data, config.watchHistoryMax)
+    // A restart loads the snapshot the log starts from (MultiRaft: each group's), and the core replays only the entries after it.
+    if (adapter.groups === undefined) {
+      const snapshot = adapter.recoveredSnapshot?.(this.core)
+      if (snapshot !== undefined) this.stores[0] = KeyValueStore.restore(snapshot.data, config.watchHistoryMax)
+    } else {
+      for (let group = 0; group < adapter.groups; group += 1) {
+        const snapshot = adapter.recoveredSnapshot?.(this.core, group)
+        if (snapshot === undefined) continue
+        this.storeOf(group) // the groups' stores before it exist too
+        this.stores[group] = KeyValueStore.restore(snapshot.data, config.watchHistoryMax)
+      }
+    }
     this.transport = new PeerTransport({
       self: config.id,
       members: config.members,
@@ -516,7 +527,11 @@ export class ReplicaHost<M extends { type: string }, P> {
     if (batch.length === 0) return
     const persist: P[] = []
     let mustSync = false
+    // Where the turn's last new segment starts: its Ready's first snapshot record (MultiRaft's segment holds one per group).
+    let segmentAt = -1
     for (const ready of batch) {
+      const first = ready.persist.findIndex((record) => snapshotOf(record) !== undefined)
+      if (first >= 0) segmentAt = persist.length + first
       for (const record of ready.persist) persist.push(record as P)
       mustSync ||= ready.mustSync
     }
@@ -524,7 +539,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     // killed replica finds it); messages the core marks (leavesBefore) go before the fsync, the
     // rest after. One write and one fsync serve every Ready of the turn (group commit).
     const writeStartMs = this.now()
-    this.writeRecords(persist)
+    this.writeRecords(persist, segmentAt)
     const early = persist.length > 0
     if (early) {
       for (const ready of batch) for (const outbound of ready.messages) if (outbound.leavesBefore !== undefined) this.transport.send(outbound.to, outbound.message)
@@ -536,9 +551,11 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
     this.transport.flushWrites()
     for (const ready of batch) {
-      if (ready.installSnapshot !== undefined) this.installSnapshot(ready.installSnapshot)
+      if (ready.installSnapshot !== undefined) this.installSnapshot(ready.installSnapshot, 0)
+      for (const { group, ...snapshot } of ready.installSnapshots ?? []) this.installSnapshot(snapshot, group)
       this.applyEntries(ready.applied)
       if (ready.takeSnapshot !== undefined) this.takeSnapshot(ready.takeSnapshot.index)
+      for (const { group, index } of ready.takeSnapshots ?? []) this.takeSnapshot(index, group)
     }
     if (this.adapter.replies) for (const ready of batch) for (const push of this.adapter.replies.fromReady(ready as Ready<M, P>)) this.push(push)
     if (this.adapter.replies?.afterTurn) for (const push of this.adapter.replies.afterTurn(this.core, batch as Ready<M, P>[], this.kv)) this.push(push)
@@ -555,22 +572,23 @@ export class ReplicaHost<M extends { type: string }, P> {
    * what it holds, or are new), so it stays whole and current until the swap. A leader's snapshot
    * installed here changes segment at once: the answer to the leader must not leave before it.
    */
-  private writeRecords(persist: readonly P[]): void {
-    let start = persist.length
-    while (start > 0 && !isSnapshotRecord(persist[start - 1])) start -= 1
-    if (start === 0) {
+  private writeRecords(persist: readonly P[], snapshotAt: number): void {
+    if (snapshotAt < 0) {
       this.wal.write(persist)
       return
     }
-    const snapshotAt = start - 1
-    const index = (persist[snapshotAt] as { index: number }).index
+    const { snapshot, group } = snapshotOf(persist[snapshotAt])!
+    const index = snapshot.index
     const startMs = this.now()
+    const which = group === undefined ? `the snapshot through ${index}` : `group ${group}'s snapshot through ${index}`
     const traceDone = (bytes: number, onLoopMs: number) =>
-      this.trace({ kind: 'note', text: `WAL: new segment from the snapshot through ${index} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms, ${round3(onLoopMs)} ms of it on the event loop` })
-    const before = persist.slice(0, snapshotAt).filter((record) => !isSnapshotRecord(record))
-    if (this.wal.canStartOverInBackground(index)) {
+      this.trace({ kind: 'note', text: `WAL: new segment from ${which} (${bytes} bytes of records) in ${round3(this.now() - startMs)} ms, ${round3(onLoopMs)} ms of it on the event loop` })
+    const notSnapshot = (record: P) => snapshotOf(record) === undefined
+    const before = persist.slice(0, snapshotAt).filter(notSnapshot)
+    if (this.wal.canStartOverInBackground(index, group)) {
       // Into the live segment first, so that only later turns' records are copied behind the new one's.
-      this.wal.write([...before, ...persist.slice(start)])
+      // (MultiRaft's other snapshot records are the groups' unchanged snapshots, which the live segment holds.)
+      this.wal.write([...before, ...persist.slice(snapshotAt + 1).filter(notSnapshot)])
       const beginStartMs = this.now()
       this.wal.startOverInBackground(persist.slice(snapshotAt), (bytes, finishMs) => traceDone(bytes, beginMs + finishMs))
       // Encoding the new segment's records and opening its file happen here, on the event loop, too.
@@ -583,11 +601,12 @@ export class ReplicaHost<M extends { type: string }, P> {
     traceDone(bytes, this.now() - startMs)
   }
 
-  /** Raft §7: a leader's snapshot replaces the state machine (its record is durable by now). */
-  private installSnapshot(snapshot: { index: number; data: Uint8Array }): void {
-    this.stores[0] = KeyValueStore.restore(snapshot.data, this.config.watchHistoryMax)
+  /** Raft §7: a leader's snapshot replaces the state machine (MultiRaft: its group's; its record is durable by now). */
+  private installSnapshot(snapshot: { index: number; data: Uint8Array }, group: number): void {
+    this.storeOf(group) // the groups' stores before it exist too
+    this.stores[group] = KeyValueStore.restore(snapshot.data, this.config.watchHistoryMax)
     this.snapshotsInstalled += 1
-    this.traceApply(0)
+    this.traceApply(group)
   }
 
   /**
@@ -597,22 +616,24 @@ export class ReplicaHost<M extends { type: string }, P> {
    * that file is durable does the core get the snapshot (a step of its own), and the segment change
    * that follows finds the file written. Snapshots are written one after another.
    */
-  private takeSnapshot(index: number): void {
-    if (this.adapter.snapshotInput === undefined || this.kv.appliedIndex !== index) {
-      throw new Error(`replica ${this.config.id}: the core asked for a snapshot through ${index}, the state machine applied ${this.kv.appliedIndex}`)
+  private takeSnapshot(index: number, group?: number): void {
+    const store = this.storeOf(group ?? 0)
+    if (this.adapter.snapshotInput === undefined || store.appliedIndex !== index) {
+      const which = group === undefined ? '' : ` of group ${group}`
+      throw new Error(`replica ${this.config.id}: the core asked for a snapshot${which} through ${index}, the state machine applied ${store.appliedIndex}`)
     }
     const startMs = this.now()
-    const capture = this.kv.captureSnapshot()
+    const capture = store.captureSnapshot()
     const captureMs = this.now() - startMs
-    this.snapshotWrites = this.snapshotWrites.then(() => this.writeSnapshot(index, capture, captureMs))
+    this.snapshotWrites = this.snapshotWrites.then(() => this.writeSnapshot(index, capture, captureMs, group))
   }
 
-  private async writeSnapshot(index: number, capture: StoreSnapshotCapture, captureMs: number): Promise<void> {
+  private async writeSnapshot(index: number, capture: StoreSnapshotCapture, captureMs: number, group: number | undefined): Promise<void> {
     const startMs = this.now()
     const slices = { count: 0, msMax: 0, msTotal: 0 }
     let data: Uint8Array
     try {
-      data = await this.wal.writeSnapshotFile(index, this.snapshotPieces(index, timedSlices(encodeStoreSnapshot(capture), slices)))
+      data = await this.wal.writeSnapshotFile(index, this.snapshotPieces(index, timedSlices(encodeStoreSnapshot(capture), slices)), group)
     } catch (error) {
       if (error instanceof WalClosedError) return // stopped meanwhile: nothing to hand over
       // A disk that fails a snapshot is a disk the replica cannot trust: stop loudly, as a failed sync write would.
@@ -622,9 +643,10 @@ export class ReplicaHost<M extends { type: string }, P> {
       return
     }
     const onLoop = `captured in ${round3(captureMs)} ms, encoded in ${slices.count} slices of at most ${round3(slices.msMax)} ms (${round3(slices.msTotal)} ms in all)`
-    this.trace({ kind: 'note', text: `state machine serialized through ${index}: ${data.length} bytes, ${onLoop}; its file durable after ${round3(this.now() - startMs)} ms` })
+    const which = group === undefined ? '' : `group ${group}: `
+    this.trace({ kind: 'note', text: `${which}state machine serialized through ${index}: ${data.length} bytes, ${onLoop}; its file durable after ${round3(this.now() - startMs)} ms` })
     this.snapshotsTaken += 1
-    this.stepAndSchedule(this.adapter.snapshotInput!(index, data))
+    this.stepAndSchedule(this.adapter.snapshotInput!(index, data, group))
   }
 
   /** The snapshot's pieces, held after the first one while the hooks' snapshotWriting says so (tests). */
@@ -851,7 +873,8 @@ export class ReplicaHost<M extends { type: string }, P> {
         return this.trace(withGroup({ kind: 'config', voters, learners, index, committed }, event.group))
       }
       case 'note':
-        return this.trace({ kind: 'note', text: event.text })
+        // A trace note has no group field: a MultiRaft group's note says its group first.
+        return this.trace({ kind: 'note', text: event.group === undefined ? event.text : `group ${event.group}: ${event.text}` })
       default:
         return assertNever(event, 'core event')
     }

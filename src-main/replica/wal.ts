@@ -36,6 +36,14 @@
  * then finds the file written and only writes the segment. The order on disk is the same (file
  * durable, then the segment naming it), so the same kill -9 analysis holds; a file still being
  * written is never taken for a leftover.
+ *
+ * MultiRaft (several groups, one log): its records are `{g, r}` around a group's Raft record, and
+ * a segment change starts at one group's snapshot record and holds every group's durable state
+ * (multiraft/core.ts), so a segment may hold one snapshot record per group, each with its file
+ * (`snapshot-g<group>-<index>.bin`). A group whose snapshot did not change names the file the live
+ * segment already names: it is kept, not written again, and removed only once a segment that no
+ * longer names it is swapped in. The kill -9 analysis is the same: every file a segment names is
+ * durable before that segment is.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -62,21 +70,23 @@ const liveName = 'wal.log'
 const nextName = 'wal.log.next'
 /** A segment file zero-filled ahead of time, off the event loop, for the next segment change. */
 const spareName = 'wal.log.spare'
-const snapshotFilePattern = /^snapshot-\d+\.bin(\.tmp)?$/
+const snapshotFilePattern = /^snapshot-(g\d+-)?\d+\.bin(\.tmp)?$/
 
 /** Where startOver stands, for tests that stop the process there (a kill -9 between two of its steps). */
 export type StartOverStep = 'snapshot-file-written' | 'next-segment-written' | 'segment-swapped'
 
-/** The snapshot file of the snapshot through `index`. */
-function snapshotFileName(index: number): string {
-  return `snapshot-${String(index).padStart(12, '0')}.bin`
+/** The snapshot file of the snapshot through `index` (of a MultiRaft group: each has its own indexes). */
+function snapshotFileName(index: number, group?: number): string {
+  const indexText = String(index).padStart(12, '0')
+  return group === undefined ? `snapshot-${indexText}.bin` : `snapshot-g${group}-${indexText}.bin`
 }
 
 /** A segment change: the next segment's open file, its records, and the appends to copy behind them. */
 interface SegmentChange {
   fd: number
   nextFile: string
-  dataFile: string
+  /** The snapshot files the new segment names, with their lengths and checksums. */
+  dataFiles: Map<string, SnapshotFileFacts>
   head: Buffer
   tail: Buffer[]
   tailBytes: number
@@ -91,6 +101,11 @@ export class WalClosedError extends Error {
     super(`wal: closed while ${what}`)
     this.name = 'WalClosedError'
   }
+}
+
+interface SnapshotFileFacts {
+  dataBytes: number
+  dataCrc: number
 }
 
 /** A record carrying a snapshot's bytes: they are kept in a file of their own, outside the log. */
@@ -109,14 +124,44 @@ interface SnapshotMarker {
   dataCrc: number
 }
 
-export function isSnapshotRecord(record: unknown): record is SnapshotRecord {
+function isPlainSnapshotRecord(record: unknown): record is SnapshotRecord {
   const fields = record as Partial<SnapshotRecord> | null
   return typeof fields === 'object' && fields !== null && fields.kind === 'snapshot' && fields.data instanceof Uint8Array && Number.isSafeInteger(fields.index)
 }
 
-function isSnapshotMarker(record: unknown): record is SnapshotMarker {
+function isPlainSnapshotMarker(record: unknown): record is SnapshotMarker {
   const fields = record as Partial<SnapshotMarker> | null
   return typeof fields === 'object' && fields !== null && fields.kind === 'snapshot' && typeof fields.dataFile === 'string'
+}
+
+/** MultiRaft's record: a group's record inside `{g, r}`. */
+function groupOf(record: unknown): number | undefined {
+  const fields = record as { g?: unknown; r?: unknown } | null
+  return typeof fields === 'object' && fields !== null && Number.isSafeInteger(fields.g) && typeof fields.r === 'object' && fields.r !== null ? (fields.g as number) : undefined
+}
+
+/** The snapshot a record carries (a plain Raft record, or a MultiRaft group's), with its group. */
+export function snapshotOf(record: unknown): { snapshot: SnapshotRecord; group?: number } | undefined {
+  if (isPlainSnapshotRecord(record)) return { snapshot: record }
+  const group = groupOf(record)
+  const inner = group === undefined ? undefined : (record as { r: unknown }).r
+  return isPlainSnapshotRecord(inner) ? { snapshot: inner, group } : undefined
+}
+
+export function isSnapshotRecord(record: unknown): boolean {
+  return snapshotOf(record) !== undefined
+}
+
+function snapshotMarkerOf(record: unknown): { marker: SnapshotMarker; group?: number } | undefined {
+  if (isPlainSnapshotMarker(record)) return { marker: record }
+  const group = groupOf(record)
+  const inner = group === undefined ? undefined : (record as { r: unknown }).r
+  return isPlainSnapshotMarker(inner) ? { marker: inner, group } : undefined
+}
+
+/** `record` with its snapshot (plain or a group's) replaced by `inner`. */
+function withSnapshot(record: unknown, group: number | undefined, inner: object): unknown {
+  return group === undefined ? inner : { ...(record as object), r: inner }
 }
 
 export type Durability = 'fsync' | 'none'
@@ -176,8 +221,10 @@ export class WriteAheadLog<P> {
   private closed = false
   /** Snapshot files being written by writeSnapshotFile: a segment change must not remove them. */
   private readonly snapshotFilesWriting = new Set<string>()
-  /** Snapshot files written by writeSnapshotFile and durable, by index, until a segment change names one (or removes them). */
-  private readonly snapshotFilesReady = new Map<number, { dataFile: string; dataBytes: number; dataCrc: number }>()
+  /** Snapshot files written by writeSnapshotFile and durable, by name, until a segment change names one (or removes them). */
+  private readonly snapshotFilesReady = new Map<string, SnapshotFileFacts>()
+  /** The snapshot files the live segment names (MultiRaft: one per group at most); a segment change keeps those it names again. */
+  private liveSnapshotFiles = new Map<string, SnapshotFileFacts>()
   /** A segment change being written in the background (startOverInBackground), until it is swapped in. */
   private segmentChange: SegmentChange | undefined
 
@@ -199,10 +246,15 @@ export class WriteAheadLog<P> {
       const reader = new ChunkedReader(fd, fileBytes, options.readChunkBytes ?? walReadChunkBytes)
       const records: P[] = []
       const validBytes = readRecords(reader, (record) => records.push(record as P))
-      // Only the first record of a segment can be a snapshot; its bytes come back from their file.
-      const named = isSnapshotMarker(records[0]) ? records[0].dataFile : undefined
-      if (named !== undefined) records[0] = readSnapshotFile(dataDir, records[0] as SnapshotMarker) as P
-      removeLeftovers(dataDir, named === undefined ? [] : [named])
+      // Snapshot records open a segment (one, or MultiRaft's one per group); their bytes come back from their files.
+      const named = new Map<string, SnapshotFileFacts>()
+      records.forEach((record, position) => {
+        const found = snapshotMarkerOf(record)
+        if (found === undefined) return
+        named.set(found.marker.dataFile, { dataBytes: found.marker.dataBytes, dataCrc: found.marker.dataCrc })
+        records[position] = withSnapshot(record, found.group, readSnapshotFile(dataDir, found.marker)) as P
+      })
+      removeLeftovers(dataDir, [...named.keys()])
       fs.rmSync(path.join(dataDir, spareName), { force: true }) // perhaps half zero-filled when the process died
       const damageEnd = reader.nonZeroEnd(validBytes)
       if (damageEnd > validBytes) {
@@ -212,6 +264,7 @@ export class WriteAheadLog<P> {
         fs.fsyncSync(fd)
       }
       const wal = new WriteAheadLog<P>(dataDir, fd, durability, validBytes, fileBytes)
+      wal.liveSnapshotFiles = named
       // Zero-fill (and fsync) the space ahead now, at start, rather than in the first write: that
       // write is a replica's first vote, and a cold 8 MiB fill took 100-300 ms on a busy disk.
       wal.ensureAllocated(validBytes + 1)
@@ -237,7 +290,7 @@ export class WriteAheadLog<P> {
    */
   write(records: readonly P[]): number {
     if (records.length === 0) return 0
-    if (records.some(isSnapshotRecord)) throw new Error('wal: a snapshot record starts a segment (startOver), it is never appended')
+    if (records.some((record) => isSnapshotRecord(record))) throw new Error('wal: a snapshot record starts a segment (startOver), it is never appended')
     const buffer = encodeRecords(records)
     this.ensureAllocated(this.sizeBytes + buffer.length)
     let written = 0
@@ -283,8 +336,8 @@ export class WriteAheadLog<P> {
    * bytes and the time its last step took on the event loop.
    */
   startOverInBackground(records: readonly P[], onDone: (bytes: number, onLoopMs: number) => void): boolean {
-    const first = records[0]
-    if (!isSnapshotRecord(first) || !this.canStartOverInBackground(first.index)) return false
+    const first = snapshotOf(records[0])
+    if (first === undefined || !this.canStartOverInBackground(first.snapshot.index, first.group)) return false
     if (this.segmentChange !== undefined) this.finishSegmentChange(this.segmentChange, 'now')
     const change = this.openNextSegment(records)
     this.segmentChange = change
@@ -318,9 +371,9 @@ export class WriteAheadLog<P> {
     return true
   }
 
-  /** Whether the snapshot through `index` can change segment in the background: its file was written ahead. */
-  canStartOverInBackground(index: number): boolean {
-    return this.snapshotFilesReady.has(index)
+  /** Whether the snapshot through `index` (of `group`, MultiRaft) can change segment in the background: its file was written ahead. */
+  canStartOverInBackground(index: number, group?: number): boolean {
+    return this.snapshotFilesReady.has(snapshotFileName(index, group))
   }
 
   /**
@@ -328,20 +381,25 @@ export class WriteAheadLog<P> {
    * (zero-filled and durable: writing into it changes no size), else a new file.
    */
   private openNextSegment(records: readonly P[]): SegmentChange {
-    const [first, ...rest] = records
-    if (!isSnapshotRecord(first) || rest.some(isSnapshotRecord)) throw new Error('wal: a new segment starts with its one snapshot record')
-    const { data, ...fields } = first
-    const dataCrc = zlib.crc32(data)
-    const written = this.snapshotFilesReady.get(first.index)
-    const dataFile = written?.dataFile ?? snapshotFileName(first.index)
-    if (written === undefined) {
-      writeFileAtomically(this.dataDir, dataFile, data, this.durability)
-      this.onStartOverStep?.('snapshot-file-written')
-    } else if (written.dataBytes !== data.length || written.dataCrc !== dataCrc) {
-      throw new Error(`wal: the snapshot through ${first.index} differs from the file written ahead for it (${data.length} bytes, crc ${dataCrc}; the file: ${written.dataBytes} bytes, crc ${written.dataCrc})`)
-    }
-    const marker = { ...fields, dataFile, dataBytes: data.length, dataCrc }
-    const head = encodeRecords([marker as P, ...rest])
+    const dataFiles = new Map<string, SnapshotFileFacts>()
+    const groups = new Set<number | undefined>()
+    const withMarkers = records.map((record, position) => {
+      const found = snapshotOf(record)
+      if (found === undefined) {
+        if (position === 0) throw new Error('wal: a new segment starts with a snapshot record')
+        return record
+      }
+      // One snapshot per segment, or (MultiRaft) one per group.
+      if (groups.has(found.group) || (found.group === undefined && position > 0)) throw new Error('wal: a new segment holds one snapshot record (MultiRaft: one per group)')
+      groups.add(found.group)
+      const { data, ...fields } = found.snapshot
+      const facts = { dataBytes: data.length, dataCrc: zlib.crc32(data) }
+      const dataFile = snapshotFileName(found.snapshot.index, found.group)
+      this.ensureSnapshotFile(dataFile, data, facts)
+      dataFiles.set(dataFile, facts)
+      return withSnapshot(record, found.group, { ...fields, dataFile, ...facts }) as P
+    })
+    const head = encodeRecords(withMarkers)
     const nextFile = path.join(this.dataDir, nextName)
     const useSpare = this.spare === 'ready' && head.length <= preallocationBytes
     if (useSpare) {
@@ -349,7 +407,23 @@ export class WriteAheadLog<P> {
       this.spare = 'none'
     }
     const fd = fs.openSync(nextFile, useSpare ? fs.constants.O_RDWR : fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC)
-    return { fd, nextFile, dataFile, head, tail: [], tailBytes: 0, allocatedBytes: useSpare ? preallocationBytes : 0, state: 'writing' }
+    return { fd, nextFile, dataFiles, head, tail: [], tailBytes: 0, allocatedBytes: useSpare ? preallocationBytes : 0, state: 'writing' }
+  }
+
+  /**
+   * The snapshot file a new segment names, durable before the segment is: written ahead
+   * (writeSnapshotFile), named by the live segment already (a MultiRaft group whose snapshot did
+   * not change), or written now.
+   */
+  private ensureSnapshotFile(dataFile: string, data: Uint8Array, facts: SnapshotFileFacts): void {
+    const known = this.snapshotFilesReady.get(dataFile) ?? this.liveSnapshotFiles.get(dataFile)
+    if (known === undefined) {
+      writeFileAtomically(this.dataDir, dataFile, data, this.durability)
+      this.onStartOverStep?.('snapshot-file-written')
+    } else if (known.dataBytes !== facts.dataBytes || known.dataCrc !== facts.dataCrc) {
+      const how = this.snapshotFilesReady.has(dataFile) ? 'written ahead for it' : 'the live segment names'
+      throw new Error(`wal: the snapshot for ${dataFile} differs from the file ${how} (${facts.dataBytes} bytes, crc ${facts.dataCrc}; the file: ${known.dataBytes} bytes, crc ${known.dataCrc})`)
+    }
   }
 
   /**
@@ -399,7 +473,8 @@ export class WriteAheadLog<P> {
     this.segmentsStarted += 1
     this.onStartOverStep?.('segment-swapped')
     this.snapshotFilesReady.clear() // the segment names one of them; removeLeftovers removes the others
-    removeLeftovers(this.dataDir, [change.dataFile, ...[...this.snapshotFilesWriting].flatMap((name) => [name, `${name}.tmp`])])
+    this.liveSnapshotFiles = change.dataFiles
+    removeLeftovers(this.dataDir, [...change.dataFiles.keys(), ...[...this.snapshotFilesWriting].flatMap((name) => [name, `${name}.tmp`])])
     this.ensureAllocated(this.sizeBytes + 1)
     this.prepareSpare()
     return sizeBytes
@@ -414,8 +489,8 @@ export class WriteAheadLog<P> {
    * caller chooses (a slice of an encoding). Rejects with WalClosedError when the log is closed
    * meanwhile (the file is removed).
    */
-  async writeSnapshotFile(index: number, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-    const dataFile = snapshotFileName(index)
+  async writeSnapshotFile(index: number, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, group?: number): Promise<Uint8Array> {
+    const dataFile = snapshotFileName(index, group)
     if (this.closed) throw new WalClosedError(`writing ${dataFile}`)
     if (this.snapshotFilesWriting.has(dataFile)) throw new Error(`wal: ${dataFile} is already being written`)
     const temporary = path.join(this.dataDir, `${dataFile}.tmp`)
@@ -425,7 +500,7 @@ export class WriteAheadLog<P> {
       if (this.closed) throw new WalClosedError(`writing ${dataFile}`)
       await fs.promises.rename(temporary, path.join(this.dataDir, dataFile))
       if (this.durability === 'fsync') await syncDirectoryAsync(this.dataDir)
-      this.snapshotFilesReady.set(index, { dataFile, dataBytes: written.data.length, dataCrc: written.crc })
+      this.snapshotFilesReady.set(dataFile, { dataBytes: written.data.length, dataCrc: written.crc })
       this.onStartOverStep?.('snapshot-file-written')
       return written.data
     } catch (error) {

@@ -7,14 +7,20 @@
  *     a Batch is one frame, so a turn whose items exceed batchBytesMax leaves as several;
  *   - persisted records are tagged with their group and go to the node's one WAL together, so one
  *     fsync covers every group's entries of an I/O turn;
- *   - proposals and reads are routed to the group that owns their key.
+ *   - proposals and reads are routed to the group that owns their key;
+ *   - snapshots (Raft §7) are per group: a group asks for its own (`takeSnapshots`, answered by a
+ *     `snapshot` input naming the group) and installs a leader's (`installSnapshots`). The one WAL
+ *     can drop records only as a whole segment, so a Ready in which any group snapshots persists
+ *     every group's durable state (its latest snapshot, hard state and log after it), the
+ *     snapshotting group's snapshot record first: from that record on, the Ready's records rebuild
+ *     the whole node, and every record before them is obsolete (the single-group rule, for all).
  * Pure like the cores it wraps: ticks in, effects out, randomness injected.
  */
 import { RaftCore } from '../raft/core.js'
 import { checkRaftMessage } from '../raft/messages.js'
 import { raftMessageBytes } from '../raft/replication.js'
 import { batchBytesMax, chunkByBytes, encodedBytesMax } from '../common/wire-budget.js'
-import type { RaftMessage, RaftPersist } from '../raft/messages.js'
+import type { RaftMessage, RaftPersist, RaftSnapshot } from '../raft/messages.js'
 import type { RaftOptions } from '../raft/options.js'
 import type { Command, CoreEvent, CoreInput, CoreStatus, NodeId, ProposedCommand, ProtocolCore, Random, Ready } from '../types.js'
 import { assertNever, emptyReady } from '../types.js'
@@ -45,7 +51,14 @@ export interface MultiRaftOptions extends Omit<RaftOptions, 'random' | 'persiste
   batchBytesMax?: number
 }
 
-type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
+/**
+ * A MultiRaft Ready: Ready's takeSnapshot and installSnapshot stay unset (a driver that knows one
+ * state machine must never act on a group's); its takeSnapshots and installSnapshots name the group.
+ */
+export type MultiReady = Ready<MultiRaftMessage, MultiRaftPersist>
+
+/** The inputs of every core, plus a group's snapshot: the answer to a takeSnapshots item. */
+export type MultiRaftInput = CoreInput<MultiRaftMessage> | { kind: 'snapshot'; group: number; index: number; data: Uint8Array; nowMs?: number }
 type Item = MultiRaftMessage['items'][number]
 /** One peer's items of a step, each with whether its group's Ready let it leave before the write. */
 type Outgoing = Map<NodeId, { item: Item; beforeWrite: boolean }[]>
@@ -92,10 +105,13 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     return groupOfKey(key, this.groups.length, this.options.routing)
   }
 
-  step(input: CoreInput<MultiRaftMessage>): MultiReady {
-    const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
+  step(input: MultiRaftInput): MultiReady {
+    const merged: MultiReady = emptyReady<MultiRaftMessage, MultiRaftPersist>()
     const outgoing: Outgoing = new Map()
-    const absorb = (group: number, ready: Ready<RaftMessage, RaftPersist>) => mergeGroup(merged, outgoing, group, ready)
+    const snapshotted: number[] = []
+    const absorb = (group: number, ready: Ready<RaftMessage, RaftPersist>) => {
+      if (mergeGroup(merged, outgoing, group, ready)) snapshotted.push(group)
+    }
     // Every group sees the same clock reading as the input that reached the node.
     const nowMs = input.nowMs
     switch (input.kind) {
@@ -116,11 +132,36 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
         for (const [group, readIds] of byGroup) absorb(group, this.groups[group]!.step({ kind: 'read', readIds, nowMs }))
         break
       }
+      case 'snapshot': {
+        const core = this.groups[input.group]
+        if (core === undefined) throw new Error(`multiraft: a snapshot of group ${input.group}, but only ${this.groups.length} groups`)
+        absorb(input.group, core.step({ kind: 'snapshot', index: input.index, data: input.data, nowMs }))
+        break
+      }
       default:
         assertNever(input, 'input')
     }
+    if (snapshotted.length > 0) this.persistEveryGroup(merged, snapshotted[0]!)
     this.sendBatches(merged, outgoing)
     return merged
+  }
+
+  /**
+   * One group's snapshot makes its records before it obsolete, but the WAL holds every group's:
+   * so the Ready persists every group's durable state after this step instead of the step's own
+   * records (which that state includes), the snapshotting group's snapshot record first, where
+   * the driver starts the new segment. Each group's snapshot record carries its bytes again; a
+   * driver keeps a snapshot file it already holds rather than writing it twice.
+   */
+  private persistEveryGroup(merged: MultiReady, first: number): void {
+    const order = [first, ...this.groups.keys()].filter((group, position, all) => all.indexOf(group) === position)
+    merged.persist = order.flatMap((group) => this.groups[group]!.durableState().map((record) => ({ g: group, r: record })))
+    merged.mustSync = true
+  }
+
+  /** The group's latest snapshot (recovered or since): a driver restores that group's state machine from it at start. */
+  latestSnapshot(group: number): RaftSnapshot | undefined {
+    return this.groups[group]?.latestSnapshot()
   }
 
   /**
@@ -154,10 +195,10 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
     return this.groups[group]!.status()
   }
 
-  campaign(group: number, nowMs?: number): Ready<MultiRaftMessage, MultiRaftPersist> {
-    const merged = emptyReady<MultiRaftMessage, MultiRaftPersist>()
+  campaign(group: number, nowMs?: number): MultiReady {
+    const merged: MultiReady = emptyReady<MultiRaftMessage, MultiRaftPersist>()
     const outgoing: Outgoing = new Map()
-    mergeGroup(merged, outgoing, group, this.groups[group]!.step({ kind: 'campaign', nowMs }))
+    if (mergeGroup(merged, outgoing, group, this.groups[group]!.step({ kind: 'campaign', nowMs }))) this.persistEveryGroup(merged, group)
     this.sendBatches(merged, outgoing)
     return merged
   }
@@ -174,8 +215,11 @@ export class MultiRaftCore implements ProtocolCore<MultiRaftMessage, MultiRaftPe
   }
 }
 
-/** Every group's records go to the one WAL, so one fsync covers them: it is due when any group's is. */
-function mergeGroup(merged: MultiReady, outgoing: Outgoing, group: number, ready: Ready<RaftMessage, RaftPersist>): void {
+/**
+ * Every group's records go to the one WAL, so one fsync covers them: it is due when any group's is.
+ * Returns whether the group persisted a snapshot (its records before it are obsolete).
+ */
+function mergeGroup(merged: MultiReady, outgoing: Outgoing, group: number, ready: Ready<RaftMessage, RaftPersist>): boolean {
   for (const record of ready.persist) merged.persist.push({ g: group, r: record })
   merged.mustSync ||= ready.mustSync
   for (const { to, message, leavesBefore } of ready.messages) {
@@ -188,6 +232,9 @@ function mergeGroup(merged: MultiReady, outgoing: Outgoing, group: number, ready
   for (const read of ready.reads) merged.reads.push(read)
   for (const rejection of ready.rejections) merged.rejections.push(rejection)
   for (const event of ready.events) merged.events.push({ ...event, group } as CoreEvent)
+  if (ready.takeSnapshot !== undefined) (merged.takeSnapshots ??= []).push({ group, index: ready.takeSnapshot.index })
+  if (ready.installSnapshot !== undefined) (merged.installSnapshots ??= []).push({ group, ...ready.installSnapshot })
+  return ready.persist.some((record) => record.kind === 'snapshot')
 }
 
 /** An item's encoded size: the group number and field names around the Raft message. */

@@ -1072,12 +1072,32 @@ export class RaftCore implements ProtocolCore<RaftMessage, RaftPersist> {
   private persistSnapshot(snapshot: RaftSnapshot): void {
     this.ready.persist.push({ kind: 'snapshot', ...snapshot })
     this.ready.persist.push({ kind: 'hardState', term: this.term, votedFor: this.votedFor })
-    if (this.log.lastIndex === snapshot.index) return
-    let fromIndex = snapshot.index + 1
+    this.ready.persist.push(...this.entryRecordsAfter(snapshot.index))
+  }
+
+  /**
+   * Records that alone rebuild this node as it stands after the current step: its latest snapshot
+   * (if any), its hard state and its log after the snapshot. MultiRaft writes them for every group
+   * when one group snapshots, so that its one WAL can start a new segment (multiraft/core.ts).
+   */
+  durableState(): RaftPersist[] {
+    const records: RaftPersist[] = []
+    if (this.snapshot !== undefined) records.push({ kind: 'snapshot', ...this.snapshot })
+    records.push({ kind: 'hardState', term: this.term, votedFor: this.votedFor })
+    records.push(...this.entryRecordsAfter(this.snapshot?.index ?? 0))
+    return records
+  }
+
+  /** The log after `index` as entries records of at most entriesRecordBytesMax each. */
+  private entryRecordsAfter(index: number): RaftPersist[] {
+    const records: RaftPersist[] = []
+    if (this.log.lastIndex <= index) return records
+    let fromIndex = index + 1
     for (const chunk of chunkByBytes(this.log.slice(fromIndex, this.log.lastIndex), this.budgets.entriesRecordBytesMax, entryBytes)) {
-      this.ready.persist.push({ kind: 'entries', fromIndex, entries: chunk })
+      records.push({ kind: 'entries', fromIndex, entries: chunk })
       fromIndex += chunk.length
     }
+    return records
   }
 
   private learnLeader(from: NodeId): void {

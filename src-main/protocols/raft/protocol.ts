@@ -86,7 +86,7 @@ export interface RaftSettings {
   leaseDriftTicks: number
   batchEntriesMax: number
   inflightAppendsMax: number
-  /** Raft §7: compact every this many applied entries or bytes (0: never); plain Raft only, MultiRaft groups never compact yet. */
+  /** Raft §7: compact every this many applied entries or bytes (0: never); every MultiRaft group by itself. */
   snapshotEntries: number
   snapshotBytes: number
   /** Bytes per InstallSnapshot chunk; undefined: appendBytesMax (the simulator draws small ones). */
@@ -222,6 +222,12 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
       tickMs: env.tickMs,
       batchEntriesMax: settings.batchEntriesMax,
       inflightAppendsMax: settings.inflightAppendsMax,
+      // Raft §7, every group by the same settings (MultiRaft: each group counts its own entries).
+      snapshotEntries: settings.snapshotEntries,
+      snapshotBytes: settings.snapshotBytes,
+      // Half a snapshot interval stays in memory for followers a little behind (etcd keeps 5,000 of 10,000).
+      snapshotCatchUpEntries: Math.floor(settings.snapshotEntries / 2),
+      ...(settings.snapshotChunkBytesMax !== undefined ? { snapshotChunkBytesMax: settings.snapshotChunkBytesMax } : {}),
     }
     if (settings.groups > 1) {
       const multi = new MultiRaftCore({ ...options, groups: settings.groups, routing: settings.keyRouting, randomFor: (group) => env.random(`raft:${env.id}:${group}`), persisted: persisted as MultiRaftPersist[] })
@@ -231,11 +237,6 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
     for (const name of env.mutations) mutations[name as keyof RaftMutations] = true
     const core = new RaftCore({
       ...options,
-      snapshotEntries: settings.snapshotEntries,
-      snapshotBytes: settings.snapshotBytes,
-      // Half a snapshot interval stays in memory for followers a little behind (etcd keeps 5,000 of 10,000).
-      snapshotCatchUpEntries: Math.floor(settings.snapshotEntries / 2),
-      ...(settings.snapshotChunkBytesMax !== undefined ? { snapshotChunkBytesMax: settings.snapshotChunkBytesMax } : {}),
       firstElectionTimeoutTicks: settings.firstElectionTimeoutTicks?.[env.id],
       random: env.random(`raft:${env.id}`),
       persisted: persisted as RaftPersist[],
@@ -252,8 +253,8 @@ export const raftProtocol: ProtocolDescriptor<'raft', RaftExperimentOptions, Raf
       return { groups: settings.groups, groupOf: (key) => groupOfKey(key, settings.groups, settings.keyRouting) }
     },
     campaignInput: { kind: 'campaign' },
-    snapshotInput: (index, data) => ({ kind: 'snapshot', index, data }),
-    recoveredSnapshot: (core) => (core instanceof RaftCore ? core.latestSnapshot() : undefined),
+    snapshotInput: (index, data, group) => (group === undefined ? { kind: 'snapshot', index, data } : { kind: 'snapshot', group, index, data }),
+    recoveredSnapshot: (core, group) => (core instanceof MultiRaftCore ? core.latestSnapshot(group ?? 0) : core instanceof RaftCore ? core.latestSnapshot() : undefined),
     // Membership changes exist for single-group Raft only (validation refuses them for MultiRaft).
     reconfigureInput: (change) => ({ kind: 'reconfigure', change }),
     configuration: (core) => (core instanceof RaftCore ? core.configuration() : undefined),
