@@ -114,7 +114,7 @@ describe('Byzantine scenarios', () => {
   })
 
   it('scenario 9: a write acknowledged by the lying majority and never written again is missing at the end, and acknowledged-writes-kept names it', async () => {
-    // The shipped experiment writes a key of its own in the last 300 ms before A crashes: B hears A
+    // The shipped experiment writes a key of its own in the last 200 ms before A crashes: B hears A
     // 300 ms late, so those writes reach only A (and the liar), and nothing writes the key after.
     const validated = validateExperimentText(fs.readFileSync(path.join(repositoryRoot(), 'experiments', 'raft-3-liar.yaml'), 'utf8'))
     if (!validated.ok) throw new Error(JSON.stringify(validated.errors))
