@@ -14,8 +14,13 @@ export type Outcome =
   | { type: 'info'; error: string; node?: string }
 
 export interface ClientDriver {
-  /** `via`: the node to try first (scripted steps); otherwise the driver's routing decides. */
-  execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome>
+  /**
+   * `via`: the node to try first (scripted steps); otherwise the driver's routing decides.
+   * `homeClientId`: the closed-loop client this process works for (the id of its first process),
+   * when it is not the process itself: a process taken after an unknown outcome keeps its client's
+   * home node, as a client bound to one replica does.
+   */
+  execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string, homeClientId?: string): Promise<Outcome>
 }
 
 /** Pause before another round of tries when no node admits to leading. */
@@ -44,10 +49,10 @@ export class LeaderClient implements ClientDriver {
     private readonly groupOf: (command: Command) => number = () => 0,
   ) {}
 
-  async execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string): Promise<Outcome> {
+  async execute(clientId: string, seq: number, command: Command, timeoutMs: number, via?: string, homeClientId?: string): Promise<Outcome> {
     const deadline = performance.now() + timeoutMs
     const nodes = this.connections.nodeIds
-    const home = nodes[hashClient(clientId) % nodes.length]!
+    const home = nodes[hashClient(homeClientId ?? clientId) % nodes.length]!
     const isRead = command.op === 'get' || command.op === 'range'
     const guessKey = `${clientId}|${this.groupOf(command)}`
     let target = via ?? (this.routing === 'home' || (isRead && this.readsAtHome) ? home : (this.leaderGuesses.get(guessKey) ?? home))

@@ -49,6 +49,8 @@ export class WorkloadEngine {
   private stopping = false
   private readonly touchedKeys = new Set<string>()
   private readonly seqByClient = new Map<string, number>()
+  /** A closed-loop process that replaced another: the id of its client's first process (see ClientDriver). */
+  private readonly homeClientOf = new Map<number, string>()
   /** Operations invoked before this time are warm-up: in the history, not in the statistics. */
   private measureFromMs = 0
   /**
@@ -134,11 +136,17 @@ export class WorkloadEngine {
 
   private async runClosedLoop(endMs: number): Promise<void> {
     let process = this.nextProcess++
+    const client = `p${process}`
     while (!this.stopping && this.nowMs() < endMs) {
       const command = this.generator.next(process)
       const outcome = await this.perform(process, command, this.nowMs())
-      // A process whose operation may still be in flight must not issue another: take a new one.
-      if (outcome.type === 'info') process = this.nextProcess++
+      // A process whose operation may still be in flight must not issue another: take a new one,
+      // working for the same client (under home routing, at the same node).
+      if (outcome.type === 'info') {
+        this.homeClientOf.delete(process)
+        process = this.nextProcess++
+        this.homeClientOf.set(process, client)
+      }
     }
   }
 
@@ -237,7 +245,7 @@ export class WorkloadEngine {
     const clientId = `p${process}`
     const seq = (this.seqByClient.get(clientId) ?? 0) + 1
     this.seqByClient.set(clientId, seq)
-    const outcome = await this.driver.execute(clientId, seq, command, timeoutMs, via)
+    const outcome = await this.driver.execute(clientId, seq, command, timeoutMs, via, this.homeClientOf.get(process))
     this.inflight -= 1
     const doneMs = this.nowMs()
     if (!f) {
