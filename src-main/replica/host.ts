@@ -24,6 +24,7 @@ import { seededRandom } from '../protocols/common/random.js'
 import type { TraceEvent } from '../api/trace.js'
 import type { AppendedEntries, MembershipChange, MembershipView, MessageFacts, ReadRoute } from '../protocols/descriptor.js'
 import { appendOpsMax, applyHashEvery } from '../api/trace.js'
+import { AnnouncedLog } from './announced-log.js'
 import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
@@ -184,6 +185,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   snapshotsTaken = 0
   snapshotsInstalled = 0
   readonly truncatedBytes: number
+  /** The entries the trace has announced as appended, so a new segment's rewrite of them is not (announced-log.ts). */
+  private readonly announced = new AnnouncedLog()
 
   constructor(
     readonly config: ReplicaConfig,
@@ -200,6 +203,13 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.truncatedBytes = recovery.truncatedBytes
     this.wal.onStartOverStep = killAtStartOverStep(config.id)
     this.core = adapter.createCore(recovery.records)
+    // What the disk held at start was announced by this node's earlier incarnations (or is before the trace).
+    if (config.traceLog && adapter.appendedEntries) {
+      for (const record of recovery.records) {
+        const appended = adapter.appendedEntries(record)
+        if (appended) this.announced.announce(appended.group, appended.fromIndex, appended.entries.map((entry) => entry.term))
+      }
+    }
     // A restart loads the snapshot the log starts from (MultiRaft: each group's), and the core replays only the entries after it.
     if (adapter.groups === undefined) {
       const snapshot = adapter.recoveredSnapshot?.(this.core)
@@ -695,21 +705,27 @@ export class ReplicaHost<M extends { type: string }, P> {
     for (const record of persist) {
       const appended = this.adapter.appendedEntries!(record)
       if (!appended || appended.entries.length === 0) continue
-      const toIndex = appended.fromIndex + appended.entries.length - 1
-      if (!open || open.group !== appended.group || appended.fromIndex !== open.toIndex + 1) {
+      const { group, fromIndex } = appended
+      // A snapshot's new segment writes the log after it again: entries already announced are not news.
+      const firstNew = appended.entries.findIndex((entry, position) => !this.announced.holds(group, fromIndex + position, entry.term))
+      if (firstNew < 0) continue
+      const entries = appended.entries.slice(firstNew)
+      const from = fromIndex + firstNew
+      this.announced.announce(group, from, entries.map((entry) => entry.term))
+      if (!open || open.group !== group || from !== open.toIndex + 1) {
         close()
-        const leading = this.adapter.leaderRoles.includes(appended.group === undefined ? this.role : (this.groupRoles.get(appended.group) ?? ''))
-        open = { ...(appended.group === undefined ? {} : { group: appended.group }), fromIndex: appended.fromIndex, toIndex: appended.fromIndex - 1, runs: [], ...(leading ? { ops: [] } : {}), opsOmitted: 0 }
+        const leading = this.adapter.leaderRoles.includes(group === undefined ? this.role : (this.groupRoles.get(group) ?? ''))
+        open = { ...(group === undefined ? {} : { group }), fromIndex: from, toIndex: from - 1, runs: [], ...(leading ? { ops: [] } : {}), opsOmitted: 0 }
       }
       const current = open
-      appended.entries.forEach((entry, position) => {
+      entries.forEach((entry, position) => {
         const runs = current.runs
-        if (runs.length === 0 || runs[runs.length - 1]![1] !== entry.term) runs.push([appended.fromIndex + position, entry.term])
+        if (runs.length === 0 || runs[runs.length - 1]![1] !== entry.term) runs.push([from + position, entry.term])
         if (!current.ops) return
         if (current.ops.length < appendOpsMax) current.ops.push(entry.label ?? commandLabel(entry.command))
         else current.opsOmitted += 1
       })
-      current.toIndex = toIndex
+      current.toIndex = from + entries.length - 1
     }
     close()
   }

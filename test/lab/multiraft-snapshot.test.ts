@@ -46,6 +46,7 @@ describe('MultiRaft snapshots, per group, on real processes', () => {
     const sentToC = new Set(trace.flatMap((event) => (event.kind === 'note' && event.t > restartAt ? [/^group (\d+): sending the snapshot through \d+ to C:/.exec(event.text)?.[1]] : [])).filter((group) => group !== undefined).map(Number))
     expect(sentToC, 'the groups whose leader sent C a snapshot after its restart').toEqual(new Set([0, 1, 2]))
     expect(trace.some((event) => event.kind === 'note' && event.node === 'C' && event.text.startsWith('WAL: new segment from group')), 'C started a WAL segment from a group snapshot').toBe(true)
+    expect(reannounced(trace), 'append events that repeat an entry their node had already announced (a new segment rewrites the log after its snapshot)').toEqual([])
     const finalStates = JSON.parse(fs.readFileSync(path.join(summary.runDir, 'final-states.json'), 'utf8')) as FinalState[]
     const perGroup = (state: FinalState) => state.groups!.map(({ group, appliedIndex, hash, kvDigest }) => `${group}:${appliedIndex}:${hash}:${kvDigest}`)
     const [a, b, c] = ['A', 'B', 'C'].map((node) => finalStates.find((state) => state.node === node)!)
@@ -54,3 +55,27 @@ describe('MultiRaft snapshots, per group, on real processes', () => {
     expect(perGroup(b!)).toEqual(perGroup(a!))
   })
 })
+
+/** Append events naming an (index, term) their node and group already held: no truncate dropped it since. */
+function reannounced(trace: readonly TraceEvent[]): string[] {
+  const held = new Map<string, Map<number, number>>()
+  const repeats: string[] = []
+  for (const event of trace) {
+    if (event.kind !== 'append' && event.kind !== 'truncate') continue
+    const key = `${event.node}/${event.group ?? 0}`
+    const log = held.get(key) ?? new Map<number, number>()
+    held.set(key, log)
+    if (event.kind === 'truncate') {
+      for (const index of [...log.keys()]) if (index >= event.fromIndex) log.delete(index)
+      continue
+    }
+    let repeated = 0
+    for (let index = event.fromIndex; index <= event.toIndex; index += 1) {
+      const term = event.runs.filter(([first]) => first <= index).at(-1)![1]
+      if (log.get(index) === term) repeated += 1
+      log.set(index, term)
+    }
+    if (repeated > 0) repeats.push(`${key} at ${event.t} ms: ${event.fromIndex}..${event.toIndex} (${repeated} already held)`)
+  }
+  return repeats.slice(0, 5)
+}
