@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import SlowFirstSequencer from './test/support/slow-first-sequencer.js'
 
 export default defineConfig({
   plugins: [vue()],
@@ -12,6 +13,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Real-process tests spawn replicas; two cores are shared, so files run a few at a time.
     maxWorkers: 2,
+    // Files that run real experiments for minutes start first, so the two workers finish together.
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: ['default'],
   },
 })
