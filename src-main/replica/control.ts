@@ -45,6 +45,8 @@ export interface ReplicaStatus extends CoreStatus {
   snapshotsInstalled: number
   /** The index its latest snapshot covers (0: none): its log holds only what follows. */
   snapshotIndex: number
+  /** MultiRaft: the index each group's latest snapshot covers (snapshotIndex is group 0's). */
+  groupSnapshotIndexes?: number[]
   /** Raft: the configuration in force at this node (membership changes); absent where the membership is fixed. */
   configuration?: MembershipView
 }

@@ -355,6 +355,13 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.wal.close()
   }
 
+  /** MultiRaft: each group's snapshot index (`snapshotIndex` alone is group 0's). */
+  private groupSnapshotStatus(): { groupSnapshotIndexes?: number[] } {
+    const groups = this.adapter.groups
+    if (groups === undefined) return {}
+    return { groupSnapshotIndexes: Array.from({ length: groups }, (_, group) => this.adapter.recoveredSnapshot?.(this.core, group)?.index ?? 0) }
+  }
+
   status(): ReplicaStatus {
     return {
       ...this.core.status(),
@@ -362,6 +369,7 @@ export class ReplicaHost<M extends { type: string }, P> {
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
       snapshotIndex: this.adapter.recoveredSnapshot?.(this.core)?.index ?? 0,
+      ...this.groupSnapshotStatus(),
       ...this.configurationStatus(),
       flushes: this.flushes,
       proposalsBatched: this.proposalsBatched,

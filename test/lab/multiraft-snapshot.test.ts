@@ -51,6 +51,12 @@ describe('MultiRaft snapshots, per group, on real processes', () => {
     const perGroup = (state: FinalState) => state.groups!.map(({ group, appliedIndex, hash, kvDigest }) => `${group}:${appliedIndex}:${hash}:${kvDigest}`)
     const [a, b, c] = ['A', 'B', 'C'].map((node) => finalStates.find((state) => state.node === node)!)
     expect(perGroup(a!)).toHaveLength(groups)
+    // Every group's snapshot index, not group 0's alone.
+    for (const state of [a!, b!, c!]) {
+      expect(state.status.groupSnapshotIndexes, `${state.node}'s snapshot index per group`).toHaveLength(groups)
+      expect(state.status.groupSnapshotIndexes!.every((index) => index > 0), `${state.node}: ${state.status.groupSnapshotIndexes}`).toBe(true)
+      expect(state.status.groupSnapshotIndexes![0]).toBe(state.status.snapshotIndex)
+    }
     expect(perGroup(c!)).toEqual(perGroup(a!))
     expect(perGroup(b!)).toEqual(perGroup(a!))
   })
