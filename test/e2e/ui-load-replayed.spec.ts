@@ -6,6 +6,9 @@
  * in a proxy in the test's process (fixtures/frame-proxy.ts): the replicas' CPU does not skew what
  * the page's figures say about the page.
  * test/e2e/ui-load.spec.ts measures the same page with the real cluster at full load.
+ * Beside the wall-clock figures (frame times, long tasks) it prints the main thread's tasks as a
+ * Chromium trace has them, with each task's CPU time: on a loaded machine a task waits for a core
+ * and its wall time grows, its CPU time does not (CONSENSUS_LAB_UI_TRACE=0 leaves the trace out).
  *   CONSENSUS_LAB_UI_SECONDS (default 20), CONSENSUS_LAB_LOAD_PROFILE=1 (a CPU profile, as there)
  */
 import { expect, test } from '@playwright/test'
@@ -13,10 +16,11 @@ import type { LiveFrame } from '../../src-main/api/lab-api'
 import { frameIntervalMs, makeFrames } from '../renderer/fixtures/frames'
 import { startLabServer, type LabServer } from './fixtures/lab-server'
 import { startFrameProxy, type FrameProxy } from './fixtures/frame-proxy'
-import { PageProfile, installFrameProbes, pageFigures, readFrameProbes } from './fixtures/page-profile'
+import { PageProfile, PageTrace, installFrameProbes, pageFigures, readFrameProbes, tracedFigures } from './fixtures/page-profile'
 
 const measureSeconds = Number(process.env.CONSENSUS_LAB_UI_SECONDS ?? 20)
 const profiling = process.env.CONSENSUS_LAB_LOAD_PROFILE === '1'
+const tracing = process.env.CONSENSUS_LAB_UI_TRACE !== '0'
 /** The synthetic run: as the lab's own load harness (test/renderer/perf/live-load.test.ts) has it. */
 const load = { seconds: 60, opsPerSecond: 5000, nodes: ['A', 'B', 'C', 'D', 'E'], messageEventsPerFrame: 1500, eventsPerFrameMax: 1500, crashLeaderAtMs: 10_000 }
 /** Synthetic frames played before measuring: the charts fill up first. */
@@ -66,11 +70,14 @@ test('live page fed a synthetic full-load stream: frame times and long tasks', a
     await installFrameProbes(page)
     const profile = profiling ? new PageProfile(page) : undefined
     await profile?.start()
+    const trace = tracing ? new PageTrace(page) : undefined
+    await trace?.start()
     const playedBefore = played
     const started = Date.now()
     await page.waitForTimeout(measureSeconds * 1000)
     const seconds = (Date.now() - started) / 1000
     const probes = await readFrameProbes(page)
+    const traced = await trace?.stop()
     const framesPlayed = played - playedBefore
     if (profile) console.log(await profile.stop(probes.longTasks))
     const numbers = {
@@ -79,6 +86,7 @@ test('live page fed a synthetic full-load stream: frame times and long tasks', a
       opsPerSecondShown: load.opsPerSecond,
       eventsPerFrame: load.messageEventsPerFrame,
       ...pageFigures(probes, seconds),
+      ...(traced ? tracedFigures(traced, seconds) : {}),
       cpus: (await import('node:os')).cpus().length,
       loadAverage: (await import('node:os')).loadavg()[0].toFixed(1),
     }

@@ -6,16 +6,20 @@
  *   CONSENSUS_LAB_LOAD_DURABILITY (default none: without fsync the cluster goes as fast as the CPU allows)
  *   CONSENSUS_LAB_LOAD_PROFILE=1: also a CPU profile of the page over the window, printed as the
  *   functions on the stack during long tasks (build with CONSENSUS_LAB_UNMINIFIED=1 for names)
+ * Beside the long tasks' wall time it prints each main-thread task's CPU time from a Chromium trace
+ * (CONSENSUS_LAB_UI_TRACE=0 leaves it out): the cluster shares the cores, and a task that waits for
+ * one grows in wall time only.
  */
 import { expect, test } from '@playwright/test'
 import { startLabServer, type LabServer } from './fixtures/lab-server'
 import { screenshot } from './flows/raft-failover'
-import { PageProfile, installFrameProbes, pageFigures, readFrameProbes } from './fixtures/page-profile'
+import { PageProfile, PageTrace, installFrameProbes, pageFigures, readFrameProbes, tracedFigures } from './fixtures/page-profile'
 
 const clients = Number(process.env.CONSENSUS_LAB_LOAD_CLIENTS ?? 32)
 const measureSeconds = Number(process.env.CONSENSUS_LAB_LOAD_SECONDS ?? 15)
 const durability = process.env.CONSENSUS_LAB_LOAD_DURABILITY ?? 'none'
 const profiling = process.env.CONSENSUS_LAB_LOAD_PROFILE === '1'
+const tracing = process.env.CONSENSUS_LAB_UI_TRACE !== '0'
 let lab: LabServer | undefined
 
 test.afterEach(async ({}, testInfo) => {
@@ -63,6 +67,8 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
   await installFrameProbes(page)
   const profile = profiling ? new PageProfile(page) : undefined
   await profile?.start()
+  const trace = tracing ? new PageTrace(page) : undefined
+  await trace?.start()
   const opsBefore = await opsOk(page)
   measuring = true
   const started = Date.now()
@@ -71,6 +77,7 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
   const seconds = (Date.now() - started) / 1000
   const opsAfter = await opsOk(page)
   const probes = await readFrameProbes(page)
+  const traced = await trace?.stop()
   const tasks = probes.longTasks.map((task) => task.durationMs)
   if (profile) console.log(await profile.stop(probes.longTasks))
   await screenshot(page, testInfo, 'ui-under-load')
@@ -87,6 +94,7 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
     latencySamplesPerSecond: Math.round(received.latencies / seconds),
     kibPerSecond: Math.round(received.bytes / 1024 / seconds),
     ...pageFigures(probes, seconds),
+    ...(traced ? tracedFigures(traced, seconds) : {}),
     cpus: (await import('node:os')).cpus().length,
     loadAverage: (await import('node:os')).loadavg()[0].toFixed(1),
   }

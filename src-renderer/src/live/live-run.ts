@@ -16,8 +16,6 @@ export const liveBounds = {
   latencySamplesMax: 20_000,
   /** Latencies kept for one second's percentiles. */
   latenciesPerSecondMax: 20_000,
-  logEventsMax: 5_000,
-  messageEventsMax: 20_000,
   faultsMax: 500,
   segmentsPerNodeMax: 2_000,
   leaderlessMax: 1_000,
@@ -117,8 +115,6 @@ export class LiveRun {
   readonly percentiles = new RingBuffer<SecondPercentiles>(liveBounds.secondsMax)
   readonly messagesPerSecond = new RingBuffer<SecondMessages>(liveBounds.secondsMax)
   readonly messageTotals: Record<string, number> = {}
-  readonly logEvents = new RingBuffer<TraceEvent>(liveBounds.logEventsMax)
-  readonly messageEvents = new RingBuffer<MessageEvent>(liveBounds.messageEventsMax)
   readonly faults = new RingBuffer<FaultEvent>(liveBounds.faultsMax)
   readonly lag = new Map<string, LagState>()
   /** Nodes removed from the cluster (membership changes): their lane ends at the removal. */
@@ -320,17 +316,23 @@ export class LiveRun {
     }
   }
 
+  /**
+   * Only faults (the charts' markers) and cut links (the injector) are read from a frame's events.
+   * The sequence diagram and the event log read the run's trace (LabApi.readTrace), so a frame's
+   * message events are not kept: at full load, 1,500 a frame held for seconds were old-generation
+   * garbage the page's collector paid for, and sorting them all cost every frame.
+   */
   private trackEvents(frame: LiveFrame): void {
-    const events = frame.events.length > 1 ? [...frame.events].sort((a, b) => a.t - b.t) : frame.events
-    for (const event of events) {
-      if (event.kind === 'send' || event.kind === 'recv' || event.kind === 'drop') {
-        this.messageEvents.push(event)
-        if (event.kind !== 'drop') continue
-      }
-      if (event.kind === 'fault') this.faults.push(event)
-      if (event.kind === 'links') this.cutLinks = event.cut
-      this.logEvents.push(event)
+    const faults: FaultEvent[] = []
+    let links: Extract<TraceEvent, { kind: 'links' }> | undefined
+    for (const event of frame.events) {
+      if (event.kind === 'fault') faults.push(event)
+      // The newest wins; of two at the same instant, the later in the frame (as a stable sort had it).
+      if (event.kind === 'links' && (links === undefined || event.t >= links.t)) links = event
     }
+    if (faults.length > 1) faults.sort((a, b) => a.t - b.t)
+    for (const fault of faults) this.faults.push(fault)
+    if (links !== undefined) this.cutLinks = links.cut
   }
 }
 

@@ -70,9 +70,33 @@ describe('LiveRun folds frames into bounded timelines', () => {
     const live = runOf(makeFrames({ seconds: 700, opsPerSecond: 500, messageEventsPerFrame: 40 }))
     expect(live.frames.size).toBe(liveBounds.framesMax)
     expect(live.latencies.size).toBeLessThanOrEqual(liveBounds.latencySamplesMax)
-    expect(live.messageEvents.size).toBeLessThanOrEqual(liveBounds.messageEventsMax)
     expect(live.percentiles.size).toBeLessThanOrEqual(liveBounds.secondsMax)
     for (const lane of live.segments.values()) expect(lane.size).toBeLessThanOrEqual(liveBounds.segmentsPerNodeMax)
+  })
+})
+
+describe('LiveRun keeps from a frame\'s events only what the live page reads', () => {
+  // The sequence diagram and the event log read the run's trace (LabApi.readTrace); a frame's
+  // message events kept here were read by nothing, and at full load (1,500 a frame) they lived
+  // long enough to reach the old generation, which the page's garbage collector paid for.
+  const base: LiveFrame = { kind: 'frame', runId: 'r', t: 100, nodes: [], leader: 'A', ops: { ok: 0, fail: 0, info: 0 }, latencies: [], events: [], eventsOmitted: 0, messagesByType: {} }
+
+  it('keeps faults in time order and the newest cut links, and holds no message events', () => {
+    const live = new LiveRun('r', ['A', 'B', 'C'])
+    live.ingest({
+      ...base,
+      events: [
+        { t: 90, node: 'A', kind: 'send', to: 'B', type: 'AppendEntries', bytes: 10 },
+        { t: 80, node: 'lab', kind: 'fault', fault: 'crash C' },
+        { t: 70, node: 'lab', kind: 'links', cut: [['A', 'B']] },
+        { t: 60, node: 'lab', kind: 'fault', fault: 'pause B' },
+        { t: 95, node: 'B', kind: 'recv', from: 'A', type: 'AppendEntries', bytes: 10 },
+        { t: 75, node: 'lab', kind: 'links', cut: [['A', 'C']] },
+      ] as LiveFrame['events'],
+    })
+    expect(live.faults.toArray().map((fault) => fault.fault)).toEqual(['pause B', 'crash C'])
+    expect(live.cutLinks).toEqual([['A', 'C']])
+    expect(Object.keys(live).filter((key) => /message.?events|log.?events/i.test(key))).toEqual([])
   })
 })
 

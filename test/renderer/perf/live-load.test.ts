@@ -10,12 +10,13 @@ import { init } from 'echarts/core'
 import type { EChartsOption } from 'echarts'
 import { registerCharts } from '../../../src-renderer/src/charts/setup'
 import { chartBounds, type ChartContext } from '../../../src-renderer/src/charts/common'
-import { LiveRun } from '../../../src-renderer/src/live/live-run'
+import { LiveRun, type MessageEvent } from '../../../src-renderer/src/live/live-run'
 import { buildRoleLanesOption } from '../../../src-renderer/src/charts/role-lanes'
 import { buildCommitOption, buildLagOption, buildLatencyOption, buildMessagesOption, buildTermOption, buildThroughputOption } from '../../../src-renderer/src/charts/index-charts'
 import { layoutSequence, sequenceLookbackMs } from '../../../src-renderer/src/sequence/sequence-layout'
 import { describeEvent } from '../../../src-renderer/src/live/describe-event'
 import { makeFrames } from '../fixtures/frames'
+import { traceWindowEventsMax } from '../../../src-main/api/trace'
 
 registerCharts()
 
@@ -60,14 +61,15 @@ describe('UI load harness: 60 s at 5000 ops/s, 5 nodes', () => {
       rows.push([name, buildMs, updateMs, renderMs])
       updateTotal += buildMs + updateMs
     }
+    // The sequence diagram and the event log read these from the run's trace (LabApi.readTrace, at
+    // most traceWindowEventsMax a read); the frames' events stand in for the trace here.
     const window = { from: 29_500, to: 30_000 }
-    const sequenceMs = time(20, () => {
-      const events = live.messageEvents.range((event) => event.t, window.from - sequenceLookbackMs, window.to)
-      layoutSequence(events, live.nodes, window, { width: 760, height: 440, top: 34, bottom: 14, side: 70 })
-    })
+    const traceEvents = frames.flatMap((frame) => frame.events)
+    const windowEvents = traceEvents.filter((event): event is MessageEvent => (event.kind === 'send' || event.kind === 'recv' || event.kind === 'drop') && event.t >= window.from - sequenceLookbackMs && event.t <= window.to).slice(0, traceWindowEventsMax)
+    const sequenceMs = time(20, () => layoutSequence(windowEvents, live.nodes, window, { width: 760, height: 440, top: 34, bottom: 14, side: 70 }))
     const logMs = time(20, () => {
       const out: string[] = []
-      for (let i = live.logEvents.size - 1; i >= 0 && out.length < 200; i -= 1) out.push(describeEvent(live.logEvents.at(i)!, (key) => key))
+      for (let i = traceEvents.length - 1; i >= 0 && out.length < 200; i -= 1) out.push(describeEvent(traceEvents[i]!, (key) => key))
     })
 
     const report = [
