@@ -19,7 +19,7 @@ export interface VerdictOptions extends LinearizabilityOptions {
    * reads are in the history), else why it did not (the invariant is then unknown). Undefined for a
    * history that says nothing of final reads: the invariant is left out.
    */
-  finalReads?: true | string
+  finalReads?: true | string | CheckerMessage
   /** Byzantine replicas, left out of the safety invariants. */
   faultyNodes?: readonly string[]
   /** The experiment's 0 s on the trace's clock, for the times replicas-healthy reports. */
