@@ -1,7 +1,7 @@
 /**
  * The verdict of a failing run in a Korean run report: each invariant's detail and the
  * linearizability witness are Korean (HTML, Markdown, and the PDF printed from the HTML), with the
- * run's numbers, keys and values as they were. A run recorded before the checker's coded messages
+ * run's numbers, keys and values as they were; so does a Korean hand-in's evidence. A run recorded before the checker's coded messages
  * keeps its English detail and witness: nothing is dropped.
  */
 import { spawnSync } from 'node:child_process'
@@ -12,6 +12,12 @@ import type { RunSummary, Verdict } from '../../src-main/api/summary.js'
 import { runReportCommand } from '../../src-main/lab/report/command.js'
 import { runCheckCommand } from '../../src-main/lab/checker/check-command.js'
 import { defaultChromiumPath } from '../../src-main/lab/report/pdf.js'
+import { buildHandinReportHtml } from '../../src-main/api/exercise/report.js'
+import { checkExercise } from '../../src-main/api/exercise/check.js'
+import { buildHandinManifest } from '../../src-main/api/exercise/handin.js'
+import { findExercise } from '../../src-main/lab/exercise/files.js'
+import { loadRunDirectory } from '../../src-main/lab/report/run-directory.js'
+import { repositoryRoot } from '../../src-main/lab/paths.js'
 import { captureIo, copyRun, fixtureRuns, scratchDir } from './support.js'
 
 const scratch = scratchDir('verdict-ko')
@@ -76,4 +82,18 @@ describe('the verdict of a failing run in a Korean run report', () => {
     // pdftotext lays the table's cells out in columns: look for pieces that stay on one line.
     for (const piece of ['프라이머리가 둘이었습니다', '선형화 가능하지 않습니다', '오래된 읽기 또는 잃어버린 쓰기', '관련된 연산:']) expect(text).toContain(piece)
   }, 90_000)
+
+  it('says them in Korean in a Korean hand-in\'s evidence too', async () => {
+    const record = await loadRunDirectory(await failingRunOfToday())
+    const found = findExercise('6', path.join(repositoryRoot(), 'exercises'))
+    if (!found.ok) throw new Error(found.message)
+    const exercise = found.loaded.exercise
+    const runs = Object.fromEntries(exercise.runs.map((run) => [run.id, record]))
+    const check = checkExercise(exercise, runs, {}, {})
+    const content = { student: '김학생', locale: 'ko' as const, labVersion: 'test', createdAt: '2026-12-06T09:00:00.000Z', exercise, exerciseText: found.loaded.text, predictions: {}, answers: {}, runs, check }
+    const { manifest } = await buildHandinManifest(content)
+    const html = buildHandinReportHtml({ manifest, exercise, runs, check, fontCss: '' })
+    for (const sentence of koreanVerdict) expect(html).toContain(sentence.replaceAll('"', '&quot;'))
+    expect(html).not.toContain('is not linearizable')
+  })
 })
