@@ -32,7 +32,7 @@ function summary(verdict: Verdict): RunSummary {
     runId: 'run-fixture', name: 'fixture', protocol: 'raft', nodes: 3, nodeNames: ['A', 'B', 'C'], seed: 1, durability: 'fsync', clients: 4,
     startedAt: '2026-01-01T00:00:00Z', workloadStartMs: 0, durationMs: 5000, ops: { ok: 3, fail: 0, info: 0 },
     latencyMs: { p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 }, latencyByOperationMs: {}, throughput: 1, leaderChanges: 1, terms: 1, unavailableMs: 0,
-    messages: { total: 0, bytes: 0, byType: {} }, faults: [], runDir: '/runs/run-fixture', completed: true, verdict,
+    messages: { total: 0, bytes: 0, byType: {} }, faults: [], reads: { mode: 'log', total: 0, stale: 0, examples: [] }, runDir: '/runs/run-fixture', completed: true, verdict,
   }
 }
 
