@@ -1,5 +1,6 @@
 import type { ProtocolName } from './experiment.js'
 import type { LatencyPhaseSummary } from './latency-breakdown.js'
+import type { CheckerMessage, VerdictWitnessFacts } from './checker-text.js'
 
 export interface LatencySummaryMs {
   p50: number
@@ -13,7 +14,10 @@ export interface LatencySummaryMs {
 export interface InvariantResult {
   name: string
   ok: boolean
+  /** In English: what the CLI prints, and all that runs recorded before `message` existed hold. */
   detail: string
+  /** The detail's facts as a coded message, said per language by checker-text.ts (sayInvariantDetail). */
+  message?: CheckerMessage
   /**
    * The run could not show whether it held (acknowledged-writes-kept when the final reads failed):
    * `ok` is then false, so a reader that knows nothing of this field never takes it for a pass, and
@@ -25,8 +29,10 @@ export interface InvariantResult {
 export interface Verdict {
   linearizable: boolean | 'unknown'
   invariants: InvariantResult[]
-  /** Human-readable explanation of a non-linearizable key, with the operations involved. */
+  /** Human-readable explanation of a non-linearizable key, with the operations involved (English). */
   witness?: string
+  /** The witness's facts, said per language by checker-text.ts (sayVerdictWitness); absent in older runs. */
+  witnessFacts?: VerdictWitnessFacts
 }
 
 /** What became of a fault: carried out, failed while the run went on, or not carried out because the run ended first. */

@@ -15,7 +15,8 @@
 import type { InvariantResult } from '../api/summary.js'
 import type { HistoryEvent } from '../api/trace.js'
 import { operationsOf, type Operation } from './history.js'
-import { describeOperation, describeValueText, writtenValue } from './kv-model.js'
+import { operationFacts, writtenValue } from './kv-model.js'
+import { sayChecker, type CheckerMessage } from '../api/checker-text.js'
 
 export const acknowledgedWritesInvariant = 'acknowledged-writes-kept'
 /** Lost writes (and keys not read back) described in full; the rest are only counted. */
@@ -27,12 +28,15 @@ export interface AcknowledgedWrites {
   lost: number
   /** One line per lost write: the key, the write, and what was read back. */
   examples: string[]
+  /** The same as coded messages (api/checker-text.ts). */
+  exampleMessages: CheckerMessage[]
   /** Keys with an acknowledged write whose final read succeeded. */
   keysChecked: number
   /** Keys with an acknowledged write whose final read failed, timed out or never ran. */
   keysUnchecked: number
   /** "x (timeout)", for the first keys not read back. */
   uncheckedExamples: string[]
+  uncheckedMessages: CheckerMessage[]
   /** False when the history holds no final reads: nothing could be judged. */
   finalReadsFound: boolean
 }
@@ -45,9 +49,11 @@ export function findLostWrites(history: readonly HistoryEvent[]): AcknowledgedWr
     acknowledged: writes.filter((operation) => operation.status === 'ok').length,
     lost: 0,
     examples: [],
+    exampleMessages: [],
     keysChecked: 0,
     keysUnchecked: 0,
     uncheckedExamples: [],
+    uncheckedMessages: [],
     finalReadsFound: reader !== undefined,
   }
   if (reader === undefined) return result
@@ -57,7 +63,11 @@ export function findLostWrites(history: readonly HistoryEvent[]): AcknowledgedWr
     if (!keyWrites.some((write) => write.status === 'ok')) continue
     if (!finalValues.has(key)) {
       result.keysUnchecked += 1
-      if (result.uncheckedExamples.length < lostWriteExamplesMax) result.uncheckedExamples.push(`${key} (${finalReadError(history, reader, key)})`)
+      if (result.uncheckedMessages.length < lostWriteExamplesMax) {
+        const unread = finalReadError(history, reader, key)
+        result.uncheckedMessages.push(unread)
+        result.uncheckedExamples.push(sayChecker(unread, 'en'))
+      }
       continue
     }
     result.keysChecked += 1
@@ -65,8 +75,10 @@ export function findLostWrites(history: readonly HistoryEvent[]): AcknowledgedWr
     for (const write of keyWrites) {
       if (write.status !== 'ok' || survives(write, keyWrites, final)) continue
       result.lost += 1
-      if (result.examples.length < lostWriteExamplesMax) {
-        result.examples.push(`${describeOperation(write)} by process ${write.process} was acknowledged, but ${key} read back at the end as ${describeValueText(final)}, which no write that may have followed it wrote`)
+      if (result.exampleMessages.length < lostWriteExamplesMax) {
+        const lost: CheckerMessage = { code: 'writeLost', params: { write: operationFacts(write), process: write.process, key, final } }
+        result.exampleMessages.push(lost)
+        result.examples.push(sayChecker(lost, 'en'))
       }
     }
   }
@@ -75,24 +87,27 @@ export function findLostWrites(history: readonly HistoryEvent[]): AcknowledgedWr
 
 /**
  * The invariant. `finalReads`: true when the run read its written keys back at the end; otherwise
- * why it did not, and the invariant is unknown (a run that did not look cannot say nothing was lost).
+ * why it did not (a coded message, or English text), and the invariant is unknown (a run that did
+ * not look cannot say nothing was lost).
  */
-export function checkAcknowledgedWrites(history: readonly HistoryEvent[], finalReads: true | string): InvariantResult {
+export function checkAcknowledgedWrites(history: readonly HistoryEvent[], finalReads: true | string | CheckerMessage): InvariantResult {
   const name = acknowledgedWritesInvariant
+  const result = (ok: boolean, message: CheckerMessage, unknown = false): InvariantResult =>
+    ({ name, ok, ...(unknown ? { unknown: true } : {}), detail: sayChecker(message, 'en'), message })
   const found = findLostWrites(history)
-  if (found.acknowledged === 0) return { name, ok: true, detail: 'no write was acknowledged, so none could be lost' }
-  const writes = plural(found.acknowledged, 'acknowledged write')
-  if (finalReads !== true) return { name, ok: false, unknown: true, detail: `unknown: ${writes}, not read back at the end: ${finalReads}` }
-  if (!found.finalReadsFound) return { name, ok: false, unknown: true, detail: `unknown: ${writes}, and the history holds no final reads to compare them with` }
-  const unread = found.keysUnchecked === 0 ? '' : `; ${plural(found.keysUnchecked, 'key')} could not be read back: ${found.uncheckedExamples.join(', ')}${found.keysUnchecked > found.uncheckedExamples.length ? ', ...' : ''}`
+  if (found.acknowledged === 0) return result(true, { code: 'noWriteAcknowledged', params: {} })
+  const writes = found.acknowledged
+  if (finalReads !== true) {
+    const reason: CheckerMessage = typeof finalReads === 'string' ? { code: 'reasonText', params: { text: finalReads } } : finalReads
+    return result(false, { code: 'writesNotReadBack', params: { writes, reason } }, true)
+  }
+  if (!found.finalReadsFound) return result(false, { code: 'noFinalReads', params: { writes } }, true)
+  const unread = { unreadKeys: found.keysUnchecked, unread: found.uncheckedMessages }
   if (found.lost > 0) {
-    const more = found.lost > found.examples.length ? `; and ${found.lost - found.examples.length} more` : ''
-    return { name, ok: false, detail: `${found.lost} of ${writes} lost: ${found.examples.join('; ')}${more}${unread}` }
+    return result(false, { code: 'writesLost', params: { lost: found.lost, writes, examples: found.exampleMessages, more: found.lost - found.exampleMessages.length, ...unread } })
   }
-  if (found.keysUnchecked > 0) {
-    return { name, ok: false, unknown: true, detail: `unknown: none of ${writes} on the ${plural(found.keysChecked, 'key')} read back was lost${unread}` }
-  }
-  return { name, ok: true, detail: `${writes} on ${plural(found.keysChecked, 'key')}, every key read back at the end: each write is its key's final value or was followed by the write that is` }
+  if (found.keysUnchecked > 0) return result(false, { code: 'noneLostSomeUnread', params: { writes, keys: found.keysChecked, ...unread } }, true)
+  return result(true, { code: 'writesKept', params: { writes, keys: found.keysChecked } })
 }
 
 /** The final value is the write's own, or that of a write that may have taken effect after it. */
@@ -123,10 +138,11 @@ function finalReader(operations: readonly Operation[]): number | undefined {
 }
 
 /** Why the final read of `key` did not succeed: the error it ended with, or that it never ran. */
-function finalReadError(history: readonly HistoryEvent[], reader: number, key: string): string {
+function finalReadError(history: readonly HistoryEvent[], reader: number, key: string): CheckerMessage {
   const ended = history.findLast((event) => event.process === reader && event.key === key && event.type !== 'invoke')
-  if (ended !== undefined) return ended.error ?? ended.type
-  return history.some((event) => event.process === reader && event.key === key) ? 'no answer' : 'not read: the final reads ran out of time'
+  if (ended !== undefined) return { code: 'keyNotReadBack', params: { key, error: ended.error ?? ended.type } }
+  if (history.some((event) => event.process === reader && event.key === key)) return { code: 'keyNotReadBack', params: { key, error: null } }
+  return { code: 'keyNeverRead', params: { key } }
 }
 
 function groupByKey(operations: readonly Operation[]): Map<string, Operation[]> {
@@ -137,8 +153,4 @@ function groupByKey(operations: readonly Operation[]): Map<string, Operation[]> 
     else list.push(operation)
   }
   return byKey
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

@@ -10,6 +10,7 @@
  * to election safety per term.
  */
 import type { NodeId } from '../protocols/types.js'
+import { sayChecker, type CheckerMessage } from '../api/checker-text.js'
 
 export interface Configuration {
   voters: readonly NodeId[]
@@ -36,8 +37,11 @@ export function majorityOf(config: Configuration): number {
 }
 
 export function describeVoters(config: IndexedConfiguration): string {
-  const learners = config.learners.length === 0 ? '' : `, learners ${config.learners.join(', ')}`
-  return `voters ${config.voters.join(', ')}${learners} (${config.index === 0 ? 'the starting members' : `entry ${config.index}`})`
+  return sayChecker(configurationMessage(config), 'en')
+}
+
+function configurationMessage(config: IndexedConfiguration): CheckerMessage {
+  return { code: 'configuration', params: { voters: [...config.voters], learners: [...config.learners], index: config.index } }
 }
 
 /**
@@ -79,7 +83,7 @@ interface Elected {
  */
 export function checkConfigurationsInTrace(
   trace: readonly ConfigTraceEvent[], leaderRoles: readonly string[], listedMax: number,
-): { name: string; ok: boolean; detail: string } | undefined {
+): { name: string; ok: boolean; detail: string; message: CheckerMessage } | undefined {
   if (!trace.some((event) => event.kind === 'config' && (event as { index: number }).index > 0)) return undefined
   const name = configurationsInvariantName
   const latest = new Map<string, IndexedConfiguration>()
@@ -87,8 +91,8 @@ export function checkConfigurationsInTrace(
   const leaderOfTerm = new Map<number, Elected>()
   let newestCommitted: IndexedConfiguration | undefined
   let elections = 0
-  const violations: string[] = []
-  const underConfig = (elected: Elected): string => elected.config === undefined ? 'an unknown configuration' : describeVoters(elected.config)
+  const violations: CheckerMessage[] = []
+  const underConfig = (elected: Elected): CheckerMessage => elected.config === undefined ? { code: 'unknownConfiguration', params: {} } : configurationMessage(elected.config)
   for (const event of trace) {
     if (isConfig(event)) {
       const config = { voters: event.voters, learners: event.learners, index: event.index }
@@ -103,30 +107,27 @@ export function checkConfigurationsInTrace(
       elections += 1
       const first = leaderOfTerm.get(event.term)
       if (first !== undefined && first.node !== event.node) {
-        violations.push(`term ${event.term} had two leaders: ${first.node} (elected under ${underConfig(first)}) and ${event.node} (elected under ${underConfig(elected)})`)
+        violations.push({ code: 'twoLeadersConfigured', params: { term: event.term, first: first.node, firstConfig: underConfig(first), second: event.node, secondConfig: underConfig(elected) } })
       } else if (first === undefined) {
         leaderOfTerm.set(event.term, elected)
       }
-      const problem = elected.config === undefined ? undefined : leaderConfigurationProblem(event.node, elected.config, newestCommitted)
-      if (problem !== undefined) {
+      const apart = elected.config === undefined || newestCommitted === undefined ? 0 : changesApart(elected.config, newestCommitted)
+      if (apart > 1) {
         const others = [...leading.values()].filter((other) => other.node !== event.node)
-        const meanwhile = others.map((other) => `; ${other.node} still led term ${other.term}, elected under ${underConfig(other)}`).join('')
-        violations.push(`term ${event.term} at ${event.t.toFixed(3)} ms: ${problem}${meanwhile}`)
+        const stillLeading = others.map((other): CheckerMessage => ({ code: 'stillLeading', params: { node: other.node, term: other.term, config: underConfig(other) } }))
+        violations.push({ code: 'leaderTooFarFromCommitted', params: {
+          term: event.term, ms: event.t, leader: event.node, elected: configurationMessage(elected.config!), apart, newest: configurationMessage(newestCommitted!), stillLeading,
+        } })
       }
       leading.set(event.node, elected)
     } else if (isProcess(event) && event.state !== 'up' && event.state !== 'resumed' && event.state !== 'paused') {
       leading.delete(event.node)
     }
   }
-  if (violations.length > 0) {
-    const more = violations.length > listedMax ? `; and ${violations.length - listedMax} more` : ''
-    return { name, ok: false, detail: violations.slice(0, listedMax).join('; ') + more }
-  }
-  const newest = newestCommitted === undefined ? 'none reported committed' : `newest committed: ${describeVoters(newestCommitted)}`
-  return {
-    name, ok: true,
-    detail: `${elections} election(s): each leader was elected under the newest committed configuration or one change from it, and no term had two leaders (${newest})`,
-  }
+  const message: CheckerMessage = violations.length > 0
+    ? { code: 'list', params: { items: violations.slice(0, listedMax), more: Math.max(0, violations.length - listedMax) } }
+    : { code: 'configurationsKept', params: { elections, newest: newestCommitted === undefined ? null : configurationMessage(newestCommitted) } }
+  return { name, ok: violations.length === 0, detail: sayChecker(message, 'en'), message }
 }
 
 function isConfig(event: ConfigTraceEvent): event is Extract<ConfigTraceEvent, { kind: 'config' }> {

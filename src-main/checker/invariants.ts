@@ -30,6 +30,7 @@ import type { TraceEvent } from '../api/trace.js'
 import type { ProtocolName } from '../api/protocol-names.js'
 import { protocolFacts, unknownProtocolFacts, type ProtocolFacts } from './protocol-facts.js'
 import { checkConfigurationsInTrace } from './configurations.js'
+import { sayChecker, type CheckerMessage } from '../api/checker-text.js'
 
 export interface FinalState {
   node: string
@@ -85,15 +86,14 @@ function checkLogs(input: InvariantInput): InvariantResult[] {
   return perGroup[0]!.map((first, position) => {
     const results = perGroup.map((results) => results[position]!)
     const failing = results.map((result, index) => ({ result, group: groups[index]! })).filter(({ result }) => !result.ok)
-    if (failing.length > 0) return { name: first.name, ok: false, detail: failing.map(({ result, group }) => `group ${group}: ${result.detail}`).join('; ') }
-    return { name: first.name, ok: true, detail: `all ${groups.length} groups: ${first.detail}` }
+    if (failing.length > 0) return finding(first.name, false, listOf(failing.map(({ result, group }) => ({ code: 'inGroup', params: { group, finding: result.message! } })), failing.length))
+    return finding(first.name, true, { code: 'allGroups', params: { groups: groups.length, finding: first.message! } })
   })
 }
 
 function checkOneLog(input: InvariantInput): InvariantResult[] {
   const faulty = new Set(input.faultyNodes ?? [])
   const trace = [...input.trace].filter((event) => !faulty.has(event.node)).sort((a, b) => a.t - b.t)
-  const excluded = faulty.size > 0 ? ` (faulty nodes ${[...faulty].join(', ')} excluded)` : ''
   // Only what the protocol's descriptor says holds for it (ParallelRaft's apply hashes follow each node's own order).
   const facts = factsOf(input.protocol, input.facts)
   const applies = facts.invariants
@@ -109,17 +109,18 @@ function checkOneLog(input: InvariantInput): InvariantResult[] {
   if (input.finalStates !== undefined && applies.includes('final-state-agreement')) {
     results.push(finalStateAgreement(input.finalStates.filter((state) => !faulty.has(state.node)), trace))
   }
-  return excluded === '' ? results : results.map((result) => ({ ...result, detail: result.detail + excluded }))
+  if (faulty.size === 0) return results
+  return results.map((result) => finding(result.name, result.ok, { code: 'faultyExcluded', params: { finding: result.message!, nodes: [...faulty] } }))
 }
 
-const at = (t: number): string => `${t.toFixed(3)} ms`
-const shortHash = (hash: string): string => (hash.length > 12 ? hash.slice(0, 12) + '…' : hash)
-const irregularPlurals: Record<string, string> = { index: 'indexes', primary: 'primaries', crash: 'crashes' }
-const pluralOf = (word: string): string => irregularPlurals[word] ?? `${word}s`
-const plural = (count: number, word: string): string => `${count} ${count === 1 ? word : pluralOf(word)}`
+/** A result with its finding as a coded message and, said in English, as its detail. */
+export function finding(name: string, ok: boolean, message: CheckerMessage): InvariantResult {
+  return { name, ok, detail: sayChecker(message, 'en'), message }
+}
 
-function moreText(count: number): string {
-  return count > violationsListedMax ? `; and ${count - violationsListedMax} more` : ''
+/** The first violationsListedMax of `items` (out of `count`), and how many more there were. */
+function listOf(items: readonly CheckerMessage[], count = items.length): CheckerMessage {
+  return { code: 'list', params: { items: items.slice(0, violationsListedMax), more: Math.max(0, count - violationsListedMax) } }
 }
 
 /** What the protocol's descriptor says about leaders, its words and the invariants that hold for it. */
@@ -137,7 +138,7 @@ function electionSafety(trace: readonly TraceEvent[], facts: ProtocolFacts): Inv
   const termWord = vocabulary.term
   const leaderWord = vocabulary.leader
   const firstLeader = new Map<number, RoleEvent>()
-  const violations: string[] = []
+  const violations: CheckerMessage[] = []
   const reported = new Set<string>()
   for (const event of trace) {
     if (event.kind !== 'role' || !leaderRoles.includes(event.role)) continue
@@ -149,13 +150,11 @@ function electionSafety(trace: readonly TraceEvent[], facts: ProtocolFacts): Inv
     const pair = `${event.term}:${event.node}`
     if (first.node === event.node || reported.has(pair)) continue
     reported.add(pair)
-    violations.push(`${termWord} ${event.term} had two ${pluralOf(leaderWord)}: ${first.node} (from ${at(first.t)}) and ${event.node} (from ${at(event.t)})`)
+    violations.push({ code: 'twoLeaders', params: { termWord, leaderWord, term: event.term, first: first.node, firstMs: first.t, second: event.node, secondMs: event.t } })
   }
-  if (firstLeader.size === 0) return { name, ok: true, detail: `no node became ${leaderWord} in the trace; nothing to compare` }
-  if (violations.length === 0) {
-    return { name, ok: true, detail: `${plural(firstLeader.size, termWord)} with a ${leaderWord}, never more than one ${leaderWord} in a ${termWord}` }
-  }
-  return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
+  if (firstLeader.size === 0) return finding(name, true, { code: 'noLeader', params: { leaderWord } })
+  if (violations.length === 0) return finding(name, true, { code: 'oneLeaderPerTerm', params: { terms: firstLeader.size, termWord, leaderWord } })
+  return finding(name, false, listOf(violations))
 }
 
 /**
@@ -170,18 +169,13 @@ function replicasHealthy(trace: readonly TraceEvent[], originMs: number): Invari
     // Crashes and removals (membership changes) are the experiment's doing.
     const crashes = processEvents.filter((event) => event.state === 'crashed').length
     const removals = processEvents.filter((event) => event.state === 'removed').length
-    const stopped = [...(crashes > 0 ? [plural(crashes, 'crash')] : []), ...(removals > 0 ? [plural(removals, 'removal')] : [])]
-    return { name, ok: true, detail: `no replica exited on its own${stopped.length > 0 ? ` (${stopped.join(' and ')} by the experiment)` : ''}` }
+    return finding(name, true, { code: 'noExit', params: { crashes, removals } })
   }
   // Older traces carry the whole stack: its first line is the error.
-  const reason = (event: ProcessEvent) => event.detail?.split('\n')[0]?.trim() || 'no reason recorded'
-  const listed = exits.slice(0, violationsListedMax).map((event) => `${event.node} exited on its own at ${experimentTime(event.t - originMs)}: ${reason(event)}`)
+  const reason = (event: ProcessEvent) => event.detail?.split('\n')[0]?.trim() || null
+  const listed = exits.slice(0, violationsListedMax).map((event): CheckerMessage => ({ code: 'exitedOnItsOwn', params: { node: event.node, atMs: event.t - originMs, reason: reason(event) } }))
   const rest = exits.slice(violationsListedMax).map((event) => event.node)
-  return { name, ok: false, detail: listed.join('; ') + (rest.length > 0 ? `; and ${rest.length} more (${[...new Set(rest)].join(', ')})` : '') }
-}
-
-function experimentTime(ms: number): string {
-  return ms < 0 ? `${(-ms / 1000).toFixed(2)} s before the start` : `${(ms / 1000).toFixed(2)} s`
+  return finding(name, false, { code: 'list', params: { items: listed, more: rest.length, ...(rest.length > 0 ? { moreNodes: [...new Set(rest)] } : {}) } })
 }
 
 /** First apply report per node per index. */
@@ -204,7 +198,7 @@ function stateMachineSafety(trace: readonly TraceEvent[]): InvariantResult {
   const byIndex = appliesByIndex(trace)
   const indices = [...byIndex.keys()].sort((a, b) => a - b)
   let compared = 0
-  const divergent: string[] = []
+  const divergent: CheckerMessage[] = []
   for (const index of indices) {
     const reports = [...byIndex.get(index)!.values()]
     if (reports.length < 2) continue
@@ -212,13 +206,14 @@ function stateMachineSafety(trace: readonly TraceEvent[]): InvariantResult {
     const first = reports[0]
     const other = reports.find((report) => report.hash !== first.hash)
     if (other === undefined) continue
-    divergent.push(`at index ${index} ${first.node} applied hash ${shortHash(first.hash)} (term ${first.term}, ${at(first.t)}) but ${other.node} applied ${shortHash(other.hash)} (term ${other.term}, ${at(other.t)}): their applied sequences differ at or before index ${index}`)
+    divergent.push({ code: 'firstDivergence', params: {
+      index, first: first.node, firstHash: first.hash, firstTerm: first.term, firstMs: first.t,
+      other: other.node, otherHash: other.hash, otherTerm: other.term, otherMs: other.t, divergent: 0,
+    } })
   }
-  if (byIndex.size === 0) return { name, ok: true, detail: 'no apply events in the trace; nothing to compare' }
-  if (divergent.length === 0) {
-    return { name, ok: true, detail: `${plural(compared, 'index')} reported by two or more nodes, all with equal applied hashes` }
-  }
-  return { name, ok: false, detail: `first divergence ${divergent[0]}${divergent.length > 1 ? ` (${divergent.length} divergent indices in all)` : ''}` }
+  if (byIndex.size === 0) return finding(name, true, { code: 'noApplies', params: {} })
+  if (divergent.length === 0) return finding(name, true, { code: 'appliedHashesEqual', params: { indexes: compared } })
+  return finding(name, false, { code: 'firstDivergence', params: { ...divergent[0]!.params, divergent: divergent.length } })
 }
 
 /** Per node: what it last said about its commit/applied index since its process last came up. */
@@ -232,7 +227,7 @@ function committedNeverLost(trace: readonly TraceEvent[]): InvariantResult {
   const name = 'committed-never-lost'
   const hashAt = new Map<string, ApplyEvent>()
   const life = new Map<string, Incarnation>()
-  const violations: string[] = []
+  const violations: CheckerMessage[] = []
   let applies = 0
   for (const event of trace) {
     const current = life.get(event.node) ?? { commitIndex: 0, appliedIndex: 0 }
@@ -246,26 +241,24 @@ function committedNeverLost(trace: readonly TraceEvent[]): InvariantResult {
       const earlier = hashAt.get(slot)
       if (earlier === undefined) hashAt.set(slot, event)
       else if (earlier.hash !== event.hash) {
-        violations.push(`${event.node} applied index ${event.index} with hash ${shortHash(earlier.hash)} at ${at(earlier.t)}, then with ${shortHash(event.hash)} at ${at(event.t)}: an applied entry changed`)
+        violations.push({ code: 'appliedEntryChanged', params: { node: event.node, index: event.index, firstHash: earlier.hash, firstMs: earlier.t, hash: event.hash, ms: event.t } })
       }
     }
     if (event.kind === 'truncate') {
       const kept = Math.max(current.commitIndex, current.appliedIndex)
       if (event.fromIndex <= kept) {
-        violations.push(`${event.node} truncated its log from index ${event.fromIndex} at ${at(event.t)} although it had committed or applied up to index ${kept}`)
+        violations.push({ code: 'truncatedBelowCommit', params: { node: event.node, fromIndex: event.fromIndex, ms: event.t, kept } })
       }
     }
   }
-  if (violations.length === 0) {
-    return { name, ok: true, detail: `${plural(applies, 'apply report')}: no node changed an applied entry or truncated below its commit index` }
-  }
-  return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
+  if (violations.length === 0) return finding(name, true, { code: 'noAppliedLost', params: { applies } })
+  return finding(name, false, listOf(violations))
 }
 
 function commitMonotonic(trace: readonly TraceEvent[]): InvariantResult {
   const name = 'commit-monotonic'
   const commitIndex = new Map<string, { index: number; t: number }>()
-  const violations: string[] = []
+  const violations: CheckerMessage[] = []
   let commits = 0
   for (const event of trace) {
     if (event.kind === 'process' && event.state === 'up') commitIndex.delete(event.node)
@@ -273,14 +266,12 @@ function commitMonotonic(trace: readonly TraceEvent[]): InvariantResult {
     commits += 1
     const last = commitIndex.get(event.node)
     if (last !== undefined && event.index < last.index) {
-      violations.push(`${event.node} reported commit index ${event.index} at ${at(event.t)} after ${last.index} at ${at(last.t)} without restarting`)
+      violations.push({ code: 'commitDecreased', params: { node: event.node, index: event.index, ms: event.t, lastIndex: last.index, lastMs: last.t } })
     }
     if (last === undefined || event.index >= last.index) commitIndex.set(event.node, { index: event.index, t: event.t })
   }
-  if (violations.length === 0) {
-    return { name, ok: true, detail: commits === 0 ? 'no commit events in the trace; nothing to check' : `${plural(commits, 'commit report')}, never decreasing between restarts` }
-  }
-  return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
+  if (violations.length === 0) return finding(name, true, commits === 0 ? { code: 'noCommits', params: {} } : { code: 'commitsMonotonic', params: { commits } })
+  return finding(name, false, listOf(violations))
 }
 
 /** The role each node holds at each point (cleared when its process goes down or comes back). */
@@ -295,20 +286,20 @@ function* withRoles(trace: readonly TraceEvent[]): Generator<[TraceEvent, RoleEv
 
 function leaderAppendOnly(trace: readonly TraceEvent[]): InvariantResult {
   const name = 'leader-append-only'
-  const violations: string[] = []
+  const violations: CheckerMessage[] = []
   for (const [event, role] of withRoles(trace)) {
     if (event.kind !== 'truncate' || role === undefined || role.role !== 'leader') continue
-    violations.push(`${event.node}, leader of term ${role.term} since ${at(role.t)}, truncated its own log from index ${event.fromIndex} at ${at(event.t)}`)
+    violations.push({ code: 'leaderTruncated', params: { node: event.node, term: role.term, sinceMs: role.t, fromIndex: event.fromIndex, ms: event.t } })
   }
-  if (violations.length === 0) return { name, ok: true, detail: 'no leader truncated its own log' }
-  return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
+  if (violations.length === 0) return finding(name, true, { code: 'noLeaderTruncated', params: {} })
+  return finding(name, false, listOf(violations))
 }
 
 function leaderCompleteness(trace: readonly TraceEvent[]): InvariantResult {
   const name = 'leader-completeness'
   const firstApply = new Map<number, ApplyEvent>()
   const leaderSince = new Map<string, RoleEvent>()
-  const violations: string[] = []
+  const violations: CheckerMessage[] = []
   let elections = 0
   for (const [event, role] of withRoles(trace)) {
     if (event.kind === 'role' && event.role === 'leader') {
@@ -323,20 +314,20 @@ function leaderCompleteness(trace: readonly TraceEvent[]): InvariantResult {
     }
     const election = leaderSince.get(event.node)
     if (first.hash === event.hash || first.node === event.node || election === undefined || election.t < first.t) continue
-    const still = role?.role === 'leader' ? `as leader of term ${election.term}` : `after leading term ${election.term}`
-    violations.push(`${first.node} applied index ${event.index} (hash ${shortHash(first.hash)}) at ${at(first.t)}; ${event.node} was elected for term ${election.term} at ${at(election.t)} and then applied a different entry there (hash ${shortHash(event.hash)}) ${still}`)
+    violations.push({ code: 'leaderIncomplete', params: {
+      first: first.node, index: event.index, firstHash: first.hash, firstMs: first.t,
+      node: event.node, term: election.term, electedMs: election.t, hash: event.hash, stillLeader: role?.role === 'leader',
+    } })
   }
-  if (violations.length === 0) {
-    return { name, ok: true, detail: `${plural(elections, 'election')}: every new leader applied earlier applied entries identically` }
-  }
-  return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
+  if (violations.length === 0) return finding(name, true, { code: 'leadersComplete', params: { elections } })
+  return finding(name, false, listOf(violations))
 }
 
 function finalStateAgreement(finalStates: readonly FinalState[], trace: readonly TraceEvent[]): InvariantResult {
   const name = 'final-state-agreement'
-  if (finalStates.length === 0) return { name, ok: true, detail: 'no final states reported; nothing to compare' }
+  if (finalStates.length === 0) return finding(name, true, { code: 'noFinalStates', params: {} })
   const byIndex = appliesByIndex(trace)
-  const violations: string[] = []
+  const violations: CheckerMessage[] = []
   const groups = new Map<number, FinalState[]>()
   for (const state of finalStates) {
     const group = groups.get(state.appliedIndex) ?? []
@@ -344,17 +335,18 @@ function finalStateAgreement(finalStates: readonly FinalState[], trace: readonly
     groups.set(state.appliedIndex, group)
     const traced = byIndex.get(state.appliedIndex)?.get(state.node)
     if (traced !== undefined && traced.hash !== state.hash) {
-      violations.push(`${state.node} ends at index ${state.appliedIndex} with hash ${shortHash(state.hash)} but reported ${shortHash(traced.hash)} there at ${at(traced.t)}`)
+      violations.push({ code: 'finalHashNotTraced', params: { node: state.node, index: state.appliedIndex, hash: state.hash, traced: traced.hash, ms: traced.t } })
     }
   }
   for (const [index, group] of groups) {
     const first = group[0]
     for (const other of group.slice(1)) {
-      if (other.hash !== first.hash) violations.push(`${first.node} and ${other.node} both end at index ${index} but with different hashes (${shortHash(first.hash)} vs ${shortHash(other.hash)})`)
-      else if (other.kvDigest !== first.kvDigest) violations.push(`${first.node} and ${other.node} applied the same sequence up to index ${index} but hold different KV contents (digest ${shortHash(first.kvDigest)} vs ${shortHash(other.kvDigest)})`)
+      const pair = { first: first.node, other: other.node, index }
+      if (other.hash !== first.hash) violations.push({ code: 'finalHashesDiffer', params: { ...pair, firstHash: first.hash, otherHash: other.hash } })
+      else if (other.kvDigest !== first.kvDigest) violations.push({ code: 'finalKvDiffers', params: { ...pair, firstDigest: first.kvDigest, otherDigest: other.kvDigest } })
     }
   }
-  if (violations.length > 0) return { name, ok: false, detail: violations.slice(0, violationsListedMax).join('; ') + moreText(violations.length) }
-  const summary = [...groups.entries()].sort(([a], [b]) => b - a).map(([index, group]) => `${group.map((state) => state.node).join(', ')} at index ${index}`)
-  return { name, ok: true, detail: `${summary.join('; ')}; nodes at the same index agree on hash and KV digest` }
+  if (violations.length > 0) return finding(name, false, listOf(violations))
+  const summary = [...groups.entries()].sort(([a], [b]) => b - a).map(([index, group]): CheckerMessage => ({ code: 'nodesAtIndex', params: { nodes: group.map((state) => state.node), index } }))
+  return finding(name, true, { code: 'finalStatesAgree', params: { groups: summary } })
 }

@@ -17,6 +17,7 @@
  * ever observes are dropped too (they can always go last).
  */
 import type { Operation } from './history.js'
+import { sayOperation, sayValue, type CheckerOperation } from '../api/checker-text.js'
 
 export const kindPut = 0
 export const kindDelete = 1
@@ -166,33 +167,20 @@ export function observedValue(operation: Operation): string | null | undefined {
 }
 
 export function describeValueText(value: string | null | undefined): string {
-  if (value === null || value === undefined) return 'absent'
-  return JSON.stringify(value)
+  return sayValue(value, 'en')
 }
 
 /** put(x, "1"), get(x) → "1", cas(x, "1"→"2"), delete(x); "(outcome unknown)" for info. */
 export function describeOperation(operation: Operation): string {
-  const key = operation.key
+  return sayOperation(operationFacts(operation), 'en')
+}
+
+/** The operation as facts, for the checker's coded messages (api/checker-text.ts says them). */
+export function operationFacts(operation: Operation): CheckerOperation {
   const input = operation.input
-  let text: string
-  switch (input.f) {
-    case 'put':
-      text = `put(${key}, ${describeValueText(input.value)})`
-      break
-    case 'delete':
-      text = `delete(${key})`
-      break
-    case 'get':
-      text = operation.status === 'ok' ? `get(${key}) → ${describeValueText(operation.output)}` : `get(${key})`
-      break
-    case 'cas':
-      text = `cas(${key}, ${describeValueText(input.expected)}→${describeValueText(input.value)})`
-      break
-    case 'range':
-      text = `range(${key})`
-      break
-  }
-  if (operation.status === 'info') text += ' (outcome unknown)'
-  if (operation.status === 'fail') text += ' (failed)'
-  return text
+  const facts: CheckerOperation = { f: input.f, key: operation.key, status: operation.status }
+  if (input.f === 'put') facts.value = input.value
+  if (input.f === 'cas') facts.value = [input.expected, input.value]
+  if (input.f === 'get' && operation.status === 'ok') facts.output = operation.output ?? null
+  return facts
 }

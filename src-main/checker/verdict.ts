@@ -8,7 +8,8 @@ import type { ProtocolFacts } from './protocol-facts.js'
 import { checkInvariants, type FinalState } from './invariants.js'
 import { checkAcknowledgedWrites } from './acknowledged-writes.js'
 import { checkLinearizability, type LinearizabilityOptions, type LinearizabilityResult, type OperationCounts } from './linearizability.js'
-import { describeWitness } from './witness.js'
+import { witnessFacts } from './witness.js'
+import { sayChecker, sayWitnessFacts, type CheckerMessage, type VerdictWitnessFacts } from '../api/checker-text.js'
 
 export interface VerdictOptions extends LinearizabilityOptions {
   /** The nodes' state at the end of the run, for final-state-agreement. */
@@ -18,7 +19,7 @@ export interface VerdictOptions extends LinearizabilityOptions {
    * reads are in the history), else why it did not (the invariant is then unknown). Undefined for a
    * history that says nothing of final reads: the invariant is left out.
    */
-  finalReads?: true | string
+  finalReads?: true | string | CheckerMessage
   /** Byzantine replicas, left out of the safety invariants. */
   faultyNodes?: readonly string[]
   /** The experiment's 0 s on the trace's clock, for the times replicas-healthy reports. */
@@ -54,33 +55,62 @@ export function buildVerdictDetails(
 
 /**
  * The verdict from its parts. A history with no acknowledged operation the check could use proves
- * nothing, so its answer is unknown (with why), never a vacuous "linearizable".
+ * nothing, so its answer is unknown (with why), never a vacuous "linearizable". The witness is
+ * stored twice: as English text (what the CLI prints, what older runs have) and as facts
+ * (`witnessFacts`, for the Korean panel and reports).
  */
 export function combineVerdict(history: readonly HistoryEvent[], linearizability: LinearizabilityResult, invariants: InvariantResult[]): Verdict {
-  const empty = nothingToJudge(history, linearizability.counts)
-  if (empty !== undefined && linearizability.linearizable !== false) return { linearizable: 'unknown', invariants, witness: empty }
-  const verdict: Verdict = { linearizable: linearizability.linearizable, invariants }
-  const witness = witnessText(linearizability)
-  if (witness !== undefined) verdict.witness = witness
-  return verdict
+  const empty = nothingToJudgeMessage(history, linearizability.counts)
+  if (empty !== undefined && linearizability.linearizable !== false) {
+    return withWitness({ linearizable: 'unknown', invariants }, { kind: 'message', message: empty })
+  }
+  return withWitness({ linearizable: linearizability.linearizable, invariants }, witnessFactsOf(linearizability))
+}
+
+function withWitness(verdict: Verdict, facts: VerdictWitnessFacts | undefined): Verdict {
+  if (facts === undefined) return verdict
+  return { ...verdict, witness: sayWitnessFacts(facts, 'en'), witnessFacts: facts }
 }
 
 /** Why the history cannot show anything, or undefined when it holds an acknowledged, checked operation. */
 export function nothingToJudge(history: readonly HistoryEvent[], counts: OperationCounts): string | undefined {
+  const message = nothingToJudgeMessage(history, counts)
+  return message === undefined ? undefined : sayChecker(message, 'en')
+}
+
+function nothingToJudgeMessage(history: readonly HistoryEvent[], counts: OperationCounts): CheckerMessage | undefined {
   if (history.some((event) => event.type === 'ok' && event.f !== 'range')) return undefined
-  const tail = 'so there is nothing to judge.'
-  if (counts.total === 0) return `Unknown: the history holds no operation, ${tail}`
-  if (counts.ok === 0) return `Unknown: none of the ${counts.total} operations was acknowledged (${counts.ok} ok, ${counts.fail} fail, ${counts.info} info), ${tail}`
-  return `Unknown: none of the ${counts.total} operations was acknowledged and checked (acknowledged range reads span keys and are not checked), ${tail}`
+  if (counts.total === 0) return { code: 'nothingInHistory', params: {} }
+  if (counts.ok === 0) return { code: 'noneAcknowledged', params: { total: counts.total, ok: counts.ok, fail: counts.fail, info: counts.info } }
+  return { code: 'noneChecked', params: { total: counts.total } }
 }
 
 /** The witness of the first failing key, or why the answer is unknown. */
 export function witnessText(result: LinearizabilityResult): string | undefined {
-  if (result.witness) return describeWitness(result.witness)
+  const facts = witnessFactsOf(result)
+  return facts === undefined ? undefined : sayWitnessFacts(facts, 'en')
+}
+
+/** Undecided keys a witness names; the rest are counted. */
+const undecidedKeysListedMax = 5
+
+function witnessFactsOf(result: LinearizabilityResult): VerdictWitnessFacts | undefined {
+  if (result.witness) return { kind: 'key', witness: witnessFacts(result.witness) }
   if (result.linearizable !== 'unknown') return undefined
   const unknown = result.keys.filter((key) => key.result === 'unknown')
-  const listed = unknown.slice(0, 5).map((key) => `${JSON.stringify(key.key)} (${key.ops} operations: ${key.reason ?? 'over budget'})`)
-  return `Unknown: the checker could not decide ${unknown.length} of ${result.keys.length} keys within its budget: ${listed.join('; ')}${unknown.length > 5 ? '; ...' : ''}. It never guesses; rerun with a larger budget (lab check <run-dir> --budget 5m) or a shorter history.`
+  const listed = unknown.slice(0, undecidedKeysListedMax).map((key): CheckerMessage =>
+    ({ code: 'keyUndecided', params: { key: key.key, ops: key.ops, reason: key.reason === undefined ? null : reasonMessage(key.reason) } }))
+  return { kind: 'message', message: { code: 'keysUndecided', params: { unknown: unknown.length, keys: result.keys.length, listed, more: unknown.length > undecidedKeysListedMax } } }
+}
+
+/** The search's reason for giving up a key (wgl.ts, linearizability.ts), as a code where it is one of theirs. */
+function reasonMessage(reason: string): CheckerMessage {
+  const steps = /^search exceeded (\d+) steps$/.exec(reason)
+  if (steps) return { code: 'searchExceededSteps', params: { steps: Number(steps[1]) } }
+  if (reason === 'search ran out of time') return { code: 'searchOutOfTime', params: {} }
+  if (reason === 'search space too large for memory') return { code: 'searchTooLarge', params: {} }
+  if (reason === 'not checked: the time budget for the whole history ran out') return { code: 'historyOutOfTime', params: {} }
+  return { code: 'reasonText', params: { text: reason } }
 }
 
 /** True when the verdict reports no definite violation and nothing undecided. */

@@ -5,7 +5,8 @@
  */
 import type { Operation } from './history.js'
 import type { SearchPeak } from './wgl.js'
-import { describeOperation, describeValueText, observedValue, writtenValue, type KeyModel } from './kv-model.js'
+import { describeOperation, observedValue, operationFacts, writtenValue, type KeyModel } from './kv-model.js'
+import { sayChecker, sayWitness, type CheckerMessage, type WitnessFacts } from '../api/checker-text.js'
 
 /** A witness keeps at most this many operations of the prefix (its tail, next to the failure). */
 export const witnessPrefixOpsMax = 1000
@@ -37,6 +38,8 @@ export interface Witness {
   key: string
   kind: WitnessKind
   explanation: string
+  /** The explanation as a coded message (api/checker-text.ts says it in each language). */
+  story: CheckerMessage
   /** The operations the explanation rests on, in time order. */
   core: WitnessOperation[]
   /** The longest linearizable prefix found, in linearization order (its last witnessPrefixOpsMax). */
@@ -66,7 +69,8 @@ export function buildWitness(model: KeyModel, peak: SearchPeak, timeOriginNs: nu
   return {
     key: model.key,
     kind: story.kind,
-    explanation: story.text,
+    explanation: sayChecker(story.message, 'en'),
+    story: story.message,
     core: [...new Set(story.core)].sort((a, b) => a.invokeNs - b.invokeNs || a.id - b.id).map(toWitness),
     prefix: kept.map(toWitness),
     prefixOmitted: order.length - kept.length,
@@ -99,7 +103,7 @@ function nsToMs(ns: number): number {
 
 interface Story {
   kind: WitnessKind
-  text: string
+  message: CheckerMessage
   core: Operation[]
 }
 
@@ -116,23 +120,21 @@ function explain(
 ): Story {
   const key = model.key
   const seen = observedValue(blocked) ?? null
-  const seenText = describeValueText(seen)
-  const when = (operation: Operation): string => interval(operation, origin)
-  const subject = blocked.input.f === 'get'
-    ? `get(${key}) at ${when(blocked)} returned ${seenText}`
-    : `${describeOperation(blocked)} at ${when(blocked)} succeeded, so ${key} held ${seenText}`
+  const subject: CheckerMessage = blocked.input.f === 'get'
+    ? { code: 'getReturned', params: { key, seen, ...times(blocked, origin) } }
+    : { code: 'casSucceeded', params: { key, seen, op: operationFacts(blocked), ...times(blocked, origin) } }
   const writers = model.operations.filter((operation) => writtenValue(operation) !== undefined)
   const writersOfSeen = writers.filter((operation) => writtenValue(operation) === seen)
 
   if (seen !== null && writersOfSeen.length === 0) {
-    return { kind: 'read-of-unwritten-value', core: [blocked], text: `${subject}, but no operation that could have taken effect ever wrote ${seenText} to ${key}.` }
+    return { kind: 'read-of-unwritten-value', core: [blocked], message: { code: 'readOfUnwritten', params: { subject, seen, key } } }
   }
   const couldPrecede = writersOfSeen.filter((operation) => operation.invokeNs < returnOf(blocked))
   if (seen !== null && couldPrecede.length === 0) {
     const first = writersOfSeen[0]
     return {
       kind: 'read-from-future', core: [blocked, first],
-      text: `${subject}, but the first write of ${seenText}, ${describeOperation(first)}, only began at ${ms(first.invokeNs, origin)}, after that had returned.`,
+      message: { code: 'readFromFuture', params: { subject, seen, write: operationFacts(first), beganMs: msOf(first.invokeNs, origin) } },
     }
   }
   const conflict = casConflictStory(model, blocked, seen, writersOfSeen, origin)
@@ -140,6 +142,13 @@ function explain(
   const stale = staleStory(key, blocked, subject, seen, couldPrecede, writers, origin)
   if (stale) return stale
   return generalStory(model, prefix, blocked, valueAfter, stuck, origin)
+}
+
+/** Operations listed in a story: the first few, each with its interval. */
+const storyListedMax = 3
+
+function opsAt(operations: Operation[], origin: number): CheckerMessage[] {
+  return operations.slice(0, storyListedMax).map((operation) => ({ code: 'opAt', params: { op: operationFacts(operation), ...times(operation, origin) } }))
 }
 
 /**
@@ -154,22 +163,20 @@ function casConflictStory(model: KeyModel, blocked: Operation, seen: string | nu
   const sources = writersOfSeen.length + (seen === null ? 1 : 0)
   if (away.length <= sources) return undefined
   const key = model.key
-  const seenText = describeValueText(seen)
-  const listed = (operations: Operation[]): string =>
-    operations.slice(0, 3).map((operation) => `${describeOperation(operation)} at ${interval(operation, origin)}`).join(', ') + (operations.length > 3 ? ', ...' : '')
-  const written = seen === null
-    ? (writersOfSeen.length === 0 ? 'the key started absent and was never deleted' : `${key} was absent only at the start and after ${writersOfSeen.length} delete${writersOfSeen.length === 1 ? '' : 's'} (${listed(writersOfSeen)})`)
-    : `${seenText} was written only ${sources === 1 ? 'once' : `${sources} times`} (${listed(writersOfSeen)})`
+  const listed = { writers: opsAt(writersOfSeen, origin), writersMore: writersOfSeen.length > storyListedMax }
+  const written: CheckerMessage = seen === null
+    ? (writersOfSeen.length === 0 ? { code: 'casStartedAbsent', params: {} } : { code: 'casAbsentAfterDeletes', params: { key, deletes: writersOfSeen.length, ...listed } })
+    : { code: 'casWrittenTimes', params: { seen, sources, ...listed } }
   return {
     kind: 'cas-conflict',
     core: [...away.slice(0, 3), ...writersOfSeen.slice(0, 2)],
-    text: `${away.length} cas operations on ${key} succeeded from ${seenText} (${listed(away)}), but ${written}, and each successful cas moves ${key} away from ${seenText}: at most ${sources} of them can have succeeded.`,
+    message: { code: 'casConflict', params: { count: away.length, key, seen, away: opsAt(away, origin), awayMore: away.length > storyListedMax, written, sources } },
   }
 }
 
 /** A completed write of another value sits entirely between every possible source of the value seen and the read. */
 function staleStory(
-  key: string, blocked: Operation, subject: string, seen: string | null, sources: Operation[], writers: Operation[], origin: number,
+  key: string, blocked: Operation, subject: CheckerMessage, seen: string | null, sources: Operation[], writers: Operation[], origin: number,
 ): Story | undefined {
   const sourcesDoneNs = sources.reduce((latest, operation) => Math.max(latest, returnOf(operation)), -Infinity)
   let overwrite: Operation | undefined
@@ -179,71 +186,66 @@ function staleStory(
     if (overwrite === undefined || writer.completeNs > (overwrite.completeNs ?? 0)) overwrite = writer
   }
   if (overwrite === undefined) return undefined
-  const what = blocked.input.f === 'get' ? 'the read' : 'the cas'
-  const seenText = describeValueText(seen)
   const lastSource = sources.find((operation) => returnOf(operation) === sourcesDoneNs)
-  let sourceText: string
-  if (seen !== null) sourceText = `every write of ${seenText} had completed before it began (the last, ${describeOperation(lastSource!)}, at ${ms(sourcesDoneNs, origin)}); nothing wrote ${seenText} after it`
-  else if (lastSource) sourceText = `every delete of ${key} had completed before it began (the last at ${ms(sourcesDoneNs, origin)}); nothing deleted ${key} after it`
-  else sourceText = `nothing ever deleted ${key}`
+  let sourcesMessage: CheckerMessage
+  if (seen !== null) sourcesMessage = { code: 'staleWrites', params: { seen, last: operationFacts(lastSource!), lastMs: msOf(sourcesDoneNs, origin) } }
+  else if (lastSource) sourcesMessage = { code: 'staleDeletes', params: { key, lastMs: msOf(sourcesDoneNs, origin) } }
+  else sourcesMessage = { code: 'staleNeverDeleted', params: { key } }
   return {
     kind: 'stale-read',
     core: lastSource ? [lastSource, overwrite, blocked] : [overwrite, blocked],
-    text: `${subject}, but ${describeOperation(overwrite)} completed at ${ms(overwrite.completeNs!, origin)}, before ${what} began, and ${sourceText}, so ${what} saw a value that had already been overwritten (stale read or lost write).`,
+    message: { code: 'staleRead', params: {
+      subject, overwrite: operationFacts(overwrite), overwriteMs: msOf(overwrite.completeNs!, origin), cas: blocked.input.f !== 'get', sources: sourcesMessage,
+    } },
   }
 }
+
+/** Other pending operations a story names. */
+const storyOthersMax = 4
 
 function generalStory(
   model: KeyModel, prefix: Operation[], blocked: Operation, valueAfter: string | null, stuck: Operation[], origin: number,
 ): Story {
   const key = model.key
   const lastWriter = [...prefix].reverse().find((operation) => writtenValue(operation) === valueAfter && writtenValue(operation) !== undefined)
-  const state = describeValueText(valueAfter)
-  const source = lastWriter ? ` (last written by ${describeOperation(lastWriter)} at ${interval(lastWriter, origin)})` : ''
-  const needs = describeValueText(observedValue(blocked) ?? null)
   const others = stuck.filter((operation) => operation !== blocked)
-  const othersText = others.length === 0
-    ? 'no other operation was pending that could change it first'
-    : `the ${others.length} other pending operation${others.length === 1 ? '' : 's'} (${others.slice(0, 4).map(describeOperation).join(', ')}${others.length > 4 ? ', ...' : ''}) cannot take effect in that state either`
   return {
     kind: 'no-valid-order',
-    core: [...(lastWriter ? [lastWriter] : []), blocked, ...others.slice(0, 4)],
-    text: `No order of the ${model.operations.length} operations on ${key} agrees with both real time and the results. `
-      + `The longest valid order found places ${prefix.length} of them and leaves ${key} = ${state}${source}. `
-      + `Next, ${describeOperation(blocked)} at ${interval(blocked, origin)} had to take effect before it returned, but it needs ${key} = ${needs}, and ${othersText}.`,
+    core: [...(lastWriter ? [lastWriter] : []), blocked, ...others.slice(0, storyOthersMax)],
+    message: { code: 'noValidOrder', params: {
+      count: model.operations.length, key, placed: prefix.length, state: valueAfter,
+      lastWriter: lastWriter ? { code: 'opAt', params: { op: operationFacts(lastWriter), ...times(lastWriter, origin) } } : null,
+      blocked: { code: 'opAt', params: { op: operationFacts(blocked), ...times(blocked, origin) } },
+      needs: observedValue(blocked) ?? null,
+      otherCount: others.length, others: others.slice(0, storyOthersMax).map(operationFacts), othersMore: others.length > storyOthersMax,
+    } },
   }
 }
 
-function ms(ns: number, origin: number): string {
-  return `${((ns - origin) / 1e6).toFixed(3)} ms`
+/** Milliseconds after the origin, unrounded (the texts print three decimals). */
+function msOf(ns: number, origin: number): number {
+  return (ns - origin) / 1e6
 }
 
-function interval(operation: Operation, origin: number): string {
-  if (operation.status !== 'ok' || operation.completeNs === null) return `${((operation.invokeNs - origin) / 1e6).toFixed(3)} ms (never confirmed)`
-  return `${((operation.invokeNs - origin) / 1e6).toFixed(3)}–${((operation.completeNs - origin) / 1e6).toFixed(3)} ms`
+/** An operation's interval for a story; no end when it was never confirmed. */
+function times(operation: Operation, origin: number): { invokeMs: number; completeMs: number | null } {
+  const confirmed = operation.status === 'ok' && operation.completeNs !== null
+  return { invokeMs: msOf(operation.invokeNs, origin), completeMs: confirmed ? msOf(operation.completeNs!, origin) : null }
 }
 
-function row(operation: WitnessOperation): string {
-  const times = operation.completeMs === null
-    ? `${operation.invokeMs.toFixed(3)} ms – (outcome unknown)`
-    : `${operation.invokeMs.toFixed(3)}–${operation.completeMs.toFixed(3)} ms`
-  return `p${operation.process}`.padEnd(6) + operation.text.padEnd(34) + ' ' + times
+/** The witness as facts, with the prefix's tail that describeWitness shows. */
+export function witnessFacts(witness: Witness): WitnessFacts {
+  const shown = witness.prefix.slice(Math.max(0, witness.prefix.length - describedPrefixOpsMax))
+  const row = ({ id: _id, text: _text, ...facts }: WitnessOperation) => facts
+  return {
+    key: witness.key, keyOps: witness.keyOps, story: witness.story,
+    core: witness.core.map(row), prefixShown: shown.map(row), prefixTotal: witness.prefix.length + witness.prefixOmitted,
+    valueAfterPrefix: witness.valueAfterPrefix, stuck: witness.stuck.map(row),
+    experimentTime: witness.experimentTime === true, timeOriginNs: witness.timeOriginNs,
+  }
 }
 
 /** The witness as text for the terminal and the verdict: explanation, core, prefix tail, stuck ops. */
 export function describeWitness(witness: Witness): string {
-  const lines: string[] = []
-  lines.push(`Key ${JSON.stringify(witness.key)} is not linearizable (${witness.keyOps} operations on it).`)
-  lines.push(witness.explanation)
-  lines.push('', 'Operations involved:')
-  for (const operation of witness.core) lines.push('  ' + row(operation))
-  const total = witness.prefix.length + witness.prefixOmitted
-  const shown = witness.prefix.slice(Math.max(0, witness.prefix.length - describedPrefixOpsMax))
-  const omitted = total - shown.length
-  lines.push('', `Longest linearizable prefix: ${total} operation${total === 1 ? '' : 's'}${omitted > 0 ? `, the last ${shown.length} shown` : ''}; ${witness.key} = ${describeValueText(witness.valueAfterPrefix)} after it.`)
-  shown.forEach((operation, index) => lines.push(`  ${String(omitted + index + 1).padStart(5)}. ` + row(operation)))
-  lines.push('', 'Cannot be placed next (the first had to take effect before it returned):')
-  for (const operation of witness.stuck) lines.push('  ' + row(operation))
-  lines.push('', witness.experimentTime ? "Times are milliseconds of experiment time (0 = the workload's start, the fault schedule's clock)." : `Times are milliseconds after t = ${witness.timeOriginNs} ns of the history.`)
-  return lines.join('\n')
+  return sayWitness(witnessFacts(witness), 'en')
 }

@@ -8,6 +8,7 @@
  * experiment, from which fault times count. The first election is part of the run, so a workload's
  * first operations may wait for a leader (use workload.warmup to leave them out of the numbers).
  */
+import type { CheckerMessage } from '../api/checker-text.js'
 import { fork, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -259,22 +260,20 @@ export class ExperimentRun {
     summary.error = `${summary.error ?? this.failure}; the run's summary.json could not be written either`
   }
 
-  /** Whether the workload reads its written keys back at the end (true), or why it does not. */
-  private finalReadsPlan(): true | string {
-    if (this.options.finalReads === false) return 'final reads were turned off for this run'
+  /** Whether the workload reads its written keys back at the end (true), or why it does not (a coded message, api/checker-text.ts). */
+  private finalReadsPlan(): true | CheckerMessage {
+    if (this.options.finalReads === false) return { code: 'finalReadsOff', params: {} }
     const keys = this.experiment.workload.keys
-    if (keys > finalReadKeysMax) return `the workload has ${keys} keys, more than the ${finalReadKeysMax} read back at the end`
+    if (keys > finalReadKeysMax) return { code: 'tooManyKeysToReadBack', params: { keys, max: finalReadKeysMax } }
     return true
   }
 
   /** Whether the final reads can show that no acknowledged write was lost (true), or why not. */
-  private acknowledgedWritesPlan(): true | string {
+  private acknowledgedWritesPlan(): true | CheckerMessage {
     const plan = this.finalReadsPlan()
     if (plan !== true) return plan
     const reads = this.reads()
-    if (reads.route === 'local') {
-      return `reads in ${reads.mode} mode answer from each node's own copy, which may lag, so a final read cannot show that a write was lost`
-    }
+    if (reads.route === 'local') return { code: 'localReads', params: { mode: reads.mode } }
     return true
   }
 

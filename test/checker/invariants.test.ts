@@ -39,7 +39,7 @@ describe('a healthy Raft trace', () => {
 describe('election safety: at most one leader per term', () => {
   it('two leaders in one term are reported with the term, both nodes and times', () => {
     const broken = result('election-safety', [role(1, 'A', 'leader', 3), role(2, 'B', 'follower', 3), role(5.25, 'C', 'leader', 3)])
-    expect(broken).toEqual({ name: 'election-safety', ok: false, detail: 'term 3 had two leaders: A (from 1.000 ms) and C (from 5.250 ms)' })
+    expect(broken).toMatchObject({ name: 'election-safety', ok: false, detail: 'term 3 had two leaders: A (from 1.000 ms) and C (from 5.250 ms)' })
   })
 
   it('the same node announcing leadership twice in a term is not a violation', () => {
@@ -153,19 +153,19 @@ describe('final state agreement', () => {
 describe('replicas healthy: no replica exits unless the experiment stops it', () => {
   it('holds when the only exits were the experiment\'s crashes', () => {
     const healthy = result('replicas-healthy', [up(0, 'A'), up(0, 'B'), crashed(2000, 'B'), up(3000, 'B')])
-    expect(healthy).toEqual({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash by the experiment)' })
+    expect(healthy).toMatchObject({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash by the experiment)' })
   })
 
   it('holds when a node was removed from the cluster by the experiment (a membership change)', () => {
     const removed = { t: 4000, node: 'C', kind: 'process' as const, state: 'removed' as const, detail: 'removed from the cluster' }
     const healthy = result('replicas-healthy', [up(0, 'A'), up(0, 'B'), up(0, 'C'), crashed(2000, 'C'), removed])
-    expect(healthy).toEqual({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash and 1 removal by the experiment)' })
+    expect(healthy).toMatchObject({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash and 1 removal by the experiment)' })
   })
 
   it('names the node, the experiment time and the first line of the error of each replica that died on its own', () => {
     const trace = [up(0, 'A'), up(0, 'B'), exited(7106.4, 'B', 'Error: frame of 67116132 bytes exceeds 16777216 (exit code 70)'), exited(7491, 'C', 'killed by SIGKILL, not by the experiment')]
     const broken = result('replicas-healthy', trace, 'raft', { originMs: 500 })
-    expect(broken).toEqual({
+    expect(broken).toMatchObject({
       name: 'replicas-healthy',
       ok: false,
       detail: 'B exited on its own at 6.61 s: Error: frame of 67116132 bytes exceeds 16777216 (exit code 70); C exited on its own at 6.99 s: killed by SIGKILL, not by the experiment',
@@ -188,7 +188,7 @@ describe('replicas healthy: no replica exits unless the experiment stops it', ()
   it('MultiRaft: one check for the processes, not one per group', () => {
     const trace: TraceEvent[] = [{ t: 1, node: 'A', kind: 'role', role: 'leader', term: 1, group: 0 }, { t: 1, node: 'B', kind: 'role', role: 'leader', term: 1, group: 1 }, exited(10, 'C', 'exit code 70')]
     const results = checkInvariants({ trace, protocol: 'raft' })
-    expect(results.filter((invariant) => invariant.name === 'replicas-healthy')).toEqual([{ name: 'replicas-healthy', ok: false, detail: 'C exited on its own at 0.01 s: exit code 70' }])
+    expect(results.filter((invariant) => invariant.name === 'replicas-healthy')).toMatchObject([{ name: 'replicas-healthy', ok: false, detail: 'C exited on its own at 0.01 s: exit code 70' }])
   })
 })
 

@@ -71,7 +71,7 @@ faults:
       { runsDir },
     ).execute()
     expect(summary.completed, summary.error).toBe(true)
-    expect(healthy(summary)).toEqual({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash by the experiment)' })
+    expect(healthy(summary)).toMatchObject({ name: 'replicas-healthy', ok: true, detail: 'no replica exited on its own (1 crash by the experiment)' })
     expect(summary.replicaExits).toEqual([])
     expect(traceOf(summary).filter((event) => event.kind === 'process' && event.state === 'exited')).toEqual([])
   })

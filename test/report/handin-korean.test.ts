@@ -1,7 +1,7 @@
 /**
  * A Korean hand-in report is Korean in its evidence too: the charts' axes and legends, the
  * invariants' names, the verdict and the linearizability answer (issue 12, "Korean everywhere").
- * The checker's detail sentences keep their values and stay as the checker wrote them.
+ * The checker's detail sentences and witness are Korean too, with their values as the checker wrote them (test/report/verdict-korean.test.ts).
  */
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'

@@ -13,6 +13,7 @@ import { renderChartSvg } from '../report/svg.js'
 import { describeMeasureValue, type AnswerValue, type ExerciseCheck, type QuestionStatus } from './check.js'
 import type { HandinManifest } from './handin.js'
 import type { Exercise, Localized } from './schema.js'
+import { sayInvariantDetail, sayVerdictWitness } from '../checker-text.js'
 
 export type ReportLocale = 'en' | 'ko'
 
@@ -210,7 +211,7 @@ function evidenceSection(input: HandinReportInput, w: Words): string {
         .map((invariant) => {
           const title = invariantTitle(invariant.name, locale)
           const code = title === invariant.name ? '' : ` <span class="mono note">${esc(invariant.name)}</span>`
-          return `<li class="${invariant.ok ? 'ok' : 'bad'}">${invariant.ok ? '✓' : '✗'} <strong>${esc(title)}</strong>${code} <span class="note">${esc(invariant.detail)}</span></li>`
+          return `<li class="${invariant.ok ? 'ok' : 'bad'}">${invariant.ok ? '✓' : '✗'} <strong>${esc(title)}</strong>${code} <span class="note">${esc(sayInvariantDetail(invariant, locale))}</span></li>`
         })
         .join('') ?? ''
     const grid = input.renderLogGrid?.(record)
@@ -222,7 +223,7 @@ function evidenceSection(input: HandinReportInput, w: Words): string {
     return [
       `<h3>${esc(run.label ? w(run.label) : run.id)} <span class="badge">${esc(w(words.verdictWord[verdictWord(record.summary)]))}</span></h3>`,
       verdict ? `<p>${esc(w(words.linearizable))}: <strong>${esc(w(linearizableWord(verdict.linearizable)))}</strong></p><ul class="must">${invariants}</ul>` : '',
-      verdict?.witness ? `<pre class="witness">${esc(verdict.witness)}</pre>` : '',
+      verdict?.witness ? `<pre class="witness">${esc(sayVerdictWitness(verdict, locale) ?? verdict.witness)}</pre>` : '',
       ...charts.map(([label, option]) => `<figure><figcaption><strong>${esc(w(label))}</strong></figcaption>${renderChartSvg(option, chartSize, w(label))}</figure>`),
       grid ? `<figure><figcaption><strong>${esc(w(words.logGrid))}</strong></figcaption>${grid}</figure>` : '',
     ].join('\n')

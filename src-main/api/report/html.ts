@@ -42,6 +42,7 @@ import { invariantExplanation, invariantTitle } from './invariant-text.js'
 import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 import { koreanFontFamily } from './fonts.js'
 import type { EChartsOption } from 'echarts'
+import { sayInvariantDetail, sayVerdictWitness } from '../checker-text.js'
 
 export interface ReportMeta {
   /** When the report was made (ISO); a parameter so tests and the app can fix it. */
@@ -244,11 +245,12 @@ function verdictBlock(summary: RunSummary, w: RunReportWords = runReportWords.en
   if (verdict.invariants.length > 0) {
     const rows = verdict.invariants.map((invariant): Cell[] => {
       const state = invariantState(invariant)
-      return [{ html: esc(v.state[state]), className: { ok: 'ok', broken: 'bad', unknown: 'warn' }[state] }, invariantCell(invariant.name, locale), invariant.detail]
+      return [{ html: esc(v.state[state]), className: { ok: 'ok', broken: 'bad', unknown: 'warn' }[state] }, invariantCell(invariant.name, locale), sayInvariantDetail(invariant, locale)]
     })
     parts.push(table(['', v.invariant, v.detail], rows, { className: 'invariants' }))
   }
-  if (verdict.witness) parts.push(`<h3>${esc(v.witness)}</h3>\n<pre class="witness">${esc(verdict.witness)}</pre>`)
+  const witness = sayVerdictWitness(verdict, locale)
+  if (witness) parts.push(`<h3>${esc(v.witness)}</h3>\n<pre class="witness">${esc(witness)}</pre>`)
   if (summary.script && summary.script.length > 0) {
     const rows = summary.script.map((step): Cell[] => [String(step.index + 1), step.command, step.outcome, step.value === undefined ? '' : JSON.stringify(step.value), step.error ?? ''])
     parts.push(`<h3>${esc(v.script)}</h3>\n${table(v.scriptHeaders, rows, { numeric: [0] })}`)

@@ -24,6 +24,7 @@ import type { ReportMeta } from './html.js'
 import { leadershipWords } from './words.js'
 import { invariantTitle } from './invariant-text.js'
 import { leaderWordsKo, runReportWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
+import { sayInvariantDetail, sayVerdictWitness } from '../checker-text.js'
 
 /** The breakdown's p50, p99 and mean per phase and its note, or why there is none. */
 function breakdownLines(summary: RunSummary, w: RunReportWords = runReportWords.en): string[] {
@@ -69,9 +70,10 @@ function verdictLines(summary: RunSummary, w: RunReportWords = runReportWords.en
   if (verdict.invariants.length > 0) {
     const state = (invariant: (typeof verdict.invariants)[number]) => ({ ok: v.state.ok, broken: `**${v.state.broken}**`, unknown: `**${v.state.unknown}**` })[invariantState(invariant)]
     const name = (invariant: (typeof verdict.invariants)[number]) => (locale === 'en' ? invariant.name : `${invariantTitle(invariant.name, locale)} (${invariant.name})`)
-    lines.push(table(['', v.invariant, v.detail], verdict.invariants.map((invariant) => [state(invariant), name(invariant), invariant.detail])), '')
+    lines.push(table(['', v.invariant, v.detail], verdict.invariants.map((invariant) => [state(invariant), name(invariant), sayInvariantDetail(invariant, locale)])), '')
   }
-  if (verdict.witness) lines.push(`${v.witness}:`, '', fenced(verdict.witness, 'text'), '')
+  const witness = sayVerdictWitness(verdict, locale)
+  if (witness) lines.push(`${v.witness}:`, '', fenced(witness, 'text'), '')
   return lines
 }
 
