@@ -83,6 +83,8 @@ interface Elected {
  */
 export function checkConfigurationsInTrace(
   trace: readonly ConfigTraceEvent[], leaderRoles: readonly string[], listedMax: number,
+  /** The experiment's 0 s on the trace's clock: the times a finding names are experiment time. */
+  originMs = 0,
 ): { name: string; ok: boolean; detail: string; message: CheckerMessage } | undefined {
   if (!trace.some((event) => event.kind === 'config' && (event as { index: number }).index > 0)) return undefined
   const name = configurationsInvariantName
@@ -116,7 +118,7 @@ export function checkConfigurationsInTrace(
         const others = [...leading.values()].filter((other) => other.node !== event.node)
         const stillLeading = others.map((other): CheckerMessage => ({ code: 'stillLeading', params: { node: other.node, term: other.term, config: underConfig(other) } }))
         violations.push({ code: 'leaderTooFarFromCommitted', params: {
-          term: event.term, ms: event.t, leader: event.node, elected: configurationMessage(elected.config!), apart, newest: configurationMessage(newestCommitted!), stillLeading,
+          term: event.term, ms: event.t - originMs, leader: event.node, elected: configurationMessage(elected.config!), apart, newest: configurationMessage(newestCommitted!), stillLeading,
         } })
       }
       leading.set(event.node, elected)

@@ -48,7 +48,7 @@ export interface InvariantInput {
   finalStates?: readonly FinalState[]
   /** Byzantine replicas; their claims are not held to safety. */
   faultyNodes?: readonly string[]
-  /** The experiment's 0 s on the trace's clock (the summary's workloadStartMs), for replicas-healthy. */
+  /** The experiment's 0 s on the trace's clock (the summary's workloadStartMs): every time a finding names is experiment time. */
   originMs?: number
   /**
    * The protocol's facts from its descriptor, where the caller has the descriptors loaded (a lab
@@ -97,17 +97,18 @@ function checkOneLog(input: InvariantInput): InvariantResult[] {
   // Only what the protocol's descriptor says holds for it (ParallelRaft's apply hashes follow each node's own order).
   const facts = factsOf(input.protocol, input.facts)
   const applies = facts.invariants
-  const results = [electionSafety(trace, facts)]
+  const origin = input.originMs ?? 0
+  const results = [electionSafety(trace, facts, origin)]
   // Only where the trace shows a membership change (Raft): then per configuration, with the leaders and configurations as witness.
-  const configurations = checkConfigurationsInTrace(trace, facts.leaderRoles, violationsListedMax)
+  const configurations = checkConfigurationsInTrace(trace, facts.leaderRoles, violationsListedMax, origin)
   if (configurations !== undefined) results.push(configurations)
-  if (applies.includes('state-machine-safety')) results.push(stateMachineSafety(trace))
-  if (applies.includes('committed-never-lost')) results.push(committedNeverLost(trace))
-  if (applies.includes('commit-monotonic')) results.push(commitMonotonic(trace))
-  if (applies.includes('leader-append-only')) results.push(leaderAppendOnly(trace))
-  if (applies.includes('leader-completeness')) results.push(leaderCompleteness(trace))
+  if (applies.includes('state-machine-safety')) results.push(stateMachineSafety(trace, origin))
+  if (applies.includes('committed-never-lost')) results.push(committedNeverLost(trace, origin))
+  if (applies.includes('commit-monotonic')) results.push(commitMonotonic(trace, origin))
+  if (applies.includes('leader-append-only')) results.push(leaderAppendOnly(trace, origin))
+  if (applies.includes('leader-completeness')) results.push(leaderCompleteness(trace, origin))
   if (input.finalStates !== undefined && applies.includes('final-state-agreement')) {
-    results.push(finalStateAgreement(input.finalStates.filter((state) => !faulty.has(state.node)), trace))
+    results.push(finalStateAgreement(input.finalStates.filter((state) => !faulty.has(state.node)), trace, origin))
   }
   if (faulty.size === 0) return results
   return results.map((result) => finding(result.name, result.ok, { code: 'faultyExcluded', params: { finding: result.message!, nodes: [...faulty] } }))
@@ -132,7 +133,7 @@ function factsOf(protocol: ProtocolName | undefined, given: ProtocolFacts | unde
   return facts
 }
 
-function electionSafety(trace: readonly TraceEvent[], facts: ProtocolFacts): InvariantResult {
+function electionSafety(trace: readonly TraceEvent[], facts: ProtocolFacts, origin: number): InvariantResult {
   const name = 'election-safety'
   const { leaderRoles, vocabulary } = facts
   const termWord = vocabulary.term
@@ -150,7 +151,7 @@ function electionSafety(trace: readonly TraceEvent[], facts: ProtocolFacts): Inv
     const pair = `${event.term}:${event.node}`
     if (first.node === event.node || reported.has(pair)) continue
     reported.add(pair)
-    violations.push({ code: 'twoLeaders', params: { termWord, leaderWord, term: event.term, first: first.node, firstMs: first.t, second: event.node, secondMs: event.t } })
+    violations.push({ code: 'twoLeaders', params: { termWord, leaderWord, term: event.term, first: first.node, firstMs: first.t - origin, second: event.node, secondMs: event.t - origin } })
   }
   if (firstLeader.size === 0) return finding(name, true, { code: 'noLeader', params: { leaderWord } })
   if (violations.length === 0) return finding(name, true, { code: 'oneLeaderPerTerm', params: { terms: firstLeader.size, termWord, leaderWord } })
@@ -193,7 +194,7 @@ function appliesByIndex(trace: readonly TraceEvent[]): Map<number, Map<string, A
   return byIndex
 }
 
-function stateMachineSafety(trace: readonly TraceEvent[]): InvariantResult {
+function stateMachineSafety(trace: readonly TraceEvent[], origin: number): InvariantResult {
   const name = 'state-machine-safety'
   const byIndex = appliesByIndex(trace)
   const indices = [...byIndex.keys()].sort((a, b) => a - b)
@@ -207,8 +208,8 @@ function stateMachineSafety(trace: readonly TraceEvent[]): InvariantResult {
     const other = reports.find((report) => report.hash !== first.hash)
     if (other === undefined) continue
     divergent.push({ code: 'firstDivergence', params: {
-      index, first: first.node, firstHash: first.hash, firstTerm: first.term, firstMs: first.t,
-      other: other.node, otherHash: other.hash, otherTerm: other.term, otherMs: other.t, divergent: 0,
+      index, first: first.node, firstHash: first.hash, firstTerm: first.term, firstMs: first.t - origin,
+      other: other.node, otherHash: other.hash, otherTerm: other.term, otherMs: other.t - origin, divergent: 0,
     } })
   }
   if (byIndex.size === 0) return finding(name, true, { code: 'noApplies', params: {} })
@@ -223,7 +224,7 @@ interface Incarnation {
   role?: RoleEvent
 }
 
-function committedNeverLost(trace: readonly TraceEvent[]): InvariantResult {
+function committedNeverLost(trace: readonly TraceEvent[], origin: number): InvariantResult {
   const name = 'committed-never-lost'
   const hashAt = new Map<string, ApplyEvent>()
   const life = new Map<string, Incarnation>()
@@ -241,13 +242,13 @@ function committedNeverLost(trace: readonly TraceEvent[]): InvariantResult {
       const earlier = hashAt.get(slot)
       if (earlier === undefined) hashAt.set(slot, event)
       else if (earlier.hash !== event.hash) {
-        violations.push({ code: 'appliedEntryChanged', params: { node: event.node, index: event.index, firstHash: earlier.hash, firstMs: earlier.t, hash: event.hash, ms: event.t } })
+        violations.push({ code: 'appliedEntryChanged', params: { node: event.node, index: event.index, firstHash: earlier.hash, firstMs: earlier.t - origin, hash: event.hash, ms: event.t - origin } })
       }
     }
     if (event.kind === 'truncate') {
       const kept = Math.max(current.commitIndex, current.appliedIndex)
       if (event.fromIndex <= kept) {
-        violations.push({ code: 'truncatedBelowCommit', params: { node: event.node, fromIndex: event.fromIndex, ms: event.t, kept } })
+        violations.push({ code: 'truncatedBelowCommit', params: { node: event.node, fromIndex: event.fromIndex, ms: event.t - origin, kept } })
       }
     }
   }
@@ -255,7 +256,7 @@ function committedNeverLost(trace: readonly TraceEvent[]): InvariantResult {
   return finding(name, false, listOf(violations))
 }
 
-function commitMonotonic(trace: readonly TraceEvent[]): InvariantResult {
+function commitMonotonic(trace: readonly TraceEvent[], origin: number): InvariantResult {
   const name = 'commit-monotonic'
   const commitIndex = new Map<string, { index: number; t: number }>()
   const violations: CheckerMessage[] = []
@@ -266,7 +267,7 @@ function commitMonotonic(trace: readonly TraceEvent[]): InvariantResult {
     commits += 1
     const last = commitIndex.get(event.node)
     if (last !== undefined && event.index < last.index) {
-      violations.push({ code: 'commitDecreased', params: { node: event.node, index: event.index, ms: event.t, lastIndex: last.index, lastMs: last.t } })
+      violations.push({ code: 'commitDecreased', params: { node: event.node, index: event.index, ms: event.t - origin, lastIndex: last.index, lastMs: last.t - origin } })
     }
     if (last === undefined || event.index >= last.index) commitIndex.set(event.node, { index: event.index, t: event.t })
   }
@@ -284,18 +285,18 @@ function* withRoles(trace: readonly TraceEvent[]): Generator<[TraceEvent, RoleEv
   }
 }
 
-function leaderAppendOnly(trace: readonly TraceEvent[]): InvariantResult {
+function leaderAppendOnly(trace: readonly TraceEvent[], origin: number): InvariantResult {
   const name = 'leader-append-only'
   const violations: CheckerMessage[] = []
   for (const [event, role] of withRoles(trace)) {
     if (event.kind !== 'truncate' || role === undefined || role.role !== 'leader') continue
-    violations.push({ code: 'leaderTruncated', params: { node: event.node, term: role.term, sinceMs: role.t, fromIndex: event.fromIndex, ms: event.t } })
+    violations.push({ code: 'leaderTruncated', params: { node: event.node, term: role.term, sinceMs: role.t - origin, fromIndex: event.fromIndex, ms: event.t - origin } })
   }
   if (violations.length === 0) return finding(name, true, { code: 'noLeaderTruncated', params: {} })
   return finding(name, false, listOf(violations))
 }
 
-function leaderCompleteness(trace: readonly TraceEvent[]): InvariantResult {
+function leaderCompleteness(trace: readonly TraceEvent[], origin: number): InvariantResult {
   const name = 'leader-completeness'
   const firstApply = new Map<number, ApplyEvent>()
   const leaderSince = new Map<string, RoleEvent>()
@@ -315,15 +316,15 @@ function leaderCompleteness(trace: readonly TraceEvent[]): InvariantResult {
     const election = leaderSince.get(event.node)
     if (first.hash === event.hash || first.node === event.node || election === undefined || election.t < first.t) continue
     violations.push({ code: 'leaderIncomplete', params: {
-      first: first.node, index: event.index, firstHash: first.hash, firstMs: first.t,
-      node: event.node, term: election.term, electedMs: election.t, hash: event.hash, stillLeader: role?.role === 'leader',
+      first: first.node, index: event.index, firstHash: first.hash, firstMs: first.t - origin,
+      node: event.node, term: election.term, electedMs: election.t - origin, hash: event.hash, stillLeader: role?.role === 'leader',
     } })
   }
   if (violations.length === 0) return finding(name, true, { code: 'leadersComplete', params: { elections } })
   return finding(name, false, listOf(violations))
 }
 
-function finalStateAgreement(finalStates: readonly FinalState[], trace: readonly TraceEvent[]): InvariantResult {
+function finalStateAgreement(finalStates: readonly FinalState[], trace: readonly TraceEvent[], origin: number): InvariantResult {
   const name = 'final-state-agreement'
   if (finalStates.length === 0) return finding(name, true, { code: 'noFinalStates', params: {} })
   const byIndex = appliesByIndex(trace)
@@ -335,7 +336,7 @@ function finalStateAgreement(finalStates: readonly FinalState[], trace: readonly
     groups.set(state.appliedIndex, group)
     const traced = byIndex.get(state.appliedIndex)?.get(state.node)
     if (traced !== undefined && traced.hash !== state.hash) {
-      violations.push({ code: 'finalHashNotTraced', params: { node: state.node, index: state.appliedIndex, hash: state.hash, traced: traced.hash, ms: traced.t } })
+      violations.push({ code: 'finalHashNotTraced', params: { node: state.node, index: state.appliedIndex, hash: state.hash, traced: traced.hash, ms: traced.t - origin } })
     }
   }
   for (const [index, group] of groups) {

@@ -207,3 +207,18 @@ describe('only the invariants a protocol states are checked', () => {
     expect(checkInvariants({ trace, protocol: 'raft', finalStates }).find((invariant) => invariant.name === 'state-machine-safety')).toMatchObject({ ok: false })
   })
 })
+
+describe('one clock: every time a finding names is experiment time', () => {
+  // The trace counts from the run's epoch (process start); the experiment's 0 s, the workload's
+  // start, came 1,500 ms later. A detail that said "from 5,250 ms" for a leader elected 3.75 s into
+  // the experiment sent the student to the wrong place on every chart.
+  const originMs = 1500
+  it('names times on the experiment clock, in every invariant that names one', () => {
+    const at = (name: string, trace: TraceEvent[]) => result(name, trace, 'raft', { originMs }).detail
+    expect(at('election-safety', [role(2000, 'A', 'leader', 3), role(5250, 'C', 'leader', 3)])).toBe('term 3 had two leaders: A (from 500.000 ms) and C (from 3750.000 ms)')
+    expect(at('state-machine-safety', [apply(1600, 'A', 7, 'x'), apply(1700, 'B', 7, 'y')])).toBe('first divergence at index 7 A applied hash x (term 1, 100.000 ms) but B applied y (term 1, 200.000 ms): their applied sequences differ at or before index 7')
+    expect(at('commit-monotonic', [commit(1600, 'A', 9), commit(1800, 'A', 4)])).toBe('A reported commit index 4 at 300.000 ms after 9 at 100.000 ms without restarting')
+    expect(at('committed-never-lost', [commit(1600, 'A', 9), truncate(1900, 'A', 5)])).toBe('A truncated its log from index 5 at 400.000 ms although it had committed or applied up to index 9')
+    expect(at('leader-append-only', [role(1600, 'A', 'leader', 2), truncate(2100, 'A', 5)])).toBe('A, leader of term 2 since 100.000 ms, truncated its own log from index 5 at 600.000 ms')
+  })
+})
