@@ -10,6 +10,7 @@
  *   exercise list|schema|run|grade ...                           the course (src-main/lab/exercise/command.ts)
  */
 import fs from 'node:fs'
+import type { KoreanUsageCommand } from './usage-ko.js'
 
 const usage = `usage: npm run lab -- <command>
   run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads] [--locale en|ko]
@@ -78,8 +79,20 @@ const io = { stdout: (text: string) => void process.stdout.write(text), stderr: 
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
+  const help = args.includes('--help') || args.includes('-h')
+  const usageCommand = help ? commandWithOwnUsage(command, args) : undefined
+  if (usageCommand !== undefined && koreanAsked(args)) {
+    const { koreanUsage } = await import('./usage-ko.js')
+    process.stdout.write(`${koreanUsage(usageCommand)}\n`)
+    return 0
+  }
   switch (command) {
     case 'run': {
+      if (help) {
+        const { runUsage } = await import('./usage-ko.js')
+        process.stdout.write(`${runUsage}\n`)
+        return 0
+      }
       const { runCommand } = await import('./lab-run.js')
       return runCommand(args, usage)
     }
@@ -132,6 +145,23 @@ export async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage}\n`)
       return 2
+  }
+}
+
+/** The command whose own usage `--help` shows in Korean here (report and exercise say theirs themselves). */
+function commandWithOwnUsage(command: string | undefined, args: readonly string[]): KoreanUsageCommand | undefined {
+  switch (command) {
+    case 'run':
+    case 'check':
+    case 'export':
+      return command
+    case 'simulate':
+      return args.includes('--from-run') ? 'simulate --from-run' : 'simulate'
+    case 'sweep':
+      // `sweep report --help` has its own usage (English).
+      return args[0] === 'report' ? undefined : 'sweep'
+    default:
+      return undefined
   }
 }
 
