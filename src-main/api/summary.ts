@@ -1,4 +1,4 @@
-import type { ProtocolName } from './experiment.js'
+import type { Fault, ProtocolName } from './experiment.js'
 import type { LatencyPhaseSummary } from './latency-breakdown.js'
 
 export interface LatencySummaryMs {
@@ -45,7 +45,13 @@ export interface InjectedFault {
    * slow restart say). Absent in runs recorded before it existed.
    */
   scheduledAtMs?: number
+  /** The fault in English, as describeFault says it ("crash leader"). */
   action: string
+  /**
+   * The fault itself, so a report says it in its own language (api/fault-text.ts). Absent in runs
+   * recorded before it existed: they show `action` as recorded.
+   */
+  fault?: Fault
   /** The nodes it was applied to (none when it failed, was not carried out, or found no node). */
   targets: string[]
   detail?: string

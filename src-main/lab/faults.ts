@@ -118,7 +118,7 @@ export class FaultInjector {
    */
   inject(fault: Fault, scheduledAtMs = this.clock()): Promise<InjectedFault> {
     const record = this.fire(fault, scheduledAtMs).then((fields) => {
-      const injected: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeFault(fault), targets: fields.targets, outcome: fields.outcome }
+      const injected: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeFault(fault), fault, targets: fields.targets, outcome: fields.outcome }
       if (fields.detail !== undefined) injected.detail = fields.detail
       this.record(injected)
       return injected
@@ -133,7 +133,7 @@ export class FaultInjector {
    * fault is applied, failed, or not carried out, never silently absent).
    */
   notCarriedOut(fault: Fault, scheduledAtMs: number, why: string): InjectedFault {
-    const injected: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeFault(fault), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}` }
+    const injected: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeFault(fault), fault, targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}` }
     this.record(injected)
     return injected
   }
@@ -155,7 +155,7 @@ export class FaultInjector {
     while (this.unsettled.size > 0) await Promise.all([...this.unsettled])
   }
 
-  private async fire(fault: Fault, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
+  private async fire(fault: Fault, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs' | 'fault'>> {
     if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}` }
     if (isMembershipFault(fault) && this.membershipRefusal !== undefined) return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${this.membershipRefusal}` }
     let targets: string[]

@@ -201,6 +201,8 @@ describe("the runner's injector", () => {
       observers.push((events) => injector.observe(events))
       const injected = await injector.inject(faultSamples[kind].fault, 1000)
       expect(injected.action).toBe(faultSamples[kind].words)
+      // The fault itself too, so a report can say it in its own language.
+      expect(injected.fault).toEqual(faultSamples[kind].fault)
       const blocked = (from: string, to: string) => rules.get(from)?.outgoing[to]?.blocked === true
       switch (kind) {
         case 'crash':
