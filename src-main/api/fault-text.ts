@@ -137,3 +137,77 @@ export function messageTypeIn(type: string, locale: FaultTextLocale): string {
   const label = (messageTypeKo as Record<string, string | undefined>)[type]
   return label === undefined ? type : `${type} (${label})`
 }
+
+/**
+ * What the lab says of how a fault went, as values: InjectedFault.notes and FaultResult.notes,
+ * beside the English `detail` / `error` they were written from (which stay as they are). `node`:
+ * the node a note is about when the fault hit several. An error a node's action threw (`failed`)
+ * is the lab's own English sentence and stays so inside the Korean.
+ */
+export type FaultNote = { node?: string } & (
+  | { code: 'upAfter'; ms: number }
+  | { code: 'leadershipTransferred'; to: string; ms: number }
+  | { code: 'leadershipNotTransferred' }
+  | { code: 'leadershipTransferTimedOut'; to: string; withinMs: number }
+  | { code: 'noNodeMatched' }
+  | { code: 'failed'; error: string }
+  | { code: 'membershipRaftOnly'; protocol: string }
+  | { code: 'runEnded' }
+  | { code: 'runEndedWhileWaiting'; fault: Fault }
+  | { code: 'runEndedWhileStarting'; ms: number }
+  | { code: 'clusterNotRunning' }
+  | { code: 'runNotInProgress'; runId: string }
+  | { code: 'noRunInProgress' }
+)
+
+function faultNoteKo(note: FaultNote): string {
+  switch (note.code) {
+    case 'upAfter':
+      return `${note.ms} ms 만에 다시 올라옴`
+    case 'leadershipTransferred':
+      return `제거하기 전에 리더 자리를 ${note.ms} ms 만에 ${note.to}에게 넘김`
+    case 'leadershipNotTransferred':
+      return '리더 자리를 넘기지 못함(살아 있는 다른 투표자가 없음): 리더가 스스로를 제거함'
+    case 'leadershipTransferTimedOut':
+      return `${note.withinMs} ms 안에 ${note.to}에게 리더 자리를 넘기지 못함: 리더가 스스로를 제거함`
+    case 'noNodeMatched':
+      return '그 순간 대상에 맞는 노드가 없었음'
+    case 'failed':
+      return `실패: ${note.error}`
+    case 'membershipRaftOnly':
+      return `실패: 멤버십 변경은 Raft(그룹 하나)에서만 됩니다. ${note.protocol}에서는 안 됩니다`
+    case 'runEnded':
+      return '수행하지 않음: 실행이 끝남'
+    case 'runEndedWhileWaiting':
+      return `수행하지 않음: 앞선 장애(${describeFaultKo(note.fault)})를 기다리는 동안 실행이 끝남`
+    case 'runEndedWhileStarting':
+      return `수행하지 않음: 노드가 아직 시작하는 중에 실행이 끝남(재시작을 시작하고 ${note.ms} ms 뒤)`
+    case 'clusterNotRunning':
+      return '클러스터가 돌고 있지 않습니다'
+    case 'runNotInProgress':
+      return `실행 ${note.runId}은(는) 진행 중이 아닙니다`
+    case 'noRunInProgress':
+      return '진행 중인 실행이 없습니다'
+    default:
+      return assertNever(note, 'fault note')
+  }
+}
+
+/**
+ * The lab's notes on a fault in Korean ("; " between them, each about one node when `node` says
+ * so), or undefined when there are none: then the English detail is shown as recorded.
+ */
+export function faultNotesKo(notes: readonly FaultNote[] | undefined): string | undefined {
+  if (notes === undefined || notes.length === 0) return undefined
+  try {
+    return notes.map((note) => `${note.node === undefined ? '' : `${note.node}: `}${faultNoteKo(note)}`).join('; ')
+  } catch {
+    // A note of a code this build does not know (a newer lab's file): the English stands.
+    return undefined
+  }
+}
+
+/** A fault's detail in the reader's language: English as recorded; Korean from its notes when it has them. */
+export function faultDetailIn(english: string | undefined, notes: readonly FaultNote[] | undefined, locale: FaultTextLocale): string | undefined {
+  return locale === 'ko' ? (faultNotesKo(notes) ?? english) : english
+}

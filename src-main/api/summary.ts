@@ -1,4 +1,5 @@
 import type { Fault, ProtocolName } from './experiment.js'
+import type { FaultNote } from './fault-text.js'
 import type { LatencyPhaseSummary } from './latency-breakdown.js'
 
 export interface LatencySummaryMs {
@@ -55,6 +56,8 @@ export interface InjectedFault {
   /** The nodes it was applied to (none when it failed, was not carried out, or found no node). */
   targets: string[]
   detail?: string
+  /** `detail` as values, for a Korean report (api/fault-text.ts); absent when a part of it has none, and in older runs. */
+  notes?: FaultNote[]
   /** Absent in runs recorded before it existed: there, a detail starting with "failed" marks a failure. */
   outcome?: FaultOutcome
 }

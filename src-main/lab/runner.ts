@@ -316,10 +316,11 @@ export class ExperimentRun {
 
   /** Injects a fault by hand, now: a link fault at once, a node fault once its node's earlier faults are done. */
   async inject(fault: Fault): Promise<FaultResult> {
-    if (!this.faults) return { ok: false, error: 'the cluster is not running' }
+    if (!this.faults) return { ok: false, error: 'the cluster is not running', notes: [{ code: 'clusterNotRunning' }] }
     const injected = await this.faults.inject(fault)
-    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs), ...(injected.detail === undefined ? {} : { detail: injected.detail }) }
-    return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs) }
+    const notes = injected.notes === undefined ? {} : { notes: injected.notes }
+    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs), ...(injected.detail === undefined ? {} : { detail: injected.detail }), ...notes }
+    return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs), ...notes }
   }
 
   private async runPhases(): Promise<WorkloadStats> {
@@ -333,7 +334,10 @@ export class ExperimentRun {
     this.faults.onRecord = (fault) => this.recordFaultEvent(fault)
     this.faults.joiningSettings = (id, voters) => joiningSettings(experiment, id, voters)
     const membership = membershipUnavailable(experiment.protocol, experiment.cluster.groups)
-    if (membership !== undefined) this.faults.membershipRefusal = `membership changes are Raft only (one group), not ${membership.protocol}`
+    if (membership !== undefined) {
+      this.faults.membershipRefusal = `membership changes are Raft only (one group), not ${membership.protocol}`
+      this.faults.membershipRefusalProtocol = membership.protocol
+    }
     // The workload's clients reach an added node too (a removed one stops answering; they go elsewhere).
     this.faults.onMembersChanged = () => {
       if (this.workload?.connected) this.workload.send({ type: 'endpoints', nodes: this.cluster!.clientEndpoints() })

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { describeFault, faultKinds, type Fault, type FaultKind } from '../../src-main/faults/fault.js'
-import { describeFaultIn, describeFaultKo, messageTypeIn, messageTypeKo } from '../../src-main/api/fault-text.js'
+import { describeFaultIn, describeFaultKo, faultDetailIn, faultNotesKo, messageTypeIn, messageTypeKo, type FaultNote } from '../../src-main/api/fault-text.js'
 import { describeInjectedIn, describePlannedFaultIn } from '../../src-main/api/report/analysis.js'
 import { raftMessageTypes } from '../../src-main/protocols/raft/messages.js'
 import { buildReport } from '../../src-main/api/report/index.js'
@@ -91,5 +91,37 @@ describe('message types in Korean', () => {
     const english = buildReport({ records: [record], format: 'html', meta })
     expect(english).toContain('<td>crash leader → B</td>')
     expect(english).toContain('<td>AppendEntries</td>')
+  })
+})
+
+/** One note of every code the lab writes (a code added to FaultNote and not here fails to compile). */
+const notes: { [C in FaultNote['code']]: Extract<FaultNote, { code: C }> } = {
+  upAfter: { code: 'upAfter', ms: 812 },
+  leadershipTransferred: { code: 'leadershipTransferred', to: 'C', ms: 140 },
+  leadershipNotTransferred: { code: 'leadershipNotTransferred' },
+  leadershipTransferTimedOut: { code: 'leadershipTransferTimedOut', to: 'C', withinMs: 2000 },
+  noNodeMatched: { code: 'noNodeMatched' },
+  failed: { code: 'failed', error: 'the cluster already has a node B' },
+  membershipRaftOnly: { code: 'membershipRaftOnly', protocol: 'pbft' },
+  runEnded: { code: 'runEnded' },
+  runEndedWhileWaiting: { code: 'runEndedWhileWaiting', fault: { kind: 'restart', target: 'B' } },
+  runEndedWhileStarting: { code: 'runEndedWhileStarting', ms: 300 },
+  clusterNotRunning: { code: 'clusterNotRunning' },
+  runNotInProgress: { code: 'runNotInProgress', runId: 'r1' },
+  noRunInProgress: { code: 'noRunInProgress' },
+}
+
+describe('what the lab says of a fault, in Korean', () => {
+  it.each(Object.values(notes))('$code: Korean with Hangul', (note) => {
+    expect(faultNotesKo([note])).toMatch(hangul)
+  })
+
+  it('names the node a note is about, keeps English as it is, and falls back to it without notes', () => {
+    expect(faultNotesKo([notes.upAfter, { ...notes.runEndedWhileStarting, node: 'B' }])).toBe('812 ms 만에 다시 올라옴; B: 수행하지 않음: 노드가 아직 시작하는 중에 실행이 끝남(재시작을 시작하고 300 ms 뒤)')
+    expect(faultDetailIn('leadership transferred to C in 140 ms, before the removal', [notes.leadershipTransferred], 'en')).toBe('leadership transferred to C in 140 ms, before the removal')
+    expect(faultDetailIn('leadership transferred to C in 140 ms, before the removal', [notes.leadershipTransferred], 'ko')).toBe('제거하기 전에 리더 자리를 140 ms 만에 C에게 넘김')
+    expect(faultDetailIn('failed: something new', undefined, 'ko')).toBe('failed: something new')
+    // A note this build does not know (a newer lab's): the English stands.
+    expect(faultDetailIn('something newer', [{ code: 'fromTheFuture' } as unknown as FaultNote], 'ko')).toBe('something newer')
   })
 })

@@ -41,7 +41,7 @@ import { leadershipWords } from './words.js'
 import { invariantExplanation, invariantTitle } from './invariant-text.js'
 import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 import { koreanFontFamily } from './fonts.js'
-import { messageTypeIn } from '../fault-text.js'
+import { faultDetailIn, messageTypeIn } from '../fault-text.js'
 import type { EChartsOption } from 'echarts'
 
 export interface ReportMeta {
@@ -335,7 +335,7 @@ function faultBlock(record: RunRecord, w: RunReportWords, lw: LeaderWords, local
       formatSeconds(fault.atMs),
       describeInjectedIn(fault, locale),
       fault.targets.join(', ') || f.allLinks,
-      ...(details ? [fault.detail ?? ''] : []),
+      ...(details ? [faultDetailIn(fault.detail, fault.notes, locale) ?? ''] : []),
       f.leaderlessOf(formatCount(leaderlessMs), formatCount(untilMs - fault.atMs)),
     ])
     const headers = [f.at, f.fault, f.on, ...(details ? [f.detail] : []), f.untilNext(lw)]
