@@ -1,6 +1,6 @@
 import type { Fault, ProtocolName } from './experiment.js'
 import type { FaultNote } from './fault-text.js'
-import type { LatencyPhaseSummary } from './latency-breakdown.js'
+import type { LatencyBreakdownFacts, LatencyPhaseSummary } from './latency-breakdown.js'
 
 export interface LatencySummaryMs {
   p50: number
@@ -185,6 +185,8 @@ export interface RunSummary {
   latencyBreakdown?: LatencyPhaseSummary[]
   /** What latencyBreakdown covers and leaves out, or why it is absent. */
   latencyBreakdownNote?: string
+  /** latencyBreakdownNote as values, for a Korean report (latencyBreakdownNoteKo); absent in older runs. */
+  latencyBreakdownFacts?: LatencyBreakdownFacts
   verdict?: Verdict
   runDir: string
   completed: boolean

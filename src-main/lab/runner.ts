@@ -590,14 +590,15 @@ export class ExperimentRun {
   }
 
   /** The summary's latencyBreakdown, or why it has none; a failure to read the trace is said, never hidden. */
-  private async latencyBreakdown(operations: AcknowledgedOperation[]): Promise<Pick<RunSummary, 'latencyBreakdown' | 'latencyBreakdownNote'>> {
-    if (!this.experiment.trace.log) return { latencyBreakdownNote: 'trace.log is off: the run recorded no append, commit or slot events to split its operations' }
+  private async latencyBreakdown(operations: AcknowledgedOperation[]): Promise<Pick<RunSummary, 'latencyBreakdown' | 'latencyBreakdownNote' | 'latencyBreakdownFacts'>> {
+    if (!this.experiment.trace.log) return { latencyBreakdownNote: 'trace.log is off: the run recorded no append, commit or slot events to split its operations', latencyBreakdownFacts: { code: 'traceOff' } }
     try {
       const nodes = this.experiment.cluster.nodes.length
       const result = await readLatencyBreakdown(path.join(this.dir, 'trace.ndjson'), this.experiment.protocol, nodes, operations)
-      return { ...(result.phases ? { latencyBreakdown: result.phases } : {}), latencyBreakdownNote: result.note }
+      return { ...(result.phases ? { latencyBreakdown: result.phases } : {}), latencyBreakdownNote: result.note, latencyBreakdownFacts: result.facts }
     } catch (caught) {
-      return { latencyBreakdownNote: `the trace could not be read: ${(caught as Error).message}` }
+      const error = (caught as Error).message
+      return { latencyBreakdownNote: `the trace could not be read: ${error}`, latencyBreakdownFacts: { code: 'traceUnreadable', error } }
     }
   }
 

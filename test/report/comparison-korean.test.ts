@@ -2,7 +2,8 @@
  * The comparison report of several runs in Korean: `lab report a b --locale ko` and the app's
  * Compare report on its Korean page say every heading, table header, caption and chart axis in
  * Korean (from the same word table as the run report), embed the Korean font, and print a PDF
- * whose text has them; English stays the default, unchanged.
+ * whose text has them; English stays the default, unchanged. A Korean report (one run or several)
+ * says the run's own latency-breakdown note in Korean from its values.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -87,4 +88,16 @@ describe('the comparison report in Korean', () => {
     expect(text).toContain('판정')
     expect(text).toContain('선거 안전성')
   }, 90_000)
+
+  it('says a run’s own latency-breakdown note in Korean from its values, and as recorded in English', async () => {
+    const record = await loadRun(fixtureRuns.passing)
+    record.summary.latencyBreakdown = [{ phase: 'client-hop', p50Ms: 1, p99Ms: 2, meanMs: 1.5 }]
+    record.summary.latencyBreakdownNote = '10 of 12 acknowledged operations split; 2 left out: no log index (a read served without the log)'
+    record.summary.latencyBreakdownFacts = { code: 'split', split: 10, acknowledged: 12, stride: 1, missing: [['no log index (a read served without the log)', 2]], tentative: 0, leftOut: 0, pbft: false }
+    const korean = '확인된 연산 12개 중 10개를 나눔; 2개 뺌: 로그 인덱스 없음(로그를 거치지 않고 답한 읽기)'
+    expect(buildReport({ records: [record], format: 'html', meta, locale: 'ko' })).toContain(`<p class="note">${korean}</p>`)
+    expect(buildReport({ records: [record], format: 'md', meta, locale: 'ko' })).toContain(`${korean}.`)
+    expect(buildReport({ records: [record, record], format: 'html', meta, locale: 'ko' })).toContain(korean)
+    expect(buildReport({ records: [record], format: 'html', meta })).toContain(`<p class="note">${record.summary.latencyBreakdownNote}</p>`)
+  })
 })

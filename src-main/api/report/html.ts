@@ -42,6 +42,7 @@ import { invariantExplanation, invariantTitle } from './invariant-text.js'
 import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 import { koreanFontFamily } from './fonts.js'
 import { faultDetailIn, messageTypeIn } from '../fault-text.js'
+import { latencyBreakdownNoteKo } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 
 export interface ReportMeta {
@@ -308,8 +309,8 @@ function breakdownBlock(summaries: RunSummary[], labels: string[], w: RunReportW
     const heading = summaries.length > 1 ? `<h3>${esc(labels[index]!)}</h3>\n` : ''
     const rows = (summary.latencyBreakdown ?? []).map((row): Cell[] => [b.phase(row.phase), formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs), b.meaning(row.phase)])
     const phaseTable = rows.length > 0 ? table(b.headers, rows, { numeric: [1, 2, 3] }) : ''
-    // The run's own note is the lab's English sentence about what it split; Korean says it has none.
-    const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : rows.length > 0 ? '' : b.old
+    // The run's own note: the lab's English sentence, or in Korean its values (a run recorded before them has none).
+    const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : summary.latencyBreakdownFacts ? latencyBreakdownNoteKo(summary.latencyBreakdownFacts) : rows.length > 0 ? '' : b.old
     parts.push(`${heading}${phaseTable}${note ? `<p class="note">${esc(rows.length > 0 ? note : b.none(note))}</p>` : ''}`)
   })
   return parts.join('\n')

@@ -24,17 +24,19 @@ import type { ReportMeta } from './html.js'
 import { leadershipWords } from './words.js'
 import { invariantTitle } from './invariant-text.js'
 import { messageTypeIn } from '../fault-text.js'
+import { latencyBreakdownNoteKo } from '../latency-breakdown.js'
 import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 
 /** The breakdown's p50, p99 and mean per phase and its note, or why there is none. */
 function breakdownLines(summary: RunSummary, w: RunReportWords = runReportWords.en): string[] {
   const b = w.breakdown
-  // The run's own note is the lab's English sentence about what it split; Korean keeps to its own words.
-  const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : b.old
+  // The run's own note: the lab's English sentence, or in Korean its values (a run recorded before them has none).
+  const facts = summary.latencyBreakdownFacts
+  const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : facts ? latencyBreakdownNoteKo(facts) : b.old
   if (!summary.latencyBreakdown) return [b.none(note), '']
   const rows = summary.latencyBreakdown.map((row) => [b.phase(row.phase), formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs)])
   const table_ = table([b.headers[0]!, 'p50', 'p99', w.latency.mean], rows, [1, 2, 3])
-  return w === runReportWords.en ? [table_, '', `${note}.`, ''] : [table_, '']
+  return w === runReportWords.en || facts ? [table_, '', `${note}.`, ''] : [table_, '']
 }
 
 function table(headers: string[], rows: string[][], numeric: number[] = []): string {
