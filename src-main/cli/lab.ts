@@ -25,7 +25,7 @@ const usage = `usage: npm run lab -- <command>
       targets are checked in one process (a table; the exit code of the worst).
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
       One run: a run report; several: a comparison against the first (or the N-th).
-      The format follows --out's extension when --format is not given; --locale ko: a Korean run report.
+      The format follows --out's extension when --format is not given; --locale ko: the report in Korean.
   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
       Writes the run as one file the app imports (default ./<run id>.ndjson.gz).
   simulate <raft | primary-backup | pbft> [--seed N] [...]
@@ -57,7 +57,7 @@ const usageKo = `사용법: npm run lab -- <명령>
       프로세스에서 검사하고(표 하나), 가장 나쁜 결과의 종료 코드를 냅니다.
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
       실행 하나는 실행 보고서, 여럿은 첫 번째(또는 N번째)와 비교한 보고서가 됩니다.
-      --format이 없으면 --out의 확장자로 형식을 정합니다. --locale ko는 실행 보고서를 한국어로 씁니다.
+      --format이 없으면 --out의 확장자로 형식을 정합니다. --locale ko는 보고서를 한국어로 씁니다.
   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
       실행을 앱이 가져올 수 있는 파일 하나로 씁니다(기본: ./<run id>.ndjson.gz).
   simulate <raft | primary-backup | pbft> [--seed N] [...]
