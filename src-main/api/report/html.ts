@@ -486,7 +486,8 @@ function comparisonRuns(records: RunRecord[], labels: string[], baselineIndex: n
       `${summary.nodes}`,
       { html: esc(workloadShape(summary, w)), className: 'nowrap' },
       `${summary.faults.length}`,
-      { html: badge(word, w.verdictWord[word]) },
+      // A Korean verdict word would wrap inside its badge in this narrow column.
+      { html: badge(word, w.verdictWord[word]), className: 'nowrap' },
       (summary as Partial<RunSummary>).reads ? w.compare.staleOf(summary.reads.stale, summary.reads.total) : '–',
       summary.runId,
     ]
