@@ -46,10 +46,12 @@ export type StartRunResult = { ok: true; runId: string } | { ok: false; errors: 
 /** A fault injected by hand during a run: the same union as the experiment's schedule. */
 export type { Fault } from '../faults/fault.js'
 import type { Fault } from '../faults/fault.js'
+import type { FaultNote } from './fault-text.js'
 
 /** `atMs`: when the lab carried the fault out, in experiment time (as summary.faults[].atMs). */
 /** `detail` of a fault carried out: what the lab adds about how (a leader's removal: whether it handed over). */
-export type FaultResult = { ok: true; targets: string[]; atMs?: number; detail?: string } | { ok: false; error: string; atMs?: number }
+/** `notes`: `detail` or `error` as values, so the app can say them in Korean (api/fault-text.ts); absent when a part has none. */
+export type FaultResult = { ok: true; targets: string[]; atMs?: number; detail?: string; notes?: FaultNote[] } | { ok: false; error: string; atMs?: number; notes?: FaultNote[] }
 
 /**
  * A node's place in a Raft configuration: a voter, a learner (catches up, does not vote), joining

@@ -23,6 +23,7 @@
 import type { HistoryEvent, TraceEvent } from './trace.js'
 import type { ProtocolName } from './experiment.js'
 import { descriptorOf, protocolNames } from '../protocols/registry.js'
+import { assertNever } from '../protocols/types.js'
 
 export const raftPhases = ['client-hop', 'leader-persist', 'replicate-ack', 'commit-to-apply', 'reply'] as const
 export const pbftPhases = ['request', 'pre-prepare', 'prepare-quorum', 'commit-quorum', 'execute', 'replies'] as const
@@ -60,7 +61,16 @@ export interface LatencyBreakdownResult {
   acknowledged: number
   /** What the figures cover and what they leave out, or why there are none. */
   note: string
+  /** The same as values, for a note in another language (latencyBreakdownNoteKo). */
+  facts: LatencyBreakdownFacts
 }
+
+/** What a breakdown note says, as values: RunSummary.latencyBreakdownFacts. */
+export type LatencyBreakdownFacts =
+  | { code: 'noSteps'; protocol: string }
+  | { code: 'traceOff' }
+  | { code: 'traceUnreadable'; error: string }
+  | { code: 'split'; split: number; acknowledged: number; stride: number; missing: [reason: string, count: number][]; tentative: number; leftOut: number; pbft: boolean }
 
 /** Trace events kept for the breakdown at most; later ones are counted and left out (the note says so). */
 export const breakdownEventsMax = 2_000_000
@@ -170,41 +180,64 @@ function keyOf(node: string, group: number | undefined): string {
   return group === undefined ? node : `${node}#${group}`
 }
 
+/** Why an operation could not be cut: the note's English, and its Korean by the same key. */
+export const missingReasons = {
+  noLogIndex: 'no log index (a read served without the log)',
+  noAppend: 'no append of its entry at its leader',
+  noCommit: 'no commit of its entry at its leader',
+  noApply: 'no apply of its entry at its leader',
+  noSeq: 'no sequence number',
+  noSlotEvents: 'no slot events for its sequence number',
+  fewPrepared: 'fewer than f+1 replicas prepared it in the trace',
+  fewExecuted: 'fewer than f+1 replicas executed it in the trace',
+} as const
+
+const missingReasonsKo: Record<keyof typeof missingReasons, string> = {
+  noLogIndex: '로그 인덱스 없음(로그를 거치지 않고 답한 읽기)',
+  noAppend: '리더에서 그 엔트리를 추가한 기록 없음',
+  noCommit: '리더에서 그 엔트리를 커밋한 기록 없음',
+  noApply: '리더에서 그 엔트리를 적용한 기록 없음',
+  noSeq: '시퀀스 번호 없음',
+  noSlotEvents: '그 시퀀스 번호의 슬롯 이벤트 없음',
+  fewPrepared: '트레이스에서 prepared가 된 복제본이 f+1개보다 적음',
+  fewExecuted: '트레이스에서 실행한 복제본이 f+1개보다 적음',
+}
+
 /** The instants that cut one operation, or why it cannot be cut. */
 export type OperationMarks = { marksMs: number[]; tentative?: boolean } | { missing: string }
 
 /** Raft: [invoke, write began, durable, committed, applied, ok] at the leader that answered. */
 export function raftMarks(operation: AcknowledgedOperation, events: BreakdownEvents): OperationMarks {
-  if (operation.node === undefined || operation.index === undefined) return { missing: 'no log index (a read served without the log)' }
+  if (operation.node === undefined || operation.index === undefined) return { missing: missingReasons.noLogIndex }
   const key = keyOf(operation.node, operation.group)
   const index = operation.index
   // An append of the index before the invoke holds an earlier entry (a term since overwritten): not this one.
   const append = lastBefore(events.appends.get(key), 4, operation.invokeMs, operation.okMs, (at, list) => list[at]! <= index && index <= list[at + 1]!)
-  if (append === undefined) return { missing: 'no append of its entry at its leader' }
+  if (append === undefined) return { missing: missingReasons.noAppend }
   const writtenMs = append[2]!
   const writeStartMs = writtenMs - append[3]!
   const commitMs = firstFrom(events.commits.get(key), 2, writeStartMs, (value) => value >= index)
-  if (commitMs === undefined) return { missing: 'no commit of its entry at its leader' }
+  if (commitMs === undefined) return { missing: missingReasons.noCommit }
   const applyMs = firstFrom(events.applies.get(key), 2, commitMs, (value) => value >= index)
-  if (applyMs === undefined) return { missing: 'no apply of its entry at its leader' }
+  if (applyMs === undefined) return { missing: missingReasons.noApply }
   return { marksMs: ordered([operation.invokeMs, writeStartMs, writtenMs, commitMs, applyMs, operation.okMs]) }
 }
 
 /** PBFT: [invoke, primary pre-prepared, then f+1 replicas pre-prepared, prepared, committed, executed, ok]. */
 export function pbftMarks(operation: AcknowledgedOperation, events: BreakdownEvents, f: number): OperationMarks {
-  if (operation.seq === undefined) return { missing: 'no sequence number' }
+  if (operation.seq === undefined) return { missing: missingReasons.noSeq }
   const views = events.slots.get(operation.seq)
   // The view that answered: the latest one in which the slot reached any phase before the answer.
   let phases: number[][] | undefined
   let latestView = -1
   for (const [view, times] of views ?? []) if (view > latestView && times.some((list) => list.some((t) => t <= operation.okMs))) [latestView, phases] = [view, times]
-  if (phases === undefined) return { missing: 'no slot events for its sequence number' }
+  if (phases === undefined) return { missing: missingReasons.noSlotEvents }
   const quorumAt = (list: number[]) => [...list].sort((a, b) => a - b)[f]
   const firstPrePrepared = Math.min(...phases[0]!)
   const [prePrepared, prepared, committed, executed] = phases.map(quorumAt)
-  if (!Number.isFinite(firstPrePrepared) || prePrepared === undefined || prepared === undefined) return { missing: 'fewer than f+1 replicas prepared it in the trace' }
+  if (!Number.isFinite(firstPrePrepared) || prePrepared === undefined || prepared === undefined) return { missing: missingReasons.fewPrepared }
   const tentative = committed === undefined || committed > operation.okMs
-  if (!tentative && executed === undefined) return { missing: 'fewer than f+1 replicas executed it in the trace' }
+  if (!tentative && executed === undefined) return { missing: missingReasons.fewExecuted }
   const rest = tentative ? [prepared, prepared] : [committed!, executed!]
   return { marksMs: ordered([operation.invokeMs, firstPrePrepared, prePrepared, prepared, ...rest, operation.okMs]), tentative }
 }
@@ -266,7 +299,7 @@ export function computeLatencyBreakdown(protocol: ProtocolName, nodes: number, o
   const acknowledged = operations.length
   const names = phasesOf(protocol)
   if (names === undefined) {
-    return { operations: 0, acknowledged, note: `${protocol} records no step of an operation inside it (its descriptor names no operationSteps): only its whole latency is measured` }
+    return { operations: 0, acknowledged, note: `${protocol} records no step of an operation inside it (its descriptor names no operationSteps): only its whole latency is measured`, facts: { code: 'noSteps', protocol } }
   }
   const stride = Math.max(1, Math.ceil(acknowledged / breakdownOperationsMax))
   const f = Math.floor((nodes - 1) / 3)
@@ -285,9 +318,10 @@ export function computeLatencyBreakdown(protocol: ProtocolName, nodes: number, o
     if (marks.tentative) tentative += 1
     for (let phase = 0; phase < names.length; phase += 1) durations[phase]!.push(marks.marksMs[phase + 1]! - marks.marksMs[phase]!)
   }
-  const note = breakdownNote({ split, acknowledged, stride, missing, tentative, leftOut: events.leftOut, pbft: protocol === 'pbft' })
-  if (split === 0) return { operations: 0, acknowledged, note }
-  return { phases: names.map((phase, position) => summarizePhase(phase, durations[position]!)), operations: split, acknowledged, note }
+  const facts = { code: 'split' as const, split, acknowledged, stride, missing: [...missing].sort((a, b) => b[1] - a[1]), tentative, leftOut: events.leftOut, pbft: protocol === 'pbft' }
+  const note = breakdownNote(facts)
+  if (split === 0) return { operations: 0, acknowledged, note, facts }
+  return { phases: names.map((phase, position) => summarizePhase(phase, durations[position]!)), operations: split, acknowledged, note, facts }
 }
 
 function summarizePhase(phase: LatencyPhase, values: number[]): LatencyPhaseSummary {
@@ -297,14 +331,40 @@ function summarizePhase(phase: LatencyPhase, values: number[]): LatencyPhaseSumm
   return { phase, p50Ms: round3(at(0.5)), p99Ms: round3(at(0.99)), meanMs: round3(meanMs) }
 }
 
-function breakdownNote(facts: { split: number; acknowledged: number; stride: number; missing: Map<string, number>; tentative: number; leftOut: number; pbft: boolean }): string {
+function breakdownNote(facts: Extract<LatencyBreakdownFacts, { code: 'split' }>): string {
   const parts = [`${facts.split} of ${facts.acknowledged} acknowledged operations split`]
   if (facts.stride > 1) parts.push(`every ${facts.stride}th operation taken`)
-  for (const [reason, count] of [...facts.missing].sort((a, b) => b[1] - a[1])) parts.push(`${count} left out: ${reason}`)
+  for (const [reason, count] of facts.missing) parts.push(`${count} left out: ${reason}`)
   if (facts.leftOut > 0) parts.push(`${facts.leftOut} trace events past the limit of ${breakdownEventsMax} not read`)
   if (facts.pbft) parts.push(`times are when f+1 replicas had reached each step; ${facts.tentative} answered on tentative replies (no commit or execute phase)`)
   if (facts.split === 0) parts.push('the trace holds no append, commit, apply or slot events for them (trace.log off?)')
   return parts.join('; ')
+}
+
+/** A breakdown note in Korean, from its values (the English note is the run's `latencyBreakdownNote`). */
+export function latencyBreakdownNoteKo(facts: LatencyBreakdownFacts): string {
+  switch (facts.code) {
+    case 'noSteps':
+      return `${facts.protocol}는 연산 안의 단계를 기록하지 않습니다(설명자에 operationSteps가 없음). 전체 지연 시간만 잽니다`
+    case 'traceOff':
+      return 'trace.log가 꺼져 있어 연산을 나눌 추가, 커밋, 슬롯 이벤트가 기록되지 않았습니다'
+    case 'traceUnreadable':
+      return `트레이스를 읽을 수 없었습니다: ${facts.error}`
+    case 'split': {
+      const parts = [`확인된 연산 ${facts.acknowledged}개 중 ${facts.split}개를 나눔`]
+      if (facts.stride > 1) parts.push(`${facts.stride}개마다 하나씩 골라 씀`)
+      for (const [reason, count] of facts.missing) {
+        const key = (Object.keys(missingReasons) as (keyof typeof missingReasons)[]).find((name) => missingReasons[name] === reason)
+        parts.push(`${count}개 뺌: ${key === undefined ? reason : missingReasonsKo[key]}`)
+      }
+      if (facts.leftOut > 0) parts.push(`한도 ${breakdownEventsMax}개를 넘는 트레이스 이벤트 ${facts.leftOut}개는 읽지 않음`)
+      if (facts.pbft) parts.push(`시각은 복제본 f+1개가 각 단계에 이른 때이고, ${facts.tentative}개는 잠정 응답으로 답함(commit과 실행 단계 없음)`)
+      if (facts.split === 0) parts.push('트레이스에 그 연산들의 추가, 커밋, 적용, 슬롯 이벤트가 없음(trace.log가 꺼졌나요?)')
+      return parts.join('; ')
+    }
+    default:
+      return assertNever(facts, 'breakdown facts')
+  }
 }
 
 function round3(value: number): number {

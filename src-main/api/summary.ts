@@ -1,5 +1,6 @@
-import type { ProtocolName } from './experiment.js'
-import type { LatencyPhaseSummary } from './latency-breakdown.js'
+import type { Fault, ProtocolName } from './experiment.js'
+import type { FaultNote } from './fault-text.js'
+import type { LatencyBreakdownFacts, LatencyPhaseSummary } from './latency-breakdown.js'
 import type { CheckerMessage, VerdictWitnessFacts } from './checker-text.js'
 
 export interface LatencySummaryMs {
@@ -51,10 +52,18 @@ export interface InjectedFault {
    * slow restart say). Absent in runs recorded before it existed.
    */
   scheduledAtMs?: number
+  /** The fault in English, as describeFault says it ("crash leader"). */
   action: string
+  /**
+   * The fault itself, so a report says it in its own language (api/fault-text.ts). Absent in runs
+   * recorded before it existed: they show `action` as recorded.
+   */
+  fault?: Fault
   /** The nodes it was applied to (none when it failed, was not carried out, or found no node). */
   targets: string[]
   detail?: string
+  /** `detail` as values, for a Korean report (api/fault-text.ts); absent when a part of it has none, and in older runs. */
+  notes?: FaultNote[]
   /** Absent in runs recorded before it existed: there, a detail starting with "failed" marks a failure. */
   outcome?: FaultOutcome
 }
@@ -182,6 +191,8 @@ export interface RunSummary {
   latencyBreakdown?: LatencyPhaseSummary[]
   /** What latencyBreakdown covers and leaves out, or why it is absent. */
   latencyBreakdownNote?: string
+  /** latencyBreakdownNote as values, for a Korean report (latencyBreakdownNoteKo); absent in older runs. */
+  latencyBreakdownFacts?: LatencyBreakdownFacts
   verdict?: Verdict
   runDir: string
   completed: boolean

@@ -9,7 +9,7 @@ import { defaultNodeNames, experimentSchema, faultNodeNames, faultsMax, byzantin
 import { describeValue, timerMsMax } from './duration.js'
 import { parseScriptCommand } from './script.js'
 import { firstYamlSyntaxError } from './yaml-error.js'
-import { checkCommandBytes, encodedBytesMax } from '../protocols/common/wire-budget.js'
+import { checkCommandBytes, commandBytesMax, encodedBytesMax, keyBytesMax, utf8Bytes, valueBytesMax } from '../protocols/common/wire-budget.js'
 import { descriptorOf } from '../protocols/registry.js'
 import type { Command } from '../protocols/types.js'
 import { experimentTextCharsMax } from './lab-api.js'
@@ -123,7 +123,7 @@ function crossFieldErrors(experiment: Experiment): FieldError[] {
     const tooLarge = parsed.ok ? checkCommandBytes(parsed.command) : null
     const stepPath = `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`
     if (!parsed.ok) errors.push({ path: stepPath, message: parsed.message, code: 'scriptForm', params: { expected: parsed.expected, got: JSON.stringify(text) } })
-    else if (tooLarge) errors.push({ path: stepPath, message: tooLarge, code: 'commandTooLarge', params: { detail: tooLarge } })
+    else if (tooLarge) errors.push({ path: stepPath, message: tooLarge, code: 'commandTooLarge', params: { detail: tooLarge, ...commandSizeParams(parsed.command) } })
     if (typeof step !== 'string' && step.via !== undefined && !known.has(step.via)) {
       errors.push({ path: `workload.script.${index}.via`, ...unknownNode(step.via, nodes) })
     }
@@ -285,26 +285,41 @@ function labelOf(name: string): string {
  * whole batches, see HostHooks.commandLimit). Commands the workload, the script or a liar would
  * send must fit it.
  */
-function commandSizeErrors(experiment: Experiment, { bytesMax: limit, why }: { bytesMax: number; why: string }): FieldError[] {
+function commandSizeErrors(experiment: Experiment, { bytesMax: limit, why, whyParams }: { bytesMax: number; why: string; whyParams?: Readonly<Record<string, number>> }): FieldError[] {
   const { cluster, workload } = experiment
   const errors: FieldError[] = []
   const largest = largestWorkloadCommand(workload)
   if (largest && largest.bytes > limit) {
     const room = Math.floor((limit - largest.emptyBytes) / largest.values)
-    const params = { why, limit, op: largest.op, valueBytes: workload.valueBytes, bytes: largest.bytes, room }
+    const params = { why, ...whyParams, limit, op: largest.op, valueBytes: workload.valueBytes, bytes: largest.bytes, room }
     errors.push({ path: 'workload.valueBytes', message: `${why}, so a command may take at most ${limit} bytes here; a ${largest.op} with valueBytes ${workload.valueBytes} takes ${largest.bytes}: use valueBytes of at most ${room}`, code: 'valueBytesTooLarge', params })
   }
   workload.script.forEach((step, index) => {
     const parsed = parseScriptCommand(typeof step === 'string' ? step : step.cmd)
     const tooLarge = parsed.ok ? checkCommandBytes(parsed.command, limit) : null
-    if (tooLarge) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: `${why}: ${tooLarge}`, code: 'commandTooLarge', params: { detail: `${why}: ${tooLarge}` } })
+    if (tooLarge && parsed.ok) errors.push({ path: `workload.script.${index}${typeof step === 'string' ? '' : '.cmd'}`, message: `${why}: ${tooLarge}`, code: 'commandTooLarge', params: { detail: `${why}: ${tooLarge}`, why, ...whyParams, ...commandSizeParams(parsed.command, limit) } })
   })
   for (const [node, spec] of Object.entries(cluster.byzantine)) {
     if (typeof spec === 'string' || spec.forgedValue === undefined) continue
     const bytes = encodedBytesMax({ op: 'put', key: 'k'.repeat(16), value: spec.forgedValue } satisfies Command)
-    if (bytes > limit) errors.push({ path: `cluster.byzantine.${node}.forgedValue`, message: `${why}: a forged write of ${bytes} bytes is larger than the ${limit} a command may have here`, code: 'forgedValueTooLarge', params: { why, bytes, limit } })
+    if (bytes > limit) errors.push({ path: `cluster.byzantine.${node}.forgedValue`, message: `${why}: a forged write of ${bytes} bytes is larger than the ${limit} a command may have here`, code: 'forgedValueTooLarge', params: { why, ...whyParams, bytes, limit } })
   }
   return errors
+}
+
+/**
+ * What checkCommandBytes found too large, as values (its English sentence is the error's message):
+ * the part (`key`, `value` or the whole `command`), its bytes and the most it may have.
+ */
+function commandSizeParams(command: Command, limitBytes = commandBytesMax): { part: 'key' | 'value' | 'command'; partBytes: number; partMax: number } | Record<string, never> {
+  const key = command.op === 'range' ? command.prefix : 'key' in command ? command.key : undefined
+  if (key !== undefined && utf8Bytes(key) > keyBytesMax) return { part: 'key', partBytes: utf8Bytes(key), partMax: keyBytesMax }
+  // In checkCommandBytes's order: a cas's expected value before its new one.
+  const values = command.op === 'put' ? [command.value] : command.op === 'cas' ? [command.expected, command.value].filter((value): value is string => value !== null) : []
+  const large = values.find((value) => utf8Bytes(value) > valueBytesMax)
+  if (large !== undefined) return { part: 'value', partBytes: utf8Bytes(large), partMax: valueBytesMax }
+  const bytes = encodedBytesMax(command)
+  return bytes > limitBytes ? { part: 'command', partBytes: bytes, partMax: limitBytes } : {}
 }
 
 /** The workload's largest command (a cas carries two values), or undefined when it writes nothing. */

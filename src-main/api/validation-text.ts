@@ -155,6 +155,18 @@ const koFileProblems: Record<string, string> = {
 
 /** What an exercise id names (exerciseIdTwice) and the kind of value a measure gives. */
 const koIdKinds: Record<string, string> = { run: '실행', step: '단계', question: '질문' }
+/** The part of a command checkCommandBytes found too large. */
+const koCommandParts: Record<string, string> = { key: '키', value: '값', command: '명령' }
+
+/**
+ * Why a protocol takes smaller commands than a frame allows, in Korean from its values (PBFT: the
+ * batches a new-view message carries); a reason given only as an English sentence stays so.
+ */
+function commandLimitWhyKo(p: ErrorParams): string {
+  if (p.batches === undefined) return String(p.why)
+  return `복제본 ${p.n}개(f = ${p.f})와 checkpointInterval ${p.interval}(로그 창 ${p.window})인 PBFT는 new-view 메시지 하나에 배치를 최대 ${p.batches}개 싣습니다`
+}
+
 const koValueKinds: Record<string, string> = { node: '노드', nodes: '노드 목록', number: '숫자', duration: '시간', boolean: '참/거짓', text: '글', texts: '글 목록' }
 
 const korean: Record<string, KoreanText> = {
@@ -229,10 +241,10 @@ const korean: Record<string, KoreanText> = {
   groupsOnlyFor: (p) => `그룹 여러 개(MultiRaft)는 ${p.protocols}에서만 씁니다. ${p.protocol}에서는 쓸 수 없습니다.`,
   noByzantine: (p) => `${p.protocol}에는 비잔틴 동작이 없습니다.`,
   notABehaviour: (p) => `${p.kind}는 ${p.protocol}의 동작이 아닙니다. 다음 중 하나여야 합니다: ${p.kinds}`,
-  valueBytesTooLarge: (p) => `이 프로토콜 설정에서는 명령 하나가 최대 ${p.limit}바이트입니다(${p.why}). valueBytes ${p.valueBytes}인 ${p.op}는 ${p.bytes}바이트이므로 valueBytes를 ${p.room} 이하로 쓰세요.`,
-  commandTooLarge: (p) => `명령이 너무 큽니다(${p.detail}).`,
+  valueBytesTooLarge: (p) => `이 프로토콜 설정에서는 명령 하나가 최대 ${p.limit}바이트입니다(${commandLimitWhyKo(p)}). valueBytes ${p.valueBytes}인 ${p.op}는 ${p.bytes}바이트이므로 valueBytes를 ${p.room} 이하로 쓰세요.`,
+  commandTooLarge: (p) => (p.part === undefined ? `명령이 너무 큽니다(${p.detail}).` : `명령이 너무 큽니다: ${koCommandParts[String(p.part)] ?? String(p.part)} ${p.partBytes}바이트가 허용되는 ${p.partMax}바이트보다 큽니다${p.why === undefined ? '' : `(${commandLimitWhyKo(p)})`}.`),
   scriptForm: (p) => `스크립트 명령은 ${p.expected} 형식이어야 합니다. 받은 값: ${p.got}`,
-  forgedValueTooLarge: (p) => `위조한 쓰기 ${p.bytes}바이트가 이 설정에서 명령 하나에 허용되는 ${p.limit}바이트보다 큽니다(${p.why}).`,
+  forgedValueTooLarge: (p) => `위조한 쓰기 ${p.bytes}바이트가 이 설정에서 명령 하나에 허용되는 ${p.limit}바이트보다 큽니다(${commandLimitWhyKo(p)}).`,
   // protocol descriptors (options.check)
   heartbeatBelowTimeout: (p) => `하트비트는 선거 타임아웃(${p.timeoutMs} ms)보다 짧아야 합니다.`,
   timeoutTwoTicks: (p) => `선거 타임아웃은 적어도 두 틱(2 × tickMs = ${p.minMs} ms)이어야 합니다. 받은 값: ${p.got} ms`,

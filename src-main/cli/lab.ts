@@ -10,6 +10,7 @@
  *   exercise list|schema|run|grade ...                           the course (src-main/lab/exercise/command.ts)
  */
 import fs from 'node:fs'
+import type { KoreanUsageCommand } from './usage-ko.js'
 
 const usage = `usage: npm run lab -- <command>
   run <experiment.yaml> [--json] [--check] [--runs-dir DIR] [--no-final-reads] [--locale en|ko]
@@ -24,7 +25,7 @@ const usage = `usage: npm run lab -- <command>
       targets are checked in one process (a table; the exit code of the worst).
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
       One run: a run report; several: a comparison against the first (or the N-th).
-      The format follows --out's extension when --format is not given; --locale ko: a Korean run report.
+      The format follows --out's extension when --format is not given; --locale ko: the report in Korean.
   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
       Writes the run as one file the app imports (default ./<run id>.ndjson.gz).
   simulate <raft | primary-backup | pbft> [--seed N] [...]
@@ -56,7 +57,7 @@ const usageKo = `사용법: npm run lab -- <명령>
       프로세스에서 검사하고(표 하나), 가장 나쁜 결과의 종료 코드를 냅니다.
   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
       실행 하나는 실행 보고서, 여럿은 첫 번째(또는 N번째)와 비교한 보고서가 됩니다.
-      --format이 없으면 --out의 확장자로 형식을 정합니다. --locale ko는 실행 보고서를 한국어로 씁니다.
+      --format이 없으면 --out의 확장자로 형식을 정합니다. --locale ko는 보고서를 한국어로 씁니다.
   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
       실행을 앱이 가져올 수 있는 파일 하나로 씁니다(기본: ./<run id>.ndjson.gz).
   simulate <raft | primary-backup | pbft> [--seed N] [...]
@@ -78,8 +79,20 @@ const io = { stdout: (text: string) => void process.stdout.write(text), stderr: 
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
+  const help = args.includes('--help') || args.includes('-h')
+  const usageCommand = help ? commandWithOwnUsage(command, args) : undefined
+  if (usageCommand !== undefined && koreanAsked(args)) {
+    const { koreanUsage } = await import('./usage-ko.js')
+    process.stdout.write(`${koreanUsage(usageCommand)}\n`)
+    return 0
+  }
   switch (command) {
     case 'run': {
+      if (help) {
+        const { runUsage } = await import('./usage-ko.js')
+        process.stdout.write(`${runUsage}\n`)
+        return 0
+      }
       const { runCommand } = await import('./lab-run.js')
       return runCommand(args, usage)
     }
@@ -132,6 +145,23 @@ export async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage}\n`)
       return 2
+  }
+}
+
+/** The command whose own usage `--help` shows in Korean here (report and exercise say theirs themselves). */
+function commandWithOwnUsage(command: string | undefined, args: readonly string[]): KoreanUsageCommand | undefined {
+  switch (command) {
+    case 'run':
+    case 'check':
+    case 'export':
+      return command
+    case 'simulate':
+      return args.includes('--from-run') ? 'simulate --from-run' : 'simulate'
+    case 'sweep':
+      // `sweep report --help` has its own usage (English).
+      return args[0] === 'report' ? undefined : 'sweep'
+    default:
+      return undefined
   }
 }
 

@@ -18,6 +18,7 @@
  */
 import type { Experiment, LinkConditions } from '../api/experiment.js'
 import type { InjectedFault } from '../api/summary.js'
+import type { FaultNote } from '../api/fault-text.js'
 import { describeFault, isMembershipFault, linkFaultNodes, nodeTargetOf, partitionCuts, resolveNodeTarget, type Fault, type FaultOf, type TimedFault } from '../faults/fault.js'
 import type { MembershipChange, MembershipView, NodeSettings } from '../protocols/descriptor.js'
 import type { Random } from '../protocols/types.js'
@@ -41,11 +42,29 @@ const membershipAttemptMs = 3000
  */
 export const leadershipTransferMaxMs = 2000
 
-/** What became of a fault on one of its nodes. */
+/** What the lab adds to a fault's record: its English words, and the same as a note (api/fault-text.ts). */
+interface Said {
+  text: string
+  note: FaultNote | undefined
+}
+
+/** What became of a fault on one of its nodes; `whyNote`: `why` as a note, when it has one. */
 type NodeResult =
-  | { node: string; outcome: 'applied'; atMs: number; doneAtMs: number; note?: string }
+  | { node: string; outcome: 'applied'; atMs: number; doneAtMs: number; note?: Said }
   | { node: string; outcome: 'failed'; atMs: number; error: string }
-  | { node: string; outcome: 'not-carried-out'; atMs: number; why: string }
+  | { node: string; outcome: 'not-carried-out'; atMs: number; why: string; whyNote: FaultNote | undefined }
+
+type FaultFields = Omit<InjectedFault, 'action' | 'scheduledAtMs' | 'fault'>
+
+/** The run's end as a note: the runner ends a run with these words only. */
+function endedNote(why: string): FaultNote | undefined {
+  return why === 'the run ended' ? { code: 'runEnded' } : undefined
+}
+
+/** Notes for a record only when every part of its detail has one (a Korean detail never drops a part). */
+function allNotes(notes: readonly (FaultNote | undefined)[]): { notes?: FaultNote[] } {
+  return notes.length > 0 && notes.every((note) => note !== undefined) ? { notes: notes as FaultNote[] } : {}
+}
 
 export class FaultInjector {
   /** Directed links that lose every message, as "from>to". */
@@ -56,7 +75,7 @@ export class FaultInjector {
   /** Every fault's record, in the order they were settled (applied, failed, or given up). */
   readonly injected: InjectedFault[] = []
   /** Per node, the fault on it in progress or queued last: the next fault on that node waits for it. */
-  private readonly nodeQueues = new Map<string, { fault: string; done: Promise<void> }>()
+  private readonly nodeQueues = new Map<string, { fault: Fault; done: Promise<void> }>()
   /** Faults fired whose record is not written yet. */
   private readonly unsettled = new Set<Promise<InjectedFault>>()
   /** Called as each record is written, in the order of `injected` (the runner traces it). */
@@ -76,6 +95,8 @@ export class FaultInjector {
   joiningSettings?: (node: string, voters: readonly string[]) => NodeSettings
   /** Why this run takes no membership change (not single-group Raft); undefined where it does. */
   membershipRefusal?: string
+  /** The protocol that refusal names, for its note. */
+  membershipRefusalProtocol?: string
   /** Called after a node joined or left (the runner tells the workload and the frames). */
   onMembersChanged: () => void = () => undefined
   /** Per node, how many configuration changes it refused (its trace notes), to propose again. */
@@ -118,8 +139,9 @@ export class FaultInjector {
    */
   inject(fault: Fault, scheduledAtMs = this.clock()): Promise<InjectedFault> {
     const record = this.fire(fault, scheduledAtMs).then((fields) => {
-      const injected: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeFault(fault), targets: fields.targets, outcome: fields.outcome }
+      const injected: InjectedFault = { atMs: fields.atMs, scheduledAtMs, action: describeFault(fault), fault, targets: fields.targets, outcome: fields.outcome }
       if (fields.detail !== undefined) injected.detail = fields.detail
+      if (fields.notes !== undefined) injected.notes = fields.notes
       this.record(injected)
       return injected
     })
@@ -133,7 +155,7 @@ export class FaultInjector {
    * fault is applied, failed, or not carried out, never silently absent).
    */
   notCarriedOut(fault: Fault, scheduledAtMs: number, why: string): InjectedFault {
-    const injected: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeFault(fault), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}` }
+    const injected: InjectedFault = { atMs: this.clock(), scheduledAtMs, action: describeFault(fault), fault, targets: [], outcome: 'not-carried-out', detail: `not carried out: ${why}`, ...allNotes([endedNote(why)]) }
     this.record(injected)
     return injected
   }
@@ -155,9 +177,12 @@ export class FaultInjector {
     while (this.unsettled.size > 0) await Promise.all([...this.unsettled])
   }
 
-  private async fire(fault: Fault, scheduledAtMs: number): Promise<Omit<InjectedFault, 'action' | 'scheduledAtMs'>> {
-    if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}` }
-    if (isMembershipFault(fault) && this.membershipRefusal !== undefined) return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${this.membershipRefusal}` }
+  private async fire(fault: Fault, scheduledAtMs: number): Promise<FaultFields> {
+    if (this.endedBecause !== undefined) return { atMs: this.clock(), targets: [], outcome: 'not-carried-out', detail: `not carried out: ${this.endedBecause}`, ...allNotes([endedNote(this.endedBecause)]) }
+    if (isMembershipFault(fault) && this.membershipRefusal !== undefined) {
+      const note: FaultNote | undefined = this.membershipRefusalProtocol === undefined ? undefined : { code: 'membershipRaftOnly', protocol: this.membershipRefusalProtocol }
+      return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${this.membershipRefusal}`, ...allNotes([note]) }
+    }
     let targets: string[]
     try {
       targets = this.resolveTargets(fault)
@@ -167,10 +192,10 @@ export class FaultInjector {
         return { atMs: this.clock(), targets, outcome: 'applied' }
       }
     } catch (caught) {
-      return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${(caught as Error).message}` }
+      return { atMs: this.clock(), targets: [], outcome: 'failed', detail: `failed: ${(caught as Error).message}`, notes: [{ code: 'failed', error: (caught as Error).message }] }
     }
     const nodeFault = fault
-    if (targets.length === 0) return { atMs: this.clock(), targets, outcome: 'applied', detail: 'no node matched the target at that moment' }
+    if (targets.length === 0) return { atMs: this.clock(), targets, outcome: 'applied', detail: 'no node matched the target at that moment', notes: [{ code: 'noNodeMatched' }] }
     const results = await Promise.all(targets.map((node) => this.onNode(node, nodeFault)))
     return combineResults(fault, results, scheduledAtMs)
   }
@@ -181,22 +206,28 @@ export class FaultInjector {
     const begin = async (): Promise<NodeResult> => {
       if (previous !== undefined) {
         const turn = await Promise.race([previous.done.then(() => 'turn' as const), this.ended.then(() => 'ended' as const)])
-        if (turn === 'ended') return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `${this.endedBecause} while it waited for ${previous.fault} on ${node}` }
+        if (turn === 'ended') {
+          const whyNote: FaultNote | undefined = endedNote(this.endedBecause!) && { code: 'runEndedWhileWaiting', fault: previous.fault }
+          return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `${this.endedBecause} while it waited for ${describeFault(previous.fault)} on ${node}`, whyNote }
+        }
       }
-      if (this.endedBecause !== undefined) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: this.endedBecause }
+      if (this.endedBecause !== undefined) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: this.endedBecause, whyNote: endedNote(this.endedBecause) }
       const atMs = this.clock()
       try {
         const note = await this.applyOnNode(fault, node)
         return { node, outcome: 'applied', atMs, doneAtMs: this.clock(), ...(note === undefined ? {} : { note }) }
       } catch (caught) {
-        if (caught instanceof RunEndedError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: caught.message }
-        if (caught instanceof StartCancelledError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `the run ended while ${node} was still starting (${Math.round(this.clock() - atMs)} ms after the restart began)` }
+        if (caught instanceof RunEndedError) return { node, outcome: 'not-carried-out', atMs: this.clock(), why: caught.message, whyNote: endedNote(caught.message) }
+        if (caught instanceof StartCancelledError) {
+          const ms = Math.round(this.clock() - atMs)
+          return { node, outcome: 'not-carried-out', atMs: this.clock(), why: `the run ended while ${node} was still starting (${ms} ms after the restart began)`, whyNote: { code: 'runEndedWhileStarting', ms } }
+        }
         return { node, outcome: 'failed', atMs: this.clock(), error: (caught as Error).message }
       }
     }
     const result = begin()
     const done = result.then(() => undefined)
-    const entry = { fault: describeFault(fault), done }
+    const entry = { fault: fault as Fault, done }
     this.nodeQueues.set(node, entry)
     void done.then(() => {
       if (this.nodeQueues.get(node) === entry) this.nodeQueues.delete(node)
@@ -205,7 +236,7 @@ export class FaultInjector {
   }
 
   /** Carries out `fault` on `node`; resolves with what its record should add, if anything. */
-  private async applyOnNode(fault: NodeFault, node: string): Promise<string | undefined> {
+  private async applyOnNode(fault: NodeFault, node: string): Promise<Said | undefined> {
     switch (fault.kind) {
       case 'crash':
         await this.cluster.crash(node)
@@ -265,7 +296,7 @@ export class FaultInjector {
    * committed; the remaining voters then elect a leader among themselves. Resolves with which way
    * a leader's removal went.
    */
-  private async removeNode(node: string): Promise<string | undefined> {
+  private async removeNode(node: string): Promise<Said | undefined> {
     if (this.cluster.isRemoved(node)) return undefined
     const handover = this.leaders.leader() === node ? await this.handOverLeadership(node) : undefined
     await this.changeConfiguration({ kind: 'remove', node }, (configuration) => !configuration.voters.includes(node) && !configuration.learners.includes(node))
@@ -278,13 +309,13 @@ export class FaultInjector {
    * Asks `leader` to hand leadership to the voter (up, not itself) with the longest log, and waits
    * (bounded) for another node to lead. Resolves with what happened, in words for the fault's record.
    */
-  private async handOverLeadership(leader: string): Promise<string> {
+  private async handOverLeadership(leader: string): Promise<Said> {
     const voters = this.cluster.replicas.get(leader)?.status?.configuration?.voters ?? []
     const candidates = voters
       .filter((voter) => voter !== leader && !this.cluster.isRemoved(voter) && this.cluster.replicas.get(voter)?.state === 'up')
       .sort((a, b) => (this.cluster.replicas.get(b)?.status?.lastIndex ?? 0) - (this.cluster.replicas.get(a)?.status?.lastIndex ?? 0))
     const target = candidates[0]
-    if (target === undefined) return 'leadership not transferred (no other voter up): the leader removed itself'
+    if (target === undefined) return { text: 'leadership not transferred (no other voter up): the leader removed itself', note: { code: 'leadershipNotTransferred' } }
     const startedMs = this.clock()
     this.cluster.transferLeader(leader, target)
     const someoneElseLeads = () => {
@@ -292,9 +323,11 @@ export class FaultInjector {
       return now !== undefined && now !== leader && this.cluster.replicas.get(now)?.state === 'up'
     }
     if (await this.until(someoneElseLeads, leadershipTransferMaxMs)) {
-      return `leadership transferred to ${this.leaders.leader()} in ${Math.round(this.clock() - startedMs)} ms, before the removal`
+      const to = this.leaders.leader()!
+      const ms = Math.round(this.clock() - startedMs)
+      return { text: `leadership transferred to ${to} in ${ms} ms, before the removal`, note: { code: 'leadershipTransferred', to, ms } }
     }
-    return `leadership transfer to ${target} not done within ${leadershipTransferMaxMs} ms: the leader removed itself`
+    return { text: `leadership transfer to ${target} not done within ${leadershipTransferMaxMs} ms: the leader removed itself`, note: { code: 'leadershipTransferTimedOut', to: target, withinMs: leadershipTransferMaxMs } }
   }
 
   /**
@@ -485,26 +518,37 @@ function describeChange(change: MembershipChange): string {
 }
 
 /** One record from a fault's results on its nodes. */
-function combineResults(fault: Fault, results: NodeResult[], scheduledAtMs: number): Omit<InjectedFault, 'action' | 'scheduledAtMs'> {
+function combineResults(fault: Fault, results: NodeResult[], scheduledAtMs: number): FaultFields {
   const applied = results.filter((result) => result.outcome === 'applied')
   const failed = results.filter((result) => result.outcome === 'failed')
   const dropped = results.filter((result) => result.outcome === 'not-carried-out')
   const atMs = Math.max(scheduledAtMs, ...results.map((result) => result.atMs))
-  const notes: string[] = []
-  if (fault.kind === 'restart' && applied.length > 0) notes.push(`up after ${Math.round(Math.max(...applied.map((result) => result.doneAtMs - result.atMs)))} ms`)
-  for (const result of applied) if (result.note !== undefined) notes.push(results.length > 1 ? `${result.node}: ${result.note}` : result.note)
+  const said: Said[] = []
+  if (fault.kind === 'restart' && applied.length > 0) {
+    const ms = Math.round(Math.max(...applied.map((result) => result.doneAtMs - result.atMs)))
+    said.push({ text: `up after ${ms} ms`, note: { code: 'upAfter', ms } })
+  }
+  for (const result of applied) {
+    if (result.note === undefined) continue
+    said.push(results.length > 1 ? { text: `${result.node}: ${result.note.text}`, note: result.note.note && { ...result.note.note, node: result.node } } : result.note)
+  }
   const targets = applied.map((result) => result.node)
+  const texts = said.map((part) => part.text)
+  const notes = said.map((part) => part.note)
   if (failed.length > 0) {
     const errors = failed.map((result) => (results.length > 1 ? `${result.node}: ${result.error}` : result.error))
-    return { atMs, targets, outcome: 'failed', detail: [`failed: ${errors.join('; ')}`, ...notes].join('; ') }
+    const failedNotes: FaultNote[] = failed.map((result) => ({ code: 'failed', error: result.error, ...(results.length > 1 ? { node: result.node } : {}) }))
+    return { atMs, targets, outcome: 'failed', detail: [`failed: ${errors.join('; ')}`, ...texts].join('; '), ...allNotes([...failedNotes, ...notes]) }
   }
   if (dropped.length > 0) {
-    const why = dropped.map((result) => (applied.length > 0 || dropped.length > 1 ? `on ${result.node}: ${result.why}` : result.why))
+    const named = applied.length > 0 || dropped.length > 1
+    const why = dropped.map((result) => (named ? `on ${result.node}: ${result.why}` : result.why))
+    const whyNotes = dropped.map((result) => result.whyNote && (named ? { ...result.whyNote, node: result.node } : result.whyNote))
     const outcome = applied.length > 0 ? 'applied' : 'not-carried-out'
-    return { atMs, targets, outcome, detail: [...notes, `not carried out: ${why.join('; ')}`].join('; ') }
+    return { atMs, targets, outcome, detail: [...texts, `not carried out: ${why.join('; ')}`].join('; '), ...allNotes([...notes, ...whyNotes]) }
   }
   const appliedAtMs = Math.max(...applied.map((result) => result.atMs))
-  return { atMs: appliedAtMs, targets, outcome: 'applied', ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) }
+  return { atMs: appliedAtMs, targets, outcome: 'applied', ...(texts.length > 0 ? { detail: texts.join('; '), ...allNotes(notes) } : {}) }
 }
 
 /** The schedule of an experiment as faults, in time order. */

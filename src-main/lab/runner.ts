@@ -315,10 +315,11 @@ export class ExperimentRun {
 
   /** Injects a fault by hand, now: a link fault at once, a node fault once its node's earlier faults are done. */
   async inject(fault: Fault): Promise<FaultResult> {
-    if (!this.faults) return { ok: false, error: 'the cluster is not running' }
+    if (!this.faults) return { ok: false, error: 'the cluster is not running', notes: [{ code: 'clusterNotRunning' }] }
     const injected = await this.faults.inject(fault)
-    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs), ...(injected.detail === undefined ? {} : { detail: injected.detail }) }
-    return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs) }
+    const notes = injected.notes === undefined ? {} : { notes: injected.notes }
+    if (injected.outcome === 'applied') return { ok: true, targets: injected.targets, atMs: round(injected.atMs), ...(injected.detail === undefined ? {} : { detail: injected.detail }), ...notes }
+    return { ok: false, error: injected.detail ?? injected.outcome ?? 'not carried out', atMs: round(injected.atMs), ...notes }
   }
 
   private async runPhases(): Promise<WorkloadStats> {
@@ -332,7 +333,10 @@ export class ExperimentRun {
     this.faults.onRecord = (fault) => this.recordFaultEvent(fault)
     this.faults.joiningSettings = (id, voters) => joiningSettings(experiment, id, voters)
     const membership = membershipUnavailable(experiment.protocol, experiment.cluster.groups)
-    if (membership !== undefined) this.faults.membershipRefusal = `membership changes are Raft only (one group), not ${membership.protocol}`
+    if (membership !== undefined) {
+      this.faults.membershipRefusal = `membership changes are Raft only (one group), not ${membership.protocol}`
+      this.faults.membershipRefusalProtocol = membership.protocol
+    }
     // The workload's clients reach an added node too (a removed one stops answering; they go elsewhere).
     this.faults.onMembersChanged = () => {
       if (this.workload?.connected) this.workload.send({ type: 'endpoints', nodes: this.cluster!.clientEndpoints() })
@@ -585,14 +589,15 @@ export class ExperimentRun {
   }
 
   /** The summary's latencyBreakdown, or why it has none; a failure to read the trace is said, never hidden. */
-  private async latencyBreakdown(operations: AcknowledgedOperation[]): Promise<Pick<RunSummary, 'latencyBreakdown' | 'latencyBreakdownNote'>> {
-    if (!this.experiment.trace.log) return { latencyBreakdownNote: 'trace.log is off: the run recorded no append, commit or slot events to split its operations' }
+  private async latencyBreakdown(operations: AcknowledgedOperation[]): Promise<Pick<RunSummary, 'latencyBreakdown' | 'latencyBreakdownNote' | 'latencyBreakdownFacts'>> {
+    if (!this.experiment.trace.log) return { latencyBreakdownNote: 'trace.log is off: the run recorded no append, commit or slot events to split its operations', latencyBreakdownFacts: { code: 'traceOff' } }
     try {
       const nodes = this.experiment.cluster.nodes.length
       const result = await readLatencyBreakdown(path.join(this.dir, 'trace.ndjson'), this.experiment.protocol, nodes, operations)
-      return { ...(result.phases ? { latencyBreakdown: result.phases } : {}), latencyBreakdownNote: result.note }
+      return { ...(result.phases ? { latencyBreakdown: result.phases } : {}), latencyBreakdownNote: result.note, latencyBreakdownFacts: result.facts }
     } catch (caught) {
-      return { latencyBreakdownNote: `the trace could not be read: ${(caught as Error).message}` }
+      const error = (caught as Error).message
+      return { latencyBreakdownNote: `the trace could not be read: ${error}`, latencyBreakdownFacts: { code: 'traceUnreadable', error } }
     }
   }
 

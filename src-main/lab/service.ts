@@ -104,7 +104,7 @@ export function createLabService(options: LabServiceOptions): LabService {
     },
 
     async injectFault(runId: string, fault: Fault): Promise<FaultResult> {
-      if (active?.run.id !== runId) return { ok: false, error: `run ${runId} is not in progress` }
+      if (active?.run.id !== runId) return { ok: false, error: `run ${runId} is not in progress`, notes: [{ code: 'runNotInProgress', runId }] }
       return active.run.inject(fault)
     },
 

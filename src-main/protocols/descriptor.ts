@@ -232,8 +232,12 @@ export interface Sharding {
 export interface HostHooks<S, M, P, B> {
   /** Shape check of a decoded peer message before the core sees it. */
   isMessage(value: unknown, settings: S): value is M
-  /** The largest client command this configuration takes, and why; default commandBytesMax of wire-budget.ts. */
-  commandLimit?(settings: S, members: readonly NodeId[]): { bytesMax: number; why: string }
+  /**
+   * The largest client command this configuration takes, and why; default commandBytesMax of
+   * wire-budget.ts. `whyParams`: the values `why` names, so a validation error can say the reason
+   * in another language (api/validation-text.ts, code commandLimitWhy).
+   */
+  commandLimit?(settings: S, members: readonly NodeId[]): { bytesMax: number; why: string; whyParams?: Readonly<Record<string, number>> }
   /** Several state machines, one per group (MultiRaft); undefined: one. */
   sharding?(settings: S): Sharding | undefined
   /** The input that fires this node's election timer now (the campaign fault); absent where there are no elections. */

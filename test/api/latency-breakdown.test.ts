@@ -9,6 +9,8 @@ import {
   acknowledgedOperations,
   breakdownEventsMax,
   computeLatencyBreakdown,
+  latencyBreakdownNoteKo,
+  missingReasons,
   pbftMarks,
   raftMarks,
   type LatencyBreakdownResult,
@@ -107,6 +109,23 @@ describe('Raft: client hop, leader persist, replicate and ack, commit to apply, 
     const result = breakdown('raft', 3, withRead, trace)
     expect(result).toMatchObject({ operations: 1, acknowledged: 2 })
     expect(result.note).toContain('1 left out: no log index (a read served without the log)')
+    // The same note as values, which a Korean report says in Korean.
+    expect(result.facts).toMatchObject({ code: 'split', split: 1, acknowledged: 2, missing: [[missingReasons.noLogIndex, 1]] })
+    expect(latencyBreakdownNoteKo(result.facts)).toBe('확인된 연산 2개 중 1개를 나눔; 1개 뺌: 로그 인덱스 없음(로그를 거치지 않고 답한 읽기)')
+  })
+
+  it('says every note in Korean from its values, every reason an operation was left out too', () => {
+    const hangul = /[\uac00-\ud7a3]/
+    const reasons = Object.values(missingReasons).map((reason): [string, number] => [reason, 1])
+    const notes = [
+      latencyBreakdownNoteKo({ code: 'split', split: 0, acknowledged: 8, stride: 2, missing: reasons, tentative: 1, leftOut: 3, pbft: true }),
+      latencyBreakdownNoteKo({ code: 'noSteps', protocol: 'primary-backup' }),
+      latencyBreakdownNoteKo({ code: 'traceOff' }),
+      latencyBreakdownNoteKo({ code: 'traceUnreadable', error: 'EACCES' }),
+    ]
+    for (const note of notes) expect(note).toMatch(hangul)
+    for (const reason of Object.values(missingReasons)) expect(notes[0]).not.toContain(reason)
+    expect(breakdown('primary-backup', 3, [invoke(1, 10), ok(1, 12, { node: 'A' })], []).facts).toEqual({ code: 'noSteps', protocol: 'primary-backup' })
   })
 
   it('has no phases, and says why, when the trace holds no appends (trace.log off)', () => {

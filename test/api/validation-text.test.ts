@@ -47,6 +47,10 @@ const cases: [what: string, text: string, korean: RegExp][] = [
   ['a partition group that is not a list', 'protocol: raft\nfaults: [{at: 1s, partition: {groups: 3}}]\n', /목록/],
   ['broken YAML', 'protocol: raft\nworkload: {clients: [\n', /2번째 줄/],
   ['not a mapping', '- 1\n- 2\n', /매핑/],
+  // The command-size rules: the part too large and PBFT's reason, from their values, with no English sentence left.
+  ['a value too large for PBFT’s command limit', 'protocol: pbft\ncluster: {nodes: 4}\nworkload: {valueBytes: 200000}\n', /^(?!.*PBFT with).*new-view 메시지 하나에 배치를 최대 512개 싣습니다/],
+  ['a script key longer than a key may be', `protocol: raft\nworkload: {script: ["GET ${'k'.repeat(2000)}"]}\n`, /^명령이 너무 큽니다: 키 2000바이트가 허용되는 1024바이트보다 큽니다\.$/],
+  ['a script command over PBFT’s command limit', `protocol: pbft\ncluster: {nodes: 4}\nworkload: {clients: 0, script: ["SET k=${'v'.repeat(40000)}"]}\n`, /^명령이 너무 큽니다: 명령 \d+바이트가 허용되는 31203바이트보다 큽니다\(복제본 4개\(f = 1\).*배치를 최대 512개 싣습니다\)\.$/],
 ]
 
 function errorsOf(text: string): FieldError[] {

@@ -2,6 +2,8 @@
  * The CLI's usage text in Korean: `lab help --locale ko`, `lab exercise help --locale ko` and
  * `lab report --help --locale ko` say every line in Korean while naming the same commands and options
  * as the English text (a command added to one and not the other fails here). English stays the default.
+ * `lab run|check|export|simulate|sweep --help --locale ko` (and `simulate --from-run`) too: every line
+ * that is not an option's own says something in Korean, naming the options of the English text.
  */
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
@@ -35,5 +37,27 @@ describe('usage text in Korean', () => {
     for (const line of description) expect(line, line).toMatch(hangul)
     expect(ko.stdout.split('\n')[0]).toMatch(/^사용법:/)
     expect(named(ko.stdout)).toEqual(named(en.stdout))
+  })
+
+  it.each([
+    ['run', ['run', '--help']],
+    ['check', ['check', '--help']],
+    ['export', ['export', '--help']],
+    ['simulate', ['simulate', '--help']],
+    ['simulate --from-run', ['simulate', '--from-run', '--help']],
+    ['sweep', ['sweep', '--help']],
+  ])('lab %s --help --locale ko: Korean, the same options as English', (_what, english) => {
+    const en = lab(...english)
+    const ko = lab(...english, '--locale', 'ko')
+    expect(ko.status, ko.stderr).toBe(0)
+    // `simulate --from-run --help` without a run says its English usage on stderr.
+    const enText = en.stdout || en.stderr
+    expect(enText).toMatch(/^(lab simulate: .*\n)?usage:/)
+    expect(enText).not.toMatch(hangul)
+    const lines = ko.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^사용법:/)
+    // A line is an option's name and words, a usage line of its own, or words: all with Hangul but usage lines.
+    for (const line of lines.slice(1).filter((text) => !/^\s+(npm run lab|--seeds A\.\.B)/.test(text))) expect(line, line).toMatch(hangul)
+    expect(named(ko.stdout).options).toEqual(named(enText).options)
   })
 })

@@ -201,6 +201,8 @@ describe("the runner's injector", () => {
       observers.push((events) => injector.observe(events))
       const injected = await injector.inject(faultSamples[kind].fault, 1000)
       expect(injected.action).toBe(faultSamples[kind].words)
+      // The fault itself too, so a report can say it in its own language.
+      expect(injected.fault).toEqual(faultSamples[kind].fault)
       const blocked = (from: string, to: string) => rules.get(from)?.outgoing[to]?.blocked === true
       switch (kind) {
         case 'crash':
@@ -235,12 +237,15 @@ describe("the runner's injector", () => {
           return expect([rules.get('A')?.outgoing.B?.delayMs, rules.get('B')?.outgoing.A?.delayMs]).toEqual([20, 0])
         case 'addNode':
           // This injector was given no way to build a joining node's settings.
+          expect(injected.notes).toEqual([{ code: 'failed', error: 'this run cannot add nodes' }])
           return expect([injected.outcome, injected.detail]).toEqual(['failed', 'failed: this run cannot add nodes'])
         case 'promote':
           return expect([injected.outcome, injected.detail]).toEqual(['failed', 'failed: D is not in the cluster: add it (addNode) before promoting it'])
         case 'removeNode':
           // The leader hands over to the up voter (B is paused), C commits A's removal, then A stops for good.
           expect(injected.detail).toMatch(/^leadership transferred to C in \d+ ms, before the removal$/)
+          // The same as values, for a Korean page (api/fault-text.ts).
+          expect(injected.notes).toEqual([{ code: 'leadershipTransferred', to: 'C', ms: expect.any(Number) }])
           return expect([injected.outcome, ...calls]).toEqual(['applied', 'transfer A to C', 'reconfigure C remove A', 'removeNode A'])
         default:
           return kind satisfies never
@@ -256,6 +261,7 @@ describe("the runner's injector: membership changes", () => {
     const injected = await injector.inject({ kind: 'removeNode', target: 'leader' })
     expect(injected.outcome).toBe('applied')
     expect(injected.detail).toBe(`leadership transfer to C not done within ${leadershipTransferMaxMs} ms: the leader removed itself`)
+    expect(injected.notes).toEqual([{ code: 'leadershipTransferTimedOut', to: 'C', withinMs: leadershipTransferMaxMs }])
     expect(calls).toEqual(['transfer A to C', 'reconfigure A remove A', 'removeNode A'])
   })
 
@@ -294,6 +300,7 @@ describe("the runner's injector: membership changes", () => {
     injector.end('the run ended')
     const injected = await pending
     expect([injected.outcome, injected.detail]).toEqual(['not-carried-out', 'not carried out: the run ended'])
+    expect(injected.notes).toEqual([{ code: 'runEnded' }])
     expect(calls).toEqual(['reconfigure A remove B'])
   })
 })

@@ -12,6 +12,8 @@ import type { RunRecord, RunSeriesPoint } from '../run-file.js'
 import type { InjectedFault, InvariantResult, LatencySummaryMs, RunSummary } from '../summary.js'
 import type { HistoryEvent, TraceEvent } from '../trace.js'
 import { faultKinds, printFaultSyntax, type Fault } from '../experiment.js'
+import { describeFaultKo, type FaultTextLocale } from '../fault-text.js'
+import { nodeTargetKeywords } from '../../faults/fault.js'
 
 /** Bounds on what a chart or table carries, so a long or fault-heavy run cannot swamp a report. */
 export const reportBounds = {
@@ -262,20 +264,21 @@ const endedBy: Record<string, (fault: InjectedFault, node: string) => boolean> =
  * The injected faults as windows (crash → restart of that node, pause → resume, partition or cut →
  * heal; open to the end of the run when never undone) or moments (anything else).
  */
-export function faultWindows(summary: RunSummary, endMs: number): FaultWindow[] {
+export function faultWindows(summary: RunSummary, endMs: number, locale: FaultTextLocale = 'en'): FaultWindow[] {
   const windows: FaultWindow[] = []
   // A fault the run ended before did nothing to draw.
   const faults = summary.faults.filter((fault) => fault.outcome !== 'not-carried-out')
   faults.forEach((fault, index) => {
     const kind = fault.action.split(' ')[0]!
-    const label = describeInjected(fault)
+    const label = describeInjectedIn(fault, locale)
     const ends = endedBy[kind]
     if (!ends) return void windows.push({ label, fromMs: fault.atMs, targets: fault.targets })
     const later = faults.slice(index + 1)
     if (kind === 'crash' || kind === 'pause') {
       for (const node of fault.targets) {
         const end = later.find((candidate) => ends(candidate, node))
-        windows.push({ label: `${kind} ${node}`, fromMs: fault.atMs, toMs: end?.atMs ?? endMs, targets: [node] })
+        const nodeLabel = locale === 'ko' ? describeFaultKo({ kind, target: node }) : `${kind} ${node}`
+        windows.push({ label: nodeLabel, fromMs: fault.atMs, toMs: end?.atMs ?? endMs, targets: [node] })
       }
       if (fault.targets.length === 0) windows.push({ label, fromMs: fault.atMs, targets: [] })
       return
@@ -297,6 +300,49 @@ export function describeInjected(fault: InjectedFault): string {
   const action = fault.action.replace(/, (duplicate|reorder|loss) 0%/g, '').replace(/, jitter 0 ms/g, '')
   const late = fault.scheduledAtMs !== undefined && fault.atMs - fault.scheduledAtMs >= faultLagShownMs ? ` (due at ${(fault.scheduledAtMs / 1000).toFixed(2)} s)` : ''
   return `${action}${targets}${late}`
+}
+
+/**
+ * An injected fault in the report's language: English is describeInjected; Korean says the
+ * recorded fault (its structured form) in Korean, and a run recorded before faults kept it (or a
+ * file whose fault is not one the lab knows) shows the English action as recorded.
+ */
+export function describeInjectedIn(fault: InjectedFault, locale: FaultTextLocale): string {
+  if (locale === 'en') return describeInjected(fault)
+  const late = fault.scheduledAtMs !== undefined && fault.atMs - fault.scheduledAtMs >= faultLagShownMs ? ` (${(fault.scheduledAtMs / 1000).toFixed(2)}초 예정)` : ''
+  const korean = koreanFaultOf(fault.fault)
+  if (korean === undefined) return `${describeInjected({ ...fault, scheduledAtMs: undefined })}${late}`
+  const targets = isKeywordTarget(fault.fault!) && fault.targets.length > 0 ? ` → ${fault.targets.join(', ')}` : ''
+  return `${korean}${targets}${late}`
+}
+
+/** A scheduled fault in the report's language (see describePlannedFault). */
+export function describePlannedFaultIn(spec: Record<string, unknown>, locale: FaultTextLocale): string {
+  if (locale === 'en') return describePlannedFault(spec)
+  const { at: _at, ...fault } = spec
+  return koreanFaultOf(fault) ?? describePlannedFault(spec)
+}
+
+/** Korean for a recorded fault, or undefined when it is not one the lab knows (an old or altered file). */
+function koreanFaultOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || !(faultKinds as string[]).includes(String((value as { kind?: unknown }).kind))) return undefined
+  try {
+    return describeFaultKo(withoutZeroConditions(value as Fault))
+  } catch {
+    return undefined
+  }
+}
+
+/** The injector lists every link condition; the ones left at zero say nothing (as in describeInjected). */
+function withoutZeroConditions(fault: Fault): Fault {
+  if (fault.kind !== 'network' && fault.kind !== 'link') return fault
+  const conditions = Object.fromEntries(Object.entries(fault.conditions).filter(([name, value]) => name === 'delayMs' || value !== 0))
+  return { ...fault, conditions }
+}
+
+function isKeywordTarget(fault: Fault): boolean {
+  const target = (fault as { target?: unknown }).target
+  return typeof target === 'string' && (nodeTargetKeywords as readonly string[]).includes(target) && ['crash', 'restart', 'pause', 'resume', 'campaign'].includes(fault.kind)
 }
 
 export interface FaultLeaderless {

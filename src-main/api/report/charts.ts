@@ -43,8 +43,8 @@ export type ChartLocale = 'en' | 'ko'
 
 /** The words a report chart draws, per locale; "no leader" is the record's own word (no primary for PBFT). */
 const chartWordsByLocale = {
-  en: { time: 'experiment time (s)', opsPerSecond: 'ops/s', throughput: 'throughput', latency: 'latency (ms)', commitIndex: 'commit index', fault: 'fault', noLeader: (leader: string) => `no ${leader}` },
-  ko: { time: '실험 시간(초)', opsPerSecond: '연산/초', throughput: '처리량', latency: '지연 시간(ms)', commitIndex: '커밋 인덱스', fault: '장애', noLeader: (leaderKo: string) => `${leaderKo} 없음` },
+  en: { time: 'experiment time (s)', opsPerSecond: 'ops/s', throughput: 'throughput', latency: 'latency (ms)', p99Latency: 'p99 latency (ms)', commitIndex: 'commit index', fault: 'fault', noLeader: (leader: string) => `no ${leader}` },
+  ko: { time: '실험 시간(초)', opsPerSecond: '연산/초', throughput: '처리량', latency: '지연 시간(ms)', p99Latency: 'p99 지연 시간(ms)', commitIndex: '커밋 인덱스', fault: '장애', noLeader: (leaderKo: string) => `${leaderKo} 없음` },
 } as const
 
 /** The latency CDF's axes, per locale. */
@@ -53,12 +53,12 @@ const cdfWords = {
   ko: { latency: '지연 시간(ms, 로그 눈금)', share: '이 시간 안에 끝난 연산(%)' },
 } as const satisfies Record<ChartLocale, { latency: string; share: string }>
 
-type ChartWords = Omit<(typeof chartWordsByLocale)[ChartLocale], 'noLeader'> & { noLeader: string }
+type ChartWords = Omit<(typeof chartWordsByLocale)[ChartLocale], 'noLeader'> & { noLeader: string; locale: ChartLocale }
 
 function chartWords(record: RunRecord, locale: ChartLocale): ChartWords {
   const words = chartWordsByLocale[locale]
   const leadership = leadershipWords([record])
-  return { ...words, noLeader: words.noLeader(locale === 'ko' ? leadership.leaderKo : leadership.leader) }
+  return { ...words, locale, noLeader: words.noLeader(locale === 'ko' ? leadership.leaderKo : leadership.leader) }
 }
 
 function base(): EChartsOption {
@@ -122,7 +122,7 @@ function shortLabel(label: string, max = 28): string {
 
 function decorations(record: RunRecord, words: ChartWords): LineSeriesOption[] {
   const endMs = experimentEndMs(record)
-  const windows = faultWindows(record.summary, endMs)
+  const windows = faultWindows(record.summary, endMs, words.locale)
   const labelled = windows.length <= faultLabelsMax
   const areas: MarkAreaComponentOption['data'] = windows
     .filter((window) => window.toMs !== undefined)
@@ -251,29 +251,31 @@ export function runLabels(records: RunRecord[]): string[] {
   return names.map((name, index) => (names.filter((other) => other === name).length > 1 ? `${index + 1}. ${name}` : name))
 }
 
-export function compareCdfChartOption(records: RunRecord[]): EChartsOption {
+export function compareCdfChartOption(records: RunRecord[], locale: ChartLocale = 'en'): EChartsOption {
   const labels = runLabels(records)
-  return { ...base(), ...cdfAxes(records), series: records.map((record, index) => cdfSeries(labels[index]!, record)) }
+  return { ...base(), ...cdfAxes(records, locale), series: records.map((record, index) => cdfSeries(labels[index]!, record)) }
 }
 
-export function compareThroughputChartOption(records: RunRecord[]): EChartsOption {
+export function compareThroughputChartOption(records: RunRecord[], locale: ChartLocale = 'en'): EChartsOption {
   const labels = runLabels(records)
   const endMs = Math.max(...records.map(experimentEndMs))
+  const words = chartWordsByLocale[locale]
   return {
     ...base(),
-    xAxis: timeAxis(endMs),
-    yAxis: valueAxis('ops/s'),
+    xAxis: timeAxis(endMs, words),
+    yAxis: valueAxis(words.opsPerSecond),
     series: records.map((record, index) => line(labels[index]!, steps(throughputOverTime(record).points), { step: 'start' })),
   }
 }
 
-export function compareP99ChartOption(records: RunRecord[]): EChartsOption {
+export function compareP99ChartOption(records: RunRecord[], locale: ChartLocale = 'en'): EChartsOption {
   const labels = runLabels(records)
   const endMs = Math.max(...records.map(experimentEndMs))
+  const words = chartWordsByLocale[locale]
   return {
     ...base(),
-    xAxis: timeAxis(endMs),
-    yAxis: valueAxis('p99 latency (ms)', { min: 0 }),
+    xAxis: timeAxis(endMs, words),
+    yAxis: valueAxis(words.p99Latency, { min: 0 }),
     series: records.map((record, index) => line(labels[index]!, seconds(latencyOverTime(record).p99))),
   }
 }

@@ -8,8 +8,8 @@ import type { RunSummary } from '../summary.js'
 import { gridCss } from './grids.js'
 import { logSectionHtml } from './log-section.js'
 import {
-  describeInjected,
-  describePlannedFault,
+  describeInjectedIn,
+  describePlannedFaultIn,
   invariantState,
   operationLatencies,
   experimentEndMs,
@@ -41,6 +41,8 @@ import { leadershipWords } from './words.js'
 import { invariantExplanation, invariantTitle } from './invariant-text.js'
 import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 import { koreanFontFamily } from './fonts.js'
+import { faultDetailIn, messageTypeIn } from '../fault-text.js'
+import { latencyBreakdownNoteKo } from '../latency-breakdown.js'
 import type { EChartsOption } from 'echarts'
 import { sayInvariantDetail, sayVerdictWitness } from '../checker-text.js'
 
@@ -166,9 +168,9 @@ export function buildRunReportHtml(record: RunRecord, meta: ReportMeta, locale: 
     section('charts', w.section.charts, runCharts(record, w, lw, locale)),
     section('latency', w.section.latency, latencyBlock(record, w)),
     section('breakdown', w.section.breakdown, breakdownBlock([record.summary], [record.summary.name], w)),
-    section('faults', w.section.faults, faultBlock(record, w, lw)),
+    section('faults', w.section.faults, faultBlock(record, w, lw, locale)),
     ...logSections(record, w, locale),
-    section('messages', w.section.messages, messageBlock(summary, w)),
+    section('messages', w.section.messages, messageBlock(summary, w, locale)),
     section('cluster', w.section.cluster, clusterBlock(record, w)),
     section('final-states', w.section.finalStates, finalStatesBlock(record, w)),
     section('experiment', w.section.experiment, experimentBlock(record, w)),
@@ -309,17 +311,17 @@ function breakdownBlock(summaries: RunSummary[], labels: string[], w: RunReportW
     const heading = summaries.length > 1 ? `<h3>${esc(labels[index]!)}</h3>\n` : ''
     const rows = (summary.latencyBreakdown ?? []).map((row): Cell[] => [b.phase(row.phase), formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs), b.meaning(row.phase)])
     const phaseTable = rows.length > 0 ? table(b.headers, rows, { numeric: [1, 2, 3] }) : ''
-    // The run's own note is the lab's English sentence about what it split; Korean says it has none.
-    const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : rows.length > 0 ? '' : b.old
+    // The run's own note: the lab's English sentence, or in Korean its values (a run recorded before them has none).
+    const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : summary.latencyBreakdownFacts ? latencyBreakdownNoteKo(summary.latencyBreakdownFacts) : rows.length > 0 ? '' : b.old
     parts.push(`${heading}${phaseTable}${note ? `<p class="note">${esc(rows.length > 0 ? note : b.none(note))}</p>` : ''}`)
   })
   return parts.join('\n')
 }
 
-function faultBlock(record: RunRecord, w: RunReportWords, lw: LeaderWords): string {
+function faultBlock(record: RunRecord, w: RunReportWords, lw: LeaderWords, locale: RunReportLocale): string {
   const f = w.faults
   const experiment = record.experiment
-  const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec): Cell[] => [formatSeconds(spec.at as number), describePlannedFault(spec)])
+  const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec): Cell[] => [formatSeconds(spec.at as number), describePlannedFaultIn(spec, locale)])
   const parts: string[] = []
   parts.push(`<h3>${esc(f.scheduled)}</h3>`)
   parts.push(planned.length > 0 ? table([f.at, f.fault], planned, { numeric: [0] }) : `<p>${esc(f.noScheduled)}</p>`)
@@ -334,9 +336,9 @@ function faultBlock(record: RunRecord, w: RunReportWords, lw: LeaderWords): stri
     const details = around.some(({ fault }) => fault.detail)
     const rows = around.map(({ fault, untilMs, leaderlessMs }): Cell[] => [
       formatSeconds(fault.atMs),
-      describeInjected(fault),
+      describeInjectedIn(fault, locale),
       fault.targets.join(', ') || f.allLinks,
-      ...(details ? [fault.detail ?? ''] : []),
+      ...(details ? [faultDetailIn(fault.detail, fault.notes, locale) ?? ''] : []),
       f.leaderlessOf(formatCount(leaderlessMs), formatCount(untilMs - fault.atMs)),
     ])
     const headers = [f.at, f.fault, f.on, ...(details ? [f.detail] : []), f.untilNext(lw)]
@@ -347,11 +349,11 @@ function faultBlock(record: RunRecord, w: RunReportWords, lw: LeaderWords): stri
   return parts.join('\n')
 }
 
-function messageBlock(summary: RunSummary, w: RunReportWords): string {
+function messageBlock(summary: RunSummary, w: RunReportWords, locale: RunReportLocale): string {
   const m = w.messages
   const costs = operationCosts(summary)
   const types = Object.entries(summary.messages.byType).sort((a, b) => b[1] - a[1])
-  const rows = types.map(([type, count]): Cell[] => [type, formatCount(count), percentOf(count, summary.messages.total)])
+  const rows = types.map(([type, count]): Cell[] => [messageTypeIn(type, locale), formatCount(count), percentOf(count, summary.messages.total)])
   return `${figures([
     [m.sent, formatCount(summary.messages.total)],
     [m.bytes, formatBytes(summary.messages.bytes)],
@@ -430,36 +432,40 @@ function environmentBlock(records: RunRecord[], w: RunReportWords = runReportWor
 // ---------------------------------------------------------------------------------------------
 // Comparison report
 
-export function buildComparisonReportHtml(records: RunRecord[], baselineIndex: number, meta: ReportMeta): string {
+/** `locale`: the language of the comparison's words, as a run report's (`fontCss` likewise). */
+export function buildComparisonReportHtml(records: RunRecord[], baselineIndex: number, meta: ReportMeta, locale: RunReportLocale = 'en', fontCss = ''): string {
   const labels = runLabels(records)
   const baseline = records[baselineIndex]!
+  const { w, lw } = wordsFor(records, locale)
+  const c = w.compare
   const body = [
-    comparisonHeader(records, labels, baselineIndex),
-    section('runs', 'Runs', comparisonRuns(records, labels, baselineIndex)),
-    section('latency', 'Latency', comparisonLatency(records, labels, baselineIndex)),
-    section('breakdown', 'Where the latency goes', breakdownBlock(records.map((record) => record.summary), labels)),
-    section('throughput', 'Throughput', comparisonThroughput(records, labels, baselineIndex)),
-    section('leaderless', `Time without a ${leadershipWords(records).leader} around each fault`, comparisonLeaderless(records, labels)),
-    section('costs', 'Messages and bytes per acknowledged operation', comparisonCosts(records, labels, baselineIndex)),
-    section('verdicts', 'Verdicts', comparisonVerdicts(records, labels)),
-    section('environment', 'Environment', environmentBlock(records)),
+    comparisonHeader(records, labels, baselineIndex, w),
+    section('runs', c.section.runs, comparisonRuns(records, labels, baselineIndex, w)),
+    section('latency', w.section.latency, comparisonLatency(records, labels, baselineIndex, w, locale)),
+    section('breakdown', w.section.breakdown, breakdownBlock(records.map((record) => record.summary), labels, w)),
+    section('throughput', c.section.throughput, comparisonThroughput(records, labels, baselineIndex, w, locale)),
+    section('leaderless', c.section.leaderless(lw), comparisonLeaderless(records, labels, w, lw, locale)),
+    section('costs', c.section.costs, comparisonCosts(records, labels, baselineIndex, w)),
+    section('verdicts', c.section.verdicts, comparisonVerdicts(records, labels, w, locale)),
+    section('environment', w.section.environment, environmentBlock(records, w)),
   ].join('\n')
-  return page(`Comparison of ${records.length} runs (baseline ${baseline.summary.name}) — Consensus Lab`, body, meta)
+  return page(c.title(records.length, baseline.summary.name), body, meta, locale, fontCss)
 }
 
-function comparisonHeader(records: RunRecord[], labels: string[], baselineIndex: number): string {
+function comparisonHeader(records: RunRecord[], labels: string[], baselineIndex: number, w: RunReportWords): string {
+  const c = w.compare
   const differing = records.map((record, index) => (index === baselineIndex ? [] : workloadDifferences(records[baselineIndex]!, record)))
   const flags = differing
     .map((differences, index) => (differences.length > 0 ? `<li><strong>${esc(labels[index]!)}</strong>: ${esc(differences.join('; '))}</li>` : ''))
     .filter(Boolean)
   const warning =
     flags.length > 0
-      ? `<div class="warning"><strong>Different workloads.</strong> These runs did not face the same load, so their numbers are not like for like:<ul>${flags.join('')}</ul></div>`
-      : '<p class="note">All runs ran the same workload and link conditions.</p>'
+      ? `<div class="warning"><strong>${esc(c.differentWorkloads)}</strong> ${esc(c.differentWorkloadsNote)}<ul>${flags.join('')}</ul></div>`
+      : `<p class="note">${esc(c.sameWorkload)}</p>`
   return `<header>
-<p class="kicker">Consensus Lab · comparison report</p>
-<h1>${labels.map(esc).join(' <span class="vs">vs</span> ')}</h1>
-<p class="subtitle">${records.length} runs · baseline: ${esc(labels[baselineIndex]!)} · ratios are each run's value divided by the baseline's</p>
+<p class="kicker">${esc(c.kicker)}</p>
+<h1>${labels.map(esc).join(` <span class="vs">${esc(c.vs)}</span> `)}</h1>
+<p class="subtitle">${esc(c.subtitle(records.length, labels[baselineIndex]!))}</p>
 ${warning}
 </header>`
 }
@@ -468,32 +474,35 @@ function swatch(index: number): string {
   return `<span class="swatch" style="background:${chartPalette[index % chartPalette.length]}"></span>`
 }
 
-function runName(labels: string[], index: number, baselineIndex: number): Cell {
-  return { html: `${swatch(index)}${esc(labels[index]!)}${index === baselineIndex ? ' <em>(baseline)</em>' : ''}` }
+function runName(labels: string[], index: number, baselineIndex: number, w: RunReportWords): Cell {
+  return { html: `${swatch(index)}${esc(labels[index]!)}${index === baselineIndex ? ` <em>${esc(w.compare.baseline)}</em>` : ''}` }
 }
 
-function comparisonRuns(records: RunRecord[], labels: string[], baselineIndex: number): string {
+function comparisonRuns(records: RunRecord[], labels: string[], baselineIndex: number, w: RunReportWords): string {
   const rows = records.map((record, index): Cell[] => {
     const summary = record.summary
+    const word = verdictWord(summary)
     return [
-      runName(labels, index, baselineIndex),
+      runName(labels, index, baselineIndex, w),
       summary.protocol,
       `${summary.nodes}`,
-      { html: esc(workloadShape(summary)), className: 'nowrap' },
+      { html: esc(workloadShape(summary, w)), className: 'nowrap' },
       `${summary.faults.length}`,
-      { html: badge(verdictWord(summary)) },
-      (summary as Partial<RunSummary>).reads ? `${summary.reads.stale} of ${summary.reads.total}` : '–',
+      // A Korean verdict word would wrap inside its badge in this narrow column.
+      { html: badge(word, w.verdictWord[word]), className: 'nowrap' },
+      (summary as Partial<RunSummary>).reads ? w.compare.staleOf(summary.reads.stale, summary.reads.total) : '–',
       summary.runId,
     ]
   })
-  return table(['run', 'protocol', 'nodes', 'load', 'faults', 'verdict', 'stale reads', 'run id'], rows, { numeric: [2, 4, 6] })
+  return table(w.compare.runsHeaders, rows, { numeric: [2, 4, 6] })
 }
 
-function comparisonLatency(records: RunRecord[], labels: string[], baselineIndex: number): string {
+function comparisonLatency(records: RunRecord[], labels: string[], baselineIndex: number, w: RunReportWords, locale: RunReportLocale): string {
+  const c = w.compare
   const percentiles = records.map((record) => latencyPercentiles(record))
   const base = percentiles[baselineIndex]!
   const rows = percentiles.map((latency, index): Cell[] => [
-    runName(labels, index, baselineIndex),
+    runName(labels, index, baselineIndex, w),
     ...percentileColumns.map((column): Cell => {
       const value = latency[column.key as keyof Percentiles]
       const relative = index === baselineIndex ? '' : ` <span class="ratio">${esc(formatRatio(ratio(value, base[column.key as keyof Percentiles])))}</span>`
@@ -501,18 +510,18 @@ function comparisonLatency(records: RunRecord[], labels: string[], baselineIndex
     }),
     formatCount(latency.count),
   ])
-  return `${table(['run', ...percentileColumns.map((column) => `${column.label} (ms)`), 'operations'], rows, { numeric: [1, 2, 3, 4, 5, 6] })}
-${figure(compareCdfChartOption(records), 'Latency CDF.', 'Share of measured operations completed within a latency, per run, from each run\'s HdrHistogram.')}
-${figure(compareP99ChartOption(records), 'p99 latency over time.', 'Per 100 ms frame (sampled), on each run\'s experiment time.')}`
+  return `${table([c.run, ...percentileColumns.map((column) => w.latency.percentileMs(column.label)), c.operations], rows, { numeric: [1, 2, 3, 4, 5, 6] })}
+${figure(compareCdfChartOption(records, locale), c.cdf, c.cdfCaption)}
+${figure(compareP99ChartOption(records, locale), c.p99, c.p99Caption)}`
 }
 
-function comparisonThroughput(records: RunRecord[], labels: string[], baselineIndex: number): string {
+function comparisonThroughput(records: RunRecord[], labels: string[], baselineIndex: number, w: RunReportWords, locale: RunReportLocale): string {
   const base = records[baselineIndex]!.summary
   const rows = records.map((record, index): Cell[] => {
     const summary = record.summary
     const relative = index === baselineIndex ? '' : ` <span class="ratio">${esc(formatRatio(ratio(summary.throughput, base.throughput)))}</span>`
     return [
-      runName(labels, index, baselineIndex),
+      runName(labels, index, baselineIndex, w),
       { html: `${esc(formatCount(summary.throughput, 1))}${relative}` },
       formatCount(summary.ops.ok),
       formatCount(summary.ops.fail),
@@ -520,49 +529,50 @@ function comparisonThroughput(records: RunRecord[], labels: string[], baselineIn
       formatSeconds(summary.durationMs),
     ]
   })
-  return `${table(['run', 'ops/s', 'ok', 'fail', 'unknown', 'measured for'], rows, { numeric: [1, 2, 3, 4, 5] })}
-${figure(compareThroughputChartOption(records), 'Throughput over time.', 'Acknowledged operations per second, on each run\'s experiment time (0 = workload start).')}`
+  return `${table(w.compare.throughputHeaders, rows, { numeric: [1, 2, 3, 4, 5] })}
+${figure(compareThroughputChartOption(records, locale), w.compare.throughputChart, w.compare.throughputCaption)}`
 }
 
-function comparisonLeaderless(records: RunRecord[], labels: string[]): string {
+function comparisonLeaderless(records: RunRecord[], labels: string[], w: RunReportWords, lw: LeaderWords, locale: RunReportLocale): string {
+  const c = w.compare
   const rows: Cell[][] = []
   records.forEach((record, index) => {
     const around = leaderlessAroundFaults(record)
-    const changes = record.summary.leaderChanges
-    const changeWord = `${leadershipWords([record]).leader} change${changes === 1 ? '' : 's'}`
-    const totals: Cell[] = [{ html: `${swatch(index)}${esc(labels[index]!)}` }, { html: 'whole run', className: 'nowrap' }, '', `${formatCount(record.summary.unavailableMs)} ms`, `${changes} ${changeWord}`]
+    const changes = c.leaderChanges(record.summary.leaderChanges, wordsFor([record], locale).lw)
+    const totals: Cell[] = [{ html: `${swatch(index)}${esc(labels[index]!)}` }, { html: esc(c.wholeRun), className: 'nowrap' }, '', `${formatCount(record.summary.unavailableMs)} ms`, changes]
     rows.push(totals)
     for (const { fault, untilMs, leaderlessMs } of around) {
-      rows.push(['', formatSeconds(fault.atMs), describeInjected(fault), `${formatCount(leaderlessMs)} ms`, `until ${formatSeconds(untilMs)}`])
+      rows.push(['', formatSeconds(fault.atMs), describeInjectedIn(fault, locale), `${formatCount(leaderlessMs)} ms`, c.until(formatSeconds(untilMs))])
     }
   })
-  const { leader } = leadershipWords(records)
-  return `${table(['run', 'at', 'fault', `no ${leader}`, 'window'], rows, { numeric: [3] })}
-<p class="note">Per fault: time without a ${leader} from the fault until the next fault (or the end), read from the 100 ms series. Whole run: exact, from the trace. Each run ends at ${records.map((record, index) => `${esc(labels[index]!)} ${formatSeconds(Math.round(experimentEndMs(record)))}`).join(', ')}.</p>`
+  const ends = records.map((record, index) => `${labels[index]!} ${formatSeconds(Math.round(experimentEndMs(record)))}`).join(', ')
+  return `${table(c.leaderlessHeaders(lw), rows, { numeric: [3] })}
+<p class="note">${esc(c.leaderlessNote(lw, ends))}</p>`
 }
 
-function comparisonCosts(records: RunRecord[], labels: string[], baselineIndex: number): string {
+function comparisonCosts(records: RunRecord[], labels: string[], baselineIndex: number, w: RunReportWords): string {
   const costs = records.map((record) => operationCosts(record.summary))
   const base = costs[baselineIndex]!
   const rows = records.map((record, index): Cell[] => {
     const cost = costs[index]!
     const relative = (value: number | null, baseValue: number | null) => (index === baselineIndex ? '' : ` <span class="ratio">${esc(formatRatio(ratio(value, baseValue)))}</span>`)
     return [
-      runName(labels, index, baselineIndex),
+      runName(labels, index, baselineIndex, w),
       { html: `${esc(formatCount(cost.messagesPerOp, 2))}${relative(cost.messagesPerOp, base.messagesPerOp)}` },
       { html: `${esc(formatBytes(cost.bytesPerOp))}${relative(cost.bytesPerOp, base.bytesPerOp)}` },
       formatCount(record.summary.messages.total),
       formatBytes(record.summary.messages.bytes),
     ]
   })
-  return table(['run', 'messages / op', 'bytes / op', 'messages', 'bytes'], rows, { numeric: [1, 2, 3, 4] })
+  return table(w.compare.costsHeaders, rows, { numeric: [1, 2, 3, 4] })
 }
 
-function comparisonVerdicts(records: RunRecord[], labels: string[]): string {
+function comparisonVerdicts(records: RunRecord[], labels: string[], w: RunReportWords, locale: RunReportLocale): string {
   return records
     .map((record, index) => {
       const summary = record.summary
-      return `<h3>${swatch(index)}${esc(labels[index]!)} ${badge(verdictWord(summary))}</h3>\n${verdictBlock(summary)}`
+      const word = verdictWord(summary)
+      return `<h3>${swatch(index)}${esc(labels[index]!)} ${badge(word, w.verdictWord[word])}</h3>\n${verdictBlock(summary, w, locale)}`
     })
     .join('\n')
 }

@@ -29,8 +29,8 @@ export interface ReportRequest {
   baselineIndex?: number
   meta: ReportMeta
   /**
-   * The language of a run report (HTML, Markdown, and the PDF printed from the HTML); default
-   * English. CSV and JSON are data, and a comparison report is in English.
+   * The language of a run or comparison report (HTML, Markdown, and the PDF printed from the HTML);
+   * default English. CSV and JSON are data.
    */
   locale?: RunReportLocale
   /** @font-face rules for a Korean HTML report (buildReportText fills them in). */
@@ -46,9 +46,9 @@ export function buildReport(request: ReportRequest): string {
   const locale = request.locale ?? 'en'
   switch (format) {
     case 'html':
-      return single ? buildRunReportHtml(records[0]!, meta, locale, request.fontCss) : buildComparisonReportHtml(records, baselineIndex, meta)
+      return single ? buildRunReportHtml(records[0]!, meta, locale, request.fontCss) : buildComparisonReportHtml(records, baselineIndex, meta, locale, request.fontCss)
     case 'md':
-      return single ? buildRunReportMarkdown(records[0]!, meta, locale) : buildComparisonReportMarkdown(records, baselineIndex, meta)
+      return single ? buildRunReportMarkdown(records[0]!, meta, locale) : buildComparisonReportMarkdown(records, baselineIndex, meta, locale)
     case 'csv':
       return buildReportCsv(records)
     case 'json':
@@ -62,7 +62,7 @@ export function buildReport(request: ReportRequest): string {
  */
 export async function buildReportText(request: ReportRequest, fontCssFor: (draft: string) => Promise<string>): Promise<string> {
   const draft = buildReport(request)
-  if (request.format !== 'html' || (request.locale ?? 'en') === 'en' || request.records.length !== 1) return draft
+  if (request.format !== 'html' || (request.locale ?? 'en') === 'en') return draft
   return buildReport({ ...request, fontCss: await fontCssFor(draft) })
 }
 

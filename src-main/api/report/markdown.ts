@@ -5,8 +5,8 @@
 import type { RunRecord } from '../run-file.js'
 import type { RunSummary } from '../summary.js'
 import {
-  describeInjected,
-  describePlannedFault,
+  describeInjectedIn,
+  describePlannedFaultIn,
   invariantState,
   operationLatencies,
   latencyPercentiles,
@@ -23,18 +23,21 @@ import { describeReplicaExit, escapeMarkdownCell, formatBytes, formatCount, form
 import type { ReportMeta } from './html.js'
 import { leadershipWords } from './words.js'
 import { invariantTitle } from './invariant-text.js'
-import { leaderWordsKo, runReportWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
+import { messageTypeIn } from '../fault-text.js'
+import { latencyBreakdownNoteKo } from '../latency-breakdown.js'
+import { leaderWordsKo, runReportWords, type LeaderWords, type RunReportLocale, type RunReportWords } from './run-report-words.js'
 import { sayInvariantDetail, sayVerdictWitness } from '../checker-text.js'
 
 /** The breakdown's p50, p99 and mean per phase and its note, or why there is none. */
 function breakdownLines(summary: RunSummary, w: RunReportWords = runReportWords.en): string[] {
   const b = w.breakdown
-  // The run's own note is the lab's English sentence about what it split; Korean keeps to its own words.
-  const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : b.old
+  // The run's own note: the lab's English sentence, or in Korean its values (a run recorded before them has none).
+  const facts = summary.latencyBreakdownFacts
+  const note = w === runReportWords.en ? (summary.latencyBreakdownNote ?? b.old) : facts ? latencyBreakdownNoteKo(facts) : b.old
   if (!summary.latencyBreakdown) return [b.none(note), '']
   const rows = summary.latencyBreakdown.map((row) => [b.phase(row.phase), formatMs(row.p50Ms), formatMs(row.p99Ms), formatMs(row.meanMs)])
   const table_ = table([b.headers[0]!, 'p50', 'p99', w.latency.mean], rows, [1, 2, 3])
-  return w === runReportWords.en ? [table_, '', `${note}.`, ''] : [table_, '']
+  return w === runReportWords.en || facts ? [table_, '', `${note}.`, ''] : [table_, '']
 }
 
 function table(headers: string[], rows: string[][], numeric: number[] = []): string {
@@ -132,13 +135,13 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta, loca
   lines.push(`### ${l.markdownBreakdown}`, '', ...breakdownLines(summary, w))
   lines.push(`## ${w.markdown.faults}`, '')
   const f = w.faults
-  const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec) => [formatSeconds(spec.at as number), describePlannedFault(spec)])
+  const planned = (experiment.faults as unknown as Record<string, unknown>[]).map((spec) => [formatSeconds(spec.at as number), describePlannedFaultIn(spec, locale)])
   lines.push(planned.length > 0 ? table([f.at, f.scheduledFault], planned, [0]) : f.noScheduled, '')
   const around = leaderlessAroundFaults(record)
   if (around.length > 0) {
     const rows = around.map(({ fault, untilMs, leaderlessMs }) => [
       formatSeconds(fault.atMs),
-      describeInjected(fault),
+      describeInjectedIn(fault, locale),
       fault.targets.join(', ') || f.allLinks,
       f.leaderlessOf(formatCount(leaderlessMs), formatCount(untilMs - fault.atMs)),
     ])
@@ -147,7 +150,7 @@ export function buildRunReportMarkdown(record: RunRecord, meta: ReportMeta, loca
   lines.push(`## ${w.section.messages}`, '')
   const types = Object.entries(summary.messages.byType).sort((a, b) => b[1] - a[1])
   const total = [`**${w.markdown.total}**`, `**${formatCount(summary.messages.total)}** (${formatBytes(summary.messages.bytes)})`]
-  lines.push(table(w.messages.headers.slice(0, 2), [...types.map(([type, count]) => [type, formatCount(count)]), total], [1]), '')
+  lines.push(table(w.messages.headers.slice(0, 2), [...types.map(([type, count]) => [messageTypeIn(type, locale), formatCount(count)]), total], [1]), '')
   lines.push(`## ${w.section.experiment}`, '', fenced(record.experimentSource ?? JSON.stringify(experiment, null, 2), record.experimentSource ? 'yaml' : 'json'), '')
   lines.push(`## ${w.section.environment}`, '', environmentTable([record], w), '')
   lines.push(`_${w.markdown.made(meta.labVersion, meta.generatedAt)}_`, '')
@@ -168,19 +171,23 @@ function environmentTable(records: RunRecord[], w: RunReportWords = runReportWor
   ])
 }
 
-export function buildComparisonReportMarkdown(records: RunRecord[], baselineIndex: number, meta: ReportMeta): string {
+/** `locale`: the language of the comparison's words, as a run report's. */
+export function buildComparisonReportMarkdown(records: RunRecord[], baselineIndex: number, meta: ReportMeta, locale: RunReportLocale = 'en'): string {
+  const w = runReportWords[locale]
+  const c = w.compare
+  const lw = leaderWordsIn(records, locale)
   const labels = runLabels(records)
   const baseline = records[baselineIndex]!
-  const named = (index: number) => `${labels[index]}${index === baselineIndex ? ' (baseline)' : ''}`
-  const lines: string[] = [`# Comparison: ${labels.join(' vs ')}`, '', `Baseline: ${labels[baselineIndex]}. Ratios are each run's value divided by the baseline's.`, '']
+  const named = (index: number) => `${labels[index]}${index === baselineIndex ? ` ${c.baseline}` : ''}`
+  const lines: string[] = [`# ${c.markdownTitle(labels.join(` ${c.vs} `))}`, '', c.markdownBaseline(labels[baselineIndex]!), '']
   const flags = records.map((record, index) => (index === baselineIndex ? [] : workloadDifferences(baseline, record))).flatMap((differences, index) => (differences.length > 0 ? [`- **${labels[index]}**: ${differences.join('; ')}`] : []))
-  if (flags.length > 0) lines.push('> **Different workloads** — these runs did not face the same load:', '>', ...flags.map((flag) => `> ${flag}`), '')
+  if (flags.length > 0) lines.push(`> ${c.markdownDifferent}`, '>', ...flags.map((flag) => `> ${flag}`), '')
   lines.push(
-    '## Runs',
+    `## ${c.section.runs}`,
     '',
     table(
-      ['run', 'protocol', 'nodes', 'faults', 'verdict', 'run id'],
-      records.map((record, index) => [named(index), record.summary.protocol, String(record.summary.nodes), String(record.summary.faults.length), verdictWord(record.summary), record.summary.runId]),
+      c.markdownRunsHeaders,
+      records.map((record, index) => [named(index), record.summary.protocol, String(record.summary.nodes), String(record.summary.faults.length), w.verdictWord[verdictWord(record.summary)], record.summary.runId]),
       [2, 3],
     ),
     '',
@@ -191,9 +198,9 @@ export function buildComparisonReportMarkdown(records: RunRecord[], baselineInde
     named(index),
     ...percentileColumns.map((column) => `${formatMs(latency[column.key])}${index === baselineIndex ? '' : ` (${formatRatio(ratio(latency[column.key], base[column.key]))})`}`),
   ])
-  lines.push('## Latency percentiles (ms)', '', table(['run', ...percentileColumns.map((column) => column.label)], latencyRows, [1, 2, 3, 4, 5]), '')
-  lines.push('## Where the latency goes (ms)', '')
-  records.forEach((record, index) => lines.push(`### ${named(index)}`, '', ...breakdownLines(record.summary)))
+  lines.push(`## ${w.latency.markdownPercentiles}`, '', table([c.run, ...percentileColumns.map((column) => column.label)], latencyRows, [1, 2, 3, 4, 5]), '')
+  lines.push(`## ${w.latency.markdownBreakdown}`, '')
+  records.forEach((record, index) => lines.push(`### ${named(index)}`, '', ...breakdownLines(record.summary, w)))
   const baseSummary = baseline.summary
   const baseCosts = operationCosts(baseSummary)
   const otherRows = records.map((record, index) => {
@@ -208,15 +215,21 @@ export function buildComparisonReportMarkdown(records: RunRecord[], baselineInde
       `${formatBytes(costs.bytesPerOp)}${relative(costs.bytesPerOp, baseCosts.bytesPerOp)}`,
     ]
   })
-  const { leader } = leadershipWords(records)
-  lines.push('## Throughput, availability and cost', '', table(['run', 'ops/s', `no ${leader}`, 'messages / op', 'bytes / op'], otherRows, [1, 2, 3, 4]), '')
+  lines.push(`## ${c.markdownOther}`, '', table(c.markdownOtherHeaders(lw), otherRows, [1, 2, 3, 4]), '')
   const faultRows = records.flatMap((record, index) =>
-    leaderlessAroundFaults(record).map(({ fault, untilMs, leaderlessMs }) => [labels[index]!, formatSeconds(fault.atMs), describeInjected(fault), `${formatCount(leaderlessMs)} of ${formatCount(untilMs - fault.atMs)} ms`]),
+    leaderlessAroundFaults(record).map(({ fault, untilMs, leaderlessMs }) => [labels[index]!, formatSeconds(fault.atMs), describeInjectedIn(fault, locale), w.faults.leaderlessOf(formatCount(leaderlessMs), formatCount(untilMs - fault.atMs))]),
   )
-  if (faultRows.length > 0) lines.push(`## Time without a ${leader} around each fault`, '', table(['run', 'at', 'fault', `no ${leader} until the next fault`], faultRows, [1, 3]), '')
-  lines.push('## Verdicts', '')
-  records.forEach((record, index) => lines.push(`### ${labels[index]} — ${verdictWord(record.summary)}`, '', ...verdictLines(record.summary), ''))
-  lines.push('## Environment', '', environmentTable(records), '')
-  lines.push(`_Charts (latency CDF overlay, throughput over time) are in the HTML and PDF reports. Made by Consensus Lab ${meta.labVersion} on ${meta.generatedAt}._`, '')
+  if (faultRows.length > 0) lines.push(`## ${c.section.leaderless(lw)}`, '', table(c.markdownLeaderlessHeaders(lw), faultRows, [1, 3]), '')
+  lines.push(`## ${c.section.verdicts}`, '')
+  records.forEach((record, index) => lines.push(`### ${labels[index]} — ${w.verdictWord[verdictWord(record.summary)]}`, '', ...verdictLines(record.summary, w, locale), ''))
+  lines.push(`## ${w.section.environment}`, '', environmentTable(records, w), '')
+  lines.push(`_${c.markdownMade(meta.labVersion, meta.generatedAt)}_`, '')
   return tidy(lines)
+}
+
+/** The leadership words of the runs in the report's language ("leader / primary" for a mixed comparison). */
+function leaderWordsIn(records: RunRecord[], locale: RunReportLocale): LeaderWords {
+  const leadership = leadershipWords(records)
+  if (locale === 'en') return { leader: leadership.leader, term: leadership.term }
+  return { leader: leadership.leaderKo, term: leadership.term.split(' / ').map((word) => leaderWordsKo[word] ?? word).join(' / ') }
 }

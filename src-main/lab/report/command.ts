@@ -2,7 +2,7 @@
  * `lab report` and `lab export`.
  *
  *   report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
- *     One run: a run report (in Korean with --locale ko). Several: a comparison report against the first (or the N-th, from 1).
+ *     One run: a run report; several: a comparison report against the first (or the N-th, from 1); in Korean with --locale ko.
  *     The format defaults to the --out file's extension, else html; without --out the report goes
  *     to stdout (pdf needs --out).
  *   export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
@@ -34,13 +34,13 @@ export const exitFailed = 3
 export const reportUsage = `usage: lab report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
   One run gives a run report; several give a comparison report against the first (or --baseline N, counting from 1).
   The format follows --out's extension when --format is not given (else html); without --out the report goes to stdout.
-  --locale ko writes a run report in Korean (HTML and PDF embed the Korean font; CSV and JSON are data).`
+  --locale ko writes a run or comparison report in Korean (HTML and PDF embed the Korean font; CSV and JSON are data).`
 
 /** The same in Korean (`lab report --help --locale ko`). */
 export const reportUsageKo = `사용법: lab report <run-dir | run-file>... [--format html|md|csv|json|pdf] [--out FILE] [--baseline N] [--locale en|ko]
   실행 하나는 실행 보고서, 여럿은 첫 번째(또는 --baseline N, 1부터 셈)와 비교한 보고서가 됩니다.
   --format이 없으면 --out의 확장자로 형식을 정하고(없으면 html), --out이 없으면 stdout에 씁니다.
-  --locale ko는 실행 보고서를 한국어로 씁니다(HTML과 PDF에는 한국어 글꼴을 넣고, CSV와 JSON은 데이터입니다).`
+  --locale ko는 실행 보고서와 비교 보고서를 한국어로 씁니다(HTML과 PDF에는 한국어 글꼴을 넣고, CSV와 JSON은 데이터입니다).`
 
 export const exportUsage = `usage: lab export <run-dir> [--out FILE.json | FILE.ndjson.gz] [--no-trace] [--no-history]
   Writes the run as a single file that the app imports (default: ./<run id>.ndjson.gz).`

@@ -237,7 +237,8 @@ export const pbftProtocol: ProtocolDescriptor<'pbft', PbftExperimentOptions, Pbf
     isMessage: (value): value is PbftMessage => typeof value === 'object' && value !== null && messageTypes.has((value as { type?: string }).type ?? ''),
     // A batch holds at least one request, and view changes carry batches: a request may take no more than one batch.
     commandLimit(settings, members) {
-      return { bytesMax: pbftRequestBytesMax(members.length, settings.f, settings.logWindowMax), why: newViewBatches(members.length, settings.f, settings.checkpointInterval, settings.logWindowMax) }
+      const whyParams = { n: members.length, f: settings.f, interval: settings.checkpointInterval, window: settings.logWindowMax, batches: (2 * settings.f + 2) * settings.logWindowMax }
+      return { bytesMax: pbftRequestBytesMax(members.length, settings.f, settings.logWindowMax), why: newViewBatches(members.length, settings.f, settings.checkpointInterval, settings.logWindowMax), whyParams }
     },
     setByzantine: (core, behaviour) => (core as PbftCore).setByzantine(behaviour),
     describeMessage,

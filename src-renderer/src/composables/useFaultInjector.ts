@@ -2,6 +2,7 @@
 import { computed, ref } from 'vue'
 import { storeToRefs } from 'pinia'
 import type { Fault, NodeLiveStatus } from '../../../src-main/api/lab-api'
+import type { FaultNote } from '../../../src-main/api/fault-text'
 import { injectorActionsFor, membershipUnavailable, nodesMax } from '../../../src-main/api/experiment'
 import { useRunStore } from '../stores/run'
 import { useThrottledVersion } from './useThrottledVersion'
@@ -89,7 +90,8 @@ export function useFaultInjector() {
   const groupOf = ref<Record<string, number>>({})
   const busy = ref(false)
   /** `detail`: what the lab said of how a fault was carried out (a leader's removal: handed over or not). */
-  const log = ref<{ at: number; label: string; ok: boolean; message: string; detail?: string }[]>([])
+  /** `notes`: `detail` (or a refusal's `message`) as values, which the page says in Korean (api/fault-text.ts). */
+  const log = ref<{ at: number; label: string; ok: boolean; message: string; detail?: string; notes?: FaultNote[] }[]>([])
 
   const nodes = computed(() => {
     void version.value
@@ -121,7 +123,14 @@ export function useFaultInjector() {
     busy.value = true
     try {
       const result = await run.inject(fault)
-      const entry = { at: result.atMs ?? live.value?.now ?? 0, label, ok: result.ok, message: result.ok ? result.targets.join(', ') : result.error, ...(result.ok && result.detail !== undefined ? { detail: result.detail } : {}) }
+      const entry = {
+        at: result.atMs ?? live.value?.now ?? 0,
+        label,
+        ok: result.ok,
+        message: result.ok ? result.targets.join(', ') : result.error,
+        ...(result.ok && result.detail !== undefined ? { detail: result.detail } : {}),
+        ...(result.notes === undefined ? {} : { notes: result.notes }),
+      }
       log.value = [entry, ...log.value].slice(0, injectedLogMax)
     } finally {
       busy.value = false

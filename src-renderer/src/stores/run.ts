@@ -84,7 +84,7 @@ export const useRunStore = defineStore('run', () => {
   }
 
   async function inject(fault: Fault): Promise<FaultResult> {
-    if (runId.value === undefined || phase.value !== 'running') return { ok: false, error: 'no run in progress' }
+    if (runId.value === undefined || phase.value !== 'running') return { ok: false, error: 'no run in progress', notes: [{ code: 'noRunInProgress' }] }
     try {
       return await useConnectionStore().api().injectFault(runId.value, fault)
     } catch (caught) {

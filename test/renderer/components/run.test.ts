@@ -421,6 +421,23 @@ describe('membership changes on the live run page (Raft)', () => {
     expect(injector().findAll('[data-testid^=link-]').map((link) => link.attributes('data-testid')).filter((id) => id!.split('-').includes('C'))).toEqual([])
   })
 
+  it('says on its Korean page how a fault went and why the lab refused one, in Korean from the notes', async () => {
+    const { lab, wrapper } = await startedRun('ko')
+    lab.emit(membershipFrame(5100, { A: 'voter', B: 'voter', C: 'voter', D: 'voter', E: 'voter' }))
+    const injector = () => wrapper.get('[data-testid=fault-injector]')
+    await vi.waitFor(() => expect(injector().find('[data-testid=inject-remove-leader]').exists()).toBe(true))
+    vi.mocked(lab.api.injectFault).mockResolvedValueOnce({ ok: true, targets: ['A'], detail: 'leadership transferred to B in 12 ms, before the removal', notes: [{ code: 'leadershipTransferred', to: 'B', ms: 12 }] })
+    await injector().get('[data-testid=inject-remove-leader]').trigger('click')
+    await flush()
+    expect(injector().get('[data-testid=injected-detail]').text()).toBe('· 제거하기 전에 리더 자리를 12 ms 만에 B에게 넘김')
+    vi.mocked(lab.api.injectFault).mockResolvedValueOnce({ ok: false, error: 'failed: membership changes are Raft only (one group), not pbft', notes: [{ code: 'membershipRaftOnly', protocol: 'pbft' }] })
+    await injector().get('[data-testid=inject-add-node]').trigger('click')
+    await flush()
+    const log = injector().get('[data-testid=injected-log]').text()
+    expect(log).toContain('실패: 멤버십 변경은 Raft(그룹 하나)에서만 됩니다. pbft에서는 안 됩니다')
+    expect(log).not.toContain('membership changes are Raft only')
+  })
+
   it('disables the membership actions with the reason outside single-group Raft', async () => {
     const { wrapper } = await startedRun('en', experimentText.replace('protocol: raft', 'protocol: pbft'))
     const add = wrapper.get('[data-testid=inject-add-node]')

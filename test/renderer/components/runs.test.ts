@@ -149,6 +149,22 @@ describe('the Runs page', () => {
     expect(wrapper.find('[data-testid=run-detail-broken]').exists()).toBe(false)
   })
 
+  it('lists a run’s faults in the page’s language: Korean from the fault itself, as recorded when the run kept none', async () => {
+    const { raft } = await fixtureRecords()
+    const recorded = another(raft, 'run-faults-kept', '2026-02-01T00:00:00.000Z')
+    recorded.summary.faults = recorded.summary.faults.map((fault, index) => (index === 0 ? { ...fault, action: 'crash leader', fault: { kind: 'crash', target: 'leader' } } : fault))
+    const store = freshRepository()
+    await store.save(recorded, 'lab')
+    const lab = setupLab({}, 'ko')
+    useRouteStore().go('runs', 'run-faults-kept')
+    const wrapper = lab.mount(RunsPage)
+    await settle()
+    const items = wrapper.get('[data-testid=run-detail-faults]').findAll('li').map((item) => item.text())
+    expect(items[0]).toMatch(/s 리더 죽이기 → /)
+    // The fixture's restart was recorded before faults kept their structured form: its action as recorded.
+    expect(items[1]).toMatch(/s restart crashed → /)
+  })
+
   it('deletes a run, and Undo brings it back whole', async () => {
     const { store, raft } = await storedRuns()
     const lab = setupLab()
