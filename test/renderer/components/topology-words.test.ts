@@ -82,4 +82,15 @@ describe('the Compare tables in the runs\' words', () => {
     const pbft = { runs: [run('pbft', 'one')] } as never
     expect(headers(lab.mount(CompareSummaryTable, { props: { comparison: pbft } })).slice(-2)).toEqual(['프라이머리 교체 횟수', '프라이머리가 없던 시간'])
   })
+
+  it('names each fault in Korean from its recorded form; a run recorded before it shows its English', () => {
+    const lab = setupLab({}, 'ko')
+    const recorded = { label: 'crash leader → B', atMs: 1000, untilMs: 2000, leaderlessMs: 40, fault: { atMs: 1000, action: 'crash leader', targets: ['B'], fault: { at: 1000, kind: 'crash', target: 'leader' } } }
+    const older = { label: 'crash leader → C', atMs: 1000, untilMs: 2000, leaderlessMs: 40, fault: { atMs: 1000, action: 'crash leader', targets: ['C'] } }
+    const comparison = { runs: [{ ...run('raft', 'one'), faults: [recorded] }, { ...run('raft', 'two'), faults: [older] }] } as never
+    const labels = lab.mount(CompareFaultsTable, { props: { comparison } }).findAll('[data-testid=compare-fault-label]').map((cell) => cell.text())
+    expect(labels[0]).toMatch(hangul)
+    expect(labels[0]).toContain('→ B')
+    expect(labels[1]).toBe('crash leader → C')
+  })
 })
