@@ -8,6 +8,7 @@ import 'fake-indexeddb/auto'
 import { defineComponent, h } from 'vue'
 import { describe, expect, it, vi } from 'vitest'
 import { encodeRunJson } from '../../../src-main/api/run-file'
+import type { LatencyBreakdownFacts } from '../../../src-main/api/latency-breakdown'
 import RunsPage from '../../../src-renderer/src/components/runs/RunsPage.vue'
 import ComparePage from '../../../src-renderer/src/components/compare/ComparePage.vue'
 import OperationFollow from '../../../src-renderer/src/components/runs/OperationFollow.vue'
@@ -269,6 +270,27 @@ describe('the Compare page', () => {
     ])
     expect(breakdown.get('[data-testid=breakdown-run-0]').text()).toContain('40 of 80 acknowledged operations split')
     expect(breakdown.get('[data-testid=breakdown-run-1] [data-testid=breakdown-none]').text()).toBe('No breakdown: primary-backup answers as soon as the primary applies')
+  })
+
+  it('on the Korean page says the phases and each run\'s own note in Korean, from the values the run kept', async () => {
+    const { raft, primaryBackup } = await fixtureRecords()
+    const facts: LatencyBreakdownFacts = { code: 'split', split: 40, acknowledged: 80, stride: 1, missing: [], tentative: 0, leftOut: 40, pbft: false }
+    const split = {
+      ...raft,
+      summary: { ...raft.summary, latencyBreakdown: [{ phase: 'client-hop' as const, p50Ms: 1.25, p99Ms: 9, meanMs: 1.5 }], latencyBreakdownNote: '40 of 80 acknowledged operations split', latencyBreakdownFacts: facts },
+    }
+    const store = freshRepository()
+    await store.save(split, 'lab')
+    await store.save(primaryBackup, 'lab')
+    const lab = setupLab({}, 'ko')
+    useRouteStore().go('compare', raft.summary.runId, primaryBackup.summary.runId)
+    const wrapper = lab.mount(ComparePage, { global: { stubs: { CompareChart: true, Echarts: true } } })
+    await settle()
+    const run = wrapper.get('[data-testid=latency-breakdown] [data-testid=breakdown-run-0]')
+    expect(run.get('tbody td').text()).toBe('클라이언트 → 리더 전달')
+    const note = run.get('[data-testid=breakdown-note]').text()
+    expect(note).toMatch(/[\uac00-\ud7a3]/)
+    expect(note).not.toContain('acknowledged operations split')
   })
 
   it('asks for runs when fewer than two are picked', async () => {
