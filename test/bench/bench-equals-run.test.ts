@@ -12,11 +12,10 @@ import * as hdr from 'hdr-histogram-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { benchExperiment, benchExperimentInput, benchExperimentPath, benchRunOptions } from '../../src-main/lab/bench/shape.js'
 import { loadExperimentFile } from '../../src-main/lab/experiment-file.js'
-import { WorkloadEngine } from '../../src-main/lab/workload/engine.js'
-import { ClusterConnections } from '../../src-main/lab/workload/connections.js'
 import type { ClientDriver, Outcome } from '../../src-main/lab/workload/client.js'
-import type { WorkloadConfig, WorkloadStats } from '../../src-main/lab/workload/protocol.js'
+import type { WorkloadStats } from '../../src-main/lab/workload/protocol.js'
 import type { Command } from '../../src-main/protocols/types.js'
+import { runEngineAlone } from '../support/engine-alone.js'
 
 const scratch: string[] = []
 afterEach(() => {
@@ -49,22 +48,10 @@ class InstantStore implements ClientDriver {
 
 async function runEngine(finalReads: boolean): Promise<{ stats: WorkloadStats; driver: InstantStore; history: string[] }> {
   const dir = scratchDir()
-  const experiment = benchExperiment({ nodes: 3, clients: 2, durability: 'fsync', durationMs: 100, warmupMs: 0, seed: 1 })
-  const config: WorkloadConfig = {
-    protocol: experiment.protocol,
-    workload: experiment.workload,
-    nodes: [],
-    seed: experiment.seed,
-    epochNs: process.hrtime.bigint().toString(),
-    historyPath: path.join(dir, 'history.ndjson'),
-    finalReads,
-    // The engine's driver here is a store of its own: no descriptor is read.
-    settings: undefined,
-    startMs: 0,
-  }
   const driver = new InstantStore()
-  const stats = await new WorkloadEngine(config, new ClusterConnections([]), driver, () => undefined).run()
-  const history = fs.readFileSync(config.historyPath, 'utf8').trim().split('\n')
+  const historyPath = path.join(dir, 'history.ndjson')
+  const stats = await runEngineAlone(driver, { historyPath, finalReads, seed: 1, durability: 'fsync' })
+  const history = fs.readFileSync(historyPath, 'utf8').trim().split('\n')
   return { stats, driver, history }
 }
 

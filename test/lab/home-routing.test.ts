@@ -10,12 +10,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { benchExperiment } from '../../src-main/lab/bench/shape.js'
-import { WorkloadEngine } from '../../src-main/lab/workload/engine.js'
-import { ClusterConnections } from '../../src-main/lab/workload/connections.js'
+import type { ClusterConnections } from '../../src-main/lab/workload/connections.js'
 import { LeaderClient, type ClientDriver, type Outcome } from '../../src-main/lab/workload/client.js'
-import type { WorkloadConfig } from '../../src-main/lab/workload/protocol.js'
 import type { Command } from '../../src-main/protocols/types.js'
+import { runEngineAlone } from '../support/engine-alone.js'
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'home-routing-'))
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
@@ -32,20 +30,8 @@ class FlakyStore implements ClientDriver {
 
 describe('home routing', () => {
   it('a process that replaced a timed-out one works for the same client', async () => {
-    const experiment = benchExperiment({ nodes: 3, clients: 2, durability: 'none', durationMs: 100, warmupMs: 0, seed: 3 })
-    const config: WorkloadConfig = {
-      protocol: experiment.protocol,
-      workload: experiment.workload,
-      nodes: [],
-      seed: experiment.seed,
-      epochNs: process.hrtime.bigint().toString(),
-      historyPath: path.join(scratch, 'history.ndjson'),
-      finalReads: false,
-      settings: undefined,
-      startMs: 0,
-    }
     const driver = new FlakyStore()
-    await new WorkloadEngine(config, new ClusterConnections([]), driver, () => undefined).run()
+    await runEngineAlone(driver, { historyPath: path.join(scratch, 'history.ndjson'), finalReads: false, seed: 3, durability: 'none' })
     const firstProcesses = new Set(['p1', 'p2'])
     const replacements = driver.calls.filter((call) => !firstProcesses.has(call.clientId))
     expect(replacements.length, 'some processes were replaced').toBeGreaterThan(10)
