@@ -26,7 +26,12 @@ export interface BenchArgs {
   experimentsDir?: string
   /** raft-vs-parallel-raft: the same shapes in the simulator (virtual time) instead of on processes. */
   sim?: boolean
+  /** profile: the protocol profiled (Raft from the leader's own timestamps, PBFT from the run's trace). */
+  protocol?: BenchProfileProtocol
 }
+
+export const benchProfileProtocols = ['raft', 'pbft'] as const
+export type BenchProfileProtocol = (typeof benchProfileProtocols)[number]
 
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
@@ -41,7 +46,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
   checker       the linearizability checker on 100,000-operation histories
   profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency
                 split into client hop, batching, persist, replicate, apply wait, apply, reply hop
-                from the leader's own timestamps; medians (first value of each list option)
+                from the leader's own timestamps; medians (first value of each list option);
+                --protocol pbft: one PBFT configuration (default 4 replicas) split into request,
+                pre-prepare, prepare quorum, commit quorum, execute, replies from the run's trace
 options:
   --quick               1 run of 1 s per configuration (default: 3 runs of 4 s)
   --runs N              runs per configuration (the tables show medians)
@@ -54,6 +61,7 @@ options:
   --experiments DIR     write each configuration's experiment file there: \`npm run lab -- run\`
                         of that file is the same run as the bench's row
   --sim                 raft-vs-parallel-raft only: run the shapes in the simulator (--runs seeds)
+  --protocol raft|pbft  profile only: the protocol profiled (default raft)
   --json                rows as JSON on stdout`
 
 export type ParsedBenchArgs = { ok: true; args: BenchArgs } | { ok: false; error: string }
@@ -71,6 +79,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   let durationMs: number | undefined
   let warmupMs: number | undefined
   let vs: ReferenceSystem | undefined
+  let protocol: BenchProfileProtocol | undefined
   const lists: Pick<BenchArgs, 'nodes' | 'clients' | 'durability' | 'groups'> = {}
   let experimentsDir: string | undefined
   for (let index = 0; index < argv.length; index += 1) {
@@ -108,6 +117,12 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         vs = text as ReferenceSystem
         break
       }
+      case '--protocol': {
+        const text = value()
+        if (!(benchProfileProtocols as readonly string[]).includes(text ?? '')) return { ok: false, error: `--protocol needs one of ${benchProfileProtocols.join(', ')}, got ${describe(text)}` }
+        protocol = text as BenchProfileProtocol
+        break
+      }
       case '--nodes':
       case '--clients':
       case '--groups': {
@@ -143,6 +158,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   }
   if (suite === undefined) return { ok: false, error: 'which suite?' }
   if (sim && suite !== 'raft-vs-parallel-raft') return { ok: false, error: `--sim runs the raft-vs-parallel-raft suite in the simulator; ${suite} runs on processes only` }
+  if (protocol !== undefined && suite !== 'profile') return { ok: false, error: `--protocol chooses what the profile suite profiles; ${suite} runs its own protocols` }
   if (vs !== undefined && suite !== 'raft') return { ok: false, error: `--vs ${vs} compares the raft suite (Raft against another Raft); ${suite} has no counterpart` }
   return {
     ok: true,
@@ -156,6 +172,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       ...lists,
       experimentsDir,
       ...(sim ? { sim } : {}),
+      ...(protocol ? { protocol } : {}),
     },
   }
 }

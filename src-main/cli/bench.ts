@@ -362,6 +362,7 @@ async function benchMultiRaft(args: BenchArgs): Promise<number> {
 
 /** One configuration, one run, its leader's phase records joined with the history (lab/bench/profile.ts). */
 async function benchProfile(args: BenchArgs): Promise<number> {
+  if (args.protocol === 'pbft') return benchProfilePbft(args)
   const { phaseBreakdown, phaseMeaning } = await import('../lab/bench/profile.js')
   const { phaseProfileDirVariable } = await import('../replica/phase-profile.js')
   const shape = { nodes: args.nodes?.[0] ?? 3, clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', groups: args.groups?.[0], durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
@@ -398,6 +399,41 @@ async function benchProfile(args: BenchArgs): Promise<number> {
   })
   process.stdout.write(output)
   return 0
+}
+
+/**
+ * PBFT has no single node that sees an operation through, so its split is the run's own
+ * (latency-breakdown.ts, the one `lab run` prints): from the trace, when f+1 replicas had reached
+ * each step. The same configuration options as the Raft profile choose the run.
+ */
+async function benchProfilePbft(args: BenchArgs): Promise<number> {
+  const { phaseDescriptions } = await import('../api/latency-breakdown.js')
+  const shape = { protocol: 'pbft' as const, nodes: args.nodes?.[0] ?? 4, clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
+  const experiment = benchExperiment(shape, args)
+  let output = ''
+  let split = false
+  await inScratchRunsDir(async (runsDir) => {
+    const summary = await runOnce(experiment, runsDir)
+    const rows = summary.latencyBreakdown ?? []
+    split = rows.length > 0
+    if (args.json) {
+      output = `${JSON.stringify({ experiment: experiment.name, summary: { throughput: summary.throughput, latencyMs: summary.latencyMs }, rows, note: summary.latencyBreakdownNote }, null, 2)}\n`
+      return
+    }
+    const lines = [
+      `Where the time goes: ${experiment.name} (pbft, ${shape.nodes} replicas, ${shape.clients} closed-loop writer${shape.clients === 1 ? '' : 's'}, ${shape.durability}), one run of ${args.durationMs / 1000} s after ${args.warmupMs / 1000} s warm-up`,
+      `${loadLine()}; the run's own p50 ${summary.latencyMs.p50.toFixed(3)} ms, ${summary.throughput.toFixed(0)} ops/s`,
+      `${summary.latencyBreakdownNote ?? ''}`,
+      '',
+      '| phase | p50 (ms) | p99 (ms) | mean (ms) | what it is |',
+      '|---|---:|---:|---:|---|',
+      ...rows.map((row) => `| ${phaseDescriptions[row.phase].label} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.meanMs.toFixed(3)} | ${phaseDescriptions[row.phase].meaning} |`),
+    ]
+    output = `${lines.join('\n')}\n`
+  })
+  process.stdout.write(output)
+  // No split (the note says why) is a failed profile, not an empty table.
+  return split ? 0 : 1
 }
 
 function round2(value: number): number {

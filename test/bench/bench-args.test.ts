@@ -55,6 +55,14 @@ describe('bench profile arguments', () => {
   it('profile is a suite; its configuration is the first value of each list', () => {
     expect(parseBenchArgs(['profile', '--clients', '64', '--durability', 'none'])).toMatchObject({ ok: true, args: { suite: 'profile', clients: [64], durability: ['none'] } })
   })
+
+  it('--protocol pbft profiles PBFT; Raft is the default, and no other suite takes it', () => {
+    expect(parseBenchArgs(['profile', '--protocol', 'pbft', '--nodes', '7'])).toMatchObject({ ok: true, args: { suite: 'profile', protocol: 'pbft', nodes: [7] } })
+    const raft = parseBenchArgs(['profile'])
+    expect(raft.ok && raft.args.protocol).toBeUndefined()
+    expect(parseBenchArgs(['profile', '--protocol', 'paxos'])).toEqual({ ok: false, error: '--protocol needs one of raft, pbft, got "paxos"' })
+    expect(parseBenchArgs(['raft-vs-pbft', '--protocol', 'pbft'])).toEqual({ ok: false, error: '--protocol chooses what the profile suite profiles; raft-vs-pbft runs its own protocols' })
+  })
 })
 
 describe('bench --sim', () => {
