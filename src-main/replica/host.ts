@@ -26,6 +26,7 @@ import type { AppendedEntries, MembershipChange, MembershipView, MessageFacts, R
 import { appendOpsMax, applyHashEvery } from '../api/trace.js'
 import { AnnouncedLog } from './announced-log.js'
 import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
+import { SyncPipeline } from './sync-pipeline.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
 export const pendingRequestsMax = 100_000
@@ -143,6 +144,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly stores: KeyValueStore[]
   readonly core: ProtocolCore<M, P>
   private readonly wal: WriteAheadLog<P>
+  /** The turns waiting for their records to be durable (group commit across turns). */
+  private readonly syncs: SyncPipeline
   private readonly transport: PeerTransport
   private readonly clients: ClientServer
   private readonly pendingProposals = new Map<string, PendingReply>()
@@ -202,6 +205,14 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.recoveredRecords = recovery.records.length
     this.truncatedBytes = recovery.truncatedBytes
     this.wal.onStartOverStep = killAtStartOverStep(config.id)
+    this.syncs = new SyncPipeline(
+      { syncInBackground: (done) => this.wal.syncInBackground(done), syncNow: () => this.wal.sync() },
+      (error) =>
+        // A disk that fails an fdatasync is a disk the replica cannot trust: stop loudly, as a failed synchronous one would.
+        process.nextTick(() => {
+          throw error
+        }),
+    )
     this.core = adapter.createCore(recovery.records)
     // What the disk held at start was announced by this node's earlier incarnations (or is before the trace).
     if (config.traceLog && adapter.appendedEntries) {
@@ -349,6 +360,7 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   stop(): void {
+    this.syncs.close()
     if (this.tickTimer) clearInterval(this.tickTimer)
     this.transport.close()
     this.clients.close()
@@ -555,15 +567,25 @@ export class ReplicaHost<M extends { type: string }, P> {
     }
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
     // killed replica finds it); messages the core marks (leavesBefore) go before the fsync, the
-    // rest after. One write and one fsync serve every Ready of the turn (group commit).
+    // rest once the records are durable (sync-pipeline.ts). One write serves every Ready of the
+    // turn, and one fdatasync every turn written while the one before was in flight (group commit).
     const writeStartMs = this.now()
+    if (persist.length > 0) this.syncs.wrote()
     this.writeRecords(persist, segmentAt)
     const early = persist.length > 0
     if (early) {
       for (const ready of batch) for (const outbound of ready.messages) if (outbound.leavesBefore !== undefined) this.transport.send(outbound.to, outbound.message)
       this.transport.flushWrites()
     }
-    if (mustSync) this.wal.sync()
+    const needsSync = mustSync && this.config.durability === 'fsync'
+    // A quorum protocol's replies (PBFT) are computed from the core's state as the turn left it, so
+    // its turns settle at once, one synchronous fdatasync each, as before; so does a slow-disk fault.
+    const inBackground = this.adapter.replies === undefined && !this.wal.syncBlocks
+    this.syncs.after(needsSync, inBackground, () => this.settleDurable(batch, persist, writeStartMs, early, afterPersist))
+  }
+
+  /** The rest of the Ready contract, once the turn's records (and every earlier turn's) are durable. */
+  private settleDurable(batch: AnyReady[], persist: readonly P[], writeStartMs: number, early: boolean, afterPersist?: () => void): void {
     afterPersist?.()
     if (persist.length > 0 && this.config.traceLog && this.adapter.appendedEntries) this.traceAppends(persist, writeStartMs)
     for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
@@ -616,6 +638,8 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.wal.write(before)
     this.wal.sync()
     const bytes = this.wal.startOver(persist.slice(snapshotAt))
+    // Durable now, this turn's records and every earlier turn's: what waited for them may go.
+    this.syncs.durableNow()
     traceDone(bytes, this.now() - startMs)
   }
 
