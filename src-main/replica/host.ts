@@ -146,6 +146,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly wal: WriteAheadLog<P>
   /** The turns waiting for their records to be durable (group commit across turns). */
   private readonly syncs: SyncPipeline
+  /** The core's applied index as of the last turn whose entries the state machine applied (status). */
+  private appliedSettled: number
   private readonly transport: PeerTransport
   private readonly clients: ClientServer
   private readonly pendingProposals = new Map<string, PendingReply>()
@@ -214,6 +216,7 @@ export class ReplicaHost<M extends { type: string }, P> {
         }),
     )
     this.core = adapter.createCore(recovery.records)
+    this.appliedSettled = this.core.status().appliedIndex
     // What the disk held at start was announced by this node's earlier incarnations (or is before the trace).
     if (config.traceLog && adapter.appendedEntries) {
       for (const record of recovery.records) {
@@ -377,6 +380,9 @@ export class ReplicaHost<M extends { type: string }, P> {
   status(): ReplicaStatus {
     return {
       ...this.core.status(),
+      // What the state machine applied, not what the core decided: a turn waiting for its fdatasync
+      // has not applied yet, and the end of a run waits on this (runner.ts waitForConvergence).
+      appliedIndex: this.appliedSettled,
       walBytes: this.wal.bytes,
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
@@ -545,15 +551,16 @@ export class ReplicaHost<M extends { type: string }, P> {
     const firstPersisting = this.adapter.settleUnpersistedPrefixFirst ? accumulated.findIndex((ready) => ready.persist.length > 0) : 0
     const persisted = () => this.stampProposals(proposed, 'persistedMs')
     if (firstPersisting > 0) {
-      this.settle(accumulated.slice(0, firstPersisting))
-      this.settle(accumulated.slice(firstPersisting), persisted)
-    } else this.settle(accumulated, persisted)
+      this.settle(accumulated.slice(0, firstPersisting), false)
+      this.settle(accumulated.slice(firstPersisting), true, persisted)
+    } else this.settle(accumulated, true, persisted)
     for (const [group, { index, t }] of this.commitsToTrace) this.traceAt(t, withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
     this.commitsToTrace.clear()
   }
 
   /** The Ready contract for a batch of Readies, in order: persist, send, apply and reply, reads, rejections. */
-  private settle(batch: AnyReady[], afterPersist?: () => void): void {
+  /** `last`: the turn's last batch, after which the state machine will have applied what the core did. */
+  private settle(batch: AnyReady[], last: boolean, afterPersist?: () => void): void {
     if (batch.length === 0) return
     const persist: P[] = []
     let mustSync = false
@@ -581,7 +588,11 @@ export class ReplicaHost<M extends { type: string }, P> {
     // A quorum protocol's replies (PBFT) are computed from the core's state as the turn left it, so
     // its turns settle at once, one synchronous fdatasync each, as before; so does a slow-disk fault.
     const inBackground = this.adapter.replies === undefined && !this.wal.syncBlocks
-    this.syncs.after(needsSync, inBackground, () => this.settleDurable(batch, persist, writeStartMs, early, afterPersist))
+    const appliedThrough = last ? this.core.status().appliedIndex : undefined
+    this.syncs.after(needsSync, inBackground, () => {
+      this.settleDurable(batch, persist, writeStartMs, early, afterPersist)
+      if (appliedThrough !== undefined) this.appliedSettled = appliedThrough
+    })
   }
 
   /** The rest of the Ready contract, once the turn's records (and every earlier turn's) are durable. */
