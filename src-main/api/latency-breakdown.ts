@@ -31,7 +31,7 @@ export type RaftPhase = (typeof raftPhases)[number]
 export type PbftPhase = (typeof pbftPhases)[number]
 export type LatencyPhase = RaftPhase | PbftPhase
 
-/** Reports' names for the phases, and what each holds (the app has its own, in each language). */
+/** The phases' names and what each holds: reports and the app both say them from here, in each language. */
 export const phaseDescriptions: Record<LatencyPhase, { label: string; meaning: string }> = {
   'client-hop': { label: 'client hop', meaning: 'invoke until the leader began writing the entry: the trip, redirects, the wait for its batch' },
   'leader-persist': { label: 'leader persist', meaning: 'the leader wrote and fsynced it' },
@@ -44,6 +44,25 @@ export const phaseDescriptions: Record<LatencyPhase, { label: string; meaning: s
   'commit-quorum': { label: 'commit quorum', meaning: 'until f+1 replicas committed (2f+1 commits each)' },
   execute: { label: 'execute', meaning: 'until f+1 replicas executed it' },
   replies: { label: 'replies', meaning: 'until the client had its matching replies' },
+}
+
+export const phaseDescriptionsKo: Record<LatencyPhase, { label: string; meaning: string }> = {
+  'client-hop': { label: '클라이언트 → 리더 전달', meaning: '호출부터 리더가 엔트리를 쓰기 시작할 때까지: 오가는 길, 리다이렉트, 배치를 기다린 시간' },
+  'leader-persist': { label: '리더 저장(fsync)', meaning: '리더가 엔트리를 쓰고 fsync한 시간' },
+  'replicate-ack': { label: '복제와 확인 응답', meaning: '리더에 저장된 뒤 커밋될 때까지: 과반수가 저장하고 확인 응답' },
+  'commit-to-apply': { label: '커밋에서 적용까지', meaning: '커밋된 뒤 리더가 적용할 때까지' },
+  reply: { label: '응답', meaning: '적용된 뒤 클라이언트가 답을 받을 때까지' },
+  request: { label: '요청 → 프라이머리', meaning: '호출부터 프라이머리가 시퀀스 번호를 pre-prepare할 때까지' },
+  'pre-prepare': { label: 'pre-prepare 전파', meaning: 'f+1개 복제본이 pre-prepare를 받을 때까지' },
+  'prepare-quorum': { label: 'prepare 쿼럼', meaning: 'f+1개 복제본이 prepared가 될 때까지(각각 일치하는 prepare 2f개)' },
+  'commit-quorum': { label: 'commit 쿼럼', meaning: 'f+1개 복제본이 커밋할 때까지(각각 commit 2f+1개)' },
+  execute: { label: '실행', meaning: 'f+1개 복제본이 실행할 때까지' },
+  replies: { label: '응답 모으기', meaning: '클라이언트가 일치하는 응답을 다 받을 때까지' },
+}
+
+/** The phases' names alone (the app's message tables). */
+export function phaseLabels(descriptions: Record<LatencyPhase, { label: string }>): Record<LatencyPhase, string> {
+  return Object.fromEntries(Object.entries(descriptions).map(([phase, { label }]) => [phase, label])) as Record<LatencyPhase, string>
 }
 
 export interface LatencyPhaseSummary {

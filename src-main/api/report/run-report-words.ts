@@ -10,7 +10,7 @@
  * (`crash leader`, `partition {A,B} | {C}`), message type names, and the experiment file itself.
  */
 import type { LatencyPhase } from '../latency-breakdown.js'
-import { phaseDescriptions } from '../latency-breakdown.js'
+import { phaseDescriptions, phaseDescriptionsKo } from '../latency-breakdown.js'
 import type { VerdictWord } from './analysis.js'
 
 export type RunReportLocale = 'en' | 'ko'
@@ -235,20 +235,6 @@ const en = {
 export type RunReportWords = typeof en
 
 /** Korean phase names (as the app's breakdown panel says them) and what each covers. */
-const phaseKo: Record<LatencyPhase, { label: string; meaning: string }> = {
-  'client-hop': { label: '클라이언트 → 리더 전달', meaning: '호출부터 리더가 엔트리를 쓰기 시작할 때까지: 오가는 길, 리다이렉트, 배치를 기다린 시간' },
-  'leader-persist': { label: '리더 저장(fsync)', meaning: '리더가 엔트리를 쓰고 fsync한 시간' },
-  'replicate-ack': { label: '복제와 확인 응답', meaning: '리더에 저장된 뒤 커밋될 때까지: 과반수가 저장하고 확인 응답' },
-  'commit-to-apply': { label: '커밋에서 적용까지', meaning: '커밋된 뒤 리더가 적용할 때까지' },
-  reply: { label: '응답', meaning: '적용된 뒤 클라이언트가 답을 받을 때까지' },
-  request: { label: '요청 → 프라이머리', meaning: '호출부터 프라이머리가 시퀀스 번호를 pre-prepare할 때까지' },
-  'pre-prepare': { label: 'pre-prepare 전파', meaning: 'f+1개 복제본이 pre-prepare를 받을 때까지' },
-  'prepare-quorum': { label: 'prepare 쿼럼', meaning: 'f+1개 복제본이 prepared가 될 때까지(각각 일치하는 prepare 2f개)' },
-  'commit-quorum': { label: 'commit 쿼럼', meaning: 'f+1개 복제본이 커밋할 때까지(각각 commit 2f+1개)' },
-  execute: { label: '실행', meaning: 'f+1개 복제본이 실행할 때까지' },
-  replies: { label: '응답 모으기', meaning: '클라이언트가 일치하는 응답을 다 받을 때까지' },
-}
-
 const ko: RunReportWords = {
   title: (name, verdict) => `${name} — ${verdict} — Consensus Lab 실행 보고서`,
   kicker: 'Consensus Lab · 실행 보고서',
@@ -338,8 +324,8 @@ const ko: RunReportWords = {
     headers: ['단계', 'p50(ms)', 'p99(ms)', '평균(ms)', '어디서부터 어디까지'],
     old: '이 실행은 단계별 분석이 생기기 전에 기록되었습니다',
     none: (note) => `단계별 분석 없음: ${note}.`,
-    phase: (phase) => phaseKo[phase].label,
-    meaning: (phase) => phaseKo[phase].meaning,
+    phase: (phase) => phaseDescriptionsKo[phase].label,
+    meaning: (phase) => phaseDescriptionsKo[phase].meaning,
   },
   faults: {
     scheduled: '일정에 있던 장애(실험 파일)',

@@ -1,4 +1,5 @@
 /** English. Every key here must exist in ko.ts too (a test checks). Placeholders: {name}. Avoid | and @. */
+import { phaseDescriptions, phaseLabels } from '../../../src-main/api/latency-breakdown'
 export const en = {
   app: { title: 'Consensus Lab' },
   nav: { label: 'Main', course: 'Course', grading: 'Grading', library: 'Library', design: 'Design', run: 'Live run', runs: 'Runs', compare: 'Compare', sweeps: 'Sweeps', soon: 'soon' },
@@ -101,19 +102,7 @@ export const en = {
     phase: 'Phase',
     none: 'No breakdown: {note}',
     old: 'this run was recorded before the lab split latency by phase',
-    phases: {
-      'client-hop': 'client hop',
-      'leader-persist': 'leader persist',
-      'replicate-ack': 'replicate and ack',
-      'commit-to-apply': 'commit to apply',
-      reply: 'reply',
-      request: 'request',
-      'pre-prepare': 'pre-prepare',
-      'prepare-quorum': 'prepare quorum',
-      'commit-quorum': 'commit quorum',
-      execute: 'execute',
-      replies: 'replies',
-    },
+    phases: phaseLabels(phaseDescriptions),
   },
   follow: {
     title: 'Follow one operation',

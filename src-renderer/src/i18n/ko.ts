@@ -1,5 +1,6 @@
 /** 한국어. en.ts와 같은 키를 모두 가져야 한다(테스트가 확인). 프로토콜 용어(leader, term 등)는 가이드의 표기를 따른다. */
 import type { Messages } from './en'
+import { phaseDescriptionsKo, phaseLabels } from '../../../src-main/api/latency-breakdown'
 
 export const ko: Messages = {
   app: { title: 'Consensus Lab' },
@@ -103,19 +104,7 @@ export const ko: Messages = {
     phase: '단계',
     none: '단계별 분석 없음: {note}',
     old: '이 실행은 단계별 분석이 생기기 전에 기록되었습니다',
-    phases: {
-      'client-hop': '클라이언트 → 리더 전달',
-      'leader-persist': '리더 저장(fsync)',
-      'replicate-ack': '복제와 확인 응답',
-      'commit-to-apply': '커밋에서 적용까지',
-      reply: '응답',
-      request: '요청 → 프라이머리',
-      'pre-prepare': 'pre-prepare 전파',
-      'prepare-quorum': 'prepare 쿼럼',
-      'commit-quorum': 'commit 쿼럼',
-      execute: '실행',
-      replies: '응답 모으기',
-    },
+    phases: phaseLabels(phaseDescriptionsKo),
   },
   follow: {
     title: '연산 하나 따라가기',
