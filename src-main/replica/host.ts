@@ -378,11 +378,12 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   status(): ReplicaStatus {
+    const core = this.core.status()
     return {
-      ...this.core.status(),
+      ...core,
       // What the state machine applied, not what the core decided: a turn waiting for its fdatasync
       // has not applied yet, and the end of a run waits on this (runner.ts waitForConvergence).
-      appliedIndex: this.appliedSettled,
+      appliedIndex: this.syncs.depth === 0 ? core.appliedIndex : this.appliedSettled,
       walBytes: this.wal.bytes,
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
