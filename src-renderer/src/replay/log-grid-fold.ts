@@ -35,6 +35,7 @@ export class LogGridFold {
   private readonly droppedWaiting = new Map<string, DroppedWaiting[]>()
   /** The highest index each node dropped (the model's lastIndex counts dropped entries too). */
   private readonly droppedIndexMax = new Map<NodeLog, number>()
+  private readonly logs: readonly NodeLog[]
 
   constructor(
     nodes: readonly string[],
@@ -42,6 +43,7 @@ export class LogGridFold {
   ) {
     const logs: Record<string, NodeLog> = Object.fromEntries(nodes.map((node) => [node, { entries: new Map(), lastIndex: 0, commitIndex: 0, dropped: [] }]))
     this.model = { nodes: [...nodes], logs, lastIndex: 0 }
+    this.logs = Object.values(logs)
   }
 
   /** Folds `events` (each node's in the order it traced them; other kinds and groups are skipped). */
@@ -52,7 +54,7 @@ export class LogGridFold {
       this.step(event)
     }
     let lastIndex = 0
-    for (const log of Object.values(this.model.logs)) lastIndex = Math.max(lastIndex, log.lastIndex, this.droppedIndexMax.get(log) ?? 0)
+    for (const log of this.logs) lastIndex = Math.max(lastIndex, log.lastIndex, this.droppedIndexMax.get(log) ?? 0)
     this.model.lastIndex = lastIndex
   }
 
@@ -83,7 +85,7 @@ export class LogGridFold {
       if (term === undefined) return
       const key = entryKey(index, term)
       this.ops.set(key, op)
-      for (const log of Object.values(this.model.logs)) {
+      for (const log of this.logs) {
         const entry = log.entries.get(index)
         if (entry !== undefined && entry.term === term) entry.op = op
       }

@@ -11,7 +11,7 @@ import { buildLogGrid, logGridKinds } from '../../../src-main/api/log-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 import type { TraceQuery } from '../../../src-main/api/lab-api'
 import { seededRandom, randomInt } from '../../../src-main/protocols/common/random'
-import { gridLateLinesMs, useReplay } from '../../../src-renderer/src/composables/useReplay'
+import { gridEventsReadMax, gridLateLinesMs, useReplay } from '../../../src-renderer/src/composables/useReplay'
 import { memoryTraceReader, type TraceReader } from '../../../src-renderer/src/replay/trace-source'
 import { ofGroup, randomLogTrace } from '../support/log-stream'
 
@@ -88,4 +88,28 @@ describe('the live log grid, refreshed as the trace grows', () => {
   it(`MultiRaft: the group shown, with its own commands' labels only (seed ${baseSeed + 1})`, async () => {
     await followLive(baseSeed + 1, 3, 1)
   })
+})
+
+describe('the log grid of a dense run (5 nodes at 5,000 ops/s)', () => {
+  it('reads a window that holds at most gridEventsReadMax events, so it shows the position, not seconds before it', async () => {
+    const events: TraceEvent[] = []
+    // A batch of 5 commands a millisecond, appended and committed at every node: 10,000 grid events a second, for 20 s.
+    for (let ms = 0; ms < 20_000; ms += 1) {
+      for (const node of nodes) {
+        events.push({ t: ms, node, kind: 'append', fromIndex: ms * 5 + 1, toIndex: ms * 5 + 5, runs: [[ms * 5 + 1, 1]], persistMs: 1 })
+        events.push({ t: ms + 0.5, node, kind: 'commit', index: ms * 5 })
+      }
+    }
+    const atMs = ref(19_999)
+    scope = effectScope()
+    const model = scope.run(() => useReplay({ reader: ref(memoryTraceReader(events)), nodes: ref(nodes), protocol: ref('raft'), refresh: ref(0), atMs, group: ref(0), visible: ref(true) }))!
+    await vi.waitFor(() => expect(model.gridAtMs.value).toBeDefined(), { timeout: 20_000, interval: 10 })
+    expect(model.gridCapped.value).toBe(false)
+    expect(model.gridAtMs.value).toBe(19_999)
+    const fromMs = model.gridFromMs.value!
+    const inWindow = events.filter((event) => event.t >= fromMs && event.t <= 19_999)
+    expect(inWindow.length).toBeLessThanOrEqual(gridEventsReadMax)
+    expect(inWindow.length).toBeGreaterThan(gridEventsReadMax / 4)
+    expect(model.logGrid.value).toEqual(buildLogGrid(nodes, inWindow))
+  }, 30_000)
 })
