@@ -29,6 +29,12 @@ export const gridLookbackHalvingsMax = 4
 /** Events a followed log grid folds at most before it reads a recent window again (its memory stays bounded). */
 export const gridEventsKeptMax = 160_000
 /**
+ * Entries one of a followed grid's maps holds at most before it reads a recent window again: a Map
+ * doubles its table as it grows, and the doubling past 65,536 entries of every node's log in the
+ * same refresh held the page about 90 ms of CPU (test/renderer/perf/replay-load.test.ts).
+ */
+export const gridEntriesKeptMax = 60_000
+/**
  * How far back from the last read a follow-up read starts: a replica ships its trace in batches
  * (every 50 ms), so its lines can land after other nodes' later ones. A line later than this (a
  * replica paused in the middle of a batch) is missed until the grid is read again.
@@ -203,8 +209,8 @@ export function useReplay(source: ReplaySource) {
     gridAtMs.value = atMs
     gridCapped.value = false
     triggerRef(logGrid)
-    // Past its bound, the next read starts a recent window afresh.
-    if (grid.eventsRead > gridEventsKeptMax) followed = undefined
+    // Past its bounds, the next read starts a recent window afresh.
+    if (grid.eventsRead > gridEventsKeptMax || grid.fold.entriesHeldMax() > gridEntriesKeptMax) followed = undefined
   }
 
   /** Where a follow-up read starts: the earliest node's last event, but never before the late-line margin or the window. */

@@ -10,7 +10,7 @@
  * commands' labels, so the fold needs each node's events in order, not all of them: a label that
  * comes after the entries it names is filled in where those entries are, held or dropped.
  */
-import { logGridKinds, type DroppedEntry, type LogGridModel, type NodeLog } from '../../../src-main/api/log-grid'
+import { logGridKinds, type DroppedEntry, type LogEntryView, type LogGridModel, type NodeLog } from '../../../src-main/api/log-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 
 type AppendEvent = Extract<TraceEvent, { kind: 'append' }>
@@ -29,10 +29,13 @@ export class LogGridFold {
   readonly model: LogGridModel
   /** Events of this group folded so far. */
   eventsFolded = 0
-  /** A command's label by `index:term`, from its leader's append. */
-  private readonly ops = new Map<string, string>()
-  /** Dropped entries still without the label their leader traced, by the `index:term` that would label them. */
-  private readonly droppedWaiting = new Map<string, DroppedWaiting[]>()
+  /**
+   * One view per (index, term), shared by every node that holds that entry: its label, traced by its
+   * leader, reaches them all at once (and a follower's append allocates nothing new).
+   */
+  private readonly views = new Map<EntryKey, LogEntryView>()
+  /** Dropped entries still without the label their leader traced, by the (index, term) that would label them. */
+  private readonly droppedWaiting = new Map<EntryKey, DroppedWaiting[]>()
   /** The highest index each node dropped (the model's lastIndex counts dropped entries too). */
   private readonly droppedIndexMax = new Map<NodeLog, number>()
   private readonly logs: readonly NodeLog[]
@@ -56,6 +59,13 @@ export class LogGridFold {
     let lastIndex = 0
     for (const log of this.logs) lastIndex = Math.max(lastIndex, log.lastIndex, this.droppedIndexMax.get(log) ?? 0)
     this.model.lastIndex = lastIndex
+  }
+
+  /** The most entries one of its maps holds (a node's log, or the shared views): what a refresh's rehash costs grows with it. */
+  entriesHeldMax(): number {
+    let held = this.views.size
+    for (const log of this.logs) held = Math.max(held, log.entries.size)
+    return held
   }
 
   private step(event: TraceEvent): void {
@@ -84,17 +94,14 @@ export class LogGridFold {
       const term = termAt(event.runs, index)
       if (term === undefined) return
       const key = entryKey(index, term)
-      this.ops.set(key, op)
-      for (const log of this.logs) {
-        const entry = log.entries.get(index)
-        if (entry !== undefined && entry.term === term) entry.op = op
-      }
+      const view = this.views.get(key)
+      if (view === undefined) this.views.set(key, { term, op })
+      else view.op = op
       const waiting = this.droppedWaiting.get(key)
       if (waiting === undefined) return
       this.droppedWaiting.delete(key)
       for (const item of waiting) {
-        const own = this.ops.get(entryKey(item.entry.index, item.entryTerm))
-        const labelled = own ?? this.ops.get(entryKey(item.entry.index, item.entry.term))
+        const labelled = this.opOf(item.entry.index, item.entryTerm) ?? this.opOf(item.entry.index, item.entry.term)
         if (labelled !== undefined) item.entry.op = labelled
       }
     })
@@ -107,8 +114,10 @@ export class LogGridFold {
       const held = log.entries.get(index)
       // An overwrite without a truncate event (an older trace): the old entry was dropped all the same.
       if (held !== undefined && held.term !== term) this.dropFrom(log, index, event.t, undefined, term, undefined)
-      const op = this.ops.get(entryKey(index, term))
-      log.entries.set(index, op === undefined ? { term } : { term, op })
+      const key = entryKey(index, term)
+      let view = this.views.get(key)
+      if (view === undefined) this.views.set(key, (view = { term }))
+      log.entries.set(index, view)
     }
     log.lastIndex = Math.max(log.lastIndex, event.toIndex)
   }
@@ -118,7 +127,7 @@ export class LogGridFold {
       const entry = log.entries.get(index)
       if (entry === undefined) continue
       const term = (runs && termAt(runs, index)) ?? entry.term
-      const op = entry.op ?? this.ops.get(entryKey(index, term))
+      const op = entry.op ?? this.opOf(index, term)
       const dropped: DroppedEntry = { index, term, ...(op === undefined ? {} : { op }), atMs, ...(leader === undefined ? {} : { leader }), leaderTerm }
       log.dropped.push(dropped)
       log.entries.delete(index)
@@ -130,6 +139,10 @@ export class LogGridFold {
     let last = Math.min(log.lastIndex, fromIndex - 1)
     while (last > 0 && !log.entries.has(last)) last -= 1
     log.lastIndex = last
+  }
+
+  private opOf(index: number, term: number): string | undefined {
+    return this.views.get(entryKey(index, term))?.op
   }
 
   /** Called for an entry dropped before its own term's label came (and maybe its truncation term's). */
@@ -154,6 +167,11 @@ function termAt(runs: readonly [number, number][], index: number): number | unde
   return term
 }
 
-function entryKey(index: number, term: number): string {
-  return `${index}:${term}`
+/** (index, term) as one number while both fit (no string to build for every entry of every append), else as text. */
+type EntryKey = number | string
+const termKeySpan = 2 ** 20
+const indexKeyMax = 2 ** 32
+
+function entryKey(index: number, term: number): EntryKey {
+  return term < termKeySpan && index < indexKeyMax ? index * termKeySpan + term : `${index}:${term}`
 }
