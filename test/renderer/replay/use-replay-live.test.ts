@@ -11,7 +11,7 @@ import { buildLogGrid, logGridKinds } from '../../../src-main/api/log-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 import type { TraceQuery } from '../../../src-main/api/lab-api'
 import { seededRandom, randomInt } from '../../../src-main/protocols/common/random'
-import { gridEventsReadMax, gridLateLinesMs, useReplay } from '../../../src-renderer/src/composables/useReplay'
+import { gridEntriesKeptMax, gridEventsReadMax, gridLateLinesMs, useReplay } from '../../../src-renderer/src/composables/useReplay'
 import { memoryTraceReader, type TraceReader } from '../../../src-renderer/src/replay/trace-source'
 import { ofGroup, randomLogTrace } from '../support/log-stream'
 
@@ -90,16 +90,21 @@ describe('the live log grid, refreshed as the trace grows', () => {
   })
 })
 
+/** A batch of 5 commands a millisecond, appended and committed at every node: 10,000 grid events a second. */
+function denseEvents(runMs: number): TraceEvent[] {
+  const events: TraceEvent[] = []
+  for (let ms = 0; ms < runMs; ms += 1) {
+    for (const node of nodes) {
+      events.push({ t: ms, node, kind: 'append', fromIndex: ms * 5 + 1, toIndex: ms * 5 + 5, runs: [[ms * 5 + 1, 1]], persistMs: 1 })
+      events.push({ t: ms + 0.5, node, kind: 'commit', index: ms * 5 })
+    }
+  }
+  return events
+}
+
 describe('the log grid of a dense run (5 nodes at 5,000 ops/s)', () => {
   it('reads a window that holds at most gridEventsReadMax events, so it shows the position, not seconds before it', async () => {
-    const events: TraceEvent[] = []
-    // A batch of 5 commands a millisecond, appended and committed at every node: 10,000 grid events a second, for 20 s.
-    for (let ms = 0; ms < 20_000; ms += 1) {
-      for (const node of nodes) {
-        events.push({ t: ms, node, kind: 'append', fromIndex: ms * 5 + 1, toIndex: ms * 5 + 5, runs: [[ms * 5 + 1, 1]], persistMs: 1 })
-        events.push({ t: ms + 0.5, node, kind: 'commit', index: ms * 5 })
-      }
-    }
+    const events = denseEvents(20_000)
     const atMs = ref(19_999)
     scope = effectScope()
     const model = scope.run(() => useReplay({ reader: ref(memoryTraceReader(events)), nodes: ref(nodes), protocol: ref('raft'), refresh: ref(0), atMs, group: ref(0), visible: ref(true) }))!
@@ -112,4 +117,24 @@ describe('the log grid of a dense run (5 nodes at 5,000 ops/s)', () => {
     expect(inWindow.length).toBeGreaterThan(gridEventsReadMax / 4)
     expect(model.logGrid.value).toEqual(buildLogGrid(nodes, inWindow))
   }, 30_000)
+
+  it('followed past gridEntriesKeptMax entries, it reads a recent window again, and stays the rebuilt grid', async () => {
+    const events = denseEvents(40_000)
+    const atMs = ref(20_000)
+    const refresh = ref(0)
+    scope = effectScope()
+    const model = scope.run(() => useReplay({ reader: ref(memoryTraceReader(events)), nodes: ref(nodes), protocol: ref('raft'), refresh, atMs, group: ref(0), visible: ref(true) }))!
+    const windowStarts = new Set<number | undefined>()
+    for (let nowMs = 20_000; nowMs <= 40_000; nowMs += 2_000) {
+      atMs.value = nowMs
+      refresh.value += 1
+      await vi.waitFor(() => expect(model.gridAtMs.value).toBe(nowMs), { timeout: 20_000, interval: 10 })
+      const fromMs = model.gridFromMs.value ?? -Infinity
+      windowStarts.add(model.gridFromMs.value)
+      const held = Math.max(...Object.values(model.logGrid.value!.logs).map((log) => log.entries.size))
+      expect(held, `at ${nowMs} ms`).toBeLessThanOrEqual(gridEntriesKeptMax + 2_000 * 5)
+      expect(model.logGrid.value, `at ${nowMs} ms`).toEqual(buildLogGrid(nodes, events.filter((event) => event.t >= fromMs && event.t <= nowMs)))
+    }
+    expect(windowStarts.size).toBeGreaterThan(1)
+  }, 60_000)
 })
