@@ -30,8 +30,8 @@ export const gridLookbackHalvingsMax = 4
 export const gridEventsKeptMax = 160_000
 /**
  * Entries one of a followed grid's maps holds at most before it reads a recent window again: a Map
- * doubles its table as it grows, and the doubling past 65,536 entries of every node's log in the
- * same refresh held the page about 90 ms of CPU (test/renderer/perf/replay-load.test.ts).
+ * doubles its table as it grows, every node's log at the same refresh, and the slice that crossed
+ * 65,536 entries took about 90 ms of CPU (test/renderer/perf/replay-load.test.ts).
  */
 export const gridEntriesKeptMax = 60_000
 /**
