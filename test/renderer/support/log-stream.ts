@@ -138,3 +138,35 @@ export function batches<T>(seed: number, lines: readonly T[], batchMax: number):
 export function ofGroup(events: readonly TraceEvent[], group: number): TraceEvent[] {
   return events.filter((event) => ('group' in event ? (event.group ?? 0) : 0) === group)
 }
+
+/**
+ * `count` random PBFT slot-grid events (slot phases, re-proposals in later views, checkpoints,
+ * conflicts, view changes by role events), every replica's in time order (times repeat at random).
+ */
+export function randomSlotTrace(seed: number, nodes: readonly string[], count: number): TraceEvent[] {
+  const random = seededRandom(seed, 'slot-stream')
+  const phases = ['pre-prepared', 'prepared', 'committed', 'executed'] as const
+  const events: TraceEvent[] = []
+  let view = 0
+  let nextSeq = 1
+  let t = 0
+  for (let i = 0; i < count; i += 1) {
+    t += randomInt(random, 0, 2) * 0.5
+    const node = pick(random, nodes)
+    const draw = random()
+    if (draw < 0.7) {
+      if (random() < 0.3) nextSeq += 1
+      const seq = Math.max(1, nextSeq - randomInt(random, 0, 6))
+      const digest = random() < 0.5 ? { digest: `d${seq}.${view}` } : {}
+      events.push({ t, node, kind: 'slot', seq, view: Math.max(0, view - randomInt(random, 0, 1)), phase: pick(random, phases), ...digest })
+    } else if (draw < 0.8) {
+      events.push({ t, node, kind: 'checkpoint', seq: Math.max(0, nextSeq - randomInt(random, 0, 10)) })
+    } else if (draw < 0.88) {
+      events.push({ t, node, kind: 'conflict', seq: Math.max(1, nextSeq - randomInt(random, 0, 4)), view, from: pick(random, nodes), type: pick(random, ['Prepare', 'Commit', 'PrePrepare']) })
+    } else {
+      if (random() < 0.4) view += 1
+      events.push({ t, node, kind: 'role', role: node === nodes[view % nodes.length] ? 'primary' : 'backup', term: view })
+    }
+  }
+  return events
+}
