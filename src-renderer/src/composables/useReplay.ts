@@ -4,18 +4,19 @@
  * grid's events up to that position. A long run's grid reads only the recent past of the position
  * (gridEventsReadMax events), and says from when.
  *
- * The log grid (Raft, MultiRaft) is kept as a fold (replay/log-grid-fold.ts): when the position
- * moves on (a live run at now, or the scrubber dragged forward), it reads and folds only the events
- * since the last read, so a second of a live run costs what that second traced. Back in time, on
- * another group, or past gridEventsKeptMax events, it is read again, folded in slices between which
- * the page can draw. The slot grid (PBFT) is still rebuilt at each read.
+ * The grid is kept as a fold (replay/log-grid-fold.ts for Raft and MultiRaft, slot-grid-fold.ts for
+ * PBFT): when the position moves on (a live run at now, or the scrubber dragged forward), it reads
+ * and folds only the events since the last read, so a second of a live run costs what that second
+ * traced. Back in time, on another group, or past its bounds, it is read again, folded in slices
+ * between which the page can draw.
  */
 import { computed, onScopeDispose, ref, shallowRef, triggerRef, watch, type Ref } from 'vue'
 import { buildReplayTimeline, replayKinds, replayStateAt, type ReplayTimeline } from '../../../src-main/api/replay'
 import { logGridKinds, type LogGridModel } from '../../../src-main/api/log-grid'
-import { buildSlotGrid, slotGridKinds, type SlotGridModel } from '../../../src-main/api/slot-grid'
+import { slotGridKinds, type SlotGridModel } from '../../../src-main/api/slot-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 import { LogGridFold } from '../replay/log-grid-fold'
+import { SlotGridFold } from '../replay/slot-grid-fold'
 import { readAllEvents, type TraceReader } from '../replay/trace-source'
 
 /** State events one replay keeps at most (role changes are rare: this is hours of elections). */
@@ -45,9 +46,9 @@ export const gridFoldSliceEvents = 2_000
 /** The grid re-reads at most this often while the scrubber moves. */
 const gridReadDelayMs = 120
 
-/** The log grid being followed, and where its reads got to. */
+/** The grid being followed (the log grid's or the slot grid's fold), and where its reads got to. */
 interface FollowedGrid {
-  fold: LogGridFold
+  fold: LogGridFold | SlotGridFold
   reader: TraceReader
   nodesKey: string
   /** The read began here (a long run), or at the start. */
@@ -154,9 +155,8 @@ export function useReplay(source: ReplaySource) {
     if (!read || !source.visible.value) return
     const atMs = source.atMs.value
     try {
-      if (isPbft.value) await readSlotGrid(read, atMs)
-      else if (followed && canFollow(followed, read, atMs)) await followLogGrid(followed, read, atMs)
-      else await rebuildLogGrid(read, atMs)
+      if (followed && canFollow(followed, read, atMs)) await followGrid(followed, read, atMs)
+      else await rebuildGrid(read, atMs)
       if (!gridWanted) error.value = undefined
     } catch (caught) {
       followed = undefined
@@ -164,29 +164,23 @@ export function useReplay(source: ReplaySource) {
     }
   }
 
-  async function readSlotGrid(read: TraceReader, atMs: number): Promise<void> {
-    const kinds = [...slotGridKinds]
-    const fromMs = await gridStartMs(read, kinds, atMs)
-    const all = await readAllEvents(read, { kinds, toMs: atMs, ...(fromMs === undefined ? {} : { fromMs }) }, gridEventsReadMax)
-    if (gridWanted) return
-    gridFromMs.value = fromMs
-    gridCapped.value = all.capped
-    gridAtMs.value = atMs
-    slotGrid.value = buildSlotGrid(source.nodes.value, all.events, atMs)
+  function gridKinds(): string[] {
+    return isPbft.value ? [...slotGridKinds] : [...logGridKinds]
   }
 
   /** The grid can be carried forward to `atMs` (else it is read again). */
   function canFollow(grid: FollowedGrid, read: TraceReader, atMs: number): boolean {
-    return grid.reader === read && grid.fold.group === source.group.value && grid.nodesKey === nodesKey() && atMs >= grid.toMs && grid.eventsRead <= gridEventsKeptMax
+    return grid.reader === read && (grid.fold instanceof SlotGridFold) === isPbft.value && grid.fold.group === source.group.value && grid.nodesKey === nodesKey() && atMs >= grid.toMs && grid.eventsRead <= gridEventsKeptMax
   }
 
   /** Reads the recent past of `atMs` and folds it in slices (a seek, another group, or the first read); a newer position stops it. */
-  async function rebuildLogGrid(read: TraceReader, atMs: number): Promise<void> {
-    const kinds = [...logGridKinds]
+  async function rebuildGrid(read: TraceReader, atMs: number): Promise<void> {
+    const kinds = gridKinds()
     const fromMs = await gridStartMs(read, kinds, atMs)
     const all = await readAllEvents(read, { kinds, toMs: atMs, ...(fromMs === undefined ? {} : { fromMs }) }, gridEventsReadMax)
     if (gridWanted) return
-    const grid: FollowedGrid = { fold: new LogGridFold(source.nodes.value, source.group.value), reader: read, nodesKey: nodesKey(), fromMs, toMs: atMs, eventsRead: 0, frontier: new Map() }
+    const fold = isPbft.value ? new SlotGridFold(source.nodes.value) : new LogGridFold(source.nodes.value, source.group.value)
+    const grid: FollowedGrid = { fold, reader: read, nodesKey: nodesKey(), fromMs, toMs: atMs, eventsRead: 0, frontier: new Map() }
     if (!(await foldInSlices(grid, freshEvents(grid.frontier, all.events), () => gridWanted))) return
     // A capped read stopped short of atMs: the next read goes on from where it stopped.
     if (all.capped) grid.toMs = all.events[all.events.length - 1]?.t ?? grid.toMs
@@ -194,21 +188,30 @@ export function useReplay(source: ReplaySource) {
     gridAtMs.value = grid.toMs
     gridFromMs.value = fromMs
     gridCapped.value = all.capped
-    logGrid.value = grid.fold.model
-    triggerRef(logGrid)
+    showGrid(grid)
+  }
+
+  function showGrid(grid: FollowedGrid): void {
+    if (grid.fold instanceof SlotGridFold) {
+      slotGrid.value = grid.fold.model
+      triggerRef(slotGrid)
+    } else {
+      logGrid.value = grid.fold.model
+      triggerRef(logGrid)
+    }
   }
 
   /** Reads only what came since the last read (and the lines that landed late), and folds it. */
-  async function followLogGrid(grid: FollowedGrid, read: TraceReader, atMs: number): Promise<void> {
+  async function followGrid(grid: FollowedGrid, read: TraceReader, atMs: number): Promise<void> {
     const fromMs = followFromMs(grid)
-    const all = await readAllEvents(read, { kinds: [...logGridKinds], fromMs, toMs: atMs }, gridEventsReadMax)
-    if (all.capped) return rebuildLogGrid(read, atMs)
+    const all = await readAllEvents(read, { kinds: gridKinds(), fromMs, toMs: atMs }, gridEventsReadMax)
+    if (all.capped) return rebuildGrid(read, atMs)
     // Never stopped half way: the frontiers have moved past every event read.
     await foldInSlices(grid, freshEvents(grid.frontier, all.events), () => false)
     grid.toMs = atMs
     gridAtMs.value = atMs
     gridCapped.value = false
-    triggerRef(logGrid)
+    showGrid(grid)
     // Past its bounds, the next read starts a recent window afresh.
     if (grid.eventsRead > gridEventsKeptMax || grid.fold.entriesHeldMax() > gridEntriesKeptMax) followed = undefined
   }

@@ -8,12 +8,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, ref, type EffectScope } from 'vue'
 import { buildLogGrid, logGridKinds } from '../../../src-main/api/log-grid'
+import { buildSlotGrid, slotGridKinds } from '../../../src-main/api/slot-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 import type { TraceQuery } from '../../../src-main/api/lab-api'
 import { seededRandom, randomInt } from '../../../src-main/protocols/common/random'
 import { gridEntriesKeptMax, gridEventsReadMax, gridLateLinesMs, useReplay } from '../../../src-renderer/src/composables/useReplay'
 import { memoryTraceReader, type TraceReader } from '../../../src-renderer/src/replay/trace-source'
-import { ofGroup, randomLogTrace } from '../support/log-stream'
+import { ofGroup, randomLogTrace, randomSlotTrace } from '../support/log-stream'
 
 const nodes = ['A', 'B', 'C', 'D', 'E']
 const refreshMs = 1_000
@@ -27,10 +28,11 @@ interface Line {
 }
 
 /** A live trace file: each node's events in 50 ms batches, each batch landing 0..landsLateMsMax after it closed, in the node's order. */
-function liveFile(seed: number, groups: number): Line[] {
+function liveFile(seed: number, groups: number, pbft = false): Line[] {
   const random = seededRandom(seed, 'live-file')
   // Stretched to about 8 s of run so that the grid is refreshed a few times.
-  const events = randomLogTrace(seed, nodes, groups, 4_000).map((event) => ({ ...event, t: event.t * 4 }))
+  const trace = pbft ? randomSlotTrace(seed, nodes, 4_000) : randomLogTrace(seed, nodes, groups, 4_000)
+  const events = trace.map((event) => ({ ...event, t: event.t * 4 }))
   const lastWrittenMs = new Map<string, number>()
   const lines = events.map((event) => {
     const closedMs = (Math.floor(event.t / 50) + 1) * 50
@@ -44,19 +46,20 @@ function liveFile(seed: number, groups: number): Line[] {
 let scope: EffectScope | undefined
 afterEach(() => scope?.stop())
 
-async function followLive(seed: number, groups: number, group: number): Promise<void> {
-  const lines = liveFile(seed, groups)
+async function followLive(seed: number, groups: number, group: number, pbft = false): Promise<void> {
+  const lines = liveFile(seed, groups, pbft)
+  const kinds: readonly string[] = pbft ? slotGridKinds : logGridKinds
   const file: TraceEvent[] = []
   let gridEventsRead = 0
   const reader = ref<TraceReader>(async (query: TraceQuery) => {
     const window = await memoryTraceReader(file)(query)
-    if (query.kinds?.includes('append')) gridEventsRead += window.events.length
+    if (query.kinds?.includes(kinds[0]!)) gridEventsRead += window.events.length
     return window
   })
   const atMs = ref(0)
   const refresh = ref(0)
   scope = effectScope()
-  const model = scope.run(() => useReplay({ reader, nodes: ref(nodes), protocol: ref('raft'), refresh, atMs, group: ref(group), visible: ref(true) }))!
+  const model = scope.run(() => useReplay({ reader, nodes: ref(nodes), protocol: ref(pbft ? 'pbft' : 'raft'), refresh, atMs, group: ref(group), visible: ref(true) }))!
   const endMs = lines[lines.length - 1]!.writtenMs + refreshMs
   let written = 0
   for (let nowMs = refreshMs; nowMs <= endMs; nowMs += refreshMs) {
@@ -69,9 +72,10 @@ async function followLive(seed: number, groups: number, group: number): Promise<
     const where = `seed ${seed}, group ${group}, at ${nowMs} ms`
     const fromMs = model.gridFromMs.value ?? -Infinity
     const inWindow = file.filter((event) => event.t >= fromMs && event.t <= nowMs)
-    expect(model.logGrid.value, where).toEqual(buildLogGrid(nodes, ofGroup(inWindow, group), nowMs, group))
+    if (pbft) expect(model.slotGrid.value, where).toEqual(buildSlotGrid(nodes, inWindow, nowMs))
+    else expect(model.logGrid.value, where).toEqual(buildLogGrid(nodes, ofGroup(inWindow, group), nowMs, group))
     // What this refresh may read: the lines new since the last one, and those of the margin again.
-    const gridLines = (events: TraceEvent[]) => events.filter((event) => (logGridKinds as readonly string[]).includes(event.kind))
+    const gridLines = (events: TraceEvent[]) => events.filter((event) => kinds.includes(event.kind))
     const newLines = gridLines(file).length - gridLines(fileBefore).length
     const marginLines = gridLines(fileBefore).filter((event) => event.t >= nowMs - refreshMs - gridLateLinesMs).length
     expect(gridEventsRead - readBefore, where).toBeLessThanOrEqual(newLines + marginLines)
@@ -87,6 +91,10 @@ describe('the live log grid, refreshed as the trace grows', () => {
 
   it(`MultiRaft: the group shown, with its own commands' labels only (seed ${baseSeed + 1})`, async () => {
     await followLive(baseSeed + 1, 3, 1)
+  })
+
+  it(`PBFT: the slot grid, likewise (seed ${baseSeed + 2})`, async () => {
+    await followLive(baseSeed + 2, 1, 0, true)
   })
 })
 
