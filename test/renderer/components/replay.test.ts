@@ -73,7 +73,7 @@ describe('the replay panel of a PBFT run', () => {
     await wrapper.get('[data-testid=replay-scrub]').setValue('1000')
     await vi.waitFor(() => expect(wrapper.find('[data-testid=slot-grid] td[data-seq="2"]').exists()).toBe(false))
     expect(wrapper.get('[data-testid=slot-grid] tr[data-node=B] td[data-seq="1"]').attributes('data-phase')).toBe('executed')
-    // Forward again: the grid it has is carried on, not read whole.
+    // Forward again: the grid built at 1 s is carried on to 2.5 s.
     await wrapper.get('[data-testid=replay-scrub]').setValue('2500')
     await vi.waitFor(() => expect(wrapper.find('[data-testid=slot-grid] tr[data-node=C] td[data-seq="2"]').attributes('data-phase')).toBe('prepared'))
   })
