@@ -92,7 +92,7 @@ export function useReplay(source: ReplaySource) {
   let gridReading = false
   let gridWanted = false
   let gridTimer: ReturnType<typeof setTimeout> | undefined
-  /** The Raft grid shown, kept to be carried forward. */
+  /** The grid shown, kept to be carried forward. */
   let followed: FollowedGrid | undefined
 
   async function readTimeline(): Promise<void> {
