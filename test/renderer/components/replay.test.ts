@@ -52,3 +52,29 @@ describe('the replay panel of a stored run', () => {
     expect(wrapper.get('[data-testid=replay-node-A]').text()).toContain('leader')
   })
 })
+
+describe('the replay panel of a PBFT run', () => {
+  it('draws the slot grid at the scrubbed time: a slot executed by then, a later one not yet there', async () => {
+    const events: TraceEvent[] = [
+      { t: 100, node: 'A', kind: 'role', role: 'primary', term: 0 },
+      ...['A', 'B', 'C', 'D'].flatMap((node): TraceEvent[] => [
+        { t: 200, node, kind: 'slot', seq: 1, view: 0, phase: 'pre-prepared', digest: 'd1' },
+        { t: 300, node, kind: 'slot', seq: 1, view: 0, phase: 'executed' },
+        { t: 2_000, node, kind: 'slot', seq: 2, view: 0, phase: 'prepared' },
+      ]),
+    ]
+    const lab = setupLab()
+    const wrapper = lab.mount(ReplayPanel, {
+      props: { runId: 'run-pbft', reader: memoryTraceReader(events), nodes: ['A', 'B', 'C', 'D'], protocol: 'pbft', groups: 1, endMs: 3_000, live: false, refresh: 0, stored: true },
+    })
+    await flush()
+    await vi.waitFor(() => expect(wrapper.find('[data-testid=slot-grid] tr[data-node=D] td[data-seq="2"]').attributes('data-phase')).toBe('prepared'))
+    expect(wrapper.get('[data-testid=slot-grid] tr[data-node=A] td[data-seq="1"]').attributes('data-phase')).toBe('executed')
+    await wrapper.get('[data-testid=replay-scrub]').setValue('1000')
+    await vi.waitFor(() => expect(wrapper.find('[data-testid=slot-grid] td[data-seq="2"]').exists()).toBe(false))
+    expect(wrapper.get('[data-testid=slot-grid] tr[data-node=B] td[data-seq="1"]').attributes('data-phase')).toBe('executed')
+    // Forward again: the grid built at 1 s is carried on to 2.5 s.
+    await wrapper.get('[data-testid=replay-scrub]').setValue('2500')
+    await vi.waitFor(() => expect(wrapper.find('[data-testid=slot-grid] tr[data-node=C] td[data-seq="2"]').attributes('data-phase')).toBe('prepared'))
+  })
+})
