@@ -76,7 +76,9 @@ export function buildLogGrid(nodes: readonly string[], events: readonly TraceEve
   const logs: Record<string, NodeLog> = Object.fromEntries(nodes.map((node) => [node, emptyLog()]))
   // A command's label is traced at its leader only; every row shows it for the same (index, term).
   const ops = new Map<string, string>()
-  const sorted = events.filter((event) => event.t <= atMs && (logGridKinds as readonly string[]).includes(event.kind)).sort((a, b) => a.t - b.t)
+  // One group's events only: MultiRaft's groups number their entries alike, so (index, term) repeats across them.
+  const inGroup = (event: TraceEvent) => ('group' in event ? (event.group ?? 0) === group : group === 0)
+  const sorted = events.filter((event) => event.t <= atMs && (logGridKinds as readonly string[]).includes(event.kind) && inGroup(event)).sort((a, b) => a.t - b.t)
   for (const event of sorted) {
     if (event.kind === 'append' && event.ops)
       event.ops.forEach((op, offset) => {
@@ -86,7 +88,7 @@ export function buildLogGrid(nodes: readonly string[], events: readonly TraceEve
   }
   for (const event of sorted) {
     const log = logs[event.node]
-    if (log === undefined || !('group' in event ? (event.group ?? 0) === group : group === 0)) continue
+    if (log === undefined) continue
     switch (event.kind) {
       case 'append':
         applyAppend(log, event, ops)

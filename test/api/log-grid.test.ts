@@ -79,6 +79,15 @@ describe('the log grid, built from append / truncate / commit events', () => {
     expect(buildLogGrid(['A'], grouped, Infinity, 1).lastIndex).toBe(5)
     expect(buildLogGrid(['A'], grouped, Infinity, 0).logs.A!.entries.get(1)).toEqual({ term: 3 })
   })
+
+  it('MultiRaft: a group’s entries carry its own commands, not another group’s at the same index and term', () => {
+    const grouped: TraceEvent[] = [
+      { t: 1, node: 'A', kind: 'append', fromIndex: 1, toIndex: 1, runs: [[1, 1]], persistMs: 0, group: 0, ops: ['SET a=1'] },
+      { t: 2, node: 'A', kind: 'append', fromIndex: 1, toIndex: 1, runs: [[1, 1]], persistMs: 0, group: 1, ops: ['SET b=2'] },
+    ]
+    expect(buildLogGrid(['A'], grouped, Infinity, 0).logs.A!.entries.get(1)).toEqual({ term: 1, op: 'SET a=1' })
+    expect(buildLogGrid(['A'], grouped, Infinity, 1).logs.A!.entries.get(1)).toEqual({ term: 1, op: 'SET b=2' })
+  })
 })
 
 function indexes(columns: LogGridColumn[]): number[] {
