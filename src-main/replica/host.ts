@@ -124,6 +124,8 @@ export interface HostHooks {
    * of the snapshot waits for it (a snapshot held mid-write, to show that the node goes on meanwhile).
    */
   snapshotWriting?: (index: number) => Promise<void>
+  /** Tests: awaited before each background fdatasync starts (a sync held, to show what waits for it). */
+  syncStarting?: () => Promise<void>
 }
 
 interface PendingReply {
@@ -207,8 +209,12 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.recoveredRecords = recovery.records.length
     this.truncatedBytes = recovery.truncatedBytes
     this.wal.onStartOverStep = killAtStartOverStep(config.id)
+    const syncStarting = hooks.syncStarting
     this.syncs = new SyncPipeline(
-      { syncInBackground: (done) => this.wal.syncInBackground(done), syncNow: () => this.wal.sync() },
+      {
+        syncInBackground: (done) => (syncStarting ? void syncStarting().then(() => this.wal.syncInBackground(done)) : this.wal.syncInBackground(done)),
+        syncNow: () => this.wal.sync(),
+      },
       (error) =>
         // A disk that fails an fdatasync is a disk the replica cannot trust: stop loudly, as a failed synchronous one would.
         process.nextTick(() => {
@@ -422,7 +428,11 @@ export class ReplicaHost<M extends { type: string }, P> {
     // The transport admits the members at start and every peer learned since (membership changes);
     // the core decides what a message from outside its configuration means (thesis §4.1).
     if (!this.transport.admits(from) || !this.adapter.isMessage(message)) return false
-    this.stepAndSchedule({ kind: 'message', from, message })
+    // The cores count this node's own records as durable once a later input arrives (raft/core.ts:
+    // a leader counts its own entries in the commit quorum at once, since a follower's answer comes
+    // in a later step). With the fdatasync off the event loop that holds only if a peer's message
+    // waits for the records written before it came: an acknowledgement never outruns the leader's disk.
+    this.syncs.after(true, true, () => this.stepAndSchedule({ kind: 'message', from, message }))
     return true
   }
 
@@ -578,14 +588,15 @@ export class ReplicaHost<M extends { type: string }, P> {
     // rest once the records are durable (sync-pipeline.ts). One write serves every Ready of the
     // turn, and one fdatasync every turn written while the one before was in flight (group commit).
     const writeStartMs = this.now()
-    if (persist.length > 0) this.syncs.wrote()
+    const needsSync = mustSync && this.config.durability === 'fsync'
+    // Only records that must reach the disk are counted: what waits on them waits for an fdatasync.
+    if (persist.length > 0 && needsSync) this.syncs.wrote()
     this.writeRecords(persist, segmentAt)
     const early = persist.length > 0
     if (early) {
       for (const ready of batch) for (const outbound of ready.messages) if (outbound.leavesBefore !== undefined) this.transport.send(outbound.to, outbound.message)
       this.transport.flushWrites()
     }
-    const needsSync = mustSync && this.config.durability === 'fsync'
     // A quorum protocol's replies (PBFT) are computed from the core's state as the turn left it, so
     // its turns settle at once, one synchronous fdatasync each, as before; so does a slow-disk fault.
     const inBackground = this.adapter.replies === undefined && !this.wal.syncBlocks
