@@ -17,7 +17,7 @@ import { onStopSignal, signalExitCode } from '../lab/signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
 import type { PhaseRecord } from '../replica/phase-profile.js'
-import { raftVsPbftTable, type ProtocolRow } from '../lab/bench/protocol-table.js'
+import { cpuPerOpCell, raftVsPbftTable, replicaCpuPerOp, type CpuPerOp, type ProtocolRow } from '../lab/bench/protocol-table.js'
 import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
 interface Measured {
@@ -32,6 +32,8 @@ interface RaftRow extends Measured {
   clients: number
   durability: 'fsync' | 'none'
   runs: number
+  /** Ours only: the replicas' CPU per operation (an etcd row has none). */
+  cpuPerOp?: CpuPerOp
 }
 
 interface Ratio {
@@ -109,7 +111,7 @@ async function benchRaft(args: BenchArgs): Promise<number> {
               theirs.push({ throughput: reference.throughput, p50Ms: reference.latencyMs.p50, p99Ms: reference.latencyMs.p99 })
             }
           }
-          const row: RaftRow = { system: labSystem, nodes, clients, durability, runs: args.runs, ...medians(ours) }
+          const row: RaftRow = { system: labSystem, nodes, clients, durability, runs: args.runs, ...medians(ours), cpuPerOp: replicaCpuPerOp(ours) }
           rows.push(row)
           if (!args.json) process.stderr.write(`  ${describeRow(row)}\n`)
           if (etcd) {
@@ -163,9 +165,12 @@ function raftTable(rows: RaftRow[], ratios: Ratio[], args: BenchArgs, loadBefore
     `Raft on real processes: writes only, 16-byte values, 1,000 keys, ${args.warmupMs / 1000} s warm-up, ${args.durationMs / 1000} s per run, median of ${args.runs}`,
     `${os.cpus()[0]?.model ?? 'unknown CPU'}; ${loadBefore} before, ${loadAfter.replace(/ on \d+ cores$/, '')} after`,
     '',
-    '| system | nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) |',
-    '|---|---:|---:|---|---:|---:|---:|',
-    ...rows.map((row) => `| ${row.system} | ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
+    '| system | nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) | replica CPU ms/op (all / busiest) |',
+    '|---|---:|---:|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.system} | ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.system === labSystem ? cpuPerOpCell(row.cpuPerOp) : ''} |`,
+    ),
   ]
   if (ratios.length > 0) {
     lines.push(
@@ -206,14 +211,15 @@ async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
               ...medians(summaries),
               messagesPerOp: round2(perOp((summary) => summary.messages.total)),
               bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
+              cpuPerOp: replicaCpuPerOp(summaries),
             }
             rows.push(row)
-            if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients ${durability}: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+            if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients ${durability}: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms, replica CPU ms/op ${cpuPerOpCell(row.cpuPerOp)} (all / busiest)\n`)
           }
   })
   const heading =
     `Raft vs PBFT on real processes (writes only, ${durabilities.join(' and ')}, ${durationMs / 1000} s per run after ${warmupMs / 1000} s of warm-up, median of ${args.runs}; ` +
-    `ratios against Raft of the same durability); ${loadLine()}`
+    `ratios against Raft of the same durability; replica CPU: user + system ms per acknowledged operation over the measured window, all replicas summed / the busiest one); ${loadLine()}`
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else process.stdout.write(raftVsPbftTable(rows, heading))
   return 0
