@@ -31,6 +31,7 @@ export interface BenchArgs {
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
   raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync and none (each against Raft of its own)
+                (--nodes 3 or 4: the f = 1 pair only; 5 or 7: the f = 2 pair)
   raft-vs-parallel-raft
                 Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links, on
                 links that lose 5% and jitter by 20 ms, and on a jittery disk (0..10 ms more per

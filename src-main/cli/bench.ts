@@ -17,7 +17,7 @@ import { onStopSignal, signalExitCode } from '../lab/signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
 import type { PhaseRecord } from '../replica/phase-profile.js'
-import { cpuPerOpCell, raftVsPbftTable, replicaCpuPerOp, type CpuPerOp, type ProtocolRow } from '../lab/bench/protocol-table.js'
+import { cpuPerOpCell, raftPbftPairs, raftVsPbftTable, replicaCpuPerOp, type CpuPerOp, type ProtocolRow } from '../lab/bench/protocol-table.js'
 import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
 interface Measured {
@@ -196,8 +196,13 @@ async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
   const rows: ProtocolRow[] = []
   const { durationMs, warmupMs } = args
   const durabilities = args.durability ?? (['fsync', 'none'] as const)
+  const pairs = raftPbftPairs(args.nodes)
+  if (pairs.length === 0) {
+    process.stderr.write(`bench: raft-vs-pbft compares Raft 3 with PBFT 4 and Raft 5 with PBFT 7; --nodes ${args.nodes?.join(',')} names neither\n`)
+    return 2
+  }
   await inScratchRunsDir(async (runsDir) => {
-    for (const [raftNodes, pbftNodes] of [[3, 4], [5, 7]] as const)
+    for (const [raftNodes, pbftNodes] of pairs)
       for (const clients of args.clients ?? (args.runs === 1 && durationMs <= 1000 ? [1, 16] : [1, 16, 64]))
         for (const durability of durabilities)
           for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {

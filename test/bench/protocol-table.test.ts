@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { raftRowBeside, raftVsPbftTable, replicaCpuPerOp, type ProtocolRow } from '../../src-main/lab/bench/protocol-table.js'
+import { raftPbftPairs, raftRowBeside, raftVsPbftTable, replicaCpuPerOp, type ProtocolRow } from '../../src-main/lab/bench/protocol-table.js'
 
 function row(protocol: ProtocolRow['protocol'], nodes: number, durability: ProtocolRow['durability'], p50Ms: number, throughput: number): ProtocolRow {
   return { protocol, nodes, clients: 1, durability, throughput, p50Ms, p99Ms: p50Ms * 3, messagesPerOp: 10, bytesPerOp: 1000 }
@@ -47,5 +47,14 @@ describe('replica CPU per operation', () => {
   it('prints all replicas then the busiest', () => {
     const table = raftVsPbftTable([{ ...row('raft', 3, 'none', 0.5, 1600), cpuPerOp: { allMs: 1.2346, busiestMs: 0.5 } }], 'heading')
     expect(table).toContain('| 10 | 1000 |  |  | 1.235 / 0.500 |')
+  })
+})
+
+describe('raft-vs-pbft sizes', () => {
+  it('measures both pairs, or the pair --nodes names by either size', () => {
+    expect(raftPbftPairs()).toEqual([[3, 4], [5, 7]])
+    expect(raftPbftPairs([3])).toEqual([[3, 4]])
+    expect(raftPbftPairs([7])).toEqual([[5, 7]])
+    expect(raftPbftPairs([9])).toEqual([])
   })
 })

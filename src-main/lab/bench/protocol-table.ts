@@ -60,6 +60,12 @@ function median(values: readonly number[]): number {
 /** Raft's size beside each PBFT size: both tolerate the same number of crashed nodes (f = 1, 2). */
 export const raftNodesBesidePbft: Readonly<Record<number, number>> = { 4: 3, 7: 5 }
 
+/** The (Raft, PBFT) sizes a raft-vs-pbft run measures: all, or those where `--nodes` names either size (3 or 4: the f = 1 pair). */
+export function raftPbftPairs(nodes?: readonly number[]): [raftNodes: number, pbftNodes: number][] {
+  const pairs = Object.entries(raftNodesBesidePbft).map(([pbft, raft]) => [raft, Number(pbft)] as [number, number])
+  return nodes === undefined ? pairs : pairs.filter(([raft, pbft]) => nodes.includes(raft) || nodes.includes(pbft))
+}
+
 /** The Raft row a PBFT row is held against: same f, clients and durability. */
 export function raftRowBeside(rows: readonly ProtocolRow[], pbft: ProtocolRow): ProtocolRow | undefined {
   const raftNodes = raftNodesBesidePbft[pbft.nodes]
