@@ -3,7 +3,7 @@
  */
 import { parseDurationMs } from '../api/duration-text.js'
 
-export const benchSuites = ['raft', 'raft-vs-pbft', 'raft-vs-parallel-raft', 'multiraft', 'checker', 'profile'] as const
+export const benchSuites = ['raft', 'raft-vs-pbft', 'raft-vs-parallel-raft', 'multiraft', 'checker', 'profile', 'pbft-core'] as const
 export type BenchSuite = (typeof benchSuites)[number]
 export const referenceSystems = ['etcd'] as const
 export type ReferenceSystem = (typeof referenceSystems)[number]
@@ -43,6 +43,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
   profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency
                 split into client hop, batching, persist, replicate, apply wait, apply, reply hop
                 from the leader's own timestamps; medians (first value of each list option)
+  pbft-core     PBFT's cores alone in one process (4 and 7 replicas, or --nodes), one writer,
+                messages through the wire's frames: CPU per operation of the protocol itself,
+                without sockets, WAL or trace; steady under load, unlike a real run's
 options:
   --quick               1 run of 1 s per configuration (default: 3 runs of 4 s)
   --runs N              runs per configuration (the tables show medians)

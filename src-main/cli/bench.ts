@@ -17,6 +17,7 @@ import { onStopSignal, signalExitCode } from '../lab/signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
 import type { PhaseRecord } from '../replica/phase-profile.js'
+import type { PbftCoreCpu } from '../lab/bench/pbft-core.js'
 import { cpuPerOpCell, raftPbftPairs, raftVsPbftTable, replicaCpuPerOp, type CpuPerOp, type ProtocolRow } from '../lab/bench/protocol-table.js'
 import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
@@ -69,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
       return benchMultiRaft(args)
     case 'profile':
       return benchProfile(args)
+    case 'pbft-core':
+      return benchPbftCore(args)
   }
 }
 
@@ -372,6 +375,39 @@ async function benchMultiRaft(args: BenchArgs): Promise<number> {
 }
 
 /** One configuration, one run, its leader's phase records joined with the history (lab/bench/profile.ts). */
+/** Writes each pbft-core run measures, after its warm-up writes (one checkpoint interval's worth and more). */
+const pbftCoreOps = 2000
+const pbftCoreWarmupOps = 200
+
+async function benchPbftCore(args: BenchArgs): Promise<number> {
+  const { measurePbftCoreCpu } = await import('../lab/bench/pbft-core.js')
+  const rows: PbftCoreCpu[] = []
+  const loadBefore = loadLine()
+  for (const replicas of args.nodes ?? [4, 7]) {
+    if (replicas < 4) {
+      process.stderr.write(`bench: pbft-core needs at least 4 replicas (n >= 3f+1, f >= 1), got --nodes ${replicas}\n`)
+      return 2
+    }
+    const runs = Array.from({ length: args.runs }, () => measurePbftCoreCpu({ replicas, ops: pbftCoreOps, warmupOps: pbftCoreWarmupOps }))
+    const row = { ...runs[0]!, cpuMsPerOp: median(runs.map((run) => run.cpuMsPerOp)) }
+    rows.push(row)
+    if (!args.json) process.stderr.write(`  ${replicas} replicas: ${row.cpuMsPerOp.toFixed(3)} ms CPU per write (all cores), ${row.messagesPerOp.toFixed(1)} messages\n`)
+  }
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ rows, load: { before: loadBefore, after: loadLine() } }, null, 2)}\n`)
+    return 0
+  }
+  const lines = [
+    `PBFT cores alone, one process, one writer, ${pbftCoreOps} writes after ${pbftCoreWarmupOps}, median of ${args.runs}; ${loadBefore} before, ${loadLine().replace(/ on \d+ cores$/, '')} after`,
+    '',
+    '| replicas | CPU ms per write (all cores) | CPU ms per write per replica | messages per write |',
+    '|---:|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.replicas} | ${row.cpuMsPerOp.toFixed(3)} | ${(row.cpuMsPerOp / row.replicas).toFixed(3)} | ${row.messagesPerOp.toFixed(1)} |`),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+  return 0
+}
+
 async function benchProfile(args: BenchArgs): Promise<number> {
   const { phaseBreakdown, phaseMeaning } = await import('../lab/bench/profile.js')
   const { phaseProfileDirVariable } = await import('../replica/phase-profile.js')
