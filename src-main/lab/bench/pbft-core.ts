@@ -8,7 +8,7 @@
  * second share the same timers and batches).
  */
 import { PbftCore } from '../../protocols/pbft/core.js'
-import { tentativeReplies, committedReaderOf } from '../../protocols/pbft/tentative.js'
+import { committedReaderOf, hasTentativeWork, tentativeReplies } from '../../protocols/pbft/tentative.js'
 import type { PbftMessage, PbftReady } from '../../protocols/pbft/types.js'
 import type { NodeId } from '../../protocols/types.js'
 import { KeyValueStore } from '../../kv/store.js'
@@ -45,7 +45,8 @@ export function measurePbftCoreCpu(options: { replicas: number; ops: number; war
     for (const { to, message } of ready.messages) queue.push({ from: id, to, frame: encodeFrame(message) })
     messages += ready.messages.length
     for (const entry of ready.applied) core.reply(entry, store.apply(entry.index, entry.term, entry.command))
-    tentativeReplies(core, [ready], committedReaderOf(store))
+    // As the replica does (adapters.ts: the turn's replies wait for tentative work only when there is some).
+    if (hasTentativeWork(ready)) tentativeReplies(core, [ready], committedReaderOf(store))
   }
   const write = () => {
     requestSeq += 1

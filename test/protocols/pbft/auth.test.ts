@@ -10,7 +10,7 @@ import { canonicalBytes } from '../../../src-main/protocols/pbft/canonical.js'
 import { validatePbftConfig } from '../../../src-main/protocols/pbft/config.js'
 import { PbftCore } from '../../../src-main/protocols/pbft/core.js'
 import { nodeCrypto, sha256Digest } from '../../../src-main/replica/node-crypto.js'
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import type { PbftMessage, Prepare } from '../../../src-main/protocols/pbft/types.js'
 import { Cluster, put } from './harness.js'
 
@@ -53,6 +53,19 @@ describe('PBFT authenticators', () => {
     // Only a pre-prepare's batch is left to its digest: another message's field named batch is covered.
     const other = { type: 'Status', batch: 7, replica: 'C', auth: ['x'] } as unknown as PbftMessage
     expect(text(canonicalBytes(other))).toBe('{"batch":7,"replica":"C","type":"Status"}')
+  })
+
+  it('MAC with HMAC-SHA256 under the pair key, over the direction and the bytes, whichever way and how often asked', () => {
+    const crypto = nodeCrypto('secret', members)
+    const bytes = new TextEncoder().encode('{"seq":1}')
+    const pairKey = createHmac('sha256', 'secret').update('pbft-pair\u0000A\u0000B').digest()
+    const expected = (from: string, to: string) => createHmac('sha256', pairKey).update(`${from}>${to}\u0000`).update(bytes).digest('base64')
+    for (let round = 0; round < 2; round += 1) {
+      expect(crypto.mac('A', 'B', bytes)).toBe(expected('A', 'B'))
+      expect(crypto.mac('B', 'A', bytes)).toBe(expected('B', 'A'))
+    }
+    expect(crypto.verify('A', 'B', bytes, expected('A', 'B'))).toBe(true)
+    expect(crypto.verify('B', 'A', bytes, expected('A', 'B'))).toBe(false)
   })
 
   it('digest with SHA-256 in base64, the same bytes as createHash gives', () => {
