@@ -193,8 +193,18 @@ export interface RunSummary {
   latencyBreakdownNote?: string
   /** latencyBreakdownNote as values, for a Korean report (latencyBreakdownNoteKo); absent in older runs. */
   latencyBreakdownFacts?: LatencyBreakdownFacts
+  /** Each replica's CPU time over the measured window (lab/replica-cpu.ts); absent in runs recorded before it. */
+  replicaCpu?: ReplicaCpu
   verdict?: Verdict
   runDir: string
   completed: boolean
   error?: string
+}
+
+/** Replicas' CPU time (user + system) over a run's measured window: per operation, what a protocol costs whatever else the machine runs. */
+export interface ReplicaCpu {
+  /** CPU ms per replica, for those with a figure. */
+  measuredMs: Record<string, number>
+  /** Replicas without a figure, and why (a restart inside the window, a status missing at one end). */
+  unknown?: Record<string, string>
 }

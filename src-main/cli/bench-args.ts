@@ -3,7 +3,7 @@
  */
 import { parseDurationMs } from '../api/duration-text.js'
 
-export const benchSuites = ['raft', 'raft-vs-pbft', 'raft-vs-parallel-raft', 'multiraft', 'checker', 'profile'] as const
+export const benchSuites = ['raft', 'raft-vs-pbft', 'raft-vs-parallel-raft', 'multiraft', 'checker', 'profile', 'pbft-core'] as const
 export type BenchSuite = (typeof benchSuites)[number]
 export const referenceSystems = ['etcd'] as const
 export type ReferenceSystem = (typeof referenceSystems)[number]
@@ -36,6 +36,7 @@ export type BenchProfileProtocol = (typeof benchProfileProtocols)[number]
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
   raft-vs-pbft  Raft (3, 5) against PBFT (4, 7), fsync and none (each against Raft of its own)
+                (--nodes 3 or 4: the f = 1 pair only; 5 or 7: the f = 2 pair)
   raft-vs-parallel-raft
                 Raft against ParallelRaft, 3 nodes, fsync, 16/64 writers, on clean links, on
                 links that lose 5% and jitter by 20 ms, and on a jittery disk (0..10 ms more per
@@ -49,6 +50,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
                 from the leader's own timestamps; medians (first value of each list option);
                 --protocol pbft: one PBFT configuration (default 4 replicas) split into request,
                 pre-prepare, prepare quorum, commit quorum, execute, replies from the run's trace
+  pbft-core     PBFT's cores alone in one process (4 and 7 replicas, or --nodes), one writer,
+                messages through the wire's frames: CPU per operation of the protocol itself,
+                without sockets, WAL or trace; steady under load, unlike a real run's
 options:
   --quick               1 run of 1 s per configuration (default: 3 runs of 4 s)
   --runs N              runs per configuration (the tables show medians)

@@ -17,7 +17,8 @@ import { onStopSignal, signalExitCode } from '../lab/signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { findEtcd } from '../lab/bench/etcd.js'
 import type { PhaseRecord } from '../replica/phase-profile.js'
-import { raftVsPbftTable, type ProtocolRow } from '../lab/bench/protocol-table.js'
+import type { PbftCoreCpu } from '../lab/bench/pbft-core.js'
+import { cpuPerOpCell, raftPbftPairs, raftVsPbftTable, replicaCpuPerOp, type CpuPerOp, type ProtocolRow } from '../lab/bench/protocol-table.js'
 import { benchExperiment as benchExperimentOf, benchRunOptions, type BenchShape } from '../lab/bench/shape.js'
 
 interface Measured {
@@ -32,6 +33,8 @@ interface RaftRow extends Measured {
   clients: number
   durability: 'fsync' | 'none'
   runs: number
+  /** Ours only: the replicas' CPU per operation (an etcd row has none). */
+  cpuPerOp?: CpuPerOp
 }
 
 interface Ratio {
@@ -67,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
       return benchMultiRaft(args)
     case 'profile':
       return benchProfile(args)
+    case 'pbft-core':
+      return benchPbftCore(args)
   }
 }
 
@@ -109,7 +114,7 @@ async function benchRaft(args: BenchArgs): Promise<number> {
               theirs.push({ throughput: reference.throughput, p50Ms: reference.latencyMs.p50, p99Ms: reference.latencyMs.p99 })
             }
           }
-          const row: RaftRow = { system: labSystem, nodes, clients, durability, runs: args.runs, ...medians(ours) }
+          const row: RaftRow = { system: labSystem, nodes, clients, durability, runs: args.runs, ...medians(ours), cpuPerOp: replicaCpuPerOp(ours) }
           rows.push(row)
           if (!args.json) process.stderr.write(`  ${describeRow(row)}\n`)
           if (etcd) {
@@ -163,9 +168,12 @@ function raftTable(rows: RaftRow[], ratios: Ratio[], args: BenchArgs, loadBefore
     `Raft on real processes: writes only, 16-byte values, 1,000 keys, ${args.warmupMs / 1000} s warm-up, ${args.durationMs / 1000} s per run, median of ${args.runs}`,
     `${os.cpus()[0]?.model ?? 'unknown CPU'}; ${loadBefore} before, ${loadAfter.replace(/ on \d+ cores$/, '')} after`,
     '',
-    '| system | nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) |',
-    '|---|---:|---:|---|---:|---:|---:|',
-    ...rows.map((row) => `| ${row.system} | ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
+    '| system | nodes | clients | durability | throughput (ops/s) | p50 (ms) | p99 (ms) | replica CPU ms/op (all / busiest) |',
+    '|---|---:|---:|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.system} | ${row.nodes} | ${row.clients} | ${row.durability} | ${row.throughput.toFixed(0)} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.system === labSystem ? cpuPerOpCell(row.cpuPerOp) : ''} |`,
+    ),
   ]
   if (ratios.length > 0) {
     lines.push(
@@ -191,8 +199,13 @@ async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
   const rows: ProtocolRow[] = []
   const { durationMs, warmupMs } = args
   const durabilities = args.durability ?? (['fsync', 'none'] as const)
+  const pairs = raftPbftPairs(args.nodes)
+  if (pairs.length === 0) {
+    process.stderr.write(`bench: raft-vs-pbft compares Raft 3 with PBFT 4 and Raft 5 with PBFT 7; --nodes ${args.nodes?.join(',')} names neither\n`)
+    return 2
+  }
   await inScratchRunsDir(async (runsDir) => {
-    for (const [raftNodes, pbftNodes] of [[3, 4], [5, 7]] as const)
+    for (const [raftNodes, pbftNodes] of pairs)
       for (const clients of args.clients ?? (args.runs === 1 && durationMs <= 1000 ? [1, 16] : [1, 16, 64]))
         for (const durability of durabilities)
           for (const [protocol, nodes] of [['raft', raftNodes], ['pbft', pbftNodes]] as const) {
@@ -206,14 +219,15 @@ async function benchRaftVsPbft(args: BenchArgs): Promise<number> {
               ...medians(summaries),
               messagesPerOp: round2(perOp((summary) => summary.messages.total)),
               bytesPerOp: Math.round(perOp((summary) => summary.messages.bytes)),
+              cpuPerOp: replicaCpuPerOp(summaries),
             }
             rows.push(row)
-            if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients ${durability}: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+            if (!args.json) process.stderr.write(`  ${protocol} ${nodes} nodes ${clients} clients ${durability}: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms, replica CPU ms/op ${cpuPerOpCell(row.cpuPerOp)} (all / busiest)\n`)
           }
   })
   const heading =
     `Raft vs PBFT on real processes (writes only, ${durabilities.join(' and ')}, ${durationMs / 1000} s per run after ${warmupMs / 1000} s of warm-up, median of ${args.runs}; ` +
-    `ratios against Raft of the same durability); ${loadLine()}`
+    `ratios against Raft of the same durability; replica CPU: user + system ms per acknowledged operation over the measured window, all replicas summed / the busiest one); ${loadLine()}`
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
   else process.stdout.write(raftVsPbftTable(rows, heading))
   return 0
@@ -361,6 +375,39 @@ async function benchMultiRaft(args: BenchArgs): Promise<number> {
 }
 
 /** One configuration, one run, its leader's phase records joined with the history (lab/bench/profile.ts). */
+/** Writes each pbft-core run measures, after its warm-up writes (one checkpoint interval's worth and more). */
+const pbftCoreOps = 2000
+const pbftCoreWarmupOps = 200
+
+async function benchPbftCore(args: BenchArgs): Promise<number> {
+  const { measurePbftCoreCpu } = await import('../lab/bench/pbft-core.js')
+  const rows: PbftCoreCpu[] = []
+  const loadBefore = loadLine()
+  for (const replicas of args.nodes ?? [4, 7]) {
+    if (replicas < 4) {
+      process.stderr.write(`bench: pbft-core needs at least 4 replicas (n >= 3f+1, f >= 1), got --nodes ${replicas}\n`)
+      return 2
+    }
+    const runs = Array.from({ length: args.runs }, () => measurePbftCoreCpu({ replicas, ops: pbftCoreOps, warmupOps: pbftCoreWarmupOps }))
+    const row = { ...runs[0]!, cpuMsPerOp: median(runs.map((run) => run.cpuMsPerOp)) }
+    rows.push(row)
+    if (!args.json) process.stderr.write(`  ${replicas} replicas: ${row.cpuMsPerOp.toFixed(3)} ms CPU per write (all cores), ${row.messagesPerOp.toFixed(1)} messages\n`)
+  }
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ rows, load: { before: loadBefore, after: loadLine() } }, null, 2)}\n`)
+    return 0
+  }
+  const lines = [
+    `PBFT cores alone, one process, one writer, ${pbftCoreOps} writes after ${pbftCoreWarmupOps}, median of ${args.runs}; ${loadBefore} before, ${loadLine().replace(/ on \d+ cores$/, '')} after`,
+    '',
+    '| replicas | CPU ms per write (all cores) | CPU ms per write per replica | messages per write |',
+    '|---:|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.replicas} | ${row.cpuMsPerOp.toFixed(3)} | ${(row.cpuMsPerOp / row.replicas).toFixed(3)} | ${row.messagesPerOp.toFixed(1)} |`),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+  return 0
+}
+
 async function benchProfile(args: BenchArgs): Promise<number> {
   if (args.protocol === 'pbft') return benchProfilePbft(args)
   const { phaseBreakdown, phaseMeaning } = await import('../lab/bench/profile.js')

@@ -40,6 +40,7 @@ import { childProcessEnv, nodeBundle } from './paths.js'
 import { Guardian } from './guardian-client.js'
 import { errorLine, logSize, readLogFrom } from './exit-reason.js'
 import { finalReadKeysMax, type WorkloadConfig, type WorkloadReport, type WorkloadStats } from './workload/protocol.js'
+import { ReplicaCpuMeter } from './replica-cpu.js'
 
 /**
  * Extra time the workload gets beyond its warm-up and duration (operations still in flight, final
@@ -88,6 +89,7 @@ export class ExperimentRun {
   /** trace.ndjson's index by time, as written (readTrace reads windows through it; stored as trace.index.json). */
   private readonly traceIndex = new TraceIndexBuilder()
   private readonly messageTotals = new Map<string, { pidCounters: ReplicaStatus | undefined; carried: { messages: number; bytes: number; byType: Record<string, number> } }>()
+  private readonly replicaCpu = new ReplicaCpuMeter()
   private cluster?: Cluster
   private faults?: FaultInjector
   private workload?: ChildProcess
@@ -518,6 +520,7 @@ export class ExperimentRun {
   private onReplicaEvents(node: string, events: TraceEvent[], status: ReplicaStatus): void {
     this.frames.setStatus(node, status)
     this.countMessages(node, status)
+    if (status.cpuMs !== undefined) this.replicaCpu.record(node, this.now(), status.cpuMs)
     this.onEvents(events)
     this.traceMembers(node, status)
     this.faults?.observe(events)
@@ -675,6 +678,7 @@ export class ExperimentRun {
         leaders: [...new Set(group.tenures.map((tenure) => tenure.node))],
       })),
       messages,
+      replicaCpu: stats ? this.replicaCpu.measured(startMs, endMs) : undefined,
       // In time order, as readers (fault windows, time without a leader after each) expect; records are
       // written as faults settle, and a restart settles only once its replica is up.
       faults: [...(this.faults?.injected ?? [])].sort((a, b) => a.atMs - b.atMs),

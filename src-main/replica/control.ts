@@ -47,6 +47,8 @@ export interface ReplicaStatus extends CoreStatus {
   snapshotIndex: number
   /** MultiRaft: the index each group's latest snapshot covers (snapshotIndex is group 0's). */
   groupSnapshotIndexes?: number[]
+  /** process.cpuUsage() user + system, ms since this process started (set where the status is shipped). */
+  cpuMs?: number
   /** Raft: the configuration in force at this node (membership changes); absent where the membership is fixed. */
   configuration?: MembershipView
 }

@@ -8,7 +8,7 @@ import { parseReplicaArgs, readSecretFile, replicaSecretSchema, type ReplicaConf
 import { ReplicaHost } from './host.js'
 import { adapterFor } from './adapters.js'
 import { WalCorruptError } from './wal.js'
-import { eventBatchMs, eventBufferMax, finalSampleKeysMax, replicaExitCodes, type ControlReport, type ControlRequest } from './control.js'
+import { eventBatchMs, eventBufferMax, finalSampleKeysMax, replicaExitCodes, type ControlReport, type ControlRequest, type ReplicaStatus } from './control.js'
 import type { TraceEvent } from '../api/trace.js'
 
 function main(): void {
@@ -97,7 +97,7 @@ function createHost(config: ReplicaConfig, controlled: boolean, report: Report):
 function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report: Report): void {
   const shipEvents = () => {
     host.writeProfile()
-    report({ type: 'events', node: config.id, events: buffer.take(host.now(), config.id), status: host.status() })
+    report({ type: 'events', node: config.id, events: buffer.take(host.now(), config.id), status: statusWithCpu(host) })
   }
   host.start().then(
     ({ peerPort, clientPort }) => {
@@ -167,7 +167,7 @@ function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report
                 host.allStores.length > 1
                   ? host.allStores.map((store, group) => ({ group, appliedIndex: store.appliedIndex, hash: store.applyHash, kvDigest: store.digest(), keys: store.size }))
                   : undefined,
-              status: host.status(),
+              status: statusWithCpu(host),
               messages: host.messageStats(),
             },
           })
@@ -186,6 +186,12 @@ function serve(host: AnyHost, config: ReplicaConfig, controlled: boolean, report
     host.stop()
     process.exit(0)
   })
+}
+
+/** The status with this process's CPU time so far: the lab divides it by the operations of a run's measured window. */
+function statusWithCpu(host: AnyHost): ReplicaStatus {
+  const { user, system } = process.cpuUsage()
+  return { ...host.status(), cpuMs: (user + system) / 1000 }
 }
 
 function logStandalone(config: ReplicaConfig, event: TraceEvent): void {

@@ -35,13 +35,14 @@ function stableArray(items: unknown[]): string {
   return text + ']'
 }
 
-function stableObject(object: Record<string, unknown>): string {
+/** `omitted`: keys left out as if undefined (a message's authenticator), so no copy of the object is made without them. */
+function stableObject(object: Record<string, unknown>, omitted?: ReadonlySet<string>): string {
   const keys = Object.keys(object).sort()
   let text = '{'
   let first = true
   for (const key of keys) {
     const item = object[key]
-    if (item === undefined) continue
+    if (item === undefined || omitted?.has(key)) continue
     text += (first ? '' : ',') + JSON.stringify(key) + ':' + stableJson(item)
     first = false
   }
@@ -54,13 +55,12 @@ function stableObject(object: Record<string, unknown>): string {
  * cheap; receivers recompute the digest).
  */
 export function canonicalBytes(message: Unsigned | PbftMessage): Uint8Array {
-  const { auth: _auth, ...rest } = message as PbftMessage
-  if (rest.type === 'PrePrepare') {
-    const { batch: _batch, ...header } = rest
-    return encoder.encode(stableJson(header))
-  }
-  return encoder.encode(stableJson(rest))
+  const omitted = message.type === 'PrePrepare' ? prePrepareUnsigned : unsigned
+  return encoder.encode(stableObject(message as unknown as Record<string, unknown>, omitted))
 }
+
+const unsigned: ReadonlySet<string> = new Set(['auth'])
+const prePrepareUnsigned: ReadonlySet<string> = new Set(['auth', 'batch'])
 
 /** A result's digest as a digest reply carries it (TOCS §5.1.1); `digest` is PbftCrypto's. */
 export function resultDigestOf(digest: (bytes: Uint8Array) => string, result: CommandResult): string {

@@ -22,6 +22,7 @@ export interface InvariantState {
   chain: string
   newView: NewView | undefined
   ownViewChange: ViewChange | undefined
+  /** The slots to check: the whole window, or after a step that moved neither the view nor the water marks, the slots it touched (see PbftCore.assertInvariants). */
   slots: Iterable<Slot>
   seqNext: number
   retainedLastExecuted: boolean
@@ -35,6 +36,7 @@ export interface InvariantState {
 
 export interface InvariantBaseline {
   view: number
+  viewChanging: boolean
   lastExecuted: number
   chain: string
   stableSeq: number

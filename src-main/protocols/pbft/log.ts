@@ -28,11 +28,26 @@ export interface Slot {
 
 export class MessageLog {
   private readonly slots = new Map<number, Slot>()
+  /** Sequence numbers of the slots handed out since takeTouched: the only slots a step can have changed through the log. */
+  private touched = new Set<number>()
 
   constructor(private readonly logWindowMax: number) {}
 
   get(seq: number): Slot | undefined {
-    return this.slots.get(seq)
+    const slot = this.slots.get(seq)
+    if (slot) this.touched.add(seq)
+    return slot
+  }
+
+  /** The slots handed out by get and getOrCreate since the last call (those still in the log). */
+  takeTouched(): Slot[] {
+    const slots: Slot[] = []
+    for (const seq of this.touched) {
+      const slot = this.slots.get(seq)
+      if (slot) slots.push(slot)
+    }
+    this.touched = new Set()
+    return slots
   }
 
   /** Callers check the water marks first; the assertion catches one that did not. */
@@ -45,6 +60,7 @@ export class MessageLog {
       slot = emptySlot(seq, view)
       this.slots.set(seq, slot)
     }
+    this.touched.add(seq)
     if (slot.view !== view) throw new Error(`pbft invariant: slot ${seq} is for view ${slot.view}, not ${view}`)
     return slot
   }

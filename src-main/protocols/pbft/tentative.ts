@@ -153,7 +153,7 @@ export function tentativeReplies(core: PbftCore, readies: readonly PbftReady[], 
   }
   const lastDrop = readies.findLastIndex((ready) => ready.tentativeDropped)
   if (lastDrop >= 0) state.drop()
-  const committedSeq = core.status().lastExecuted
+  const committedSeq = core.lastExecutedSeq
   state.committedThrough(committedSeq)
   const replies: TentativeAnswer[] = []
   for (const ready of readies.slice(Math.max(0, lastDrop))) {

@@ -73,4 +73,22 @@ describe('PBFT asserts its invariants after every step', () => {
     core.log.resetForView(2)
     expect(tick(cluster.core('R3'))).toThrow(/in view 2 with the new-view of view 0/)
   })
+
+  it('a message step checks the slots it touched at once, and a tick checks the whole window', () => {
+    // Checking every slot of the window after every message cost O(window) per message; a slot
+    // only changes when a step reaches it through the log, so a message step checks those and a
+    // tick (every few ms on a replica) sweeps the rest: a slot broken another way is caught
+    // within one tick.
+    const { cluster, inside } = healthy()
+    inside('R1').log.slots.set(6, emptySlot(6, 7))
+    cluster.request('bob', 1, put('y', '1'), ['R0'])
+    // Slot 2's pre-prepare, prepares and commits reach R1: none of them touches slot 6.
+    expect(() => cluster.deliverAll()).not.toThrow()
+    expect(cluster.executedSeq('R1')).toBe(2)
+    expect(tick(cluster.core('R1'))).toThrow(/slot 6: belongs to view 7, not 0/)
+    // A message that reaches a broken slot stops the replica on that step.
+    const slot = inside('R2').log.slots.get(1)
+    slot.prepared = false
+    expect(() => cluster.step('R2', { kind: 'message', from: 'R3', message: { ...slot.commits.get('R3')[0] } })).toThrow(/slot 1: committed but not prepared/)
+  })
 })
