@@ -346,6 +346,8 @@ interface GroupRow {
   throughput: number
   p50Ms: number
   p99Ms: number
+  /** Where sharding's cost shows on a shared machine: the replicas' CPU per operation. */
+  cpuPerOp?: CpuPerOp
 }
 
 async function benchMultiRaft(args: BenchArgs): Promise<number> {
@@ -354,9 +356,9 @@ async function benchMultiRaft(args: BenchArgs): Promise<number> {
   await inScratchRunsDir(async (runsDir) => {
     for (const groups of args.groups ?? [1, 2, 4, 8]) {
       const summaries = await repeat({ nodes: 3, clients, durability: args.durability?.[0] ?? 'fsync', durationMs: args.durationMs, warmupMs: args.warmupMs, groups }, args, runsDir)
-      const row: GroupRow = { groups, clients, ...medians(summaries) }
+      const row: GroupRow = { groups, clients, ...medians(summaries), cpuPerOp: replicaCpuPerOp(summaries) }
       rows.push(row)
-      if (!args.json) process.stderr.write(`  ${groups} groups: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms\n`)
+      if (!args.json) process.stderr.write(`  ${groups} groups: ${row.throughput.toFixed(0)} ops/s p50 ${row.p50Ms} ms, replica CPU ms/op ${cpuPerOpCell(row.cpuPerOp)} (all / busiest)\n`)
     }
   })
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
@@ -365,9 +367,9 @@ async function benchMultiRaft(args: BenchArgs): Promise<number> {
     const lines = [
       `MultiRaft on 3 nodes, ${clients} closed-loop writers, ${args.durability?.[0] ?? 'fsync'} (${args.durationMs / 1000} s per run, median of ${args.runs}); ${loadLine()}`,
       '',
-      `| groups | throughput (ops/s) | vs ${rows[0]!.groups} group${rows[0]!.groups === 1 ? '' : 's'} | p50 (ms) | p99 (ms) |`,
-      '|---:|---:|---:|---:|---:|',
-      ...rows.map((row) => `| ${row.groups} | ${row.throughput.toFixed(0)} | ${(row.throughput / base).toFixed(2)}x | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} |`),
+      `| groups | throughput (ops/s) | vs ${rows[0]!.groups} group${rows[0]!.groups === 1 ? '' : 's'} | p50 (ms) | p99 (ms) | replica CPU ms/op (all / busiest) |`,
+      '|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((row) => `| ${row.groups} | ${row.throughput.toFixed(0)} | ${(row.throughput / base).toFixed(2)}x | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${cpuPerOpCell(row.cpuPerOp)} |`),
     ]
     process.stdout.write(`${lines.join('\n')}\n`)
   }
