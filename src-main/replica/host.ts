@@ -26,7 +26,6 @@ import type { AppendedEntries, MembershipChange, MembershipView, MessageFacts, R
 import { appendOpsMax, applyHashEvery } from '../api/trace.js'
 import { AnnouncedLog } from './announced-log.js'
 import { PhaseProfile, type PhaseStamps } from './phase-profile.js'
-import { SyncPipeline } from './sync-pipeline.js'
 
 /** Client requests waiting for their entry to apply; beyond this a new request is refused. */
 export const pendingRequestsMax = 100_000
@@ -124,8 +123,6 @@ export interface HostHooks {
    * of the snapshot waits for it (a snapshot held mid-write, to show that the node goes on meanwhile).
    */
   snapshotWriting?: (index: number) => Promise<void>
-  /** Tests: awaited before each background fdatasync starts (a sync held, to show what waits for it). */
-  syncStarting?: () => Promise<void>
 }
 
 interface PendingReply {
@@ -146,10 +143,6 @@ export class ReplicaHost<M extends { type: string }, P> {
   private readonly stores: KeyValueStore[]
   readonly core: ProtocolCore<M, P>
   private readonly wal: WriteAheadLog<P>
-  /** The turns waiting for their records to be durable (group commit across turns). */
-  private readonly syncs: SyncPipeline
-  /** The core's applied index as of the last turn whose entries the state machine applied (status). */
-  private appliedSettled: number
   private readonly transport: PeerTransport
   private readonly clients: ClientServer
   private readonly pendingProposals = new Map<string, PendingReply>()
@@ -209,20 +202,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.recoveredRecords = recovery.records.length
     this.truncatedBytes = recovery.truncatedBytes
     this.wal.onStartOverStep = killAtStartOverStep(config.id)
-    const syncStarting = hooks.syncStarting
-    this.syncs = new SyncPipeline(
-      {
-        syncInBackground: (done) => (syncStarting ? void syncStarting().then(() => this.wal.syncInBackground(done)) : this.wal.syncInBackground(done)),
-        syncNow: () => this.wal.sync(),
-      },
-      (error) =>
-        // A disk that fails an fdatasync is a disk the replica cannot trust: stop loudly, as a failed synchronous one would.
-        process.nextTick(() => {
-          throw error
-        }),
-    )
     this.core = adapter.createCore(recovery.records)
-    this.appliedSettled = this.core.status().appliedIndex
     // What the disk held at start was announced by this node's earlier incarnations (or is before the trace).
     if (config.traceLog && adapter.appendedEntries) {
       for (const record of recovery.records) {
@@ -369,7 +349,6 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   stop(): void {
-    this.syncs.close()
     if (this.tickTimer) clearInterval(this.tickTimer)
     this.transport.close()
     this.clients.close()
@@ -384,12 +363,8 @@ export class ReplicaHost<M extends { type: string }, P> {
   }
 
   status(): ReplicaStatus {
-    const core = this.core.status()
     return {
-      ...core,
-      // What the state machine applied, not what the core decided: a turn waiting for its fdatasync
-      // has not applied yet, and the end of a run waits on this (runner.ts waitForConvergence).
-      appliedIndex: this.syncs.depth === 0 ? core.appliedIndex : this.appliedSettled,
+      ...this.core.status(),
       walBytes: this.wal.bytes,
       snapshotsTaken: this.snapshotsTaken,
       snapshotsInstalled: this.snapshotsInstalled,
@@ -428,11 +403,7 @@ export class ReplicaHost<M extends { type: string }, P> {
     // The transport admits the members at start and every peer learned since (membership changes);
     // the core decides what a message from outside its configuration means (thesis §4.1).
     if (!this.transport.admits(from) || !this.adapter.isMessage(message)) return false
-    // The cores count this node's own records as durable once a later input arrives (raft/core.ts:
-    // a leader counts its own entries in the commit quorum at once, since a follower's answer comes
-    // in a later step). With the fdatasync off the event loop that holds only if a peer's message
-    // waits for the records written before it came: an acknowledgement never outruns the leader's disk.
-    this.syncs.after(true, true, () => this.stepAndSchedule({ kind: 'message', from, message }))
+    this.stepAndSchedule({ kind: 'message', from, message })
     return true
   }
 
@@ -562,16 +533,15 @@ export class ReplicaHost<M extends { type: string }, P> {
     const firstPersisting = this.adapter.settleUnpersistedPrefixFirst ? accumulated.findIndex((ready) => ready.persist.length > 0) : 0
     const persisted = () => this.stampProposals(proposed, 'persistedMs')
     if (firstPersisting > 0) {
-      this.settle(accumulated.slice(0, firstPersisting), false)
-      this.settle(accumulated.slice(firstPersisting), true, persisted)
-    } else this.settle(accumulated, true, persisted)
+      this.settle(accumulated.slice(0, firstPersisting))
+      this.settle(accumulated.slice(firstPersisting), persisted)
+    } else this.settle(accumulated, persisted)
     for (const [group, { index, t }] of this.commitsToTrace) this.traceAt(t, withGroup({ kind: 'commit', index }, group < 0 ? undefined : group))
     this.commitsToTrace.clear()
   }
 
   /** The Ready contract for a batch of Readies, in order: persist, send, apply and reply, reads, rejections. */
-  /** `last`: the turn's last batch, after which the state machine will have applied what the core did. */
-  private settle(batch: AnyReady[], last: boolean, afterPersist?: () => void): void {
+  private settle(batch: AnyReady[], afterPersist?: () => void): void {
     if (batch.length === 0) return
     const persist: P[] = []
     let mustSync = false
@@ -585,30 +555,15 @@ export class ReplicaHost<M extends { type: string }, P> {
     }
     // Records are written first, so whatever leaves early is at least in the kernel's hands (a
     // killed replica finds it); messages the core marks (leavesBefore) go before the fsync, the
-    // rest once the records are durable (sync-pipeline.ts). One write serves every Ready of the
-    // turn, and one fdatasync every turn written while the one before was in flight (group commit).
+    // rest after. One write and one fsync serve every Ready of the turn (group commit).
     const writeStartMs = this.now()
-    const needsSync = mustSync && this.config.durability === 'fsync'
-    // Only records that must reach the disk are counted: what waits on them waits for an fdatasync.
-    if (persist.length > 0 && needsSync) this.syncs.wrote()
     this.writeRecords(persist, segmentAt)
     const early = persist.length > 0
     if (early) {
       for (const ready of batch) for (const outbound of ready.messages) if (outbound.leavesBefore !== undefined) this.transport.send(outbound.to, outbound.message)
       this.transport.flushWrites()
     }
-    // A quorum protocol's replies (PBFT) are computed from the core's state as the turn left it, so
-    // its turns settle at once, one synchronous fdatasync each, as before; so does a slow-disk fault.
-    const inBackground = this.adapter.replies === undefined && !this.wal.syncBlocks
-    const appliedThrough = last ? this.core.status().appliedIndex : undefined
-    this.syncs.after(needsSync, inBackground, () => {
-      this.settleDurable(batch, persist, writeStartMs, early, afterPersist)
-      if (appliedThrough !== undefined) this.appliedSettled = appliedThrough
-    })
-  }
-
-  /** The rest of the Ready contract, once the turn's records (and every earlier turn's) are durable. */
-  private settleDurable(batch: AnyReady[], persist: readonly P[], writeStartMs: number, early: boolean, afterPersist?: () => void): void {
+    if (mustSync) this.wal.sync()
     afterPersist?.()
     if (persist.length > 0 && this.config.traceLog && this.adapter.appendedEntries) this.traceAppends(persist, writeStartMs)
     for (const ready of batch) for (const outbound of ready.messages) if (!early || outbound.leavesBefore === undefined) this.transport.send(outbound.to, outbound.message)
@@ -661,8 +616,6 @@ export class ReplicaHost<M extends { type: string }, P> {
     this.wal.write(before)
     this.wal.sync()
     const bytes = this.wal.startOver(persist.slice(snapshotAt))
-    // Durable now, this turn's records and every earlier turn's: what waited for them may go.
-    this.syncs.durableNow()
     traceDone(bytes, this.now() - startMs)
   }
 

@@ -561,29 +561,6 @@ export class WriteAheadLog<P> {
     Atomics.wait(this.sleepCell, 0, 0, addedMs)
   }
 
-  /**
-   * Makes everything written so far durable with an fdatasync in libuv's thread pool, so the event
-   * loop goes on meanwhile (sync-pipeline.ts); `done` once it is. Only for a disk without the
-   * slow-disk fault (`syncBlocks`), whose added time stands for a thread blocked in the syscall.
-   */
-  syncInBackground(done: (error: Error | null) => void): void {
-    if (this.durability !== 'fsync') return queueMicrotask(() => done(null))
-    const segment = this.segmentsStarted
-    fs.fdatasync(this.fd, (error) => {
-      if (this.closed) return
-      // A segment change swapped the file meanwhile: its own fdatasync covered these records (they
-      // were copied into it), and the descriptor this one ran on may be closed by now.
-      const failed = error !== null && this.segmentsStarted === segment
-      if (!failed) this.syncs += 1
-      done(failed ? error : null)
-    })
-  }
-
-  /** Whether an fsync must block the thread: the slow-disk fault is on. */
-  get syncBlocks(): boolean {
-    return this.slowness.extraMs > 0 || this.slowness.jitterMs > 0
-  }
-
   /** Bytes of records (not counting the zero-filled space ahead). */
   get bytes(): number {
     return this.sizeBytes
