@@ -2,6 +2,7 @@
  * `npm run bench -- <suite> [options]`: the arguments, parsed without side effects (tested alone).
  */
 import { parseDurationMs } from '../api/duration-text.js'
+import { protocolNames, type ProtocolName } from '../protocols/registry.js'
 
 export const benchSuites = ['raft', 'raft-vs-pbft', 'raft-vs-parallel-raft', 'multiraft', 'checker', 'profile', 'pbft-core'] as const
 export type BenchSuite = (typeof benchSuites)[number]
@@ -26,12 +27,9 @@ export interface BenchArgs {
   experimentsDir?: string
   /** raft-vs-parallel-raft: the same shapes in the simulator (virtual time) instead of on processes. */
   sim?: boolean
-  /** profile: the protocol profiled (Raft from the leader's own timestamps, PBFT from the run's trace). */
-  protocol?: BenchProfileProtocol
+  /** profile: the protocol profiled (Raft from the leader's own timestamps, the others from the run's trace). */
+  protocol?: ProtocolName
 }
-
-export const benchProfileProtocols = ['raft', 'pbft'] as const
-export type BenchProfileProtocol = (typeof benchProfileProtocols)[number]
 
 export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> [options]
   raft          Raft, 3 and 5 nodes x 1/16/64 closed-loop writers x fsync/none
@@ -48,8 +46,9 @@ export const benchUsage = `usage: npm run bench -- <${benchSuites.join(' | ')}> 
   profile       one Raft configuration (default 3 nodes, 1 writer, fsync): each operation's latency
                 split into client hop, batching, persist, replicate, apply wait, apply, reply hop
                 from the leader's own timestamps; medians (first value of each list option);
-                --protocol pbft: one PBFT configuration (default 4 replicas) split into request,
-                pre-prepare, prepare quorum, commit quorum, execute, replies from the run's trace
+                --protocol pbft (or another): that protocol's configuration (default f = 1), split
+                by the run's own trace (PBFT: request, pre-prepare, prepare quorum, commit quorum,
+                execute, replies); a protocol whose trace has no such steps says so
   pbft-core     PBFT's cores alone in one process (4 and 7 replicas, or --nodes), one writer,
                 messages through the wire's frames: CPU per operation of the protocol itself,
                 without sockets, WAL or trace; steady under load, unlike a real run's
@@ -65,7 +64,7 @@ options:
   --experiments DIR     write each configuration's experiment file there: \`npm run lab -- run\`
                         of that file is the same run as the bench's row
   --sim                 raft-vs-parallel-raft only: run the shapes in the simulator (--runs seeds)
-  --protocol raft|pbft  profile only: the protocol profiled (default raft)
+  --protocol NAME       profile only: the protocol profiled (default raft)
   --json                rows as JSON on stdout`
 
 export type ParsedBenchArgs = { ok: true; args: BenchArgs } | { ok: false; error: string }
@@ -83,7 +82,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   let durationMs: number | undefined
   let warmupMs: number | undefined
   let vs: ReferenceSystem | undefined
-  let protocol: BenchProfileProtocol | undefined
+  let protocol: ProtocolName | undefined
   const lists: Pick<BenchArgs, 'nodes' | 'clients' | 'durability' | 'groups'> = {}
   let experimentsDir: string | undefined
   for (let index = 0; index < argv.length; index += 1) {
@@ -123,8 +122,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       }
       case '--protocol': {
         const text = value()
-        if (!(benchProfileProtocols as readonly string[]).includes(text ?? '')) return { ok: false, error: `--protocol needs one of ${benchProfileProtocols.join(', ')}, got ${describe(text)}` }
-        protocol = text as BenchProfileProtocol
+        if (!(protocolNames as readonly string[]).includes(text ?? '')) return { ok: false, error: `--protocol needs one of ${protocolNames.join(', ')}, got ${describe(text)}` }
+        protocol = text as ProtocolName
         break
       }
       case '--nodes':

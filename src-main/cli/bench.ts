@@ -15,6 +15,8 @@ import type { Experiment } from '../api/experiment.js'
 import type { RunSummary } from '../api/summary.js'
 import { onStopSignal, signalExitCode } from '../lab/signals.js'
 import { benchUsage, parseBenchArgs, type BenchArgs } from './bench-args.js'
+import type { ProtocolName } from '../protocols/registry.js'
+import { nodesForFaultTolerance } from '../api/sweep.js'
 import { findEtcd } from '../lab/bench/etcd.js'
 import type { PhaseRecord } from '../replica/phase-profile.js'
 import type { PbftCoreCpu } from '../lab/bench/pbft-core.js'
@@ -411,7 +413,7 @@ async function benchPbftCore(args: BenchArgs): Promise<number> {
 }
 
 async function benchProfile(args: BenchArgs): Promise<number> {
-  if (args.protocol === 'pbft') return benchProfilePbft(args)
+  if (args.protocol !== undefined && args.protocol !== 'raft') return benchProfileFromTrace(args, args.protocol)
   const { phaseBreakdown, phaseMeaning } = await import('../lab/bench/profile.js')
   const { phaseProfileDirVariable } = await import('../replica/phase-profile.js')
   const shape = { nodes: args.nodes?.[0] ?? 3, clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', groups: args.groups?.[0], durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
@@ -453,11 +455,12 @@ async function benchProfile(args: BenchArgs): Promise<number> {
 /**
  * PBFT has no single node that sees an operation through, so its split is the run's own
  * (latency-breakdown.ts, the one `lab run` prints): from the trace, when f+1 replicas had reached
- * each step. The same configuration options as the Raft profile choose the run.
+ * each step. The same configuration options as the Raft profile choose the run; a protocol whose
+ * trace names no steps gets the run's note saying so, and the profile fails.
  */
-async function benchProfilePbft(args: BenchArgs): Promise<number> {
+async function benchProfileFromTrace(args: BenchArgs, protocol: ProtocolName): Promise<number> {
   const { phaseDescriptions } = await import('../api/latency-breakdown.js')
-  const shape = { protocol: 'pbft' as const, nodes: args.nodes?.[0] ?? 4, clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
+  const shape = { protocol, nodes: args.nodes?.[0] ?? nodesForFaultTolerance(protocol, 1), clients: args.clients?.[0] ?? 1, durability: args.durability?.[0] ?? 'fsync', durationMs: args.durationMs, warmupMs: args.warmupMs, seed: 1 }
   const experiment = benchExperiment(shape, args)
   let output = ''
   let split = false
@@ -470,13 +473,17 @@ async function benchProfilePbft(args: BenchArgs): Promise<number> {
       return
     }
     const lines = [
-      `Where the time goes: ${experiment.name} (pbft, ${shape.nodes} replicas, ${shape.clients} closed-loop writer${shape.clients === 1 ? '' : 's'}, ${shape.durability}), one run of ${args.durationMs / 1000} s after ${args.warmupMs / 1000} s warm-up`,
+      `Where the time goes: ${experiment.name} (${protocol}, ${shape.nodes} replicas, ${shape.clients} closed-loop writer${shape.clients === 1 ? '' : 's'}, ${shape.durability}), one run of ${args.durationMs / 1000} s after ${args.warmupMs / 1000} s warm-up`,
       `${loadLine()}; the run's own p50 ${summary.latencyMs.p50.toFixed(3)} ms, ${summary.throughput.toFixed(0)} ops/s`,
       `${summary.latencyBreakdownNote ?? ''}`,
-      '',
-      '| phase | p50 (ms) | p99 (ms) | mean (ms) | what it is |',
-      '|---|---:|---:|---:|---|',
-      ...rows.map((row) => `| ${phaseDescriptions[row.phase].label} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.meanMs.toFixed(3)} | ${phaseDescriptions[row.phase].meaning} |`),
+      ...(split
+        ? [
+            '',
+            '| phase | p50 (ms) | p99 (ms) | mean (ms) | what it is |',
+            '|---|---:|---:|---:|---|',
+            ...rows.map((row) => `| ${phaseDescriptions[row.phase].label} | ${row.p50Ms.toFixed(3)} | ${row.p99Ms.toFixed(3)} | ${row.meanMs.toFixed(3)} | ${phaseDescriptions[row.phase].meaning} |`),
+          ]
+        : []),
     ]
     output = `${lines.join('\n')}\n`
   })

@@ -60,7 +60,7 @@ describe('bench profile arguments', () => {
     expect(parseBenchArgs(['profile', '--protocol', 'pbft', '--nodes', '7'])).toMatchObject({ ok: true, args: { suite: 'profile', protocol: 'pbft', nodes: [7] } })
     const raft = parseBenchArgs(['profile'])
     expect(raft.ok && raft.args.protocol).toBeUndefined()
-    expect(parseBenchArgs(['profile', '--protocol', 'paxos'])).toEqual({ ok: false, error: '--protocol needs one of raft, pbft, got "paxos"' })
+    expect(parseBenchArgs(['profile', '--protocol', 'paxos'])).toEqual({ ok: false, error: '--protocol needs one of raft, pbft, primary-backup, parallel-raft, got "paxos"' })
     expect(parseBenchArgs(['raft-vs-pbft', '--protocol', 'pbft'])).toEqual({ ok: false, error: '--protocol chooses what the profile suite profiles; raft-vs-pbft runs its own protocols' })
   })
 })

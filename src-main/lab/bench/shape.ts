@@ -11,6 +11,7 @@ import { stringify } from 'yaml'
 import type { Experiment, ExperimentInput } from '../../api/experiment.js'
 import { validateExperiment } from '../../api/validate.js'
 import type { RunOptions } from '../runner.js'
+import type { ProtocolName } from '../../protocols/registry.js'
 
 /** Links as a `network` fault sets them from the start of the run (a lossy or jittery link). */
 export interface BenchLinks {
@@ -20,7 +21,7 @@ export interface BenchLinks {
 }
 
 export interface BenchShape {
-  protocol?: 'raft' | 'pbft' | 'parallel-raft'
+  protocol?: ProtocolName
   nodes: number
   clients: number
   durability: 'fsync' | 'none'
