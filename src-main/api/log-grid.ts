@@ -55,7 +55,7 @@ function emptyLog(): NodeLog {
 }
 
 /** The term of `index` from runs [first index, term] ascending. */
-function termAt(runs: readonly [number, number][], index: number): number | undefined {
+export function termAt(runs: readonly [number, number][], index: number): number | undefined {
   let term: number | undefined
   for (const [first, runTerm] of runs) {
     if (first > index) break

@@ -46,47 +46,57 @@ function emptyReplica(): ReplicaSlots {
   return { slots: new Map(), lowWaterMark: 0, checkpoints: [], view: 0, role: '' }
 }
 
+/** A grid with a row for each of `nodes` and nothing in it yet. */
+export function emptySlotGrid(nodes: readonly string[]): SlotGridModel {
+  return { nodes: [...nodes], replicas: Object.fromEntries(nodes.map((node) => [node, emptyReplica()])), lastSeq: 0 }
+}
+
 export function buildSlotGrid(nodes: readonly string[], events: readonly TraceEvent[], atMs = Infinity): SlotGridModel {
-  const replicas: Record<string, ReplicaSlots> = Object.fromEntries(nodes.map((node) => [node, emptyReplica()]))
+  const model = emptySlotGrid(nodes)
   const sorted = events.filter((event) => event.t <= atMs && (slotGridKinds as readonly string[]).includes(event.kind)).sort((a, b) => a.t - b.t)
-  let lastSeq = 0
-  for (const event of sorted) {
-    const replica = replicas[event.node]
-    if (replica === undefined) continue
-    switch (event.kind) {
-      case 'slot': {
-        const cell = replica.slots.get(event.seq) ?? { phase: event.phase, view: event.view, views: [], conflicts: [] }
-        // A new view's pre-prepare starts the slot over; within a view the phase only moves on.
-        if (event.view > cell.view || slotPhases.indexOf(event.phase) > slotPhases.indexOf(cell.phase)) cell.phase = event.phase
-        cell.view = event.view
-        if (event.phase === 'pre-prepared' && !cell.views.includes(event.view)) cell.views.push(event.view)
-        if (event.phase === 'executed' && cell.executedView === undefined) cell.executedView = event.view
-        if (event.digest !== undefined) cell.digest = event.digest
-        replica.slots.set(event.seq, cell)
-        lastSeq = Math.max(lastSeq, event.seq)
-        break
-      }
-      case 'checkpoint':
-        replica.lowWaterMark = Math.max(replica.lowWaterMark, event.seq)
-        replica.checkpoints.push(event.seq)
-        lastSeq = Math.max(lastSeq, event.seq)
-        break
-      case 'conflict': {
-        const cell = replica.slots.get(event.seq) ?? { phase: 'pre-prepared', view: event.view, views: [], conflicts: [] }
-        cell.conflicts.push(`${event.type} from ${event.from} (view ${event.view})`)
-        replica.slots.set(event.seq, cell)
-        lastSeq = Math.max(lastSeq, event.seq)
-        break
-      }
-      case 'role':
-        replica.view = event.term
-        replica.role = event.role
-        break
-      default:
-        break
+  for (const event of sorted) foldSlotEvent(model, event)
+  return model
+}
+
+/**
+ * One event into the grid, in place. A replica's row depends only on its own events, in the order it
+ * traced them: buildSlotGrid folds a sorted trace, the app's SlotGridFold a growing one batch by batch.
+ */
+export function foldSlotEvent(model: SlotGridModel, event: TraceEvent): void {
+  const replica = model.replicas[event.node]
+  if (replica === undefined) return
+  switch (event.kind) {
+    case 'slot': {
+      const cell = replica.slots.get(event.seq) ?? { phase: event.phase, view: event.view, views: [], conflicts: [] }
+      // A new view's pre-prepare starts the slot over; within a view the phase only moves on.
+      if (event.view > cell.view || slotPhases.indexOf(event.phase) > slotPhases.indexOf(cell.phase)) cell.phase = event.phase
+      cell.view = event.view
+      if (event.phase === 'pre-prepared' && !cell.views.includes(event.view)) cell.views.push(event.view)
+      if (event.phase === 'executed' && cell.executedView === undefined) cell.executedView = event.view
+      if (event.digest !== undefined) cell.digest = event.digest
+      replica.slots.set(event.seq, cell)
+      model.lastSeq = Math.max(model.lastSeq, event.seq)
+      break
     }
+    case 'checkpoint':
+      replica.lowWaterMark = Math.max(replica.lowWaterMark, event.seq)
+      replica.checkpoints.push(event.seq)
+      model.lastSeq = Math.max(model.lastSeq, event.seq)
+      break
+    case 'conflict': {
+      const cell = replica.slots.get(event.seq) ?? { phase: 'pre-prepared', view: event.view, views: [], conflicts: [] }
+      cell.conflicts.push(`${event.type} from ${event.from} (view ${event.view})`)
+      replica.slots.set(event.seq, cell)
+      model.lastSeq = Math.max(model.lastSeq, event.seq)
+      break
+    }
+    case 'role':
+      replica.view = event.term
+      replica.role = event.role
+      break
+    default:
+      break
   }
-  return { nodes: [...nodes], replicas, lastSeq }
 }
 
 /** Columns: the newest sequence numbers, the re-proposed and conflicting ones, the water marks. */

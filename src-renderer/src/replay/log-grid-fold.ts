@@ -10,7 +10,7 @@
  * commands' labels, so the fold needs each node's events in order, not all of them: a label that
  * comes after the entries it names is filled in where those entries are, held or dropped.
  */
-import { logGridKinds, type DroppedEntry, type LogEntryView, type LogGridModel, type NodeLog } from '../../../src-main/api/log-grid'
+import { logGridKinds, termAt, type DroppedEntry, type LogEntryView, type LogGridModel, type NodeLog } from '../../../src-main/api/log-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 
 type AppendEvent = Extract<TraceEvent, { kind: 'append' }>
@@ -155,16 +155,6 @@ export class LogGridFold {
       else waiting.push(item)
     }
   }
-}
-
-/** The term of `index` from runs [first index, term] ascending (as buildLogGrid reads them). */
-function termAt(runs: readonly [number, number][], index: number): number | undefined {
-  let term: number | undefined
-  for (const [first, runTerm] of runs) {
-    if (first > index) break
-    term = runTerm
-  }
-  return term
 }
 
 /** (index, term) as one number while both fit (no string to build for every entry of every append), else as text. */

@@ -4,7 +4,7 @@
  * the trace grows. A replica's row depends only on its own events, so the fold needs each replica's
  * events in the order it traced them, not all of them sorted (test/renderer/replay/slot-grid-fold.test.ts).
  */
-import { slotGridKinds, slotPhases, type ReplicaSlots, type SlotCell, type SlotGridModel } from '../../../src-main/api/slot-grid'
+import { emptySlotGrid, foldSlotEvent, slotGridKinds, type ReplicaSlots, type SlotGridModel } from '../../../src-main/api/slot-grid'
 import type { TraceEvent } from '../../../src-main/api/trace'
 
 const gridKinds: ReadonlySet<string> = new Set(slotGridKinds)
@@ -19,9 +19,8 @@ export class SlotGridFold {
   private readonly replicas: readonly ReplicaSlots[]
 
   constructor(nodes: readonly string[]) {
-    const replicas: Record<string, ReplicaSlots> = Object.fromEntries(nodes.map((node) => [node, { slots: new Map(), lowWaterMark: 0, checkpoints: [], view: 0, role: '' }]))
-    this.model = { nodes: [...nodes], replicas, lastSeq: 0 }
-    this.replicas = Object.values(replicas)
+    this.model = emptySlotGrid(nodes)
+    this.replicas = Object.values(this.model.replicas)
   }
 
   /** The most slots one replica holds (what a refresh's rehash costs grows with it). */
@@ -36,43 +35,7 @@ export class SlotGridFold {
     for (const event of events) {
       if (!gridKinds.has(event.kind)) continue
       this.eventsFolded += 1
-      const replica = this.model.replicas[event.node]
-      if (replica !== undefined) this.step(replica, event)
-    }
-  }
-
-  private step(replica: ReplicaSlots, event: TraceEvent): void {
-    switch (event.kind) {
-      case 'slot': {
-        const cell: SlotCell = replica.slots.get(event.seq) ?? { phase: event.phase, view: event.view, views: [], conflicts: [] }
-        // A new view's pre-prepare starts the slot over; within a view the phase only moves on.
-        if (event.view > cell.view || slotPhases.indexOf(event.phase) > slotPhases.indexOf(cell.phase)) cell.phase = event.phase
-        cell.view = event.view
-        if (event.phase === 'pre-prepared' && !cell.views.includes(event.view)) cell.views.push(event.view)
-        if (event.phase === 'executed' && cell.executedView === undefined) cell.executedView = event.view
-        if (event.digest !== undefined) cell.digest = event.digest
-        replica.slots.set(event.seq, cell)
-        this.model.lastSeq = Math.max(this.model.lastSeq, event.seq)
-        break
-      }
-      case 'checkpoint':
-        replica.lowWaterMark = Math.max(replica.lowWaterMark, event.seq)
-        replica.checkpoints.push(event.seq)
-        this.model.lastSeq = Math.max(this.model.lastSeq, event.seq)
-        break
-      case 'conflict': {
-        const cell: SlotCell = replica.slots.get(event.seq) ?? { phase: 'pre-prepared', view: event.view, views: [], conflicts: [] }
-        cell.conflicts.push(`${event.type} from ${event.from} (view ${event.view})`)
-        replica.slots.set(event.seq, cell)
-        this.model.lastSeq = Math.max(this.model.lastSeq, event.seq)
-        break
-      }
-      case 'role':
-        replica.view = event.term
-        replica.role = event.role
-        break
-      default:
-        break
+      foldSlotEvent(this.model, event)
     }
   }
 }
